@@ -1,0 +1,41 @@
+#!/bin/sh
+# Checks that the Debian packages host builds and tests with are installed,
+# and installs the missing ones when run as root. Called by make before the
+# first build, so a fresh Debian machine needs no manual set-up step.
+#
+# libtcc ships no pkg-config file on Debian, so it is checked by its header
+# and by tcc's runtime library; the others are checked with pkg-config.
+set -eu
+
+multiarch=$(gcc -print-multiarch 2>/dev/null || dpkg-architecture -qDEB_HOST_MULTIARCH)
+missing=""
+
+need_pc() { # pkg-config-name debian-package
+	pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"
+}
+need_file() { # path debian-package
+	[ -e "$1" ] || missing="$missing $2"
+}
+
+command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+need_file /usr/include/libtcc.h libtcc-dev
+need_file "/usr/lib/$multiarch/tcc/libtcc1.a" tcc
+need_pc libcurl libcurl4-openssl-dev
+need_pc jansson libjansson-dev
+need_pc libgit2 libgit2-dev
+need_pc libseccomp libseccomp-dev
+need_pc cmocka libcmocka-dev
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "host: missing Debian packages:$missing" >&2
+	echo "host: install them with: sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "host: installing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086
+apt-get install -y -qq $missing >&2
