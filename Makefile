@@ -1,0 +1,97 @@
+# host - build, test, sanitizer, benchmark and demo targets.
+#
+#   make          bin/host and bin/host-sandbox
+#   make demo     build, then the main job on the built-in offline proposer
+#   make test     build, then the whole test suite
+#   make asan     the test suite under AddressSanitizer and UBSan
+#   make bench    the benchmarks
+#
+# Missing Debian packages are installed by scripts/deps.sh (as root) or
+# named with the command to install them.
+
+BUILD ?= build
+BIN ?= bin
+SAN ?=
+CFLAGS ?= -O2 -g
+
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+TCC_LIBDIR ?= /usr/lib/$(MULTIARCH)/tcc
+PKGS = libcurl jansson libgit2 libseccomp
+
+# Deferred (=) so that pkg-config runs after scripts/deps.sh has installed it.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(CFLAGS) $(SAN) \
+	-Ihost -Isandbox -DTCC_LIBDIR='"$(TCC_LIBDIR)"' $(PKG_CFLAGS) -MMD -MP
+LDLIBS_TCC = -ltcc -ldl -lm
+
+CORE_SRC = host/error.c host/buf.c host/os.c host/compile.c host/allowlist.c \
+	host/embed.c host/task.c host/scorer.c host/eval.c host/args.c \
+	sandbox/guard.c sandbox/channel.c sandbox/sandbox.c sandbox/zygote.c sandbox/lockdown.c
+HOST_SRC = host/main.c host/cmd_bench.c
+RUNNER_SRC = sandbox/child.c sandbox/lockdown.c sandbox/zygote.c host/error.c host/buf.c \
+	host/os.c host/compile.c host/allowlist.c sandbox/guard.c sandbox/channel.c
+TEST_SRC = $(wildcard tests/*.c)
+BENCH_SRC = bench/bench.c
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+CORE_LIB = $(BUILD)/libhost.a
+DEPS_OK = $(BUILD)/.deps-ok
+
+LIBC_HEADERS = $(wildcard host/libc/*.h)
+
+all: $(BIN)/host $(BIN)/host-sandbox $(patsubst host/libc/%,$(BIN)/libc/%,$(LIBC_HEADERS))
+
+# Generated code is compiled against these headers, found beside the binaries.
+$(BIN)/libc/%.h: host/libc/%.h
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(DEPS_OK): scripts/deps.sh
+	@sh scripts/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/host/embed.o: host/task_abi.h
+
+$(CORE_LIB): $(call obj,$(CORE_SRC))
+	$(AR) rcs $@ $^
+
+$(BIN)/host: $(call obj,$(HOST_SRC)) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
+
+$(BIN)/host-sandbox: $(call obj,$(RUNNER_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) -ljansson -lseccomp
+
+$(BUILD)/tests/run_tests: $(call obj,$(TEST_SRC)) $(CORE_LIB)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS) -lcmocka
+
+$(BUILD)/bench/bench: $(call obj,$(BENCH_SRC)) $(CORE_LIB)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
+
+test: all $(BUILD)/tests/run_tests
+	HOST_BIN=$(BIN) $(BUILD)/tests/run_tests
+
+asan:
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin CFLAGS="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+bench: all $(BUILD)/bench/bench
+	HOST_BIN=$(BIN) $(BUILD)/bench/bench
+
+demo: all
+	$(BIN)/host bench snake --holdout
+	$(BIN)/host bench email --holdout
+
+clean:
+	rm -rf $(BUILD) $(BIN)
+
+.PHONY: all test asan bench demo clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

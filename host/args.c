@@ -1,0 +1,100 @@
+/*
+ * args.c - option parsing for subcommands; see args.h.
+ *
+ * getopt_long is not used because its messages cannot be made to match
+ * the rest of host's ("unknown option '--x'") and it permutes argv.
+ */
+#include "args.h"
+
+#include "error.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const arg_option *find_option(const arg_option *opts, const char *arg,
+				     size_t len)
+{
+	for (; opts->name; opts++)
+		if (strlen(opts->name) == len && strncmp(opts->name, arg, len) == 0)
+			return opts;
+	return NULL;
+}
+
+static int store_value(const arg_option *opt, const char *value)
+{
+	char *end;
+	long n;
+
+	if (opt->kind == ARG_STRING) {
+		*(const char **)opt->dest = value;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno || end == value || *end || n <= 0 || n > 1000000000)
+		return err_set(ERR_INVALID, "%s expects a positive integer, got '%s'",
+			       opt->name, value);
+	*(int *)opt->dest = (int)n;
+	return 0;
+}
+
+/* Handles argv[*i], an option; advances *i past a separate value. */
+static int parse_option(const arg_option *opts, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i], *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	const arg_option *opt = find_option(opts, arg, len);
+
+	if (!opt)
+		return err_set(ERR_INVALID, "unknown option '%.*s'", (int)len, arg);
+	if (opt->kind == ARG_FLAG) {
+		if (eq)
+			return err_set(ERR_INVALID, "%s takes no value", opt->name);
+		*(int *)opt->dest = 1;
+		return 0;
+	}
+	if (eq)
+		return store_value(opt, eq + 1);
+	if (*i + 1 >= argc)
+		return err_set(ERR_INVALID, "%s needs a value", opt->name);
+	return store_value(opt, argv[++*i]);
+}
+
+int args_parse(const arg_option *opts, int argc, char **argv,
+	       const char **positional, int max_positional, int *n_positional)
+{
+	int i, options_done = 0, rc;
+
+	*n_positional = 0;
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!options_done && strcmp(arg, "--") == 0) {
+			options_done = 1;
+			continue;
+		}
+		if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+			rc = parse_option(opts, argc, argv, &i);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (*n_positional >= max_positional)
+			return err_set(ERR_INVALID, "unexpected argument '%s'", arg);
+		positional[(*n_positional)++] = arg;
+	}
+	return 0;
+}
+
+int args_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,219 @@
+/*
+ * cmd_bench.c - `host bench`: evaluate one solution on one task.
+ *
+ * This is the shortest path through the three foundations (compile,
+ * sandbox, score) and so also the tool for measuring them: --repeat turns
+ * it into a throughput benchmark.
+ */
+#include "args.h"
+#include "cli.h"
+#include "error.h"
+#include "eval.h"
+#include "os.h"
+#include "task.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char bench_help[] =
+	"usage: host bench TASK [FILE] [--holdout] [--json] [--repeat N]\n"
+	"                  [--tasks DIR]\n"
+	"\n"
+	"Compiles FILE (default: the task's initial.c) with the task's driver in\n"
+	"a sandbox, scores the transcript in the host and prints the status,\n"
+	"the score and the feedback.\n"
+	"\n"
+	"Options:\n"
+	"  --holdout     also score the held-out cases\n"
+	"  --json        print one JSON object\n"
+	"  --repeat N    evaluate N times and report evaluations per second\n"
+	"  --tasks DIR   where task folders are (default: ./tasks, else the\n"
+	"                tasks installed beside host)\n"
+	"\n"
+	"Exit status: 0 if the solution ran (status ok), 1 otherwise, 2 on a\n"
+	"usage error.\n";
+
+typedef struct {
+	const char *task_name, *file, *tasks_dir;
+	int holdout, json, repeat;
+} bench_args;
+
+typedef struct {
+	eval_result train, holdout;
+	int have_holdout;
+	double median_ms, evals_per_s;
+} bench_run;
+
+static int parse_bench_args(bench_args *a, int argc, char **argv)
+{
+	const arg_option opts[] = {
+		{ "--holdout", ARG_FLAG, &a->holdout },
+		{ "--json", ARG_FLAG, &a->json },
+		{ "--repeat", ARG_COUNT, &a->repeat },
+		{ "--tasks", ARG_STRING, &a->tasks_dir },
+		{ NULL, ARG_FLAG, NULL },
+	};
+	const char *pos[2];
+	int n;
+
+	memset(a, 0, sizeof(*a));
+	if (args_parse(opts, argc, argv, pos, 2, &n) < 0)
+		return cli_usage("bench", "%s", err_last());
+	if (n == 0)
+		return cli_usage("bench", "missing TASK (for example: host bench snake)");
+	a->task_name = pos[0];
+	a->file = n > 1 ? pos[1] : NULL;
+	return CLI_OK;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Runs the training evaluation `repeat` times, keeping the last result. */
+static int run_repeated(bench_run *run, task *t, const char *name,
+			const char *source, int repeat)
+{
+	double *times = calloc((size_t)repeat, sizeof(double));
+	double start = os_now_ms();
+	int i, rc = 0;
+
+	if (!times)
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (i = 0; i < repeat && rc == 0; i++) {
+		eval_result_free(&run->train);
+		rc = eval_solution(&run->train, t, name, source, EVAL_TRAIN);
+		times[i] = run->train.elapsed_ms;
+	}
+	if (rc == 0) {
+		qsort(times, (size_t)repeat, sizeof(double), compare_doubles);
+		run->median_ms = times[repeat / 2];
+		run->evals_per_s = repeat * 1000.0 / (os_now_ms() - start);
+	}
+	free(times);
+	return rc;
+}
+
+static void print_text(const bench_args *a, const task *t, const char *file,
+		       const bench_run *run)
+{
+	const eval_result *r = &run->train;
+
+	printf("task      %s\n", t->name);
+	printf("solution  %s\n", file);
+	printf("status    %s\n", sandbox_status_name(r->status));
+	if (r->status == SANDBOX_OK)
+		printf("score     %g (%s, %s is better)\n", r->score, t->metric,
+		       t->higher_is_better ? "higher" : "lower");
+	if (run->have_holdout)
+		printf("held-out  %s%g\n", run->holdout.status == SANDBOX_OK ? "" :
+		       "failed: score ", run->holdout.score);
+	printf("time      %.2f ms\n", r->elapsed_ms);
+	if (r->feedback && *r->feedback)
+		printf("feedback  %s\n", r->feedback);
+	if (r->diagnostics && *r->diagnostics)
+		printf("%s", r->diagnostics);
+	if (a->repeat > 1)
+		printf("repeat    %d evaluations, median %.2f ms: %.0f evaluations/s\n",
+		       a->repeat, run->median_ms, run->evals_per_s);
+}
+
+static void print_json(const bench_args *a, const task *t, const char *file,
+		       const bench_run *run)
+{
+	const eval_result *r = &run->train;
+	json_t *obj = json_pack("{s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:f}",
+		"task", t->name, "solution", file,
+		"status", sandbox_status_name(r->status), "score", r->score,
+		"feedback", r->feedback ? r->feedback : "",
+		"diagnostics", r->diagnostics ? r->diagnostics : "",
+		"detail", r->detail ? r->detail : "", "elapsed_ms", r->elapsed_ms);
+
+	if (run->have_holdout) {
+		json_object_set_new(obj, "holdout_score", json_real(run->holdout.score));
+		json_object_set_new(obj, "holdout_status",
+				    json_string(sandbox_status_name(run->holdout.status)));
+	}
+	if (a->repeat > 1) {
+		json_object_set_new(obj, "repeat", json_integer(a->repeat));
+		json_object_set_new(obj, "median_ms", json_real(run->median_ms));
+		json_object_set_new(obj, "evals_per_s", json_real(run->evals_per_s));
+	}
+	json_dumpf(obj, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(obj);
+}
+
+static int load_solution(char **source, const char **shown, const bench_args *a,
+			 const task *t)
+{
+	if (!a->file) {
+		*shown = "initial.c";
+		*source = strdup(t->initial_text);
+		return *source ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	}
+	*shown = a->file;
+	return os_read_file(source, NULL, a->file);
+}
+
+static int bench_task(const bench_args *a, task *t)
+{
+	bench_run run;
+	char *source = NULL;
+	const char *shown, *base;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	rc = load_solution(&source, &shown, a, t);
+	if (rc < 0)
+		return cli_fail("bench", "%s", err_last());
+	base = strrchr(shown, '/') ? strrchr(shown, '/') + 1 : shown;
+	rc = run_repeated(&run, t, base, source, a->repeat ? a->repeat : 1);
+	if (rc == 0 && a->holdout) {
+		rc = eval_solution(&run.holdout, t, base, source, EVAL_HOLDOUT);
+		run.have_holdout = rc == 0;
+	}
+	if (rc < 0) {
+		free(source);
+		return cli_fail("bench", "%s", err_last());
+	}
+	if (a->json)
+		print_json(a, t, shown, &run);
+	else
+		print_text(a, t, shown, &run);
+	rc = run.train.status == SANDBOX_OK ? CLI_OK : CLI_FAILED;
+	eval_result_free(&run.train);
+	eval_result_free(&run.holdout);
+	free(source);
+	return rc;
+}
+
+static int run_bench(int argc, char **argv)
+{
+	bench_args a;
+	char *root = NULL;
+	task *t = NULL;
+	int rc = parse_bench_args(&a, argc, argv);
+
+	if (rc != CLI_OK)
+		return rc;
+	if (!a.tasks_dir && task_default_root(&root) < 0)
+		return cli_fail("bench", "%s", err_last());
+	if (task_load(&t, a.tasks_dir ? a.tasks_dir : root, a.task_name) < 0)
+		rc = cli_fail("bench", "%s", err_last());
+	else
+		rc = bench_task(&a, t);
+	task_free(t);
+	free(root);
+	return rc;
+}
+
+const cli_command cli_bench = {
+	"bench", "evaluate a solution on a task: host bench snake [FILE]",
+	bench_help, run_bench,
+};

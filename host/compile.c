@@ -1,0 +1,326 @@
+/*
+ * compile.c - libtcc front end; see compile.h.
+ *
+ * Each source is compiled as its own translation unit with the prelude in
+ * front and a #line directive after it, so tcc reports "initial.c:42"
+ * rather than "<string>:57". Linking uses -nostdlib: tcc then resolves
+ * nothing through the dynamic linker, and a reference outside the
+ * allowlist fails with "undefined symbol". That message is rewritten to
+ * name the source line using the symbol and to say whether the symbol is
+ * forbidden (libc has it, we do not allow it) or simply does not exist.
+ */
+#include "compile.h"
+
+#include "allowlist.h"
+#include "error.h"
+#include "os.h"
+
+#include <ctype.h>
+#include <dlfcn.h>
+#include <libtcc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef TCC_LIBDIR
+#error "TCC_LIBDIR must name tcc's library directory (holding libtcc1.a)"
+#endif
+
+static char *compile_libc_dir;
+
+struct compile_unit {
+	TCCState *tcc;
+};
+
+typedef struct {
+	compile_diags *diags;
+	const compile_source *srcs;
+	size_t n_srcs;
+	int errors;
+} compile_ctx;
+
+int compile_diags_add(compile_diags *diags, const char *file, int line,
+		      const char *message, int is_error)
+{
+	compile_diag *items, *d;
+
+	items = realloc(diags->items, (diags->count + 1) * sizeof(*items));
+	if (!items)
+		return -1;
+	diags->items = items;
+	d = &items[diags->count];
+	d->file = file ? strdup(file) : NULL;
+	d->line = line;
+	d->message = strdup(message);
+	d->is_error = is_error;
+	if (!d->message || (file && !d->file)) {
+		free(d->file);
+		free(d->message);
+		return -1;
+	}
+	diags->count++;
+	return 0;
+}
+
+/* Finds the first line of any source where `ident` appears as a whole
+ * identifier. */
+static int find_identifier(const compile_ctx *ctx, const char *ident,
+			   const char **file, int *line)
+{
+	size_t len = strlen(ident), i;
+
+	for (i = 0; i < ctx->n_srcs; i++) {
+		const char *text = ctx->srcs[i].text, *p = text;
+		while ((p = strstr(p, ident)) != NULL) {
+			int before = p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+			int after = isalnum((unsigned char)p[len]) || p[len] == '_';
+			if (!before && !after) {
+				const char *q;
+				*line = 1;
+				for (q = text; q < p; q++)
+					*line += *q == '\n';
+				*file = ctx->srcs[i].name;
+				return 1;
+			}
+			p += len;
+		}
+	}
+	return 0;
+}
+
+static void add_undefined_symbol(compile_ctx *ctx, const char *quoted)
+{
+	char name[128], message[256];
+	const char *end = strchr(quoted, '\'');
+	const char *file = NULL;
+	size_t len = end ? (size_t)(end - quoted) : strlen(quoted);
+	int line = 0;
+
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1;
+	memcpy(name, quoted, len);
+	name[len] = '\0';
+	if (dlsym(RTLD_DEFAULT, name))
+		snprintf(message, sizeof(message),
+			 "error: forbidden symbol '%s' (not in the allowlist)",
+			 name);
+	else
+		snprintf(message, sizeof(message),
+			 "error: undefined symbol '%s'", name);
+	find_identifier(ctx, name, &file, &line);
+	compile_diags_add(ctx->diags, file, line, message, 1);
+}
+
+/* tcc reports "file:line: error: text", "tcc: error: text", possibly after
+ * "In file included from ..." lines; keep the last line only. */
+static void on_tcc_message(void *opaque, const char *msg)
+{
+	compile_ctx *ctx = opaque;
+	const char *last = strrchr(msg, '\n');
+	const char *undefined, *sep;
+	int is_error, line = 0;
+
+	last = last ? last + 1 : msg;
+	is_error = strstr(last, "warning: ") == NULL;
+	ctx->errors += is_error;
+	undefined = strstr(last, "undefined symbol '");
+	if (undefined) {
+		add_undefined_symbol(ctx, undefined + strlen("undefined symbol '"));
+		return;
+	}
+	if (strncmp(last, "tcc: ", 5) == 0) {
+		compile_diags_add(ctx->diags, NULL, 0, last + 5, is_error);
+		return;
+	}
+	sep = strchr(last, ':');
+	if (sep && sscanf(sep + 1, "%d", &line) == 1) {
+		char *file = strndup(last, (size_t)(sep - last));
+		const char *text = strchr(sep + 1, ':');
+		text = text ? text + 1 : sep + 1;
+		while (*text == ' ')
+			text++;
+		if (file)
+			compile_diags_add(ctx->diags, file, line, text, is_error);
+		free(file);
+		return;
+	}
+	compile_diags_add(ctx->diags, NULL, 0, last, is_error);
+}
+
+static int compile_one(TCCState *tcc, const compile_source *src,
+		       const char *prelude)
+{
+	buf text = BUF_INIT;
+	int rc;
+
+	if (buf_printf(&text, "%s\n#line 1 \"%s\"\n%s", prelude ? prelude : "",
+		       src->name, src->text) < 0)
+		return -1;
+	rc = tcc_compile_string(tcc, text.data);
+	buf_free(&text);
+	return rc;
+}
+
+static void add_symbols(TCCState *tcc, const compile_options *opts)
+{
+	size_t i, n;
+	const allowlist_symbol *allowed = allowlist_symbols(&n);
+
+	for (i = 0; i < n; i++)
+		tcc_add_symbol(tcc, allowed[i].name, allowed[i].addr);
+	for (i = 0; opts && i < opts->n_symbols; i++)
+		tcc_add_symbol(tcc, opts->symbols[i].name, opts->symbols[i].addr);
+}
+
+int compile_set_libc_dir(const char *dir)
+{
+	char *copy = strdup(dir);
+
+	if (!copy)
+		return err_set(ERR_SYSTEM, "out of memory");
+	free(compile_libc_dir);
+	compile_libc_dir = copy;
+	return 0;
+}
+
+static int find_libc_dir(const char **out)
+{
+	char *exe_dir;
+	int rc;
+
+	if (!compile_libc_dir) {
+		rc = os_exe_dir(&exe_dir);
+		if (rc < 0)
+			return rc;
+		compile_libc_dir = os_path_join(exe_dir, "libc");
+		free(exe_dir);
+		if (!compile_libc_dir)
+			return err_set(ERR_SYSTEM, "out of memory");
+	}
+	*out = compile_libc_dir;
+	return 0;
+}
+
+static TCCState *compile_new_state(compile_ctx *ctx,
+				   const compile_options *opts)
+{
+	const char *const *dir;
+	const char *libc_dir = NULL;
+	TCCState *tcc;
+
+	if (find_libc_dir(&libc_dir) < 0 || !(tcc = tcc_new()))
+		return NULL;
+	tcc_set_lib_path(tcc, TCC_LIBDIR);
+	tcc_set_error_func(tcc, ctx, on_tcc_message);
+	tcc_set_options(tcc, "-nostdlib -nostdinc");
+	tcc_set_output_type(tcc, TCC_OUTPUT_MEMORY);
+	tcc_add_sysinclude_path(tcc, libc_dir);
+	tcc_add_sysinclude_path(tcc, TCC_LIBDIR "/include");
+	for (dir = opts ? opts->include_dirs : NULL; dir && *dir; dir++)
+		tcc_add_include_path(tcc, *dir);
+	return tcc;
+}
+
+int compile_build(compile_unit **out, compile_diags *diags,
+		  const compile_source *srcs, size_t n,
+		  const compile_options *opts)
+{
+	compile_diags scratch = { NULL, 0 };
+	compile_ctx ctx = { diags ? diags : &scratch, srcs, n, 0 };
+	compile_unit *unit;
+	TCCState *tcc;
+	size_t i;
+	int failed = 0;
+
+	*out = NULL;
+	tcc = compile_new_state(&ctx, opts);
+	if (!tcc)
+		return err_set(ERR_SYSTEM, "cannot create a compiler state: %s", err_last());
+	for (i = 0; i < n; i++)
+		failed |= compile_one(tcc, &srcs[i], opts ? opts->prelude : NULL) < 0;
+	if (!failed) {
+		tcc_add_file(tcc, TCC_LIBDIR "/libtcc1.a");
+		add_symbols(tcc, opts);
+		failed = tcc_relocate(tcc, TCC_RELOCATE_AUTO) < 0;
+	}
+	if (failed || ctx.errors) {
+		if (!compile_diags_errors(ctx.diags))
+			compile_diags_add(ctx.diags, NULL, 0,
+					  "error: compilation failed", 1);
+		tcc_delete(tcc);
+		compile_diags_free(&scratch);
+		return err_set(ERR_INVALID, "compilation failed");
+	}
+	compile_diags_free(&scratch);
+	unit = malloc(sizeof(*unit));
+	if (!unit) {
+		tcc_delete(tcc);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	unit->tcc = tcc;
+	*out = unit;
+	return 0;
+}
+
+void *compile_lookup(const compile_unit *unit, const char *name)
+{
+	return tcc_get_symbol(unit->tcc, name);
+}
+
+void compile_each_symbol(const compile_unit *unit, void *ctx,
+			 void (*fn)(void *ctx, const char *name,
+				    const void *addr))
+{
+	tcc_list_symbols(unit->tcc, ctx, fn);
+}
+
+void compile_unit_free(compile_unit *unit)
+{
+	if (!unit)
+		return;
+	tcc_delete(unit->tcc);
+	free(unit);
+}
+
+void compile_diags_format(buf *out, const compile_diags *diags,
+			  int errors_only)
+{
+	size_t i;
+
+	for (i = 0; i < diags->count; i++) {
+		const compile_diag *d = &diags->items[i];
+		if (errors_only && !d->is_error)
+			continue;
+		if (d->file && d->line > 0)
+			buf_printf(out, "%s:%d: %s\n", d->file, d->line, d->message);
+		else if (d->file)
+			buf_printf(out, "%s: %s\n", d->file, d->message);
+		else
+			buf_printf(out, "%s\n", d->message);
+	}
+}
+
+int compile_diags_errors(const compile_diags *diags)
+{
+	size_t i;
+	int errors = 0;
+
+	for (i = 0; i < diags->count; i++)
+		errors += diags->items[i].is_error;
+	return errors;
+}
+
+void compile_diags_free(compile_diags *diags)
+{
+	size_t i;
+
+	if (!diags)
+		return;
+	for (i = 0; i < diags->count; i++) {
+		free(diags->items[i].file);
+		free(diags->items[i].message);
+	}
+	free(diags->items);
+	diags->items = NULL;
+	diags->count = 0;
+}

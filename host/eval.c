@@ -1,0 +1,147 @@
+/*
+ * eval.c - evaluation of a solution; see eval.h.
+ *
+ * The job sent to the sandbox holds the solution, the driver and the case
+ * inputs only. Labels stay in the host, where score.c reads them.
+ */
+#include "eval.h"
+
+#include "compile.h"
+#include "error.h"
+#include "os.h"
+#include "scorer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EVAL_TRANSCRIPT_MAX (4u << 20)
+
+static json_t *source_unit(const char *name, const char *text,
+			   const char *prelude, const char *dir)
+{
+	return json_pack("{s:[{s:s, s:s}], s:s, s:[s]}", "sources", "name", name,
+			 "text", text, "prelude", prelude, "include_dirs", dir);
+}
+
+static json_t *build_job(const task *t, const char *name, const char *source,
+			 const task_case *cases, size_t n_cases)
+{
+	buf solution_prelude = BUF_INIT, driver_prelude = BUF_INIT;
+	json_t *job = NULL, *inputs = json_array(), *entry = json_array();
+	json_t *solution, *driver;
+	size_t i;
+
+	for (i = 0; i < n_cases; i++)
+		json_array_append_new(inputs, json_string(cases[i].input));
+	for (i = 0; i < t->n_entry; i++)
+		json_array_append_new(entry, json_string(t->entry[i]));
+	buf_printf(&solution_prelude, "#include \"%s\"", t->header);
+	task_abi_prelude(&driver_prelude);
+	solution = source_unit(name, source, buf_cstr(&solution_prelude), t->dir);
+	driver = source_unit("driver.c", t->driver_text, buf_cstr(&driver_prelude), t->dir);
+	if (solution && driver && inputs && entry &&
+	    json_object_set_new(solution, "entry", entry) == 0)
+		job = json_pack("{s:s, s:o, s:o, s:o, s:I}", "kind", "solution",
+				"solution", solution, "driver", driver,
+				"cases", inputs, "transcript_max",
+				(json_int_t)EVAL_TRANSCRIPT_MAX);
+	else {
+		json_decref(solution);
+		json_decref(driver);
+		json_decref(inputs);
+		json_decref(entry);
+	}
+	buf_free(&solution_prelude);
+	buf_free(&driver_prelude);
+	return job;
+}
+
+static char *diagnostics_text(const json_t *result)
+{
+	const json_t *list = json_object_get(result, "diagnostics"), *d;
+	compile_diags diags = { NULL, 0 };
+	buf out = BUF_INIT;
+	size_t i;
+
+	json_array_foreach(list, i, d)
+		compile_diags_add(&diags, json_string_value(json_object_get(d, "file")),
+				  (int)json_integer_value(json_object_get(d, "line")),
+				  json_string_value(json_object_get(d, "message"))
+					  ? json_string_value(json_object_get(d, "message")) : "?",
+				  json_is_true(json_object_get(d, "error")));
+	compile_diags_format(&out, &diags, 0);
+	compile_diags_free(&diags);
+	return buf_detach(&out);
+}
+
+/* The sandbox ran: turn its outcome into a score. */
+static int score_outcome(eval_result *out, task *t, const sandbox_outcome *o,
+			 const task_case *cases, size_t n_cases, eval_split split)
+{
+	buf feedback = BUF_INIT;
+	const char *transcript;
+
+	out->status = o->status;
+	out->detail = strdup(o->detail);
+	if (o->status == SANDBOX_COMPILE_ERROR)
+		out->diagnostics = diagnostics_text(o->result);
+	if (o->status != SANDBOX_OK) {
+		buf_printf(&feedback, "%s: %s", sandbox_status_name(o->status), o->detail);
+		out->feedback = buf_detach(&feedback);
+		return 0;
+	}
+	if (!t->scorer) {
+		int rc = scorer_load(&t->scorer, t);
+		if (rc < 0)
+			return rc;
+	}
+	transcript = json_string_value(json_object_get(o->result, "transcript"));
+	if (scorer_score(t->scorer, transcript ? transcript : "", cases, n_cases,
+			 &out->score, split == EVAL_TRAIN ? &feedback : NULL) < 0) {
+		out->status = SANDBOX_BAD_OUTPUT;
+		free(out->detail);
+		out->detail = strdup(err_last());
+	}
+	out->feedback = buf_detach(&feedback);
+	return 0;
+}
+
+int eval_solution_limits(eval_result *out, task *t, const char *name,
+			 const char *source, eval_split split,
+			 const sandbox_limits *limits)
+{
+	const task_case *cases = split == EVAL_TRAIN ? t->train : t->holdout;
+	size_t n_cases = split == EVAL_TRAIN ? t->n_train : t->n_holdout;
+	double start = os_now_ms();
+	sandbox_outcome outcome;
+	json_t *job;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	job = build_job(t, name, source, cases, n_cases);
+	if (!job)
+		return err_set(ERR_SYSTEM, "out of memory");
+	rc = sandbox_run(&outcome, job, limits ? limits : &t->budget, NULL, NULL);
+	json_decref(job);
+	if (rc == 0)
+		rc = score_outcome(out, t, &outcome, cases, n_cases, split);
+	sandbox_outcome_free(&outcome);
+	out->elapsed_ms = os_now_ms() - start;
+	if (rc < 0)
+		eval_result_free(out);
+	return rc;
+}
+
+int eval_solution(eval_result *out, task *t, const char *name,
+		  const char *source, eval_split split)
+{
+	return eval_solution_limits(out, t, name, source, split, NULL);
+}
+
+void eval_result_free(eval_result *r)
+{
+	free(r->feedback);
+	free(r->diagnostics);
+	free(r->detail);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,38 @@
+/*
+ * eval.h - one evaluation of a solution on a task: compile and run it with
+ * the task's driver in a sandbox, then score the transcript in the host.
+ */
+#ifndef HOST_EVAL_H
+#define HOST_EVAL_H
+
+#include "sandbox.h"
+#include "task.h"
+
+typedef enum { EVAL_TRAIN, EVAL_HOLDOUT } eval_split;
+
+typedef struct {
+	sandbox_status status;
+	double score;        /* meaningful when status is SANDBOX_OK */
+	char *feedback;      /* for people and agents; never names held-out cases */
+	char *diagnostics;   /* compile errors, "file:line: error: ..." lines */
+	char *detail;        /* how the sandbox ended, one line */
+	double elapsed_ms;   /* compile + run + score */
+} eval_result;
+
+/*
+ * Evaluates `source` (shown as `name` in diagnostics) on the cases of
+ * `split`. Returns 0 whenever an outcome was reached, including failures
+ * of the solution; a negative code only when the host could not evaluate
+ * at all (for example score.c does not compile). Free with eval_result_free.
+ */
+int eval_solution(eval_result *out, task *t, const char *name,
+		  const char *source, eval_split split);
+
+/* Overrides the task's budget for this evaluation when not NULL. */
+int eval_solution_limits(eval_result *out, task *t, const char *name,
+			 const char *source, eval_split split,
+			 const sandbox_limits *limits);
+
+void eval_result_free(eval_result *r);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * main.c - host's entry point: finds the subcommand and runs it.
+ *
+ * The table below is the whole command set; `host --help` prints it and
+ * `host help NAME` prints a command's own text.
+ */
+#include "args.h"
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const cli_command *const commands[] = {
+	&cli_bench,
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void vreport(const char *command, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "host%s%s: ", command ? " " : "", command ? command : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(command, fmt, ap);
+	va_end(ap);
+	if (command)
+		fprintf(stderr, "Try 'host help %s'.\n", command);
+	else
+		fprintf(stderr, "Try 'host --help'.\n");
+	return CLI_USAGE;
+}
+
+int cli_fail(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(command, fmt, ap);
+	va_end(ap);
+	return CLI_FAILED;
+}
+
+static void print_overview(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+		"usage: host COMMAND [ARGS]\n"
+		"\n"
+		"host compiles C agents in memory, runs them sandboxed, scores\n"
+		"their work and keeps every generation in git.\n"
+		"\n"
+		"Commands:\n");
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(out,
+		"  %-10s %s\n"
+		"\n"
+		"Options:\n"
+		"  --help     show this text\n"
+		"  --version  show the version\n"
+		"\n"
+		"Exit status: 0 success, 1 the job failed, 2 usage error.\n",
+		"help", "show a command's usage: host help COMMAND");
+}
+
+static const cli_command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static int run_help(int argc, char **argv)
+{
+	const cli_command *cmd;
+
+	if (argc == 0) {
+		print_overview(stdout);
+		return CLI_OK;
+	}
+	if (argc > 1)
+		return cli_usage("help", "expects one command name");
+	cmd = find_command(argv[0]);
+	if (!cmd)
+		return cli_usage(NULL, "no command '%s'", argv[0]);
+	fputs(cmd->help, stdout);
+	return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const cli_command *cmd;
+
+	if (argc < 2) {
+		print_overview(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return run_help(0, NULL);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("host %s\n", HOST_VERSION);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "help") == 0)
+		return run_help(argc - 2, argv + 2);
+	if (argv[1][0] == '-')
+		return cli_usage(NULL, "unknown option '%s'", argv[1]);
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return cli_usage(NULL, "unknown command '%s'", argv[1]);
+	if (args_wants_help(argc - 2, argv + 2)) {
+		fputs(cmd->help, stdout);
+		return CLI_OK;
+	}
+	return cmd->run(argc - 2, argv + 2);
+}

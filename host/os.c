@@ -1,0 +1,139 @@
+/*
+ * os.c - file, path and clock helpers; see os.h.
+ */
+#include "os.h"
+
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int os_read_file(char **out, size_t *len, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t used = 0, cap = 0, n;
+
+	*out = NULL;
+	if (!f) {
+		if (errno == ENOENT)
+			return err_set(ERR_NOTFOUND, "%s: no such file", path);
+		return err_sys("cannot open %s", path);
+	}
+	do {
+		if (cap - used < 4096) {
+			char *bigger = realloc(data, cap ? cap * 2 : 8192);
+			if (!bigger) {
+				free(data);
+				fclose(f);
+				return err_set(ERR_SYSTEM, "%s: out of memory", path);
+			}
+			data = bigger;
+			cap = cap ? cap * 2 : 8192;
+		}
+		n = fread(data + used, 1, cap - used - 1, f);
+		used += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		free(data);
+		fclose(f);
+		return err_sys("cannot read %s", path);
+	}
+	fclose(f);
+	data[used] = '\0';
+	*out = data;
+	if (len)
+		*len = used;
+	return 0;
+}
+
+int os_write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return err_sys("cannot create %s", path);
+	if (fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		return err_sys("cannot write %s", path);
+	}
+	if (fclose(f) != 0)
+		return err_sys("cannot write %s", path);
+	return 0;
+}
+
+int os_exe_dir(char **out)
+{
+	char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	char *slash;
+
+	*out = NULL;
+	if (n < 0)
+		return err_sys("cannot find the host executable");
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (slash)
+		*slash = '\0';
+	*out = strdup(path);
+	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
+char *os_path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *path = malloc(a + b + 2);
+
+	if (!path)
+		return NULL;
+	memcpy(path, dir, a);
+	path[a] = '/';
+	memcpy(path + a + 1, name, b + 1);
+	return path;
+}
+
+int os_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int os_is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int os_remove_tree(const char *path)
+{
+	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 &&
+	    errno != ENOENT)
+		return err_sys("cannot remove %s", path);
+	return 0;
+}
+
+double os_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}

@@ -1,0 +1,34 @@
+/*
+ * os.h - the few operating-system chores the host repeats: reading whole
+ * files, finding its own installation, removing a scratch tree, and a
+ * monotonic clock. Each returns an error code and sets err_last() on failure.
+ */
+#ifndef HOST_OS_H
+#define HOST_OS_H
+
+#include <stddef.h>
+
+/* Reads a whole file into a new NUL-terminated string (free() it).
+ * `len` may be NULL. ERR_NOTFOUND if the file does not exist. */
+int os_read_file(char **out, size_t *len, const char *path);
+
+/* Writes `len` bytes to `path`, replacing it. */
+int os_write_file(const char *path, const char *data, size_t len);
+
+/* The directory holding the running executable, without a trailing slash
+ * (free() it). */
+int os_exe_dir(char **out);
+
+/* "dir/name" as a new string (free() it); NULL when memory runs out. */
+char *os_path_join(const char *dir, const char *name);
+
+int os_is_dir(const char *path);
+int os_is_file(const char *path);
+
+/* Removes `path` and everything below it. Missing paths are not an error. */
+int os_remove_tree(const char *path);
+
+/* Milliseconds from an arbitrary fixed point, never going backwards. */
+double os_now_ms(void);
+
+#endif

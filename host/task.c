@@ -1,0 +1,439 @@
+/*
+ * task.c - loads and checks task folders; see task.h.
+ *
+ * Every problem is reported with the file and the field, so that someone
+ * writing a new task.json is told exactly what to fix:
+ *     tasks/snake/task.json: field 'budget.wall_ms' must be a positive integer
+ */
+#include "task.h"
+
+#include "buf.h"
+#include "embed.h"
+#include "error.h"
+#include "os.h"
+#include "scorer.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TASK_MAX_CASES 100000
+
+typedef struct {
+	const char *file;   /* task.json's path, for messages */
+	const json_t *root;
+} task_json;
+
+static const json_t *lookup(const task_json *tj, const char *field)
+{
+	const json_t *node = tj->root;
+	char key[64];
+	const char *p = field, *dot;
+
+	while (node && (dot = strchr(p, '.')) != NULL) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - p), p);
+		node = json_object_get(node, key);
+		p = dot + 1;
+	}
+	return node ? json_object_get(node, p) : NULL;
+}
+
+static int field_error(const task_json *tj, const char *field, const char *what)
+{
+	if (!lookup(tj, field))
+		return err_set(ERR_INVALID, "%s: field '%s' is missing", tj->file, field);
+	return err_set(ERR_INVALID, "%s: field '%s' must be %s", tj->file, field, what);
+}
+
+static int get_string(char **out, const task_json *tj, const char *field)
+{
+	const char *value = json_string_value(lookup(tj, field));
+
+	if (!value || !*value)
+		return field_error(tj, field, "a non-empty string");
+	*out = strdup(value);
+	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
+static int get_number(double *out, const task_json *tj, const char *field)
+{
+	const json_t *value = lookup(tj, field);
+
+	if (!json_is_number(value))
+		return field_error(tj, field, "a number");
+	*out = json_number_value(value);
+	return 0;
+}
+
+static int get_positive_int(int *out, const task_json *tj, const char *field)
+{
+	const json_t *value = lookup(tj, field);
+
+	if (!json_is_integer(value) || json_integer_value(value) <= 0 ||
+	    json_integer_value(value) > 3600 * 1000)
+		return field_error(tj, field, "a positive integer");
+	*out = (int)json_integer_value(value);
+	return 0;
+}
+
+static int get_entry(task *t, const task_json *tj)
+{
+	const json_t *entry = lookup(tj, "entry");
+	size_t i, n = json_array_size(entry);
+
+	if (!json_is_array(entry) || n == 0 || n > 32)
+		return field_error(tj, "entry", "a list of 1 to 32 function names");
+	t->entry = calloc(n, sizeof(*t->entry));
+	if (!t->entry)
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		const char *name = json_string_value(json_array_get(entry, i));
+		if (!name || !*name)
+			return field_error(tj, "entry", "a list of 1 to 32 function names");
+		t->entry[t->n_entry++] = strdup(name);
+	}
+	return 0;
+}
+
+static char *label_text(const json_t *label)
+{
+	char number[32];
+
+	if (json_is_string(label))
+		return strdup(json_string_value(label));
+	if (json_is_boolean(label))
+		return strdup(json_is_true(label) ? "1" : "0");
+	if (json_is_integer(label)) {
+		snprintf(number, sizeof(number), "%lld",
+			 (long long)json_integer_value(label));
+		return strdup(number);
+	}
+	return NULL;
+}
+
+static int add_case(task_case **cases, size_t *n, char *input, char *label)
+{
+	task_case *grown;
+
+	if (!input || *n >= TASK_MAX_CASES) {
+		free(input);
+		free(label);
+		return -1;
+	}
+	grown = realloc(*cases, (*n + 1) * sizeof(**cases));
+	if (!grown) {
+		free(input);
+		free(label);
+		return -1;
+	}
+	*cases = grown;
+	grown[*n].input = input;
+	grown[*n].label = label;
+	(*n)++;
+	return 0;
+}
+
+static int cases_from_array(task_case **cases, size_t *n, const json_t *list,
+			    const char *where)
+{
+	size_t i;
+	const json_t *item;
+
+	json_array_foreach(list, i, item) {
+		const json_t *input = json_is_string(item) ? item : json_object_get(item, "input");
+		const json_t *label = json_object_get(item, "label");
+		char *label_copy = label ? label_text(label) : NULL;
+
+		if (!json_is_string(input) || (label && !label_copy)) {
+			free(label_copy);
+			return err_set(ERR_INVALID, "%s: case %zu must be a string or "
+				       "{\"input\": string, \"label\": string|integer|boolean}",
+				       where, i + 1);
+		}
+		if (add_case(cases, n, strdup(json_string_value(input)), label_copy) < 0)
+			return err_set(ERR_INVALID, "%s: too many cases", where);
+	}
+	return 0;
+}
+
+static int cases_from_range(task_case **cases, size_t *n, const json_t *range,
+			    const char *where)
+{
+	json_int_t lo = json_integer_value(json_array_get(range, 0));
+	json_int_t hi = json_integer_value(json_array_get(range, 1));
+	char text[32];
+
+	if (json_array_size(range) != 2 || !json_is_integer(json_array_get(range, 0)) ||
+	    !json_is_integer(json_array_get(range, 1)) || lo > hi || lo < 0 ||
+	    hi - lo >= TASK_MAX_CASES)
+		return err_set(ERR_INVALID, "%s: 'range' must be [first, last] with "
+			       "0 <= first <= last", where);
+	for (; lo <= hi; lo++) {
+		snprintf(text, sizeof(text), "%lld", (long long)lo);
+		if (add_case(cases, n, strdup(text), NULL) < 0)
+			return err_set(ERR_SYSTEM, "out of memory");
+	}
+	return 0;
+}
+
+static int cases_from_file(task_case **cases, size_t *n, const char *dir,
+			   const char *name, const char *where)
+{
+	char *path = os_path_join(dir, name);
+	json_error_t jerr;
+	json_t *list;
+	int rc;
+
+	if (!path)
+		return err_set(ERR_SYSTEM, "out of memory");
+	if (strchr(name, '/') || !os_is_file(path)) {
+		rc = err_set(ERR_NOTFOUND, "%s: cases file '%s' not found in %s",
+			     where, name, dir);
+		free(path);
+		return rc;
+	}
+	list = json_load_file(path, 0, &jerr);
+	if (!json_is_array(list))
+		rc = err_set(ERR_INVALID, "%s:%d: %s", path, jerr.line,
+			     list ? "expected a list of cases" : jerr.text);
+	else
+		rc = cases_from_array(cases, n, list, path);
+	json_decref(list);
+	free(path);
+	return rc;
+}
+
+/* A case set is a list, {"range": [a, b]} or {"file": "cases.json"}. */
+static int get_cases(task_case **cases, size_t *n, const task_json *tj,
+		     const char *dir, const char *field)
+{
+	const json_t *spec = lookup(tj, field);
+	char where[256];
+	int rc;
+
+	snprintf(where, sizeof(where), "%s: field '%s'", tj->file, field);
+	if (json_is_array(spec))
+		rc = cases_from_array(cases, n, spec, where);
+	else if (json_object_get(spec, "range"))
+		rc = cases_from_range(cases, n, json_object_get(spec, "range"), where);
+	else if (json_is_string(json_object_get(spec, "file")))
+		rc = cases_from_file(cases, n, dir,
+				     json_string_value(json_object_get(spec, "file")), where);
+	else
+		return field_error(tj, field, "a list of cases, {\"range\": [a, b]} "
+				   "or {\"file\": \"cases.json\"}");
+	if (rc == 0 && *n == 0)
+		return field_error(tj, field, "a non-empty set of cases");
+	return rc;
+}
+
+static int read_task_file(char **out, const char *dir, const char *name)
+{
+	char *path = os_path_join(dir, name);
+	int rc;
+
+	if (!path)
+		return err_set(ERR_SYSTEM, "out of memory");
+	rc = os_read_file(out, NULL, path);
+	if (rc == ERR_NOTFOUND)
+		rc = err_set(ERR_NOTFOUND, "%s: missing file (every task needs "
+			     "task.json, its header, initial.c, driver.c and score.c)",
+			     path);
+	free(path);
+	return rc;
+}
+
+static int get_direction(task *t, const task_json *tj)
+{
+	const char *dir = json_string_value(lookup(tj, "direction"));
+
+	if (!dir || (strcmp(dir, "higher") && strcmp(dir, "lower")))
+		return field_error(tj, "direction", "\"higher\" or \"lower\"");
+	t->higher_is_better = strcmp(dir, "higher") == 0;
+	return 0;
+}
+
+static int parse_task(task *t, const task_json *tj)
+{
+	int rc;
+
+	if ((rc = get_string(&t->name, tj, "name")) ||
+	    (rc = get_string(&t->description, tj, "description")) ||
+	    (rc = get_string(&t->metric, tj, "metric")) ||
+	    (rc = get_string(&t->header, tj, "header")) ||
+	    (rc = get_entry(t, tj)) || (rc = get_direction(t, tj)) ||
+	    (rc = get_number(&t->baseline, tj, "baseline")) ||
+	    (rc = get_number(&t->target, tj, "target")) ||
+	    (rc = get_positive_int(&t->budget.wall_ms, tj, "budget.wall_ms")) ||
+	    (rc = get_positive_int(&t->budget.cpu_ms, tj, "budget.cpu_ms")) ||
+	    (rc = get_positive_int(&t->budget.memory_mb, tj, "budget.memory_mb")) ||
+	    (rc = get_cases(&t->train, &t->n_train, tj, t->dir, "train")) ||
+	    (rc = get_cases(&t->holdout, &t->n_holdout, tj, t->dir, "holdout")))
+		return rc;
+	if (t->baseline == t->target)
+		return field_error(tj, "target", "different from 'baseline'");
+	if (strchr(t->header, '/'))
+		return field_error(tj, "header", "a file name in the task folder");
+	if ((rc = read_task_file(&t->header_text, t->dir, t->header)) ||
+	    (rc = read_task_file(&t->initial_text, t->dir, "initial.c")) ||
+	    (rc = read_task_file(&t->driver_text, t->dir, "driver.c")) ||
+	    (rc = read_task_file(&t->score_text, t->dir, "score.c")))
+		return rc;
+	return 0;
+}
+
+int task_load_dir(task **out, const char *dir)
+{
+	task_json tj;
+	json_error_t jerr;
+	char *path;
+	json_t *root;
+	task *t;
+	int rc;
+
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	path = os_path_join(dir, "task.json");
+	if (!t || !path || !(t->dir = realpath(dir, NULL))) {
+		rc = t && path ? err_sys("%s: not a task folder", dir)
+			       : err_set(ERR_SYSTEM, "out of memory");
+		goto done;
+	}
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(root)) {
+		rc = !os_is_file(path)
+			? err_set(ERR_NOTFOUND, "%s: missing file", path)
+			: err_set(ERR_INVALID, "%s:%d: %s", path, jerr.line,
+				  root ? "expected a JSON object" : jerr.text);
+		json_decref(root);
+		goto done;
+	}
+	tj.file = path;
+	tj.root = root;
+	rc = parse_task(t, &tj);
+	json_decref(root);
+done:
+	free(path);
+	if (rc < 0)
+		task_free(t);
+	else
+		*out = t;
+	return rc;
+}
+
+int task_load(task **out, const char *root, const char *name)
+{
+	char *dir;
+	int rc;
+
+	*out = NULL;
+	if (!*name || strchr(name, '/') || name[0] == '.')
+		return err_set(ERR_INVALID, "'%s' is not a task name", name);
+	dir = os_path_join(root, name);
+	if (!dir)
+		return err_set(ERR_SYSTEM, "out of memory");
+	if (!os_is_dir(dir)) {
+		char *known = task_list(root);
+		rc = err_set(ERR_NOTFOUND, "no task '%s' in %s (tasks: %s)", name,
+			     root, known && *known ? known : "none");
+		free(known);
+	} else {
+		rc = task_load_dir(out, dir);
+	}
+	free(dir);
+	return rc;
+}
+
+static void free_cases(task_case *cases, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)cases[i].input);
+		free((char *)cases[i].label);
+	}
+	free(cases);
+}
+
+void task_free(task *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	scorer_free(t->scorer);
+	for (i = 0; i < t->n_entry; i++)
+		free(t->entry[i]);
+	free(t->entry);
+	free_cases(t->train, t->n_train);
+	free_cases(t->holdout, t->n_holdout);
+	free(t->name);
+	free(t->dir);
+	free(t->description);
+	free(t->metric);
+	free(t->header);
+	free(t->header_text);
+	free(t->initial_text);
+	free(t->driver_text);
+	free(t->score_text);
+	free(t);
+}
+
+int task_default_root(char **out)
+{
+	char *exe_dir, *root;
+	int rc;
+
+	*out = NULL;
+	if (os_is_dir("tasks")) {
+		*out = strdup("tasks");
+		return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	}
+	rc = os_exe_dir(&exe_dir);
+	if (rc < 0)
+		return rc;
+	root = os_path_join(exe_dir, "../tasks");
+	free(exe_dir);
+	if (!root)
+		return err_set(ERR_SYSTEM, "out of memory");
+	*out = root;
+	return 0;
+}
+
+int task_abi_prelude(buf *out)
+{
+	return buf_printf(out, "#line 1 \"task_abi.h\"\n%s", embed_task_abi_h);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *task_list(const char *root)
+{
+	char *names[256];
+	size_t n = 0, i;
+	struct dirent *ent;
+	DIR *d = opendir(root);
+	buf out = BUF_INIT;
+
+	while (d && (ent = readdir(d)) != NULL && n < 256) {
+		char *json = ent->d_name[0] == '.' ? NULL : os_path_join(root, ent->d_name);
+		char *file = json ? os_path_join(json, "task.json") : NULL;
+		if (file && os_is_file(file))
+			names[n++] = strdup(ent->d_name);
+		free(json);
+		free(file);
+	}
+	if (d)
+		closedir(d);
+	qsort(names, n, sizeof(names[0]), compare_names);
+	for (i = 0; i < n; i++) {
+		buf_printf(&out, "%s%s", i ? ", " : "", names[i] ? names[i] : "");
+		free(names[i]);
+	}
+	return buf_detach(&out);
+}

@@ -1,0 +1,62 @@
+/*
+ * task.h - a task loaded from tasks/NAME/: its description, its cases and
+ * the sources the sandbox and the scorer need.
+ *
+ * A task is data, not code in the host: adding a folder with task.json,
+ * a header, initial.c, driver.c and score.c adds a task.
+ */
+#ifndef HOST_TASK_H
+#define HOST_TASK_H
+
+#include "buf.h"
+#include "sandbox.h"
+
+#include <stddef.h>
+
+/* The same layout as task_case in task_abi.h, which score.c receives. */
+typedef struct {
+	const char *input;
+	const char *label;  /* NULL when the case has no label */
+} task_case;
+
+typedef struct scorer scorer;
+
+typedef struct {
+	char *name;
+	char *dir;           /* absolute path of the task folder */
+	char *description;
+	char *metric;
+	char *header;        /* file name of the interface header, e.g. "snake.h" */
+	char **entry;        /* functions the solution must define */
+	size_t n_entry;
+	int higher_is_better;
+	double baseline, target;
+	sandbox_limits budget;
+	task_case *train;
+	size_t n_train;
+	task_case *holdout;
+	size_t n_holdout;
+	char *header_text, *initial_text, *driver_text, *score_text;
+	scorer *scorer;      /* compiled on first use, owned */
+} task;
+
+/* Loads tasks/NAME/ below `root`. ERR_NOTFOUND names the known tasks. */
+int task_load(task **out, const char *root, const char *name);
+
+/* Loads the task in `dir`. Errors name the file and the field. */
+int task_load_dir(task **out, const char *dir);
+
+void task_free(task *t);
+
+/* Appends the prelude driver.c and score.c are compiled with: the host's
+ * task_abi.h, under its own name for diagnostics. */
+int task_abi_prelude(buf *out);
+
+/* The tasks folder to use when none is given: ./tasks if it exists, else
+ * the one installed beside the binary (../tasks). free() it. */
+int task_default_root(char **out);
+
+/* The task names below `root`, comma-separated, sorted (free() it). */
+char *task_list(const char *root);
+
+#endif

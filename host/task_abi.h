@@ -1,0 +1,40 @@
+/*
+ * task_abi.h - what a task's driver.c and score.c are compiled against.
+ *
+ * driver.c runs inside the sandbox next to the solution: it calls the
+ * solution on each case and records what it did with transcript_write or
+ * transcript_printf. It never sees labels. score.c runs in the host: it
+ * checks the transcript against the rules and the labels and computes the
+ * score. Both are linked with -nostdlib against the host's libc allowlist.
+ */
+#ifndef HOST_TASK_ABI_H
+#define HOST_TASK_ABI_H
+
+/* ---- driver side (sandbox) ---- */
+
+/* Appends to the transcript; returns -1 once its size cap is reached. */
+int transcript_write(const char *data, int len);
+int transcript_printf(const char *fmt, ...);
+
+/* Defined by driver.c: runs the solution on every input, in order.
+ * The return value is recorded but does not affect the score. */
+int driver_run(const char *const *inputs, int n_inputs);
+
+/* ---- scorer side (host) ---- */
+
+typedef struct {
+	const char *input;  /* as given to driver_run */
+	const char *label;  /* the expected answer, or NULL */
+} task_case;
+
+/*
+ * Defined by score.c: scores `transcript` for `cases`. Writes the score to
+ * *score and, when feedback_size > 0, a short human-readable explanation
+ * (what went wrong, on which case) to `feedback`. Returns 0, or -1 when the
+ * transcript is malformed (the solution then scores as failed).
+ */
+int score_transcript(const char *transcript, const task_case *cases,
+		     int n_cases, double *score, char *feedback,
+		     int feedback_size);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * child.c - host-sandbox, the program every sandboxed job runs in.
+ *
+ * It is a separate, small executable rather than a fork of the host so
+ * that nothing of the host's memory (API keys, the git repository, libcurl
+ * state) exists in the child at all, and so that spawning it costs about a
+ * millisecond. It reads one job from the channel on fd 3, compiles the
+ * job's code with libtcc while it still may read files, locks itself down
+ * (lockdown.c), runs the generated code and writes one result frame.
+ *
+ * Every way it can end is a frame the parent understands or a signal the
+ * parent classifies: see sandbox.c.
+ */
+#include "buf.h"
+#include "channel.h"
+#include "compile.h"
+#include "error.h"
+#include "guard.h"
+#include "lockdown.h"
+#include "zygote.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define JOB_MAX_BYTES (64u << 20)
+
+/* AddressSanitizer builds: let signals reach the parent unchanged. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0:handle_segv=0:handle_abort=0:handle_sigbus=0:"
+	       "handle_sigfpe=0:handle_sigill=0:detect_stack_use_after_return=0";
+}
+
+static buf transcript;
+static size_t transcript_max;
+static int transcript_overflow;
+
+static int transcript_write(const char *data, int len)
+{
+	if (len < 0 || transcript.len + (size_t)len > transcript_max) {
+		transcript_overflow = 1;
+		return -1;
+	}
+	return buf_append(&transcript, data, (size_t)len);
+}
+
+static int transcript_printf(const char *fmt, ...)
+{
+	size_t before = transcript.len;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = buf_vprintf(&transcript, fmt, ap);
+	va_end(ap);
+	if (rc == 0 && transcript.len > transcript_max) {
+		transcript.len = before;
+		transcript.data[before] = '\0';
+		transcript_overflow = 1;
+		return -1;
+	}
+	return rc;
+}
+
+static _Noreturn void finish(json_t *result)
+{
+	channel_send_json(CHANNEL_FD, result);
+	_exit(0);
+}
+
+static _Noreturn void fail(const char *message)
+{
+	finish(json_pack("{s:s, s:s}", "outcome", "error", "message", message));
+}
+
+/* Runs in a SIGSYS handler: only async-signal-safe calls. */
+static void on_forbidden(int nr)
+{
+	char frame[96], *p = frame + 4 + sizeof("{\"outcome\":\"forbidden\",\"syscall\":") - 1;
+	char digits[16];
+	int n = 0, len;
+	unsigned v = nr < 0 ? 0 : (unsigned)nr;
+
+	memcpy(frame + 4, "{\"outcome\":\"forbidden\",\"syscall\":",
+	       sizeof("{\"outcome\":\"forbidden\",\"syscall\":") - 1);
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = digits[--n];
+	*p++ = '}';
+	len = (int)(p - frame - 4);
+	frame[0] = frame[1] = 0;
+	frame[2] = (char)(len >> 8);
+	frame[3] = (char)len;
+	if (write(CHANNEL_FD, frame, (size_t)len + 4) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static void on_memory(size_t requested, size_t in_use)
+{
+	finish(json_pack("{s:s, s:I, s:I}", "outcome", "memory", "requested",
+			 (json_int_t)requested, "in_use", (json_int_t)in_use));
+}
+
+static _Noreturn void report_diags(const char *stage, const compile_diags *d)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < d->count; i++)
+		json_array_append_new(list, json_pack("{s:s?, s:i, s:s, s:b}",
+			"file", d->items[i].file, "line", d->items[i].line,
+			"message", d->items[i].message,
+			"error", d->items[i].is_error));
+	finish(json_pack("{s:s, s:s, s:o}", "outcome", "compile_error",
+			 "stage", stage, "diagnostics", list));
+}
+
+/* Compiles {"sources":[{name,text}], "prelude", "include_dirs"}. */
+static compile_unit *build_unit(const json_t *spec, const char *stage,
+				const compile_symbol *extra, size_t n_extra)
+{
+	json_t *sources = json_object_get(spec, "sources");
+	json_t *dirs = json_object_get(spec, "include_dirs");
+	size_t n = json_array_size(sources), i;
+	compile_source srcs[64];
+	const char *dir_list[9] = { NULL };
+	compile_options opts = { json_string_value(json_object_get(spec, "prelude")),
+				 dir_list, extra, n_extra };
+	compile_diags diags = { NULL, 0 };
+	compile_unit *unit;
+
+	if (n == 0 || n > 64 || json_array_size(dirs) > 8)
+		fail("job: a unit needs 1 to 64 sources and at most 8 include dirs");
+	for (i = 0; i < n; i++) {
+		json_t *src = json_array_get(sources, i);
+		srcs[i].name = json_string_value(json_object_get(src, "name"));
+		srcs[i].text = json_string_value(json_object_get(src, "text"));
+		if (!srcs[i].name || !srcs[i].text)
+			fail("job: a source needs a name and a text");
+	}
+	for (i = 0; i < json_array_size(dirs); i++)
+		dir_list[i] = json_string_value(json_array_get(dirs, i));
+	if (compile_build(&unit, &diags, srcs, n, &opts) < 0)
+		report_diags(stage, &diags);
+	compile_diags_free(&diags);
+	return unit;
+}
+
+/* The solution's entry points become symbols the driver links against. */
+static size_t solution_exports(compile_symbol *syms, size_t max,
+			       const compile_unit *solution,
+			       const json_t *spec)
+{
+	json_t *entry = json_object_get(spec, "entry");
+	json_t *sources = json_object_get(spec, "sources");
+	const char *first = json_string_value(
+		json_object_get(json_array_get(sources, 0), "name"));
+	size_t i, n = json_array_size(entry);
+
+	if (n > max)
+		fail("job: too many entry points");
+	for (i = 0; i < n; i++) {
+		const char *name = json_string_value(json_array_get(entry, i));
+		void *addr = name ? compile_lookup(solution, name) : NULL;
+		if (!addr) {
+			compile_diags d = { NULL, 0 };
+			char msg[160];
+			snprintf(msg, sizeof(msg),
+				 "error: '%s' is not defined (the task calls it)",
+				 name ? name : "?");
+			compile_diags_add(&d, first, 0, msg, 1);
+			report_diags("solution", &d);
+		}
+		syms[i].name = name;
+		syms[i].addr = addr;
+	}
+	return n;
+}
+
+static void lock_down(const json_t *job)
+{
+	json_t *limits = json_object_get(job, "limits");
+	lockdown_config cfg;
+	size_t memory = (size_t)json_integer_value(json_object_get(limits, "memory_mb")) << 20;
+
+	cfg.cpu_ms = (int)json_integer_value(json_object_get(limits, "cpu_ms"));
+	cfg.memory_bytes = memory;
+	cfg.workdir = json_string_value(json_object_get(job, "workdir"));
+	cfg.channel_fd = CHANNEL_FD;
+	if (!cfg.workdir || cfg.cpu_ms <= 0 || memory == 0)
+		fail("job: limits and workdir are required");
+	guard_set_limit(memory, on_memory);
+	if (lockdown_apply(&cfg, on_forbidden) < 0)
+		fail(err_last());
+}
+
+static _Noreturn void run_solution_job(const json_t *job)
+{
+	compile_symbol syms[34];
+	json_t *cases = json_object_get(job, "cases");
+	const char **inputs;
+	compile_unit *solution, *driver;
+	int (*driver_run)(const char *const *, int);
+	size_t n, i, n_cases = json_array_size(cases);
+	int rc;
+
+	transcript_max = (size_t)json_integer_value(json_object_get(job, "transcript_max"));
+	inputs = calloc(n_cases + 1, sizeof(*inputs));
+	if (!inputs || transcript_max == 0)
+		fail("job: cases and transcript_max are required");
+	for (i = 0; i < n_cases; i++)
+		inputs[i] = json_string_value(json_array_get(cases, i));
+	solution = build_unit(json_object_get(job, "solution"), "solution", NULL, 0);
+	n = solution_exports(syms, 32, solution, json_object_get(job, "solution"));
+	syms[n].name = "transcript_write";
+	syms[n++].addr = (const void *)transcript_write;
+	syms[n].name = "transcript_printf";
+	syms[n++].addr = (const void *)transcript_printf;
+	driver = build_unit(json_object_get(job, "driver"), "driver", syms, n);
+	driver_run = (int (*)(const char *const *, int))compile_lookup(driver, "driver_run");
+	if (!driver_run)
+		fail("driver: driver_run is not defined");
+
+	lock_down(job);
+	rc = driver_run(inputs, (int)n_cases);
+	if (transcript_overflow)
+		finish(json_pack("{s:s, s:s}", "outcome", "bad_output", "message",
+				 "the transcript exceeded its size cap"));
+	finish(json_pack("{s:s, s:s, s:i}", "outcome", "ok", "transcript",
+			 buf_cstr(&transcript), "driver_status", rc));
+}
+
+int main(int argc, char **argv)
+{
+	struct stat st;
+	json_t *job;
+	const char *kind;
+	int rc;
+
+	if (fstat(CHANNEL_FD, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "host-sandbox: this program is started by host "
+				"to run untrusted code; it is not run directly\n");
+		return 2;
+	}
+	if (argc > 1 && strcmp(argv[1], "--zygote") == 0 &&
+	    zygote_serve(CHANNEL_FD) < 0)
+		return 0;
+	close_range(CHANNEL_FD + 1, ~0U, 0);
+	rc = channel_recv_json(&job, CHANNEL_FD, JOB_MAX_BYTES, -1);
+	if (rc < 0)
+		return 1;
+	kind = json_string_value(json_object_get(job, "kind"));
+	if (kind && strcmp(kind, "solution") == 0)
+		run_solution_job(job);
+	fail("job: unknown kind");
+}

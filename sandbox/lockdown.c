@@ -1,0 +1,176 @@
+/*
+ * lockdown.c - rlimits, namespace and seccomp filter for sandboxed children.
+ *
+ * The seccomp filter is an allowlist: anything not named below traps
+ * (SIGSYS), so the child can report which call was refused. Writes to
+ * descriptors other than the channel fail with EBADF rather than trap, so
+ * code that merely prints does not die for it. Signals may only be sent to
+ * the child itself, which keeps abort() working.
+ */
+#include "lockdown.h"
+
+#include "error.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LOCKDOWN_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define LOCKDOWN_ASAN 1
+#endif
+
+static void (*lockdown_on_forbidden)(int);
+
+static void on_sigsys(int sig, siginfo_t *info, void *uctx)
+{
+	(void)sig;
+	(void)uctx;
+	lockdown_on_forbidden(info->si_syscall);
+}
+
+static size_t mapped_bytes(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static int set_limit(int resource, rlim_t soft, rlim_t hard, const char *what)
+{
+	struct rlimit rl = { soft, hard };
+
+	if (setrlimit(resource, &rl) != 0)
+		return err_sys("sandbox: cannot limit %s", what);
+	return 0;
+}
+
+static int apply_rlimits(const lockdown_config *cfg)
+{
+	rlim_t cpu = (rlim_t)(cfg->cpu_ms + 999) / 1000;
+
+	if (cpu < 1)
+		cpu = 1;
+	if (set_limit(RLIMIT_CPU, cpu, cpu + 1, "CPU time") ||
+	    set_limit(RLIMIT_FSIZE, 0, 0, "file size") ||
+	    set_limit(RLIMIT_NOFILE, (rlim_t)cfg->channel_fd + 1,
+		      (rlim_t)cfg->channel_fd + 1, "open files") ||
+	    set_limit(RLIMIT_CORE, 0, 0, "core size"))
+		return ERR_SYSTEM;
+#ifndef LOCKDOWN_ASAN
+	/* AddressSanitizer reserves terabytes of shadow memory up front. */
+	{
+		rlim_t as = (rlim_t)(mapped_bytes() + cfg->memory_bytes +
+				     (64u << 20));
+		if (set_limit(RLIMIT_AS, as, as, "address space"))
+			return ERR_SYSTEM;
+	}
+#else
+	(void)mapped_bytes;
+#endif
+	return 0;
+}
+
+/* A new network namespace has no interfaces, not even a usable loopback.
+ * It needs privileges; unprivileged, a user namespace grants them. */
+void lockdown_leave_network(void)
+{
+	if (unshare(CLONE_NEWNET) == 0)
+		return;
+	(void)unshare(CLONE_NEWUSER | CLONE_NEWNET);
+}
+
+static int allow(scmp_filter_ctx ctx, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+
+	if (nr == __NR_SCMP_ERROR)
+		return 0; /* not on this architecture */
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+static int add_rules(scmp_filter_ctx ctx, int fd)
+{
+	static const char *const plain[] = {
+		"mmap", "munmap", "mremap", "mprotect", "brk", "madvise",
+		"futex", "exit", "exit_group", "rt_sigreturn",
+		"rt_sigprocmask", "getpid", "gettid", "clock_gettime",
+		"sched_yield",
+	};
+	pid_t self = getpid();
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		rc |= allow(ctx, plain[i]);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
+			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EBADF), SCMP_SYS(write), 1,
+			       SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)fd));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
+			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
+			       SCMP_A0(SCMP_CMP_NE, SIGSYS));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
+			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tkill), 1,
+			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+	return rc;
+}
+
+static int install_filter(int fd)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	int rc;
+
+	if (!ctx)
+		return err_set(ERR_SYSTEM, "sandbox: cannot create a seccomp filter");
+	rc = add_rules(ctx, fd);
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc != 0)
+		return err_set(ERR_SYSTEM, "sandbox: cannot install the seccomp filter: %s",
+			       strerror(-rc));
+	return 0;
+}
+
+int lockdown_apply(const lockdown_config *cfg, void (*on_forbidden)(int))
+{
+	struct sigaction sa;
+
+	if (chdir(cfg->workdir) != 0)
+		return err_sys("sandbox: cannot enter %s", cfg->workdir);
+	if (apply_rlimits(cfg) < 0)
+		return ERR_SYSTEM;
+	lockdown_on_forbidden = on_forbidden;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) != 0)
+		return err_sys("sandbox: cannot handle SIGSYS");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return err_sys("sandbox: cannot set no_new_privs");
+	return install_filter(cfg->channel_fd);
+}

@@ -1,0 +1,34 @@
+/*
+ * lockdown.h - what a sandboxed child does to itself after compiling and
+ * before calling any generated code.
+ *
+ * The order matters: everything that needs files (the compiler, headers,
+ * libtcc1.a) happens before; after lockdown_apply the process can only
+ * compute, allocate memory and talk on the channel.
+ */
+#ifndef SANDBOX_LOCKDOWN_H
+#define SANDBOX_LOCKDOWN_H
+
+#include <stddef.h>
+
+typedef struct {
+	int cpu_ms;             /* CPU time, rounded up to whole seconds */
+	size_t memory_bytes;    /* address space added on top of what is mapped */
+	const char *workdir;    /* empty directory made by the parent */
+	int channel_fd;         /* the only descriptor left open */
+} lockdown_config;
+
+/* Moves the process into a new, empty network namespace where the kernel
+ * permits (as root, or through a user namespace). Children inherit it;
+ * the zygote calls it once for all of them. */
+void lockdown_leave_network(void);
+
+/*
+ * Applies rlimits, enters `workdir`, sets no_new_privs and installs the seccomp filter.
+ * A forbidden system call afterwards delivers SIGSYS; `on_forbidden` is
+ * installed as its handler (it receives the syscall number).
+ */
+int lockdown_apply(const lockdown_config *cfg,
+		   void (*on_forbidden)(int syscall_nr));
+
+#endif

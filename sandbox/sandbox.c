@@ -1,0 +1,311 @@
+/*
+ * sandbox.c - the parent side of a sandboxed run; see sandbox.h.
+ *
+ * The child is forked by the zygote (zygote.c) from a clean host-sandbox
+ * process: its own process group, an empty environment, /dev/null on 0-2,
+ * the channel on 3 and nothing else open. The parent sends the job, serves requests until a
+ * final frame arrives or the deadline passes, then kills the whole process
+ * group and reaps it. How the child ended (its final frame, or the signal
+ * and CPU time from wait4) decides the outcome.
+ */
+#include "sandbox.h"
+
+#include "buf.h"
+#include "channel.h"
+#include "error.h"
+#include "os.h"
+#include "zygote.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SANDBOX_FRAME_MAX (16u << 20)   /* one message from a child */
+#define SANDBOX_TOTAL_MAX (64u << 20)   /* everything read from a child */
+
+static char *sandbox_runner;
+
+int sandbox_set_runner(const char *path)
+{
+	char *copy = strdup(path);
+
+	if (!copy)
+		return err_set(ERR_SYSTEM, "out of memory");
+	free(sandbox_runner);
+	sandbox_runner = copy;
+	return 0;
+}
+
+static int find_runner(const char **out)
+{
+	if (!sandbox_runner) {
+		char *dir;
+		int rc = os_exe_dir(&dir);
+		if (rc < 0)
+			return rc;
+		sandbox_runner = os_path_join(dir, "host-sandbox");
+		free(dir);
+		if (!sandbox_runner)
+			return err_set(ERR_SYSTEM, "out of memory");
+	}
+	if (access(sandbox_runner, X_OK) != 0)
+		return err_set(ERR_NOTFOUND, "sandbox: cannot run %s (is the build complete?)",
+			       sandbox_runner);
+	*out = sandbox_runner;
+	return 0;
+}
+
+static int make_workdir(char **out)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = os_path_join(tmp && *tmp ? tmp : "/tmp", "host-sandbox-XXXXXX");
+
+	*out = NULL;
+	if (!dir)
+		return err_set(ERR_SYSTEM, "out of memory");
+	if (!mkdtemp(dir)) {
+		int rc = err_sys("sandbox: cannot create a directory in %s",
+				 tmp && *tmp ? tmp : "/tmp");
+		free(dir);
+		return rc;
+	}
+	*out = dir;
+	return 0;
+}
+
+static void set_outcome(sandbox_outcome *out, sandbox_status status,
+			const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_outcome(sandbox_outcome *out, sandbox_status status,
+			const char *fmt, ...)
+{
+	buf detail = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&detail, fmt, ap);
+	va_end(ap);
+	free(out->detail);
+	out->status = status;
+	out->detail = buf_detach(&detail);
+}
+
+/* Receives one frame as a JSON object, counting bytes against the cap on
+ * everything a child may send. */
+static int recv_frame(json_t **out, int fd, double deadline, size_t *total)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	rc = channel_recv(&text, &len, fd, SANDBOX_FRAME_MAX, deadline);
+	if (rc < 0)
+		return rc;
+	*total += len + 4;
+	if (*total > SANDBOX_TOTAL_MAX) {
+		free(text);
+		return CHANNEL_TOO_BIG;
+	}
+	*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	free(text);
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return CHANNEL_BAD_JSON;
+	}
+	return 0;
+}
+
+/* Reads frames until the final one. Returns 1 when a final frame arrived
+ * (in out->result), 0 when the outcome is already decided, and -1 when the
+ * channel closed so that only the exit status can tell. */
+static int serve(sandbox_outcome *out, int fd, const sandbox_limits *limits,
+		 double deadline, sandbox_handler handler, void *ctx)
+{
+	sandbox_status bad = handler ? SANDBOX_PROTOCOL_ERROR : SANDBOX_BAD_OUTPUT;
+	size_t total = 0;
+
+	for (;;) {
+		json_t *msg, *reply = NULL;
+		int rc = recv_frame(&msg, fd, deadline, &total);
+
+		if (rc == CHANNEL_TIMEOUT) {
+			set_outcome(out, SANDBOX_TIMEOUT,
+				    "no result within the %d ms deadline",
+				    limits->wall_ms);
+			return 0;
+		}
+		if (rc == CHANNEL_EOF || rc == CHANNEL_TRUNCATED || rc == CHANNEL_IO)
+			return -1;
+		if (rc < 0) {
+			set_outcome(out, bad, "%s", channel_strerror(rc));
+			return 0;
+		}
+		if (!json_object_get(msg, "op")) {
+			out->result = msg;
+			return 1;
+		}
+		if (!handler || handler(ctx, msg, &reply) < 0 ||
+		    channel_send_json(fd, reply) < 0) {
+			set_outcome(out, SANDBOX_PROTOCOL_ERROR, "bad request: %s",
+				    handler ? err_last() : "no services are offered");
+			json_decref(msg);
+			json_decref(reply);
+			return 0;
+		}
+		json_decref(msg);
+		json_decref(reply);
+	}
+}
+
+/* The child closed the channel without a final frame. */
+static void classify_exit(sandbox_outcome *out, int status,
+			  const struct rusage *ru, const sandbox_limits *limits)
+{
+	double cpu_ms = (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1e3 +
+			(double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e3;
+	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+
+	if (sig == SIGXCPU || (sig == SIGKILL && cpu_ms >= limits->cpu_ms))
+		set_outcome(out, SANDBOX_TIMEOUT, "CPU time limit of %d ms exceeded",
+			    limits->cpu_ms);
+	else if (sig == SIGSYS)
+		set_outcome(out, SANDBOX_FORBIDDEN, "a forbidden system call");
+	else if (sig) {
+		out->signal = sig;
+		set_outcome(out, SANDBOX_CRASH, "crashed (SIG%s)", sigabbrev_np(sig));
+	} else
+		set_outcome(out, SANDBOX_BAD_OUTPUT,
+			    "exited with status %d without a result",
+			    WEXITSTATUS(status));
+}
+
+/* The child sent a final frame: its "outcome" member says how it ended. */
+static int classify_result(sandbox_outcome *out)
+{
+	const char *outcome = json_string_value(json_object_get(out->result, "outcome"));
+	const char *message = json_string_value(json_object_get(out->result, "message"));
+
+	if (!outcome)
+		outcome = "";
+	if (strcmp(outcome, "ok") == 0) {
+		set_outcome(out, SANDBOX_OK, "ok");
+	} else if (strcmp(outcome, "compile_error") == 0) {
+		set_outcome(out, SANDBOX_COMPILE_ERROR, "the code does not compile");
+	} else if (strcmp(outcome, "memory") == 0) {
+		set_outcome(out, SANDBOX_MEMORY, "memory limit exceeded");
+	} else if (strcmp(outcome, "forbidden") == 0) {
+		json_t *nr = json_object_get(out->result, "syscall");
+		char *name = json_is_integer(nr) ? seccomp_syscall_resolve_num_arch(
+			SCMP_ARCH_NATIVE, (int)json_integer_value(nr)) : NULL;
+		out->syscall = name;
+		set_outcome(out, SANDBOX_FORBIDDEN, "forbidden system call %s",
+			    name ? name : "(unknown)");
+	} else if (strcmp(outcome, "bad_output") == 0) {
+		set_outcome(out, SANDBOX_BAD_OUTPUT, "%s", message ? message : "bad output");
+	} else if (strcmp(outcome, "error") == 0) {
+		return err_set(ERR_GENERIC, "sandbox: %s", message ? message : "failed");
+	} else {
+		set_outcome(out, SANDBOX_BAD_OUTPUT, "an unknown result frame");
+	}
+	return 0;
+}
+
+static int attach_job_settings(json_t *job, const sandbox_limits *limits,
+			       const char *workdir)
+{
+	if (json_object_set_new(job, "workdir", json_string(workdir)) < 0 ||
+	    json_object_set_new(job, "limits", json_pack("{s:i, s:i, s:i}",
+			"wall_ms", limits->wall_ms, "cpu_ms", limits->cpu_ms,
+			"memory_mb", limits->memory_mb)) < 0)
+		return err_set(ERR_SYSTEM, "out of memory");
+	return 0;
+}
+
+static int run_child(sandbox_outcome *out, json_t *job, const sandbox_limits *limits,
+		     sandbox_handler handler, void *ctx, int fds[2])
+{
+	const char *runner = NULL;
+	struct rusage ru;
+	double deadline;
+	pid_t pid = 0;
+	int rc, status = 0, served = -1;
+
+	rc = find_runner(&runner);
+	if (rc == 0)
+		rc = zygote_fork(&pid, runner, fds[1]);
+	close(fds[1]);
+	if (rc < 0)
+		return rc;
+	deadline = os_now_ms() + limits->wall_ms;
+	if (channel_send_json(fds[0], job) == 0)
+		served = serve(out, fds[0], limits, deadline, handler, ctx);
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);  /* in case it had not made its group yet */
+	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
+		;
+	if (served < 0)
+		classify_exit(out, status, &ru, limits);
+	else if (served > 0)
+		return classify_result(out);
+	return 0;
+}
+
+int sandbox_run(sandbox_outcome *out, json_t *job,
+		const sandbox_limits *limits, sandbox_handler handler,
+		void *ctx)
+{
+	double start = os_now_ms();
+	char *workdir;
+	int fds[2], rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = make_workdir(&workdir);
+	if (rc < 0)
+		return rc;
+	rc = attach_job_settings(job, limits, workdir);
+	if (rc == 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+		rc = err_sys("sandbox: cannot create a channel");
+	if (rc == 0) {
+		rc = run_child(out, job, limits, handler, ctx, fds);
+		close(fds[0]);
+	}
+	os_remove_tree(workdir);
+	free(workdir);
+	out->elapsed_ms = os_now_ms() - start;
+	if (rc == 0 && !out->detail)
+		set_outcome(out, SANDBOX_BAD_OUTPUT, "no result");
+	return rc;
+}
+
+void sandbox_outcome_free(sandbox_outcome *out)
+{
+	free(out->syscall);
+	free(out->detail);
+	json_decref(out->result);
+	memset(out, 0, sizeof(*out));
+}
+
+const char *sandbox_status_name(sandbox_status status)
+{
+	static const char *const names[] = {
+		"ok", "compile_error", "timeout", "crash", "memory",
+		"forbidden", "bad_output", "protocol_error",
+	};
+
+	if ((unsigned)status < sizeof(names) / sizeof(names[0]))
+		return names[status];
+	return "unknown";
+}

@@ -1,0 +1,70 @@
+/*
+ * sandbox.h - running untrusted code in a child process and classifying
+ * how it ended.
+ *
+ * The host never runs generated code itself. It hands a job (sources and
+ * inputs, never labels or secrets) to a fresh host-sandbox process, waits
+ * under a wall-clock deadline, and turns whatever happened into one typed
+ * outcome.
+ */
+#ifndef SANDBOX_SANDBOX_H
+#define SANDBOX_SANDBOX_H
+
+#include <jansson.h>
+
+typedef enum {
+	SANDBOX_OK,
+	SANDBOX_COMPILE_ERROR,
+	SANDBOX_TIMEOUT,
+	SANDBOX_CRASH,
+	SANDBOX_MEMORY,
+	SANDBOX_FORBIDDEN,
+	SANDBOX_BAD_OUTPUT,
+	SANDBOX_PROTOCOL_ERROR
+} sandbox_status;
+
+typedef struct {
+	int wall_ms;    /* deadline, enforced by the parent */
+	int cpu_ms;     /* RLIMIT_CPU, whole seconds, rounded up */
+	int memory_mb;  /* heap the code may allocate */
+} sandbox_limits;
+
+typedef struct {
+	sandbox_status status;
+	int signal;        /* SANDBOX_CRASH: the terminating signal */
+	char *syscall;     /* SANDBOX_FORBIDDEN: its name, NULL if unknown */
+	char *detail;      /* one line for people, never NULL after a run */
+	json_t *result;    /* the child's final frame, or NULL */
+	double elapsed_ms;
+} sandbox_outcome;
+
+/*
+ * Serves a request frame (one that has an "op" member) from the child.
+ * Returns 0 with *reply set, or a negative value to end the child with
+ * SANDBOX_PROTOCOL_ERROR.
+ */
+typedef int (*sandbox_handler)(void *ctx, const json_t *request,
+			       json_t **reply);
+
+/* The host-sandbox executable to start; by default the one beside the
+ * running program. The string is copied. */
+int sandbox_set_runner(const char *path);
+
+/*
+ * Runs `job` in a new child. `job` gets "workdir" and "limits" added by
+ * this function. Returns 0 when the child ran, whatever its outcome, and a
+ * negative error only when the sandbox itself could not work (the runner
+ * is missing, the kernel refused seccomp...). Free `out` with
+ * sandbox_outcome_free.
+ */
+int sandbox_run(sandbox_outcome *out, json_t *job,
+		const sandbox_limits *limits, sandbox_handler handler,
+		void *ctx);
+
+void sandbox_outcome_free(sandbox_outcome *out);
+
+/* "ok", "compile_error", "timeout", "crash", "memory", "forbidden",
+ * "bad_output", "protocol_error". */
+const char *sandbox_status_name(sandbox_status status);
+
+#endif
