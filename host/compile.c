@@ -62,27 +62,57 @@ int compile_diags_add(compile_diags *diags, const char *file, int line,
 	return 0;
 }
 
-/* Finds the first line of any source where `ident` appears as a whole
- * identifier. */
+/* Skips a comment, string or character literal starting at `p`, counting
+ * lines; returns `p` unchanged when none starts there. */
+static const char *skip_non_code(const char *p, int *line)
+{
+	const char *end = NULL;
+
+	if (p[0] == '/' && p[1] == '/')
+		end = strchr(p, '\n');
+	else if (p[0] == '/' && p[1] == '*')
+		end = (end = strstr(p + 2, "*/")) ? end + 2 : NULL;
+	else if (*p == '"' || *p == '\'') {
+		for (end = p + 1; *end && *end != *p && *end != '\n'; end++)
+			if (*end == '\\' && end[1])
+				end++;
+		if (*end == *p)
+			end++;
+	} else
+		return p;
+	if (!end)
+		end = p + strlen(p);
+	for (; p < end; p++)
+		*line += *p == '\n';
+	return end;
+}
+
+/* Finds the first line of code (not comments or strings) of any source
+ * where `ident` appears as a whole identifier. */
 static int find_identifier(const compile_ctx *ctx, const char *ident,
 			   const char **file, int *line)
 {
 	size_t len = strlen(ident), i;
 
 	for (i = 0; i < ctx->n_srcs; i++) {
-		const char *text = ctx->srcs[i].text, *p = text;
-		while ((p = strstr(p, ident)) != NULL) {
-			int before = p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
-			int after = isalnum((unsigned char)p[len]) || p[len] == '_';
-			if (!before && !after) {
-				const char *q;
-				*line = 1;
-				for (q = text; q < p; q++)
-					*line += *q == '\n';
+		const char *p = ctx->srcs[i].text, *next;
+		int at = 1, word_start = 1;
+
+		while (*p) {
+			next = skip_non_code(p, &at);
+			if (next != p) {
+				p = next;
+				word_start = 1;
+				continue;
+			}
+			if (word_start && strncmp(p, ident, len) == 0 &&
+			    !isalnum((unsigned char)p[len]) && p[len] != '_') {
 				*file = ctx->srcs[i].name;
+				*line = at;
 				return 1;
 			}
-			p += len;
+			word_start = !isalnum((unsigned char)*p) && *p != '_';
+			at += *p++ == '\n';
 		}
 	}
 	return 0;

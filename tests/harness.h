@@ -1,0 +1,60 @@
+/*
+ * harness.h - shared helpers for host's test suite (cmocka).
+ *
+ * Each test file exposes one group runner; main.c runs them all and ends
+ * with "N passed, N failed" for CI.
+ */
+#ifndef TESTS_HARNESS_H
+#define TESTS_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "task.h"
+
+typedef struct {
+	int status;   /* exit status, or 128 + signal */
+	char *out;    /* stdout */
+	char *err;    /* stderr */
+} run_result;
+
+/* Runs bin/host with the NULL-terminated arguments (not counting argv[0]). */
+void run_host(run_result *r, const char *arg, ...);
+void run_result_free(run_result *r);
+
+/* The directory holding bin/host (HOST_BIN, default "bin"). */
+const char *harness_bin(void);
+
+/* Loads tasks/NAME or fails the test. */
+task *harness_task(const char *name);
+
+/* Reads a file below tests/ or fails the test (free() it). */
+char *harness_read(const char *path);
+
+/* Asserts that `haystack` contains `needle`, printing both if not. */
+#define assert_contains(haystack, needle) \
+	harness_assert_contains((haystack), (needle), __FILE__, __LINE__)
+void harness_assert_contains(const char *haystack, const char *needle,
+			     const char *file, int line);
+
+typedef struct {
+	int passed, failed;
+} harness_totals;
+
+int harness_run_group(harness_totals *t, const char *name,
+		      const struct CMUnitTest *tests, size_t n);
+
+#define HARNESS_GROUP(totals, name, tests) \
+	harness_run_group((totals), (name), (tests), sizeof(tests) / sizeof((tests)[0]))
+
+void test_group_compile(harness_totals *t);
+void test_group_sandbox(harness_totals *t);
+void test_group_snake(harness_totals *t);
+void test_group_email(harness_totals *t);
+void test_group_task(harness_totals *t);
+void test_group_cli(harness_totals *t);
+
+#endif

@@ -1,0 +1,7 @@
+/* Deletes a file. Expect: forbidden (unlink). */
+int next_move(const snake_cell *body, int len, snake_cell food, int width, int height)
+{
+	IGNORE_ARGS;
+	raw_syscall(87 /* unlink */, (long)"/tmp/host-hostile-victim", 0, 0);
+	return SNAKE_RIGHT;
+}

@@ -1,0 +1,68 @@
+/*
+ * main.c - runs every test group and ends with "N passed, N failed".
+ *
+ * The suite runs from the repository root (make test): tasks are read
+ * from ./tasks and the binaries from HOST_BIN (default bin/). Scratch
+ * files go to a private TMPDIR, which must be empty at the end: sandboxes
+ * remove their working directories.
+ */
+#include "harness.h"
+
+#include "compile.h"
+#include "os.h"
+#include "sandbox.h"
+#include "zygote.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	int n = 0;
+
+	while (d && (ent = readdir(d)) != NULL)
+		n += strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+int main(void)
+{
+	harness_totals totals = { 0, 0 };
+	char tmp[] = "/tmp/host-tests-XXXXXX", path[4096];
+	int leftovers;
+
+	if (!mkdtemp(tmp)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	setenv("TMPDIR", tmp, 1);
+	snprintf(path, sizeof(path), "%s/libc", harness_bin());
+	compile_set_libc_dir(path);
+	snprintf(path, sizeof(path), "%s/host-sandbox", harness_bin());
+	sandbox_set_runner(path);
+
+	test_group_compile(&totals);
+	test_group_task(&totals);
+	test_group_snake(&totals);
+	test_group_email(&totals);
+	test_group_sandbox(&totals);
+	test_group_cli(&totals);
+
+	zygote_stop();
+	leftovers = count_entries(tmp);
+	if (leftovers) {
+		printf("[  FAILED  ] %d files left in the sandboxes' TMPDIR %s\n", leftovers, tmp);
+		totals.failed++;
+	} else {
+		totals.passed++;
+	}
+	os_remove_tree(tmp);
+	printf("%d passed, %d failed\n", totals.passed, totals.failed);
+	return totals.failed ? 1 : 0;
+}

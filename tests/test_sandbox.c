@@ -1,0 +1,182 @@
+/*
+ * test_sandbox.c - hostile solutions are contained with the right outcome,
+ * the host carries on, and nothing outside the sandbox changes.
+ *
+ * The cases are files in tests/hostile/; raw_*.c ones make system calls
+ * with the syscall instruction (x86-64), which no link-time check sees,
+ * and get tests/hostile/raw.h prepended.
+ */
+#include "harness.h"
+
+#include "eval.h"
+#include "error.h"
+#include "os.h"
+#include "zygote.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CANARY "/tmp/host-hostile-canary"
+#define VICTIM "/tmp/host-hostile-victim"
+
+typedef struct {
+	const char *file;
+	sandbox_status status;
+	const char *expect;  /* in the diagnostics (compile errors) or the detail */
+} hostile_case;
+
+static const hostile_case hostile_cases[] = {
+	{ "infinite_loop.c", SANDBOX_TIMEOUT, "deadline" },
+	{ "fork_loop.c", SANDBOX_COMPILE_ERROR, "fork_loop.c:2: error: forbidden symbol 'fork'" },
+	{ "socket_connect.c", SANDBOX_COMPILE_ERROR, "forbidden symbol 'socket'" },
+	{ "execve_sh.c", SANDBOX_COMPILE_ERROR, "forbidden symbol 'execve'" },
+	{ "files.c", SANDBOX_COMPILE_ERROR, "forbidden symbol 'fopen'" },
+	{ "getenv_key.c", SANDBOX_COMPILE_ERROR, "forbidden symbol 'getenv'" },
+	{ "environ.c", SANDBOX_COMPILE_ERROR, "forbidden symbol 'environ'" },
+	{ "exit_half.c", SANDBOX_COMPILE_ERROR, "forbidden symbol 'exit'" },
+	{ "fake_score.c", SANDBOX_COMPILE_ERROR, "forbidden symbol 'printf'" },
+	{ "memory_bomb.c", SANDBOX_MEMORY, "memory limit" },
+	{ "stack_overflow.c", SANDBOX_CRASH, "SIGSEGV" },
+	{ "segfault.c", SANDBOX_CRASH, "SIGSEGV" },
+	{ "abort.c", SANDBOX_CRASH, "SIGABRT" },
+	{ "env_scan.c", SANDBOX_CRASH, "SIGSEGV" },
+#if defined(__x86_64__)
+	{ "raw_open.c", SANDBOX_FORBIDDEN, "forbidden system call open" },
+	{ "raw_create.c", SANDBOX_FORBIDDEN, "forbidden system call creat" },
+	{ "raw_unlink.c", SANDBOX_FORBIDDEN, "forbidden system call unlink" },
+	{ "raw_fork.c", SANDBOX_FORBIDDEN, "forbidden system call fork" },
+	{ "raw_socket.c", SANDBOX_FORBIDDEN, "forbidden system call socket" },
+	{ "raw_execve.c", SANDBOX_FORBIDDEN, "forbidden system call execve" },
+	{ "raw_kill.c", SANDBOX_FORBIDDEN, "forbidden system call kill" },
+	{ "raw_exit.c", SANDBOX_BAD_OUTPUT, "without a result" },
+	{ "raw_flood.c", SANDBOX_BAD_OUTPUT, "size cap" },
+	{ "raw_fake_score.c", SANDBOX_OK, "ok" },
+#endif
+};
+
+static char *hostile_source(const char *file)
+{
+	char path[256];
+	char *text, *raw;
+	buf both = BUF_INIT;
+
+	snprintf(path, sizeof(path), "tests/hostile/%s", file);
+	text = harness_read(path);
+	if (strncmp(file, "raw_", 4) != 0)
+		return text;
+	raw = harness_read("tests/hostile/raw.h");
+	buf_printf(&both, "%s%s", raw, text);
+	free(raw);
+	free(text);
+	return buf_detach(&both);
+}
+
+static void check_case(task *t, const hostile_case *c)
+{
+	sandbox_limits limits = { 1000, 1000, 64 };
+	char *source = hostile_source(c->file);
+	eval_result r;
+
+	assert_int_equal(eval_solution_limits(&r, t, c->file, source, EVAL_TRAIN, &limits), 0);
+	if (r.status != c->status)
+		fail_msg("%s: expected %s, got %s (%s)", c->file, sandbox_status_name(c->status),
+			 sandbox_status_name(r.status), r.detail);
+	if (c->status == SANDBOX_COMPILE_ERROR)
+		assert_contains(r.diagnostics, c->expect);
+	else
+		assert_contains(r.detail, c->expect);
+	if (c->status == SANDBOX_OK)  /* printed fake scores change nothing */
+		assert_true(r.score == 0.05);
+	eval_result_free(&r);
+	free(source);
+}
+
+static void test_hostile_corpus_is_contained(void **state)
+{
+	task *t = harness_task("snake");
+	struct stat before, after;
+	eval_result r;
+	size_t i;
+
+	(void)state;
+	unlink(CANARY);
+	assert_int_equal(os_write_file(VICTIM, "keep", 4), 0);
+	assert_int_equal(stat(VICTIM, &before), 0);
+	setenv("HOST_TEST_SECRET", "sk-test-must-not-leak", 1);
+	for (i = 0; i < sizeof(hostile_cases) / sizeof(hostile_cases[0]); i++)
+		check_case(t, &hostile_cases[i]);
+	unsetenv("HOST_TEST_SECRET");
+	/* nothing outside the sandbox changed */
+	assert_int_equal(access(CANARY, F_OK), -1);
+	assert_int_equal(stat(VICTIM, &after), 0);
+	assert_true(before.st_mtime == after.st_mtime && after.st_size == 4);
+	unlink(VICTIM);
+	/* and the host carries on */
+	assert_int_equal(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);
+	assert_int_equal(r.status, SANDBOX_OK);
+	assert_true(r.score > 1.0);
+	eval_result_free(&r);
+	task_free(t);
+}
+
+static void test_cpu_limit_is_a_timeout(void **state)
+{
+	task *t = harness_task("snake");
+	sandbox_limits limits = { 10000, 1000, 64 };
+	char *source = hostile_source("infinite_loop.c");
+	eval_result r;
+
+	(void)state;
+	assert_int_equal(eval_solution_limits(&r, t, "loop.c", source, EVAL_TRAIN, &limits), 0);
+	assert_int_equal(r.status, SANDBOX_TIMEOUT);
+	assert_contains(r.detail, "CPU time limit");
+	eval_result_free(&r);
+	free(source);
+	task_free(t);
+}
+
+static void test_bad_job_is_a_host_error(void **state)
+{
+	sandbox_limits limits = { 1000, 1000, 16 };
+	json_t *job = json_pack("{s:s}", "kind", "nonsense");
+	sandbox_outcome out;
+
+	(void)state;
+	assert_true(sandbox_run(&out, job, &limits, NULL, NULL) < 0);
+	assert_contains(err_last(), "unknown kind");
+	sandbox_outcome_free(&out);
+	json_decref(job);
+}
+
+static void test_missing_runner_is_reported(void **state)
+{
+	sandbox_limits limits = { 1000, 1000, 16 };
+	json_t *job = json_pack("{s:s}", "kind", "solution");
+	char path[4096];
+	sandbox_outcome out;
+
+	(void)state;
+	zygote_stop();
+	sandbox_set_runner("/nonexistent/host-sandbox");
+	assert_true(sandbox_run(&out, job, &limits, NULL, NULL) < 0);
+	assert_contains(err_last(), "/nonexistent/host-sandbox");
+	sandbox_outcome_free(&out);
+	json_decref(job);
+	snprintf(path, sizeof(path), "%s/host-sandbox", harness_bin());
+	sandbox_set_runner(path);
+}
+
+void test_group_sandbox(harness_totals *t)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hostile_corpus_is_contained),
+		cmocka_unit_test(test_cpu_limit_is_a_timeout),
+		cmocka_unit_test(test_bad_job_is_a_host_error),
+		cmocka_unit_test(test_missing_runner_is_reported),
+	};
+
+	HARNESS_GROUP(t, "sandbox", tests);
+}

@@ -1,0 +1,172 @@
+/*
+ * test_snake.c - the snake rules against CPython's random module, the
+ * tail-cell rule, the scorer's replay, and the always-RIGHT anchor.
+ *
+ * The expected numbers were computed independently with python3:
+ *   random.seed(0); [random.randint(0, 9) for _ in range(10)]
+ *   random.seed(0); [random.getrandbits(32) for _ in range(3)]
+ */
+#include "harness.h"
+
+#include "eval.h"
+#include "scorer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "../tasks/snake/snake.h"
+#include "../tasks/snake/rules.h"
+
+static void test_seed_zero_matches_cpython(void **state)
+{
+	static const int digits[10] = { 6, 6, 0, 4, 8, 7, 6, 4, 7, 5 };
+	static const unsigned int words[3] = { 3626764237U, 1654615998U, 3255389356U };
+	rules_rng rng;
+	int i;
+
+	(void)state;
+	rules_seed(&rng, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(rules_next(&rng), words[i]);
+	rules_seed(&rng, 0);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(rules_digit(&rng), digits[i]);
+}
+
+static void test_first_food_and_eating(void **state)
+{
+	snake_game g;
+
+	(void)state;
+	game_init(&g, 0);
+	assert_int_equal(g.food.row, 6);
+	assert_int_equal(g.food.col, 6);
+	assert_int_equal(game_step(&g, SNAKE_DOWN), GAME_RUNNING);
+	assert_int_equal(g.len, 1);
+	assert_int_equal(game_step(&g, SNAKE_RIGHT), GAME_RUNNING);
+	assert_int_equal(g.apples, 1);
+	assert_int_equal(g.len, 2);
+	/* the next food is the next two digits of the sequence: (0, 4) */
+	assert_int_equal(g.food.row, 0);
+	assert_int_equal(g.food.col, 4);
+}
+
+static void test_tail_cell_ends_the_game(void **state)
+{
+	static const snake_cell square[4] = { { 5, 5 }, { 5, 6 }, { 6, 6 }, { 6, 5 } };
+	snake_game g;
+	int i;
+
+	(void)state;
+	game_init(&g, 0);
+	g.on_body[5][5] = 0;
+	for (i = 0; i < 4; i++) {
+		g.body[i] = square[i];
+		g.on_body[square[i].row][square[i].col] = 1;
+	}
+	g.len = 4;
+	g.food.row = 0;
+	g.food.col = 0;
+	/* (6, 5) is the tail, about to move away: still a collision */
+	assert_int_equal(game_step(&g, SNAKE_DOWN), GAME_SELF);
+	assert_int_equal(g.steps, 1);
+}
+
+static void test_wall_and_bad_move_and_step_limit(void **state)
+{
+	snake_game g;
+	int i, move;
+
+	(void)state;
+	game_init(&g, 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(game_step(&g, SNAKE_RIGHT), GAME_RUNNING);
+	assert_int_equal(game_step(&g, SNAKE_RIGHT), GAME_WALL);
+	game_init(&g, 0);
+	assert_int_equal(game_step(&g, 4), GAME_BAD_MOVE);
+	game_init(&g, 7);
+	/* circle in place for 300 steps, avoiding food is not needed to end */
+	for (i = 0; g.state == GAME_RUNNING; i++) {
+		move = (i % 4 == 0) ? SNAKE_UP : (i % 4 == 1) ? SNAKE_RIGHT :
+		       (i % 4 == 2) ? SNAKE_DOWN : SNAKE_LEFT;
+		game_step(&g, move);
+	}
+	assert_true(g.state == GAME_OUT_OF_STEPS || g.state == GAME_SELF);
+	assert_true(g.steps <= RULES_MAX_STEPS);
+}
+
+static void test_scorer_replays_moves(void **state)
+{
+	task *t = harness_task("snake");
+	task_case one = { "0", NULL };
+	buf feedback = BUF_INIT;
+	double score;
+
+	(void)state;
+	assert_int_equal(scorer_load(&t->scorer, t), 0);
+	assert_int_equal(scorer_score(t->scorer, "0 13x\n", &one, 1, &score, &feedback), 0);
+	assert_true(score == 1.0);
+	assert_contains(feedback.data, "seed 0: returned an invalid move at step 3 with 1 apples");
+	buf_clear(&feedback);
+	/* a transcript for other games than the cases is rejected */
+	assert_true(scorer_score(t->scorer, "5 13\n", &one, 1, &score, &feedback) < 0);
+	assert_contains(feedback.data, "no game for seed 0");
+	assert_true(score == 0);
+	buf_clear(&feedback);
+	assert_true(scorer_score(t->scorer, "0 1z\n", &one, 1, &score, &feedback) < 0);
+	assert_contains(feedback.data, "'z' is not a move");
+	buf_free(&feedback);
+	task_free(t);
+}
+
+static void test_always_right_scores_0_05(void **state)
+{
+	task *t = harness_task("snake");
+	const char *right =
+		"int next_move(const snake_cell *b, int l, snake_cell f, int w, int h)\n"
+		"{ (void)b; (void)l; (void)f; (void)w; (void)h; return SNAKE_RIGHT; }\n";
+	eval_result r;
+
+	(void)state;
+	assert_int_equal(eval_solution(&r, t, "right.c", right, EVAL_TRAIN), 0);
+	assert_int_equal(r.status, SANDBOX_OK);
+	assert_true(r.score == 0.05);
+	assert_contains(r.feedback, "20 hit the wall");
+	eval_result_free(&r);
+	task_free(t);
+}
+
+static void test_initial_solution_is_sound_and_tunable(void **state)
+{
+	task *t = harness_task("snake");
+	eval_result train, holdout;
+
+	(void)state;
+	assert_int_equal(eval_solution(&train, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);
+	assert_int_equal(eval_solution(&holdout, t, "initial.c", t->initial_text, EVAL_HOLDOUT), 0);
+	assert_int_equal(train.status, SANDBOX_OK);
+	assert_int_equal(holdout.status, SANDBOX_OK);
+	assert_true(train.score > 5 && train.score < t->target);
+	assert_true(holdout.score > 5);
+	assert_null(holdout.feedback && *holdout.feedback ? holdout.feedback : NULL);
+	assert_non_null(strstr(t->initial_text, "TUNE("));
+	eval_result_free(&train);
+	eval_result_free(&holdout);
+	task_free(t);
+}
+
+void test_group_snake(harness_totals *t)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_zero_matches_cpython),
+		cmocka_unit_test(test_first_food_and_eating),
+		cmocka_unit_test(test_tail_cell_ends_the_game),
+		cmocka_unit_test(test_wall_and_bad_move_and_step_limit),
+		cmocka_unit_test(test_scorer_replays_moves),
+		cmocka_unit_test(test_always_right_scores_0_05),
+		cmocka_unit_test(test_initial_solution_is_sound_and_tunable),
+	};
+
+	HARNESS_GROUP(t, "snake", tests);
+}

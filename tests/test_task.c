@@ -1,0 +1,156 @@
+/*
+ * test_task.c - loading task folders: a good one loads, and each kind of
+ * mistake in task.json or the folder is reported with file and field.
+ */
+#include "harness.h"
+
+#include "error.h"
+#include "os.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char good_json[] =
+	"{\"name\": \"t\", \"description\": \"d\", \"metric\": \"accuracy\",\n"
+	" \"direction\": \"higher\", \"header\": \"email.h\", \"entry\": [\"validate_email\"],\n"
+	" \"baseline\": 0.5, \"target\": 1,\n"
+	" \"budget\": {\"wall_ms\": 1000, \"cpu_ms\": 1000, \"memory_mb\": 32},\n"
+	" \"train\": [{\"input\": \"a@b.cc\", \"label\": true}, \"x\"],\n"
+	" \"holdout\": {\"range\": [1, 3]}}\n";
+
+/* Makes $TMPDIR/tasks/t from the email task's files and `json`, without
+ * `skip` (a file name or NULL). Returns the tasks root. */
+static char *make_task(const char *json, const char *skip)
+{
+	static const char *const files[] = { "email.h", "initial.c", "driver.c", "score.c" };
+	char *root = os_path_join(getenv("TMPDIR"), "tasks");
+	char *dir = os_path_join(root, "t");
+	size_t i;
+
+	mkdir(root, 0700);
+	mkdir(dir, 0700);
+	for (i = 0; i < 4; i++) {
+		char from[256], *to = os_path_join(dir, files[i]), *text;
+		snprintf(from, sizeof(from), "tasks/email/%s", files[i]);
+		text = harness_read(from);
+		if (!skip || strcmp(skip, files[i]) != 0)
+			assert_int_equal(os_write_file(to, text, strlen(text)), 0);
+		free(text);
+		free(to);
+	}
+	{
+		char *path = os_path_join(dir, "task.json");
+		assert_int_equal(os_write_file(path, json, strlen(json)), 0);
+		free(path);
+	}
+	free(dir);
+	return root;
+}
+
+/* Loading must fail with a message containing `expect`. */
+static void expect_error(const char *json, const char *skip, const char *expect)
+{
+	char *root = make_task(json, skip);
+	task *t = (task *)1;
+
+	assert_true(task_load(&t, root, "t") < 0);
+	assert_null(t);
+	assert_contains(err_last(), expect);
+	os_remove_tree(root);
+	free(root);
+}
+
+/* good_json with `from` replaced by `to`. */
+static char *edited(const char *from, const char *to)
+{
+	const char *at = strstr(good_json, from);
+	buf out = BUF_INIT;
+
+	assert_non_null(at);
+	buf_append(&out, good_json, (size_t)(at - good_json));
+	buf_printf(&out, "%s%s", to, at + strlen(from));
+	return buf_detach(&out);
+}
+
+static void test_good_task_loads(void **state)
+{
+	char *root = make_task(good_json, NULL);
+	task *t;
+
+	(void)state;
+	assert_int_equal(task_load(&t, root, "t"), 0);
+	assert_string_equal(t->name, "t");
+	assert_int_equal(t->n_train, 2);
+	assert_string_equal(t->train[0].label, "1");
+	assert_null(t->train[1].label);
+	assert_int_equal(t->n_holdout, 3);
+	assert_string_equal(t->holdout[2].input, "3");
+	assert_int_equal(t->budget.memory_mb, 32);
+	assert_true(t->higher_is_better);
+	task_free(t);
+	os_remove_tree(root);
+	free(root);
+}
+
+static void test_field_errors_name_the_field(void **state)
+{
+	static const struct { const char *from, *to, *expect; } cases[] = {
+		{ "\"metric\": \"accuracy\",", "", "task.json: field 'metric' is missing" },
+		{ "\"wall_ms\": 1000", "\"wall_ms\": \"fast\"",
+		  "field 'budget.wall_ms' must be a positive integer" },
+		{ "\"memory_mb\": 32", "\"memory_mb\": -1",
+		  "field 'budget.memory_mb' must be a positive integer" },
+		{ "\"higher\"", "\"up\"", "field 'direction' must be \"higher\" or \"lower\"" },
+		{ "[\"validate_email\"]", "[]", "field 'entry' must be a list of 1 to 32" },
+		{ "\"target\": 1", "\"target\": 0.5", "field 'target' must be different" },
+		{ "\"target\": 1", "\"target\": \"high\"", "field 'target' must be a number" },
+		{ "{\"range\": [1, 3]}", "{\"range\": [3, 1]}", "'range' must be [first, last]" },
+		{ "{\"range\": [1, 3]}", "{\"file\": \"held.json\"}", "cases file 'held.json' not found" },
+		{ "{\"range\": [1, 3]}", "[]", "field 'holdout' must be a non-empty set of cases" },
+		{ "\"x\"]", "{\"input\": 5}]", "case 2 must be a string" },
+		{ "\"header\": \"email.h\"", "\"header\": \"nothere.h\"", "nothere.h: missing file" },
+		{ "\"name\": \"t\",", "\"name\": \"t\",,", "task.json:1:" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *json = edited(cases[i].from, cases[i].to);
+		expect_error(json, NULL, cases[i].expect);
+		free(json);
+	}
+}
+
+static void test_missing_files_are_named(void **state)
+{
+	(void)state;
+	expect_error(good_json, "driver.c", "t/driver.c: missing file");
+	expect_error(good_json, "score.c", "t/score.c: missing file");
+	expect_error(good_json, "initial.c", "t/initial.c: missing file");
+}
+
+static void test_unknown_task_lists_the_known_ones(void **state)
+{
+	task *t;
+
+	(void)state;
+	assert_int_equal(task_load(&t, "tasks", "nope"), ERR_NOTFOUND);
+	assert_contains(err_last(), "no task 'nope' in tasks (tasks: email, snake)");
+	assert_true(task_load(&t, "tasks", "../tasks") < 0);
+	assert_contains(err_last(), "is not a task name");
+}
+
+void test_group_task(harness_totals *t)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_task_loads),
+		cmocka_unit_test(test_field_errors_name_the_field),
+		cmocka_unit_test(test_missing_files_are_named),
+		cmocka_unit_test(test_unknown_task_lists_the_known_ones),
+	};
+
+	HARNESS_GROUP(t, "task", tests);
+}
