@@ -105,36 +105,46 @@ static int allow(scmp_filter_ctx ctx, const char *name)
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 }
 
+/* A system call allowed (or failed with errno_value) only when its first
+ * argument compares to `arg0` as `op` says. */
+typedef struct {
+	const char *name;
+	enum scmp_compare op;
+	scmp_datum_t arg0;
+	int errno_value;  /* 0: allow */
+} arg0_rule;
+
 static int add_rules(scmp_filter_ctx ctx, int fd)
 {
 	static const char *const plain[] = {
 		"mmap", "munmap", "mremap", "mprotect", "brk", "madvise",
 		"futex", "exit", "exit_group", "rt_sigreturn",
 		"rt_sigprocmask", "getpid", "gettid", "clock_gettime",
-		"sched_yield",
+		"sched_yield", "sigaltstack",
 	};
-	pid_t self = getpid();
+	scmp_datum_t self = (scmp_datum_t)getpid(), chan = (scmp_datum_t)fd;
+	const arg0_rule rules[] = {
+		{ "read", SCMP_CMP_EQ, chan, 0 },
+		{ "write", SCMP_CMP_EQ, chan, 0 },
+		{ "write", SCMP_CMP_NE, chan, EBADF },  /* printing fails quietly */
+		{ "sendto", SCMP_CMP_EQ, chan, 0 },
+		{ "rt_sigaction", SCMP_CMP_NE, SIGSYS, 0 },
+		{ "kill", SCMP_CMP_EQ, self, 0 },       /* abort() signals itself */
+		{ "tgkill", SCMP_CMP_EQ, self, 0 },
+		{ "tkill", SCMP_CMP_EQ, self, 0 },
+	};
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		rc |= allow(ctx, plain[i]);
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EBADF), SCMP_SYS(write), 1,
-			       SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)fd));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
-			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
-			       SCMP_A0(SCMP_CMP_NE, SIGSYS));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tkill), 1,
-			       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		struct scmp_arg_cmp cmp = { 0, rules[i].op, rules[i].arg0, 0 };
+		uint32_t action = rules[i].errno_value ? SCMP_ACT_ERRNO(rules[i].errno_value)
+						       : SCMP_ACT_ALLOW;
+		rc |= seccomp_rule_add_array(ctx, action,
+					     seccomp_syscall_resolve_name(rules[i].name), 1, &cmp);
+	}
 	return rc;
 }
 
