@@ -67,7 +67,7 @@ $(BIN)/host: $(call obj,$(HOST_SRC)) $(CORE_LIB)
 
 $(BIN)/host-sandbox: $(call obj,$(RUNNER_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) -ljansson -lseccomp
+	$(CC) $(CFLAGS) $(SAN) -Wl,-z,now -o $@ $^ $(LDLIBS_TCC) -ljansson -lseccomp
 
 $(BUILD)/tests/run_tests: $(call obj,$(TEST_SRC)) $(CORE_LIB)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS) -lcmocka

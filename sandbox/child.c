@@ -241,6 +241,19 @@ static _Noreturn void run_solution_job(const json_t *job)
 			 buf_cstr(&transcript), "driver_status", rc));
 }
 
+/* Run once in the zygote: the first compile pays for faulting in libtcc
+ * and libtcc1.a, so every child forked afterwards starts warm. */
+static void warm_up(void)
+{
+	compile_source src = { "warm_up.c", "int warm_up(void) { return 0; }\n" };
+	compile_unit *unit;
+	json_t *doc = json_loads("{\"warm\": [1, \"up\"]}", 0, NULL);
+
+	if (compile_build(&unit, NULL, &src, 1, NULL) == 0)
+		compile_unit_free(unit);
+	json_decref(doc);
+}
+
 int main(int argc, char **argv)
 {
 	struct stat st;
@@ -253,9 +266,11 @@ int main(int argc, char **argv)
 				"to run untrusted code; it is not run directly\n");
 		return 2;
 	}
-	if (argc > 1 && strcmp(argv[1], "--zygote") == 0 &&
-	    zygote_serve(CHANNEL_FD) < 0)
-		return 0;
+	if (argc > 1 && strcmp(argv[1], "--zygote") == 0) {
+		warm_up();
+		if (zygote_serve(CHANNEL_FD) < 0)
+			return 0;
+	}
 	close_range(CHANNEL_FD + 1, ~0U, 0);
 	rc = channel_recv_json(&job, CHANNEL_FD, JOB_MAX_BYTES, -1);
 	if (rc < 0)

@@ -241,8 +241,10 @@ static int run_child(sandbox_outcome *out, json_t *job, const sandbox_limits *li
 	struct rusage ru;
 	double deadline;
 	pid_t pid = 0;
-	int rc, status = 0, served = -1;
+	int rc, sent, status = 0, served = -1;
 
+	/* The job waits in the socket buffer while the zygote forks. */
+	sent = channel_send_json(fds[0], job);
 	rc = find_runner(&runner);
 	if (rc == 0)
 		rc = zygote_fork(&pid, runner, fds[1]);
@@ -250,7 +252,7 @@ static int run_child(sandbox_outcome *out, json_t *job, const sandbox_limits *li
 	if (rc < 0)
 		return rc;
 	deadline = os_now_ms() + limits->wall_ms;
-	if (channel_send_json(fds[0], job) == 0)
+	if (sent == 0)
 		served = serve(out, fds[0], limits, deadline, handler, ctx);
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);  /* in case it had not made its group yet */
