@@ -19,8 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CANARY "/tmp/host-hostile-canary"
-#define VICTIM "/tmp/host-hostile-victim"
+/* Files outside any sandbox that the cases try to create (@CANARY@) or
+ * delete (@VICTIM@); the test puts them in its own scratch directory. */
+static char canary[4096], victim[4096];
 
 typedef struct {
 	const char *file;
@@ -57,26 +58,46 @@ static const hostile_case hostile_cases[] = {
 #endif
 };
 
+/* Appends `text` with the @CANARY@ and @VICTIM@ placeholders filled in. */
+static void fill_paths(buf *out, const char *text)
+{
+	const char *p;
+
+	while ((p = strchr(text, '@')) != NULL) {
+		buf_append(out, text, (size_t)(p - text));
+		if (strncmp(p, "@CANARY@", 8) == 0 || strncmp(p, "@VICTIM@", 8) == 0) {
+			buf_puts(out, p[1] == 'C' ? canary : victim);
+			text = p + 8;
+		} else {
+			buf_append(out, p, 1);
+			text = p + 1;
+		}
+	}
+	buf_puts(out, text);
+}
+
 static char *hostile_source(const char *file)
 {
 	char path[256];
-	char *text, *raw;
-	buf both = BUF_INIT;
+	char *text, *raw = NULL;
+	buf source = BUF_INIT;
 
 	snprintf(path, sizeof(path), "tests/hostile/%s", file);
 	text = harness_read(path);
-	if (strncmp(file, "raw_", 4) != 0)
-		return text;
-	raw = harness_read("tests/hostile/raw.h");
-	buf_printf(&both, "%s%s", raw, text);
+	if (strncmp(file, "raw_", 4) == 0) {
+		raw = harness_read("tests/hostile/raw.h");
+		buf_puts(&source, raw);
+	}
+	fill_paths(&source, text);
 	free(raw);
 	free(text);
-	return buf_detach(&both);
+	return buf_detach(&source);
 }
 
 static void check_case(task *t, const hostile_case *c)
 {
-	sandbox_limits limits = { 1000, 1000, 64 };
+	/* CPU time can never outrun wall time: the deadline decides timeouts */
+	sandbox_limits limits = { 1000, 3000, 64 };
 	char *source = hostile_source(c->file);
 	eval_result r;
 
@@ -102,18 +123,19 @@ static void test_hostile_corpus_is_contained(void **state)
 	size_t i;
 
 	(void)state;
-	unlink(CANARY);
-	assert_int_equal(os_write_file(VICTIM, "keep", 4), 0);
-	assert_int_equal(stat(VICTIM, &before), 0);
+	snprintf(canary, sizeof(canary), "%s/canary", getenv("TMPDIR"));
+	snprintf(victim, sizeof(victim), "%s/victim", getenv("TMPDIR"));
+	assert_int_equal(os_write_file(victim, "keep", 4), 0);
+	assert_int_equal(stat(victim, &before), 0);
 	setenv("HOST_TEST_SECRET", "sk-test-must-not-leak", 1);
 	for (i = 0; i < sizeof(hostile_cases) / sizeof(hostile_cases[0]); i++)
 		check_case(t, &hostile_cases[i]);
 	unsetenv("HOST_TEST_SECRET");
 	/* nothing outside the sandbox changed */
-	assert_int_equal(access(CANARY, F_OK), -1);
-	assert_int_equal(stat(VICTIM, &after), 0);
+	assert_int_equal(access(canary, F_OK), -1);
+	assert_int_equal(stat(victim, &after), 0);
 	assert_true(before.st_mtime == after.st_mtime && after.st_size == 4);
-	unlink(VICTIM);
+	unlink(victim);
 	/* and the host carries on */
 	assert_int_equal(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);
 	assert_int_equal(r.status, SANDBOX_OK);

@@ -7,10 +7,10 @@ int remove(const char *path);
 
 int next_move(const snake_cell *body, int len, snake_cell food, int width, int height)
 {
-	FILE *f = fopen("/tmp/host-hostile-canary", "w");
+	FILE *f = fopen("@CANARY@", "w");
 	(void)body; (void)len; (void)food; (void)width; (void)height;
 	fputs("pwned", f);
 	fclose(f);
-	remove("/tmp/host-hostile-victim");
+	remove("@VICTIM@");
 	return SNAKE_RIGHT;
 }

@@ -2,6 +2,6 @@
 int next_move(const snake_cell *body, int len, snake_cell food, int width, int height)
 {
 	IGNORE_ARGS;
-	raw_syscall(85 /* creat */, (long)"/tmp/host-hostile-canary", 0644, 0);
+	raw_syscall(85 /* creat */, (long)"@CANARY@", 0644, 0);
 	return SNAKE_RIGHT;
 }
