@@ -234,6 +234,35 @@ static int attach_job_settings(json_t *job, const sandbox_limits *limits,
 	return 0;
 }
 
+/*
+ * A child that sent its result is killed but not waited for: the kernel
+ * tears its memory down on the other core while the host scores. It is
+ * reaped, without blocking, at the start of a later run.
+ */
+static pid_t reap_pending[64];
+static size_t reap_count;
+
+static void reap_finished(int block)
+{
+	size_t i = 0;
+
+	while (i < reap_count) {
+		pid_t done = waitpid(reap_pending[i], NULL, block ? 0 : WNOHANG);
+		if (done == 0 || (done < 0 && errno == EINTR)) {
+			i++;
+			continue;
+		}
+		reap_pending[i] = reap_pending[--reap_count];
+	}
+}
+
+static void reap_later(pid_t pid)
+{
+	if (reap_count == sizeof(reap_pending) / sizeof(reap_pending[0]))
+		reap_finished(1);
+	reap_pending[reap_count++] = pid;
+}
+
 static int run_child(sandbox_outcome *out, json_t *job, const sandbox_limits *limits,
 		     sandbox_handler handler, void *ctx, int fds[2])
 {
@@ -256,12 +285,14 @@ static int run_child(sandbox_outcome *out, json_t *job, const sandbox_limits *li
 		served = serve(out, fds[0], limits, deadline, handler, ctx);
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);  /* in case it had not made its group yet */
+	if (served > 0) {
+		reap_later(pid);
+		return classify_result(out);
+	}
 	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
 	if (served < 0)
 		classify_exit(out, status, &ru, limits);
-	else if (served > 0)
-		return classify_result(out);
 	return 0;
 }
 
@@ -274,6 +305,7 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 	int fds[2], rc;
 
 	memset(out, 0, sizeof(*out));
+	reap_finished(0);
 	rc = make_workdir(&workdir);
 	if (rc < 0)
 		return rc;

@@ -48,10 +48,16 @@ static void rules_seed_word(rules_rng *r, unsigned int s)
 
 static void rules_seed(rules_rng *r, unsigned int key)
 {
+	static rules_rng base;  /* init_genrand(19650218): the same for every key */
+	static int base_ready;
 	unsigned int *mt = r->mt;
 	int i = 1, k;
 
-	rules_seed_word(r, 19650218U);
+	if (!base_ready) {
+		rules_seed_word(&base, 19650218U);
+		base_ready = 1;
+	}
+	*r = base;
 	for (k = RULES_MT_N; k; k--) {
 		mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525U)) + key;
 		if (++i >= RULES_MT_N) {
@@ -123,7 +129,8 @@ static void game_place_food(snake_game *g)
 	} while (g->on_body[g->food.row][g->food.col]);
 }
 
-static void game_init(snake_game *g, unsigned int seed)
+/* Starts a game whose generator has already been seeded. */
+static void game_start(snake_game *g, const rules_rng *seeded)
 {
 	int row, col;
 
@@ -131,7 +138,7 @@ static void game_init(snake_game *g, unsigned int seed)
 		for (col = 0; col < RULES_SIZE; col++)
 			g->on_body[row][col] = 0;
 	g->on_body[5][5] = 1;
-	rules_seed(&g->rng, seed);
+	g->rng = *seeded;
 	g->len = 1;
 	g->body[0].row = 5;
 	g->body[0].col = 5;
@@ -139,6 +146,14 @@ static void game_init(snake_game *g, unsigned int seed)
 	g->steps = 0;
 	g->state = GAME_RUNNING;
 	game_place_food(g);
+}
+
+static void game_init(snake_game *g, unsigned int seed)
+{
+	rules_rng rng;
+
+	rules_seed(&rng, seed);
+	game_start(g, &rng);
 }
 
 /* Plays one move; returns the game's state afterwards. */
