@@ -45,7 +45,7 @@ all: $(BIN)/host $(BIN)/host-sandbox $(patsubst host/libc/%,$(BIN)/libc/%,$(LIBC
 # Generated code is compiled against these headers, found beside the binaries.
 $(BIN)/libc/%.h: host/libc/%.h
 	@mkdir -p $(@D)
-	cp $< $@
+	@cp $< $@
 
 $(DEPS_OK): scripts/deps.sh
 	@sh scripts/deps.sh
@@ -59,21 +59,26 @@ $(BUILD)/%.o: %.c | $(DEPS_OK)
 $(BUILD)/host/embed.o: host/task_abi.h
 
 $(CORE_LIB): $(call obj,$(CORE_SRC))
-	$(AR) rcs $@ $^
+	@echo "  AR      $@"
+	@$(AR) rcs $@ $^
 
 $(BIN)/host: $(call obj,$(HOST_SRC)) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
 
 $(BIN)/host-sandbox: $(call obj,$(RUNNER_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -Wl,-z,now -o $@ $^ $(LDLIBS_TCC) -ljansson -lseccomp
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(SAN) -Wl,-z,now -o $@ $^ $(LDLIBS_TCC) -ljansson -lseccomp
 
 $(BUILD)/tests/run_tests: $(call obj,$(TEST_SRC)) $(CORE_LIB)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS) -lcmocka
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS) -lcmocka
 
 $(BUILD)/bench/bench: $(call obj,$(BENCH_SRC)) $(CORE_LIB)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
 
 test: all $(BUILD)/tests/run_tests
 	HOST_BIN=$(BIN) $(BUILD)/tests/run_tests

@@ -215,18 +215,10 @@ int compile_set_libc_dir(const char *dir)
 
 static int find_libc_dir(const char **out)
 {
-	char *exe_dir;
 	int rc;
 
-	if (!compile_libc_dir) {
-		rc = os_exe_dir(&exe_dir);
-		if (rc < 0)
-			return rc;
-		compile_libc_dir = os_path_join(exe_dir, "libc");
-		free(exe_dir);
-		if (!compile_libc_dir)
-			return err_set(ERR_SYSTEM, "out of memory");
-	}
+	if (!compile_libc_dir && (rc = os_beside_exe(&compile_libc_dir, "libc")) < 0)
+		return rc;
 	*out = compile_libc_dir;
 	return 0;
 }

@@ -86,6 +86,19 @@ int os_exe_dir(char **out)
 	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
+int os_beside_exe(char **out, const char *name)
+{
+	char *dir;
+	int rc = os_exe_dir(&dir);
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	*out = os_path_join(dir, name);
+	free(dir);
+	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
 char *os_path_join(const char *dir, const char *name)
 {
 	size_t a = strlen(dir), b = strlen(name);

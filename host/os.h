@@ -19,6 +19,10 @@ int os_write_file(const char *path, const char *data, size_t len);
  * (free() it). */
 int os_exe_dir(char **out);
 
+/* "<directory of the running executable>/name" (free() it): where host
+ * finds what is installed beside it. */
+int os_beside_exe(char **out, const char *name);
+
 /* "dir/name" as a new string (free() it); NULL when memory runs out. */
 char *os_path_join(const char *dir, const char *name);
 

@@ -383,23 +383,10 @@ void task_free(task *t)
 
 int task_default_root(char **out)
 {
-	char *exe_dir, *root;
-	int rc;
-
-	*out = NULL;
-	if (os_is_dir("tasks")) {
-		*out = strdup("tasks");
-		return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
-	}
-	rc = os_exe_dir(&exe_dir);
-	if (rc < 0)
-		return rc;
-	root = os_path_join(exe_dir, "../tasks");
-	free(exe_dir);
-	if (!root)
-		return err_set(ERR_SYSTEM, "out of memory");
-	*out = root;
-	return 0;
+	if (!os_is_dir("tasks"))
+		return os_beside_exe(out, "../tasks");
+	*out = strdup("tasks");
+	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
 int task_abi_prelude(buf *out)

@@ -48,16 +48,10 @@ int sandbox_set_runner(const char *path)
 
 static int find_runner(const char **out)
 {
-	if (!sandbox_runner) {
-		char *dir;
-		int rc = os_exe_dir(&dir);
-		if (rc < 0)
-			return rc;
-		sandbox_runner = os_path_join(dir, "host-sandbox");
-		free(dir);
-		if (!sandbox_runner)
-			return err_set(ERR_SYSTEM, "out of memory");
-	}
+	int rc;
+
+	if (!sandbox_runner && (rc = os_beside_exe(&sandbox_runner, "host-sandbox")) < 0)
+		return rc;
 	if (access(sandbox_runner, X_OK) != 0)
 		return err_set(ERR_NOTFOUND, "sandbox: cannot run %s (is the build complete?)",
 			       sandbox_runner);
