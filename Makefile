@@ -27,9 +27,13 @@ LDLIBS_TCC = -ltcc -ldl -lm
 
 CORE_SRC = host/error.c host/buf.c host/os.c host/compile.c host/allowlist.c \
 	host/embed.c host/task.c host/scorer.c host/eval.c host/args.c \
+	host/edits.c host/agents.c host/broker.c host/validate.c host/diff.c \
+	sandbox/services.c \
 	sandbox/guard.c sandbox/channel.c sandbox/sandbox.c sandbox/zygote.c sandbox/lockdown.c
-HOST_SRC = host/main.c host/cmd_bench.c
-RUNNER_SRC = sandbox/child.c sandbox/lockdown.c sandbox/zygote.c host/error.c host/buf.c \
+HOST_SRC = host/main.c host/cli.c host/cmd_bench.c host/cmd_validate.c \
+	host/cmd_improve.c host/cmd_rewrite.c
+RUNNER_SRC = sandbox/child.c sandbox/lockdown.c sandbox/zygote.c sandbox/services.c \
+	host/edits.c host/error.c host/buf.c \
 	host/os.c host/compile.c host/allowlist.c sandbox/guard.c sandbox/channel.c
 TEST_SRC = $(wildcard tests/*.c)
 BENCH_SRC = bench/bench.c
@@ -38,14 +42,29 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_LIB = $(BUILD)/libhost.a
 DEPS_OK = $(BUILD)/.deps-ok
 
-LIBC_HEADERS = $(wildcard host/libc/*.h)
+LIBC_HEADERS = $(patsubst host/libc/%,$(BIN)/libc/%,$(wildcard host/libc/*.h)) \
+	$(BIN)/libc/agent.h $(BIN)/libc/jansson.h $(BIN)/libc/jansson_config.h
+JANSSON_INCLUDE = $(shell pkg-config --variable=includedir jansson)
 
-all: $(BIN)/host $(BIN)/host-sandbox $(patsubst host/libc/%,$(BIN)/libc/%,$(LIBC_HEADERS))
+all: $(BIN)/host $(BIN)/host-sandbox $(LIBC_HEADERS)
 
-# Generated code is compiled against these headers, found beside the binaries.
+# Generated code is compiled against these headers, found beside the binaries:
+# the allowlist's libc subset, agent.h, and jansson's own header with its
+# refcounts made plain (tcc has no atomic builtins; agents are single-threaded).
 $(BIN)/libc/%.h: host/libc/%.h
 	@mkdir -p $(@D)
 	@cp $< $@
+$(BIN)/libc/agent.h: host/agent.h
+	@mkdir -p $(@D)
+	@cp $< $@
+$(BIN)/libc/jansson.h: | $(DEPS_OK)
+	@mkdir -p $(@D)
+	@cp $(JANSSON_INCLUDE)/jansson.h $@
+$(BIN)/libc/jansson_config.h: | $(DEPS_OK)
+	@mkdir -p $(@D)
+	@sed -e 's/JSON_HAVE_ATOMIC_BUILTINS 1/JSON_HAVE_ATOMIC_BUILTINS 0/' \
+	     -e 's/JSON_HAVE_SYNC_BUILTINS 1/JSON_HAVE_SYNC_BUILTINS 0/' \
+	     $(JANSSON_INCLUDE)/jansson_config.h > $@
 
 $(DEPS_OK): scripts/deps.sh
 	@sh scripts/deps.sh

@@ -2,7 +2,8 @@
  * allowlist.c - the libc subset generated code may call; see allowlist.h.
  *
  * What is here: memory and string handling, number parsing and formatting
- * into caller buffers, sorting and searching, character classes and math.
+ * into caller buffers, sorting and searching, character classes, math and
+ * jansson.
  * What is not: anything that reaches files, processes, the network, the
  * environment, time or global random state. Allocation goes through the
  * counting guard so that a sandbox can report running out of memory.
@@ -18,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <jansson.h>
 
 #define SYM(name) { #name, (const void *)(name) }
 #define ALIAS(name, impl) { #name, (const void *)(impl) }
@@ -54,6 +57,19 @@ static const allowlist_symbol allowlist_table[] = {
 	SYM(roundf), SYM(lround), SYM(trunc), SYM(fmod), SYM(fmin),
 	SYM(fmax), SYM(sin), SYM(cos), SYM(tan), SYM(atan), SYM(atan2),
 	SYM(tanh), SYM(hypot),
+	/* jansson, to read and build JSON (the meta agent's archive) */
+	SYM(json_object), SYM(json_array), SYM(json_string), SYM(json_stringn),
+	SYM(json_integer), SYM(json_real), SYM(json_true), SYM(json_false),
+	SYM(json_null), SYM(json_delete), SYM(json_object_get),
+	SYM(json_object_set_new), SYM(json_object_del), SYM(json_object_size),
+	SYM(json_object_iter), SYM(json_object_iter_next),
+	SYM(json_object_iter_key), SYM(json_object_iter_value),
+	SYM(json_object_key_to_iter), SYM(json_array_size), SYM(json_array_get),
+	SYM(json_array_append_new), SYM(json_array_insert_new),
+	SYM(json_array_remove), SYM(json_string_value), SYM(json_string_length),
+	SYM(json_integer_value), SYM(json_real_value), SYM(json_number_value),
+	SYM(json_loads), SYM(json_loadb), SYM(json_dumps), SYM(json_deep_copy),
+	SYM(json_equal), SYM(json_pack), SYM(json_unpack),
 	/* runtime support: errno, assert, and what libtcc1.a needs */
 	SYM(__errno_location), SYM(abort),
 };

@@ -30,6 +30,16 @@ static int store_value(const arg_option *opt, const char *value)
 		*(const char **)opt->dest = value;
 		return 0;
 	}
+	if (opt->kind == ARG_UINT) {
+		unsigned long long u;
+		errno = 0;
+		u = strtoull(value, &end, 10);
+		if (errno || end == value || *end || value[0] == '-')
+			return err_set(ERR_INVALID, "%s expects a non-negative integer, got '%s'",
+				       opt->name, value);
+		*(unsigned long long *)opt->dest = u;
+		return 0;
+	}
 	errno = 0;
 	n = strtol(value, &end, 10);
 	if (errno || end == value || *end || n <= 0 || n > 1000000000)

@@ -11,7 +11,8 @@
 typedef enum {
 	ARG_FLAG,    /* int *: set to 1 */
 	ARG_STRING,  /* const char **: the value */
-	ARG_COUNT    /* int *: a positive integer */
+	ARG_COUNT,   /* int *: a positive integer */
+	ARG_UINT     /* unsigned long long *: a non-negative integer */
 } arg_kind;
 
 typedef struct {

@@ -243,24 +243,24 @@ static TCCState *compile_new_state(compile_ctx *ctx,
 	return tcc;
 }
 
-int compile_build(compile_unit **out, compile_diags *diags,
-		  const compile_source *srcs, size_t n,
-		  const compile_options *opts)
+/* Compiles, and links when `link` is set, into *out. On failure returns
+ * an error code with the diagnostics filled in. */
+static int compile_run(TCCState **out, compile_diags *diags,
+		       const compile_source *srcs, size_t n,
+		       const compile_options *opts, int link)
 {
 	compile_diags scratch = { NULL, 0 };
 	compile_ctx ctx = { diags ? diags : &scratch, srcs, n, 0 };
-	compile_unit *unit;
 	TCCState *tcc;
 	size_t i;
 	int failed = 0;
 
-	*out = NULL;
-	tcc = compile_new_state(&ctx, opts);
+	*out = tcc = compile_new_state(&ctx, opts);
 	if (!tcc)
 		return err_set(ERR_SYSTEM, "cannot create a compiler state: %s", err_last());
 	for (i = 0; i < n; i++)
 		failed |= compile_one(tcc, &srcs[i], opts ? opts->prelude : NULL) < 0;
-	if (!failed) {
+	if (!failed && link) {
 		tcc_add_file(tcc, TCC_LIBDIR "/libtcc1.a");
 		add_symbols(tcc, opts);
 		failed = tcc_relocate(tcc, TCC_RELOCATE_AUTO) < 0;
@@ -270,10 +270,25 @@ int compile_build(compile_unit **out, compile_diags *diags,
 			compile_diags_add(ctx.diags, NULL, 0,
 					  "error: compilation failed", 1);
 		tcc_delete(tcc);
+		*out = NULL;
 		compile_diags_free(&scratch);
 		return err_set(ERR_INVALID, "compilation failed");
 	}
 	compile_diags_free(&scratch);
+	return 0;
+}
+
+int compile_build(compile_unit **out, compile_diags *diags,
+		  const compile_source *srcs, size_t n,
+		  const compile_options *opts)
+{
+	compile_unit *unit;
+	TCCState *tcc;
+	int rc = compile_run(&tcc, diags, srcs, n, opts, 1);
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
 	unit = malloc(sizeof(*unit));
 	if (!unit) {
 		tcc_delete(tcc);
@@ -282,6 +297,17 @@ int compile_build(compile_unit **out, compile_diags *diags,
 	unit->tcc = tcc;
 	*out = unit;
 	return 0;
+}
+
+int compile_check(compile_diags *diags, const compile_source *srcs, size_t n,
+		  const compile_options *opts)
+{
+	TCCState *tcc;
+	int rc = compile_run(&tcc, diags, srcs, n, opts, 0);
+
+	if (rc == 0)
+		tcc_delete(tcc);
+	return rc;
 }
 
 void *compile_lookup(const compile_unit *unit, const char *name)

@@ -54,6 +54,11 @@ int compile_build(compile_unit **out, compile_diags *diags,
 		  const compile_source *srcs, size_t n,
 		  const compile_options *opts);
 
+/* Compiles the sources without linking: syntax and types only. Returns
+ * 0 or ERR_INVALID with the diagnostics. */
+int compile_check(compile_diags *diags, const compile_source *srcs, size_t n,
+		  const compile_options *opts);
+
 /* Where the allowlist's C headers (stdlib.h, string.h ...) are; by default
  * the libc/ folder beside the running executable. Sources are compiled
  * against these headers only, never the system's. */

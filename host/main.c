@@ -7,45 +7,13 @@
 #include "args.h"
 #include "cli.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 static const cli_command *const commands[] = {
-	&cli_bench,
+	&cli_bench, &cli_validate, &cli_improve, &cli_rewrite,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-static void vreport(const char *command, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "host%s%s: ", command ? " " : "", command ? command : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-int cli_usage(const char *command, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(command, fmt, ap);
-	va_end(ap);
-	if (command)
-		fprintf(stderr, "Try 'host help %s'.\n", command);
-	else
-		fprintf(stderr, "Try 'host --help'.\n");
-	return CLI_USAGE;
-}
-
-int cli_fail(const char *command, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(command, fmt, ap);
-	va_end(ap);
-	return CLI_FAILED;
-}
 
 static void print_overview(FILE *out)
 {

@@ -59,22 +59,21 @@ static int read_exact(int fd, char *dst, size_t len, double deadline_ms,
 
 	while (off < len) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		int timeout = -1, ready;
+		int timeout, ready;
 		ssize_t n;
 
+		/* without a deadline, read blocks: a sandboxed child may not poll */
 		if (deadline_ms >= 0) {
 			double left = deadline_ms - os_now_ms();
 			if (left <= 0)
 				return CHANNEL_TIMEOUT;
 			timeout = (int)left + 1;
+			ready = poll(&pfd, 1, timeout);
+			if (ready < 0 && errno != EINTR)
+				return CHANNEL_IO;
+			if (ready <= 0)
+				continue;
 		}
-		ready = poll(&pfd, 1, timeout);
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready < 0)
-			return CHANNEL_IO;
-		if (ready == 0)
-			continue;
 		n = read(fd, dst + off, len - off);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;

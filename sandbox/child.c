@@ -17,6 +17,8 @@
 #include "error.h"
 #include "guard.h"
 #include "lockdown.h"
+#include "os.h"
+#include "services.h"
 #include "zygote.h"
 
 #include <jansson.h>
@@ -126,15 +128,27 @@ static _Noreturn void report_diags(const char *stage, const compile_diags *d)
 			 "stage", stage, "diagnostics", list));
 }
 
+static _Noreturn void report_missing(const char *stage, const char *file,
+				      const char *name, const char *caller)
+{
+	compile_diags d = { NULL, 0 };
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), "error: '%s' is not defined (%s calls it)", name, caller);
+	compile_diags_add(&d, file, 0, msg, 1);
+	report_diags(stage, &d);
+}
+
 /* Compiles {"sources":[{name,text}], "prelude", "include_dirs"}. */
 static compile_unit *build_unit(const json_t *spec, const char *stage,
-				const compile_symbol *extra, size_t n_extra)
+				const compile_symbol *extra, size_t n_extra,
+				const char *extra_dir)
 {
 	json_t *sources = json_object_get(spec, "sources");
 	json_t *dirs = json_object_get(spec, "include_dirs");
 	size_t n = json_array_size(sources), i;
 	compile_source srcs[64];
-	const char *dir_list[9] = { NULL };
+	const char *dir_list[10] = { NULL };
 	compile_options opts = { json_string_value(json_object_get(spec, "prelude")),
 				 dir_list, extra, n_extra };
 	compile_diags diags = { NULL, 0 };
@@ -151,6 +165,7 @@ static compile_unit *build_unit(const json_t *spec, const char *stage,
 	}
 	for (i = 0; i < json_array_size(dirs); i++)
 		dir_list[i] = json_string_value(json_array_get(dirs, i));
+	dir_list[i] = extra_dir;
 	if (compile_build(&unit, &diags, srcs, n, &opts) < 0)
 		report_diags(stage, &diags);
 	compile_diags_free(&diags);
@@ -173,15 +188,8 @@ static size_t solution_exports(compile_symbol *syms, size_t max,
 	for (i = 0; i < n; i++) {
 		const char *name = json_string_value(json_array_get(entry, i));
 		void *addr = name ? compile_lookup(solution, name) : NULL;
-		if (!addr) {
-			compile_diags d = { NULL, 0 };
-			char msg[160];
-			snprintf(msg, sizeof(msg),
-				 "error: '%s' is not defined (the task calls it)",
-				 name ? name : "?");
-			compile_diags_add(&d, first, 0, msg, 1);
-			report_diags("solution", &d);
-		}
+		if (!addr)
+			report_missing("solution", first, name ? name : "?", "the task");
 		syms[i].name = name;
 		syms[i].addr = addr;
 	}
@@ -201,6 +209,7 @@ static void lock_down(const json_t *job)
 	if (!cfg.workdir || cfg.cpu_ms <= 0 || memory == 0)
 		fail("job: limits and workdir are required");
 	guard_set_limit(memory, on_memory);
+	json_set_alloc_funcs(guard_malloc, guard_free);
 	if (lockdown_apply(&cfg, on_forbidden) < 0)
 		fail(err_last());
 }
@@ -221,13 +230,13 @@ static _Noreturn void run_solution_job(const json_t *job)
 		fail("job: cases and transcript_max are required");
 	for (i = 0; i < n_cases; i++)
 		inputs[i] = json_string_value(json_array_get(cases, i));
-	solution = build_unit(json_object_get(job, "solution"), "solution", NULL, 0);
+	solution = build_unit(json_object_get(job, "solution"), "solution", NULL, 0, NULL);
 	n = solution_exports(syms, 32, solution, json_object_get(job, "solution"));
 	syms[n].name = "transcript_write";
 	syms[n++].addr = (const void *)transcript_write;
 	syms[n].name = "transcript_printf";
 	syms[n++].addr = (const void *)transcript_printf;
-	driver = build_unit(json_object_get(job, "driver"), "driver", syms, n);
+	driver = build_unit(json_object_get(job, "driver"), "driver", syms, n, NULL);
 	driver_run = (int (*)(const char *const *, int))compile_lookup(driver, "driver_run");
 	if (!driver_run)
 		fail("driver: driver_run is not defined");
@@ -254,6 +263,55 @@ static void warm_up(void)
 	json_decref(doc);
 }
 
+/* Agent headers are included by name, so they become files in the
+ * sandbox's own directory before it is locked down. */
+static void write_headers(const json_t *headers, const char *dir)
+{
+	const json_t *h;
+	size_t i;
+
+	json_array_foreach(headers, i, h) {
+		const char *name = json_string_value(json_object_get(h, "name"));
+		const char *text = json_string_value(json_object_get(h, "text"));
+		char path[4096];
+
+		if (!name || !text || strchr(name, '/'))
+			fail("job: a header needs a plain name and a text");
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (os_write_file(path, text, strlen(text)) < 0)
+			fail(err_last());
+	}
+}
+
+static _Noreturn void run_agent_job(const json_t *job)
+{
+	const char *entry = json_string_value(json_object_get(job, "entry"));
+	const char *arg = json_string_value(json_object_get(job, "arg"));
+	const char *workdir = json_string_value(json_object_get(job, "workdir"));
+	const json_t *spec = json_object_get(job, "agent");
+	const compile_symbol *services;
+	compile_unit *agent;
+	void *fn;
+	size_t n;
+
+	if (!entry || !arg || !workdir)
+		fail("job: an agent job needs entry, arg and workdir");
+	write_headers(json_object_get(job, "headers"), workdir);
+	services = services_symbols(&n);
+	agent = build_unit(spec, "agent", services, n, workdir);
+	fn = compile_lookup(agent, entry);
+	if (!fn)
+		report_missing("agent", "agent", entry, "the host");
+	services_init((unsigned long long)json_integer_value(json_object_get(job, "seed")));
+	lock_down(job);
+	if (strcmp(entry, "task_agent_improve") == 0) {
+		char *best = ((char *(*)(const char *))fn)(arg);
+		finish(json_pack("{s:s, s:s?}", "outcome", "ok", "result", best));
+	}
+	finish(json_pack("{s:s, s:i}", "outcome", "ok", "status",
+			 ((int (*)(const char *))fn)(arg)));
+}
+
 int main(int argc, char **argv)
 {
 	struct stat st;
@@ -278,5 +336,7 @@ int main(int argc, char **argv)
 	kind = json_string_value(json_object_get(job, "kind"));
 	if (kind && strcmp(kind, "solution") == 0)
 		run_solution_job(job);
+	if (kind && strcmp(kind, "agent") == 0)
+		run_agent_job(job);
 	fail("job: unknown kind");
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #define EOF (-1)
+typedef struct _IO_FILE FILE;  /* opaque: no stream functions are allowed */
 int snprintf(char *dst, size_t size, const char *fmt, ...);
 int vsnprintf(char *dst, size_t size, const char *fmt, va_list ap);
 int sprintf(char *dst, const char *fmt, ...);

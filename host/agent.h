@@ -1,0 +1,119 @@
+/*
+ * agent.h - the contract between host and its agents, ABI v1.
+ *
+ * Agents are C files compiled by the host with this header in front. They
+ * run in a sandbox: no files, no network, no processes, no environment.
+ * Everything they can do goes through the host_* functions below. They may
+ * also use the C library subset of <stdlib.h>, <string.h>, <stdio.h>
+ * (snprintf/sscanf only), <ctype.h>, <math.h> and <jansson.h>; any other
+ * function fails to link.
+ *
+ * Strings returned as `char *` are the caller's: free() them. Strings
+ * returned as `const char *` belong to the host and stay valid until the
+ * entry point returns, unless a comment says otherwise. Functions that can
+ * fail return -1 or NULL and leave the reason in host_error().
+ */
+#ifndef HOST_AGENT_H
+#define HOST_AGENT_H
+
+#define AGENT_ABI_VERSION 1
+
+/* ---- host services ---- */
+
+/* The task being improved (task agent) or the run's first task (meta). */
+typedef struct {
+	const char *name;         /* e.g. "snake" */
+	const char *description;  /* what a solution must do */
+	const char *interface;    /* the solution's header, e.g. snake.h */
+	const char *metric;       /* what the score measures */
+	int higher_is_better;     /* 1: higher scores are better */
+	double baseline, target;  /* a poor and an excellent score */
+} host_task_info;
+
+/* Fills *info. Returns 0, or -1 when no task is available. */
+int host_task(host_task_info *info);
+
+typedef struct {
+	const char *status;       /* "ok", "compile_error", "timeout", "crash",
+	                             "memory", "forbidden", "bad_output" */
+	double score;             /* the host's score on the training cases;
+	                             meaningful when status is "ok" */
+	const char *feedback;     /* what went wrong, on which case */
+	const char *diagnostics;  /* compile errors, "file:line: error: ..." */
+} host_eval_result;
+
+/* Compiles and runs `solution` on the task's training cases in a separate
+ * sandbox; the host computes the score. The result's strings stay valid
+ * until the next host_eval. Returns 0, or -1 when the evaluation budget is
+ * spent. */
+int host_eval(const char *solution, host_eval_result *out);
+
+/* An agent file of the current generation, e.g. "task_agent.c" or
+ * "memory.md". Returns a new string, or NULL if there is no such file. */
+char *host_read(const char *name);
+
+/* Meta agent only: sets the next generation's content of an agent file.
+ * `name` is [a-z0-9_]+.c, [a-z0-9_]+.h or "memory.md"; an empty `text`
+ * deletes the file. Files not emitted are kept. Returns 0 or -1. */
+int host_emit(const char *name, const char *text);
+
+/* Adds a line to the run's log (printf-style, at most 1000 bytes). */
+void host_log(const char *fmt, ...);
+
+/* A pseudo-random 32-bit number from the run's seed: the same seed gives
+ * the same sequence. */
+unsigned int host_rand(void);
+
+typedef struct {
+	int evals_left;           /* host_eval calls still allowed */
+	int llm_calls_left;       /* host_llm calls still allowed */
+	double seconds_left;      /* wall time before the host stops the agent */
+} host_budget_info;
+
+/* Fills *out with what is left of this run's budget. Returns 0. */
+int host_budget(host_budget_info *out);
+
+/* Asks the configured language model. Returns its reply as a new string,
+ * or NULL: "no provider" when none is configured, or the budget is spent. */
+char *host_llm(const char *system_prompt, const char *user_prompt);
+
+/* The reason for the last failure of a host_* call. Never NULL. */
+const char *host_error(void);
+
+/* ---- helpers for agents that talk to a model ---- */
+
+/* The first fenced code block of `text` (```c ... ``` or ``` ... ```), as
+ * a new string. NULL when there is none. */
+char *host_extract_code(const char *text);
+
+/*
+ * Applies edit blocks to `source` and returns the result as a new string:
+ *
+ *     <<<<<<< SEARCH
+ *     exact lines of the source
+ *     =======
+ *     their replacement
+ *     >>>>>>> REPLACE
+ *
+ * Each SEARCH text must occur exactly once. On a malformed or unmatched
+ * block returns NULL; host_error() names the block ("block 2: ...") and
+ * why it did not apply.
+ */
+char *host_apply_edits(const char *source, const char *edits);
+
+/* ---- entry points the agents define ---- */
+#ifndef AGENT_NO_ENTRY_POINTS
+
+/* Task agent: improves `initial`, a solution of host_task()'s task, within
+ * the budget. Returns the best solution found as a new string (the host
+ * frees it and scores it itself), or NULL to keep `initial`. */
+char *task_agent_improve(const char *initial);
+
+/* Meta agent: rewrites the agents (its own files included) with host_emit.
+ * `archive` is a JSON array with one object per earlier generation:
+ * {"generation", "parent", "status", "fitness", "reason", "changes"}.
+ * Returns 0, or -1 when it has nothing to propose. */
+int meta_agent_rewrite(const char *archive);
+
+#endif
+#endif

@@ -1,0 +1,218 @@
+/*
+ * agents.c - agent directories and agent runs; see agents.h.
+ */
+#include "agents.h"
+
+#include "error.h"
+#include "os.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define AGENTS_MAX_FILES 64
+
+int agents_valid_name(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (strcmp(name, "memory.md") == 0)
+		return 1;
+	if (len < 3 || len > 64 || name[len - 2] != '.' ||
+	    (name[len - 1] != 'c' && name[len - 1] != 'h'))
+		return 0;
+	for (i = 0; i < len - 2; i++)
+		if (!islower((unsigned char)name[i]) && !isdigit((unsigned char)name[i]) &&
+		    name[i] != '_')
+			return 0;
+	return 1;
+}
+
+static agent_file *find(const agent_files *files, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < files->count; i++)
+		if (strcmp(files->items[i].name, name) == 0)
+			return &files->items[i];
+	return NULL;
+}
+
+const char *agents_get(const agent_files *files, const char *name)
+{
+	agent_file *f = find(files, name);
+
+	return f ? f->text : NULL;
+}
+
+static int compare_files(const void *a, const void *b)
+{
+	return strcmp(((const agent_file *)a)->name, ((const agent_file *)b)->name);
+}
+
+int agents_set(agent_files *files, const char *name, const char *text)
+{
+	agent_file *f = find(files, name), *grown;
+	char *copy;
+
+	if (!*text) {  /* an empty text removes the file */
+		if (f) {
+			free(f->name);
+			free(f->text);
+			*f = files->items[--files->count];
+			qsort(files->items, files->count, sizeof(agent_file), compare_files);
+		}
+		return 0;
+	}
+	if (!(copy = strdup(text)))
+		return err_set(ERR_SYSTEM, "out of memory");
+	if (f) {
+		free(f->text);
+		f->text = copy;
+		return 0;
+	}
+	grown = realloc(files->items, (files->count + 1) * sizeof(agent_file));
+	if (!grown || !(grown[files->count].name = strdup(name))) {
+		free(copy);
+		if (grown)
+			files->items = grown;
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	grown[files->count].text = copy;
+	files->items = grown;
+	files->count++;
+	qsort(files->items, files->count, sizeof(agent_file), compare_files);
+	return 0;
+}
+
+static int load_entry(agent_files *out, const char *dir, const char *name)
+{
+	char *path = os_path_join(dir, name), *text = NULL;
+	int rc;
+
+	if (!path)
+		return err_set(ERR_SYSTEM, "out of memory");
+	if (!agents_valid_name(name) || !os_is_file(path))
+		rc = err_set(ERR_INVALID, "%s: '%s' is not an agent file (agent files are "
+			     "[a-z0-9_]+.c, [a-z0-9_]+.h and memory.md)", dir, name);
+	else if (out->count >= AGENTS_MAX_FILES)
+		rc = err_set(ERR_INVALID, "%s: more than %d agent files", dir, AGENTS_MAX_FILES);
+	else if ((rc = os_read_file(&text, NULL, path)) == 0)
+		rc = *text ? agents_set(out, name, text)
+			   : err_set(ERR_INVALID, "%s: '%s' is empty", dir, name);
+	free(text);
+	free(path);
+	return rc;
+}
+
+int agents_load(agent_files *out, const char *dir)
+{
+	struct dirent *ent;
+	DIR *d = opendir(dir);
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!d)
+		return errno == ENOENT ? err_set(ERR_NOTFOUND, "%s: no such agent directory", dir)
+				       : err_sys("cannot read %s", dir);
+	while (rc == 0 && (ent = readdir(d)) != NULL)
+		if (ent->d_name[0] != '.')
+			rc = load_entry(out, dir, ent->d_name);
+	closedir(d);
+	if (rc == 0 && !out->count)
+		rc = err_set(ERR_INVALID, "%s: no agent files", dir);
+	if (rc < 0)
+		agents_free(out);
+	return rc;
+}
+
+int agents_write(const agent_files *files, const char *dir)
+{
+	size_t i;
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return err_sys("cannot create %s", dir);
+	for (i = 0; i < files->count; i++) {
+		char *path = os_path_join(dir, files->items[i].name);
+		char *tmp = path ? os_path_join(dir, ".tmp-agent-file") : NULL;
+		int rc = !tmp ? err_set(ERR_SYSTEM, "out of memory")
+			      : os_write_file(tmp, files->items[i].text, strlen(files->items[i].text));
+		if (rc == 0 && rename(tmp, path) != 0)
+			rc = err_sys("cannot write %s", path);
+		free(path);
+		free(tmp);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void agents_free(agent_files *files)
+{
+	size_t i;
+
+	for (i = 0; i < files->count; i++) {
+		free(files->items[i].name);
+		free(files->items[i].text);
+	}
+	free(files->items);
+	files->items = NULL;
+	files->count = 0;
+}
+
+static json_t *agent_job(const agent_files *files, const char *entry, const char *arg,
+			 unsigned long long seed)
+{
+	json_t *sources = json_array(), *headers = json_array();
+	size_t i;
+
+	for (i = 0; i < files->count; i++) {
+		const char *name = files->items[i].name;
+		size_t len = strlen(name);
+		json_t *list = name[len - 1] == 'c' ? sources : name[len - 1] == 'h' ? headers : NULL;
+		if (list && name[len - 2] == '.')
+			json_array_append_new(list, json_pack("{s:s, s:s}", "name", name,
+							      "text", files->items[i].text));
+	}
+	return json_pack("{s:s, s:{s:o, s:s, s:[]}, s:o, s:s, s:s, s:I}", "kind", "agent",
+			 "agent", "sources", sources, "prelude", "#include <agent.h>",
+			 "include_dirs", "headers", headers, "entry", entry, "arg", arg,
+			 "seed", (json_int_t)(seed & 0x7fffffffffffffffULL));
+}
+
+int agents_run(agents_run_result *out, const agent_files *files,
+	       const char *entry, const char *arg, broker *broker,
+	       const sandbox_limits *limits, unsigned long long seed)
+{
+	json_t *job = agent_job(files, entry, arg, seed);
+	const char *result;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!job)
+		return err_set(ERR_SYSTEM, "out of memory");
+	rc = sandbox_run(&out->outcome, job, limits, broker_serve, broker);
+	json_decref(job);
+	if (rc < 0)
+		return rc;
+	result = json_string_value(json_object_get(out->outcome.result, "result"));
+	out->result = result ? strdup(result) : NULL;
+	out->status = (int)json_integer_value(json_object_get(out->outcome.result, "status"));
+	return 0;
+}
+
+void agents_run_result_free(agents_run_result *r)
+{
+	sandbox_outcome_free(&r->outcome);
+	free(r->result);
+	r->result = NULL;
+}
+
+const char *agents_default_dir(void)
+{
+	return os_is_dir("agent_code") ? "agent_code" : "seed";
+}

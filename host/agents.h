@@ -1,0 +1,67 @@
+/*
+ * agents.h - an agent directory as a set of named files, and running one
+ * of its entry points in a sandbox.
+ *
+ * Agent files are named [a-z0-9_]+.c or [a-z0-9_]+.h, plus an optional
+ * memory.md (the agents' notes, versioned with them, never compiled).
+ */
+#ifndef HOST_AGENTS_H
+#define HOST_AGENTS_H
+
+#include "broker.h"
+#include "sandbox.h"
+
+#include <stddef.h>
+
+typedef struct {
+	char *name;
+	char *text;
+} agent_file;
+
+typedef struct agent_files {
+	agent_file *items;  /* sorted by name */
+	size_t count;
+} agent_files;
+
+/* Nonzero if `name` may be an agent file. */
+int agents_valid_name(const char *name);
+
+/* Reads every agent file of `dir`. Any other entry is an error naming it,
+ * so that nothing is silently left out of a generation. */
+int agents_load(agent_files *out, const char *dir);
+
+/* The text of `name`, or NULL. */
+const char *agents_get(const agent_files *files, const char *name);
+
+/* Adds or replaces `name` (copying `text`); an empty text removes it. */
+int agents_set(agent_files *files, const char *name, const char *text);
+
+/* Writes the files into `dir` (created if missing), each through a
+ * temporary file and a rename. Files of `dir` not in the set are kept. */
+int agents_write(const agent_files *files, const char *dir);
+
+void agents_free(agent_files *files);
+
+/* How an agent's run ended. */
+typedef struct {
+	sandbox_outcome outcome;
+	char *result;     /* task_agent_improve's returned source, or NULL */
+	int status;       /* meta_agent_rewrite's return value */
+} agents_run_result;
+
+/*
+ * Runs `entry` ("task_agent_improve" or "meta_agent_rewrite") of `files`
+ * with the string argument `arg` in a sandbox, serving its requests with
+ * `broker`. Returns 0 when the agent ran, whatever its outcome.
+ */
+int agents_run(agents_run_result *out, const agent_files *files,
+	       const char *entry, const char *arg, broker *broker,
+	       const sandbox_limits *limits, unsigned long long seed);
+
+void agents_run_result_free(agents_run_result *r);
+
+/* The directory agents are read from when none is given: agent_code/ if
+ * it exists, else seed/. */
+const char *agents_default_dir(void);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * broker.c - serving agents' requests; see broker.h.
+ *
+ * Every reply is either the answer or {"error": "..."}, which the agent
+ * sees as a failed call with that reason. A request that does not follow
+ * the protocol (no op, an unknown op, a missing field) is not answered: it
+ * ends the agent with protocol_error. So does asking again and again after
+ * the budget is spent.
+ */
+#include "broker.h"
+
+#include "agents.h"
+#include "error.h"
+#include "eval.h"
+#include "os.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BROKER_MAX_REFUSALS 20
+#define BROKER_MAX_LOG_LINES 10000
+#define BROKER_MAX_FILE (1u << 20)
+#define BROKER_MAX_FILES 64
+
+void broker_init(broker *b, task *t, const agent_files *files, int evals,
+		 double seconds)
+{
+	memset(b, 0, sizeof(*b));
+	b->task = t;
+	b->files = files;
+	b->budget.evals_max = evals;
+	b->budget.llm_max = 0;
+	b->budget.deadline_ms = os_now_ms() + seconds * 1000.0;
+}
+
+void broker_free(broker *b)
+{
+	buf_free(&b->log);
+}
+
+static int refuse(broker *b, json_t **reply, int budget_spent, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int refuse(broker *b, json_t **reply, int budget_spent, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	if (budget_spent && ++b->budget.refused > BROKER_MAX_REFUSALS)
+		return err_set(ERR_INVALID, "the agent kept asking after its budget was spent");
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	*reply = json_pack("{s:s}", "error", message);
+	return 0;
+}
+
+static const char *required(const json_t *request, const char *field)
+{
+	const char *value = json_string_value(json_object_get(request, field));
+
+	if (!value)
+		err_set(ERR_INVALID, "'%s' request without a string '%s'",
+			json_string_value(json_object_get(request, "op")), field);
+	return value;
+}
+
+static int serve_eval(broker *b, const json_t *request, json_t **reply)
+{
+	const char *solution = required(request, "solution");
+	eval_result r;
+
+	if (!solution)
+		return ERR_INVALID;
+	if (!b->task)
+		return refuse(b, reply, 0, "there is no task in this run");
+	if (b->budget.evals_used >= b->budget.evals_max)
+		return refuse(b, reply, 1, "the evaluation budget is spent (%d of %d used)",
+			      b->budget.evals_used, b->budget.evals_max);
+	if (os_now_ms() >= b->budget.deadline_ms)
+		return refuse(b, reply, 1, "the time budget is spent");
+	b->budget.evals_used++;
+	if (eval_solution(&r, b->task, "solution.c", solution, EVAL_TRAIN) < 0)
+		return refuse(b, reply, 0, "the host could not evaluate: %s", err_last());
+	if (r.status == SANDBOX_OK && (!b->have_best ||
+	    (b->task->higher_is_better ? r.score > b->best_score : r.score < b->best_score))) {
+		b->best_score = r.score;
+		b->have_best = 1;
+	}
+	*reply = json_pack("{s:s, s:f, s:s, s:s}", "status", sandbox_status_name(r.status),
+			   "score", r.score, "feedback", r.feedback ? r.feedback : "",
+			   "diagnostics", r.diagnostics ? r.diagnostics : "");
+	eval_result_free(&r);
+	return 0;
+}
+
+static int serve_task(broker *b, const json_t *request, json_t **reply)
+{
+	task *t = b->task;
+
+	(void)request;
+	if (!t)
+		return refuse(b, reply, 0, "there is no task in this run");
+	*reply = json_pack("{s:s, s:s, s:s, s:s, s:b, s:f, s:f}", "name", t->name,
+			   "description", t->description, "interface", t->header_text,
+			   "metric", t->metric, "higher_is_better", t->higher_is_better,
+			   "baseline", t->baseline, "target", t->target);
+	return 0;
+}
+
+static int serve_read(broker *b, const json_t *request, json_t **reply)
+{
+	const char *name = required(request, "name");
+	const char *text;
+
+	if (!name)
+		return ERR_INVALID;
+	if (!agents_valid_name(name))
+		return refuse(b, reply, 0, "'%s' is not an agent file", name);
+	text = b->files ? agents_get(b->files, name) : NULL;
+	if (!text)
+		return refuse(b, reply, 0, "there is no agent file '%s'", name);
+	*reply = json_pack("{s:s}", "text", text);
+	return 0;
+}
+
+static int serve_emit(broker *b, const json_t *request, json_t **reply)
+{
+	const char *name = required(request, "name");
+	const char *text = name ? required(request, "text") : NULL;
+
+	if (!text)
+		return ERR_INVALID;
+	if (!b->emitted)
+		return refuse(b, reply, 0, "only the meta agent can emit files");
+	if (!agents_valid_name(name))
+		return refuse(b, reply, 0, "'%s' is not an agent file name "
+			      "([a-z0-9_]+.c, [a-z0-9_]+.h or memory.md)", name);
+	if (strlen(text) > BROKER_MAX_FILE)
+		return refuse(b, reply, 0, "'%s' is larger than %u bytes", name, BROKER_MAX_FILE);
+	if (!agents_get(b->emitted, name) && b->emitted->count >= BROKER_MAX_FILES)
+		return refuse(b, reply, 0, "an agent has at most %d files", BROKER_MAX_FILES);
+	if (agents_set(b->emitted, name, text) < 0)
+		return refuse(b, reply, 0, "%s", err_last());
+	*reply = json_object();
+	return 0;
+}
+
+static int serve_log(broker *b, const json_t *request, json_t **reply)
+{
+	const char *line = required(request, "line");
+
+	if (!line)
+		return ERR_INVALID;
+	if (b->log_lines < BROKER_MAX_LOG_LINES) {
+		buf_printf(&b->log, "%.1000s\n", line);
+		b->log_lines++;
+		if (b->echo_log)
+			fprintf(stderr, "agent: %.1000s\n", line);
+	}
+	*reply = json_object();
+	return 0;
+}
+
+static int serve_budget(broker *b, const json_t *request, json_t **reply)
+{
+	double left = (b->budget.deadline_ms - os_now_ms()) / 1000.0;
+
+	(void)request;
+	*reply = json_pack("{s:i, s:i, s:f}",
+			   "evals_left", b->budget.evals_max - b->budget.evals_used,
+			   "llm_calls_left", b->budget.llm_max - b->budget.llm_used,
+			   "seconds_left", left > 0 ? left : 0.0);
+	return 0;
+}
+
+static int serve_llm(broker *b, const json_t *request, json_t **reply)
+{
+	(void)request;
+	if (b->budget.llm_used >= b->budget.llm_max && b->budget.llm_max > 0)
+		return refuse(b, reply, 1, "the LLM budget is spent");
+	return refuse(b, reply, 1, "no provider");
+}
+
+typedef int (*serve_fn)(broker *b, const json_t *request, json_t **reply);
+
+int broker_serve(void *ctx, const json_t *request, json_t **reply)
+{
+	static const struct { const char *op; serve_fn fn; } ops[] = {
+		{ "eval", serve_eval }, { "task", serve_task }, { "read", serve_read },
+		{ "emit", serve_emit }, { "log", serve_log }, { "budget", serve_budget },
+		{ "llm", serve_llm },
+	};
+	const char *op = json_string_value(json_object_get(request, "op"));
+	size_t i;
+
+	*reply = NULL;
+	for (i = 0; op && i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(op, ops[i].op) == 0)
+			return ops[i].fn(ctx, request, reply);
+	return err_set(ERR_INVALID, "unknown operation '%.40s'", op ? op : "(none)");
+}

@@ -1,0 +1,47 @@
+/*
+ * broker.h - the host's side of the agents' services.
+ *
+ * A sandboxed agent asks; the broker answers from the host: it evaluates
+ * solutions in nested sandboxes and scores them itself, hands out task
+ * information and agent files, collects the meta agent's emitted files and
+ * log lines, and keeps the budget. Requests outside the protocol end the
+ * agent with protocol_error.
+ */
+#ifndef HOST_BROKER_H
+#define HOST_BROKER_H
+
+#include "buf.h"
+#include <jansson.h>
+#include "task.h"
+
+struct agent_files;
+
+typedef struct {
+	int evals_max, evals_used;
+	int llm_max, llm_used;
+	int refused;          /* requests refused because the budget was spent */
+	double deadline_ms;   /* os_now_ms() time the run ends */
+} broker_budget;
+
+typedef struct {
+	task *task;                        /* for host_task and host_eval */
+	const struct agent_files *files;   /* for host_read */
+	struct agent_files *emitted;       /* host_emit's files; NULL refuses */
+	broker_budget budget;
+	buf log;                           /* host_log lines, one per line */
+	int log_lines;
+	int echo_log;                      /* also print log lines to stderr */
+	double best_score;                 /* best "ok" score seen by host_eval */
+	int have_best;
+} broker;
+
+/* Prepares a broker with `evals` evaluations and `seconds` of wall time. */
+void broker_init(broker *b, task *t, const struct agent_files *files,
+		 int evals, double seconds);
+
+/* A sandbox_handler: serves one request frame. */
+int broker_serve(void *ctx, const json_t *request, json_t **reply);
+
+void broker_free(broker *b);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * cmd_improve.c - `host improve`: run the task agent once on a task.
+ *
+ * The agent only proposes; the host measures. Both the initial and the
+ * returned solution are scored here, on training and held-out cases, by
+ * the same evaluation every other command uses.
+ */
+#include "args.h"
+#include "cli.h"
+#include "error.h"
+#include "eval.h"
+#include "os.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IMPROVE_DEFAULT_BUDGET 100
+
+static const char improve_help[] =
+	"usage: host improve TASK [--budget N] [--agent DIR] [--seed S] [-o FILE]\n"
+	"                    [--tasks DIR] [--verbose]\n"
+	"\n"
+	"Runs the task agent once, sandboxed, to improve TASK's initial solution\n"
+	"with at most N evaluations. Prints the initial and the improved scores,\n"
+	"both measured by the host on training and held-out cases, and writes the\n"
+	"improved solution.\n"
+	"\n"
+	"Options:\n"
+	"  --budget N    evaluations the agent may use (default 100)\n"
+	"  --agent DIR   agent files (default: agent_code/ if present, else seed/)\n"
+	"  --seed S      seed of the agent's host_rand (default 1)\n"
+	"  -o FILE       where to write the improved solution\n"
+	"                (default: TASK_improved.c)\n"
+	"  --tasks DIR   where task folders are\n"
+	"  --verbose     print the agent's log lines\n";
+
+typedef struct {
+	eval_result train, holdout;
+} scores;
+
+static int score_both(scores *s, task *t, const char *name, const char *source)
+{
+	int rc = eval_solution(&s->train, t, name, source, EVAL_TRAIN);
+
+	if (rc == 0 && (rc = eval_solution(&s->holdout, t, name, source, EVAL_HOLDOUT)) < 0)
+		eval_result_free(&s->train);
+	return rc;
+}
+
+static void print_scores(const char *label, const scores *s)
+{
+	printf("%-9s train %-10g held-out %-10g (%s)\n", label, s->train.score,
+	       s->holdout.score, sandbox_status_name(s->train.status));
+}
+
+static int improve(task *t, const agent_files *files, int budget,
+		   unsigned long long seed, const char *out_path, int verbose)
+{
+	sandbox_limits limits = { 600000, 600000, 512 };
+	scores before = { 0 }, after = { 0 };
+	agents_run_result run;
+	const char *improved;
+	double start = os_now_ms();
+	broker b;
+	int rc;
+
+	if (score_both(&before, t, "initial.c", t->initial_text) < 0)
+		return cli_fail("improve", "%s", err_last());
+	broker_init(&b, t, files, budget, limits.wall_ms / 1000.0);
+	b.echo_log = verbose;
+	rc = agents_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, seed);
+	if (rc < 0) {
+		rc = cli_fail("improve", "%s", err_last());
+		goto done_broker;
+	}
+	if (run.outcome.status != SANDBOX_OK) {
+		rc = cli_fail("improve", "the task agent failed: %s (%s)",
+			      sandbox_status_name(run.outcome.status), run.outcome.detail);
+		goto done_run;
+	}
+	improved = run.result ? run.result : t->initial_text;
+	if (score_both(&after, t, "improved.c", improved) < 0) {
+		rc = cli_fail("improve", "%s", err_last());
+		goto done_run;
+	}
+	printf("task      %s\nbudget    %d evaluations, %d used, %.1f s\n", t->name, budget,
+	       b.budget.evals_used, (os_now_ms() - start) / 1000.0);
+	print_scores("initial", &before);
+	print_scores("improved", &after);
+	rc = os_write_file(out_path, improved, strlen(improved)) < 0
+		? cli_fail("improve", "%s", err_last()) : CLI_OK;
+	if (rc == CLI_OK)
+		printf("written   %s\n", out_path);
+	eval_result_free(&after.train);
+	eval_result_free(&after.holdout);
+done_run:
+	agents_run_result_free(&run);
+done_broker:
+	broker_free(&b);
+	eval_result_free(&before.train);
+	eval_result_free(&before.holdout);
+	return rc;
+}
+
+static int run_improve(int argc, char **argv)
+{
+	const char *pos[1], *agent_dir = NULL, *out_path = NULL, *tasks_dir = NULL;
+	unsigned long long seed = 1;
+	int budget = IMPROVE_DEFAULT_BUDGET, verbose = 0, n, rc;
+	const arg_option opts[] = {
+		{ "--budget", ARG_COUNT, &budget },
+		{ "--agent", ARG_STRING, &agent_dir },
+		{ "--seed", ARG_UINT, &seed },
+		{ "-o", ARG_STRING, &out_path },
+		{ "--tasks", ARG_STRING, &tasks_dir },
+		{ "--verbose", ARG_FLAG, &verbose },
+		{ NULL, ARG_FLAG, NULL },
+	};
+	char default_out[128];
+	agent_files files;
+	task *t;
+
+	if (args_parse(opts, argc, argv, pos, 1, &n) < 0)
+		return cli_usage("improve", "%s", err_last());
+	if (n == 0)
+		return cli_usage("improve", "missing TASK (for example: host improve snake)");
+	if ((rc = cli_load_task(&t, "improve", tasks_dir, pos[0])) != CLI_OK)
+		return rc;
+	if ((rc = cli_load_agents(&files, "improve", agent_dir)) == CLI_OK) {
+		snprintf(default_out, sizeof(default_out), "%.100s_improved.c", t->name);
+		rc = improve(t, &files, budget, seed, out_path ? out_path : default_out, verbose);
+		agents_free(&files);
+	}
+	task_free(t);
+	return rc;
+}
+
+const cli_command cli_improve = {
+	"improve", "run the task agent once: host improve snake --budget 200",
+	improve_help, run_improve,
+};

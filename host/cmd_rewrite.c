@@ -1,0 +1,153 @@
+/*
+ * cmd_rewrite.c - `host rewrite`: run the meta agent once, write the
+ * candidate it proposes, show the diff and validate it.
+ */
+#include "args.h"
+#include "cli.h"
+#include "diff.h"
+#include "error.h"
+#include "os.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char rewrite_help[] =
+	"usage: host rewrite -o DIR [--agent DIR] [--seed S] [--archive FILE]\n"
+	"                    [--tasks DIR] [--verbose]\n"
+	"\n"
+	"Runs the meta agent once, sandboxed, on the agent files, writes the\n"
+	"candidate files to a new or empty directory DIR, prints the unified diff\n"
+	"against the input and validates the candidate.\n"
+	"\n"
+	"Options:\n"
+	"  -o DIR          where to write the candidate (must be new or empty)\n"
+	"  --agent DIR     agent files (default: agent_code/ if present, else seed/)\n"
+	"  --seed S        seed of the agent's host_rand (default 1)\n"
+	"  --archive FILE  the archive summary given to the meta agent (a JSON\n"
+	"                  array of generations; default: [])\n"
+	"  --tasks DIR     where task folders are (the smoke test uses snake)\n"
+	"  --verbose       print the agent's log lines\n"
+	"\n"
+	"Exit status: 0 if the candidate is valid, 1 otherwise.\n";
+
+static int dir_is_empty_or_missing(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	int empty = 1;
+
+	if (!d)
+		return !os_is_file(dir);
+	while (empty && (ent = readdir(d)) != NULL)
+		empty = strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+/* Runs the meta agent; on success *candidate holds the next generation's
+ * files: the input with the emitted files applied. */
+static int propose(agent_files *candidate, const agent_files *files, const char *archive,
+		   unsigned long long seed, int verbose)
+{
+	sandbox_limits limits = { 60000, 60000, 256 };
+	agents_run_result run;
+	broker b;
+	size_t i;
+	int rc = 0, ran = 0;
+
+	memset(candidate, 0, sizeof(*candidate));
+	for (i = 0; i < files->count && rc == 0; i++)
+		rc = agents_set(candidate, files->items[i].name, files->items[i].text);
+	broker_init(&b, NULL, files, 0, limits.wall_ms / 1000.0);
+	b.emitted = candidate;
+	b.echo_log = verbose;
+	if (rc == 0)
+		ran = (rc = agents_run(&run, files, "meta_agent_rewrite", archive, &b,
+				       &limits, seed)) == 0;
+	if (rc == 0 && run.outcome.status != SANDBOX_OK)
+		rc = err_set(ERR_GENERIC, "the meta agent failed: %s (%s)",
+			     sandbox_status_name(run.outcome.status), run.outcome.detail);
+	else if (rc == 0 && run.status != 0)
+		rc = err_set(ERR_GENERIC, "the meta agent proposed nothing (it returned %d)",
+			     run.status);
+	if (ran)
+		agents_run_result_free(&run);
+	broker_free(&b);
+	if (rc < 0)
+		agents_free(candidate);
+	return rc;
+}
+
+static int rewrite(const agent_files *files, const char *out_dir, const char *archive,
+		   unsigned long long seed, task *smoke, int verbose)
+{
+	agent_files candidate;
+	validate_report report;
+	buf diff = BUF_INIT;
+	int rc;
+
+	if (propose(&candidate, files, archive, seed, verbose) < 0)
+		return cli_fail("rewrite", "%s", err_last());
+	if (agents_write(&candidate, out_dir) < 0 || diff_agent_files(&diff, files, &candidate) < 0) {
+		agents_free(&candidate);
+		return cli_fail("rewrite", "%s", err_last());
+	}
+	printf("%s", diff.len ? diff.data : "(no changes)\n");
+	buf_free(&diff);
+	printf("written   %s\n", out_dir);
+	if (validate_agents(&report, &candidate, smoke) < 0) {
+		rc = cli_fail("rewrite", "%s", err_last());
+	} else {
+		cli_print_validation(&report);
+		printf("%s: %s\n", out_dir, report.valid ? "valid" : "not valid");
+		rc = report.valid ? CLI_OK : CLI_FAILED;
+	}
+	validate_report_free(&report);
+	agents_free(&candidate);
+	return rc;
+}
+
+static int run_rewrite(int argc, char **argv)
+{
+	const char *pos[1], *agent_dir = NULL, *out_dir = NULL, *archive_path = NULL;
+	const char *tasks_dir = NULL;
+	unsigned long long seed = 1;
+	int verbose = 0, n, rc;
+	const arg_option opts[] = {
+		{ "-o", ARG_STRING, &out_dir },
+		{ "--agent", ARG_STRING, &agent_dir },
+		{ "--seed", ARG_UINT, &seed },
+		{ "--archive", ARG_STRING, &archive_path },
+		{ "--tasks", ARG_STRING, &tasks_dir },
+		{ "--verbose", ARG_FLAG, &verbose },
+		{ NULL, ARG_FLAG, NULL },
+	};
+	char *archive = NULL;
+	agent_files files;
+	task *smoke;
+
+	if (args_parse(opts, argc, argv, pos, 0, &n) < 0)
+		return cli_usage("rewrite", "%s", err_last());
+	if (!out_dir)
+		return cli_usage("rewrite", "missing -o DIR (where to write the candidate)");
+	if (!dir_is_empty_or_missing(out_dir))
+		return cli_fail("rewrite", "%s is not empty; give a new directory", out_dir);
+	if (archive_path && os_read_file(&archive, NULL, archive_path) < 0)
+		return cli_fail("rewrite", "%s", err_last());
+	if ((rc = cli_load_task(&smoke, "rewrite", tasks_dir, "snake")) == CLI_OK) {
+		if ((rc = cli_load_agents(&files, "rewrite", agent_dir)) == CLI_OK) {
+			rc = rewrite(&files, out_dir, archive ? archive : "[]", seed, smoke, verbose);
+			agents_free(&files);
+		}
+		task_free(smoke);
+	}
+	free(archive);
+	return rc;
+}
+
+const cli_command cli_rewrite = {
+	"rewrite", "run the meta agent once: host rewrite -o candidate/",
+	rewrite_help, run_rewrite,
+};

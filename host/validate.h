@@ -1,0 +1,41 @@
+/*
+ * validate.h - the validation cascade every candidate agent goes through,
+ * cheapest stage first, stopping at the first failure:
+ *
+ *   compile     the files compile (syntax and types);
+ *   symbols     the entry points exist and every external reference is in
+ *               the allowlist; the exported names are listed;
+ *   signatures  the definitions type-check against agent.h's prototypes;
+ *   smoke       each entry point runs once in a sandbox on a tiny budget
+ *               and returns within 2 s.
+ */
+#ifndef HOST_VALIDATE_H
+#define HOST_VALIDATE_H
+
+#include "agents.h"
+#include "task.h"
+
+enum { VALIDATE_STAGES = 4 };
+
+typedef struct {
+	const char *name;    /* "compile", "symbols", "signatures", "smoke" */
+	int ran, passed;
+	char *diagnostics;   /* one problem per line; "" when it passed */
+} validate_stage;
+
+typedef struct {
+	validate_stage stages[VALIDATE_STAGES];
+	char *exports;       /* the agents' global functions, comma-separated */
+	int valid;           /* every stage passed */
+	int failed;          /* index of the failing stage, or -1 */
+} validate_report;
+
+/* Validates `files`; the smoke stage runs the task agent on `smoke_task`.
+ * Returns 0 when validation ran (whatever its verdict), negative when the
+ * host could not validate at all. */
+int validate_agents(validate_report *out, const agent_files *files,
+		    task *smoke_task);
+
+void validate_report_free(validate_report *r);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * meta_agent.c - the seed meta agent.
+ *
+ * Offline, it rewrites the numbers of the strategy blocks: the
+ * "#define NAME value" lines that follow a "strategy" comment in
+ * task_agent.c and in this file. Each rewrite changes a few of them and
+ * notes each change in memory.md, as a line like
+ *     task_agent.c: STEP_FRACTION 0.3 -> 0.4
+ * The archive tells which generations raised fitness; their changes are
+ * repeated in the same direction, the others are tried the other way.
+ *
+ * The constants below are its own strategy, which it may rewrite too.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- rewrite strategy (rewritten by the meta agent itself) ---- */
+#define CHANGE_SCALE 0.35          /* relative size of a change */
+#define CHANGES_PER_REWRITE 2      /* constants changed in task_agent.c */
+#define SELF_REWRITE_PERCENT 25    /* how often it also changes these */
+
+#define MAX_CONSTANTS 16
+
+typedef struct {
+	char name[48];
+	size_t start, end;   /* where the number's text is in the source */
+	double value;
+	int integer;
+} constant;
+
+/* Finds the "#define NAME number" lines of the strategy block. */
+static int find_constants(const char *src, constant *c, int max)
+{
+	const char *line = strstr(src, "strategy (rewritten");
+	int n = 0;
+
+	while (line && (line = strchr(line, '\n')) != NULL && n < max) {
+		char *end;
+		const char *value;
+		line++;
+		if (strncmp(line, "#define ", 8) != 0 ||
+		    sscanf(line + 8, "%47s", c[n].name) != 1)
+			break;
+		value = line + 8 + strlen(c[n].name);
+		while (*value == ' ' || *value == '\t')
+			value++;
+		c[n].value = strtod(value, &end);
+		if (end == value)
+			break;
+		c[n].start = (size_t)(value - src);
+		c[n].end = (size_t)(end - src);
+		c[n].integer = memchr(value, '.', (size_t)(end - value)) == NULL;
+		n++;
+	}
+	return n;
+}
+
+/* +1 or -1: the direction that helped the last time `name` changed, or a
+ * coin flip when the archive does not say. */
+static int direction(const char *file, const char *name, json_t *archive)
+{
+	char pattern[128];
+	size_t i;
+	json_t *gen;
+
+	snprintf(pattern, sizeof(pattern), "%s: %s ", file, name);
+	for (i = json_array_size(archive); i-- > 0;) {
+		const char *changes, *at;
+		json_t *parent;
+		double from, to, gain;
+
+		gen = json_array_get(archive, i);
+		changes = json_string_value(json_object_get(gen, "changes"));
+		at = changes ? strstr(changes, pattern) : NULL;
+		parent = json_array_get(archive, (size_t)json_integer_value(json_object_get(gen, "parent")));
+		if (!at || !parent || sscanf(at + strlen(pattern), "%lf -> %lf", &from, &to) != 2)
+			continue;
+		gain = json_number_value(json_object_get(gen, "fitness")) -
+		       json_number_value(json_object_get(parent, "fitness"));
+		if (gain != 0)
+			return (to > from) == (gain > 0) ? 1 : -1;
+	}
+	return host_rand() % 2 ? 1 : -1;
+}
+
+static double changed_value(const constant *c, int dir)
+{
+	double v = c->value * (1 + dir * CHANGE_SCALE * (0.5 + host_rand() / 4294967296.0));
+
+	if (c->integer) {
+		long k = (long)(v + 0.5);
+		if (k == (long)c->value)
+			k += dir;
+		return k < 1 ? 1 : (double)k;
+	}
+	if (c->value < 1)  /* fractions stay fractions */
+		v = v < 0.01 ? 0.01 : v > 0.99 ? 0.99 : v;
+	return v;
+}
+
+/* Rewrites `count` random constants of `file`; notes each in `notes`. */
+static int rewrite_file(const char *file, int count, json_t *archive, char *notes, size_t size)
+{
+	constant c[MAX_CONSTANTS];
+	char *src = host_read(file), *out, number[32];
+	int n = src ? find_constants(src, c, MAX_CONSTANTS) : 0, i, k;
+	size_t used;
+
+	if (n == 0) {
+		free(src);
+		return -1;
+	}
+	for (i = 0; i < count; i++) {
+		k = (int)(host_rand() % (unsigned)n);
+		double v = changed_value(&c[k], direction(file, c[k].name, archive));
+		if (c[k].integer)
+			snprintf(number, sizeof(number), "%ld", (long)v);
+		else
+			snprintf(number, sizeof(number), "%.2f", v);
+		out = malloc(strlen(src) + sizeof(number));
+		memcpy(out, src, c[k].start);
+		strcpy(out + c[k].start, number);
+		strcat(out, src + c[k].end);
+		used = strlen(notes);
+		snprintf(notes + used, size - used, "%s: %s %g -> %s\n", file, c[k].name,
+			 c[k].value, number);
+		free(src);
+		src = out;
+		n = find_constants(src, c, MAX_CONSTANTS);
+	}
+	i = host_emit(file, src);
+	free(src);
+	return i;
+}
+
+int meta_agent_rewrite(const char *archive_text)
+{
+	json_t *archive = json_loads(archive_text, 0, NULL);
+	char notes[2048] = "", *memory = host_read("memory.md"), *updated;
+	int rc = rewrite_file("task_agent.c", CHANGES_PER_REWRITE, archive, notes, sizeof(notes));
+
+	if (rc == 0 && (int)(host_rand() % 100) < SELF_REWRITE_PERCENT)
+		rewrite_file("meta_agent.c", 1, archive, notes, sizeof(notes));
+	json_decref(archive);
+	if (rc < 0) {
+		host_log("no strategy constants to rewrite");
+		free(memory);
+		return -1;
+	}
+	host_log("%s", notes);
+	updated = malloc((memory ? strlen(memory) : 0) + strlen(notes) + 64);
+	sprintf(updated, "%s%s", memory ? memory : "# What the meta agent tried\n\n", notes);
+	host_emit("memory.md", updated);
+	free(updated);
+	free(memory);
+	return 0;
+}

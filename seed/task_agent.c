@@ -1,0 +1,145 @@
+/*
+ * task_agent.c - the seed task agent.
+ *
+ * It improves a solution by tuning the numbers the task marks as tunable:
+ * TUNE(value, lo, hi) in the source. Each round it makes a few candidates
+ * by moving one or two parameters of the best solution so far, asks the
+ * host to score each one (host_eval), and keeps any that score better.
+ * When a round brings nothing, the steps get smaller; when they get too
+ * small, the search starts again with big steps.
+ *
+ * The constants below are the whole search strategy. The meta agent
+ * improves this agent by rewriting them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- search strategy (rewritten by the meta agent) ---- */
+#define STEP_FRACTION 0.30        /* first step, as a fraction of a range */
+#define STEP_SHRINK 0.60          /* step factor after a round without gain */
+#define MIN_STEP 0.02             /* below this the search restarts */
+#define CANDIDATES 6              /* candidates per round */
+#define PARAMS_PER_CANDIDATE 2    /* parameters one candidate moves */
+
+#define MAX_PARAMS 32
+
+typedef struct {
+	size_t start, end;   /* where the value's text is in the source */
+	double value, lo, hi;
+	int integer;         /* the value is written without a decimal point */
+} tune_param;
+
+/* Finds the TUNE(value, lo, hi) uses with three numbers. */
+static int find_params(const char *src, tune_param *p, int max)
+{
+	const char *at = src;
+	int n = 0;
+
+	while (n < max && (at = strstr(at, "TUNE(")) != NULL) {
+		char *end;
+		const char *value = at + 5;
+		at = value;
+		while (*value == ' ')
+			value++;
+		p[n].value = strtod(value, &end);
+		if (end == value || sscanf(end, " , %lf , %lf )", &p[n].lo, &p[n].hi) != 2 ||
+		    p[n].lo >= p[n].hi)
+			continue;
+		p[n].start = (size_t)(value - src);
+		p[n].end = (size_t)(end - src);
+		p[n].integer = memchr(value, '.', (size_t)(end - value)) == NULL;
+		n++;
+	}
+	return n;
+}
+
+/* The source with every parameter's value replaced by `values`. */
+static char *with_values(const char *src, const tune_param *p, int n, const double *values)
+{
+	size_t size = strlen(src) + (size_t)n * 32 + 1, used = 0, from = 0;
+	char *out = malloc(size);
+	int i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		memcpy(out + used, src + from, p[i].start - from);
+		used += p[i].start - from;
+		if (p[i].integer)
+			used += (size_t)snprintf(out + used, 32, "%d", (int)values[i]);
+		else
+			used += (size_t)snprintf(out + used, 32, "%.4f", values[i]);
+		from = p[i].end;
+	}
+	strcpy(out + used, src + from);
+	return out;
+}
+
+static double random_unit(void)
+{
+	return host_rand() / 4294967296.0;
+}
+
+/* Moves `count` random parameters of `best` by up to `step` of their range. */
+static void perturb(const tune_param *p, int n, const double *best, double *out,
+		    double step, int count)
+{
+	int i;
+
+	memcpy(out, best, (size_t)n * sizeof(double));
+	for (i = 0; i < count; i++) {
+		int k = (int)(host_rand() % (unsigned)n);
+		double v = out[k] + (random_unit() * 2 - 1) * step * (p[k].hi - p[k].lo);
+		v = v < p[k].lo ? p[k].lo : v > p[k].hi ? p[k].hi : v;
+		out[k] = p[k].integer ? (double)(long)(v + 0.5) : v;
+	}
+}
+
+static int better(double a, double b, int higher_is_better)
+{
+	return higher_is_better ? a > b : a < b;
+}
+
+char *task_agent_improve(const char *initial)
+{
+	tune_param params[MAX_PARAMS];
+	double best[MAX_PARAMS], candidate[MAX_PARAMS], best_score, step = STEP_FRACTION;
+	int n = find_params(initial, params, MAX_PARAMS), i, c, spent = 0;
+	char *best_source;
+	host_task_info task;
+	host_eval_result r;
+
+	if (n == 0 || host_task(&task) < 0 || host_eval(initial, &r) < 0) {
+		host_log("nothing to tune: %s", n ? host_error() : "no TUNE parameters");
+		return NULL;
+	}
+	best_score = r.score;
+	best_source = strdup(initial);
+	for (i = 0; i < n; i++)
+		best[i] = params[i].value;
+	while (!spent) {
+		int improved = 0;
+		for (c = 0; c < CANDIDATES && !spent; c++) {
+			char *source;
+			perturb(params, n, best, candidate, step, PARAMS_PER_CANDIDATE);
+			source = with_values(initial, params, n, candidate);
+			spent = !source || host_eval(source, &r) < 0;
+			if (!spent && strcmp(r.status, "ok") == 0 &&
+			    better(r.score, best_score, task.higher_is_better)) {
+				host_log("%s: %g -> %g", task.name, best_score, r.score);
+				memcpy(best, candidate, (size_t)n * sizeof(double));
+				best_score = r.score;
+				free(best_source);
+				best_source = source;
+				improved = 1;
+			} else {
+				free(source);
+			}
+		}
+		step = improved ? step : step * STEP_SHRINK;
+		if (step < MIN_STEP)
+			step = STEP_FRACTION;  /* restart with big steps */
+	}
+	return best_source;
+}
