@@ -110,6 +110,7 @@ static void on_forbidden(int nr)
 
 static void on_memory(size_t requested, size_t in_use)
 {
+	guard_set_limit(0, NULL);  /* the report itself needs a little memory */
 	finish(json_pack("{s:s, s:I, s:I}", "outcome", "memory", "requested",
 			 (json_int_t)requested, "in_use", (json_int_t)in_use));
 }

@@ -141,7 +141,7 @@ static int serve(sandbox_outcome *out, int fd, const sandbox_limits *limits,
 				    limits->wall_ms);
 			return 0;
 		}
-		if (rc == CHANNEL_EOF || rc == CHANNEL_TRUNCATED || rc == CHANNEL_IO)
+		if (rc == CHANNEL_EOF || rc == CHANNEL_IO)
 			return -1;
 		if (rc < 0) {
 			set_outcome(out, bad, "%s", channel_strerror(rc));
@@ -187,7 +187,7 @@ static void classify_exit(sandbox_outcome *out, int status,
 }
 
 /* The child sent a final frame: its "outcome" member says how it ended. */
-static int classify_result(sandbox_outcome *out)
+static int classify_result(sandbox_outcome *out, sandbox_status bad)
 {
 	const char *outcome = json_string_value(json_object_get(out->result, "outcome"));
 	const char *message = json_string_value(json_object_get(out->result, "message"));
@@ -212,7 +212,7 @@ static int classify_result(sandbox_outcome *out)
 	} else if (strcmp(outcome, "error") == 0) {
 		return err_set(ERR_GENERIC, "sandbox: %s", message ? message : "failed");
 	} else {
-		set_outcome(out, SANDBOX_BAD_OUTPUT, "an unknown result frame");
+		set_outcome(out, bad, "a final message without a known outcome");
 	}
 	return 0;
 }
@@ -281,7 +281,7 @@ static int run_child(sandbox_outcome *out, json_t *job, const sandbox_limits *li
 	kill(pid, SIGKILL);  /* in case it had not made its group yet */
 	if (served > 0) {
 		reap_later(pid);
-		return classify_result(out);
+		return classify_result(out, handler ? SANDBOX_PROTOCOL_ERROR : SANDBOX_BAD_OUTPUT);
 	}
 	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;

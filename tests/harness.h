@@ -56,5 +56,6 @@ void test_group_snake(harness_totals *t);
 void test_group_email(harness_totals *t);
 void test_group_task(harness_totals *t);
 void test_group_cli(harness_totals *t);
+void test_group_agents(harness_totals *t);
 
 #endif

@@ -52,6 +52,7 @@ int main(void)
 	test_group_snake(&totals);
 	test_group_email(&totals);
 	test_group_sandbox(&totals);
+	test_group_agents(&totals);
 	test_group_cli(&totals);
 
 	zygote_stop();

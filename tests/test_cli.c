@@ -4,11 +4,13 @@
  */
 #include "harness.h"
 
+#include "agents.h"
 #include "os.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define RUN(r, ...) run_host((r), __VA_ARGS__, (const char *)NULL)
 
@@ -133,6 +135,137 @@ static void test_bench_text_and_json(void **state)
 	run_result_free(&r);
 }
 
+/* Writes the seed, with `name` replaced by `text` when given, to
+ * $TMPDIR/NAME and returns that path (free() it). */
+static char *agent_dir(const char *dir_name, const char *name, const char *text)
+{
+	char *dir = os_path_join(getenv("TMPDIR"), dir_name);
+	agent_files f;
+
+	assert_int_equal(agents_load(&f, "seed"), 0);
+	if (name)
+		assert_int_equal(agents_set(&f, name, text), 0);
+	assert_int_equal(agents_write(&f, dir), 0);
+	agents_free(&f);
+	return dir;
+}
+
+static void test_validate_command(void **state)
+{
+	char *broken = agent_dir("broken", "task_agent.c", "char *task_agent_improve(const char *s) { return 0 }\n");
+	char *odd = agent_dir("odd", NULL, NULL), *odd_file = os_path_join(odd, "Notes.txt");
+	json_t *obj;
+	run_result r;
+
+	(void)state;
+	RUN(&r, "validate", "seed");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "compile     pass\nsymbols     pass  (exports: meta_agent_rewrite, task_agent_improve)\n"
+			"signatures  pass\nsmoke       pass\nseed: valid\n");
+	run_result_free(&r);
+	RUN(&r, "validate", broken);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.out, "compile     fail\n  task_agent.c:1: error:");
+	assert_contains(r.out, "symbols     skipped");
+	assert_contains(r.out, "not valid (stopped at compile)");
+	run_result_free(&r);
+	RUN(&r, "validate", broken, "--json");
+	obj = json_loads(r.out, 0, NULL);
+	assert_non_null(obj);
+	assert_true(json_is_false(json_object_get(obj, "valid")));
+	assert_string_equal(json_string_value(json_object_get(obj, "failed_stage")), "compile");
+	json_decref(obj);
+	run_result_free(&r);
+	assert_int_equal(os_write_file(odd_file, "x", 1), 0);
+	RUN(&r, "validate", odd);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "'Notes.txt' is not an agent file");
+	run_result_free(&r);
+	RUN(&r, "validate", "tests/no-such-agent");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host validate: tests/no-such-agent: no such agent directory");
+	run_result_free(&r);
+	expect_usage_error("host validate: unexpected argument 'b'", "Try 'host help validate'.",
+			   "validate", "a", "b", NULL);
+	os_remove_tree(broken);
+	os_remove_tree(odd);
+	free(broken);
+	free(odd);
+	free(odd_file);
+}
+
+static void test_improve_command(void **state)
+{
+	char *out = os_path_join(getenv("TMPDIR"), "improved.c"), *text;
+	run_result r;
+
+	(void)state;
+	expect_usage_error("host improve: missing TASK", "Try 'host help improve'.",
+			   "improve", NULL, NULL, NULL);
+	expect_usage_error("host improve: --budget expects a positive integer, got '0'",
+			   "Try 'host help improve'.", "improve", "snake", "--budget", "0");
+	expect_usage_error("host improve: --seed expects a non-negative integer, got '-1'",
+			   "Try 'host help improve'.", "improve", "snake", "--seed", "-1");
+	RUN(&r, "improve", "nope");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "no task 'nope'");
+	run_result_free(&r);
+	RUN(&r, "improve", "email", "--agent", "tests/no-such-agent");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "no such agent directory");
+	run_result_free(&r);
+	RUN(&r, "improve", "email", "--budget", "4", "--agent", "seed", "-o", out);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "budget    4 evaluations, 4 used");
+	assert_contains(r.out, "initial   train 0.65");
+	assert_contains(r.out, "improved  train ");
+	text = harness_read(out);
+	assert_contains(text, "validate_email");
+	free(text);
+	run_result_free(&r);
+	unlink(out);
+	free(out);
+}
+
+static void test_rewrite_command(void **state)
+{
+	char *out = os_path_join(getenv("TMPDIR"), "candidate");
+	char *full = agent_dir("full", NULL, NULL), *kept, *text;
+	run_result r;
+
+	(void)state;
+	expect_usage_error("host rewrite: missing -o DIR", "Try 'host help rewrite'.",
+			   "rewrite", NULL, NULL, NULL);
+	expect_usage_error("host rewrite: unexpected argument 'x'", "Try 'host help rewrite'.",
+			   "rewrite", "x", NULL, NULL);
+	RUN(&r, "rewrite", "-o", full);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "is not empty; give a new directory");
+	run_result_free(&r);
+	kept = os_path_join(full, "task_agent.c");
+	text = harness_read(kept);
+	assert_null(strstr(text, "memory"));  /* untouched */
+	free(text);
+	RUN(&r, "rewrite", "-o", out, "--archive", "tests/no-such-archive.json");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "no-such-archive.json: no such file");
+	run_result_free(&r);
+	RUN(&r, "rewrite", "-o", out, "--agent", "seed", "--seed", "5");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "--- a/task_agent.c\n+++ b/task_agent.c\n@@ ");
+	assert_contains(r.out, "+++ b/memory.md");
+	assert_contains(r.out, ": valid");
+	run_result_free(&r);
+	RUN(&r, "validate", out);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	os_remove_tree(out);
+	os_remove_tree(full);
+	free(out);
+	free(full);
+	free(kept);
+}
+
 void test_group_cli(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +273,9 @@ void test_group_cli(harness_totals *t)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_bench_failures_exit_1),
 		cmocka_unit_test(test_bench_text_and_json),
+		cmocka_unit_test(test_validate_command),
+		cmocka_unit_test(test_improve_command),
+		cmocka_unit_test(test_rewrite_command),
 	};
 
 	HARNESS_GROUP(t, "cli", tests);
