@@ -1,7 +1,9 @@
 # host - build, test, sanitizer, benchmark and demo targets.
 #
 #   make          bin/host and bin/host-sandbox
-#   make demo     build, then the main job on the built-in offline proposer
+#   make demo     build, then the main job on the built-in offline proposer:
+#                 evaluate both tasks, validate the seed agents, and let the
+#                 seed task agent improve snake
 #   make test     build, then the whole test suite
 #   make asan     the test suite under AddressSanitizer and UBSan
 #   make bench    the benchmarks
@@ -112,6 +114,8 @@ bench: all $(BUILD)/bench/bench
 demo: all
 	$(BIN)/host bench snake --holdout
 	$(BIN)/host bench email --holdout
+	$(BIN)/host validate seed
+	$(BIN)/host improve snake --budget 200 -o $(BUILD)/snake_improved.c
 
 clean:
 	rm -rf $(BUILD) $(BIN)
