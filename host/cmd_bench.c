@@ -205,20 +205,13 @@ static int bench_task(const bench_args *a, task *t)
 static int run_bench(int argc, char **argv)
 {
 	bench_args a;
-	char *root = NULL;
-	task *t = NULL;
+	task *t;
 	int rc = parse_bench_args(&a, argc, argv);
 
-	if (rc != CLI_OK)
+	if (rc != CLI_OK || (rc = cli_load_task(&t, "bench", a.tasks_dir, a.task_name)) != CLI_OK)
 		return rc;
-	if (!a.tasks_dir && task_default_root(&root) < 0)
-		return cli_fail("bench", "%s", err_last());
-	if (task_load(&t, a.tasks_dir ? a.tasks_dir : root, a.task_name) < 0)
-		rc = cli_fail("bench", "%s", err_last());
-	else
-		rc = bench_task(&a, t);
+	rc = bench_task(&a, t);
 	task_free(t);
-	free(root);
 	return rc;
 }
 

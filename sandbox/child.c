@@ -3,10 +3,13 @@
  *
  * It is a separate, small executable rather than a fork of the host so
  * that nothing of the host's memory (API keys, the git repository, libcurl
- * state) exists in the child at all, and so that spawning it costs about a
- * millisecond. It reads one job from the channel on fd 3, compiles the
- * job's code with libtcc while it still may read files, locks itself down
- * (lockdown.c), runs the generated code and writes one result frame.
+ * state) exists in the child at all. It starts once as a zygote
+ * (zygote.c) and each job runs in a fresh fork of it. A child reads one
+ * job from the channel on fd 3: a solution with its task's driver, or an
+ * agent's entry point. It compiles the code with libtcc while it still may
+ * read files, locks itself down (lockdown.c), runs the generated code and
+ * writes one result frame; an agent also sends requests for host services
+ * (services.c) on the way.
  *
  * Every way it can end is a frame the parent understands or a signal the
  * parent classifies: see sandbox.c.

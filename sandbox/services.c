@@ -108,9 +108,9 @@ int host_eval(const char *solution, host_eval_result *out)
 	return 0;
 }
 
-char *host_read(const char *name)
+/* The "text" of a reply as the agent's own string; NULL when refused. */
+static char *reply_text(json_t *reply)
 {
-	json_t *reply = name ? call(json_pack("{s:s, s:s}", "op", "read", "name", name)) : NULL;
 	char *text;
 
 	if (!reply)
@@ -118,6 +118,15 @@ char *host_read(const char *name)
 	text = agent_copy(json_string_value(json_object_get(reply, "text")));
 	json_decref(reply);
 	return text;
+}
+
+char *host_read(const char *name)
+{
+	if (!name) {
+		set_error("host_read: name is NULL");
+		return NULL;
+	}
+	return reply_text(call(json_pack("{s:s, s:s}", "op", "read", "name", name)));
 }
 
 int host_emit(const char *name, const char *text)
@@ -169,15 +178,8 @@ int host_budget(host_budget_info *out)
 
 char *host_llm(const char *system_prompt, const char *user_prompt)
 {
-	json_t *reply = call(json_pack("{s:s, s:s?, s:s?}", "op", "llm", "system",
-				       system_prompt, "user", user_prompt));
-	char *text;
-
-	if (!reply)
-		return NULL;
-	text = agent_copy(json_string_value(json_object_get(reply, "text")));
-	json_decref(reply);
-	return text;
+	return reply_text(call(json_pack("{s:s, s:s?, s:s?}", "op", "llm", "system",
+					 system_prompt, "user", user_prompt)));
 }
 
 const char *host_error(void)
