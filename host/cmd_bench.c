@@ -19,7 +19,7 @@
 
 static const char bench_help[] =
 	"usage: host bench TASK [FILE] [--holdout] [--json] [--repeat N]\n"
-	"                  [--tasks DIR]\n"
+	"                  [--tasks-dir DIR]\n"
 	"\n"
 	"Compiles FILE (default: the task's initial.c) with the task's driver in\n"
 	"a sandbox, scores the transcript in the host and prints the status,\n"
@@ -31,7 +31,7 @@ static const char bench_help[] =
 	"  --repeat N    evaluate N times and report evaluations per second\n"
 	"                (the first evaluation, which starts the sandbox, is\n"
 	"                reported apart)\n"
-	"  --tasks DIR   where task folders are (default: ./tasks, else the\n"
+	"  --tasks-dir DIR  where task folders are (default: ./tasks, else the\n"
 	"                tasks installed beside host)\n"
 	"\n"
 	"Exit status: 0 if the solution ran (status ok), 1 otherwise, 2 on a\n"
@@ -54,7 +54,7 @@ static int parse_bench_args(bench_args *a, int argc, char **argv)
 		{ "--holdout", ARG_FLAG, &a->holdout },
 		{ "--json", ARG_FLAG, &a->json },
 		{ "--repeat", ARG_COUNT, &a->repeat },
-		{ "--tasks", ARG_STRING, &a->tasks_dir },
+		{ "--tasks-dir", ARG_STRING, &a->tasks_dir },
 		{ NULL, ARG_FLAG, NULL },
 	};
 	const char *pos[2];

@@ -19,7 +19,7 @@
 
 static const char improve_help[] =
 	"usage: host improve TASK [--budget N] [--agent DIR] [--seed S] [-o FILE]\n"
-	"                    [--tasks DIR] [--verbose]\n"
+	"                    [--tasks-dir DIR] [--verbose]\n"
 	"\n"
 	"Runs the task agent once, sandboxed, to improve TASK's initial solution\n"
 	"with at most N evaluations. Prints the initial and the improved scores,\n"
@@ -32,7 +32,7 @@ static const char improve_help[] =
 	"  --seed S      seed of the agent's host_rand (default 1)\n"
 	"  -o FILE       where to write the improved solution\n"
 	"                (default: TASK_improved.c)\n"
-	"  --tasks DIR   where task folders are\n"
+	"  --tasks-dir DIR  where task folders are\n"
 	"  --verbose     print the agent's log lines\n";
 
 typedef struct {
@@ -113,7 +113,7 @@ static int run_improve(int argc, char **argv)
 		{ "--agent", ARG_STRING, &agent_dir },
 		{ "--seed", ARG_UINT, &seed },
 		{ "-o", ARG_STRING, &out_path },
-		{ "--tasks", ARG_STRING, &tasks_dir },
+		{ "--tasks-dir", ARG_STRING, &tasks_dir },
 		{ "--verbose", ARG_FLAG, &verbose },
 		{ NULL, ARG_FLAG, NULL },
 	};

@@ -15,7 +15,7 @@
 
 static const char rewrite_help[] =
 	"usage: host rewrite -o DIR [--agent DIR] [--seed S] [--archive FILE]\n"
-	"                    [--tasks DIR] [--verbose]\n"
+	"                    [--tasks-dir DIR] [--verbose]\n"
 	"\n"
 	"Runs the meta agent once, sandboxed, on the agent files, writes the\n"
 	"candidate files to a new or empty directory DIR, prints the unified diff\n"
@@ -27,7 +27,7 @@ static const char rewrite_help[] =
 	"  --seed S        seed of the agent's host_rand (default 1)\n"
 	"  --archive FILE  the archive summary given to the meta agent (a JSON\n"
 	"                  array of generations; default: [])\n"
-	"  --tasks DIR     where task folders are (the smoke test uses snake)\n"
+	"  --tasks-dir DIR where task folders are (the smoke test uses snake)\n"
 	"  --verbose       print the agent's log lines\n"
 	"\n"
 	"Exit status: 0 if the candidate is valid, 1 otherwise.\n";
@@ -120,7 +120,7 @@ static int run_rewrite(int argc, char **argv)
 		{ "--agent", ARG_STRING, &agent_dir },
 		{ "--seed", ARG_UINT, &seed },
 		{ "--archive", ARG_STRING, &archive_path },
-		{ "--tasks", ARG_STRING, &tasks_dir },
+		{ "--tasks-dir", ARG_STRING, &tasks_dir },
 		{ "--verbose", ARG_FLAG, &verbose },
 		{ NULL, ARG_FLAG, NULL },
 	};

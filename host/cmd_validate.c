@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char validate_help[] =
-	"usage: host validate [DIR] [--json] [--task NAME] [--tasks DIR]\n"
+	"usage: host validate [DIR] [--json] [--task NAME] [--tasks-dir DIR]\n"
 	"\n"
 	"Validates the agent files in DIR (default: agent_code/ if it exists,\n"
 	"else seed/), stopping at the first stage that fails:\n"
@@ -25,7 +25,7 @@ static const char validate_help[] =
 	"Options:\n"
 	"  --json        print one JSON object\n"
 	"  --task NAME   the task the smoke run uses (default: snake)\n"
-	"  --tasks DIR   where task folders are\n"
+	"  --tasks-dir DIR  where task folders are\n"
 	"\n"
 	"Exit status: 0 if valid, 1 if a stage fails, 2 on a usage error.\n";
 
@@ -75,7 +75,7 @@ static int run_validate(int argc, char **argv)
 	const arg_option opts[] = {
 		{ "--json", ARG_FLAG, &json },
 		{ "--task", ARG_STRING, &task_name },
-		{ "--tasks", ARG_STRING, &tasks_dir },
+		{ "--tasks-dir", ARG_STRING, &tasks_dir },
 		{ NULL, ARG_FLAG, NULL },
 	};
 	agent_files files;

@@ -91,7 +91,7 @@ static void test_bench_failures_exit_1(void **state)
 	assert_int_equal(r.status, 1);
 	assert_contains(r.err, "tests/solutions/missing.c: no such file");
 	run_result_free(&r);
-	RUN(&r, "bench", "snake", "--tasks", "tests/no-such-dir");
+	RUN(&r, "bench", "snake", "--tasks-dir", "tests/no-such-dir");
 	assert_int_equal(r.status, 1);
 	assert_contains(r.err, "no task 'snake' in tests/no-such-dir");
 	run_result_free(&r);
