@@ -2,8 +2,7 @@
 #
 #   make          bin/host and bin/host-sandbox
 #   make demo     build, then the main job on the built-in offline proposer:
-#                 evaluate both tasks, validate the seed agents, and let the
-#                 seed task agent improve snake
+#                 host init (once), host evolve --gens 20, host log
 #   make test     build, then the whole test suite
 #   make asan     the test suite under AddressSanitizer and UBSan
 #   make bench    the benchmarks
@@ -30,10 +29,12 @@ LDLIBS_TCC = -ltcc -ldl -lm
 CORE_SRC = host/error.c host/buf.c host/os.c host/compile.c host/allowlist.c \
 	host/embed.c host/task.c host/scorer.c host/eval.c host/args.c \
 	host/edits.c host/agents.c host/broker.c host/validate.c host/diff.c \
+	host/store.c host/lab.c host/evolve.c \
 	sandbox/services.c \
 	sandbox/guard.c sandbox/channel.c sandbox/sandbox.c sandbox/zygote.c sandbox/lockdown.c
 HOST_SRC = host/main.c host/cli.c host/cmd_bench.c host/cmd_validate.c \
-	host/cmd_improve.c host/cmd_rewrite.c
+	host/cmd_improve.c host/cmd_rewrite.c host/cmd_evolve.c host/cmd_log.c \
+	host/cmd_lab.c
 RUNNER_SRC = sandbox/child.c sandbox/lockdown.c sandbox/zygote.c sandbox/services.c \
 	host/edits.c host/error.c host/buf.c \
 	host/os.c host/compile.c host/allowlist.c sandbox/guard.c sandbox/channel.c
@@ -112,10 +113,9 @@ bench: all $(BUILD)/bench/bench
 	HOST_BIN=$(BIN) $(BUILD)/bench/bench
 
 demo: all
-	$(BIN)/host bench snake --holdout
-	$(BIN)/host bench email --holdout
-	$(BIN)/host validate seed
-	$(BIN)/host improve snake --budget 200 -o $(BUILD)/snake_improved.c
+	@[ -d generations ] || $(BIN)/host init
+	$(BIN)/host evolve --gens 20
+	$(BIN)/host log
 
 clean:
 	rm -rf $(BUILD) $(BIN)

@@ -8,10 +8,12 @@
 #define HOST_CLI_H
 
 #include "agents.h"
+#include "evolve.h"
+#include "lab.h"
 #include "task.h"
 #include "validate.h"
+#include "version.h"
 
-#define HOST_VERSION "0.1.0"
 
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 
@@ -23,6 +25,8 @@ typedef struct {
 } cli_command;
 
 extern const cli_command cli_bench, cli_validate, cli_improve, cli_rewrite;
+extern const cli_command cli_init, cli_evolve, cli_log, cli_show, cli_diff;
+extern const cli_command cli_revert, cli_commit, cli_checkout, cli_status;
 
 /* Prints "host CMD: message" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage(const char *command, const char *fmt, ...)
@@ -37,8 +41,33 @@ int cli_fail(const char *command, const char *fmt, ...)
 int cli_load_task(task **out, const char *command, const char *tasks_dir,
 		  const char *name);
 
+/* Loads the comma-separated tasks of `list` (NULL: every task). */
+int cli_load_tasks(task ***out, size_t *n, const char *command, const char *tasks_dir,
+		   const char *list);
+void cli_free_tasks(task **tasks, size_t n);
+
 /* Loads the agent files of `dir` (NULL: agents_default_dir()). */
 int cli_load_agents(agent_files *out, const char *command, const char *dir);
+
+/* Resolves a generation name of the open lab; on failure reports it,
+ * naming the nearest generations, and returns CLI_FAILED. */
+int cli_resolve_generation(lab *l, const char *command, const char *name, int *out);
+
+/* Refuses (CLI_FAILED, naming `host commit` and `host checkout`) while
+ * agent_code/ has edits that are not a generation. */
+int cli_refuse_hand_edits(lab *l, const char *command);
+
+#define CLI_DEFAULT_BUDGET 12
+
+/* The lab's evaluation settings (tasks, budget, seed, fixed by host init),
+ * with the tasks loaded. `list`, a nonzero `budget` and a `seed` other
+ * than ULLONG_MAX override them. */
+int cli_lab_eval(lab *l, const char *command, const char *tasks_dir, const char *list,
+		 int budget, unsigned long long seed, evolve_eval_options *out);
+void cli_lab_eval_free(evolve_eval_options *o);
+
+/* "snake,email" (free() it). */
+char *cli_task_names(task **tasks, size_t n);
 
 /* Prints a validation report, one line per stage. */
 void cli_print_validation(const validate_report *r);

@@ -1,0 +1,249 @@
+/*
+ * cmd_lab.c - controlling the live agent: `host revert`, `host commit`,
+ * `host checkout` and `host status`.
+ *
+ * Nothing here deletes a generation: revert adds one, commit adds one,
+ * checkout only rewrites agent_code/ from main.
+ */
+#include "args.h"
+#include "cli.h"
+#include "error.h"
+#include "evolve.h"
+#include "os.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char revert_help[] =
+	"usage: host revert gen_N [--force] [--dir D]\n"
+	"\n"
+	"Makes gen_N the live agent again: adds a new generation on main with\n"
+	"gen_N's files and fitness, and rewrites agent_code/. Nothing is deleted.\n"
+	"An invalid generation is refused unless --force.\n";
+
+static const char commit_help[] =
+	"usage: host commit -m MSG [--dir D] [--tasks-dir DIR]\n"
+	"\n"
+	"Validates the hand edits in agent_code/, evaluates them like any\n"
+	"generation and records them as a new live generation.\n";
+
+static const char checkout_help[] =
+	"usage: host checkout [--dir D]\n"
+	"\n"
+	"Discards hand edits: rewrites agent_code/ as the live generation.\n";
+
+static const char status_help[] =
+	"usage: host status [--dir D]\n"
+	"\n"
+	"Shows the live generation and its fitness, the lab's size, the mode\n"
+	"(offline or an LLM provider), and any lock or hand edits.\n";
+
+static int open_writer(lab *l, const char *command, const char *dir)
+{
+	return lab_open(l, dir, 1) < 0 ? cli_fail(command, "%s", err_last()) : CLI_OK;
+}
+
+static int revert_to(lab *l, int target, int force)
+{
+	agent_files files;
+	store_gen g;
+	json_t *record;
+	char reason[64];
+	int live, next, rc;
+
+	if (store_read(l->store, target, &g, &files) < 0)
+		return cli_fail("revert", "%s", err_last());
+	if (strcmp(g.status, "invalid") == 0 && !force) {
+		store_gen_free(&g);
+		agents_free(&files);
+		return cli_fail("revert", "gen_%03d is invalid (%s); use --force to revert to it anyway",
+				target, g.reason);
+	}
+	snprintf(reason, sizeof(reason), "revert to gen_%03d", target);
+	if ((rc = store_main(l->store, &live)) == 0 && (rc = store_next_number(l->store, &next)) == 0) {
+		record = json_deep_copy(g.record);
+		json_object_set_new(record, "generation", json_integer(next));
+		json_object_set_new(record, "parent", json_integer(live));
+		json_object_set_new(record, "status", json_string("accepted"));
+		json_object_set_new(record, "reason", json_string(reason));
+		json_object_set_new(record, "reverted_to", json_integer(target));
+		json_object_set_new(record, "changes", json_string(""));
+		if ((rc = evolve_commit(l, record, &files, target)) == 0)
+			rc = lab_make_live(l, next);
+		json_decref(record);
+	}
+	if (rc == 0)
+		printf("gen_%03d: %s; agent_code/ is gen_%03d's again (fitness %.4f)\n", next, reason,
+		       target, g.fitness);
+	store_gen_free(&g);
+	agents_free(&files);
+	return rc < 0 ? cli_fail("revert", "%s", err_last()) : CLI_OK;
+}
+
+static int run_revert(int argc, char **argv)
+{
+	const char *dir = ".", *pos[1];
+	int force = 0, n, target, rc;
+	const arg_option opts[] = {
+		{ "--force", ARG_FLAG, &force }, { "--dir", ARG_STRING, &dir },
+		{ NULL, ARG_FLAG, NULL },
+	};
+	lab l;
+
+	if (args_parse(opts, argc, argv, pos, 1, &n) < 0)
+		return cli_usage("revert", "%s", err_last());
+	if (n == 0)
+		return cli_usage("revert", "missing gen_N (for example: host revert gen_003)");
+	if ((rc = open_writer(&l, "revert", dir)) != CLI_OK)
+		return rc;
+	if ((rc = cli_resolve_generation(&l, "revert", pos[0], &target)) == CLI_OK &&
+	    (rc = cli_refuse_hand_edits(&l, "revert")) == CLI_OK)
+		rc = revert_to(&l, target, force);
+	lab_close(&l);
+	return rc;
+}
+
+/* Validates, evaluates and records the hand-edited agent_code/. */
+static int commit_edits(lab *l, const char *message, const char *tasks_dir)
+{
+	evolve_eval_options eo;
+	validate_report report;
+	agent_files files;
+	json_t *record = NULL;
+	int live, next, rc;
+
+	if ((rc = cli_load_agents(&files, "commit", l->agent_dir)) != CLI_OK)
+		return rc;
+	if ((rc = cli_lab_eval(l, "commit", tasks_dir, NULL, 0, ULLONG_MAX, &eo)) != CLI_OK) {
+		agents_free(&files);
+		return rc;
+	}
+	if (validate_agents(&report, &files, eo.tasks[0]) < 0) {
+		rc = cli_fail("commit", "%s", err_last());
+	} else if (!report.valid) {
+		cli_print_validation(&report);
+		rc = cli_fail("commit", "the edits are not valid; nothing was recorded");
+	} else if (store_main(l->store, &live) < 0 || store_next_number(l->store, &next) < 0) {
+		rc = cli_fail("commit", "%s", err_last());
+	} else {
+		record = evolve_record(next, live, "accepted", message, eo.seed);
+		json_object_set_new(record, "changes", json_string(""));
+		if (evolve_evaluate(record, &files, &eo) < 0 || evolve_commit(l, record, &files, -1) < 0 ||
+		    lab_make_live(l, next) < 0)
+			rc = cli_fail("commit", "%s", err_last());
+		else
+			printf("gen_%03d: %s (fitness %.4f, held-out %.4f)\n", next, message,
+			       json_number_value(json_object_get(record, "fitness")),
+			       json_number_value(json_object_get(record, "holdout")));
+	}
+	json_decref(record);
+	validate_report_free(&report);
+	cli_lab_eval_free(&eo);
+	agents_free(&files);
+	return rc;
+}
+
+static int run_commit(int argc, char **argv)
+{
+	const char *dir = ".", *message = NULL, *tasks_dir = NULL, *pos[1];
+	const arg_option opts[] = {
+		{ "-m", ARG_STRING, &message }, { "--dir", ARG_STRING, &dir },
+		{ "--tasks-dir", ARG_STRING, &tasks_dir }, { NULL, ARG_FLAG, NULL },
+	};
+	int n, rc, live = 0;
+	lab l;
+
+	if (args_parse(opts, argc, argv, pos, 0, &n) < 0)
+		return cli_usage("commit", "%s", err_last());
+	if (!message || !*message)
+		return cli_usage("commit", "missing -m MSG (what the edits do)");
+	if ((rc = open_writer(&l, "commit", dir)) != CLI_OK)
+		return rc;
+	if (lab_hand_edits(&l, NULL) == 0) {
+		store_main(l.store, &live);
+		printf("nothing to commit: agent_code/ is gen_%03d\n", live);
+	} else {
+		rc = commit_edits(&l, message, tasks_dir);
+	}
+	lab_close(&l);
+	return rc;
+}
+
+static int run_checkout(int argc, char **argv)
+{
+	const char *dir = ".", *pos[1];
+	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	buf changes = BUF_INIT;
+	int n, rc, live = 0;
+	lab l;
+
+	if (args_parse(opts, argc, argv, pos, 0, &n) < 0)
+		return cli_usage("checkout", "%s", err_last());
+	if ((rc = open_writer(&l, "checkout", dir)) != CLI_OK)
+		return rc;
+	lab_hand_edits(&l, &changes);
+	if (lab_checkout(&l) < 0 || store_main(l.store, &live) < 0)
+		rc = cli_fail("checkout", "%s", err_last());
+	else
+		printf("agent_code/ is gen_%03d%s%s", live, changes.len ? "; discarded:\n" : "\n",
+		       changes.len ? changes.data : "");
+	buf_free(&changes);
+	lab_close(&l);
+	return rc;
+}
+
+static int run_status(int argc, char **argv)
+{
+	const char *dir = ".", *pos[1];
+	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	buf changes = BUF_INIT;
+	int n, rc, live, holder, *numbers = NULL;
+	size_t count = 0, bytes = 0;
+	store_gen g;
+	lab l;
+
+	if (args_parse(opts, argc, argv, pos, 0, &n) < 0)
+		return cli_usage("status", "%s", err_last());
+	if (lab_open(&l, dir, 0) < 0)
+		return cli_fail("status", "%s", err_last());
+	if (store_main(l.store, &live) < 0 || store_read(l.store, live, &g, NULL) < 0) {
+		rc = cli_fail("status", "%s", err_last());
+		lab_close(&l);
+		return rc;
+	}
+	store_numbers(l.store, &numbers, &count);
+	store_size(l.store, &bytes);
+	printf("live      gen_%03d, fitness %.4f, held-out %.4f\n", live, g.fitness,
+	       json_number_value(json_object_get(g.record, "holdout")));
+	printf("lab       %s: %zu generations, %.1f MB in generations/\n", l.dir, count,
+	       (double)bytes / (1 << 20));
+	printf("mode      offline (no LLM provider)\n");
+	holder = lab_lock_holder(&l);
+	printf("lock      %s", holder ? "" : "free\n");
+	if (holder)
+		printf("held by pid %d\n", holder);
+	if (os_is_file(l.journal_path))
+		printf("pending   an interrupted step; the next command that writes completes it\n");
+	if (lab_hand_edits(&l, &changes) > 0)
+		printf("edits     agent_code/ differs from gen_%03d:\n%s"
+		       "          record with 'host commit -m MSG' or discard with 'host checkout'\n",
+		       live, changes.data);
+	else
+		printf("edits     none\n");
+	buf_free(&changes);
+	free(numbers);
+	store_gen_free(&g);
+	lab_close(&l);
+	return CLI_OK;
+}
+
+const cli_command cli_revert = { "revert", "make a generation live again: host revert gen_003",
+				 revert_help, run_revert };
+const cli_command cli_commit = { "commit", "record hand edits in agent_code/ as a generation",
+				 commit_help, run_commit };
+const cli_command cli_checkout = { "checkout", "discard hand edits in agent_code/",
+				   checkout_help, run_checkout };
+const cli_command cli_status = { "status", "the live generation, the lab, locks and edits",
+				 status_help, run_status };

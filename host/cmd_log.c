@@ -1,0 +1,239 @@
+/*
+ * cmd_log.c - looking at generations: `host log`, `host show`, `host diff`.
+ * These only read the lab and never take its lock.
+ */
+#include "args.h"
+#include "cli.h"
+#include "error.h"
+#include "lab.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char log_help[] =
+	"usage: host log [--all] [--json] [--dir D]\n"
+	"\n"
+	"Lists the generations of the live lineage (main), newest first; --all\n"
+	"lists every generation. The live one is marked with '*'.\n";
+
+static const char show_help[] =
+	"usage: host show gen_N [--dir D]\n"
+	"\n"
+	"Shows a generation's record: status, reason, fitness and held-out\n"
+	"scores per task, validation, the meta agent's notes, and the diff\n"
+	"against its parent.\n";
+
+static const char diff_help[] =
+	"usage: host diff A B [--dir D]\n"
+	"\n"
+	"Prints the unified diff of the agent files from generation A to B\n"
+	"(names like gen_3 or gen_003).\n";
+
+int cli_resolve_generation(lab *l, const char *command, const char *name, int *out)
+{
+	int number = store_parse_name(name), *numbers;
+	size_t n, i, j;
+	buf near = BUF_INIT;
+	int rc;
+
+	if (number < 0)
+		return cli_fail(command, "'%s' is not a generation name (gen_N, e.g. gen_003)", name);
+	if (store_numbers(l->store, &numbers, &n) < 0)
+		return cli_fail(command, "%s", err_last());
+	for (i = 0; i < n && numbers[i] != number; i++)
+		;
+	if (i < n) {
+		free(numbers);
+		*out = number;
+		return CLI_OK;
+	}
+	/* the (up to) three existing numbers closest to the one asked for */
+	for (j = 0; j < 3 && n > 0; j++) {
+		size_t best = 0;
+		for (i = 1; i < n; i++)
+			if (abs(numbers[i] - number) < abs(numbers[best] - number))
+				best = i;
+		buf_printf(&near, "%sgen_%03d", j ? ", " : "", numbers[best]);
+		numbers[best] = numbers[--n];
+	}
+	rc = cli_fail(command, "there is no generation gen_%03d; the nearest: %s", number,
+		      near.len ? near.data : "none");
+	buf_free(&near);
+	free(numbers);
+	return rc;
+}
+
+static int open_reader(lab *l, const char *command, const char *dir)
+{
+	return lab_open(l, dir, 0) < 0 ? cli_fail(command, "%s", err_last()) : CLI_OK;
+}
+
+static void log_line(const store_gen *g, int live)
+{
+	char parent[16] = "-";
+
+	if (g->parent >= 0)
+		snprintf(parent, sizeof(parent), "gen_%03d", g->parent);
+	printf("%c gen_%03d  %-8s  %-8s  %7.4f  %8.4f  %s\n", g->number == live ? '*' : ' ',
+	       g->number, parent, g->status, g->fitness,
+	       json_number_value(json_object_get(g->record, "holdout")), g->reason);
+}
+
+/* The generations to list: every one, or main's lineage (newest first). */
+static int log_numbers(lab *l, int all, int live, int **out, size_t *n)
+{
+	store_gen g;
+	int number = live;
+
+	if (all)
+		return store_numbers(l->store, out, n);
+	*out = NULL;
+	*n = 0;
+	while (number >= 0 && store_read(l->store, number, &g, NULL) == 0) {
+		int *grown = realloc(*out, (*n + 1) * sizeof(int));
+		if (!grown)
+			break;
+		*out = grown;
+		(*out)[(*n)++] = number;
+		number = g.parent < number ? g.parent : -1;
+		store_gen_free(&g);
+	}
+	return 0;
+}
+
+static int run_log(int argc, char **argv)
+{
+	const char *dir = ".", *pos[1];
+	int all = 0, json = 0, live = -1, *numbers, n_pos, rc;
+	const arg_option opts[] = {
+		{ "--all", ARG_FLAG, &all }, { "--json", ARG_FLAG, &json },
+		{ "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL },
+	};
+	json_t *list = json_array();
+	size_t n, i;
+	lab l;
+
+	if (args_parse(opts, argc, argv, pos, 0, &n_pos) < 0) {
+		json_decref(list);
+		return cli_usage("log", "%s", err_last());
+	}
+	if ((rc = open_reader(&l, "log", dir)) != CLI_OK) {
+		json_decref(list);
+		return rc;
+	}
+	store_main(l.store, &live);
+	if (log_numbers(&l, all, live, &numbers, &n) < 0) {
+		rc = cli_fail("log", "%s", err_last());
+		n = 0;
+	} else if (!json) {
+		printf("  %-8s %-8s  %-8s  %7s  %8s  %s\n", "GEN", "PARENT", "STATUS", "FITNESS",
+		       "HELD-OUT", "REASON");
+	}
+	for (i = 0; i < n; i++) {  /* newest first: --all is ascending, a lineage is not */
+		store_gen g;
+		if (store_read(l.store, all ? numbers[n - 1 - i] : numbers[i], &g, NULL) < 0)
+			continue;
+		if (json)
+			json_array_append(list, g.record);
+		else
+			log_line(&g, live);
+		store_gen_free(&g);
+	}
+	if (json) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
+	json_decref(list);
+	free(numbers);
+	lab_close(&l);
+	return rc;
+}
+
+static void show_record(const store_gen *g, int live)
+{
+	const json_t *tasks = json_object_get(g->record, "tasks"), *t, *stage;
+	const char *name, *changes = json_string_value(json_object_get(g->record, "changes"));
+	size_t i;
+
+	printf("gen_%03d%s\n", g->number, g->number == live ? " (live)" : "");
+	if (g->parent >= 0)
+		printf("parent    gen_%03d\n", g->parent);
+	printf("status    %s\nreason    %s\nfitness   %.4f (held-out %.4f)\n", g->status,
+	       g->reason, g->fitness, json_number_value(json_object_get(g->record, "holdout")));
+	json_object_foreach((json_t *)tasks, name, t)
+		printf("  %-8s train %g  held-out %g  (%d evaluations, agent %s)\n", name,
+		       json_number_value(json_object_get(t, "train")),
+		       json_number_value(json_object_get(t, "holdout")),
+		       (int)json_integer_value(json_object_get(t, "evals")),
+		       json_string_value(json_object_get(t, "agent")));
+	json_array_foreach(json_object_get(g->record, "validation"), i, stage)
+		printf("  %-11s %s\n%s", json_string_value(json_object_get(stage, "stage")),
+		       json_string_value(json_object_get(stage, "status")),
+		       json_string_value(json_object_get(stage, "diagnostics")));
+	if (changes && *changes)
+		printf("notes (memory.md)\n%s", changes);
+}
+
+static int run_show(int argc, char **argv)
+{
+	const char *dir = ".", *pos[1];
+	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	int n, number, live = -1, rc;
+	buf diff = BUF_INIT;
+	store_gen g;
+	lab l;
+
+	if (args_parse(opts, argc, argv, pos, 1, &n) < 0)
+		return cli_usage("show", "%s", err_last());
+	if (n == 0)
+		return cli_usage("show", "missing gen_N (for example: host show gen_003)");
+	if ((rc = open_reader(&l, "show", dir)) != CLI_OK)
+		return rc;
+	if ((rc = cli_resolve_generation(&l, "show", pos[0], &number)) == CLI_OK) {
+		store_main(l.store, &live);
+		if (store_read(l.store, number, &g, NULL) < 0) {
+			rc = cli_fail("show", "%s", err_last());
+		} else {
+			show_record(&g, live);
+			if (g.parent >= 0 && store_diff(l.store, g.parent, number, &diff) == 0)
+				printf("diff against gen_%03d\n%s", g.parent,
+				       diff.len ? diff.data : "(no changes)\n");
+			store_gen_free(&g);
+		}
+	}
+	buf_free(&diff);
+	lab_close(&l);
+	return rc;
+}
+
+static int run_diff(int argc, char **argv)
+{
+	const char *dir = ".", *pos[2];
+	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	int n, a, b, rc;
+	buf diff = BUF_INIT;
+	lab l;
+
+	if (args_parse(opts, argc, argv, pos, 2, &n) < 0)
+		return cli_usage("diff", "%s", err_last());
+	if (n < 2)
+		return cli_usage("diff", "expects two generations (for example: host diff gen_000 gen_005)");
+	if ((rc = open_reader(&l, "diff", dir)) != CLI_OK)
+		return rc;
+	if ((rc = cli_resolve_generation(&l, "diff", pos[0], &a)) == CLI_OK &&
+	    (rc = cli_resolve_generation(&l, "diff", pos[1], &b)) == CLI_OK) {
+		if (store_diff(l.store, a, b, &diff) < 0)
+			rc = cli_fail("diff", "%s", err_last());
+		else
+			fputs(diff.len ? diff.data : "", stdout);
+	}
+	buf_free(&diff);
+	lab_close(&l);
+	return rc;
+}
+
+const cli_command cli_log = { "log", "list generations: host log [--all]", log_help, run_log };
+const cli_command cli_show = { "show", "show a generation: host show gen_003", show_help, run_show };
+const cli_command cli_diff = { "diff", "diff two generations: host diff gen_000 gen_005",
+			       diff_help, run_diff };

@@ -1,0 +1,401 @@
+/*
+ * evolve.c - evaluation of generations and the evolution loop; see
+ * evolve.h.
+ *
+ * Every candidate is committed, whatever becomes of it, so that each
+ * failure can be inspected; only an accepted one moves main. Evaluations
+ * of every generation use the same seed, so fitness differences come from
+ * the agents and not from luck; the meta agent gets a seed of its own per
+ * generation so that its rewrites differ.
+ */
+#include "evolve.h"
+
+#include "error.h"
+#include "eval.h"
+#include "os.h"
+#include "validate.h"
+#include "version.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define META_LIMIT_MS 60000
+
+static double normalised(const task *t, double score)
+{
+	double v = (score - t->baseline) / (t->target - t->baseline);
+
+	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+static unsigned long long mix(unsigned long long seed, unsigned long long n)
+{
+	unsigned long long z = seed + 0x9e3779b97f4a7c15ULL * (n + 1);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Runs the task agent on one task and re-scores its solution. */
+static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eval_options *o)
+{
+	sandbox_limits limits = { 10000 + o->budget * t->budget.wall_ms, 600000, 512 };
+	eval_result train = { 0 }, holdout = { 0 };
+	agents_run_result run;
+	const char *solution, *problem = NULL;
+	json_t *result;
+	broker b;
+
+	broker_init(&b, t, files, o->budget, limits.wall_ms / 1000.0);
+	if (agents_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, o->seed) < 0) {
+		broker_free(&b);
+		return NULL;
+	}
+	if (run.outcome.status != SANDBOX_OK)
+		problem = run.outcome.detail;
+	solution = run.result && !problem ? run.result : t->initial_text;
+	if (eval_solution(&train, t, "solution.c", solution, EVAL_TRAIN) < 0 ||
+	    eval_solution(&holdout, t, "solution.c", solution, EVAL_HOLDOUT) < 0) {
+		eval_result_free(&train);
+		agents_run_result_free(&run);
+		broker_free(&b);
+		return NULL;
+	}
+	result = json_pack("{s:s, s:s?, s:f, s:f, s:f, s:f, s:i, s:f}",
+		"agent", problem ? sandbox_status_name(run.outcome.status) : "ok",
+		"problem", problem, "train", train.score, "holdout", holdout.score,
+		"fitness", problem ? 0.0 : normalised(t, train.score),
+		"holdout_fitness", problem ? 0.0 : normalised(t, holdout.score),
+		"evals", b.budget.evals_used, "agent_ms", run.outcome.elapsed_ms);
+	eval_result_free(&train);
+	eval_result_free(&holdout);
+	agents_run_result_free(&run);
+	broker_free(&b);
+	return result;
+}
+
+int evolve_evaluate(json_t *record, const agent_files *files, const evolve_eval_options *o)
+{
+	json_t *tasks = json_object();
+	double start = os_now_ms(), sum = 0, holdout = 0, seconds;
+	int evals = 0;
+	size_t i;
+
+	for (i = 0; i < o->n_tasks; i++) {
+		json_t *r = evaluate_task(o->tasks[i], files, o);
+		if (!r) {
+			json_decref(tasks);
+			return ERR_GENERIC;
+		}
+		sum += json_number_value(json_object_get(r, "fitness"));
+		holdout += json_number_value(json_object_get(r, "holdout_fitness"));
+		evals += (int)json_integer_value(json_object_get(r, "evals"));
+		json_object_set_new(tasks, o->tasks[i]->name, r);
+	}
+	seconds = (os_now_ms() - start) / 1000.0;
+	json_object_set_new(record, "tasks", tasks);
+	json_object_set_new(record, "fitness", json_real(o->utility.score * sum / (double)o->n_tasks
+							 - o->utility.time * seconds));
+	json_object_set_new(record, "holdout", json_real(holdout / (double)o->n_tasks));
+	json_object_set_new(record, "budget", json_pack("{s:i, s:i, s:i, s:f}",
+		"evals_per_task", o->budget, "evals_used", evals, "llm_calls", 0, "usd", 0.0));
+	json_object_set_new(record, "evaluate_s", json_real(seconds));
+	return 0;
+}
+
+json_t *evolve_record(int number, int parent, const char *status, const char *reason,
+		      unsigned long long seed)
+{
+	return json_pack("{s:i, s:o, s:s, s:s, s:I, s:s, s:i, s:f, s:f}",
+		"generation", number, "parent", parent >= 0 ? json_integer(parent) : json_null(),
+		"status", status, "reason", reason, "seed", (json_int_t)(seed & 0x7fffffffffffffffULL),
+		"host_version", HOST_VERSION, "abi_version", 1, "fitness", 0.0, "holdout", 0.0);
+}
+
+int evolve_commit(lab *l, json_t *record, const agent_files *files, int also_parent)
+{
+	store_gen g;
+	const char *status = json_string_value(json_object_get(record, "status"));
+
+	memset(&g, 0, sizeof(g));
+	g.number = (int)json_integer_value(json_object_get(record, "generation"));
+	g.parent = json_is_integer(json_object_get(record, "parent"))
+		? (int)json_integer_value(json_object_get(record, "parent")) : -1;
+	snprintf(g.status, sizeof(g.status), "%s", status ? status : "invalid");
+	g.fitness = json_number_value(json_object_get(record, "fitness"));
+	g.reason = (char *)json_string_value(json_object_get(record, "reason"));
+	g.record = record;
+	return store_record(l->store, &g, files, also_parent);
+}
+
+json_t *evolve_archive(lab *l)
+{
+	json_t *archive = json_array();
+	int *numbers;
+	size_t n, i;
+
+	if (store_numbers(l->store, &numbers, &n) < 0)
+		return archive;
+	for (i = 0; i < n; i++) {
+		store_gen g;
+		const json_t *changes;
+		if (store_read(l->store, numbers[i], &g, NULL) < 0)
+			continue;
+		changes = json_object_get(g.record, "changes");
+		json_array_append_new(archive, json_pack("{s:i, s:i, s:s, s:f, s:f, s:s, s:s}",
+			"generation", g.number, "parent", g.parent < 0 ? 0 : g.parent,
+			"status", g.status, "fitness", g.fitness,
+			"holdout", json_number_value(json_object_get(g.record, "holdout")),
+			"reason", g.reason, "changes", json_string_value(changes) ? json_string_value(changes) : ""));
+		store_gen_free(&g);
+	}
+	free(numbers);
+	return archive;
+}
+
+/* "best": the live generation, so greedy acceptance climbs main.
+ * "archive": any valid generation, weighted by fitness and penalised for
+ * the children it already has (as in the Darwin Goedel Machine). */
+static int select_parent(lab *l, const evolve_options *o, const json_t *archive, int number)
+{
+	double total = 0, pick;
+	size_t i, n = json_array_size(archive);
+	int live = 0;
+
+	if (store_main(l->store, &live) < 0 || !o->select_archive)
+		return live;
+	double *weight = calloc(n + 1, sizeof(double));
+	int *children = calloc(n + 1, sizeof(int));
+	for (i = 0; weight && children && i < n; i++) {
+		int parent = (int)json_integer_value(json_object_get(json_array_get(archive, i), "parent"));
+		if (i > 0 && parent >= 0 && (size_t)parent < n)
+			children[parent]++;
+	}
+	for (i = 0; weight && children && i < n; i++) {
+		const json_t *g = json_array_get(archive, i);
+		if (strcmp(json_string_value(json_object_get(g, "status")), "invalid") == 0)
+			continue;
+		weight[i] = (0.05 + json_number_value(json_object_get(g, "fitness"))) / (1 + children[i]);
+		total += weight[i];
+	}
+	pick = (double)(mix(o->eval.seed, (unsigned long long)number) >> 11) / 9007199254740992.0 * total;
+	for (i = 0; weight && total > 0 && i < n; i++) {
+		if (pick < weight[i]) {
+			live = (int)i;
+			break;
+		}
+		pick -= weight[i];
+	}
+	free(weight);
+	free(children);
+	return live;
+}
+
+/* The lines the candidate's memory.md adds to its parent's. */
+static const char *added_notes(const agent_files *parent, const agent_files *candidate)
+{
+	const char *before = agents_get(parent, "memory.md");
+	const char *after = agents_get(candidate, "memory.md");
+
+	if (!after)
+		return "";
+	if (before && strncmp(before, after, strlen(before)) == 0)
+		return after + strlen(before);
+	return after;
+}
+
+/* Runs the parent's meta agent; *candidate is the parent's files with the
+ * emitted ones applied. Returns 0, or a reason it failed in `why`. */
+static int rewrite(agent_files *candidate, const agent_files *parent, json_t *archive,
+		   unsigned long long seed, buf *why)
+{
+	sandbox_limits limits = { META_LIMIT_MS, META_LIMIT_MS, 256 };
+	char *archive_text = json_dumps(archive, JSON_COMPACT);
+	agents_run_result run;
+	broker b;
+	size_t i;
+	int rc = 0;
+
+	memset(candidate, 0, sizeof(*candidate));
+	for (i = 0; i < parent->count; i++)
+		agents_set(candidate, parent->items[i].name, parent->items[i].text);
+	broker_init(&b, NULL, parent, 0, META_LIMIT_MS / 1000.0);
+	b.emitted = candidate;
+	if (!archive_text || agents_run(&run, parent, "meta_agent_rewrite", archive_text,
+					 &b, &limits, seed) < 0) {
+		rc = ERR_GENERIC;
+	} else {
+		if (run.outcome.status != SANDBOX_OK)
+			buf_printf(why, "the meta agent ended with %s: %s",
+				   sandbox_status_name(run.outcome.status), run.outcome.detail);
+		else if (run.status != 0)
+			buf_printf(why, "the meta agent proposed nothing (returned %d)", run.status);
+		agents_run_result_free(&run);
+	}
+	free(archive_text);
+	broker_free(&b);
+	return rc;
+}
+
+static const char *first_line(const char *text, char *out, size_t size)
+{
+	size_t n = strcspn(text, "\n");
+
+	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), text);
+	return out;
+}
+
+/* Validates the candidate; on failure sets the record's status and reason. */
+static int validate_candidate(json_t *record, const agent_files *candidate, task *smoke)
+{
+	validate_report report;
+	json_t *stages = json_array();
+	char line[300];
+	int i, rc = validate_agents(&report, candidate, smoke);
+
+	if (rc < 0) {
+		json_decref(stages);
+		return rc;
+	}
+	for (i = 0; i < VALIDATE_STAGES; i++)
+		json_array_append_new(stages, json_pack("{s:s, s:s, s:s}", "stage", report.stages[i].name,
+			"status", !report.stages[i].ran ? "skipped" : report.stages[i].passed ? "pass" : "fail",
+			"diagnostics", report.stages[i].diagnostics ? report.stages[i].diagnostics : ""));
+	json_object_set_new(record, "validation", stages);
+	if (!report.valid) {
+		char reason[400];
+		snprintf(reason, sizeof(reason), "%s: %s", report.stages[report.failed].name,
+			 first_line(report.stages[report.failed].diagnostics, line, sizeof(line)));
+		json_object_set_new(record, "status", json_string("invalid"));
+		json_object_set_new(record, "reason", json_string(reason));
+	}
+	validate_report_free(&report);
+	return 0;
+}
+
+static void print_progress(const evolve_options *o, const json_t *record, double parent_fitness,
+			   double seconds)
+{
+	const char *status = json_string_value(json_object_get(record, "status"));
+	double fitness = json_number_value(json_object_get(record, "fitness"));
+	int parent = (int)json_integer_value(json_object_get(record, "parent"));
+
+	if (o->json) {
+		char *text = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
+		printf("%s\n", text ? text : "{}");
+		free(text);
+	} else if (!o->quiet) {
+		printf("gen_%03d  parent gen_%03d  %-8s  fitness %.4f  %+.4f  held-out %.4f  %5.1f s",
+		       (int)json_integer_value(json_object_get(record, "generation")), parent, status,
+		       fitness, fitness - parent_fitness,
+		       json_number_value(json_object_get(record, "holdout")), seconds);
+		if (strcmp(status, "accepted") != 0)
+			printf("  %s", json_string_value(json_object_get(record, "reason")));
+		putchar('\n');
+	}
+	fflush(stdout);
+}
+
+/* One round: rewrite, validate, evaluate, decide, commit. Sets *status. */
+static int one_generation(lab *l, const evolve_options *o, int number, json_t *archive,
+			  char *status, size_t status_size)
+{
+	int parent = select_parent(l, o, archive, number), rc;
+	double start = os_now_ms(), parent_fitness;
+	agent_files parent_files, candidate = { NULL, 0 };
+	buf why = BUF_INIT;
+	store_gen pg;
+	json_t *record;
+
+	if ((rc = store_read(l->store, parent, &pg, &parent_files)) < 0)
+		return rc;
+	parent_fitness = pg.fitness;
+	store_gen_free(&pg);
+	record = evolve_record(number, parent, "rejected", "", o->eval.seed);
+	rc = rewrite(&candidate, &parent_files, archive, mix(o->eval.seed, (unsigned long long)number), &why);
+	json_object_set_new(record, "changes", json_string(added_notes(&parent_files, &candidate)));
+	json_object_set_new(record, "rewrite_s", json_real((os_now_ms() - start) / 1000.0));
+	if (rc == 0 && why.len) {
+		json_object_set_new(record, "status", json_string("invalid"));
+		json_object_set_new(record, "reason", json_string(why.data));
+	} else if (rc == 0) {
+		rc = validate_candidate(record, &candidate, o->eval.tasks[0]);
+	}
+	if (rc == 0 && strcmp(json_string_value(json_object_get(record, "status")), "invalid") != 0 &&
+	    (rc = evolve_evaluate(record, &candidate, &o->eval)) == 0) {
+		double fitness = json_number_value(json_object_get(record, "fitness"));
+		char reason[128];
+		int accepted = fitness > parent_fitness;
+		snprintf(reason, sizeof(reason), accepted ? "fitness %.4f is above the parent's %.4f"
+			 : "fitness %.4f is not above the parent's %.4f", fitness, parent_fitness);
+		json_object_set_new(record, "status", json_string(accepted ? "accepted" : "rejected"));
+		json_object_set_new(record, "reason", json_string(reason));
+	}
+	json_object_set_new(record, "total_s", json_real((os_now_ms() - start) / 1000.0));
+	if (rc == 0)
+		rc = evolve_commit(l, record, candidate.count ? &candidate : &parent_files, -1);
+	snprintf(status, status_size, "%s", json_string_value(json_object_get(record, "status")));
+	if (rc == 0 && strcmp(status, "accepted") == 0)
+		rc = lab_make_live(l, number);
+	if (rc == 0)
+		print_progress(o, record, parent_fitness, (os_now_ms() - start) / 1000.0);
+	json_decref(record);
+	buf_free(&why);
+	agents_free(&candidate);
+	agents_free(&parent_files);
+	return rc;
+}
+
+static void print_summary(lab *l, const evolve_options *o, int done, const int counts[3],
+			  double seconds)
+{
+	int *numbers, best = -1;
+	double best_fitness = -1e300, best_holdout = 0;
+	size_t n, i;
+
+	if (o->json || store_numbers(l->store, &numbers, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		store_gen g;
+		if (store_read(l->store, numbers[i], &g, NULL) < 0)
+			continue;
+		if (strcmp(g.status, "invalid") != 0 && g.fitness > best_fitness) {
+			best = g.number;
+			best_fitness = g.fitness;
+			best_holdout = json_number_value(json_object_get(g.record, "holdout"));
+		}
+		store_gen_free(&g);
+	}
+	free(numbers);
+	printf("%d generations in %.1f s: %d accepted, %d rejected, %d invalid\n", done, seconds,
+	       counts[0], counts[1], counts[2]);
+	if (best >= 0)
+		printf("best gen_%03d: fitness %.4f, held-out %.4f\n", best, best_fitness, best_holdout);
+}
+
+int evolve_run(lab *l, const evolve_options *o)
+{
+	double start = os_now_ms();
+	int counts[3] = { 0, 0, 0 }, done = 0, number, rc = 0;
+
+	while (done < o->gens && !(o->stop && *o->stop)) {
+		char status[16] = "";
+		json_t *archive;
+		if ((rc = store_next_number(l->store, &number)) < 0)
+			break;
+		archive = evolve_archive(l);
+		rc = one_generation(l, o, number, archive, status, sizeof(status));
+		json_decref(archive);
+		if (rc < 0)
+			break;
+		counts[strcmp(status, "accepted") == 0 ? 0 : strcmp(status, "rejected") == 0 ? 1 : 2]++;
+		done++;
+	}
+	if (o->stop && *o->stop && !o->json)
+		printf("interrupted: stopped after %d generations\n", done);
+	print_summary(l, o, done, counts, (os_now_ms() - start) / 1000.0);
+	return rc;
+}

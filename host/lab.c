@@ -1,0 +1,266 @@
+/*
+ * lab.c - the lab directory, its lock and its journal; see lab.h.
+ */
+#include "lab.h"
+
+#include "error.h"
+#include "os.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int lab_paths(lab *l, const char *dir)
+{
+	memset(l, 0, sizeof(*l));
+	l->lock_fd = -1;
+	l->dir = strdup(dir);
+	l->agent_dir = os_path_join(dir, "agent_code");
+	l->gen_dir = os_path_join(dir, "generations");
+	l->lock_path = l->gen_dir ? os_path_join(l->gen_dir, "host.lock") : NULL;
+	l->journal_path = l->gen_dir ? os_path_join(l->gen_dir, "host.journal") : NULL;
+	if (!l->dir || !l->agent_dir || !l->lock_path || !l->journal_path) {
+		lab_close(l);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	return 0;
+}
+
+void lab_close(lab *l)
+{
+	if (l->lock_fd >= 0)
+		close(l->lock_fd);  /* releases the flock */
+	store_free(l->store);
+	free(l->dir);
+	free(l->agent_dir);
+	free(l->gen_dir);
+	free(l->lock_path);
+	free(l->journal_path);
+	memset(l, 0, sizeof(*l));
+	l->lock_fd = -1;
+}
+
+int lab_lock_holder(const lab *l)
+{
+	char text[32] = "";
+	int fd = open(l->lock_path, O_RDONLY | O_CLOEXEC), pid = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		close(fd);
+		return 0;
+	}
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n > 0)
+		pid = atoi(text);
+	return pid > 0 ? pid : -1;
+}
+
+static int take_lock(lab *l)
+{
+	char pid[32];
+	int fd = open(l->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return err_sys("cannot create %s", l->lock_path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int holder;
+		close(fd);
+		holder = lab_lock_holder(l);
+		return err_set(ERR_GENERIC, "another host process (pid %d) is writing the lab in %s; "
+			       "wait for it to finish", holder, l->dir);
+	}
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, pid, strlen(pid)) != (ssize_t)strlen(pid)) {
+		close(fd);
+		return err_sys("cannot write %s", l->lock_path);
+	}
+	l->lock_fd = fd;
+	return 0;
+}
+
+/* Writes `text` to `path` through a temporary file, flushed, then renamed. */
+static int write_atomically(const char *path, const char *text)
+{
+	buf tmp = BUF_INIT;
+	int fd, rc = 0;
+	size_t len = strlen(text);
+
+	buf_printf(&tmp, "%s.tmp", path);
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
+		rc = err_sys("cannot write %s", tmp.data);
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = err_sys("cannot write %s", tmp.data);
+	if (rc == 0 && rename(tmp.data, path) != 0)
+		rc = err_sys("cannot write %s", path);
+	if (rc < 0)
+		unlink(tmp.data);
+	buf_free(&tmp);
+	return rc;
+}
+
+int lab_checkout(lab *l)
+{
+	agent_files live, current;
+	store_gen g;
+	int number, rc;
+	size_t i;
+
+	if ((rc = store_main(l->store, &number)) < 0 ||
+	    (rc = store_read(l->store, number, &g, &live)) < 0)
+		return rc;
+	store_gen_free(&g);
+	if (mkdir(l->agent_dir, 0755) != 0 && errno != EEXIST) {
+		agents_free(&live);
+		return err_sys("cannot create %s", l->agent_dir);
+	}
+	for (i = 0; i < live.count && rc == 0; i++) {
+		char *path = os_path_join(l->agent_dir, live.items[i].name);
+		rc = path ? write_atomically(path, live.items[i].text) : ERR_SYSTEM;
+		free(path);
+	}
+	/* agent files that main does not have go; anything else is left alone */
+	if (rc == 0 && agents_load(&current, l->agent_dir) == 0) {
+		for (i = 0; i < current.count; i++) {
+			char *path = os_path_join(l->agent_dir, current.items[i].name);
+			if (path && !agents_get(&live, current.items[i].name) && unlink(path) != 0)
+				rc = err_sys("cannot remove %s", path);
+			free(path);
+		}
+		agents_free(&current);
+	}
+	agents_free(&live);
+	return rc;
+}
+
+int lab_make_live(lab *l, int number)
+{
+	char text[32];
+	int rc;
+
+	snprintf(text, sizeof(text), "%d\n", number);
+	if ((rc = write_atomically(l->journal_path, text)) < 0 ||
+	    (rc = store_set_main(l->store, number)) < 0 ||
+	    (rc = lab_checkout(l)) < 0)
+		return rc;
+	if (unlink(l->journal_path) != 0)
+		return err_sys("cannot remove %s", l->journal_path);
+	return 0;
+}
+
+/* Finishes a step a killed process left half done. */
+static int recover(lab *l)
+{
+	char *text = NULL;
+	int number, rc = os_read_file(&text, NULL, l->journal_path);
+	store_gen g;
+
+	if (rc == ERR_NOTFOUND)
+		return os_is_dir(l->agent_dir) ? 0 : lab_checkout(l);
+	if (rc < 0)
+		return rc;
+	number = atoi(text);
+	free(text);
+	if (store_read(l->store, number, &g, NULL) == 0) {
+		store_gen_free(&g);
+		return lab_make_live(l, number);
+	}
+	/* the generation was never tagged: the step did not happen */
+	if (unlink(l->journal_path) != 0)
+		return err_sys("cannot remove %s", l->journal_path);
+	return lab_checkout(l);
+}
+
+int lab_exists(const char *dir)
+{
+	char *a = os_path_join(dir, "agent_code"), *g = os_path_join(dir, "generations");
+	int taken = (a && os_is_dir(a)) || (g && os_is_dir(g));
+
+	free(a);
+	free(g);
+	return taken;
+}
+
+int lab_create(lab *l, const char *dir)
+{
+	int rc;
+
+	if ((rc = lab_paths(l, dir)) < 0)
+		return rc;
+	if (os_is_dir(l->gen_dir) || os_is_dir(l->agent_dir)) {
+		rc = err_set(ERR_INVALID, "%s already holds a lab (%s exists); nothing was changed",
+			     dir, os_is_dir(l->gen_dir) ? "generations/" : "agent_code/");
+		lab_close(l);
+		return rc;
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		rc = err_sys("cannot create %s", dir);
+	if (rc == 0)
+		rc = store_create(&l->store, l->gen_dir);
+	if (rc == 0)
+		rc = take_lock(l);
+	if (rc < 0)
+		lab_close(l);
+	return rc;
+}
+
+int lab_open(lab *l, const char *dir, int for_write)
+{
+	int rc;
+
+	if ((rc = lab_paths(l, dir)) < 0)
+		return rc;
+	rc = store_open(&l->store, l->gen_dir);
+	if (rc == 0 && for_write && (rc = take_lock(l)) == 0)
+		rc = recover(l);
+	if (rc < 0)
+		lab_close(l);
+	return rc;
+}
+
+static void describe_change(buf *changes, const char *what, const char *name)
+{
+	if (changes)
+		buf_printf(changes, "%s %s\n", what, name);
+}
+
+int lab_hand_edits(lab *l, buf *changes)
+{
+	agent_files live, current;
+	store_gen g;
+	int number, count = 0;
+	size_t i;
+
+	if (store_main(l->store, &number) < 0 || store_read(l->store, number, &g, &live) < 0)
+		return 0;
+	store_gen_free(&g);
+	if (agents_load(&current, l->agent_dir) < 0) {
+		describe_change(changes, "unreadable", err_last());
+		agents_free(&live);
+		return 1;
+	}
+	for (i = 0; i < live.count; i++) {
+		const char *now = agents_get(&current, live.items[i].name);
+		if (!now || strcmp(now, live.items[i].text) != 0) {
+			describe_change(changes, now ? "modified" : "deleted", live.items[i].name);
+			count++;
+		}
+	}
+	for (i = 0; i < current.count; i++)
+		if (!agents_get(&live, current.items[i].name)) {
+			describe_change(changes, "added", current.items[i].name);
+			count++;
+		}
+	agents_free(&live);
+	agents_free(&current);
+	return count;
+}

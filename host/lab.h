@@ -1,0 +1,54 @@
+/*
+ * lab.h - a lab directory: agent_code/ (the live agent, a checkout of
+ * main) and generations/ (the store), with one writer at a time.
+ *
+ * Moving main and rewriting agent_code/ cannot be one atomic step, so it is
+ * journalled: generations/host.journal names the generation main is about
+ * to point at, and whoever opens the lab next for writing finishes the
+ * step. So a lab is consistent after any interruption, kill -9 included.
+ */
+#ifndef HOST_LAB_H
+#define HOST_LAB_H
+
+#include "agents.h"
+#include "buf.h"
+#include "store.h"
+
+typedef struct {
+	char *dir;           /* the lab directory */
+	char *agent_dir;     /* dir/agent_code */
+	char *gen_dir;       /* dir/generations */
+	char *lock_path;     /* dir/generations/host.lock */
+	char *journal_path;  /* dir/generations/host.journal */
+	store *store;
+	int lock_fd;         /* -1 unless this process is the writer */
+} lab;
+
+/* Creates a new lab in `dir` (created if missing): refuses, changing
+ * nothing, if it already holds agent_code/ or generations/. The new lab is
+ * open for writing. */
+int lab_create(lab *l, const char *dir);
+
+/* Nonzero if `dir` holds agent_code/ or generations/. */
+int lab_exists(const char *dir);
+
+/* Opens the lab in `dir`. For writing, it takes the lock (an error names
+ * the holder's pid) and finishes any interrupted step. */
+int lab_open(lab *l, const char *dir, int for_write);
+
+void lab_close(lab *l);
+
+/* Makes generation `number` the live one: main and agent_code/. */
+int lab_make_live(lab *l, int number);
+
+/* Rewrites agent_code/ as a checkout of main. */
+int lab_checkout(lab *l);
+
+/* Describes how agent_code/ differs from main, one line per file, in
+ * `changes` (may be NULL). Returns the number of differences. */
+int lab_hand_edits(lab *l, buf *changes);
+
+/* The pid holding the writer's lock, or 0 when it is free. */
+int lab_lock_holder(const lab *l);
+
+#endif

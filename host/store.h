@@ -1,0 +1,83 @@
+/*
+ * store.h - the generation store: a bare git repository (libgit2).
+ *
+ * Each generation is a commit whose tree holds exactly the agent files,
+ * tagged gen_NNN, with a one-line summary and trailers in its message and
+ * the full record as a JSON git note. The commit's parent is the
+ * generation it was derived from, so the git graph is the family tree;
+ * refs/heads/main is the live lineage.
+ *
+ * store_record writes objects, then the note, then the tag; moving main
+ * is a separate step (store_set_main). A process killed at any point
+ * leaves a valid repository: a generation exists once its tag does.
+ */
+#ifndef HOST_STORE_H
+#define HOST_STORE_H
+
+#include "agents.h"
+#include "buf.h"
+
+#include <jansson.h>
+
+typedef struct store store;
+
+typedef struct {
+	int number;        /* N of gen_NNN */
+	int parent;        /* the generation it was derived from, -1 for none */
+	char status[16];   /* "accepted", "rejected" or "invalid" */
+	double fitness;
+	char *reason;      /* one line */
+	json_t *record;    /* the full JSON note */
+} store_gen;
+
+/* Creates a bare repository at `path`, which must not exist. */
+int store_create(store **out, const char *path);
+
+/* Opens the repository at `path`. Errors say whether it is missing, not a
+ * git repository, or a repository host did not create. */
+int store_open(store **out, const char *path);
+
+void store_free(store *s);
+
+/*
+ * Records generation `g` with `files` as its tree. Its git parents are
+ * g->parent's commit and, when `also_parent` >= 0, that generation's
+ * commit as well (a revert keeps main's history). g->record is stored as
+ * the note; it must already hold every field.
+ */
+int store_record(store *s, const store_gen *g, const agent_files *files,
+		 int also_parent);
+
+/* Points main at generation `number`. */
+int store_set_main(store *s, int number);
+
+/* The generation main points at; ERR_NOTFOUND if there is no main yet. */
+int store_main(store *s, int *number);
+
+/* The generation numbers, ascending (free() *out). */
+int store_numbers(store *s, int **out, size_t *n);
+
+/* 1 + the highest generation number, 0 for an empty store. */
+int store_next_number(store *s, int *out);
+
+/* Reads generation `number`: its record and, if `files` is not NULL, its
+ * files. ERR_NOTFOUND when there is no such generation. */
+int store_read(store *s, int number, store_gen *g, agent_files *files);
+
+void store_gen_free(store_gen *g);
+
+/* The unified diff from generation `a` to generation `b`. */
+int store_diff(store *s, int a, int b, buf *out);
+
+/* Parses "gen_7", "gen_007" or "7". Returns the number, or -1. */
+int store_parse_name(const char *name);
+
+/* A lab setting kept in the repository's config ("host.<key>"); *out is
+ * a new string, or NULL when it is not set. */
+int store_setting_get(store *s, const char *key, char **out);
+int store_setting_set(store *s, const char *key, const char *value);
+
+/* Counts objects and bytes of the repository's files (for host status). */
+int store_size(store *s, size_t *bytes);
+
+#endif
