@@ -56,10 +56,11 @@ static int revert_to(lab *l, int target, int force)
 	if (store_read(l->store, target, &g, &files) < 0)
 		return cli_fail("revert", "%s", err_last());
 	if (strcmp(g.status, "invalid") == 0 && !force) {
+		rc = cli_fail("revert", "gen_%03d is invalid (%s); use --force to revert to it anyway",
+			      target, g.reason);
 		store_gen_free(&g);
 		agents_free(&files);
-		return cli_fail("revert", "gen_%03d is invalid (%s); use --force to revert to it anyway",
-				target, g.reason);
+		return rc;
 	}
 	snprintf(reason, sizeof(reason), "revert to gen_%03d", target);
 	if ((rc = store_main(l->store, &live)) == 0 && (rc = store_next_number(l->store, &next)) == 0) {

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,12 +158,30 @@ int lab_make_live(lab *l, int number)
 	return 0;
 }
 
-/* Finishes a step a killed process left half done. */
+static int remove_stale_lock(const char *path, const struct stat *st, int type,
+			     struct FTW *ftw)
+{
+	size_t len = strlen(path);
+
+	(void)st;
+	(void)ftw;
+	if (type == FTW_F && len > 5 && strcmp(path + len - 5, ".lock") == 0 &&
+	    strcmp(path + len - 9, "host.lock") != 0)
+		unlink(path);
+	return 0;
+}
+
+/* Finishes a step a killed process left half done. libgit2's own lock
+ * files (refs/tags/gen_003.lock ...) are stale too: this process holds
+ * the lab's lock, so no other writer can be using them. */
 static int recover(lab *l)
 {
 	char *text = NULL;
-	int number, rc = os_read_file(&text, NULL, l->journal_path);
+	int number, rc;
 	store_gen g;
+
+	nftw(l->gen_dir, remove_stale_lock, 16, FTW_PHYS);
+	rc = os_read_file(&text, NULL, l->journal_path);
 
 	if (rc == ERR_NOTFOUND)
 		return os_is_dir(l->agent_dir) ? 0 : lab_checkout(l);

@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +144,62 @@ int os_remove_tree(const char *path)
 	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 &&
 	    errno != ENOENT)
 		return err_sys("cannot remove %s", path);
+	return 0;
+}
+
+static const char *scratch_root(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
+/* Removes PREFIX-PID-* directories whose process is gone. */
+static void sweep_scratch(const char *prefix)
+{
+	DIR *d = opendir(scratch_root());
+	size_t len = strlen(prefix);
+	struct dirent *ent;
+
+	while (d && (ent = readdir(d)) != NULL) {
+		char *path;
+		long pid;
+		if (strncmp(ent->d_name, prefix, len) != 0 || ent->d_name[len] != '-')
+			continue;
+		pid = strtol(ent->d_name + len + 1, NULL, 10);
+		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		path = os_path_join(scratch_root(), ent->d_name);
+		if (path)
+			os_remove_tree(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+int os_make_scratch(char **out, const char *prefix)
+{
+	static char swept[4][32];
+	char name[96];
+	size_t i;
+
+	for (i = 0; i < 4 && swept[i][0] && strcmp(swept[i], prefix) != 0; i++)
+		;
+	if (i < 4 && !swept[i][0]) {
+		sweep_scratch(prefix);
+		snprintf(swept[i], sizeof(swept[i]), "%s", prefix);
+	}
+	snprintf(name, sizeof(name), "%s-%d-XXXXXX", prefix, (int)getpid());
+	*out = os_path_join(scratch_root(), name);
+	if (!*out)
+		return err_set(ERR_SYSTEM, "out of memory");
+	if (!mkdtemp(*out)) {
+		int rc = err_sys("cannot create a directory in %s", scratch_root());
+		free(*out);
+		*out = NULL;
+		return rc;
+	}
 	return 0;
 }
 

@@ -32,6 +32,12 @@ int os_is_file(const char *path);
 /* Removes `path` and everything below it. Missing paths are not an error. */
 int os_remove_tree(const char *path);
 
+/* Creates a private scratch directory $TMPDIR/PREFIX-PID-XXXXXX (free()
+ * the path; remove it with os_remove_tree). The first call for a prefix
+ * also removes the ones left by processes that no longer exist, which a
+ * kill -9 leaves behind. */
+int os_make_scratch(char **out, const char *prefix);
+
 /* Milliseconds from an arbitrary fixed point, never going backwards. */
 double os_now_ms(void);
 

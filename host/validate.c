@@ -35,14 +35,15 @@ typedef struct {
 
 static int collect_sources(agent_sources *s, const agent_files *files)
 {
-	const char *tmp = getenv("TMPDIR");
 	size_t i;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->srcs = calloc(files->count + 1, sizeof(*s->srcs));
-	s->header_dir = os_path_join(tmp && *tmp ? tmp : "/tmp", "host-validate-XXXXXX");
-	if (!s->srcs || !s->header_dir || !mkdtemp(s->header_dir))
-		return err_sys("validate: cannot create a scratch directory");
+	if (!s->srcs)
+		return err_set(ERR_SYSTEM, "out of memory");
+	if ((rc = os_make_scratch(&s->header_dir, "host-validate")) < 0)
+		return rc;
 	for (i = 0; i < files->count; i++) {
 		const agent_file *f = &files->items[i];
 		size_t len = strlen(f->name);

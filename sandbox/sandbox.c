@@ -59,24 +59,6 @@ static int find_runner(const char **out)
 	return 0;
 }
 
-static int make_workdir(char **out)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = os_path_join(tmp && *tmp ? tmp : "/tmp", "host-sandbox-XXXXXX");
-
-	*out = NULL;
-	if (!dir)
-		return err_set(ERR_SYSTEM, "out of memory");
-	if (!mkdtemp(dir)) {
-		int rc = err_sys("sandbox: cannot create a directory in %s",
-				 tmp && *tmp ? tmp : "/tmp");
-		free(dir);
-		return rc;
-	}
-	*out = dir;
-	return 0;
-}
-
 static void set_outcome(sandbox_outcome *out, sandbox_status status,
 			const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -300,7 +282,7 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 
 	memset(out, 0, sizeof(*out));
 	reap_finished(0);
-	rc = make_workdir(&workdir);
+	rc = os_make_scratch(&workdir, "host-sandbox");
 	if (rc < 0)
 		return rc;
 	rc = attach_job_settings(job, limits, workdir);

@@ -26,6 +26,7 @@ need_pc libgit2 libgit2-dev
 need_pc libseccomp libseccomp-dev
 need_pc cmocka libcmocka-dev
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+command -v git >/dev/null 2>&1 || missing="$missing git"
 
 [ -z "$missing" ] && exit 0
 

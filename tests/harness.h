@@ -23,6 +23,20 @@ typedef struct {
 
 /* Runs bin/host with the NULL-terminated arguments (not counting argv[0]). */
 void run_host(run_result *r, const char *arg, ...);
+
+/* How to run a command: as another user, with a file-size limit (to
+ * simulate a full disk), or without waiting (pid returned in r->status). */
+typedef struct {
+	int no_dac;         /* drop the capabilities that bypass file permissions */
+	long fsize_limit;   /* RLIMIT_FSIZE in bytes when > 0; SIGXFSZ ignored */
+	int no_wait;        /* start it and return its pid in r->status */
+} run_options;
+
+/* Runs `argv[0]` (a path) with `argv`, capturing output unless no_wait. */
+void run_command(run_result *r, const run_options *o, char *const argv[]);
+
+/* Runs bin/host with `argv` (argv[0] is ignored) under `o`. */
+void run_host_with(run_result *r, const run_options *o, char *const argv[]);
 void run_result_free(run_result *r);
 
 /* The directory holding bin/host (HOST_BIN, default "bin"). */
@@ -57,5 +71,6 @@ void test_group_email(harness_totals *t);
 void test_group_task(harness_totals *t);
 void test_group_cli(harness_totals *t);
 void test_group_agents(harness_totals *t);
+void test_group_lab(harness_totals *t);
 
 #endif

@@ -53,6 +53,7 @@ int main(void)
 	test_group_email(&totals);
 	test_group_sandbox(&totals);
 	test_group_agents(&totals);
+	test_group_lab(&totals);
 	test_group_cli(&totals);
 
 	zygote_stop();

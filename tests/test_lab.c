@@ -1,0 +1,505 @@
+/*
+ * test_lab.c - the generation store and the lab: round trips, what the
+ * stock git CLI sees, revert, the lock, hand edits, bad labs, a read-only
+ * lab, a full disk, and kill -9 at random moments.
+ *
+ * Labs are made in the test's scratch directory with small budgets; the
+ * email task alone keeps most of them fast.
+ */
+#include "harness.h"
+
+#include "error.h"
+#include "evolve.h"
+#include "lab.h"
+#include "os.h"
+#include "store.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *scratch(const char *name)
+{
+	char *path = os_path_join(getenv("TMPDIR"), name);
+
+	os_remove_tree(path);
+	return path;
+}
+
+#define HOST(r, ...) do { \
+	char *argv_[] = { "host", __VA_ARGS__, NULL }; \
+	run_host_with((r), NULL, argv_); \
+} while (0)
+
+/* A lab in $TMPDIR/name with gen_000 (email, 3 evaluations). */
+static char *make_lab(const char *name, const char *tasks)
+{
+	char *dir = scratch(name);
+	run_result r;
+
+	HOST(&r, "init", "--dir", dir, "--tasks", (char *)tasks, "--budget", "3");
+	if (r.status != 0)
+		fail_msg("init failed: %s", r.err);
+	run_result_free(&r);
+	return dir;
+}
+
+static int tag_count(const char *dir)
+{
+	lab l;
+	int *numbers = NULL;
+	size_t n = 0;
+
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_numbers(l.store, &numbers, &n), 0);
+	free(numbers);
+	lab_close(&l);
+	return (int)n;
+}
+
+/* Runs git with up to four arguments on the lab's repository. */
+static void git(run_result *r, const char *dir, const char *a, const char *b, const char *c,
+		const char *d)
+{
+	char gen[4096];
+	char *argv[] = { "/usr/bin/git", "-C", gen, (char *)a, (char *)b, (char *)c, (char *)d, NULL };
+
+	snprintf(gen, sizeof(gen), "%s/generations", dir);
+	run_command(r, NULL, argv);
+}
+
+static void assert_fsck_clean(const char *dir)
+{
+	run_result r;
+
+	git(&r, dir, "fsck", "--strict", NULL, NULL);
+	if (r.status != 0 || strstr(r.err, "error") || strstr(r.out, "error"))
+		fail_msg("git fsck: %s%s", r.out, r.err);
+	run_result_free(&r);
+}
+
+static void assert_agent_code_is_main(const char *dir)
+{
+	buf changes = BUF_INIT;
+	lab l;
+
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	if (lab_hand_edits(&l, &changes) != 0)
+		fail_msg("agent_code/ differs from main: %s", changes.data);
+	buf_free(&changes);
+	lab_close(&l);
+}
+
+static void test_store_round_trip(void **state)
+{
+	char *path = scratch("store");
+	agent_files files = { NULL, 0 }, back;
+	store_gen g, read;
+	buf diff = BUF_INIT;
+	store *s;
+	int main_gen, next;
+
+	(void)state;
+	assert_int_equal(store_create(&s, path), 0);
+	assert_int_equal(store_next_number(s, &next), 0);
+	assert_int_equal(next, 0);
+	assert_int_equal(store_main(s, &main_gen), ERR_NOTFOUND);
+	agents_set(&files, "task_agent.c", "int a;\n");
+	agents_set(&files, "memory.md", "notes\n");
+	memset(&g, 0, sizeof(g));
+	g.number = 0;
+	g.parent = -1;
+	strcpy(g.status, "accepted");
+	g.fitness = 0.25;
+	g.reason = "first";
+	g.record = json_pack("{s:i, s:n, s:s, s:f, s:s}", "generation", 0, "parent",
+			     "status", "accepted", "fitness", 0.25, "reason", "first");
+	assert_int_equal(store_record(s, &g, &files, -1), 0);
+	assert_int_equal(store_set_main(s, 0), 0);
+	json_decref(g.record);
+	agents_set(&files, "task_agent.c", "int b;\n");
+	g.number = 1;
+	g.parent = 0;
+	strcpy(g.status, "rejected");
+	g.record = json_pack("{s:i, s:i, s:s, s:f, s:s}", "generation", 1, "parent", 0,
+			     "status", "rejected", "fitness", 0.2, "reason", "worse");
+	assert_int_equal(store_record(s, &g, &files, -1), 0);
+	json_decref(g.record);
+	assert_int_equal(store_next_number(s, &next), 0);
+	assert_int_equal(next, 2);
+	assert_int_equal(store_main(s, &main_gen), 0);
+	assert_int_equal(main_gen, 0);
+	assert_int_equal(store_read(s, 1, &read, &back), 0);
+	assert_int_equal(read.parent, 0);
+	assert_string_equal(read.status, "rejected");
+	assert_string_equal(read.reason, "worse");
+	assert_string_equal(agents_get(&back, "task_agent.c"), "int b;\n");
+	assert_string_equal(agents_get(&back, "memory.md"), "notes\n");
+	assert_int_equal(back.count, 2);
+	assert_int_equal(store_diff(s, 0, 1, &diff), 0);
+	assert_contains(diff.data, "-int a;\n+int b;\n");
+	store_gen_free(&read);
+	assert_int_equal(store_read(s, 7, &read, NULL), ERR_NOTFOUND);
+	assert_int_equal(store_parse_name("gen_007"), 7);
+	assert_int_equal(store_parse_name("12"), 12);
+	assert_int_equal(store_parse_name("nonsense"), -1);
+	agents_free(&back);
+	agents_free(&files);
+	buf_free(&diff);
+	store_free(s);
+	os_remove_tree(path);
+	free(path);
+}
+
+static void test_git_cli_reads_the_lab(void **state)
+{
+	char *dir = make_lab("gitlab", "email,snake");
+	run_result r;
+
+	(void)state;
+	HOST(&r, "evolve", "--dir", dir, "--gens", "5", "--quiet");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_fsck_clean(dir);
+	git(&r, dir, "tag", NULL, NULL, NULL);
+	assert_string_equal(r.out, "gen_000\ngen_001\ngen_002\ngen_003\ngen_004\ngen_005\n");
+	run_result_free(&r);
+	/* diffs hold agent sources and notes only */
+	git(&r, dir, "diff", "--name-only", "gen_000", "gen_005");
+	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
+		if (!agents_valid_name(line))
+			fail_msg("git diff shows a file that is not an agent file: %s", line);
+	run_result_free(&r);
+	git(&r, dir, "log", "--graph", "--oneline", "--all");
+	assert_contains(r.out, "* ");
+	assert_contains(r.out, "gen_000: accepted");
+	assert_contains(r.out, "gen_005: ");
+	run_result_free(&r);
+	git(&r, dir, "log", "-1", "--format=%B", "gen_003");
+	assert_contains(r.out, "Generation: 3\nParent: gen_");
+	assert_contains(r.out, "Status: ");
+	assert_contains(r.out, "Fitness: ");
+	assert_contains(r.out, "Reason: ");
+	run_result_free(&r);
+	git(&r, dir, "notes", "show", "gen_003", NULL);
+	assert_contains(r.out, "\"generation\": 3");
+	assert_contains(r.out, "\"holdout\"");
+	assert_contains(r.out, "\"validation\"");
+	run_result_free(&r);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+static void test_revert_keeps_every_generation(void **state)
+{
+	char *dir = make_lab("revertlab", "email");
+	agent_files gen1, live;
+	run_result r;
+	lab l;
+	store_gen g;
+	json_t *record;
+	int next;
+
+	(void)state;
+	HOST(&r, "evolve", "--dir", dir, "--gens", "3", "--quiet");
+	run_result_free(&r);
+	HOST(&r, "revert", "gen_001", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_004: revert to gen_001");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 5);
+	assert_agent_code_is_main(dir);
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_read(l.store, 1, &g, &gen1), 0);
+	store_gen_free(&g);
+	assert_int_equal(store_read(l.store, 4, &g, &live), 0);
+	assert_int_equal(json_integer_value(json_object_get(g.record, "reverted_to")), 1);
+	assert_int_equal(gen1.count, live.count);
+	for (size_t i = 0; i < gen1.count; i++)
+		assert_string_equal(gen1.items[i].text, agents_get(&live, gen1.items[i].name));
+	store_gen_free(&g);
+	agents_free(&gen1);
+	agents_free(&live);
+	lab_close(&l);
+	HOST(&r, "evolve", "--dir", dir, "--gens", "1", "--quiet");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 6);
+	/* an invalid generation needs --force */
+	assert_int_equal(lab_open(&l, dir, 1), 0);
+	assert_int_equal(store_next_number(l.store, &next), 0);
+	assert_int_equal(store_read(l.store, 0, &g, &gen1), 0);
+	record = evolve_record(next, 0, "invalid", "compile: broken on purpose", 1);
+	assert_int_equal(evolve_commit(&l, record, &gen1, -1), 0);
+	json_decref(record);
+	store_gen_free(&g);
+	agents_free(&gen1);
+	lab_close(&l);
+	HOST(&r, "revert", "gen_006", "--dir", dir);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "gen_006 is invalid (compile: broken on purpose); use --force");
+	run_result_free(&r);
+	HOST(&r, "revert", "gen_006", "--force", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	/* unknown names */
+	HOST(&r, "revert", "gen_999", "--dir", dir);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "there is no generation gen_999; the nearest: gen_007, gen_006, gen_005");
+	run_result_free(&r);
+	HOST(&r, "revert", "nonsense", "--dir", dir);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "'nonsense' is not a generation name");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 8);
+	assert_fsck_clean(dir);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+static void test_lock_stops_a_second_writer(void **state)
+{
+	char *dir = make_lab("locklab", "email"), pid[32];
+	run_result r;
+	lab l;
+
+	(void)state;
+	assert_int_equal(lab_open(&l, dir, 1), 0);
+	HOST(&r, "evolve", "--dir", dir);
+	assert_int_equal(r.status, 1);
+	snprintf(pid, sizeof(pid), "(pid %d)", (int)getpid());
+	assert_contains(r.err, "another host process");
+	assert_contains(r.err, pid);
+	run_result_free(&r);
+	HOST(&r, "status", "--dir", dir);
+	assert_contains(r.out, "lock      held by pid");
+	run_result_free(&r);
+	lab_close(&l);
+	HOST(&r, "status", "--dir", dir);
+	assert_contains(r.out, "lock      free");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 1);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+static void test_hand_edits(void **state)
+{
+	char *dir = make_lab("editlab", "email"), *file, *text, *edited;
+	run_result r;
+
+	(void)state;
+	file = os_path_join(dir, "agent_code/task_agent.c");
+	text = harness_read(file);
+	edited = strdup(text);
+	*strstr(edited, "#define CANDIDATES 6") = '\0';
+	{
+		buf b = BUF_INIT;
+		buf_printf(&b, "%s#define CANDIDATES 3%s", edited,
+			   strstr(text, "#define CANDIDATES 6") + strlen("#define CANDIDATES 6"));
+		assert_int_equal(os_write_file(file, b.data, b.len), 0);
+		buf_free(&b);
+	}
+	HOST(&r, "evolve", "--dir", dir);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "agent_code/ has edits that are not a generation:\nmodified task_agent.c\n");
+	assert_contains(r.err, "'host commit -m MSG'");
+	assert_contains(r.err, "'host checkout'");
+	run_result_free(&r);
+	HOST(&r, "status", "--dir", dir);
+	assert_contains(r.out, "modified task_agent.c");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 1);
+	HOST(&r, "commit", "-m", "three candidates", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_001: three candidates");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 2);
+	assert_agent_code_is_main(dir);
+	/* invalid edits are not recorded; checkout discards them */
+	assert_int_equal(os_write_file(file, "int broken(\n", 12), 0);
+	HOST(&r, "commit", "-m", "broken", "--dir", dir);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "the edits are not valid; nothing was recorded");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 2);
+	HOST(&r, "checkout", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "discarded:\nmodified task_agent.c");
+	run_result_free(&r);
+	assert_agent_code_is_main(dir);
+	HOST(&r, "commit", "-m", "nothing", "--dir", dir);
+	assert_contains(r.out, "nothing to commit");
+	run_result_free(&r);
+	free(text);
+	free(edited);
+	free(file);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+static void test_bad_labs(void **state)
+{
+	char *dir = make_lab("badlab", "email"), *empty = scratch("nolab"), *foreign = scratch("foreign");
+	char *head = os_path_join(dir, "generations/HEAD"), *objects = os_path_join(dir, "generations/objects");
+	char *gens = os_path_join(foreign, "generations");
+	run_result r;
+
+	(void)state;
+	HOST(&r, "init", "--dir", dir);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "already holds a lab; nothing was changed");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 1);
+	HOST(&r, "init", "--dir", empty, "--from", "tests/no-such-seed");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "no seed agents at tests/no-such-seed; give --from DIR");
+	run_result_free(&r);
+	assert_false(lab_exists(empty));
+	HOST(&r, "evolve", "--dir", empty);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "no generations repository here (run 'host init')");
+	run_result_free(&r);
+	/* a repository host did not make */
+	mkdir(foreign, 0755);
+	{
+		char *argv[] = { "/usr/bin/git", "init", "-q", "--bare", gens, NULL };
+		run_command(&r, NULL, argv);
+		run_result_free(&r);
+	}
+	HOST(&r, "evolve", "--dir", foreign);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "is a git repository host did not create; refusing to change it");
+	run_result_free(&r);
+	/* a damaged one */
+	assert_int_equal(os_write_file(head, "garbage", 7), 0);
+	os_remove_tree(objects);
+	HOST(&r, "log", "--dir", dir);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "not a git repository (damaged, or not made by host)");
+	run_result_free(&r);
+	free(head);
+	free(objects);
+	free(gens);
+	os_remove_tree(dir);
+	os_remove_tree(empty);
+	os_remove_tree(foreign);
+	free(dir);
+	free(empty);
+	free(foreign);
+}
+
+/* A lab whose directory cannot be written: clear message, nothing lost. */
+static void test_read_only_lab(void **state)
+{
+	char *dir = make_lab("rolab", "email");
+	char *argv[] = { "host", "evolve", "--dir", dir, NULL };
+	char *chmod_ro[] = { "/bin/chmod", "-R", "a-w", dir, NULL };
+	char *chmod_rw[] = { "/bin/chmod", "-R", "u+w", dir, NULL };
+	run_options ro = { 1, 0, 0 };
+	run_result r;
+
+	(void)state;
+	run_command(&r, NULL, chmod_ro);
+	run_result_free(&r);
+	run_host_with(&r, &ro, argv);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host evolve: cannot create");
+	assert_contains(r.err, "Permission denied");
+	run_result_free(&r);
+	run_command(&r, NULL, chmod_rw);
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 1);
+	assert_fsck_clean(dir);
+	assert_agent_code_is_main(dir);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* A full disk, simulated with a file-size limit: the generation fails
+ * cleanly and the lab is as it was. */
+static void test_full_disk(void **state)
+{
+	char *dir = make_lab("fulllab", "email");
+	char *argv[] = { "host", "evolve", "--dir", dir, NULL };
+	run_options full = { 0, 300, 0 };
+	run_result r;
+
+	(void)state;
+	run_host_with(&r, &full, argv);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host evolve: ");
+	assert_contains(r.err, "File too large");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 1);
+	assert_fsck_clean(dir);
+	assert_agent_code_is_main(dir);
+	run_host_with(&r, NULL, argv);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 2);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* kill -9 at pseudo-random moments: the repository stays valid, the
+ * next writer finishes the interrupted step, and evolve resumes. */
+static void test_kill_9_at_random_moments(void **state)
+{
+	char *dir = make_lab("killlab", "email,snake");
+	char *argv[] = { "host", "evolve", "--dir", dir, "--gens", "100", "--quiet", NULL };
+	char *resume[] = { "host", "evolve", "--dir", dir, "--gens", "1", "--quiet", NULL };
+	run_options background = { 0, 0, 1 };
+	unsigned int rnd = 2024;
+	int i, before, after;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		struct timespec pause;
+		run_result r;
+		int status;
+
+		rnd = rnd * 1103515245u + 12345u;
+		pause.tv_sec = 0;
+		pause.tv_nsec = (long)(50 + (rnd >> 16) % 600) * 1000000L;
+		before = tag_count(dir);
+		run_host_with(&r, &background, argv);
+		nanosleep(&pause, NULL);
+		kill(r.status, SIGKILL);
+		waitpid(r.status, &status, 0);
+		run_result_free(&r);
+		assert_fsck_clean(dir);
+		run_host_with(&r, NULL, resume);
+		if (r.status != 0)
+			fail_msg("round %d: evolve did not resume: %s", i, r.err);
+		run_result_free(&r);
+		after = tag_count(dir);
+		assert_true(after > before);
+		assert_agent_code_is_main(dir);
+		assert_fsck_clean(dir);
+	}
+	os_remove_tree(dir);
+	free(dir);
+}
+
+void test_group_lab(harness_totals *t)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_store_round_trip),
+		cmocka_unit_test(test_git_cli_reads_the_lab),
+		cmocka_unit_test(test_revert_keeps_every_generation),
+		cmocka_unit_test(test_lock_stops_a_second_writer),
+		cmocka_unit_test(test_hand_edits),
+		cmocka_unit_test(test_bad_labs),
+		cmocka_unit_test(test_read_only_lab),
+		cmocka_unit_test(test_full_disk),
+		cmocka_unit_test(test_kill_9_at_random_moments),
+	};
+
+	HARNESS_GROUP(t, "lab", tests);
+}
