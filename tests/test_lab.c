@@ -487,6 +487,106 @@ static void test_kill_9_at_random_moments(void **state)
 	free(dir);
 }
 
+static void expect_usage(const char *message, char *const argv[])
+{
+	run_result r;
+
+	run_host_with(&r, NULL, argv);
+	if (r.status != 2)
+		fail_msg("%s: expected exit 2, got %d (%s)", argv[1], r.status, r.err);
+	assert_contains(r.err, message);
+	assert_contains(r.err, "Try 'host help ");
+	run_result_free(&r);
+}
+
+static void test_inspection_commands(void **state)
+{
+	char *dir = make_lab("looklab", "email");
+	json_t *list;
+	run_result r;
+
+	(void)state;
+	HOST(&r, "evolve", "--dir", dir, "--gens", "3", "--select", "archive", "--json");
+	assert_int_equal(r.status, 0);
+	list = json_loads(strchr(r.out, '{'), JSON_DISABLE_EOF_CHECK, NULL);
+	assert_non_null(list);
+	assert_int_equal(json_integer_value(json_object_get(list, "generation")), 1);
+	json_decref(list);
+	run_result_free(&r);
+	HOST(&r, "log", "--all", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "GEN      PARENT");
+	assert_contains(r.out, "gen_003");
+	assert_contains(r.out, "gen_000  -         accepted");
+	run_result_free(&r);
+	HOST(&r, "log", "--json", "--dir", dir);
+	list = json_loads(r.out, 0, NULL);
+	assert_true(json_array_size(list) >= 1);
+	json_decref(list);
+	run_result_free(&r);
+	HOST(&r, "show", "gen_2", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_002");
+	assert_contains(r.out, "status    ");
+	assert_contains(r.out, "  email    train ");
+	assert_contains(r.out, "diff against gen_");
+	run_result_free(&r);
+	HOST(&r, "diff", "gen_000", "gen_001", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "diff --git a/");
+	run_result_free(&r);
+	HOST(&r, "status", "--dir", dir);
+	assert_contains(r.out, "live      gen_");
+	assert_contains(r.out, "4 generations");
+	assert_contains(r.out, "mode      offline");
+	assert_contains(r.out, "edits     none");
+	run_result_free(&r);
+	{
+		char *a[] = { "host", "evolve", "--dir", dir, "--select", "random", NULL };
+		char *b[] = { "host", "evolve", "--dir", dir, "--utility", "speed=2", NULL };
+		char *c[] = { "host", "show", "--dir", dir, NULL };
+		char *d[] = { "host", "diff", "gen_000", NULL };
+		char *e[] = { "host", "commit", "--dir", dir, NULL };
+		char *f[] = { "host", "revert", NULL };
+		char *g[] = { "host", "log", "--frob", NULL };
+		char *h[] = { "host", "evolve", "--gens", "0", NULL };
+		expect_usage("--select takes best or archive, not 'random'", a);
+		expect_usage("--utility knows score, cost and time, not 'speed'", b);
+		expect_usage("missing gen_N", c);
+		expect_usage("expects two generations", d);
+		expect_usage("missing -m MSG", e);
+		expect_usage("missing gen_N", f);
+		expect_usage("unknown option '--frob'", g);
+		expect_usage("--gens expects a positive integer, got '0'", h);
+	}
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* SIGTERM finishes the generation under way and stops cleanly. */
+static void test_sigterm_finishes_the_generation(void **state)
+{
+	char *dir = make_lab("termlab", "email,snake");
+	char *argv[] = { "host", "evolve", "--dir", dir, "--gens", "100", NULL };
+	struct timespec pause = { 0, 400 * 1000000L };
+	run_options background = { 0, 0, 1 };
+	run_result r;
+	int status;
+
+	(void)state;
+	run_host_with(&r, &background, argv);
+	nanosleep(&pause, NULL);
+	kill(r.status, SIGTERM);
+	assert_int_equal(waitpid(r.status, &status, 0), r.status);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	run_result_free(&r);
+	assert_true(tag_count(dir) < 101);
+	assert_fsck_clean(dir);
+	assert_agent_code_is_main(dir);
+	os_remove_tree(dir);
+	free(dir);
+}
+
 void test_group_lab(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +599,8 @@ void test_group_lab(harness_totals *t)
 		cmocka_unit_test(test_read_only_lab),
 		cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_kill_9_at_random_moments),
+		cmocka_unit_test(test_inspection_commands),
+		cmocka_unit_test(test_sigterm_finishes_the_generation),
 	};
 
 	HARNESS_GROUP(t, "lab", tests);
