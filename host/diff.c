@@ -31,8 +31,8 @@ static int on_hunk(const git_diff_delta *delta, const git_diff_hunk *hunk, void 
 	return 0;
 }
 
-static int on_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
-		   const git_diff_line *line, void *payload)
+int diff_append_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
+		     const git_diff_line *line, void *payload)
 {
 	buf *out = payload;
 
@@ -40,9 +40,7 @@ static int on_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
 	(void)hunk;
 	if (line->origin == '+' || line->origin == '-' || line->origin == ' ')
 		buf_append(out, &line->origin, 1);
-	buf_append(out, line->content, line->content_len);
-	if (line->content_len == 0 || line->content[line->content_len - 1] != '\n')
-		buf_puts(out, "\n\\ No newline at end of file\n");
+	buf_append(out, line->content, line->content_len);  /* EOF markers come as lines too */
 	return 0;
 }
 
@@ -54,7 +52,7 @@ static int diff_one(buf *out, const char *name, const char *old, const char *new
 		return 0;
 	rc = git_diff_buffers(old, old ? strlen(old) : 0, old ? name : NULL,
 			      new, new ? strlen(new) : 0, new ? name : NULL, NULL,
-			      on_file, NULL, on_hunk, on_line, out);
+			      on_file, NULL, on_hunk, diff_append_line, out);
 	if (rc < 0)
 		return err_set(ERR_GENERIC, "cannot diff %s: %s", name,
 			       git_error_last() ? git_error_last()->message : "libgit2 failed");

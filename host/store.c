@@ -6,6 +6,7 @@
  */
 #include "store.h"
 
+#include "diff.h"
 #include "error.h"
 #include "os.h"
 
@@ -393,19 +394,6 @@ void store_gen_free(store_gen *g)
 	memset(g, 0, sizeof(*g));
 }
 
-static int print_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
-		      const git_diff_line *line, void *payload)
-{
-	buf *out = payload;
-
-	(void)delta;
-	(void)hunk;
-	if (line->origin == '+' || line->origin == '-' || line->origin == ' ')
-		buf_append(out, &line->origin, 1);
-	buf_append(out, line->content, line->content_len);
-	return 0;
-}
-
 int store_diff(store *s, int a, int b, buf *out)
 {
 	git_commit *ca = NULL, *cb = NULL;
@@ -416,7 +404,7 @@ int store_diff(store *s, int a, int b, buf *out)
 	if ((rc = lookup_commit(s, a, &ca)) == 0 && (rc = lookup_commit(s, b, &cb)) == 0 &&
 	    (git_commit_tree(&ta, ca) < 0 || git_commit_tree(&tb, cb) < 0 ||
 	     git_diff_tree_to_tree(&diff, s->repo, ta, tb, NULL) < 0 ||
-	     git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, print_line, out) < 0))
+	     git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, diff_append_line, out) < 0))
 		rc = git_fail("cannot diff generations");
 	git_diff_free(diff);
 	git_tree_free(ta);
