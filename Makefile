@@ -29,7 +29,7 @@ LDLIBS_TCC = -ltcc -ldl -lm
 CORE_SRC = host/error.c host/buf.c host/os.c host/compile.c host/allowlist.c \
 	host/embed.c host/task.c host/scorer.c host/eval.c host/args.c \
 	host/edits.c host/agents.c host/broker.c host/validate.c host/diff.c \
-	host/store.c host/lab.c host/evolve.c \
+	host/store.c host/lab.c host/evolve.c host/llm.c \
 	sandbox/services.c \
 	sandbox/guard.c sandbox/channel.c sandbox/sandbox.c sandbox/zygote.c sandbox/lockdown.c
 HOST_SRC = host/main.c host/cli.c host/cmd_bench.c host/cmd_validate.c \
@@ -49,7 +49,12 @@ LIBC_HEADERS = $(patsubst host/libc/%,$(BIN)/libc/%,$(wildcard host/libc/*.h)) \
 	$(BIN)/libc/agent.h $(BIN)/libc/jansson.h $(BIN)/libc/jansson_config.h
 JANSSON_INCLUDE = $(shell pkg-config --variable=includedir jansson)
 
-all: $(BIN)/host $(BIN)/host-sandbox $(LIBC_HEADERS)
+all: $(BIN)/host $(BIN)/host-sandbox $(LIBC_HEADERS) $(BIN)/prices.json
+
+# The LLM price table, found beside the binary (override: --llm-prices).
+$(BIN)/prices.json: host/prices.json
+	@mkdir -p $(@D)
+	@cp $< $@
 
 # Generated code is compiled against these headers, found beside the binaries:
 # the allowlist's libc subset, agent.h, and jansson's own header with its
@@ -78,7 +83,7 @@ $(BUILD)/%.o: %.c | $(DEPS_OK)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/host/embed.o: host/task_abi.h
+$(BUILD)/host/embed.o: host/task_abi.h host/agent.h
 
 $(CORE_LIB): $(call obj,$(CORE_SRC))
 	@echo "  AR      $@"

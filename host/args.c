@@ -30,6 +30,16 @@ static int store_value(const arg_option *opt, const char *value)
 		*(const char **)opt->dest = value;
 		return 0;
 	}
+	if (opt->kind == ARG_NUMBER) {
+		double d;
+		errno = 0;
+		d = strtod(value, &end);
+		if (errno || end == value || *end || d < 0)
+			return err_set(ERR_INVALID, "%s expects a non-negative number, got '%s'",
+				       opt->name, value);
+		*(double *)opt->dest = d;
+		return 0;
+	}
 	if (opt->kind == ARG_UINT) {
 		unsigned long long u;
 		errno = 0;
@@ -45,7 +55,10 @@ static int store_value(const arg_option *opt, const char *value)
 	if (errno || end == value || *end || n <= 0 || n > 1000000000)
 		return err_set(ERR_INVALID, "%s expects a positive integer, got '%s'",
 			       opt->name, value);
-	*(int *)opt->dest = (int)n;
+	if (opt->kind == ARG_LONG)
+		*(long *)opt->dest = n;
+	else
+		*(int *)opt->dest = (int)n;
 	return 0;
 }
 

@@ -12,7 +12,9 @@ typedef enum {
 	ARG_FLAG,    /* int *: set to 1 */
 	ARG_STRING,  /* const char **: the value */
 	ARG_COUNT,   /* int *: a positive integer */
-	ARG_UINT     /* unsigned long long *: a non-negative integer */
+	ARG_UINT,    /* unsigned long long *: a non-negative integer */
+	ARG_LONG,    /* long *: a positive integer */
+	ARG_NUMBER   /* double *: a non-negative number */
 } arg_kind;
 
 typedef struct {

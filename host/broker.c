@@ -10,6 +10,7 @@
 #include "broker.h"
 
 #include "agents.h"
+#include "embed.h"
 #include "error.h"
 #include "eval.h"
 #include "os.h"
@@ -38,6 +39,8 @@ void broker_init(broker *b, task *t, const agent_files *files, int evals,
 void broker_free(broker *b)
 {
 	buf_free(&b->log);
+	free(b->fatal);
+	b->fatal = NULL;
 }
 
 static int refuse(broker *b, json_t **reply, int budget_spent, const char *fmt, ...)
@@ -117,6 +120,10 @@ static int serve_read(broker *b, const json_t *request, json_t **reply)
 
 	if (!name)
 		return ERR_INVALID;
+	if (strcmp(name, "agent.h") == 0) {  /* the contract, for prompts */
+		*reply = json_pack("{s:s}", "text", embed_agent_h);
+		return 0;
+	}
 	if (!agents_valid_name(name))
 		return refuse(b, reply, 0, "'%s' is not an agent file", name);
 	text = b->files ? agents_get(b->files, name) : NULL;
@@ -178,10 +185,28 @@ static int serve_budget(broker *b, const json_t *request, json_t **reply)
 
 static int serve_llm(broker *b, const json_t *request, json_t **reply)
 {
-	(void)request;
-	if (b->budget.llm_used >= b->budget.llm_max && b->budget.llm_max > 0)
-		return refuse(b, reply, 1, "the LLM budget is spent");
-	return refuse(b, reply, 1, "no provider");
+	const char *system_prompt = json_string_value(json_object_get(request, "system"));
+	const char *user = json_string_value(json_object_get(request, "user"));
+	char *text;
+	int rc;
+
+	if (!b->llm)
+		return refuse(b, reply, 1, "no provider");
+	if (b->fatal)
+		return refuse(b, reply, 1, "%s", b->fatal);
+	if (b->budget.llm_used >= b->budget.llm_max)
+		return refuse(b, reply, 1, "the LLM budget of this run is spent (%d calls)",
+			      b->budget.llm_max);
+	b->budget.llm_used++;
+	rc = llm_chat(b->llm, system_prompt ? system_prompt : "", user ? user : "", &text,
+		      &b->llm_used);
+	if (rc == LLM_ERR_FATAL && !b->fatal)
+		b->fatal = strdup(err_last());
+	if (rc < 0)
+		return refuse(b, reply, rc == LLM_ERR_BUDGET || rc == LLM_ERR_FATAL, "%s", err_last());
+	*reply = json_pack("{s:s}", "text", text);
+	free(text);
+	return 0;
 }
 
 typedef int (*serve_fn)(broker *b, const json_t *request, json_t **reply);

@@ -11,6 +11,7 @@
 #define HOST_BROKER_H
 
 #include "buf.h"
+#include "llm.h"
 #include <jansson.h>
 #include "task.h"
 
@@ -33,9 +34,13 @@ typedef struct {
 	int echo_log;                      /* also print log lines to stderr */
 	double best_score;                 /* best "ok" score seen by host_eval */
 	int have_best;
+	llm_client *llm;                   /* NULL: offline */
+	llm_usage llm_used;                /* this run's LLM calls */
+	char *fatal;                       /* set when the whole run must stop */
 } broker;
 
-/* Prepares a broker with `evals` evaluations and `seconds` of wall time. */
+/* Prepares a broker with `evals` evaluations and `seconds` of wall time,
+ * offline. Set b->llm and b->budget.llm_max to offer a model. */
 void broker_init(broker *b, task *t, const struct agent_files *files,
 		 int evals, double seconds);
 

@@ -154,3 +154,12 @@ void cli_lab_eval_free(evolve_eval_options *o)
 	o->tasks = NULL;
 	o->n_tasks = 0;
 }
+
+int cli_open_llm(llm_client **out, const char *command, const llm_options *o)
+{
+	if (o->record_path && o->replay_path)
+		return cli_usage(command, "--record and --replay cannot be used together");
+	if (llm_open(out, o) < 0)
+		return cli_fail(command, "%s", err_last());
+	return CLI_OK;
+}

@@ -8,7 +8,9 @@
 #define HOST_CLI_H
 
 #include "agents.h"
+#include "args.h"
 #include "evolve.h"
+#include "llm.h"
 #include "lab.h"
 #include "task.h"
 #include "validate.h"
@@ -58,6 +60,32 @@ int cli_resolve_generation(lab *l, const char *command, const char *name, int *o
 int cli_refuse_hand_edits(lab *l, const char *command);
 
 #define CLI_DEFAULT_BUDGET 12
+#define CLI_DEFAULT_LLM_CALLS 4
+
+/* The options that configure the language model, for an arg_option table. */
+#define CLI_LLM_OPTIONS(o)                                                     \
+	{ "--llm", ARG_STRING, &(o).provider },                                \
+	{ "--llm-url", ARG_STRING, &(o).url },                                 \
+	{ "--llm-prices", ARG_STRING, &(o).prices_path },                      \
+	{ "--record", ARG_STRING, &(o).record_path },                          \
+	{ "--replay", ARG_STRING, &(o).replay_path },                          \
+	{ "--max-usd", ARG_NUMBER, &(o).max_usd },                             \
+	{ "--max-tokens", ARG_LONG, &(o).max_tokens }
+
+#define CLI_LLM_HELP                                                           \
+	"  --llm P[:MODEL]  use a language model: openai, anthropic or gemini\n"\
+	"                   (default: $HOST_LLM; none: offline)\n"               \
+	"  --llm-url URL    the provider's base URL ($HOST_LLM_URL), e.g.\n"     \
+	"                   http://127.0.0.1:11434/v1 for a local Ollama\n"      \
+	"  --llm-calls N    model calls each agent run may make (default 4)\n"   \
+	"  --max-usd X      stop before spending more than X dollars\n"          \
+	"  --max-tokens N   stop before using more than N tokens\n"              \
+	"  --llm-prices F   the price table (default: prices.json beside host)\n"\
+	"  --record FILE    append every LLM exchange to FILE (JSON lines)\n"    \
+	"  --replay FILE    answer LLM calls from a record, with no network\n"
+
+/* Opens the LLM client for `o` (NULL when offline); reports failures. */
+int cli_open_llm(llm_client **out, const char *command, const llm_options *o);
 
 /* The lab's evaluation settings (tasks, budget, seed, fixed by host init),
  * with the tasks loaded. `list`, a nonzero `budget` and a `seed` other

@@ -38,7 +38,9 @@ static const char init_help[] =
 static const char evolve_help[] =
 	"usage: host evolve [--gens N] [--tasks a,b] [--select best|archive] [--seed S]\n"
 	"                   [--budget N] [--utility score=1,cost=0,time=0] [--quiet]\n"
-	"                   [--json] [--dir D] [--tasks-dir DIR]\n"
+	"                   [--json] [--dir D] [--tasks-dir DIR] [--llm P[:MODEL]]\n"
+	"                   [--llm-url URL] [--max-usd X] [--max-tokens N]\n"
+	"                   [--record FILE | --replay FILE]\n"
 	"\n"
 	"Runs N generations (default 1): select a parent, rewrite it with its\n"
 	"meta agent, validate, evaluate, accept if its fitness is strictly above\n"
@@ -58,6 +60,7 @@ static const char evolve_help[] =
 	"  --quiet          only the summary\n"
 	"  --json           one JSON object per generation\n"
 	"  --dir D          the lab directory (default: .)\n"
+	CLI_LLM_HELP
 	"\n"
 	"Ctrl-C finishes the current generation and stops; a second one stops at\n"
 	"once. Re-running evolve continues where it stopped.\n";
@@ -214,17 +217,20 @@ static void on_stop_signal(int sig)
 static int evolve_in_lab(lab *l, evolve_options *o, const char *list, const char *tasks_dir,
 			 int budget, unsigned long long seed)
 {
+	llm_client *llm = o->eval.llm;  /* cli_lab_eval resets o->eval */
+	int llm_calls = o->eval.llm_calls, rc;
 	char *names;
-	int rc;
 
 	if ((rc = cli_refuse_hand_edits(l, "evolve")) != CLI_OK ||
 	    (rc = cli_lab_eval(l, "evolve", tasks_dir, list, budget, seed, &o->eval)) != CLI_OK)
 		return rc;
+	o->eval.llm = llm;
+	o->eval.llm_calls = llm_calls;
 	names = cli_task_names(o->eval.tasks, o->eval.n_tasks);
 	if (!o->json && !o->quiet)
-		printf("evolve: %d generations, tasks %s, %d evaluations per task, select %s, "
-		       "offline (no LLM provider)\n", o->gens, names, o->eval.budget,
-		       o->select_archive ? "archive" : "best");
+		printf("evolve: %d generations, tasks %s, %d evaluations per task, select %s, %s\n",
+		       o->gens, names, o->eval.budget, o->select_archive ? "archive" : "best",
+		       llm_describe(o->eval.llm));
 	free(names);
 	signal(SIGINT, on_stop_signal);
 	signal(SIGTERM, on_stop_signal);
@@ -235,13 +241,24 @@ static int evolve_in_lab(lab *l, evolve_options *o, const char *list, const char
 	return rc;
 }
 
+static void print_spend(const llm_client *llm, int quiet)
+{
+	llm_usage total = llm_totals(llm);
+
+	if (llm && !quiet)
+		printf("LLM: %ld calls, %ld tokens in, %ld out, $%.4f\n", total.calls,
+		       total.tokens_in, total.tokens_out, total.usd);
+}
+
 static int run_evolve(int argc, char **argv)
 {
 	const char *dir = ".", *list = NULL, *tasks_dir = NULL, *select = "best", *utility = NULL;
 	const char *pos[1];
 	unsigned long long seed = ULLONG_MAX;  /* not given: the lab's */
-	int gens = 1, budget = 0, quiet = 0, json = 0, n, rc;
+	int gens = 1, budget = 0, quiet = 0, json = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
+	llm_options lo = { NULL, NULL, NULL, NULL, NULL, 0, 0, 0 };
 	const arg_option opts[] = {
+		CLI_LLM_OPTIONS(lo), { "--llm-calls", ARG_COUNT, &llm_calls },
 		{ "--gens", ARG_COUNT, &gens }, { "--tasks", ARG_STRING, &list },
 		{ "--select", ARG_STRING, &select }, { "--seed", ARG_UINT, &seed },
 		{ "--budget", ARG_COUNT, &budget }, { "--utility", ARG_STRING, &utility },
@@ -262,10 +279,17 @@ static int run_evolve(int argc, char **argv)
 	o.json = json;
 	o.select_archive = strcmp(select, "archive") == 0;
 	o.stop = &stop_requested;
-	if (lab_open(&l, dir, 1) < 0)
+	if ((rc = cli_open_llm(&o.eval.llm, "evolve", &lo)) != CLI_OK)
+		return rc;
+	if (lab_open(&l, dir, 1) < 0) {
+		llm_close(o.eval.llm);
 		return cli_fail("evolve", "%s", err_last());
+	}
+	o.eval.llm_calls = llm_calls;
 	rc = evolve_in_lab(&l, &o, list, tasks_dir, budget, seed);
 	lab_close(&l);
+	print_spend(o.eval.llm, json || quiet);
+	llm_close(o.eval.llm);
 	return rc;
 }
 

@@ -33,7 +33,8 @@ static const char improve_help[] =
 	"  -o FILE       where to write the improved solution\n"
 	"                (default: TASK_improved.c)\n"
 	"  --tasks-dir DIR  where task folders are\n"
-	"  --verbose     print the agent's log lines\n";
+	"  --verbose     print the agent's log lines\n"
+	CLI_LLM_HELP;
 
 typedef struct {
 	eval_result train, holdout;
@@ -55,7 +56,8 @@ static void print_scores(const char *label, const scores *s)
 }
 
 static int improve(task *t, const agent_files *files, int budget,
-		   unsigned long long seed, const char *out_path, int verbose)
+		   unsigned long long seed, const char *out_path, int verbose,
+		   llm_client *llm, int llm_calls)
 {
 	sandbox_limits limits = { 600000, 600000, 512 };
 	scores before = { 0 }, after = { 0 };
@@ -69,6 +71,8 @@ static int improve(task *t, const agent_files *files, int budget,
 		return cli_fail("improve", "%s", err_last());
 	broker_init(&b, t, files, budget, limits.wall_ms / 1000.0);
 	b.echo_log = verbose;
+	b.llm = llm;
+	b.budget.llm_max = llm ? llm_calls : 0;
 	rc = agents_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, seed);
 	if (rc < 0) {
 		rc = cli_fail("improve", "%s", err_last());
@@ -86,6 +90,9 @@ static int improve(task *t, const agent_files *files, int budget,
 	}
 	printf("task      %s\nbudget    %d evaluations, %d used, %.1f s\n", t->name, budget,
 	       b.budget.evals_used, (os_now_ms() - start) / 1000.0);
+	if (llm)
+		printf("llm       %ld calls, %ld tokens in, %ld out, $%.4f (%s)\n", b.llm_used.calls,
+		       b.llm_used.tokens_in, b.llm_used.tokens_out, b.llm_used.usd, llm_describe(llm));
 	print_scores("initial", &before);
 	print_scores("improved", &after);
 	rc = os_write_file(out_path, improved, strlen(improved)) < 0
@@ -107,8 +114,11 @@ static int run_improve(int argc, char **argv)
 {
 	const char *pos[1], *agent_dir = NULL, *out_path = NULL, *tasks_dir = NULL;
 	unsigned long long seed = 1;
-	int budget = IMPROVE_DEFAULT_BUDGET, verbose = 0, n, rc;
+	int budget = IMPROVE_DEFAULT_BUDGET, verbose = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
+	llm_options lo = { NULL, NULL, NULL, NULL, NULL, 0, 0, 0 };
+	llm_client *llm = NULL;
 	const arg_option opts[] = {
+		CLI_LLM_OPTIONS(lo), { "--llm-calls", ARG_COUNT, &llm_calls },
 		{ "--budget", ARG_COUNT, &budget },
 		{ "--agent", ARG_STRING, &agent_dir },
 		{ "--seed", ARG_UINT, &seed },
@@ -127,11 +137,14 @@ static int run_improve(int argc, char **argv)
 		return cli_usage("improve", "missing TASK (for example: host improve snake)");
 	if ((rc = cli_load_task(&t, "improve", tasks_dir, pos[0])) != CLI_OK)
 		return rc;
-	if ((rc = cli_load_agents(&files, "improve", agent_dir)) == CLI_OK) {
+	if ((rc = cli_open_llm(&llm, "improve", &lo)) == CLI_OK &&
+	    (rc = cli_load_agents(&files, "improve", agent_dir)) == CLI_OK) {
 		snprintf(default_out, sizeof(default_out), "%.100s_improved.c", t->name);
-		rc = improve(t, &files, budget, seed, out_path ? out_path : default_out, verbose);
+		rc = improve(t, &files, budget, seed, out_path ? out_path : default_out, verbose,
+			     llm, llm_calls);
 		agents_free(&files);
 	}
+	llm_close(llm);
 	task_free(t);
 	return rc;
 }

@@ -29,6 +29,7 @@ static const char rewrite_help[] =
 	"                  array of generations; default: [])\n"
 	"  --tasks-dir DIR where task folders are (the smoke test uses snake)\n"
 	"  --verbose       print the agent's log lines\n"
+	CLI_LLM_HELP
 	"\n"
 	"Exit status: 0 if the candidate is valid, 1 otherwise.\n";
 
@@ -49,7 +50,7 @@ static int dir_is_empty_or_missing(const char *dir)
 /* Runs the meta agent; on success *candidate holds the next generation's
  * files: the input with the emitted files applied. */
 static int propose(agent_files *candidate, const agent_files *files, const char *archive,
-		   unsigned long long seed, int verbose)
+		   unsigned long long seed, int verbose, llm_client *llm, int llm_calls)
 {
 	sandbox_limits limits = { 60000, 60000, 256 };
 	agents_run_result run;
@@ -63,6 +64,8 @@ static int propose(agent_files *candidate, const agent_files *files, const char 
 	broker_init(&b, NULL, files, 0, limits.wall_ms / 1000.0);
 	b.emitted = candidate;
 	b.echo_log = verbose;
+	b.llm = llm;
+	b.budget.llm_max = llm ? llm_calls : 0;
 	if (rc == 0)
 		ran = (rc = agents_run(&run, files, "meta_agent_rewrite", archive, &b,
 				       &limits, seed)) == 0;
@@ -81,14 +84,14 @@ static int propose(agent_files *candidate, const agent_files *files, const char 
 }
 
 static int rewrite(const agent_files *files, const char *out_dir, const char *archive,
-		   unsigned long long seed, task *smoke, int verbose)
+		   unsigned long long seed, task *smoke, int verbose, llm_client *llm, int llm_calls)
 {
 	agent_files candidate;
 	validate_report report;
 	buf diff = BUF_INIT;
 	int rc;
 
-	if (propose(&candidate, files, archive, seed, verbose) < 0)
+	if (propose(&candidate, files, archive, seed, verbose, llm, llm_calls) < 0)
 		return cli_fail("rewrite", "%s", err_last());
 	if (agents_write(&candidate, out_dir) < 0 || diff_agent_files(&diff, files, &candidate) < 0) {
 		agents_free(&candidate);
@@ -114,8 +117,11 @@ static int run_rewrite(int argc, char **argv)
 	const char *pos[1], *agent_dir = NULL, *out_dir = NULL, *archive_path = NULL;
 	const char *tasks_dir = NULL;
 	unsigned long long seed = 1;
-	int verbose = 0, n, rc;
+	int verbose = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
+	llm_options lo = { NULL, NULL, NULL, NULL, NULL, 0, 0, 0 };
+	llm_client *llm = NULL;
 	const arg_option opts[] = {
+		CLI_LLM_OPTIONS(lo), { "--llm-calls", ARG_COUNT, &llm_calls },
 		{ "-o", ARG_STRING, &out_dir },
 		{ "--agent", ARG_STRING, &agent_dir },
 		{ "--seed", ARG_UINT, &seed },
@@ -137,10 +143,13 @@ static int run_rewrite(int argc, char **argv)
 	if (archive_path && os_read_file(&archive, NULL, archive_path) < 0)
 		return cli_fail("rewrite", "%s", err_last());
 	if ((rc = cli_load_task(&smoke, "rewrite", tasks_dir, "snake")) == CLI_OK) {
-		if ((rc = cli_load_agents(&files, "rewrite", agent_dir)) == CLI_OK) {
-			rc = rewrite(&files, out_dir, archive ? archive : "[]", seed, smoke, verbose);
+		if ((rc = cli_open_llm(&llm, "rewrite", &lo)) == CLI_OK &&
+		    (rc = cli_load_agents(&files, "rewrite", agent_dir)) == CLI_OK) {
+			rc = rewrite(&files, out_dir, archive ? archive : "[]", seed, smoke, verbose,
+				     llm, llm_calls);
 			agents_free(&files);
 		}
+		llm_close(llm);
 		task_free(smoke);
 	}
 	free(archive);

@@ -17,3 +17,4 @@
 		".previous\n")
 
 EMBED_FILE(embed_task_abi_h, "host/task_abi.h");
+EMBED_FILE(embed_agent_h, "host/agent.h");

@@ -40,7 +40,24 @@ static unsigned long long mix(unsigned long long seed, unsigned long long n)
 }
 
 /* Runs the task agent on one task and re-scores its solution. */
-static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eval_options *o)
+/* Adds a broker's LLM use to `total`. */
+static void add_usage(llm_usage *total, const llm_usage *used)
+{
+	total->calls += used->calls;
+	total->tokens_in += used->tokens_in;
+	total->tokens_out += used->tokens_out;
+	total->usd += used->usd;
+	total->seconds += used->seconds;
+}
+
+static void offer_model(broker *b, const evolve_eval_options *o)
+{
+	b->llm = o->llm;
+	b->budget.llm_max = o->llm ? o->llm_calls : 0;
+}
+
+static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eval_options *o,
+			     llm_usage *used)
 {
 	sandbox_limits limits = { 10000 + o->budget * t->budget.wall_ms, 600000, 512 };
 	eval_result train = { 0 }, holdout = { 0 };
@@ -50,6 +67,7 @@ static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eva
 	broker b;
 
 	broker_init(&b, t, files, o->budget, limits.wall_ms / 1000.0);
+	offer_model(&b, o);
 	if (agents_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, o->seed) < 0) {
 		broker_free(&b);
 		return NULL;
@@ -70,6 +88,7 @@ static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eva
 		"fitness", problem ? 0.0 : normalised(t, train.score),
 		"holdout_fitness", problem ? 0.0 : normalised(t, holdout.score),
 		"evals", b.budget.evals_used, "agent_ms", run.outcome.elapsed_ms);
+	add_usage(used, &b.llm_used);
 	eval_result_free(&train);
 	eval_result_free(&holdout);
 	agents_run_result_free(&run);
@@ -77,15 +96,28 @@ static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eva
 	return result;
 }
 
+static json_t *usage_json(int evals_per_task, int evals, const llm_usage *used)
+{
+	return json_pack("{s:i, s:i, s:I, s:I, s:I, s:f}", "evals_per_task", evals_per_task,
+			 "evals_used", evals, "llm_calls", (json_int_t)used->calls,
+			 "tokens_in", (json_int_t)used->tokens_in,
+			 "tokens_out", (json_int_t)used->tokens_out, "usd", used->usd);
+}
+
 int evolve_evaluate(json_t *record, const agent_files *files, const evolve_eval_options *o)
 {
-	json_t *tasks = json_object();
+	json_t *tasks = json_object(), *prior = json_object_get(record, "budget");
 	double start = os_now_ms(), sum = 0, holdout = 0, seconds;
+	llm_usage used = { 0, 0, 0, 0, 0 };
 	int evals = 0;
 	size_t i;
 
+	used.calls = (long)json_integer_value(json_object_get(prior, "llm_calls"));
+	used.tokens_in = (long)json_integer_value(json_object_get(prior, "tokens_in"));
+	used.tokens_out = (long)json_integer_value(json_object_get(prior, "tokens_out"));
+	used.usd = json_number_value(json_object_get(prior, "usd"));
 	for (i = 0; i < o->n_tasks; i++) {
-		json_t *r = evaluate_task(o->tasks[i], files, o);
+		json_t *r = evaluate_task(o->tasks[i], files, o, &used);
 		if (!r) {
 			json_decref(tasks);
 			return ERR_GENERIC;
@@ -98,10 +130,10 @@ int evolve_evaluate(json_t *record, const agent_files *files, const evolve_eval_
 	seconds = (os_now_ms() - start) / 1000.0;
 	json_object_set_new(record, "tasks", tasks);
 	json_object_set_new(record, "fitness", json_real(o->utility.score * sum / (double)o->n_tasks
+							 - o->utility.cost * used.usd
 							 - o->utility.time * seconds));
 	json_object_set_new(record, "holdout", json_real(holdout / (double)o->n_tasks));
-	json_object_set_new(record, "budget", json_pack("{s:i, s:i, s:i, s:f}",
-		"evals_per_task", o->budget, "evals_used", evals, "llm_calls", 0, "usd", 0.0));
+	json_object_set_new(record, "budget", usage_json(o->budget, evals, &used));
 	json_object_set_new(record, "evaluate_s", json_real(seconds));
 	return 0;
 }
@@ -210,7 +242,7 @@ static const char *added_notes(const agent_files *parent, const agent_files *can
 /* Runs the parent's meta agent; *candidate is the parent's files with the
  * emitted ones applied. Returns 0, or a reason it failed in `why`. */
 static int rewrite(agent_files *candidate, const agent_files *parent, json_t *archive,
-		   unsigned long long seed, buf *why)
+		   const evolve_options *o, unsigned long long seed, json_t *record, buf *why)
 {
 	sandbox_limits limits = { META_LIMIT_MS, META_LIMIT_MS, 256 };
 	char *archive_text = json_dumps(archive, JSON_COMPACT);
@@ -223,6 +255,7 @@ static int rewrite(agent_files *candidate, const agent_files *parent, json_t *ar
 	for (i = 0; i < parent->count; i++)
 		agents_set(candidate, parent->items[i].name, parent->items[i].text);
 	broker_init(&b, NULL, parent, 0, META_LIMIT_MS / 1000.0);
+	offer_model(&b, &o->eval);
 	b.emitted = candidate;
 	if (!archive_text || agents_run(&run, parent, "meta_agent_rewrite", archive_text,
 					 &b, &limits, seed) < 0) {
@@ -235,6 +268,7 @@ static int rewrite(agent_files *candidate, const agent_files *parent, json_t *ar
 			buf_printf(why, "the meta agent proposed nothing (returned %d)", run.status);
 		agents_run_result_free(&run);
 	}
+	json_object_set_new(record, "budget", usage_json(o->eval.budget, 0, &b.llm_used));
 	free(archive_text);
 	broker_free(&b);
 	return rc;
@@ -315,7 +349,8 @@ static int one_generation(lab *l, const evolve_options *o, int number, json_t *a
 	parent_fitness = pg.fitness;
 	store_gen_free(&pg);
 	record = evolve_record(number, parent, "rejected", "", o->eval.seed);
-	rc = rewrite(&candidate, &parent_files, archive, mix(o->eval.seed, (unsigned long long)number), &why);
+	rc = rewrite(&candidate, &parent_files, archive, o, mix(o->eval.seed, (unsigned long long)number),
+		     record, &why);
 	json_object_set_new(record, "changes", json_string(added_notes(&parent_files, &candidate)));
 	json_object_set_new(record, "rewrite_s", json_real((os_now_ms() - start) / 1000.0));
 	if (rc == 0 && why.len) {
@@ -393,6 +428,16 @@ int evolve_run(lab *l, const evolve_options *o)
 			break;
 		counts[strcmp(status, "accepted") == 0 ? 0 : strcmp(status, "rejected") == 0 ? 1 : 2]++;
 		done++;
+		if (llm_fatal(o->eval.llm)) {
+			rc = err_set(ERR_GENERIC, "stopped after gen_%03d: %s", number,
+				     llm_fatal(o->eval.llm));
+			break;
+		}
+		if (llm_exhausted(o->eval.llm)) {
+			if (!o->json)
+				printf("the LLM budget is reached: stopped after gen_%03d\n", number);
+			break;
+		}
 	}
 	if (o->stop && *o->stop && !o->json)
 		printf("interrupted: stopped after %d generations\n", done);

@@ -8,6 +8,7 @@
 
 #include "agents.h"
 #include "lab.h"
+#include "llm.h"
 #include "task.h"
 
 #include <jansson.h>
@@ -23,12 +24,15 @@ typedef struct {
 	int budget;                /* evaluations per task per generation */
 	unsigned long long seed;
 	evolve_utility utility;
+	llm_client *llm;           /* NULL: offline */
+	int llm_calls;             /* calls each agent run may make */
 } evolve_eval_options;
 
 /*
  * Runs the task agent of `files` on every task, re-scores what it returns
  * on training and held-out cases, and fills `record` with "tasks",
- * "fitness", "holdout" and "budget". Fitness is the mean over tasks of the
+ * "fitness", "holdout" and "budget" (adding to the LLM use already in
+ * record.budget, from the rewrite). Fitness is the mean over tasks of the
  * training score normalised by the task's baseline and target (0..1),
  * weighted by the utility.
  */

@@ -1,7 +1,13 @@
 /*
  * meta_agent.c - the seed meta agent.
  *
- * Offline, it rewrites the numbers of the strategy blocks: the
+ * With a language model, it shows the model agent.h, the agent sources,
+ * its notes and the archive summary, and asks for SEARCH/REPLACE edit
+ * blocks. The host applies them; a block that does not apply goes back to
+ * the model once with the host's error.
+ *
+ * Offline, or when the model's edits do not apply, it rewrites the
+ * numbers of the strategy blocks: the
  * "#define NAME value" lines that follow a "strategy" comment in
  * task_agent.c and in this file. Each rewrite changes a few of them and
  * notes each change in memory.md, as a line like
@@ -13,6 +19,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +28,17 @@
 #define CHANGE_SCALE 0.35          /* relative size of a change */
 #define CHANGES_PER_REWRITE 2      /* constants changed in task_agent.c */
 #define SELF_REWRITE_PERCENT 25    /* how often it also changes these */
+#define ARCHIVE_LINES 8            /* recent generations shown to the model */
+
+static const char system_prompt[] =
+	"You improve the agents of a self-improving program written in C. A task "
+	"agent improves solutions to tasks using host_eval; this meta agent "
+	"rewrites the agents' sources. Both are compiled against agent.h and "
+	"judged by the fitness of the solutions the task agent finds. Propose one "
+	"focused change that should raise fitness. Reply only with edit blocks, "
+	"each after a line naming its file:\n"
+	"FILE: task_agent.c\n<<<<<<< SEARCH\nexact existing lines\n=======\n"
+	"replacement lines\n>>>>>>> REPLACE\n";
 
 #define MAX_CONSTANTS 16
 
@@ -136,7 +154,135 @@ static int rewrite_file(const char *file, int count, json_t *archive, char *note
 	return i;
 }
 
+static int rewrite_constants(const char *archive_text);
+
+/* Appends printf-style to a malloc'd string. */
+static char *append(char *s, const char *fmt, ...)
+{
+	size_t len = s ? strlen(s) : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = realloc(s, len + (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s + len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static char *model_prompt(const char *archive_text)
+{
+	static const char *const files[] = { "agent.h", "task_agent.c", "meta_agent.c", "memory.md" };
+	json_t *archive = json_loads(archive_text, 0, NULL), *g;
+	char *prompt = NULL, *text;
+	size_t i, n = json_array_size(archive);
+
+	for (i = 0; i < 4; i++) {
+		text = host_read(files[i]);
+		if (text)
+			prompt = append(prompt, "%s:\n```\n%s```\n\n", files[i], text);
+		free(text);
+	}
+	prompt = append(prompt, "Recent generations (fitness 0..1, higher is better):\n");
+	for (i = n > ARCHIVE_LINES ? n - ARCHIVE_LINES : 0; i < n; i++) {
+		g = json_array_get(archive, i);
+		prompt = append(prompt, "gen %d (parent %d): %s, fitness %.4f: %s\n",
+				(int)json_integer_value(json_object_get(g, "generation")),
+				(int)json_integer_value(json_object_get(g, "parent")),
+				json_string_value(json_object_get(g, "status")),
+				json_number_value(json_object_get(g, "fitness")),
+				json_string_value(json_object_get(g, "reason")));
+	}
+	json_decref(archive);
+	return append(prompt, "\nPropose one change as edit blocks.");
+}
+
+/*
+ * Applies the "FILE: name" sections of `reply` with host_apply_edits and
+ * emits the results only if every section applies. On failure returns -1
+ * with the host's error in `error`.
+ */
+static int apply_model_edits(const char *reply, char *error, size_t size)
+{
+	char *names[8], *results[8];
+	const char *at = strstr(reply, "FILE: ");
+	int n = 0, i, rc = 0;
+
+	while (at && n < 8 && rc == 0) {
+		const char *name_end = strchr(at, '\n');
+		const char *next = name_end ? strstr(name_end, "\nFILE: ") : NULL;
+		char *section, *source;
+		if (!name_end)
+			break;
+		names[n] = strndup(at + 6, (size_t)(name_end - at - 6));
+		section = strndup(name_end + 1, next ? (size_t)(next - name_end) : strlen(name_end + 1));
+		source = host_read(names[n]);
+		results[n] = source ? host_apply_edits(source, section) : NULL;
+		if (!results[n]) {
+			snprintf(error, size, "%s: %s", names[n], host_error());
+			rc = -1;
+		}
+		n++;
+		free(section);
+		free(source);
+		at = next ? next + 1 : NULL;
+	}
+	if (n == 0) {
+		snprintf(error, size, "no 'FILE: name' line followed by edit blocks");
+		rc = -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = host_emit(names[i], results[i]);
+		free(names[i]);
+		free(results[i]);
+	}
+	return rc;
+}
+
+/* Asks the model for edits; one retry with the error if they do not apply. */
+static int rewrite_with_model(const char *archive_text)
+{
+	char *prompt = model_prompt(archive_text), *reply, error[600];
+	int attempt, rc = -1;
+
+	for (attempt = 0; attempt < 2 && rc < 0; attempt++) {
+		reply = host_llm(system_prompt, prompt);
+		if (!reply)
+			break;
+		rc = apply_model_edits(reply, error, sizeof(error));
+		free(reply);
+		if (rc < 0) {
+			host_log("the model's edits did not apply: %s", error);
+			prompt = append(prompt, "\n\nYour edit blocks did not apply: %s\n"
+					"Send corrected blocks; SEARCH text must match exactly.", error);
+		}
+	}
+	free(prompt);
+	return rc;
+}
+
 int meta_agent_rewrite(const char *archive_text)
+{
+	host_budget_info budget;
+
+	if (host_budget(&budget) == 0 && budget.llm_calls_left > 0 &&
+	    rewrite_with_model(archive_text) == 0) {
+		char *memory = host_read("memory.md"), *updated;
+		updated = append(NULL, "%s- rewrite by the model\n",
+				 memory ? memory : "# What the meta agent tried\n\n");
+		host_emit("memory.md", updated);
+		free(updated);
+		free(memory);
+		return 0;
+	}
+	return rewrite_constants(archive_text);
+}
+
+static int rewrite_constants(const char *archive_text)
 {
 	json_t *archive = json_loads(archive_text, 0, NULL);
 	char notes[2048] = "", *memory = host_read("memory.md"), *updated;

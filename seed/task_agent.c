@@ -1,16 +1,20 @@
 /*
  * task_agent.c - the seed task agent.
  *
- * It improves a solution by tuning the numbers the task marks as tunable:
- * TUNE(value, lo, hi) in the source. Each round it makes a few candidates
- * by moving one or two parameters of the best solution so far, asks the
- * host to score each one (host_eval), and keeps any that score better.
- * When a round brings nothing, the steps get smaller; when they get too
- * small, the search starts again with big steps.
+ * With a language model (host_llm), it shows the model the task, the
+ * interface, the best solution so far and the host's feedback, and asks
+ * for a complete improved solution; compile errors go back to the model
+ * for repair. Then, and always when offline, it tunes the numbers the task
+ * marks as tunable, TUNE(value, lo, hi): each round moves one or two
+ * parameters of the best solution, asks the host to score the candidates
+ * (host_eval) and keeps any that score better. When a round brings
+ * nothing, the steps get smaller; when they get too small, the search
+ * starts again with big steps.
  *
- * The constants below are the whole search strategy. The meta agent
- * improves this agent by rewriting them.
+ * The constants and the prompt below are the whole strategy. The meta
+ * agent improves this agent by rewriting them.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,14 @@
 #define MIN_STEP 0.02             /* below this the search restarts */
 #define CANDIDATES 6              /* candidates per round */
 #define PARAMS_PER_CANDIDATE 2    /* parameters one candidate moves */
+#define MODEL_PROPOSALS 3         /* solutions asked of the model */
+#define REPAIRS 2                 /* compile-error repairs per proposal */
+
+static const char system_prompt[] =
+	"You are an expert C programmer improving a solution to a programming "
+	"task. Reply with the complete improved solution in one ```c code block. "
+	"Keep the interface exactly; use only the C library subset of stdlib.h, "
+	"string.h, stdio.h (snprintf, sscanf), ctype.h and math.h; no main().";
 
 #define MAX_PARAMS 32
 
@@ -101,21 +113,97 @@ static int better(double a, double b, int higher_is_better)
 	return higher_is_better ? a > b : a < b;
 }
 
-char *task_agent_improve(const char *initial)
+/* Appends printf-style to a malloc'd string. */
+static char *append(char *s, const char *fmt, ...)
+{
+	size_t len = s ? strlen(s) : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = realloc(s, len + (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s + len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* The model's code for `prompt`; NULL when it cannot or will not answer. */
+static char *ask(char *prompt)
+{
+	char *reply = host_llm(system_prompt, prompt), *code = NULL;
+
+	free(prompt);
+	if (reply) {
+		code = host_extract_code(reply);
+		free(reply);
+	}
+	return code;
+}
+
+/* Evaluates the model's code, sending compile errors back for repair.
+ * Returns the code that was evaluated last (in *r), or NULL. */
+static char *evaluate_with_repairs(char *code, host_eval_result *r)
+{
+	int k;
+
+	for (k = 0; code; k++) {
+		if (host_eval(code, r) < 0) {
+			free(code);
+			return NULL;
+		}
+		if (strcmp(r->status, "compile_error") != 0 || k == REPAIRS)
+			return code;
+		code = ask(append(append(NULL, "This C code does not compile:\n```c\n%s```\n", code),
+				  "The compiler says:\n%s\nReply with the corrected complete code.",
+				  r->diagnostics));
+	}
+	return NULL;
+}
+
+/* Asks the model for better solutions than `*best`, keeping the best. */
+static void improve_with_model(const host_task_info *task, char **best, double *best_score,
+			       const char *first_feedback)
+{
+	char *feedback = strdup(first_feedback), *code;
+	host_eval_result r;
+	int p;
+
+	for (p = 0; p < MODEL_PROPOSALS; p++) {
+		code = ask(append(append(NULL, "Task: %s\n\nInterface (%s):\n```c\n%s```\n",
+					 task->description, task->name, task->interface),
+				  "Current best solution, scoring %g (%s, %s is better):\n```c\n%s```\n"
+				  "Feedback from the last evaluation: %s\n"
+				  "Write an improved complete solution.", *best_score, task->metric,
+				  task->higher_is_better ? "higher" : "lower", *best, feedback));
+		code = evaluate_with_repairs(code, &r);
+		if (!code)
+			break;
+		free(feedback);
+		feedback = strdup(r.feedback);
+		if (strcmp(r.status, "ok") == 0 && better(r.score, *best_score, task->higher_is_better)) {
+			host_log("%s: the model raised %g to %g", task->name, *best_score, r.score);
+			free(*best);
+			*best = code;
+			*best_score = r.score;
+		} else {
+			free(code);
+		}
+	}
+	free(feedback);
+}
+
+/* Tunes the TUNE parameters of `*best` while evaluations last. */
+static void tune(const host_task_info *task, char **best_source, double *best_score)
 {
 	tune_param params[MAX_PARAMS];
-	double best[MAX_PARAMS], candidate[MAX_PARAMS], best_score, step = STEP_FRACTION;
-	int n = find_params(initial, params, MAX_PARAMS), i, c, spent = 0;
-	char *best_source;
-	host_task_info task;
+	double best[MAX_PARAMS], candidate[MAX_PARAMS], step = STEP_FRACTION;
+	char *base = strdup(*best_source);
+	int n = find_params(base, params, MAX_PARAMS), i, c, spent = n == 0;
 	host_eval_result r;
 
-	if (n == 0 || host_task(&task) < 0 || host_eval(initial, &r) < 0) {
-		host_log("nothing to tune: %s", n ? host_error() : "no TUNE parameters");
-		return NULL;
-	}
-	best_score = r.score;
-	best_source = strdup(initial);
 	for (i = 0; i < n; i++)
 		best[i] = params[i].value;
 	while (!spent) {
@@ -123,15 +211,15 @@ char *task_agent_improve(const char *initial)
 		for (c = 0; c < CANDIDATES && !spent; c++) {
 			char *source;
 			perturb(params, n, best, candidate, step, PARAMS_PER_CANDIDATE);
-			source = with_values(initial, params, n, candidate);
+			source = with_values(base, params, n, candidate);
 			spent = !source || host_eval(source, &r) < 0;
 			if (!spent && strcmp(r.status, "ok") == 0 &&
-			    better(r.score, best_score, task.higher_is_better)) {
-				host_log("%s: %g -> %g", task.name, best_score, r.score);
+			    better(r.score, *best_score, task->higher_is_better)) {
+				host_log("%s: %g -> %g", task->name, *best_score, r.score);
 				memcpy(best, candidate, (size_t)n * sizeof(double));
-				best_score = r.score;
-				free(best_source);
-				best_source = source;
+				*best_score = r.score;
+				free(*best_source);
+				*best_source = source;
 				improved = 1;
 			} else {
 				free(source);
@@ -141,5 +229,25 @@ char *task_agent_improve(const char *initial)
 		if (step < MIN_STEP)
 			step = STEP_FRACTION;  /* restart with big steps */
 	}
-	return best_source;
+	free(base);
+}
+
+char *task_agent_improve(const char *initial)
+{
+	host_task_info task;
+	host_budget_info budget;
+	host_eval_result r;
+	double best_score;
+	char *best;
+
+	if (host_task(&task) < 0 || host_eval(initial, &r) < 0) {
+		host_log("cannot start: %s", host_error());
+		return NULL;
+	}
+	best_score = r.score;
+	best = strdup(initial);
+	if (host_budget(&budget) == 0 && budget.llm_calls_left > 0)
+		improve_with_model(&task, &best, &best_score, r.feedback);
+	tune(&task, &best, &best_score);
+	return best;
 }

@@ -1,0 +1,508 @@
+/*
+ * llm.c - the language-model client; see llm.h.
+ *
+ * One function per provider builds the request and one parses the reply;
+ * everything else (retries, caps, ledger, record and replay) is shared.
+ * Gemini's key goes in a header, not the URL, so that no URL carries it.
+ */
+#include "llm.h"
+
+#include "buf.h"
+#include "error.h"
+#include "os.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LLM_MAX_ATTEMPTS 5
+#define LLM_MAX_REPLY (16u << 20)
+#define LLM_BACKOFF_MS 250
+#define LLM_BACKOFF_CAP_MS 8000
+
+typedef enum { PROVIDER_OPENAI, PROVIDER_ANTHROPIC, PROVIDER_GEMINI } provider_kind;
+
+static const struct {
+	const char *name, *url, *model, *key_vars[2];
+} providers[] = {
+	{ "openai", "https://api.openai.com/v1", "gpt-4o-mini", { "OPENAI_API_KEY", NULL } },
+	{ "anthropic", "https://api.anthropic.com", "claude-3-5-haiku-latest",
+	  { "ANTHROPIC_API_KEY", NULL } },
+	{ "gemini", "https://generativelanguage.googleapis.com", "gemini-1.5-flash",
+	  { "GEMINI_API_KEY", "GOOGLE_API_KEY" } },
+};
+
+struct llm_client {
+	provider_kind kind;
+	char *model, *url, *key;
+	char description[600];
+	long timeout_ms;
+	double max_usd, price_in, price_out;  /* dollars per million tokens */
+	long max_tokens;
+	FILE *record;
+	json_t *replay;
+	size_t replay_next;
+	llm_usage totals;
+	char fatal[512];  /* why the run must stop, once it must */
+	CURL *curl;
+	unsigned int jitter;
+};
+
+static int find_provider(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++)
+		if (strlen(providers[i].name) == len && strncmp(providers[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *provider_key(int kind)
+{
+	const char *key = getenv(providers[kind].key_vars[0]);
+
+	if ((!key || !*key) && providers[kind].key_vars[1])
+		key = getenv(providers[kind].key_vars[1]);
+	return key && *key ? key : NULL;
+}
+
+/* Prices in dollars per million tokens: "provider:model", else "provider:*". */
+static int load_prices(llm_client *c, const char *path)
+{
+	char *owned = NULL, name[256];
+	json_error_t jerr;
+	json_t *table, *entry;
+
+	if (!path)
+		path = getenv("HOST_LLM_PRICES");
+	if ((!path || !*path) && os_beside_exe(&owned, "prices.json") == 0)
+		path = owned;
+	table = path ? json_load_file(path, 0, &jerr) : NULL;
+	if (!json_is_object(table)) {
+		int rc = err_set(ERR_INVALID, "price table %s: %s", path ? path : "(none)",
+				 table ? "expected a JSON object" : jerr.text);
+		json_decref(table);
+		free(owned);
+		return rc;
+	}
+	snprintf(name, sizeof(name), "%s:%s", providers[c->kind].name, c->model);
+	entry = json_object_get(table, name);
+	if (!entry) {
+		snprintf(name, sizeof(name), "%s:*", providers[c->kind].name);
+		entry = json_object_get(table, name);
+	}
+	c->price_in = json_number_value(json_object_get(entry, "input_per_mtok"));
+	c->price_out = json_number_value(json_object_get(entry, "output_per_mtok"));
+	json_decref(table);
+	free(owned);
+	return 0;
+}
+
+static int load_replay(llm_client *c, const char *path)
+{
+	char *text, *line, *save = NULL;
+	int rc = os_read_file(&text, NULL, path), n = 0;
+
+	if (rc < 0)
+		return rc;
+	c->replay = json_array();
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *entry = json_loads(line, 0, NULL);
+		n++;
+		if (!json_is_object(entry)) {
+			json_decref(entry);
+			free(text);
+			return err_set(ERR_INVALID, "%s: line %d is not a recorded exchange", path, n);
+		}
+		json_array_append_new(c->replay, entry);
+	}
+	free(text);
+	snprintf(c->description, sizeof(c->description), "replay of %s (%zu calls, no network)",
+		 path, json_array_size(c->replay));
+	return 0;
+}
+
+/* "openai:gpt-4o" -> kind and model. */
+static int parse_spec(llm_client *c, const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	const char *model = colon ? colon + 1 : getenv("HOST_LLM_MODEL");
+	int kind = find_provider(spec, colon ? (size_t)(colon - spec) : strlen(spec));
+
+	if (kind < 0)
+		return err_set(ERR_INVALID, "unknown LLM provider '%.*s' (openai, anthropic, gemini)",
+			       (int)(colon ? colon - spec : (long)strlen(spec)), spec);
+	c->kind = (provider_kind)kind;
+	c->model = strdup(model && *model ? model : providers[kind].model);
+	return c->model ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
+static int configure(llm_client *c, const llm_options *o, const char *spec)
+{
+	const char *url = o->url ? o->url : getenv("HOST_LLM_URL");
+	const char *key, *timeout = getenv("HOST_LLM_TIMEOUT_MS");
+	int rc;
+
+	if ((rc = parse_spec(c, spec)) < 0)
+		return rc;
+	c->url = strdup(url && *url ? url : providers[c->kind].url);
+	if (c->url && c->url[strlen(c->url) - 1] == '/')
+		c->url[strlen(c->url) - 1] = '\0';
+	key = provider_key(c->kind);
+	c->key = key ? strdup(key) : NULL;
+	c->timeout_ms = o->timeout_ms ? o->timeout_ms : timeout ? atol(timeout) : 120000;
+	if (!c->url || !(c->curl = curl_easy_init()))
+		return err_set(ERR_SYSTEM, "cannot start libcurl");
+	snprintf(c->description, sizeof(c->description), "%s:%s at %s%s", providers[c->kind].name,
+		 c->model, c->url, c->key ? "" : " (no API key set)");
+	return load_prices(c, o->prices_path);
+}
+
+int llm_open(llm_client **out, const llm_options *o)
+{
+	const char *spec = o->provider ? o->provider : getenv("HOST_LLM");
+	llm_client *c;
+	int rc = 0;
+
+	*out = NULL;
+	if ((!spec || !*spec) && !o->replay_path)
+		return 0;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!(c = calloc(1, sizeof(*c)))) {
+		curl_global_cleanup();
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	c->max_usd = o->max_usd;
+	c->max_tokens = o->max_tokens;
+	c->jitter = (unsigned int)getpid() ^ (unsigned int)time(NULL);
+	if (spec && *spec)
+		rc = configure(c, o, spec);
+	if (rc == 0 && o->replay_path)
+		rc = load_replay(c, o->replay_path);
+	if (rc == 0 && o->record_path && !(c->record = fopen(o->record_path, "a")))
+		rc = err_sys("cannot open %s", o->record_path);
+	if (rc < 0) {
+		llm_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+const char *llm_describe(const llm_client *c)
+{
+	return c ? c->description : "offline (no LLM provider)";
+}
+
+llm_usage llm_totals(const llm_client *c)
+{
+	llm_usage none = { 0, 0, 0, 0, 0 };
+
+	return c ? c->totals : none;
+}
+
+const char *llm_fatal(const llm_client *c)
+{
+	return c && c->fatal[0] ? c->fatal : NULL;
+}
+
+int llm_exhausted(const llm_client *c)
+{
+	return c && ((c->max_usd > 0 && c->totals.usd >= c->max_usd) ||
+		     (c->max_tokens > 0 && c->totals.tokens_in + c->totals.tokens_out >= c->max_tokens));
+}
+
+void llm_close(llm_client *c)
+{
+	if (!c)
+		return;
+	if (c->record)
+		fclose(c->record);
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	json_decref(c->replay);
+	if (c->key)
+		memset(c->key, 0, strlen(c->key));
+	free(c->key);
+	free(c->model);
+	free(c->url);
+	free(c);
+	curl_global_cleanup();
+}
+
+static json_t *request_body(const llm_client *c, const char *system_prompt, const char *user)
+{
+	switch (c->kind) {
+	case PROVIDER_ANTHROPIC:
+		return json_pack("{s:s, s:i, s:s, s:[{s:s, s:s}]}", "model", c->model,
+				 "max_tokens", 4096, "system", system_prompt, "messages",
+				 "role", "user", "content", user);
+	case PROVIDER_GEMINI:
+		return json_pack("{s:{s:[{s:s}]}, s:[{s:s, s:[{s:s}]}]}", "systemInstruction",
+				 "parts", "text", system_prompt, "contents", "role", "user",
+				 "parts", "text", user);
+	default:
+		return json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "model", c->model,
+				 "messages", "role", "system", "content", system_prompt,
+				 "role", "user", "content", user);
+	}
+}
+
+static void request_target(const llm_client *c, buf *url, struct curl_slist **headers)
+{
+	buf h = BUF_INIT;
+
+	*headers = curl_slist_append(NULL, "Content-Type: application/json");
+	switch (c->kind) {
+	case PROVIDER_ANTHROPIC:
+		buf_printf(url, "%s/v1/messages", c->url);
+		*headers = curl_slist_append(*headers, "anthropic-version: 2023-06-01");
+		if (c->key)
+			buf_printf(&h, "x-api-key: %s", c->key);
+		break;
+	case PROVIDER_GEMINI:
+		buf_printf(url, "%s/v1beta/models/%s:generateContent", c->url, c->model);
+		if (c->key)
+			buf_printf(&h, "x-goog-api-key: %s", c->key);
+		break;
+	default:
+		buf_printf(url, "%s/chat/completions", c->url);
+		if (c->key)
+			buf_printf(&h, "Authorization: Bearer %s", c->key);
+	}
+	if (h.len)
+		*headers = curl_slist_append(*headers, h.data);
+	if (h.data)
+		memset(h.data, 0, h.len);
+	buf_free(&h);
+}
+
+/* The reply's text and token counts; ERR_INVALID if it is not what the
+ * provider's format promises. */
+static int parse_reply(const llm_client *c, const char *body, char **text, long *in, long *out)
+{
+	json_t *reply = json_loads(body, 0, NULL), *usage;
+	const char *t = NULL;
+
+	switch (c->kind) {
+	case PROVIDER_ANTHROPIC:
+		t = json_string_value(json_object_get(json_array_get(json_object_get(reply, "content"), 0), "text"));
+		usage = json_object_get(reply, "usage");
+		*in = (long)json_integer_value(json_object_get(usage, "input_tokens"));
+		*out = (long)json_integer_value(json_object_get(usage, "output_tokens"));
+		break;
+	case PROVIDER_GEMINI:
+		t = json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(
+			json_array_get(json_object_get(reply, "candidates"), 0), "content"), "parts"), 0), "text"));
+		usage = json_object_get(reply, "usageMetadata");
+		*in = (long)json_integer_value(json_object_get(usage, "promptTokenCount"));
+		*out = (long)json_integer_value(json_object_get(usage, "candidatesTokenCount"));
+		break;
+	default:
+		t = json_string_value(json_object_get(json_object_get(json_array_get(
+			json_object_get(reply, "choices"), 0), "message"), "content"));
+		usage = json_object_get(reply, "usage");
+		*in = (long)json_integer_value(json_object_get(usage, "prompt_tokens"));
+		*out = (long)json_integer_value(json_object_get(usage, "completion_tokens"));
+	}
+	*text = t ? strdup(t) : NULL;
+	json_decref(reply);
+	return *text ? 0 : err_set(ERR_INVALID, "the reply is not a %s response (malformed or truncated)",
+				   providers[c->kind].name);
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+	buf *b = ctx;
+
+	if (b->len + size * n > LLM_MAX_REPLY || buf_append(b, data, size * n) < 0)
+		return 0;
+	return size * n;
+}
+
+/* One POST. Returns the curl code; *status and *retry_after_s are set. */
+static CURLcode post(llm_client *c, const char *body, buf *reply, long *status, long *retry_after_s)
+{
+	struct curl_slist *headers;
+	struct curl_header *h;
+	buf url = BUF_INIT;
+	CURLcode rc;
+
+	request_target(c, &url, &headers);
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url.data);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, reply);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 10000 ? c->timeout_ms : 10000L);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	rc = curl_easy_perform(c->curl);
+	*status = 0;
+	*retry_after_s = 0;
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
+	if (curl_easy_header(c->curl, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
+		*retry_after_s = atol(h->value);
+	curl_slist_free_all(headers);  /* the key's header too */
+	buf_free(&url);
+	return rc;
+}
+
+static void backoff(llm_client *c, int attempt, long retry_after_s)
+{
+	long ms = LLM_BACKOFF_MS << attempt;
+	struct timespec ts;
+
+	if (ms > LLM_BACKOFF_CAP_MS)
+		ms = LLM_BACKOFF_CAP_MS;
+	ms = ms / 2 + (long)(rand_r(&c->jitter) % (unsigned int)(ms / 2 + 1));  /* jitter */
+	if (retry_after_s > 0)
+		ms = retry_after_s * 1000;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/* Classifies one attempt: 0 done, 1 retry, or a negative error. */
+static int attempt_result(llm_client *c, CURLcode rc, long status, const buf *reply,
+			  char **text, long *in, long *out)
+{
+	if (rc != CURLE_OK)
+		return err_set(ERR_GENERIC, "%s: %s", c->url, curl_easy_strerror(rc)), 1;
+	if (status == 401 || status == 403)
+		return err_set(LLM_ERR_FATAL, "%s refused the request (HTTP %ld): check the API key in %s",
+			       providers[c->kind].name, status, providers[c->kind].key_vars[0]);
+	if (status == 404)
+		return err_set(LLM_ERR_FATAL, "%s answered HTTP 404: check the model '%s' and the URL %s",
+			       providers[c->kind].name, c->model, c->url);
+	if (status == 429 || status >= 500)
+		return err_set(ERR_GENERIC, "%s answered HTTP %ld", providers[c->kind].name, status), 1;
+	if (status != 200)
+		return err_set(ERR_GENERIC, "%s answered HTTP %ld: %.200s", providers[c->kind].name,
+			       status, buf_cstr(reply));
+	return parse_reply(c, buf_cstr(reply), text, in, out) == 0 ? 0 : 1;
+}
+
+static int call_network(llm_client *c, const char *system_prompt, const char *user,
+			char **text, long *in, long *out)
+{
+	json_t *request = request_body(c, system_prompt, user);
+	char *body = json_dumps(request, JSON_COMPACT);
+	int attempt, verdict = ERR_GENERIC;
+
+	json_decref(request);
+	if (!body)
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (attempt = 0; attempt < LLM_MAX_ATTEMPTS; attempt++) {
+		buf reply = BUF_INIT;
+		long status, retry_after;
+		CURLcode rc = post(c, body, &reply, &status, &retry_after);
+		verdict = attempt_result(c, rc, status, &reply, text, in, out);
+		buf_free(&reply);
+		if (verdict <= 0)
+			break;
+		if (attempt + 1 < LLM_MAX_ATTEMPTS)
+			backoff(c, attempt, retry_after);
+	}
+	free(body);
+	if (verdict > 0)
+		return err_set(ERR_GENERIC, "no usable reply after %d attempts: %s", LLM_MAX_ATTEMPTS,
+			       err_last());
+	return verdict;
+}
+
+static int call_replay(llm_client *c, const char *system_prompt, const char *user,
+		       char **text, long *in, long *out, double *usd)
+{
+	json_t *e = json_array_get(c->replay, c->replay_next);
+	const char *rs = json_string_value(json_object_get(e, "system"));
+	const char *ru = json_string_value(json_object_get(e, "user"));
+	const char *reply = json_string_value(json_object_get(e, "reply"));
+
+	if (!e)
+		return err_set(LLM_ERR_FATAL, "replay: the record has only %zu calls; this run makes more",
+			       json_array_size(c->replay));
+	if (!rs || !ru || !reply || strcmp(rs, system_prompt) || strcmp(ru, user))
+		return err_set(LLM_ERR_FATAL, "replay: call %zu does not match the record (its %s prompt "
+			       "differs); the run is not the recorded one", c->replay_next + 1,
+			       rs && !strcmp(rs, system_prompt) ? "user" : "system");
+	c->replay_next++;
+	*text = strdup(reply);
+	*in = (long)json_integer_value(json_object_get(e, "tokens_in"));
+	*out = (long)json_integer_value(json_object_get(e, "tokens_out"));
+	*usd = json_number_value(json_object_get(e, "usd"));
+	return *text ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
+static void record_exchange(llm_client *c, const char *system_prompt, const char *user,
+			    const char *reply, long in, long out, double usd, double seconds)
+{
+	json_t *e;
+
+	if (!c->record)
+		return;
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f}", "provider",
+		      providers[c->kind].name, "model", c->model ? c->model : "", "system",
+		      system_prompt, "user", user, "reply", reply, "tokens_in", (json_int_t)in,
+		      "tokens_out", (json_int_t)out, "usd", usd, "seconds", seconds);
+	json_dumpf(e, c->record, JSON_COMPACT);
+	fputc('\n', c->record);
+	fflush(c->record);
+	json_decref(e);
+}
+
+int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
+	     char **reply, llm_usage *used)
+{
+	double start = os_now_ms(), usd = 0, seconds;
+	long in = 0, out = 0;
+	int rc;
+
+	*reply = NULL;
+	if (llm_exhausted(c))
+		return err_set(LLM_ERR_BUDGET, "the LLM budget is spent ($%.4f of $%.4f, %ld tokens)",
+			       c->totals.usd, c->max_usd, c->totals.tokens_in + c->totals.tokens_out);
+	if (c->fatal[0])
+		return err_set(LLM_ERR_FATAL, "%s", c->fatal);
+	if (c->replay)
+		rc = call_replay(c, system_prompt, user_prompt, reply, &in, &out, &usd);
+	else
+		rc = call_network(c, system_prompt, user_prompt, reply, &in, &out);
+	if (rc == LLM_ERR_FATAL)
+		snprintf(c->fatal, sizeof(c->fatal), "%s", err_last());
+	if (rc < 0)
+		return rc;
+	if (!c->replay)
+		usd = ((double)in * c->price_in + (double)out * c->price_out) / 1e6;
+	seconds = (os_now_ms() - start) / 1000.0;
+	record_exchange(c, system_prompt, user_prompt, *reply, in, out, usd, seconds);
+	c->totals.calls++;
+	c->totals.tokens_in += in;
+	c->totals.tokens_out += out;
+	c->totals.usd += usd;
+	c->totals.seconds += seconds;
+	if (used) {
+		used->calls++;
+		used->tokens_in += in;
+		used->tokens_out += out;
+		used->usd += usd;
+		used->seconds += seconds;
+	}
+	return 0;
+}
+
+void llm_describe_env(char *out, unsigned long size)
+{
+	const char *spec = getenv("HOST_LLM"), *url = getenv("HOST_LLM_URL");
+
+	if (!spec || !*spec)
+		snprintf(out, size, "offline (no LLM provider; set HOST_LLM or pass --llm)");
+	else
+		snprintf(out, size, "%s%s%s (from HOST_LLM)", spec, url ? " at " : "", url ? url : "");
+}

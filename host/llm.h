@@ -1,0 +1,68 @@
+/*
+ * llm.h - the language-model client: OpenAI-compatible chat completions,
+ * Anthropic Messages and Gemini generateContent over libcurl, with
+ * timeouts, retries, hard budgets, a cost ledger and record/replay.
+ *
+ * It runs in the host only (the broker calls it for agents), so API keys
+ * never enter a sandbox. Keys are read from the providers' usual variables
+ * and never written anywhere: not in records, logs or generations.
+ */
+#ifndef HOST_LLM_H
+#define HOST_LLM_H
+
+typedef struct llm_client llm_client;
+
+typedef struct {
+	const char *provider;      /* "openai[:model]", "anthropic[:model]",
+	                              "gemini[:model]"; NULL: $HOST_LLM */
+	const char *url;           /* base URL; NULL: $HOST_LLM_URL or the default */
+	const char *record_path;   /* append every exchange as JSON lines */
+	const char *replay_path;   /* serve exchanges from a record, no network */
+	const char *prices_path;   /* NULL: $HOST_LLM_PRICES, else prices.json beside host */
+	double max_usd;            /* stop before a call once spent; 0: no cap */
+	long max_tokens;           /* the same for tokens in + out; 0: no cap */
+	long timeout_ms;           /* whole request; 0: $HOST_LLM_TIMEOUT_MS or 120 s */
+} llm_options;
+
+typedef struct {
+	long calls, tokens_in, tokens_out;
+	double usd;
+	double seconds;
+} llm_usage;
+
+enum {
+	LLM_ERR_BUDGET = -20,  /* a cap is reached: no call was made */
+	LLM_ERR_FATAL = -21    /* 401, 403, 404, or a replay mismatch: stop the run */
+};
+
+/* Opens the client. With no provider configured and no replay, returns 0
+ * with *out NULL: the run is offline. */
+int llm_open(llm_client **out, const llm_options *o);
+
+/* "openai:gpt-4o-mini at https://api.openai.com/v1", or "replay of FILE". */
+const char *llm_describe(const llm_client *c);
+
+/*
+ * Sends one exchange and returns the reply text (free() it). Usage of this
+ * call is added to *used (if not NULL) and to the client's totals.
+ * Retries 429, 5xx, network errors and malformed replies with exponential
+ * backoff and jitter, honouring Retry-After.
+ */
+int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
+	     char **reply, llm_usage *used);
+
+/* What the client has spent so far. */
+llm_usage llm_totals(const llm_client *c);
+
+/* Why the run must stop (a 401, a replay mismatch ...), or NULL. */
+const char *llm_fatal(const llm_client *c);
+
+/* Nonzero once a cap (max_usd, max_tokens) is reached. */
+int llm_exhausted(const llm_client *c);
+
+void llm_close(llm_client *c);
+
+/* The mode as configured by the environment alone, for `host status`. */
+void llm_describe_env(char *out, unsigned long size);
+
+#endif

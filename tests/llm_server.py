@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""A scripted language-model server for host's tests.
+
+It listens on 127.0.0.1 (a free port, written to PORT_FILE) and speaks the
+wire formats host uses: OpenAI chat completions, Anthropic Messages and
+Gemini generateContent, chosen by the request path. Replies follow a script:
+
+  {"rules": [{"match": "text in the prompts", "replies": [REPLY, ...]}],
+   "default": REPLY}
+
+Each rule hands out its replies in order and repeats the last one. A REPLY
+is {"text": "...", "tokens_in": N, "tokens_out": N}, {"status": 429,
+"retry_after": 1}, {"status": 500}, {"status": 401}, {"raw": "not json"},
+{"truncate": true}, or {"hang": SECONDS}. Every request is appended to
+LOG_FILE as a JSON line with its path, headers and prompts.
+
+usage: llm_server.py SCRIPT PORT_FILE LOG_FILE
+"""
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+script = json.load(open(sys.argv[1]))
+served = {}
+lock = threading.Lock()
+
+
+def prompts(path, body):
+    if path.endswith("/chat/completions"):
+        msgs = body.get("messages", [])
+        return ("openai", next((m["content"] for m in msgs if m["role"] == "system"), ""),
+                next((m["content"] for m in msgs if m["role"] == "user"), ""))
+    if path.endswith("/v1/messages"):
+        return "anthropic", body.get("system", ""), body["messages"][0]["content"]
+    if path.endswith(":generateContent"):
+        return ("gemini", body["systemInstruction"]["parts"][0]["text"],
+                body["contents"][0]["parts"][0]["text"])
+    return None, "", ""
+
+
+def choose(system, user):
+    with lock:
+        for i, rule in enumerate(script.get("rules", [])):
+            if rule["match"] in system or rule["match"] in user:
+                n = served.get(i, 0)
+                served[i] = n + 1
+                replies = rule["replies"]
+                return replies[min(n, len(replies) - 1)]
+    return script.get("default", {"status": 500})
+
+
+def wire(provider, reply):
+    text, t_in, t_out = reply.get("text", ""), reply.get("tokens_in", 10), reply.get("tokens_out", 5)
+    if provider == "anthropic":
+        return {"content": [{"type": "text", "text": text}],
+                "usage": {"input_tokens": t_in, "output_tokens": t_out}}
+    if provider == "gemini":
+        return {"candidates": [{"content": {"parts": [{"text": text}]}}],
+                "usageMetadata": {"promptTokenCount": t_in, "candidatesTokenCount": t_out}}
+    return {"choices": [{"message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": t_in, "completion_tokens": t_out}}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, status, body, headers=()):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        provider, system, user = prompts(self.path, body)
+        with lock, open(sys.argv[3], "a") as log:
+            log.write(json.dumps({"path": self.path, "headers": dict(self.headers),
+                                  "system": system, "user": user}) + "\n")
+        reply = choose(system, user)
+        if provider is None:
+            return self.send(404, '{"error": "unknown path"}')
+        if "hang" in reply:
+            time.sleep(reply["hang"])
+            return self.send(200, json.dumps(wire(provider, reply)))
+        if "raw" in reply:
+            return self.send(200, reply["raw"])
+        if reply.get("truncate"):
+            data = json.dumps(wire(provider, reply)).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data) + 100))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+            return
+        status = reply.get("status", 200)
+        if status != 200:
+            headers = [("Retry-After", str(reply["retry_after"]))] if "retry_after" in reply else []
+            return self.send(status, '{"error": {"message": "scripted"}}', headers)
+        self.send(200, json.dumps(wire(provider, reply)))
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+server.serve_forever()
