@@ -163,3 +163,26 @@ int cli_open_llm(llm_client **out, const char *command, const llm_options *o)
 		return cli_fail(command, "%s", err_last());
 	return CLI_OK;
 }
+
+void cli_lab_spend(lab *l, llm_usage *total)
+{
+	int *numbers = NULL;
+	size_t n = 0, i;
+
+	memset(total, 0, sizeof(*total));
+	if (store_numbers(l->store, &numbers, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		store_gen g;
+		const json_t *b;
+		if (store_read(l->store, numbers[i], &g, NULL) < 0)
+			continue;
+		b = json_object_get(g.record, "budget");
+		total->calls += (long)json_integer_value(json_object_get(b, "llm_calls"));
+		total->tokens_in += (long)json_integer_value(json_object_get(b, "tokens_in"));
+		total->tokens_out += (long)json_integer_value(json_object_get(b, "tokens_out"));
+		total->usd += json_number_value(json_object_get(b, "usd"));
+		store_gen_free(&g);
+	}
+	free(numbers);
+}

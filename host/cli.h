@@ -84,6 +84,9 @@ int cli_refuse_hand_edits(lab *l, const char *command);
 	"  --record FILE    append every LLM exchange to FILE (JSON lines)\n"    \
 	"  --replay FILE    answer LLM calls from a record, with no network\n"
 
+/* The LLM use recorded in every generation of the lab. */
+void cli_lab_spend(lab *l, llm_usage *total);
+
 /* Opens the LLM client for `o` (NULL when offline); reports failures. */
 int cli_open_llm(llm_client **out, const char *command, const llm_options *o);
 

@@ -220,7 +220,15 @@ static int run_status(int argc, char **argv)
 	       json_number_value(json_object_get(g.record, "holdout")));
 	printf("lab       %s: %zu generations, %.1f MB in generations/\n", l.dir, count,
 	       (double)bytes / (1 << 20));
-	printf("mode      offline (no LLM provider)\n");
+	{
+		char mode[512];
+		llm_usage spend;
+		llm_describe_env(mode, sizeof(mode));
+		cli_lab_spend(&l, &spend);
+		printf("mode      %s\n", mode);
+		printf("spend     %ld LLM calls, %ld tokens in, %ld out, $%.4f\n", spend.calls,
+		       spend.tokens_in, spend.tokens_out, spend.usd);
+	}
 	holder = lab_lock_holder(&l);
 	printf("lock      %s", holder ? "" : "free\n");
 	if (holder)

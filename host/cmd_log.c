@@ -143,6 +143,11 @@ static int run_log(int argc, char **argv)
 	if (json) {
 		json_dumpf(list, stdout, JSON_INDENT(2));
 		putchar('\n');
+	} else {
+		llm_usage spend;
+		cli_lab_spend(&l, &spend);
+		printf("LLM spend: %ld calls, %ld tokens in, %ld out, $%.4f\n", spend.calls,
+		       spend.tokens_in, spend.tokens_out, spend.usd);
 	}
 	json_decref(list);
 	free(numbers);

@@ -13,13 +13,17 @@
 
 static _Thread_local char last_message[1024];
 
+/* Formats through a scratch buffer: callers may pass err_last() itself as
+ * an argument, to wrap the previous message in more context. */
 int err_set(int code, const char *fmt, ...)
 {
+	char message[sizeof(last_message)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	memcpy(last_message, message, sizeof(last_message));
 	return code;
 }
 
@@ -29,12 +33,14 @@ int err_sys(const char *fmt, ...)
 	size_t len;
 	va_list ap;
 
+	char message[sizeof(last_message)];
+
 	va_start(ap, fmt);
-	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	len = strlen(last_message);
-	snprintf(last_message + len, sizeof(last_message) - len, ": %s",
-		 strerror(saved));
+	len = strlen(message);
+	snprintf(message + len, sizeof(message) - len, ": %s", strerror(saved));
+	memcpy(last_message, message, sizeof(last_message));
 	return ERR_SYSTEM;
 }
 

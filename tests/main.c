@@ -42,6 +42,8 @@ int main(void)
 		return 1;
 	}
 	setenv("TMPDIR", tmp, 1);
+	if (getenv("HOST_TEST_FILTER"))  /* e.g. HOST_TEST_FILTER='*llm*' */
+		cmocka_set_test_filter(getenv("HOST_TEST_FILTER"));
 	snprintf(path, sizeof(path), "%s/libc", harness_bin());
 	compile_set_libc_dir(path);
 	snprintf(path, sizeof(path), "%s/host-sandbox", harness_bin());
@@ -54,6 +56,7 @@ int main(void)
 	test_group_sandbox(&totals);
 	test_group_agents(&totals);
 	test_group_lab(&totals);
+	test_group_llm(&totals);
 	test_group_cli(&totals);
 
 	zygote_stop();

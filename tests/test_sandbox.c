@@ -128,9 +128,12 @@ static void test_hostile_corpus_is_contained(void **state)
 	assert_int_equal(os_write_file(victim, "keep", 4), 0);
 	assert_int_equal(stat(victim, &before), 0);
 	setenv("HOST_TEST_SECRET", "sk-test-must-not-leak", 1);
+	setenv("OPENAI_API_KEY", "sk-test-must-not-leak", 1);
+	zygote_stop();  /* the next sandbox starts from this environment */
 	for (i = 0; i < sizeof(hostile_cases) / sizeof(hostile_cases[0]); i++)
 		check_case(t, &hostile_cases[i]);
 	unsetenv("HOST_TEST_SECRET");
+	unsetenv("OPENAI_API_KEY");
 	/* nothing outside the sandbox changed */
 	assert_int_equal(access(canary, F_OK), -1);
 	assert_int_equal(stat(victim, &after), 0);

@@ -1,0 +1,570 @@
+/*
+ * test_llm.c - the LLM client and the runs that use it, against a real
+ * HTTP server on 127.0.0.1 (tests/llm_server.py) that speaks all three
+ * providers' wire formats and replies as each test scripts it.
+ */
+#include "harness.h"
+
+#include "error.h"
+#include "llm.h"
+#include "os.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TEST_KEY "sk-test-key-must-not-leak-7f3a9"
+
+typedef struct {
+	pid_t pid;
+	char url[64], dir[4096];
+} llm_server;
+
+static char *server_file(const llm_server *s, const char *name)
+{
+	return os_path_join(s->dir, name);
+}
+
+/* Starts the server with `script` (consumed) in a new scratch folder. */
+static void server_start(llm_server *s, json_t *script, const char *name)
+{
+	char *script_path, *port_path, *log_path, *port = NULL;
+	int i;
+
+	snprintf(s->dir, sizeof(s->dir), "%s/%s", getenv("TMPDIR"), name);
+	os_remove_tree(s->dir);
+	mkdir(s->dir, 0755);
+	script_path = server_file(s, "script.json");
+	port_path = server_file(s, "port");
+	log_path = server_file(s, "requests.jsonl");
+	assert_int_equal(json_dump_file(script, script_path, 0), 0);
+	json_decref(script);
+	s->pid = fork();
+	if (s->pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("python3", "python3", "tests/llm_server.py", script_path, port_path,
+		       log_path, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500 && os_read_file(&port, NULL, port_path) != 0; i++) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	assert_non_null(port);
+	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", atoi(port));
+	free(port);
+	free(script_path);
+	free(port_path);
+	free(log_path);
+}
+
+static void server_stop(llm_server *s)
+{
+	kill(s->pid, SIGTERM);
+	waitpid(s->pid, NULL, 0);
+	os_remove_tree(s->dir);
+}
+
+/* The requests the server received, as a JSON array. */
+static json_t *server_requests(const llm_server *s)
+{
+	char *path = server_file(s, "requests.jsonl"), *text = NULL, *line, *save = NULL;
+	json_t *list = json_array();
+
+	if (os_read_file(&text, NULL, path) == 0)
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			json_array_append_new(list, json_loads(line, 0, NULL));
+	free(text);
+	free(path);
+	return list;
+}
+
+static json_t *text_reply(const char *text, int in, int out)
+{
+	return json_pack("{s:s, s:i, s:i}", "text", text, "tokens_in", in, "tokens_out", out);
+}
+
+/* A script with one rule matching everything. Consumes `replies`. */
+static json_t *script_of(json_t *replies)
+{
+	return json_pack("{s:[{s:s, s:o}]}", "rules", "match", "", "replies", replies);
+}
+
+static char *write_prices(void)
+{
+	char *path = os_path_join(getenv("TMPDIR"), "prices.json");
+	const char *prices = "{\"openai:test-model\": {\"input_per_mtok\": 1000, \"output_per_mtok\": 2000},"
+			     " \"anthropic:*\": {\"input_per_mtok\": 0, \"output_per_mtok\": 0},"
+			     " \"gemini:*\": {\"input_per_mtok\": 0, \"output_per_mtok\": 0}}";
+
+	assert_int_equal(os_write_file(path, prices, strlen(prices)), 0);
+	return path;
+}
+
+static llm_client *open_client(const char *provider, const char *url, const char *prices,
+			       long timeout_ms, double max_usd)
+{
+	llm_options o = { provider, url, NULL, NULL, prices, max_usd, 0, timeout_ms };
+	llm_client *c = NULL;
+
+	assert_int_equal(llm_open(&c, &o), 0);
+	assert_non_null(c);
+	return c;
+}
+
+static void test_wire_formats(void **state)
+{
+	static const char *const specs[] = { "openai:test-model", "anthropic:claude-test",
+					     "gemini:gemini-test" };
+	static const char *const paths[] = { "/v1/chat/completions", "/v1/messages",
+					     "/v1beta/models/gemini-test:generateContent" };
+	static const char *const auth[] = { "Bearer " TEST_KEY, TEST_KEY, TEST_KEY };
+	static const char *const header[] = { "Authorization", "x-api-key", "x-goog-api-key" };
+	char *prices = write_prices();
+	size_t i;
+
+	(void)state;
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	setenv("ANTHROPIC_API_KEY", TEST_KEY, 1);
+	setenv("GEMINI_API_KEY", TEST_KEY, 1);
+	for (i = 0; i < 3; i++) {
+		llm_server s;
+		llm_usage used = { 0, 0, 0, 0, 0 };
+		char url[128], *reply;
+		json_t *requests, *req;
+		llm_client *c;
+
+		server_start(&s, script_of(json_pack("[o]", text_reply("hello from the model", 11, 7))),
+			     "wire");
+		snprintf(url, sizeof(url), "%s%s", s.url, i == 0 ? "/v1" : "");
+		c = open_client(specs[i], url, prices, 5000, 0);
+		assert_int_equal(llm_chat(c, "be brief", "say hello", &reply, &used), 0);
+		assert_string_equal(reply, "hello from the model");
+		assert_int_equal(used.tokens_in, 11);
+		assert_int_equal(used.tokens_out, 7);
+		requests = server_requests(&s);
+		req = json_array_get(requests, 0);
+		assert_string_equal(json_string_value(json_object_get(req, "path")), paths[i]);
+		assert_string_equal(json_string_value(json_object_get(req, "system")), "be brief");
+		assert_string_equal(json_string_value(json_object_get(req, "user")), "say hello");
+		assert_string_equal(json_string_value(json_object_get(json_object_get(req, "headers"),
+								      header[i])), auth[i]);
+		assert_null(strstr(json_string_value(json_object_get(req, "path")), TEST_KEY));
+		json_decref(requests);
+		free(reply);
+		llm_close(c);
+		server_stop(&s);
+	}
+	unlink(prices);
+	free(prices);
+}
+
+static void test_retries_and_backoff(void **state)
+{
+	char *prices = write_prices(), *reply, url[128];
+	json_t *replies = json_pack("[{s:i, s:i}, {s:i}, {s:s}, {s:b, s:s}, o]",
+				    "status", 429, "retry_after", 1, "status", 500, "raw", "{not json",
+				    "truncate", 1, "text", "cut short", text_reply("finally", 5, 5));
+	llm_server s;
+	json_t *requests;
+	llm_client *c;
+	double start;
+
+	(void)state;
+	server_start(&s, script_of(replies), "retries");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	c = open_client("openai:test-model", url, prices, 5000, 0);
+	start = os_now_ms();
+	assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), 0);
+	assert_string_equal(reply, "finally");
+	assert_true(os_now_ms() - start >= 1000);  /* Retry-After: 1 was honoured */
+	requests = server_requests(&s);
+	assert_int_equal(json_array_size(requests), 5);
+	json_decref(requests);
+	free(reply);
+	llm_close(c);
+	server_stop(&s);
+	/* a server that hangs past the timeout, every time */
+	server_start(&s, script_of(json_pack("[{s:i}]", "hang", 3)), "hang");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	c = open_client("openai:test-model", url, prices, 200, 0);
+	assert_true(llm_chat(c, "s", "u", &reply, NULL) < 0);
+	assert_contains(err_last(), "no usable reply after 5 attempts");
+	assert_contains(err_last(), "imeout");
+	assert_null(reply);
+	llm_close(c);
+	server_stop(&s);
+	unlink(prices);
+	free(prices);
+}
+
+static void test_fatal_and_budget(void **state)
+{
+	char *prices = write_prices(), *reply, url[128];
+	llm_server s;
+	json_t *requests;
+	llm_client *c;
+
+	(void)state;
+	server_start(&s, script_of(json_pack("[{s:i}]", "status", 401)), "fatal");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	c = open_client("openai:test-model", url, prices, 5000, 0);
+	assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), LLM_ERR_FATAL);
+	assert_contains(err_last(), "refused the request (HTTP 401): check the API key in OPENAI_API_KEY");
+	assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), LLM_ERR_FATAL);
+	requests = server_requests(&s);
+	assert_int_equal(json_array_size(requests), 1);  /* no retries, no second try */
+	json_decref(requests);
+	llm_close(c);
+	server_stop(&s);
+	/* 10 tokens in at $1000/M and 5 out at $2000/M: $0.02, above a $0.01 cap */
+	server_start(&s, script_of(json_pack("[o]", text_reply("ok", 10, 5))), "budget");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	c = open_client("openai:test-model", url, prices, 5000, 0.01);
+	assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), 0);
+	free(reply);
+	assert_true(llm_totals(c).usd > 0.0199 && llm_totals(c).usd < 0.0201);
+	assert_true(llm_exhausted(c));
+	assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), LLM_ERR_BUDGET);
+	assert_contains(err_last(), "the LLM budget is spent");
+	requests = server_requests(&s);
+	assert_int_equal(json_array_size(requests), 1);  /* checked before calling */
+	json_decref(requests);
+	llm_close(c);
+	server_stop(&s);
+	unlink(prices);
+	free(prices);
+}
+
+static void test_record_and_replay(void **state)
+{
+	char *prices = write_prices(), *record = os_path_join(getenv("TMPDIR"), "record.jsonl");
+	char *reply, *text, url[128];
+	llm_options o;
+	llm_server s;
+	llm_client *c;
+
+	(void)state;
+	unlink(record);
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	server_start(&s, script_of(json_pack("[o, o]", text_reply("first", 3, 4),
+					     text_reply("second", 5, 6))), "record");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	memset(&o, 0, sizeof(o));
+	o.provider = "openai:test-model";
+	o.url = url;
+	o.prices_path = prices;
+	o.record_path = record;
+	assert_int_equal(llm_open(&c, &o), 0);
+	assert_int_equal(llm_chat(c, "sys", "one", &reply, NULL), 0);
+	free(reply);
+	assert_int_equal(llm_chat(c, "sys", "two", &reply, NULL), 0);
+	free(reply);
+	llm_close(c);
+	server_stop(&s);
+	text = harness_read(record);
+	assert_null(strstr(text, TEST_KEY));
+	assert_contains(text, "\"reply\":\"first\"");
+	free(text);
+	/* the server is gone: replay answers from the record */
+	memset(&o, 0, sizeof(o));
+	o.replay_path = record;
+	assert_int_equal(llm_open(&c, &o), 0);
+	assert_contains(llm_describe(c), "replay of");
+	assert_int_equal(llm_chat(c, "sys", "one", &reply, NULL), 0);
+	assert_string_equal(reply, "first");
+	free(reply);
+	assert_int_equal(llm_chat(c, "sys", "three", &reply, NULL), LLM_ERR_FATAL);
+	assert_contains(err_last(), "replay: call 2 does not match the record");
+	llm_close(c);
+	unlink(record);
+	free(record);
+	unlink(prices);
+	free(prices);
+}
+
+static const char meta_edit[] =
+	"FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 6              /* candidates per round */\n"
+	"=======\n#define CANDIDATES 4              /* candidates per round */\n>>>>>>> REPLACE\n";
+
+/* Scripted replies for an evolution run: the meta agent's edit, and good
+ * solutions for snake and email. */
+static json_t *evolution_script(void)
+{
+	char *snake = harness_read("tests/llm/snake_good.c");
+	char *email = harness_read("tests/solutions/email_reference.c");
+	buf a = BUF_INIT, b = BUF_INIT;
+	json_t *script;
+
+	buf_printf(&a, "Here is a better one:\n```c\n%s```\n", snake);
+	buf_printf(&b, "```c\n%s```", email);
+	script = json_pack("{s:[{s:s, s:[o]}, {s:s, s:[o]}, {s:s, s:[o]}]}", "rules",
+			   "match", "FILE: task_agent.c", "replies", text_reply(meta_edit, 3000, 80),
+			   "match", "Interface (snake)", "replies", text_reply(a.data, 1500, 900),
+			   "match", "Interface (email)", "replies", text_reply(b.data, 1200, 700));
+	buf_free(&a);
+	buf_free(&b);
+	free(snake);
+	free(email);
+	return script;
+}
+
+static char *new_lab(const char *name)
+{
+	char *dir = os_path_join(getenv("TMPDIR"), name);
+	char *argv[] = { "host", "init", "--dir", dir, NULL };
+	run_result r;
+
+	os_remove_tree(dir);
+	run_host_with(&r, NULL, argv);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	return dir;
+}
+
+static void git_out(run_result *r, const char *dir, const char *a, const char *b, const char *c)
+{
+	char gen[4096];
+	char *argv[] = { "/usr/bin/git", "-C", gen, (char *)a, (char *)b, (char *)c, NULL };
+
+	snprintf(gen, sizeof(gen), "%s/generations", dir);
+	run_command(r, NULL, argv);
+}
+
+static void assert_no_key_in_lab(const char *dir)
+{
+	run_result r;
+
+	git_out(&r, dir, "log", "-p", "--all");
+	assert_null(strstr(r.out, TEST_KEY));
+	assert_null(strstr(r.out, "sk-test"));
+	run_result_free(&r);
+	git_out(&r, dir, "notes", "list", NULL);
+	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+		char note[64];
+		run_result n;
+		snprintf(note, sizeof(note), "%.40s", line);
+		git_out(&n, dir, "cat-file", "-p", note);
+		assert_null(strstr(n.out, "sk-test"));
+		run_result_free(&n);
+	}
+	run_result_free(&r);
+}
+
+static void test_evolve_with_a_model(void **state)
+{
+	char *prices = write_prices(), *record = os_path_join(getenv("TMPDIR"), "run.jsonl");
+	char *lab_a = new_lab("llm_lab_a"), *lab_b = new_lab("llm_lab_b"), *text, url[128];
+	run_result r, a, b;
+	llm_server s;
+	int g;
+
+	(void)state;
+	unlink(record);
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	server_start(&s, evolution_script(), "evolve");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	{
+		char *argv[] = { "host", "evolve", "--dir", lab_a, "--gens", "3", "--llm",
+				 "openai:test-model", "--llm-url", url, "--llm-prices", prices,
+				 "--record", record, NULL };
+		run_host_with(&r, NULL, argv);
+	}
+	server_stop(&s);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "openai:test-model at http://127.0.0.1:");
+	assert_contains(r.out, "gen_001  parent gen_000  accepted");
+	assert_contains(r.out, "LLM: ");
+	assert_null(strstr(r.out, TEST_KEY));
+	assert_null(strstr(r.err, TEST_KEY));
+	run_result_free(&r);
+	/* an LLM-written generation with a real code change, its spend recorded */
+	git_out(&r, lab_a, "diff", "gen_000", "gen_001");
+	assert_contains(r.out, "-#define CANDIDATES 6");
+	assert_contains(r.out, "+#define CANDIDATES 4");
+	run_result_free(&r);
+	git_out(&r, lab_a, "notes", "show", "gen_001");
+	{
+		json_t *note = json_loads(r.out, 0, NULL), *budget = json_object_get(note, "budget");
+		assert_true(json_integer_value(json_object_get(budget, "llm_calls")) > 0);
+		assert_true(json_integer_value(json_object_get(budget, "tokens_in")) > 0);
+		assert_true(json_number_value(json_object_get(budget, "usd")) > 0);
+		json_decref(note);
+	}
+	run_result_free(&r);
+	text = harness_read(record);
+	assert_null(strstr(text, TEST_KEY));
+	free(text);
+	assert_no_key_in_lab(lab_a);
+	/* the record replays the run with no server at all */
+	{
+		char *argv[] = { "host", "evolve", "--dir", lab_b, "--gens", "3", "--replay", record, NULL };
+		run_host_with(&r, NULL, argv);
+	}
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "replay of");
+	run_result_free(&r);
+	for (g = 1; g <= 3; g++) {
+		char rev[32];
+		snprintf(rev, sizeof(rev), "gen_%03d^{tree}", g);
+		git_out(&a, lab_a, "rev-parse", rev, NULL);
+		git_out(&b, lab_b, "rev-parse", rev, NULL);
+		assert_string_equal(a.out, b.out);
+		run_result_free(&a);
+		run_result_free(&b);
+		snprintf(rev, sizeof(rev), "gen_%03d", g);
+		git_out(&a, lab_a, "show", "--format=%s", rev);
+		git_out(&b, lab_b, "show", "--format=%s", rev);
+		assert_string_equal(a.out, b.out);  /* status, fitness and the change */
+		run_result_free(&a);
+		run_result_free(&b);
+	}
+	os_remove_tree(lab_a);
+	os_remove_tree(lab_b);
+	unlink(record);
+	free(lab_a);
+	free(lab_b);
+	free(record);
+	unlink(prices);
+	free(prices);
+}
+
+static void test_runs_stop_at_the_cap_and_on_401(void **state)
+{
+	char *prices = write_prices(), *lab = new_lab("llm_cap"), url[128];
+	run_result r;
+	llm_server s;
+
+	(void)state;
+	server_start(&s, evolution_script(), "cap");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	{
+		char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "10", "--llm",
+				 "openai:test-model", "--llm-url", url, "--llm-prices", prices,
+				 "--max-usd", "0.001", NULL };
+		run_host_with(&r, NULL, argv);
+	}
+	server_stop(&s);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "the LLM budget is reached: stopped after gen_001");
+	assert_null(strstr(r.out, "gen_002"));
+	run_result_free(&r);
+	os_remove_tree(lab);
+	free(lab);
+	lab = new_lab("llm_401");
+	server_start(&s, script_of(json_pack("[{s:i}]", "status", 401)), "unauthorized");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	{
+		char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "10", "--llm",
+				 "openai:test-model", "--llm-url", url, NULL };
+		run_host_with(&r, NULL, argv);
+	}
+	server_stop(&s);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "stopped after gen_001: openai refused the request (HTTP 401)");
+	assert_null(strstr(r.out, "gen_002"));
+	run_result_free(&r);
+	os_remove_tree(lab);
+	free(lab);
+	unlink(prices);
+	free(prices);
+}
+
+static void test_compile_errors_go_back_for_repair(void **state)
+{
+	char *snake = harness_read("tests/llm/snake_good.c"), *out = os_path_join(getenv("TMPDIR"), "fixed.c");
+	char url[128];
+	buf good = BUF_INIT;
+	json_t *requests;
+	run_result r;
+	llm_server s;
+
+	(void)state;
+	buf_printf(&good, "```c\n%s```", snake);
+	server_start(&s, script_of(json_pack("[o, o]",
+		text_reply("```c\nint next_move(const snake_cell *b, int l, snake_cell f, int w, int h)\n"
+			   "{ return SNAKE_UP }\n```", 100, 20),
+		text_reply(good.data, 200, 900))), "repair");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	{
+		char *argv[] = { "host", "improve", "snake", "--agent", "seed", "--budget", "4",
+				 "--llm", "openai:test-model",
+				 "--llm-url", url, "--llm-calls", "2", "-o", out, NULL };
+		run_host_with(&r, NULL, argv);
+	}
+	requests = server_requests(&s);
+	server_stop(&s);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "improved  train 32.75");
+	assert_contains(r.out, "llm       2 calls");
+	assert_int_equal(json_array_size(requests), 2);
+	assert_contains(json_string_value(json_object_get(json_array_get(requests, 1), "user")),
+			"does not compile");
+	assert_contains(json_string_value(json_object_get(json_array_get(requests, 1), "user")),
+			"solution.c:2: error:");
+	json_decref(requests);
+	run_result_free(&r);
+	unlink(out);
+	free(out);
+	free(snake);
+	buf_free(&good);
+}
+
+static void test_edits_that_do_not_apply_go_back_once(void **state)
+{
+	char *out = os_path_join(getenv("TMPDIR"), "candidate"), url[128];
+	json_t *requests;
+	run_result r;
+	llm_server s;
+
+	(void)state;
+	os_remove_tree(out);
+	server_start(&s, script_of(json_pack("[o, o]",
+		text_reply("FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 60\n=======\n"
+			   "#define CANDIDATES 5\n>>>>>>> REPLACE\n", 100, 20),
+		text_reply(meta_edit, 100, 20))), "edits");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	{
+		char *argv[] = { "host", "rewrite", "-o", out, "--agent", "seed", "--llm", "openai:test-model",
+				 "--llm-url", url, NULL };
+		run_host_with(&r, NULL, argv);
+	}
+	requests = server_requests(&s);
+	server_stop(&s);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "+#define CANDIDATES 4");
+	assert_int_equal(json_array_size(requests), 2);
+	assert_contains(json_string_value(json_object_get(json_array_get(requests, 1), "user")),
+			"did not apply: task_agent.c: block 1: its first line \"#define CANDIDATES 60\"");
+	assert_contains(json_string_value(json_object_get(json_array_get(requests, 0), "user")),
+			"agent.h:");
+	json_decref(requests);
+	run_result_free(&r);
+	os_remove_tree(out);
+	free(out);
+}
+
+void test_group_llm(harness_totals *t)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wire_formats),
+		cmocka_unit_test(test_retries_and_backoff),
+		cmocka_unit_test(test_fatal_and_budget),
+		cmocka_unit_test(test_record_and_replay),
+		cmocka_unit_test(test_evolve_with_a_model),
+		cmocka_unit_test(test_runs_stop_at_the_cap_and_on_401),
+		cmocka_unit_test(test_compile_errors_go_back_for_repair),
+		cmocka_unit_test(test_edits_that_do_not_apply_go_back_once),
+	};
+
+	HARNESS_GROUP(t, "llm", tests);
+}
