@@ -38,7 +38,7 @@ static const char init_help[] =
 static const char evolve_help[] =
 	"usage: host evolve [--gens N] [--tasks a,b] [--select best|archive] [--seed S]\n"
 	"                   [--budget N] [--utility score=1,cost=0,time=0] [--quiet]\n"
-	"                   [--json] [--dir D] [--tasks-dir DIR] [--llm P[:MODEL]]\n"
+	"                   [--json] [-j N] [--dir D] [--tasks-dir DIR] [--llm P[:MODEL]]\n"
 	"                   [--llm-url URL] [--max-usd X] [--max-tokens N]\n"
 	"                   [--record FILE | --replay FILE]\n"
 	"\n"
@@ -59,6 +59,8 @@ static const char evolve_help[] =
 	"                   0.01 per second of evaluation (cost is in dollars)\n"
 	"  --quiet          only the summary\n"
 	"  --json           one JSON object per generation\n"
+	"  -j N, --jobs N   evaluate N tasks at once in worker processes; the\n"
+	"                   results are the same as with -j 1\n"
 	"  --dir D          the lab directory (default: .)\n"
 	CLI_LLM_HELP
 	"\n"
@@ -218,7 +220,7 @@ static int evolve_in_lab(lab *l, evolve_options *o, const char *list, const char
 			 int budget, unsigned long long seed)
 {
 	llm_client *llm = o->eval.llm;  /* cli_lab_eval resets o->eval */
-	int llm_calls = o->eval.llm_calls, rc;
+	int llm_calls = o->eval.llm_calls, jobs = o->eval.jobs, rc;
 	char *names;
 
 	if ((rc = cli_refuse_hand_edits(l, "evolve")) != CLI_OK ||
@@ -226,6 +228,7 @@ static int evolve_in_lab(lab *l, evolve_options *o, const char *list, const char
 		return rc;
 	o->eval.llm = llm;
 	o->eval.llm_calls = llm_calls;
+	o->eval.jobs = jobs;
 	names = cli_task_names(o->eval.tasks, o->eval.n_tasks);
 	if (!o->json && !o->quiet)
 		printf("evolve: %d generations, tasks %s, %d evaluations per task, select %s, %s\n",
@@ -255,10 +258,11 @@ static int run_evolve(int argc, char **argv)
 	const char *dir = ".", *list = NULL, *tasks_dir = NULL, *select = "best", *utility = NULL;
 	const char *pos[1];
 	unsigned long long seed = ULLONG_MAX;  /* not given: the lab's */
-	int gens = 1, budget = 0, quiet = 0, json = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
+	int gens = 1, budget = 0, quiet = 0, json = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, jobs = 1, n, rc;
 	llm_options lo = { NULL, NULL, NULL, NULL, NULL, 0, 0, 0 };
 	const arg_option opts[] = {
 		CLI_LLM_OPTIONS(lo), { "--llm-calls", ARG_COUNT, &llm_calls },
+		{ "-j", ARG_COUNT, &jobs }, { "--jobs", ARG_COUNT, &jobs },
 		{ "--gens", ARG_COUNT, &gens }, { "--tasks", ARG_STRING, &list },
 		{ "--select", ARG_STRING, &select }, { "--seed", ARG_UINT, &seed },
 		{ "--budget", ARG_COUNT, &budget }, { "--utility", ARG_STRING, &utility },
@@ -275,6 +279,7 @@ static int run_evolve(int argc, char **argv)
 	if (strcmp(select, "best") && strcmp(select, "archive"))
 		return cli_usage("evolve", "--select takes best or archive, not '%s'", select);
 	o.gens = gens;
+	o.eval.jobs = jobs;
 	o.quiet = quiet;
 	o.json = json;
 	o.select_archive = strcmp(select, "archive") == 0;

@@ -10,13 +10,18 @@
  */
 #include "evolve.h"
 
+#include "channel.h"
 #include "error.h"
 #include "eval.h"
 #include "os.h"
 #include "validate.h"
+#include "zygote.h"
 #include "version.h"
 
 #include <math.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +109,102 @@ static json_t *usage_json(int evals_per_task, int evals, const llm_usage *used)
 			 "tokens_out", (json_int_t)used->tokens_out, "usd", used->usd);
 }
 
+static json_t *usage_to_json(const llm_usage *u)
+{
+	return json_pack("{s:I, s:I, s:I, s:f, s:f}", "calls", (json_int_t)u->calls,
+			 "tokens_in", (json_int_t)u->tokens_in, "tokens_out", (json_int_t)u->tokens_out,
+			 "usd", u->usd, "seconds", u->seconds);
+}
+
+static void usage_from_json(llm_usage *u, const json_t *j)
+{
+	u->calls = (long)json_integer_value(json_object_get(j, "calls"));
+	u->tokens_in = (long)json_integer_value(json_object_get(j, "tokens_in"));
+	u->tokens_out = (long)json_integer_value(json_object_get(j, "tokens_out"));
+	u->usd = json_number_value(json_object_get(j, "usd"));
+	u->seconds = json_number_value(json_object_get(j, "seconds"));
+}
+
+/* A worker process: evaluates task `i` and sends {result, usage} back. */
+static _Noreturn void worker(int fd, task *t, const agent_files *files, const evolve_eval_options *o)
+{
+	llm_usage used = { 0, 0, 0, 0, 0 };
+	json_t *result, *msg;
+
+	zygote_forget();  /* the parent's zygote answers the parent only */
+	result = evaluate_task(t, files, o, &used);
+	msg = json_pack("{s:o?, s:o, s:s}", "result", result, "usage", usage_to_json(&used),
+			"error", result ? "" : err_last());
+	channel_send_json(fd, msg);
+	_exit(result ? 0 : 1);
+}
+
+/* Evaluates every task, `o->jobs` at a time in worker processes (the
+ * host's own code, forked; the agents still run in their sandboxes).
+ * results[i] is task i's result; usage is added to *used. */
+static int evaluate_parallel(json_t **results, const agent_files *files,
+			     const evolve_eval_options *o, llm_usage *used)
+{
+	pid_t pids[64];
+	int fds[64], running = 0, rc = 0;
+	size_t next = 0, done = 0, i;
+
+	fflush(NULL);
+	while (done < o->n_tasks) {
+		while (rc == 0 && next < o->n_tasks && running < o->jobs && next < 64) {
+			int pair[2];
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0 ||
+			    (pids[next] = fork()) < 0) {
+				rc = err_sys("cannot start a worker");
+				break;
+			}
+			if (pids[next] == 0) {
+				close(pair[0]);
+				worker(pair[1], o->tasks[next], files, o);
+			}
+			close(pair[1]);
+			fds[next++] = pair[0];
+			running++;
+		}
+		/* collect the oldest running worker */
+		for (i = done; i < next; i++) {
+			json_t *msg = NULL;
+			llm_usage u;
+			if (channel_recv_json(&msg, fds[i], 64u << 20, -1) < 0 || !json_object_get(msg, "result"))
+				rc = rc ? rc : err_set(ERR_GENERIC, "a worker failed: %s",
+						       json_string_value(json_object_get(msg, "error"))
+						       ? json_string_value(json_object_get(msg, "error")) : "it died");
+			else
+				results[i] = json_incref(json_object_get(msg, "result"));
+			usage_from_json(&u, json_object_get(msg, "usage"));
+			add_usage(used, &u);
+			llm_add_usage(o->llm, &u);
+			json_decref(msg);
+			close(fds[i]);
+			waitpid(pids[i], NULL, 0);
+			running--;
+			done++;
+			break;
+		}
+		if (rc < 0 && done == next)
+			break;
+	}
+	return rc;
+}
+
+static int evaluate_all(json_t **results, const agent_files *files, const evolve_eval_options *o,
+			llm_usage *used)
+{
+	size_t i;
+
+	if (o->jobs > 1 && o->n_tasks > 1)
+		return evaluate_parallel(results, files, o, used);
+	for (i = 0; i < o->n_tasks; i++)
+		if (!(results[i] = evaluate_task(o->tasks[i], files, o, used)))
+			return ERR_GENERIC;
+	return 0;
+}
+
 int evolve_evaluate(json_t *record, const agent_files *files, const evolve_eval_options *o)
 {
 	json_t *tasks = json_object(), *prior = json_object_get(record, "budget");
@@ -116,16 +217,23 @@ int evolve_evaluate(json_t *record, const agent_files *files, const evolve_eval_
 	used.tokens_in = (long)json_integer_value(json_object_get(prior, "tokens_in"));
 	used.tokens_out = (long)json_integer_value(json_object_get(prior, "tokens_out"));
 	used.usd = json_number_value(json_object_get(prior, "usd"));
-	for (i = 0; i < o->n_tasks; i++) {
-		json_t *r = evaluate_task(o->tasks[i], files, o, &used);
-		if (!r) {
-			json_decref(tasks);
-			return ERR_GENERIC;
-		}
+	json_t **results = calloc(o->n_tasks + 1, sizeof(json_t *));
+	int rc = results ? evaluate_all(results, files, o, &used) : ERR_SYSTEM;
+
+	for (i = 0; rc == 0 && i < o->n_tasks; i++) {
+		json_t *r = results[i];
+		results[i] = NULL;
 		sum += json_number_value(json_object_get(r, "fitness"));
 		holdout += json_number_value(json_object_get(r, "holdout_fitness"));
 		evals += (int)json_integer_value(json_object_get(r, "evals"));
 		json_object_set_new(tasks, o->tasks[i]->name, r);
+	}
+	for (i = 0; results && i < o->n_tasks; i++)
+		json_decref(results[i]);
+	free(results);
+	if (rc < 0) {
+		json_decref(tasks);
+		return rc;
 	}
 	seconds = (os_now_ms() - start) / 1000.0;
 	json_object_set_new(record, "tasks", tasks);

@@ -26,6 +26,7 @@ typedef struct {
 	evolve_utility utility;
 	llm_client *llm;           /* NULL: offline */
 	int llm_calls;             /* calls each agent run may make */
+	int jobs;                  /* tasks evaluated at once, in worker processes */
 } evolve_eval_options;
 
 /*

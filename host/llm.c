@@ -12,6 +12,7 @@
 #include "os.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,17 @@ int llm_open(llm_client **out, const llm_options *o)
 const char *llm_describe(const llm_client *c)
 {
 	return c ? c->description : "offline (no LLM provider)";
+}
+
+void llm_add_usage(llm_client *c, const llm_usage *u)
+{
+	if (!c)
+		return;
+	c->totals.calls += u->calls;
+	c->totals.tokens_in += u->tokens_in;
+	c->totals.tokens_out += u->tokens_out;
+	c->totals.usd += u->usd;
+	c->totals.seconds += u->seconds;
 }
 
 llm_usage llm_totals(const llm_client *c)
@@ -417,32 +429,38 @@ static int call_network(llm_client *c, const char *system_prompt, const char *us
 	return verdict;
 }
 
+/* The first unused recorded exchange with these prompts: workers running
+ * in parallel may ask in a different order than the recording did. */
 static int call_replay(llm_client *c, const char *system_prompt, const char *user,
 		       char **text, long *in, long *out, double *usd)
 {
-	json_t *e = json_array_get(c->replay, c->replay_next);
-	const char *rs = json_string_value(json_object_get(e, "system"));
-	const char *ru = json_string_value(json_object_get(e, "user"));
-	const char *reply = json_string_value(json_object_get(e, "reply"));
+	size_t i, n = json_array_size(c->replay);
 
-	if (!e)
-		return err_set(LLM_ERR_FATAL, "replay: the record has only %zu calls; this run makes more",
-			       json_array_size(c->replay));
-	if (!rs || !ru || !reply || strcmp(rs, system_prompt) || strcmp(ru, user))
-		return err_set(LLM_ERR_FATAL, "replay: call %zu does not match the record (its %s prompt "
-			       "differs); the run is not the recorded one", c->replay_next + 1,
-			       rs && !strcmp(rs, system_prompt) ? "user" : "system");
-	c->replay_next++;
-	*text = strdup(reply);
-	*in = (long)json_integer_value(json_object_get(e, "tokens_in"));
-	*out = (long)json_integer_value(json_object_get(e, "tokens_out"));
-	*usd = json_number_value(json_object_get(e, "usd"));
-	return *text ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		json_t *e = json_array_get(c->replay, i);
+		const char *rs = json_string_value(json_object_get(e, "system"));
+		const char *ru = json_string_value(json_object_get(e, "user"));
+		const char *reply = json_string_value(json_object_get(e, "reply"));
+		if (json_is_true(json_object_get(e, "replayed")) || !rs || !ru || !reply ||
+		    strcmp(rs, system_prompt) || strcmp(ru, user))
+			continue;
+		json_object_set_new(e, "replayed", json_true());
+		c->replay_next++;
+		*text = strdup(reply);
+		*in = (long)json_integer_value(json_object_get(e, "tokens_in"));
+		*out = (long)json_integer_value(json_object_get(e, "tokens_out"));
+		*usd = json_number_value(json_object_get(e, "usd"));
+		return *text ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	}
+	return err_set(LLM_ERR_FATAL, "replay: call %zu does not match any recorded exchange "
+		       "(%zu recorded); the run is not the recorded one", c->replay_next + 1, n);
 }
 
 static void record_exchange(llm_client *c, const char *system_prompt, const char *user,
 			    const char *reply, long in, long out, double usd, double seconds)
 {
+	buf text = BUF_INIT;
+	char *line;
 	json_t *e;
 
 	if (!c->record)
@@ -451,10 +469,16 @@ static void record_exchange(llm_client *c, const char *system_prompt, const char
 		      providers[c->kind].name, "model", c->model ? c->model : "", "system",
 		      system_prompt, "user", user, "reply", reply, "tokens_in", (json_int_t)in,
 		      "tokens_out", (json_int_t)out, "usd", usd, "seconds", seconds);
-	json_dumpf(e, c->record, JSON_COMPACT);
-	fputc('\n', c->record);
-	fflush(c->record);
+	line = json_dumps(e, JSON_COMPACT);
 	json_decref(e);
+	if (!line)
+		return;
+	/* one write() per line: parallel workers append whole lines */
+	buf_printf(&text, "%s\n", line);
+	if (write(fileno(c->record), text.data, text.len) != (ssize_t)text.len)
+		fprintf(stderr, "host: cannot write the LLM record: %s\n", strerror(errno));
+	buf_free(&text);
+	free(line);
 }
 
 int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,

@@ -51,6 +51,9 @@ const char *llm_describe(const llm_client *c);
 int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	     char **reply, llm_usage *used);
 
+/* Adds usage spent elsewhere (a worker process) to the totals. */
+void llm_add_usage(llm_client *c, const llm_usage *u);
+
 /* What the client has spent so far. */
 llm_usage llm_totals(const llm_client *c);
 

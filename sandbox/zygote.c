@@ -167,6 +167,14 @@ void zygote_stop(void)
 	zygote.pid = 0;
 }
 
+void zygote_forget(void)
+{
+	if (zygote.fd >= 0)
+		close(zygote.fd);
+	zygote.fd = -1;
+	zygote.pid = 0;
+}
+
 static int request_child(pid_t *out, int child_fd)
 {
 	struct pollfd pfd = { zygote.fd, POLLIN, 0 };

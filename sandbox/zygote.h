@@ -37,4 +37,8 @@ int zygote_fork(pid_t *out, const char *runner, int child_fd);
 /* Stops the zygote; the next zygote_fork starts a new one. */
 void zygote_stop(void);
 
+/* In a process forked from the host: lets go of the parent's zygote
+ * without stopping it, so that this process starts its own. */
+void zygote_forget(void);
+
 #endif

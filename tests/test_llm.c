@@ -284,7 +284,7 @@ static void test_record_and_replay(void **state)
 	assert_string_equal(reply, "first");
 	free(reply);
 	assert_int_equal(llm_chat(c, "sys", "three", &reply, NULL), LLM_ERR_FATAL);
-	assert_contains(err_last(), "replay: call 2 does not match the record");
+	assert_contains(err_last(), "replay: call 2 does not match any recorded exchange");
 	llm_close(c);
 	unlink(record);
 	free(record);
