@@ -24,6 +24,8 @@
 #define BROKER_MAX_LOG_LINES 10000
 #define BROKER_MAX_FILE (1u << 20)
 #define BROKER_MAX_FILES 64
+#define BROKER_MAX_TRACE 1000
+#define BROKER_TRACE_TEXT 300
 
 void broker_init(broker *b, task *t, const agent_files *files, int evals,
 		 double seconds)
@@ -34,6 +36,15 @@ void broker_init(broker *b, task *t, const agent_files *files, int evals,
 	b->budget.evals_max = evals;
 	b->budget.llm_max = 0;
 	b->budget.deadline_ms = os_now_ms() + seconds * 1000.0;
+	b->trace = json_array();
+}
+
+/* Adds an event to the trace (consumed); the trace is capped. */
+static void trace(broker *b, json_t *event)
+{
+	if (event && json_array_size(b->trace) < BROKER_MAX_TRACE)
+		json_array_append(b->trace, event);
+	json_decref(event);
 }
 
 void broker_free(broker *b)
@@ -41,6 +52,8 @@ void broker_free(broker *b)
 	buf_free(&b->log);
 	free(b->fatal);
 	b->fatal = NULL;
+	json_decref(b->trace);
+	b->trace = NULL;
 }
 
 static int refuse(broker *b, json_t **reply, int budget_spent, const char *fmt, ...)
@@ -87,6 +100,15 @@ static int serve_eval(broker *b, const json_t *request, json_t **reply)
 	b->budget.evals_used++;
 	if (eval_solution(&r, b->task, "solution.c", solution, EVAL_TRAIN) < 0)
 		return refuse(b, reply, 0, "the host could not evaluate: %s", err_last());
+	{
+		const char *said = r.diagnostics && *r.diagnostics ? r.diagnostics
+				   : r.feedback ? r.feedback : "";
+		size_t len = strlen(said);
+		trace(b, json_pack("{s:s, s:s, s:f, s:s%, s:f}", "event", "eval",
+				   "status", sandbox_status_name(r.status), "score", r.score,
+				   "feedback", said, len > BROKER_TRACE_TEXT ? (size_t)BROKER_TRACE_TEXT : len,
+				   "ms", r.elapsed_ms));
+	}
 	if (r.status == SANDBOX_OK && (!b->have_best ||
 	    (b->task->higher_is_better ? r.score > b->best_score : r.score < b->best_score))) {
 		b->best_score = r.score;
@@ -166,6 +188,7 @@ static int serve_log(broker *b, const json_t *request, json_t **reply)
 		b->log_lines++;
 		if (b->echo_log)
 			fprintf(stderr, "agent: %.1000s\n", line);
+		trace(b, json_pack("{s:s, s:s}", "event", "log", "line", line));
 	}
 	*reply = json_object();
 	return 0;
@@ -198,8 +221,19 @@ static int serve_llm(broker *b, const json_t *request, json_t **reply)
 		return refuse(b, reply, 1, "the LLM budget of this run is spent (%d calls)",
 			      b->budget.llm_max);
 	b->budget.llm_used++;
-	rc = llm_chat(b->llm, system_prompt ? system_prompt : "", user ? user : "", &text,
-		      &b->llm_used);
+	{
+		llm_usage before = b->llm_used;
+		rc = llm_chat(b->llm, system_prompt ? system_prompt : "", user ? user : "", &text,
+			      &b->llm_used);
+		trace(b, json_pack("{s:s, s:s, s:i, s:i, s:I, s:I, s:f, s:f}", "event", "llm",
+			"status", rc == 0 ? "ok" : err_last(),
+			"prompt_chars", (int)(strlen(system_prompt ? system_prompt : "") +
+					       strlen(user ? user : "")),
+			"reply_chars", rc == 0 ? (int)strlen(text) : 0,
+			"tokens_in", (json_int_t)(b->llm_used.tokens_in - before.tokens_in),
+			"tokens_out", (json_int_t)(b->llm_used.tokens_out - before.tokens_out),
+			"usd", b->llm_used.usd - before.usd, "seconds", b->llm_used.seconds - before.seconds));
+	}
 	if (rc == LLM_ERR_FATAL && !b->fatal)
 		b->fatal = strdup(err_last());
 	if (rc < 0)

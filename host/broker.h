@@ -37,6 +37,7 @@ typedef struct {
 	llm_client *llm;                   /* NULL: offline */
 	llm_usage llm_used;                /* this run's LLM calls */
 	char *fatal;                       /* set when the whole run must stop */
+	json_t *trace;                     /* what the agent did, in order */
 } broker;
 
 /* Prepares a broker with `evals` evaluations and `seconds` of wall time,

@@ -6,6 +6,8 @@
 #include "cli.h"
 #include "error.h"
 #include "lab.h"
+#include "os.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,3 +244,37 @@ const cli_command cli_log = { "log", "list generations: host log [--all]", log_h
 const cli_command cli_show = { "show", "show a generation: host show gen_003", show_help, run_show };
 const cli_command cli_diff = { "diff", "diff two generations: host diff gen_000 gen_005",
 			       diff_help, run_diff };
+
+static const char report_help[] =
+	"usage: host report [-o FILE] [--dir D]\n"
+	"\n"
+	"Writes one self-contained HTML page (default: report.html): charts of\n"
+	"fitness per generation, training against held-out score per task, the\n"
+	"family tree and spend per generation; a table of generations; and for\n"
+	"each its diff, validation and a trace of what its agents did.\n";
+
+static int run_report(int argc, char **argv)
+{
+	const char *dir = ".", *path = "report.html", *pos[1];
+	const arg_option opts[] = {
+		{ "-o", ARG_STRING, &path }, { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL },
+	};
+	buf html = BUF_INIT;
+	int n, rc;
+	lab l;
+
+	if (args_parse(opts, argc, argv, pos, 0, &n) < 0)
+		return cli_usage("report", "%s", err_last());
+	if ((rc = open_reader(&l, "report", dir)) != CLI_OK)
+		return rc;
+	if (report_write(&html, &l) < 0 || os_write_file(path, html.data, html.len) < 0)
+		rc = cli_fail("report", "%s", err_last());
+	else
+		printf("wrote %s (%zu bytes)\n", path, html.len);
+	buf_free(&html);
+	lab_close(&l);
+	return rc;
+}
+
+const cli_command cli_report = { "report", "write an HTML report: host report -o report.html",
+				 report_help, run_report };

@@ -93,6 +93,8 @@ static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eva
 		"fitness", problem ? 0.0 : normalised(t, train.score),
 		"holdout_fitness", problem ? 0.0 : normalised(t, holdout.score),
 		"evals", b.budget.evals_used, "agent_ms", run.outcome.elapsed_ms);
+	if (result)
+		json_object_set(result, "trace", b.trace);
 	add_usage(used, &b.llm_used);
 	eval_result_free(&train);
 	eval_result_free(&holdout);
@@ -377,6 +379,7 @@ static int rewrite(agent_files *candidate, const agent_files *parent, json_t *ar
 		agents_run_result_free(&run);
 	}
 	json_object_set_new(record, "budget", usage_json(o->eval.budget, 0, &b.llm_used));
+	json_object_set(record, "rewrite_trace", b.trace);
 	free(archive_text);
 	broker_free(&b);
 	return rc;
