@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 
 static const char init_help[] =
@@ -280,6 +281,8 @@ static int run_evolve(int argc, char **argv)
 		return cli_usage("evolve", "--select takes best or archive, not '%s'", select);
 	o.gens = gens;
 	o.eval.jobs = jobs;
+	o.live = isatty(STDOUT_FILENO) && !quiet && !json;
+	o.color = o.live && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	o.quiet = quiet;
 	o.json = json;
 	o.select_archive = strcmp(select, "archive") == 0;

@@ -298,6 +298,35 @@ json_t *evolve_archive(lab *l)
 	return archive;
 }
 
+/* What the live status line shows. */
+static struct {
+	double start_ms, best;
+	int evals, done, gens;
+} run_stats;
+
+/* Rewrites the status line in place: phase, evaluations, best, spend and
+ * the estimated time left. */
+static void show_phase(const evolve_options *o, int number, const char *phase)
+{
+	llm_usage spend = llm_totals(o->eval.llm);
+	double elapsed = (os_now_ms() - run_stats.start_ms) / 1000.0;
+	double left = run_stats.done ? elapsed / run_stats.done * (run_stats.gens - run_stats.done) : 0;
+
+	if (!o->live)
+		return;
+	printf("\r\033[K  gen_%03d %-8s  %d evaluations  best %.4f  $%.4f  ", number, phase,
+	       run_stats.evals, run_stats.best, spend.usd);
+	if (run_stats.done)
+		printf("~%.0f s left", left);
+	fflush(stdout);
+}
+
+static void clear_status(const evolve_options *o)
+{
+	if (o->live)
+		printf("\r\033[K");
+}
+
 /* "best": the live generation, so greedy acceptance climbs main.
  * "archive": any valid generation, weighted by fitness and penalised for
  * the children it already has (as in the Darwin Goedel Machine). */
@@ -433,9 +462,11 @@ static void print_progress(const evolve_options *o, const json_t *record, double
 		printf("%s\n", text ? text : "{}");
 		free(text);
 	} else if (!o->quiet) {
-		printf("gen_%03d  parent gen_%03d  %-8s  fitness %.4f  %+.4f  held-out %.4f  %5.1f s",
-		       (int)json_integer_value(json_object_get(record, "generation")), parent, status,
-		       fitness, fitness - parent_fitness,
+		const char *color = !o->color ? "" : strcmp(status, "accepted") == 0 ? "\033[32m"
+				    : strcmp(status, "invalid") == 0 ? "\033[31m" : "";
+		printf("gen_%03d  parent gen_%03d  %s%-8s%s  fitness %.4f  %+.4f  held-out %.4f  %5.1f s",
+		       (int)json_integer_value(json_object_get(record, "generation")), parent, color,
+		       status, *color ? "\033[0m" : "", fitness, fitness - parent_fitness,
 		       json_number_value(json_object_get(record, "holdout")), seconds);
 		if (strcmp(status, "accepted") != 0)
 			printf("  %s", json_string_value(json_object_get(record, "reason")));
@@ -460,6 +491,7 @@ static int one_generation(lab *l, const evolve_options *o, int number, json_t *a
 	parent_fitness = pg.fitness;
 	store_gen_free(&pg);
 	record = evolve_record(number, parent, "rejected", "", o->eval.seed);
+	show_phase(o, number, "rewrite");
 	rc = rewrite(&candidate, &parent_files, archive, o, mix(o->eval.seed, (unsigned long long)number),
 		     record, &why);
 	json_object_set_new(record, "changes", json_string(added_notes(&parent_files, &candidate)));
@@ -468,8 +500,11 @@ static int one_generation(lab *l, const evolve_options *o, int number, json_t *a
 		json_object_set_new(record, "status", json_string("invalid"));
 		json_object_set_new(record, "reason", json_string(why.data));
 	} else if (rc == 0) {
+		show_phase(o, number, "validate");
 		rc = validate_candidate(record, &candidate, o->eval.tasks[0]);
 	}
+	if (rc == 0 && strcmp(json_string_value(json_object_get(record, "status")), "invalid") != 0)
+		show_phase(o, number, "evaluate");
 	if (rc == 0 && strcmp(json_string_value(json_object_get(record, "status")), "invalid") != 0 &&
 	    (rc = evolve_evaluate(record, &candidate, &o->eval)) == 0) {
 		double fitness = json_number_value(json_object_get(record, "fitness"));
@@ -481,11 +516,18 @@ static int one_generation(lab *l, const evolve_options *o, int number, json_t *a
 		json_object_set_new(record, "reason", json_string(reason));
 	}
 	json_object_set_new(record, "total_s", json_real((os_now_ms() - start) / 1000.0));
+	show_phase(o, number, "commit");
 	if (rc == 0)
 		rc = evolve_commit(l, record, candidate.count ? &candidate : &parent_files, -1);
 	snprintf(status, status_size, "%s", json_string_value(json_object_get(record, "status")));
 	if (rc == 0 && strcmp(status, "accepted") == 0)
 		rc = lab_make_live(l, number);
+	run_stats.evals += (int)json_integer_value(json_object_get(json_object_get(record, "budget"),
+								     "evals_used"));
+	if (strcmp(status, "accepted") == 0 && json_number_value(json_object_get(record, "fitness")) >
+	    run_stats.best)
+		run_stats.best = json_number_value(json_object_get(record, "fitness"));
+	clear_status(o);
 	if (rc == 0)
 		print_progress(o, record, parent_fitness, (os_now_ms() - start) / 1000.0);
 	json_decref(record);
@@ -525,7 +567,16 @@ static void print_summary(lab *l, const evolve_options *o, int done, const int c
 int evolve_run(lab *l, const evolve_options *o)
 {
 	double start = os_now_ms();
-	int counts[3] = { 0, 0, 0 }, done = 0, number, rc = 0;
+	int counts[3] = { 0, 0, 0 }, done = 0, number, rc = 0, live;
+	store_gen g;
+
+	memset(&run_stats, 0, sizeof(run_stats));
+	run_stats.start_ms = start;
+	run_stats.gens = o->gens;
+	if (store_main(l->store, &live) == 0 && store_read(l->store, live, &g, NULL) == 0) {
+		run_stats.best = g.fitness;
+		store_gen_free(&g);
+	}
 
 	while (done < o->gens && !(o->stop && *o->stop)) {
 		char status[16] = "";
@@ -539,6 +590,7 @@ int evolve_run(lab *l, const evolve_options *o)
 			break;
 		counts[strcmp(status, "accepted") == 0 ? 0 : strcmp(status, "rejected") == 0 ? 1 : 2]++;
 		done++;
+		run_stats.done = done;
 		if (llm_fatal(o->eval.llm)) {
 			rc = err_set(ERR_GENERIC, "stopped after gen_%03d: %s", number,
 				     llm_fatal(o->eval.llm));

@@ -45,6 +45,8 @@ typedef struct {
 	int gens;
 	int select_archive;          /* 0: best (main), 1: archive */
 	int quiet, json;
+	int live;                    /* a status line updated in place (a terminal) */
+	int color;                   /* color the status words (a terminal without NO_COLOR) */
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: end after this generation */
 } evolve_options;
 
