@@ -38,31 +38,41 @@ static int on_body(const snake_cell *body, int len, int row, int col)
 	return 0;
 }
 
-/* Free cells reachable from (row, col), counted up to `limit`. Cells are
- * marked with a fresh stamp per call, so nothing needs clearing. */
+/* Free cells reachable from (row, col), counted up to `limit`: a flood
+ * fill over a neighbour table built once, with cells marked by a fresh
+ * stamp per call so that nothing needs clearing. */
 static int free_space(const snake_cell *body, int len, int row, int col,
 		      int width, int height, int limit)
 {
+	static int neighbours[MAX_CELLS][4], built_w, built_h;
 	static int queue[MAX_CELLS], mark[MAX_CELLS], stamp;
-	int head = 0, tail = 0, count = 0, i, m;
+	int head = 0, tail = 0, count = 0, i, m, cell;
 
 	if (width * height > MAX_CELLS)
 		return limit;
+	if (built_w != width || built_h != height) {
+		for (cell = 0; cell < width * height; cell++)
+			for (m = 0; m < 4; m++) {
+				int r = cell / width + d_row[m], c = cell % width + d_col[m];
+				neighbours[cell][m] = on_board(r, c, width, height) ? r * width + c : -1;
+			}
+		built_w = width;
+		built_h = height;
+	}
 	stamp++;
 	for (i = 0; i < len; i++)
 		mark[body[i].row * width + body[i].col] = stamp;
-	queue[tail++] = row * width + col;
-	mark[row * width + col] = stamp;
+	cell = row * width + col;
+	queue[tail++] = cell;
+	mark[cell] = stamp;
 	while (head < tail && count < limit) {
-		int cell = queue[head++];
+		const int *next = neighbours[queue[head++]];
 		count++;
-		for (m = 0; m < 4; m++) {
-			int r = cell / width + d_row[m], c = cell % width + d_col[m];
-			if (on_board(r, c, width, height) && mark[r * width + c] != stamp) {
-				mark[r * width + c] = stamp;
-				queue[tail++] = r * width + c;
+		for (m = 0; m < 4; m++)
+			if (next[m] >= 0 && mark[next[m]] != stamp) {
+				mark[next[m]] = stamp;
+				queue[tail++] = next[m];
 			}
-		}
 	}
 	return count;
 }
