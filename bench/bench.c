@@ -12,6 +12,15 @@
 #include "sandbox.h"
 #include "task.h"
 #include "zygote.h"
+#include "agents.h"
+#include "error.h"
+#include "lab.h"
+#include "services.h"
+#include "store.h"
+#include "validate.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <stdio.h>
@@ -21,6 +30,7 @@
 #define COMPILE_RUNS 101
 #define EVAL_RUNS 200
 #define ROUNDS 3
+#define VALIDATE_RUNS 11
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -90,70 +100,264 @@ static double bench_compile(int *lines_out)
 	return median(times, COMPILE_RUNS);
 }
 
-/* Evaluations per second of the task's initial solution: the median of
- * ROUNDS rounds of EVAL_RUNS evaluations. */
-static double bench_eval(const char *name, double *ms_out)
+/* Evaluations per second of `source` on a task with `workers` processes,
+ * each evaluating EVAL_RUNS / workers times: the median of ROUNDS rounds.
+ * *ms_out is the median time of one evaluation in the last round. */
+static double bench_eval(const char *name, const char *source_path, int workers, double *ms_out)
 {
 	double rates[ROUNDS], times[EVAL_RUNS];
+	char *source = NULL;
 	task *t;
-	int round, i;
+	int round, i, w;
 
-	if (task_load(&t, "tasks", name) < 0) {
-		fprintf(stderr, "bench: cannot load task %s\n", name);
+	if (task_load(&t, "tasks", name) < 0 ||
+	    (source_path && os_read_file(&source, NULL, source_path) < 0)) {
+		fprintf(stderr, "bench: %s\n", err_last());
 		exit(1);
 	}
 	for (round = 0; round < ROUNDS; round++) {
 		double start = os_now_ms();
-		for (i = 0; i < EVAL_RUNS; i++) {
-			eval_result r;
-			if (eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN) < 0 ||
-			    r.status != SANDBOX_OK) {
-				fprintf(stderr, "bench: %s's initial solution failed\n", name);
-				exit(1);
+		int per_worker = EVAL_RUNS / workers;
+		pid_t pids[8];
+		fflush(NULL);
+		for (w = 0; w < workers; w++) {
+			pid_t pid = workers > 1 ? fork() : 0;
+			if (pid > 0) {
+				pids[w] = pid;
+				continue;
 			}
-			times[i] = r.elapsed_ms;
-			eval_result_free(&r);
+			if (workers > 1)
+				zygote_forget();
+			for (i = 0; i < per_worker; i++) {
+				eval_result r;
+				if (eval_solution(&r, t, "solution.c", source ? source : t->initial_text,
+						  EVAL_TRAIN) < 0 || r.status != SANDBOX_OK) {
+					fprintf(stderr, "bench: %s: the solution failed\n", name);
+					exit(1);
+				}
+				times[i] = r.elapsed_ms;
+				eval_result_free(&r);
+			}
+			if (workers > 1) {
+				zygote_stop();
+				_exit(0);
+			}
 		}
-		rates[round] = EVAL_RUNS * 1000.0 / (os_now_ms() - start);
+		for (w = 0; workers > 1 && w < workers; w++)
+			waitpid(pids[w], NULL, 0);  /* not wait(): the zygote is a child too */
+		rates[round] = per_worker * workers * 1000.0 / (os_now_ms() - start);
 	}
-	*ms_out = median(times, EVAL_RUNS);
+	*ms_out = workers > 1 ? 0 : median(times, EVAL_RUNS);
+	free(source);
 	task_free(t);
 	return median(rates, ROUNDS);
+}
+
+/* Compiles the seed agents as validation's symbols stage does. */
+static double bench_seed_compile(const agent_files *seed)
+{
+	compile_source srcs[8];
+	double times[COMPILE_RUNS];
+	size_t n_services, i, n = 0;
+	compile_options opts = { "#define AGENT_NO_ENTRY_POINTS\n#include <agent.h>", NULL,
+				 services_symbols(&n_services), 0 };
+	int k;
+
+	opts.n_symbols = n_services;
+	for (i = 0; i < seed->count && n < 8; i++)
+		if (strstr(seed->items[i].name, ".c")) {
+			srcs[n].name = seed->items[i].name;
+			srcs[n++].text = seed->items[i].text;
+		}
+	for (k = 0; k < COMPILE_RUNS; k++) {
+		compile_unit *unit;
+		double start = os_now_ms();
+		if (compile_build(&unit, NULL, srcs, n, &opts) < 0) {
+			fprintf(stderr, "bench: the seed agents do not compile\n");
+			exit(1);
+		}
+		times[k] = os_now_ms() - start;
+		compile_unit_free(unit);
+	}
+	return median(times, COMPILE_RUNS);
+}
+
+static double bench_validate(const agent_files *seed)
+{
+	double times[VALIDATE_RUNS];
+	task *t;
+	int k;
+
+	task_load(&t, "tasks", "snake");
+	for (k = 0; k < VALIDATE_RUNS; k++) {
+		validate_report r;
+		double start = os_now_ms();
+		if (validate_agents(&r, seed, t) < 0 || !r.valid) {
+			fprintf(stderr, "bench: the seed agents are not valid\n");
+			exit(1);
+		}
+		times[k] = os_now_ms() - start;
+		validate_report_free(&r);
+	}
+	task_free(t);
+	return median(times, VALIDATE_RUNS);
+}
+
+/* Runs a command, returning its wall time in seconds (or -1). */
+static double timed(const char *command)
+{
+	double start = os_now_ms();
+
+	return system(command) == 0 ? (os_now_ms() - start) / 1000.0 : -1;
+}
+
+/* An offline evolve --gens 20 in a scratch lab; medians of the host's own
+ * time per generation (all but the agents' runs) and of commit time. */
+static double bench_evolve(const char *bin, double *overhead_ms, double *commit_ms)
+{
+	char *dir, command[8192];
+	double seconds, overheads[32], commits[32];
+	int n = 0, k;
+	lab l;
+
+	os_make_scratch(&dir, "host-bench");
+	snprintf(command, sizeof(command), "%s/host init --dir %s >/dev/null && ", bin, dir);
+	snprintf(command + strlen(command), sizeof(command) - strlen(command),
+		 "%s/host evolve --gens 20 --quiet --dir %s >/dev/null", bin, dir);
+	seconds = timed(command);
+	if (seconds > 0 && lab_open(&l, dir, 0) == 0) {
+		for (k = 1; k <= 20 && n < 32; k++) {
+			store_gen g;
+			const char *name;
+			const json_t *t;
+			double agents = 0;
+			if (store_read(l.store, k, &g, NULL) < 0)
+				continue;
+			agents = json_number_value(json_object_get(g.record, "rewrite_s"));
+			json_object_foreach(json_object_get(g.record, "tasks"), name, t)
+				agents += json_number_value(json_object_get(t, "agent_ms")) / 1000.0;
+			overheads[n] = (json_number_value(json_object_get(g.record, "total_s")) - agents) * 1e3;
+			n++;
+			store_gen_free(&g);
+		}
+		/* commit time: record the live generation again under new numbers */
+		for (k = 0; k < 20; k++) {
+			store_gen g;
+			agent_files files;
+			int next;
+			double start;
+			if (store_next_number(l.store, &next) < 0 || store_read(l.store, 0, &g, &files) < 0)
+				break;
+			json_object_set_new(g.record, "generation", json_integer(next));
+			g.number = next;
+			start = os_now_ms();
+			store_record(l.store, &g, &files, -1);
+			commits[k] = os_now_ms() - start;
+			store_gen_free(&g);
+			agents_free(&files);
+		}
+		lab_close(&l);
+	}
+	*overhead_ms = n ? median(overheads, n) : -1;
+	*commit_ms = median(commits, 20);
+	os_remove_tree(dir);
+	free(dir);
+	return seconds;
+}
+
+/* The Python benchmark process, same policy strength: wall seconds. */
+static double bench_python(double *score)
+{
+	FILE *p;
+	double start = os_now_ms(), seconds;
+
+	*score = -1;
+	p = popen("python3 bench/snake_benchmark.py 2>/dev/null", "r");
+	if (!p || fscanf(p, "%lf", score) != 1) {
+		if (p)
+			pclose(p);
+		return -1;
+	}
+	seconds = (os_now_ms() - start) / 1000.0;
+	return pclose(p) == 0 ? seconds : -1;
+}
+
+typedef struct {
+	const char *name, *unit;
+	double value;
+} row;
+
+static void report(const row *rows, size_t n)
+{
+	json_t *results = json_object();
+	size_t i;
+
+	printf("%-58s %12s\n", "benchmark (medians)", "value");
+	for (i = 0; i < n; i++) {
+		printf("%-58s %10.3f %s\n", rows[i].name, rows[i].value, rows[i].unit);
+		json_object_set_new(results, rows[i].name, json_pack("{s:f, s:s}", "value",
+								     rows[i].value, "unit", rows[i].unit));
+	}
+	if (json_dump_file(results, "bench/results.json", JSON_INDENT(2)) != 0)
+		fprintf(stderr, "bench: cannot write bench/results.json\n");
+	else
+		printf("\nwritten to bench/results.json\n");
+	json_decref(results);
 }
 
 int main(void)
 {
 	const char *bin = getenv("HOST_BIN") ? getenv("HOST_BIN") : "bin";
 	char path[4096];
-	double compile_ms, snake_ms, email_ms, snake_rate, email_rate;
+	double compile_ms, seed_ms, validate_ms, ms, overhead_ms, commit_ms, evolve_s, py_s, py_score;
+	double snake1, snake2, email1, email2, strong1, strong2, strong_ms;
+	agent_files seed;
 	int lines;
-	json_t *results;
 
 	snprintf(path, sizeof(path), "%s/libc", bin);
 	compile_set_libc_dir(path);
 	snprintf(path, sizeof(path), "%s/host-sandbox", bin);
 	sandbox_set_runner(path);
-
+	if (agents_load(&seed, "seed") < 0) {
+		fprintf(stderr, "bench: %s\n", err_last());
+		return 1;
+	}
 	compile_ms = bench_compile(&lines);
-	snake_rate = bench_eval("snake", &snake_ms);
-	email_rate = bench_eval("email", &email_ms);
+	seed_ms = bench_seed_compile(&seed);
+	validate_ms = bench_validate(&seed);
+	snake1 = bench_eval("snake", NULL, 1, &ms);
+	snake2 = bench_eval("snake", NULL, 2, &ms);
+	email1 = bench_eval("email", NULL, 1, &ms);
+	email2 = bench_eval("email", NULL, 2, &ms);
+	strong1 = bench_eval("snake", "tests/llm/snake_good.c", 1, &strong_ms);
+	strong2 = bench_eval("snake", "tests/llm/snake_good.c", 2, &ms);
 	zygote_stop();
-
-	printf("%-44s %12s\n", "benchmark", "median");
-	printf("%-44s %9.3f ms\n", "compile a 300-line source (libtcc, memory)", compile_ms);
-	printf("%-44s %9.2f ms\n", "snake evaluation (compile+sandbox+score)", snake_ms);
-	printf("%-44s %7.0f /s\n", "snake evaluations per second, 1 worker", snake_rate);
-	printf("%-44s %9.2f ms\n", "email evaluation (compile+sandbox+score)", email_ms);
-	printf("%-44s %7.0f /s\n", "email evaluations per second, 1 worker", email_rate);
-
-	results = json_pack("{s:{s:i, s:f}, s:{s:f, s:f}, s:{s:f, s:f}}",
-		"compile", "lines", lines, "median_ms", compile_ms,
-		"snake", "median_ms", snake_ms, "evals_per_s", snake_rate,
-		"email", "median_ms", email_ms, "evals_per_s", email_rate);
-	if (json_dump_file(results, "bench/results.json", JSON_INDENT(2)) != 0)
-		fprintf(stderr, "bench: cannot write bench/results.json\n");
-	else
-		printf("\nwritten to bench/results.json\n");
-	json_decref(results);
+	evolve_s = bench_evolve(bin, &overhead_ms, &commit_ms);
+	py_s = bench_python(&py_score);
+	agents_free(&seed);
+	{
+		const row rows[] = {
+			{ "compile a 300-line source in memory (libtcc)", "ms", compile_ms },
+			{ "compile the seed agents (2 files, linked)", "ms", seed_ms },
+			{ "host validate seed (all four stages)", "ms", validate_ms },
+			{ "snake initial.c evaluations, 1 worker", "/s", snake1 },
+			{ "snake initial.c evaluations, 2 workers", "/s", snake2 },
+			{ "email initial.c evaluations, 1 worker", "/s", email1 },
+			{ "email initial.c evaluations, 2 workers", "/s", email2 },
+			{ "snake strong policy (32.75) evaluation, 1 worker", "ms", strong_ms },
+			{ "snake strong policy evaluations, 1 worker", "/s", strong1 },
+			{ "snake strong policy evaluations, 2 workers", "/s", strong2 },
+			{ "host overhead per generation (all but agents)", "ms", overhead_ms },
+			{ "commit one generation (libgit2)", "ms", commit_ms },
+			{ "offline init + evolve --gens 20", "s", evolve_s },
+			{ "python3 snake benchmark process, same policy (20 games)", "s", py_s },
+			{ "python3 benchmark score (must be 32.75)", "", py_score },
+			{ "ratio: our strong-policy evals/s (1 worker) to python's", "x",
+			  py_s > 0 ? strong1 * py_s : 0 },
+			{ "ratio: our strong-policy evals/s (2 workers) to python's", "x",
+			  py_s > 0 ? strong2 * py_s : 0 },
+		};
+		report(rows, sizeof(rows) / sizeof(rows[0]));
+	}
 	return 0;
 }
