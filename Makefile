@@ -78,6 +78,10 @@ $(DEPS_OK): scripts/deps.sh
 	@sh scripts/deps.sh
 	@mkdir -p $(@D) && touch $@
 
+$(BUILD)/.deps-tests-ok: scripts/deps.sh
+	@sh scripts/deps.sh --tests
+	@mkdir -p $(@D) && touch $@
+
 $(BUILD)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
@@ -99,6 +103,8 @@ $(BIN)/host-sandbox: $(call obj,$(RUNNER_SRC))
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -Wl,-z,now -o $@ $^ $(LDLIBS_TCC) -ljansson -lseccomp
 
+$(call obj,$(TEST_SRC)): | $(BUILD)/.deps-tests-ok
+
 $(BUILD)/tests/run_tests: $(call obj,$(TEST_SRC)) $(CORE_LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS) -lcmocka
@@ -107,7 +113,7 @@ $(BUILD)/bench/bench: $(call obj,$(BENCH_SRC)) $(CORE_LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
 
-test: all $(BUILD)/tests/run_tests
+test: $(BUILD)/.deps-tests-ok all $(BUILD)/tests/run_tests
 	HOST_BIN=$(BIN) $(BUILD)/tests/run_tests
 
 asan:

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Checks that the Debian packages host builds and tests with are installed,
-# and installs the missing ones when run as root. Called by make before the
+# Checks that the Debian packages host builds with are installed, and
+# installs the missing ones when run as root. Called by make before the
 # first build, so a fresh Debian machine needs no manual set-up step.
+# With --tests it also checks what the test suite needs (cmocka, python3
+# for the LLM test server, git, and chromium for the report test).
 #
 # libtcc ships no pkg-config file on Debian, so it is checked by its header
 # and by tcc's runtime library; the others are checked with pkg-config.
@@ -24,9 +26,12 @@ need_pc libcurl libcurl4-openssl-dev
 need_pc jansson libjansson-dev
 need_pc libgit2 libgit2-dev
 need_pc libseccomp libseccomp-dev
-need_pc cmocka libcmocka-dev
-command -v python3 >/dev/null 2>&1 || missing="$missing python3"
-command -v git >/dev/null 2>&1 || missing="$missing git"
+if [ "${1:-}" = "--tests" ]; then
+	need_pc cmocka libcmocka-dev
+	command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+	command -v git >/dev/null 2>&1 || missing="$missing git"
+	[ -x /usr/bin/chromium ] || missing="$missing chromium"
+fi
 
 [ -z "$missing" ] && exit 0
 

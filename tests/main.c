@@ -57,6 +57,7 @@ int main(void)
 	test_group_agents(&totals);
 	test_group_lab(&totals);
 	test_group_llm(&totals);
+	test_group_report(&totals);
 	test_group_cli(&totals);
 
 	zygote_stop();
