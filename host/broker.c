@@ -47,6 +47,12 @@ static void trace(broker *b, json_t *event)
 	json_decref(event);
 }
 
+void broker_offer_llm(broker *b, llm_client *llm, int calls)
+{
+	b->llm = llm;
+	b->budget.llm_max = llm ? calls : 0;
+}
+
 void broker_free(broker *b)
 {
 	buf_free(&b->log);

@@ -45,6 +45,9 @@ typedef struct {
 void broker_init(broker *b, task *t, const struct agent_files *files,
 		 int evals, double seconds);
 
+/* Offers `llm` (NULL: none) to the agent, for at most `calls` calls. */
+void broker_offer_llm(broker *b, llm_client *llm, int calls);
+
 /* A sandbox_handler: serves one request frame. */
 int broker_serve(void *ctx, const json_t *request, json_t **reply);
 

@@ -71,8 +71,7 @@ static int improve(task *t, const agent_files *files, int budget,
 		return cli_fail("improve", "%s", err_last());
 	broker_init(&b, t, files, budget, limits.wall_ms / 1000.0);
 	b.echo_log = verbose;
-	b.llm = llm;
-	b.budget.llm_max = llm ? llm_calls : 0;
+	broker_offer_llm(&b, llm, llm_calls);
 	rc = agents_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, seed);
 	if (rc < 0) {
 		rc = cli_fail("improve", "%s", err_last());

@@ -64,8 +64,7 @@ static int propose(agent_files *candidate, const agent_files *files, const char 
 	broker_init(&b, NULL, files, 0, limits.wall_ms / 1000.0);
 	b.emitted = candidate;
 	b.echo_log = verbose;
-	b.llm = llm;
-	b.budget.llm_max = llm ? llm_calls : 0;
+	broker_offer_llm(&b, llm, llm_calls);
 	if (rc == 0)
 		ran = (rc = agents_run(&run, files, "meta_agent_rewrite", archive, &b,
 				       &limits, seed)) == 0;

@@ -55,12 +55,6 @@ static void add_usage(llm_usage *total, const llm_usage *used)
 	total->seconds += used->seconds;
 }
 
-static void offer_model(broker *b, const evolve_eval_options *o)
-{
-	b->llm = o->llm;
-	b->budget.llm_max = o->llm ? o->llm_calls : 0;
-}
-
 static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eval_options *o,
 			     llm_usage *used)
 {
@@ -72,7 +66,7 @@ static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eva
 	broker b;
 
 	broker_init(&b, t, files, o->budget, limits.wall_ms / 1000.0);
-	offer_model(&b, o);
+	broker_offer_llm(&b, o->llm, o->llm_calls);
 	if (agents_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, o->seed) < 0) {
 		broker_free(&b);
 		return NULL;
@@ -394,7 +388,7 @@ static int rewrite(agent_files *candidate, const agent_files *parent, json_t *ar
 	for (i = 0; i < parent->count; i++)
 		agents_set(candidate, parent->items[i].name, parent->items[i].text);
 	broker_init(&b, NULL, parent, 0, META_LIMIT_MS / 1000.0);
-	offer_model(&b, &o->eval);
+	broker_offer_llm(&b, o->eval.llm, o->eval.llm_calls);
 	b.emitted = candidate;
 	if (!archive_text || agents_run(&run, parent, "meta_agent_rewrite", archive_text,
 					 &b, &limits, seed) < 0) {
