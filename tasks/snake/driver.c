@@ -7,12 +7,12 @@
 #include "rules.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void play(const char *seed)
 {
 	snake_cell copy[RULES_MAX_LEN];
 	snake_game game;
-	int i;
 
 	game_init(&game, (unsigned int)strtoul(seed, NULL, 10));
 	transcript_printf("%s ", seed);
@@ -20,8 +20,7 @@ static void play(const char *seed)
 		int move;
 		char c;
 
-		for (i = 0; i < game.len; i++)
-			copy[i] = game.body[i];
+		memcpy(copy, game.body, (size_t)game.len * sizeof(copy[0]));
 		move = next_move(copy, game.len, game.food, RULES_SIZE, RULES_SIZE);
 		c = move >= 0 && move <= 3 ? (char)('0' + move) : 'x';
 		transcript_write(&c, 1);

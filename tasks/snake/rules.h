@@ -12,6 +12,8 @@
 #ifndef SNAKE_RULES_H
 #define SNAKE_RULES_H
 
+#include <string.h>
+
 #define RULES_SIZE 10
 #define RULES_MAX_STEPS 300
 #define RULES_MAX_LEN 100
@@ -162,7 +164,6 @@ static int game_step(snake_game *g, int move)
 	static const int d_row[4] = { -1, 1, 0, 0 };
 	static const int d_col[4] = { 0, 0, -1, 1 };
 	snake_cell head;
-	int i;
 
 	if (g->state != GAME_RUNNING)
 		return g->state;
@@ -175,8 +176,7 @@ static int game_step(snake_game *g, int move)
 		return g->state = GAME_WALL;
 	if (g->on_body[head.row][head.col])
 		return g->state = GAME_SELF;
-	for (i = g->len; i > 0; i--)
-		g->body[i] = g->body[i - 1];
+	memmove(&g->body[1], &g->body[0], (size_t)g->len * sizeof(g->body[0]));
 	g->body[0] = head;
 	g->on_body[head.row][head.col] = 1;
 	g->len++;
