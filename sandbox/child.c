@@ -24,6 +24,7 @@
 #include "services.h"
 #include "zygote.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,61 +144,169 @@ static _Noreturn void report_missing(const char *stage, const char *file,
 	report_diags(stage, &d);
 }
 
-/* Compiles {"sources":[{name,text}], "prelude", "include_dirs"}. */
-static compile_unit *build_unit(const json_t *spec, const char *stage,
-				const compile_symbol *extra, size_t n_extra,
-				const char *extra_dir)
+/* Compiles {"sources":[{name,text}], "prelude", "include_dirs"}, with
+ * `prelude` in place of the spec's own when not NULL. A malformed spec
+ * fails with a message and no diagnostics. */
+static int unit_compile(compile_unit **out, compile_diags *diags,
+			const json_t *spec, const char *prelude,
+			const compile_symbol *extra, size_t n_extra,
+			const char *extra_dir)
 {
 	json_t *sources = json_object_get(spec, "sources");
 	json_t *dirs = json_object_get(spec, "include_dirs");
 	size_t n = json_array_size(sources), i;
 	compile_source srcs[64];
 	const char *dir_list[10] = { NULL };
-	compile_options opts = { json_string_value(json_object_get(spec, "prelude")),
-				 dir_list, extra, n_extra };
-	compile_diags diags = { NULL, 0 };
-	compile_unit *unit;
+	compile_options opts = { prelude, dir_list, extra, n_extra };
 
+	if (!prelude)
+		opts.prelude = json_string_value(json_object_get(spec, "prelude"));
 	if (n == 0 || n > 64 || json_array_size(dirs) > 8)
-		fail("job: a unit needs 1 to 64 sources and at most 8 include dirs");
+		return err_set(ERR_INVALID, "job: a unit needs 1 to 64 sources and at most 8 include dirs");
 	for (i = 0; i < n; i++) {
 		json_t *src = json_array_get(sources, i);
 		srcs[i].name = json_string_value(json_object_get(src, "name"));
 		srcs[i].text = json_string_value(json_object_get(src, "text"));
 		if (!srcs[i].name || !srcs[i].text)
-			fail("job: a source needs a name and a text");
+			return err_set(ERR_INVALID, "job: a source needs a name and a text");
 	}
 	for (i = 0; i < json_array_size(dirs); i++)
 		dir_list[i] = json_string_value(json_array_get(dirs, i));
 	dir_list[i] = extra_dir;
-	if (compile_build(&unit, &diags, srcs, n, &opts) < 0)
+	return compile_build(out, diags, srcs, n, &opts);
+}
+
+/* unit_compile, reporting a failure as the job's result. */
+static compile_unit *build_unit(const json_t *spec, const char *stage,
+				const char *prelude, const compile_symbol *extra,
+				size_t n_extra, const char *extra_dir)
+{
+	compile_diags diags = { NULL, 0 };
+	compile_unit *unit;
+
+	if (unit_compile(&unit, &diags, spec, prelude, extra, n_extra, extra_dir) < 0) {
+		if (!diags.count)
+			fail(err_last());
 		report_diags(stage, &diags);
+	}
 	compile_diags_free(&diags);
 	return unit;
 }
 
-/* The solution's entry points become symbols the driver links against. */
-static size_t solution_exports(compile_symbol *syms, size_t max,
-			       const compile_unit *solution,
-			       const json_t *spec)
+/*
+ * The driver calls the solution's entry points through pointers: the
+ * prelude turns each entry NAME into (*host_entry_NAME), which the task's
+ * header then declares as a pointer variable, set once the solution is
+ * built (link_entries). So a driver compiles without its solution, and the
+ * zygote compiles each task's driver once for all its children.
+ */
+static int driver_prelude(buf *out, const json_t *driver, const json_t *entry)
 {
-	json_t *entry = json_object_get(spec, "entry");
-	json_t *sources = json_object_get(spec, "sources");
-	const char *first = json_string_value(
-		json_object_get(json_array_get(sources, 0), "name"));
-	size_t i, n = json_array_size(entry);
+	const char *own = json_string_value(json_object_get(driver, "prelude"));
+	const json_t *e;
+	size_t i;
 
-	if (n > max)
-		fail("job: too many entry points");
-	for (i = 0; i < n; i++) {
-		const char *name = json_string_value(json_array_get(entry, i));
-		void *addr = name ? compile_lookup(solution, name) : NULL;
+	buf_puts(out, own ? own : "");
+	json_array_foreach(entry, i, e) {
+		const char *name = json_string_value(e), *p;
+
+		if (!name || !*name || strlen(name) > 64 || (*name >= '0' && *name <= '9'))
+			return err_set(ERR_INVALID, "job: an entry point is not a C name");
+		for (p = name; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '_')
+				return err_set(ERR_INVALID, "job: an entry point is not a C name");
+		buf_printf(out, "\n#define %s (*host_entry_%s)", name, name);
+	}
+	return buf_puts(out, "\n");
+}
+
+static const compile_symbol transcript_symbols[] = {
+	{ "transcript_write", (const void *)transcript_write },
+	{ "transcript_printf", (const void *)transcript_printf },
+};
+
+static int driver_compile(compile_unit **out, compile_diags *diags,
+			  const json_t *driver, const json_t *entry)
+{
+	buf prelude = BUF_INIT;
+	int rc = driver_prelude(&prelude, driver, entry);
+
+	*out = NULL;
+	if (rc == 0)
+		rc = unit_compile(out, diags, driver, buf_cstr(&prelude),
+				  transcript_symbols, 2, NULL);
+	buf_free(&prelude);
+	return rc;
+}
+
+/* Drivers the zygote compiled, inherited by every child forked after. */
+static struct {
+	char *key;
+	compile_unit *unit;
+} prepared[ZYGOTE_PREPARED_MAX];
+static size_t n_prepared;
+
+/* In the zygote (zygote_prepare_fn): nothing runs; a driver that does not
+ * compile is left for the child to report. */
+static void prepare_driver(const char *key)
+{
+	json_t *spec = json_loads(key, 0, NULL);
+	compile_unit *unit;
+
+	if (n_prepared < ZYGOTE_PREPARED_MAX && spec &&
+	    driver_compile(&unit, NULL, json_object_get(spec, "driver"),
+			   json_object_get(spec, "entry")) == 0) {
+		prepared[n_prepared].key = strdup(key);
+		if (prepared[n_prepared].key)
+			prepared[n_prepared++].unit = unit;
+		else
+			compile_unit_free(unit);
+	}
+	json_decref(spec);
+}
+
+static compile_unit *build_driver(const json_t *job)
+{
+	const json_t *entry = json_object_get(json_object_get(job, "solution"), "entry");
+	char *key = zygote_driver_key(job);
+	compile_diags diags = { NULL, 0 };
+	compile_unit *unit = NULL;
+	size_t i;
+
+	for (i = 0; key && i < n_prepared && !unit; i++)
+		if (strcmp(prepared[i].key, key) == 0)
+			unit = prepared[i].unit;
+	free(key);
+	if (!unit && driver_compile(&unit, &diags, json_object_get(job, "driver"), entry) < 0) {
+		if (!diags.count)
+			fail(err_last());
+		report_diags("driver", &diags);
+	}
+	compile_diags_free(&diags);
+	return unit;
+}
+
+/* Points the driver's host_entry_NAME at the solution's NAME. */
+static void link_entries(compile_unit *driver, const compile_unit *solution,
+			 const json_t *spec)
+{
+	const json_t *entry = json_object_get(spec, "entry"), *e;
+	const char *first = json_string_value(
+		json_object_get(json_array_get(json_object_get(spec, "sources"), 0), "name"));
+	size_t i;
+
+	json_array_foreach(entry, i, e) {
+		const char *name = json_string_value(e);
+		void *addr = name ? compile_lookup(solution, name) : NULL, **slot;
+		char slot_name[96];
+
 		if (!addr)
 			report_missing("solution", first, name ? name : "?", "the task");
-		syms[i].name = name;
-		syms[i].addr = addr;
+		snprintf(slot_name, sizeof(slot_name), "host_entry_%s", name);
+		slot = compile_lookup(driver, slot_name);
+		if (slot)  /* absent when the driver never names the entry */
+			*slot = addr;
 	}
-	return n;
 }
 
 static void lock_down(const json_t *job)
@@ -220,12 +329,12 @@ static void lock_down(const json_t *job)
 
 static _Noreturn void run_solution_job(const json_t *job)
 {
-	compile_symbol syms[34];
-	json_t *cases = json_object_get(job, "cases");
+	const json_t *cases = json_object_get(job, "cases");
+	const json_t *solution_spec = json_object_get(job, "solution");
 	const char **inputs;
 	compile_unit *solution, *driver;
 	int (*driver_run)(const char *const *, int);
-	size_t n, i, n_cases = json_array_size(cases);
+	size_t i, n_cases = json_array_size(cases);
 	int rc;
 
 	transcript_max = (size_t)json_integer_value(json_object_get(job, "transcript_max"));
@@ -234,13 +343,9 @@ static _Noreturn void run_solution_job(const json_t *job)
 		fail("job: cases and transcript_max are required");
 	for (i = 0; i < n_cases; i++)
 		inputs[i] = json_string_value(json_array_get(cases, i));
-	solution = build_unit(json_object_get(job, "solution"), "solution", NULL, 0, NULL);
-	n = solution_exports(syms, 32, solution, json_object_get(job, "solution"));
-	syms[n].name = "transcript_write";
-	syms[n++].addr = (const void *)transcript_write;
-	syms[n].name = "transcript_printf";
-	syms[n++].addr = (const void *)transcript_printf;
-	driver = build_unit(json_object_get(job, "driver"), "driver", syms, n, NULL);
+	solution = build_unit(solution_spec, "solution", NULL, NULL, 0, NULL);
+	driver = build_driver(job);
+	link_entries(driver, solution, solution_spec);
 	driver_run = (int (*)(const char *const *, int))compile_lookup(driver, "driver_run");
 	if (!driver_run)
 		fail("driver: driver_run is not defined");
@@ -302,7 +407,7 @@ static _Noreturn void run_agent_job(const json_t *job)
 		fail("job: an agent job needs entry, arg and workdir");
 	write_headers(json_object_get(job, "headers"), workdir);
 	services = services_symbols(&n);
-	agent = build_unit(spec, "agent", services, n, workdir);
+	agent = build_unit(spec, "agent", NULL, services, n, workdir);
 	fn = compile_lookup(agent, entry);
 	if (!fn)
 		report_missing("agent", "agent", entry, "the host");
@@ -330,7 +435,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "--zygote") == 0) {
 		warm_up();
-		if (zygote_serve(CHANNEL_FD) < 0)
+		if (zygote_serve(CHANNEL_FD, prepare_driver) < 0)
 			return 0;
 	}
 	close_range(CHANNEL_FD + 1, ~0U, 0);

@@ -252,6 +252,8 @@ static int run_child(sandbox_outcome *out, json_t *job, const sandbox_limits *li
 	sent = channel_send_json(fds[0], job);
 	rc = find_runner(&runner);
 	if (rc == 0)
+		rc = zygote_prepare(runner, job);
+	if (rc == 0)
 		rc = zygote_fork(&pid, runner, fds[1]);
 	close(fds[1]);
 	if (rc < 0)

@@ -1,9 +1,11 @@
 /*
  * zygote.c - forking sandboxed children from a clean process; see zygote.h.
  *
- * Protocol on the control socket: the host sends one byte carrying a
- * descriptor (SCM_RIGHTS); the zygote answers with the new child's pid as
- * 4 bytes. EOF on the control socket ends the zygote.
+ * Protocol on the control socket, host to zygote: 'F' carrying a
+ * descriptor (SCM_RIGHTS), which the zygote answers with the new child's
+ * pid as 4 bytes; or 'P' followed by one channel frame, a driver key (see
+ * zygote_driver_key), which it compiles and does not answer. EOF on the
+ * control socket ends the zygote.
  */
 #include "zygote.h"
 
@@ -19,6 +21,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -50,7 +53,9 @@ static int send_fd(int sock, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
-static int recv_fd(int sock)
+/* Receives one request byte and the descriptor that may come with it;
+ * *fd is -1 when none came. Returns the byte, or -1 at EOF or on error. */
+static int recv_request(int sock, int *fd)
 {
 	char byte;
 	char control[CMSG_SPACE(sizeof(int))];
@@ -58,8 +63,8 @@ static int recv_fd(int sock)
 	struct msghdr msg;
 	struct cmsghdr *cmsg;
 	ssize_t n;
-	int fd;
 
+	*fd = -1;
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
@@ -68,11 +73,12 @@ static int recv_fd(int sock)
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	cmsg = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+	if (n != 1)
 		return -1;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg && cmsg->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+	return (unsigned char)byte;
 }
 
 /* The new child: the channel takes the control socket's place. */
@@ -86,32 +92,66 @@ static int become_child(int control_fd, int job_fd)
 	return 0;
 }
 
-int zygote_serve(int control_fd)
+/* Answers an 'F' request: clones a child, which returns 0 from here. */
+static int serve_fork(int control_fd, int job_fd)
+{
+	int32_t pid;
+
+	/* like fork(), but the child's parent is the host */
+	pid = (int32_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0)
+		return become_child(control_fd, job_fd);
+	close(job_fd);
+	return write(control_fd, &pid, sizeof(pid)) == sizeof(pid) ? 1 : -1;
+}
+
+int zygote_serve(int control_fd, zygote_prepare_fn prepare)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		return -1;
 	lockdown_leave_network();
 	for (;;) {
-		int job_fd = recv_fd(control_fd);
-		int32_t pid;
+		int job_fd, rc = 1, kind = recv_request(control_fd, &job_fd);
+		char *key = NULL;
 
-		if (job_fd < 0)
-			return -1;
-		/* like fork(), but the child's parent is the host */
-		pid = (int32_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
-		if (pid == 0)
-			return become_child(control_fd, job_fd);
-		close(job_fd);
-		if (write(control_fd, &pid, sizeof(pid)) != sizeof(pid))
-			return -1;
+		if (kind == 'F' && job_fd >= 0) {
+			rc = serve_fork(control_fd, job_fd);
+		} else if (kind == 'P' && job_fd < 0 &&
+			   channel_recv(&key, NULL, control_fd, ZYGOTE_KEY_MAX, -1) == 0) {
+			prepare(key);
+			free(key);
+		} else {
+			if (job_fd >= 0)
+				close(job_fd);
+			rc = -1;
+		}
+		if (rc <= 0)
+			return rc;
 	}
+}
+
+char *zygote_driver_key(const json_t *job)
+{
+	const json_t *driver = json_object_get(job, "driver");
+	json_t *key;
+	char *text;
+
+	if (!json_is_object(driver))
+		return NULL;
+	key = json_pack("{s:O, s:O?}", "driver", driver, "entry",
+			json_object_get(json_object_get(job, "solution"), "entry"));
+	text = key ? json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(key);
+	return text;
 }
 
 static struct {
 	pid_t pid;
 	int fd;
-} zygote = { 0, -1 };
+	uint64_t prepared[ZYGOTE_PREPARED_MAX];  /* hashes of the keys sent */
+	size_t n_prepared;
+} zygote = { 0, -1, { 0 }, 0 };
 
 static int zygote_start(const char *runner)
 {
@@ -152,6 +192,7 @@ static int zygote_start(const char *runner)
 		return err_sys("sandbox: cannot start %s", runner);
 	}
 	zygote.fd = fds[0];
+	zygote.n_prepared = 0;
 	return 0;
 }
 
@@ -200,4 +241,39 @@ int zygote_fork(pid_t *out, const char *runner, int child_fd)
 		zygote_stop();  /* it died or hangs: start a fresh one */
 	}
 	return err_set(ERR_SYSTEM, "sandbox: the zygote (%s) does not answer", runner);
+}
+
+/* FNV-1a: a collision only costs a driver its preparation, since
+ * children compare the whole key. */
+static uint64_t key_hash(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	return h;
+}
+
+int zygote_prepare(const char *runner, const json_t *job)
+{
+	char *key = zygote_driver_key(job);
+	uint64_t h;
+	size_t i;
+	int rc = 0;
+
+	if (!key)
+		return 0;
+	h = key_hash(key);
+	for (i = 0; i < zygote.n_prepared && zygote.prepared[i] != h; i++)
+		;
+	if (i == zygote.n_prepared && i < ZYGOTE_PREPARED_MAX &&
+	    (zygote.fd >= 0 || (rc = zygote_start(runner)) == 0)) {
+		if (send(zygote.fd, "P", 1, MSG_NOSIGNAL) == 1 &&
+		    channel_send(zygote.fd, key, strlen(key)) == 0)
+			zygote.prepared[zygote.n_prepared++] = h;
+		else
+			zygote_stop();  /* zygote_fork starts a fresh one */
+	}
+	free(key);
+	return rc;
 }

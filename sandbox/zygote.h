@@ -10,21 +10,41 @@
  * exit status exactly as if it had spawned it.
  *
  * The zygote holds nothing worth stealing: it was exec'd clean and only
- * ever receives socket descriptors.
+ * ever receives socket descriptors and task drivers. It compiles each
+ * task's driver once (zygote_prepare), so that its children inherit the
+ * compiled driver instead of compiling it again for every evaluation.
  */
 #ifndef SANDBOX_ZYGOTE_H
 #define SANDBOX_ZYGOTE_H
 
+#include <jansson.h>
 #include <sys/types.h>
+
+#define ZYGOTE_PREPARED_MAX 8     /* drivers a zygote keeps compiled */
+#define ZYGOTE_KEY_MAX (1u << 20)  /* the largest driver key, in bytes */
 
 /* ---- in host-sandbox ---- */
 
+/* Compiles the driver named by `key` (see zygote_driver_key) and keeps it
+ * for the children forked afterwards; failures are left to them. */
+typedef void (*zygote_prepare_fn)(const char *key);
+
 /*
- * Serves fork requests arriving on `control_fd` until the host closes it.
- * Returns 0 in each new child, whose channel is then on `control_fd`'s
- * number (CHANNEL_FD); returns -1 in the zygote when it should exit.
+ * Serves fork and prepare requests arriving on `control_fd` until the host
+ * closes it. Returns 0 in each new child, whose channel is then on
+ * `control_fd`'s number (CHANNEL_FD); returns -1 in the zygote when it
+ * should exit.
  */
-int zygote_serve(int control_fd);
+int zygote_serve(int control_fd, zygote_prepare_fn prepare);
+
+/* ---- in both ---- */
+
+/*
+ * The text that names the driver of a solution job: its driver unit and
+ * the solution's entry points, as canonical JSON. NULL for other jobs.
+ * Free with free().
+ */
+char *zygote_driver_key(const json_t *job);
 
 /* ---- in the host ---- */
 
@@ -33,6 +53,13 @@ int zygote_serve(int control_fd);
  * returns the pid of the new child that holds it as its channel.
  */
 int zygote_fork(pid_t *out, const char *runner, int child_fd);
+
+/*
+ * Has the zygote compile the driver of `job`, once per zygote, before the
+ * child for `job` is forked. Only an error starting the zygote is
+ * returned; a driver that does not compile is reported by the child.
+ */
+int zygote_prepare(const char *runner, const json_t *job);
 
 /* Stops the zygote; the next zygote_fork starts a new one. */
 void zygote_stop(void);

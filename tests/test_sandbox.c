@@ -163,6 +163,77 @@ static void test_cpu_limit_is_a_timeout(void **state)
 	task_free(t);
 }
 
+static void set_driver(task *t, const char *text)
+{
+	free(t->driver_text);
+	t->driver_text = strdup(text);
+	assert_non_null(t->driver_text);
+}
+
+/* The zygote compiles a task's driver once; every child still starts
+ * from the driver as compiled, and a driver that does not compile is
+ * reported like any compile error without harming later evaluations. */
+static void test_drivers_are_compiled_once_and_start_fresh(void **state)
+{
+	static const char stateful[] =
+		"#include \"email.h\"\n"
+		"static int runs;  /* one evaluation must not see another's */\n"
+		"int driver_run(const char *const *inputs, int n)\n"
+		"{\n\tint i;\n\n\truns++;\n"
+		"\tfor (i = 0; i < n; i++)\n"
+		"\t\ttranscript_write((validate_email(inputs[i]) != 0) == (runs == 1) ? \"1\" : \"0\", 1);\n"
+		"\treturn 0;\n}\n";
+	static const char broken[] =
+		"#include \"email.h\"\n"
+		"int driver_run(const char *const *inputs, int n)\n"
+		"{\n\treturn undeclared_thing;\n}\n";
+	task *t = harness_task("email");
+	char *good = strdup(t->driver_text);
+	eval_result r;
+	int i;
+
+	(void)state;
+	set_driver(t, stateful);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);
+		assert_int_equal(r.status, SANDBOX_OK);
+		assert_true(r.score == 0.65);
+		eval_result_free(&r);
+	}
+	set_driver(t, broken);
+	assert_int_equal(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);
+	assert_int_equal(r.status, SANDBOX_COMPILE_ERROR);
+	assert_contains(r.diagnostics, "driver.c:4: error:");
+	assert_contains(r.diagnostics, "undeclared_thing");
+	eval_result_free(&r);
+	set_driver(t, good);
+	assert_int_equal(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);
+	assert_int_equal(r.status, SANDBOX_OK);
+	assert_true(r.score == 0.65);
+	eval_result_free(&r);
+	free(good);
+	task_free(t);
+}
+
+/* Entry points become macros in the driver, so they must be C names. */
+static void test_entry_point_must_be_a_c_name(void **state)
+{
+	sandbox_limits limits = { 1000, 1000, 16 };
+	json_t *job = json_pack("{s:s, s:{s:[{s:s, s:s}], s:[s]}, s:{s:[{s:s, s:s}]},"
+				" s:[s], s:i}", "kind", "solution",
+				"solution", "sources", "name", "s.c", "text", "int f;",
+				"entry", "f) x; (", "driver", "sources", "name", "driver.c",
+				"text", "int driver_run(void) { return 0; }", "cases", "a",
+				"transcript_max", 100);
+	sandbox_outcome out;
+
+	(void)state;
+	assert_true(sandbox_run(&out, job, &limits, NULL, NULL) < 0);
+	assert_contains(err_last(), "an entry point is not a C name");
+	sandbox_outcome_free(&out);
+	json_decref(job);
+}
+
 static void test_bad_job_is_a_host_error(void **state)
 {
 	sandbox_limits limits = { 1000, 1000, 16 };
@@ -199,6 +270,8 @@ void test_group_sandbox(harness_totals *t)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_corpus_is_contained),
 		cmocka_unit_test(test_cpu_limit_is_a_timeout),
+		cmocka_unit_test(test_drivers_are_compiled_once_and_start_fresh),
+		cmocka_unit_test(test_entry_point_must_be_a_c_name),
 		cmocka_unit_test(test_bad_job_is_a_host_error),
 		cmocka_unit_test(test_missing_runner_is_reported),
 	};
