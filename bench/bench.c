@@ -31,6 +31,7 @@
 #define EVAL_RUNS 200
 #define ROUNDS 3
 #define VALIDATE_RUNS 11
+#define PYTHON_RUNS 3
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -102,8 +103,10 @@ static double bench_compile(int *lines_out)
 
 /* Evaluations per second of `source` on a task with `workers` processes,
  * each evaluating EVAL_RUNS / workers times: the median of ROUNDS rounds.
- * *ms_out is the median time of one evaluation in the last round. */
-static double bench_eval(const char *name, const char *source_path, int workers, double *ms_out)
+ * *ms_out is the median time of one evaluation in the last round (1
+ * worker only) and *score_out the score of an evaluation. */
+static double bench_eval(const char *name, const char *source_path, int workers,
+			 double *ms_out, double *score_out)
 {
 	double rates[ROUNDS], times[EVAL_RUNS];
 	char *source = NULL;
@@ -136,6 +139,7 @@ static double bench_eval(const char *name, const char *source_path, int workers,
 					exit(1);
 				}
 				times[i] = r.elapsed_ms;
+				*score_out = r.score;
 				eval_result_free(&r);
 			}
 			if (workers > 1) {
@@ -265,21 +269,28 @@ static double bench_evolve(const char *bin, double *overhead_ms, double *commit_
 	return seconds;
 }
 
-/* The Python benchmark process, same policy strength: wall seconds. */
+/* The Python benchmark process, same policy strength: wall seconds, the
+ * median of PYTHON_RUNS processes. */
 static double bench_python(double *score)
 {
-	FILE *p;
-	double start = os_now_ms(), seconds;
+	double times[PYTHON_RUNS];
+	int k;
 
 	*score = -1;
-	p = popen("python3 bench/snake_benchmark.py 2>/dev/null", "r");
-	if (!p || fscanf(p, "%lf", score) != 1) {
-		if (p)
-			pclose(p);
-		return -1;
+	for (k = 0; k < PYTHON_RUNS; k++) {
+		double start = os_now_ms();
+		FILE *p = popen("python3 bench/snake_benchmark.py 2>/dev/null", "r");
+
+		if (!p || fscanf(p, "%lf", score) != 1) {
+			if (p)
+				pclose(p);
+			return -1;
+		}
+		times[k] = (os_now_ms() - start) / 1000.0;
+		if (pclose(p) != 0)
+			return -1;
 	}
-	seconds = (os_now_ms() - start) / 1000.0;
-	return pclose(p) == 0 ? seconds : -1;
+	return median(times, PYTHON_RUNS);
 }
 
 typedef struct {
@@ -305,12 +316,16 @@ static void report(const row *rows, size_t n)
 	json_decref(results);
 }
 
+#define STRAIGHT_POLICY "tests/llm/snake_good.c"
+#define STRONG_POLICY "bench/snake_strong.c"
+
 int main(void)
 {
 	const char *bin = getenv("HOST_BIN") ? getenv("HOST_BIN") : "bin";
 	char path[4096];
 	double compile_ms, seed_ms, validate_ms, ms, overhead_ms, commit_ms, evolve_s, py_s, py_score;
-	double snake1, snake2, email1, email2, strong1, strong2, strong_ms;
+	double snake1, snake2, email1, email2, score;
+	double straight1, straight2, straight_score, strong1, strong2, strong_ms, strong_score;
 	agent_files seed;
 	int lines;
 
@@ -325,13 +340,20 @@ int main(void)
 	compile_ms = bench_compile(&lines);
 	seed_ms = bench_seed_compile(&seed);
 	validate_ms = bench_validate(&seed);
-	snake1 = bench_eval("snake", NULL, 1, &ms);
-	snake2 = bench_eval("snake", NULL, 2, &ms);
-	email1 = bench_eval("email", NULL, 1, &ms);
-	email2 = bench_eval("email", NULL, 2, &ms);
-	strong1 = bench_eval("snake", "tests/llm/snake_good.c", 1, &strong_ms);
-	strong2 = bench_eval("snake", "tests/llm/snake_good.c", 2, &ms);
+	snake1 = bench_eval("snake", NULL, 1, &ms, &score);
+	snake2 = bench_eval("snake", NULL, 2, &ms, &score);
+	email1 = bench_eval("email", NULL, 1, &ms, &score);
+	email2 = bench_eval("email", NULL, 2, &ms, &score);
+	straight1 = bench_eval("snake", STRAIGHT_POLICY, 1, &ms, &straight_score);
+	straight2 = bench_eval("snake", STRAIGHT_POLICY, 2, &ms, &score);
+	strong1 = bench_eval("snake", STRONG_POLICY, 1, &strong_ms, &strong_score);
+	strong2 = bench_eval("snake", STRONG_POLICY, 2, &ms, &score);
 	zygote_stop();
+	if (strong_score != straight_score) {
+		fprintf(stderr, "bench: %s scores %g but %s scores %g: not the same policy\n",
+			STRONG_POLICY, strong_score, STRAIGHT_POLICY, straight_score);
+		return 1;
+	}
 	evolve_s = bench_evolve(bin, &overhead_ms, &commit_ms);
 	py_s = bench_python(&py_score);
 	agents_free(&seed);
@@ -344,18 +366,21 @@ int main(void)
 			{ "snake initial.c evaluations, 2 workers", "/s", snake2 },
 			{ "email initial.c evaluations, 1 worker", "/s", email1 },
 			{ "email initial.c evaluations, 2 workers", "/s", email2 },
-			{ "snake strong policy (32.75) evaluation, 1 worker", "ms", strong_ms },
-			{ "snake strong policy evaluations, 1 worker", "/s", strong1 },
-			{ "snake strong policy evaluations, 2 workers", "/s", strong2 },
 			{ "host overhead per generation (all but agents)", "ms", overhead_ms },
 			{ "commit one generation (libgit2)", "ms", commit_ms },
 			{ "offline init + evolve --gens 20", "s", evolve_s },
-			{ "python3 snake benchmark process, same policy (20 games)", "s", py_s },
-			{ "python3 benchmark score (must be 32.75)", "", py_score },
-			{ "ratio: our strong-policy evals/s (1 worker) to python's", "x",
-			  py_s > 0 ? strong1 * py_s : 0 },
-			{ "ratio: our strong-policy evals/s (2 workers) to python's", "x",
-			  py_s > 0 ? strong2 * py_s : 0 },
+			{ "snake strong policy: score of both C versions", "", strong_score },
+			{ "strong policy as written (snake_good.c), 1 worker", "/s", straight1 },
+			{ "strong policy as written (snake_good.c), 2 workers", "/s", straight2 },
+			{ "strong policy, same moves (snake_strong.c), 1 evaluation", "ms", strong_ms },
+			{ "strong policy, same moves (snake_strong.c), 1 worker", "/s", strong1 },
+			{ "strong policy, same moves (snake_strong.c), 2 workers", "/s", strong2 },
+			{ "python3 snake benchmark process (20 games)", "s", py_s },
+			{ "python3 snake benchmark score", "", py_score },
+			{ "ratio to python, as written, 1 worker", "x", py_s > 0 ? straight1 * py_s : 0 },
+			{ "ratio to python, as written, 2 workers", "x", py_s > 0 ? straight2 * py_s : 0 },
+			{ "ratio to python, same moves, 1 worker", "x", py_s > 0 ? strong1 * py_s : 0 },
+			{ "ratio to python, same moves, 2 workers", "x", py_s > 0 ? strong2 * py_s : 0 },
 		};
 		report(rows, sizeof(rows) / sizeof(rows[0]));
 	}

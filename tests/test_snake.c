@@ -156,6 +156,40 @@ static void test_initial_solution_is_sound_and_tunable(void **state)
 	task_free(t);
 }
 
+/* bench/snake_strong.c is `make bench`'s version of the tuned heuristic in
+ * tests/llm/snake_good.c with less work per move. It must make the same
+ * moves: the same scores on training and held-out games, and the same
+ * feedback, which says how and at which step the worst games ended. */
+static void test_bench_policy_plays_like_the_straight_one(void **state)
+{
+	static const eval_split splits[] = { EVAL_TRAIN, EVAL_HOLDOUT };
+	task *t = harness_task("snake");
+	char *straight = harness_read("tests/llm/snake_good.c");
+	char *fast = harness_read("bench/snake_strong.c");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		eval_result a, b;
+
+		assert_int_equal(eval_solution(&a, t, "snake_good.c", straight, splits[i]), 0);
+		assert_int_equal(eval_solution(&b, t, "snake_strong.c", fast, splits[i]), 0);
+		assert_int_equal(a.status, SANDBOX_OK);
+		assert_int_equal(b.status, SANDBOX_OK);
+		assert_true(a.score == b.score);
+		assert_string_equal(a.feedback ? a.feedback : "", b.feedback ? b.feedback : "");
+		if (splits[i] == EVAL_TRAIN) {
+			assert_true(b.score == 32.75);
+			assert_contains(b.feedback, "worst: seed");
+		}
+		eval_result_free(&a);
+		eval_result_free(&b);
+	}
+	free(straight);
+	free(fast);
+	task_free(t);
+}
+
 void test_group_snake(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +200,7 @@ void test_group_snake(harness_totals *t)
 		cmocka_unit_test(test_scorer_replays_moves),
 		cmocka_unit_test(test_always_right_scores_0_05),
 		cmocka_unit_test(test_initial_solution_is_sound_and_tunable),
+		cmocka_unit_test(test_bench_policy_plays_like_the_straight_one),
 	};
 
 	HARNESS_GROUP(t, "snake", tests);
