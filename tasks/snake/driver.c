@@ -12,21 +12,22 @@
 static void play(const char *seed)
 {
 	snake_cell copy[RULES_MAX_LEN];
+	char moves[RULES_MAX_STEPS + 1];  /* a game's moves and its newline */
 	snake_game game;
+	int n = 0;
 
 	game_init(&game, (unsigned int)strtoul(seed, NULL, 10));
 	transcript_printf("%s ", seed);
 	while (game.state == GAME_RUNNING) {
 		int move;
-		char c;
 
 		memcpy(copy, game.body, (size_t)game.len * sizeof(copy[0]));
 		move = next_move(copy, game.len, game.food, RULES_SIZE, RULES_SIZE);
-		c = move >= 0 && move <= 3 ? (char)('0' + move) : 'x';
-		transcript_write(&c, 1);
+		moves[n++] = move >= 0 && move <= 3 ? (char)('0' + move) : 'x';
 		game_step(&game, move);
 	}
-	transcript_write("\n", 1);
+	moves[n++] = '\n';
+	transcript_write(moves, n);
 }
 
 int driver_run(const char *const *inputs, int n_inputs)
