@@ -2,7 +2,8 @@
 """The snake benchmark as the public Python project runs it: 20 seeded games
 on a 10x10 board, scored by the mean number of apples. The policy is the
 same tuned heuristic as tests/llm/snake_good.c, written in Python, so that
-`make bench` compares the two implementations at the same strength.
+`make bench` compares implementations at the same strength: snake_good.c
+as written, and bench/snake_strong.c, which makes the same moves.
 
 usage: snake_benchmark.py   (prints the score and the seconds taken)
 """

@@ -44,6 +44,15 @@ static double x_of(size_t i, size_t n)
 	return MARGIN + (n > 1 ? (double)i * (CHART_W - 2 * MARGIN) / (double)(n - 1) : 0);
 }
 
+/* Markers shrink as generations crowd, so that 200 stay apart. */
+static double radius_of(size_t n, double most)
+{
+	double gap = n > 1 ? (double)(CHART_W - 2 * MARGIN) / (double)(n - 1) : most;
+	double r = gap * 0.4;
+
+	return r > most ? most : r < 1.2 ? 1.2 : r;
+}
+
 static double y_of(double v, double lo, double hi)
 {
 	return CHART_H - MARGIN - (hi > lo ? (v - lo) / (hi - lo) : 0) * (CHART_H - 2 * MARGIN);
@@ -94,9 +103,10 @@ static void chart_fitness(buf *out, const report_data *d)
 	buf_printf(out, "<polyline class=\"best\" points=\"%s\"/>\n", buf_cstr(&line));
 	for (i = 0; i < d->n; i++) {
 		const store_gen *g = &d->gens[i];
-		buf_printf(out, "<circle class=\"pt %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\">"
+		buf_printf(out, "<circle class=\"pt %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\">"
 			   "<title>gen_%03d %s, fitness %.4f</title></circle>\n", g->status,
-			   x_of(i, d->n), y_of(g->fitness, lo, hi), g->number, g->status, g->fitness);
+			   x_of(i, d->n), y_of(g->fitness, lo, hi), radius_of(d->n, 4),
+			   g->number, g->status, g->fitness);
 	}
 	buf_puts(out, "</svg>\n");
 	buf_free(&line);
@@ -119,8 +129,9 @@ static void chart_task(buf *out, const report_data *d, const char *name)
 		ho = json_number_value(json_object_get(t, "holdout_fitness"));
 		buf_printf(&train, "%s%.1f,%.1f", train.len ? " " : "", x, y_of(tr, 0, 1));
 		buf_printf(&held, "%s%.1f,%.1f", held.len ? " " : "", x, y_of(ho, 0, 1));
-		buf_printf(&points, "<circle class=\"pt-task\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>"
+		buf_printf(&points, "<circle class=\"pt-task\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>"
 			   "gen_%03d %s: train %g, held-out %g</title></circle>\n", x, y_of(tr, 0, 1),
+			   radius_of(d->n, 3),
 			   d->gens[i].number, name, json_number_value(json_object_get(t, "train")),
 			   json_number_value(json_object_get(t, "holdout")));
 	}
@@ -152,10 +163,10 @@ static void chart_tree(buf *out, const report_data *d)
 				   x_of(i, d->n), y_of(max_depth - depth[i], 0, max_depth));
 	}
 	for (i = 0; depth && i < d->n; i++)
-		buf_printf(out, "<circle class=\"node %s%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>gen_%03d "
+		buf_printf(out, "<circle class=\"node %s%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>gen_%03d "
 			   "(parent %d) %s</title></circle>\n", d->gens[i].status,
 			   d->gens[i].number == d->live ? " live" : "", x_of(i, d->n),
-			   y_of(max_depth - depth[i], 0, max_depth), d->gens[i].number,
+			   y_of(max_depth - depth[i], 0, max_depth), radius_of(d->n, 4), d->gens[i].number,
 			   d->gens[i].parent, d->gens[i].status);
 	buf_puts(out, "</svg>\n");
 	free(depth);
