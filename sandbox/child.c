@@ -176,6 +176,14 @@ static int unit_compile(compile_unit **out, compile_diags *diags,
 	return compile_build(out, diags, srcs, n, &opts);
 }
 
+/* A failed build: its diagnostics, or the message of a malformed spec. */
+static _Noreturn void report_build(const char *stage, const compile_diags *diags)
+{
+	if (!diags->count)
+		fail(err_last());
+	report_diags(stage, diags);
+}
+
 /* unit_compile, reporting a failure as the job's result. */
 static compile_unit *build_unit(const json_t *spec, const char *stage,
 				const char *prelude, const compile_symbol *extra,
@@ -184,11 +192,8 @@ static compile_unit *build_unit(const json_t *spec, const char *stage,
 	compile_diags diags = { NULL, 0 };
 	compile_unit *unit;
 
-	if (unit_compile(&unit, &diags, spec, prelude, extra, n_extra, extra_dir) < 0) {
-		if (!diags.count)
-			fail(err_last());
-		report_diags(stage, &diags);
-	}
+	if (unit_compile(&unit, &diags, spec, prelude, extra, n_extra, extra_dir) < 0)
+		report_build(stage, &diags);
 	compile_diags_free(&diags);
 	return unit;
 }
@@ -277,11 +282,8 @@ static compile_unit *build_driver(const json_t *job)
 		if (strcmp(prepared[i].key, key) == 0)
 			unit = prepared[i].unit;
 	free(key);
-	if (!unit && driver_compile(&unit, &diags, json_object_get(job, "driver"), entry) < 0) {
-		if (!diags.count)
-			fail(err_last());
-		report_diags("driver", &diags);
-	}
+	if (!unit && driver_compile(&unit, &diags, json_object_get(job, "driver"), entry) < 0)
+		report_build("driver", &diags);
 	compile_diags_free(&diags);
 	return unit;
 }
