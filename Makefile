@@ -26,23 +26,26 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(CFLAGS) $(SAN) \
 	-Ihost -Isandbox -DTCC_LIBDIR='"$(TCC_LIBDIR)"' $(PKG_CFLAGS) -MMD -MP
 LDLIBS_TCC = -ltcc -ldl -lm
 
-CORE_SRC = host/error.c host/buf.c host/os.c host/compile.c host/allowlist.c \
+# The host program compiles nothing: libtcc is linked into host-sandbox,
+# where every compile happens confined, and into the tests and benchmarks.
+CORE_SRC = host/error.c host/buf.c host/os.c host/utf8.c \
 	host/embed.c host/task.c host/scorer.c host/eval.c host/args.c \
-	host/edits.c host/agents.c host/broker.c host/validate.c host/diff.c \
+	host/agents.c host/broker.c host/validate.c host/diff.c \
 	host/store.c host/lab.c host/evolve.c host/llm.c host/report.c \
-	sandbox/services.c \
-	sandbox/guard.c sandbox/channel.c sandbox/sandbox.c sandbox/zygote.c sandbox/lockdown.c
+	sandbox/channel.c sandbox/sandbox.c sandbox/zygote.c sandbox/lockdown.c
+CC_SRC = host/compile.c host/allowlist.c host/edits.c sandbox/guard.c sandbox/services.c
 HOST_SRC = host/main.c host/cli.c host/cmd_bench.c host/cmd_validate.c \
 	host/cmd_improve.c host/cmd_rewrite.c host/cmd_evolve.c host/cmd_log.c \
 	host/cmd_lab.c
-RUNNER_SRC = sandbox/child.c sandbox/lockdown.c sandbox/zygote.c sandbox/services.c \
-	host/edits.c host/error.c host/buf.c \
-	host/os.c host/compile.c host/allowlist.c sandbox/guard.c sandbox/channel.c
+RUNNER_SRC = sandbox/child.c sandbox/child_solution.c sandbox/child_agent.c \
+	sandbox/child_score.c sandbox/confine.c sandbox/lockdown.c sandbox/zygote.c \
+	sandbox/channel.c host/error.c host/buf.c host/os.c host/utf8.c $(CC_SRC)
 TEST_SRC = $(wildcard tests/*.c)
 BENCH_SRC = bench/bench.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_LIB = $(BUILD)/libhost.a
+CC_LIB = $(BUILD)/libhostcc.a
 DEPS_OK = $(BUILD)/.deps-ok
 
 LIBC_HEADERS = $(patsubst host/libc/%,$(BIN)/libc/%,$(wildcard host/libc/*.h)) \
@@ -93,10 +96,14 @@ $(CORE_LIB): $(call obj,$(CORE_SRC))
 	@echo "  AR      $@"
 	@$(AR) rcs $@ $^
 
+$(CC_LIB): $(call obj,$(CC_SRC))
+	@echo "  AR      $@"
+	@$(AR) rcs $@ $^
+
 $(BIN)/host: $(call obj,$(HOST_SRC)) $(CORE_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
+	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lm $(PKG_LIBS)
 
 $(BIN)/host-sandbox: $(call obj,$(RUNNER_SRC))
 	@mkdir -p $(@D)
@@ -105,11 +112,11 @@ $(BIN)/host-sandbox: $(call obj,$(RUNNER_SRC))
 
 $(call obj,$(TEST_SRC)): | $(BUILD)/.deps-tests-ok
 
-$(BUILD)/tests/run_tests: $(call obj,$(TEST_SRC)) $(CORE_LIB)
+$(BUILD)/tests/run_tests: $(call obj,$(TEST_SRC)) $(CC_LIB) $(CORE_LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS) -lcmocka
 
-$(BUILD)/bench/bench: $(call obj,$(BENCH_SRC)) $(CORE_LIB)
+$(BUILD)/bench/bench: $(call obj,$(BENCH_SRC)) $(CC_LIB) $(CORE_LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
 

@@ -36,6 +36,7 @@ typedef struct {
 	compile_diags *diags;
 	const compile_source *srcs;
 	size_t n_srcs;
+	const compile_options *opts;
 	int errors;
 } compile_ctx;
 
@@ -141,6 +142,29 @@ static void add_undefined_symbol(compile_ctx *ctx, const char *quoted)
 	compile_diags_add(ctx->diags, file, line, message, 1);
 }
 
+/* `path` without the directory `dir` in front, or NULL. */
+static const char *below(const char *path, const char *dir)
+{
+	size_t len = dir ? strlen(dir) : 0;
+
+	return len && strncmp(path, dir, len) == 0 && path[len] == '/' ? path + len + 1 : NULL;
+}
+
+/* A header's path as diagnostics show it: relative to the include
+ * directory it was found in, so that no host path reaches a message. */
+static const char *display_name(const compile_ctx *ctx, const char *path)
+{
+	const char *const *dir = ctx->opts ? ctx->opts->include_dirs : NULL;
+	const char *rel;
+
+	if ((rel = below(path, compile_libc_dir)) || (rel = below(path, TCC_LIBDIR "/include")))
+		return rel;
+	for (; dir && *dir; dir++)
+		if ((rel = below(path, *dir)))
+			return rel;
+	return path;
+}
+
 /* tcc reports "file:line: error: text", "tcc: error: text", possibly after
  * "In file included from ..." lines; keep the last line only. */
 static void on_tcc_message(void *opaque, const char *msg)
@@ -170,7 +194,8 @@ static void on_tcc_message(void *opaque, const char *msg)
 		while (*text == ' ')
 			text++;
 		if (file)
-			compile_diags_add(ctx->diags, file, line, text, is_error);
+			compile_diags_add(ctx->diags, display_name(ctx, file), line, text,
+					  is_error);
 		free(file);
 		return;
 	}
@@ -223,6 +248,14 @@ static int find_libc_dir(const char **out)
 	return 0;
 }
 
+int compile_system_dirs(const char **libc_dir, const char **tcc_dir)
+{
+	int rc = find_libc_dir(libc_dir);
+
+	*tcc_dir = TCC_LIBDIR;
+	return rc;
+}
+
 static TCCState *compile_new_state(compile_ctx *ctx,
 				   const compile_options *opts)
 {
@@ -236,8 +269,10 @@ static TCCState *compile_new_state(compile_ctx *ctx,
 	tcc_set_error_func(tcc, ctx, on_tcc_message);
 	tcc_set_options(tcc, "-nostdlib -nostdinc");
 	tcc_set_output_type(tcc, TCC_OUTPUT_MEMORY);
-	tcc_add_sysinclude_path(tcc, libc_dir);
-	tcc_add_sysinclude_path(tcc, TCC_LIBDIR "/include");
+	/* the host's headers first, so that no other directory can shadow
+	 * them: tcc searches -I directories before system ones for <> too */
+	tcc_add_include_path(tcc, libc_dir);
+	tcc_add_include_path(tcc, TCC_LIBDIR "/include");
 	for (dir = opts ? opts->include_dirs : NULL; dir && *dir; dir++)
 		tcc_add_include_path(tcc, *dir);
 	return tcc;
@@ -250,7 +285,7 @@ static int compile_run(TCCState **out, compile_diags *diags,
 		       const compile_options *opts, int link)
 {
 	compile_diags scratch = { NULL, 0 };
-	compile_ctx ctx = { diags ? diags : &scratch, srcs, n, 0 };
+	compile_ctx ctx = { diags ? diags : &scratch, srcs, n, opts, 0 };
 	TCCState *tcc;
 	size_t i;
 	int failed = 0;

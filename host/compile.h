@@ -64,6 +64,11 @@ int compile_check(compile_diags *diags, const compile_source *srcs, size_t n,
  * against these headers only, never the system's. */
 int compile_set_libc_dir(const char *dir);
 
+/* The directories the compiler reads besides the caller's include
+ * directories: the allowlist's headers and tcc's own (its headers and
+ * libtcc1.a), for confining a process that compiles. */
+int compile_system_dirs(const char **libc_dir, const char **tcc_dir);
+
 /* The address of a global the unit defines, or NULL. */
 void *compile_lookup(const compile_unit *unit, const char *name);
 

@@ -2,11 +2,12 @@
  * eval.c - evaluation of a solution; see eval.h.
  *
  * The job sent to the sandbox holds the solution, the driver and the case
- * inputs only. Labels stay in the host, where score.c reads them.
+ * inputs only; both units compile against the task's private header
+ * folder. The labels go with the transcript to score.c, which runs in a
+ * sandbox of its own (scorer.c).
  */
 #include "eval.h"
 
-#include "compile.h"
 #include "error.h"
 #include "os.h"
 #include "scorer.h"
@@ -37,8 +38,8 @@ static json_t *build_job(const task *t, const char *name, const char *source,
 		json_array_append_new(entry, json_string(t->entry[i]));
 	buf_printf(&solution_prelude, "#include \"%s\"", t->header);
 	task_abi_prelude(&driver_prelude);
-	solution = source_unit(name, source, buf_cstr(&solution_prelude), t->dir);
-	driver = source_unit("driver.c", t->driver_text, buf_cstr(&driver_prelude), t->dir);
+	solution = source_unit(name, source, buf_cstr(&solution_prelude), t->header_dir);
+	driver = source_unit("driver.c", t->driver_text, buf_cstr(&driver_prelude), t->header_dir);
 	if (solution && driver && inputs && entry &&
 	    json_object_set_new(solution, "entry", entry) == 0)
 		job = json_pack("{s:s, s:o, s:o, s:o, s:I}", "kind", "solution",
@@ -58,28 +59,20 @@ static json_t *build_job(const task *t, const char *name, const char *source,
 
 static char *diagnostics_text(const json_t *result)
 {
-	const json_t *list = json_object_get(result, "diagnostics"), *d;
-	compile_diags diags = { NULL, 0 };
-	buf out = BUF_INIT;
-	size_t i;
+	const char *text = json_string_value(json_object_get(result, "diagnostics_text"));
 
-	json_array_foreach(list, i, d)
-		compile_diags_add(&diags, json_string_value(json_object_get(d, "file")),
-				  (int)json_integer_value(json_object_get(d, "line")),
-				  json_string_value(json_object_get(d, "message"))
-					  ? json_string_value(json_object_get(d, "message")) : "?",
-				  json_is_true(json_object_get(d, "error")));
-	compile_diags_format(&out, &diags, 0);
-	compile_diags_free(&diags);
-	return buf_detach(&out);
+	return strdup(text ? text : "");
 }
 
-/* The sandbox ran: turn its outcome into a score. */
+/* The sandbox ran: turn its outcome into a score. A task whose score.c
+ * fails is an error of the host's; a transcript score.c rejects is the
+ * solution's. */
 static int score_outcome(eval_result *out, task *t, const sandbox_outcome *o,
 			 const task_case *cases, size_t n_cases, eval_split split)
 {
 	buf feedback = BUF_INIT;
 	const char *transcript;
+	int rc;
 
 	out->status = o->status;
 	out->detail = strdup(o->detail);
@@ -90,17 +83,16 @@ static int score_outcome(eval_result *out, task *t, const sandbox_outcome *o,
 		out->feedback = buf_detach(&feedback);
 		return 0;
 	}
-	if (!t->scorer) {
-		int rc = scorer_load(&t->scorer, t);
-		if (rc < 0)
-			return rc;
-	}
 	transcript = json_string_value(json_object_get(o->result, "transcript"));
-	if (scorer_score(t->scorer, transcript ? transcript : "", cases, n_cases,
-			 &out->score, split == EVAL_TRAIN ? &feedback : NULL) < 0) {
+	rc = scorer_score(t, transcript ? transcript : "", cases, n_cases, &out->score,
+			  split == EVAL_TRAIN ? &feedback : NULL);
+	if (rc == ERR_INVALID) {
 		out->status = SANDBOX_BAD_OUTPUT;
 		free(out->detail);
 		out->detail = strdup(err_last());
+	} else if (rc < 0) {
+		buf_free(&feedback);
+		return rc;
 	}
 	out->feedback = buf_detach(&feedback);
 	return 0;

@@ -1,85 +1,108 @@
 /*
- * scorer.c - compiles and calls score.c; see scorer.h.
+ * scorer.c - scoring in a sandbox; see scorer.h.
+ *
+ * score.c is compiled against task_abi.h with the task folder on its
+ * include path (it is the task's own code), and gets the cases with their
+ * labels. Its limits are the host's, not the task's budget, which is what
+ * a solution gets.
  */
 #include "scorer.h"
 
-#include "compile.h"
 #include "error.h"
+#include "sandbox.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define SCORER_FEEDBACK_MAX 4096
+#define SCORER_MS 10000
+#define SCORER_MEMORY_MB 256
 
-typedef int (*score_fn)(const char *transcript, const task_case *cases,
-			int n_cases, double *score, char *feedback,
-			int feedback_size);
-
-struct scorer {
-	compile_unit *unit;
-	score_fn score;
-};
-
-int scorer_load(scorer **out, const task *t)
+static json_t *score_job(const task *t, const char *transcript, const task_case *cases,
+			 size_t n_cases, int feedback_size)
 {
-	const char *dirs[] = { t->dir, NULL };
-	compile_source src = { "score.c", t->score_text };
-	compile_diags diags = { NULL, 0 };
-	compile_options opts = { NULL, dirs, NULL, 0 };
-	buf prelude = BUF_INIT, message = BUF_INIT;
-	scorer *s;
-	int rc;
+	json_t *list = json_array(), *job = NULL;
+	buf prelude = BUF_INIT;
+	size_t i;
 
-	*out = NULL;
-	if (task_abi_prelude(&prelude) < 0 || !(s = calloc(1, sizeof(*s)))) {
-		buf_free(&prelude);
-		return err_set(ERR_SYSTEM, "out of memory");
-	}
-	opts.prelude = prelude.data;
-	rc = compile_build(&s->unit, &diags, &src, 1, &opts);
-	if (rc == 0 && !(s->score = (score_fn)compile_lookup(s->unit, "score_transcript")))
-		rc = err_set(ERR_INVALID, "%s/score.c: score_transcript is not defined",
-			     t->dir);
-	else if (rc < 0) {
-		compile_diags_format(&message, &diags, 1);
-		rc = err_set(ERR_INVALID, "task %s: score.c does not compile:\n%s",
-			     t->name, buf_cstr(&message));
-	}
-	buf_free(&message);
+	for (i = 0; list && i < n_cases; i++)
+		if (json_array_append_new(list, json_pack("{s:s, s:s?}", "input", cases[i].input,
+							  "label", cases[i].label)) < 0)
+			break;
+	if (list && i == n_cases && task_abi_prelude(&prelude) == 0)
+		job = json_pack("{s:s, s:{s:[{s:s, s:s}], s:s, s:[s]}, s:s, s:o, s:i}",
+				"kind", "score", "scorer", "sources", "name", "score.c",
+				"text", t->score_text, "prelude", buf_cstr(&prelude),
+				"include_dirs", t->dir, "transcript", transcript,
+				"cases", list, "feedback_size", feedback_size);
+	else
+		json_decref(list);
 	buf_free(&prelude);
-	compile_diags_free(&diags);
-	if (rc < 0) {
-		scorer_free(s);
-		return rc;
+	return job;
+}
+
+/* score.c did not return: a task error that names it. */
+static int task_fault(const task *t, const sandbox_outcome *o)
+{
+	const char *text = json_string_value(json_object_get(o->result, "diagnostics_text"));
+
+	switch (o->status) {
+	case SANDBOX_COMPILE_ERROR:
+		return err_set(ERR_GENERIC, "task %s: score.c does not compile:\n%s", t->name,
+			       text ? text : "");
+	case SANDBOX_TIMEOUT:
+		return err_set(ERR_GENERIC, "task %s: score.c did not finish scoring (%s)",
+			       t->name, o->detail);
+	case SANDBOX_CRASH:
+		return err_set(ERR_GENERIC, "task %s: score.c %s while scoring", t->name,
+			       o->detail);
+	case SANDBOX_MEMORY:
+		return err_set(ERR_GENERIC, "task %s: score.c used more than %d MB while scoring",
+			       t->name, SCORER_MEMORY_MB);
+	default:
+		return err_set(ERR_GENERIC, "task %s: score.c failed while scoring: %s", t->name,
+			       o->detail);
 	}
-	*out = s;
+}
+
+static int read_result(const task *t, const sandbox_outcome *o, double *score, buf *feedback)
+{
+	const json_t *value = json_object_get(o->result, "score");
+	const char *text = json_string_value(json_object_get(o->result, "feedback"));
+	int status = (int)json_integer_value(json_object_get(o->result, "status"));
+
+	if (o->status != SANDBOX_OK)
+		return task_fault(t, o);
+	if (feedback && text)
+		buf_puts(feedback, text);
+	if (status < 0)
+		return err_set(ERR_INVALID, "malformed transcript: %s", text ? text : "");
+	if (!json_is_number(value))
+		return err_set(ERR_GENERIC, "task %s: score.c gave a score that is not a "
+			       "finite number", t->name);
+	*score = json_number_value(value);
 	return 0;
 }
 
-int scorer_score(const scorer *s, const char *transcript,
-		 const task_case *cases, size_t n_cases, double *score,
-		 buf *feedback)
+int scorer_score(task *t, const char *transcript, const task_case *cases,
+		 size_t n_cases, double *score, buf *feedback)
 {
-	char text[SCORER_FEEDBACK_MAX] = "";
+	sandbox_limits limits = { SCORER_MS, SCORER_MS, SCORER_MEMORY_MB };
+	json_t *job = score_job(t, transcript, cases, n_cases,
+				feedback ? SCORER_FEEDBACK_MAX : 0);
+	sandbox_outcome o;
 	int rc;
 
 	*score = 0;
-	rc = s->score(transcript, cases, (int)n_cases, score, text,
-		      feedback ? (int)sizeof(text) : 0);
-	text[sizeof(text) - 1] = '\0';
-	if (feedback)
-		buf_puts(feedback, text);
-	if (rc < 0) {
+	if (!job)
+		return err_set(ERR_SYSTEM, "out of memory");
+	rc = sandbox_run(&o, job, &limits, NULL, NULL);
+	json_decref(job);
+	if (rc < 0)
+		return rc;
+	rc = read_result(t, &o, score, feedback);
+	sandbox_outcome_free(&o);
+	if (rc < 0)
 		*score = 0;
-		return err_set(ERR_INVALID, "malformed transcript: %s", text);
-	}
-	return 0;
-}
-
-void scorer_free(scorer *s)
-{
-	if (!s)
-		return;
-	compile_unit_free(s->unit);
-	free(s);
+	return rc;
 }

@@ -1,9 +1,11 @@
 /*
- * scorer.h - a task's score.c, compiled and run in the host.
+ * scorer.h - a task's score.c, run on a transcript in a sandbox of its own.
  *
- * Scoring happens here and never in the sandbox: the solution's process
- * only produces a transcript, and the score is computed from that
- * transcript and the labels, which the sandbox never sees.
+ * The solution's process only produces a transcript; the score is computed
+ * from that transcript and the labels by score.c, in a child that never
+ * runs untrusted code (see zygote.h's pools). Tasks are trusted, but a
+ * score.c that crashes, hangs, floods or calls what it must not ends as a
+ * task error naming score.c, never as a fault of the host.
  */
 #ifndef HOST_SCORER_H
 #define HOST_SCORER_H
@@ -11,19 +13,14 @@
 #include "buf.h"
 #include "task.h"
 
-/* Compiles the task's score.c against task_abi.h. Compile errors are
- * reported as ERR_INVALID with the diagnostics in err_last(). */
-int scorer_load(scorer **out, const task *t);
-
 /*
  * Scores `transcript` for `cases`. Feedback is appended to `feedback`
- * when it is not NULL. Returns 0, or ERR_INVALID when score.c rejects the
- * transcript as malformed (the feedback says why).
+ * when it is not NULL (score.c is told it has no room otherwise). Returns
+ * 0; ERR_INVALID when score.c rejects the transcript as malformed (the
+ * solution's fault; err_last() and the feedback say why); any other
+ * negative code when score.c itself failed (the task's fault).
  */
-int scorer_score(const scorer *s, const char *transcript,
-		 const task_case *cases, size_t n_cases, double *score,
-		 buf *feedback);
-
-void scorer_free(scorer *s);
+int scorer_score(task *t, const char *transcript, const task_case *cases,
+		 size_t n_cases, double *score, buf *feedback);
 
 #endif

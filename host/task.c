@@ -11,13 +11,13 @@
 #include "embed.h"
 #include "error.h"
 #include "os.h"
-#include "scorer.h"
 
 #include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TASK_MAX_CASES 100000
 
@@ -245,6 +245,68 @@ static int read_task_file(char **out, const char *dir, const char *name)
 	return rc;
 }
 
+static int add_header(task *t, const char *name)
+{
+	task_header *h = &t->headers[t->n_headers];
+
+	if (!(h->name = strdup(name)))
+		return err_set(ERR_SYSTEM, "out of memory");
+	t->n_headers++;
+	return read_task_file(&h->text, t->dir, name);
+}
+
+static int is_header_name(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	return len > 2 && len <= 64 && !strchr(name, '/') && name[0] != '.' &&
+	       strcmp(name + len - 2, ".h") == 0;
+}
+
+/* The interface header, then the optional "headers": what the driver and
+ * the solution may include, and all of the task folder they can read. */
+static int get_headers(task *t, const task_json *tj)
+{
+	const json_t *more = lookup(tj, "headers"), *h;
+	size_t i;
+	int rc;
+
+	if (more && (!json_is_array(more) || json_array_size(more) > 16))
+		return field_error(tj, "headers", "a list of at most 16 header file names");
+	if (!is_header_name(t->header))
+		return field_error(tj, "header", "a header file name (NAME.h) in the task folder");
+	t->headers = calloc(json_array_size(more) + 1, sizeof(*t->headers));
+	if (!t->headers)
+		return err_set(ERR_SYSTEM, "out of memory");
+	if ((rc = add_header(t, t->header)) < 0)
+		return rc;
+	json_array_foreach(more, i, h) {
+		if (!is_header_name(json_string_value(h)))
+			return field_error(tj, "headers", "a list of header file names (NAME.h)");
+		if ((rc = add_header(t, json_string_value(h))) < 0)
+			return rc;
+	}
+	t->header_text = strdup(t->headers[0].text);
+	return t->header_text ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
+/* Copies the declared headers into a folder of their own: the task folder
+ * also holds score.c and the labels, which no sandbox may read. */
+static int make_header_dir(task *t)
+{
+	size_t i;
+	int rc = os_make_scratch(&t->header_dir, "host-headers");
+
+	t->header_dir_owner = (int)getpid();
+	for (i = 0; rc == 0 && i < t->n_headers; i++) {
+		char *path = os_path_join(t->header_dir, t->headers[i].name);
+		rc = path ? os_write_file(path, t->headers[i].text, strlen(t->headers[i].text))
+			  : err_set(ERR_SYSTEM, "out of memory");
+		free(path);
+	}
+	return rc;
+}
+
 static int get_direction(task *t, const task_json *tj)
 {
 	const char *dir = json_string_value(lookup(tj, "direction"));
@@ -274,14 +336,12 @@ static int parse_task(task *t, const task_json *tj)
 		return rc;
 	if (t->baseline == t->target)
 		return field_error(tj, "target", "different from 'baseline'");
-	if (strchr(t->header, '/'))
-		return field_error(tj, "header", "a file name in the task folder");
-	if ((rc = read_task_file(&t->header_text, t->dir, t->header)) ||
+	if ((rc = get_headers(t, tj)) ||
 	    (rc = read_task_file(&t->initial_text, t->dir, "initial.c")) ||
 	    (rc = read_task_file(&t->driver_text, t->dir, "driver.c")) ||
 	    (rc = read_task_file(&t->score_text, t->dir, "score.c")))
 		return rc;
-	return 0;
+	return make_header_dir(t);
 }
 
 int task_load_dir(task **out, const char *dir)
@@ -363,7 +423,14 @@ void task_free(task *t)
 
 	if (!t)
 		return;
-	scorer_free(t->scorer);
+	if (t->header_dir && t->header_dir_owner == (int)getpid())
+		os_remove_tree(t->header_dir);
+	free(t->header_dir);
+	for (i = 0; i < t->n_headers; i++) {
+		free(t->headers[i].name);
+		free(t->headers[i].text);
+	}
+	free(t->headers);
 	for (i = 0; i < t->n_entry; i++)
 		free(t->entry[i]);
 	free(t->entry);

@@ -19,7 +19,10 @@ typedef struct {
 	const char *label;  /* NULL when the case has no label */
 } task_case;
 
-typedef struct scorer scorer;
+typedef struct {
+	char *name;          /* a plain file name in the task folder */
+	char *text;
+} task_header;
 
 typedef struct {
 	char *name;
@@ -27,6 +30,11 @@ typedef struct {
 	char *description;
 	char *metric;
 	char *header;        /* file name of the interface header, e.g. "snake.h" */
+	task_header *headers;  /* the interface header, then task.json's "headers" */
+	size_t n_headers;
+	char *header_dir;    /* a private folder holding copies of `headers` only:
+	                        all a sandboxed compile of the task may read */
+	int header_dir_owner;  /* the pid that made header_dir and removes it */
 	char **entry;        /* functions the solution must define */
 	size_t n_entry;
 	int higher_is_better;
@@ -37,7 +45,6 @@ typedef struct {
 	task_case *holdout;
 	size_t n_holdout;
 	char *header_text, *initial_text, *driver_text, *score_text;
-	scorer *scorer;      /* compiled on first use, owned */
 } task;
 
 /* Loads tasks/NAME/ below `root`. ERR_NOTFOUND names the known tasks. */

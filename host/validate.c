@@ -4,147 +4,137 @@
  * compile and signatures are the same compilation with two preludes:
  * first agent.h without the entry points' prototypes, so that a wrong
  * prototype is not reported as a compile error but, after the symbols
- * stage, as a signature error. Nothing of the agent runs in the host:
- * symbols only links (the service functions are addresses, never called)
- * and smoke runs in the sandbox.
+ * stage, as a signature error. Nothing of the agent is compiled or runs in
+ * the host: the first three stages are one confined check job
+ * (child_agent.c), and smoke runs each entry point in the sandbox. A meta
+ * agent passes smoke only if it proposes a rewrite: one that returns -1,
+ * or emits nothing new, would leave every later generation empty.
  */
 #include "validate.h"
 
-#include "allowlist.h"
-#include "compile.h"
+#include "buf.h"
 #include "error.h"
-#include "os.h"
-#include "services.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define SMOKE_MS 2000
+#define CHECK_MS 10000        /* the three compiles of a check job */
+#define CHECK_MEMORY_MB 256
 
 static const char *const entry_points[] = { "task_agent_improve", "meta_agent_rewrite" };
 #define N_ENTRY (sizeof(entry_points) / sizeof(entry_points[0]))
 
-typedef struct {
-	compile_source *srcs;   /* the .c files */
-	size_t n;
-	char *header_dir;       /* the .h files, written out for #include */
-} agent_sources;
-
-static int collect_sources(agent_sources *s, const agent_files *files)
+/* The .c files as a unit of a check job, the .h files as its headers. */
+static json_t *check_job(const agent_files *files, size_t *n_sources)
 {
+	json_t *sources = json_array(), *headers = json_array();
 	size_t i;
+
+	*n_sources = 0;
+	for (i = 0; i < files->count; i++) {
+		const char *name = files->items[i].name;
+		size_t len = strlen(name);
+		json_t *list = strcmp(name + len - 2, ".c") == 0 ? sources
+			       : strcmp(name + len - 2, ".h") == 0 ? headers : NULL;
+		if (list)
+			json_array_append_new(list, json_pack("{s:s, s:s}", "name", name,
+							      "text", files->items[i].text));
+		*n_sources += list == sources;
+	}
+	return json_pack("{s:s, s:{s:o, s:[]}, s:o}", "kind", "check", "agent",
+			 "sources", sources, "include_dirs", "headers", headers);
+}
+
+static void stage_result(validate_stage *st, int passed, const char *diagnostics)
+{
+	st->ran = 1;
+	st->passed = passed;
+	st->diagnostics = strdup(diagnostics);
+}
+
+/* The stages the check job ran, in order; a job that did not finish
+ * fails the compile stage with how it ended. */
+static void read_stages(validate_report *out, const sandbox_outcome *o)
+{
+	const json_t *stages = json_object_get(o->result, "stages"), *st;
+	const char *exports = json_string_value(json_object_get(o->result, "exports"));
+	size_t i;
+	buf why = BUF_INIT;
+
+	if (o->status != SANDBOX_OK || !json_is_array(stages) || json_array_size(stages) == 0) {
+		buf_printf(&why, "the compiler %s: %s\n",
+			   o->status == SANDBOX_TIMEOUT ? "did not finish" : "failed",
+			   o->detail);
+		stage_result(&out->stages[0], 0, buf_cstr(&why));
+		buf_free(&why);
+		return;
+	}
+	json_array_foreach(stages, i, st) {
+		const char *text = json_string_value(json_object_get(st, "diagnostics"));
+		if (i < VALIDATE_STAGES - 1)
+			stage_result(&out->stages[i], json_is_true(json_object_get(st, "passed")),
+				     text ? text : "");
+	}
+	out->exports = strdup(exports ? exports : "");
+}
+
+/* compile, symbols and signatures: one confined compile job. */
+static int stage_check(validate_report *out, const agent_files *files)
+{
+	sandbox_limits limits = { CHECK_MS, CHECK_MS, CHECK_MEMORY_MB };
+	sandbox_outcome o;
+	size_t n_sources;
+	json_t *job = check_job(files, &n_sources);
 	int rc;
 
-	memset(s, 0, sizeof(*s));
-	s->srcs = calloc(files->count + 1, sizeof(*s->srcs));
-	if (!s->srcs)
+	if (!job)
 		return err_set(ERR_SYSTEM, "out of memory");
-	if ((rc = os_make_scratch(&s->header_dir, "host-validate")) < 0)
+	if (n_sources == 0) {
+		json_decref(job);
+		stage_result(&out->stages[0], 0, "no .c files\n");
+		return 0;
+	}
+	rc = sandbox_run(&o, job, &limits, NULL, NULL);
+	json_decref(job);
+	if (rc < 0)
 		return rc;
-	for (i = 0; i < files->count; i++) {
-		const agent_file *f = &files->items[i];
-		size_t len = strlen(f->name);
-		if (strcmp(f->name + len - 2, ".c") == 0) {
-			s->srcs[s->n].name = f->name;
-			s->srcs[s->n++].text = f->text;
-		} else if (strcmp(f->name + len - 2, ".h") == 0) {
-			char *path = os_path_join(s->header_dir, f->name);
-			int rc = path ? os_write_file(path, f->text, strlen(f->text)) : ERR_SYSTEM;
-			free(path);
-			if (rc < 0)
-				return rc;
-		}
+	read_stages(out, &o);
+	sandbox_outcome_free(&o);
+	return 0;
+}
+
+/* Nonzero if `emitted` changes a file of `files`. */
+static int proposes_change(const agent_files *files, const agent_files *emitted)
+{
+	size_t i;
+
+	for (i = 0; i < emitted->count; i++) {
+		const char *before = agents_get(files, emitted->items[i].name);
+		if (!before || strcmp(before, emitted->items[i].text) != 0)
+			return 1;
 	}
 	return 0;
 }
 
-static void free_sources(agent_sources *s)
+static void smoke_problem(buf *out, const char *entry, const agents_run_result *run,
+			  const agent_files *files, const agent_files *emitted)
 {
-	if (s->header_dir)
-		os_remove_tree(s->header_dir);
-	free(s->header_dir);
-	free(s->srcs);
-}
+	const sandbox_outcome *o = &run->outcome;
 
-static void stage_result(validate_stage *st, int passed, buf *diagnostics)
-{
-	st->ran = 1;
-	st->passed = passed;
-	st->diagnostics = buf_detach(diagnostics);
-}
-
-/* compile (entry prototypes hidden) or signatures (all of agent.h) */
-static int stage_compile(validate_stage *st, const agent_sources *s, int with_entries)
-{
-	const char *dirs[] = { s->header_dir, NULL };
-	compile_options opts = { with_entries ? "#include <agent.h>"
-					      : "#define AGENT_NO_ENTRY_POINTS\n#include <agent.h>",
-				 dirs, NULL, 0 };
-	compile_diags diags = { NULL, 0 };
-	buf out = BUF_INIT;
-	int ok;
-
-	if (s->n == 0) {
-		buf_puts(&out, "no .c files\n");
-		stage_result(st, 0, &out);
-		return 0;
-	}
-	ok = compile_check(&diags, s->srcs, s->n, &opts) == 0;
-	compile_diags_format(&out, &diags, 1);
-	compile_diags_free(&diags);
-	stage_result(st, ok, &out);
-	return ok;
-}
-
-typedef struct {
-	buf names;
-	size_t count;
-} export_list;
-
-static void add_export(void *ctx, const char *name, const void *addr)
-{
-	export_list *list = ctx;
-	size_t n;
-	const compile_symbol *services = services_symbols(&n);
-
-	(void)addr;
-	/* linker symbols (_end, _GLOBAL_OFFSET_TABLE_), PLT slots and imports */
-	if (name[0] == '_' || strchr(name, '@') || allowlist_contains(name))
+	if (o->status != SANDBOX_OK)
+		buf_printf(out, "smoke: %s %s: %s\n", entry,
+			   o->status == SANDBOX_TIMEOUT ? "did not return in 2 s" :
+			   o->status == SANDBOX_CRASH ? "crashed" :
+			   sandbox_status_name(o->status), o->detail);
+	else if (strcmp(entry, "meta_agent_rewrite") != 0)
 		return;
-	while (n--)
-		if (strcmp(services[n].name, name) == 0)
-			return;
-	buf_printf(&list->names, "%s%s", list->count++ ? ", " : "", name);
-}
-
-static int stage_symbols(validate_stage *st, const agent_sources *s, char **exports)
-{
-	const char *dirs[] = { s->header_dir, NULL };
-	size_t n_services, i;
-	compile_options opts = { "#define AGENT_NO_ENTRY_POINTS\n#include <agent.h>", dirs,
-				 services_symbols(&n_services), 0 };
-	compile_diags diags = { NULL, 0 };
-	export_list list = { BUF_INIT, 0 };
-	compile_unit *unit = NULL;
-	buf out = BUF_INIT;
-
-	opts.n_symbols = n_services;
-	if (compile_build(&unit, &diags, s->srcs, s->n, &opts) < 0)
-		compile_diags_format(&out, &diags, 1);
-	for (i = 0; unit && i < N_ENTRY; i++)
-		if (!compile_lookup(unit, entry_points[i]))
-			buf_printf(&out, "missing entry point '%s' (agent.h declares it)\n",
-				   entry_points[i]);
-	if (unit)
-		compile_each_symbol(unit, &list, add_export);
-	*exports = buf_detach(&list.names);
-	compile_diags_free(&diags);
-	compile_unit_free(unit);
-	stage_result(st, out.len == 0, &out);
-	return st->passed;
+	else if (run->status != 0)
+		buf_printf(out, "smoke: meta_agent_rewrite returned %d: it must propose a "
+			   "rewrite offline (with no model) and return 0\n", run->status);
+	else if (!proposes_change(files, emitted))
+		buf_printf(out, "smoke: meta_agent_rewrite returned 0 but emitted no change: "
+			   "it must propose a rewrite offline (with no model)\n");
 }
 
 /* Runs one entry point on a tiny budget; a problem is appended to `out`. */
@@ -161,13 +151,10 @@ static int smoke_one(buf *out, const agent_files *files, const char *entry, task
 	rc = agents_run(&run, files, entry,
 			strcmp(entry, "task_agent_improve") == 0 ? t->initial_text : "[]",
 			&b, &limits, 1);
-	if (rc == 0 && run.outcome.status != SANDBOX_OK)
-		buf_printf(out, "smoke: %s %s: %s\n", entry,
-			   run.outcome.status == SANDBOX_TIMEOUT ? "did not return in 2 s" :
-			   run.outcome.status == SANDBOX_CRASH ? "crashed" :
-			   sandbox_status_name(run.outcome.status), run.outcome.detail);
-	if (rc == 0)
+	if (rc == 0) {
+		smoke_problem(out, entry, &run, files, &emitted);
 		agents_run_result_free(&run);
+	}
 	agents_free(&emitted);
 	broker_free(&b);
 	return rc;
@@ -185,7 +172,8 @@ static int stage_smoke(validate_stage *st, const agent_files *files, task *t)
 		buf_free(&out);
 		return rc;
 	}
-	stage_result(st, out.len == 0, &out);
+	stage_result(&st[0], out.len == 0, buf_cstr(&out));
+	buf_free(&out);
 	return 0;
 }
 
@@ -194,19 +182,15 @@ int validate_agents(validate_report *out, const agent_files *files, task *smoke_
 	static const char *const names[VALIDATE_STAGES] = {
 		"compile", "symbols", "signatures", "smoke",
 	};
-	agent_sources s;
 	int i, rc;
 
 	memset(out, 0, sizeof(*out));
 	out->failed = -1;
 	for (i = 0; i < VALIDATE_STAGES; i++)
 		out->stages[i].name = names[i];
-	rc = collect_sources(&s, files);
-	if (rc == 0 && stage_compile(&out->stages[0], &s, 0) &&
-	    stage_symbols(&out->stages[1], &s, &out->exports) &&
-	    stage_compile(&out->stages[2], &s, 1))
+	rc = stage_check(out, files);
+	if (rc == 0 && out->stages[2].ran && out->stages[2].passed)
 		rc = stage_smoke(&out->stages[3], files, smoke_task);
-	free_sources(&s);
 	for (i = 0; i < VALIDATE_STAGES && out->failed < 0; i++)
 		if (!out->stages[i].ran || !out->stages[i].passed)
 			out->failed = i;

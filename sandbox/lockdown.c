@@ -12,6 +12,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -39,15 +40,23 @@ static void on_sigsys(int sig, siginfo_t *info, void *uctx)
 	lockdown_on_forbidden(info->si_syscall);
 }
 
+/* /proc/self/statm, opened before the process is confined to its header
+ * folders and read again at lockdown; closed before generated code runs. */
+static int statm_fd = -1;
+
 static size_t mapped_bytes(void)
 {
+	char text[64];
 	unsigned long pages = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
+	ssize_t n;
 
-	if (f) {
-		if (fscanf(f, "%lu", &pages) != 1)
+	if (statm_fd < 0)
+		statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	n = statm_fd >= 0 ? pread(statm_fd, text, sizeof(text) - 1, 0) : -1;
+	if (n > 0) {
+		text[n] = '\0';
+		if (sscanf(text, "%lu", &pages) != 1)
 			pages = 0;
-		fclose(f);
 	}
 	return pages * (size_t)sysconf(_SC_PAGESIZE);
 }
@@ -61,12 +70,43 @@ static int set_limit(int resource, rlim_t soft, rlim_t hard, const char *what)
 	return 0;
 }
 
+static rlim_t cpu_seconds(int cpu_ms)
+{
+	rlim_t cpu = (rlim_t)(cpu_ms + 999) / 1000;
+
+	return cpu < 1 ? 1 : cpu;
+}
+
+int lockdown_limit_compile(int cpu_ms, size_t memory_bytes)
+{
+	rlim_t cpu = cpu_seconds(cpu_ms);
+
+	if (set_limit(RLIMIT_CPU, cpu, cpu + 1, "CPU time") ||
+	    set_limit(RLIMIT_CORE, 0, 0, "core size"))
+		return ERR_SYSTEM;
+#ifndef LOCKDOWN_ASAN
+	/* only the soft limit: lockdown_apply may need to raise it, and
+	 * nothing the compiler reads can lower or raise limits itself */
+	{
+		struct rlimit as;
+		if (getrlimit(RLIMIT_AS, &as) != 0)
+			return err_sys("sandbox: cannot read the address-space limit");
+		as.rlim_cur = (rlim_t)(mapped_bytes() + memory_bytes);
+		if (as.rlim_max != RLIM_INFINITY && as.rlim_cur > as.rlim_max)
+			as.rlim_cur = as.rlim_max;
+		if (setrlimit(RLIMIT_AS, &as) != 0)
+			return err_sys("sandbox: cannot limit the compiler's memory");
+	}
+#else
+	(void)memory_bytes;
+#endif
+	return 0;
+}
+
 static int apply_rlimits(const lockdown_config *cfg)
 {
-	rlim_t cpu = (rlim_t)(cfg->cpu_ms + 999) / 1000;
+	rlim_t cpu = cpu_seconds(cfg->cpu_ms);
 
-	if (cpu < 1)
-		cpu = 1;
 	if (set_limit(RLIMIT_CPU, cpu, cpu + 1, "CPU time") ||
 	    set_limit(RLIMIT_FSIZE, 0, 0, "file size") ||
 	    set_limit(RLIMIT_NOFILE, (rlim_t)cfg->channel_fd + 1,
@@ -84,6 +124,9 @@ static int apply_rlimits(const lockdown_config *cfg)
 #else
 	(void)mapped_bytes;
 #endif
+	if (statm_fd >= 0)
+		close(statm_fd);
+	statm_fd = -1;
 	return 0;
 }
 
@@ -127,6 +170,7 @@ static int add_rules(scmp_filter_ctx ctx, int fd)
 		{ "read", SCMP_CMP_EQ, chan, 0 },
 		{ "write", SCMP_CMP_EQ, chan, 0 },
 		{ "write", SCMP_CMP_NE, chan, EBADF },  /* printing fails quietly */
+		{ "writev", SCMP_CMP_NE, chan, EBADF }, /* so do libc's own messages */
 		{ "sendto", SCMP_CMP_EQ, chan, 0 },
 		{ "rt_sigaction", SCMP_CMP_NE, SIGSYS, 0 },
 		{ "kill", SCMP_CMP_EQ, self, 0 },       /* abort() signals itself */

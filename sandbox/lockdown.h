@@ -24,6 +24,14 @@ typedef struct {
 void lockdown_leave_network(void);
 
 /*
+ * Limits for compiling, set before the compiler reads a line: CPU time
+ * (the job's, counted from here to the end) and address space (what is
+ * mapped now plus `memory_bytes`), so that macro and include bombs end in
+ * the child. Call it before the process loses /proc (confine.h).
+ */
+int lockdown_limit_compile(int cpu_ms, size_t memory_bytes);
+
+/*
  * Applies rlimits, enters `workdir`, sets no_new_privs and installs the seccomp filter.
  * A forbidden system call afterwards delivers SIGSYS; `on_forbidden` is
  * installed as its handler (it receives the syscall number).

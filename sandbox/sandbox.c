@@ -32,6 +32,8 @@
 
 #define SANDBOX_FRAME_MAX (16u << 20)   /* one message from a child */
 #define SANDBOX_TOTAL_MAX (64u << 20)   /* everything read from a child */
+#define SANDBOX_JOB_MAX (64u << 20)     /* a job, as host-sandbox reads it */
+#define TOTAL_EXCEEDED (-100)           /* recv_frame: SANDBOX_TOTAL_MAX */
 
 static char *sandbox_runner;
 
@@ -92,7 +94,7 @@ static int recv_frame(json_t **out, int fd, double deadline, size_t *total)
 	*total += len + 4;
 	if (*total > SANDBOX_TOTAL_MAX) {
 		free(text);
-		return CHANNEL_TOO_BIG;
+		return TOTAL_EXCEEDED;
 	}
 	*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
 	free(text);
@@ -125,6 +127,11 @@ static int serve(sandbox_outcome *out, int fd, const sandbox_limits *limits,
 		}
 		if (rc == CHANNEL_EOF || rc == CHANNEL_IO)
 			return -1;
+		if (rc == TOTAL_EXCEEDED) {
+			set_outcome(out, bad, "the child sent more than %u MB in all",
+				    SANDBOX_TOTAL_MAX >> 20);
+			return 0;
+		}
 		if (rc < 0) {
 			set_outcome(out, bad, "%s", channel_strerror(rc));
 			return 0;
@@ -239,27 +246,66 @@ static void reap_later(pid_t pid)
 	reap_pending[reap_count++] = pid;
 }
 
-static int run_child(sandbox_outcome *out, json_t *job, const sandbox_limits *limits,
-		     sandbox_handler handler, void *ctx, int fds[2])
+/* Untrusted code and the task's own code come from different zygotes. */
+static zygote_pool pool_for(const json_t *job)
 {
-	const char *runner = NULL;
-	struct rusage ru;
-	double deadline;
-	pid_t pid = 0;
-	int rc, sent, status = 0, served = -1;
+	const char *kind = json_string_value(json_object_get(job, "kind"));
 
-	/* The job waits in the socket buffer while the zygote forks. */
-	sent = channel_send_json(fds[0], job);
-	rc = find_runner(&runner);
+	return kind && strcmp(kind, "score") == 0 ? ZYGOTE_TASK_CODE : ZYGOTE_UNTRUSTED;
+}
+
+/* The job as one frame's text, refused above what host-sandbox reads. */
+static int encode_job(char **out, size_t *len, const json_t *job)
+{
+	*out = json_dumps(job, JSON_COMPACT);
+	if (!*out)
+		return err_set(ERR_INVALID, "sandbox: the job cannot be encoded "
+			       "(its text must be valid UTF-8)");
+	*len = strlen(*out);
+	if (*len > SANDBOX_JOB_MAX) {
+		int rc = err_set(ERR_INVALID, "sandbox: the job is %.1f MB, above the "
+				 "sandbox's limit of %u MB", (double)*len / (1 << 20),
+				 SANDBOX_JOB_MAX >> 20);
+		free(*out);
+		*out = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+/* Starts the child, then sends the job: a job larger than the socket's
+ * buffer can only be written while the child reads it. */
+static int start_child(pid_t *pid, const json_t *job, const char *text, size_t len,
+		       int fds[2])
+{
+	zygote_pool pool = pool_for(job);
+	const char *runner = NULL;
+	int rc = find_runner(&runner);
+
 	if (rc == 0)
-		rc = zygote_prepare(runner, job);
+		rc = zygote_prepare(pool, runner, job);
 	if (rc == 0)
-		rc = zygote_fork(&pid, runner, fds[1]);
+		rc = zygote_fork(pid, pool, runner, fds[1]);
 	close(fds[1]);
 	if (rc < 0)
 		return rc;
+	return channel_send(fds[0], text, len) == 0 ? 0 : 1;
+}
+
+static int run_child(sandbox_outcome *out, const json_t *job, const char *text, size_t len,
+		     const sandbox_limits *limits, sandbox_handler handler, void *ctx,
+		     int fds[2])
+{
+	struct rusage ru;
+	double deadline;
+	pid_t pid = 0;
+	int unsent, status = 0, served = -1;
+
+	unsent = start_child(&pid, job, text, len, fds);
+	if (unsent < 0)
+		return unsent;
 	deadline = os_now_ms() + limits->wall_ms;
-	if (sent == 0)
+	if (!unsent)
 		served = serve(out, fds[0], limits, deadline, handler, ctx);
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);  /* in case it had not made its group yet */
@@ -279,7 +325,8 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 		void *ctx)
 {
 	double start = os_now_ms();
-	char *workdir;
+	char *workdir, *text = NULL;
+	size_t len = 0;
 	int fds[2], rc;
 
 	memset(out, 0, sizeof(*out));
@@ -288,12 +335,15 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 	if (rc < 0)
 		return rc;
 	rc = attach_job_settings(job, limits, workdir);
+	if (rc == 0)
+		rc = encode_job(&text, &len, job);
 	if (rc == 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
 		rc = err_sys("sandbox: cannot create a channel");
 	if (rc == 0) {
-		rc = run_child(out, job, limits, handler, ctx, fds);
+		rc = run_child(out, job, text, len, limits, handler, ctx, fds);
 		close(fds[0]);
 	}
+	free(text);
 	os_remove_tree(workdir);
 	free(workdir);
 	out->elapsed_ms = os_now_ms() - start;

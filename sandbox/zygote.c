@@ -4,8 +4,12 @@
  * Protocol on the control socket, host to zygote: 'F' carrying a
  * descriptor (SCM_RIGHTS), which the zygote answers with the new child's
  * pid as 4 bytes; or 'P' followed by one channel frame, a driver key (see
- * zygote_driver_key), which it compiles and does not answer. EOF on the
+ * zygote_unit_key), which it compiles and does not answer. EOF on the
  * control socket ends the zygote.
+ *
+ * The host keeps one zygote per pool: untrusted jobs and task code (score.c)
+ * never share a process family, so nothing a scorer compiled is inherited
+ * by a child that runs a solution.
  */
 #include "zygote.h"
 
@@ -131,29 +135,35 @@ int zygote_serve(int control_fd, zygote_prepare_fn prepare)
 	}
 }
 
-char *zygote_driver_key(const json_t *job)
+char *zygote_unit_key(const json_t *job)
 {
 	const json_t *driver = json_object_get(job, "driver");
-	json_t *key;
+	const json_t *scorer = json_object_get(job, "scorer");
+	json_t *key = NULL;
 	char *text;
 
-	if (!json_is_object(driver))
-		return NULL;
-	key = json_pack("{s:O, s:O?}", "driver", driver, "entry",
-			json_object_get(json_object_get(job, "solution"), "entry"));
+	if (json_is_object(driver))
+		key = json_pack("{s:O, s:O?}", "driver", driver, "entry",
+				json_object_get(json_object_get(job, "solution"), "entry"));
+	else if (json_is_object(scorer))
+		key = json_pack("{s:O}", "scorer", scorer);
 	text = key ? json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(key);
 	return text;
 }
 
-static struct {
+typedef struct {
 	pid_t pid;
 	int fd;
 	uint64_t prepared[ZYGOTE_PREPARED_MAX];  /* hashes of the keys sent */
 	size_t n_prepared;
-} zygote = { 0, -1, { 0 }, 0 };
+} zygote_state;
 
-static int zygote_start(const char *runner)
+static zygote_state zygotes[ZYGOTE_POOLS] = {
+	{ 0, -1, { 0 }, 0 }, { 0, -1, { 0 }, 0 },
+};
+
+static int zygote_start(zygote_state *zygote, const char *runner)
 {
 	static char *const argv[] = { "host-sandbox", "--zygote", NULL };
 	static char *const envp[] = { NULL };
@@ -181,7 +191,7 @@ static int zygote_start(const char *runner)
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);
-	rc = high < 0 ? errno : posix_spawn(&zygote.pid, runner, &fa, &attr, argv, envp);
+	rc = high < 0 ? errno : posix_spawn(&zygote->pid, runner, &fa, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (high >= 0)
@@ -191,54 +201,67 @@ static int zygote_start(const char *runner)
 		errno = rc;
 		return err_sys("sandbox: cannot start %s", runner);
 	}
-	zygote.fd = fds[0];
-	zygote.n_prepared = 0;
+	zygote->fd = fds[0];
+	zygote->n_prepared = 0;
 	return 0;
+}
+
+static void stop_one(zygote_state *zygote)
+{
+	if (zygote->fd >= 0)
+		close(zygote->fd);
+	if (zygote->pid > 0) {
+		kill(zygote->pid, SIGKILL);
+		waitpid(zygote->pid, NULL, 0);
+	}
+	zygote->fd = -1;
+	zygote->pid = 0;
 }
 
 void zygote_stop(void)
 {
-	if (zygote.fd >= 0)
-		close(zygote.fd);
-	if (zygote.pid > 0) {
-		kill(zygote.pid, SIGKILL);
-		waitpid(zygote.pid, NULL, 0);
-	}
-	zygote.fd = -1;
-	zygote.pid = 0;
+	size_t i;
+
+	for (i = 0; i < ZYGOTE_POOLS; i++)
+		stop_one(&zygotes[i]);
 }
 
 void zygote_forget(void)
 {
-	if (zygote.fd >= 0)
-		close(zygote.fd);
-	zygote.fd = -1;
-	zygote.pid = 0;
+	size_t i;
+
+	for (i = 0; i < ZYGOTE_POOLS; i++) {
+		if (zygotes[i].fd >= 0)
+			close(zygotes[i].fd);
+		zygotes[i].fd = -1;
+		zygotes[i].pid = 0;
+	}
 }
 
-static int request_child(pid_t *out, int child_fd)
+static int request_child(zygote_state *zygote, pid_t *out, int child_fd)
 {
-	struct pollfd pfd = { zygote.fd, POLLIN, 0 };
+	struct pollfd pfd = { zygote->fd, POLLIN, 0 };
 	int32_t pid;
 
-	if (send_fd(zygote.fd, child_fd) < 0 ||
+	if (send_fd(zygote->fd, child_fd) < 0 ||
 	    poll(&pfd, 1, ZYGOTE_REPLY_MS) != 1 ||
-	    read(zygote.fd, &pid, sizeof(pid)) != sizeof(pid) || pid <= 0)
+	    read(zygote->fd, &pid, sizeof(pid)) != sizeof(pid) || pid <= 0)
 		return -1;
 	*out = pid;
 	return 0;
 }
 
-int zygote_fork(pid_t *out, const char *runner, int child_fd)
+int zygote_fork(pid_t *out, zygote_pool pool, const char *runner, int child_fd)
 {
+	zygote_state *zygote = &zygotes[pool];
 	int attempt, rc;
 
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (zygote.fd < 0 && (rc = zygote_start(runner)) < 0)
+		if (zygote->fd < 0 && (rc = zygote_start(zygote, runner)) < 0)
 			return rc;
-		if (request_child(out, child_fd) == 0)
+		if (request_child(zygote, out, child_fd) == 0)
 			return 0;
-		zygote_stop();  /* it died or hangs: start a fresh one */
+		stop_one(zygote);  /* it died or hangs: start a fresh one */
 	}
 	return err_set(ERR_SYSTEM, "sandbox: the zygote (%s) does not answer", runner);
 }
@@ -254,9 +277,10 @@ static uint64_t key_hash(const char *key)
 	return h;
 }
 
-int zygote_prepare(const char *runner, const json_t *job)
+int zygote_prepare(zygote_pool pool, const char *runner, const json_t *job)
 {
-	char *key = zygote_driver_key(job);
+	zygote_state *zygote = &zygotes[pool];
+	char *key = zygote_unit_key(job);
 	uint64_t h;
 	size_t i;
 	int rc = 0;
@@ -264,15 +288,15 @@ int zygote_prepare(const char *runner, const json_t *job)
 	if (!key)
 		return 0;
 	h = key_hash(key);
-	for (i = 0; i < zygote.n_prepared && zygote.prepared[i] != h; i++)
+	for (i = 0; i < zygote->n_prepared && zygote->prepared[i] != h; i++)
 		;
-	if (i == zygote.n_prepared && i < ZYGOTE_PREPARED_MAX &&
-	    (zygote.fd >= 0 || (rc = zygote_start(runner)) == 0)) {
-		if (send(zygote.fd, "P", 1, MSG_NOSIGNAL) == 1 &&
-		    channel_send(zygote.fd, key, strlen(key)) == 0)
-			zygote.prepared[zygote.n_prepared++] = h;
+	if (i == zygote->n_prepared && i < ZYGOTE_PREPARED_MAX &&
+	    (zygote->fd >= 0 || (rc = zygote_start(zygote, runner)) == 0)) {
+		if (send(zygote->fd, "P", 1, MSG_NOSIGNAL) == 1 &&
+		    channel_send(zygote->fd, key, strlen(key)) == 0)
+			zygote->prepared[zygote->n_prepared++] = h;
 		else
-			zygote_stop();  /* zygote_fork starts a fresh one */
+			stop_one(zygote);  /* zygote_fork starts a fresh one */
 	}
 	free(key);
 	return rc;

@@ -23,9 +23,14 @@
 #define ZYGOTE_PREPARED_MAX 8     /* drivers a zygote keeps compiled */
 #define ZYGOTE_KEY_MAX (1u << 20)  /* the largest driver key, in bytes */
 
+/* Which family a child comes from: untrusted code (solutions, agents,
+ * their compiles) or the task's own code (score.c, with the labels). */
+typedef enum { ZYGOTE_UNTRUSTED, ZYGOTE_TASK_CODE } zygote_pool;
+#define ZYGOTE_POOLS 2
+
 /* ---- in host-sandbox ---- */
 
-/* Compiles the driver named by `key` (see zygote_driver_key) and keeps it
+/* Compiles the unit named by `key` (see zygote_unit_key) and keeps it
  * for the children forked afterwards; failures are left to them. */
 typedef void (*zygote_prepare_fn)(const char *key);
 
@@ -40,11 +45,11 @@ int zygote_serve(int control_fd, zygote_prepare_fn prepare);
 /* ---- in both ---- */
 
 /*
- * The text that names the driver of a solution job: its driver unit and
- * the solution's entry points, as canonical JSON. NULL for other jobs.
- * Free with free().
+ * The text that names the unit a zygote can compile ahead of a job: a
+ * solution job's driver with the solution's entry points, or a score job's
+ * scorer, as canonical JSON. NULL for other jobs. Free with free().
  */
-char *zygote_driver_key(const json_t *job);
+char *zygote_unit_key(const json_t *job);
 
 /* ---- in the host ---- */
 
@@ -52,16 +57,16 @@ char *zygote_driver_key(const json_t *job);
  * Hands `child_fd` to the zygote (starting it from `runner` if needed) and
  * returns the pid of the new child that holds it as its channel.
  */
-int zygote_fork(pid_t *out, const char *runner, int child_fd);
+int zygote_fork(pid_t *out, zygote_pool pool, const char *runner, int child_fd);
 
 /*
- * Has the zygote compile the driver of `job`, once per zygote, before the
- * child for `job` is forked. Only an error starting the zygote is
- * returned; a driver that does not compile is reported by the child.
+ * Has the zygote compile the driver or scorer of `job`, once per zygote,
+ * before the child for `job` is forked. Only an error starting the zygote
+ * is returned; a unit that does not compile is reported by the child.
  */
-int zygote_prepare(const char *runner, const json_t *job);
+int zygote_prepare(zygote_pool pool, const char *runner, const json_t *job);
 
-/* Stops the zygote; the next zygote_fork starts a new one. */
+/* Stops the zygotes; the next zygote_fork starts a new one. */
 void zygote_stop(void);
 
 /* In a process forked from the host: lets go of the parent's zygote

@@ -19,7 +19,8 @@
 static const char minimal_task[] =
 	"char *task_agent_improve(const char *initial) { (void)initial; return 0; }\n";
 static const char minimal_meta[] =
-	"int meta_agent_rewrite(const char *archive) { (void)archive; return -1; }\n";
+	"int meta_agent_rewrite(const char *archive)\n"
+	"{ (void)archive; return host_emit(\"memory.md\", \"tried nothing yet\\n\"); }\n";
 
 static void minimal_agent(agent_files *f, const char *task_src, const char *meta_src)
 {
@@ -86,6 +87,10 @@ static void test_each_defect_fails_at_its_stage(void **state)
 		  minimal_meta, 3, "smoke: task_agent_improve crashed: crashed (SIGSEGV)" },
 		{ minimal_task, "int meta_agent_rewrite(const char *a) { (void)a; for (;;); }\n", 3,
 		  "smoke: meta_agent_rewrite did not return in 2 s" },
+		{ minimal_task, "int meta_agent_rewrite(const char *a) { (void)a; return -1; }\n", 3,
+		  "smoke: meta_agent_rewrite returned -1: it must propose a rewrite" },
+		{ minimal_task, "int meta_agent_rewrite(const char *a) { (void)a; return 0; }\n", 3,
+		  "smoke: meta_agent_rewrite returned 0 but emitted no change" },
 	};
 	size_t i;
 

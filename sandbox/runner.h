@@ -1,0 +1,72 @@
+/*
+ * runner.h - what the files of host-sandbox share: the program every
+ * sandboxed job runs in (child.c has the overview).
+ *
+ * A job goes through the same steps whatever its kind: runner_enter
+ * confines the process before anything is compiled, runner_build compiles
+ * a unit of the job, runner_lock_down closes the rest before any compiled
+ * code runs, and runner_finish sends the one result frame and exits. The
+ * job kinds live in their own files: child_solution.c (a solution with its
+ * task's driver), child_agent.c (an agent's entry point, and the compile
+ * stages of validation) and child_score.c (a task's score.c).
+ */
+#ifndef SANDBOX_RUNNER_H
+#define SANDBOX_RUNNER_H
+
+#include "compile.h"
+
+#include <jansson.h>
+
+/* Sends `result` as the job's final frame and exits. */
+_Noreturn void runner_finish(json_t *result);
+
+/* Ends the job with outcome "error": the host could not run it. */
+_Noreturn void runner_fail(const char *message);
+
+/* Ends the job with outcome "compile_error" and these diagnostics, or with
+ * runner_fail(err_last()) when there are none (a malformed unit). */
+_Noreturn void runner_report_build(const char *stage, const compile_diags *diags);
+
+/* Ends the job as a compile error: `name` is not defined. */
+_Noreturn void runner_report_missing(const char *stage, const char *file,
+				     const char *name, const char *caller);
+
+/*
+ * Before anything is compiled: writes the job's "headers" into its
+ * working directory, enters it, limits CPU time and memory for the
+ * compiler, and confines the process to reading the allowlist's headers,
+ * tcc's own, the working directory and the units' include directories.
+ */
+void runner_enter(const json_t *job);
+
+/* Compiles the unit {"sources", "prelude", "include_dirs"}: `prelude`
+ * replaces the unit's own when not NULL, `extra` symbols are linked too.
+ * The working directory is always on the include path, after the host's
+ * headers. A failure ends the job (runner_report_build). */
+compile_unit *runner_build(const json_t *spec, const char *stage, const char *prelude,
+			   const compile_symbol *extra, size_t n_extra);
+
+/* The same, returning the error and diagnostics instead of ending. */
+int runner_compile(compile_unit **out, compile_diags *diags, const json_t *spec,
+		   const char *prelude, const compile_symbol *extra, size_t n_extra,
+		   int link);
+
+/* rlimits, no descriptors but the channel, and the seccomp filter: after
+ * this only computing, memory and the channel are left. */
+void runner_lock_down(const json_t *job);
+
+/* Units the zygote compiled before forking, shared by the job kinds. */
+compile_unit *runner_prepared(const char *key);
+void runner_keep_prepared(const char *key, compile_unit *unit);
+
+/* In the zygote: compiles the driver or scorer a key names (see
+ * zygote_unit_key). A unit that does not compile is left to the child. */
+void runner_prepare_driver(const json_t *spec, const char *key);
+void runner_prepare_scorer(const json_t *spec, const char *key);
+
+_Noreturn void runner_solution_job(const json_t *job);
+_Noreturn void runner_agent_job(const json_t *job);
+_Noreturn void runner_check_job(const json_t *job);
+_Noreturn void runner_score_job(const json_t *job);
+
+#endif
