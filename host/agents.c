@@ -32,6 +32,23 @@ int agents_valid_name(const char *name)
 	return 1;
 }
 
+int agents_reserved_name(const char *name)
+{
+	/* agent.h, host/libc/, jansson's two headers, and tcc's include/ */
+	static const char *const reserved[] = {
+		"agent.h", "assert.h", "ctype.h", "errno.h", "inttypes.h", "limits.h",
+		"math.h", "stdint.h", "stdio.h", "stdlib.h", "string.h", "strings.h",
+		"jansson.h", "jansson_config.h", "float.h", "stdalign.h", "stdarg.h",
+		"stdbool.h", "stddef.h", "stdnoreturn.h", "tcclib.h", "varargs.h",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcmp(name, reserved[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static agent_file *find(const agent_files *files, const char *name)
 {
 	size_t i;
@@ -99,6 +116,9 @@ static int load_entry(agent_files *out, const char *dir, const char *name)
 	if (!agents_valid_name(name) || !os_is_file(path))
 		rc = err_set(ERR_INVALID, "%s: '%s' is not an agent file (agent files are "
 			     "[a-z0-9_]+.c, [a-z0-9_]+.h and memory.md)", dir, name);
+	else if (agents_reserved_name(name))
+		rc = err_set(ERR_INVALID, "%s: '%s' is the name of one of the host's headers, "
+			     "which agents cannot replace; rename it", dir, name);
 	else if (out->count >= AGENTS_MAX_FILES)
 		rc = err_set(ERR_INVALID, "%s: more than %d agent files", dir, AGENTS_MAX_FILES);
 	else if ((rc = os_read_file(&text, NULL, path)) == 0)

@@ -26,6 +26,11 @@ typedef struct agent_files {
 /* Nonzero if `name` may be an agent file. */
 int agents_valid_name(const char *name);
 
+/* Nonzero if `name` is one of the host's own headers (agent.h, the
+ * allowlist's libc headers, jansson's, tcc's), which no agent file may
+ * be named: agents are compiled against those, never their own. */
+int agents_reserved_name(const char *name);
+
 /* Reads every agent file of `dir`. Any other entry is an error naming it,
  * so that nothing is silently left out of a generation. */
 int agents_load(agent_files *out, const char *dir);

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "eval.h"
 #include "os.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,7 +22,6 @@
 #include <string.h>
 
 #define BROKER_MAX_REFUSALS 20
-#define BROKER_MAX_LOG_LINES 10000
 #define BROKER_MAX_FILE (1u << 20)
 #define BROKER_MAX_FILES 64
 #define BROKER_MAX_TRACE 1000
@@ -56,6 +56,8 @@ void broker_offer_llm(broker *b, llm_client *llm, int calls)
 void broker_free(broker *b)
 {
 	buf_free(&b->log);
+	json_decref(b->log_marker);
+	b->log_marker = NULL;
 	free(b->fatal);
 	b->fatal = NULL;
 	json_decref(b->trace);
@@ -109,11 +111,10 @@ static int serve_eval(broker *b, const json_t *request, json_t **reply)
 	{
 		const char *said = r.diagnostics && *r.diagnostics ? r.diagnostics
 				   : r.feedback ? r.feedback : "";
-		size_t len = strlen(said);
+		size_t len = utf8_valid_prefix(said, strnlen(said, BROKER_TRACE_TEXT));
 		trace(b, json_pack("{s:s, s:s, s:f, s:s%, s:f}", "event", "eval",
 				   "status", sandbox_status_name(r.status), "score", r.score,
-				   "feedback", said, len > BROKER_TRACE_TEXT ? (size_t)BROKER_TRACE_TEXT : len,
-				   "ms", r.elapsed_ms));
+				   "feedback", said, len, "ms", r.elapsed_ms));
 	}
 	if (r.status == SANDBOX_OK && (!b->have_best ||
 	    (b->task->higher_is_better ? r.score > b->best_score : r.score < b->best_score))) {
@@ -165,6 +166,8 @@ static int serve_emit(broker *b, const json_t *request, json_t **reply)
 {
 	const char *name = required(request, "name");
 	const char *text = name ? required(request, "text") : NULL;
+	const char *before;
+	size_t total;
 
 	if (!text)
 		return ERR_INVALID;
@@ -173,28 +176,55 @@ static int serve_emit(broker *b, const json_t *request, json_t **reply)
 	if (!agents_valid_name(name))
 		return refuse(b, reply, 0, "'%s' is not an agent file name "
 			      "([a-z0-9_]+.c, [a-z0-9_]+.h or memory.md)", name);
+	if (agents_reserved_name(name))
+		return refuse(b, reply, 0, "'%s' is the name of one of the host's headers, "
+			      "which agents cannot replace", name);
 	if (strlen(text) > BROKER_MAX_FILE)
 		return refuse(b, reply, 0, "'%s' is larger than %u bytes", name, BROKER_MAX_FILE);
 	if (!agents_get(b->emitted, name) && b->emitted->count >= BROKER_MAX_FILES)
 		return refuse(b, reply, 0, "an agent has at most %d files", BROKER_MAX_FILES);
+	before = agents_get(b->emitted, name);
+	total = b->emitted_bytes - (before ? strlen(before) : 0) + strlen(text);
+	if (total > BROKER_MAX_FILES_BYTES)
+		return refuse(b, reply, 0, "the emitted files would total %zu bytes, above "
+			      "the %u MB an agent may have in all", total,
+			      BROKER_MAX_FILES_BYTES >> 20);
 	if (agents_set(b->emitted, name, text) < 0)
 		return refuse(b, reply, 0, "%s", err_last());
+	b->emitted_bytes = total;
 	*reply = json_object();
 	return 0;
+}
+
+/* Past BROKER_LOG_MAX, lines are counted, not kept; one trace event says
+ * how many were dropped. */
+static void drop_log_line(broker *b)
+{
+	if (!b->log_marker) {
+		b->log_marker = json_pack("{s:s, s:s}", "event", "log", "line", "");
+		trace(b, json_incref(b->log_marker));
+	}
+	b->log_dropped++;
+	json_object_set_new(b->log_marker, "line", json_sprintf(
+		"(the log is capped at %u KB per run: %zu later lines were dropped)",
+		BROKER_LOG_MAX >> 10, b->log_dropped));
 }
 
 static int serve_log(broker *b, const json_t *request, json_t **reply)
 {
 	const char *line = required(request, "line");
+	size_t len;
 
 	if (!line)
 		return ERR_INVALID;
-	if (b->log_lines < BROKER_MAX_LOG_LINES) {
-		buf_printf(&b->log, "%.1000s\n", line);
-		b->log_lines++;
+	len = utf8_valid_prefix(line, strnlen(line, BROKER_LOG_LINE));
+	if (b->log.len + len + 1 > BROKER_LOG_MAX) {
+		drop_log_line(b);
+	} else {
+		buf_printf(&b->log, "%.*s\n", (int)len, line);
 		if (b->echo_log)
-			fprintf(stderr, "agent: %.1000s\n", line);
-		trace(b, json_pack("{s:s, s:s}", "event", "log", "line", line));
+			fprintf(stderr, "agent: %.*s\n", (int)len, line);
+		trace(b, json_pack("{s:s, s:s%}", "event", "log", "line", line, len));
 	}
 	*reply = json_object();
 	return 0;

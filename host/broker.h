@@ -12,8 +12,15 @@
 
 #include "buf.h"
 #include "llm.h"
-#include <jansson.h>
 #include "task.h"
+
+#include <jansson.h>
+
+/* What an agent may leave: its files in all, each log line, and the log
+ * lines of one run kept in its trace (and so in the generation's note). */
+#define BROKER_MAX_FILES_BYTES (8u << 20)
+#define BROKER_LOG_LINE 1000
+#define BROKER_LOG_MAX (64u << 10)
 
 struct agent_files;
 
@@ -28,9 +35,11 @@ typedef struct {
 	task *task;                        /* for host_task and host_eval */
 	const struct agent_files *files;   /* for host_read */
 	struct agent_files *emitted;       /* host_emit's files; NULL refuses */
+	size_t emitted_bytes;              /* their total size */
 	broker_budget budget;
-	buf log;                           /* host_log lines, one per line */
-	int log_lines;
+	buf log;                           /* host_log lines kept, one per line */
+	size_t log_dropped;                /* lines beyond BROKER_LOG_MAX */
+	json_t *log_marker;                /* the trace event that says so */
 	int echo_log;                      /* also print log lines to stderr */
 	double best_score;                 /* best "ok" score seen by host_eval */
 	int have_best;

@@ -3,8 +3,8 @@
  *
  * score.c is compiled against task_abi.h with the task folder on its
  * include path (it is the task's own code), and gets the cases with their
- * labels. Its limits are the host's, not the task's budget, which is what
- * a solution gets.
+ * labels. Its limits are its own (budget.score_ms in task.json, and the
+ * host's memory cap), not what a solution gets.
  */
 #include "scorer.h"
 
@@ -15,7 +15,6 @@
 #include <string.h>
 
 #define SCORER_FEEDBACK_MAX 4096
-#define SCORER_MS 10000
 #define SCORER_MEMORY_MB 256
 
 static json_t *score_job(const task *t, const char *transcript, const task_case *cases,
@@ -87,7 +86,7 @@ static int read_result(const task *t, const sandbox_outcome *o, double *score, b
 int scorer_score(task *t, const char *transcript, const task_case *cases,
 		 size_t n_cases, double *score, buf *feedback)
 {
-	sandbox_limits limits = { SCORER_MS, SCORER_MS, SCORER_MEMORY_MB };
+	sandbox_limits limits = { t->score_ms, t->score_ms, SCORER_MEMORY_MB };
 	json_t *job = score_job(t, transcript, cases, n_cases,
 				feedback ? SCORER_FEEDBACK_MAX : 0);
 	sandbox_outcome o;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define TASK_MAX_CASES 100000
+#define TASK_SCORE_MS 10000  /* budget.score_ms when task.json has none */
 
 typedef struct {
 	const char *file;   /* task.json's path, for messages */
@@ -331,6 +332,8 @@ static int parse_task(task *t, const task_json *tj)
 	    (rc = get_positive_int(&t->budget.wall_ms, tj, "budget.wall_ms")) ||
 	    (rc = get_positive_int(&t->budget.cpu_ms, tj, "budget.cpu_ms")) ||
 	    (rc = get_positive_int(&t->budget.memory_mb, tj, "budget.memory_mb")) ||
+	    (lookup(tj, "budget.score_ms") &&
+	     (rc = get_positive_int(&t->score_ms, tj, "budget.score_ms"))) ||
 	    (rc = get_cases(&t->train, &t->n_train, tj, t->dir, "train")) ||
 	    (rc = get_cases(&t->holdout, &t->n_holdout, tj, t->dir, "holdout")))
 		return rc;
@@ -372,6 +375,7 @@ int task_load_dir(task **out, const char *dir)
 	}
 	tj.file = path;
 	tj.root = root;
+	t->score_ms = TASK_SCORE_MS;
 	rc = parse_task(t, &tj);
 	json_decref(root);
 done:

@@ -39,7 +39,8 @@ typedef struct {
 	size_t n_entry;
 	int higher_is_better;
 	double baseline, target;
-	sandbox_limits budget;
+	sandbox_limits budget;   /* one evaluation of a solution */
+	int score_ms;            /* score.c's wall and CPU time per transcript */
 	task_case *train;
 	size_t n_train;
 	task_case *holdout;

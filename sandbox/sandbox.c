@@ -114,6 +114,7 @@ static int serve(sandbox_outcome *out, int fd, const sandbox_limits *limits,
 {
 	sandbox_status bad = handler ? SANDBOX_PROTOCOL_ERROR : SANDBOX_BAD_OUTPUT;
 	size_t total = 0;
+	int gone = 0;  /* the child closed its end: read what it sent, reply no more */
 
 	for (;;) {
 		json_t *msg, *reply = NULL;
@@ -140,14 +141,15 @@ static int serve(sandbox_outcome *out, int fd, const sandbox_limits *limits,
 			out->result = msg;
 			return 1;
 		}
-		if (!handler || handler(ctx, msg, &reply) < 0 ||
-		    channel_send_json(fd, reply) < 0) {
+		if (!handler || handler(ctx, msg, &reply) < 0) {
 			set_outcome(out, SANDBOX_PROTOCOL_ERROR, "bad request: %s",
 				    handler ? err_last() : "no services are offered");
 			json_decref(msg);
 			json_decref(reply);
 			return 0;
 		}
+		if (!gone && channel_send_json(fd, reply) < 0)
+			gone = 1;
 		json_decref(msg);
 		json_decref(reply);
 	}

@@ -15,6 +15,7 @@
 #include "edits.h"
 #include "error.h"
 #include "guard.h"
+#include "utf8.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -42,7 +43,11 @@ static json_t *call(json_t *request)
 	json_t *reply = NULL;
 	const char *refusal;
 
-	if (!request || channel_send_json(CHANNEL_FD, request) < 0 ||
+	if (!request) {  /* jansson refuses text that is not valid UTF-8 */
+		set_error("the request cannot be sent: its text is not valid UTF-8");
+		return NULL;
+	}
+	if (channel_send_json(CHANNEL_FD, request) < 0 ||
 	    channel_recv_json(&reply, CHANNEL_FD, REPLY_MAX, -1) < 0) {
 		json_decref(request);
 		set_error("the host did not answer");
@@ -150,6 +155,7 @@ void host_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	utf8_repair(line);  /* the cut may fall inside a character */
 	json_decref(call(json_pack("{s:s, s:s}", "op", "log", "line", line)));
 }
 

@@ -165,3 +165,30 @@ int harness_run_group(harness_totals *t, const char *name,
 	t->passed += (int)n - failed;
 	return failed;
 }
+
+char *harness_subst(const char *text, ...)
+{
+	buf out = BUF_INIT;
+	va_list ap;
+
+	buf_puts(&out, text);
+	va_start(ap, text);
+	for (;;) {
+		const char *name = va_arg(ap, const char *), *value, *at;
+		buf next = BUF_INIT;
+		const char *p;
+
+		if (!name)
+			break;
+		value = va_arg(ap, const char *);
+		for (p = buf_cstr(&out); (at = strstr(p, name)) != NULL; p = at + strlen(name)) {
+			buf_append(&next, p, (size_t)(at - p));
+			buf_puts(&next, value);
+		}
+		buf_puts(&next, p);
+		buf_free(&out);
+		out = next;
+	}
+	va_end(ap);
+	return buf_detach(&out);
+}

@@ -54,6 +54,10 @@ char *harness_read(const char *path);
 void harness_assert_contains(const char *haystack, const char *needle,
 			     const char *file, int line);
 
+/* `text` with placeholders replaced: (placeholder, value) pairs, then
+ * NULL. free() it. */
+char *harness_subst(const char *text, ...);
+
 typedef struct {
 	int passed, failed;
 } harness_totals;
@@ -74,5 +78,6 @@ void test_group_agents(harness_totals *t);
 void test_group_lab(harness_totals *t);
 void test_group_llm(harness_totals *t);
 void test_group_report(harness_totals *t);
+void test_group_hostile(harness_totals *t);
 
 #endif

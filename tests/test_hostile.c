@@ -1,0 +1,613 @@
+/*
+ * test_hostile.c - the red-team corpus: what an attacker tried against
+ * compiling, scoring, the broker and the agent files, each with the
+ * outcome it must get and a check that nothing leaked and nothing was lost.
+ *
+ * Include probes are files in tests/hostile/include_*.c with placeholders
+ * for what they aim at: a host file holding a secret, the environment of
+ * the process that runs the host (this test, with an API key set), the
+ * task folder with its labels and score.c, and a FIFO.
+ */
+#include "harness.h"
+
+#include "agents.h"
+#include "broker.h"
+#include "error.h"
+#include "eval.h"
+#include "os.h"
+#include "scorer.h"
+#include "validate.h"
+#include "zygote.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SECRET "TOPSECRET-4b1d0c-never-in-a-diagnostic"
+#define KEY "sk-test-Zq3v9XkEwq0b7N5mJrT2-hostileprobe"
+
+static const char minimal_meta[] =
+	"int meta_agent_rewrite(const char *archive)\n"
+	"{ (void)archive; return host_emit(\"memory.md\", \"noted\\n\"); }\n";
+
+/* The path of a file below TMPDIR (free() it). */
+static char *scratch_path(const char *name)
+{
+	char *path = os_path_join(getenv("TMPDIR"), name);
+
+	assert_non_null(path);
+	return path;
+}
+
+/* Nothing of the secret, the key, the labels or score.c is in `text`. */
+static void assert_clean(const char *what, const char *text)
+{
+	static const char *const never[] = {
+		SECRET, "Zq3v9XkEwq0b7N5mJrT2", "hostileprobe", "OPENAI_API_KEY",
+		"jane_doe@mail.example.org", "score_transcript(", "\"label\"",
+	};
+	size_t i;
+
+	for (i = 0; text && i < sizeof(never) / sizeof(never[0]); i++)
+		if (strstr(text, never[i]))
+			fail_msg("%s leaks '%s': %s", what, never[i], text);
+}
+
+static char *probe_source(const char *file, const task *t)
+{
+	char path[256], pid[32], *text, *source;
+	char *secret = scratch_path("secret.txt"), *fifo = scratch_path("probe.fifo");
+
+	snprintf(path, sizeof(path), "tests/hostile/%s", file);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	text = harness_read(path);
+	source = harness_subst(text, "@SECRET@", secret, "@HOSTPID@", pid,
+			       "@TASKDIR@", t->dir, "@FIFO@", fifo, NULL);
+	free(text);
+	free(secret);
+	free(fifo);
+	return source;
+}
+
+static void setup_targets(void)
+{
+	char *secret = scratch_path("secret.txt"), *fifo = scratch_path("probe.fifo");
+
+	assert_int_equal(os_write_file(secret, SECRET "\n", strlen(SECRET) + 1), 0);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	setenv("OPENAI_API_KEY", KEY, 1);
+	free(secret);
+	free(fifo);
+}
+
+static void remove_targets(void)
+{
+	char *secret = scratch_path("secret.txt"), *fifo = scratch_path("probe.fifo");
+
+	unlink(secret);
+	unlink(fifo);
+	unsetenv("OPENAI_API_KEY");
+	free(secret);
+	free(fifo);
+}
+
+static void test_include_probes_read_nothing(void **state)
+{
+	static const char *const probes[] = {
+		"include_secret.c", "include_environ.c", "include_labels.c",
+		"include_task_json.c", "include_fifo.c", "include_device.c",
+		"include_score.c",
+	};
+	task *t = harness_task("email");
+	size_t i;
+
+	(void)state;
+	setup_targets();
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		char *source = probe_source(probes[i], t);
+		eval_result r;
+
+		assert_int_equal(eval_solution(&r, t, probes[i], source, EVAL_TRAIN), 0);
+		if (r.status != SANDBOX_COMPILE_ERROR)
+			fail_msg("%s: expected compile_error, got %s", probes[i],
+				 sandbox_status_name(r.status));
+		assert_clean(probes[i], r.diagnostics);
+		assert_clean(probes[i], r.feedback);
+		assert_clean(probes[i], r.detail);
+		assert_contains(r.diagnostics, "not found");
+		eval_result_free(&r);
+		free(source);
+	}
+	remove_targets();
+	task_free(t);
+}
+
+/* An agent's own file probing the host the same way, in validation (the
+ * compile stage once ran in the host process) and in a run. */
+static void test_agent_include_probes_read_nothing(void **state)
+{
+	task *t = harness_task("email");
+	char *probe, *agent_src;
+	agent_files f = { NULL, 0 };
+	validate_report r;
+
+	(void)state;
+	setup_targets();
+	probe = probe_source("include_secret.c", t);
+	agent_src = harness_subst(probe, "#include \"email.h\"",
+				  "char *task_agent_improve(const char *s) { (void)s; return 0; }",
+				  "int validate_email(const char *s) { (void)s; return 0; }", "", NULL);
+	assert_int_equal(agents_set(&f, "task_agent.c", agent_src), 0);
+	assert_int_equal(agents_set(&f, "meta_agent.c", minimal_meta), 0);
+	assert_int_equal(validate_agents(&r, &f, t), 0);
+	assert_int_equal(r.failed, 0);
+	assert_clean("validation", r.stages[0].diagnostics);
+	assert_contains(r.stages[0].diagnostics, "not found");
+	validate_report_free(&r);
+	agents_free(&f);
+	free(agent_src);
+	free(probe);
+	remove_targets();
+	task_free(t);
+}
+
+static void expect_status(task *t, const char *file, const char *source,
+			  sandbox_status status, const char *expect)
+{
+	eval_result r;
+
+	assert_int_equal(eval_solution(&r, t, file, source, EVAL_TRAIN), 0);
+	if (r.status != status)
+		fail_msg("%s: expected %s, got %s (%s)", file, sandbox_status_name(status),
+			 sandbox_status_name(r.status), r.detail);
+	assert_contains(status == SANDBOX_COMPILE_ERROR ? r.diagnostics : r.detail, expect);
+	eval_result_free(&r);
+}
+
+/* The macro bomb once took the host to 10.5 GB; now the compiler in the
+ * child runs out of its own limits, and the next evaluation works. */
+static void test_compile_bombs_end_in_the_child(void **state)
+{
+	task *t = harness_task("email");
+	char *bomb = harness_read("tests/hostile/macro_bomb.c");
+	eval_result r;
+
+	(void)state;
+	assert_int_equal(eval_solution(&r, t, "macro_bomb.c", bomb, EVAL_TRAIN), 0);
+	assert_true(r.status == SANDBOX_COMPILE_ERROR || r.status == SANDBOX_TIMEOUT ||
+		    r.status == SANDBOX_CRASH);
+	if (r.status == SANDBOX_COMPILE_ERROR)
+		assert_contains(r.diagnostics, "memory full");
+	eval_result_free(&r);
+	expect_status(t, "initial.c", t->initial_text, SANDBOX_OK, "ok");
+	free(bomb);
+	task_free(t);
+}
+
+/* 30 headers that each include the next twice: 2^30 inclusions. */
+static void test_include_tree_ends_in_the_child(void **state)
+{
+	task *t = harness_task("email");
+	agent_files f = { NULL, 0 };
+	validate_report r;
+	char name[16], text[64];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "h%d.h", i);
+		if (i < 29)
+			snprintf(text, sizeof(text), "#include \"h%d.h\"\n#include \"h%d.h\"\n",
+				 i + 1, i + 1);
+		else
+			snprintf(text, sizeof(text), "int leaf;\n");
+		assert_int_equal(agents_set(&f, name, text), 0);
+	}
+	assert_int_equal(agents_set(&f, "task_agent.c", "#include \"h0.h\"\n"
+		"char *task_agent_improve(const char *s) { (void)s; return 0; }\n"), 0);
+	assert_int_equal(agents_set(&f, "meta_agent.c", minimal_meta), 0);
+	assert_int_equal(validate_agents(&r, &f, t), 0);
+	assert_int_equal(r.failed, 0);
+	assert_contains(r.stages[0].diagnostics, "the compiler did not finish");
+	validate_report_free(&r);
+	agents_free(&f);
+	task_free(t);
+}
+
+static void test_double_free_is_a_crash(void **state)
+{
+	task *t = harness_task("email");
+	char *source = harness_read("tests/hostile/double_free.c");
+	eval_result r;
+
+	(void)state;
+	assert_int_equal(eval_solution(&r, t, "double_free.c", source, EVAL_TRAIN), 0);
+#if !defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer's own report ends the child its own way */
+	if (r.status != SANDBOX_CRASH)
+		fail_msg("expected crash, got %s (%s)", sandbox_status_name(r.status), r.detail);
+	assert_contains(r.detail, "SIGABRT");
+#endif
+	assert_true(strstr(r.detail, "forbidden") == NULL);
+	eval_result_free(&r);
+	free(source);
+	task_free(t);
+}
+
+/* A small task of the test's own: probe(input) per case, one line each;
+ * score.c counts the lines that say 1, then does what `fault` says. */
+static const char probe_score[] =
+	"#include <string.h>\n"
+	"static long raw(long nr, long a, long b)\n"
+	"{ long r; __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(nr), \"D\"(a), \"S\"(b)\n"
+	"  : \"rcx\", \"r11\", \"memory\"); return r; }\n"
+	"int score_transcript(const char *t, const task_case *c, int n, double *score,\n"
+	"                     char *feedback, int size)\n"
+	"{\n"
+	"  int ones = 0; (void)c; (void)raw;\n"
+	"  for (; *t; t++) ones += *t == '1';\n"
+	"  *score = n ? (double)ones / n : 0;\n"
+	"  if (size > 0) strcpy(feedback, \"counted\");\n"
+	"  @FAULT@\n"
+	"  return 0;\n"
+	"}\n";
+
+static char *make_probe_task(const char *fault, const char *train)
+{
+	char *dir = scratch_path("probe"), *score = harness_subst(probe_score, "@FAULT@", fault, NULL);
+	char *json = harness_subst(
+		"{\"name\": \"probe\", \"description\": \"returns 1 or 0\", \"metric\": \"ones\",\n"
+		" \"direction\": \"higher\", \"header\": \"probe.h\", \"entry\": [\"probe\"],\n"
+		" \"baseline\": 0, \"target\": 1,\n"
+		" \"budget\": {\"wall_ms\": 5000, \"cpu_ms\": 5000, \"memory_mb\": 64, \"score_ms\": 1000},\n"
+		" \"train\": @TRAIN@, \"holdout\": [\"1\", \"0\"]}\n", "@TRAIN@", train, NULL);
+	static const struct { const char *name, *text; } files[] = {
+		{ "probe.h", "int probe(const char *input);\n" },
+		{ "initial.c", "int probe(const char *s) { return s[0] == '1'; }\n" },
+		{ "driver.c", "#include \"probe.h\"\nint driver_run(const char *const *in, int n)\n"
+			      "{ for (int i = 0; i < n; i++) transcript_printf(\"%d\\n\", probe(in[i]));\n"
+			      "  return 0; }\n" },
+	};
+	char *path;
+	size_t i;
+
+	os_remove_tree(dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		path = os_path_join(dir, files[i].name);
+		assert_int_equal(os_write_file(path, files[i].text, strlen(files[i].text)), 0);
+		free(path);
+	}
+	path = os_path_join(dir, "score.c");
+	assert_int_equal(os_write_file(path, score, strlen(score)), 0);
+	free(path);
+	path = os_path_join(dir, "task.json");
+	assert_int_equal(os_write_file(path, json, strlen(json)), 0);
+	free(path);
+	free(score);
+	free(json);
+	return dir;
+}
+
+/* Tasks are trusted, but a score.c that crashes, hangs, floods its
+ * feedback or signals the host's process group must end as a task error
+ * naming score.c, and the host must carry on. */
+static void test_score_faults_are_task_errors(void **state)
+{
+	static const struct { const char *fault, *expect; } faults[] = {
+		{ "*(volatile int *)0 = 1;", "score.c crashed (SIGSEGV) while scoring" },
+		{ "abort();", "score.c crashed (SIGABRT) while scoring" },
+		{ "{ volatile char big[64 << 20]; big[0] = 1; *score += big[0] - 1; }",
+		  "score.c crashed (SIGSEGV)" },
+		{ "if (size > 0) memset(feedback, 'x', 100000);", "score.c crashed (SIGSEGV)" },
+		{ "for (;;) ;", "score.c did not finish scoring" },
+		{ "raw(62 /* kill */, 0, 15 /* SIGTERM */);", "forbidden system call kill" },
+		{ "*score = 0.0 / 0.0;", "score.c gave a score that is not a finite number" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		char *dir = make_probe_task(faults[i].fault, "[\"1\", \"0\", \"1\"]");
+		task *t = NULL;
+		eval_result r;
+
+		assert_int_equal(task_load_dir(&t, dir), 0);
+		assert_true(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN) < 0);
+		assert_contains(err_last(), "task probe: ");
+		assert_contains(err_last(), faults[i].expect);
+		task_free(t);
+		os_remove_tree(dir);
+		free(dir);
+	}
+}
+
+/* The same through the CLI: exit 1 with the message, not a crash. */
+static void test_score_fault_in_bench(void **state)
+{
+	char *dir = make_probe_task("*(volatile int *)0 = 1;", "[\"1\"]");
+	char *root = scratch_path("");
+	run_result r;
+
+	(void)state;
+	run_host(&r, "bench", "probe", "--tasks-dir", root, NULL);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "task probe: score.c crashed (SIGSEGV) while scoring");
+	run_result_free(&r);
+	os_remove_tree(dir);
+	free(dir);
+	free(root);
+}
+
+/* Jobs larger than a socket buffer (about 208 KB) once hung the host. */
+static void test_big_jobs_work(void **state)
+{
+	char *dir = make_probe_task("", "{\"range\": [0, 99999]}");
+	task *t = NULL, *email = harness_task("email");
+	buf big = BUF_INIT;
+	eval_result r;
+
+	(void)state;
+	assert_int_equal(task_load_dir(&t, dir), 0);
+	assert_int_equal(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);
+	assert_int_equal(r.status, SANDBOX_OK);
+	assert_true(r.score > 0.1 && r.score < 0.2);  /* 11,111 of 100,000 start with 1 */
+	eval_result_free(&r);
+	buf_puts(&big, email->initial_text);
+	while (big.len < 300 * 1024)
+		buf_puts(&big, "/* padding to make a solution of 300 KB ................ */\n");
+	assert_int_equal(eval_solution(&r, email, "big.c", big.data, EVAL_TRAIN), 0);
+	assert_int_equal(r.status, SANDBOX_OK);
+	eval_result_free(&r);
+	buf_free(&big);
+	task_free(email);
+	task_free(t);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* A 300 KB agent file validates and runs, and asks for a 310 KB
+ * solution to be evaluated. */
+static void test_big_agents_work(void **state)
+{
+	static const char agent[] =
+		"#include <stdlib.h>\n#include <string.h>\n"
+		"char *task_agent_improve(const char *initial)\n"
+		"{\n"
+		"  size_t n = strlen(initial);\n"
+		"  char *big = malloc(n + 320000);\n"
+		"  host_eval_result r;\n"
+		"  memcpy(big, initial, n);\n"
+		"  for (size_t i = 0; i < 310000; i += 10) memcpy(big + n + i, \"/*      */\", 10);\n"
+		"  big[n + 310000] = 0;\n"
+		"  if (host_eval(big, &r) < 0 || strcmp(r.status, \"ok\") != 0) return 0;\n"
+		"  return big;\n"
+		"}\n";
+	task *t = harness_task("email");
+	agent_files f = { NULL, 0 };
+	buf text = BUF_INIT;
+	validate_report report;
+	agents_run_result run;
+	sandbox_limits limits = { 20000, 20000, 256 };
+	broker b;
+
+	(void)state;
+	buf_puts(&text, agent);
+	while (text.len < 300 * 1024)
+		buf_puts(&text, "/* a long comment to make an agent file of 300 KB ........ */\n");
+	assert_int_equal(agents_set(&f, "task_agent.c", text.data), 0);
+	assert_int_equal(agents_set(&f, "meta_agent.c", minimal_meta), 0);
+	assert_int_equal(validate_agents(&report, &f, t), 0);
+	assert_true(report.valid);
+	validate_report_free(&report);
+	broker_init(&b, t, &f, 3, 20);
+	assert_int_equal(agents_run(&run, &f, "task_agent_improve", t->initial_text, &b,
+				    &limits, 1), 0);
+	assert_int_equal(run.outcome.status, SANDBOX_OK);
+	assert_non_null(run.result);
+	assert_true(strlen(run.result) > 310000);
+	agents_run_result_free(&run);
+	broker_free(&b);
+	agents_free(&f);
+	buf_free(&text);
+	task_free(t);
+}
+
+/* Frames written straight to the channel with the syscall instruction,
+ * which host_log's own 1000-byte cut never sees. */
+static const char raw_frames[] =
+	"#include <stdlib.h>\n#include <string.h>\n"
+	"static long raw(long nr, long a, long b, long c)\n"
+	"{ long r; __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(nr), \"D\"(a), \"S\"(b), \"d\"(c)\n"
+	"  : \"rcx\", \"r11\", \"memory\"); return r; }\n"
+	"static void put(const char *p, size_t n)\n"
+	"{ while (n) { long w = raw(1, 3, (long)p, (long)n); if (w <= 0) return; p += w; n -= (size_t)w; } }\n"
+	"static void frame(size_t len)\n"
+	"{\n"
+	"  char *text = malloc(len + 40); size_t n; unsigned char head[4];\n"
+	"  strcpy(text, \"{\\\"op\\\":\\\"log\\\",\\\"line\\\":\\\"\");\n"
+	"  n = strlen(text); memset(text + n, 'x', len); strcpy(text + n + len, \"\\\"}\");\n"
+	"  n = strlen(text);\n"
+	"  head[0] = (unsigned char)(n >> 24); head[1] = (unsigned char)(n >> 16);\n"
+	"  head[2] = (unsigned char)(n >> 8); head[3] = (unsigned char)n;\n"
+	"  put((const char *)head, 4); put(text, n); free(text);\n"
+	"}\n"
+	"char *task_agent_improve(const char *s)\n"
+	"{ (void)s; for (int i = 0; i < @FRAMES@; i++) frame(@SIZE@);\n"
+	"  for (int i = 0; i < 100; i++) host_log(\"line %d of a chatty agent ........\", i);\n"
+	"  return 0; }\n";
+
+static void run_task_agent(agents_run_result *run, broker *b, const char *source, task *t)
+{
+	sandbox_limits limits = { 20000, 20000, 256 };
+	agent_files f = { NULL, 0 };
+
+	assert_int_equal(agents_set(&f, "task_agent.c", source), 0);
+	assert_int_equal(agents_set(&f, "meta_agent.c", minimal_meta), 0);
+	broker_init(b, t, NULL, 3, 20);
+	assert_int_equal(agents_run(run, &f, "task_agent_improve", t->initial_text, b,
+				    &limits, 1), 0);
+	agents_free(&f);
+}
+
+/* 63 MB of note per generation, once: now each line and each run's log is
+ * capped, and the trace says how much was dropped. */
+static void test_raw_log_frames_are_capped(void **state)
+{
+	task *t = harness_task("email");
+	char *source = harness_subst(raw_frames, "@FRAMES@", "100", "@SIZE@", "65536", NULL), *dump;
+	const json_t *event;
+	agents_run_result run;
+	broker b;
+	size_t i;
+
+	(void)state;
+	run_task_agent(&run, &b, source, t);
+	if (run.outcome.status != SANDBOX_OK)
+		fail_msg("%s", run.outcome.detail);
+	dump = json_dumps(b.trace, JSON_COMPACT);
+	assert_true(strlen(dump) < BROKER_LOG_MAX + 20000);
+	assert_contains(dump, "the log is capped at 64 KB per run");
+	json_array_foreach(b.trace, i, event)
+		assert_true(strlen(json_string_value(json_object_get(event, "line"))) <=
+			    BROKER_LOG_LINE);
+	free(dump);
+	agents_run_result_free(&run);
+	broker_free(&b);
+	free(source);
+	task_free(t);
+}
+
+static void test_channel_total_is_capped(void **state)
+{
+	task *t = harness_task("email");
+	char *source = harness_subst(raw_frames, "@FRAMES@", "70", "@SIZE@", "1 << 20", NULL);
+	agents_run_result run;
+	broker b;
+
+	(void)state;
+	run_task_agent(&run, &b, source, t);
+	assert_int_equal(run.outcome.status, SANDBOX_PROTOCOL_ERROR);
+	assert_contains(run.outcome.detail, "the child sent more than 64 MB in all");
+	agents_run_result_free(&run);
+	broker_free(&b);
+	free(source);
+	task_free(t);
+}
+
+/* What host_emit refuses, and how the meta agent hears of it. */
+static void test_emit_refusals(void **state)
+{
+	static const char meta[] =
+		"#include <stdlib.h>\n#include <string.h>\n"
+		"static void try(const char *name, const char *text)\n"
+		"{ if (host_emit(name, text) < 0) host_log(\"%s: %s\", name, host_error()); }\n"
+		"int meta_agent_rewrite(const char *archive)\n"
+		"{\n"
+		"  int size = (1 << 20) - 100;\n"
+		"  char *big = malloc((size_t)size + 1), name[16];\n"
+		"  (void)archive;\n"
+		"  try(\"agent.h\", \"int task_agent_improve(int budget);\\n\");\n"
+		"  try(\"stdio.h\", \"#define printf puts\\n\");\n"
+		"  try(\"bad.c\", \"int x; /* \\xff\\xfe */\\n\");\n"
+		"  memset(big, 'x', (size_t)size); big[size] = 0; big[0] = '/'; big[1] = '*';\n"
+		"  big[size - 2] = '*'; big[size - 1] = '/';\n"
+		"  for (int i = 0; i < 9; i++) { snprintf(name, sizeof(name), \"big%d.c\", i); try(name, big); }\n"
+		"  host_log(\"still running\");\n"
+		"  return host_emit(\"memory.md\", \"noted\\n\");\n"
+		"}\n";
+	task *t = harness_task("email");
+	agent_files f = { NULL, 0 }, emitted = { NULL, 0 };
+	sandbox_limits limits = { 20000, 20000, 256 };
+	agents_run_result run;
+	broker b;
+
+	(void)state;
+	assert_int_equal(agents_set(&f, "task_agent.c", "char *task_agent_improve(const char *s)"
+				    " { (void)s; return 0; }\n"), 0);
+	assert_int_equal(agents_set(&f, "meta_agent.c", meta), 0);
+	broker_init(&b, t, &f, 0, 20);
+	b.emitted = &emitted;
+	if (agents_run(&run, &f, "meta_agent_rewrite", "[]", &b, &limits, 1) < 0)
+		fail_msg("%s", err_last());
+	assert_int_equal(run.outcome.status, SANDBOX_OK);
+	assert_int_equal(run.status, 0);
+	assert_contains(b.log.data, "agent.h: 'agent.h' is the name of one of the host's headers");
+	assert_contains(b.log.data, "stdio.h: 'stdio.h' is the name of one of the host's headers");
+	assert_contains(b.log.data, "bad.c: the request cannot be sent: its text is not valid UTF-8");
+	assert_contains(b.log.data, "big8.c: the emitted files would total");
+	assert_contains(b.log.data, "above the 8 MB an agent may have in all");
+	assert_contains(b.log.data, "still running");
+	assert_null(agents_get(&emitted, "agent.h"));
+	assert_non_null(agents_get(&emitted, "big7.c"));
+	assert_null(agents_get(&emitted, "big8.c"));
+	agents_run_result_free(&run);
+	broker_free(&b);
+	agents_free(&emitted);
+	agents_free(&f);
+	task_free(t);
+}
+
+/* An agent's own agent.h once changed the contract that signatures are
+ * checked against. The host's headers are searched first, and the name
+ * is refused where files enter: a lab's directory and host_emit. */
+static void test_shadow_agent_h(void **state)
+{
+	task *t = harness_task("email");
+	agent_files f = { NULL, 0 };
+	validate_report r;
+	char *dir = scratch_path("shadow");
+	char *path;
+	run_result cli;
+
+	(void)state;
+	assert_int_equal(agents_set(&f, "agent.h", "#define HOST_AGENT_H\n"
+				    "int task_agent_improve(int budget);\n"
+				    "int meta_agent_rewrite(const char *archive);\n"), 0);
+	assert_int_equal(agents_set(&f, "task_agent.c", "int task_agent_improve(int budget)"
+				    " { return budget; }\n"), 0);
+	assert_int_equal(agents_set(&f, "meta_agent.c", minimal_meta), 0);
+	assert_int_equal(validate_agents(&r, &f, t), 0);
+	assert_int_equal(r.failed, 2);
+	assert_contains(r.stages[2].diagnostics, "task_agent.c:1: error:");
+	validate_report_free(&r);
+	os_remove_tree(dir);
+	assert_int_equal(agents_write(&f, dir), 0);
+	run_host(&cli, "validate", dir, NULL);
+	assert_int_equal(cli.status, 1);
+	assert_contains(cli.err, "'agent.h' is the name of one of the host's headers, "
+			"which agents cannot replace");
+	path = os_path_join(dir, "agent.h");
+	assert_true(os_is_file(path));  /* refused, not removed */
+	free(path);
+	run_result_free(&cli);
+	os_remove_tree(dir);
+	free(dir);
+	agents_free(&f);
+	task_free(t);
+}
+
+void test_group_hostile(harness_totals *t)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_include_probes_read_nothing),
+		cmocka_unit_test(test_agent_include_probes_read_nothing),
+		cmocka_unit_test(test_compile_bombs_end_in_the_child),
+		cmocka_unit_test(test_include_tree_ends_in_the_child),
+		cmocka_unit_test(test_double_free_is_a_crash),
+		cmocka_unit_test(test_score_faults_are_task_errors),
+		cmocka_unit_test(test_score_fault_in_bench),
+		cmocka_unit_test(test_big_jobs_work),
+		cmocka_unit_test(test_big_agents_work),
+		cmocka_unit_test(test_raw_log_frames_are_capped),
+		cmocka_unit_test(test_channel_total_is_capped),
+		cmocka_unit_test(test_emit_refusals),
+		cmocka_unit_test(test_shadow_agent_h),
+	};
+
+	HARNESS_GROUP(t, "hostile", tests);
+}
