@@ -45,7 +45,9 @@ const char *__asan_default_options(void)
 	       "handle_sigfpe=0:handle_sigill=0:detect_stack_use_after_return=0";
 }
 
-static const char *job_workdir;  /* set by runner_enter */
+/* Set by runner_enter: the folder of the job's headers, or NULL when it
+ * brings none and works in "/", which it cannot read once confined. */
+static const char *job_workdir;
 
 _Noreturn void runner_finish(json_t *result)
 {
@@ -143,16 +145,22 @@ void runner_enter(const json_t *job)
 	const json_t *limits = json_object_get(job, "limits");
 	int cpu_ms = (int)json_integer_value(json_object_get(limits, "cpu_ms"));
 
+	size_t n = 2;
+
 	job_workdir = json_string_value(json_object_get(job, "workdir"));
-	if (!job_workdir || cpu_ms <= 0)
-		runner_fail("job: limits and workdir are required");
-	write_headers(json_object_get(job, "headers"), job_workdir);
-	if (chdir(job_workdir) != 0)
+	if (cpu_ms <= 0)
+		runner_fail("job: limits are required");
+	if (json_array_size(json_object_get(job, "headers")) > 0 && !job_workdir)
+		runner_fail("job: headers need a workdir");
+	if (job_workdir)
+		write_headers(json_object_get(job, "headers"), job_workdir);
+	if (chdir(job_workdir ? job_workdir : "/") != 0)
 		runner_fail("job: cannot enter the working directory");
 	if (compile_system_dirs(&readable[0], &readable[1]) < 0)
 		runner_fail(err_last());
-	readable[2] = job_workdir;
-	add_unit_dirs(readable, 3, job);
+	if (job_workdir)
+		readable[n++] = job_workdir;
+	add_unit_dirs(readable, n, job);
 	if (lockdown_limit_compile(cpu_ms, COMPILE_MEMORY) < 0 || confine_paths(readable) < 0)
 		runner_fail(err_last());
 }
@@ -240,10 +248,10 @@ void runner_lock_down(const json_t *job)
 
 	cfg.cpu_ms = (int)json_integer_value(json_object_get(limits, "cpu_ms"));
 	cfg.memory_bytes = memory;
-	cfg.workdir = job_workdir;
+	cfg.workdir = job_workdir ? job_workdir : "/";
 	cfg.channel_fd = CHANNEL_FD;
-	if (!cfg.workdir || cfg.cpu_ms <= 0 || memory == 0)
-		runner_fail("job: limits and workdir are required");
+	if (cfg.cpu_ms <= 0 || memory == 0)
+		runner_fail("job: limits are required");
 	guard_set_limit(memory, on_memory);
 	json_set_alloc_funcs(guard_malloc, guard_free);
 	if (lockdown_apply(&cfg, on_forbidden) < 0)

@@ -14,7 +14,7 @@
 typedef struct {
 	int cpu_ms;             /* CPU time, rounded up to whole seconds */
 	size_t memory_bytes;    /* address space added on top of what is mapped */
-	const char *workdir;    /* empty directory made by the parent */
+	const char *workdir;    /* where to work: the job's folder, or "/" */
 	int channel_fd;         /* the only descriptor left open */
 } lockdown_config;
 

@@ -211,7 +211,7 @@ static int classify_result(sandbox_outcome *out, sandbox_status bad)
 static int attach_job_settings(json_t *job, const sandbox_limits *limits,
 			       const char *workdir)
 {
-	if (json_object_set_new(job, "workdir", json_string(workdir)) < 0 ||
+	if ((workdir && json_object_set_new(job, "workdir", json_string(workdir)) < 0) ||
 	    json_object_set_new(job, "limits", json_pack("{s:i, s:i, s:i}",
 			"wall_ms", limits->wall_ms, "cpu_ms", limits->cpu_ms,
 			"memory_mb", limits->memory_mb)) < 0)
@@ -327,14 +327,16 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 		void *ctx)
 {
 	double start = os_now_ms();
-	char *workdir, *text = NULL;
+	char *workdir = NULL, *text = NULL;
 	size_t len = 0;
 	int fds[2], rc;
 
 	memset(out, 0, sizeof(*out));
 	reap_finished(0);
-	rc = os_make_scratch(&workdir, "host-sandbox");
-	if (rc < 0)
+	/* only a job that brings headers needs a folder to put them in: the
+	 * others work in "/", where the child, confined, can read nothing */
+	if (json_array_size(json_object_get(job, "headers")) > 0 &&
+	    (rc = os_make_scratch(&workdir, "host-sandbox")) < 0)
 		return rc;
 	rc = attach_job_settings(job, limits, workdir);
 	if (rc == 0)
@@ -346,7 +348,8 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 		close(fds[0]);
 	}
 	free(text);
-	os_remove_tree(workdir);
+	if (workdir)
+		os_remove_tree(workdir);
 	free(workdir);
 	out->elapsed_ms = os_now_ms() - start;
 	if (rc == 0 && !out->detail)

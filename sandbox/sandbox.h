@@ -51,8 +51,8 @@ typedef int (*sandbox_handler)(void *ctx, const json_t *request,
 int sandbox_set_runner(const char *path);
 
 /*
- * Runs `job` in a new child. `job` gets "workdir" and "limits" added by
- * this function. Returns 0 when the child ran, whatever its outcome, and a
+ * Runs `job` in a new child. `job` gets "limits" added by this function,
+ * and "workdir", a new folder removed afterwards, when it brings "headers". Returns 0 when the child ran, whatever its outcome, and a
  * negative error only when the sandbox itself could not work (the runner
  * is missing, the kernel refused seccomp...). Free `out` with
  * sandbox_outcome_free.

@@ -591,6 +591,61 @@ static void test_shadow_agent_h(void **state)
 	task_free(t);
 }
 
+/* A meta agent that emits a 250 KB task_agent.c (within the 1 MB cap)
+ * once hung `evolve` for good; now the generation is made and recorded. */
+static void test_evolve_with_a_big_agent_file(void **state)
+{
+	static const char meta[] =
+		"#include <stdlib.h>\n#include <string.h>\n"
+		"int meta_agent_rewrite(const char *archive)\n"
+		"{\n"
+		"  char *own = host_read(\"task_agent.c\");\n"
+		"  size_t n = strlen(own);\n"
+		"  char *big = malloc(n + 260000);\n"
+		"  (void)archive;\n"
+		"  memcpy(big, own, n);\n"
+		"  for (size_t i = 0; i < 250000; i += 10) memcpy(big + n + i, \"/*      */\", 10);\n"
+		"  big[n + 250000] = 0;\n"
+		"  return host_emit(\"task_agent.c\", big);\n"
+		"}\n";
+	char *seed = scratch_path("big-seed"), *lab = scratch_path("big-lab"), *path;
+	agent_files f;
+	run_result r;
+
+	(void)state;
+	os_remove_tree(seed);
+	os_remove_tree(lab);
+	assert_int_equal(agents_load(&f, "seed"), 0);
+	assert_int_equal(agents_set(&f, "meta_agent.c", meta), 0);
+	assert_int_equal(agents_write(&f, seed), 0);
+	run_host(&r, "init", "--dir", lab, "--from", seed, "--tasks", "email", "--budget", "2", NULL);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	run_host(&r, "evolve", "--dir", lab, "--gens", "1", NULL);
+	if (r.status != 0)
+		fail_msg("evolve failed: %s", r.err);
+	run_result_free(&r);
+	run_host(&r, "show", "--dir", lab, "gen_001", NULL);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "task_agent.c");
+	run_result_free(&r);
+	path = os_path_join(lab, "generations");
+	{
+		char *argv[] = { "/usr/bin/git", "-C", path, "cat-file", "-s",
+				 "gen_001:task_agent.c", NULL };
+		run_command(&r, NULL, argv);
+		assert_int_equal(r.status, 0);
+		assert_true(atol(r.out) > 250000);
+		run_result_free(&r);
+	}
+	free(path);
+	agents_free(&f);
+	os_remove_tree(seed);
+	os_remove_tree(lab);
+	free(seed);
+	free(lab);
+}
+
 void test_group_hostile(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +662,7 @@ void test_group_hostile(harness_totals *t)
 		cmocka_unit_test(test_channel_total_is_capped),
 		cmocka_unit_test(test_emit_refusals),
 		cmocka_unit_test(test_shadow_agent_h),
+		cmocka_unit_test(test_evolve_with_a_big_agent_file),
 	};
 
 	HARNESS_GROUP(t, "hostile", tests);
