@@ -231,8 +231,8 @@ static void test_double_free_is_a_crash(void **state)
 	if (r.status != SANDBOX_CRASH)
 		fail_msg("expected crash, got %s (%s)", sandbox_status_name(r.status), r.detail);
 	assert_contains(r.detail, "SIGABRT");
-#endif
 	assert_true(strstr(r.detail, "forbidden") == NULL);
+#endif
 	eval_result_free(&r);
 	free(source);
 	task_free(t);
@@ -298,16 +298,23 @@ static char *make_probe_task(const char *fault, const char *train)
  * naming score.c, and the host must carry on. */
 static void test_score_faults_are_task_errors(void **state)
 {
-	static const struct { const char *fault, *expect; } faults[] = {
-		{ "*(volatile int *)0 = 1;", "score.c crashed (SIGSEGV) while scoring" },
-		{ "abort();", "score.c crashed (SIGABRT) while scoring" },
+	/* AddressSanitizer reports some faults itself before they end the
+	 * child, and its report makes calls the filter refuses */
+	static const struct { const char *fault, *expect; int sanitizer_differs; } faults[] = {
+		{ "*(volatile int *)0 = 1;", "score.c crashed (SIGSEGV) while scoring", 0 },
+		{ "abort();", "score.c crashed (SIGABRT) while scoring", 0 },
 		{ "{ volatile char big[64 << 20]; big[0] = 1; *score += big[0] - 1; }",
-		  "score.c crashed (SIGSEGV)" },
-		{ "if (size > 0) memset(feedback, 'x', 100000);", "score.c crashed (SIGSEGV)" },
-		{ "for (;;) ;", "score.c did not finish scoring" },
-		{ "raw(62 /* kill */, 0, 15 /* SIGTERM */);", "forbidden system call kill" },
-		{ "*score = 0.0 / 0.0;", "score.c gave a score that is not a finite number" },
+		  "score.c crashed (SIGSEGV)", 1 },
+		{ "if (size > 0) memset(feedback, 'x', 100000);", "score.c crashed (SIGSEGV)", 1 },
+		{ "for (;;) ;", "score.c did not finish scoring", 0 },
+		{ "raw(62 /* kill */, 0, 15 /* SIGTERM */);", "forbidden system call kill", 0 },
+		{ "*score = 0.0 / 0.0;", "score.c gave a score that is not a finite number", 0 },
 	};
+#if defined(__SANITIZE_ADDRESS__)
+	const int sanitized = 1;
+#else
+	const int sanitized = 0;
+#endif
 	size_t i;
 
 	(void)state;
@@ -318,8 +325,9 @@ static void test_score_faults_are_task_errors(void **state)
 
 		assert_int_equal(task_load_dir(&t, dir), 0);
 		assert_true(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN) < 0);
-		assert_contains(err_last(), "task probe: ");
-		assert_contains(err_last(), faults[i].expect);
+		assert_contains(err_last(), "task probe: score.c ");
+		if (!(sanitized && faults[i].sanitizer_differs))
+			assert_contains(err_last(), faults[i].expect);
 		task_free(t);
 		os_remove_tree(dir);
 		free(dir);
