@@ -127,7 +127,7 @@ static void test_wire_formats(void **state)
 					     "gemini:gemini-test" };
 	static const char *const paths[] = { "/v1/chat/completions", "/v1/messages",
 					     "/v1beta/models/gemini-test:generateContent" };
-	static const char *const auth[] = { "Bearer " TEST_KEY, TEST_KEY, TEST_KEY };
+	static const char *const auth[] = { ("Bearer " TEST_KEY), TEST_KEY, TEST_KEY };
 	static const char *const header[] = { "Authorization", "x-api-key", "x-goog-api-key" };
 	char *prices = write_prices();
 	size_t i;
