@@ -5,7 +5,11 @@
  *
  * It runs in the host only (the broker calls it for agents), so API keys
  * never enter a sandbox. Keys are read from the providers' usual variables
- * and never written anywhere: not in records, logs or generations.
+ * and never written anywhere: not in records, logs or generations. As a
+ * second line of defence, every text the client hands out (replies, error
+ * messages, the record, its description) has each key, and each run of 8
+ * or more letters and digits in a key, replaced by "[key]", whichever
+ * provider the key belongs to.
  */
 #ifndef HOST_LLM_H
 #define HOST_LLM_H

@@ -5,11 +5,15 @@
  */
 #include "harness.h"
 
+#include "buf.h"
 #include "error.h"
 #include "llm.h"
 #include "os.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <git2.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -292,6 +296,86 @@ static void test_record_and_replay(void **state)
 	free(prices);
 }
 
+/* A key with long segments, as real keys have, to be caught whole and in
+ * parts: "sk-test-" and three random-looking runs of 16 to 18 characters. */
+#define LEAK_KEY "sk-test-Q7mZp4Rk2Lw9Xv3N-b8Tc6Yd1Hf5Ja0Ks7U-e4Wg2Pi9Oq3Rt5Ys8A"
+#define KEY_PART 8
+
+/* Fails if data[0..len) holds any KEY_PART letters and digits in a row of
+ * LEAK_KEY: no part of the key, not only the whole of it or its segments. */
+static void assert_no_key_part(const char *where, const void *data, size_t len)
+{
+	const char *key = LEAK_KEY;
+	size_t i, n;
+
+	for (i = 0; key[i + KEY_PART - 1]; i++) {
+		for (n = 0; n < KEY_PART && isalnum((unsigned char)key[i + n]); n++)
+			;
+		if (n == KEY_PART && data && memmem(data, len, key + i, KEY_PART))
+			fail_msg("%s holds \"%.*s\", a part of the API key", where, KEY_PART, key + i);
+	}
+}
+
+static void assert_no_key_in(const char *where, const char *text)
+{
+	assert_no_key_part(where, text, text ? strlen(text) : 0);
+}
+
+static char *record_path(const char *name)
+{
+	char *path = os_path_join(getenv("TMPDIR"), name);
+
+	unlink(path);
+	return path;
+}
+
+/* An error body that echoes the request's key, as one proxy did in a 400. */
+static const char echo_json[] = "{\"error\": {\"message\": \"Invalid header: Authorization: "
+				"Bearer @KEY@\", \"type\": \"invalid_request_error\", \"code\": \"@KEY@\"}}";
+
+static void test_refusals_never_copy_the_body(void **state)
+{
+	static const char *const bodies[] = {
+		echo_json,
+		"POST /v1/chat/completions HTTP/1.1\r\nAuthorization: Bearer @KEY@\r\n\r\n",
+		"{\"error\": \"no access for Bearer @KEY@ \\u0001\\n and more\"}",
+		"{\"error\": {\"message\": \"@KEY@\", \"type\": \"@KEY@\"}}",
+	};
+	static const char *const shown[] = {
+		"openai answered HTTP 400 (invalid_request_error: Invalid header: Authorization: Bearer [key])",
+		"openai answered HTTP 400",
+		"openai answered HTTP 400 (no access for Bearer [key] ?? and more)",
+		"openai answered HTTP 400 ([key])",
+	};
+	char *prices = write_prices(), *reply, url[128];
+	size_t i;
+
+	(void)state;
+	setenv("OPENAI_API_KEY", LEAK_KEY, 1);
+	for (i = 0; i < 4; i++) {
+		llm_server s;
+		llm_client *c;
+		json_t *requests;
+
+		server_start(&s, script_of(json_pack("[{s:i, s:s}]", "status", 400, "body", bodies[i])),
+			     "refusal");
+		snprintf(url, sizeof(url), "%s/v1", s.url);
+		c = open_client("openai:test-model", url, prices, 5000, 0);
+		assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), ERR_GENERIC);
+		assert_null(reply);
+		assert_string_equal(err_last(), shown[i]);
+		requests = server_requests(&s);
+		assert_int_equal(json_array_size(requests), 1);  /* a 400 is not retried */
+		assert_contains(json_string_value(json_object_get(json_object_get(
+			json_array_get(requests, 0), "headers"), "Authorization")), LEAK_KEY);
+		json_decref(requests);
+		llm_close(c);
+		server_stop(&s);
+	}
+	unlink(prices);
+	free(prices);
+}
+
 static const char meta_edit[] =
 	"FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 6              /* candidates per round */\n"
 	"=======\n#define CANDIDATES 4              /* candidates per round */\n>>>>>>> REPLACE\n";
@@ -553,6 +637,183 @@ static void test_edits_that_do_not_apply_go_back_once(void **state)
 	free(out);
 }
 
+static int scan_object(const git_oid *id, void *payload)
+{
+	git_odb_object *object;
+	char where[64];
+
+	assert_int_equal(git_odb_read(&object, payload, id), 0);
+	snprintf(where, sizeof(where), "git object %s", git_oid_tostr_s(id));
+	assert_no_key_part(where, git_odb_object_data(object), git_odb_object_size(object));
+	git_odb_object_free(object);
+	return 0;
+}
+
+/* Every object of the lab's repository, inflated (packs are compressed):
+ * commits, trees, blobs and the notes with their traces. */
+static void assert_no_key_in_objects(const char *lab)
+{
+	char *path = os_path_join(lab, "generations");
+	git_repository *repo;
+	git_odb *odb;
+
+	git_libgit2_init();
+	assert_int_equal(git_repository_open_bare(&repo, path), 0);
+	assert_int_equal(git_repository_odb(&odb, repo), 0);
+	assert_int_equal(git_odb_foreach(odb, scan_object, odb), 0);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	free(path);
+}
+
+/* Every file below `dir`, byte for byte: sources, logs, the lab's git files. */
+static void assert_no_key_in_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+
+	assert_non_null(d);
+	while ((ent = readdir(d)) != NULL) {
+		char *path, *text;
+		size_t len;
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		path = os_path_join(dir, ent->d_name);
+		if (os_is_dir(path)) {
+			assert_no_key_in_files(path);
+		} else if (os_read_file(&text, &len, path) == 0) {
+			assert_no_key_part(path, text, len);
+			free(text);
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
+/* Everything a run produced holds no part of the key: its output, the
+ * record, the lab's files and git objects, and every prompt the server got. */
+static void assert_run_leaks_no_key(const run_result *r, const char *lab, const char *record,
+				    const llm_server *s)
+{
+	json_t *requests = server_requests(s), *request;
+	char *text = harness_read(record);
+	size_t i;
+
+	assert_no_key_in("stdout", r->out);
+	assert_no_key_in("stderr", r->err);
+	assert_no_key_in("the record", text);
+	free(text);
+	assert_no_key_in_files(lab);
+	assert_no_key_in_objects(lab);
+	assert_true(json_array_size(requests) > 0);
+	json_array_foreach(requests, i, request) {
+		assert_contains(json_string_value(json_object_get(json_object_get(request, "headers"),
+								  "Authorization")), LEAK_KEY);
+		assert_no_key_in("a system prompt the server got",
+				 json_string_value(json_object_get(request, "system")));
+		assert_no_key_in("a prompt the server got",
+				 json_string_value(json_object_get(request, "user")));
+	}
+	json_decref(requests);
+}
+
+/* Runs `host evolve --gens 2` against `script` with LEAK_KEY set, checks
+ * that nothing it produced holds the key, and returns gen_001's note. */
+static json_t *evolve_leaking(run_result *r, const char *lab, json_t *script)
+{
+	char *prices = write_prices(), *record = record_path("leak.jsonl"), url[128];
+	char *argv[] = { "host", "evolve", "--dir", (char *)lab, "--gens", "2", "--llm",
+			 "openai:test-model", "--llm-url", url, "--llm-prices", prices,
+			 "--record", record, NULL };
+	run_result note;
+	llm_server s;
+	json_t *parsed;
+
+	setenv("OPENAI_API_KEY", LEAK_KEY, 1);
+	server_start(&s, script, "leak");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	run_host_with(r, NULL, argv);
+	assert_run_leaks_no_key(r, lab, record, &s);
+	server_stop(&s);
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	git_out(&note, lab, "notes", "show", "gen_001");
+	parsed = json_loads(note.out, 0, NULL);
+	assert_non_null(parsed);
+	run_result_free(&note);
+	unlink(record);
+	free(record);
+	unlink(prices);
+	free(prices);
+	return parsed;
+}
+
+static void test_an_echoed_key_reaches_nothing(void **state)
+{
+	char *lab = new_lab("llm_echo");
+	json_t *script = json_pack("{s:[{s:s, s:[{s:i, s:s}]}, {s:s, s:[{s:i, s:s}]}],"
+				   " s:{s:i, s:s}}", "rules",
+				   "match", "FILE: task_agent.c", "replies", "status", 400, "body", echo_json,
+				   "match", "Interface (snake)", "replies", "status", 400, "body",
+				   "Authorization: Bearer @KEY@\r\n",
+				   "default", "status", 400, "body",
+				   "{\"error\": \"Authorization: Bearer @KEY@ is not valid here\"}");
+	run_result r;
+	json_t *note;
+	char *text;
+
+	(void)state;
+	note = evolve_leaking(&r, lab, script);
+	/* the run goes on offline; the reason is in gen_001's trace */
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_002");
+	text = json_dumps(note, 0);
+	assert_contains(text, "openai answered HTTP 400 (invalid_request_error: Invalid header: "
+			"Authorization: Bearer [key])");
+	assert_contains(text, "openai answered HTTP 400 (Authorization: Bearer [key] is not valid here)");
+	free(text);
+	json_decref(note);
+	run_result_free(&r);
+	os_remove_tree(lab);
+	free(lab);
+}
+
+static void test_a_malicious_model_leaks_nothing(void **state)
+{
+	char *snake = harness_read("tests/llm/snake_good.c"), *lab = new_lab("llm_malicious"), *text;
+	buf code = BUF_INIT;
+	json_t *script = evolution_script(), *note;
+	run_result r, diff;
+
+	(void)state;
+	/* the model hands the key back in its prose, in an edit and in code */
+	buf_printf(&code, "My key is @KEY@.\n```c\n/* @KEY@ */\n"
+		   "static const char key_text[] = \"@KEY@\";\n%s```\n", snake);
+	json_object_set_new(json_array_get(json_object_get(json_array_get(json_object_get(script,
+		"rules"), 1), "replies"), 0), "text", json_string(code.data));
+	json_object_set_new(json_array_get(json_object_get(json_array_get(json_object_get(script,
+		"rules"), 0), "replies"), 0), "text", json_string(
+		"Use @KEY@ for speed.\nFILE: task_agent.c\n<<<<<<< SEARCH\n"
+		"#define CANDIDATES 6              /* candidates per round */\n=======\n"
+		"#define CANDIDATES 4              /* tuned by @KEY@ */\n>>>>>>> REPLACE\n"));
+	note = evolve_leaking(&r, lab, script);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_001  parent gen_000  accepted");
+	/* scrubbed, not lost: the edit applied, the key replaced by a marker */
+	git_out(&diff, lab, "diff", "gen_000", "gen_001");
+	assert_contains(diff.out, "+#define CANDIDATES 4              /* tuned by [key] */");
+	run_result_free(&diff);
+	text = json_dumps(note, 0);
+	assert_contains(text, "\"tokens_in\"");
+	free(text);
+	json_decref(note);
+	run_result_free(&r);
+	os_remove_tree(lab);
+	free(lab);
+	buf_free(&code);
+	free(snake);
+}
+
 void test_group_llm(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +825,9 @@ void test_group_llm(harness_totals *t)
 		cmocka_unit_test(test_runs_stop_at_the_cap_and_on_401),
 		cmocka_unit_test(test_compile_errors_go_back_for_repair),
 		cmocka_unit_test(test_edits_that_do_not_apply_go_back_once),
+		cmocka_unit_test(test_refusals_never_copy_the_body),
+		cmocka_unit_test(test_an_echoed_key_reaches_nothing),
+		cmocka_unit_test(test_a_malicious_model_leaks_nothing),
 	};
 
 	HARNESS_GROUP(t, "llm", tests);
