@@ -8,7 +8,8 @@
  * Defence in depth for the keys: every text that leaves the client (the
  * reply, error messages, the record, the description) passes through
  * scrub_keys, which replaces each configured key and each long segment of
- * one with a marker. A server's error body is never copied as it is.
+ * one with a marker. A server's error body is never copied as it is, and
+ * the token counts a server reports are checked before they are spent.
  */
 #include "llm.h"
 
@@ -30,6 +31,13 @@
 #define LLM_MAX_REPLY (16u << 20)
 #define LLM_BACKOFF_MS 250
 #define LLM_BACKOFF_CAP_MS 8000
+
+/* The most tokens one call may report, in or out: five times the largest
+ * context window offered today (2 million tokens), yet small enough that
+ * sums of millions of calls neither overflow a long nor lose precision in
+ * a double. A larger count is a lie, or a bug; either way it is not spent. */
+#define LLM_MAX_TOKENS 10000000L
+#define LLM_BYTES_PER_TOKEN 4       /* how a call is counted when its usage is not */
 
 #define LLM_KEY_MARKER "[key]"
 #define LLM_KEY_MIN_SCRUB 8         /* shorter strings are no secret; see keys_add */
@@ -74,6 +82,7 @@ struct llm_client {
 	CURL *curl;
 	unsigned int jitter;
 	key_list keys;
+	int usage_warned;  /* the user was told that a server's counts were replaced */
 };
 
 static int find_provider(const char *name, size_t len)
@@ -231,6 +240,36 @@ static int scrub_error(const key_list *k, int code)
 	return err_set(code, "%s", scrub_keys(k, message));
 }
 
+static int is_finite_spend(double x)
+{
+	return isfinite(x) && x >= 0;
+}
+
+static int is_spend(const json_t *v)
+{
+	return json_is_number(v) && is_finite_spend(json_number_value(v));
+}
+
+/* Every "provider:model" entry needs two non-negative prices: a negative
+ * one would turn spending into credit. Names without ':' are comments. */
+static int check_prices(json_t *table, const char *path)
+{
+	static const char *const fields[] = { "input_per_mtok", "output_per_mtok" };
+	const char *name;
+	json_t *entry;
+	size_t i;
+
+	json_object_foreach(table, name, entry) {
+		if (!strchr(name, ':'))
+			continue;
+		for (i = 0; i < 2; i++)
+			if (!is_spend(json_object_get(entry, fields[i])))
+				return err_set(ERR_INVALID, "price table %s: entry '%s': %s is not "
+					       "a non-negative number of dollars", path, name, fields[i]);
+	}
+	return 0;
+}
+
 /* Prices in dollars per million tokens: "provider:model", else "provider:*". */
 static int load_prices(llm_client *c, const char *path)
 {
@@ -243,9 +282,10 @@ static int load_prices(llm_client *c, const char *path)
 	if ((!path || !*path) && os_beside_exe(&owned, "prices.json") == 0)
 		path = owned;
 	table = path ? json_load_file(path, 0, &jerr) : NULL;
-	if (!json_is_object(table)) {
-		int rc = err_set(ERR_INVALID, "price table %s: %s", path ? path : "(none)",
-				 table ? "expected a JSON object" : jerr.text);
+	if (!json_is_object(table) || check_prices(table, path) < 0) {
+		int rc = json_is_object(table) ? ERR_INVALID
+			 : err_set(ERR_INVALID, "price table %s: %s", path ? path : "(none)",
+				   table ? "expected a JSON object" : jerr.text);
 		json_decref(table);
 		free(owned);
 		return rc;
@@ -263,6 +303,30 @@ static int load_prices(llm_client *c, const char *path)
 	return 0;
 }
 
+/* A token count a server or a record reports, or -1 if it cannot be right:
+ * missing, not a whole number, negative, or above LLM_MAX_TOKENS. */
+static long reported_count(const json_t *v)
+{
+	json_int_t n = json_integer_value(v);
+
+	return json_is_integer(v) && n >= 0 && n <= LLM_MAX_TOKENS ? (long)n : -1;
+}
+
+/* A record edited to hold negative or absurd usage must not replay as credit. */
+static int check_recorded_usage(const json_t *e, const char *path, int line)
+{
+	static const char *const counts[] = { "tokens_in", "tokens_out" };
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (reported_count(json_object_get(e, counts[i])) < 0)
+			return err_set(ERR_INVALID, "%s: line %d: %s is not a whole number from 0 to %ld",
+				       path, line, counts[i], LLM_MAX_TOKENS);
+	if (!is_spend(json_object_get(e, "usd")))
+		return err_set(ERR_INVALID, "%s: line %d: usd is not a non-negative number", path, line);
+	return 0;
+}
+
 static int load_replay(llm_client *c, const char *path)
 {
 	char *text, *line, *save = NULL;
@@ -274,10 +338,12 @@ static int load_replay(llm_client *c, const char *path)
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		json_t *entry = json_loads(line, 0, NULL);
 		n++;
-		if (!json_is_object(entry)) {
+		rc = json_is_object(entry) ? check_recorded_usage(entry, path, n)
+		     : err_set(ERR_INVALID, "%s: line %d is not a recorded exchange", path, n);
+		if (rc < 0) {
 			json_decref(entry);
 			free(text);
-			return err_set(ERR_INVALID, "%s: line %d is not a recorded exchange", path, n);
+			return rc;
 		}
 		json_array_append_new(c->replay, entry);
 	}
@@ -362,13 +428,15 @@ const char *llm_describe(const llm_client *c)
 	return c ? c->description : "offline (no LLM provider)";
 }
 
+/* Adds `u` to `to`. A negative or non-finite part adds nothing: usage is
+ * never a credit, whoever reports it. */
 static void add_usage(llm_usage *to, const llm_usage *u)
 {
-	to->calls += u->calls;
-	to->tokens_in += u->tokens_in;
-	to->tokens_out += u->tokens_out;
-	to->usd += u->usd;
-	to->seconds += u->seconds;
+	to->calls += u->calls > 0 ? u->calls : 0;
+	to->tokens_in += u->tokens_in > 0 ? u->tokens_in : 0;
+	to->tokens_out += u->tokens_out > 0 ? u->tokens_out : 0;
+	to->usd += is_finite_spend(u->usd) ? u->usd : 0;
+	to->seconds += is_finite_spend(u->seconds) ? u->seconds : 0;
 }
 
 void llm_add_usage(llm_client *c, const llm_usage *u)
@@ -461,8 +529,9 @@ static void request_target(const llm_client *c, buf *url, struct curl_slist **he
 	buf_free(&h);
 }
 
-/* The reply's text and token counts; ERR_INVALID if it is not what the
- * provider's format promises. */
+/* The reply's text and token counts (-1 for a count that cannot be right,
+ * see reported_count); ERR_INVALID if it is not what the provider's format
+ * promises. */
 static int parse_reply(const llm_client *c, const char *body, char **text, long *in, long *out)
 {
 	json_t *reply = json_loads(body, 0, NULL), *usage;
@@ -472,22 +541,22 @@ static int parse_reply(const llm_client *c, const char *body, char **text, long 
 	case PROVIDER_ANTHROPIC:
 		t = json_string_value(json_object_get(json_array_get(json_object_get(reply, "content"), 0), "text"));
 		usage = json_object_get(reply, "usage");
-		*in = (long)json_integer_value(json_object_get(usage, "input_tokens"));
-		*out = (long)json_integer_value(json_object_get(usage, "output_tokens"));
+		*in = reported_count(json_object_get(usage, "input_tokens"));
+		*out = reported_count(json_object_get(usage, "output_tokens"));
 		break;
 	case PROVIDER_GEMINI:
 		t = json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(
 			json_array_get(json_object_get(reply, "candidates"), 0), "content"), "parts"), 0), "text"));
 		usage = json_object_get(reply, "usageMetadata");
-		*in = (long)json_integer_value(json_object_get(usage, "promptTokenCount"));
-		*out = (long)json_integer_value(json_object_get(usage, "candidatesTokenCount"));
+		*in = reported_count(json_object_get(usage, "promptTokenCount"));
+		*out = reported_count(json_object_get(usage, "candidatesTokenCount"));
 		break;
 	default:
 		t = json_string_value(json_object_get(json_object_get(json_array_get(
 			json_object_get(reply, "choices"), 0), "message"), "content"));
 		usage = json_object_get(reply, "usage");
-		*in = (long)json_integer_value(json_object_get(usage, "prompt_tokens"));
-		*out = (long)json_integer_value(json_object_get(usage, "completion_tokens"));
+		*in = reported_count(json_object_get(usage, "prompt_tokens"));
+		*out = reported_count(json_object_get(usage, "completion_tokens"));
 	}
 	*text = t ? strdup(t) : NULL;
 	json_decref(reply);
@@ -663,7 +732,8 @@ static int call_network(llm_client *c, const char *system_prompt, const char *us
 }
 
 /* The first unused recorded exchange with these prompts: workers running
- * in parallel may ask in a different order than the recording did. */
+ * in parallel may ask in a different order than the recording did. Its
+ * usage was checked by load_replay. */
 static int call_replay(llm_client *c, const char *system_prompt, const char *user,
 		       char **text, llm_usage *u)
 {
@@ -680,8 +750,8 @@ static int call_replay(llm_client *c, const char *system_prompt, const char *use
 		json_object_set_new(e, "replayed", json_true());
 		c->replay_next++;
 		*text = strdup(reply);
-		u->tokens_in = (long)json_integer_value(json_object_get(e, "tokens_in"));
-		u->tokens_out = (long)json_integer_value(json_object_get(e, "tokens_out"));
+		u->tokens_in = reported_count(json_object_get(e, "tokens_in"));
+		u->tokens_out = reported_count(json_object_get(e, "tokens_out"));
 		u->usd = json_number_value(json_object_get(e, "usd"));
 		return *text ? 0 : err_set(ERR_SYSTEM, "out of memory");
 	}
@@ -689,9 +759,39 @@ static int call_replay(llm_client *c, const char *system_prompt, const char *use
 		       "(%zu recorded); the run is not the recorded one", c->replay_next + 1, n);
 }
 
+/* A count the server got wrong (-1), or zero for text that is there, is
+ * replaced by the text's size, LLM_BYTES_PER_TOKEN bytes a token rounded
+ * up. Returns 1 if it was replaced. */
+static int settle_count(long *n, size_t bytes)
+{
+	if (*n > 0 || (*n == 0 && bytes == 0))
+		return 0;
+	*n = (long)((bytes + LLM_BYTES_PER_TOKEN - 1) / LLM_BYTES_PER_TOKEN);
+	return 1;
+}
+
+/* Settles a network call's tokens and prices them. Returns 1 if any count
+ * was estimated: a server cannot make a call free, or a credit, by
+ * reporting negative, absurd or no usage. */
+static int price_call(llm_client *c, size_t prompt_bytes, size_t reply_bytes, llm_usage *u)
+{
+	/* `|`, not `||`: both counts are settled */
+	int estimated = settle_count(&u->tokens_in, prompt_bytes) |
+			settle_count(&u->tokens_out, reply_bytes);
+
+	u->usd = ((double)u->tokens_in * c->price_in + (double)u->tokens_out * c->price_out) / 1e6;
+	if (estimated && !c->usage_warned) {
+		c->usage_warned = 1;
+		fprintf(stderr, "host: %s reported token counts that cannot be right; such calls are "
+			"counted at their size (%d bytes a token) and marked \"usage_estimated\" "
+			"in the record\n", providers[c->kind].name, LLM_BYTES_PER_TOKEN);
+	}
+	return estimated;
+}
+
 /* Appends the exchange as one JSON line, scrubbed as a whole. */
 static void record_exchange(llm_client *c, const char *system_prompt, const char *user,
-			    const char *reply, const llm_usage *u)
+			    const char *reply, const llm_usage *u, int estimated)
 {
 	buf text = BUF_INIT;
 	char *line;
@@ -703,6 +803,8 @@ static void record_exchange(llm_client *c, const char *system_prompt, const char
 		      providers[c->kind].name, "model", c->model ? c->model : "", "system",
 		      system_prompt, "user", user, "reply", reply, "tokens_in", (json_int_t)u->tokens_in,
 		      "tokens_out", (json_int_t)u->tokens_out, "usd", u->usd, "seconds", u->seconds);
+	if (estimated)
+		json_object_set_new(e, "usage_estimated", json_true());
 	line = scrub_keys(&c->keys, json_dumps(e, JSON_COMPACT));
 	json_decref(e);
 	if (!line)
@@ -719,10 +821,12 @@ static void record_exchange(llm_client *c, const char *system_prompt, const char
 static void account(llm_client *c, const char *system_prompt, const char *user, char *reply,
 		    llm_usage *u, llm_usage *used)
 {
+	int estimated = 0;
+
 	scrub_keys(&c->keys, reply);
 	if (!c->replay)
-		u->usd = ((double)u->tokens_in * c->price_in + (double)u->tokens_out * c->price_out) / 1e6;
-	record_exchange(c, system_prompt, user, reply, u);
+		estimated = price_call(c, strlen(system_prompt) + strlen(user), strlen(reply), u);
+	record_exchange(c, system_prompt, user, reply, u, estimated);
 	add_usage(&c->totals, u);
 	if (used)
 		add_usage(used, u);

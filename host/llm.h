@@ -48,14 +48,18 @@ const char *llm_describe(const llm_client *c);
 
 /*
  * Sends one exchange and returns the reply text (free() it). Usage of this
- * call is added to *used (if not NULL) and to the client's totals.
- * Retries 429, 5xx, network errors and malformed replies with exponential
- * backoff and jitter, honouring Retry-After.
+ * call is added to *used (if not NULL) and to the client's totals; token
+ * counts the server reports that are missing, not whole numbers, negative,
+ * zero for a text that is there, or above 10 million are replaced by the
+ * text's size at 4 bytes a token. Retries 429, 5xx, network errors and
+ * malformed replies with exponential backoff and jitter, honouring
+ * Retry-After.
  */
 int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	     char **reply, llm_usage *used);
 
-/* Adds usage spent elsewhere (a worker process) to the totals. */
+/* Adds usage spent elsewhere (a worker process) to the totals; negative
+ * parts add nothing. */
 void llm_add_usage(llm_client *c, const llm_usage *u);
 
 /* What the client has spent so far. */

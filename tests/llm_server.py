@@ -11,11 +11,12 @@ Gemini generateContent, chosen by the request path. Replies follow a script:
 Each rule hands out its replies in order and repeats the last one. A REPLY
 is {"text": "...", "tokens_in": N, "tokens_out": N}, {"status": 429,
 "retry_after": 1}, {"status": 500}, {"status": 401}, {"raw": "not json"},
-{"truncate": true}, or {"hang": SECONDS}. {"status": 400, "body": "..."}
-answers with that body. In "text" and "body", @KEY@ becomes the API key the
-request carried, as a malicious model or an echoing proxy would send it
-back. Every request is appended to LOG_FILE as a JSON line with its path,
-headers and prompts.
+{"truncate": true}, or {"hang": SECONDS}. The token counts may be any JSON
+value (a hostile server reports -10**15 or "many"). {"status": 400, "body":
+"..."} answers with that body. In "text" and "body", @KEY@ becomes the API
+key the request carried, as a malicious model or an echoing proxy would
+send it back. Every request is appended to LOG_FILE as a JSON line with its
+path, headers and prompts.
 
 usage: llm_server.py SCRIPT PORT_FILE LOG_FILE
 """

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <math.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -329,6 +330,110 @@ static char *record_path(const char *name)
 	return path;
 }
 
+/* The lines of a record file that carry "usage_estimated": true. */
+static int estimated_lines(const char *record)
+{
+	char *text = harness_read(record), *line, *save = NULL;
+	int n = 0;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *e = json_loads(line, 0, NULL);
+		assert_non_null(e);
+		n += json_is_true(json_object_get(e, "usage_estimated"));
+		json_decref(e);
+	}
+	free(text);
+	return n;
+}
+
+/* A replay or price file holding `text`, which llm_open must refuse with `message`. */
+static void assert_open_refuses(const char *replay, const char *prices, const char *text,
+				const char *message)
+{
+	const char *path = replay ? replay : prices;
+	llm_options o = { prices ? "openai:test-model" : NULL, "http://127.0.0.1:9", NULL, replay,
+			  prices, 0, 0, 0 };
+	llm_client *c = NULL;
+
+	assert_int_equal(os_write_file(path, text, strlen(text)), 0);
+	assert_int_equal(llm_open(&c, &o), ERR_INVALID);
+	assert_null(c);
+	assert_contains(err_last(), message);
+	unlink(path);
+}
+
+static void test_usage_that_cannot_be_right(void **state)
+{
+	/* 19 bytes of prompt: 5 tokens at 4 bytes a token, rounded up */
+	static const char sys[] = "be brief", user[] = "count this!";
+	char *prices = write_prices(), *record = record_path("usage.jsonl"), *reply, url[128];
+	json_t *replies = json_pack("[{s:s, s:I, s:i}, {s:s, s:s, s:i}, {s:s, s:I, s:i},"
+				    " {s:s, s:n, s:i}, {s:s, s:i, s:i}, {s:s, s:i, s:i}]",
+				    "text", "a", "tokens_in", (json_int_t)-1000000000000000LL, "tokens_out", 7,
+				    "text", "b", "tokens_in", "many", "tokens_out", 7,
+				    "text", "c", "tokens_in", (json_int_t)1000000000000000LL, "tokens_out", 7,
+				    "text", "d", "tokens_in", "tokens_out", 7,
+				    "text", "zero out", "tokens_in", 9, "tokens_out", 0,
+				    "text", "e", "tokens_in", 9, "tokens_out", 7);
+	llm_options o = { "openai:test-model", url, record, NULL, prices, 0, 0, 5000 };
+	llm_usage used = { 0, 0, 0, 0, 0 };
+	static const long want_in[] = { 5, 5, 5, 5, 9, 9 }, want_out[] = { 7, 7, 7, 7, 2, 7 };
+	llm_server s;
+	llm_client *c;
+	int i;
+
+	(void)state;
+	server_start(&s, script_of(replies), "usage");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	assert_int_equal(llm_open(&c, &o), 0);
+	for (i = 0; i < 6; i++) {
+		llm_usage one = { 0, 0, 0, 0, 0 };
+		assert_int_equal(llm_chat(c, sys, user, &reply, &one), 0);
+		free(reply);
+		assert_int_equal(one.tokens_in, want_in[i]);
+		assert_int_equal(one.tokens_out, want_out[i]);
+		assert_true(one.usd > 0);
+		used.tokens_in += one.tokens_in;
+		used.tokens_out += one.tokens_out;
+	}
+	/* $1000 and $2000 a million tokens: 38 in and 37 out cost $0.112 */
+	assert_int_equal(llm_totals(c).tokens_in, used.tokens_in);
+	assert_int_equal(llm_totals(c).tokens_out, used.tokens_out);
+	assert_true(llm_totals(c).usd > 0.1119 && llm_totals(c).usd < 0.1121);
+	llm_close(c);
+	server_stop(&s);
+	assert_int_equal(estimated_lines(record), 5);
+	unlink(record);
+	free(record);
+	unlink(prices);
+	free(prices);
+}
+
+static void test_records_and_prices_that_would_credit(void **state)
+{
+	char *prices = os_path_join(getenv("TMPDIR"), "prices.json"), *record = record_path("usage.jsonl");
+
+	(void)state;
+	assert_open_refuses(record, NULL,
+			    "{\"system\": \"s\", \"user\": \"u\", \"reply\": \"r\", \"tokens_in\": 3, "
+			    "\"tokens_out\": 4, \"usd\": 0.1}\n{\"system\": \"s\", \"user\": \"v\", "
+			    "\"reply\": \"r\", \"tokens_in\": -1000000000000000, \"tokens_out\": 4, \"usd\": 0}\n",
+			    "usage.jsonl: line 2: tokens_in is not a whole number from 0 to 10000000");
+	assert_open_refuses(record, NULL,
+			    "{\"system\": \"s\", \"user\": \"u\", \"reply\": \"r\", \"tokens_in\": 3, "
+			    "\"tokens_out\": 4, \"usd\": -149999985.75}\n",
+			    "usage.jsonl: line 1: usd is not a non-negative number");
+	assert_open_refuses(NULL, prices, "{\"openai:*\": {\"input_per_mtok\": 1, \"output_per_mtok\": 1},"
+			    " \"openai:test-model\": {\"input_per_mtok\": -5, \"output_per_mtok\": 2}}",
+			    "prices.json: entry 'openai:test-model': input_per_mtok is not a "
+			    "non-negative number of dollars");
+	assert_open_refuses(NULL, prices, "{\"_comment\": \"ok\", \"gemini:*\": "
+			    "{\"input_per_mtok\": 1, \"output_per_mtok\": \"cheap\"}}",
+			    "prices.json: entry 'gemini:*': output_per_mtok is not a non-negative");
+	free(record);
+	free(prices);
+}
+
 /* An error body that echoes the request's key, as one proxy did in a 400. */
 static const char echo_json[] = "{\"error\": {\"message\": \"Invalid header: Authorization: "
 				"Bearer @KEY@\", \"type\": \"invalid_request_error\", \"code\": \"@KEY@\"}}";
@@ -637,6 +742,106 @@ static void test_edits_that_do_not_apply_go_back_once(void **state)
 	free(out);
 }
 
+/* Sets the prompt token count of every scripted reply to `count` (consumed). */
+static json_t *with_prompt_tokens(json_t *script, json_t *count)
+{
+	json_t *rule, *reply;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(script, "rules"), i, rule)
+		json_array_foreach(json_object_get(rule, "replies"), j, reply)
+			json_object_set(reply, "tokens_in", count);
+	json_decref(count);
+	return script;
+}
+
+/* The four numbers after `label` in `text`: calls, tokens in, out, dollars. */
+static void spend_after(const char *text, const char *label, const char *format, llm_usage *u)
+{
+	const char *at = strstr(text, label);
+
+	assert_non_null(at);
+	memset(u, 0, sizeof(*u));
+	assert_int_equal(sscanf(at + strlen(label), format, &u->calls, &u->tokens_in,
+				&u->tokens_out, &u->usd), 4);
+}
+
+/* What `host log`, `host status` and gen_001's note say was spent: all
+ * the same, none negative, and the cap reached. */
+static void assert_spend_shown(const char *lab, const llm_usage *run, long max_tokens, double max_usd)
+{
+	char *log_argv[] = { "host", "log", "--dir", (char *)lab, NULL };
+	char *status_argv[] = { "host", "status", "--dir", (char *)lab, NULL };
+	llm_usage log, status;
+	run_result r;
+	json_t *note, *budget;
+
+	run_host_with(&r, NULL, log_argv);
+	spend_after(r.out, "LLM spend: ", "%ld calls, %ld tokens in, %ld out, $%lf", &log);
+	run_result_free(&r);
+	run_host_with(&r, NULL, status_argv);
+	spend_after(r.out, "spend     ", "%ld LLM calls, %ld tokens in, %ld out, $%lf", &status);
+	run_result_free(&r);
+	assert_int_equal(log.tokens_in, run->tokens_in);
+	assert_int_equal(status.tokens_in, run->tokens_in);
+	assert_int_equal(log.tokens_out, run->tokens_out);
+	assert_true(log.usd >= 0 && status.usd >= 0 && fabs(log.usd - run->usd) < 0.001);
+	assert_true(run->tokens_in > 0 && run->tokens_out > 0 && run->usd >= 0);
+	assert_true(run->tokens_in + run->tokens_out >= max_tokens && run->usd >= max_usd);
+	git_out(&r, lab, "notes", "show", "gen_001");
+	note = json_loads(r.out, 0, NULL);
+	budget = json_object_get(note, "budget");
+	assert_true(json_integer_value(json_object_get(budget, "tokens_in")) > 0);
+	assert_true(json_integer_value(json_object_get(budget, "tokens_out")) > 0);
+	assert_true(json_number_value(json_object_get(budget, "usd")) >= 0);
+	json_decref(note);
+	run_result_free(&r);
+}
+
+static void test_caps_hold_against_hostile_usage(void **state)
+{
+	/* -10**15 let --max-tokens 5000000 run to 19 million tokens out */
+	json_t *counts[] = { json_integer(-1000000000000000LL), json_string("many"),
+			     json_integer(1000000000000000LL) };
+	static const char *const caps[][2] = { { "--max-tokens", "5000" }, { "--max-usd", "0.5" },
+					       { "--max-tokens", "5000" } };
+	char *prices = write_prices(), *record = record_path("hostile.jsonl"), url[128];
+	int i;
+
+	(void)state;
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	for (i = 0; i < 3; i++) {
+		char *lab = new_lab("llm_hostile_usage");
+		char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "3", "--llm",
+				 "openai:test-model", "--llm-url", url, "--llm-prices", prices,
+				 (char *)caps[i][0], (char *)caps[i][1], "--record", record, NULL };
+		llm_usage run;
+		run_result r;
+		llm_server s;
+
+		server_start(&s, with_prompt_tokens(evolution_script(), counts[i]), "hostile_usage");
+		snprintf(url, sizeof(url), "%s/v1", s.url);
+		run_host_with(&r, NULL, argv);
+		server_stop(&s);
+		assert_int_equal(r.status, 0);
+		assert_contains(r.out, "the LLM budget is reached: stopped after gen_001");
+		assert_null(strstr(r.out, "gen_002"));
+		assert_contains(r.err, "openai reported token counts that cannot be right; such calls "
+				"are counted at their size (4 bytes a token)");
+		spend_after(r.out, "LLM: ", "%ld calls, %ld tokens in, %ld out, $%lf", &run);
+		run_result_free(&r);
+		assert_spend_shown(lab, &run, i == 1 ? 0 : 5000, i == 1 ? 0.5 : 0);
+		/* every call was counted at its size, and says so */
+		assert_int_equal(estimated_lines(record), run.calls);
+		unlink(record);
+		os_remove_tree(lab);
+		free(lab);
+	}
+	free(record);
+	unlink(prices);
+	free(prices);
+}
+
 static int scan_object(const git_oid *id, void *payload)
 {
 	git_odb_object *object;
@@ -825,6 +1030,9 @@ void test_group_llm(harness_totals *t)
 		cmocka_unit_test(test_runs_stop_at_the_cap_and_on_401),
 		cmocka_unit_test(test_compile_errors_go_back_for_repair),
 		cmocka_unit_test(test_edits_that_do_not_apply_go_back_once),
+		cmocka_unit_test(test_usage_that_cannot_be_right),
+		cmocka_unit_test(test_records_and_prices_that_would_credit),
+		cmocka_unit_test(test_caps_hold_against_hostile_usage),
 		cmocka_unit_test(test_refusals_never_copy_the_body),
 		cmocka_unit_test(test_an_echoed_key_reaches_nothing),
 		cmocka_unit_test(test_a_malicious_model_leaks_nothing),
