@@ -31,6 +31,7 @@
 #define LLM_MAX_REPLY (16u << 20)
 #define LLM_BACKOFF_MS 250
 #define LLM_BACKOFF_CAP_MS 8000
+#define LLM_RETRY_AFTER_CAP_S 60   /* a server may not park us for an hour */
 
 /* The most tokens one call may report, in or out: five times the largest
  * context window offered today (2 million tokens), yet small enough that
@@ -381,7 +382,9 @@ static int configure(llm_client *c, const llm_options *o, const char *spec)
 		c->url[strlen(c->url) - 1] = '\0';
 	key = provider_key(c->kind);
 	c->key = key ? strdup(key) : NULL;
-	c->timeout_ms = o->timeout_ms ? o->timeout_ms : timeout ? atol(timeout) : 120000;
+	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : timeout ? atol(timeout) : 0;
+	if (c->timeout_ms <= 0)  /* 0 would tell libcurl to wait forever */
+		c->timeout_ms = 120000;
 	if (!c->url || !(c->curl = curl_easy_init()))
 		return err_set(ERR_SYSTEM, "cannot start libcurl");
 	snprintf(c->description, sizeof(c->description), "%s:%s at %s%s", providers[c->kind].name,
@@ -644,8 +647,10 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-/* One POST. Returns the curl code; *status and *retry_after_s are set. */
-static CURLcode post(llm_client *c, const char *body, buf *reply, long *status, long *retry_after_s)
+/* One POST that may take `timeout_ms`. Returns the curl code; *status and
+ * *retry_after_s are set. */
+static CURLcode post(llm_client *c, const char *body, long timeout_ms, buf *reply, long *status,
+		     long *retry_after_s)
 {
 	struct curl_slist *headers;
 	struct curl_header *h;
@@ -659,8 +664,8 @@ static CURLcode post(llm_client *c, const char *body, buf *reply, long *status, 
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, reply);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 10000 ? c->timeout_ms : 10000L);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	rc = curl_easy_perform(c->curl);
 	*status = 0;
@@ -668,12 +673,27 @@ static CURLcode post(llm_client *c, const char *body, buf *reply, long *status, 
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
 	if (curl_easy_header(c->curl, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
 		*retry_after_s = atol(h->value);
+	if (*retry_after_s < 0 || *retry_after_s > LLM_RETRY_AFTER_CAP_S)
+		*retry_after_s = *retry_after_s < 0 ? 0 : LLM_RETRY_AFTER_CAP_S;
 	curl_slist_free_all(headers);  /* the key's header too */
 	buf_free(&url);
 	return rc;
 }
 
-static void backoff(llm_client *c, int attempt, long retry_after_s)
+/* How long the next attempt may take: the configured timeout, cut to what
+ * is left before the deadline (<= 0: none); 0 once the deadline has passed. */
+static long attempt_timeout_ms(const llm_client *c, double deadline_ms)
+{
+	double left = deadline_ms - os_now_ms();
+
+	if (deadline_ms <= 0 || left >= (double)c->timeout_ms)
+		return c->timeout_ms;
+	return left >= 1 ? (long)left : 0;
+}
+
+/* Waits before the retry that follows attempt `attempt` (0-based). Returns
+ * 0, without waiting, when the wait would end past the deadline. */
+static int backoff(llm_client *c, int attempt, long retry_after_s, double deadline_ms)
 {
 	long ms = LLM_BACKOFF_MS << attempt;
 	struct timespec ts;
@@ -683,9 +703,12 @@ static void backoff(llm_client *c, int attempt, long retry_after_s)
 	ms = ms / 2 + (long)(rand_r(&c->jitter) % (unsigned int)(ms / 2 + 1));  /* jitter */
 	if (retry_after_s > 0)
 		ms = retry_after_s * 1000;
+	if (deadline_ms > 0 && os_now_ms() + (double)ms >= deadline_ms)
+		return 0;
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	nanosleep(&ts, NULL);
+	return 1;
 }
 
 /* Classifies one attempt: 0 done, 1 retry, or a negative error. */
@@ -703,31 +726,43 @@ static int attempt_result(llm_client *c, CURLcode rc, long status, const buf *re
 	return parse_reply(c, buf_cstr(reply), text, &u->tokens_in, &u->tokens_out) == 0 ? 0 : 1;
 }
 
+/* Up to LLM_MAX_ATTEMPTS attempts, none started or waited for past the
+ * deadline: a run's deadline bounds the whole call, retries included. */
 static int call_network(llm_client *c, const char *system_prompt, const char *user,
-			char **text, llm_usage *u)
+			double deadline_ms, char **text, llm_usage *u)
 {
 	json_t *request = request_body(c, system_prompt, user);
 	char *body = json_dumps(request, JSON_COMPACT);
-	int attempt, verdict = ERR_GENERIC;
+	int attempts = 0, verdict = 1, out_of_time = 0;
+	long retry_after = 0;
 
 	json_decref(request);
 	if (!body)
 		return err_set(ERR_SYSTEM, "out of memory");
-	for (attempt = 0; attempt < LLM_MAX_ATTEMPTS; attempt++) {
+	while (verdict > 0 && attempts < LLM_MAX_ATTEMPTS) {
 		buf reply = BUF_INIT;
-		long status, retry_after;
-		CURLcode rc = post(c, body, &reply, &status, &retry_after);
+		long status, timeout_ms;
+		CURLcode rc;
+
+		if (attempts > 0 && !backoff(c, attempts - 1, retry_after, deadline_ms))
+			timeout_ms = 0;
+		else
+			timeout_ms = attempt_timeout_ms(c, deadline_ms);
+		if ((out_of_time = timeout_ms == 0))
+			break;
+		rc = post(c, body, timeout_ms, &reply, &status, &retry_after);
+		attempts++;
 		verdict = attempt_result(c, rc, status, &reply, text, u);
 		buf_free(&reply);
-		if (verdict <= 0)
-			break;
-		if (attempt + 1 < LLM_MAX_ATTEMPTS)
-			backoff(c, attempt, retry_after);
 	}
 	free(body);
+	if (verdict > 0 && out_of_time && attempts == 0)
+		return err_set(ERR_GENERIC, "the deadline passed before the call was made");
+	if (verdict > 0 && out_of_time)
+		return err_set(ERR_GENERIC, "the deadline ended the call after %d attempt%s: %s", attempts,
+			       attempts == 1 ? "" : "s", err_last());
 	if (verdict > 0)
-		return err_set(ERR_GENERIC, "no usable reply after %d attempts: %s", LLM_MAX_ATTEMPTS,
-			       err_last());
+		return err_set(ERR_GENERIC, "no usable reply after %d attempts: %s", attempts, err_last());
 	return verdict;
 }
 
@@ -833,7 +868,7 @@ static void account(llm_client *c, const char *system_prompt, const char *user, 
 }
 
 int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
-	     char **reply, llm_usage *used)
+	     double deadline_ms, char **reply, llm_usage *used)
 {
 	double start = os_now_ms();
 	llm_usage u = { 1, 0, 0, 0, 0 };  /* this call */
@@ -854,7 +889,7 @@ int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	else if (c->replay)
 		rc = call_replay(c, sys, user, reply, &u);
 	else
-		rc = call_network(c, sys, user, reply, &u);
+		rc = call_network(c, sys, user, deadline_ms, reply, &u);
 	if (rc == 0) {
 		u.seconds = (os_now_ms() - start) / 1000.0;
 		account(c, sys, user, *reply, &u, used);

@@ -53,10 +53,12 @@ const char *llm_describe(const llm_client *c);
  * zero for a text that is there, or above 10 million are replaced by the
  * text's size at 4 bytes a token. Retries 429, 5xx, network errors and
  * malformed replies with exponential backoff and jitter, honouring
- * Retry-After.
+ * Retry-After; no attempt starts, and no wait lasts, past `deadline_ms`
+ * (an os_now_ms() time; <= 0: none), and each attempt's timeout is cut to
+ * the time left.
  */
 int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
-	     char **reply, llm_usage *used);
+	     double deadline_ms, char **reply, llm_usage *used);
 
 /* Adds usage spent elsewhere (a worker process) to the totals; negative
  * parts add nothing. */

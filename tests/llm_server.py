@@ -13,10 +13,11 @@ is {"text": "...", "tokens_in": N, "tokens_out": N}, {"status": 429,
 "retry_after": 1}, {"status": 500}, {"status": 401}, {"raw": "not json"},
 {"truncate": true}, or {"hang": SECONDS}. The token counts may be any JSON
 value (a hostile server reports -10**15 or "many"). {"status": 400, "body":
-"..."} answers with that body. In "text" and "body", @KEY@ becomes the API
-key the request carried, as a malicious model or an echoing proxy would
-send it back. Every request is appended to LOG_FILE as a JSON line with its
-path, headers and prompts.
+"..."} answers with that body; {"delay": SECONDS} waits before any reply,
+as a real server's latency. In "text" and "body", @KEY@ becomes the API key
+the request carried, as a malicious model or an echoing proxy would send it
+back. Every request is appended to LOG_FILE as a JSON line with its path,
+headers and prompts.
 
 usage: llm_server.py SCRIPT PORT_FILE LOG_FILE
 """
@@ -101,6 +102,7 @@ class Handler(BaseHTTPRequestHandler):
         key = request_key(self.headers)
         if provider is None:
             return self.send(404, '{"error": "unknown path"}')
+        time.sleep(reply.get("delay", 0))
         if "hang" in reply:
             time.sleep(reply["hang"])
             return self.send(200, json.dumps(wire(provider, reply)))

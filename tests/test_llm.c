@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include "broker.h"
 #include "buf.h"
 #include "error.h"
 #include "llm.h"
@@ -152,7 +153,7 @@ static void test_wire_formats(void **state)
 			     "wire");
 		snprintf(url, sizeof(url), "%s%s", s.url, i == 0 ? "/v1" : "");
 		c = open_client(specs[i], url, prices, 5000, 0);
-		assert_int_equal(llm_chat(c, "be brief", "say hello", &reply, &used), 0);
+		assert_int_equal(llm_chat(c, "be brief", "say hello", 0, &reply, &used), 0);
 		assert_string_equal(reply, "hello from the model");
 		assert_int_equal(used.tokens_in, 11);
 		assert_int_equal(used.tokens_out, 7);
@@ -189,7 +190,7 @@ static void test_retries_and_backoff(void **state)
 	snprintf(url, sizeof(url), "%s/v1", s.url);
 	c = open_client("openai:test-model", url, prices, 5000, 0);
 	start = os_now_ms();
-	assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), 0);
+	assert_int_equal(llm_chat(c, "s", "u", 0, &reply, NULL), 0);
 	assert_string_equal(reply, "finally");
 	assert_true(os_now_ms() - start >= 1000);  /* Retry-After: 1 was honoured */
 	requests = server_requests(&s);
@@ -202,7 +203,7 @@ static void test_retries_and_backoff(void **state)
 	server_start(&s, script_of(json_pack("[{s:i}]", "hang", 3)), "hang");
 	snprintf(url, sizeof(url), "%s/v1", s.url);
 	c = open_client("openai:test-model", url, prices, 200, 0);
-	assert_true(llm_chat(c, "s", "u", &reply, NULL) < 0);
+	assert_true(llm_chat(c, "s", "u", 0, &reply, NULL) < 0);
 	assert_contains(err_last(), "no usable reply after 5 attempts");
 	assert_contains(err_last(), "imeout");
 	assert_null(reply);
@@ -223,9 +224,9 @@ static void test_fatal_and_budget(void **state)
 	server_start(&s, script_of(json_pack("[{s:i}]", "status", 401)), "fatal");
 	snprintf(url, sizeof(url), "%s/v1", s.url);
 	c = open_client("openai:test-model", url, prices, 5000, 0);
-	assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), LLM_ERR_FATAL);
+	assert_int_equal(llm_chat(c, "s", "u", 0, &reply, NULL), LLM_ERR_FATAL);
 	assert_contains(err_last(), "refused the request (HTTP 401): check the API key in OPENAI_API_KEY");
-	assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), LLM_ERR_FATAL);
+	assert_int_equal(llm_chat(c, "s", "u", 0, &reply, NULL), LLM_ERR_FATAL);
 	requests = server_requests(&s);
 	assert_int_equal(json_array_size(requests), 1);  /* no retries, no second try */
 	json_decref(requests);
@@ -235,11 +236,11 @@ static void test_fatal_and_budget(void **state)
 	server_start(&s, script_of(json_pack("[o]", text_reply("ok", 10, 5))), "budget");
 	snprintf(url, sizeof(url), "%s/v1", s.url);
 	c = open_client("openai:test-model", url, prices, 5000, 0.01);
-	assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), 0);
+	assert_int_equal(llm_chat(c, "s", "u", 0, &reply, NULL), 0);
 	free(reply);
 	assert_true(llm_totals(c).usd > 0.0199 && llm_totals(c).usd < 0.0201);
 	assert_true(llm_exhausted(c));
-	assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), LLM_ERR_BUDGET);
+	assert_int_equal(llm_chat(c, "s", "u", 0, &reply, NULL), LLM_ERR_BUDGET);
 	assert_contains(err_last(), "the LLM budget is spent");
 	requests = server_requests(&s);
 	assert_int_equal(json_array_size(requests), 1);  /* checked before calling */
@@ -270,9 +271,9 @@ static void test_record_and_replay(void **state)
 	o.prices_path = prices;
 	o.record_path = record;
 	assert_int_equal(llm_open(&c, &o), 0);
-	assert_int_equal(llm_chat(c, "sys", "one", &reply, NULL), 0);
+	assert_int_equal(llm_chat(c, "sys", "one", 0, &reply, NULL), 0);
 	free(reply);
-	assert_int_equal(llm_chat(c, "sys", "two", &reply, NULL), 0);
+	assert_int_equal(llm_chat(c, "sys", "two", 0, &reply, NULL), 0);
 	free(reply);
 	llm_close(c);
 	server_stop(&s);
@@ -285,10 +286,10 @@ static void test_record_and_replay(void **state)
 	o.replay_path = record;
 	assert_int_equal(llm_open(&c, &o), 0);
 	assert_contains(llm_describe(c), "replay of");
-	assert_int_equal(llm_chat(c, "sys", "one", &reply, NULL), 0);
+	assert_int_equal(llm_chat(c, "sys", "one", 0, &reply, NULL), 0);
 	assert_string_equal(reply, "first");
 	free(reply);
-	assert_int_equal(llm_chat(c, "sys", "three", &reply, NULL), LLM_ERR_FATAL);
+	assert_int_equal(llm_chat(c, "sys", "three", 0, &reply, NULL), LLM_ERR_FATAL);
 	assert_contains(err_last(), "replay: call 2 does not match any recorded exchange");
 	llm_close(c);
 	unlink(record);
@@ -388,7 +389,7 @@ static void test_usage_that_cannot_be_right(void **state)
 	assert_int_equal(llm_open(&c, &o), 0);
 	for (i = 0; i < 6; i++) {
 		llm_usage one = { 0, 0, 0, 0, 0 };
-		assert_int_equal(llm_chat(c, sys, user, &reply, &one), 0);
+		assert_int_equal(llm_chat(c, sys, user, 0, &reply, &one), 0);
 		free(reply);
 		assert_int_equal(one.tokens_in, want_in[i]);
 		assert_int_equal(one.tokens_out, want_out[i]);
@@ -466,7 +467,7 @@ static void test_refusals_never_copy_the_body(void **state)
 			     "refusal");
 		snprintf(url, sizeof(url), "%s/v1", s.url);
 		c = open_client("openai:test-model", url, prices, 5000, 0);
-		assert_int_equal(llm_chat(c, "s", "u", &reply, NULL), ERR_GENERIC);
+		assert_int_equal(llm_chat(c, "s", "u", 0, &reply, NULL), ERR_GENERIC);
 		assert_null(reply);
 		assert_string_equal(err_last(), shown[i]);
 		requests = server_requests(&s);
@@ -477,6 +478,61 @@ static void test_refusals_never_copy_the_body(void **state)
 		llm_close(c);
 		server_stop(&s);
 	}
+	unlink(prices);
+	free(prices);
+}
+
+static void test_retries_stop_at_the_deadline(void **state)
+{
+	/* 1 s a reply: 5 attempts would take 5 s and more; the deadline is 1.6 s */
+	json_t *request = json_pack("{s:s, s:s, s:s}", "op", "llm", "system", "s", "user", "u");
+	char *prices = write_prices(), *reply, url[128], expected[64];
+	llm_server s;
+	llm_client *c;
+	json_t *requests, *answer;
+	broker b;
+	int attempts, first;
+
+	(void)state;
+	server_start(&s, script_of(json_pack("[{s:i, s:i}]", "status", 500, "delay", 1)), "deadline");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	c = open_client("openai:test-model", url, prices, 5000, 0);
+	assert_int_equal(llm_chat(c, "s", "u", os_now_ms() + 1600, &reply, NULL), ERR_GENERIC);
+	assert_null(reply);
+	assert_contains(err_last(), "the deadline ended the call after ");
+	attempts = atoi(err_last() + strlen("the deadline ended the call after "));
+	assert_true(attempts >= 1 && attempts <= 2);  /* the second one is cut short */
+	requests = server_requests(&s);
+	assert_int_equal(json_array_size(requests), attempts);
+	json_decref(requests);
+	/* a deadline already gone: no request at all */
+	assert_int_equal(llm_chat(c, "s", "u", os_now_ms() - 1, &reply, NULL), ERR_GENERIC);
+	assert_string_equal(err_last(), "the deadline passed before the call was made");
+	requests = server_requests(&s);
+	assert_int_equal(json_array_size(requests), attempts);
+	json_decref(requests);
+	first = attempts;
+	/* the broker passes the agent run's own deadline */
+	broker_init(&b, NULL, NULL, 0, 1.6);
+	broker_offer_llm(&b, c, 4);
+	assert_int_equal(broker_serve(&b, request, &answer), 0);
+	assert_contains(json_string_value(json_object_get(answer, "error")),
+			"the deadline ended the call after ");
+	attempts = atoi(json_string_value(json_object_get(answer, "error")) +
+			strlen("the deadline ended the call after "));
+	assert_true(attempts >= 1 && attempts <= 2);
+	snprintf(expected, sizeof(expected), "the deadline ended the call after %d", attempts);
+	assert_contains(json_string_value(json_object_get(json_array_get(b.trace, 0), "status")),
+			expected);
+	assert_int_equal(b.llm_used.calls, 0);
+	requests = server_requests(&s);
+	assert_int_equal(json_array_size(requests), first + attempts);
+	json_decref(requests);
+	json_decref(answer);
+	json_decref(request);
+	broker_free(&b);
+	llm_close(c);
+	server_stop(&s);
 	unlink(prices);
 	free(prices);
 }
@@ -1036,6 +1092,7 @@ void test_group_llm(harness_totals *t)
 		cmocka_unit_test(test_refusals_never_copy_the_body),
 		cmocka_unit_test(test_an_echoed_key_reaches_nothing),
 		cmocka_unit_test(test_a_malicious_model_leaks_nothing),
+		cmocka_unit_test(test_retries_stop_at_the_deadline),
 	};
 
 	HARNESS_GROUP(t, "llm", tests);
