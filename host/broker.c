@@ -259,8 +259,8 @@ static int serve_llm(broker *b, const json_t *request, json_t **reply)
 	b->budget.llm_used++;
 	{
 		llm_usage before = b->llm_used;
-		rc = llm_chat(b->llm, system_prompt ? system_prompt : "", user ? user : "", &text,
-			      &b->llm_used);
+		rc = llm_chat(b->llm, system_prompt ? system_prompt : "", user ? user : "",
+			      b->budget.deadline_ms, &text, &b->llm_used);
 		trace(b, json_pack("{s:s, s:s, s:i, s:i, s:I, s:I, s:f, s:f}", "event", "llm",
 			"status", rc == 0 ? "ok" : err_last(),
 			"prompt_chars", (int)(strlen(system_prompt ? system_prompt : "") +

@@ -5,7 +5,11 @@
  *
  * It runs in the host only (the broker calls it for agents), so API keys
  * never enter a sandbox. Keys are read from the providers' usual variables
- * and never written anywhere: not in records, logs or generations.
+ * and never written anywhere: not in records, logs or generations. As a
+ * second line of defence, every text the client hands out (replies, error
+ * messages, the record, its description) has each key, and each run of 8
+ * or more letters and digits in a key, replaced by "[key]", whichever
+ * provider the key belongs to.
  */
 #ifndef HOST_LLM_H
 #define HOST_LLM_H
@@ -44,14 +48,20 @@ const char *llm_describe(const llm_client *c);
 
 /*
  * Sends one exchange and returns the reply text (free() it). Usage of this
- * call is added to *used (if not NULL) and to the client's totals.
- * Retries 429, 5xx, network errors and malformed replies with exponential
- * backoff and jitter, honouring Retry-After.
+ * call is added to *used (if not NULL) and to the client's totals; token
+ * counts the server reports that are missing, not whole numbers, negative,
+ * zero for a text that is there, or above 10 million are replaced by the
+ * text's size at 4 bytes a token. Retries 429, 5xx, network errors and
+ * malformed replies with exponential backoff and jitter, honouring
+ * Retry-After; no attempt starts, and no wait lasts, past `deadline_ms`
+ * (an os_now_ms() time; <= 0: none), and each attempt's timeout is cut to
+ * the time left.
  */
 int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
-	     char **reply, llm_usage *used);
+	     double deadline_ms, char **reply, llm_usage *used);
 
-/* Adds usage spent elsewhere (a worker process) to the totals. */
+/* Adds usage spent elsewhere (a worker process) to the totals; negative
+ * parts add nothing. */
 void llm_add_usage(llm_client *c, const llm_usage *u);
 
 /* What the client has spent so far. */

@@ -11,8 +11,13 @@ Gemini generateContent, chosen by the request path. Replies follow a script:
 Each rule hands out its replies in order and repeats the last one. A REPLY
 is {"text": "...", "tokens_in": N, "tokens_out": N}, {"status": 429,
 "retry_after": 1}, {"status": 500}, {"status": 401}, {"raw": "not json"},
-{"truncate": true}, or {"hang": SECONDS}. Every request is appended to
-LOG_FILE as a JSON line with its path, headers and prompts.
+{"truncate": true}, or {"hang": SECONDS}. The token counts may be any JSON
+value (a hostile server reports -10**15 or "many"). {"status": 400, "body":
+"..."} answers with that body; {"delay": SECONDS} waits before any reply,
+as a real server's latency. In "text" and "body", @KEY@ becomes the API key
+the request carried, as a malicious model or an echoing proxy would send it
+back. Every request is appended to LOG_FILE as a JSON line with its path,
+headers and prompts.
 
 usage: llm_server.py SCRIPT PORT_FILE LOG_FILE
 """
@@ -51,8 +56,16 @@ def choose(system, user):
     return script.get("default", {"status": 500})
 
 
-def wire(provider, reply):
+def request_key(headers):
+    """The API key a request carried, whichever provider's header holds it."""
+    auth = headers.get("Authorization", "")
+    return (auth[len("Bearer "):] if auth.startswith("Bearer ")
+            else headers.get("x-api-key") or headers.get("x-goog-api-key") or "")
+
+
+def wire(provider, reply, key=""):
     text, t_in, t_out = reply.get("text", ""), reply.get("tokens_in", 10), reply.get("tokens_out", 5)
+    text = text.replace("@KEY@", key)
     if provider == "anthropic":
         return {"content": [{"type": "text", "text": text}],
                 "usage": {"input_tokens": t_in, "output_tokens": t_out}}
@@ -86,8 +99,10 @@ class Handler(BaseHTTPRequestHandler):
             log.write(json.dumps({"path": self.path, "headers": dict(self.headers),
                                   "system": system, "user": user}) + "\n")
         reply = choose(system, user)
+        key = request_key(self.headers)
         if provider is None:
             return self.send(404, '{"error": "unknown path"}')
+        time.sleep(reply.get("delay", 0))
         if "hang" in reply:
             time.sleep(reply["hang"])
             return self.send(200, json.dumps(wire(provider, reply)))
@@ -104,8 +119,9 @@ class Handler(BaseHTTPRequestHandler):
         status = reply.get("status", 200)
         if status != 200:
             headers = [("Retry-After", str(reply["retry_after"]))] if "retry_after" in reply else []
-            return self.send(status, '{"error": {"message": "scripted"}}', headers)
-        self.send(200, json.dumps(wire(provider, reply)))
+            body = reply.get("body", '{"error": {"message": "scripted"}}').replace("@KEY@", key)
+            return self.send(status, body, headers)
+        self.send(200, json.dumps(wire(provider, reply, key)))
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
