@@ -162,6 +162,16 @@ static int serve_read(broker *b, const json_t *request, json_t **reply)
 	return 0;
 }
 
+/* The emitted set starts as the parent's files in some runs. */
+static size_t files_size(const agent_files *files)
+{
+	size_t i, total = 0;
+
+	for (i = 0; i < files->count; i++)
+		total += strlen(files->items[i].text);
+	return total;
+}
+
 static int serve_emit(broker *b, const json_t *request, json_t **reply)
 {
 	const char *name = required(request, "name");
@@ -184,14 +194,13 @@ static int serve_emit(broker *b, const json_t *request, json_t **reply)
 	if (!agents_get(b->emitted, name) && b->emitted->count >= BROKER_MAX_FILES)
 		return refuse(b, reply, 0, "an agent has at most %d files", BROKER_MAX_FILES);
 	before = agents_get(b->emitted, name);
-	total = b->emitted_bytes - (before ? strlen(before) : 0) + strlen(text);
+	total = files_size(b->emitted) - (before ? strlen(before) : 0) + strlen(text);
 	if (total > BROKER_MAX_FILES_BYTES)
 		return refuse(b, reply, 0, "the emitted files would total %zu bytes, above "
 			      "the %u MB an agent may have in all", total,
 			      BROKER_MAX_FILES_BYTES >> 20);
 	if (agents_set(b->emitted, name, text) < 0)
 		return refuse(b, reply, 0, "%s", err_last());
-	b->emitted_bytes = total;
 	*reply = json_object();
 	return 0;
 }

@@ -35,7 +35,6 @@ typedef struct {
 	task *task;                        /* for host_task and host_eval */
 	const struct agent_files *files;   /* for host_read */
 	struct agent_files *emitted;       /* host_emit's files; NULL refuses */
-	size_t emitted_bytes;              /* their total size */
 	broker_budget budget;
 	buf log;                           /* host_log lines kept, one per line */
 	size_t log_dropped;                /* lines beyond BROKER_LOG_MAX */
