@@ -88,8 +88,8 @@ static int run_revert(int argc, char **argv)
 	const char *dir = ".", *pos[1];
 	int force = 0, n, target, rc;
 	const arg_option opts[] = {
-		{ "--force", ARG_FLAG, &force }, { "--dir", ARG_STRING, &dir },
-		{ NULL, ARG_FLAG, NULL },
+		{ "--force", ARG_FLAG, &force, 0, 0 }, { "--dir", ARG_STRING, &dir, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	lab l;
 
@@ -109,15 +109,17 @@ static int run_revert(int argc, char **argv)
 /* Validates, evaluates and records the hand-edited agent_code/. */
 static int commit_edits(lab *l, const char *message, const char *tasks_dir)
 {
+	cli_eval_given given = { tasks_dir, NULL, 0, ULLONG_MAX, NULL };
 	evolve_eval_options eo;
 	validate_report report;
 	agent_files files;
 	json_t *record = NULL;
 	int live, next, rc;
 
+	memset(&eo, 0, sizeof(eo));
 	if ((rc = cli_load_agents(&files, "commit", l->agent_dir)) != CLI_OK)
 		return rc;
-	if ((rc = cli_lab_eval(l, "commit", tasks_dir, NULL, 0, ULLONG_MAX, &eo)) != CLI_OK) {
+	if ((rc = cli_lab_eval(&eo, l, "commit", &given)) != CLI_OK) {
 		agents_free(&files);
 		return rc;
 	}
@@ -150,8 +152,9 @@ static int run_commit(int argc, char **argv)
 {
 	const char *dir = ".", *message = NULL, *tasks_dir = NULL, *pos[1];
 	const arg_option opts[] = {
-		{ "-m", ARG_STRING, &message }, { "--dir", ARG_STRING, &dir },
-		{ "--tasks-dir", ARG_STRING, &tasks_dir }, { NULL, ARG_FLAG, NULL },
+		{ "-m", ARG_STRING, &message, 0, 0 }, { "--dir", ARG_STRING, &dir, 0, 0 },
+		{ "--tasks-dir", ARG_STRING, &tasks_dir, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	int n, rc, live = 0;
 	lab l;
@@ -175,7 +178,9 @@ static int run_commit(int argc, char **argv)
 static int run_checkout(int argc, char **argv)
 {
 	const char *dir = ".", *pos[1];
-	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	const arg_option opts[] = {
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
+	};
 	buf changes = BUF_INIT;
 	int n, rc, live = 0;
 	lab l;
@@ -198,7 +203,9 @@ static int run_checkout(int argc, char **argv)
 static int run_status(int argc, char **argv)
 {
 	const char *dir = ".", *pos[1];
-	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	const arg_option opts[] = {
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
+	};
 	buf changes = BUF_INIT;
 	int n, rc, live, holder, *numbers = NULL;
 	size_t count = 0, bytes = 0;

@@ -109,8 +109,8 @@ static int run_log(int argc, char **argv)
 	const char *dir = ".", *pos[1];
 	int all = 0, json = 0, live = -1, *numbers, n_pos, rc;
 	const arg_option opts[] = {
-		{ "--all", ARG_FLAG, &all }, { "--json", ARG_FLAG, &json },
-		{ "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL },
+		{ "--all", ARG_FLAG, &all, 0, 0 }, { "--json", ARG_FLAG, &json, 0, 0 },
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	json_t *list = json_array();
 	size_t n, i;
@@ -185,7 +185,9 @@ static void show_record(const store_gen *g, int live)
 static int run_show(int argc, char **argv)
 {
 	const char *dir = ".", *pos[1];
-	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	const arg_option opts[] = {
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
+	};
 	int n, number, live = -1, rc;
 	buf diff = BUF_INIT;
 	store_gen g;
@@ -217,7 +219,9 @@ static int run_show(int argc, char **argv)
 static int run_diff(int argc, char **argv)
 {
 	const char *dir = ".", *pos[2];
-	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	const arg_option opts[] = {
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
+	};
 	int n, a, b, rc;
 	buf diff = BUF_INIT;
 	lab l;
@@ -257,7 +261,8 @@ static int run_report(int argc, char **argv)
 {
 	const char *dir = ".", *path = "report.html", *pos[1];
 	const arg_option opts[] = {
-		{ "-o", ARG_STRING, &path }, { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL },
+		{ "-o", ARG_STRING, &path, 0, 0 }, { "--dir", ARG_STRING, &dir, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	buf html = BUF_INIT;
 	int n, rc;

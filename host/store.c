@@ -127,7 +127,7 @@ int store_parse_name(const char *name)
 	if (*name < '0' || *name > '9')
 		return -1;
 	n = strtol(name, &end, 10);
-	return *end || n < 0 || n > 999999 ? -1 : (int)n;
+	return *end || n < 0 || n > STORE_MAX_NUMBER ? -1 : (int)n;
 }
 
 static void tag_name(char *out, size_t size, int number)

@@ -21,6 +21,9 @@
 
 typedef struct store store;
 
+/* Generation numbers run from 0 to this (gen_000 ... gen_999999). */
+#define STORE_MAX_NUMBER 999999
+
 typedef struct {
 	int number;        /* N of gen_NNN */
 	int parent;        /* the generation it was derived from, -1 for none */

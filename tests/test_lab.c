@@ -14,6 +14,7 @@
 #include "os.h"
 #include "store.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -557,8 +558,74 @@ static void test_inspection_commands(void **state)
 		expect_usage("missing -m MSG", e);
 		expect_usage("missing gen_N", f);
 		expect_usage("unknown option '--frob'", g);
-		expect_usage("--gens expects a positive integer, got '0'", h);
+		expect_usage("--gens expects an integer from 1 to 999999, got '0'", h);
 	}
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* Checks a generation's record: its fitness is the utility's score weight
+ * times the mean task fitness (cost and time weights are 0 here). */
+static void assert_weighted(const json_t *record, double score)
+{
+	const json_t *email = json_object_get(json_object_get(record, "tasks"), "email");
+	double mean = json_number_value(json_object_get(email, "fitness"));
+
+	assert_true(mean > 0);
+	assert_true(json_number_value(json_object_get(json_object_get(record, "utility"), "score"))
+		    == score);
+	assert_true(fabs(json_number_value(json_object_get(record, "fitness")) - score * mean)
+		    < 1e-9);
+}
+
+/* The JSON record `evolve --json` printed for its one generation. */
+static json_t *printed_record(const run_result *r)
+{
+	json_t *record = json_loads(strchr(r->out, '{'), JSON_DISABLE_EOF_CHECK, NULL);
+
+	assert_non_null(record);
+	return record;
+}
+
+/* --utility weighs fitness: given to init it is the lab's setting, given to
+ * evolve it overrides it for the run; the record says which one was used. */
+static void test_utility_takes_effect(void **state)
+{
+	char *dir = scratch("utilitylab");
+	json_t *record;
+	store_gen g;
+	run_result r;
+	lab l;
+
+	(void)state;
+	HOST(&r, "init", "--dir", dir, "--tasks", "email", "--budget", "3", "--utility", "score=0.5");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_read(l.store, 0, &g, NULL), 0);
+	assert_weighted(g.record, 0.5);
+	store_gen_free(&g);
+	lab_close(&l);
+	HOST(&r, "evolve", "--dir", dir, "--json");
+	assert_int_equal(r.status, 0);
+	record = printed_record(&r);
+	assert_weighted(record, 0.5);
+	json_decref(record);
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", dir, "--json", "--utility", "score=0");
+	assert_int_equal(r.status, 0);
+	record = printed_record(&r);
+	assert_weighted(record, 0);
+	assert_true(json_number_value(json_object_get(record, "fitness")) == 0);
+	assert_string_equal(json_string_value(json_object_get(record, "status")), "rejected");
+	json_decref(record);
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", dir, "--utility", "score=2,time=0");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "select best, utility score=2,cost=0,time=0, offline");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 4);
+	assert_fsck_clean(dir);
 	os_remove_tree(dir);
 	free(dir);
 }
@@ -601,6 +668,7 @@ void test_group_lab(harness_totals *t)
 		cmocka_unit_test(test_kill_9_at_random_moments),
 		cmocka_unit_test(test_inspection_commands),
 		cmocka_unit_test(test_sigterm_finishes_the_generation),
+		cmocka_unit_test(test_utility_takes_effect),
 	};
 
 	HARNESS_GROUP(t, "lab", tests);
