@@ -111,7 +111,10 @@ static int init_lab(const char *dir, const agent_files *seed,
 		if ((rc = keep_settings(l.store, eo, names, utility)) == 0 &&
 		    (rc = evolve_commit(&l, record, seed, -1)) == 0)
 			rc = lab_make_live(&l, 0);
-		lab_close(&l);
+		if (rc < 0)
+			lab_discard(&l);  /* so that init can be run again */
+		else
+			lab_close(&l);
 	}
 	if (rc == 0)
 		printf("gen_000  fitness %.4f  held-out %.4f  (tasks %s, %d evaluations each)\n"

@@ -211,25 +211,41 @@ int lab_exists(const char *dir)
 
 int lab_create(lab *l, const char *dir)
 {
+	struct stat st;
 	int rc;
 
 	if ((rc = lab_paths(l, dir)) < 0)
 		return rc;
-	if (os_is_dir(l->gen_dir) || os_is_dir(l->agent_dir)) {
+	/* anything by those names, a file or a link too: lab_discard removes them */
+	if (lstat(l->gen_dir, &st) == 0 || lstat(l->agent_dir, &st) == 0) {
 		rc = err_set(ERR_INVALID, "%s already holds a lab (%s exists); nothing was changed",
-			     dir, os_is_dir(l->gen_dir) ? "generations/" : "agent_code/");
+			     dir, lstat(l->gen_dir, &st) == 0 ? "generations" : "agent_code");
 		lab_close(l);
 		return rc;
 	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		rc = err_sys("cannot create %s", dir);
+	l->created = rc == 0;
 	if (rc == 0)
 		rc = store_create(&l->store, l->gen_dir);
 	if (rc == 0)
 		rc = take_lock(l);
 	if (rc < 0)
-		lab_close(l);
+		lab_discard(l);
 	return rc;
+}
+
+void lab_discard(lab *l)
+{
+	char failure[1024];
+
+	snprintf(failure, sizeof(failure), "%s", err_last());
+	if (l->created) {
+		os_remove_tree(l->agent_dir);
+		os_remove_tree(l->gen_dir);
+	}
+	lab_close(l);
+	err_set(ERR_GENERIC, "%s", failure);  /* the failure that led here, not a cleanup's */
 }
 
 int lab_open(lab *l, const char *dir, int for_write)

@@ -22,12 +22,18 @@ typedef struct {
 	char *journal_path;  /* dir/generations/host.journal */
 	store *store;
 	int lock_fd;         /* -1 unless this process is the writer */
+	int created;         /* made by lab_create in this process */
 } lab;
 
 /* Creates a new lab in `dir` (created if missing): refuses, changing
  * nothing, if it already holds agent_code/ or generations/. The new lab is
- * open for writing. */
+ * open for writing; on failure nothing of it is left. */
 int lab_create(lab *l, const char *dir);
+
+/* Closes a lab that lab_create made and removes its agent_code/ and
+ * generations/: the way out of an init that failed half way, so that the
+ * next one is not refused. Any other lab is only closed. */
+void lab_discard(lab *l);
 
 /* Nonzero if `dir` holds agent_code/ or generations/. */
 int lab_exists(const char *dir);

@@ -11,12 +11,15 @@
 #include "os.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <git2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define STORE_NOTES_REF "refs/notes/commits"
 #define STORE_MAIN_REF "refs/heads/main"
@@ -31,6 +34,72 @@ static int git_fail(const char *what)
 	const git_error *e = git_error_last();
 
 	return err_set(ERR_GENERIC, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
+}
+
+/* Writes `bytes` to a new file in `dir`, flushed, then removes it.
+ * Returns 0, or the errno of the step that failed. */
+static int probe_write(const char *dir, size_t bytes)
+{
+	static const char zeros[4096];
+	char path[4096];
+	int fd, failed = 0;
+
+	snprintf(path, sizeof(path), "%s/host-probe-%d.tmp", dir, (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return errno;
+	while (bytes > 0 && !failed) {
+		ssize_t n = write(fd, zeros, bytes < sizeof(zeros) ? bytes : sizeof(zeros));
+		if (n < 0)
+			failed = errno;
+		else
+			bytes -= (size_t)n;
+	}
+	if (!failed && fsync(fd) != 0)
+		failed = errno;
+	close(fd);
+	unlink(path);
+	return failed;
+}
+
+static const char *write_remedy(int error)
+{
+	switch (error) {
+	case ENOSPC:
+	case EDQUOT:
+		return "free some space";
+	case EFBIG:
+		return "raise the file-size limit (ulimit -f)";
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return "make it writable";
+	default:
+		return "fix that";
+	}
+}
+
+/*
+ * A write of about `bytes` to the repository in `dir` failed. libgit2 may
+ * report it with a stale message from an earlier lookup ("object not
+ * found - failed to find pack entry") once the disk is full, so the write
+ * is tried again as a plain file: if that fails too, its errno is the
+ * cause. `fmt` says what could not be written ("cannot write gen_003").
+ */
+static int write_fail(const char *dir, size_t bytes, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	int error;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	error = probe_write(dir, bytes + 512);
+	if (!error)
+		return git_fail(what);
+	return err_set(ERR_SYSTEM, "%s in %s: %s; %s and run the command again", what, dir,
+		       strerror(error), write_remedy(error));
 }
 
 static int store_new(store **out, git_repository *repo, const char *path)
@@ -63,12 +132,18 @@ int store_create(store **out, const char *path)
 	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
 	opts.initial_head = "main";
 	if (git_repository_init_ext(&repo, path, &opts) < 0) {
-		int rc = git_fail(path);
+		const char *slash = strrchr(path, '/');
+		char parent[4096];
+		int rc;
+		snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 1,
+			 slash ? path : ".");
+		rc = write_fail(*parent ? parent : "/", 4096, "cannot create the generations "
+				"repository");
 		git_libgit2_shutdown();
 		return rc;
 	}
 	if (git_repository_config(&cfg, repo) < 0 || git_config_set_bool(cfg, "host.lab", 1) < 0) {
-		int rc = git_fail("cannot mark the generations repository");
+		int rc = write_fail(path, 256, "cannot mark the generations repository");
 		git_repository_free(repo);
 		git_libgit2_shutdown();
 		return rc;
@@ -151,7 +226,8 @@ static int lookup_commit(store *s, int number, git_commit **out)
 	return 0;
 }
 
-static int write_tree(store *s, const agent_files *files, git_oid *out)
+/* Writes generation `number`'s files as a tree. */
+static int write_tree(store *s, int number, const agent_files *files, git_oid *out)
 {
 	git_treebuilder *tb;
 	size_t i;
@@ -164,10 +240,11 @@ static int write_tree(store *s, const agent_files *files, git_oid *out)
 		const agent_file *f = &files->items[i];
 		if (git_blob_create_from_buffer(&blob, s->repo, f->text, strlen(f->text)) < 0 ||
 		    git_treebuilder_insert(NULL, tb, f->name, &blob, GIT_FILEMODE_BLOB) < 0)
-			rc = git_fail("cannot store an agent file");
+			rc = write_fail(s->path, strlen(f->text), "cannot write gen_%03d's %s",
+					number, f->name);
 	}
 	if (rc == 0 && git_treebuilder_write(out, tb) < 0)
-		rc = git_fail("cannot write a tree");
+		rc = write_fail(s->path, 64 * files->count, "cannot write gen_%03d's tree", number);
 	git_treebuilder_free(tb);
 	return rc;
 }
@@ -205,7 +282,7 @@ static int write_commit(store *s, const store_gen *g, const git_oid *tree_oid,
 			git_signature_now(&sig, "host", "host@localhost") < 0 ||
 			git_commit_create(out, s->repo, NULL, sig, sig, "UTF-8", msg.data, tree,
 					  n, parents) < 0))
-		rc = git_fail("cannot write a commit");
+		rc = write_fail(s->path, msg.len + 256, "cannot write gen_%03d's commit", g->number);
 	buf_free(&msg);
 	git_tree_free(tree);
 	git_signature_free(sig);
@@ -222,17 +299,23 @@ int store_record(store *s, const store_gen *g, const agent_files *files, int als
 	char tag[32], *text;
 	int rc;
 
-	if ((rc = write_tree(s, files, &tree)) < 0 ||
+	if (g->number > STORE_MAX_NUMBER)
+		return err_set(ERR_INVALID, "the lab is full: generation numbers end at gen_%d",
+			       STORE_MAX_NUMBER);
+	if ((rc = write_tree(s, g->number, files, &tree)) < 0 ||
 	    (rc = write_commit(s, g, &tree, also_parent, &commit)) < 0)
 		return rc;
 	text = json_dumps(g->record, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (!text || git_signature_now(&sig, "host", "host@localhost") < 0 ||
-	    git_note_create(&note, s->repo, STORE_NOTES_REF, sig, sig, &commit, text, 1) < 0)
-		rc = git_fail("cannot write a generation's note");
+	if (!text)
+		rc = err_set(ERR_SYSTEM, "out of memory");
+	else if (git_signature_now(&sig, "host", "host@localhost") < 0 ||
+		 git_note_create(&note, s->repo, STORE_NOTES_REF, sig, sig, &commit, text, 1) < 0)
+		rc = write_fail(s->path, strlen(text) + 512, "cannot write gen_%03d's record (git note)",
+				g->number);
 	tag_name(tag, sizeof(tag), g->number);
 	if (rc == 0 && (git_object_lookup(&target, s->repo, &commit, GIT_OBJECT_COMMIT) < 0 ||
 			git_tag_create_lightweight(&note, s->repo, tag, target, 0) < 0))
-		rc = git_fail("cannot tag a generation");
+		rc = write_fail(s->path, 64, "cannot write the tag %s", tag);
 	git_object_free(target);
 	git_signature_free(sig);
 	free(text);
@@ -250,7 +333,7 @@ int store_set_main(store *s, int number)
 		return rc;
 	snprintf(log, sizeof(log), "host: main is gen_%03d", number);
 	if (git_reference_create(&ref, s->repo, STORE_MAIN_REF, git_commit_id(commit), 1, log) < 0)
-		rc = git_fail("cannot move main");
+		rc = write_fail(s->path, 64, "cannot move main to gen_%03d", number);
 	git_reference_free(ref);
 	git_commit_free(commit);
 	return rc;
@@ -459,7 +542,7 @@ int store_setting_set(store *s, const char *key, const char *value)
 
 	snprintf(name, sizeof(name), "host.%s", key);
 	if (git_repository_config(&cfg, s->repo) < 0 || git_config_set_string(cfg, name, value) < 0)
-		rc = git_fail("cannot write the lab's settings");
+		rc = write_fail(s->path, 1024, "cannot write the lab's setting %s", name);
 	git_config_free(cfg);
 	return rc;
 }

@@ -96,6 +96,22 @@ static void assert_agent_code_is_main(const char *dir)
 	lab_close(&l);
 }
 
+/* After a fault: the repository is valid, no generation was lost or added,
+ * main is still `live` and agent_code/ is still its checkout. */
+static void assert_lab_intact(const char *dir, int tags, int live)
+{
+	int main_gen = -1;
+	lab l;
+
+	assert_int_equal(tag_count(dir), tags);
+	assert_fsck_clean(dir);
+	assert_agent_code_is_main(dir);
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_main(l.store, &main_gen), 0);
+	assert_int_equal(main_gen, live);
+	lab_close(&l);
+}
+
 static void test_store_round_trip(void **state)
 {
 	char *path = scratch("store");
@@ -423,27 +439,86 @@ static void test_read_only_lab(void **state)
 }
 
 /* A full disk, simulated with a file-size limit: the generation fails
- * cleanly and the lab is as it was. */
+ * with the cause and what to do, and the lab is as it was. An init that
+ * fails leaves no half-made lab behind, so it can be run again. */
 static void test_full_disk(void **state)
 {
-	char *dir = make_lab("fulllab", "email");
+	char *dir = make_lab("fulllab", "email"), *fresh = scratch("freshlab"), expect[4096];
 	char *argv[] = { "host", "evolve", "--dir", dir, NULL };
+	char *init[] = { "host", "init", "--dir", fresh, "--tasks", "email", "--budget", "3", NULL };
 	run_options full = { 0, 300, 0 };
 	run_result r;
 
 	(void)state;
 	run_host_with(&r, &full, argv);
 	assert_int_equal(r.status, 1);
-	assert_contains(r.err, "host evolve: ");
-	assert_contains(r.err, "File too large");
+	assert_contains(r.err, "host evolve: cannot write gen_001's ");
+	snprintf(expect, sizeof(expect), " in %s/generations: File too large; raise the file-size "
+		 "limit (ulimit -f) and run the command again\n", dir);
+	assert_contains(r.err, expect);
 	run_result_free(&r);
-	assert_int_equal(tag_count(dir), 1);
-	assert_fsck_clean(dir);
-	assert_agent_code_is_main(dir);
+	assert_lab_intact(dir, 1, 0);
 	run_host_with(&r, NULL, argv);
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
 	assert_int_equal(tag_count(dir), 2);
+	run_host_with(&r, &full, init);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host init: cannot write gen_000's ");
+	assert_contains(r.err, "File too large");
+	run_result_free(&r);
+	assert_false(lab_exists(fresh));
+	run_host_with(&r, NULL, init);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_lab_intact(fresh, 1, 0);
+	os_remove_tree(dir);
+	os_remove_tree(fresh);
+	free(dir);
+	free(fresh);
+}
+
+/* A really full disk: a 1 MB tmpfs, mounted in a mount namespace of its
+ * own, filled up to the last 4 KB. libgit2 then reported a lookup's stale
+ * "object not found - failed to find pack entry"; host names the cause.
+ * Skipped where mounting is not permitted. */
+static const char tmpfs_script[] =
+	"D=$1; HOST=$2\n"
+	"mount -t tmpfs -o size=1m tmpfs \"$D\" 2>/dev/null || exit 77\n"
+	"$HOST init --dir \"$D/lab\" --tasks email --budget 3 >/dev/null || exit 1\n"
+	"avail=$(df -k --output=avail \"$D\" | tail -1)\n"
+	"dd if=/dev/zero of=\"$D/fill\" bs=1k count=$((avail - 4)) 2>/dev/null\n"
+	"$HOST evolve --dir \"$D/lab\" --gens 2 --quiet >/dev/null\n"
+	"echo \"evolve $?\"\n"
+	"git -C \"$D/lab/generations\" fsck --strict 2>&1 | grep -v '^dangling '\n"
+	"git -C \"$D/lab/generations\" tag\n"
+	"rm \"$D/fill\"\n"
+	"$HOST evolve --dir \"$D/lab\" --quiet >/dev/null\n"
+	"echo \"again $?\"\n";
+
+static void test_full_tmpfs(void **state)
+{
+	char *dir = scratch("tmpfs"), host[4096];
+	char *argv[] = { "/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh",
+			 "-c", (char *)tmpfs_script, "sh", dir, host, NULL };
+	run_result r;
+
+	(void)state;
+	snprintf(host, sizeof(host), "%s/host", harness_bin());
+	mkdir(dir, 0755);
+	run_command(&r, NULL, argv);
+	if (r.status != 0 && strstr(r.out, "evolve ") == NULL) {
+		printf("  (no tmpfs: cannot mount here, exit %d; the file-size test stands in)\n",
+		       r.status);
+	} else {
+		assert_int_equal(r.status, 0);
+		assert_contains(r.err, "host evolve: cannot write gen_001's ");
+		assert_contains(r.err, "/lab/generations: No space left on device; free some space "
+				"and run the command again\n");
+		assert_null(strstr(r.err, "object not found"));
+		assert_string_equal(r.out, "evolve 1\ngen_000\nagain 0\n");
+	}
+	run_result_free(&r);
 	os_remove_tree(dir);
 	free(dir);
 }
@@ -665,6 +740,7 @@ void test_group_lab(harness_totals *t)
 		cmocka_unit_test(test_bad_labs),
 		cmocka_unit_test(test_read_only_lab),
 		cmocka_unit_test(test_full_disk),
+		cmocka_unit_test(test_full_tmpfs),
 		cmocka_unit_test(test_kill_9_at_random_moments),
 		cmocka_unit_test(test_inspection_commands),
 		cmocka_unit_test(test_sigterm_finishes_the_generation),
