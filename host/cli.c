@@ -113,7 +113,9 @@ int cli_refuse_hand_edits(lab *l, const char *command)
 	buf changes = BUF_INIT;
 	int n = lab_hand_edits(l, &changes), rc = CLI_OK;
 
-	if (n > 0)
+	if (n < 0)
+		rc = cli_fail(command, "%s", err_last());
+	else if (n > 0)
 		rc = cli_fail(command, "agent_code/ has edits that are not a generation:\n%s"
 			      "Record them with 'host commit -m MSG' or discard them with "
 			      "'host checkout'.", changes.data);

@@ -165,12 +165,12 @@ static int run_commit(int argc, char **argv)
 		return cli_usage("commit", "missing -m MSG (what the edits do)");
 	if ((rc = open_writer(&l, "commit", dir)) != CLI_OK)
 		return rc;
-	if (lab_hand_edits(&l, NULL) == 0) {
-		store_main(l.store, &live);
+	if ((n = lab_hand_edits(&l, NULL)) < 0 || (n == 0 && store_main(l.store, &live) < 0))
+		rc = cli_fail("commit", "%s", err_last());
+	else if (n == 0)
 		printf("nothing to commit: agent_code/ is gen_%03d\n", live);
-	} else {
+	else
 		rc = commit_edits(&l, message, tasks_dir);
-	}
 	lab_close(&l);
 	return rc;
 }
@@ -200,13 +200,31 @@ static int run_checkout(int argc, char **argv)
 	return rc;
 }
 
+/* The status's "edits" line: how agent_code/ differs from gen_`live`. */
+static int print_edits(lab *l, int live)
+{
+	buf changes = BUF_INIT;
+	int n = lab_hand_edits(l, &changes);
+
+	if (n < 0)
+		printf("edits     agent_code/ cannot be compared with gen_%03d: %s\n", live,
+		       err_last());
+	else if (n > 0)
+		printf("edits     agent_code/ differs from gen_%03d:\n%s"
+		       "          record with 'host commit -m MSG' or discard with 'host checkout'\n",
+		       live, changes.data);
+	else
+		printf("edits     none\n");
+	buf_free(&changes);
+	return n < 0 ? CLI_FAILED : CLI_OK;
+}
+
 static int run_status(int argc, char **argv)
 {
 	const char *dir = ".", *pos[1];
 	const arg_option opts[] = {
 		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
 	};
-	buf changes = BUF_INIT;
 	int n, rc, live, holder, *numbers = NULL;
 	size_t count = 0, bytes = 0;
 	store_gen g;
@@ -242,17 +260,11 @@ static int run_status(int argc, char **argv)
 		printf("held by pid %d\n", holder);
 	if (os_is_file(l.journal_path))
 		printf("pending   an interrupted step; the next command that writes completes it\n");
-	if (lab_hand_edits(&l, &changes) > 0)
-		printf("edits     agent_code/ differs from gen_%03d:\n%s"
-		       "          record with 'host commit -m MSG' or discard with 'host checkout'\n",
-		       live, changes.data);
-	else
-		printf("edits     none\n");
-	buf_free(&changes);
+	rc = print_edits(&l, live);
 	free(numbers);
 	store_gen_free(&g);
 	lab_close(&l);
-	return CLI_OK;
+	return rc;
 }
 
 const cli_command cli_revert = { "revert", "make a generation live again: host revert gen_003",

@@ -336,42 +336,57 @@ static void clear_status(const evolve_options *o)
 		printf("\r\033[K");
 }
 
-/* "best": the live generation, so greedy acceptance climbs main.
- * "archive": any valid generation, weighted by fitness and penalised for
- * the children it already has (as in the Darwin Goedel Machine). */
-static int select_parent(lab *l, const evolve_options *o, const json_t *archive, int number)
+static int archive_int(const json_t *archive, size_t i, const char *key)
 {
-	double total = 0, pick;
-	size_t i, n = json_array_size(archive);
-	int live = 0;
+	return (int)json_integer_value(json_object_get(json_array_get(archive, i), key));
+}
 
-	if (store_main(l->store, &live) < 0 || !o->select_archive)
-		return live;
-	double *weight = calloc(n + 1, sizeof(double));
-	int *children = calloc(n + 1, sizeof(int));
+/* A valid generation of `archive` (ascending; unreadable ones left out),
+ * weighted by fitness and penalised for the children it already has, as
+ * in the Darwin Goedel Machine; `u` is uniform in [0, 1). */
+static int pick_from_archive(const json_t *archive, double u, int fallback)
+{
+	size_t i, n = json_array_size(archive);
+	int last = n ? archive_int(archive, n - 1, "generation") : 0, chosen = fallback;
+	int *children = calloc((size_t)last + 1, sizeof(int));
+	double *weight = calloc(n + 1, sizeof(double)), total = 0, pick;
+
 	for (i = 0; weight && children && i < n; i++) {
-		int parent = (int)json_integer_value(json_object_get(json_array_get(archive, i), "parent"));
-		if (i > 0 && parent >= 0 && (size_t)parent < n)
+		int parent = archive_int(archive, i, "parent");  /* gen_000's is itself */
+		if (parent >= 0 && parent <= last && parent != archive_int(archive, i, "generation"))
 			children[parent]++;
 	}
 	for (i = 0; weight && children && i < n; i++) {
 		const json_t *g = json_array_get(archive, i);
 		if (strcmp(json_string_value(json_object_get(g, "status")), "invalid") == 0)
 			continue;
-		weight[i] = (0.05 + json_number_value(json_object_get(g, "fitness"))) / (1 + children[i]);
+		weight[i] = (0.05 + json_number_value(json_object_get(g, "fitness"))) /
+			    (1 + children[archive_int(archive, i, "generation")]);
 		total += weight[i];
 	}
-	pick = (double)(mix(o->eval.seed, (unsigned long long)number) >> 11) / 9007199254740992.0 * total;
-	for (i = 0; weight && total > 0 && i < n; i++) {
+	for (i = 0, pick = u * total; weight && total > 0 && i < n; i++) {
 		if (pick < weight[i]) {
-			live = (int)i;
+			chosen = archive_int(archive, i, "generation");
 			break;
 		}
 		pick -= weight[i];
 	}
 	free(weight);
 	free(children);
-	return live;
+	return chosen;
+}
+
+/* "best": the live generation, so greedy acceptance climbs main;
+ * "archive": pick_from_archive. An error when main cannot be read: a lab
+ * that lost main is never evolved from a guess. */
+static int select_parent(lab *l, const evolve_options *o, const json_t *archive, int number)
+{
+	int live, rc = store_main(l->store, &live);
+
+	if (rc < 0 || !o->select_archive)
+		return rc < 0 ? rc : live;
+	return pick_from_archive(archive, (double)(mix(o->eval.seed, (unsigned long long)number) >> 11)
+				 / 9007199254740992.0, live);
 }
 
 /* The lines the candidate's memory.md adds to its parent's. */
@@ -495,8 +510,8 @@ static int one_generation(lab *l, const evolve_options *o, int number, json_t *a
 	store_gen pg;
 	json_t *record;
 
-	if ((rc = store_read(l->store, parent, &pg, &parent_files)) < 0)
-		return rc;
+	if (parent < 0 || (rc = store_read(l->store, parent, &pg, &parent_files)) < 0)
+		return parent < 0 ? parent : rc;
 	parent_fitness = pg.fitness;
 	store_gen_free(&pg);
 	record = evolve_record(number, parent, "rejected", "", o->eval.seed);

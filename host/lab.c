@@ -189,10 +189,12 @@ static int recover(lab *l)
 		return rc;
 	number = atoi(text);
 	free(text);
-	if (store_read(l->store, number, &g, NULL) == 0) {
+	if ((rc = store_read(l->store, number, &g, NULL)) == 0) {
 		store_gen_free(&g);
 		return lab_make_live(l, number);
 	}
+	if (rc != ERR_NOTFOUND)  /* damaged: leave the journal for when it is repaired */
+		return rc;
 	/* the generation was never tagged: the step did not happen */
 	if (unlink(l->journal_path) != 0)
 		return err_sys("cannot remove %s", l->journal_path);
@@ -272,16 +274,16 @@ int lab_hand_edits(lab *l, buf *changes)
 {
 	agent_files live, current;
 	store_gen g;
-	int number, count = 0;
+	int number, count = 0, rc;
 	size_t i;
 
-	if (store_main(l->store, &number) < 0 || store_read(l->store, number, &g, &live) < 0)
-		return 0;
+	if ((rc = store_main(l->store, &number)) < 0 ||
+	    (rc = store_read(l->store, number, &g, &live)) < 0)
+		return rc;
 	store_gen_free(&g);
-	if (agents_load(&current, l->agent_dir) < 0) {
-		describe_change(changes, "unreadable", err_last());
+	if ((rc = agents_load(&current, l->agent_dir)) < 0) {
 		agents_free(&live);
-		return 1;
+		return rc;
 	}
 	for (i = 0; i < live.count; i++) {
 		const char *now = agents_get(&current, live.items[i].name);

@@ -51,7 +51,9 @@ int lab_make_live(lab *l, int number);
 int lab_checkout(lab *l);
 
 /* Describes how agent_code/ differs from main, one line per file, in
- * `changes` (may be NULL). Returns the number of differences. */
+ * `changes` (may be NULL). Returns the number of differences, or an error
+ * when main or agent_code/ cannot be read (say, agent_code/ holds a file
+ * that is not an agent file). */
 int lab_hand_edits(lab *l, buf *changes);
 
 /* The pid holding the writer's lock, or 0 when it is free. */

@@ -3,6 +3,9 @@
  *
  * The repository is marked with host.lab = true in its config so that a
  * foreign repository is never written to. Commits are signed "host".
+ * Failures name what is at fault: the generation, the object or ref, and
+ * for a failed write the system's reason; a damaged repository is
+ * reported, never worked around.
  */
 #include "store.h"
 
@@ -210,20 +213,67 @@ static void tag_name(char *out, size_t size, int number)
 	snprintf(out, size, "gen_%03d", number);
 }
 
-static int lookup_commit(store *s, int number, git_commit **out)
+/* What tag gen_NNN points at; ERR_NOTFOUND when there is no such tag. */
+static int tag_target(store *s, int number, git_oid *out)
 {
 	char ref[64];
-	git_object *obj;
 
 	snprintf(ref, sizeof(ref), "refs/tags/gen_%03d", number);
-	if (git_revparse_single(&obj, s->repo, ref) < 0)
+	if (git_reference_name_to_id(out, s->repo, ref) < 0)
 		return err_set(ERR_NOTFOUND, "there is no generation gen_%03d", number);
-	if (git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT) < 0) {
-		git_object_free(obj);
-		return git_fail("a generation tag does not point at a commit");
-	}
-	git_object_free(obj);
 	return 0;
+}
+
+static int newest_accepted(store *s, int below);
+
+/* Nonzero if main points at generation `number`'s commit. */
+static int is_main(store *s, int number)
+{
+	git_oid main_oid, oid;
+
+	return git_reference_name_to_id(&main_oid, s->repo, STORE_MAIN_REF) == 0 &&
+	       tag_target(s, number, &oid) == 0 && git_oid_equal(&main_oid, &oid);
+}
+
+/*
+ * Generation `number` cannot be read: looking up its `what` (object `oid`)
+ * returned `code`. Names the generation, the object, whether it is missing
+ * or broken, and, for the live generation, how to go on from another one.
+ */
+static int damaged(store *s, int number, int code, const char *what, const git_oid *oid)
+{
+	const git_error *e = git_error_last();
+	char id[8], cause[512], live[1024] = "";
+	int other;
+
+	git_oid_tostr(id, sizeof(id), oid);
+	if (code == GIT_ENOTFOUND)
+		snprintf(cause, sizeof(cause), "is missing from %s", s->path);
+	else
+		snprintf(cause, sizeof(cause), "cannot be read from %s: %s", s->path,
+			 e && e->message ? e->message : "libgit2 failed");
+	if (is_main(s, number) && (other = newest_accepted(s, number)) >= 0)
+		snprintf(live, sizeof(live), "; it is the live generation: restore %s from a backup, "
+			 "or make gen_%03d live with 'git -C %s update-ref %s gen_%03d'", s->path,
+			 other, s->path, STORE_MAIN_REF, other);
+	return err_set(ERR_GENERIC, "gen_%03d is damaged: its %s %s %s ('git -C %s fsck' lists "
+		       "what else is)%s", number, what, id, cause, s->path, live);
+}
+
+/* Generation `number`'s commit; ERR_NOTFOUND when there is no such tag. */
+static int lookup_commit(store *s, int number, git_commit **out)
+{
+	git_object *obj;
+	git_oid oid;
+	int rc;
+
+	if ((rc = tag_target(s, number, &oid)) < 0)
+		return rc;
+	if ((rc = git_object_lookup(&obj, s->repo, &oid, GIT_OBJECT_ANY)) < 0)
+		return damaged(s, number, rc, "commit", &oid);
+	rc = git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	return rc < 0 ? damaged(s, number, rc, "tag's target", &oid) : 0;
 }
 
 /* Writes generation `number`'s files as a tree. */
@@ -339,37 +389,129 @@ int store_set_main(store *s, int number)
 	return rc;
 }
 
-static int read_note(store *s, const git_oid *commit, json_t **out)
+/* The JSON note on `commit`, or NULL (libgit2 or jansson says why). */
+static json_t *note_json(store *s, const git_oid *commit, json_error_t *jerr)
 {
 	git_note *note;
-	json_error_t jerr;
+	json_t *record;
 
-	*out = NULL;
+	jerr->text[0] = '\0';
 	if (git_note_read(&note, s->repo, STORE_NOTES_REF, commit) < 0)
-		return err_set(ERR_INVALID, "a generation has no record (git note)");
-	*out = json_loads(git_note_message(note), 0, &jerr);
+		return NULL;
+	record = json_loads(git_note_message(note), 0, jerr);
 	git_note_free(note);
-	if (!json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return err_set(ERR_INVALID, "a generation's record is not JSON: %s", jerr.text);
+	if (record && !json_is_object(record)) {
+		json_decref(record);
+		snprintf(jerr->text, sizeof(jerr->text), "not a JSON object");
+		return NULL;
 	}
-	return 0;
+	return record;
+}
+
+/* Generation `number`'s record, the note on its commit `oid`. */
+static int read_note(store *s, int number, const git_oid *oid, json_t **out)
+{
+	git_oid notes;
+	json_error_t jerr;
+	char id[8];
+
+	*out = note_json(s, oid, &jerr);
+	if (*out)
+		return 0;
+	git_oid_tostr(id, sizeof(id), oid);
+	if (jerr.text[0])
+		return err_set(ERR_INVALID, "gen_%03d's record (the git note on commit %s) is not "
+			       "JSON: %s", number, id, jerr.text);
+	if (git_reference_name_to_id(&notes, s->repo, STORE_NOTES_REF) < 0)
+		return err_set(ERR_INVALID, "gen_%03d has no record: %s, which holds every "
+			       "generation's record, is missing from %s; restore it from a backup",
+			       number, STORE_NOTES_REF, s->path);
+	return err_set(ERR_INVALID, "gen_%03d has no record: %s holds no note for its commit %s "
+		       "('git -C %s log -p %s' shows when it went)", number, STORE_NOTES_REF, id,
+		       s->path, STORE_NOTES_REF);
+}
+
+/* The newest generation below `below` whose record says accepted: as
+ * each accepted generation is made live in turn, the one main pointed at
+ * last. -1 when none can be read. */
+static int newest_accepted(store *s, int below)
+{
+	int *numbers, found = -1;
+	size_t n;
+
+	if (store_numbers(s, &numbers, &n) < 0)
+		return -1;
+	while (n-- > 0 && found < 0) {
+		store_gen g;
+		if (numbers[n] < below && store_read(s, numbers[n], &g, NULL) == 0) {
+			if (strcmp(g.status, "accepted") == 0)
+				found = g.number;
+			store_gen_free(&g);
+		}
+	}
+	free(numbers);
+	return found;
+}
+
+/* The generation whose tag points at `oid`: the one its note names, else
+ * any. ERR_NOTFOUND when none does. */
+static int generation_at(store *s, const git_oid *oid, int *number)
+{
+	json_error_t jerr;
+	json_t *record = note_json(s, oid, &jerr);
+	int *numbers, rc = ERR_NOTFOUND;
+	git_oid tagged;
+	size_t n;
+
+	if (record) {
+		*number = (int)json_integer_value(json_object_get(record, "generation"));
+		json_decref(record);
+		if (tag_target(s, *number, &tagged) == 0 && git_oid_equal(&tagged, oid))
+			return 0;
+	}
+	if (store_numbers(s, &numbers, &n) < 0)
+		return ERR_GENERIC;
+	while (n-- > 0 && rc == ERR_NOTFOUND) {
+		if (tag_target(s, numbers[n], &tagged) == 0 && git_oid_equal(&tagged, oid)) {
+			*number = numbers[n];
+			rc = 0;
+		}
+	}
+	free(numbers);
+	return rc;
+}
+
+/* main is missing (`oid` NULL) or points at no generation: says so, and
+ * how to restore it, never picking a generation in its place. */
+static int main_lost(store *s, const git_oid *oid)
+{
+	int accepted = newest_accepted(s, STORE_MAX_NUMBER + 1);
+	char restore[512] = "";
+
+	if (accepted >= 0)
+		snprintf(restore, sizeof(restore), ". gen_%03d is the newest accepted generation, "
+			 "the last one main pointed at: restore main with 'git -C %s update-ref %s "
+			 "gen_%03d'", accepted, s->path, STORE_MAIN_REF, accepted);
+	if (oid)
+		return err_set(ERR_INVALID, "the lab's main branch (%s) points at commit %.7s, which "
+			       "is not a generation (no gen_NNN tag points at it)%s", STORE_MAIN_REF,
+			       git_oid_tostr_s(oid), restore);
+	if (accepted < 0)
+		return err_set(ERR_NOTFOUND, "%s has no main branch yet", s->path);
+	return err_set(ERR_NOTFOUND, "the lab's main branch (%s) is missing from %s, so the live "
+		       "generation is unknown and host will not guess it or start over%s",
+		       STORE_MAIN_REF, s->path, restore);
 }
 
 int store_main(store *s, int *number)
 {
 	git_oid oid;
-	json_t *record;
 	int rc;
 
 	if (git_reference_name_to_id(&oid, s->repo, STORE_MAIN_REF) < 0)
-		return err_set(ERR_NOTFOUND, "the generations repository has no main yet");
-	if ((rc = read_note(s, &oid, &record)) < 0)
-		return rc;
-	*number = (int)json_integer_value(json_object_get(record, "generation"));
-	json_decref(record);
-	return 0;
+		return main_lost(s, NULL);
+	rc = generation_at(s, &oid, number);
+	return rc == ERR_NOTFOUND ? main_lost(s, &oid) : rc;
 }
 
 static int compare_ints(const void *a, const void *b)
@@ -413,21 +555,23 @@ int store_next_number(store *s, int *out)
 	return rc;
 }
 
-static int read_files(store *s, git_commit *commit, agent_files *files)
+/* Generation `number`'s files, the tree of `commit`. */
+static int read_files(store *s, int number, git_commit *commit, agent_files *files)
 {
 	git_tree *tree;
 	size_t i;
 	int rc = 0;
 
 	memset(files, 0, sizeof(*files));
-	if (git_commit_tree(&tree, commit) < 0)
-		return git_fail("cannot read a generation's tree");
+	if ((rc = git_commit_tree(&tree, commit)) < 0)
+		return damaged(s, number, rc, "tree", git_commit_tree_id(commit));
 	for (i = 0; i < git_tree_entrycount(tree) && rc == 0; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		git_blob *blob;
-		char *text;
-		if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(e)) < 0) {
-			rc = git_fail("cannot read an agent file");
+		char *text, what[128];
+		if ((rc = git_blob_lookup(&blob, s->repo, git_tree_entry_id(e))) < 0) {
+			snprintf(what, sizeof(what), "file %s", git_tree_entry_name(e));
+			rc = damaged(s, number, rc, what, git_tree_entry_id(e));
 			break;
 		}
 		text = strndup(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
@@ -451,9 +595,9 @@ int store_read(store *s, int number, store_gen *g, agent_files *files)
 	memset(g, 0, sizeof(*g));
 	if ((rc = lookup_commit(s, number, &commit)) < 0)
 		return rc;
-	rc = read_note(s, git_commit_id(commit), &g->record);
+	rc = read_note(s, number, git_commit_id(commit), &g->record);
 	if (rc == 0 && files)
-		rc = read_files(s, commit, files);
+		rc = read_files(s, number, commit, files);
 	git_commit_free(commit);
 	if (rc < 0) {
 		store_gen_free(g);

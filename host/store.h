@@ -54,7 +54,9 @@ int store_record(store *s, const store_gen *g, const agent_files *files,
 /* Points main at generation `number`. */
 int store_set_main(store *s, int number);
 
-/* The generation main points at; ERR_NOTFOUND if there is no main yet. */
+/* The generation main points at. When main is missing (ERR_NOTFOUND) or
+ * points at no generation, the error says how to restore it; no other
+ * generation is ever taken in its place. */
 int store_main(store *s, int *number);
 
 /* The generation numbers, ascending (free() *out). */
@@ -64,7 +66,9 @@ int store_numbers(store *s, int **out, size_t *n);
 int store_next_number(store *s, int *out);
 
 /* Reads generation `number`: its record and, if `files` is not NULL, its
- * files. ERR_NOTFOUND when there is no such generation. */
+ * files. ERR_NOTFOUND when there is no such generation; a generation whose
+ * commit, files or record (git note) are missing or broken is another
+ * error, naming it and what is wrong. */
 int store_read(store *s, int number, store_gen *g, agent_files *files);
 
 void store_gen_free(store_gen *g);

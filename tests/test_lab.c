@@ -705,6 +705,198 @@ static void test_utility_takes_effect(void **state)
 	free(dir);
 }
 
+/* A lab whose live generation, gen_003, is a revert to gen_000 after two
+ * rejected generations. */
+static char *make_reverted_lab(const char *name)
+{
+	char *dir = make_lab(name, "email");
+	run_result r;
+
+	HOST(&r, "evolve", "--dir", dir, "--gens", "2", "--quiet");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	HOST(&r, "revert", "gen_000", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	return dir;
+}
+
+/* Runs host and checks that it failed with exactly `message` on stderr
+ * (after "host CMD: "), printing nothing on stdout. */
+static void expect_failure(const char *message, char *const argv[])
+{
+	char expect[4096];
+	run_result r;
+
+	run_host_with(&r, NULL, argv);
+	snprintf(expect, sizeof(expect), "host %s: %s\n", argv[1], message);
+	if (r.status != 1 || strcmp(r.err, expect) != 0)
+		fail_msg("host %s: exit %d, stderr:\n%sexpected exit 1 and:\n%s", argv[1], r.status,
+			 r.err, expect);
+	assert_string_equal(r.out, "");
+	run_result_free(&r);
+}
+
+/* The agent files of DIR/agent_code (free with agents_free). */
+static agent_files agent_code(const char *dir)
+{
+	char *path = os_path_join(dir, "agent_code");
+	agent_files files;
+
+	assert_int_equal(agents_load(&files, path), 0);
+	free(path);
+	return files;
+}
+
+static void assert_same_files(const agent_files *a, const agent_files *b)
+{
+	size_t i;
+
+	assert_int_equal(a->count, b->count);
+	for (i = 0; i < a->count; i++)
+		assert_string_equal(a->items[i].text, agents_get(b, a->items[i].name));
+}
+
+/* With main deleted, evolve and log refuse, naming the generation main
+ * pointed at and the command that restores it; nothing starts over. */
+static void test_missing_main_is_not_a_fresh_start(void **state)
+{
+	char *dir = make_reverted_lab("nomainlab"), message[4096];
+	char *evolve[] = { "host", "evolve", "--dir", dir, NULL };
+	char *log[] = { "host", "log", "--dir", dir, NULL };
+	agent_files before = agent_code(dir), after;
+	run_result r;
+
+	(void)state;
+	git(&r, dir, "update-ref", "-d", "refs/heads/main", NULL);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	snprintf(message, sizeof(message), "the lab's main branch (refs/heads/main) is missing from "
+		 "%s/generations, so the live generation is unknown and host will not guess it or "
+		 "start over. gen_003 is the newest accepted generation, the last one main pointed "
+		 "at: restore main with 'git -C %s/generations update-ref refs/heads/main gen_003'",
+		 dir, dir);
+	expect_failure(message, evolve);
+	expect_failure(message, log);
+	assert_int_equal(tag_count(dir), 4);
+	after = agent_code(dir);
+	assert_same_files(&before, &after);
+	agents_free(&after);
+	git(&r, dir, "update-ref", "refs/heads/main", "gen_003", NULL);
+	run_result_free(&r);
+	assert_lab_intact(dir, 4, 3);
+	run_host_with(&r, NULL, evolve);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_004  parent gen_003");
+	run_result_free(&r);
+	agents_free(&before);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* Generation `name`'s commit id, 40 hex digits. */
+static void commit_id(char id[41], const char *dir, const char *name)
+{
+	run_result r;
+
+	git(&r, dir, "rev-parse", name, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	snprintf(id, 41, "%s", r.out);
+	run_result_free(&r);
+}
+
+/* The live generation's commit object is gone: commands say which
+ * generation is damaged and how, instead of "there is no generation", and
+ * host log fails instead of printing an empty table. */
+static void test_missing_live_commit(void **state)
+{
+	char *dir = make_reverted_lab("nocommitlab");
+	char *log[] = { "host", "log", "--dir", dir, NULL };
+	char *evolve[] = { "host", "evolve", "--dir", dir, NULL };
+	char *show[] = { "host", "show", "gen_003", "--dir", dir, NULL };
+	char id[41], object[4096], saved[4096], message[4096];
+	agent_files before = agent_code(dir), after;
+
+	(void)state;
+	commit_id(id, dir, "gen_003");
+	snprintf(object, sizeof(object), "%s/generations/objects/%.2s/%s", dir, id, id + 2);
+	snprintf(saved, sizeof(saved), "%s.saved", dir);
+	assert_int_equal(rename(object, saved), 0);
+	snprintf(message, sizeof(message), "gen_003 is damaged: its commit %.7s is missing from "
+		 "%s/generations ('git -C %s/generations fsck' lists what else is); it is the live "
+		 "generation: restore %s/generations from a backup, or make gen_000 live with "
+		 "'git -C %s/generations update-ref refs/heads/main gen_000'", id, dir, dir, dir, dir);
+	expect_failure(message, log);
+	expect_failure(message, evolve);
+	expect_failure(message, show);
+	assert_int_equal(tag_count(dir), 4);
+	after = agent_code(dir);
+	assert_same_files(&before, &after);
+	agents_free(&after);
+	assert_int_equal(rename(saved, object), 0);
+	assert_lab_intact(dir, 4, 3);
+	agents_free(&before);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* Saves generation `name`'s note in DIR/generations/name.note; `arg` is
+ * the option that adds it back: --file=PATH. */
+static void save_note(char *arg, size_t size, const char *dir, const char *name)
+{
+	run_result r;
+
+	snprintf(arg, size, "--file=%s/generations/%s.note", dir, name);
+	git(&r, dir, "notes", "show", name, NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(os_write_file(strchr(arg, '=') + 1, r.out, strlen(r.out)), 0);
+	run_result_free(&r);
+}
+
+/* A generation whose record (git note) is gone is named; log --all lists
+ * the others and fails; once the note is back, nothing was lost. */
+static void test_missing_note_names_the_generation(void **state)
+{
+	char *dir = make_reverted_lab("nonotelab");
+	char *evolve[] = { "host", "evolve", "--dir", dir, NULL };
+	char *show[] = { "host", "show", "gen_001", "--dir", dir, NULL };
+	char *all[] = { "host", "log", "--all", "--dir", dir, NULL };
+	char message[4096], note3[4096], note1[4096], id[41];
+	run_result r;
+
+	(void)state;
+	commit_id(id, dir, "gen_003");
+	save_note(note3, sizeof(note3), dir, "gen_003");
+	save_note(note1, sizeof(note1), dir, "gen_001");
+	git(&r, dir, "notes", "remove", "gen_003", NULL);
+	run_result_free(&r);
+	git(&r, dir, "notes", "remove", "gen_001", NULL);
+	run_result_free(&r);
+	snprintf(message, sizeof(message), "gen_003 has no record: refs/notes/commits holds no note "
+		 "for its commit %.7s ('git -C %s/generations log -p refs/notes/commits' shows "
+		 "when it went)", id, dir);
+	expect_failure(message, evolve);
+	run_host_with(&r, NULL, show);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host show: gen_001 has no record: refs/notes/commits holds no note");
+	run_result_free(&r);
+	run_host_with(&r, NULL, all);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.out, "  gen_002  gen_000 ");
+	assert_contains(r.out, "  gen_000  -  ");
+	assert_null(strstr(r.out, "gen_001  gen_000"));
+	assert_contains(r.err, "host log: gen_003 has no record: ");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 4);
+	git(&r, dir, "notes", "add", note3, "gen_003");
+	run_result_free(&r);
+	git(&r, dir, "notes", "add", note1, "gen_001");
+	run_result_free(&r);
+	assert_lab_intact(dir, 4, 3);
+	os_remove_tree(dir);
+	free(dir);
+}
+
 /* SIGTERM finishes the generation under way and stops cleanly. */
 static void test_sigterm_finishes_the_generation(void **state)
 {
@@ -745,6 +937,9 @@ void test_group_lab(harness_totals *t)
 		cmocka_unit_test(test_inspection_commands),
 		cmocka_unit_test(test_sigterm_finishes_the_generation),
 		cmocka_unit_test(test_utility_takes_effect),
+		cmocka_unit_test(test_missing_main_is_not_a_fresh_start),
+		cmocka_unit_test(test_missing_live_commit),
+		cmocka_unit_test(test_missing_note_names_the_generation),
 	};
 
 	HARNESS_GROUP(t, "lab", tests);
