@@ -111,34 +111,15 @@ static int write_atomically(const char *path, const char *text)
 
 int lab_checkout(lab *l)
 {
-	agent_files live, current;
+	agent_files live;
 	store_gen g;
 	int number, rc;
-	size_t i;
 
 	if ((rc = store_main(l->store, &number)) < 0 ||
 	    (rc = store_read(l->store, number, &g, &live)) < 0)
 		return rc;
 	store_gen_free(&g);
-	if (mkdir(l->agent_dir, 0755) != 0 && errno != EEXIST) {
-		agents_free(&live);
-		return err_sys("cannot create %s", l->agent_dir);
-	}
-	for (i = 0; i < live.count && rc == 0; i++) {
-		char *path = os_path_join(l->agent_dir, live.items[i].name);
-		rc = path ? write_atomically(path, live.items[i].text) : ERR_SYSTEM;
-		free(path);
-	}
-	/* agent files that main does not have go; anything else is left alone */
-	if (rc == 0 && agents_load(&current, l->agent_dir) == 0) {
-		for (i = 0; i < current.count; i++) {
-			char *path = os_path_join(l->agent_dir, current.items[i].name);
-			if (path && !agents_get(&live, current.items[i].name) && unlink(path) != 0)
-				rc = err_sys("cannot remove %s", path);
-			free(path);
-		}
-		agents_free(&current);
-	}
+	rc = agents_sync(&live, l->agent_dir);
 	agents_free(&live);
 	return rc;
 }

@@ -897,6 +897,99 @@ static void test_missing_note_names_the_generation(void **state)
 	free(dir);
 }
 
+static int is_symlink(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* agent_code/ is a link to a directory of the user's: no command follows
+ * it, so checkout no longer deletes that directory's *.c files; once it
+ * is a real directory again, checkout writes the live agent there. */
+static void test_symlinked_agent_code(void **state)
+{
+	char *dir = make_lab("linklab", "email"), *target = scratch("linktarget");
+	char *code = os_path_join(dir, "agent_code"), *mine = os_path_join(target, "mine.c");
+	char *checkout[] = { "host", "checkout", "--dir", dir, NULL };
+	char *evolve[] = { "host", "evolve", "--dir", dir, NULL };
+	agent_files files = agent_code(dir), after;
+	char message[4096];
+	run_result r;
+
+	(void)state;
+	assert_int_equal(agents_set(&files, "mine.c", "int mine(void) { return 1; }\n"), 0);
+	assert_int_equal(agents_write(&files, target), 0);
+	os_remove_tree(code);
+	assert_int_equal(symlink(target, code), 0);
+	snprintf(message, sizeof(message), "%s is a symbolic link (to %s); host follows no links in "
+		 "agent directories: replace it with a real directory", code, target);
+	expect_failure(message, checkout);
+	expect_failure(message, evolve);
+	assert_int_equal(agents_load(&after, target), 0);
+	assert_same_files(&files, &after);
+	agents_free(&after);
+	assert_true(is_symlink(code));
+	assert_int_equal(tag_count(dir), 1);
+	assert_fsck_clean(dir);
+	assert_int_equal(unlink(code), 0);
+	run_host_with(&r, NULL, checkout);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_lab_intact(dir, 1, 0);
+	assert_true(os_is_file(mine));
+	agents_free(&files);
+	os_remove_tree(dir);
+	os_remove_tree(target);
+	free(mine);
+	free(code);
+	free(target);
+	free(dir);
+}
+
+/* An agent file that is a link: its target is neither committed nor
+ * written; checkout replaces the link itself with the live file. */
+static void test_symlinked_agent_file(void **state)
+{
+	char *dir = make_lab("filelinklab", "email"), *outside = scratch("outside.c");
+	char *file = os_path_join(dir, "agent_code/task_agent.c"), *text = harness_read(file);
+	char *commit[] = { "host", "commit", "-m", "through a link", "--dir", dir, NULL };
+	char *evolve[] = { "host", "evolve", "--dir", dir, NULL };
+	char *checkout[] = { "host", "checkout", "--dir", dir, NULL };
+	char message[4096], *edited = strdup(text), *now;
+	run_result r;
+
+	(void)state;
+	memcpy(strstr(edited, "#define CANDIDATES 6"), "#define CANDIDATES 3", 20);
+	assert_int_equal(os_write_file(outside, edited, strlen(edited)), 0);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(symlink(outside, file), 0);
+	snprintf(message, sizeof(message), "%s/agent_code: 'task_agent.c' is a symbolic link; host "
+		 "follows no links in agent directories: replace it with the file itself", dir);
+	expect_failure(message, commit);
+	expect_failure(message, evolve);
+	assert_int_equal(tag_count(dir), 1);
+	assert_true(is_symlink(file));
+	run_host_with(&r, NULL, checkout);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_false(is_symlink(file));
+	assert_lab_intact(dir, 1, 0);
+	now = harness_read(outside);
+	assert_string_equal(now, edited);
+	free(now);
+	now = harness_read(file);
+	assert_string_equal(now, text);
+	free(now);
+	unlink(outside);
+	os_remove_tree(dir);
+	free(edited);
+	free(text);
+	free(file);
+	free(outside);
+	free(dir);
+}
+
 /* SIGTERM finishes the generation under way and stops cleanly. */
 static void test_sigterm_finishes_the_generation(void **state)
 {
@@ -940,6 +1033,8 @@ void test_group_lab(harness_totals *t)
 		cmocka_unit_test(test_missing_main_is_not_a_fresh_start),
 		cmocka_unit_test(test_missing_live_commit),
 		cmocka_unit_test(test_missing_note_names_the_generation),
+		cmocka_unit_test(test_symlinked_agent_code),
+		cmocka_unit_test(test_symlinked_agent_file),
 	};
 
 	HARNESS_GROUP(t, "lab", tests);
