@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "eval.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -243,6 +244,26 @@ int cli_open_llm(llm_client **out, const char *command, const llm_options *o)
 	if (llm_open(out, o) < 0)
 		return cli_fail(command, "%s", err_last());
 	return CLI_OK;
+}
+
+int cli_agent_failure(const char *agent, const sandbox_outcome *o)
+{
+	char *diags = o->status == SANDBOX_COMPILE_ERROR ? eval_diagnostics(o->result) : NULL;
+	const char *line, *next;
+	buf text = BUF_INIT;
+	int rc;
+
+	buf_printf(&text, "the %s agent failed: %s (%s)", agent, sandbox_status_name(o->status),
+		   o->detail);
+	for (line = diags; line && *line; line = next) {
+		next = line + strcspn(line, "\n");
+		buf_printf(&text, "%s\n  %.*s", line == diags ? ":" : "", (int)(next - line), line);
+		next += *next == '\n';
+	}
+	rc = err_set(ERR_GENERIC, "%s", buf_cstr(&text));
+	buf_free(&text);
+	free(diags);
+	return rc;
 }
 
 void cli_lab_spend(lab *l, llm_usage *total)

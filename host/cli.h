@@ -137,4 +137,9 @@ char *cli_task_names(task **tasks, size_t n);
 /* Prints a validation report, one line per stage. */
 void cli_print_validation(const validate_report *r);
 
+/* Sets the error for an agent run (`agent`: "meta", "task") that did not
+ * end with ok: how it ended and, for a build that failed, the compiler's
+ * diagnostics, one a line. Returns ERR_GENERIC. */
+int cli_agent_failure(const char *agent, const sandbox_outcome *o);
+
 #endif

@@ -78,8 +78,8 @@ static int improve(task *t, const agent_files *files, int budget,
 		goto done_broker;
 	}
 	if (run.outcome.status != SANDBOX_OK) {
-		rc = cli_fail("improve", "the task agent failed: %s (%s)",
-			      sandbox_status_name(run.outcome.status), run.outcome.detail);
+		cli_agent_failure("task", &run.outcome);
+		rc = cli_fail("improve", "%s", err_last());
 		goto done_run;
 	}
 	improved = run.result ? run.result : t->initial_text;

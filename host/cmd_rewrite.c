@@ -69,8 +69,7 @@ static int propose(agent_files *candidate, const agent_files *files, const char 
 		ran = (rc = agents_run(&run, files, "meta_agent_rewrite", archive, &b,
 				       &limits, seed)) == 0;
 	if (rc == 0 && run.outcome.status != SANDBOX_OK)
-		rc = err_set(ERR_GENERIC, "the meta agent failed: %s (%s)",
-			     sandbox_status_name(run.outcome.status), run.outcome.detail);
+		rc = cli_agent_failure("meta", &run.outcome);
 	else if (rc == 0 && run.status != 0)
 		rc = err_set(ERR_GENERIC, "the meta agent proposed nothing (it returned %d)",
 			     run.status);

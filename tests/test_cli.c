@@ -309,6 +309,45 @@ static void test_rewrite_command(void **state)
 	free(kept);
 }
 
+/* A meta agent that does not compile: rewrite says where, with the
+ * compiler's diagnostics, not only "compile_error"; nothing is written.
+ * improve does the same for a task agent. */
+static void test_agent_compile_errors_are_shown(void **state)
+{
+	static const char broken[] = "int meta_agent_rewrite(const char *archive)\n{\n"
+				     "\treturn archive + ;\n}\n";
+	char *dir = agent_dir("brokenmeta", "meta_agent.c", broken);
+	char *task = agent_dir("brokentask", "task_agent.c",
+			       "char *task_agent_improve(const char *s) { return s + ; }\n");
+	char *out = os_path_join(getenv("TMPDIR"), "nocandidate"), *file, *text;
+	run_result r;
+
+	(void)state;
+	RUN(&r, "rewrite", "-o", out, "--agent", dir);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "host rewrite: the meta agent failed: compile_error (the code "
+			    "does not compile):\n  meta_agent.c:4: error: identifier expected\n");
+	assert_string_equal(r.out, "");
+	run_result_free(&r);
+	assert_false(os_is_dir(out));
+	file = os_path_join(dir, "meta_agent.c");
+	text = harness_read(file);
+	assert_string_equal(text, broken);
+	free(text);
+	free(file);
+	RUN(&r, "improve", "email", "--agent", task, "--budget", "2", "-o", out);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "host improve: the task agent failed: compile_error (the code "
+			    "does not compile):\n  task_agent.c:1: error: identifier expected\n");
+	run_result_free(&r);
+	assert_false(os_is_file(out));
+	os_remove_tree(dir);
+	os_remove_tree(task);
+	free(dir);
+	free(task);
+	free(out);
+}
+
 void test_group_cli(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +359,7 @@ void test_group_cli(harness_totals *t)
 		cmocka_unit_test(test_validate_command),
 		cmocka_unit_test(test_improve_command),
 		cmocka_unit_test(test_rewrite_command),
+		cmocka_unit_test(test_agent_compile_errors_are_shown),
 	};
 
 	HARNESS_GROUP(t, "cli", tests);
