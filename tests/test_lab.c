@@ -705,6 +705,51 @@ static void test_utility_takes_effect(void **state)
 	free(dir);
 }
 
+/* The task agent's time limit is the budget times a task's limit per
+ * evaluation: with an hour per evaluation, 600 evaluations overflowed an
+ * int to a negative limit and the agent got 0 evaluations, silently. */
+static void test_budget_does_not_overflow_the_time_limit(void **state)
+{
+	static const char fast[] = "\"wall_ms\": 2000", slow[] = "\"wall_ms\": 3600000";
+	char *tasks = scratch("slowtasks"), *dir = scratch("slowlab"), *json, *text, *at;
+	char *cp[] = { "/bin/cp", "-r", "tasks/email", tasks, NULL };
+	buf edited = BUF_INIT;
+	const json_t *email;
+	store_gen g;
+	run_result r;
+	lab l;
+
+	(void)state;
+	mkdir(tasks, 0755);
+	run_command(&r, NULL, cp);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	json = os_path_join(tasks, "email/task.json");
+	text = harness_read(json);
+	at = strstr(text, fast);
+	assert_non_null(at);
+	/* the most a task may ask for: an hour */
+	buf_printf(&edited, "%.*s%s%s", (int)(at - text), text, slow, at + strlen(fast));
+	assert_int_equal(os_write_file(json, edited.data, edited.len), 0);
+	buf_free(&edited);
+	HOST(&r, "init", "--dir", dir, "--tasks-dir", tasks, "--tasks", "email", "--budget", "600");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_read(l.store, 0, &g, NULL), 0);
+	email = json_object_get(json_object_get(g.record, "tasks"), "email");
+	assert_string_equal(json_string_value(json_object_get(email, "agent")), "ok");
+	assert_true(json_integer_value(json_object_get(email, "evals")) > 0);
+	store_gen_free(&g);
+	lab_close(&l);
+	os_remove_tree(dir);
+	os_remove_tree(tasks);
+	free(text);
+	free(json);
+	free(tasks);
+	free(dir);
+}
+
 /* A lab whose live generation, gen_003, is a revert to gen_000 after two
  * rejected generations. */
 static char *make_reverted_lab(const char *name)
@@ -1030,6 +1075,7 @@ void test_group_lab(harness_totals *t)
 		cmocka_unit_test(test_inspection_commands),
 		cmocka_unit_test(test_sigterm_finishes_the_generation),
 		cmocka_unit_test(test_utility_takes_effect),
+		cmocka_unit_test(test_budget_does_not_overflow_the_time_limit),
 		cmocka_unit_test(test_missing_main_is_not_a_fresh_start),
 		cmocka_unit_test(test_missing_live_commit),
 		cmocka_unit_test(test_missing_note_names_the_generation),
