@@ -9,10 +9,12 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define AGENTS_MAX_FILES 64
 
@@ -106,42 +108,95 @@ int agents_set(agent_files *files, const char *name, const char *text)
 	return 0;
 }
 
-static int load_entry(agent_files *out, const char *dir, const char *name)
+/*
+ * Agent directories are read and written through a descriptor of the
+ * directory opened with O_NOFOLLOW, and their entries with openat and
+ * O_NOFOLLOW or replaced by renameat: host follows no symbolic link in
+ * them, so neither reading nor writing one reaches outside it.
+ */
+static int open_agent_dir(const char *dir)
 {
-	char *path = os_path_join(dir, name), *text = NULL;
-	int rc;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), error = errno;
+	char target[4096];
+	ssize_t n;
 
-	if (!path)
-		return err_set(ERR_SYSTEM, "out of memory");
-	if (!agents_valid_name(name) || !os_is_file(path))
-		rc = err_set(ERR_INVALID, "%s: '%s' is not an agent file (agent files are "
-			     "[a-z0-9_]+.c, [a-z0-9_]+.h and memory.md)", dir, name);
-	else if (agents_reserved_name(name))
-		rc = err_set(ERR_INVALID, "%s: '%s' is the name of one of the host's headers, "
-			     "which agents cannot replace; rename it", dir, name);
-	else if (out->count >= AGENTS_MAX_FILES)
-		rc = err_set(ERR_INVALID, "%s: more than %d agent files", dir, AGENTS_MAX_FILES);
-	else if ((rc = os_read_file(&text, NULL, path)) == 0)
+	if (fd >= 0)
+		return fd;
+	if (error == ENOENT)
+		return err_set(ERR_NOTFOUND, "%s: no such agent directory", dir);
+	if ((error == ELOOP || error == ENOTDIR) &&
+	    (n = readlink(dir, target, sizeof(target) - 1)) >= 0) {
+		target[n] = '\0';
+		return err_set(ERR_INVALID, "%s is a symbolic link (to %s); host follows no links in "
+			       "agent directories: replace it with a real directory", dir, target);
+	}
+	errno = error;
+	return err_sys("cannot read %s", dir);
+}
+
+static int not_an_agent_file(const char *dir, const char *name)
+{
+	return err_set(ERR_INVALID, "%s: '%s' is not an agent file (agent files are "
+		       "[a-z0-9_]+.c, [a-z0-9_]+.h and memory.md)", dir, name);
+}
+
+/* Opens entry `name` of the directory `dfd` for reading, refusing a link
+ * and anything but a regular file. */
+static int open_entry(int dfd, const char *dir, const char *name)
+{
+	struct stat st;
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0 && errno == ELOOP)
+		return err_set(ERR_INVALID, "%s: '%s' is a symbolic link; host follows no links in "
+			       "agent directories: replace it with the file itself", dir, name);
+	if (fd < 0)
+		return err_sys("cannot read %s/%s", dir, name);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return not_an_agent_file(dir, name);
+	}
+	return fd;
+}
+
+static int load_entry(agent_files *out, int dfd, const char *dir, const char *name)
+{
+	char *text = NULL;
+	int fd, rc;
+
+	if (!agents_valid_name(name))
+		return not_an_agent_file(dir, name);
+	if (agents_reserved_name(name))
+		return err_set(ERR_INVALID, "%s: '%s' is the name of one of the host's headers, "
+			       "which agents cannot replace; rename it", dir, name);
+	if (out->count >= AGENTS_MAX_FILES)
+		return err_set(ERR_INVALID, "%s: more than %d agent files", dir, AGENTS_MAX_FILES);
+	if ((fd = open_entry(dfd, dir, name)) < 0)
+		return fd;
+	if ((rc = os_read_fd(&text, NULL, fd, name)) == 0)
 		rc = *text ? agents_set(out, name, text)
 			   : err_set(ERR_INVALID, "%s: '%s' is empty", dir, name);
+	close(fd);
 	free(text);
-	free(path);
 	return rc;
 }
 
 int agents_load(agent_files *out, const char *dir)
 {
 	struct dirent *ent;
-	DIR *d = opendir(dir);
-	int rc = 0;
+	int fd = open_agent_dir(dir), rc = 0;
+	DIR *d;
 
 	memset(out, 0, sizeof(*out));
-	if (!d)
-		return errno == ENOENT ? err_set(ERR_NOTFOUND, "%s: no such agent directory", dir)
-				       : err_sys("cannot read %s", dir);
+	if (fd < 0)
+		return fd;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return err_sys("cannot read %s", dir);
+	}
 	while (rc == 0 && (ent = readdir(d)) != NULL)
 		if (ent->d_name[0] != '.')
-			rc = load_entry(out, dir, ent->d_name);
+			rc = load_entry(out, dirfd(d), dir, ent->d_name);
 	closedir(d);
 	if (rc == 0 && !out->count)
 		rc = err_set(ERR_INVALID, "%s: no agent files", dir);
@@ -150,25 +205,76 @@ int agents_load(agent_files *out, const char *dir)
 	return rc;
 }
 
-int agents_write(const agent_files *files, const char *dir)
+/* Writes `text` as entry `name` of the directory `dfd`: a new temporary
+ * file, flushed, renamed over `name` (so a link there is replaced, not
+ * followed). */
+static int write_entry(int dfd, const char *dir, const char *name, const char *text)
+{
+	static const char tmp[] = ".tmp-agent-file";
+	int fd, rc;
+
+	unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_sys("cannot write %s/%s", dir, name);
+	rc = os_write_fd(fd, text, strlen(text), name);
+	if (rc == 0 && fsync(fd) != 0)
+		rc = err_sys("cannot write %s/%s", dir, name);
+	if (close(fd) != 0 && rc == 0)
+		rc = err_sys("cannot write %s/%s", dir, name);
+	if (rc == 0 && renameat(dfd, tmp, dfd, name) != 0)
+		rc = err_sys("cannot write %s/%s", dir, name);
+	if (rc < 0)
+		unlinkat(dfd, tmp, 0);
+	return rc;
+}
+
+/* Removes the agent files of the directory `dfd` that `keep` does not
+ * have (a link is removed itself, never its target). */
+static int prune_entries(int dfd, const char *dir, const agent_files *keep)
+{
+	int fd = dup(dfd), rc = 0;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *ent;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return err_sys("cannot read %s", dir);
+	}
+	while (rc == 0 && (ent = readdir(d)) != NULL)
+		if (agents_valid_name(ent->d_name) && !agents_get(keep, ent->d_name) &&
+		    unlinkat(dfd, ent->d_name, 0) != 0)
+			rc = err_sys("cannot remove %s/%s", dir, ent->d_name);
+	closedir(d);
+	return rc;
+}
+
+static int write_files(const agent_files *files, const char *dir, int prune)
 {
 	size_t i;
+	int fd, rc = 0;
 
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return err_sys("cannot create %s", dir);
-	for (i = 0; i < files->count; i++) {
-		char *path = os_path_join(dir, files->items[i].name);
-		char *tmp = path ? os_path_join(dir, ".tmp-agent-file") : NULL;
-		int rc = !tmp ? err_set(ERR_SYSTEM, "out of memory")
-			      : os_write_file(tmp, files->items[i].text, strlen(files->items[i].text));
-		if (rc == 0 && rename(tmp, path) != 0)
-			rc = err_sys("cannot write %s", path);
-		free(path);
-		free(tmp);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	if ((fd = open_agent_dir(dir)) < 0)
+		return fd;
+	for (i = 0; i < files->count && rc == 0; i++)
+		rc = write_entry(fd, dir, files->items[i].name, files->items[i].text);
+	if (rc == 0 && prune)
+		rc = prune_entries(fd, dir, files);
+	close(fd);
+	return rc;
+}
+
+int agents_write(const agent_files *files, const char *dir)
+{
+	return write_files(files, dir, 0);
+}
+
+int agents_sync(const agent_files *files, const char *dir)
+{
+	return write_files(files, dir, 1);
 }
 
 void agents_free(agent_files *files)

@@ -9,6 +9,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,45 +22,52 @@ static const arg_option *find_option(const arg_option *opts, const char *arg,
 	return NULL;
 }
 
-static int store_value(const arg_option *opt, const char *value)
+static int range_error(const arg_option *opt, const char *value)
+{
+	return err_set(ERR_INVALID, "%s expects %s from %lld to %lld, got '%s'", opt->name,
+		       opt->kind == ARG_NUMBER ? "a number" : "an integer", opt->min, opt->max,
+		       value);
+}
+
+static int store_number(const arg_option *opt, const char *value)
 {
 	char *end;
-	long n;
+	double d;
 
+	errno = 0;
+	d = strtod(value, &end);
+	if (errno || end == value || *end || !isfinite(d) || d < (double)opt->min ||
+	    d > (double)opt->max)
+		return range_error(opt, value);
+	*(double *)opt->dest = d;
+	return 0;
+}
+
+static int store_integer(const arg_option *opt, const char *value)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	if (errno || end == value || *end || n < opt->min || n > opt->max)
+		return range_error(opt, value);
+	if (opt->kind == ARG_INT)
+		*(int *)opt->dest = (int)n;
+	else if (opt->kind == ARG_LONG)
+		*(long *)opt->dest = (long)n;
+	else
+		*(unsigned long long *)opt->dest = (unsigned long long)n;
+	return 0;
+}
+
+static int store_value(const arg_option *opt, const char *value)
+{
 	if (opt->kind == ARG_STRING) {
 		*(const char **)opt->dest = value;
 		return 0;
 	}
-	if (opt->kind == ARG_NUMBER) {
-		double d;
-		errno = 0;
-		d = strtod(value, &end);
-		if (errno || end == value || *end || d < 0)
-			return err_set(ERR_INVALID, "%s expects a non-negative number, got '%s'",
-				       opt->name, value);
-		*(double *)opt->dest = d;
-		return 0;
-	}
-	if (opt->kind == ARG_UINT) {
-		unsigned long long u;
-		errno = 0;
-		u = strtoull(value, &end, 10);
-		if (errno || end == value || *end || value[0] == '-')
-			return err_set(ERR_INVALID, "%s expects a non-negative integer, got '%s'",
-				       opt->name, value);
-		*(unsigned long long *)opt->dest = u;
-		return 0;
-	}
-	errno = 0;
-	n = strtol(value, &end, 10);
-	if (errno || end == value || *end || n <= 0 || n > 1000000000)
-		return err_set(ERR_INVALID, "%s expects a positive integer, got '%s'",
-			       opt->name, value);
-	if (opt->kind == ARG_LONG)
-		*(long *)opt->dest = n;
-	else
-		*(int *)opt->dest = (int)n;
-	return 0;
+	return opt->kind == ARG_NUMBER ? store_number(opt, value) : store_integer(opt, value);
 }
 
 /* Handles argv[*i], an option; advances *i past a separate value. */

@@ -11,22 +11,24 @@
 typedef enum {
 	ARG_FLAG,    /* int *: set to 1 */
 	ARG_STRING,  /* const char **: the value */
-	ARG_COUNT,   /* int *: a positive integer */
-	ARG_UINT,    /* unsigned long long *: a non-negative integer */
-	ARG_LONG,    /* long *: a positive integer */
-	ARG_NUMBER   /* double *: a non-negative number */
+	ARG_INT,     /* int *: an integer in [min, max] */
+	ARG_LONG,    /* long *: an integer in [min, max] */
+	ARG_UINT,    /* unsigned long long *: an integer in [min, max], min >= 0 */
+	ARG_NUMBER   /* double *: a finite number in [min, max] */
 } arg_kind;
 
 typedef struct {
-	const char *name;  /* with the dashes, e.g. "--repeat" */
+	const char *name;    /* with the dashes, e.g. "--repeat" */
 	arg_kind kind;
 	void *dest;
+	long long min, max;  /* a numeric option's range, from what it feeds */
 } arg_option;
 
 /*
  * Parses argv[0..argc). `opts` ends with a { NULL } entry. Positional
  * arguments are stored in `positional` (at most `max_positional`, else a
- * usage error) and counted in *n_positional.
+ * usage error) and counted in *n_positional. A numeric value outside its
+ * option's range is a usage error naming the option and the range.
  */
 int args_parse(const arg_option *opts, int argc, char **argv,
 	       const char **positional, int max_positional, int *n_positional);

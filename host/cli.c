@@ -5,8 +5,11 @@
 #include "cli.h"
 
 #include "error.h"
+#include "eval.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,13 +85,13 @@ int cli_load_tasks(task ***out, size_t *n, const char *command, const char *task
 	if (!tasks_dir && task_default_root(&root) < 0)
 		return cli_fail(command, "%s", err_last());
 	names = list ? strdup(list) : task_list(tasks_dir ? tasks_dir : root);
-	*out = calloc(64, sizeof(task *));
+	*out = calloc(EVOLVE_MAX_TASKS, sizeof(task *));
 	for (name = names ? strtok_r(names, ",", &save) : NULL; name && rc == CLI_OK;
 	     name = strtok_r(NULL, ",", &save)) {
 		while (*name == ' ')
 			name++;
-		if (*n >= 64)
-			rc = cli_usage(command, "at most 64 tasks");
+		if (*n >= EVOLVE_MAX_TASKS)
+			rc = cli_usage(command, "at most %d tasks", EVOLVE_MAX_TASKS);
 		else if (task_load(&(*out)[*n], tasks_dir ? tasks_dir : root, name) < 0)
 			rc = cli_fail(command, "%s", err_last());
 		else
@@ -111,7 +114,9 @@ int cli_refuse_hand_edits(lab *l, const char *command)
 	buf changes = BUF_INIT;
 	int n = lab_hand_edits(l, &changes), rc = CLI_OK;
 
-	if (n > 0)
+	if (n < 0)
+		rc = cli_fail(command, "%s", err_last());
+	else if (n > 0)
 		rc = cli_fail(command, "agent_code/ has edits that are not a generation:\n%s"
 			      "Record them with 'host commit -m MSG' or discard them with "
 			      "'host checkout'.", changes.data);
@@ -120,30 +125,107 @@ int cli_refuse_hand_edits(lab *l, const char *command)
 }
 
 
-int cli_lab_eval(lab *l, const char *command, const char *tasks_dir, const char *list,
-		 int budget, unsigned long long seed, evolve_eval_options *out)
+/* Sets the weight `name` to the value of "NUMBER". */
+static int set_weight(evolve_utility *u, const char *name, const char *number, const char *pair)
 {
-	char *stored_list = NULL, *text = NULL;
-	int rc;
+	char *end;
+	double v = strtod(number, &end);
 
-	memset(out, 0, sizeof(*out));
-	out->utility.score = 1;
-	out->budget = budget;
-	out->seed = seed;
-	if (!list && store_setting_get(l->store, "tasks", &stored_list) == 0)
-		list = stored_list;
-	if (!budget && store_setting_get(l->store, "budget", &text) == 0 && text)
-		out->budget = atoi(text);
+	if (end == number || *end || !isfinite(v) || v < 0 || v > CLI_MAX_WEIGHT)
+		return err_set(ERR_INVALID, "--utility weights are numbers from 0 to %d, got '%s'",
+			       CLI_MAX_WEIGHT, pair);
+	if (strcmp(name, "score") == 0)
+		u->score = v;
+	else if (strcmp(name, "cost") == 0)
+		u->cost = v;
+	else if (strcmp(name, "time") == 0)
+		u->time = v;
+	else
+		return err_set(ERR_INVALID, "--utility knows score, cost and time, not '%s'", name);
+	return 0;
+}
+
+int cli_parse_utility(evolve_utility *out, const char *text)
+{
+	char *copy = text ? strdup(text) : NULL, *item, *save = NULL;
+	int rc = 0;
+
+	out->score = 1;
+	out->cost = out->time = 0;
+	if (text && !copy)
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (item = copy ? strtok_r(copy, ",", &save) : NULL; item && rc == 0;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '='), pair[64];
+		snprintf(pair, sizeof(pair), "%s", item);
+		if (!eq) {
+			rc = err_set(ERR_INVALID, "--utility expects NAME=NUMBER pairs, got '%s'", pair);
+			break;
+		}
+		*eq = '\0';
+		rc = set_weight(out, item, eq + 1, pair);
+	}
+	free(copy);
+	return rc;
+}
+
+/* The lab's setting `key`, an integer in [min, max]; *out is left as it is
+ * when the lab does not set it. */
+static int lab_setting_int(long long *out, lab *l, const char *key, long long min,
+			   long long max)
+{
+	char *text = NULL, *end;
+	long long v;
+	int rc = store_setting_get(l->store, key, &text);
+
+	if (rc < 0 || !text)
+		return rc;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno || end == text || *end || v < min || v > max)
+		rc = err_set(ERR_INVALID, "the lab's setting host.%s in %s/config is '%s', not an "
+			     "integer from %lld to %lld", key, l->gen_dir, text, min, max);
+	else
+		*out = v;
 	free(text);
-	text = NULL;
-	if (seed == ULLONG_MAX && store_setting_get(l->store, "seed", &text) == 0 && text)
-		out->seed = strtoull(text, NULL, 10);
+	return rc;
+}
+
+/* The lab's utility, or the default one when it sets none. */
+static int lab_utility(evolve_utility *out, lab *l)
+{
+	char *text = NULL;
+	int rc = store_setting_get(l->store, "utility", &text);
+
+	if (rc == 0 && (rc = cli_parse_utility(out, text)) < 0)
+		rc = err_set(rc, "the lab's setting host.utility in %s/config: %s", l->gen_dir,
+			     err_last());
 	free(text);
-	if (out->budget <= 0)
-		out->budget = CLI_DEFAULT_BUDGET;
-	if (out->seed == ULLONG_MAX)
-		out->seed = 1;
-	rc = cli_load_tasks(&out->tasks, &out->n_tasks, command, tasks_dir, list);
+	return rc;
+}
+
+int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
+		 const cli_eval_given *given)
+{
+	long long budget = given->budget ? given->budget : CLI_DEFAULT_BUDGET, seed = 1;
+	char *stored_list = NULL;
+	int rc = CLI_OK;
+
+	if (given->seed != ULLONG_MAX)
+		seed = (long long)given->seed;
+	if ((!given->budget && lab_setting_int(&budget, l, "budget", 1, CLI_MAX_BUDGET) < 0) ||
+	    (given->seed == ULLONG_MAX && lab_setting_int(&seed, l, "seed", 0, CLI_MAX_SEED) < 0) ||
+	    (!given->tasks && store_setting_get(l->store, "tasks", &stored_list) < 0))
+		rc = cli_fail(command, "%s", err_last());
+	else if (given->utility)
+		out->utility = *given->utility;
+	else if (lab_utility(&out->utility, l) < 0)
+		rc = cli_fail(command, "%s", err_last());
+	out->budget = (int)budget;
+	out->seed = (unsigned long long)seed;
+	if (rc == CLI_OK)
+		rc = cli_load_tasks(&out->tasks, &out->n_tasks, command, given->tasks_dir,
+				    given->tasks ? given->tasks : stored_list);
 	free(stored_list);
 	return rc;
 }
@@ -162,6 +244,26 @@ int cli_open_llm(llm_client **out, const char *command, const llm_options *o)
 	if (llm_open(out, o) < 0)
 		return cli_fail(command, "%s", err_last());
 	return CLI_OK;
+}
+
+int cli_agent_failure(const char *agent, const sandbox_outcome *o)
+{
+	char *diags = o->status == SANDBOX_COMPILE_ERROR ? eval_diagnostics(o->result) : NULL;
+	const char *line, *next;
+	buf text = BUF_INIT;
+	int rc;
+
+	buf_printf(&text, "the %s agent failed: %s (%s)", agent, sandbox_status_name(o->status),
+		   o->detail);
+	for (line = diags; line && *line; line = next) {
+		next = line + strcspn(line, "\n");
+		buf_printf(&text, "%s\n  %.*s", line == diags ? ":" : "", (int)(next - line), line);
+		next += *next == '\n';
+	}
+	rc = err_set(ERR_GENERIC, "%s", buf_cstr(&text));
+	buf_free(&text);
+	free(diags);
+	return rc;
 }
 
 void cli_lab_spend(lab *l, llm_usage *total)

@@ -16,6 +16,8 @@
 #include "validate.h"
 #include "version.h"
 
+#include <stdint.h>
+
 
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 
@@ -62,15 +64,32 @@ int cli_refuse_hand_edits(lab *l, const char *command);
 #define CLI_DEFAULT_BUDGET 12
 #define CLI_DEFAULT_LLM_CALLS 4
 
+/*
+ * The ranges of the numeric options, from the arithmetic each one feeds.
+ * Evaluations per task: the agent's time limit (budget x the task's
+ * wall_ms) is computed in 64 bits, and a run's evaluations (budget x 64
+ * tasks x generations) are counted in a long long. Generations: gen_NNN
+ * numbers end at STORE_MAX_NUMBER. Seeds are recorded as JSON integers
+ * (int64). Workers: one per task at most. Repeats: one double each.
+ */
+#define CLI_MAX_BUDGET 1000000
+#define CLI_MAX_GENS STORE_MAX_NUMBER
+#define CLI_MAX_SEED INT64_MAX
+#define CLI_MAX_JOBS EVOLVE_MAX_TASKS
+#define CLI_MAX_REPEAT 1000000
+#define CLI_MAX_LLM_CALLS 10000
+#define CLI_MAX_TOKENS 1000000000
+#define CLI_MAX_USD 1000000
+
 /* The options that configure the language model, for an arg_option table. */
 #define CLI_LLM_OPTIONS(o)                                                     \
-	{ "--llm", ARG_STRING, &(o).provider },                                \
-	{ "--llm-url", ARG_STRING, &(o).url },                                 \
-	{ "--llm-prices", ARG_STRING, &(o).prices_path },                      \
-	{ "--record", ARG_STRING, &(o).record_path },                          \
-	{ "--replay", ARG_STRING, &(o).replay_path },                          \
-	{ "--max-usd", ARG_NUMBER, &(o).max_usd },                             \
-	{ "--max-tokens", ARG_LONG, &(o).max_tokens }
+	{ "--llm", ARG_STRING, &(o).provider, 0, 0 },                          \
+	{ "--llm-url", ARG_STRING, &(o).url, 0, 0 },                           \
+	{ "--llm-prices", ARG_STRING, &(o).prices_path, 0, 0 },                \
+	{ "--record", ARG_STRING, &(o).record_path, 0, 0 },                    \
+	{ "--replay", ARG_STRING, &(o).replay_path, 0, 0 },                    \
+	{ "--max-usd", ARG_NUMBER, &(o).max_usd, 0, CLI_MAX_USD },             \
+	{ "--max-tokens", ARG_LONG, &(o).max_tokens, 1, CLI_MAX_TOKENS }
 
 #define CLI_LLM_HELP                                                           \
 	"  --llm P[:MODEL]  use a language model: openai, anthropic or gemini\n"\
@@ -90,17 +109,37 @@ void cli_lab_spend(lab *l, llm_usage *total);
 /* Opens the LLM client for `o` (NULL when offline); reports failures. */
 int cli_open_llm(llm_client **out, const char *command, const llm_options *o);
 
-/* The lab's evaluation settings (tasks, budget, seed, fixed by host init),
- * with the tasks loaded. `list`, a nonzero `budget` and a `seed` other
- * than ULLONG_MAX override them. */
-int cli_lab_eval(lab *l, const char *command, const char *tasks_dir, const char *list,
-		 int budget, unsigned long long seed, evolve_eval_options *out);
+/* What a command's options say about the evaluation settings; the lab's
+ * own, fixed by host init, fill in the rest. */
+typedef struct {
+	const char *tasks_dir;           /* where task folders are; NULL: the default */
+	const char *tasks;               /* "snake,email"; NULL: the lab's */
+	int budget;                      /* 0: the lab's */
+	unsigned long long seed;         /* ULLONG_MAX: the lab's */
+	const evolve_utility *utility;   /* NULL: the lab's */
+} cli_eval_given;
+
+/* Sets out's tasks (loaded), budget, seed and utility from `given` and the
+ * lab's settings, leaving its other fields as they are; reports failures. */
+int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
+		 const cli_eval_given *given);
 void cli_lab_eval_free(evolve_eval_options *o);
+
+/* Parses --utility's "score=1,cost=0,time=0.01": weights from 0 to
+ * CLI_MAX_WEIGHT; a weight not named is score 1, cost 0, time 0, and so is
+ * every one for a NULL text. ERR_INVALID names the pair at fault. */
+#define CLI_MAX_WEIGHT 1000
+int cli_parse_utility(evolve_utility *out, const char *text);
 
 /* "snake,email" (free() it). */
 char *cli_task_names(task **tasks, size_t n);
 
 /* Prints a validation report, one line per stage. */
 void cli_print_validation(const validate_report *r);
+
+/* Sets the error for an agent run (`agent`: "meta", "task") that did not
+ * end with ok: how it ended and, for a build that failed, the compiler's
+ * diagnostics, one a line. Returns ERR_GENERIC. */
+int cli_agent_failure(const char *agent, const sandbox_outcome *o);
 
 #endif

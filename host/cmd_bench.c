@@ -51,11 +51,11 @@ typedef struct {
 static int parse_bench_args(bench_args *a, int argc, char **argv)
 {
 	const arg_option opts[] = {
-		{ "--holdout", ARG_FLAG, &a->holdout },
-		{ "--json", ARG_FLAG, &a->json },
-		{ "--repeat", ARG_COUNT, &a->repeat },
-		{ "--tasks-dir", ARG_STRING, &a->tasks_dir },
-		{ NULL, ARG_FLAG, NULL },
+		{ "--holdout", ARG_FLAG, &a->holdout, 0, 0 },
+		{ "--json", ARG_FLAG, &a->json, 0, 0 },
+		{ "--repeat", ARG_INT, &a->repeat, 1, CLI_MAX_REPEAT },
+		{ "--tasks-dir", ARG_STRING, &a->tasks_dir, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	const char *pos[2];
 	int n;

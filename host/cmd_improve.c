@@ -78,8 +78,8 @@ static int improve(task *t, const agent_files *files, int budget,
 		goto done_broker;
 	}
 	if (run.outcome.status != SANDBOX_OK) {
-		rc = cli_fail("improve", "the task agent failed: %s (%s)",
-			      sandbox_status_name(run.outcome.status), run.outcome.detail);
+		cli_agent_failure("task", &run.outcome);
+		rc = cli_fail("improve", "%s", err_last());
 		goto done_run;
 	}
 	improved = run.result ? run.result : t->initial_text;
@@ -117,14 +117,15 @@ static int run_improve(int argc, char **argv)
 	llm_options lo = { NULL, NULL, NULL, NULL, NULL, 0, 0, 0 };
 	llm_client *llm = NULL;
 	const arg_option opts[] = {
-		CLI_LLM_OPTIONS(lo), { "--llm-calls", ARG_COUNT, &llm_calls },
-		{ "--budget", ARG_COUNT, &budget },
-		{ "--agent", ARG_STRING, &agent_dir },
-		{ "--seed", ARG_UINT, &seed },
-		{ "-o", ARG_STRING, &out_path },
-		{ "--tasks-dir", ARG_STRING, &tasks_dir },
-		{ "--verbose", ARG_FLAG, &verbose },
-		{ NULL, ARG_FLAG, NULL },
+		CLI_LLM_OPTIONS(lo),
+		{ "--llm-calls", ARG_INT, &llm_calls, 1, CLI_MAX_LLM_CALLS },
+		{ "--budget", ARG_INT, &budget, 1, CLI_MAX_BUDGET },
+		{ "--agent", ARG_STRING, &agent_dir, 0, 0 },
+		{ "--seed", ARG_UINT, &seed, 0, CLI_MAX_SEED },
+		{ "-o", ARG_STRING, &out_path, 0, 0 },
+		{ "--tasks-dir", ARG_STRING, &tasks_dir, 0, 0 },
+		{ "--verbose", ARG_FLAG, &verbose, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	char default_out[128];
 	agent_files files;

@@ -88,8 +88,8 @@ static int run_revert(int argc, char **argv)
 	const char *dir = ".", *pos[1];
 	int force = 0, n, target, rc;
 	const arg_option opts[] = {
-		{ "--force", ARG_FLAG, &force }, { "--dir", ARG_STRING, &dir },
-		{ NULL, ARG_FLAG, NULL },
+		{ "--force", ARG_FLAG, &force, 0, 0 }, { "--dir", ARG_STRING, &dir, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	lab l;
 
@@ -109,15 +109,17 @@ static int run_revert(int argc, char **argv)
 /* Validates, evaluates and records the hand-edited agent_code/. */
 static int commit_edits(lab *l, const char *message, const char *tasks_dir)
 {
+	cli_eval_given given = { tasks_dir, NULL, 0, ULLONG_MAX, NULL };
 	evolve_eval_options eo;
 	validate_report report;
 	agent_files files;
 	json_t *record = NULL;
 	int live, next, rc;
 
+	memset(&eo, 0, sizeof(eo));
 	if ((rc = cli_load_agents(&files, "commit", l->agent_dir)) != CLI_OK)
 		return rc;
-	if ((rc = cli_lab_eval(l, "commit", tasks_dir, NULL, 0, ULLONG_MAX, &eo)) != CLI_OK) {
+	if ((rc = cli_lab_eval(&eo, l, "commit", &given)) != CLI_OK) {
 		agents_free(&files);
 		return rc;
 	}
@@ -150,8 +152,9 @@ static int run_commit(int argc, char **argv)
 {
 	const char *dir = ".", *message = NULL, *tasks_dir = NULL, *pos[1];
 	const arg_option opts[] = {
-		{ "-m", ARG_STRING, &message }, { "--dir", ARG_STRING, &dir },
-		{ "--tasks-dir", ARG_STRING, &tasks_dir }, { NULL, ARG_FLAG, NULL },
+		{ "-m", ARG_STRING, &message, 0, 0 }, { "--dir", ARG_STRING, &dir, 0, 0 },
+		{ "--tasks-dir", ARG_STRING, &tasks_dir, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	int n, rc, live = 0;
 	lab l;
@@ -162,12 +165,12 @@ static int run_commit(int argc, char **argv)
 		return cli_usage("commit", "missing -m MSG (what the edits do)");
 	if ((rc = open_writer(&l, "commit", dir)) != CLI_OK)
 		return rc;
-	if (lab_hand_edits(&l, NULL) == 0) {
-		store_main(l.store, &live);
+	if ((n = lab_hand_edits(&l, NULL)) < 0 || (n == 0 && store_main(l.store, &live) < 0))
+		rc = cli_fail("commit", "%s", err_last());
+	else if (n == 0)
 		printf("nothing to commit: agent_code/ is gen_%03d\n", live);
-	} else {
+	else
 		rc = commit_edits(&l, message, tasks_dir);
-	}
 	lab_close(&l);
 	return rc;
 }
@@ -175,7 +178,9 @@ static int run_commit(int argc, char **argv)
 static int run_checkout(int argc, char **argv)
 {
 	const char *dir = ".", *pos[1];
-	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	const arg_option opts[] = {
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
+	};
 	buf changes = BUF_INIT;
 	int n, rc, live = 0;
 	lab l;
@@ -195,11 +200,31 @@ static int run_checkout(int argc, char **argv)
 	return rc;
 }
 
+/* The status's "edits" line: how agent_code/ differs from gen_`live`. */
+static int print_edits(lab *l, int live)
+{
+	buf changes = BUF_INIT;
+	int n = lab_hand_edits(l, &changes);
+
+	if (n < 0)
+		printf("edits     agent_code/ cannot be compared with gen_%03d: %s\n", live,
+		       err_last());
+	else if (n > 0)
+		printf("edits     agent_code/ differs from gen_%03d:\n%s"
+		       "          record with 'host commit -m MSG' or discard with 'host checkout'\n",
+		       live, changes.data);
+	else
+		printf("edits     none\n");
+	buf_free(&changes);
+	return n < 0 ? CLI_FAILED : CLI_OK;
+}
+
 static int run_status(int argc, char **argv)
 {
 	const char *dir = ".", *pos[1];
-	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
-	buf changes = BUF_INIT;
+	const arg_option opts[] = {
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
+	};
 	int n, rc, live, holder, *numbers = NULL;
 	size_t count = 0, bytes = 0;
 	store_gen g;
@@ -235,17 +260,11 @@ static int run_status(int argc, char **argv)
 		printf("held by pid %d\n", holder);
 	if (os_is_file(l.journal_path))
 		printf("pending   an interrupted step; the next command that writes completes it\n");
-	if (lab_hand_edits(&l, &changes) > 0)
-		printf("edits     agent_code/ differs from gen_%03d:\n%s"
-		       "          record with 'host commit -m MSG' or discard with 'host checkout'\n",
-		       live, changes.data);
-	else
-		printf("edits     none\n");
-	buf_free(&changes);
+	rc = print_edits(&l, live);
 	free(numbers);
 	store_gen_free(&g);
 	lab_close(&l);
-	return CLI_OK;
+	return rc;
 }
 
 const cli_command cli_revert = { "revert", "make a generation live again: host revert gen_003",

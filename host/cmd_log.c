@@ -82,77 +82,91 @@ static void log_line(const store_gen *g, int live)
 	       json_number_value(json_object_get(g->record, "holdout")), g->reason);
 }
 
-/* The generations to list: every one, or main's lineage (newest first). */
-static int log_numbers(lab *l, int all, int live, int **out, size_t *n)
+/* Keeps the first error of a listing in `failure`. */
+static void keep_failure(buf *failure)
+{
+	if (!failure->len)
+		buf_puts(failure, err_last());
+}
+
+/* Shows generation `number`: a row of the table, or its record appended to
+ * `list`. Returns its parent, or -1 (the error kept in `failure`). */
+static int log_generation(lab *l, int number, int live, json_t *list, int *rows, buf *failure)
 {
 	store_gen g;
-	int number = live;
+	int parent;
 
-	if (all)
-		return store_numbers(l->store, out, n);
-	*out = NULL;
-	*n = 0;
-	while (number >= 0 && store_read(l->store, number, &g, NULL) == 0) {
-		int *grown = realloc(*out, (*n + 1) * sizeof(int));
-		if (!grown)
-			break;
-		*out = grown;
-		(*out)[(*n)++] = number;
-		number = g.parent < number ? g.parent : -1;
-		store_gen_free(&g);
+	if (store_read(l->store, number, &g, NULL) < 0) {
+		keep_failure(failure);
+		return -1;
 	}
-	return 0;
+	if (list) {
+		json_array_append(list, g.record);
+	} else {
+		if ((*rows)++ == 0)
+			printf("  %-8s %-8s  %-8s  %7s  %8s  %s\n", "GEN", "PARENT", "STATUS",
+			       "FITNESS", "HELD-OUT", "REASON");
+		log_line(&g, live);
+	}
+	parent = g.parent < number ? g.parent : -1;
+	store_gen_free(&g);
+	return parent;
+}
+
+/* Lists every generation, or main's lineage, newest first; any generation
+ * that cannot be read (or main itself) is reported after the rows that
+ * could be, and the exit status is 1. */
+static int log_lab(lab *l, int all, json_t *list)
+{
+	buf failure = BUF_INIT;
+	int live = -1, rows = 0, rc = CLI_OK, *numbers = NULL, number;
+	size_t n = 0;
+
+	if (store_main(l->store, &live) < 0)
+		keep_failure(&failure);
+	if (all) {
+		if (store_numbers(l->store, &numbers, &n) < 0)
+			keep_failure(&failure);
+		while (n > 0)
+			log_generation(l, numbers[--n], live, list, &rows, &failure);
+	} else {
+		for (number = live; number >= 0;)
+			number = log_generation(l, number, live, list, &rows, &failure);
+	}
+	if (list) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (rows) {
+		llm_usage spend;
+		cli_lab_spend(l, &spend);
+		printf("LLM spend: %ld calls, %ld tokens in, %ld out, $%.4f\n", spend.calls,
+		       spend.tokens_in, spend.tokens_out, spend.usd);
+	}
+	if (failure.len)
+		rc = cli_fail("log", "%s", failure.data);
+	buf_free(&failure);
+	free(numbers);
+	return rc;
 }
 
 static int run_log(int argc, char **argv)
 {
 	const char *dir = ".", *pos[1];
-	int all = 0, json = 0, live = -1, *numbers, n_pos, rc;
+	int all = 0, json = 0, n_pos, rc;
 	const arg_option opts[] = {
-		{ "--all", ARG_FLAG, &all }, { "--json", ARG_FLAG, &json },
-		{ "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL },
+		{ "--all", ARG_FLAG, &all, 0, 0 }, { "--json", ARG_FLAG, &json, 0, 0 },
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
 	};
-	json_t *list = json_array();
-	size_t n, i;
+	json_t *list;
 	lab l;
 
-	if (args_parse(opts, argc, argv, pos, 0, &n_pos) < 0) {
-		json_decref(list);
+	if (args_parse(opts, argc, argv, pos, 0, &n_pos) < 0)
 		return cli_usage("log", "%s", err_last());
-	}
-	if ((rc = open_reader(&l, "log", dir)) != CLI_OK) {
-		json_decref(list);
+	if ((rc = open_reader(&l, "log", dir)) != CLI_OK)
 		return rc;
-	}
-	store_main(l.store, &live);
-	if (log_numbers(&l, all, live, &numbers, &n) < 0) {
-		rc = cli_fail("log", "%s", err_last());
-		n = 0;
-	} else if (!json) {
-		printf("  %-8s %-8s  %-8s  %7s  %8s  %s\n", "GEN", "PARENT", "STATUS", "FITNESS",
-		       "HELD-OUT", "REASON");
-	}
-	for (i = 0; i < n; i++) {  /* newest first: --all is ascending, a lineage is not */
-		store_gen g;
-		if (store_read(l.store, all ? numbers[n - 1 - i] : numbers[i], &g, NULL) < 0)
-			continue;
-		if (json)
-			json_array_append(list, g.record);
-		else
-			log_line(&g, live);
-		store_gen_free(&g);
-	}
-	if (json) {
-		json_dumpf(list, stdout, JSON_INDENT(2));
-		putchar('\n');
-	} else {
-		llm_usage spend;
-		cli_lab_spend(&l, &spend);
-		printf("LLM spend: %ld calls, %ld tokens in, %ld out, $%.4f\n", spend.calls,
-		       spend.tokens_in, spend.tokens_out, spend.usd);
-	}
+	list = json ? json_array() : NULL;
+	rc = log_lab(&l, all, list);
 	json_decref(list);
-	free(numbers);
 	lab_close(&l);
 	return rc;
 }
@@ -185,7 +199,9 @@ static void show_record(const store_gen *g, int live)
 static int run_show(int argc, char **argv)
 {
 	const char *dir = ".", *pos[1];
-	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	const arg_option opts[] = {
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
+	};
 	int n, number, live = -1, rc;
 	buf diff = BUF_INIT;
 	store_gen g;
@@ -217,7 +233,9 @@ static int run_show(int argc, char **argv)
 static int run_diff(int argc, char **argv)
 {
 	const char *dir = ".", *pos[2];
-	const arg_option opts[] = { { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL } };
+	const arg_option opts[] = {
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
+	};
 	int n, a, b, rc;
 	buf diff = BUF_INIT;
 	lab l;
@@ -257,7 +275,8 @@ static int run_report(int argc, char **argv)
 {
 	const char *dir = ".", *path = "report.html", *pos[1];
 	const arg_option opts[] = {
-		{ "-o", ARG_STRING, &path }, { "--dir", ARG_STRING, &dir }, { NULL, ARG_FLAG, NULL },
+		{ "-o", ARG_STRING, &path, 0, 0 }, { "--dir", ARG_STRING, &dir, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	buf html = BUF_INIT;
 	int n, rc;

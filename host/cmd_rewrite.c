@@ -69,8 +69,7 @@ static int propose(agent_files *candidate, const agent_files *files, const char 
 		ran = (rc = agents_run(&run, files, "meta_agent_rewrite", archive, &b,
 				       &limits, seed)) == 0;
 	if (rc == 0 && run.outcome.status != SANDBOX_OK)
-		rc = err_set(ERR_GENERIC, "the meta agent failed: %s (%s)",
-			     sandbox_status_name(run.outcome.status), run.outcome.detail);
+		rc = cli_agent_failure("meta", &run.outcome);
 	else if (rc == 0 && run.status != 0)
 		rc = err_set(ERR_GENERIC, "the meta agent proposed nothing (it returned %d)",
 			     run.status);
@@ -120,14 +119,15 @@ static int run_rewrite(int argc, char **argv)
 	llm_options lo = { NULL, NULL, NULL, NULL, NULL, 0, 0, 0 };
 	llm_client *llm = NULL;
 	const arg_option opts[] = {
-		CLI_LLM_OPTIONS(lo), { "--llm-calls", ARG_COUNT, &llm_calls },
-		{ "-o", ARG_STRING, &out_dir },
-		{ "--agent", ARG_STRING, &agent_dir },
-		{ "--seed", ARG_UINT, &seed },
-		{ "--archive", ARG_STRING, &archive_path },
-		{ "--tasks-dir", ARG_STRING, &tasks_dir },
-		{ "--verbose", ARG_FLAG, &verbose },
-		{ NULL, ARG_FLAG, NULL },
+		CLI_LLM_OPTIONS(lo),
+		{ "--llm-calls", ARG_INT, &llm_calls, 1, CLI_MAX_LLM_CALLS },
+		{ "-o", ARG_STRING, &out_dir, 0, 0 },
+		{ "--agent", ARG_STRING, &agent_dir, 0, 0 },
+		{ "--seed", ARG_UINT, &seed, 0, CLI_MAX_SEED },
+		{ "--archive", ARG_STRING, &archive_path, 0, 0 },
+		{ "--tasks-dir", ARG_STRING, &tasks_dir, 0, 0 },
+		{ "--verbose", ARG_FLAG, &verbose, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	char *archive = NULL;
 	agent_files files;

@@ -73,10 +73,10 @@ static int run_validate(int argc, char **argv)
 	const char *pos[1], *task_name = "snake", *tasks_dir = NULL, *dir;
 	int json = 0, n, rc;
 	const arg_option opts[] = {
-		{ "--json", ARG_FLAG, &json },
-		{ "--task", ARG_STRING, &task_name },
-		{ "--tasks-dir", ARG_STRING, &tasks_dir },
-		{ NULL, ARG_FLAG, NULL },
+		{ "--json", ARG_FLAG, &json, 0, 0 },
+		{ "--task", ARG_STRING, &task_name, 0, 0 },
+		{ "--tasks-dir", ARG_STRING, &tasks_dir, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	agent_files files;
 	validate_report report;

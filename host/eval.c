@@ -137,3 +137,8 @@ void eval_result_free(eval_result *r)
 	free(r->detail);
 	memset(r, 0, sizeof(*r));
 }
+
+char *eval_diagnostics(const json_t *result)
+{
+	return diagnostics_text(result);
+}

@@ -35,4 +35,9 @@ int eval_solution_limits(eval_result *out, task *t, const char *name,
 
 void eval_result_free(eval_result *r);
 
+/* The diagnostics of a sandboxed build that failed (the result of a
+ * compile_error outcome, an agent's too), one "file:line: message" a line
+ * (free() it). */
+char *eval_diagnostics(const json_t *result);
+
 #endif

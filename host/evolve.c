@@ -18,6 +18,7 @@
 #include "zygote.h"
 #include "version.h"
 
+#include <limits.h>
 #include <math.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 
 #define META_LIMIT_MS 60000
+#define AGENT_SLACK_MS 10000
 
 static double normalised(const task *t, double score)
 {
@@ -44,7 +46,6 @@ static unsigned long long mix(unsigned long long seed, unsigned long long n)
 	return z ^ (z >> 31);
 }
 
-/* Runs the task agent on one task and re-scores its solution. */
 /* Adds a broker's LLM use to `total`. */
 static void add_usage(llm_usage *total, const llm_usage *used)
 {
@@ -55,10 +56,20 @@ static void add_usage(llm_usage *total, const llm_usage *used)
 	total->seconds += used->seconds;
 }
 
+/* The task agent's wall-clock limit: 10 s, plus the task's limit for each
+ * evaluation of the budget, in 64 bits; at most INT_MAX ms (24 days). */
+static int agent_wall_ms(const task *t, int budget)
+{
+	long long ms = AGENT_SLACK_MS + (long long)budget * t->budget.wall_ms;
+
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Runs the task agent on one task and re-scores its solution. */
 static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eval_options *o,
 			     llm_usage *used)
 {
-	sandbox_limits limits = { 10000 + o->budget * t->budget.wall_ms, 600000, 512 };
+	sandbox_limits limits = { agent_wall_ms(t, o->budget), 600000, 512 };
 	eval_result train = { 0 }, holdout = { 0 };
 	agents_run_result run;
 	const char *solution, *problem = NULL;
@@ -141,13 +152,14 @@ static _Noreturn void worker(int fd, task *t, const agent_files *files, const ev
 static int evaluate_parallel(json_t **results, const agent_files *files,
 			     const evolve_eval_options *o, llm_usage *used)
 {
-	pid_t pids[64];
-	int fds[64], running = 0, rc = 0;
+	pid_t pids[EVOLVE_MAX_TASKS];
+	int fds[EVOLVE_MAX_TASKS], running = 0, rc = 0;
 	size_t next = 0, done = 0, i;
 
 	fflush(NULL);
 	while (done < o->n_tasks) {
-		while (rc == 0 && next < o->n_tasks && running < o->jobs && next < 64) {
+		while (rc == 0 && next < o->n_tasks && running < o->jobs &&
+		       next < EVOLVE_MAX_TASKS) {
 			int pair[2];
 			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0 ||
 			    (pids[next] = fork()) < 0) {
@@ -236,6 +248,8 @@ int evolve_evaluate(json_t *record, const agent_files *files, const evolve_eval_
 	json_object_set_new(record, "fitness", json_real(o->utility.score * sum / (double)o->n_tasks
 							 - o->utility.cost * used.usd
 							 - o->utility.time * seconds));
+	json_object_set_new(record, "utility", json_pack("{s:f, s:f, s:f}", "score", o->utility.score,
+							 "cost", o->utility.cost, "time", o->utility.time));
 	json_object_set_new(record, "holdout", json_real(holdout / (double)o->n_tasks));
 	json_object_set_new(record, "budget", usage_json(o->budget, evals, &used));
 	json_object_set_new(record, "evaluate_s", json_real(seconds));
@@ -295,7 +309,8 @@ json_t *evolve_archive(lab *l)
 /* What the live status line shows. */
 static struct {
 	double start_ms, best;
-	int evals, done, gens;
+	long long evals;  /* budget x tasks x generations */
+	int done, gens;
 } run_stats;
 
 /* Rewrites the status line in place: phase, evaluations, best, spend and
@@ -308,7 +323,7 @@ static void show_phase(const evolve_options *o, int number, const char *phase)
 
 	if (!o->live)
 		return;
-	printf("\r\033[K  gen_%03d %-8s  %d evaluations  best %.4f  $%.4f  ", number, phase,
+	printf("\r\033[K  gen_%03d %-8s  %lld evaluations  best %.4f  $%.4f  ", number, phase,
 	       run_stats.evals, run_stats.best, spend.usd);
 	if (run_stats.done)
 		printf("~%.0f s left", left);
@@ -321,42 +336,57 @@ static void clear_status(const evolve_options *o)
 		printf("\r\033[K");
 }
 
-/* "best": the live generation, so greedy acceptance climbs main.
- * "archive": any valid generation, weighted by fitness and penalised for
- * the children it already has (as in the Darwin Goedel Machine). */
-static int select_parent(lab *l, const evolve_options *o, const json_t *archive, int number)
+static int archive_int(const json_t *archive, size_t i, const char *key)
 {
-	double total = 0, pick;
-	size_t i, n = json_array_size(archive);
-	int live = 0;
+	return (int)json_integer_value(json_object_get(json_array_get(archive, i), key));
+}
 
-	if (store_main(l->store, &live) < 0 || !o->select_archive)
-		return live;
-	double *weight = calloc(n + 1, sizeof(double));
-	int *children = calloc(n + 1, sizeof(int));
+/* A valid generation of `archive` (ascending; unreadable ones left out),
+ * weighted by fitness and penalised for the children it already has, as
+ * in the Darwin Goedel Machine; `u` is uniform in [0, 1). */
+static int pick_from_archive(const json_t *archive, double u, int fallback)
+{
+	size_t i, n = json_array_size(archive);
+	int last = n ? archive_int(archive, n - 1, "generation") : 0, chosen = fallback;
+	int *children = calloc((size_t)last + 1, sizeof(int));
+	double *weight = calloc(n + 1, sizeof(double)), total = 0, pick;
+
 	for (i = 0; weight && children && i < n; i++) {
-		int parent = (int)json_integer_value(json_object_get(json_array_get(archive, i), "parent"));
-		if (i > 0 && parent >= 0 && (size_t)parent < n)
+		int parent = archive_int(archive, i, "parent");  /* gen_000's is itself */
+		if (parent >= 0 && parent <= last && parent != archive_int(archive, i, "generation"))
 			children[parent]++;
 	}
 	for (i = 0; weight && children && i < n; i++) {
 		const json_t *g = json_array_get(archive, i);
 		if (strcmp(json_string_value(json_object_get(g, "status")), "invalid") == 0)
 			continue;
-		weight[i] = (0.05 + json_number_value(json_object_get(g, "fitness"))) / (1 + children[i]);
+		weight[i] = (0.05 + json_number_value(json_object_get(g, "fitness"))) /
+			    (1 + children[archive_int(archive, i, "generation")]);
 		total += weight[i];
 	}
-	pick = (double)(mix(o->eval.seed, (unsigned long long)number) >> 11) / 9007199254740992.0 * total;
-	for (i = 0; weight && total > 0 && i < n; i++) {
+	for (i = 0, pick = u * total; weight && total > 0 && i < n; i++) {
 		if (pick < weight[i]) {
-			live = (int)i;
+			chosen = archive_int(archive, i, "generation");
 			break;
 		}
 		pick -= weight[i];
 	}
 	free(weight);
 	free(children);
-	return live;
+	return chosen;
+}
+
+/* "best": the live generation, so greedy acceptance climbs main;
+ * "archive": pick_from_archive. An error when main cannot be read: a lab
+ * that lost main is never evolved from a guess. */
+static int select_parent(lab *l, const evolve_options *o, const json_t *archive, int number)
+{
+	int live, rc = store_main(l->store, &live);
+
+	if (rc < 0 || !o->select_archive)
+		return rc < 0 ? rc : live;
+	return pick_from_archive(archive, (double)(mix(o->eval.seed, (unsigned long long)number) >> 11)
+				 / 9007199254740992.0, live);
 }
 
 /* The lines the candidate's memory.md adds to its parent's. */
@@ -480,8 +510,8 @@ static int one_generation(lab *l, const evolve_options *o, int number, json_t *a
 	store_gen pg;
 	json_t *record;
 
-	if ((rc = store_read(l->store, parent, &pg, &parent_files)) < 0)
-		return rc;
+	if (parent < 0 || (rc = store_read(l->store, parent, &pg, &parent_files)) < 0)
+		return parent < 0 ? parent : rc;
 	parent_fitness = pg.fitness;
 	store_gen_free(&pg);
 	record = evolve_record(number, parent, "rejected", "", o->eval.seed);
@@ -516,7 +546,7 @@ static int one_generation(lab *l, const evolve_options *o, int number, json_t *a
 	snprintf(status, status_size, "%s", json_string_value(json_object_get(record, "status")));
 	if (rc == 0 && strcmp(status, "accepted") == 0)
 		rc = lab_make_live(l, number);
-	run_stats.evals += (int)json_integer_value(json_object_get(json_object_get(record, "budget"),
+	run_stats.evals += json_integer_value(json_object_get(json_object_get(record, "budget"),
 								     "evals_used"));
 	if (strcmp(status, "accepted") == 0 && json_number_value(json_object_get(record, "fitness")) >
 	    run_stats.best)

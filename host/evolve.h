@@ -14,6 +14,10 @@
 #include <jansson.h>
 #include <signal.h>
 
+/* Training tasks a run may have; so also the most workers (-j) that can
+ * be busy at once, each evaluating one task. */
+#define EVOLVE_MAX_TASKS 64
+
 typedef struct {
 	double score, cost, time;  /* fitness = score*mean - cost*usd - time*s */
 } evolve_utility;
@@ -32,10 +36,10 @@ typedef struct {
 /*
  * Runs the task agent of `files` on every task, re-scores what it returns
  * on training and held-out cases, and fills `record` with "tasks",
- * "fitness", "holdout" and "budget" (adding to the LLM use already in
- * record.budget, from the rewrite). Fitness is the mean over tasks of the
- * training score normalised by the task's baseline and target (0..1),
- * weighted by the utility.
+ * "fitness", "utility", "holdout" and "budget" (adding to the LLM use
+ * already in record.budget, from the rewrite). Fitness is the mean over
+ * tasks of the training score normalised by the task's baseline and
+ * target (0..1), weighted by the utility.
  */
 int evolve_evaluate(json_t *record, const agent_files *files,
 		    const evolve_eval_options *o);

@@ -111,34 +111,15 @@ static int write_atomically(const char *path, const char *text)
 
 int lab_checkout(lab *l)
 {
-	agent_files live, current;
+	agent_files live;
 	store_gen g;
 	int number, rc;
-	size_t i;
 
 	if ((rc = store_main(l->store, &number)) < 0 ||
 	    (rc = store_read(l->store, number, &g, &live)) < 0)
 		return rc;
 	store_gen_free(&g);
-	if (mkdir(l->agent_dir, 0755) != 0 && errno != EEXIST) {
-		agents_free(&live);
-		return err_sys("cannot create %s", l->agent_dir);
-	}
-	for (i = 0; i < live.count && rc == 0; i++) {
-		char *path = os_path_join(l->agent_dir, live.items[i].name);
-		rc = path ? write_atomically(path, live.items[i].text) : ERR_SYSTEM;
-		free(path);
-	}
-	/* agent files that main does not have go; anything else is left alone */
-	if (rc == 0 && agents_load(&current, l->agent_dir) == 0) {
-		for (i = 0; i < current.count; i++) {
-			char *path = os_path_join(l->agent_dir, current.items[i].name);
-			if (path && !agents_get(&live, current.items[i].name) && unlink(path) != 0)
-				rc = err_sys("cannot remove %s", path);
-			free(path);
-		}
-		agents_free(&current);
-	}
+	rc = agents_sync(&live, l->agent_dir);
 	agents_free(&live);
 	return rc;
 }
@@ -189,10 +170,12 @@ static int recover(lab *l)
 		return rc;
 	number = atoi(text);
 	free(text);
-	if (store_read(l->store, number, &g, NULL) == 0) {
+	if ((rc = store_read(l->store, number, &g, NULL)) == 0) {
 		store_gen_free(&g);
 		return lab_make_live(l, number);
 	}
+	if (rc != ERR_NOTFOUND)  /* damaged: leave the journal for when it is repaired */
+		return rc;
 	/* the generation was never tagged: the step did not happen */
 	if (unlink(l->journal_path) != 0)
 		return err_sys("cannot remove %s", l->journal_path);
@@ -211,25 +194,41 @@ int lab_exists(const char *dir)
 
 int lab_create(lab *l, const char *dir)
 {
+	struct stat st;
 	int rc;
 
 	if ((rc = lab_paths(l, dir)) < 0)
 		return rc;
-	if (os_is_dir(l->gen_dir) || os_is_dir(l->agent_dir)) {
+	/* anything by those names, a file or a link too: lab_discard removes them */
+	if (lstat(l->gen_dir, &st) == 0 || lstat(l->agent_dir, &st) == 0) {
 		rc = err_set(ERR_INVALID, "%s already holds a lab (%s exists); nothing was changed",
-			     dir, os_is_dir(l->gen_dir) ? "generations/" : "agent_code/");
+			     dir, lstat(l->gen_dir, &st) == 0 ? "generations" : "agent_code");
 		lab_close(l);
 		return rc;
 	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		rc = err_sys("cannot create %s", dir);
+	l->created = rc == 0;
 	if (rc == 0)
 		rc = store_create(&l->store, l->gen_dir);
 	if (rc == 0)
 		rc = take_lock(l);
 	if (rc < 0)
-		lab_close(l);
+		lab_discard(l);
 	return rc;
+}
+
+void lab_discard(lab *l)
+{
+	char failure[1024];
+
+	snprintf(failure, sizeof(failure), "%s", err_last());
+	if (l->created) {
+		os_remove_tree(l->agent_dir);
+		os_remove_tree(l->gen_dir);
+	}
+	lab_close(l);
+	err_set(ERR_GENERIC, "%s", failure);  /* the failure that led here, not a cleanup's */
 }
 
 int lab_open(lab *l, const char *dir, int for_write)
@@ -256,16 +255,16 @@ int lab_hand_edits(lab *l, buf *changes)
 {
 	agent_files live, current;
 	store_gen g;
-	int number, count = 0;
+	int number, count = 0, rc;
 	size_t i;
 
-	if (store_main(l->store, &number) < 0 || store_read(l->store, number, &g, &live) < 0)
-		return 0;
+	if ((rc = store_main(l->store, &number)) < 0 ||
+	    (rc = store_read(l->store, number, &g, &live)) < 0)
+		return rc;
 	store_gen_free(&g);
-	if (agents_load(&current, l->agent_dir) < 0) {
-		describe_change(changes, "unreadable", err_last());
+	if ((rc = agents_load(&current, l->agent_dir)) < 0) {
 		agents_free(&live);
-		return 1;
+		return rc;
 	}
 	for (i = 0; i < live.count; i++) {
 		const char *now = agents_get(&current, live.items[i].name);

@@ -22,12 +22,18 @@ typedef struct {
 	char *journal_path;  /* dir/generations/host.journal */
 	store *store;
 	int lock_fd;         /* -1 unless this process is the writer */
+	int created;         /* made by lab_create in this process */
 } lab;
 
 /* Creates a new lab in `dir` (created if missing): refuses, changing
  * nothing, if it already holds agent_code/ or generations/. The new lab is
- * open for writing. */
+ * open for writing; on failure nothing of it is left. */
 int lab_create(lab *l, const char *dir);
+
+/* Closes a lab that lab_create made and removes its agent_code/ and
+ * generations/: the way out of an init that failed half way, so that the
+ * next one is not refused. Any other lab is only closed. */
+void lab_discard(lab *l);
 
 /* Nonzero if `dir` holds agent_code/ or generations/. */
 int lab_exists(const char *dir);
@@ -45,7 +51,9 @@ int lab_make_live(lab *l, int number);
 int lab_checkout(lab *l);
 
 /* Describes how agent_code/ differs from main, one line per file, in
- * `changes` (may be NULL). Returns the number of differences. */
+ * `changes` (may be NULL). Returns the number of differences, or an error
+ * when main or agent_code/ cannot be read (say, agent_code/ holds a file
+ * that is not an agent file). */
 int lab_hand_edits(lab *l, buf *changes);
 
 /* The pid holding the writer's lock, or 0 when it is free. */

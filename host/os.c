@@ -17,42 +17,65 @@
 #include <time.h>
 #include <unistd.h>
 
-int os_read_file(char **out, size_t *len, const char *path)
+int os_read_fd(char **out, size_t *len, int fd, const char *name)
 {
-	FILE *f = fopen(path, "rb");
 	char *data = NULL;
-	size_t used = 0, cap = 0, n;
+	size_t used = 0, cap = 0;
+	ssize_t n;
 
 	*out = NULL;
-	if (!f) {
-		if (errno == ENOENT)
-			return err_set(ERR_NOTFOUND, "%s: no such file", path);
-		return err_sys("cannot open %s", path);
-	}
-	do {
+	for (;;) {
 		if (cap - used < 4096) {
 			char *bigger = realloc(data, cap ? cap * 2 : 8192);
 			if (!bigger) {
 				free(data);
-				fclose(f);
-				return err_set(ERR_SYSTEM, "%s: out of memory", path);
+				return err_set(ERR_SYSTEM, "%s: out of memory", name);
 			}
 			data = bigger;
 			cap = cap ? cap * 2 : 8192;
 		}
-		n = fread(data + used, 1, cap - used - 1, f);
-		used += n;
-	} while (n > 0);
-	if (ferror(f)) {
-		free(data);
-		fclose(f);
-		return err_sys("cannot read %s", path);
+		n = read(fd, data + used, cap - used - 1);
+		if (n == 0)
+			break;
+		if (n < 0 && errno != EINTR) {
+			free(data);
+			return err_sys("cannot read %s", name);
+		}
+		used += n > 0 ? (size_t)n : 0;
 	}
-	fclose(f);
 	data[used] = '\0';
 	*out = data;
 	if (len)
 		*len = used;
+	return 0;
+}
+
+int os_read_file(char **out, size_t *len, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	*out = NULL;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return err_set(ERR_NOTFOUND, "%s: no such file", path);
+		return err_sys("cannot open %s", path);
+	}
+	rc = os_read_fd(out, len, fd, path);
+	close(fd);
+	return rc;
+}
+
+int os_write_fd(int fd, const char *data, size_t len, const char *name)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys("cannot write %s", name);
+		data += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 

@@ -15,6 +15,13 @@ int os_read_file(char **out, size_t *len, const char *path);
 /* Writes `len` bytes to `path`, replacing it. */
 int os_write_file(const char *path, const char *data, size_t len);
 
+/* Reads the rest of the open file `fd`, as os_read_file does; `name` is
+ * what errors call it. */
+int os_read_fd(char **out, size_t *len, int fd, const char *name);
+
+/* Writes all `len` bytes to `fd`; `name` is what errors call it. */
+int os_write_fd(int fd, const char *data, size_t len, const char *name);
+
 /* The directory holding the running executable, without a trailing slash
  * (free() it). */
 int os_exe_dir(char **out);

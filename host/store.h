@@ -21,6 +21,9 @@
 
 typedef struct store store;
 
+/* Generation numbers run from 0 to this (gen_000 ... gen_999999). */
+#define STORE_MAX_NUMBER 999999
+
 typedef struct {
 	int number;        /* N of gen_NNN */
 	int parent;        /* the generation it was derived from, -1 for none */
@@ -51,7 +54,9 @@ int store_record(store *s, const store_gen *g, const agent_files *files,
 /* Points main at generation `number`. */
 int store_set_main(store *s, int number);
 
-/* The generation main points at; ERR_NOTFOUND if there is no main yet. */
+/* The generation main points at. When main is missing (ERR_NOTFOUND) or
+ * points at no generation, the error says how to restore it; no other
+ * generation is ever taken in its place. */
 int store_main(store *s, int *number);
 
 /* The generation numbers, ascending (free() *out). */
@@ -61,7 +66,9 @@ int store_numbers(store *s, int **out, size_t *n);
 int store_next_number(store *s, int *out);
 
 /* Reads generation `number`: its record and, if `files` is not NULL, its
- * files. ERR_NOTFOUND when there is no such generation. */
+ * files. ERR_NOTFOUND when there is no such generation; a generation whose
+ * commit, files or record (git note) are missing or broken is another
+ * error, naming it and what is wrong. */
 int store_read(store *s, int number, store_gen *g, agent_files *files);
 
 void store_gen_free(store_gen *g);

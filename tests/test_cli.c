@@ -69,13 +69,55 @@ static void test_usage_errors(void **state)
 	expect_usage_error("host help: expects one command name", "Try 'host help help'.", "help", "a", "b", NULL);
 	expect_usage_error("host bench: missing TASK", "Try 'host help bench'.", "bench", NULL, NULL, NULL);
 	expect_usage_error("host bench: unknown option '--frob'", "Try 'host help bench'.", "bench", "snake", "--frob", NULL);
-	expect_usage_error("host bench: --repeat expects a positive integer, got 'many'",
+	expect_usage_error("host bench: --repeat expects an integer from 1 to 1000000, got 'many'",
 			   "Try 'host help bench'.", "bench", "--repeat", "many", NULL);
-	expect_usage_error("host bench: --repeat expects a positive integer, got '0'",
+	expect_usage_error("host bench: --repeat expects an integer from 1 to 1000000, got '0'",
 			   "Try 'host help bench'.", "bench", "snake", "--repeat=0", NULL);
 	expect_usage_error("host bench: --repeat needs a value", "Try 'host help bench'.", "bench", "snake", "--repeat", NULL);
 	expect_usage_error("host bench: --json takes no value", "Try 'host help bench'.", "bench", "snake", "--json=yes", NULL);
 	expect_usage_error("host bench: unexpected argument 'c.c'", "Try 'host help bench'.", "bench", "snake", "b.c", "c.c");
+}
+
+/* Every numeric option refuses a value outside the range of the arithmetic
+ * it feeds, naming the option and the range; nothing runs. */
+static void test_numeric_options_are_range_checked(void **state)
+{
+	static const struct { const char *cmd, *opt, *value, *message; } cases[] = {
+		{ "evolve", "--budget", "1073742",
+		  "--budget expects an integer from 1 to 1000000, got '1073742'" },
+		{ "init", "--budget", "1073742",
+		  "--budget expects an integer from 1 to 1000000, got '1073742'" },
+		{ "improve", "--budget", "2147483648",
+		  "--budget expects an integer from 1 to 1000000, got '2147483648'" },
+		{ "evolve", "--gens", "1000000", "--gens expects an integer from 1 to 999999" },
+		{ "evolve", "--seed", "18446744073709551615",
+		  "--seed expects an integer from 0 to 9223372036854775807" },
+		{ "init", "--seed", "9223372036854775808",
+		  "--seed expects an integer from 0 to 9223372036854775807" },
+		{ "rewrite", "--seed", "-1", "--seed expects an integer from 0 to 9223372036854775807" },
+		{ "evolve", "-j", "65", "-j expects an integer from 1 to 64, got '65'" },
+		{ "evolve", "--jobs", "0", "--jobs expects an integer from 1 to 64, got '0'" },
+		{ "bench", "--repeat", "1000001", "--repeat expects an integer from 1 to 1000000" },
+		{ "evolve", "--max-usd", "nan", "--max-usd expects a number from 0 to 1000000, got 'nan'" },
+		{ "improve", "--max-usd", "-1", "--max-usd expects a number from 0 to 1000000, got '-1'" },
+		{ "rewrite", "--max-usd", "inf", "--max-usd expects a number from 0 to 1000000" },
+		{ "evolve", "--max-tokens", "0", "--max-tokens expects an integer from 1 to 1000000000" },
+		{ "improve", "--llm-calls", "10001", "--llm-calls expects an integer from 1 to 10000" },
+		{ "evolve", "--utility", "time=nan",
+		  "--utility weights are numbers from 0 to 1000, got 'time=nan'" },
+		{ "init", "--utility", "score=-1",
+		  "--utility weights are numbers from 0 to 1000, got 'score=-1'" },
+		{ "evolve", "--utility", "cost", "--utility expects NAME=NUMBER pairs, got 'cost'" },
+	};
+	char hint[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(hint, sizeof(hint), "Try 'host help %s'.", cases[i].cmd);
+		expect_usage_error(cases[i].message, hint, cases[i].cmd, cases[i].opt,
+				   cases[i].value, NULL);
+	}
 }
 
 static void test_bench_failures_exit_1(void **state)
@@ -202,9 +244,10 @@ static void test_improve_command(void **state)
 	(void)state;
 	expect_usage_error("host improve: missing TASK", "Try 'host help improve'.",
 			   "improve", NULL, NULL, NULL);
-	expect_usage_error("host improve: --budget expects a positive integer, got '0'",
+	expect_usage_error("host improve: --budget expects an integer from 1 to 1000000, got '0'",
 			   "Try 'host help improve'.", "improve", "snake", "--budget", "0");
-	expect_usage_error("host improve: --seed expects a non-negative integer, got '-1'",
+	expect_usage_error("host improve: --seed expects an integer from 0 to 9223372036854775807, "
+			   "got '-1'",
 			   "Try 'host help improve'.", "improve", "snake", "--seed", "-1");
 	RUN(&r, "improve", "nope");
 	assert_int_equal(r.status, 1);
@@ -266,16 +309,57 @@ static void test_rewrite_command(void **state)
 	free(kept);
 }
 
+/* A meta agent that does not compile: rewrite says where, with the
+ * compiler's diagnostics, not only "compile_error"; nothing is written.
+ * improve does the same for a task agent. */
+static void test_agent_compile_errors_are_shown(void **state)
+{
+	static const char broken[] = "int meta_agent_rewrite(const char *archive)\n{\n"
+				     "\treturn archive + ;\n}\n";
+	char *dir = agent_dir("brokenmeta", "meta_agent.c", broken);
+	char *task = agent_dir("brokentask", "task_agent.c",
+			       "char *task_agent_improve(const char *s) { return s + ; }\n");
+	char *out = os_path_join(getenv("TMPDIR"), "nocandidate"), *file, *text;
+	run_result r;
+
+	(void)state;
+	RUN(&r, "rewrite", "-o", out, "--agent", dir);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "host rewrite: the meta agent failed: compile_error (the code "
+			    "does not compile):\n  meta_agent.c:4: error: identifier expected\n");
+	assert_string_equal(r.out, "");
+	run_result_free(&r);
+	assert_false(os_is_dir(out));
+	file = os_path_join(dir, "meta_agent.c");
+	text = harness_read(file);
+	assert_string_equal(text, broken);
+	free(text);
+	free(file);
+	RUN(&r, "improve", "email", "--agent", task, "--budget", "2", "-o", out);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "host improve: the task agent failed: compile_error (the code "
+			    "does not compile):\n  task_agent.c:1: error: identifier expected\n");
+	run_result_free(&r);
+	assert_false(os_is_file(out));
+	os_remove_tree(dir);
+	os_remove_tree(task);
+	free(dir);
+	free(task);
+	free(out);
+}
+
 void test_group_cli(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_numeric_options_are_range_checked),
 		cmocka_unit_test(test_bench_failures_exit_1),
 		cmocka_unit_test(test_bench_text_and_json),
 		cmocka_unit_test(test_validate_command),
 		cmocka_unit_test(test_improve_command),
 		cmocka_unit_test(test_rewrite_command),
+		cmocka_unit_test(test_agent_compile_errors_are_shown),
 	};
 
 	HARNESS_GROUP(t, "cli", tests);

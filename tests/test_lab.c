@@ -14,6 +14,7 @@
 #include "os.h"
 #include "store.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,22 @@ static void assert_agent_code_is_main(const char *dir)
 	if (lab_hand_edits(&l, &changes) != 0)
 		fail_msg("agent_code/ differs from main: %s", changes.data);
 	buf_free(&changes);
+	lab_close(&l);
+}
+
+/* After a fault: the repository is valid, no generation was lost or added,
+ * main is still `live` and agent_code/ is still its checkout. */
+static void assert_lab_intact(const char *dir, int tags, int live)
+{
+	int main_gen = -1;
+	lab l;
+
+	assert_int_equal(tag_count(dir), tags);
+	assert_fsck_clean(dir);
+	assert_agent_code_is_main(dir);
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_main(l.store, &main_gen), 0);
+	assert_int_equal(main_gen, live);
 	lab_close(&l);
 }
 
@@ -422,27 +439,86 @@ static void test_read_only_lab(void **state)
 }
 
 /* A full disk, simulated with a file-size limit: the generation fails
- * cleanly and the lab is as it was. */
+ * with the cause and what to do, and the lab is as it was. An init that
+ * fails leaves no half-made lab behind, so it can be run again. */
 static void test_full_disk(void **state)
 {
-	char *dir = make_lab("fulllab", "email");
+	char *dir = make_lab("fulllab", "email"), *fresh = scratch("freshlab"), expect[4096];
 	char *argv[] = { "host", "evolve", "--dir", dir, NULL };
-	run_options full = { 0, 300, 0 };
+	char *init[] = { "host", "init", "--dir", fresh, "--tasks", "email", "--budget", "3", NULL };
+	run_options full = { 0, 600, 0 };  /* room for the task's header copy */
 	run_result r;
 
 	(void)state;
 	run_host_with(&r, &full, argv);
 	assert_int_equal(r.status, 1);
-	assert_contains(r.err, "host evolve: ");
-	assert_contains(r.err, "File too large");
+	assert_contains(r.err, "host evolve: cannot write gen_001's ");
+	snprintf(expect, sizeof(expect), " in %s/generations: File too large; raise the file-size "
+		 "limit (ulimit -f) and run the command again\n", dir);
+	assert_contains(r.err, expect);
 	run_result_free(&r);
-	assert_int_equal(tag_count(dir), 1);
-	assert_fsck_clean(dir);
-	assert_agent_code_is_main(dir);
+	assert_lab_intact(dir, 1, 0);
 	run_host_with(&r, NULL, argv);
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
 	assert_int_equal(tag_count(dir), 2);
+	run_host_with(&r, &full, init);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host init: cannot write gen_000's ");
+	assert_contains(r.err, "File too large");
+	run_result_free(&r);
+	assert_false(lab_exists(fresh));
+	run_host_with(&r, NULL, init);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_lab_intact(fresh, 1, 0);
+	os_remove_tree(dir);
+	os_remove_tree(fresh);
+	free(dir);
+	free(fresh);
+}
+
+/* A really full disk: a 1 MB tmpfs, mounted in a mount namespace of its
+ * own, filled up to the last 4 KB. libgit2 then reported a lookup's stale
+ * "object not found - failed to find pack entry"; host names the cause.
+ * Skipped where mounting is not permitted. */
+static const char tmpfs_script[] =
+	"D=$1; HOST=$2\n"
+	"mount -t tmpfs -o size=1m tmpfs \"$D\" 2>/dev/null || exit 77\n"
+	"$HOST init --dir \"$D/lab\" --tasks email --budget 3 >/dev/null || exit 1\n"
+	"avail=$(df -k --output=avail \"$D\" | tail -1)\n"
+	"dd if=/dev/zero of=\"$D/fill\" bs=1k count=$((avail - 4)) 2>/dev/null\n"
+	"$HOST evolve --dir \"$D/lab\" --gens 2 --quiet >/dev/null\n"
+	"echo \"evolve $?\"\n"
+	"git -C \"$D/lab/generations\" fsck --strict 2>&1 | grep -v '^dangling '\n"
+	"git -C \"$D/lab/generations\" tag\n"
+	"rm \"$D/fill\"\n"
+	"$HOST evolve --dir \"$D/lab\" --quiet >/dev/null\n"
+	"echo \"again $?\"\n";
+
+static void test_full_tmpfs(void **state)
+{
+	char *dir = scratch("tmpfs"), host[4096];
+	char *argv[] = { "/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh",
+			 "-c", (char *)tmpfs_script, "sh", dir, host, NULL };
+	run_result r;
+
+	(void)state;
+	snprintf(host, sizeof(host), "%s/host", harness_bin());
+	mkdir(dir, 0755);
+	run_command(&r, NULL, argv);
+	if (r.status != 0 && strstr(r.out, "evolve ") == NULL) {
+		printf("  (no tmpfs: cannot mount here, exit %d; the file-size test stands in)\n",
+		       r.status);
+	} else {
+		assert_int_equal(r.status, 0);
+		assert_contains(r.err, "host evolve: cannot write gen_001's ");
+		assert_contains(r.err, "/lab/generations: No space left on device; free some space "
+				"and run the command again\n");
+		assert_null(strstr(r.err, "object not found"));
+		assert_string_equal(r.out, "evolve 1\ngen_000\nagain 0\n");
+	}
+	run_result_free(&r);
 	os_remove_tree(dir);
 	free(dir);
 }
@@ -557,9 +633,405 @@ static void test_inspection_commands(void **state)
 		expect_usage("missing -m MSG", e);
 		expect_usage("missing gen_N", f);
 		expect_usage("unknown option '--frob'", g);
-		expect_usage("--gens expects a positive integer, got '0'", h);
+		expect_usage("--gens expects an integer from 1 to 999999, got '0'", h);
 	}
 	os_remove_tree(dir);
+	free(dir);
+}
+
+/* Checks a generation's record: its fitness is the utility's score weight
+ * times the mean task fitness (cost and time weights are 0 here). */
+static void assert_weighted(const json_t *record, double score)
+{
+	const json_t *email = json_object_get(json_object_get(record, "tasks"), "email");
+	double mean = json_number_value(json_object_get(email, "fitness"));
+
+	assert_true(mean > 0);
+	assert_true(json_number_value(json_object_get(json_object_get(record, "utility"), "score"))
+		    == score);
+	assert_true(fabs(json_number_value(json_object_get(record, "fitness")) - score * mean)
+		    < 1e-9);
+}
+
+/* The JSON record `evolve --json` printed for its one generation. */
+static json_t *printed_record(const run_result *r)
+{
+	json_t *record = json_loads(strchr(r->out, '{'), JSON_DISABLE_EOF_CHECK, NULL);
+
+	assert_non_null(record);
+	return record;
+}
+
+/* --utility weighs fitness: given to init it is the lab's setting, given to
+ * evolve it overrides it for the run; the record says which one was used. */
+static void test_utility_takes_effect(void **state)
+{
+	char *dir = scratch("utilitylab");
+	json_t *record;
+	store_gen g;
+	run_result r;
+	lab l;
+
+	(void)state;
+	HOST(&r, "init", "--dir", dir, "--tasks", "email", "--budget", "3", "--utility", "score=0.5");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_read(l.store, 0, &g, NULL), 0);
+	assert_weighted(g.record, 0.5);
+	store_gen_free(&g);
+	lab_close(&l);
+	HOST(&r, "evolve", "--dir", dir, "--json");
+	assert_int_equal(r.status, 0);
+	record = printed_record(&r);
+	assert_weighted(record, 0.5);
+	json_decref(record);
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", dir, "--json", "--utility", "score=0");
+	assert_int_equal(r.status, 0);
+	record = printed_record(&r);
+	assert_weighted(record, 0);
+	assert_true(json_number_value(json_object_get(record, "fitness")) == 0);
+	assert_string_equal(json_string_value(json_object_get(record, "status")), "rejected");
+	json_decref(record);
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", dir, "--utility", "score=2,time=0");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "select best, utility score=2,cost=0,time=0, offline");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 4);
+	assert_fsck_clean(dir);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* The task agent's time limit is the budget times a task's limit per
+ * evaluation: with an hour per evaluation, 600 evaluations overflowed an
+ * int to a negative limit and the agent got 0 evaluations, silently. */
+static void test_budget_does_not_overflow_the_time_limit(void **state)
+{
+	static const char fast[] = "\"wall_ms\": 2000", slow[] = "\"wall_ms\": 3600000";
+	char *tasks = scratch("slowtasks"), *dir = scratch("slowlab"), *json, *text, *at;
+	char *cp[] = { "/bin/cp", "-r", "tasks/email", tasks, NULL };
+	buf edited = BUF_INIT;
+	const json_t *email;
+	store_gen g;
+	run_result r;
+	lab l;
+
+	(void)state;
+	mkdir(tasks, 0755);
+	run_command(&r, NULL, cp);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	json = os_path_join(tasks, "email/task.json");
+	text = harness_read(json);
+	at = strstr(text, fast);
+	assert_non_null(at);
+	/* the most a task may ask for: an hour */
+	buf_printf(&edited, "%.*s%s%s", (int)(at - text), text, slow, at + strlen(fast));
+	assert_int_equal(os_write_file(json, edited.data, edited.len), 0);
+	buf_free(&edited);
+	HOST(&r, "init", "--dir", dir, "--tasks-dir", tasks, "--tasks", "email", "--budget", "600");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_read(l.store, 0, &g, NULL), 0);
+	email = json_object_get(json_object_get(g.record, "tasks"), "email");
+	assert_string_equal(json_string_value(json_object_get(email, "agent")), "ok");
+	assert_true(json_integer_value(json_object_get(email, "evals")) > 0);
+	store_gen_free(&g);
+	lab_close(&l);
+	os_remove_tree(dir);
+	os_remove_tree(tasks);
+	free(text);
+	free(json);
+	free(tasks);
+	free(dir);
+}
+
+/* A lab whose live generation, gen_003, is a revert to gen_000 after two
+ * rejected generations. */
+static char *make_reverted_lab(const char *name)
+{
+	char *dir = make_lab(name, "email");
+	run_result r;
+
+	HOST(&r, "evolve", "--dir", dir, "--gens", "2", "--quiet");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	HOST(&r, "revert", "gen_000", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	return dir;
+}
+
+/* Runs host and checks that it failed with exactly `message` on stderr
+ * (after "host CMD: "), printing nothing on stdout. */
+static void expect_failure(const char *message, char *const argv[])
+{
+	char expect[4096];
+	run_result r;
+
+	run_host_with(&r, NULL, argv);
+	snprintf(expect, sizeof(expect), "host %s: %s\n", argv[1], message);
+	if (r.status != 1 || strcmp(r.err, expect) != 0)
+		fail_msg("host %s: exit %d, stderr:\n%sexpected exit 1 and:\n%s", argv[1], r.status,
+			 r.err, expect);
+	assert_string_equal(r.out, "");
+	run_result_free(&r);
+}
+
+/* The agent files of DIR/agent_code (free with agents_free). */
+static agent_files agent_code(const char *dir)
+{
+	char *path = os_path_join(dir, "agent_code");
+	agent_files files;
+
+	assert_int_equal(agents_load(&files, path), 0);
+	free(path);
+	return files;
+}
+
+static void assert_same_files(const agent_files *a, const agent_files *b)
+{
+	size_t i;
+
+	assert_int_equal(a->count, b->count);
+	for (i = 0; i < a->count; i++)
+		assert_string_equal(a->items[i].text, agents_get(b, a->items[i].name));
+}
+
+/* With main deleted, evolve and log refuse, naming the generation main
+ * pointed at and the command that restores it; nothing starts over. */
+static void test_missing_main_is_not_a_fresh_start(void **state)
+{
+	char *dir = make_reverted_lab("nomainlab"), message[4096];
+	char *evolve[] = { "host", "evolve", "--dir", dir, NULL };
+	char *log[] = { "host", "log", "--dir", dir, NULL };
+	agent_files before = agent_code(dir), after;
+	run_result r;
+
+	(void)state;
+	git(&r, dir, "update-ref", "-d", "refs/heads/main", NULL);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	snprintf(message, sizeof(message), "the lab's main branch (refs/heads/main) is missing from "
+		 "%s/generations, so the live generation is unknown and host will not guess it or "
+		 "start over. gen_003 is the newest accepted generation, the last one main pointed "
+		 "at: restore main with 'git -C %s/generations update-ref refs/heads/main gen_003'",
+		 dir, dir);
+	expect_failure(message, evolve);
+	expect_failure(message, log);
+	assert_int_equal(tag_count(dir), 4);
+	after = agent_code(dir);
+	assert_same_files(&before, &after);
+	agents_free(&after);
+	git(&r, dir, "update-ref", "refs/heads/main", "gen_003", NULL);
+	run_result_free(&r);
+	assert_lab_intact(dir, 4, 3);
+	run_host_with(&r, NULL, evolve);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_004  parent gen_003");
+	run_result_free(&r);
+	agents_free(&before);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* Generation `name`'s commit id, 40 hex digits. */
+static void commit_id(char id[41], const char *dir, const char *name)
+{
+	run_result r;
+
+	git(&r, dir, "rev-parse", name, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	snprintf(id, 41, "%s", r.out);
+	run_result_free(&r);
+}
+
+/* The live generation's commit object is gone: commands say which
+ * generation is damaged and how, instead of "there is no generation", and
+ * host log fails instead of printing an empty table. */
+static void test_missing_live_commit(void **state)
+{
+	char *dir = make_reverted_lab("nocommitlab");
+	char *log[] = { "host", "log", "--dir", dir, NULL };
+	char *evolve[] = { "host", "evolve", "--dir", dir, NULL };
+	char *show[] = { "host", "show", "gen_003", "--dir", dir, NULL };
+	char id[41], object[4096], saved[4096], message[4096];
+	agent_files before = agent_code(dir), after;
+
+	(void)state;
+	commit_id(id, dir, "gen_003");
+	snprintf(object, sizeof(object), "%s/generations/objects/%.2s/%s", dir, id, id + 2);
+	snprintf(saved, sizeof(saved), "%s.saved", dir);
+	assert_int_equal(rename(object, saved), 0);
+	snprintf(message, sizeof(message), "gen_003 is damaged: its commit %.7s is missing from "
+		 "%s/generations ('git -C %s/generations fsck' lists what else is); it is the live "
+		 "generation: restore %s/generations from a backup, or make gen_000 live with "
+		 "'git -C %s/generations update-ref refs/heads/main gen_000'", id, dir, dir, dir, dir);
+	expect_failure(message, log);
+	expect_failure(message, evolve);
+	expect_failure(message, show);
+	assert_int_equal(tag_count(dir), 4);
+	after = agent_code(dir);
+	assert_same_files(&before, &after);
+	agents_free(&after);
+	assert_int_equal(rename(saved, object), 0);
+	assert_lab_intact(dir, 4, 3);
+	agents_free(&before);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* Saves generation `name`'s note in DIR/generations/name.note; `arg` is
+ * the option that adds it back: --file=PATH. */
+static void save_note(char *arg, size_t size, const char *dir, const char *name)
+{
+	run_result r;
+
+	snprintf(arg, size, "--file=%s/generations/%s.note", dir, name);
+	git(&r, dir, "notes", "show", name, NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(os_write_file(strchr(arg, '=') + 1, r.out, strlen(r.out)), 0);
+	run_result_free(&r);
+}
+
+/* A generation whose record (git note) is gone is named; log --all lists
+ * the others and fails; once the note is back, nothing was lost. */
+static void test_missing_note_names_the_generation(void **state)
+{
+	char *dir = make_reverted_lab("nonotelab");
+	char *evolve[] = { "host", "evolve", "--dir", dir, NULL };
+	char *show[] = { "host", "show", "gen_001", "--dir", dir, NULL };
+	char *all[] = { "host", "log", "--all", "--dir", dir, NULL };
+	char message[4096], note3[4096], note1[4096], id[41];
+	run_result r;
+
+	(void)state;
+	commit_id(id, dir, "gen_003");
+	save_note(note3, sizeof(note3), dir, "gen_003");
+	save_note(note1, sizeof(note1), dir, "gen_001");
+	git(&r, dir, "notes", "remove", "gen_003", NULL);
+	run_result_free(&r);
+	git(&r, dir, "notes", "remove", "gen_001", NULL);
+	run_result_free(&r);
+	snprintf(message, sizeof(message), "gen_003 has no record: refs/notes/commits holds no note "
+		 "for its commit %.7s ('git -C %s/generations log -p refs/notes/commits' shows "
+		 "when it went)", id, dir);
+	expect_failure(message, evolve);
+	run_host_with(&r, NULL, show);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host show: gen_001 has no record: refs/notes/commits holds no note");
+	run_result_free(&r);
+	run_host_with(&r, NULL, all);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.out, "  gen_002  gen_000 ");
+	assert_contains(r.out, "  gen_000  -  ");
+	assert_null(strstr(r.out, "gen_001  gen_000"));
+	assert_contains(r.err, "host log: gen_003 has no record: ");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 4);
+	git(&r, dir, "notes", "add", note3, "gen_003");
+	run_result_free(&r);
+	git(&r, dir, "notes", "add", note1, "gen_001");
+	run_result_free(&r);
+	assert_lab_intact(dir, 4, 3);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+static int is_symlink(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* agent_code/ is a link to a directory of the user's: no command follows
+ * it, so checkout no longer deletes that directory's *.c files; once it
+ * is a real directory again, checkout writes the live agent there. */
+static void test_symlinked_agent_code(void **state)
+{
+	char *dir = make_lab("linklab", "email"), *target = scratch("linktarget");
+	char *code = os_path_join(dir, "agent_code"), *mine = os_path_join(target, "mine.c");
+	char *checkout[] = { "host", "checkout", "--dir", dir, NULL };
+	char *evolve[] = { "host", "evolve", "--dir", dir, NULL };
+	agent_files files = agent_code(dir), after;
+	char message[4096];
+	run_result r;
+
+	(void)state;
+	assert_int_equal(agents_set(&files, "mine.c", "int mine(void) { return 1; }\n"), 0);
+	assert_int_equal(agents_write(&files, target), 0);
+	os_remove_tree(code);
+	assert_int_equal(symlink(target, code), 0);
+	snprintf(message, sizeof(message), "%s is a symbolic link (to %s); host follows no links in "
+		 "agent directories: replace it with a real directory", code, target);
+	expect_failure(message, checkout);
+	expect_failure(message, evolve);
+	assert_int_equal(agents_load(&after, target), 0);
+	assert_same_files(&files, &after);
+	agents_free(&after);
+	assert_true(is_symlink(code));
+	assert_int_equal(tag_count(dir), 1);
+	assert_fsck_clean(dir);
+	assert_int_equal(unlink(code), 0);
+	run_host_with(&r, NULL, checkout);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_lab_intact(dir, 1, 0);
+	assert_true(os_is_file(mine));
+	agents_free(&files);
+	os_remove_tree(dir);
+	os_remove_tree(target);
+	free(mine);
+	free(code);
+	free(target);
+	free(dir);
+}
+
+/* An agent file that is a link: its target is neither committed nor
+ * written; checkout replaces the link itself with the live file. */
+static void test_symlinked_agent_file(void **state)
+{
+	char *dir = make_lab("filelinklab", "email"), *outside = scratch("outside.c");
+	char *file = os_path_join(dir, "agent_code/task_agent.c"), *text = harness_read(file);
+	char *commit[] = { "host", "commit", "-m", "through a link", "--dir", dir, NULL };
+	char *evolve[] = { "host", "evolve", "--dir", dir, NULL };
+	char *checkout[] = { "host", "checkout", "--dir", dir, NULL };
+	char message[4096], *edited = strdup(text), *now;
+	run_result r;
+
+	(void)state;
+	memcpy(strstr(edited, "#define CANDIDATES 6"), "#define CANDIDATES 3", 20);
+	assert_int_equal(os_write_file(outside, edited, strlen(edited)), 0);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(symlink(outside, file), 0);
+	snprintf(message, sizeof(message), "%s/agent_code: 'task_agent.c' is a symbolic link; host "
+		 "follows no links in agent directories: replace it with the file itself", dir);
+	expect_failure(message, commit);
+	expect_failure(message, evolve);
+	assert_int_equal(tag_count(dir), 1);
+	assert_true(is_symlink(file));
+	run_host_with(&r, NULL, checkout);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_false(is_symlink(file));
+	assert_lab_intact(dir, 1, 0);
+	now = harness_read(outside);
+	assert_string_equal(now, edited);
+	free(now);
+	now = harness_read(file);
+	assert_string_equal(now, text);
+	free(now);
+	unlink(outside);
+	os_remove_tree(dir);
+	free(edited);
+	free(text);
+	free(file);
+	free(outside);
 	free(dir);
 }
 
@@ -598,9 +1070,17 @@ void test_group_lab(harness_totals *t)
 		cmocka_unit_test(test_bad_labs),
 		cmocka_unit_test(test_read_only_lab),
 		cmocka_unit_test(test_full_disk),
+		cmocka_unit_test(test_full_tmpfs),
 		cmocka_unit_test(test_kill_9_at_random_moments),
 		cmocka_unit_test(test_inspection_commands),
 		cmocka_unit_test(test_sigterm_finishes_the_generation),
+		cmocka_unit_test(test_utility_takes_effect),
+		cmocka_unit_test(test_budget_does_not_overflow_the_time_limit),
+		cmocka_unit_test(test_missing_main_is_not_a_fresh_start),
+		cmocka_unit_test(test_missing_live_commit),
+		cmocka_unit_test(test_missing_note_names_the_generation),
+		cmocka_unit_test(test_symlinked_agent_code),
+		cmocka_unit_test(test_symlinked_agent_file),
 	};
 
 	HARNESS_GROUP(t, "lab", tests);
