@@ -192,3 +192,15 @@ char *harness_subst(const char *text, ...)
 	va_end(ap);
 	return buf_detach(&out);
 }
+
+char *harness_scratch(const char *name)
+{
+	char *path = os_path_join(getenv("TMPDIR"), name);
+
+	assert_non_null(path);
+	return path;
+}
+
+const char harness_meta_agent[] =
+	"int meta_agent_rewrite(const char *archive)\n"
+	"{ (void)archive; return host_emit(\"memory.md\", \"tried nothing yet\\n\"); }\n";

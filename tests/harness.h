@@ -54,6 +54,13 @@ char *harness_read(const char *path);
 void harness_assert_contains(const char *haystack, const char *needle,
 			     const char *file, int line);
 
+/* "$TMPDIR/name" (free() it). */
+char *harness_scratch(const char *name);
+
+/* A meta agent that proposes a rewrite (a note in memory.md) and does
+ * nothing else: it passes validation's smoke stage. */
+extern const char harness_meta_agent[];
+
 /* `text` with placeholders replaced: (placeholder, value) pairs, then
  * NULL. free() it. */
 char *harness_subst(const char *text, ...);
@@ -79,5 +86,6 @@ void test_group_lab(harness_totals *t);
 void test_group_llm(harness_totals *t);
 void test_group_report(harness_totals *t);
 void test_group_hostile(harness_totals *t);
+void test_group_confine(harness_totals *t);
 
 #endif

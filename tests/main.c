@@ -54,6 +54,7 @@ int main(void)
 	test_group_snake(&totals);
 	test_group_email(&totals);
 	test_group_sandbox(&totals);
+	test_group_confine(&totals);
 	test_group_hostile(&totals);
 	test_group_agents(&totals);
 	test_group_lab(&totals);

@@ -18,9 +18,6 @@
 
 static const char minimal_task[] =
 	"char *task_agent_improve(const char *initial) { (void)initial; return 0; }\n";
-static const char minimal_meta[] =
-	"int meta_agent_rewrite(const char *archive)\n"
-	"{ (void)archive; return host_emit(\"memory.md\", \"tried nothing yet\\n\"); }\n";
 
 static void minimal_agent(agent_files *f, const char *task_src, const char *meta_src)
 {
@@ -61,7 +58,7 @@ static void test_seed_and_minimal_agents_are_valid(void **state)
 	assert_contains(r.exports, "meta_agent_rewrite");
 	validate_report_free(&r);
 	agents_free(&f);
-	minimal_agent(&f, minimal_task, minimal_meta);
+	minimal_agent(&f, minimal_task, harness_meta_agent);
 	assert_int_equal(agents_set(&f, "helper.h", "#define ANSWER 42\n"), 0);
 	assert_int_equal(agents_set(&f, "helper.c", "#include \"helper.h\"\nint answer(void) { return ANSWER; }\n"), 0);
 	assert_int_equal(agents_set(&f, "memory.md", "notes, never compiled { \n"), 0);
@@ -73,18 +70,18 @@ static void test_seed_and_minimal_agents_are_valid(void **state)
 static void test_each_defect_fails_at_its_stage(void **state)
 {
 	static const struct { const char *task_src, *meta_src; int stage; const char *expect; } cases[] = {
-		{ "char *task_agent_improve(const char *s) { return 0 }\n", minimal_meta, 0,
+		{ "char *task_agent_improve(const char *s) { return 0 }\n", harness_meta_agent, 0,
 		  "task_agent.c:1: error:" },
 		{ minimal_task, NULL, 1, "missing entry point 'meta_agent_rewrite'" },
 		{ minimal_task, "int system(const char *);\nint meta_agent_rewrite(const char *a)\n"
 		  "{ (void)a; return system(\"rm -rf /\"); }\n", 1,
 		  "meta_agent.c:1: error: forbidden symbol 'system'" },
 		{ "char *task_agent_improve(const char *s) { (void)s; fopen(\"/etc/passwd\", \"r\"); return 0; }\n",
-		  minimal_meta, 1, "forbidden symbol 'fopen'" },
-		{ "int task_agent_improve(int budget) { return budget; }\n", minimal_meta, 2,
+		  harness_meta_agent, 1, "forbidden symbol 'fopen'" },
+		{ "int task_agent_improve(int budget) { return budget; }\n", harness_meta_agent, 2,
 		  "task_agent.c:1: error:" },
 		{ "char *task_agent_improve(const char *s) { (void)s; *(volatile int *)0 = 1; return 0; }\n",
-		  minimal_meta, 3, "smoke: task_agent_improve crashed: crashed (SIGSEGV)" },
+		  harness_meta_agent, 3, "smoke: task_agent_improve crashed: crashed (SIGSEGV)" },
 		{ minimal_task, "int meta_agent_rewrite(const char *a) { (void)a; for (;;); }\n", 3,
 		  "smoke: meta_agent_rewrite did not return in 2 s" },
 		{ minimal_task, "int meta_agent_rewrite(const char *a) { (void)a; return -1; }\n", 3,
@@ -132,7 +129,7 @@ static void test_budget_is_enforced(void **state)
 	broker b;
 
 	(void)state;
-	minimal_agent(&f, polite, minimal_meta);
+	minimal_agent(&f, polite, harness_meta_agent);
 	run_agent(&run, &b, &f, "task_agent_improve", t->initial_text, 5, t, NULL, 1);
 	assert_int_equal(run.outcome.status, SANDBOX_OK);
 	assert_int_equal(b.budget.evals_used, 5);
@@ -166,7 +163,7 @@ static void test_broker_survives_garbage(void **state)
 
 	(void)state;
 	buf_printf(&src, "#include <string.h>\n%s%s", raw, fuzz);
-	minimal_agent(&f, src.data, minimal_meta);
+	minimal_agent(&f, src.data, harness_meta_agent);
 	for (seed = 1; seed <= 24; seed++) {
 		run_agent(&run, &b, &f, "task_agent_improve", "", 5, t, NULL, seed);
 		if (run.outcome.status != SANDBOX_PROTOCOL_ERROR)
@@ -200,7 +197,7 @@ static void test_broker_serve_fuzz(void **state)
 	int i, k;
 
 	(void)state;
-	minimal_agent(&files, minimal_task, minimal_meta);
+	minimal_agent(&files, minimal_task, harness_meta_agent);
 	broker_init(&b, t, &files, 3, 30);
 	b.emitted = &emitted;
 	for (i = 0; i < 400; i++) {
@@ -248,7 +245,7 @@ static void test_hostile_agents_are_contained(void **state)
 	broker b;
 
 	(void)state;
-	minimal_agent(&f, escape, minimal_meta);
+	minimal_agent(&f, escape, harness_meta_agent);
 	run_agent(&run, &b, &f, "task_agent_improve", "", 1, t, NULL, 1);
 	assert_int_equal(run.outcome.status, SANDBOX_OK);
 	assert_contains(run.result, "only the meta agent can emit files|");
@@ -275,7 +272,7 @@ static void test_hostile_agents_are_contained(void **state)
 			buf src = BUF_INIT;
 			buf_printf(&src, "%schar *task_agent_improve(const char *s) { (void)s; %s; return 0; }\n",
 				   raw, calls[i]);
-			minimal_agent(&f, src.data, minimal_meta);
+			minimal_agent(&f, src.data, harness_meta_agent);
 			run_agent(&run, &b, &f, "task_agent_improve", "", 1, t, NULL, 1);
 			assert_int_equal(run.outcome.status, SANDBOX_FORBIDDEN);
 			agents_run_result_free(&run);
@@ -305,7 +302,7 @@ static void test_agent_cannot_change_a_score(void **state)
 	broker b;
 
 	(void)state;
-	minimal_agent(&f, liar, minimal_meta);
+	minimal_agent(&f, liar, harness_meta_agent);
 	run_agent(&run, &b, &f, "task_agent_improve", t->initial_text, 1, t, NULL, 1);
 	assert_int_equal(run.outcome.status, SANDBOX_OK);
 	assert_contains(b.log.data, "score: 99.0");

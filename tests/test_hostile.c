@@ -1,12 +1,9 @@
 /*
- * test_hostile.c - the red-team corpus: what an attacker tried against
- * compiling, scoring, the broker and the agent files, each with the
- * outcome it must get and a check that nothing leaked and nothing was lost.
- *
- * Include probes are files in tests/hostile/include_*.c with placeholders
- * for what they aim at: a host file holding a secret, the environment of
- * the process that runs the host (this test, with an API key set), the
- * task folder with its labels and score.c, and a FIFO.
+ * test_hostile.c - the rest of the red-team corpus: a task's score.c that
+ * fails in every way, jobs larger than a socket buffer, agents that flood
+ * the channel or the log, emits the host must refuse, and an evolve run
+ * with a 250 KB agent file. Each asserts the outcome, its message, and
+ * that the host carries on with nothing lost.
  */
 #include "harness.h"
 
@@ -15,228 +12,13 @@
 #include "error.h"
 #include "eval.h"
 #include "os.h"
-#include "scorer.h"
 #include "validate.h"
-#include "zygote.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define SECRET "TOPSECRET-4b1d0c-never-in-a-diagnostic"
-#define KEY "sk-test-Zq3v9XkEwq0b7N5mJrT2-hostileprobe"
-
-static const char minimal_meta[] =
-	"int meta_agent_rewrite(const char *archive)\n"
-	"{ (void)archive; return host_emit(\"memory.md\", \"noted\\n\"); }\n";
-
-/* The path of a file below TMPDIR (free() it). */
-static char *scratch_path(const char *name)
-{
-	char *path = os_path_join(getenv("TMPDIR"), name);
-
-	assert_non_null(path);
-	return path;
-}
-
-/* Nothing of the secret, the key, the labels or score.c is in `text`. */
-static void assert_clean(const char *what, const char *text)
-{
-	static const char *const never[] = {
-		SECRET, "Zq3v9XkEwq0b7N5mJrT2", "hostileprobe", "OPENAI_API_KEY",
-		"jane_doe@mail.example.org", "score_transcript(", "\"label\"",
-	};
-	size_t i;
-
-	for (i = 0; text && i < sizeof(never) / sizeof(never[0]); i++)
-		if (strstr(text, never[i]))
-			fail_msg("%s leaks '%s': %s", what, never[i], text);
-}
-
-static char *probe_source(const char *file, const task *t)
-{
-	char path[256], pid[32], *text, *source;
-	char *secret = scratch_path("secret.txt"), *fifo = scratch_path("probe.fifo");
-
-	snprintf(path, sizeof(path), "tests/hostile/%s", file);
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	text = harness_read(path);
-	source = harness_subst(text, "@SECRET@", secret, "@HOSTPID@", pid,
-			       "@TASKDIR@", t->dir, "@FIFO@", fifo, NULL);
-	free(text);
-	free(secret);
-	free(fifo);
-	return source;
-}
-
-static void setup_targets(void)
-{
-	char *secret = scratch_path("secret.txt"), *fifo = scratch_path("probe.fifo");
-
-	assert_int_equal(os_write_file(secret, SECRET "\n", strlen(SECRET) + 1), 0);
-	unlink(fifo);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
-	setenv("OPENAI_API_KEY", KEY, 1);
-	free(secret);
-	free(fifo);
-}
-
-static void remove_targets(void)
-{
-	char *secret = scratch_path("secret.txt"), *fifo = scratch_path("probe.fifo");
-
-	unlink(secret);
-	unlink(fifo);
-	unsetenv("OPENAI_API_KEY");
-	free(secret);
-	free(fifo);
-}
-
-static void test_include_probes_read_nothing(void **state)
-{
-	static const char *const probes[] = {
-		"include_secret.c", "include_environ.c", "include_labels.c",
-		"include_task_json.c", "include_fifo.c", "include_device.c",
-		"include_score.c",
-	};
-	task *t = harness_task("email");
-	size_t i;
-
-	(void)state;
-	setup_targets();
-	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		char *source = probe_source(probes[i], t);
-		eval_result r;
-
-		assert_int_equal(eval_solution(&r, t, probes[i], source, EVAL_TRAIN), 0);
-		if (r.status != SANDBOX_COMPILE_ERROR)
-			fail_msg("%s: expected compile_error, got %s", probes[i],
-				 sandbox_status_name(r.status));
-		assert_clean(probes[i], r.diagnostics);
-		assert_clean(probes[i], r.feedback);
-		assert_clean(probes[i], r.detail);
-		assert_contains(r.diagnostics, "not found");
-		eval_result_free(&r);
-		free(source);
-	}
-	remove_targets();
-	task_free(t);
-}
-
-/* An agent's own file probing the host the same way, in validation (the
- * compile stage once ran in the host process) and in a run. */
-static void test_agent_include_probes_read_nothing(void **state)
-{
-	task *t = harness_task("email");
-	char *probe, *agent_src;
-	agent_files f = { NULL, 0 };
-	validate_report r;
-
-	(void)state;
-	setup_targets();
-	probe = probe_source("include_secret.c", t);
-	agent_src = harness_subst(probe, "#include \"email.h\"",
-				  "char *task_agent_improve(const char *s) { (void)s; return 0; }",
-				  "int validate_email(const char *s) { (void)s; return 0; }", "", NULL);
-	assert_int_equal(agents_set(&f, "task_agent.c", agent_src), 0);
-	assert_int_equal(agents_set(&f, "meta_agent.c", minimal_meta), 0);
-	assert_int_equal(validate_agents(&r, &f, t), 0);
-	assert_int_equal(r.failed, 0);
-	assert_clean("validation", r.stages[0].diagnostics);
-	assert_contains(r.stages[0].diagnostics, "not found");
-	validate_report_free(&r);
-	agents_free(&f);
-	free(agent_src);
-	free(probe);
-	remove_targets();
-	task_free(t);
-}
-
-static void expect_status(task *t, const char *file, const char *source,
-			  sandbox_status status, const char *expect)
-{
-	eval_result r;
-
-	assert_int_equal(eval_solution(&r, t, file, source, EVAL_TRAIN), 0);
-	if (r.status != status)
-		fail_msg("%s: expected %s, got %s (%s)", file, sandbox_status_name(status),
-			 sandbox_status_name(r.status), r.detail);
-	assert_contains(status == SANDBOX_COMPILE_ERROR ? r.diagnostics : r.detail, expect);
-	eval_result_free(&r);
-}
-
-/* The macro bomb once took the host to 10.5 GB; now the compiler in the
- * child runs out of its own limits, and the next evaluation works. */
-static void test_compile_bombs_end_in_the_child(void **state)
-{
-	task *t = harness_task("email");
-	char *bomb = harness_read("tests/hostile/macro_bomb.c");
-	eval_result r;
-
-	(void)state;
-	assert_int_equal(eval_solution(&r, t, "macro_bomb.c", bomb, EVAL_TRAIN), 0);
-	assert_true(r.status == SANDBOX_COMPILE_ERROR || r.status == SANDBOX_TIMEOUT ||
-		    r.status == SANDBOX_CRASH);
-	if (r.status == SANDBOX_COMPILE_ERROR)
-		assert_contains(r.diagnostics, "memory full");
-	eval_result_free(&r);
-	expect_status(t, "initial.c", t->initial_text, SANDBOX_OK, "ok");
-	free(bomb);
-	task_free(t);
-}
-
-/* 30 headers that each include the next twice: 2^30 inclusions. */
-static void test_include_tree_ends_in_the_child(void **state)
-{
-	task *t = harness_task("email");
-	agent_files f = { NULL, 0 };
-	validate_report r;
-	char name[16], text[64];
-	int i;
-
-	(void)state;
-	for (i = 0; i < 30; i++) {
-		snprintf(name, sizeof(name), "h%d.h", i);
-		if (i < 29)
-			snprintf(text, sizeof(text), "#include \"h%d.h\"\n#include \"h%d.h\"\n",
-				 i + 1, i + 1);
-		else
-			snprintf(text, sizeof(text), "int leaf;\n");
-		assert_int_equal(agents_set(&f, name, text), 0);
-	}
-	assert_int_equal(agents_set(&f, "task_agent.c", "#include \"h0.h\"\n"
-		"char *task_agent_improve(const char *s) { (void)s; return 0; }\n"), 0);
-	assert_int_equal(agents_set(&f, "meta_agent.c", minimal_meta), 0);
-	assert_int_equal(validate_agents(&r, &f, t), 0);
-	assert_int_equal(r.failed, 0);
-	assert_contains(r.stages[0].diagnostics, "the compiler did not finish");
-	validate_report_free(&r);
-	agents_free(&f);
-	task_free(t);
-}
-
-static void test_double_free_is_a_crash(void **state)
-{
-	task *t = harness_task("email");
-	char *source = harness_read("tests/hostile/double_free.c");
-	eval_result r;
-
-	(void)state;
-	assert_int_equal(eval_solution(&r, t, "double_free.c", source, EVAL_TRAIN), 0);
-#if !defined(__SANITIZE_ADDRESS__)
-	/* AddressSanitizer's own report ends the child its own way */
-	if (r.status != SANDBOX_CRASH)
-		fail_msg("expected crash, got %s (%s)", sandbox_status_name(r.status), r.detail);
-	assert_contains(r.detail, "SIGABRT");
-	assert_true(strstr(r.detail, "forbidden") == NULL);
-#endif
-	eval_result_free(&r);
-	free(source);
-	task_free(t);
-}
 
 /* A small task of the test's own: probe(input) per case, one line each;
  * score.c counts the lines that say 1, then does what `fault` says. */
@@ -258,7 +40,7 @@ static const char probe_score[] =
 
 static char *make_probe_task(const char *fault, const char *train)
 {
-	char *dir = scratch_path("probe"), *score = harness_subst(probe_score, "@FAULT@", fault, NULL);
+	char *dir = harness_scratch("probe"), *score = harness_subst(probe_score, "@FAULT@", fault, NULL);
 	char *json = harness_subst(
 		"{\"name\": \"probe\", \"description\": \"returns 1 or 0\", \"metric\": \"ones\",\n"
 		" \"direction\": \"higher\", \"header\": \"probe.h\", \"entry\": [\"probe\"],\n"
@@ -338,7 +120,7 @@ static void test_score_faults_are_task_errors(void **state)
 static void test_score_fault_in_bench(void **state)
 {
 	char *dir = make_probe_task("*(volatile int *)0 = 1;", "[\"1\"]");
-	char *root = scratch_path("");
+	char *root = harness_scratch("");
 	run_result r;
 
 	(void)state;
@@ -408,7 +190,7 @@ static void test_big_agents_work(void **state)
 	while (text.len < 300 * 1024)
 		buf_puts(&text, "/* a long comment to make an agent file of 300 KB ........ */\n");
 	assert_int_equal(agents_set(&f, "task_agent.c", text.data), 0);
-	assert_int_equal(agents_set(&f, "meta_agent.c", minimal_meta), 0);
+	assert_int_equal(agents_set(&f, "meta_agent.c", harness_meta_agent), 0);
 	assert_int_equal(validate_agents(&report, &f, t), 0);
 	assert_true(report.valid);
 	validate_report_free(&report);
@@ -455,7 +237,7 @@ static void run_task_agent(agents_run_result *run, broker *b, const char *source
 	agent_files f = { NULL, 0 };
 
 	assert_int_equal(agents_set(&f, "task_agent.c", source), 0);
-	assert_int_equal(agents_set(&f, "meta_agent.c", minimal_meta), 0);
+	assert_int_equal(agents_set(&f, "meta_agent.c", harness_meta_agent), 0);
 	broker_init(b, t, NULL, 3, 20);
 	assert_int_equal(agents_run(run, &f, "task_agent_improve", t->initial_text, b,
 				    &limits, 1), 0);
@@ -560,45 +342,6 @@ static void test_emit_refusals(void **state)
 	task_free(t);
 }
 
-/* An agent's own agent.h once changed the contract that signatures are
- * checked against. The host's headers are searched first, and the name
- * is refused where files enter: a lab's directory and host_emit. */
-static void test_shadow_agent_h(void **state)
-{
-	task *t = harness_task("email");
-	agent_files f = { NULL, 0 };
-	validate_report r;
-	char *dir = scratch_path("shadow");
-	char *path;
-	run_result cli;
-
-	(void)state;
-	assert_int_equal(agents_set(&f, "agent.h", "#define HOST_AGENT_H\n"
-				    "int task_agent_improve(int budget);\n"
-				    "int meta_agent_rewrite(const char *archive);\n"), 0);
-	assert_int_equal(agents_set(&f, "task_agent.c", "int task_agent_improve(int budget)"
-				    " { return budget; }\n"), 0);
-	assert_int_equal(agents_set(&f, "meta_agent.c", minimal_meta), 0);
-	assert_int_equal(validate_agents(&r, &f, t), 0);
-	assert_int_equal(r.failed, 2);
-	assert_contains(r.stages[2].diagnostics, "task_agent.c:1: error:");
-	validate_report_free(&r);
-	os_remove_tree(dir);
-	assert_int_equal(agents_write(&f, dir), 0);
-	run_host(&cli, "validate", dir, NULL);
-	assert_int_equal(cli.status, 1);
-	assert_contains(cli.err, "'agent.h' is the name of one of the host's headers, "
-			"which agents cannot replace");
-	path = os_path_join(dir, "agent.h");
-	assert_true(os_is_file(path));  /* refused, not removed */
-	free(path);
-	run_result_free(&cli);
-	os_remove_tree(dir);
-	free(dir);
-	agents_free(&f);
-	task_free(t);
-}
-
 /* A meta agent that emits a 250 KB task_agent.c (within the 1 MB cap)
  * once hung `evolve` for good; now the generation is made and recorded. */
 static void test_evolve_with_a_big_agent_file(void **state)
@@ -616,7 +359,7 @@ static void test_evolve_with_a_big_agent_file(void **state)
 		"  big[n + 250000] = 0;\n"
 		"  return host_emit(\"task_agent.c\", big);\n"
 		"}\n";
-	char *seed = scratch_path("big-seed"), *lab = scratch_path("big-lab"), *path;
+	char *seed = harness_scratch("big-seed"), *lab = harness_scratch("big-lab"), *path;
 	agent_files f;
 	run_result r;
 
@@ -657,11 +400,6 @@ static void test_evolve_with_a_big_agent_file(void **state)
 void test_group_hostile(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_include_probes_read_nothing),
-		cmocka_unit_test(test_agent_include_probes_read_nothing),
-		cmocka_unit_test(test_compile_bombs_end_in_the_child),
-		cmocka_unit_test(test_include_tree_ends_in_the_child),
-		cmocka_unit_test(test_double_free_is_a_crash),
 		cmocka_unit_test(test_score_faults_are_task_errors),
 		cmocka_unit_test(test_score_fault_in_bench),
 		cmocka_unit_test(test_big_jobs_work),
@@ -669,7 +407,6 @@ void test_group_hostile(harness_totals *t)
 		cmocka_unit_test(test_raw_log_frames_are_capped),
 		cmocka_unit_test(test_channel_total_is_capped),
 		cmocka_unit_test(test_emit_refusals),
-		cmocka_unit_test(test_shadow_agent_h),
 		cmocka_unit_test(test_evolve_with_a_big_agent_file),
 	};
 
