@@ -143,7 +143,7 @@ static double bench_eval(const char *name, const char *source_path, int workers,
 				eval_result_free(&r);
 			}
 			if (workers > 1) {
-				zygote_stop();
+				sandbox_stop();
 				_exit(0);
 			}
 		}
@@ -348,7 +348,7 @@ int main(void)
 	straight2 = bench_eval("snake", STRAIGHT_POLICY, 2, &ms, &score);
 	strong1 = bench_eval("snake", STRONG_POLICY, 1, &strong_ms, &strong_score);
 	strong2 = bench_eval("snake", STRONG_POLICY, 2, &ms, &score);
-	zygote_stop();
+	sandbox_stop();
 	if (strong_score != straight_score) {
 		fprintf(stderr, "bench: %s scores %g but %s scores %g: not the same policy\n",
 			STRONG_POLICY, strong_score, STRAIGHT_POLICY, straight_score);

@@ -1,10 +1,10 @@
 /*
  * scorer.c - scoring in a sandbox; see scorer.h.
  *
- * score.c is compiled against task_abi.h with the task folder on its
- * include path (it is the task's own code), and gets the cases with their
- * labels. Its limits are its own (budget.score_ms in task.json, and the
- * host's memory cap), not what a solution gets.
+ * Each task's score.c runs in one long-lived sandboxed child (see
+ * sandbox_call) that gets a transcript with the cases and their labels per
+ * request. Each request has budget.score_ms from task.json; the child as a
+ * whole has the host's memory cap. None of it is what a solution gets.
  */
 #include "scorer.h"
 
@@ -16,28 +16,39 @@
 
 #define SCORER_FEEDBACK_MAX 4096
 #define SCORER_MEMORY_MB 256
+#define SCORER_CPU_MS (24 * 3600 * 1000)  /* a scorer's CPU time over all its calls */
 
-static json_t *score_job(const task *t, const char *transcript, const task_case *cases,
-			 size_t n_cases, int feedback_size)
+/* The scorer's job: score.c, compiled against task_abi.h with the task
+ * folder on its include path (it is the task's own code). */
+static json_t *scorer_job(const task *t)
 {
-	json_t *list = json_array(), *job = NULL;
 	buf prelude = BUF_INIT;
+	json_t *job = NULL;
+
+	if (task_abi_prelude(&prelude) == 0)
+		job = json_pack("{s:s, s:{s:[{s:s, s:s}], s:s, s:[s]}}", "kind", "scorer",
+				"scorer", "sources", "name", "score.c", "text", t->score_text,
+				"prelude", buf_cstr(&prelude), "include_dirs", t->dir);
+	buf_free(&prelude);
+	return job;
+}
+
+static json_t *score_request(const char *transcript, const task_case *cases,
+			     size_t n_cases, int feedback_size)
+{
+	json_t *list = json_array();
 	size_t i;
 
 	for (i = 0; list && i < n_cases; i++)
 		if (json_array_append_new(list, json_pack("{s:s, s:s?}", "input", cases[i].input,
 							  "label", cases[i].label)) < 0)
 			break;
-	if (list && i == n_cases && task_abi_prelude(&prelude) == 0)
-		job = json_pack("{s:s, s:{s:[{s:s, s:s}], s:s, s:[s]}, s:s, s:o, s:i}",
-				"kind", "score", "scorer", "sources", "name", "score.c",
-				"text", t->score_text, "prelude", buf_cstr(&prelude),
-				"include_dirs", t->dir, "transcript", transcript,
-				"cases", list, "feedback_size", feedback_size);
-	else
+	if (!list || i < n_cases) {
 		json_decref(list);
-	buf_free(&prelude);
-	return job;
+		return NULL;
+	}
+	return json_pack("{s:s, s:o, s:i}", "transcript", transcript, "cases", list,
+			 "feedback_size", feedback_size);
 }
 
 /* score.c did not return: a task error that names it. */
@@ -86,17 +97,22 @@ static int read_result(const task *t, const sandbox_outcome *o, double *score, b
 int scorer_score(task *t, const char *transcript, const task_case *cases,
 		 size_t n_cases, double *score, buf *feedback)
 {
-	sandbox_limits limits = { t->score_ms, t->score_ms, SCORER_MEMORY_MB };
-	json_t *job = score_job(t, transcript, cases, n_cases,
-				feedback ? SCORER_FEEDBACK_MAX : 0);
+	sandbox_limits limits = { t->score_ms, SCORER_CPU_MS, SCORER_MEMORY_MB };
+	json_t *job = scorer_job(t);
+	json_t *request = score_request(transcript, cases, n_cases,
+					feedback ? SCORER_FEEDBACK_MAX : 0);
 	sandbox_outcome o;
 	int rc;
 
 	*score = 0;
-	if (!job)
+	if (!job || !request) {
+		json_decref(job);
+		json_decref(request);
 		return err_set(ERR_SYSTEM, "out of memory");
-	rc = sandbox_run(&o, job, &limits, NULL, NULL);
+	}
+	rc = sandbox_call(&o, job, request, &limits);
 	json_decref(job);
+	json_decref(request);
 	if (rc < 0)
 		return rc;
 	rc = read_result(t, &o, score, feedback);

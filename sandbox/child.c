@@ -321,7 +321,7 @@ static _Noreturn void run_job(const json_t *job)
 		void (*run)(const json_t *job);  /* never returns */
 	} kinds[] = {
 		{ "solution", runner_solution_job }, { "agent", runner_agent_job },
-		{ "check", runner_check_job }, { "score", runner_score_job },
+		{ "check", runner_check_job }, { "scorer", runner_scorer_job },
 	};
 	const char *kind = json_string_value(json_object_get(job, "kind"));
 	size_t i;

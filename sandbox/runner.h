@@ -8,7 +8,8 @@
  * code runs, and runner_finish sends the one result frame and exits. The
  * job kinds live in their own files: child_solution.c (a solution with its
  * task's driver), child_agent.c (an agent's entry point, and the compile
- * stages of validation) and child_score.c (a task's score.c).
+ * stages of validation) and child_score.c (a task's score.c, which answers
+ * many requests).
  */
 #ifndef SANDBOX_RUNNER_H
 #define SANDBOX_RUNNER_H
@@ -67,6 +68,6 @@ void runner_prepare_scorer(const json_t *spec, const char *key);
 _Noreturn void runner_solution_job(const json_t *job);
 _Noreturn void runner_agent_job(const json_t *job);
 _Noreturn void runner_check_job(const json_t *job);
-_Noreturn void runner_score_job(const json_t *job);
+_Noreturn void runner_scorer_job(const json_t *job);
 
 #endif

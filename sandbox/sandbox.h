@@ -51,7 +51,7 @@ typedef int (*sandbox_handler)(void *ctx, const json_t *request,
 int sandbox_set_runner(const char *path);
 
 /*
- * Runs `job` in a new child. `job` gets "limits" added by this function,
+ * Runs `job`, untrusted code, in a new child. `job` gets "limits" added by this function,
  * and "workdir", a new folder removed afterwards, when it brings "headers". Returns 0 when the child ran, whatever its outcome, and a
  * negative error only when the sandbox itself could not work (the runner
  * is missing, the kernel refused seccomp...). Free `out` with
@@ -60,6 +60,24 @@ int sandbox_set_runner(const char *path);
 int sandbox_run(sandbox_outcome *out, json_t *job,
 		const sandbox_limits *limits, sandbox_handler handler,
 		void *ctx);
+
+/*
+ * Task code called many times (score.c) runs in a long-lived child from a
+ * zygote that never runs untrusted code. The child is started from `job`
+ * on the first call for the unit `job` names (see zygote_unit_key) and
+ * kept; each call sends `request` and waits for one reply frame within
+ * limits->wall_ms, returned in out->result. `limits` bound the child as a
+ * whole: cpu_ms is its CPU time over all calls. A child that ends,
+ * overruns the deadline or breaks the protocol is reported in `out` like a
+ * one-shot run and started afresh by the next call. Returns a negative
+ * error only when the sandbox itself could not work.
+ */
+int sandbox_call(sandbox_outcome *out, json_t *job, const json_t *request,
+		 const sandbox_limits *limits);
+
+/* Stops every long-lived child and the zygotes (at the end of a run, or
+ * so that the next child starts from a changed environment). */
+void sandbox_stop(void);
 
 void sandbox_outcome_free(sandbox_outcome *out);
 

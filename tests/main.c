@@ -11,7 +11,6 @@
 #include "compile.h"
 #include "os.h"
 #include "sandbox.h"
-#include "zygote.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -62,7 +61,7 @@ int main(void)
 	test_group_report(&totals);
 	test_group_cli(&totals);
 
-	zygote_stop();
+	sandbox_stop();
 	leftovers = count_entries(tmp);
 	if (leftovers) {
 		printf("[  FAILED  ] %d files left in the sandboxes' TMPDIR %s\n", leftovers, tmp);

@@ -11,7 +11,7 @@
 #include "eval.h"
 #include "error.h"
 #include "os.h"
-#include "zygote.h"
+#include "sandbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +129,7 @@ static void test_hostile_corpus_is_contained(void **state)
 	assert_int_equal(stat(victim, &before), 0);
 	setenv("HOST_TEST_SECRET", "sk-test-must-not-leak", 1);
 	setenv("OPENAI_API_KEY", "sk-test-must-not-leak", 1);
-	zygote_stop();  /* the next sandbox starts from this environment */
+	sandbox_stop();  /* the next sandbox starts from this environment */
 	for (i = 0; i < sizeof(hostile_cases) / sizeof(hostile_cases[0]); i++)
 		check_case(t, &hostile_cases[i]);
 	unsetenv("HOST_TEST_SECRET");
@@ -255,7 +255,7 @@ static void test_missing_runner_is_reported(void **state)
 	sandbox_outcome out;
 
 	(void)state;
-	zygote_stop();
+	sandbox_stop();
 	sandbox_set_runner("/nonexistent/host-sandbox");
 	assert_true(sandbox_run(&out, job, &limits, NULL, NULL) < 0);
 	assert_contains(err_last(), "/nonexistent/host-sandbox");

@@ -1,0 +1,57 @@
+/*
+ * parent.h - what the host's side of the sandbox shares between one-shot
+ * runs (sandbox.c) and long-lived children (service.c): finding
+ * host-sandbox, starting a child and sending it its job, receiving frames
+ * under the caps, and turning how a child ended into a sandbox_outcome.
+ */
+#ifndef SANDBOX_PARENT_H
+#define SANDBOX_PARENT_H
+
+#include "sandbox.h"
+#include "zygote.h"
+
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define PARENT_FRAME_MAX (16u << 20)   /* one message from a child */
+#define PARENT_TOTAL_MAX (64u << 20)   /* everything read from a one-shot child */
+#define PARENT_JOB_MAX (64u << 20)     /* a job, as host-sandbox reads it */
+#define PARENT_TOTAL_EXCEEDED (-100)   /* parent_recv_frame: past `cap` in all */
+
+/* The host-sandbox executable: sandbox_set_runner's, or the one beside
+ * the running program. */
+int parent_find_runner(const char **out);
+
+void parent_set_outcome(sandbox_outcome *out, sandbox_status status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Receives one frame as a JSON object, adding its size to *total and
+ * failing with PARENT_TOTAL_EXCEEDED past `cap`; else a CHANNEL_* code. */
+int parent_recv_frame(json_t **out, int fd, double deadline, size_t *total, size_t cap);
+
+/* The child ended without a final frame: its wait status decides. */
+void parent_classify_exit(sandbox_outcome *out, int status, const struct rusage *ru,
+			  const sandbox_limits *limits);
+
+/* The child sent a final frame (in out->result): its "outcome" decides.
+ * `bad` is the status of a frame without a known outcome. Returns a
+ * negative error when the child reports that the host's job was wrong. */
+int parent_classify_result(sandbox_outcome *out, sandbox_status bad);
+
+/* Adds "limits" to `job`, and "workdir" when not NULL. */
+int parent_attach_limits(json_t *job, const sandbox_limits *limits, const char *workdir);
+
+/* The job as one frame's text, refused above PARENT_JOB_MAX. */
+int parent_encode_job(char **out, size_t *len, const json_t *job);
+
+/*
+ * Forks a child for `job` from the zygote of `pool` with fds[1] as its
+ * channel (closed here), then sends the job on fds[0]: a job larger than
+ * the socket's buffer can only be written while the child reads it.
+ * Returns 0, 1 when the child was started but took no job, or an error.
+ */
+int parent_start_child(pid_t *pid, zygote_pool pool, const json_t *job, const char *text,
+		       size_t len, int fds[2]);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * service.c - long-lived sandboxed children for task code; see sandbox.h.
+ *
+ * A task's score.c is called for every evaluation. Forking a child per
+ * call, and confining and locking it down, would cost more than the
+ * scoring itself, so each scorer runs in one child that answers request
+ * after request, as score.c did when it ran in the host (its statics
+ * persist between calls in the same way). These children come from the
+ * task-code zygote, which never runs untrusted code. A child that ends,
+ * overruns a call's deadline or breaks the protocol is killed, reported
+ * like a one-shot run, and started afresh by the next call.
+ *
+ * Entries are owned by the process that started them: a process forked
+ * from the host (a worker) starts its own rather than share a channel.
+ */
+#include "sandbox.h"
+
+#include "channel.h"
+#include "error.h"
+#include "os.h"
+#include "parent.h"
+#include "zygote.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SERVICES_MAX 16
+
+typedef struct {
+	char *key;      /* zygote_unit_key of the job that started it; NULL: free */
+	pid_t pid;
+	pid_t owner;    /* the process that started it */
+	int fd;
+} service;
+
+static service services[SERVICES_MAX];
+static size_t next_victim;  /* the entry to replace when all are taken */
+
+/* Kills and reaps the child; with `out`, says how it ended. */
+static void end(service *s, sandbox_outcome *out, const sandbox_limits *limits)
+{
+	struct rusage ru;
+	int status = 0;
+
+	kill(-s->pid, SIGKILL);
+	kill(s->pid, SIGKILL);
+	while (wait4(s->pid, &status, 0, &ru) < 0 && errno == EINTR)
+		;
+	if (out)
+		parent_classify_exit(out, status, &ru, limits);
+	close(s->fd);
+	free(s->key);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Lets go of entries inherited from a parent process: their channels
+ * belong to it. */
+static void forget_inherited(void)
+{
+	size_t i;
+
+	for (i = 0; i < SERVICES_MAX; i++)
+		if (services[i].key && services[i].owner != getpid()) {
+			close(services[i].fd);
+			free(services[i].key);
+			memset(&services[i], 0, sizeof(services[i]));
+		}
+}
+
+static service *find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < SERVICES_MAX; i++)
+		if (services[i].key && strcmp(services[i].key, key) == 0)
+			return &services[i];
+	return NULL;
+}
+
+static service *free_entry(void)
+{
+	size_t i;
+
+	for (i = 0; i < SERVICES_MAX; i++)
+		if (!services[i].key)
+			return &services[i];
+	i = next_victim++ % SERVICES_MAX;
+	end(&services[i], NULL, NULL);
+	return &services[i];
+}
+
+static int start(service **out, char *key, json_t *job, const sandbox_limits *limits)
+{
+	service *s = free_entry();
+	char *text = NULL;
+	size_t len = 0;
+	int fds[2], rc = parent_attach_limits(job, limits, NULL);
+
+	if (rc == 0)
+		rc = parent_encode_job(&text, &len, job);
+	if (rc == 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+		rc = err_sys("sandbox: cannot create a channel");
+	if (rc == 0) {
+		/* a child that took no job still gets an entry: the call then
+		 * reads how it ended */
+		rc = parent_start_child(&s->pid, ZYGOTE_TASK_CODE, job, text, len, fds);
+		if (rc < 0)
+			close(fds[0]);
+	}
+	free(text);
+	if (rc < 0) {
+		free(key);
+		return rc;
+	}
+	s->key = key;
+	s->owner = getpid();
+	s->fd = fds[0];
+	*out = s;
+	return 0;
+}
+
+/* One request and its reply. The child stays only when it answered. */
+static int exchange(sandbox_outcome *out, service *s, const json_t *request,
+		    const sandbox_limits *limits)
+{
+	double deadline = os_now_ms() + limits->wall_ms;
+	size_t total = 0;
+	json_t *reply;
+	int rc;
+
+	channel_send_json(s->fd, request);  /* if it fails, the child has ended */
+	rc = parent_recv_frame(&reply, s->fd, deadline, &total, PARENT_FRAME_MAX);
+	if (rc == CHANNEL_TIMEOUT) {
+		parent_set_outcome(out, SANDBOX_TIMEOUT, "no reply within the %d ms deadline",
+				   limits->wall_ms);
+		end(s, NULL, limits);
+		return 0;
+	}
+	if (rc == CHANNEL_EOF || rc == CHANNEL_IO || rc == CHANNEL_TRUNCATED) {
+		end(s, out, limits);
+		return 0;
+	}
+	if (rc < 0) {
+		parent_set_outcome(out, SANDBOX_BAD_OUTPUT, "%s", channel_strerror(rc));
+		end(s, NULL, limits);
+		return 0;
+	}
+	out->result = reply;
+	rc = parent_classify_result(out, SANDBOX_BAD_OUTPUT);
+	if (rc < 0 || out->status != SANDBOX_OK)
+		end(s, NULL, limits);  /* it reported its own end, or the job was wrong */
+	return rc;
+}
+
+int sandbox_call(sandbox_outcome *out, json_t *job, const json_t *request,
+		 const sandbox_limits *limits)
+{
+	double start_ms = os_now_ms();
+	char *key = zygote_unit_key(job);
+	service *s;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!key)
+		return err_set(ERR_INVALID, "sandbox: a service job names no unit to run");
+	forget_inherited();
+	s = find(key);
+	if (s)
+		free(key);
+	else
+		rc = start(&s, key, job, limits);
+	if (rc == 0)
+		rc = exchange(out, s, request, limits);
+	out->elapsed_ms = os_now_ms() - start_ms;
+	return rc;
+}
+
+void sandbox_stop(void)
+{
+	size_t i;
+
+	forget_inherited();
+	for (i = 0; i < SERVICES_MAX; i++)
+		if (services[i].key)
+			end(&services[i], NULL, NULL);
+	zygote_stop();
+}
