@@ -3,8 +3,8 @@
  *
  * Each task's score.c runs in one long-lived sandboxed child (see
  * sandbox_call) that gets a transcript with the cases and their labels per
- * request. Each request has budget.score_ms from task.json; the child as a
- * whole has the host's memory cap. None of it is what a solution gets.
+ * request and scores it in a fresh fork, within budget.score_ms from
+ * task.json and the host's memory cap: not what a solution gets.
  */
 #include "scorer.h"
 
@@ -16,7 +16,6 @@
 
 #define SCORER_FEEDBACK_MAX 4096
 #define SCORER_MEMORY_MB 256
-#define SCORER_CPU_MS (24 * 3600 * 1000)  /* a scorer's CPU time over all its calls */
 
 /* The scorer's job: score.c, compiled against task_abi.h with the task
  * folder on its include path (it is the task's own code). */
@@ -97,7 +96,7 @@ static int read_result(const task *t, const sandbox_outcome *o, double *score, b
 int scorer_score(task *t, const char *transcript, const task_case *cases,
 		 size_t n_cases, double *score, buf *feedback)
 {
-	sandbox_limits limits = { t->score_ms, SCORER_CPU_MS, SCORER_MEMORY_MB };
+	sandbox_limits limits = { t->score_ms, t->score_ms, SCORER_MEMORY_MB };
 	json_t *job = scorer_job(t);
 	json_t *request = score_request(transcript, cases, n_cases,
 					feedback ? SCORER_FEEDBACK_MAX : 0);

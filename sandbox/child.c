@@ -243,10 +243,17 @@ static void on_memory(size_t requested, size_t in_use)
 void runner_lock_down(const json_t *job)
 {
 	json_t *limits = json_object_get(job, "limits");
-	lockdown_config cfg;
-	size_t memory = (size_t)json_integer_value(json_object_get(limits, "memory_mb")) << 20;
 
-	cfg.cpu_ms = (int)json_integer_value(json_object_get(limits, "cpu_ms"));
+	runner_lock_down_to((int)json_integer_value(json_object_get(limits, "cpu_ms")),
+			    json_integer_value(json_object_get(limits, "memory_mb")));
+}
+
+void runner_lock_down_to(int cpu_ms, json_int_t memory_mb)
+{
+	size_t memory = memory_mb > 0 ? (size_t)memory_mb << 20 : 0;
+	lockdown_config cfg;
+
+	cfg.cpu_ms = cpu_ms;
 	cfg.memory_bytes = memory;
 	cfg.workdir = job_workdir ? job_workdir : "/";
 	cfg.channel_fd = CHANNEL_FD;

@@ -56,6 +56,9 @@ int runner_compile(compile_unit **out, compile_diags *diags, const json_t *spec,
  * this only computing, memory and the channel are left. */
 void runner_lock_down(const json_t *job);
 
+/* The same with limits of the caller's: CPU time from now, and memory. */
+void runner_lock_down_to(int cpu_ms, json_int_t memory_mb);
+
 /* Units the zygote compiled before forking, shared by the job kinds. */
 compile_unit *runner_prepared(const char *key);
 void runner_keep_prepared(const char *key, compile_unit *unit);

@@ -66,11 +66,13 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
  * zygote that never runs untrusted code. The child is started from `job`
  * on the first call for the unit `job` names (see zygote_unit_key) and
  * kept; each call sends `request` and waits for one reply frame within
- * limits->wall_ms, returned in out->result. `limits` bound the child as a
- * whole: cpu_ms is its CPU time over all calls. A child that ends,
- * overruns the deadline or breaks the protocol is reported in `out` like a
- * one-shot run and started afresh by the next call. Returns a negative
- * error only when the sandbox itself could not work.
+ * limits->wall_ms, returned in out->result. Each call
+ * is served by a fresh fork of that child under limits->cpu_ms and
+ * limits->memory_mb; a fork that crashes or makes a forbidden call is
+ * reported in `out` like a one-shot run. A child that overruns the
+ * deadline or breaks the protocol is killed and started afresh by the next
+ * call. Returns a negative error only when the sandbox itself could not
+ * work.
  */
 int sandbox_call(sandbox_outcome *out, json_t *job, const json_t *request,
 		 const sandbox_limits *limits);

@@ -1,14 +1,14 @@
 /*
  * service.c - long-lived sandboxed children for task code; see sandbox.h.
  *
- * A task's score.c is called for every evaluation. Forking a child per
- * call, and confining and locking it down, would cost more than the
- * scoring itself, so each scorer runs in one child that answers request
- * after request, as score.c did when it ran in the host (its statics
- * persist between calls in the same way). These children come from the
- * task-code zygote, which never runs untrusted code. A child that ends,
- * overruns a call's deadline or breaks the protocol is killed, reported
- * like a one-shot run, and started afresh by the next call.
+ * A task's score.c is called for every evaluation. Starting, confining
+ * and compiling a child per call would cost more than the scoring itself,
+ * so each scorer runs in one child that answers request after request: a
+ * fresh fork of it serves each one (child_score.c), and it reports how a
+ * fork that did not answer ended. These children come from the task-code zygote, which never
+ * runs untrusted code. A child that overruns a call's deadline or breaks
+ * the protocol is killed with its forks, reported like a one-shot run, and
+ * started afresh by the next call.
  *
  * Entries are owned by the process that started them: a process forked
  * from the host (a worker) starts its own rather than share a channel.
@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #define SERVICES_MAX 16
+#define SERVICE_CPU_MS (24 * 3600 * 1000)  /* the service's own, over all calls */
 
 typedef struct {
 	char *key;      /* zygote_unit_key of the job that started it; NULL: free */
@@ -96,10 +97,14 @@ static service *free_entry(void)
 
 static int start(service **out, char *key, json_t *job, const sandbox_limits *limits)
 {
+	sandbox_limits own = { limits->wall_ms, SERVICE_CPU_MS, limits->memory_mb };
 	service *s = free_entry();
 	char *text = NULL;
 	size_t len = 0;
-	int fds[2], rc = parent_attach_limits(job, limits, NULL);
+	int fds[2], rc = parent_attach_limits(job, &own, NULL);
+
+	if (rc == 0 && json_object_set_new(job, "call_cpu_ms", json_integer(limits->cpu_ms)) < 0)
+		rc = err_set(ERR_SYSTEM, "out of memory");
 
 	if (rc == 0)
 		rc = parent_encode_job(&text, &len, job);
@@ -124,7 +129,23 @@ static int start(service **out, char *key, json_t *job, const sandbox_limits *li
 	return 0;
 }
 
-/* One request and its reply. The child stays only when it answered. */
+/* The fork that served a request ended without its reply; the service
+ * says how, and stays. */
+static void classify_fork(sandbox_outcome *out, const json_t *reply,
+			  const sandbox_limits *limits)
+{
+	double cpu_ms = json_number_value(json_object_get(reply, "cpu_ms"));
+	struct rusage ru;
+
+	memset(&ru, 0, sizeof(ru));
+	ru.ru_utime.tv_sec = (time_t)(cpu_ms / 1000);
+	ru.ru_utime.tv_usec = (suseconds_t)((cpu_ms - (double)ru.ru_utime.tv_sec * 1000) * 1000);
+	parent_classify_exit(out, (int)json_integer_value(json_object_get(reply, "wait_status")),
+			     &ru, limits);
+}
+
+/* One request and its reply. The child stays when it answered, or when
+ * it reports that the fork serving the request ended. */
 static int exchange(sandbox_outcome *out, service *s, const json_t *request,
 		    const sandbox_limits *limits)
 {
@@ -148,6 +169,11 @@ static int exchange(sandbox_outcome *out, service *s, const json_t *request,
 	if (rc < 0) {
 		parent_set_outcome(out, SANDBOX_BAD_OUTPUT, "%s", channel_strerror(rc));
 		end(s, NULL, limits);
+		return 0;
+	}
+	if (json_is_integer(json_object_get(reply, "wait_status"))) {
+		classify_fork(out, reply, limits);
+		json_decref(reply);
 		return 0;
 	}
 	out->result = reply;

@@ -116,6 +116,32 @@ static void test_score_faults_are_task_errors(void **state)
 	}
 }
 
+/* Each transcript is scored by a fresh fork: score.c's statics start over,
+ * and a call that crashes leaves the next one unharmed. */
+static void test_scorer_starts_fresh_each_time(void **state)
+{
+	char *dir = make_probe_task("{ static int calls; *score = ++calls; }"
+				    "if (n == 2) *(volatile int *)0 = 1;", "[\"1\", \"0\", \"1\"]");
+	task *t = NULL;
+	eval_result r;
+	int i;
+
+	(void)state;
+	assert_int_equal(task_load_dir(&t, dir), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);
+		assert_int_equal(r.status, SANDBOX_OK);
+		assert_true(r.score == 1.0);  /* the first call, every time */
+		eval_result_free(&r);
+		/* the two held-out cases crash score.c */
+		assert_true(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_HOLDOUT) < 0);
+		assert_contains(err_last(), "task probe: score.c crashed (SIGSEGV) while scoring");
+	}
+	task_free(t);
+	os_remove_tree(dir);
+	free(dir);
+}
+
 /* The same through the CLI: exit 1 with the message, not a crash. */
 static void test_score_fault_in_bench(void **state)
 {
@@ -401,6 +427,7 @@ void test_group_hostile(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_score_faults_are_task_errors),
+		cmocka_unit_test(test_scorer_starts_fresh_each_time),
 		cmocka_unit_test(test_score_fault_in_bench),
 		cmocka_unit_test(test_big_jobs_work),
 		cmocka_unit_test(test_big_agents_work),
