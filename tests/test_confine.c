@@ -138,6 +138,29 @@ static void test_agent_include_probes_read_nothing(void **state)
 	task_free(t);
 }
 
+/* A header's diagnostics name it as the agent does, never by a path of the
+ * machine (the sandbox's folders). */
+static void test_diagnostics_name_no_host_path(void **state)
+{
+	task *t = harness_task("email");
+	agent_files f = { NULL, 0 };
+	validate_report r;
+
+	(void)state;
+	assert_int_equal(agents_set(&f, "helper.h", "static int broken(void) { return nowhere; }\n"), 0);
+	assert_int_equal(agents_set(&f, "task_agent.c", "#include <helper.h>\n"
+		"char *task_agent_improve(const char *s) { (void)s; return 0; }\n"), 0);
+	assert_int_equal(agents_set(&f, "meta_agent.c", harness_meta_agent), 0);
+	assert_int_equal(validate_agents(&r, &f, t), 0);
+	assert_int_equal(r.failed, 0);
+	assert_contains(r.stages[0].diagnostics, "helper.h:");
+	assert_null(strstr(r.stages[0].diagnostics, getenv("TMPDIR")));
+	assert_null(strstr(r.stages[0].diagnostics, "host-sandbox"));
+	validate_report_free(&r);
+	agents_free(&f);
+	task_free(t);
+}
+
 static void expect_status(task *t, const char *file, const char *source,
 			  sandbox_status status, const char *expect)
 {
@@ -269,6 +292,7 @@ void test_group_confine(harness_totals *t)
 		cmocka_unit_test(test_include_tree_ends_in_the_child),
 		cmocka_unit_test(test_double_free_is_a_crash),
 		cmocka_unit_test(test_shadow_agent_h),
+		cmocka_unit_test(test_diagnostics_name_no_host_path),
 	};
 
 	HARNESS_GROUP(t, "confine", tests);
