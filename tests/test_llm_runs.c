@@ -35,14 +35,53 @@ static void assert_no_key_in_lab(const char *dir)
 	run_result_free(&r);
 }
 
+/* gen_001's note records the LLM calls, tokens and dollars spent. */
+static void assert_spend_noted(const char *lab)
+{
+	run_result r;
+
+	llm_fixture_git(&r, lab, "notes", "show", "gen_001");
+	{
+		json_t *note = json_loads(r.out, 0, NULL), *budget = json_object_get(note, "budget");
+		assert_true(json_integer_value(json_object_get(budget, "llm_calls")) > 0);
+		assert_true(json_integer_value(json_object_get(budget, "tokens_in")) > 0);
+		assert_true(json_number_value(json_object_get(budget, "usd")) > 0);
+		json_decref(note);
+	}
+	run_result_free(&r);
+}
+
+/* Generations 1 to `gens` of the two labs hold the same files and have the
+ * same subjects. */
+static void assert_same_generations(const char *lab_a, const char *lab_b, int gens)
+{
+	run_result a, b;
+	int g;
+
+	for (g = 1; g <= gens; g++) {
+		char rev[32];
+		snprintf(rev, sizeof(rev), "gen_%03d^{tree}", g);
+		llm_fixture_git(&a, lab_a, "rev-parse", rev, NULL);
+		llm_fixture_git(&b, lab_b, "rev-parse", rev, NULL);
+		assert_string_equal(a.out, b.out);
+		run_result_free(&a);
+		run_result_free(&b);
+		snprintf(rev, sizeof(rev), "gen_%03d", g);
+		llm_fixture_git(&a, lab_a, "show", "--format=%s", rev);
+		llm_fixture_git(&b, lab_b, "show", "--format=%s", rev);
+		assert_string_equal(a.out, b.out);  /* status, fitness and the change */
+		run_result_free(&a);
+		run_result_free(&b);
+	}
+}
+
 static void test_evolve_with_a_model(void **state)
 {
 	char *prices = llm_fixture_prices(), *record = os_path_join(getenv("TMPDIR"), "run.jsonl");
 	char *lab_a = llm_fixture_lab("llm_lab_a"), *lab_b = llm_fixture_lab("llm_lab_b");
 	char *text, url[128];
-	run_result r, a, b;
+	run_result r;
 	llm_server s;
-	int g;
 
 	(void)state;
 	unlink(record);
@@ -68,15 +107,7 @@ static void test_evolve_with_a_model(void **state)
 	assert_contains(r.out, "-#define CANDIDATES 6");
 	assert_contains(r.out, "+#define CANDIDATES 4");
 	run_result_free(&r);
-	llm_fixture_git(&r, lab_a, "notes", "show", "gen_001");
-	{
-		json_t *note = json_loads(r.out, 0, NULL), *budget = json_object_get(note, "budget");
-		assert_true(json_integer_value(json_object_get(budget, "llm_calls")) > 0);
-		assert_true(json_integer_value(json_object_get(budget, "tokens_in")) > 0);
-		assert_true(json_number_value(json_object_get(budget, "usd")) > 0);
-		json_decref(note);
-	}
-	run_result_free(&r);
+	assert_spend_noted(lab_a);
 	text = harness_read(record);
 	assert_null(strstr(text, TEST_KEY));
 	free(text);
@@ -89,21 +120,7 @@ static void test_evolve_with_a_model(void **state)
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "replay of");
 	run_result_free(&r);
-	for (g = 1; g <= 3; g++) {
-		char rev[32];
-		snprintf(rev, sizeof(rev), "gen_%03d^{tree}", g);
-		llm_fixture_git(&a, lab_a, "rev-parse", rev, NULL);
-		llm_fixture_git(&b, lab_b, "rev-parse", rev, NULL);
-		assert_string_equal(a.out, b.out);
-		run_result_free(&a);
-		run_result_free(&b);
-		snprintf(rev, sizeof(rev), "gen_%03d", g);
-		llm_fixture_git(&a, lab_a, "show", "--format=%s", rev);
-		llm_fixture_git(&b, lab_b, "show", "--format=%s", rev);
-		assert_string_equal(a.out, b.out);  /* status, fitness and the change */
-		run_result_free(&a);
-		run_result_free(&b);
-	}
+	assert_same_generations(lab_a, lab_b, 3);
 	os_remove_tree(lab_a);
 	os_remove_tree(lab_b);
 	unlink(record);
