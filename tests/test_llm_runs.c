@@ -15,6 +15,27 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Runs `argv` (argv[0] is ignored) against the server, in $TMPDIR/NAME,
+ * scripted with `script` (consumed), an argument "@URL@" standing for its
+ * URL; returns the requests the server received. */
+static json_t *run_with_model(run_result *r, json_t *script, const char *name, char *const argv[])
+{
+	char url[128], *args[32];
+	json_t *requests;
+	llm_server s;
+	int i;
+
+	llm_fixture_start(&s, script, name);
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	for (i = 0; argv[i] && i < 31; i++)
+		args[i] = strcmp(argv[i], "@URL@") ? argv[i] : url;
+	args[i] = NULL;
+	run_host_with(r, NULL, args);
+	requests = llm_fixture_requests(&s);
+	llm_fixture_stop(&s);
+	return requests;
+}
+
 static void assert_no_key_in_lab(const char *dir)
 {
 	run_result r;
@@ -79,22 +100,18 @@ static void test_evolve_with_a_model(void **state)
 {
 	char *prices = llm_fixture_prices(), *record = os_path_join(getenv("TMPDIR"), "run.jsonl");
 	char *lab_a = llm_fixture_lab("llm_lab_a"), *lab_b = llm_fixture_lab("llm_lab_b");
-	char *text, url[128];
+	char *text;
 	run_result r;
-	llm_server s;
 
 	(void)state;
 	unlink(record);
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
-	llm_fixture_start(&s, llm_fixture_evolution(), "evolve");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
 	{
 		char *argv[] = { "host", "evolve", "--dir", lab_a, "--gens", "3", "--llm",
-				 "openai:test-model", "--llm-url", url, "--llm-prices", prices,
+				 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices,
 				 "--record", record, NULL };
-		run_host_with(&r, NULL, argv);
+		json_decref(run_with_model(&r, llm_fixture_evolution(), "evolve", argv));
 	}
-	llm_fixture_stop(&s);
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "openai:test-model at http://127.0.0.1:");
 	assert_contains(r.out, "gen_001  parent gen_000  accepted");
@@ -133,20 +150,16 @@ static void test_evolve_with_a_model(void **state)
 
 static void test_runs_stop_at_the_cap_and_on_401(void **state)
 {
-	char *prices = llm_fixture_prices(), *lab = llm_fixture_lab("llm_cap"), url[128];
+	char *prices = llm_fixture_prices(), *lab = llm_fixture_lab("llm_cap");
 	run_result r;
-	llm_server s;
 
 	(void)state;
-	llm_fixture_start(&s, llm_fixture_evolution(), "cap");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
 	{
 		char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "10", "--llm",
-				 "openai:test-model", "--llm-url", url, "--llm-prices", prices,
+				 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices,
 				 "--max-usd", "0.001", NULL };
-		run_host_with(&r, NULL, argv);
+		json_decref(run_with_model(&r, llm_fixture_evolution(), "cap", argv));
 	}
-	llm_fixture_stop(&s);
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "the LLM budget is reached: stopped after gen_001");
 	assert_null(strstr(r.out, "gen_002"));
@@ -154,15 +167,12 @@ static void test_runs_stop_at_the_cap_and_on_401(void **state)
 	os_remove_tree(lab);
 	free(lab);
 	lab = llm_fixture_lab("llm_401");
-	llm_fixture_start(&s, llm_fixture_script(json_pack("[{s:i}]", "status", 401)),
-			  "unauthorized");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
 	{
 		char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "10", "--llm",
-				 "openai:test-model", "--llm-url", url, NULL };
-		run_host_with(&r, NULL, argv);
+				 "openai:test-model", "--llm-url", "@URL@", NULL };
+		json_decref(run_with_model(&r, llm_fixture_script(json_pack("[{s:i}]", "status", 401)),
+					   "unauthorized", argv));
 	}
-	llm_fixture_stop(&s);
 	assert_int_equal(r.status, 1);
 	assert_contains(r.err, "stopped after gen_001: openai refused the request (HTTP 401)");
 	assert_null(strstr(r.out, "gen_002"));
@@ -176,27 +186,19 @@ static void test_runs_stop_at_the_cap_and_on_401(void **state)
 static void test_compile_errors_go_back_for_repair(void **state)
 {
 	char *snake = harness_read("tests/llm/snake_good.c"), *out = os_path_join(getenv("TMPDIR"), "fixed.c");
-	char url[128];
+	char *argv[] = { "host", "improve", "snake", "--agent", "seed", "--budget", "4",
+			 "--llm", "openai:test-model",
+			 "--llm-url", "@URL@", "--llm-calls", "2", "-o", out, NULL };
 	buf good = BUF_INIT;
 	json_t *requests;
 	run_result r;
-	llm_server s;
 
 	(void)state;
 	buf_printf(&good, "```c\n%s```", snake);
-	llm_fixture_start(&s, llm_fixture_script(json_pack("[o, o]",
+	requests = run_with_model(&r, llm_fixture_script(json_pack("[o, o]",
 		llm_fixture_reply("```c\nint next_move(const snake_cell *b, int l, snake_cell f, "
 				  "int w, int h)\n{ return SNAKE_UP }\n```", 100, 20),
-		llm_fixture_reply(good.data, 200, 900))), "repair");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	{
-		char *argv[] = { "host", "improve", "snake", "--agent", "seed", "--budget", "4",
-				 "--llm", "openai:test-model",
-				 "--llm-url", url, "--llm-calls", "2", "-o", out, NULL };
-		run_host_with(&r, NULL, argv);
-	}
-	requests = llm_fixture_requests(&s);
-	llm_fixture_stop(&s);
+		llm_fixture_reply(good.data, 200, 900))), "repair", argv);
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "improved  train 32.75");
 	assert_contains(r.out, "llm       2 calls");
@@ -215,25 +217,18 @@ static void test_compile_errors_go_back_for_repair(void **state)
 
 static void test_edits_that_do_not_apply_go_back_once(void **state)
 {
-	char *out = os_path_join(getenv("TMPDIR"), "candidate"), url[128];
+	char *out = os_path_join(getenv("TMPDIR"), "candidate");
+	char *argv[] = { "host", "rewrite", "-o", out, "--agent", "seed", "--llm", "openai:test-model",
+			 "--llm-url", "@URL@", NULL };
 	json_t *requests;
 	run_result r;
-	llm_server s;
 
 	(void)state;
 	os_remove_tree(out);
-	llm_fixture_start(&s, llm_fixture_script(json_pack("[o, o]",
+	requests = run_with_model(&r, llm_fixture_script(json_pack("[o, o]",
 		llm_fixture_reply("FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 60\n"
 				  "=======\n#define CANDIDATES 5\n>>>>>>> REPLACE\n", 100, 20),
-		llm_fixture_reply(llm_fixture_meta_edit, 100, 20))), "edits");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	{
-		char *argv[] = { "host", "rewrite", "-o", out, "--agent", "seed", "--llm", "openai:test-model",
-				 "--llm-url", url, NULL };
-		run_host_with(&r, NULL, argv);
-	}
-	requests = llm_fixture_requests(&s);
-	llm_fixture_stop(&s);
+		llm_fixture_reply(llm_fixture_meta_edit, 100, 20))), "edits", argv);
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "+#define CANDIDATES 4");
 	assert_int_equal(json_array_size(requests), 2);
