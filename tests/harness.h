@@ -84,6 +84,8 @@ void test_group_cli(harness_totals *t);
 void test_group_agents(harness_totals *t);
 void test_group_lab(harness_totals *t);
 void test_group_llm(harness_totals *t);
+void test_group_llm_runs(harness_totals *t);
+void test_group_llm_hostile(harness_totals *t);
 void test_group_report(harness_totals *t);
 void test_group_hostile(harness_totals *t);
 void test_group_confine(harness_totals *t);

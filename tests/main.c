@@ -58,6 +58,8 @@ int main(void)
 	test_group_agents(&totals);
 	test_group_lab(&totals);
 	test_group_llm(&totals);
+	test_group_llm_runs(&totals);
+	test_group_llm_hostile(&totals);
 	test_group_report(&totals);
 	test_group_cli(&totals);
 

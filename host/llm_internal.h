@@ -1,0 +1,112 @@
+/*
+ * llm_internal.h - what the language-model client's files share, and
+ * nothing else includes: the client object, the providers' table, and the
+ * calls between llm.c (the client, retries and deadlines), llm_wire.c (the
+ * providers' formats), llm_ledger.c (prices, usage, record and replay) and
+ * llm_scrub.c (keys out of text). The public interface is llm.h.
+ */
+#ifndef HOST_LLM_INTERNAL_H
+#define HOST_LLM_INTERNAL_H
+
+#include "buf.h"
+#include "llm.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum { LLM_PROVIDER_OPENAI, LLM_PROVIDER_ANTHROPIC, LLM_PROVIDER_GEMINI } llm_provider_kind;
+
+#define LLM_N_PROVIDERS 3
+
+/* Each provider's name, default URL and model, and the variables that may
+ * hold its key, in the order they are tried; indexed by llm_provider_kind. */
+typedef struct {
+	const char *name, *url, *model, *key_vars[2];
+} llm_provider;
+
+extern const llm_provider llm_providers[LLM_N_PROVIDERS];
+
+/* The strings llm_scrub replaces, longest first. */
+typedef struct {
+	char **items;
+	size_t count;
+} llm_keys;
+
+struct llm_client {
+	llm_provider_kind kind;
+	char *model, *url, *key;
+	char description[600];
+	long timeout_ms;
+	double max_usd, price_in, price_out;  /* dollars per million tokens */
+	long max_tokens;
+	FILE *record;
+	json_t *replay;
+	size_t replay_next;
+	llm_usage totals;
+	char fatal[512];  /* why the run must stop, once it must */
+	CURL *curl;
+	unsigned int jitter;
+	llm_keys keys;
+	int usage_warned;  /* the user was told that a server's counts were replaced */
+};
+
+/* llm_scrub.c */
+
+/* The value of every provider's key variable that is set, and each long
+ * run of letters and digits in it, longest first; on failure *k is empty. */
+int llm_scrub_collect(llm_keys *k);
+
+void llm_scrub_free(llm_keys *k);
+
+/* Replaces, in place, each of `k` in `text` (may be NULL) with a marker,
+ * and returns `text`. */
+char *llm_scrub(const llm_keys *k, char *text);
+
+/* A scrubbed copy of `text` (free() it), or NULL when memory runs out. */
+char *llm_scrub_copy(const llm_keys *k, const char *text);
+
+/* Scrubs the last error message; returns `code`. */
+int llm_scrub_error(const llm_keys *k, int code);
+
+/* llm_wire.c */
+
+/* The request body for `c`'s provider. */
+json_t *llm_wire_request(const llm_client *c, const char *system_prompt, const char *user);
+
+/* The URL to post to and the headers to send, the key's among them; free
+ * the list with curl_slist_free_all. */
+void llm_wire_target(const llm_client *c, buf *url, struct curl_slist **headers);
+
+/* The reply's text and token counts (-1 for a count that cannot be right,
+ * see llm_ledger_count); ERR_INVALID if it is not what the provider's
+ * format promises. */
+int llm_wire_parse_reply(const llm_client *c, const char *body, char **text, long *in, long *out);
+
+/* The error for a reply other than 200; LLM_ERR_FATAL for those no retry mends. */
+int llm_wire_http_error(const llm_client *c, long status, const buf *reply);
+
+/* llm_ledger.c */
+
+/* Loads the price of `c`'s model from the table at `path` (NULL: the default). */
+int llm_ledger_load_prices(llm_client *c, const char *path);
+
+/* Loads the record at `path` for replay, checking its usage. */
+int llm_ledger_load_replay(llm_client *c, const char *path);
+
+/* A token count a server or a record reports, or -1 if it cannot be right. */
+long llm_ledger_count(const json_t *v);
+
+/* Answers from the first unused recorded exchange with these prompts. */
+int llm_ledger_replay(llm_client *c, const char *system_prompt, const char *user,
+		      char **text, llm_usage *u);
+
+/* Adds `u` to `to`; a negative or non-finite part adds nothing. */
+void llm_ledger_add(llm_usage *to, const llm_usage *u);
+
+/* Prices, records and counts a call that succeeded; `reply` is scrubbed. */
+void llm_ledger_account(llm_client *c, const char *system_prompt, const char *user, char *reply,
+			llm_usage *u, llm_usage *used);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * llm_ledger.c - what the language-model client's calls cost and said:
+ * the price table, the token counts a server or a record reports and
+ * their checks, estimates for the counts that cannot be right, the record
+ * of every exchange and its replay.
+ *
+ * Usage is never a credit, whoever reports it: a negative price is
+ * refused, a server's absurd count is replaced by the text's size, and a
+ * record edited to hold negative or absurd usage does not load.
+ */
+#include "llm_internal.h"
+
+#include "error.h"
+#include "os.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The most tokens one call may report, in or out: five times the largest
+ * context window offered today (2 million tokens), yet small enough that
+ * sums of millions of calls neither overflow a long nor lose precision in
+ * a double. A larger count is a lie, or a bug; either way it is not spent. */
+#define LLM_MAX_TOKENS 10000000L
+#define LLM_BYTES_PER_TOKEN 4       /* how a call is counted when its usage is not */
+
+static int is_finite_spend(double x)
+{
+	return isfinite(x) && x >= 0;
+}
+
+static int is_spend(const json_t *v)
+{
+	return json_is_number(v) && is_finite_spend(json_number_value(v));
+}
+
+/* Every "provider:model" entry needs two non-negative prices: a negative
+ * one would turn spending into credit. Names without ':' are comments. */
+static int check_prices(json_t *table, const char *path)
+{
+	static const char *const fields[] = { "input_per_mtok", "output_per_mtok" };
+	const char *name;
+	json_t *entry;
+	size_t i;
+
+	json_object_foreach(table, name, entry) {
+		if (!strchr(name, ':'))
+			continue;
+		for (i = 0; i < 2; i++)
+			if (!is_spend(json_object_get(entry, fields[i])))
+				return err_set(ERR_INVALID, "price table %s: entry '%s': %s is not "
+					       "a non-negative number of dollars", path, name, fields[i]);
+	}
+	return 0;
+}
+
+/* Prices in dollars per million tokens: "provider:model", else "provider:*". */
+int llm_ledger_load_prices(llm_client *c, const char *path)
+{
+	char *owned = NULL, name[256];
+	json_error_t jerr;
+	json_t *table, *entry;
+
+	if (!path)
+		path = getenv("HOST_LLM_PRICES");
+	if ((!path || !*path) && os_beside_exe(&owned, "prices.json") == 0)
+		path = owned;
+	table = path ? json_load_file(path, 0, &jerr) : NULL;
+	if (!json_is_object(table) || check_prices(table, path) < 0) {
+		int rc = json_is_object(table) ? ERR_INVALID
+			 : err_set(ERR_INVALID, "price table %s: %s", path ? path : "(none)",
+				   table ? "expected a JSON object" : jerr.text);
+		json_decref(table);
+		free(owned);
+		return rc;
+	}
+	snprintf(name, sizeof(name), "%s:%s", llm_providers[c->kind].name, c->model);
+	entry = json_object_get(table, name);
+	if (!entry) {
+		snprintf(name, sizeof(name), "%s:*", llm_providers[c->kind].name);
+		entry = json_object_get(table, name);
+	}
+	c->price_in = json_number_value(json_object_get(entry, "input_per_mtok"));
+	c->price_out = json_number_value(json_object_get(entry, "output_per_mtok"));
+	json_decref(table);
+	free(owned);
+	return 0;
+}
+
+/* A token count a server or a record reports, or -1 if it cannot be right:
+ * missing, not a whole number, negative, or above LLM_MAX_TOKENS. */
+long llm_ledger_count(const json_t *v)
+{
+	json_int_t n = json_integer_value(v);
+
+	return json_is_integer(v) && n >= 0 && n <= LLM_MAX_TOKENS ? (long)n : -1;
+}
+
+/* A record edited to hold negative or absurd usage must not replay as credit. */
+static int check_recorded_usage(const json_t *e, const char *path, int line)
+{
+	static const char *const counts[] = { "tokens_in", "tokens_out" };
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (llm_ledger_count(json_object_get(e, counts[i])) < 0)
+			return err_set(ERR_INVALID, "%s: line %d: %s is not a whole number from 0 to %ld",
+				       path, line, counts[i], LLM_MAX_TOKENS);
+	if (!is_spend(json_object_get(e, "usd")))
+		return err_set(ERR_INVALID, "%s: line %d: usd is not a non-negative number", path, line);
+	return 0;
+}
+
+int llm_ledger_load_replay(llm_client *c, const char *path)
+{
+	char *text, *line, *save = NULL;
+	int rc = os_read_file(&text, NULL, path), n = 0;
+
+	if (rc < 0)
+		return rc;
+	c->replay = json_array();
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *entry = json_loads(line, 0, NULL);
+		n++;
+		rc = json_is_object(entry) ? check_recorded_usage(entry, path, n)
+		     : err_set(ERR_INVALID, "%s: line %d is not a recorded exchange", path, n);
+		if (rc < 0) {
+			json_decref(entry);
+			free(text);
+			return rc;
+		}
+		json_array_append_new(c->replay, entry);
+	}
+	free(text);
+	snprintf(c->description, sizeof(c->description), "replay of %s (%zu calls, no network)",
+		 path, json_array_size(c->replay));
+	return 0;
+}
+
+/* Adds `u` to `to`. A negative or non-finite part adds nothing: usage is
+ * never a credit, whoever reports it. */
+void llm_ledger_add(llm_usage *to, const llm_usage *u)
+{
+	to->calls += u->calls > 0 ? u->calls : 0;
+	to->tokens_in += u->tokens_in > 0 ? u->tokens_in : 0;
+	to->tokens_out += u->tokens_out > 0 ? u->tokens_out : 0;
+	to->usd += is_finite_spend(u->usd) ? u->usd : 0;
+	to->seconds += is_finite_spend(u->seconds) ? u->seconds : 0;
+}
+
+/* The first unused recorded exchange with these prompts: workers running
+ * in parallel may ask in a different order than the recording did. Its
+ * usage was checked by llm_ledger_load_replay. */
+int llm_ledger_replay(llm_client *c, const char *system_prompt, const char *user,
+		     char **text, llm_usage *u)
+{
+	size_t i, n = json_array_size(c->replay);
+
+	for (i = 0; i < n; i++) {
+		json_t *e = json_array_get(c->replay, i);
+		const char *rs = json_string_value(json_object_get(e, "system"));
+		const char *ru = json_string_value(json_object_get(e, "user"));
+		const char *reply = json_string_value(json_object_get(e, "reply"));
+		if (json_is_true(json_object_get(e, "replayed")) || !rs || !ru || !reply ||
+		    strcmp(rs, system_prompt) || strcmp(ru, user))
+			continue;
+		json_object_set_new(e, "replayed", json_true());
+		c->replay_next++;
+		*text = strdup(reply);
+		u->tokens_in = llm_ledger_count(json_object_get(e, "tokens_in"));
+		u->tokens_out = llm_ledger_count(json_object_get(e, "tokens_out"));
+		u->usd = json_number_value(json_object_get(e, "usd"));
+		return *text ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	}
+	return err_set(LLM_ERR_FATAL, "replay: call %zu does not match any recorded exchange "
+		       "(%zu recorded); the run is not the recorded one", c->replay_next + 1, n);
+}
+
+/* A count the server got wrong (-1), or zero for text that is there, is
+ * replaced by the text's size, LLM_BYTES_PER_TOKEN bytes a token rounded
+ * up. Returns 1 if it was replaced. */
+static int settle_count(long *n, size_t bytes)
+{
+	if (*n > 0 || (*n == 0 && bytes == 0))
+		return 0;
+	*n = (long)((bytes + LLM_BYTES_PER_TOKEN - 1) / LLM_BYTES_PER_TOKEN);
+	return 1;
+}
+
+/* Settles a network call's tokens and prices them. Returns 1 if any count
+ * was estimated: a server cannot make a call free, or a credit, by
+ * reporting negative, absurd or no usage. */
+static int price_call(llm_client *c, size_t prompt_bytes, size_t reply_bytes, llm_usage *u)
+{
+	/* `|`, not `||`: both counts are settled */
+	int estimated = settle_count(&u->tokens_in, prompt_bytes) |
+			settle_count(&u->tokens_out, reply_bytes);
+
+	u->usd = ((double)u->tokens_in * c->price_in + (double)u->tokens_out * c->price_out) / 1e6;
+	if (estimated && !c->usage_warned) {
+		c->usage_warned = 1;
+		fprintf(stderr, "host: %s reported token counts that cannot be right; such calls are "
+			"counted at their size (%d bytes a token) and marked \"usage_estimated\" "
+			"in the record\n", llm_providers[c->kind].name, LLM_BYTES_PER_TOKEN);
+	}
+	return estimated;
+}
+
+/* Appends the exchange as one JSON line, scrubbed as a whole. */
+static void record_exchange(llm_client *c, const char *system_prompt, const char *user,
+			    const char *reply, const llm_usage *u, int estimated)
+{
+	buf text = BUF_INIT;
+	char *line;
+	json_t *e;
+
+	if (!c->record)
+		return;
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f}", "provider",
+		      llm_providers[c->kind].name, "model", c->model ? c->model : "", "system",
+		      system_prompt, "user", user, "reply", reply, "tokens_in", (json_int_t)u->tokens_in,
+		      "tokens_out", (json_int_t)u->tokens_out, "usd", u->usd, "seconds", u->seconds);
+	if (estimated)
+		json_object_set_new(e, "usage_estimated", json_true());
+	line = llm_scrub(&c->keys, json_dumps(e, JSON_COMPACT));
+	json_decref(e);
+	if (!line)
+		return;
+	/* one write() per line: parallel workers append whole lines */
+	buf_printf(&text, "%s\n", line);
+	if (write(fileno(c->record), text.data, text.len) != (ssize_t)text.len)
+		fprintf(stderr, "host: cannot write the LLM record: %s\n", strerror(errno));
+	buf_free(&text);
+	free(line);
+}
+
+/* Prices, records and counts a call that succeeded; `reply` is scrubbed. */
+void llm_ledger_account(llm_client *c, const char *system_prompt, const char *user, char *reply,
+			llm_usage *u, llm_usage *used)
+{
+	int estimated = 0;
+
+	llm_scrub(&c->keys, reply);
+	if (!c->replay)
+		estimated = price_call(c, strlen(system_prompt) + strlen(user), strlen(reply), u);
+	record_exchange(c, system_prompt, user, reply, u, estimated);
+	llm_ledger_add(&c->totals, u);
+	if (used)
+		llm_ledger_add(used, u);
+}

@@ -1,0 +1,164 @@
+/*
+ * llm_fixture.c - the language-model tests' shared helpers; see
+ * llm_fixture.h.
+ */
+#include "llm_fixture.h"
+
+#include "buf.h"
+#include "os.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *server_file(const llm_server *s, const char *name)
+{
+	return os_path_join(s->dir, name);
+}
+
+/* Starts the server with `script` (consumed) in a new scratch folder. */
+void llm_fixture_start(llm_server *s, json_t *script, const char *name)
+{
+	char *script_path, *port_path, *log_path, *port = NULL;
+	int i;
+
+	snprintf(s->dir, sizeof(s->dir), "%s/%s", getenv("TMPDIR"), name);
+	os_remove_tree(s->dir);
+	mkdir(s->dir, 0755);
+	script_path = server_file(s, "script.json");
+	port_path = server_file(s, "port");
+	log_path = server_file(s, "requests.jsonl");
+	assert_int_equal(json_dump_file(script, script_path, 0), 0);
+	json_decref(script);
+	s->pid = fork();
+	if (s->pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("python3", "python3", "tests/llm_server.py", script_path, port_path,
+		       log_path, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500 && os_read_file(&port, NULL, port_path) != 0; i++) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	assert_non_null(port);
+	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", atoi(port));
+	free(port);
+	free(script_path);
+	free(port_path);
+	free(log_path);
+}
+
+void llm_fixture_stop(llm_server *s)
+{
+	kill(s->pid, SIGTERM);
+	waitpid(s->pid, NULL, 0);
+	os_remove_tree(s->dir);
+}
+
+/* The requests the server received, as a JSON array. */
+json_t *llm_fixture_requests(const llm_server *s)
+{
+	char *path = server_file(s, "requests.jsonl"), *text = NULL, *line, *save = NULL;
+	json_t *list = json_array();
+
+	if (os_read_file(&text, NULL, path) == 0)
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			json_array_append_new(list, json_loads(line, 0, NULL));
+	free(text);
+	free(path);
+	return list;
+}
+
+json_t *llm_fixture_reply(const char *text, int in, int out)
+{
+	return json_pack("{s:s, s:i, s:i}", "text", text, "tokens_in", in, "tokens_out", out);
+}
+
+/* A script with one rule matching everything. Consumes `replies`. */
+json_t *llm_fixture_script(json_t *replies)
+{
+	return json_pack("{s:[{s:s, s:o}]}", "rules", "match", "", "replies", replies);
+}
+
+char *llm_fixture_prices(void)
+{
+	char *path = os_path_join(getenv("TMPDIR"), "prices.json");
+	const char *prices = "{\"openai:test-model\": {\"input_per_mtok\": 1000, \"output_per_mtok\": 2000},"
+			     " \"anthropic:*\": {\"input_per_mtok\": 0, \"output_per_mtok\": 0},"
+			     " \"gemini:*\": {\"input_per_mtok\": 0, \"output_per_mtok\": 0}}";
+
+	assert_int_equal(os_write_file(path, prices, strlen(prices)), 0);
+	return path;
+}
+
+llm_client *llm_fixture_client(const char *provider, const char *url, const char *prices,
+			       long timeout_ms, double max_usd)
+{
+	llm_options o = { provider, url, NULL, NULL, prices, max_usd, 0, timeout_ms };
+	llm_client *c = NULL;
+
+	assert_int_equal(llm_open(&c, &o), 0);
+	assert_non_null(c);
+	return c;
+}
+
+const char llm_fixture_meta_edit[] =
+	"FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 6              /* candidates per round */\n"
+	"=======\n#define CANDIDATES 4              /* candidates per round */\n>>>>>>> REPLACE\n";
+
+/* Scripted replies for an evolution run: the meta agent's edit, and good
+ * solutions for snake and email. */
+json_t *llm_fixture_evolution(void)
+{
+	char *snake = harness_read("tests/llm/snake_good.c");
+	char *email = harness_read("tests/solutions/email_reference.c");
+	buf a = BUF_INIT, b = BUF_INIT;
+	json_t *script;
+
+	buf_printf(&a, "Here is a better one:\n```c\n%s```\n", snake);
+	buf_printf(&b, "```c\n%s```", email);
+	script = json_pack("{s:[{s:s, s:[o]}, {s:s, s:[o]}, {s:s, s:[o]}]}", "rules",
+			   "match", "FILE: task_agent.c",
+			   "replies", llm_fixture_reply(llm_fixture_meta_edit, 3000, 80),
+			   "match", "Interface (snake)",
+			   "replies", llm_fixture_reply(a.data, 1500, 900),
+			   "match", "Interface (email)",
+			   "replies", llm_fixture_reply(b.data, 1200, 700));
+	buf_free(&a);
+	buf_free(&b);
+	free(snake);
+	free(email);
+	return script;
+}
+
+char *llm_fixture_lab(const char *name)
+{
+	char *dir = os_path_join(getenv("TMPDIR"), name);
+	char *argv[] = { "host", "init", "--dir", dir, NULL };
+	run_result r;
+
+	os_remove_tree(dir);
+	run_host_with(&r, NULL, argv);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	return dir;
+}
+
+void llm_fixture_git(run_result *r, const char *dir, const char *a, const char *b, const char *c)
+{
+	char gen[4096];
+	char *argv[] = { "/usr/bin/git", "-C", gen, (char *)a, (char *)b, (char *)c, NULL };
+
+	snprintf(gen, sizeof(gen), "%s/generations", dir);
+	run_command(r, NULL, argv);
+}

@@ -1,0 +1,65 @@
+/*
+ * llm_fixture.h - what the language-model tests share: the scripted
+ * server (tests/llm_server.py) on 127.0.0.1, started and stopped around a
+ * test, its scripts and the requests it received; a price table and a
+ * client for it; and labs to run `host evolve` in, with their git output.
+ *
+ * test_llm.c, test_llm_runs.c and test_llm_hostile.c use them, so that
+ * each starts the server, and makes a lab, the same way.
+ */
+#ifndef TESTS_LLM_FIXTURE_H
+#define TESTS_LLM_FIXTURE_H
+
+#include "harness.h"
+
+#include "llm.h"
+
+#include <jansson.h>
+#include <sys/types.h>
+
+/* The API key the tests set; no output, record or lab may hold it. */
+#define TEST_KEY "sk-test-key-must-not-leak-7f3a9"
+
+typedef struct {
+	pid_t pid;
+	char url[64], dir[4096];
+} llm_server;
+
+/* Starts the server with `script` (consumed) in a new scratch folder
+ * $TMPDIR/NAME; s->url is then "http://127.0.0.1:PORT". */
+void llm_fixture_start(llm_server *s, json_t *script, const char *name);
+
+/* Stops the server and removes its folder. */
+void llm_fixture_stop(llm_server *s);
+
+/* The requests the server received, as a JSON array. */
+json_t *llm_fixture_requests(const llm_server *s);
+
+/* A scripted reply with this text and token counts. */
+json_t *llm_fixture_reply(const char *text, int in, int out);
+
+/* A script with one rule matching everything. Consumes `replies`. */
+json_t *llm_fixture_script(json_t *replies);
+
+/* Writes $TMPDIR/prices.json, with openai:test-model at $1000 and $2000 a
+ * million tokens, and returns its path (free() it). */
+char *llm_fixture_prices(void);
+
+/* Opens a client or fails the test. */
+llm_client *llm_fixture_client(const char *provider, const char *url, const char *prices,
+			       long timeout_ms, double max_usd);
+
+/* The meta agent's edit in llm_fixture_evolution's script. */
+extern const char llm_fixture_meta_edit[];
+
+/* Scripted replies for an evolution run: the meta agent's edit, and good
+ * solutions for snake and email. */
+json_t *llm_fixture_evolution(void);
+
+/* `host init --dir $TMPDIR/NAME`, or fails the test; returns the lab's path. */
+char *llm_fixture_lab(const char *name);
+
+/* Runs `git -C DIR/generations A B C` (C may be NULL). */
+void llm_fixture_git(run_result *r, const char *dir, const char *a, const char *b, const char *c);
+
+#endif
