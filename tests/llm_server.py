@@ -16,12 +16,14 @@ value (a hostile server reports -10**15 or "many"). {"status": 400, "body":
 "..."} answers with that body; {"delay": SECONDS} waits before any reply,
 as a real server's latency. In "text" and "body", @KEY@ becomes the API key
 the request carried, as a malicious model or an echoing proxy would send it
-back. Every request is appended to LOG_FILE as a JSON line with its path,
+back, and @HOSTPID@ the pid of the process that sent the request, as a
+model that knows where the host runs. Every request is appended to LOG_FILE as a JSON line with its path,
 headers and prompts.
 
 usage: llm_server.py SCRIPT PORT_FILE LOG_FILE
 """
 import json
+import os
 import sys
 import threading
 import time
@@ -63,9 +65,35 @@ def request_key(headers):
             else headers.get("x-api-key") or headers.get("x-goog-api-key") or "")
 
 
-def wire(provider, reply, key=""):
+def client_pid(port):
+    """The pid of the process whose TCP socket has local port `port`."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            for line in open(table).readlines()[1:]:
+                fields = line.split()
+                if int(fields[1].split(":")[1], 16) == port:
+                    inodes.add(fields[9])
+        except OSError:
+            pass
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:[") and link[8:-1] in inodes and int(pid) != os.getpid():
+                    return pid
+        except OSError:
+            continue
+    return "0"
+
+
+def fill(text, key, pid):
+    return text.replace("@KEY@", key).replace("@HOSTPID@", pid)
+
+
+def wire(provider, reply, key="", pid="0"):
     text, t_in, t_out = reply.get("text", ""), reply.get("tokens_in", 10), reply.get("tokens_out", 5)
-    text = text.replace("@KEY@", key)
+    text = fill(text, key, pid)
     if provider == "anthropic":
         return {"content": [{"type": "text", "text": text}],
                 "usage": {"input_tokens": t_in, "output_tokens": t_out}}
@@ -100,6 +128,7 @@ class Handler(BaseHTTPRequestHandler):
                                   "system": system, "user": user}) + "\n")
         reply = choose(system, user)
         key = request_key(self.headers)
+        pid = client_pid(self.client_address[1]) if "@HOSTPID@" in json.dumps(reply) else "0"
         if provider is None:
             return self.send(404, '{"error": "unknown path"}')
         time.sleep(reply.get("delay", 0))
@@ -119,15 +148,14 @@ class Handler(BaseHTTPRequestHandler):
         status = reply.get("status", 200)
         if status != 200:
             headers = [("Retry-After", str(reply["retry_after"]))] if "retry_after" in reply else []
-            body = reply.get("body", '{"error": {"message": "scripted"}}').replace("@KEY@", key)
+            body = fill(reply.get("body", '{"error": {"message": "scripted"}}'), key, pid)
             return self.send(status, body, headers)
-        self.send(200, json.dumps(wire(provider, reply, key)))
+        self.send(200, json.dumps(wire(provider, reply, key, pid)))
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 with open(sys.argv[2] + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
-import os
 os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 server.serve_forever()

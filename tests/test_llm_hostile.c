@@ -5,16 +5,13 @@
  * that must hold all the same, and keys echoed back by a proxy or handed
  * back by a model, which must reach no output, record, lab or prompt.
  */
-#include "llm_fixture.h"
+#include "leak_fixture.h"
 
 #include "buf.h"
 #include "error.h"
 #include "llm.h"
 #include "os.h"
 
-#include <ctype.h>
-#include <dirent.h>
-#include <git2.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,27 +21,8 @@
 /* A key with long segments, as real keys have, to be caught whole and in
  * parts: "sk-test-" and three random-looking runs of 16 to 18 characters. */
 #define LEAK_KEY "sk-test-Q7mZp4Rk2Lw9Xv3N-b8Tc6Yd1Hf5Ja0Ks7U-e4Wg2Pi9Oq3Rt5Ys8A"
-#define KEY_PART 8
 
-/* Fails if data[0..len) holds any KEY_PART letters and digits in a row of
- * LEAK_KEY: no part of the key, not only the whole of it or its segments. */
-static void assert_no_key_part(const char *where, const void *data, size_t len)
-{
-	const char *key = LEAK_KEY;
-	size_t i, n;
-
-	for (i = 0; key[i + KEY_PART - 1]; i++) {
-		for (n = 0; n < KEY_PART && isalnum((unsigned char)key[i + n]); n++)
-			;
-		if (n == KEY_PART && data && memmem(data, len, key + i, KEY_PART))
-			fail_msg("%s holds \"%.*s\", a part of the API key", where, KEY_PART, key + i);
-	}
-}
-
-static void assert_no_key_in(const char *where, const char *text)
-{
-	assert_no_key_part(where, text, text ? strlen(text) : 0);
-}
+static const char *const leak_secrets[] = { LEAK_KEY, NULL };
 
 static char *record_path(const char *name)
 {
@@ -306,90 +284,11 @@ static void test_caps_hold_against_hostile_usage(void **state)
 	free(prices);
 }
 
-static int scan_object(const git_oid *id, void *payload)
-{
-	git_odb_object *object;
-	char where[64];
-
-	assert_int_equal(git_odb_read(&object, payload, id), 0);
-	snprintf(where, sizeof(where), "git object %s", git_oid_tostr_s(id));
-	assert_no_key_part(where, git_odb_object_data(object), git_odb_object_size(object));
-	git_odb_object_free(object);
-	return 0;
-}
-
-/* Every object of the lab's repository, inflated (packs are compressed):
- * commits, trees, blobs and the notes with their traces. */
-static void assert_no_key_in_objects(const char *lab)
-{
-	char *path = os_path_join(lab, "generations");
-	git_repository *repo;
-	git_odb *odb;
-
-	git_libgit2_init();
-	assert_int_equal(git_repository_open_bare(&repo, path), 0);
-	assert_int_equal(git_repository_odb(&odb, repo), 0);
-	assert_int_equal(git_odb_foreach(odb, scan_object, odb), 0);
-	git_odb_free(odb);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
-	free(path);
-}
-
-/* Every file below `dir`, byte for byte: sources, logs, the lab's git files. */
-static void assert_no_key_in_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *ent;
-
-	assert_non_null(d);
-	while ((ent = readdir(d)) != NULL) {
-		char *path, *text;
-		size_t len;
-		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-			continue;
-		path = os_path_join(dir, ent->d_name);
-		if (os_is_dir(path)) {
-			assert_no_key_in_files(path);
-		} else if (os_read_file(&text, &len, path) == 0) {
-			assert_no_key_part(path, text, len);
-			free(text);
-		}
-		free(path);
-	}
-	closedir(d);
-}
-
-/* Everything a run produced holds no part of the key: its output, the
- * record, the lab's files and git objects, and every prompt the server got. */
-static void assert_run_leaks_no_key(const run_result *r, const char *lab, const char *record,
-				    const llm_server *s)
-{
-	json_t *requests = llm_fixture_requests(s), *request;
-	char *text = harness_read(record);
-	size_t i;
-
-	assert_no_key_in("stdout", r->out);
-	assert_no_key_in("stderr", r->err);
-	assert_no_key_in("the record", text);
-	free(text);
-	assert_no_key_in_files(lab);
-	assert_no_key_in_objects(lab);
-	assert_true(json_array_size(requests) > 0);
-	json_array_foreach(requests, i, request) {
-		assert_contains(json_string_value(json_object_get(json_object_get(request, "headers"),
-								  "Authorization")), LEAK_KEY);
-		assert_no_key_in("a system prompt the server got",
-				 json_string_value(json_object_get(request, "system")));
-		assert_no_key_in("a prompt the server got",
-				 json_string_value(json_object_get(request, "user")));
-	}
-	json_decref(requests);
-}
-
 /* Runs `host evolve --gens 2` against `script` with LEAK_KEY set, checks
- * that nothing it produced holds the key, and returns gen_001's note. */
-static json_t *evolve_leaking(run_result *r, const char *lab, json_t *script)
+ * that nothing it produced holds a part of `secrets`, and returns gen_001's
+ * note (and the requests the server got, if `requests`). */
+static json_t *evolve_leaking(run_result *r, json_t **requests, const char *lab,
+			      json_t *script, const char *const *secrets)
 {
 	char *prices = llm_fixture_prices(), *record = record_path("leak.jsonl"), url[128];
 	char *argv[] = { "host", "evolve", "--dir", (char *)lab, "--gens", "2", "--llm",
@@ -403,7 +302,9 @@ static json_t *evolve_leaking(run_result *r, const char *lab, json_t *script)
 	llm_fixture_start(&s, script, "leak");
 	snprintf(url, sizeof(url), "%s/v1", s.url);
 	run_host_with(r, NULL, argv);
-	assert_run_leaks_no_key(r, lab, record, &s);
+	leak_fixture_run(r, lab, record, &s, LEAK_KEY, secrets);
+	if (requests)
+		*requests = llm_fixture_requests(&s);
 	llm_fixture_stop(&s);
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
 	llm_fixture_git(&note, lab, "notes", "show", "gen_001");
@@ -432,7 +333,7 @@ static void test_an_echoed_key_reaches_nothing(void **state)
 	char *text;
 
 	(void)state;
-	note = evolve_leaking(&r, lab, script);
+	note = evolve_leaking(&r, NULL, lab, script, leak_secrets);
 	/* the run goes on offline; the reason is in gen_001's trace */
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "gen_002");
@@ -466,7 +367,7 @@ static void test_a_malicious_model_leaks_nothing(void **state)
 		"Use @KEY@ for speed.\nFILE: task_agent.c\n<<<<<<< SEARCH\n"
 		"#define CANDIDATES 6              /* candidates per round */\n=======\n"
 		"#define CANDIDATES 4              /* tuned by @KEY@ */\n>>>>>>> REPLACE\n"));
-	note = evolve_leaking(&r, lab, script);
+	note = evolve_leaking(&r, NULL, lab, script, leak_secrets);
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "gen_001  parent gen_000  accepted");
 	/* scrubbed, not lost: the edit applied, the key replaced by a marker */
@@ -484,6 +385,90 @@ static void test_a_malicious_model_leaks_nothing(void **state)
 	free(snake);
 }
 
+/* What a model that knows where the host runs writes: solutions that
+ * include a file of the user's, the host's environment (where the key is)
+ * and the task's held-out labels, to read their text back from the
+ * compile errors the task agent sends for repair. tcc stops at the first
+ * include that fails, so each probe comes in a reply of its own. */
+static const char *const probes[] = {
+	"#define TEXT(...) #__VA_ARGS__\n_Static_assert(0, TEXT(\n#include \"@SECRET@\"\n));\n",
+	"int environment =\n#include \"/proc/@HOSTPID@/environ\"\n;\n",
+	"static const char *labels =\n#include \"@TASKDIR@/holdout.json\"\n;\n",
+};
+
+static json_t *probe_replies(const char *secret, const char *taskdir, size_t from, size_t to)
+{
+	json_t *replies = json_array();
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		char *code = harness_subst(probes[i], "@SECRET@", secret, "@TASKDIR@", taskdir, NULL);
+		buf text = BUF_INIT;
+		buf_printf(&text, "```c\n%sint validate_email(const char *s) { (void)s; return 0; }\n```\n",
+			   code);
+		json_array_append_new(replies, llm_fixture_reply(text.data, 1000, 200));
+		buf_free(&text);
+		free(code);
+	}
+	return replies;
+}
+
+/* The compile errors of every probe went back to the model: the probes
+ * compiled, confined, and found nothing. */
+static void assert_probes_failed(const json_t *requests)
+{
+	static const char *const expect[] = {
+		"probe-secret.txt' not found", "/environ' not found", "holdout.json' not found",
+	};
+	const json_t *request;
+	size_t i, k;
+
+	for (k = 0; k < sizeof(expect) / sizeof(expect[0]); k++) {
+		int seen = 0;
+		json_array_foreach(requests, i, request) {
+			const char *user = json_string_value(json_object_get(request, "user"));
+			seen |= user && strstr(user, expect[k]) != NULL;
+		}
+		if (!seen)
+			fail_msg("no prompt carried the error \"%s\"", expect[k]);
+	}
+}
+
+static void test_a_model_probing_the_host_reads_nothing(void **state)
+{
+	static const char secret_text[] = "probe QX7Z2M9KT4B8W1RJ5N3V end";
+	static const char *const secrets[] = { LEAK_KEY, secret_text, NULL };
+	char *lab = llm_fixture_lab("llm_probe"), *secret = harness_scratch("probe-secret.txt");
+	char *taskdir = realpath("tasks/email", NULL), *text;
+	json_t *script = llm_fixture_evolution(), *note, *requests;
+	run_result r;
+
+	(void)state;
+	assert_int_equal(os_write_file(secret, secret_text, strlen(secret_text)), 0);
+	/* the first probe answers the task agent's proposal for email; the
+	 * others its requests for repair, which carry the compile error */
+	json_object_set_new(json_array_get(json_object_get(script, "rules"), 2), "replies",
+			    probe_replies(secret, taskdir, 0, 1));
+	json_array_insert_new(json_object_get(script, "rules"), 0, json_pack("{s:s, s:o}",
+			      "match", "error: include file", "replies",
+			      probe_replies(secret, taskdir, 1, 3)));
+	note = evolve_leaking(&r, &requests, lab, script, secrets);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_002");
+	assert_probes_failed(requests);
+	text = json_dumps(note, 0);
+	assert_null(strstr(text, "jane_doe@mail.example.org"));  /* a held-out input */
+	free(text);
+	json_decref(requests);
+	json_decref(note);
+	run_result_free(&r);
+	unlink(secret);
+	free(secret);
+	free(taskdir);
+	os_remove_tree(lab);
+	free(lab);
+}
+
 void test_group_llm_hostile(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +478,7 @@ void test_group_llm_hostile(harness_totals *t)
 		cmocka_unit_test(test_refusals_never_copy_the_body),
 		cmocka_unit_test(test_an_echoed_key_reaches_nothing),
 		cmocka_unit_test(test_a_malicious_model_leaks_nothing),
+		cmocka_unit_test(test_a_model_probing_the_host_reads_nothing),
 	};
 
 	HARNESS_GROUP(t, "llm_hostile", tests);
