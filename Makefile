@@ -32,7 +32,8 @@ CORE_SRC = host/error.c host/buf.c host/os.c host/utf8.c \
 	host/embed.c host/task.c host/scorer.c host/eval.c host/args.c \
 	host/agents.c host/broker.c host/validate.c host/diff.c \
 	host/store.c host/store_read.c host/store_fault.c \
-	host/lab.c host/evolve.c host/llm.c host/report.c \
+	host/lab.c host/evolve.c host/evolve_eval.c host/evolve_archive.c \
+	host/llm.c host/report.c \
 	sandbox/channel.c sandbox/sandbox.c sandbox/zygote.c sandbox/lockdown.c
 CC_SRC = host/compile.c host/allowlist.c host/edits.c sandbox/guard.c sandbox/services.c
 HOST_SRC = host/main.c host/cli.c host/cmd_bench.c host/cmd_validate.c \
