@@ -196,63 +196,118 @@ static void print_progress(const evolve_options *o, const json_t *record, double
 	fflush(stdout);
 }
 
-/* One round: rewrite, validate, evaluate, decide, commit. Sets *status. */
-static int one_generation(lab *l, const evolve_options *o, int number, json_t *archive,
-			  char *status, size_t status_size)
+static const char *record_status(const json_t *record)
 {
-	int parent, rc = evolve_select_parent(&parent, l, o, archive, number);
-	double start = os_now_ms(), parent_fitness;
-	agent_files parent_files, candidate = { NULL, 0 };
-	buf why = BUF_INIT;
-	store_gen pg;
-	json_t *record;
+	return json_string_value(json_object_get(record, "status"));
+}
 
-	if (rc < 0 || (rc = store_read(l->store, parent, &pg, &parent_files)) < 0)
-		return rc;
-	parent_fitness = pg.fitness;
-	store_gen_free(&pg);
-	record = evolve_record(number, parent, "rejected", "", o->eval.seed);
+/* Generation `parent`'s files and fitness: where the candidate starts
+ * and the bar it must pass. */
+static int read_parent(agent_files *files, double *fitness, lab *l, int parent)
+{
+	store_gen g;
+	int rc = store_read(l->store, parent, &g, files);
+
+	*fitness = rc == 0 ? g.fitness : 0;
+	if (rc == 0)
+		store_gen_free(&g);
+	return rc;
+}
+
+/* Rewrite, then validate: the parent's meta agent rewrites its files into
+ * *candidate, which is then validated. A candidate that fails either step
+ * is marked invalid in `record`, with the reason. */
+static int make_candidate(agent_files *candidate, json_t *record, const agent_files *parent,
+			  json_t *archive, const evolve_options *o, int number, double start)
+{
+	buf why = BUF_INIT;
+	int rc;
+
 	show_phase(o, number, "rewrite");
-	rc = rewrite(&candidate, &parent_files, archive, o, evolve_mix(o->eval.seed, (unsigned long long)number),
-		     record, &why);
-	json_object_set_new(record, "changes", json_string(added_notes(&parent_files, &candidate)));
+	rc = rewrite(candidate, parent, archive, o,
+		     evolve_mix(o->eval.seed, (unsigned long long)number), record, &why);
+	json_object_set_new(record, "changes", json_string(added_notes(parent, candidate)));
 	json_object_set_new(record, "rewrite_s", json_real((os_now_ms() - start) / 1000.0));
 	if (rc == 0 && why.len) {
 		json_object_set_new(record, "status", json_string("invalid"));
 		json_object_set_new(record, "reason", json_string(why.data));
 	} else if (rc == 0) {
 		show_phase(o, number, "validate");
-		rc = validate_candidate(record, &candidate, o->eval.tasks[0]);
+		rc = validate_candidate(record, candidate, o->eval.tasks[0]);
 	}
-	if (rc == 0 && strcmp(json_string_value(json_object_get(record, "status")), "invalid") != 0)
-		show_phase(o, number, "evaluate");
-	if (rc == 0 && strcmp(json_string_value(json_object_get(record, "status")), "invalid") != 0 &&
-	    (rc = evolve_evaluate(record, &candidate, &o->eval)) == 0) {
-		double fitness = json_number_value(json_object_get(record, "fitness"));
-		char reason[128];
-		int accepted = fitness > parent_fitness;
-		snprintf(reason, sizeof(reason), accepted ? "fitness %.4f is above the parent's %.4f"
-			 : "fitness %.4f is not above the parent's %.4f", fitness, parent_fitness);
-		json_object_set_new(record, "status", json_string(accepted ? "accepted" : "rejected"));
-		json_object_set_new(record, "reason", json_string(reason));
-	}
+	buf_free(&why);
+	return rc;
+}
+
+/* Evaluate, then decide, unless the candidate is invalid: it is accepted
+ * when its fitness is strictly above the parent's. */
+static int evaluate_candidate(json_t *record, const agent_files *candidate,
+			      const evolve_options *o, int number, double parent_fitness)
+{
+	double fitness;
+	char reason[128];
+	int rc, accepted;
+
+	if (strcmp(record_status(record), "invalid") == 0)
+		return 0;
+	show_phase(o, number, "evaluate");
+	if ((rc = evolve_evaluate(record, candidate, &o->eval)) != 0)
+		return rc;
+	fitness = json_number_value(json_object_get(record, "fitness"));
+	accepted = fitness > parent_fitness;
+	snprintf(reason, sizeof(reason), accepted ? "fitness %.4f is above the parent's %.4f"
+		 : "fitness %.4f is not above the parent's %.4f", fitness, parent_fitness);
+	json_object_set_new(record, "status", json_string(accepted ? "accepted" : "rejected"));
+	json_object_set_new(record, "reason", json_string(reason));
+	return 0;
+}
+
+/* Commits the generation, and makes it live when it was accepted. */
+static int commit_generation(lab *l, json_t *record, const agent_files *files, int number)
+{
+	int rc = evolve_commit(l, record, files, -1);
+
+	if (rc == 0 && strcmp(record_status(record), "accepted") == 0)
+		rc = lab_make_live(l, number);
+	return rc;
+}
+
+/* Counts a finished generation in what the status line shows. */
+static void count_generation(const json_t *record)
+{
+	double fitness = json_number_value(json_object_get(record, "fitness"));
+
+	run_stats.evals += json_integer_value(json_object_get(json_object_get(record, "budget"),
+								     "evals_used"));
+	if (strcmp(record_status(record), "accepted") == 0 && fitness > run_stats.best)
+		run_stats.best = fitness;
+}
+
+/* One round: rewrite, validate, evaluate, decide, commit. Sets *status. */
+static int one_generation(lab *l, const evolve_options *o, int number, json_t *archive,
+			  char *status, size_t status_size)
+{
+	agent_files parent_files, candidate = { NULL, 0 };
+	int parent, rc = evolve_select_parent(&parent, l, o, archive, number);
+	double start = os_now_ms(), parent_fitness;
+	json_t *record;
+
+	if (rc < 0 || (rc = read_parent(&parent_files, &parent_fitness, l, parent)) < 0)
+		return rc;
+	record = evolve_record(number, parent, "rejected", "", o->eval.seed);
+	rc = make_candidate(&candidate, record, &parent_files, archive, o, number, start);
+	if (rc == 0)
+		rc = evaluate_candidate(record, &candidate, o, number, parent_fitness);
 	json_object_set_new(record, "total_s", json_real((os_now_ms() - start) / 1000.0));
 	show_phase(o, number, "commit");
 	if (rc == 0)
-		rc = evolve_commit(l, record, candidate.count ? &candidate : &parent_files, -1);
-	snprintf(status, status_size, "%s", json_string_value(json_object_get(record, "status")));
-	if (rc == 0 && strcmp(status, "accepted") == 0)
-		rc = lab_make_live(l, number);
-	run_stats.evals += json_integer_value(json_object_get(json_object_get(record, "budget"),
-								     "evals_used"));
-	if (strcmp(status, "accepted") == 0 && json_number_value(json_object_get(record, "fitness")) >
-	    run_stats.best)
-		run_stats.best = json_number_value(json_object_get(record, "fitness"));
+		rc = commit_generation(l, record, candidate.count ? &candidate : &parent_files, number);
+	snprintf(status, status_size, "%s", record_status(record));
+	count_generation(record);
 	clear_status(o);
 	if (rc == 0)
 		print_progress(o, record, parent_fitness, (os_now_ms() - start) / 1000.0);
 	json_decref(record);
-	buf_free(&why);
 	agents_free(&candidate);
 	agents_free(&parent_files);
 	return rc;
