@@ -56,7 +56,9 @@ int main(void)
 	test_group_sandbox(&totals);
 	test_group_hostile(&totals);
 	test_group_agents(&totals);
+	test_group_store(&totals);
 	test_group_lab(&totals);
+	test_group_lab_faults(&totals);
 	test_group_llm(&totals);
 	test_group_report(&totals);
 	test_group_cli(&totals);
