@@ -39,6 +39,12 @@ void run_command(run_result *r, const run_options *o, char *const argv[]);
 void run_host_with(run_result *r, const run_options *o, char *const argv[]);
 void run_result_free(run_result *r);
 
+/* Runs bin/host with the arguments after `r`: HOST(&r, "log", "--dir", dir). */
+#define HOST(r, ...) do { \
+	char *argv_[] = { "host", __VA_ARGS__, NULL }; \
+	run_host_with((r), NULL, argv_); \
+} while (0)
+
 /* The directory holding bin/host (HOST_BIN, default "bin"). */
 const char *harness_bin(void);
 

@@ -16,12 +16,6 @@
 
 #include <stddef.h>
 
-/* Runs bin/host with the arguments after `r`, capturing its output. */
-#define HOST(r, ...) do { \
-	char *argv_[] = { "host", __VA_ARGS__, NULL }; \
-	run_host_with((r), NULL, argv_); \
-} while (0)
-
 /* $TMPDIR/name, emptied: whatever was there is removed (free() it). */
 char *scratch(const char *name);
 
