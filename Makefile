@@ -31,8 +31,9 @@ LDLIBS_TCC = -ltcc -ldl -lm
 CORE_SRC = host/error.c host/buf.c host/os.c host/utf8.c \
 	host/embed.c host/task.c host/scorer.c host/eval.c host/args.c \
 	host/agents.c host/broker.c host/validate.c host/diff.c \
-	host/store.c host/lab.c host/evolve.c host/llm.c host/llm_wire.c \
-	host/llm_ledger.c host/llm_scrub.c host/report.c \
+	host/store.c host/store_read.c host/store_fault.c \
+	host/lab.c host/evolve.c host/evolve_eval.c host/evolve_archive.c \
+	host/llm.c host/llm_wire.c host/llm_ledger.c host/llm_scrub.c host/report.c \
 	sandbox/channel.c sandbox/parent.c sandbox/sandbox.c sandbox/service.c \
 	sandbox/zygote.c sandbox/lockdown.c
 CC_SRC = host/compile.c host/allowlist.c host/edits.c sandbox/guard.c sandbox/services.c

@@ -1,259 +1,34 @@
 /*
- * evolve.c - evaluation of generations and the evolution loop; see
- * evolve.h.
+ * evolve.c - the evolution loop: select, rewrite, validate, evaluate,
+ * decide and commit, one generation at a time; see evolve.h.
  *
  * Every candidate is committed, whatever becomes of it, so that each
  * failure can be inspected; only an accepted one moves main. Evaluations
  * of every generation use the same seed, so fitness differences come from
  * the agents and not from luck; the meta agent gets a seed of its own per
- * generation so that its rewrites differ.
+ * generation so that its rewrites differ. Evaluating is evolve_eval.c,
+ * the archive and the choice of parent evolve_archive.c.
  */
-#include "evolve.h"
+#include "evolve_internal.h"
 
-#include "channel.h"
 #include "error.h"
-#include "eval.h"
 #include "os.h"
 #include "validate.h"
-#include "zygote.h"
 #include "version.h"
 
-#include <limits.h>
-#include <math.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define META_LIMIT_MS 60000
-#define AGENT_SLACK_MS 10000
 
-static double normalised(const task *t, double score)
-{
-	double v = (score - t->baseline) / (t->target - t->baseline);
-
-	return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-static unsigned long long mix(unsigned long long seed, unsigned long long n)
+unsigned long long evolve_mix(unsigned long long seed, unsigned long long n)
 {
 	unsigned long long z = seed + 0x9e3779b97f4a7c15ULL * (n + 1);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
-}
-
-/* Adds a broker's LLM use to `total`. */
-static void add_usage(llm_usage *total, const llm_usage *used)
-{
-	total->calls += used->calls;
-	total->tokens_in += used->tokens_in;
-	total->tokens_out += used->tokens_out;
-	total->usd += used->usd;
-	total->seconds += used->seconds;
-}
-
-/* The task agent's wall-clock limit: 10 s, plus the task's limit for each
- * evaluation of the budget, in 64 bits; at most INT_MAX ms (24 days). */
-static int agent_wall_ms(const task *t, int budget)
-{
-	long long ms = AGENT_SLACK_MS + (long long)budget * t->budget.wall_ms;
-
-	return ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
-/* Runs the task agent on one task and re-scores its solution. */
-static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eval_options *o,
-			     llm_usage *used)
-{
-	sandbox_limits limits = { agent_wall_ms(t, o->budget), 600000, 512 };
-	eval_result train = { 0 }, holdout = { 0 };
-	agents_run_result run;
-	const char *solution, *problem = NULL;
-	json_t *result;
-	broker b;
-
-	broker_init(&b, t, files, o->budget, limits.wall_ms / 1000.0);
-	broker_offer_llm(&b, o->llm, o->llm_calls);
-	if (agents_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, o->seed) < 0) {
-		broker_free(&b);
-		return NULL;
-	}
-	if (run.outcome.status != SANDBOX_OK)
-		problem = run.outcome.detail;
-	solution = run.result && !problem ? run.result : t->initial_text;
-	if (eval_solution(&train, t, "solution.c", solution, EVAL_TRAIN) < 0 ||
-	    eval_solution(&holdout, t, "solution.c", solution, EVAL_HOLDOUT) < 0) {
-		eval_result_free(&train);
-		agents_run_result_free(&run);
-		broker_free(&b);
-		return NULL;
-	}
-	result = json_pack("{s:s, s:s?, s:f, s:f, s:f, s:f, s:i, s:f}",
-		"agent", problem ? sandbox_status_name(run.outcome.status) : "ok",
-		"problem", problem, "train", train.score, "holdout", holdout.score,
-		"fitness", problem ? 0.0 : normalised(t, train.score),
-		"holdout_fitness", problem ? 0.0 : normalised(t, holdout.score),
-		"evals", b.budget.evals_used, "agent_ms", run.outcome.elapsed_ms);
-	if (result)
-		json_object_set(result, "trace", b.trace);
-	add_usage(used, &b.llm_used);
-	eval_result_free(&train);
-	eval_result_free(&holdout);
-	agents_run_result_free(&run);
-	broker_free(&b);
-	return result;
-}
-
-static json_t *usage_json(int evals_per_task, int evals, const llm_usage *used)
-{
-	return json_pack("{s:i, s:i, s:I, s:I, s:I, s:f}", "evals_per_task", evals_per_task,
-			 "evals_used", evals, "llm_calls", (json_int_t)used->calls,
-			 "tokens_in", (json_int_t)used->tokens_in,
-			 "tokens_out", (json_int_t)used->tokens_out, "usd", used->usd);
-}
-
-static json_t *usage_to_json(const llm_usage *u)
-{
-	return json_pack("{s:I, s:I, s:I, s:f, s:f}", "calls", (json_int_t)u->calls,
-			 "tokens_in", (json_int_t)u->tokens_in, "tokens_out", (json_int_t)u->tokens_out,
-			 "usd", u->usd, "seconds", u->seconds);
-}
-
-static void usage_from_json(llm_usage *u, const json_t *j)
-{
-	u->calls = (long)json_integer_value(json_object_get(j, "calls"));
-	u->tokens_in = (long)json_integer_value(json_object_get(j, "tokens_in"));
-	u->tokens_out = (long)json_integer_value(json_object_get(j, "tokens_out"));
-	u->usd = json_number_value(json_object_get(j, "usd"));
-	u->seconds = json_number_value(json_object_get(j, "seconds"));
-}
-
-/* A worker process: evaluates task `i` and sends {result, usage} back. */
-static _Noreturn void worker(int fd, task *t, const agent_files *files, const evolve_eval_options *o)
-{
-	llm_usage used = { 0, 0, 0, 0, 0 };
-	json_t *result, *msg;
-
-	zygote_forget();  /* the parent's zygote answers the parent only */
-	result = evaluate_task(t, files, o, &used);
-	msg = json_pack("{s:o?, s:o, s:s}", "result", result, "usage", usage_to_json(&used),
-			"error", result ? "" : err_last());
-	channel_send_json(fd, msg);
-	_exit(result ? 0 : 1);
-}
-
-/* Evaluates every task, `o->jobs` at a time in worker processes (the
- * host's own code, forked; the agents still run in their sandboxes).
- * results[i] is task i's result; usage is added to *used. */
-static int evaluate_parallel(json_t **results, const agent_files *files,
-			     const evolve_eval_options *o, llm_usage *used)
-{
-	pid_t pids[EVOLVE_MAX_TASKS];
-	int fds[EVOLVE_MAX_TASKS], running = 0, rc = 0;
-	size_t next = 0, done = 0, i;
-
-	fflush(NULL);
-	while (done < o->n_tasks) {
-		while (rc == 0 && next < o->n_tasks && running < o->jobs &&
-		       next < EVOLVE_MAX_TASKS) {
-			int pair[2];
-			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0 ||
-			    (pids[next] = fork()) < 0) {
-				rc = err_sys("cannot start a worker");
-				break;
-			}
-			if (pids[next] == 0) {
-				close(pair[0]);
-				worker(pair[1], o->tasks[next], files, o);
-			}
-			close(pair[1]);
-			fds[next++] = pair[0];
-			running++;
-		}
-		/* collect the oldest running worker */
-		for (i = done; i < next; i++) {
-			json_t *msg = NULL;
-			llm_usage u;
-			if (channel_recv_json(&msg, fds[i], 64u << 20, -1) < 0 || !json_object_get(msg, "result"))
-				rc = rc ? rc : err_set(ERR_GENERIC, "a worker failed: %s",
-						       json_string_value(json_object_get(msg, "error"))
-						       ? json_string_value(json_object_get(msg, "error")) : "it died");
-			else
-				results[i] = json_incref(json_object_get(msg, "result"));
-			usage_from_json(&u, json_object_get(msg, "usage"));
-			add_usage(used, &u);
-			llm_add_usage(o->llm, &u);
-			json_decref(msg);
-			close(fds[i]);
-			waitpid(pids[i], NULL, 0);
-			running--;
-			done++;
-			break;
-		}
-		if (rc < 0 && done == next)
-			break;
-	}
-	return rc;
-}
-
-static int evaluate_all(json_t **results, const agent_files *files, const evolve_eval_options *o,
-			llm_usage *used)
-{
-	size_t i;
-
-	if (o->jobs > 1 && o->n_tasks > 1)
-		return evaluate_parallel(results, files, o, used);
-	for (i = 0; i < o->n_tasks; i++)
-		if (!(results[i] = evaluate_task(o->tasks[i], files, o, used)))
-			return ERR_GENERIC;
-	return 0;
-}
-
-int evolve_evaluate(json_t *record, const agent_files *files, const evolve_eval_options *o)
-{
-	json_t *tasks = json_object(), *prior = json_object_get(record, "budget");
-	double start = os_now_ms(), sum = 0, holdout = 0, seconds;
-	llm_usage used = { 0, 0, 0, 0, 0 };
-	int evals = 0;
-	size_t i;
-
-	used.calls = (long)json_integer_value(json_object_get(prior, "llm_calls"));
-	used.tokens_in = (long)json_integer_value(json_object_get(prior, "tokens_in"));
-	used.tokens_out = (long)json_integer_value(json_object_get(prior, "tokens_out"));
-	used.usd = json_number_value(json_object_get(prior, "usd"));
-	json_t **results = calloc(o->n_tasks + 1, sizeof(json_t *));
-	int rc = results ? evaluate_all(results, files, o, &used) : ERR_SYSTEM;
-
-	for (i = 0; rc == 0 && i < o->n_tasks; i++) {
-		json_t *r = results[i];
-		results[i] = NULL;
-		sum += json_number_value(json_object_get(r, "fitness"));
-		holdout += json_number_value(json_object_get(r, "holdout_fitness"));
-		evals += (int)json_integer_value(json_object_get(r, "evals"));
-		json_object_set_new(tasks, o->tasks[i]->name, r);
-	}
-	for (i = 0; results && i < o->n_tasks; i++)
-		json_decref(results[i]);
-	free(results);
-	if (rc < 0) {
-		json_decref(tasks);
-		return rc;
-	}
-	seconds = (os_now_ms() - start) / 1000.0;
-	json_object_set_new(record, "tasks", tasks);
-	json_object_set_new(record, "fitness", json_real(o->utility.score * sum / (double)o->n_tasks
-							 - o->utility.cost * used.usd
-							 - o->utility.time * seconds));
-	json_object_set_new(record, "utility", json_pack("{s:f, s:f, s:f}", "score", o->utility.score,
-							 "cost", o->utility.cost, "time", o->utility.time));
-	json_object_set_new(record, "holdout", json_real(holdout / (double)o->n_tasks));
-	json_object_set_new(record, "budget", usage_json(o->budget, evals, &used));
-	json_object_set_new(record, "evaluate_s", json_real(seconds));
-	return 0;
 }
 
 json_t *evolve_record(int number, int parent, const char *status, const char *reason,
@@ -279,31 +54,6 @@ int evolve_commit(lab *l, json_t *record, const agent_files *files, int also_par
 	g.reason = (char *)json_string_value(json_object_get(record, "reason"));
 	g.record = record;
 	return store_record(l->store, &g, files, also_parent);
-}
-
-json_t *evolve_archive(lab *l)
-{
-	json_t *archive = json_array();
-	int *numbers;
-	size_t n, i;
-
-	if (store_numbers(l->store, &numbers, &n) < 0)
-		return archive;
-	for (i = 0; i < n; i++) {
-		store_gen g;
-		const json_t *changes;
-		if (store_read(l->store, numbers[i], &g, NULL) < 0)
-			continue;
-		changes = json_object_get(g.record, "changes");
-		json_array_append_new(archive, json_pack("{s:i, s:i, s:s, s:f, s:f, s:s, s:s}",
-			"generation", g.number, "parent", g.parent < 0 ? 0 : g.parent,
-			"status", g.status, "fitness", g.fitness,
-			"holdout", json_number_value(json_object_get(g.record, "holdout")),
-			"reason", g.reason, "changes", json_string_value(changes) ? json_string_value(changes) : ""));
-		store_gen_free(&g);
-	}
-	free(numbers);
-	return archive;
 }
 
 /* What the live status line shows. */
@@ -334,59 +84,6 @@ static void clear_status(const evolve_options *o)
 {
 	if (o->live)
 		printf("\r\033[K");
-}
-
-static int archive_int(const json_t *archive, size_t i, const char *key)
-{
-	return (int)json_integer_value(json_object_get(json_array_get(archive, i), key));
-}
-
-/* A valid generation of `archive` (ascending; unreadable ones left out),
- * weighted by fitness and penalised for the children it already has, as
- * in the Darwin Goedel Machine; `u` is uniform in [0, 1). */
-static int pick_from_archive(const json_t *archive, double u, int fallback)
-{
-	size_t i, n = json_array_size(archive);
-	int last = n ? archive_int(archive, n - 1, "generation") : 0, chosen = fallback;
-	int *children = calloc((size_t)last + 1, sizeof(int));
-	double *weight = calloc(n + 1, sizeof(double)), total = 0, pick;
-
-	for (i = 0; weight && children && i < n; i++) {
-		int parent = archive_int(archive, i, "parent");  /* gen_000's is itself */
-		if (parent >= 0 && parent <= last && parent != archive_int(archive, i, "generation"))
-			children[parent]++;
-	}
-	for (i = 0; weight && children && i < n; i++) {
-		const json_t *g = json_array_get(archive, i);
-		if (strcmp(json_string_value(json_object_get(g, "status")), "invalid") == 0)
-			continue;
-		weight[i] = (0.05 + json_number_value(json_object_get(g, "fitness"))) /
-			    (1 + children[archive_int(archive, i, "generation")]);
-		total += weight[i];
-	}
-	for (i = 0, pick = u * total; weight && total > 0 && i < n; i++) {
-		if (pick < weight[i]) {
-			chosen = archive_int(archive, i, "generation");
-			break;
-		}
-		pick -= weight[i];
-	}
-	free(weight);
-	free(children);
-	return chosen;
-}
-
-/* "best": the live generation, so greedy acceptance climbs main;
- * "archive": pick_from_archive. An error when main cannot be read: a lab
- * that lost main is never evolved from a guess. */
-static int select_parent(lab *l, const evolve_options *o, const json_t *archive, int number)
-{
-	int live, rc = store_main(l->store, &live);
-
-	if (rc < 0 || !o->select_archive)
-		return rc < 0 ? rc : live;
-	return pick_from_archive(archive, (double)(mix(o->eval.seed, (unsigned long long)number) >> 11)
-				 / 9007199254740992.0, live);
 }
 
 /* The lines the candidate's memory.md adds to its parent's. */
@@ -431,7 +128,7 @@ static int rewrite(agent_files *candidate, const agent_files *parent, json_t *ar
 			buf_printf(why, "the meta agent proposed nothing (returned %d)", run.status);
 		agents_run_result_free(&run);
 	}
-	json_object_set_new(record, "budget", usage_json(o->eval.budget, 0, &b.llm_used));
+	json_object_set_new(record, "budget", evolve_usage_json(o->eval.budget, 0, &b.llm_used));
 	json_object_set(record, "rewrite_trace", b.trace);
 	free(archive_text);
 	broker_free(&b);
@@ -499,63 +196,118 @@ static void print_progress(const evolve_options *o, const json_t *record, double
 	fflush(stdout);
 }
 
-/* One round: rewrite, validate, evaluate, decide, commit. Sets *status. */
-static int one_generation(lab *l, const evolve_options *o, int number, json_t *archive,
-			  char *status, size_t status_size)
+static const char *record_status(const json_t *record)
 {
-	int parent = select_parent(l, o, archive, number), rc;
-	double start = os_now_ms(), parent_fitness;
-	agent_files parent_files, candidate = { NULL, 0 };
-	buf why = BUF_INIT;
-	store_gen pg;
-	json_t *record;
+	return json_string_value(json_object_get(record, "status"));
+}
 
-	if (parent < 0 || (rc = store_read(l->store, parent, &pg, &parent_files)) < 0)
-		return parent < 0 ? parent : rc;
-	parent_fitness = pg.fitness;
-	store_gen_free(&pg);
-	record = evolve_record(number, parent, "rejected", "", o->eval.seed);
+/* Generation `parent`'s files and fitness: where the candidate starts
+ * and the bar it must pass. */
+static int read_parent(agent_files *files, double *fitness, lab *l, int parent)
+{
+	store_gen g;
+	int rc = store_read(l->store, parent, &g, files);
+
+	*fitness = rc == 0 ? g.fitness : 0;
+	if (rc == 0)
+		store_gen_free(&g);
+	return rc;
+}
+
+/* Rewrite, then validate: the parent's meta agent rewrites its files into
+ * *candidate, which is then validated. A candidate that fails either step
+ * is marked invalid in `record`, with the reason. */
+static int make_candidate(agent_files *candidate, json_t *record, const agent_files *parent,
+			  json_t *archive, const evolve_options *o, int number, double start)
+{
+	buf why = BUF_INIT;
+	int rc;
+
 	show_phase(o, number, "rewrite");
-	rc = rewrite(&candidate, &parent_files, archive, o, mix(o->eval.seed, (unsigned long long)number),
-		     record, &why);
-	json_object_set_new(record, "changes", json_string(added_notes(&parent_files, &candidate)));
+	rc = rewrite(candidate, parent, archive, o,
+		     evolve_mix(o->eval.seed, (unsigned long long)number), record, &why);
+	json_object_set_new(record, "changes", json_string(added_notes(parent, candidate)));
 	json_object_set_new(record, "rewrite_s", json_real((os_now_ms() - start) / 1000.0));
 	if (rc == 0 && why.len) {
 		json_object_set_new(record, "status", json_string("invalid"));
 		json_object_set_new(record, "reason", json_string(why.data));
 	} else if (rc == 0) {
 		show_phase(o, number, "validate");
-		rc = validate_candidate(record, &candidate, o->eval.tasks[0]);
+		rc = validate_candidate(record, candidate, o->eval.tasks[0]);
 	}
-	if (rc == 0 && strcmp(json_string_value(json_object_get(record, "status")), "invalid") != 0)
-		show_phase(o, number, "evaluate");
-	if (rc == 0 && strcmp(json_string_value(json_object_get(record, "status")), "invalid") != 0 &&
-	    (rc = evolve_evaluate(record, &candidate, &o->eval)) == 0) {
-		double fitness = json_number_value(json_object_get(record, "fitness"));
-		char reason[128];
-		int accepted = fitness > parent_fitness;
-		snprintf(reason, sizeof(reason), accepted ? "fitness %.4f is above the parent's %.4f"
-			 : "fitness %.4f is not above the parent's %.4f", fitness, parent_fitness);
-		json_object_set_new(record, "status", json_string(accepted ? "accepted" : "rejected"));
-		json_object_set_new(record, "reason", json_string(reason));
-	}
+	buf_free(&why);
+	return rc;
+}
+
+/* Evaluate, then decide, unless the candidate is invalid: it is accepted
+ * when its fitness is strictly above the parent's. */
+static int evaluate_candidate(json_t *record, const agent_files *candidate,
+			      const evolve_options *o, int number, double parent_fitness)
+{
+	double fitness;
+	char reason[128];
+	int rc, accepted;
+
+	if (strcmp(record_status(record), "invalid") == 0)
+		return 0;
+	show_phase(o, number, "evaluate");
+	if ((rc = evolve_evaluate(record, candidate, &o->eval)) != 0)
+		return rc;
+	fitness = json_number_value(json_object_get(record, "fitness"));
+	accepted = fitness > parent_fitness;
+	snprintf(reason, sizeof(reason), accepted ? "fitness %.4f is above the parent's %.4f"
+		 : "fitness %.4f is not above the parent's %.4f", fitness, parent_fitness);
+	json_object_set_new(record, "status", json_string(accepted ? "accepted" : "rejected"));
+	json_object_set_new(record, "reason", json_string(reason));
+	return 0;
+}
+
+/* Commits the generation, and makes it live when it was accepted. */
+static int commit_generation(lab *l, json_t *record, const agent_files *files, int number)
+{
+	int rc = evolve_commit(l, record, files, -1);
+
+	if (rc == 0 && strcmp(record_status(record), "accepted") == 0)
+		rc = lab_make_live(l, number);
+	return rc;
+}
+
+/* Counts a finished generation in what the status line shows. */
+static void count_generation(const json_t *record)
+{
+	double fitness = json_number_value(json_object_get(record, "fitness"));
+
+	run_stats.evals += json_integer_value(json_object_get(json_object_get(record, "budget"),
+								     "evals_used"));
+	if (strcmp(record_status(record), "accepted") == 0 && fitness > run_stats.best)
+		run_stats.best = fitness;
+}
+
+/* One round: rewrite, validate, evaluate, decide, commit. Sets *status. */
+static int one_generation(lab *l, const evolve_options *o, int number, json_t *archive,
+			  char *status, size_t status_size)
+{
+	agent_files parent_files, candidate = { NULL, 0 };
+	int parent, rc = evolve_select_parent(&parent, l, o, archive, number);
+	double start = os_now_ms(), parent_fitness;
+	json_t *record;
+
+	if (rc < 0 || (rc = read_parent(&parent_files, &parent_fitness, l, parent)) < 0)
+		return rc;
+	record = evolve_record(number, parent, "rejected", "", o->eval.seed);
+	rc = make_candidate(&candidate, record, &parent_files, archive, o, number, start);
+	if (rc == 0)
+		rc = evaluate_candidate(record, &candidate, o, number, parent_fitness);
 	json_object_set_new(record, "total_s", json_real((os_now_ms() - start) / 1000.0));
 	show_phase(o, number, "commit");
 	if (rc == 0)
-		rc = evolve_commit(l, record, candidate.count ? &candidate : &parent_files, -1);
-	snprintf(status, status_size, "%s", json_string_value(json_object_get(record, "status")));
-	if (rc == 0 && strcmp(status, "accepted") == 0)
-		rc = lab_make_live(l, number);
-	run_stats.evals += json_integer_value(json_object_get(json_object_get(record, "budget"),
-								     "evals_used"));
-	if (strcmp(status, "accepted") == 0 && json_number_value(json_object_get(record, "fitness")) >
-	    run_stats.best)
-		run_stats.best = json_number_value(json_object_get(record, "fitness"));
+		rc = commit_generation(l, record, candidate.count ? &candidate : &parent_files, number);
+	snprintf(status, status_size, "%s", record_status(record));
+	count_generation(record);
 	clear_status(o);
 	if (rc == 0)
 		print_progress(o, record, parent_fitness, (os_now_ms() - start) / 1000.0);
 	json_decref(record);
-	buf_free(&why);
 	agents_free(&candidate);
 	agents_free(&parent_files);
 	return rc;

@@ -39,6 +39,12 @@ void run_command(run_result *r, const run_options *o, char *const argv[]);
 void run_host_with(run_result *r, const run_options *o, char *const argv[]);
 void run_result_free(run_result *r);
 
+/* Runs bin/host with the arguments after `r`: HOST(&r, "log", "--dir", dir). */
+#define HOST(r, ...) do { \
+	char *argv_[] = { "host", __VA_ARGS__, NULL }; \
+	run_host_with((r), NULL, argv_); \
+} while (0)
+
 /* The directory holding bin/host (HOST_BIN, default "bin"). */
 const char *harness_bin(void);
 
@@ -82,7 +88,9 @@ void test_group_email(harness_totals *t);
 void test_group_task(harness_totals *t);
 void test_group_cli(harness_totals *t);
 void test_group_agents(harness_totals *t);
+void test_group_store(harness_totals *t);
 void test_group_lab(harness_totals *t);
+void test_group_lab_faults(harness_totals *t);
 void test_group_llm(harness_totals *t);
 void test_group_llm_runs(harness_totals *t);
 void test_group_llm_hostile(harness_totals *t);

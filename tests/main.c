@@ -56,7 +56,9 @@ int main(void)
 	test_group_confine(&totals);
 	test_group_hostile(&totals);
 	test_group_agents(&totals);
+	test_group_store(&totals);
 	test_group_lab(&totals);
+	test_group_lab_faults(&totals);
 	test_group_llm(&totals);
 	test_group_llm_runs(&totals);
 	test_group_llm_hostile(&totals);

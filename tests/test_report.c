@@ -14,11 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HOST(r, ...) do { \
-	char *argv_[] = { "host", __VA_ARGS__, NULL }; \
-	run_host_with((r), NULL, argv_); \
-} while (0)
-
 static char *lab_with_generations(const char *name, const char *gens, const char *jobs)
 {
 	char *dir = os_path_join(getenv("TMPDIR"), name);

@@ -1,0 +1,124 @@
+/*
+ * lab_fixture.c - labs for the tests that need one; see lab_fixture.h.
+ */
+#include "lab_fixture.h"
+
+#include "lab.h"
+#include "os.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *scratch(const char *name)
+{
+	char *path = os_path_join(getenv("TMPDIR"), name);
+
+	os_remove_tree(path);
+	return path;
+}
+
+char *make_lab(const char *name, const char *tasks)
+{
+	char *dir = scratch(name);
+	run_result r;
+
+	HOST(&r, "init", "--dir", dir, "--tasks", (char *)tasks, "--budget", "3");
+	if (r.status != 0)
+		fail_msg("init failed: %s", r.err);
+	run_result_free(&r);
+	return dir;
+}
+
+int tag_count(const char *dir)
+{
+	lab l;
+	int *numbers = NULL;
+	size_t n = 0;
+
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_numbers(l.store, &numbers, &n), 0);
+	free(numbers);
+	lab_close(&l);
+	return (int)n;
+}
+
+void git(run_result *r, const char *dir, const char *a, const char *b, const char *c,
+	 const char *d)
+{
+	char gen[4096];
+	char *argv[] = { "/usr/bin/git", "-C", gen, (char *)a, (char *)b, (char *)c, (char *)d, NULL };
+
+	snprintf(gen, sizeof(gen), "%s/generations", dir);
+	run_command(r, NULL, argv);
+}
+
+void assert_fsck_clean(const char *dir)
+{
+	run_result r;
+
+	git(&r, dir, "fsck", "--strict", NULL, NULL);
+	if (r.status != 0 || strstr(r.err, "error") || strstr(r.out, "error"))
+		fail_msg("git fsck: %s%s", r.out, r.err);
+	run_result_free(&r);
+}
+
+void assert_agent_code_is_main(const char *dir)
+{
+	buf changes = BUF_INIT;
+	lab l;
+
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	if (lab_hand_edits(&l, &changes) != 0)
+		fail_msg("agent_code/ differs from main: %s", changes.data);
+	buf_free(&changes);
+	lab_close(&l);
+}
+
+void assert_lab_intact(const char *dir, int tags, int live)
+{
+	int main_gen = -1;
+	lab l;
+
+	assert_int_equal(tag_count(dir), tags);
+	assert_fsck_clean(dir);
+	assert_agent_code_is_main(dir);
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_main(l.store, &main_gen), 0);
+	assert_int_equal(main_gen, live);
+	lab_close(&l);
+}
+
+void expect_failure(const char *message, char *const argv[])
+{
+	char expect[4096];
+	run_result r;
+
+	run_host_with(&r, NULL, argv);
+	snprintf(expect, sizeof(expect), "host %s: %s\n", argv[1], message);
+	if (r.status != 1 || strcmp(r.err, expect) != 0)
+		fail_msg("host %s: exit %d, stderr:\n%sexpected exit 1 and:\n%s", argv[1], r.status,
+			 r.err, expect);
+	assert_string_equal(r.out, "");
+	run_result_free(&r);
+}
+
+agent_files agent_code(const char *dir)
+{
+	char *path = os_path_join(dir, "agent_code");
+	agent_files files;
+
+	assert_int_equal(agents_load(&files, path), 0);
+	free(path);
+	return files;
+}
+
+void assert_same_files(const agent_files *a, const agent_files *b)
+{
+	size_t i;
+
+	assert_int_equal(a->count, b->count);
+	for (i = 0; i < a->count; i++)
+		assert_string_equal(a->items[i].text, agents_get(b, a->items[i].name));
+}

@@ -1,0 +1,53 @@
+/*
+ * lab_fixture.h - labs for the tests that need one: making them in the
+ * scratch directory, running host and git on them, and checking that a
+ * lab is intact, or that a command refused it, after a fault.
+ *
+ * test_store.c, test_lab.c and test_lab_faults.c share these, so each
+ * helper exists once. Labs are made with small budgets; the email task
+ * alone keeps most of them fast.
+ */
+#ifndef TESTS_LAB_FIXTURE_H
+#define TESTS_LAB_FIXTURE_H
+
+#include "harness.h"
+
+#include "agents.h"
+
+#include <stddef.h>
+
+/* $TMPDIR/name, emptied: whatever was there is removed (free() it). */
+char *scratch(const char *name);
+
+/* A lab in $TMPDIR/name with gen_000 (`tasks`, 3 evaluations); free() it. */
+char *make_lab(const char *name, const char *tasks);
+
+/* How many generations (gen_NNN tags) the lab in `dir` holds. */
+int tag_count(const char *dir);
+
+/* Runs git with up to four arguments (NULL ends them) on the lab's
+ * repository, DIR/generations. */
+void git(run_result *r, const char *dir, const char *a, const char *b, const char *c,
+	 const char *d);
+
+/* git fsck --strict finds nothing wrong with the lab's repository. */
+void assert_fsck_clean(const char *dir);
+
+/* DIR/agent_code holds exactly the files of the generation main points at. */
+void assert_agent_code_is_main(const char *dir);
+
+/* After a fault: the repository is valid, no generation was lost or added,
+ * main is still `live` and agent_code/ is still its checkout. */
+void assert_lab_intact(const char *dir, int tags, int live);
+
+/* Runs host and checks that it failed with exactly `message` on stderr
+ * (after "host CMD: "), printing nothing on stdout. */
+void expect_failure(const char *message, char *const argv[]);
+
+/* The agent files of DIR/agent_code (free with agents_free). */
+agent_files agent_code(const char *dir);
+
+/* `a` and `b` hold the same files with the same text. */
+void assert_same_files(const agent_files *a, const agent_files *b);
+
+#endif
