@@ -109,14 +109,32 @@ static void test_include_probes_read_nothing(void **state)
 	task_free(t);
 }
 
+/* Validates `f` with `task_agent` as task_agent.c and a meta agent that
+ * passes; `stage` must be the stage that fails. Returns its diagnostics
+ * (free() them). */
+static char *failed_stage(agent_files *f, const char *task_agent, int stage)
+{
+	task *t = harness_task("email");
+	validate_report r;
+	char *diagnostics;
+
+	assert_int_equal(agents_set(f, "task_agent.c", task_agent), 0);
+	assert_int_equal(agents_set(f, "meta_agent.c", harness_meta_agent), 0);
+	assert_int_equal(validate_agents(&r, f, t), 0);
+	assert_int_equal(r.failed, stage);
+	diagnostics = strdup(r.stages[stage].diagnostics);
+	validate_report_free(&r);
+	task_free(t);
+	return diagnostics;
+}
+
 /* An agent's own file probing the host the same way, in validation (the
  * compile stage once ran in the host process) and in a run. */
 static void test_agent_include_probes_read_nothing(void **state)
 {
 	task *t = harness_task("email");
-	char *probe, *agent_src;
+	char *probe, *agent_src, *diagnostics;
 	agent_files f = { NULL, 0 };
-	validate_report r;
 
 	(void)state;
 	setup_targets();
@@ -124,13 +142,10 @@ static void test_agent_include_probes_read_nothing(void **state)
 	agent_src = harness_subst(probe, "#include \"email.h\"",
 				  "char *task_agent_improve(const char *s) { (void)s; return 0; }",
 				  "int validate_email(const char *s) { (void)s; return 0; }", "", NULL);
-	assert_int_equal(agents_set(&f, "task_agent.c", agent_src), 0);
-	assert_int_equal(agents_set(&f, "meta_agent.c", harness_meta_agent), 0);
-	assert_int_equal(validate_agents(&r, &f, t), 0);
-	assert_int_equal(r.failed, 0);
-	assert_clean("validation", r.stages[0].diagnostics);
-	assert_contains(r.stages[0].diagnostics, "not found");
-	validate_report_free(&r);
+	diagnostics = failed_stage(&f, agent_src, 0);
+	assert_clean("validation", diagnostics);
+	assert_contains(diagnostics, "not found");
+	free(diagnostics);
 	agents_free(&f);
 	free(agent_src);
 	free(probe);
@@ -142,23 +157,18 @@ static void test_agent_include_probes_read_nothing(void **state)
  * machine (the sandbox's folders). */
 static void test_diagnostics_name_no_host_path(void **state)
 {
-	task *t = harness_task("email");
 	agent_files f = { NULL, 0 };
-	validate_report r;
+	char *diagnostics;
 
 	(void)state;
 	assert_int_equal(agents_set(&f, "helper.h", "static int broken(void) { return nowhere; }\n"), 0);
-	assert_int_equal(agents_set(&f, "task_agent.c", "#include <helper.h>\n"
-		"char *task_agent_improve(const char *s) { (void)s; return 0; }\n"), 0);
-	assert_int_equal(agents_set(&f, "meta_agent.c", harness_meta_agent), 0);
-	assert_int_equal(validate_agents(&r, &f, t), 0);
-	assert_int_equal(r.failed, 0);
-	assert_contains(r.stages[0].diagnostics, "helper.h:");
-	assert_null(strstr(r.stages[0].diagnostics, getenv("TMPDIR")));
-	assert_null(strstr(r.stages[0].diagnostics, "host-sandbox"));
-	validate_report_free(&r);
+	diagnostics = failed_stage(&f, "#include <helper.h>\n"
+				   "char *task_agent_improve(const char *s) { (void)s; return 0; }\n", 0);
+	assert_contains(diagnostics, "helper.h:");
+	assert_null(strstr(diagnostics, getenv("TMPDIR")));
+	assert_null(strstr(diagnostics, "host-sandbox"));
+	free(diagnostics);
 	agents_free(&f);
-	task_free(t);
 }
 
 static void expect_status(task *t, const char *file, const char *source,
@@ -197,10 +207,8 @@ static void test_compile_bombs_end_in_the_child(void **state)
 /* 30 headers that each include the next twice: 2^30 inclusions. */
 static void test_include_tree_ends_in_the_child(void **state)
 {
-	task *t = harness_task("email");
 	agent_files f = { NULL, 0 };
-	validate_report r;
-	char name[16], text[64];
+	char name[16], text[64], *diagnostics;
 	int i;
 
 	(void)state;
@@ -213,15 +221,11 @@ static void test_include_tree_ends_in_the_child(void **state)
 			snprintf(text, sizeof(text), "int leaf;\n");
 		assert_int_equal(agents_set(&f, name, text), 0);
 	}
-	assert_int_equal(agents_set(&f, "task_agent.c", "#include \"h0.h\"\n"
-		"char *task_agent_improve(const char *s) { (void)s; return 0; }\n"), 0);
-	assert_int_equal(agents_set(&f, "meta_agent.c", harness_meta_agent), 0);
-	assert_int_equal(validate_agents(&r, &f, t), 0);
-	assert_int_equal(r.failed, 0);
-	assert_contains(r.stages[0].diagnostics, "the compiler did not finish");
-	validate_report_free(&r);
+	diagnostics = failed_stage(&f, "#include \"h0.h\"\n"
+				   "char *task_agent_improve(const char *s) { (void)s; return 0; }\n", 0);
+	assert_contains(diagnostics, "the compiler did not finish");
+	free(diagnostics);
 	agents_free(&f);
-	task_free(t);
 }
 
 static void test_double_free_is_a_crash(void **state)
@@ -249,24 +253,17 @@ static void test_double_free_is_a_crash(void **state)
  * is refused where files enter: a lab's directory and host_emit. */
 static void test_shadow_agent_h(void **state)
 {
-	task *t = harness_task("email");
 	agent_files f = { NULL, 0 };
-	validate_report r;
-	char *dir = harness_scratch("shadow");
-	char *path;
+	char *dir = harness_scratch("shadow"), *path, *diagnostics;
 	run_result cli;
 
 	(void)state;
 	assert_int_equal(agents_set(&f, "agent.h", "#define HOST_AGENT_H\n"
 				    "int task_agent_improve(int budget);\n"
 				    "int meta_agent_rewrite(const char *archive);\n"), 0);
-	assert_int_equal(agents_set(&f, "task_agent.c", "int task_agent_improve(int budget)"
-				    " { return budget; }\n"), 0);
-	assert_int_equal(agents_set(&f, "meta_agent.c", harness_meta_agent), 0);
-	assert_int_equal(validate_agents(&r, &f, t), 0);
-	assert_int_equal(r.failed, 2);
-	assert_contains(r.stages[2].diagnostics, "task_agent.c:1: error:");
-	validate_report_free(&r);
+	diagnostics = failed_stage(&f, "int task_agent_improve(int budget) { return budget; }\n", 2);
+	assert_contains(diagnostics, "task_agent.c:1: error:");
+	free(diagnostics);
 	os_remove_tree(dir);
 	assert_int_equal(agents_write(&f, dir), 0);
 	run_host(&cli, "validate", dir, NULL);
@@ -280,7 +277,6 @@ static void test_shadow_agent_h(void **state)
 	os_remove_tree(dir);
 	free(dir);
 	agents_free(&f);
-	task_free(t);
 }
 
 void test_group_confine(harness_totals *t)
