@@ -22,53 +22,54 @@ PKGS = libcurl jansson libgit2 libseccomp
 # Deferred (=) so that pkg-config runs after scripts/deps.sh has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(CFLAGS) $(SAN) \
-	-Ihost -Isandbox -DTCC_LIBDIR='"$(TCC_LIBDIR)"' $(PKG_CFLAGS) -MMD -MP
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(CFLAGS) $(SAN) \
+	-DTCC_LIBDIR='"$(TCC_LIBDIR)"' $(PKG_CFLAGS) -MMD -MP
 LDLIBS_TCC = -ltcc -ldl -lm
 
-# The host program compiles nothing: libtcc is linked into host-sandbox,
-# where every compile happens confined, and into the tests and benchmarks.
-CORE_SRC = host/error.c host/buf.c host/os.c host/utf8.c \
-	host/embed.c host/task.c host/scorer.c host/eval.c host/args.c \
-	host/agents.c host/broker.c host/validate.c host/diff.c \
-	host/store.c host/store_read.c host/store_fault.c \
-	host/lab.c host/evolve.c host/evolve_eval.c host/evolve_archive.c \
-	host/llm.c host/llm_wire.c host/llm_ledger.c host/llm_scrub.c host/report.c \
-	sandbox/channel.c sandbox/parent.c sandbox/sandbox.c sandbox/service.c \
-	sandbox/zygote.c sandbox/lockdown.c
-CC_SRC = host/compile.c host/allowlist.c host/edits.c sandbox/guard.c sandbox/services.c
-HOST_SRC = host/main.c host/cli.c host/cmd_bench.c host/cmd_validate.c \
-	host/cmd_improve.c host/cmd_rewrite.c host/cmd_evolve.c host/cmd_log.c \
-	host/cmd_lab.c
-RUNNER_SRC = sandbox/child.c sandbox/child_solution.c sandbox/child_agent.c \
-	sandbox/child_score.c sandbox/confine.c sandbox/lockdown.c sandbox/zygote.c \
-	sandbox/channel.c host/error.c host/buf.c host/os.c host/utf8.c $(CC_SRC)
+# The layers, in order. A layer's files see their own folder's headers and
+# those of the layers before it, and nothing else: a wrong-way include does
+# not compile.
+LAYERS = host/util host/cc sandbox host/lab host/core host/cli
+layer_includes = $(foreach d,$(wordlist 1,$(1),$(LAYERS)),-I$(d))
+UTIL_I = $(call layer_includes,1)
+CC_I = $(call layer_includes,2)
+SANDBOX_I = $(call layer_includes,3)
+LAB_I = $(call layer_includes,4)
+CORE_I = $(call layer_includes,5)
+CLI_I = $(call layer_includes,6)
+
+# Every .c of the layers goes into one library that bin/host,
+# bin/host-sandbox, the tests and the bench all link; the two programs are
+# their main files. bin/host is linked without libtcc: it compiles
+# nothing, and a reference to the compiler would not link.
+LIB_SRC = $(filter-out $(HOST_MAIN) $(RUNNER_MAIN),$(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
+HOST_MAIN = host/cli/main.c
+RUNNER_MAIN = sandbox/child.c
 TEST_SRC = $(wildcard tests/*.c)
-BENCH_SRC = bench/bench.c
+BENCH_MAIN = bench/bench.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
-CORE_LIB = $(BUILD)/libhost.a
-CC_LIB = $(BUILD)/libhostcc.a
+LIB = $(BUILD)/libhost.a
 DEPS_OK = $(BUILD)/.deps-ok
 
-LIBC_HEADERS = $(patsubst host/libc/%,$(BIN)/libc/%,$(wildcard host/libc/*.h)) \
+LIBC_HEADERS = $(patsubst host/cc/libc/%,$(BIN)/libc/%,$(wildcard host/cc/libc/*.h)) \
 	$(BIN)/libc/agent.h $(BIN)/libc/jansson.h $(BIN)/libc/jansson_config.h
 JANSSON_INCLUDE = $(shell pkg-config --variable=includedir jansson)
 
 all: $(BIN)/host $(BIN)/host-sandbox $(LIBC_HEADERS) $(BIN)/prices.json
 
 # The LLM price table, found beside the binary (override: --llm-prices).
-$(BIN)/prices.json: host/prices.json
+$(BIN)/prices.json: host/core/prices.json
 	@mkdir -p $(@D)
 	@cp $< $@
 
 # Generated code is compiled against these headers, found beside the binaries:
 # the allowlist's libc subset, agent.h, and jansson's own header with its
 # refcounts made plain (tcc has no atomic builtins; agents are single-threaded).
-$(BIN)/libc/%.h: host/libc/%.h
+$(BIN)/libc/%.h: host/cc/libc/%.h
 	@mkdir -p $(@D)
 	@cp $< $@
-$(BIN)/libc/agent.h: host/agent.h
+$(BIN)/libc/agent.h: host/cc/agent.h
 	@mkdir -p $(@D)
 	@cp $< $@
 $(BIN)/libc/jansson.h: | $(DEPS_OK)
@@ -88,38 +89,46 @@ $(BUILD)/.deps-tests-ok: scripts/deps.sh
 	@sh scripts/deps.sh --tests
 	@mkdir -p $(@D) && touch $@
 
-$(BUILD)/%.o: %.c | $(DEPS_OK)
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+# One pattern rule per layer, each with its own include path.
+define layer_rule
+$$(BUILD)/$(1)/%.o: $(1)/%.c | $$(DEPS_OK)
+	@mkdir -p $$(@D)
+	@echo "  CC      $$<"
+	@$$(CC) $$(BASE_CFLAGS) $(2) -c -o $$@ $$<
+endef
+$(eval $(call layer_rule,host/util,$(UTIL_I)))
+$(eval $(call layer_rule,host/cc,$(CC_I)))
+$(eval $(call layer_rule,sandbox,$(SANDBOX_I)))
+$(eval $(call layer_rule,host/lab,$(LAB_I)))
+$(eval $(call layer_rule,host/core,$(CORE_I)))
+$(eval $(call layer_rule,host/cli,$(CLI_I)))
+$(eval $(call layer_rule,tests,$(CLI_I) -Itests))
+$(eval $(call layer_rule,bench,$(CLI_I)))
 
-$(BUILD)/host/embed.o: host/task_abi.h host/agent.h
+$(BUILD)/host/util/embed.o: host/cc/task_abi.h host/cc/agent.h
 
-$(CORE_LIB): $(call obj,$(CORE_SRC))
+$(LIB): $(call obj,$(LIB_SRC))
 	@echo "  AR      $@"
+	@rm -f $@
 	@$(AR) rcs $@ $^
 
-$(CC_LIB): $(call obj,$(CC_SRC))
-	@echo "  AR      $@"
-	@$(AR) rcs $@ $^
-
-$(BIN)/host: $(call obj,$(HOST_SRC)) $(CORE_LIB)
+$(BIN)/host: $(call obj,$(HOST_MAIN)) $(LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lm $(PKG_LIBS)
 
-$(BIN)/host-sandbox: $(call obj,$(RUNNER_SRC))
+$(BIN)/host-sandbox: $(call obj,$(RUNNER_MAIN)) $(LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -Wl,-z,now -o $@ $^ $(LDLIBS_TCC) -ljansson -lseccomp
 
 $(call obj,$(TEST_SRC)): | $(BUILD)/.deps-tests-ok
 
-$(BUILD)/tests/run_tests: $(call obj,$(TEST_SRC)) $(CC_LIB) $(CORE_LIB)
+$(BUILD)/tests/run_tests: $(call obj,$(TEST_SRC)) $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS) -lcmocka
 
-$(BUILD)/bench/bench: $(call obj,$(BENCH_SRC)) $(CC_LIB) $(CORE_LIB)
+$(BUILD)/bench/bench: $(call obj,$(BENCH_MAIN)) $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
 

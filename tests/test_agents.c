@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include "agent_run.h"
 #include "agents.h"
 #include "edits.h"
 #include "error.h"
@@ -101,7 +102,7 @@ static void test_each_defect_fails_at_its_stage(void **state)
 }
 
 /* Runs `entry` of `f` with a fresh broker of `evals` evaluations. */
-static void run_agent(agents_run_result *run, broker *b, const agent_files *f,
+static void run_agent(agent_run_result *run, broker *b, const agent_files *f,
 		      const char *entry, const char *arg, int evals, task *t,
 		      agent_files *emitted, unsigned long long seed)
 {
@@ -109,7 +110,7 @@ static void run_agent(agents_run_result *run, broker *b, const agent_files *f,
 
 	broker_init(b, t, f, evals, 20);
 	b->emitted = emitted;
-	assert_int_equal(agents_run(run, f, entry, arg, b, &limits, seed), 0);
+	assert_int_equal(agent_run(run, f, entry, arg, b, &limits, seed), 0);
 }
 
 static void test_budget_is_enforced(void **state)
@@ -124,7 +125,7 @@ static void test_budget_is_enforced(void **state)
 		"char *task_agent_improve(const char *s) {\n"
 		"  host_eval_result r; for (;;) host_eval(s, &r);\n}\n";
 	task *t = harness_task("email");
-	agents_run_result run;
+	agent_run_result run;
 	agent_files f;
 	broker b;
 
@@ -134,14 +135,14 @@ static void test_budget_is_enforced(void **state)
 	assert_int_equal(run.outcome.status, SANDBOX_OK);
 	assert_int_equal(b.budget.evals_used, 5);
 	assert_non_null(run.result);  /* it saw the "budget" refusal */
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	agents_set(&f, "task_agent.c", greedy);
 	run_agent(&run, &b, &f, "task_agent_improve", t->initial_text, 3, t, NULL, 1);
 	assert_int_equal(run.outcome.status, SANDBOX_PROTOCOL_ERROR);
 	assert_contains(run.outcome.detail, "kept asking after its budget was spent");
 	assert_int_equal(b.budget.evals_used, 3);
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	agents_free(&f);
 	task_free(t);
@@ -155,7 +156,7 @@ static void test_broker_survives_garbage(void **state)
 	char *raw = harness_read("tests/hostile/raw.h");
 	char *fuzz = harness_read("tests/agents/fuzz_frames.c");
 	task *t = harness_task("email");
-	agents_run_result run;
+	agent_run_result run;
 	agent_files f;
 	buf src = BUF_INIT;
 	unsigned long long seed;
@@ -169,7 +170,7 @@ static void test_broker_survives_garbage(void **state)
 		if (run.outcome.status != SANDBOX_PROTOCOL_ERROR)
 			fail_msg("seed %llu: expected protocol_error, got %s (%s)", seed,
 				 sandbox_status_name(run.outcome.status), run.outcome.detail);
-		agents_run_result_free(&run);
+		agent_run_result_free(&run);
 		broker_free(&b);
 	}
 	agents_free(&f);
@@ -241,7 +242,7 @@ static void test_hostile_agents_are_contained(void **state)
 		"  return strdup(seen);\n}\n";
 	task *t = harness_task("snake");
 	agent_files f, emitted = { NULL, 0 };
-	agents_run_result run;
+	agent_run_result run;
 	broker b;
 
 	(void)state;
@@ -250,13 +251,13 @@ static void test_hostile_agents_are_contained(void **state)
 	assert_int_equal(run.outcome.status, SANDBOX_OK);
 	assert_contains(run.result, "only the meta agent can emit files|");
 	assert_contains(run.result, "'../tasks/snake/score.c' is not an agent file");
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	/* as the meta agent: emitting is allowed, but only agent file names */
 	run_agent(&run, &b, &f, "task_agent_improve", "", 1, t, &emitted, 1);
 	assert_contains(run.result, "'../escape.c' is not an agent file name");
 	assert_int_equal(emitted.count, 0);
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	agents_free(&f);
 #if defined(__x86_64__)
@@ -275,7 +276,7 @@ static void test_hostile_agents_are_contained(void **state)
 			minimal_agent(&f, src.data, harness_meta_agent);
 			run_agent(&run, &b, &f, "task_agent_improve", "", 1, t, NULL, 1);
 			assert_int_equal(run.outcome.status, SANDBOX_FORBIDDEN);
-			agents_run_result_free(&run);
+			agent_run_result_free(&run);
 			broker_free(&b);
 			agents_free(&f);
 			buf_free(&src);
@@ -296,7 +297,7 @@ static void test_agent_cannot_change_a_score(void **state)
 		"  return strdup(\"int next_move(const snake_cell *b, int l, snake_cell f, int w, int h)\"\n"
 		"                \"{ (void)b; (void)l; (void)f; (void)w; (void)h; return SNAKE_RIGHT; }\");\n}\n";
 	task *t = harness_task("snake");
-	agents_run_result run;
+	agent_run_result run;
 	eval_result r;
 	agent_files f;
 	broker b;
@@ -309,7 +310,7 @@ static void test_agent_cannot_change_a_score(void **state)
 	assert_int_equal(eval_solution(&r, t, "improved.c", run.result, EVAL_TRAIN), 0);
 	assert_true(r.score == 0.05);
 	eval_result_free(&r);
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	agents_free(&f);
 	task_free(t);
@@ -318,7 +319,7 @@ static void test_agent_cannot_change_a_score(void **state)
 static void test_seed_task_agent_improves_snake_deterministically(void **state)
 {
 	task *t = harness_task("snake");
-	agents_run_result first, second;
+	agent_run_result first, second;
 	eval_result before, after;
 	agent_files f;
 	broker b;
@@ -338,8 +339,8 @@ static void test_seed_task_agent_improves_snake_deterministically(void **state)
 	assert_true(after.score > before.score + 2.0);
 	eval_result_free(&before);
 	eval_result_free(&after);
-	agents_run_result_free(&first);
-	agents_run_result_free(&second);
+	agent_run_result_free(&first);
+	agent_run_result_free(&second);
 	agents_free(&f);
 	task_free(t);
 }
@@ -348,7 +349,7 @@ static void test_seed_meta_agent_rewrites_its_sources(void **state)
 {
 	task *t = harness_task("snake");
 	agent_files f, one = { NULL, 0 }, two = { NULL, 0 };
-	agents_run_result run;
+	agent_run_result run;
 	broker b;
 	size_t i;
 
@@ -357,10 +358,10 @@ static void test_seed_meta_agent_rewrites_its_sources(void **state)
 	run_agent(&run, &b, &f, "meta_agent_rewrite", "[]", 0, NULL, &one, 3);
 	assert_int_equal(run.outcome.status, SANDBOX_OK);
 	assert_int_equal(run.status, 0);
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	run_agent(&run, &b, &f, "meta_agent_rewrite", "[]", 0, NULL, &two, 3);
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	/* a real rewrite of task_agent.c, noted in memory.md, the same twice */
 	assert_non_null(agents_get(&one, "task_agent.c"));
@@ -383,7 +384,7 @@ static void test_meta_agent_follows_the_archive(void **state)
 		" {\"generation\": 1, \"parent\": 0, \"fitness\": 0.4,"
 		"  \"changes\": \"task_agent.c: STEP_SHRINK 0.6 -> 0.8\\n\"}]";
 	agent_files f, out = { NULL, 0 };
-	agents_run_result run;
+	agent_run_result run;
 	unsigned long long seed;
 	broker b;
 	int lowered = 0, raised = 0;
@@ -400,7 +401,7 @@ static void test_meta_agent_follows_the_archive(void **state)
 			lowered += to < from;
 			raised += to > from;
 		}
-		agents_run_result_free(&run);
+		agent_run_result_free(&run);
 		broker_free(&b);
 		agents_free(&out);
 	}

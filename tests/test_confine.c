@@ -11,11 +11,13 @@
 #include "harness.h"
 
 #include "agents.h"
+#include "compile.h"
 #include "error.h"
 #include "eval.h"
 #include "os.h"
 #include "validate.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +109,31 @@ static void test_include_probes_read_nothing(void **state)
 	}
 	remove_targets();
 	task_free(t);
+}
+
+/* Every header agents are compiled against is a reserved name: the
+ * allowlist's (bin/libc, with agent.h and jansson's) and tcc's own. */
+static void test_host_headers_are_reserved(void **state)
+{
+	const char *libc_dir, *tcc_dir;
+	char path[4096];
+	const char *dirs[2];
+	struct dirent *ent;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(compile_system_dirs(&libc_dir, &tcc_dir), 0);
+	snprintf(path, sizeof(path), "%s/include", tcc_dir);
+	dirs[0] = libc_dir;
+	dirs[1] = path;
+	for (i = 0; i < 2; i++) {
+		DIR *d = opendir(dirs[i]);
+		assert_non_null(d);
+		while ((ent = readdir(d)) != NULL)
+			if (ent->d_name[0] != '.' && !agents_reserved_name(ent->d_name))
+				fail_msg("%s/%s is not a reserved agent file name", dirs[i], ent->d_name);
+		closedir(d);
+	}
 }
 
 /* Validates `f` with `task_agent` as task_agent.c and a meta agent that
@@ -289,6 +316,7 @@ void test_group_confine(harness_totals *t)
 		cmocka_unit_test(test_double_free_is_a_crash),
 		cmocka_unit_test(test_shadow_agent_h),
 		cmocka_unit_test(test_diagnostics_name_no_host_path),
+		cmocka_unit_test(test_host_headers_are_reserved),
 	};
 
 	HARNESS_GROUP(t, "confine", tests);

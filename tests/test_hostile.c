@@ -7,6 +7,7 @@
  */
 #include "harness.h"
 
+#include "agent_run.h"
 #include "agents.h"
 #include "broker.h"
 #include "error.h"
@@ -207,7 +208,7 @@ static void test_big_agents_work(void **state)
 	agent_files f = { NULL, 0 };
 	buf text = BUF_INIT;
 	validate_report report;
-	agents_run_result run;
+	agent_run_result run;
 	sandbox_limits limits = { 20000, 20000, 256 };
 	broker b;
 
@@ -221,12 +222,12 @@ static void test_big_agents_work(void **state)
 	assert_true(report.valid);
 	validate_report_free(&report);
 	broker_init(&b, t, &f, 3, 20);
-	assert_int_equal(agents_run(&run, &f, "task_agent_improve", t->initial_text, &b,
+	assert_int_equal(agent_run(&run, &f, "task_agent_improve", t->initial_text, &b,
 				    &limits, 1), 0);
 	assert_int_equal(run.outcome.status, SANDBOX_OK);
 	assert_non_null(run.result);
 	assert_true(strlen(run.result) > 310000);
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	agents_free(&f);
 	buf_free(&text);
@@ -257,7 +258,7 @@ static const char raw_frames[] =
 	"  for (int i = 0; i < 100; i++) host_log(\"line %d of a chatty agent ........\", i);\n"
 	"  return 0; }\n";
 
-static void run_task_agent(agents_run_result *run, broker *b, const char *source, task *t)
+static void run_task_agent(agent_run_result *run, broker *b, const char *source, task *t)
 {
 	sandbox_limits limits = { 20000, 20000, 256 };
 	agent_files f = { NULL, 0 };
@@ -265,7 +266,7 @@ static void run_task_agent(agents_run_result *run, broker *b, const char *source
 	assert_int_equal(agents_set(&f, "task_agent.c", source), 0);
 	assert_int_equal(agents_set(&f, "meta_agent.c", harness_meta_agent), 0);
 	broker_init(b, t, NULL, 3, 20);
-	assert_int_equal(agents_run(run, &f, "task_agent_improve", t->initial_text, b,
+	assert_int_equal(agent_run(run, &f, "task_agent_improve", t->initial_text, b,
 				    &limits, 1), 0);
 	agents_free(&f);
 }
@@ -277,7 +278,7 @@ static void test_raw_log_frames_are_capped(void **state)
 	task *t = harness_task("email");
 	char *source = harness_subst(raw_frames, "@FRAMES@", "100", "@SIZE@", "65536", NULL), *dump;
 	const json_t *event;
-	agents_run_result run;
+	agent_run_result run;
 	broker b;
 	size_t i;
 
@@ -292,7 +293,7 @@ static void test_raw_log_frames_are_capped(void **state)
 		assert_true(strlen(json_string_value(json_object_get(event, "line"))) <=
 			    BROKER_LOG_LINE);
 	free(dump);
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	free(source);
 	task_free(t);
@@ -302,14 +303,14 @@ static void test_channel_total_is_capped(void **state)
 {
 	task *t = harness_task("email");
 	char *source = harness_subst(raw_frames, "@FRAMES@", "70", "@SIZE@", "1 << 20", NULL);
-	agents_run_result run;
+	agent_run_result run;
 	broker b;
 
 	(void)state;
 	run_task_agent(&run, &b, source, t);
 	assert_int_equal(run.outcome.status, SANDBOX_PROTOCOL_ERROR);
 	assert_contains(run.outcome.detail, "the child sent more than 64 MB in all");
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	free(source);
 	task_free(t);
@@ -339,7 +340,7 @@ static void test_emit_refusals(void **state)
 	task *t = harness_task("email");
 	agent_files f = { NULL, 0 }, emitted = { NULL, 0 };
 	sandbox_limits limits = { 20000, 20000, 256 };
-	agents_run_result run;
+	agent_run_result run;
 	broker b;
 
 	(void)state;
@@ -348,7 +349,7 @@ static void test_emit_refusals(void **state)
 	assert_int_equal(agents_set(&f, "meta_agent.c", meta), 0);
 	broker_init(&b, t, &f, 0, 20);
 	b.emitted = &emitted;
-	if (agents_run(&run, &f, "meta_agent_rewrite", "[]", &b, &limits, 1) < 0)
+	if (agent_run(&run, &f, "meta_agent_rewrite", "[]", &b, &limits, 1) < 0)
 		fail_msg("%s", err_last());
 	assert_int_equal(run.outcome.status, SANDBOX_OK);
 	assert_int_equal(run.status, 0);
@@ -361,7 +362,7 @@ static void test_emit_refusals(void **state)
 	assert_null(agents_get(&emitted, "agent.h"));
 	assert_non_null(agents_get(&emitted, "big7.c"));
 	assert_null(agents_get(&emitted, "big8.c"));
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	agents_free(&emitted);
 	agents_free(&f);

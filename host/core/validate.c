@@ -12,6 +12,7 @@
  */
 #include "validate.h"
 
+#include "agent_run.h"
 #include "buf.h"
 #include "error.h"
 
@@ -117,7 +118,7 @@ static int proposes_change(const agent_files *files, const agent_files *emitted)
 	return 0;
 }
 
-static void smoke_problem(buf *out, const char *entry, const agents_run_result *run,
+static void smoke_problem(buf *out, const char *entry, const agent_run_result *run,
 			  const agent_files *files, const agent_files *emitted)
 {
 	const sandbox_outcome *o = &run->outcome;
@@ -142,18 +143,18 @@ static int smoke_one(buf *out, const agent_files *files, const char *entry, task
 {
 	sandbox_limits limits = { SMOKE_MS, SMOKE_MS, 256 };
 	agent_files emitted = { NULL, 0 };
-	agents_run_result run;
+	agent_run_result run;
 	broker b;
 	int rc;
 
 	broker_init(&b, t, files, 2, SMOKE_MS / 1000.0);
 	b.emitted = &emitted;
-	rc = agents_run(&run, files, entry,
+	rc = agent_run(&run, files, entry,
 			strcmp(entry, "task_agent_improve") == 0 ? t->initial_text : "[]",
 			&b, &limits, 1);
 	if (rc == 0) {
 		smoke_problem(out, entry, &run, files, &emitted);
-		agents_run_result_free(&run);
+		agent_run_result_free(&run);
 	}
 	agents_free(&emitted);
 	broker_free(&b);

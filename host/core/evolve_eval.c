@@ -11,6 +11,7 @@
  */
 #include "evolve_internal.h"
 
+#include "agent_run.h"
 #include "channel.h"
 #include "error.h"
 #include "eval.h"
@@ -58,14 +59,14 @@ static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eva
 {
 	sandbox_limits limits = { agent_wall_ms(t, o->budget), 600000, 512 };
 	eval_result train = { 0 }, holdout = { 0 };
-	agents_run_result run;
+	agent_run_result run;
 	const char *solution, *problem = NULL;
 	json_t *result;
 	broker b;
 
 	broker_init(&b, t, files, o->budget, limits.wall_ms / 1000.0);
 	broker_offer_llm(&b, o->llm, o->llm_calls);
-	if (agents_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, o->seed) < 0) {
+	if (agent_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, o->seed) < 0) {
 		broker_free(&b);
 		return NULL;
 	}
@@ -75,7 +76,7 @@ static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eva
 	if (eval_solution(&train, t, "solution.c", solution, EVAL_TRAIN) < 0 ||
 	    eval_solution(&holdout, t, "solution.c", solution, EVAL_HOLDOUT) < 0) {
 		eval_result_free(&train);
-		agents_run_result_free(&run);
+		agent_run_result_free(&run);
 		broker_free(&b);
 		return NULL;
 	}
@@ -90,7 +91,7 @@ static json_t *evaluate_task(task *t, const agent_files *files, const evolve_eva
 	add_usage(used, &b.llm_used);
 	eval_result_free(&train);
 	eval_result_free(&holdout);
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 	broker_free(&b);
 	return result;
 }

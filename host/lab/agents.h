@@ -8,9 +8,6 @@
 #ifndef HOST_AGENTS_H
 #define HOST_AGENTS_H
 
-#include "broker.h"
-#include "sandbox.h"
-
 #include <stddef.h>
 
 typedef struct {
@@ -53,24 +50,6 @@ int agents_write(const agent_files *files, const char *dir);
 int agents_sync(const agent_files *files, const char *dir);
 
 void agents_free(agent_files *files);
-
-/* How an agent's run ended. */
-typedef struct {
-	sandbox_outcome outcome;
-	char *result;     /* task_agent_improve's returned source, or NULL */
-	int status;       /* meta_agent_rewrite's return value */
-} agents_run_result;
-
-/*
- * Runs `entry` ("task_agent_improve" or "meta_agent_rewrite") of `files`
- * with the string argument `arg` in a sandbox, serving its requests with
- * `broker`. Returns 0 when the agent ran, whatever its outcome.
- */
-int agents_run(agents_run_result *out, const agent_files *files,
-	       const char *entry, const char *arg, broker *broker,
-	       const sandbox_limits *limits, unsigned long long seed);
-
-void agents_run_result_free(agents_run_result *r);
 
 /* The directory agents are read from when none is given: agent_code/ if
  * it exists, else seed/. */

@@ -8,7 +8,7 @@
 #ifndef HOST_EMBED_H
 #define HOST_EMBED_H
 
-/* host/task_abi.h and host/agent.h, NUL-terminated. */
+/* host/cc/task_abi.h and host/cc/agent.h, NUL-terminated. */
 extern const char embed_task_abi_h[];
 extern const char embed_agent_h[];
 

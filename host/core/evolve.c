@@ -11,6 +11,7 @@
  */
 #include "evolve_internal.h"
 
+#include "agent_run.h"
 #include "error.h"
 #include "os.h"
 #include "validate.h"
@@ -106,7 +107,7 @@ static int rewrite(agent_files *candidate, const agent_files *parent, json_t *ar
 {
 	sandbox_limits limits = { META_LIMIT_MS, META_LIMIT_MS, 256 };
 	char *archive_text = json_dumps(archive, JSON_COMPACT);
-	agents_run_result run;
+	agent_run_result run;
 	broker b;
 	size_t i;
 	int rc = 0;
@@ -117,7 +118,7 @@ static int rewrite(agent_files *candidate, const agent_files *parent, json_t *ar
 	broker_init(&b, NULL, parent, 0, META_LIMIT_MS / 1000.0);
 	broker_offer_llm(&b, o->eval.llm, o->eval.llm_calls);
 	b.emitted = candidate;
-	if (!archive_text || agents_run(&run, parent, "meta_agent_rewrite", archive_text,
+	if (!archive_text || agent_run(&run, parent, "meta_agent_rewrite", archive_text,
 					 &b, &limits, seed) < 0) {
 		rc = ERR_GENERIC;
 	} else {
@@ -126,7 +127,7 @@ static int rewrite(agent_files *candidate, const agent_files *parent, json_t *ar
 				   sandbox_status_name(run.outcome.status), run.outcome.detail);
 		else if (run.status != 0)
 			buf_printf(why, "the meta agent proposed nothing (returned %d)", run.status);
-		agents_run_result_free(&run);
+		agent_run_result_free(&run);
 	}
 	json_object_set_new(record, "budget", evolve_usage_json(o->eval.budget, 0, &b.llm_used));
 	json_object_set(record, "rewrite_trace", b.trace);

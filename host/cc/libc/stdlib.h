@@ -1,5 +1,5 @@
 /* stdlib.h - the part of the C library generated code may use (see
- * host/allowlist.c). Anything not declared here does not link. */
+ * host/cc/allowlist.c). Anything not declared here does not link. */
 #ifndef HOST_LIBC_STDLIB_H
 #define HOST_LIBC_STDLIB_H
 #include <stddef.h>

@@ -16,5 +16,5 @@
 		".size " #symbol ", . - " #symbol "\n"                   \
 		".previous\n")
 
-EMBED_FILE(embed_task_abi_h, "host/task_abi.h");
-EMBED_FILE(embed_agent_h, "host/agent.h");
+EMBED_FILE(embed_task_abi_h, "host/cc/task_abi.h");
+EMBED_FILE(embed_agent_h, "host/cc/agent.h");

@@ -5,6 +5,7 @@
  * returned solution are scored here, on training and held-out cases, by
  * the same evaluation every other command uses.
  */
+#include "agent_run.h"
 #include "args.h"
 #include "cli.h"
 #include "error.h"
@@ -61,7 +62,7 @@ static int improve(task *t, const agent_files *files, int budget,
 {
 	sandbox_limits limits = { 600000, 600000, 512 };
 	scores before = { 0 }, after = { 0 };
-	agents_run_result run;
+	agent_run_result run;
 	const char *improved;
 	double start = os_now_ms();
 	broker b;
@@ -72,7 +73,7 @@ static int improve(task *t, const agent_files *files, int budget,
 	broker_init(&b, t, files, budget, limits.wall_ms / 1000.0);
 	b.echo_log = verbose;
 	broker_offer_llm(&b, llm, llm_calls);
-	rc = agents_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, seed);
+	rc = agent_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, seed);
 	if (rc < 0) {
 		rc = cli_fail("improve", "%s", err_last());
 		goto done_broker;
@@ -101,7 +102,7 @@ static int improve(task *t, const agent_files *files, int budget,
 	eval_result_free(&after.train);
 	eval_result_free(&after.holdout);
 done_run:
-	agents_run_result_free(&run);
+	agent_run_result_free(&run);
 done_broker:
 	broker_free(&b);
 	eval_result_free(&before.train);

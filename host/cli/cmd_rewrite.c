@@ -2,6 +2,7 @@
  * cmd_rewrite.c - `host rewrite`: run the meta agent once, write the
  * candidate it proposes, show the diff and validate it.
  */
+#include "agent_run.h"
 #include "args.h"
 #include "cli.h"
 #include "diff.h"
@@ -53,7 +54,7 @@ static int propose(agent_files *candidate, const agent_files *files, const char 
 		   unsigned long long seed, int verbose, llm_client *llm, int llm_calls)
 {
 	sandbox_limits limits = { 60000, 60000, 256 };
-	agents_run_result run;
+	agent_run_result run;
 	broker b;
 	size_t i;
 	int rc = 0, ran = 0;
@@ -66,7 +67,7 @@ static int propose(agent_files *candidate, const agent_files *files, const char 
 	b.echo_log = verbose;
 	broker_offer_llm(&b, llm, llm_calls);
 	if (rc == 0)
-		ran = (rc = agents_run(&run, files, "meta_agent_rewrite", archive, &b,
+		ran = (rc = agent_run(&run, files, "meta_agent_rewrite", archive, &b,
 				       &limits, seed)) == 0;
 	if (rc == 0 && run.outcome.status != SANDBOX_OK)
 		rc = cli_agent_failure("meta", &run.outcome);
@@ -74,7 +75,7 @@ static int propose(agent_files *candidate, const agent_files *files, const char 
 		rc = err_set(ERR_GENERIC, "the meta agent proposed nothing (it returned %d)",
 			     run.status);
 	if (ran)
-		agents_run_result_free(&run);
+		agent_run_result_free(&run);
 	broker_free(&b);
 	if (rc < 0)
 		agents_free(candidate);
