@@ -104,7 +104,8 @@ char *llm_fixture_prices(void)
 llm_client *llm_fixture_client(const char *provider, const char *url, const char *prices,
 			       long timeout_ms, double max_usd)
 {
-	llm_options o = { provider, url, NULL, NULL, prices, max_usd, 0, timeout_ms };
+	llm_options o = { .provider = provider, .url = url, .prices_path = prices,
+			  .max_usd = max_usd, .timeout_ms = timeout_ms };
 	llm_client *c = NULL;
 
 	assert_int_equal(llm_open(&c, &o), 0);

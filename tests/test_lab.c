@@ -119,8 +119,8 @@ static json_t *printed_record(const run_result *r)
 static void test_utility_takes_effect(void **state)
 {
 	char *dir = scratch("utilitylab");
-	json_t *record;
-	store_gen g;
+	json_t *printed;
+	record g;
 	run_result r;
 	lab l;
 
@@ -130,22 +130,24 @@ static void test_utility_takes_effect(void **state)
 	run_result_free(&r);
 	assert_int_equal(lab_open(&l, dir, 0), 0);
 	assert_int_equal(store_read(l.store, 0, &g, NULL), 0);
-	assert_weighted(g.record, 0.5);
-	store_gen_free(&g);
+	printed = record_to_json(&g);
+	assert_weighted(printed, 0.5);
+	json_decref(printed);
+	record_free(&g);
 	lab_close(&l);
 	HOST(&r, "evolve", "--dir", dir, "--json");
 	assert_int_equal(r.status, 0);
-	record = printed_record(&r);
-	assert_weighted(record, 0.5);
-	json_decref(record);
+	printed = printed_record(&r);
+	assert_weighted(printed, 0.5);
+	json_decref(printed);
 	run_result_free(&r);
 	HOST(&r, "evolve", "--dir", dir, "--json", "--utility", "score=0");
 	assert_int_equal(r.status, 0);
-	record = printed_record(&r);
-	assert_weighted(record, 0);
-	assert_true(json_number_value(json_object_get(record, "fitness")) == 0);
-	assert_string_equal(json_string_value(json_object_get(record, "status")), "rejected");
-	json_decref(record);
+	printed = printed_record(&r);
+	assert_weighted(printed, 0);
+	assert_true(json_number_value(json_object_get(printed, "fitness")) == 0);
+	assert_string_equal(json_string_value(json_object_get(printed, "status")), "rejected");
+	json_decref(printed);
 	run_result_free(&r);
 	HOST(&r, "evolve", "--dir", dir, "--utility", "score=2,time=0");
 	assert_int_equal(r.status, 0);
@@ -166,8 +168,8 @@ static void test_budget_does_not_overflow_the_time_limit(void **state)
 	char *tasks = scratch("slowtasks"), *dir = scratch("slowlab"), *json, *text, *at;
 	char *cp[] = { "/bin/cp", "-r", "tasks/email", tasks, NULL };
 	buf edited = BUF_INIT;
-	const json_t *email;
-	store_gen g;
+	const record_task *email;
+	record g;
 	run_result r;
 	lab l;
 
@@ -189,10 +191,11 @@ static void test_budget_does_not_overflow_the_time_limit(void **state)
 	run_result_free(&r);
 	assert_int_equal(lab_open(&l, dir, 0), 0);
 	assert_int_equal(store_read(l.store, 0, &g, NULL), 0);
-	email = json_object_get(json_object_get(g.record, "tasks"), "email");
-	assert_string_equal(json_string_value(json_object_get(email, "agent")), "ok");
-	assert_true(json_integer_value(json_object_get(email, "evals")) > 0);
-	store_gen_free(&g);
+	email = record_find_task(&g, "email");
+	assert_non_null(email);
+	assert_string_equal(email->agent, "ok");
+	assert_true(email->evals > 0);
+	record_free(&g);
 	lab_close(&l);
 	os_remove_tree(dir);
 	os_remove_tree(tasks);

@@ -53,8 +53,8 @@ static void assert_open_refuses(const char *replay, const char *prices, const ch
 				const char *message)
 {
 	const char *path = replay ? replay : prices;
-	llm_options o = { prices ? "openai:test-model" : NULL, "http://127.0.0.1:9", NULL, replay,
-			  prices, 0, 0, 0 };
+	llm_options o = { .provider = prices ? "openai:test-model" : NULL,
+			  .url = "http://127.0.0.1:9", .replay_path = replay, .prices_path = prices };
 	llm_client *c = NULL;
 
 	assert_int_equal(os_write_file(path, text, strlen(text)), 0);
@@ -77,7 +77,8 @@ static void test_usage_that_cannot_be_right(void **state)
 				    "text", "d", "tokens_in", "tokens_out", 7,
 				    "text", "zero out", "tokens_in", 9, "tokens_out", 0,
 				    "text", "e", "tokens_in", 9, "tokens_out", 7);
-	llm_options o = { "openai:test-model", url, record, NULL, prices, 0, 0, 5000 };
+	llm_options o = { .provider = "openai:test-model", .url = url, .record_path = record,
+			  .prices_path = prices, .timeout_ms = 5000 };
 	llm_usage used = { 0, 0, 0, 0, 0 };
 	static const long want_in[] = { 5, 5, 5, 5, 9, 9 }, want_out[] = { 7, 7, 7, 7, 2, 7 };
 	llm_server s;

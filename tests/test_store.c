@@ -22,7 +22,7 @@ static void test_store_round_trip(void **state)
 {
 	char *path = scratch("store");
 	agent_files files = { NULL, 0 }, back;
-	store_gen g, read;
+	record g, read;
 	buf diff = BUF_INIT;
 	store *s;
 	int main_gen, next;
@@ -34,39 +34,30 @@ static void test_store_round_trip(void **state)
 	assert_int_equal(store_main(s, &main_gen), ERR_NOTFOUND);
 	agents_set(&files, "task_agent.c", "int a;\n");
 	agents_set(&files, "memory.md", "notes\n");
-	memset(&g, 0, sizeof(g));
-	g.number = 0;
-	g.parent = -1;
-	strcpy(g.status, "accepted");
+	assert_int_equal(record_init(&g, 0, -1, RECORD_ACCEPTED, "first", 1), 0);
 	g.fitness = 0.25;
-	g.reason = "first";
-	g.record = json_pack("{s:i, s:n, s:s, s:f, s:s}", "generation", 0, "parent",
-			     "status", "accepted", "fitness", 0.25, "reason", "first");
 	assert_int_equal(store_record(s, &g, &files, -1), 0);
 	assert_int_equal(store_set_main(s, 0), 0);
-	json_decref(g.record);
+	record_free(&g);
 	agents_set(&files, "task_agent.c", "int b;\n");
-	g.number = 1;
-	g.parent = 0;
-	strcpy(g.status, "rejected");
-	g.record = json_pack("{s:i, s:i, s:s, s:f, s:s}", "generation", 1, "parent", 0,
-			     "status", "rejected", "fitness", 0.2, "reason", "worse");
+	assert_int_equal(record_init(&g, 1, 0, RECORD_REJECTED, "worse", 1), 0);
+	g.fitness = 0.2;
 	assert_int_equal(store_record(s, &g, &files, -1), 0);
-	json_decref(g.record);
+	record_free(&g);
 	assert_int_equal(store_next_number(s, &next), 0);
 	assert_int_equal(next, 2);
 	assert_int_equal(store_main(s, &main_gen), 0);
 	assert_int_equal(main_gen, 0);
 	assert_int_equal(store_read(s, 1, &read, &back), 0);
 	assert_int_equal(read.parent, 0);
-	assert_string_equal(read.status, "rejected");
+	assert_int_equal(read.status, RECORD_REJECTED);
 	assert_string_equal(read.reason, "worse");
 	assert_string_equal(agents_get(&back, "task_agent.c"), "int b;\n");
 	assert_string_equal(agents_get(&back, "memory.md"), "notes\n");
 	assert_int_equal(back.count, 2);
 	assert_int_equal(store_diff(s, 0, 1, &diff), 0);
 	assert_contains(diff.data, "-int a;\n+int b;\n");
-	store_gen_free(&read);
+	record_free(&read);
 	assert_int_equal(store_read(s, 7, &read, NULL), ERR_NOTFOUND);
 	assert_int_equal(store_parse_name("gen_007"), 7);
 	assert_int_equal(store_parse_name("12"), 12);
@@ -124,8 +115,7 @@ static void test_revert_keeps_every_generation(void **state)
 	agent_files gen1, live;
 	run_result r;
 	lab l;
-	store_gen g;
-	json_t *record;
+	record g, invalid;
 	int next;
 
 	(void)state;
@@ -139,13 +129,13 @@ static void test_revert_keeps_every_generation(void **state)
 	assert_agent_code_is_main(dir);
 	assert_int_equal(lab_open(&l, dir, 0), 0);
 	assert_int_equal(store_read(l.store, 1, &g, &gen1), 0);
-	store_gen_free(&g);
+	record_free(&g);
 	assert_int_equal(store_read(l.store, 4, &g, &live), 0);
-	assert_int_equal(json_integer_value(json_object_get(g.record, "reverted_to")), 1);
+	assert_int_equal(g.reverted_to, 1);
 	assert_int_equal(gen1.count, live.count);
 	for (size_t i = 0; i < gen1.count; i++)
 		assert_string_equal(gen1.items[i].text, agents_get(&live, gen1.items[i].name));
-	store_gen_free(&g);
+	record_free(&g);
 	agents_free(&gen1);
 	agents_free(&live);
 	lab_close(&l);
@@ -157,10 +147,11 @@ static void test_revert_keeps_every_generation(void **state)
 	assert_int_equal(lab_open(&l, dir, 1), 0);
 	assert_int_equal(store_next_number(l.store, &next), 0);
 	assert_int_equal(store_read(l.store, 0, &g, &gen1), 0);
-	record = evolve_record(next, 0, "invalid", "compile: broken on purpose", 1);
-	assert_int_equal(evolve_commit(&l, record, &gen1, -1), 0);
-	json_decref(record);
-	store_gen_free(&g);
+	assert_int_equal(record_init(&invalid, next, 0, RECORD_INVALID,
+				     "compile: broken on purpose", 1), 0);
+	assert_int_equal(evolve_commit(&l, &invalid, &gen1, -1), 0);
+	record_free(&invalid);
+	record_free(&g);
 	agents_free(&gen1);
 	lab_close(&l);
 	HOST(&r, "revert", "gen_006", "--dir", dir);

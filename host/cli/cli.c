@@ -237,11 +237,27 @@ void cli_lab_eval_free(evolve_eval_options *o)
 	o->n_tasks = 0;
 }
 
+void cli_echo_agent_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "agent: %s\n", line);
+}
+
+/* The LLM client's notices go to stderr, as host's own remarks. */
+static void print_notice(void *ctx, const char *message)
+{
+	(void)ctx;
+	fprintf(stderr, "host: %s\n", message);
+}
+
 int cli_open_llm(llm_client **out, const char *command, const llm_options *o)
 {
+	llm_options with_notices = *o;
+
 	if (o->record_path && o->replay_path)
 		return cli_usage(command, "--record and --replay cannot be used together");
-	if (llm_open(out, o) < 0)
+	with_notices.notice = print_notice;
+	if (llm_open(out, &with_notices) < 0)
 		return cli_fail(command, "%s", err_last());
 	return CLI_OK;
 }
@@ -266,25 +282,19 @@ int cli_agent_failure(const char *agent, const sandbox_outcome *o)
 	return rc;
 }
 
+static int add_spend(void *ctx, const record *r)
+{
+	llm_usage *total = ctx;
+
+	total->calls += r->budget.llm_calls;
+	total->tokens_in += r->budget.tokens_in;
+	total->tokens_out += r->budget.tokens_out;
+	total->usd += r->budget.usd;
+	return 0;
+}
+
 void cli_lab_spend(lab *l, llm_usage *total)
 {
-	int *numbers = NULL;
-	size_t n = 0, i;
-
 	memset(total, 0, sizeof(*total));
-	if (store_numbers(l->store, &numbers, &n) < 0)
-		return;
-	for (i = 0; i < n; i++) {
-		store_gen g;
-		const json_t *b;
-		if (store_read(l->store, numbers[i], &g, NULL) < 0)
-			continue;
-		b = json_object_get(g.record, "budget");
-		total->calls += (long)json_integer_value(json_object_get(b, "llm_calls"));
-		total->tokens_in += (long)json_integer_value(json_object_get(b, "tokens_in"));
-		total->tokens_out += (long)json_integer_value(json_object_get(b, "tokens_out"));
-		total->usd += json_number_value(json_object_get(b, "usd"));
-		store_gen_free(&g);
-	}
-	free(numbers);
+	store_each(l->store, add_spend, total);
 }

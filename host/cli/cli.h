@@ -142,4 +142,8 @@ void cli_print_validation(const validate_report *r);
  * diagnostics, one a line. Returns ERR_GENERIC. */
 int cli_agent_failure(const char *agent, const sandbox_outcome *o);
 
+/* Prints an agent's log line on stderr ("agent: ..."): a broker's echo
+ * for --verbose. */
+void cli_echo_agent_log(void *ctx, const char *line);
+
 #endif

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "evolve.h"
 #include "os.h"
+#include "progress.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -83,46 +84,20 @@ static int find_seed(char **out, const char *from)
 	return os_beside_exe(out, "../seed");
 }
 
-/* Keeps the evaluation settings in the lab; `utility` only when given. */
-static int keep_settings(store *s, const evolve_eval_options *eo, const char *task_names,
-			 const char *utility)
-{
-	char budget[32], seed[32];
-	int rc;
-
-	snprintf(budget, sizeof(budget), "%d", eo->budget);
-	snprintf(seed, sizeof(seed), "%llu", eo->seed);
-	if ((rc = store_setting_set(s, "tasks", task_names)) == 0 &&
-	    (rc = store_setting_set(s, "budget", budget)) == 0 &&
-	    (rc = store_setting_set(s, "seed", seed)) == 0 && utility)
-		rc = store_setting_set(s, "utility", utility);
-	return rc;
-}
-
 static int init_lab(const char *dir, const agent_files *seed,
 		    const evolve_eval_options *eo, const char *utility)
 {
-	json_t *record = evolve_record(0, -1, "accepted", "the seed agents", eo->seed);
 	char *names = cli_task_names(eo->tasks, eo->n_tasks);
-	lab l;
-	int rc;
+	record gen0;
+	int rc = names ? evolve_init(&gen0, dir, seed, eo, names, utility)
+		       : err_set(ERR_SYSTEM, "out of memory");
 
-	if ((rc = evolve_evaluate(record, seed, eo)) == 0 && (rc = lab_create(&l, dir)) == 0) {
-		if ((rc = keep_settings(l.store, eo, names, utility)) == 0 &&
-		    (rc = evolve_commit(&l, record, seed, -1)) == 0)
-			rc = lab_make_live(&l, 0);
-		if (rc < 0)
-			lab_discard(&l);  /* so that init can be run again */
-		else
-			lab_close(&l);
-	}
-	if (rc == 0)
+	if (rc == 0) {
 		printf("gen_000  fitness %.4f  held-out %.4f  (tasks %s, %d evaluations each)\n"
-		       "lab ready in %s: agent_code/ and generations/\n",
-		       json_number_value(json_object_get(record, "fitness")),
-		       json_number_value(json_object_get(record, "holdout")), names,
-		       eo->budget, dir);
-	json_decref(record);
+		       "lab ready in %s: agent_code/ and generations/\n", gen0.fitness, gen0.holdout,
+		       names, eo->budget, dir);
+		record_free(&gen0);
+	}
 	free(names);
 	return rc < 0 ? cli_fail("init", "%s", err_last()) : CLI_OK;
 }
@@ -214,9 +189,11 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-static int evolve_in_lab(lab *l, evolve_options *o, const cli_eval_given *given)
+static int evolve_in_lab(lab *l, evolve_options *o, const progress_view *v,
+			 const cli_eval_given *given)
 {
 	const evolve_utility *u = &o->eval.utility;
+	evolve_summary summary;
 	char *names;
 	int rc;
 
@@ -224,7 +201,7 @@ static int evolve_in_lab(lab *l, evolve_options *o, const cli_eval_given *given)
 	    (rc = cli_lab_eval(&o->eval, l, "evolve", given)) != CLI_OK)
 		return rc;
 	names = cli_task_names(o->eval.tasks, o->eval.n_tasks);
-	if (!o->json && !o->quiet) {
+	if (!v->json && !v->quiet) {
 		printf("evolve: %d generations, tasks %s, %d evaluations per task, select %s, ",
 		       o->gens, names, o->eval.budget, o->select_archive ? "archive" : "best");
 		if (u->score != 1 || u->cost != 0 || u->time != 0)
@@ -234,7 +211,11 @@ static int evolve_in_lab(lab *l, evolve_options *o, const cli_eval_given *given)
 	free(names);
 	signal(SIGINT, on_stop_signal);
 	signal(SIGTERM, on_stop_signal);
-	rc = evolve_run(l, o) < 0 ? cli_fail("evolve", "%s", err_last()) : CLI_OK;
+	o->progress = progress_show;
+	o->progress_ctx = (void *)v;
+	rc = evolve_run(&summary, l, o);
+	progress_summary(v, &summary);
+	rc = rc < 0 ? cli_fail("evolve", "%s", err_last()) : CLI_OK;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	cli_lab_eval_free(&o->eval);
@@ -252,6 +233,7 @@ static void print_spend(const llm_client *llm, int quiet)
 
 typedef struct {
 	evolve_options o;
+	progress_view view;
 	cli_eval_given given;   /* what overrides the lab's evaluation settings */
 	evolve_utility utility; /* --utility, parsed */
 	llm_options lo;
@@ -272,8 +254,8 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 		{ "--seed", ARG_UINT, &a->given.seed, 0, CLI_MAX_SEED },
 		{ "--budget", ARG_INT, &a->given.budget, 1, CLI_MAX_BUDGET },
 		{ "--utility", ARG_STRING, &utility, 0, 0 },
-		{ "--quiet", ARG_FLAG, &a->o.quiet, 0, 0 },
-		{ "--json", ARG_FLAG, &a->o.json, 0, 0 },
+		{ "--quiet", ARG_FLAG, &a->view.quiet, 0, 0 },
+		{ "--json", ARG_FLAG, &a->view.json, 0, 0 },
 		{ "--dir", ARG_STRING, &a->dir, 0, 0 },
 		{ "--tasks-dir", ARG_STRING, &a->given.tasks_dir, 0, 0 },
 		{ NULL, ARG_FLAG, NULL, 0, 0 },
@@ -287,8 +269,8 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 		return cli_usage("evolve", "--select takes best or archive, not '%s'", select);
 	a->given.utility = utility ? &a->utility : NULL;
 	a->o.select_archive = strcmp(select, "archive") == 0;
-	a->o.live = isatty(STDOUT_FILENO) && !a->o.quiet && !a->o.json;
-	a->o.color = a->o.live && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+	a->view.live = isatty(STDOUT_FILENO) && !a->view.quiet && !a->view.json;
+	a->view.color = a->view.live && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	a->o.stop = &stop_requested;
 	return CLI_OK;
 }
@@ -311,9 +293,9 @@ static int run_evolve(int argc, char **argv)
 	if (lab_open(&l, a.dir, 1) < 0) {
 		rc = cli_fail("evolve", "%s", err_last());
 	} else {
-		rc = evolve_in_lab(&l, &a.o, &a.given);
+		rc = evolve_in_lab(&l, &a.o, &a.view, &a.given);
 		lab_close(&l);
-		print_spend(a.o.eval.llm, a.o.json || a.o.quiet);
+		print_spend(a.o.eval.llm, a.view.json || a.view.quiet);
 	}
 	llm_close(a.o.eval.llm);
 	return rc;

@@ -71,7 +71,7 @@ static int improve(task *t, const agent_files *files, int budget,
 	if (score_both(&before, t, "initial.c", t->initial_text) < 0)
 		return cli_fail("improve", "%s", err_last());
 	broker_init(&b, t, files, budget, limits.wall_ms / 1000.0);
-	b.echo_log = verbose;
+	b.echo = verbose ? cli_echo_agent_log : NULL;
 	broker_offer_llm(&b, llm, llm_calls);
 	rc = agent_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, seed);
 	if (rc < 0) {
@@ -115,7 +115,7 @@ static int run_improve(int argc, char **argv)
 	const char *pos[1], *agent_dir = NULL, *out_path = NULL, *tasks_dir = NULL;
 	unsigned long long seed = 1;
 	int budget = IMPROVE_DEFAULT_BUDGET, verbose = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
-	llm_options lo = { NULL, NULL, NULL, NULL, NULL, 0, 0, 0 };
+	llm_options lo = { .provider = NULL };
 	llm_client *llm = NULL;
 	const arg_option opts[] = {
 		CLI_LLM_OPTIONS(lo),

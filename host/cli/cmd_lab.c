@@ -47,40 +47,14 @@ static int open_writer(lab *l, const char *command, const char *dir)
 
 static int revert_to(lab *l, int target, int force)
 {
-	agent_files files;
-	store_gen g;
-	json_t *record;
-	char reason[64];
-	int live, next, rc;
+	record r;
 
-	if (store_read(l->store, target, &g, &files) < 0)
+	if (evolve_revert(&r, l, target, force) < 0)
 		return cli_fail("revert", "%s", err_last());
-	if (strcmp(g.status, "invalid") == 0 && !force) {
-		rc = cli_fail("revert", "gen_%03d is invalid (%s); use --force to revert to it anyway",
-			      target, g.reason);
-		store_gen_free(&g);
-		agents_free(&files);
-		return rc;
-	}
-	snprintf(reason, sizeof(reason), "revert to gen_%03d", target);
-	if ((rc = store_main(l->store, &live)) == 0 && (rc = store_next_number(l->store, &next)) == 0) {
-		record = json_deep_copy(g.record);
-		json_object_set_new(record, "generation", json_integer(next));
-		json_object_set_new(record, "parent", json_integer(live));
-		json_object_set_new(record, "status", json_string("accepted"));
-		json_object_set_new(record, "reason", json_string(reason));
-		json_object_set_new(record, "reverted_to", json_integer(target));
-		json_object_set_new(record, "changes", json_string(""));
-		if ((rc = evolve_commit(l, record, &files, target)) == 0)
-			rc = lab_make_live(l, next);
-		json_decref(record);
-	}
-	if (rc == 0)
-		printf("gen_%03d: %s; agent_code/ is gen_%03d's again (fitness %.4f)\n", next, reason,
-		       target, g.fitness);
-	store_gen_free(&g);
-	agents_free(&files);
-	return rc < 0 ? cli_fail("revert", "%s", err_last()) : CLI_OK;
+	printf("gen_%03d: %s; agent_code/ is gen_%03d's again (fitness %.4f)\n", r.number,
+	       r.reason, target, r.fitness);
+	record_free(&r);
+	return CLI_OK;
 }
 
 static int run_revert(int argc, char **argv)
@@ -112,39 +86,24 @@ static int commit_edits(lab *l, const char *message, const char *tasks_dir)
 	cli_eval_given given = { tasks_dir, NULL, 0, ULLONG_MAX, NULL };
 	evolve_eval_options eo;
 	validate_report report;
-	agent_files files;
-	json_t *record = NULL;
-	int live, next, rc;
+	record r;
+	int rc;
 
 	memset(&eo, 0, sizeof(eo));
-	if ((rc = cli_load_agents(&files, "commit", l->agent_dir)) != CLI_OK)
+	if ((rc = cli_lab_eval(&eo, l, "commit", &given)) != CLI_OK)
 		return rc;
-	if ((rc = cli_lab_eval(&eo, l, "commit", &given)) != CLI_OK) {
-		agents_free(&files);
-		return rc;
-	}
-	if (validate_agents(&report, &files, eo.tasks[0]) < 0) {
+	if (evolve_record_edits(&r, &report, l, message, &eo) < 0) {
 		rc = cli_fail("commit", "%s", err_last());
 	} else if (!report.valid) {
 		cli_print_validation(&report);
 		rc = cli_fail("commit", "the edits are not valid; nothing was recorded");
-	} else if (store_main(l->store, &live) < 0 || store_next_number(l->store, &next) < 0) {
-		rc = cli_fail("commit", "%s", err_last());
 	} else {
-		record = evolve_record(next, live, "accepted", message, eo.seed);
-		json_object_set_new(record, "changes", json_string(""));
-		if (evolve_evaluate(record, &files, &eo) < 0 || evolve_commit(l, record, &files, -1) < 0 ||
-		    lab_make_live(l, next) < 0)
-			rc = cli_fail("commit", "%s", err_last());
-		else
-			printf("gen_%03d: %s (fitness %.4f, held-out %.4f)\n", next, message,
-			       json_number_value(json_object_get(record, "fitness")),
-			       json_number_value(json_object_get(record, "holdout")));
+		printf("gen_%03d: %s (fitness %.4f, held-out %.4f)\n", r.number, message, r.fitness,
+		       r.holdout);
+		record_free(&r);
 	}
-	json_decref(record);
 	validate_report_free(&report);
 	cli_lab_eval_free(&eo);
-	agents_free(&files);
 	return rc;
 }
 
@@ -227,7 +186,7 @@ static int run_status(int argc, char **argv)
 	};
 	int n, rc, live, holder, *numbers = NULL;
 	size_t count = 0, bytes = 0;
-	store_gen g;
+	record g;
 	lab l;
 
 	if (args_parse(opts, argc, argv, pos, 0, &n) < 0)
@@ -241,8 +200,7 @@ static int run_status(int argc, char **argv)
 	}
 	store_numbers(l.store, &numbers, &count);
 	store_size(l.store, &bytes);
-	printf("live      gen_%03d, fitness %.4f, held-out %.4f\n", live, g.fitness,
-	       json_number_value(json_object_get(g.record, "holdout")));
+	printf("live      gen_%03d, fitness %.4f, held-out %.4f\n", live, g.fitness, g.holdout);
 	printf("lab       %s: %zu generations, %.1f MB in generations/\n", l.dir, count,
 	       (double)bytes / (1 << 20));
 	{
@@ -262,7 +220,7 @@ static int run_status(int argc, char **argv)
 		printf("pending   an interrupted step; the next command that writes completes it\n");
 	rc = print_edits(&l, live);
 	free(numbers);
-	store_gen_free(&g);
+	record_free(&g);
 	lab_close(&l);
 	return rc;
 }

@@ -71,15 +71,15 @@ static int open_reader(lab *l, const char *command, const char *dir)
 	return lab_open(l, dir, 0) < 0 ? cli_fail(command, "%s", err_last()) : CLI_OK;
 }
 
-static void log_line(const store_gen *g, int live)
+static void log_line(const record *g, int live)
 {
 	char parent[16] = "-";
 
 	if (g->parent >= 0)
 		snprintf(parent, sizeof(parent), "gen_%03d", g->parent);
 	printf("%c gen_%03d  %-8s  %-8s  %7.4f  %8.4f  %s\n", g->number == live ? '*' : ' ',
-	       g->number, parent, g->status, g->fitness,
-	       json_number_value(json_object_get(g->record, "holdout")), g->reason);
+	       g->number, parent, record_status_name(g->status), g->fitness, g->holdout,
+	       g->reason);
 }
 
 /* Keeps the first error of a listing in `failure`. */
@@ -93,7 +93,7 @@ static void keep_failure(buf *failure)
  * `list`. Returns its parent, or -1 (the error kept in `failure`). */
 static int log_generation(lab *l, int number, int live, json_t *list, int *rows, buf *failure)
 {
-	store_gen g;
+	record g;
 	int parent;
 
 	if (store_read(l->store, number, &g, NULL) < 0) {
@@ -101,7 +101,7 @@ static int log_generation(lab *l, int number, int live, json_t *list, int *rows,
 		return -1;
 	}
 	if (list) {
-		json_array_append(list, g.record);
+		json_array_append_new(list, record_to_json(&g));
 	} else {
 		if ((*rows)++ == 0)
 			printf("  %-8s %-8s  %-8s  %7s  %8s  %s\n", "GEN", "PARENT", "STATUS",
@@ -109,7 +109,7 @@ static int log_generation(lab *l, int number, int live, json_t *list, int *rows,
 		log_line(&g, live);
 	}
 	parent = g.parent < number ? g.parent : -1;
-	store_gen_free(&g);
+	record_free(&g);
 	return parent;
 }
 
@@ -134,7 +134,7 @@ static int log_lab(lab *l, int all, json_t *list)
 			number = log_generation(l, number, live, list, &rows, &failure);
 	}
 	if (list) {
-		json_dumpf(list, stdout, JSON_INDENT(2));
+		json_dumpf(list, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		putchar('\n');
 	} else if (rows) {
 		llm_usage spend;
@@ -171,29 +171,24 @@ static int run_log(int argc, char **argv)
 	return rc;
 }
 
-static void show_record(const store_gen *g, int live)
+static void show_record(const record *g, int live)
 {
-	const json_t *tasks = json_object_get(g->record, "tasks"), *t, *stage;
-	const char *name, *changes = json_string_value(json_object_get(g->record, "changes"));
 	size_t i;
 
 	printf("gen_%03d%s\n", g->number, g->number == live ? " (live)" : "");
 	if (g->parent >= 0)
 		printf("parent    gen_%03d\n", g->parent);
-	printf("status    %s\nreason    %s\nfitness   %.4f (held-out %.4f)\n", g->status,
-	       g->reason, g->fitness, json_number_value(json_object_get(g->record, "holdout")));
-	json_object_foreach((json_t *)tasks, name, t)
-		printf("  %-8s train %g  held-out %g  (%d evaluations, agent %s)\n", name,
-		       json_number_value(json_object_get(t, "train")),
-		       json_number_value(json_object_get(t, "holdout")),
-		       (int)json_integer_value(json_object_get(t, "evals")),
-		       json_string_value(json_object_get(t, "agent")));
-	json_array_foreach(json_object_get(g->record, "validation"), i, stage)
-		printf("  %-11s %s\n%s", json_string_value(json_object_get(stage, "stage")),
-		       json_string_value(json_object_get(stage, "status")),
-		       json_string_value(json_object_get(stage, "diagnostics")));
-	if (changes && *changes)
-		printf("notes (memory.md)\n%s", changes);
+	printf("status    %s\nreason    %s\nfitness   %.4f (held-out %.4f)\n",
+	       record_status_name(g->status), g->reason, g->fitness, g->holdout);
+	for (i = 0; i < g->n_tasks; i++)
+		printf("  %-8s train %g  held-out %g  (%d evaluations, agent %s)\n",
+		       g->tasks[i].name, g->tasks[i].train, g->tasks[i].holdout, g->tasks[i].evals,
+		       g->tasks[i].agent);
+	for (i = 0; i < g->n_stages; i++)
+		printf("  %-11s %s\n%s", g->stages[i].name, g->stages[i].status,
+		       g->stages[i].diagnostics);
+	if (g->changes && *g->changes)
+		printf("notes (memory.md)\n%s", g->changes);
 }
 
 static int run_show(int argc, char **argv)
@@ -204,7 +199,7 @@ static int run_show(int argc, char **argv)
 	};
 	int n, number, live = -1, rc;
 	buf diff = BUF_INIT;
-	store_gen g;
+	record g;
 	lab l;
 
 	if (args_parse(opts, argc, argv, pos, 1, &n) < 0)
@@ -222,7 +217,7 @@ static int run_show(int argc, char **argv)
 			if (g.parent >= 0 && store_diff(l.store, g.parent, number, &diff) == 0)
 				printf("diff against gen_%03d\n%s", g.parent,
 				       diff.len ? diff.data : "(no changes)\n");
-			store_gen_free(&g);
+			record_free(&g);
 		}
 	}
 	buf_free(&diff);

@@ -64,7 +64,7 @@ static int propose(agent_files *candidate, const agent_files *files, const char 
 		rc = agents_set(candidate, files->items[i].name, files->items[i].text);
 	broker_init(&b, NULL, files, 0, limits.wall_ms / 1000.0);
 	b.emitted = candidate;
-	b.echo_log = verbose;
+	b.echo = verbose ? cli_echo_agent_log : NULL;
 	broker_offer_llm(&b, llm, llm_calls);
 	if (rc == 0)
 		ran = (rc = agent_run(&run, files, "meta_agent_rewrite", archive, &b,
@@ -117,7 +117,7 @@ static int run_rewrite(int argc, char **argv)
 	const char *tasks_dir = NULL;
 	unsigned long long seed = 1;
 	int verbose = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
-	llm_options lo = { NULL, NULL, NULL, NULL, NULL, 0, 0, 0 };
+	llm_options lo = { .provider = NULL };
 	llm_client *llm = NULL;
 	const arg_option opts[] = {
 		CLI_LLM_OPTIONS(lo),

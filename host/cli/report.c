@@ -17,9 +17,10 @@
 #define CHART_W 900
 #define CHART_H 260
 #define MARGIN 40
+#define REPORT_MAX_TASKS 64
 
 typedef struct {
-	store_gen *gens;
+	record *gens;
 	size_t n;
 	int live;
 	char **tasks;       /* task names seen in the records */
@@ -76,9 +77,10 @@ static void chart_open(buf *out, const char *id, const char *label, double lo, d
 	buf_puts(out, "</text>\n");
 }
 
-static double holdout_of(const store_gen *g)
+/* "accepted", "rejected" or "invalid": also the class of its marks. */
+static const char *status_of(const record *g)
 {
-	return json_number_value(json_object_get(g->record, "holdout"));
+	return record_status_name(g->status);
 }
 
 static void chart_fitness(buf *out, const report_data *d)
@@ -93,8 +95,8 @@ static void chart_fitness(buf *out, const report_data *d)
 	}
 	chart_open(out, "chart-fitness", "fitness per generation", lo, hi);
 	for (i = 0; i < d->n; i++) {
-		const store_gen *g = &d->gens[i];
-		if (strcmp(g->status, "accepted") == 0 && g->fitness > best)
+		const record *g = &d->gens[i];
+		if (g->status == RECORD_ACCEPTED && g->fitness > best)
 			best = g->fitness;
 		if (best > -1e300)
 			buf_printf(&line, "%s%.1f,%.1f", line.len ? " " : "", x_of(i, d->n),
@@ -102,11 +104,11 @@ static void chart_fitness(buf *out, const report_data *d)
 	}
 	buf_printf(out, "<polyline class=\"best\" points=\"%s\"/>\n", buf_cstr(&line));
 	for (i = 0; i < d->n; i++) {
-		const store_gen *g = &d->gens[i];
+		const record *g = &d->gens[i];
 		buf_printf(out, "<circle class=\"pt %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\">"
-			   "<title>gen_%03d %s, fitness %.4f</title></circle>\n", g->status,
+			   "<title>gen_%03d %s, fitness %.4f</title></circle>\n", status_of(g),
 			   x_of(i, d->n), y_of(g->fitness, lo, hi), radius_of(d->n, 4),
-			   g->number, g->status, g->fitness);
+			   g->number, status_of(g), g->fitness);
 	}
 	buf_puts(out, "</svg>\n");
 	buf_free(&line);
@@ -121,19 +123,18 @@ static void chart_task(buf *out, const report_data *d, const char *name)
 	buf_printf(&id, "chart-task-%s", name);
 	chart_open(out, id.data, name, 0, 1);
 	for (i = 0; i < d->n; i++) {
-		const json_t *t = json_object_get(json_object_get(d->gens[i].record, "tasks"), name);
+		const record_task *t = record_find_task(&d->gens[i], name);
 		double x = x_of(i, d->n), tr, ho;
 		if (!t)
 			continue;
-		tr = json_number_value(json_object_get(t, "fitness"));
-		ho = json_number_value(json_object_get(t, "holdout_fitness"));
+		tr = t->fitness;
+		ho = t->holdout_fitness;
 		buf_printf(&train, "%s%.1f,%.1f", train.len ? " " : "", x, y_of(tr, 0, 1));
 		buf_printf(&held, "%s%.1f,%.1f", held.len ? " " : "", x, y_of(ho, 0, 1));
 		buf_printf(&points, "<circle class=\"pt-task\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>"
 			   "gen_%03d %s: train %g, held-out %g</title></circle>\n", x, y_of(tr, 0, 1),
 			   radius_of(d->n, 3),
-			   d->gens[i].number, name, json_number_value(json_object_get(t, "train")),
-			   json_number_value(json_object_get(t, "holdout")));
+			   d->gens[i].number, name, t->train, t->holdout);
 	}
 	buf_printf(out, "<polyline class=\"train\" points=\"%s\"/>\n<polyline class=\"holdout\" "
 		   "points=\"%s\"/>\n%s</svg>\n", buf_cstr(&train), buf_cstr(&held), buf_cstr(&points));
@@ -164,10 +165,10 @@ static void chart_tree(buf *out, const report_data *d)
 	}
 	for (i = 0; depth && i < d->n; i++)
 		buf_printf(out, "<circle class=\"node %s%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>gen_%03d "
-			   "(parent %d) %s</title></circle>\n", d->gens[i].status,
+			   "(parent %d) %s</title></circle>\n", status_of(&d->gens[i]),
 			   d->gens[i].number == d->live ? " live" : "", x_of(i, d->n),
 			   y_of(max_depth - depth[i], 0, max_depth), radius_of(d->n, 4), d->gens[i].number,
-			   d->gens[i].parent, d->gens[i].status);
+			   d->gens[i].parent, status_of(&d->gens[i]));
 	buf_puts(out, "</svg>\n");
 	free(depth);
 }
@@ -177,19 +178,14 @@ static void chart_spend(buf *out, const report_data *d)
 	double hi = 0, usd;
 	long tokens;
 	size_t i;
-	const json_t *b;
 
-	for (i = 0; i < d->n; i++) {
-		usd = json_number_value(json_object_get(json_object_get(d->gens[i].record, "budget"), "usd"));
-		hi = usd > hi ? usd : hi;
-	}
+	for (i = 0; i < d->n; i++)
+		hi = d->gens[i].budget.usd > hi ? d->gens[i].budget.usd : hi;
 	chart_open(out, "chart-spend", "spend per generation (dollars)", 0, hi > 0 ? hi : 1);
 	for (i = 0; i < d->n; i++) {
 		double x = x_of(i, d->n), top;
-		b = json_object_get(d->gens[i].record, "budget");
-		usd = json_number_value(json_object_get(b, "usd"));
-		tokens = (long)(json_integer_value(json_object_get(b, "tokens_in")) +
-				json_integer_value(json_object_get(b, "tokens_out")));
+		usd = d->gens[i].budget.usd;
+		tokens = d->gens[i].budget.tokens_in + d->gens[i].budget.tokens_out;
 		top = y_of(usd, 0, hi > 0 ? hi : 1);
 		buf_printf(out, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"4\" height=\"%.1f\">"
 			   "<title>gen_%03d: %ld tokens, $%.4f</title></rect>\n", x - 2, top,
@@ -209,13 +205,13 @@ static void table(buf *out, const report_data *d)
 		 "<th>status</th><th>fitness</th><th>held-out</th><th>reason</th><th>details</th>"
 		 "</tr></thead>\n<tbody>\n");
 	for (i = 0; i < d->n; i++) {
-		const store_gen *g = &d->gens[i];
-		buf_printf(out, "<tr class=\"%s\"><td>gen_%03d%s</td><td>", g->status, g->number,
+		const record *g = &d->gens[i];
+		buf_printf(out, "<tr class=\"%s\"><td>gen_%03d%s</td><td>", status_of(g), g->number,
 			   g->number == d->live ? " (live)" : "");
 		if (g->parent >= 0)
 			buf_printf(out, "gen_%03d", g->parent);
-		buf_printf(out, "</td><td>%s</td><td>%.4f</td><td>%.4f</td><td>", g->status, g->fitness,
-			   holdout_of(g));
+		buf_printf(out, "</td><td>%s</td><td>%.4f</td><td>%.4f</td><td>", status_of(g),
+			   g->fitness, g->holdout);
 		escape(out, g->reason);
 		buf_printf(out, "</td><td><a href=\"#diff-%d\">diff</a> <a href=\"#validation-%d\">"
 			   "validation</a> <a href=\"#trace-%d\">trace</a></td></tr>\n", g->number,
@@ -266,13 +262,12 @@ static void details(buf *out, const report_data *d, lab *l)
 	size_t i, k;
 
 	for (i = 0; i < d->n; i++) {
-		const store_gen *g = &d->gens[i];
-		const json_t *stage, *tasks = json_object_get(g->record, "tasks");
+		const record *g = &d->gens[i];
 		buf diff = BUF_INIT;
 
 		buf_printf(out, "<section class=\"generation\" id=\"gen-%d\">\n<h3>gen_%03d: %s, "
 			   "fitness %.4f</h3>\n<details id=\"diff-%d\"><summary>diff against ", g->number,
-			   g->number, g->status, g->fitness, g->number);
+			   g->number, status_of(g), g->fitness, g->number);
 		if (g->parent >= 0 && store_diff(l->store, g->parent, g->number, &diff) == 0)
 			buf_printf(out, "gen_%03d</summary>\n<pre>", g->parent);
 		else
@@ -280,18 +275,18 @@ static void details(buf *out, const report_data *d, lab *l)
 		escape(out, diff.len ? diff.data : "(no changes)\n");
 		buf_printf(out, "</pre></details>\n<details id=\"validation-%d\"><summary>validation"
 			   "</summary>\n<pre>", g->number);
-		json_array_foreach(json_object_get(g->record, "validation"), k, stage) {
-			buf_printf(out, "%-11s %s\n", json_string_value(json_object_get(stage, "stage")),
-				   json_string_value(json_object_get(stage, "status")));
-			escape(out, json_string_value(json_object_get(stage, "diagnostics")));
+		for (k = 0; k < g->n_stages; k++) {
+			buf_printf(out, "%-11s %s\n", g->stages[k].name, g->stages[k].status);
+			escape(out, g->stages[k].diagnostics);
 		}
 		buf_printf(out, "</pre></details>\n<details id=\"trace-%d\"><summary>trace</summary>\n",
 			   g->number);
-		trace_events(out, json_object_get(g->record, "rewrite_trace"), "the meta agent's rewrite");
+		trace_events(out, g->rewrite_trace, "the meta agent's rewrite");
 		for (k = 0; k < d->n_tasks; k++) {
+			const record_task *t = record_find_task(g, d->tasks[k]);
 			char title[128];
 			snprintf(title, sizeof(title), "the task agent on %s", d->tasks[k]);
-			trace_events(out, json_object_get(json_object_get(tasks, d->tasks[k]), "trace"), title);
+			trace_events(out, t ? t->trace : NULL, title);
 		}
 		buf_puts(out, "</details>\n</section>\n");
 		buf_free(&diff);
@@ -312,36 +307,38 @@ static const char report_style[] =
 	"tr.invalid td{color:#b22}pre{background:#f6f6f6;padding:.5em;overflow:auto;font-size:12px}"
 	"section.generation h3{font-size:15px;margin:1.2em 0 .3em}";
 
+/* Keeps a generation's record, and the names of its tasks. */
+static int keep(void *ctx, const record *r)
+{
+	report_data *d = ctx;
+	record *grown = realloc(d->gens, (d->n + 1) * sizeof(*grown));
+	size_t i, k;
+
+	if (!grown)
+		return err_set(ERR_SYSTEM, "out of memory");
+	d->gens = grown;
+	if (record_copy(&grown[d->n], r) < 0)
+		return ERR_SYSTEM;
+	d->n++;
+	for (i = 0; i < r->n_tasks; i++) {
+		for (k = 0; k < d->n_tasks && strcmp(d->tasks[k], r->tasks[i].name); k++)
+			;
+		if (k == d->n_tasks && d->n_tasks < REPORT_MAX_TASKS &&
+		    !(d->tasks[d->n_tasks++] = strdup(r->tasks[i].name)))
+			return err_set(ERR_SYSTEM, "out of memory");
+	}
+	return 0;
+}
+
 static int load(report_data *d, lab *l)
 {
-	int *numbers = NULL;
-	size_t n, i;
-	int rc;
-
 	memset(d, 0, sizeof(*d));
 	d->live = -1;
 	store_main(l->store, &d->live);
-	if ((rc = store_numbers(l->store, &numbers, &n)) < 0)
-		return rc;
-	d->gens = calloc(n + 1, sizeof(store_gen));
-	d->tasks = calloc(64, sizeof(char *));
-	for (i = 0; d->gens && d->tasks && i < n; i++) {
-		const char *name;
-		const json_t *t;
-		if (store_read(l->store, numbers[i], &d->gens[d->n], NULL) < 0)
-			continue;
-		json_object_foreach(json_object_get(d->gens[d->n].record, "tasks"), name, t) {
-			size_t k;
-			(void)t;
-			for (k = 0; k < d->n_tasks && strcmp(d->tasks[k], name); k++)
-				;
-			if (k == d->n_tasks && d->n_tasks < 64)
-				d->tasks[d->n_tasks++] = strdup(name);
-		}
-		d->n++;
-	}
-	free(numbers);
-	return d->gens && d->tasks ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	d->tasks = calloc(REPORT_MAX_TASKS, sizeof(char *));
+	if (!d->tasks)
+		return err_set(ERR_SYSTEM, "out of memory");
+	return store_each(l->store, keep, d);
 }
 
 static void unload(report_data *d)
@@ -349,7 +346,7 @@ static void unload(report_data *d)
 	size_t i;
 
 	for (i = 0; d->gens && i < d->n; i++)
-		store_gen_free(&d->gens[i]);
+		record_free(&d->gens[i]);
 	for (i = 0; d->tasks && i < d->n_tasks; i++)
 		free(d->tasks[i]);
 	free(d->gens);
@@ -364,21 +361,19 @@ static void summary(buf *out, const report_data *d)
 	size_t i, best = 0;
 
 	for (i = 0; i < d->n; i++) {
-		const store_gen *g = &d->gens[i];
-		const json_t *b = json_object_get(g->record, "budget");
-		counts[strcmp(g->status, "accepted") == 0 ? 0 : strcmp(g->status, "rejected") == 0 ? 1 : 2]++;
-		if (strcmp(g->status, "invalid") != 0 && g->fitness > d->gens[best].fitness)
+		const record *g = &d->gens[i];
+		counts[g->status]++;
+		if (g->status != RECORD_INVALID && g->fitness > d->gens[best].fitness)
 			best = i;
-		usd += json_number_value(json_object_get(b, "usd"));
-		calls += (long)json_integer_value(json_object_get(b, "llm_calls"));
-		tokens += (long)(json_integer_value(json_object_get(b, "tokens_in")) +
-				 json_integer_value(json_object_get(b, "tokens_out")));
+		usd += g->budget.usd;
+		calls += g->budget.llm_calls;
+		tokens += g->budget.tokens_in + g->budget.tokens_out;
 	}
 	buf_printf(out, "<p id=\"summary\">%zu generations: %d accepted, %d rejected, %d invalid. "
 		   "Live: gen_%03d. Best: gen_%03d, fitness %.4f (held-out %.4f). LLM: %ld calls, "
 		   "%ld tokens, $%.4f.</p>\n", d->n, counts[0], counts[1], counts[2], d->live,
 		   d->n ? d->gens[best].number : 0, d->n ? d->gens[best].fitness : 0,
-		   d->n ? holdout_of(&d->gens[best]) : 0, calls, tokens, usd);
+		   d->n ? d->gens[best].holdout : 0, calls, tokens, usd);
 }
 
 int report_write(buf *out, lab *l)

@@ -230,10 +230,15 @@ static int serve_log(broker *b, const json_t *request, json_t **reply)
 	if (b->log.len + len + 1 > BROKER_LOG_MAX) {
 		drop_log_line(b);
 	} else {
-		buf_printf(&b->log, "%.*s\n", (int)len, line);
-		if (b->echo_log)
-			fprintf(stderr, "agent: %.*s\n", (int)len, line);
-		trace(b, json_pack("{s:s, s:s%}", "event", "log", "line", line, len));
+		char *kept = strndup(line, len);
+		if (!kept || buf_printf(&b->log, "%s\n", kept) < 0) {
+			free(kept);
+			return err_set(ERR_SYSTEM, "out of memory");
+		}
+		if (b->echo)
+			b->echo(b->echo_ctx, kept);
+		trace(b, json_pack("{s:s, s:s}", "event", "log", "line", kept));
+		free(kept);
 	}
 	*reply = json_object();
 	return 0;

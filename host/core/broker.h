@@ -39,7 +39,8 @@ typedef struct {
 	buf log;                           /* host_log lines kept, one per line */
 	size_t log_dropped;                /* lines beyond BROKER_LOG_MAX */
 	json_t *log_marker;                /* the trace event that says so */
-	int echo_log;                      /* also print log lines to stderr */
+	void (*echo)(void *ctx, const char *line);  /* also gets each log line kept; may be NULL */
+	void *echo_ctx;
 	double best_score;                 /* best "ok" score seen by host_eval */
 	int have_best;
 	llm_client *llm;                   /* NULL: offline */

@@ -1,7 +1,11 @@
 /*
  * evolve.h - generations: evaluating a set of agents on the training
- * tasks, and the evolution loop of select, rewrite, validate, evaluate,
- * decide and commit.
+ * tasks, the evolution loop of select, rewrite, validate, evaluate,
+ * decide and commit, and the generations a user makes by hand (gen_000, a
+ * revert, recorded edits), which share its evaluation and its commit.
+ *
+ * The engine never prints: it returns records and summaries, and reports
+ * a run's progress to a callback, which the CLI draws.
  */
 #ifndef HOST_EVOLVE_H
 #define HOST_EVOLVE_H
@@ -9,18 +13,17 @@
 #include "agents.h"
 #include "lab.h"
 #include "llm.h"
+#include "record.h"
 #include "task.h"
+#include "validate.h"
 
-#include <jansson.h>
 #include <signal.h>
 
 /* Training tasks a run may have; so also the most workers (-j) that can
  * be busy at once, each evaluating one task. */
 #define EVOLVE_MAX_TASKS 64
 
-typedef struct {
-	double score, cost, time;  /* fitness = score*mean - cost*usd - time*s */
-} evolve_utility;
+typedef record_utility evolve_utility;
 
 typedef struct {
 	task **tasks;              /* training tasks */
@@ -35,38 +38,91 @@ typedef struct {
 
 /*
  * Runs the task agent of `files` on every task, re-scores what it returns
- * on training and held-out cases, and fills `record` with "tasks",
- * "fitness", "utility", "holdout" and "budget" (adding to the LLM use
- * already in record.budget, from the rewrite). Fitness is the mean over
- * tasks of the training score normalised by the task's baseline and
- * target (0..1), weighted by the utility.
+ * on training and held-out cases, and fills in r's tasks, fitness,
+ * holdout, utility, budget (adding to the LLM use r->budget already holds,
+ * from a rewrite) and evaluate_s. Fitness is the mean over tasks of the
+ * training score normalised by the task's baseline and target (0..1),
+ * weighted by the utility.
  */
-int evolve_evaluate(json_t *record, const agent_files *files,
-		    const evolve_eval_options *o);
+int evolve_evaluate(record *r, const agent_files *files, const evolve_eval_options *o);
+
+/* Commits `r` with `files` as generation r->number (`also_parent`: a
+ * second git parent, or -1) and makes it live when it is accepted: the
+ * one way every generation enters the lab. */
+int evolve_commit(lab *l, const record *r, const agent_files *files, int also_parent);
+
+typedef enum {
+	EVOLVE_REWRITE, EVOLVE_VALIDATE, EVOLVE_EVALUATE, EVOLVE_COMMIT, EVOLVE_DONE
+} evolve_phase;
+
+/* "rewrite", "validate", "evaluate", "commit", "done". */
+const char *evolve_phase_name(evolve_phase phase);
+
+/* Where a run is, for whoever shows it. */
+typedef struct {
+	int number;                /* the generation under way */
+	evolve_phase phase;
+	int done, gens;            /* generations finished, and asked for */
+	long long evals;           /* evaluations spent in this run */
+	double best;               /* the best accepted fitness, the live one's at first */
+	double usd;                /* LLM spend so far */
+	double elapsed_s;
+	/* EVOLVE_DONE only: */
+	const record *record;      /* the generation just committed */
+	double parent_fitness;
+	double seconds;            /* how long it took */
+} evolve_progress;
+
+typedef void (*evolve_progress_fn)(void *ctx, const evolve_progress *p);
 
 typedef struct {
 	evolve_eval_options eval;
 	int gens;
 	int select_archive;          /* 0: best (main), 1: archive */
-	int quiet, json;
-	int live;                    /* a status line updated in place (a terminal) */
-	int color;                   /* color the status words (a terminal without NO_COLOR) */
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: end after this generation */
+	evolve_progress_fn progress; /* may be NULL */
+	void *progress_ctx;
 } evolve_options;
 
-/* Runs o->gens generations in an open, locked lab. */
-int evolve_run(lab *l, const evolve_options *o);
+/* How a run ended, and the lab's best generation after it. */
+typedef struct {
+	int done, accepted, rejected, invalid;
+	double seconds;
+	int last;                  /* the last generation made, -1 for none */
+	int budget_spent;          /* stopped because the LLM budget is reached */
+	int interrupted;           /* stopped by *o->stop */
+	int best;                  /* the best valid generation, -1 for none */
+	double best_fitness, best_holdout;
+} evolve_summary;
 
-/* The archive summary the meta agent reads: one object per generation,
- * indexed by generation number. */
+/* Runs o->gens generations in an open, locked lab. *out is filled even
+ * when the run stops on an error. */
+int evolve_run(evolve_summary *out, lab *l, const evolve_options *o);
+
+/* The archive summary the meta agent reads, as JSON: one object per
+ * generation, indexed by generation number. */
 json_t *evolve_archive(lab *l);
 
-/* A record's common fields: generation, parent, status, reason, seed,
- * host and ABI versions. */
-json_t *evolve_record(int number, int parent, const char *status, const char *reason,
-		      unsigned long long seed);
+/*
+ * Evaluates `seed` and makes a new lab in `dir` with it as gen_000, the
+ * settings given as text kept in the lab (`utility` may be NULL). A lab
+ * that fails half way is removed, so that init can be run again.
+ * *gen0 is its record.
+ */
+int evolve_init(record *gen0, const char *dir, const agent_files *seed,
+		const evolve_eval_options *o, const char *task_names, const char *utility);
 
-/* Commits `record` (with its "fitness") as generation `number`. */
-int evolve_commit(lab *l, json_t *record, const agent_files *files, int also_parent);
+/* Adds a generation on main with generation `target`'s files and record;
+ * an invalid target is refused unless `force`. *out is its record. */
+int evolve_revert(record *out, lab *l, int target, int force);
+
+/*
+ * Validates agent_code/'s hand edits and, when they are valid, evaluates
+ * and records them as a generation on main with `message` as its reason.
+ * Returns 0 with report->valid 0 (and nothing recorded) for edits that do
+ * not validate. *out is the new record when report->valid.
+ */
+int evolve_record_edits(record *out, validate_report *report, lab *l, const char *message,
+			const evolve_eval_options *o);
 
 #endif

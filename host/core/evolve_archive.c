@@ -11,65 +11,97 @@
  */
 #include "evolve_internal.h"
 
+#include "error.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-json_t *evolve_archive(lab *l)
+static int keep(void *ctx, const record *r)
+{
+	evolve_history *h = ctx;
+	record *grown = realloc(h->items, (h->n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return err_set(ERR_SYSTEM, "out of memory");
+	h->items = grown;
+	if (record_copy(&grown[h->n], r) < 0)
+		return ERR_SYSTEM;
+	h->n++;
+	return 0;
+}
+
+int evolve_history_read(evolve_history *out, lab *l)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_each(l->store, keep, out)) < 0)
+		evolve_history_free(out);
+	return rc;
+}
+
+void evolve_history_free(evolve_history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		record_free(&h->items[i]);
+	free(h->items);
+	memset(h, 0, sizeof(*h));
+}
+
+json_t *evolve_archive_json(const evolve_history *h)
 {
 	json_t *archive = json_array();
-	int *numbers;
-	size_t n, i;
+	size_t i;
 
-	if (store_numbers(l->store, &numbers, &n) < 0)
-		return archive;
-	for (i = 0; i < n; i++) {
-		store_gen g;
-		const json_t *changes;
-		if (store_read(l->store, numbers[i], &g, NULL) < 0)
-			continue;
-		changes = json_object_get(g.record, "changes");
+	for (i = 0; archive && i < h->n; i++) {
+		const record *r = &h->items[i];
 		json_array_append_new(archive, json_pack("{s:i, s:i, s:s, s:f, s:f, s:s, s:s}",
-			"generation", g.number, "parent", g.parent < 0 ? 0 : g.parent,
-			"status", g.status, "fitness", g.fitness,
-			"holdout", json_number_value(json_object_get(g.record, "holdout")),
-			"reason", g.reason, "changes", json_string_value(changes) ? json_string_value(changes) : ""));
-		store_gen_free(&g);
+			"generation", r->number, "parent", r->parent < 0 ? 0 : r->parent,
+			"status", record_status_name(r->status), "fitness", r->fitness,
+			"holdout", r->holdout, "reason", r->reason,
+			"changes", r->changes ? r->changes : ""));
 	}
-	free(numbers);
 	return archive;
 }
 
-static int archive_int(const json_t *archive, size_t i, const char *key)
+json_t *evolve_archive(lab *l)
 {
-	return (int)json_integer_value(json_object_get(json_array_get(archive, i), key));
+	evolve_history h;
+	json_t *archive;
+
+	if (evolve_history_read(&h, l) < 0)
+		return json_array();
+	archive = evolve_archive_json(&h);
+	evolve_history_free(&h);
+	return archive;
 }
 
-/* A valid generation of `archive` (ascending; unreadable ones left out),
- * weighted by fitness and penalised for the children it already has, as
- * in the Darwin Goedel Machine; `u` is uniform in [0, 1). */
-static int pick_from_archive(const json_t *archive, double u, int fallback)
+/* A valid generation of the history, weighted by fitness and penalised
+ * for the children it already has, as in the Darwin Goedel Machine; `u`
+ * is uniform in [0, 1). */
+static int pick_from_history(const evolve_history *h, double u, int fallback)
 {
-	size_t i, n = json_array_size(archive);
-	int last = n ? archive_int(archive, n - 1, "generation") : 0, chosen = fallback;
+	size_t i, n = h->n;
+	int last = n ? h->items[n - 1].number : 0, chosen = fallback;
 	int *children = calloc((size_t)last + 1, sizeof(int));
 	double *weight = calloc(n + 1, sizeof(double)), total = 0, pick;
 
 	for (i = 0; weight && children && i < n; i++) {
-		int parent = archive_int(archive, i, "parent");  /* gen_000's is itself */
-		if (parent >= 0 && parent <= last && parent != archive_int(archive, i, "generation"))
+		int parent = h->items[i].parent < 0 ? 0 : h->items[i].parent;  /* gen_000's is itself */
+		if (parent <= last && parent != h->items[i].number)
 			children[parent]++;
 	}
 	for (i = 0; weight && children && i < n; i++) {
-		const json_t *g = json_array_get(archive, i);
-		if (strcmp(json_string_value(json_object_get(g, "status")), "invalid") == 0)
+		if (h->items[i].status == RECORD_INVALID)
 			continue;
-		weight[i] = (0.05 + json_number_value(json_object_get(g, "fitness"))) /
-			    (1 + children[archive_int(archive, i, "generation")]);
+		weight[i] = (0.05 + h->items[i].fitness) / (1 + children[h->items[i].number]);
 		total += weight[i];
 	}
 	for (i = 0, pick = u * total; weight && total > 0 && i < n; i++) {
 		if (pick < weight[i]) {
-			chosen = archive_int(archive, i, "generation");
+			chosen = h->items[i].number;
 			break;
 		}
 		pick -= weight[i];
@@ -79,8 +111,8 @@ static int pick_from_archive(const json_t *archive, double u, int fallback)
 	return chosen;
 }
 
-int evolve_select_parent(int *out, lab *l, const evolve_options *o, const json_t *archive,
-			 int number)
+int evolve_select_parent(int *out, lab *l, const evolve_options *o,
+			 const evolve_history *h, int number)
 {
 	unsigned long long draw = evolve_mix(o->eval.seed, (unsigned long long)number);
 	int live, rc = store_main(l->store, &live);
@@ -89,6 +121,6 @@ int evolve_select_parent(int *out, lab *l, const evolve_options *o, const json_t
 		return rc;
 	/* the draw's top 53 bits: uniform in [0, 1) */
 	*out = o->select_archive
-		? pick_from_archive(archive, (double)(draw >> 11) / 9007199254740992.0, live) : live;
+		? pick_from_history(h, (double)(draw >> 11) / 9007199254740992.0, live) : live;
 	return 0;
 }

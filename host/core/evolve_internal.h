@@ -1,12 +1,13 @@
 /*
  * evolve_internal.h - what the evolution's own files share; nothing
- * outside host/evolve*.c includes it, and evolve.h stays everyone else's
- * interface.
+ * outside host/core/evolve*.c includes it, and evolve.h stays everyone
+ * else's interface.
  *
  * evolve.c runs the generation loop (rewrite, validate, evaluate, decide,
  * commit); evolve_eval.c evaluates a set of agents on the training tasks;
- * evolve_archive.c summarises the generations for the meta agent and
- * selects each round's parent from them.
+ * evolve_archive.c reads the generations, summarises them for the meta
+ * agent and selects each round's parent from them; evolve_make.c makes the
+ * generations a user asks for by hand.
  */
 #ifndef HOST_EVOLVE_INTERNAL_H
 #define HOST_EVOLVE_INTERNAL_H
@@ -17,13 +18,26 @@
  * of generation `n`'s own draws, such as its meta agent's. */
 unsigned long long evolve_mix(unsigned long long seed, unsigned long long n);
 
-/* A record's "budget": evaluations per task and used, and the LLM use. */
-json_t *evolve_usage_json(int evals_per_task, int evals, const llm_usage *used);
+/* Adds a run's LLM use to a record's budget. */
+void evolve_add_llm_use(record_budget *b, const llm_usage *used);
+
+/* Every readable generation's record, ascending; unreadable ones are left
+ * out (their errors are for host log and host show to report). */
+typedef struct {
+	record *items;
+	size_t n;
+} evolve_history;
+
+int evolve_history_read(evolve_history *out, lab *l);
+void evolve_history_free(evolve_history *h);
+
+/* The archive summary the meta agent reads, as JSON. */
+json_t *evolve_archive_json(const evolve_history *h);
 
 /* The parent of generation `number`: the live generation under "best",
- * a weighted draw from `archive` under "archive". An error when main
+ * a weighted draw from the history under "archive". An error when main
  * cannot be read: a lab that lost main is never evolved from a guess. */
-int evolve_select_parent(int *out, lab *l, const evolve_options *o, const json_t *archive,
-			 int number);
+int evolve_select_parent(int *out, lab *l, const evolve_options *o,
+			 const evolve_history *h, int number);
 
 #endif

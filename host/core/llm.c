@@ -101,6 +101,8 @@ int llm_open(llm_client **out, const llm_options *o)
 		return err_set(ERR_SYSTEM, "out of memory");
 	}
 	c->max_usd = o->max_usd;
+	c->notice = o->notice;
+	c->notice_ctx = o->notice_ctx;
 	c->max_tokens = o->max_tokens;
 	c->jitter = (unsigned int)getpid() ^ (unsigned int)time(NULL);
 	rc = llm_scrub_collect(&c->keys);

@@ -14,6 +14,8 @@
 #ifndef HOST_LLM_H
 #define HOST_LLM_H
 
+#include <jansson.h>
+
 typedef struct llm_client llm_client;
 
 typedef struct {
@@ -26,6 +28,11 @@ typedef struct {
 	double max_usd;            /* stop before a call once spent; 0: no cap */
 	long max_tokens;           /* the same for tokens in + out; 0: no cap */
 	long timeout_ms;           /* whole request; 0: $HOST_LLM_TIMEOUT_MS or 120 s */
+	/* What the user should hear of that is not an error (a server's token
+	 * counts replaced by estimates, a record line not written); NULL:
+	 * nobody. */
+	void (*notice)(void *ctx, const char *message);
+	void *notice_ctx;
 } llm_options;
 
 typedef struct {
@@ -59,6 +66,11 @@ const char *llm_describe(const llm_client *c);
  */
 int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	     double deadline_ms, char **reply, llm_usage *used);
+
+/* Usage as JSON {"calls", "tokens_in", "tokens_out", "usd", "seconds"},
+ * and back: how a worker process reports what it spent. */
+json_t *llm_usage_to_json(const llm_usage *u);
+void llm_usage_from_json(llm_usage *out, const json_t *json);
 
 /* Adds usage spent elsewhere (a worker process) to the totals; negative
  * parts add nothing. */

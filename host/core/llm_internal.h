@@ -50,6 +50,8 @@ struct llm_client {
 	unsigned int jitter;
 	llm_keys keys;
 	int usage_warned;  /* the user was told that a server's counts were replaced */
+	void (*notice)(void *ctx, const char *message);
+	void *notice_ctx;
 };
 
 /* llm_scrub.c */

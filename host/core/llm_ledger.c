@@ -14,6 +14,7 @@
 #include "os.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,22 @@ static int settle_count(long *n, size_t bytes)
 	return 1;
 }
 
+/* Tells the client's owner something that is not an error. */
+static void notice(llm_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void notice(llm_client *c, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	if (!c->notice)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	c->notice(c->notice_ctx, message);
+}
+
 /* Settles a network call's tokens and prices them. Returns 1 if any count
  * was estimated: a server cannot make a call free, or a credit, by
  * reporting negative, absurd or no usage. */
@@ -202,9 +219,9 @@ static int price_call(llm_client *c, size_t prompt_bytes, size_t reply_bytes, ll
 	u->usd = ((double)u->tokens_in * c->price_in + (double)u->tokens_out * c->price_out) / 1e6;
 	if (estimated && !c->usage_warned) {
 		c->usage_warned = 1;
-		fprintf(stderr, "host: %s reported token counts that cannot be right; such calls are "
-			"counted at their size (%d bytes a token) and marked \"usage_estimated\" "
-			"in the record\n", llm_providers[c->kind].name, LLM_BYTES_PER_TOKEN);
+		notice(c, "%s reported token counts that cannot be right; such calls are "
+		       "counted at their size (%d bytes a token) and marked \"usage_estimated\" "
+		       "in the record", llm_providers[c->kind].name, LLM_BYTES_PER_TOKEN);
 	}
 	return estimated;
 }
@@ -232,7 +249,7 @@ static void record_exchange(llm_client *c, const char *system_prompt, const char
 	/* one write() per line: parallel workers append whole lines */
 	buf_printf(&text, "%s\n", line);
 	if (write(fileno(c->record), text.data, text.len) != (ssize_t)text.len)
-		fprintf(stderr, "host: cannot write the LLM record: %s\n", strerror(errno));
+		notice(c, "cannot write the LLM record: %s", strerror(errno));
 	buf_free(&text);
 	free(line);
 }
@@ -250,4 +267,20 @@ void llm_ledger_account(llm_client *c, const char *system_prompt, const char *us
 	llm_ledger_add(&c->totals, u);
 	if (used)
 		llm_ledger_add(used, u);
+}
+
+json_t *llm_usage_to_json(const llm_usage *u)
+{
+	return json_pack("{s:I, s:I, s:I, s:f, s:f}", "calls", (json_int_t)u->calls,
+			 "tokens_in", (json_int_t)u->tokens_in, "tokens_out", (json_int_t)u->tokens_out,
+			 "usd", u->usd, "seconds", u->seconds);
+}
+
+void llm_usage_from_json(llm_usage *out, const json_t *json)
+{
+	out->calls = (long)json_integer_value(json_object_get(json, "calls"));
+	out->tokens_in = (long)json_integer_value(json_object_get(json, "tokens_in"));
+	out->tokens_out = (long)json_integer_value(json_object_get(json, "tokens_out"));
+	out->usd = json_number_value(json_object_get(json, "usd"));
+	out->seconds = json_number_value(json_object_get(json, "seconds"));
 }

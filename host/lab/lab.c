@@ -112,13 +112,13 @@ static int write_atomically(const char *path, const char *text)
 int lab_checkout(lab *l)
 {
 	agent_files live;
-	store_gen g;
+	record g;
 	int number, rc;
 
 	if ((rc = store_main(l->store, &number)) < 0 ||
 	    (rc = store_read(l->store, number, &g, &live)) < 0)
 		return rc;
-	store_gen_free(&g);
+	record_free(&g);
 	rc = agents_sync(&live, l->agent_dir);
 	agents_free(&live);
 	return rc;
@@ -159,7 +159,7 @@ static int recover(lab *l)
 {
 	char *text = NULL;
 	int number, rc;
-	store_gen g;
+	record g;
 
 	nftw(l->gen_dir, remove_stale_lock, 16, FTW_PHYS);
 	rc = os_read_file(&text, NULL, l->journal_path);
@@ -171,7 +171,7 @@ static int recover(lab *l)
 	number = atoi(text);
 	free(text);
 	if ((rc = store_read(l->store, number, &g, NULL)) == 0) {
-		store_gen_free(&g);
+		record_free(&g);
 		return lab_make_live(l, number);
 	}
 	if (rc != ERR_NOTFOUND)  /* damaged: leave the journal for when it is repaired */
@@ -254,14 +254,14 @@ static void describe_change(buf *changes, const char *what, const char *name)
 int lab_hand_edits(lab *l, buf *changes)
 {
 	agent_files live, current;
-	store_gen g;
+	record g;
 	int number, count = 0, rc;
 	size_t i;
 
 	if ((rc = store_main(l->store, &number)) < 0 ||
 	    (rc = store_read(l->store, number, &g, &live)) < 0)
 		return rc;
-	store_gen_free(&g);
+	record_free(&g);
 	if ((rc = agents_load(&current, l->agent_dir)) < 0) {
 		agents_free(&live);
 		return rc;

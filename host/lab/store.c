@@ -139,19 +139,20 @@ static int write_tree(store *s, int number, const agent_files *files, git_oid *o
 }
 
 /* "gen_005: accepted, fitness 0.6123" and the trailers. */
-static void commit_message(buf *msg, const store_gen *g)
+static int commit_message(buf *msg, const record *r)
 {
+	const char *status = record_status_name(r->status);
 	char parent[32] = "none";
 
-	if (g->parent >= 0)
-		tag_name(parent, sizeof(parent), g->parent);
-	buf_printf(msg, "gen_%03d: %s, fitness %.4f\n\nGeneration: %d\nParent: %s\n"
-		   "Status: %s\nFitness: %.6f\nReason: %s\n", g->number, g->status,
-		   g->fitness, g->number, parent, g->status, g->fitness,
-		   g->reason ? g->reason : "");
+	if (r->parent >= 0)
+		tag_name(parent, sizeof(parent), r->parent);
+	return buf_printf(msg, "gen_%03d: %s, fitness %.4f\n\nGeneration: %d\nParent: %s\n"
+			  "Status: %s\nFitness: %.6f\nReason: %s\n", r->number, status,
+			  r->fitness, r->number, parent, status, r->fitness,
+			  r->reason ? r->reason : "");
 }
 
-static int write_commit(store *s, const store_gen *g, const git_oid *tree_oid,
+static int write_commit(store *s, const record *r, const git_oid *tree_oid,
 			int also_parent, git_oid *out)
 {
 	const git_commit *parents[2];
@@ -162,18 +163,19 @@ static int write_commit(store *s, const store_gen *g, const git_oid *tree_oid,
 	size_t n = 0;
 	int rc = 0;
 
-	if (g->parent >= 0 && (rc = store_lookup_commit(&owned[n], s, g->parent)) == 0)
+	if (r->parent >= 0 && (rc = store_lookup_commit(&owned[n], s, r->parent)) == 0)
 		parents[n] = owned[n], n++;
 	if (rc == 0 && also_parent >= 0 &&
 	    (rc = store_lookup_commit(&owned[n], s, also_parent)) == 0)
 		parents[n] = owned[n], n++;
-	commit_message(&msg, g);
+	if (rc == 0 && commit_message(&msg, r) < 0)
+		rc = err_set(ERR_SYSTEM, "out of memory");
 	if (rc == 0 && (git_tree_lookup(&tree, s->repo, tree_oid) < 0 ||
 			git_signature_now(&sig, "host", "host@localhost") < 0 ||
 			git_commit_create(out, s->repo, NULL, sig, sig, "UTF-8", msg.data, tree,
 					  n, parents) < 0))
 		rc = store_write_fail(s->path, msg.len + 256, "cannot write gen_%03d's commit",
-				      g->number);
+				      r->number);
 	buf_free(&msg);
 	git_tree_free(tree);
 	git_signature_free(sig);
@@ -182,7 +184,17 @@ static int write_commit(store *s, const store_gen *g, const git_oid *tree_oid,
 	return rc;
 }
 
-int store_record(store *s, const store_gen *g, const agent_files *files, int also_parent)
+/* The note's text: the record as JSON, keys sorted. */
+static char *note_text(const record *r)
+{
+	json_t *json = record_to_json(r);
+	char *text = json ? json_dumps(json, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+
+	json_decref(json);
+	return text;
+}
+
+int store_record(store *s, const record *r, const agent_files *files, int also_parent)
 {
 	git_oid tree, commit, note;
 	git_signature *sig = NULL;
@@ -190,20 +202,20 @@ int store_record(store *s, const store_gen *g, const agent_files *files, int als
 	char tag[32], *text;
 	int rc;
 
-	if (g->number > STORE_MAX_NUMBER)
+	if (r->number > STORE_MAX_NUMBER)
 		return err_set(ERR_INVALID, "the lab is full: generation numbers end at gen_%d",
 			       STORE_MAX_NUMBER);
-	if ((rc = write_tree(s, g->number, files, &tree)) < 0 ||
-	    (rc = write_commit(s, g, &tree, also_parent, &commit)) < 0)
+	if ((rc = write_tree(s, r->number, files, &tree)) < 0 ||
+	    (rc = write_commit(s, r, &tree, also_parent, &commit)) < 0)
 		return rc;
-	text = json_dumps(g->record, JSON_INDENT(2) | JSON_SORT_KEYS);
+	text = note_text(r);
 	if (!text)
 		rc = err_set(ERR_SYSTEM, "out of memory");
 	else if (git_signature_now(&sig, "host", "host@localhost") < 0 ||
 		 git_note_create(&note, s->repo, STORE_NOTES_REF, sig, sig, &commit, text, 1) < 0)
 		rc = store_write_fail(s->path, strlen(text) + 512,
-				      "cannot write gen_%03d's record (git note)", g->number);
-	tag_name(tag, sizeof(tag), g->number);
+				      "cannot write gen_%03d's record (git note)", r->number);
+	tag_name(tag, sizeof(tag), r->number);
 	if (rc == 0 && (git_object_lookup(&target, s->repo, &commit, GIT_OBJECT_COMMIT) < 0 ||
 			git_tag_create_lightweight(&note, s->repo, tag, target, 0) < 0))
 		rc = store_write_fail(s->path, 64, "cannot write the tag %s", tag);

@@ -16,22 +16,12 @@
 
 #include "agents.h"
 #include "buf.h"
-
-#include <jansson.h>
+#include "record.h"
 
 typedef struct store store;
 
 /* Generation numbers run from 0 to this (gen_000 ... gen_999999). */
 #define STORE_MAX_NUMBER 999999
-
-typedef struct {
-	int number;        /* N of gen_NNN */
-	int parent;        /* the generation it was derived from, -1 for none */
-	char status[16];   /* "accepted", "rejected" or "invalid" */
-	double fitness;
-	char *reason;      /* one line */
-	json_t *record;    /* the full JSON note */
-} store_gen;
 
 /* Creates a bare repository at `path`, which must not exist. */
 int store_create(store **out, const char *path);
@@ -43,13 +33,11 @@ int store_open(store **out, const char *path);
 void store_free(store *s);
 
 /*
- * Records generation `g` with `files` as its tree. Its git parents are
- * g->parent's commit and, when `also_parent` >= 0, that generation's
- * commit as well (a revert keeps main's history). g->record is stored as
- * the note; it must already hold every field.
+ * Records generation r->number with `files` as its tree. Its git parents
+ * are r->parent's commit and, when `also_parent` >= 0, that generation's
+ * commit as well (a revert keeps main's history). The record is the note.
  */
-int store_record(store *s, const store_gen *g, const agent_files *files,
-		 int also_parent);
+int store_record(store *s, const record *r, const agent_files *files, int also_parent);
 
 /* Points main at generation `number`. */
 int store_set_main(store *s, int number);
@@ -65,13 +53,16 @@ int store_numbers(store *s, int **out, size_t *n);
 /* 1 + the highest generation number, 0 for an empty store. */
 int store_next_number(store *s, int *out);
 
-/* Reads generation `number`: its record and, if `files` is not NULL, its
- * files. ERR_NOTFOUND when there is no such generation; a generation whose
- * commit, files or record (git note) are missing or broken is another
- * error, naming it and what is wrong. */
-int store_read(store *s, int number, store_gen *g, agent_files *files);
+/* Reads generation `number`: its record (free it with record_free) and,
+ * if `files` is not NULL, its files. ERR_NOTFOUND when there is no such
+ * generation; a generation whose commit, files or record (git note) are
+ * missing or broken is another error, naming it and what is wrong. */
+int store_read(store *s, int number, record *r, agent_files *files);
 
-void store_gen_free(store_gen *g);
+/* Calls `fn` with the record of every generation that can be read, in
+ * ascending order (unreadable ones are skipped: host log and host show
+ * name them). Stops at fn's first nonzero return and returns it. */
+int store_each(store *s, int (*fn)(void *ctx, const record *r), void *ctx);
 
 /* The unified diff from generation `a` to generation `b`. */
 int store_diff(store *s, int a, int b, buf *out);

@@ -97,6 +97,8 @@ int store_write_fail(const char *dir, size_t bytes, const char *fmt, ...)
 /* The newest generation below `below` whose record says accepted: as
  * each accepted generation is made live in turn, the one main pointed at
  * last. -1 when none can be read. */
+/* Only generations below `below` are read: reading a damaged one would
+ * ask this again. */
 static int newest_accepted(store *s, int below)
 {
 	int *numbers, found = -1;
@@ -105,11 +107,11 @@ static int newest_accepted(store *s, int below)
 	if (store_numbers(s, &numbers, &n) < 0)
 		return -1;
 	while (n-- > 0 && found < 0) {
-		store_gen g;
-		if (numbers[n] < below && store_read(s, numbers[n], &g, NULL) == 0) {
-			if (strcmp(g.status, "accepted") == 0)
-				found = g.number;
-			store_gen_free(&g);
+		record r;
+		if (numbers[n] < below && store_read(s, numbers[n], &r, NULL) == 0) {
+			if (r.status == RECORD_ACCEPTED)
+				found = r.number;
+			record_free(&r);
 		}
 	}
 	free(numbers);

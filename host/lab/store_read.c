@@ -193,39 +193,51 @@ static int read_files(store *s, int number, git_commit *commit, agent_files *fil
 	return rc;
 }
 
-int store_read(store *s, int number, store_gen *g, agent_files *files)
+/* The note as a record; a note that is not one names the generation. */
+static int parse_record(record *r, int number, json_t *json)
 {
-	git_commit *commit;
-	const char *status;
-	int rc;
+	int rc = record_from_json(r, json);
 
-	memset(g, 0, sizeof(*g));
-	if ((rc = store_lookup_commit(&commit, s, number)) < 0)
-		return rc;
-	rc = read_note(s, number, git_commit_id(commit), &g->record);
-	if (rc == 0 && files)
-		rc = read_files(s, number, commit, files);
-	git_commit_free(commit);
-	if (rc < 0) {
-		store_gen_free(g);
-		return rc;
-	}
-	g->number = number;
-	g->parent = json_is_integer(json_object_get(g->record, "parent"))
-		? (int)json_integer_value(json_object_get(g->record, "parent")) : -1;
-	status = json_string_value(json_object_get(g->record, "status"));
-	snprintf(g->status, sizeof(g->status), "%s", status ? status : "invalid");
-	g->fitness = json_number_value(json_object_get(g->record, "fitness"));
-	g->reason = strdup(json_string_value(json_object_get(g->record, "reason"))
-			   ? json_string_value(json_object_get(g->record, "reason")) : "");
+	if (rc < 0)
+		return err_set(rc, "gen_%03d's record (git note) is %s", number, err_last());
+	r->number = number;  /* the tag says which generation this is */
 	return 0;
 }
 
-void store_gen_free(store_gen *g)
+int store_read(store *s, int number, record *r, agent_files *files)
 {
-	free(g->reason);
-	json_decref(g->record);
-	memset(g, 0, sizeof(*g));
+	git_commit *commit;
+	json_t *json = NULL;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = store_lookup_commit(&commit, s, number)) < 0)
+		return rc;
+	rc = read_note(s, number, git_commit_id(commit), &json);
+	if (rc == 0)
+		rc = parse_record(r, number, json);
+	json_decref(json);
+	if (rc == 0 && files && (rc = read_files(s, number, commit, files)) < 0)
+		record_free(r);
+	git_commit_free(commit);
+	return rc;
+}
+
+int store_each(store *s, int (*fn)(void *ctx, const record *r), void *ctx)
+{
+	int *numbers;
+	size_t n, i;
+	int rc = store_numbers(s, &numbers, &n);
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		record r;
+		if (store_read(s, numbers[i], &r, NULL) < 0)
+			continue;
+		rc = fn(ctx, &r);
+		record_free(&r);
+	}
+	free(numbers);
+	return rc;
 }
 
 int store_diff(store *s, int a, int b, buf *out)

@@ -1,0 +1,124 @@
+/*
+ * evolve_make.c - the generations a user makes by hand: gen_000 of a new
+ * lab, a revert to an earlier generation, and recorded hand edits; see
+ * evolve.h.
+ *
+ * They are accepted by the user's say-so, not by comparison with a
+ * parent, but otherwise take the loop's path: gen_000 and hand edits are
+ * evaluated like any candidate (evolve_evaluate), and all three enter the
+ * lab through evolve_commit, which records them and makes them live.
+ */
+#include "evolve_internal.h"
+
+#include "error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The evaluation settings, kept in the lab so that every generation is
+ * measured the same way; `utility` only when given. */
+static int keep_settings(store *s, const evolve_eval_options *o, const char *task_names,
+			 const char *utility)
+{
+	char budget[32], seed[32];
+	int rc;
+
+	snprintf(budget, sizeof(budget), "%d", o->budget);
+	snprintf(seed, sizeof(seed), "%llu", o->seed);
+	if ((rc = store_setting_set(s, "tasks", task_names)) == 0 &&
+	    (rc = store_setting_set(s, "budget", budget)) == 0 &&
+	    (rc = store_setting_set(s, "seed", seed)) == 0 && utility)
+		rc = store_setting_set(s, "utility", utility);
+	return rc;
+}
+
+int evolve_init(record *gen0, const char *dir, const agent_files *seed,
+		const evolve_eval_options *o, const char *task_names, const char *utility)
+{
+	lab l;
+	int rc = record_init(gen0, 0, -1, RECORD_ACCEPTED, "the seed agents", o->seed);
+
+	if (rc == 0 && (rc = evolve_evaluate(gen0, seed, o)) == 0 &&
+	    (rc = lab_create(&l, dir)) == 0) {
+		if ((rc = keep_settings(l.store, o, task_names, utility)) == 0)
+			rc = evolve_commit(&l, gen0, seed, -1);
+		if (rc < 0)
+			lab_discard(&l);  /* so that init can be run again */
+		else
+			lab_close(&l);
+	}
+	if (rc < 0)
+		record_free(gen0);
+	return rc;
+}
+
+/* The record of a revert to `target`: its fitness and scores, accepted
+ * on main's tip. */
+static int revert_record(record *out, const record *target, int number, int live)
+{
+	char reason[64];
+	int rc = record_copy(out, target);
+
+	snprintf(reason, sizeof(reason), "revert to gen_%03d", target->number);
+	if (rc == 0 && (rc = record_set_reason(out, reason)) == 0) {
+		free(out->changes);
+		out->changes = strdup("");
+		out->number = number;
+		out->parent = live;
+		out->status = RECORD_ACCEPTED;
+		out->reverted_to = target->number;
+		if (!out->changes)
+			rc = err_set(ERR_SYSTEM, "out of memory");
+	}
+	if (rc < 0)
+		record_free(out);
+	return rc;
+}
+
+int evolve_revert(record *out, lab *l, int target, int force)
+{
+	agent_files files;
+	record from;
+	int live, next, rc = store_read(l->store, target, &from, &files);
+
+	memset(out, 0, sizeof(*out));
+	if (rc < 0)
+		return rc;
+	if (from.status == RECORD_INVALID && !force)
+		rc = err_set(ERR_INVALID, "gen_%03d is invalid (%s); use --force to revert to it "
+			     "anyway", target, from.reason);
+	if (rc == 0 && (rc = store_main(l->store, &live)) == 0 &&
+	    (rc = store_next_number(l->store, &next)) == 0 &&
+	    (rc = revert_record(out, &from, next, live)) == 0 &&
+	    (rc = evolve_commit(l, out, &files, target)) < 0)
+		record_free(out);
+	record_free(&from);
+	agents_free(&files);
+	return rc;
+}
+
+int evolve_record_edits(record *out, validate_report *report, lab *l, const char *message,
+			const evolve_eval_options *o)
+{
+	agent_files files;
+	int live, next, rc = agents_load(&files, l->agent_dir);
+
+	memset(out, 0, sizeof(*out));
+	memset(report, 0, sizeof(*report));
+	if (rc < 0)
+		return rc;
+	if ((rc = validate_agents(report, &files, o->tasks[0])) == 0 && report->valid &&
+	    (rc = store_main(l->store, &live)) == 0 &&
+	    (rc = store_next_number(l->store, &next)) == 0 &&
+	    (rc = record_init(out, next, live, RECORD_ACCEPTED, message, o->seed)) == 0) {
+		if (!(out->changes = strdup("")))
+			rc = err_set(ERR_SYSTEM, "out of memory");
+		if (rc == 0 && (rc = evolve_evaluate(out, &files, o)) == 0)
+			rc = evolve_commit(l, out, &files, -1);
+		if (rc < 0)
+			record_free(out);
+	}
+	agents_free(&files);
+	return rc;
+}

@@ -1,0 +1,372 @@
+/*
+ * record.c - a generation's record and its JSON; see record.h.
+ *
+ * The JSON keys are those of the notes host has always written, so labs
+ * made before the record was typed read the same, and a record read and
+ * written again is the same note.
+ */
+#include "record.h"
+
+#include "error.h"
+#include "version.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *record_status_name(record_status status)
+{
+	static const char *const names[] = { "accepted", "rejected", "invalid" };
+
+	return (unsigned)status < 3 ? names[status] : "invalid";
+}
+
+static int parse_status(record_status *out, const char *name)
+{
+	record_status s;
+
+	for (s = RECORD_ACCEPTED; name && s <= RECORD_INVALID; s++)
+		if (strcmp(name, record_status_name(s)) == 0) {
+			*out = s;
+			return 0;
+		}
+	return -1;
+}
+
+static char *copy(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int record_init(record *r, int number, int parent, record_status status, const char *reason,
+		unsigned long long seed)
+{
+	memset(r, 0, sizeof(*r));
+	r->number = number;
+	r->parent = parent;
+	r->reverted_to = -1;
+	r->status = status;
+	r->seed = seed & 0x7fffffffffffffffULL;
+	r->abi_version = 1;
+	r->rewrite_s = r->evaluate_s = r->total_s = RECORD_ABSENT;
+	r->reason = strdup(reason);
+	r->host_version = strdup(HOST_VERSION);
+	if (!r->reason || !r->host_version) {
+		record_free(r);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	return 0;
+}
+
+int record_set_reason(record *r, const char *reason)
+{
+	char *text = strdup(reason);
+
+	if (!text)
+		return err_set(ERR_SYSTEM, "out of memory");
+	free(r->reason);
+	r->reason = text;
+	return 0;
+}
+
+static int copy_task(record_task *out, const record_task *t)
+{
+	*out = *t;
+	out->name = copy(t->name);
+	out->agent = copy(t->agent);
+	out->problem = copy(t->problem);
+	json_incref(t->trace);
+	if (!out->name || !out->agent || (t->problem && !out->problem)) {
+		record_task_free(out);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	return 0;
+}
+
+int record_add_task(record *r, const record_task *t)
+{
+	record_task *grown = realloc(r->tasks, (r->n_tasks + 1) * sizeof(*grown));
+
+	if (!grown)
+		return err_set(ERR_SYSTEM, "out of memory");
+	r->tasks = grown;
+	if (copy_task(&grown[r->n_tasks], t) < 0)
+		return ERR_SYSTEM;
+	r->n_tasks++;
+	return 0;
+}
+
+int record_add_stage(record *r, const char *name, const char *status, const char *diagnostics)
+{
+	record_stage *grown = realloc(r->stages, (r->n_stages + 1) * sizeof(*grown));
+	record_stage *st;
+
+	if (!grown)
+		return err_set(ERR_SYSTEM, "out of memory");
+	r->stages = grown;
+	st = &grown[r->n_stages];
+	st->name = copy(name);
+	st->status = copy(status);
+	st->diagnostics = copy(diagnostics ? diagnostics : "");
+	if (!st->name || !st->status || !st->diagnostics) {
+		free(st->name);
+		free(st->status);
+		free(st->diagnostics);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	r->n_stages++;
+	return 0;
+}
+
+const record_task *record_find_task(const record *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_tasks; i++)
+		if (strcmp(r->tasks[i].name, name) == 0)
+			return &r->tasks[i];
+	return NULL;
+}
+
+int record_copy(record *out, const record *from)
+{
+	size_t i;
+	int rc = 0;
+
+	*out = *from;
+	out->reason = copy(from->reason);
+	out->host_version = copy(from->host_version);
+	out->changes = copy(from->changes);
+	out->tasks = NULL;
+	out->stages = NULL;
+	out->n_tasks = out->n_stages = 0;
+	json_incref(from->rewrite_trace);
+	for (i = 0; rc == 0 && i < from->n_tasks; i++)
+		rc = record_add_task(out, &from->tasks[i]);
+	for (i = 0; rc == 0 && i < from->n_stages; i++)
+		rc = record_add_stage(out, from->stages[i].name, from->stages[i].status,
+				      from->stages[i].diagnostics);
+	if (rc == 0 && (!out->reason || !out->host_version || (from->changes && !out->changes)))
+		rc = err_set(ERR_SYSTEM, "out of memory");
+	if (rc < 0)
+		record_free(out);
+	return rc;
+}
+
+void record_task_free(record_task *t)
+{
+	free(t->name);
+	free(t->agent);
+	free(t->problem);
+	json_decref(t->trace);
+	memset(t, 0, sizeof(*t));
+}
+
+void record_free(record *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_tasks; i++)
+		record_task_free(&r->tasks[i]);
+	for (i = 0; i < r->n_stages; i++) {
+		free(r->stages[i].name);
+		free(r->stages[i].status);
+		free(r->stages[i].diagnostics);
+	}
+	free(r->tasks);
+	free(r->stages);
+	free(r->reason);
+	free(r->host_version);
+	free(r->changes);
+	json_decref(r->rewrite_trace);
+	memset(r, 0, sizeof(*r));
+	r->parent = r->reverted_to = -1;
+}
+
+json_t *record_budget_to_json(const record_budget *b)
+{
+	return json_pack("{s:i, s:i, s:I, s:I, s:I, s:f}", "evals_per_task", b->evals_per_task,
+			 "evals_used", b->evals_used, "llm_calls", (json_int_t)b->llm_calls,
+			 "tokens_in", (json_int_t)b->tokens_in, "tokens_out",
+			 (json_int_t)b->tokens_out, "usd", b->usd);
+}
+
+void record_budget_from_json(record_budget *out, const json_t *json)
+{
+	out->evals_per_task = (int)json_integer_value(json_object_get(json, "evals_per_task"));
+	out->evals_used = (int)json_integer_value(json_object_get(json, "evals_used"));
+	out->llm_calls = (long)json_integer_value(json_object_get(json, "llm_calls"));
+	out->tokens_in = (long)json_integer_value(json_object_get(json, "tokens_in"));
+	out->tokens_out = (long)json_integer_value(json_object_get(json, "tokens_out"));
+	out->usd = json_number_value(json_object_get(json, "usd"));
+}
+
+json_t *record_task_to_json(const record_task *t)
+{
+	json_t *json = json_pack("{s:s, s:s?, s:f, s:f, s:f, s:f, s:i, s:f}", "agent", t->agent,
+				 "problem", t->problem, "train", t->train, "holdout", t->holdout,
+				 "fitness", t->fitness, "holdout_fitness", t->holdout_fitness,
+				 "evals", t->evals, "agent_ms", t->agent_ms);
+
+	if (json && t->trace)
+		json_object_set(json, "trace", t->trace);
+	return json;
+}
+
+static char *member_copy(const json_t *json, const char *key)
+{
+	return copy(json_string_value(json_object_get(json, key)));
+}
+
+int record_task_from_json(record_task *out, const char *name, const json_t *json)
+{
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(json))
+		return err_set(ERR_INVALID, "task '%s': its result is not an object", name);
+	out->name = strdup(name);
+	out->agent = member_copy(json, "agent");
+	out->problem = member_copy(json, "problem");
+	out->train = json_number_value(json_object_get(json, "train"));
+	out->holdout = json_number_value(json_object_get(json, "holdout"));
+	out->fitness = json_number_value(json_object_get(json, "fitness"));
+	out->holdout_fitness = json_number_value(json_object_get(json, "holdout_fitness"));
+	out->evals = (int)json_integer_value(json_object_get(json, "evals"));
+	out->agent_ms = json_number_value(json_object_get(json, "agent_ms"));
+	out->trace = json_incref(json_object_get(json, "trace"));
+	if (!out->agent)
+		out->agent = strdup("ok");
+	if (!out->name || !out->agent) {
+		record_task_free(out);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	return 0;
+}
+
+static int set_time(json_t *json, const char *key, double seconds)
+{
+	return seconds == RECORD_ABSENT ? 0 : json_object_set_new(json, key, json_real(seconds));
+}
+
+/* The parts an evaluation or a rewrite adds, each only when present. */
+static int add_parts(json_t *json, const record *r)
+{
+	json_t *tasks = r->tasks ? json_object() : NULL, *stages = r->stages ? json_array() : NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; tasks && i < r->n_tasks; i++)
+		rc |= json_object_set_new(tasks, r->tasks[i].name, record_task_to_json(&r->tasks[i]));
+	for (i = 0; stages && i < r->n_stages; i++)
+		rc |= json_array_append_new(stages, json_pack("{s:s, s:s, s:s}",
+			"stage", r->stages[i].name, "status", r->stages[i].status,
+			"diagnostics", r->stages[i].diagnostics));
+	if (tasks)
+		rc |= json_object_set_new(json, "tasks", tasks);
+	if (stages)
+		rc |= json_object_set_new(json, "validation", stages);
+	if (r->has_budget)
+		rc |= json_object_set_new(json, "budget", record_budget_to_json(&r->budget));
+	if (r->has_utility)
+		rc |= json_object_set_new(json, "utility", json_pack("{s:f, s:f, s:f}",
+			"score", r->utility.score, "cost", r->utility.cost, "time", r->utility.time));
+	if (r->changes)
+		rc |= json_object_set_new(json, "changes", json_string(r->changes));
+	if (r->rewrite_trace)
+		rc |= json_object_set(json, "rewrite_trace", r->rewrite_trace);
+	if (r->reverted_to >= 0)
+		rc |= json_object_set_new(json, "reverted_to", json_integer(r->reverted_to));
+	rc |= set_time(json, "rewrite_s", r->rewrite_s);
+	rc |= set_time(json, "evaluate_s", r->evaluate_s);
+	rc |= set_time(json, "total_s", r->total_s);
+	return rc ? -1 : 0;
+}
+
+json_t *record_to_json(const record *r)
+{
+	json_t *json = json_pack("{s:i, s:o, s:s, s:s, s:I, s:s, s:i, s:f, s:f}",
+		"generation", r->number, "parent",
+		r->parent >= 0 ? json_integer(r->parent) : json_null(),
+		"status", record_status_name(r->status), "reason", r->reason ? r->reason : "",
+		"seed", (json_int_t)(r->seed & 0x7fffffffffffffffULL),
+		"host_version", r->host_version ? r->host_version : HOST_VERSION,
+		"abi_version", r->abi_version, "fitness", r->fitness, "holdout", r->holdout);
+
+	if (json && add_parts(json, r) < 0) {
+		json_decref(json);
+		json = NULL;
+	}
+	return json;
+}
+
+static double time_of(const json_t *json, const char *key)
+{
+	const json_t *v = json_object_get(json, key);
+
+	return json_is_number(v) ? json_number_value(v) : RECORD_ABSENT;
+}
+
+static int read_parts(record *out, const json_t *json)
+{
+	const json_t *tasks = json_object_get(json, "tasks"), *t, *stage, *u;
+	const char *name;
+	size_t i;
+	int rc = 0;
+
+	out->changes = member_copy(json, "changes");
+	out->rewrite_trace = json_incref(json_object_get(json, "rewrite_trace"));
+	out->has_budget = json_is_object(json_object_get(json, "budget"));
+	record_budget_from_json(&out->budget, json_object_get(json, "budget"));
+	u = json_object_get(json, "utility");
+	out->has_utility = json_is_object(u);
+	out->utility.score = json_number_value(json_object_get(u, "score"));
+	out->utility.cost = json_number_value(json_object_get(u, "cost"));
+	out->utility.time = json_number_value(json_object_get(u, "time"));
+	json_object_foreach((json_t *)tasks, name, t) {
+		record_task task;
+		if ((rc = record_task_from_json(&task, name, t)) == 0) {
+			rc = record_add_task(out, &task);
+			record_task_free(&task);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (json_is_object(tasks) && !out->tasks)  /* evaluated on no task: still present */
+		out->tasks = calloc(1, sizeof(*out->tasks));
+	json_array_foreach(json_object_get(json, "validation"), i, stage)
+		if ((rc = record_add_stage(out, json_string_value(json_object_get(stage, "stage")),
+					   json_string_value(json_object_get(stage, "status")),
+					   json_string_value(json_object_get(stage, "diagnostics")))) < 0)
+			return rc;
+	if (json_is_array(json_object_get(json, "validation")) && !out->stages)
+		out->stages = calloc(1, sizeof(*out->stages));
+	return 0;
+}
+
+int record_from_json(record *out, const json_t *json)
+{
+	const json_t *parent = json_object_get(json, "parent");
+	const json_t *reverted = json_object_get(json, "reverted_to");
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(json) || !json_is_integer(json_object_get(json, "generation")) ||
+	    parse_status(&out->status, json_string_value(json_object_get(json, "status"))) < 0)
+		return err_set(ERR_INVALID, "not a generation's record (it needs a generation "
+			       "number and a status)");
+	out->number = (int)json_integer_value(json_object_get(json, "generation"));
+	out->parent = json_is_integer(parent) ? (int)json_integer_value(parent) : -1;
+	out->reverted_to = json_is_integer(reverted) ? (int)json_integer_value(reverted) : -1;
+	out->reason = copy(json_string_value(json_object_get(json, "reason")) ?
+			   json_string_value(json_object_get(json, "reason")) : "");
+	out->seed = (unsigned long long)json_integer_value(json_object_get(json, "seed"));
+	out->host_version = member_copy(json, "host_version");
+	out->abi_version = (int)json_integer_value(json_object_get(json, "abi_version"));
+	out->fitness = json_number_value(json_object_get(json, "fitness"));
+	out->holdout = json_number_value(json_object_get(json, "holdout"));
+	out->rewrite_s = time_of(json, "rewrite_s");
+	out->evaluate_s = time_of(json, "evaluate_s");
+	out->total_s = time_of(json, "total_s");
+	rc = out->reason ? read_parts(out, json) : err_set(ERR_SYSTEM, "out of memory");
+	if (rc < 0)
+		record_free(out);
+	return rc;
+}

@@ -1,0 +1,110 @@
+/*
+ * record.h - what is known about a generation, as a typed struct.
+ *
+ * Inside the engine and the lab a generation's record is this struct; JSON
+ * is only its format at the edges: the git note the store writes, `--json`
+ * output and the report. Each JSON shape (the record, a task's result, the
+ * budget) has one function in each direction, here. Fields a record may
+ * lack (an invalid candidate has no task results, gen_000 no rewrite) are
+ * marked absent rather than zero, so that a note written again reads the
+ * same.
+ */
+#ifndef HOST_RECORD_H
+#define HOST_RECORD_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef enum { RECORD_ACCEPTED, RECORD_REJECTED, RECORD_INVALID } record_status;
+
+/* "accepted", "rejected" or "invalid". */
+const char *record_status_name(record_status status);
+
+/* Evaluations and LLM use of a generation: its rewrite and its agents. */
+typedef struct {
+	int evals_per_task, evals_used;
+	long llm_calls, tokens_in, tokens_out;
+	double usd;
+} record_budget;
+
+/* How the task agent did on one task; the host's scores of its solution. */
+typedef struct {
+	char *name;
+	char *agent;          /* "ok", or how the agent's run ended ("timeout" ...) */
+	char *problem;        /* what went wrong, NULL when nothing did */
+	double train, holdout;                 /* the task's own scores */
+	double fitness, holdout_fitness;       /* normalised to 0..1 */
+	int evals;
+	double agent_ms;
+	json_t *trace;        /* the broker's events, for the report; may be NULL */
+} record_task;
+
+typedef struct {
+	char *name;           /* "compile", "symbols", "signatures", "smoke" */
+	char *status;         /* "pass", "fail" or "skipped" */
+	char *diagnostics;
+} record_stage;
+
+typedef struct {
+	double score, cost, time;  /* fitness = score*mean - cost*usd - time*s */
+} record_utility;
+
+#define RECORD_ABSENT (-1.0)  /* a time not measured */
+
+typedef struct {
+	int number;                /* N of gen_NNN */
+	int parent;                /* -1: none (gen_000) */
+	int reverted_to;           /* -1: not a revert */
+	record_status status;
+	char *reason;              /* one line; never NULL once filled */
+	unsigned long long seed;
+	char *host_version;
+	int abi_version;
+	double fitness, holdout;   /* holdout: mean normalised held-out score */
+	char *changes;             /* what memory.md added; NULL: absent */
+	int has_budget, has_utility;
+	record_budget budget;
+	record_utility utility;
+	record_task *tasks;        /* in task order; NULL: not evaluated */
+	size_t n_tasks;
+	record_stage *stages;      /* validation; NULL: not validated */
+	size_t n_stages;
+	json_t *rewrite_trace;     /* the meta agent's events; NULL: absent */
+	double rewrite_s, evaluate_s, total_s;  /* RECORD_ABSENT when not measured */
+} record;
+
+/* A record of this host's version: number, parent, status, reason, seed;
+ * fitness and holdout 0, the rest absent. */
+int record_init(record *r, int number, int parent, record_status status, const char *reason,
+		unsigned long long seed);
+
+/* A deep copy of `from`, traces shared (they are never changed). */
+int record_copy(record *out, const record *from);
+
+/* Replaces r->reason (copied). */
+int record_set_reason(record *r, const char *reason);
+
+/* Adds a task's result (its strings copied; `trace` gets a reference). */
+int record_add_task(record *r, const record_task *t);
+
+/* Adds a validation stage (copied). */
+int record_add_stage(record *r, const char *name, const char *status, const char *diagnostics);
+
+/* The task's result named `name`, or NULL. */
+const record_task *record_find_task(const record *r, const char *name);
+
+void record_free(record *r);
+
+/* The git note's JSON, and back. record_from_json fails, naming what is
+ * wrong, on a note that is not a generation's record. */
+json_t *record_to_json(const record *r);
+int record_from_json(record *out, const json_t *json);
+
+/* The shapes inside a record, on their own: a budget, a task's result. */
+json_t *record_budget_to_json(const record_budget *b);
+void record_budget_from_json(record_budget *out, const json_t *json);
+json_t *record_task_to_json(const record_task *t);
+int record_task_from_json(record_task *out, const char *name, const json_t *json);
+void record_task_free(record_task *t);
+
+#endif
