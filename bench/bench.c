@@ -231,33 +231,30 @@ static double bench_evolve(const char *bin, double *overhead_ms, double *commit_
 	seconds = timed(command);
 	if (seconds > 0 && lab_open(&l, dir, 0) == 0) {
 		for (k = 1; k <= 20 && n < 32; k++) {
-			store_gen g;
-			const char *name;
-			const json_t *t;
-			double agents = 0;
+			record g;
+			double agents;
+			size_t i;
 			if (store_read(l.store, k, &g, NULL) < 0)
 				continue;
-			agents = json_number_value(json_object_get(g.record, "rewrite_s"));
-			json_object_foreach(json_object_get(g.record, "tasks"), name, t)
-				agents += json_number_value(json_object_get(t, "agent_ms")) / 1000.0;
-			overheads[n] = (json_number_value(json_object_get(g.record, "total_s")) - agents) * 1e3;
-			n++;
-			store_gen_free(&g);
+			agents = g.rewrite_s;
+			for (i = 0; i < g.n_tasks; i++)
+				agents += g.tasks[i].agent_ms / 1000.0;
+			overheads[n++] = (g.total_s - agents) * 1e3;
+			record_free(&g);
 		}
 		/* commit time: record the live generation again under new numbers */
 		for (k = 0; k < 20; k++) {
-			store_gen g;
+			record g;
 			agent_files files;
 			int next;
 			double start;
 			if (store_next_number(l.store, &next) < 0 || store_read(l.store, 0, &g, &files) < 0)
 				break;
-			json_object_set_new(g.record, "generation", json_integer(next));
 			g.number = next;
 			start = os_now_ms();
 			store_record(l.store, &g, &files, -1);
 			commits[k] = os_now_ms() - start;
-			store_gen_free(&g);
+			record_free(&g);
 			agents_free(&files);
 		}
 		lab_close(&l);

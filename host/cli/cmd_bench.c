@@ -43,9 +43,9 @@ typedef struct {
 } bench_args;
 
 typedef struct {
-	eval_result train, holdout;
+	eval_repeated train;
+	eval_result holdout;
 	int have_holdout;
-	double first_ms, median_ms, evals_per_s;
 } bench_run;
 
 static int parse_bench_args(bench_args *a, int argc, char **argv)
@@ -70,46 +70,10 @@ static int parse_bench_args(bench_args *a, int argc, char **argv)
 	return CLI_OK;
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Runs the training evaluation once, then `repeat - 1` more times for the
- * rate. The first run starts the sandbox zygote and compiles the scorer,
- * costs paid once per process, so it is reported but not in the rate. */
-static int run_repeated(bench_run *run, task *t, const char *name,
-			const char *source, int repeat)
-{
-	double *times = calloc((size_t)repeat, sizeof(double));
-	double start = 0;
-	int i, rc = 0;
-
-	if (!times)
-		return err_set(ERR_SYSTEM, "out of memory");
-	for (i = 0; i < repeat && rc == 0; i++) {
-		if (i == 1)
-			start = os_now_ms();
-		eval_result_free(&run->train);
-		rc = eval_solution(&run->train, t, name, source, EVAL_TRAIN);
-		times[i] = run->train.elapsed_ms;
-	}
-	run->first_ms = times[0];
-	if (rc == 0 && repeat > 1) {
-		run->evals_per_s = (repeat - 1) * 1000.0 / (os_now_ms() - start);
-		qsort(times + 1, (size_t)repeat - 1, sizeof(double), compare_doubles);
-		run->median_ms = times[1 + (repeat - 1) / 2];
-	}
-	free(times);
-	return rc;
-}
-
 static void print_text(const bench_args *a, const task *t, const char *file,
 		       const bench_run *run)
 {
-	const eval_result *r = &run->train;
+	const eval_result *r = &run->train.last;
 
 	printf("task      %s\n", t->name);
 	printf("solution  %s\n", file);
@@ -120,7 +84,7 @@ static void print_text(const bench_args *a, const task *t, const char *file,
 	if (run->have_holdout)
 		printf("held-out  %s%g\n", run->holdout.status == SANDBOX_OK ? "" :
 		       "failed: score ", run->holdout.score);
-	printf("time      %.2f ms\n", a->repeat > 1 ? run->median_ms : r->elapsed_ms);
+	printf("time      %.2f ms\n", a->repeat > 1 ? run->train.median_ms : r->elapsed_ms);
 	if (r->feedback && *r->feedback)
 		printf("feedback  %s\n", r->feedback);
 	if (r->diagnostics && *r->diagnostics)
@@ -128,13 +92,13 @@ static void print_text(const bench_args *a, const task *t, const char *file,
 	if (a->repeat > 1)
 		printf("repeat    %d evaluations after the first (%.1f ms, starts the sandbox):\n"
 		       "          median %.2f ms, %.0f evaluations/s\n", a->repeat - 1,
-		       run->first_ms, run->median_ms, run->evals_per_s);
+		       run->train.first_ms, run->train.median_ms, run->train.evals_per_s);
 }
 
 static void print_json(const bench_args *a, const task *t, const char *file,
 		       const bench_run *run)
 {
-	const eval_result *r = &run->train;
+	const eval_result *r = &run->train.last;
 	json_t *obj = json_pack("{s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:f}",
 		"task", t->name, "solution", file,
 		"status", sandbox_status_name(r->status), "score", r->score,
@@ -149,9 +113,9 @@ static void print_json(const bench_args *a, const task *t, const char *file,
 	}
 	if (a->repeat > 1) {
 		json_object_set_new(obj, "repeat", json_integer(a->repeat));
-		json_object_set_new(obj, "first_ms", json_real(run->first_ms));
-		json_object_set_new(obj, "median_ms", json_real(run->median_ms));
-		json_object_set_new(obj, "evals_per_s", json_real(run->evals_per_s));
+		json_object_set_new(obj, "first_ms", json_real(run->train.first_ms));
+		json_object_set_new(obj, "median_ms", json_real(run->train.median_ms));
+		json_object_set_new(obj, "evals_per_s", json_real(run->train.evals_per_s));
 	}
 	json_dumpf(obj, stdout, JSON_INDENT(2));
 	putchar('\n');
@@ -182,7 +146,7 @@ static int bench_task(const bench_args *a, task *t)
 	if (rc < 0)
 		return cli_fail("bench", "%s", err_last());
 	base = strrchr(shown, '/') ? strrchr(shown, '/') + 1 : shown;
-	rc = run_repeated(&run, t, base, source, a->repeat ? a->repeat : 1);
+	rc = eval_repeat(&run.train, t, base, source, a->repeat ? a->repeat : 1);
 	if (rc == 0 && a->holdout) {
 		rc = eval_solution(&run.holdout, t, base, source, EVAL_HOLDOUT);
 		run.have_holdout = rc == 0;
@@ -195,8 +159,8 @@ static int bench_task(const bench_args *a, task *t)
 		print_json(a, t, shown, &run);
 	else
 		print_text(a, t, shown, &run);
-	rc = run.train.status == SANDBOX_OK ? CLI_OK : CLI_FAILED;
-	eval_result_free(&run.train);
+	rc = run.train.last.status == SANDBOX_OK ? CLI_OK : CLI_FAILED;
+	eval_result_free(&run.train.last);
 	eval_result_free(&run.holdout);
 	free(source);
 	return rc;

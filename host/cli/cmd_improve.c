@@ -1,15 +1,13 @@
 /*
  * cmd_improve.c - `host improve`: run the task agent once on a task.
  *
- * The agent only proposes; the host measures. Both the initial and the
- * returned solution are scored here, on training and held-out cases, by
- * the same evaluation every other command uses.
+ * The agent only proposes; the host measures (improve.c): both the
+ * initial and the returned solution, on training and held-out cases.
  */
-#include "agent_run.h"
 #include "args.h"
 #include "cli.h"
 #include "error.h"
-#include "eval.h"
+#include "improve.h"
 #include "os.h"
 
 #include <stdio.h>
@@ -37,76 +35,39 @@ static const char improve_help[] =
 	"  --verbose     print the agent's log lines\n"
 	CLI_LLM_HELP;
 
-typedef struct {
-	eval_result train, holdout;
-} scores;
-
-static int score_both(scores *s, task *t, const char *name, const char *source)
+static void print_scores(const char *label, const eval_result *train, const eval_result *holdout)
 {
-	int rc = eval_solution(&s->train, t, name, source, EVAL_TRAIN);
-
-	if (rc == 0 && (rc = eval_solution(&s->holdout, t, name, source, EVAL_HOLDOUT)) < 0)
-		eval_result_free(&s->train);
-	return rc;
+	printf("%-9s train %-10g held-out %-10g (%s)\n", label, train->score, holdout->score,
+	       sandbox_status_name(train->status));
 }
 
-static void print_scores(const char *label, const scores *s)
+static int improve(task *t, const agent_files *files, const agent_run_options *o,
+		   const char *out_path)
 {
-	printf("%-9s train %-10g held-out %-10g (%s)\n", label, s->train.score,
-	       s->holdout.score, sandbox_status_name(s->train.status));
-}
-
-static int improve(task *t, const agent_files *files, int budget,
-		   unsigned long long seed, const char *out_path, int verbose,
-		   llm_client *llm, int llm_calls)
-{
-	sandbox_limits limits = { 600000, 600000, 512 };
-	scores before = { 0 }, after = { 0 };
-	agent_run_result run;
-	const char *improved;
-	double start = os_now_ms();
-	broker b;
+	improve_result r;
 	int rc;
 
-	if (score_both(&before, t, "initial.c", t->initial_text) < 0)
+	if (improve_task(&r, t, files, o) < 0)
 		return cli_fail("improve", "%s", err_last());
-	broker_init(&b, t, files, budget, limits.wall_ms / 1000.0);
-	b.echo = verbose ? cli_echo_agent_log : NULL;
-	broker_offer_llm(&b, llm, llm_calls);
-	rc = agent_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits, seed);
-	if (rc < 0) {
+	if (r.run.outcome.status != SANDBOX_OK) {
+		cli_agent_failure("task", &r.run.outcome);
 		rc = cli_fail("improve", "%s", err_last());
-		goto done_broker;
+		improve_result_free(&r);
+		return rc;
 	}
-	if (run.outcome.status != SANDBOX_OK) {
-		cli_agent_failure("task", &run.outcome);
-		rc = cli_fail("improve", "%s", err_last());
-		goto done_run;
-	}
-	improved = run.result ? run.result : t->initial_text;
-	if (score_both(&after, t, "improved.c", improved) < 0) {
-		rc = cli_fail("improve", "%s", err_last());
-		goto done_run;
-	}
-	printf("task      %s\nbudget    %d evaluations, %d used, %.1f s\n", t->name, budget,
-	       b.budget.evals_used, (os_now_ms() - start) / 1000.0);
-	if (llm)
-		printf("llm       %ld calls, %ld tokens in, %ld out, $%.4f (%s)\n", b.llm_used.calls,
-		       b.llm_used.tokens_in, b.llm_used.tokens_out, b.llm_used.usd, llm_describe(llm));
-	print_scores("initial", &before);
-	print_scores("improved", &after);
-	rc = os_write_file(out_path, improved, strlen(improved)) < 0
+	printf("task      %s\nbudget    %d evaluations, %d used, %.1f s\n", t->name, o->evals,
+	       r.run.evals_used, r.seconds);
+	if (o->llm)
+		printf("llm       %ld calls, %ld tokens in, %ld out, $%.4f (%s)\n", r.run.llm_used.calls,
+		       r.run.llm_used.tokens_in, r.run.llm_used.tokens_out, r.run.llm_used.usd,
+		       llm_describe(o->llm));
+	print_scores("initial", &r.initial_train, &r.initial_holdout);
+	print_scores("improved", &r.train, &r.holdout);
+	rc = os_write_file(out_path, r.solution, strlen(r.solution)) < 0
 		? cli_fail("improve", "%s", err_last()) : CLI_OK;
 	if (rc == CLI_OK)
 		printf("written   %s\n", out_path);
-	eval_result_free(&after.train);
-	eval_result_free(&after.holdout);
-done_run:
-	agent_run_result_free(&run);
-done_broker:
-	broker_free(&b);
-	eval_result_free(&before.train);
-	eval_result_free(&before.holdout);
+	improve_result_free(&r);
 	return rc;
 }
 
@@ -140,9 +101,10 @@ static int run_improve(int argc, char **argv)
 		return rc;
 	if ((rc = cli_open_llm(&llm, "improve", &lo)) == CLI_OK &&
 	    (rc = cli_load_agents(&files, "improve", agent_dir)) == CLI_OK) {
+		agent_run_options o = { { 600000, 600000, 512 }, budget, NULL, llm, llm_calls, seed,
+					verbose ? cli_echo_agent_log : NULL, NULL };
 		snprintf(default_out, sizeof(default_out), "%.100s_improved.c", t->name);
-		rc = improve(t, &files, budget, seed, out_path ? out_path : default_out, verbose,
-			     llm, llm_calls);
+		rc = improve(t, &files, &o, out_path ? out_path : default_out);
 		agents_free(&files);
 	}
 	llm_close(llm);

@@ -2,12 +2,12 @@
  * cmd_rewrite.c - `host rewrite`: run the meta agent once, write the
  * candidate it proposes, show the diff and validate it.
  */
-#include "agent_run.h"
 #include "args.h"
 #include "cli.h"
 #include "diff.h"
 #include "error.h"
 #include "os.h"
+#include "rewrite.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -48,66 +48,40 @@ static int dir_is_empty_or_missing(const char *dir)
 	return empty;
 }
 
-/* Runs the meta agent; on success *candidate holds the next generation's
- * files: the input with the emitted files applied. */
-static int propose(agent_files *candidate, const agent_files *files, const char *archive,
-		   unsigned long long seed, int verbose, llm_client *llm, int llm_calls)
+/* Why the meta agent proposed nothing, as the command's failure. */
+static int no_proposal(const rewrite_result *r)
 {
-	sandbox_limits limits = { 60000, 60000, 256 };
-	agent_run_result run;
-	broker b;
-	size_t i;
-	int rc = 0, ran = 0;
-
-	memset(candidate, 0, sizeof(*candidate));
-	for (i = 0; i < files->count && rc == 0; i++)
-		rc = agents_set(candidate, files->items[i].name, files->items[i].text);
-	broker_init(&b, NULL, files, 0, limits.wall_ms / 1000.0);
-	b.emitted = candidate;
-	b.echo = verbose ? cli_echo_agent_log : NULL;
-	broker_offer_llm(&b, llm, llm_calls);
-	if (rc == 0)
-		ran = (rc = agent_run(&run, files, "meta_agent_rewrite", archive, &b,
-				       &limits, seed)) == 0;
-	if (rc == 0 && run.outcome.status != SANDBOX_OK)
-		rc = cli_agent_failure("meta", &run.outcome);
-	else if (rc == 0 && run.status != 0)
-		rc = err_set(ERR_GENERIC, "the meta agent proposed nothing (it returned %d)",
-			     run.status);
-	if (ran)
-		agent_run_result_free(&run);
-	broker_free(&b);
-	if (rc < 0)
-		agents_free(candidate);
-	return rc;
+	if (r->run.outcome.status != SANDBOX_OK)
+		cli_agent_failure("meta", &r->run.outcome);
+	else
+		err_set(ERR_GENERIC, "the meta agent proposed nothing (it returned %d)",
+			r->run.status);
+	return cli_fail("rewrite", "%s", err_last());
 }
 
 static int rewrite(const agent_files *files, const char *out_dir, const char *archive,
-		   unsigned long long seed, task *smoke, int verbose, llm_client *llm, int llm_calls)
+		   task *smoke, const agent_run_options *o)
 {
-	agent_files candidate;
-	validate_report report;
+	rewrite_result r;
 	buf diff = BUF_INIT;
 	int rc;
 
-	if (propose(&candidate, files, archive, seed, verbose, llm, llm_calls) < 0)
+	if (rewrite_agents(&r, files, archive, smoke, o) < 0)
 		return cli_fail("rewrite", "%s", err_last());
-	if (agents_write(&candidate, out_dir) < 0 || diff_agent_files(&diff, files, &candidate) < 0) {
-		agents_free(&candidate);
-		return cli_fail("rewrite", "%s", err_last());
-	}
-	printf("%s", diff.len ? diff.data : "(no changes)\n");
-	buf_free(&diff);
-	printf("written   %s\n", out_dir);
-	if (validate_agents(&report, &candidate, smoke) < 0) {
+	if (!r.proposed)
+		rc = no_proposal(&r);
+	else if (agents_write(&r.candidate, out_dir) < 0 ||
+		 diff_agent_files(&diff, files, &r.candidate) < 0)
 		rc = cli_fail("rewrite", "%s", err_last());
-	} else {
-		cli_print_validation(&report);
-		printf("%s: %s\n", out_dir, report.valid ? "valid" : "not valid");
-		rc = report.valid ? CLI_OK : CLI_FAILED;
+	else {
+		printf("%s", diff.len ? diff.data : "(no changes)\n");
+		printf("written   %s\n", out_dir);
+		cli_print_validation(&r.report);
+		printf("%s: %s\n", out_dir, r.report.valid ? "valid" : "not valid");
+		rc = r.report.valid ? CLI_OK : CLI_FAILED;
 	}
-	validate_report_free(&report);
-	agents_free(&candidate);
+	buf_free(&diff);
+	rewrite_result_free(&r);
 	return rc;
 }
 
@@ -145,8 +119,9 @@ static int run_rewrite(int argc, char **argv)
 	if ((rc = cli_load_task(&smoke, "rewrite", tasks_dir, "snake")) == CLI_OK) {
 		if ((rc = cli_open_llm(&llm, "rewrite", &lo)) == CLI_OK &&
 		    (rc = cli_load_agents(&files, "rewrite", agent_dir)) == CLI_OK) {
-			rc = rewrite(&files, out_dir, archive ? archive : "[]", seed, smoke, verbose,
-				     llm, llm_calls);
+			agent_run_options o = { { 60000, 60000, 256 }, 0, NULL, llm, llm_calls, seed,
+						verbose ? cli_echo_agent_log : NULL, NULL };
+			rc = rewrite(&files, out_dir, archive ? archive : "[]", smoke, &o);
 			agents_free(&files);
 		}
 		llm_close(llm);

@@ -56,6 +56,59 @@ void agent_run_result_free(agent_run_result *r)
 {
 	sandbox_outcome_free(&r->outcome);
 	free(r->result);
+	json_decref(r->trace);
 	r->result = NULL;
+	r->trace = NULL;
+}
+
+/* Runs `entry` with a broker set up from `o`, and keeps what the broker
+ * counted in `out`. */
+static int run_brokered(agent_run_result *out, broker *b, const agent_files *files,
+			const char *entry, const char *arg, const agent_run_options *o)
+{
+	int rc;
+
+	b->echo = o->echo;
+	b->echo_ctx = o->echo_ctx;
+	broker_offer_llm(b, o->llm, o->llm_calls);
+	rc = agent_run(out, files, entry, arg, b, &o->limits, o->seed);
+	if (rc == 0) {
+		out->evals_used = b->budget.evals_used;
+		out->llm_used = b->llm_used;
+		out->trace = json_incref(b->trace);
+	}
+	broker_free(b);
+	return rc;
+}
+
+int agent_improve(agent_run_result *out, task *t, const agent_files *files,
+		  const agent_run_options *o)
+{
+	broker b;
+
+	broker_init(&b, t, files, o->evals, o->limits.wall_ms / 1000.0);
+	return run_brokered(out, &b, files, "task_agent_improve", t->initial_text, o);
+}
+
+int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_files *files,
+		  const char *archive, const agent_run_options *o)
+{
+	broker b;
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(candidate, 0, sizeof(*candidate));
+	for (i = 0; rc == 0 && i < files->count; i++)
+		rc = agents_set(candidate, files->items[i].name, files->items[i].text);
+	if (rc < 0) {
+		agents_free(candidate);
+		return rc;
+	}
+	broker_init(&b, o->task, files, o->evals, o->limits.wall_ms / 1000.0);
+	b.emitted = candidate;
+	if ((rc = run_brokered(out, &b, files, "meta_agent_rewrite", archive, o)) < 0)
+		agents_free(candidate);
+	return rc;
 }
 

@@ -1,6 +1,8 @@
 /*
  * agent_run.h - running one entry point of an agent in a sandbox, its
- * host services served by a broker.
+ * host services served by a broker; and the two runs everything else is
+ * made of: the task agent improving a task's solution, and the meta agent
+ * rewriting the agents.
  */
 #ifndef HOST_AGENT_RUN_H
 #define HOST_AGENT_RUN_H
@@ -14,7 +16,22 @@ typedef struct {
 	sandbox_outcome outcome;
 	char *result;     /* task_agent_improve's returned source, or NULL */
 	int status;       /* meta_agent_rewrite's return value */
+	/* agent_improve and agent_rewrite only: */
+	int evals_used;
+	llm_usage llm_used;
+	json_t *trace;    /* what the agent did, for the record */
 } agent_run_result;
+
+typedef struct {
+	sandbox_limits limits;       /* the run's: wall time, CPU, memory */
+	int evals;                   /* evaluations the task agent may ask for */
+	task *task;                  /* the meta agent's host_task; NULL: none */
+	llm_client *llm;             /* NULL: offline */
+	int llm_calls;
+	unsigned long long seed;
+	void (*echo)(void *ctx, const char *line);  /* its log lines; may be NULL */
+	void *echo_ctx;
+} agent_run_options;
 
 /*
  * Runs `entry` ("task_agent_improve" or "meta_agent_rewrite") of `files`
@@ -24,6 +41,18 @@ typedef struct {
 int agent_run(agent_run_result *out, const agent_files *files,
 	      const char *entry, const char *arg, broker *broker,
 	      const sandbox_limits *limits, unsigned long long seed);
+
+/* Runs the task agent of `files` on task `t`: out->result is the
+ * solution it returns, or NULL. Returns 0 when it ran, whatever its
+ * outcome. */
+int agent_improve(agent_run_result *out, task *t, const agent_files *files,
+		  const agent_run_options *o);
+
+/* Runs the meta agent of `files` on `archive` (JSON text): *candidate is
+ * `files` with the files it emitted applied (free it with agents_free).
+ * Returns 0 when it ran, whatever its outcome. */
+int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_files *files,
+		  const char *archive, const agent_run_options *o);
 
 void agent_run_result_free(agent_run_result *r);
 

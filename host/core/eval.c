@@ -142,3 +142,37 @@ char *eval_diagnostics(const json_t *result)
 {
 	return diagnostics_text(result);
 }
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int eval_repeat(eval_repeated *out, task *t, const char *name, const char *source,
+		int repeat)
+{
+	double *times = calloc((size_t)(repeat > 1 ? repeat : 1), sizeof(double));
+	double start = 0;
+	int i, rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!times)
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (i = 0; i < repeat && rc == 0; i++) {
+		if (i == 1)
+			start = os_now_ms();
+		eval_result_free(&out->last);
+		rc = eval_solution(&out->last, t, name, source, EVAL_TRAIN);
+		times[i] = out->last.elapsed_ms;
+	}
+	out->first_ms = times[0];
+	if (rc == 0 && repeat > 1) {
+		out->evals_per_s = (repeat - 1) * 1000.0 / (os_now_ms() - start);
+		qsort(times + 1, (size_t)repeat - 1, sizeof(double), compare_doubles);
+		out->median_ms = times[1 + (repeat - 1) / 2];
+	}
+	free(times);
+	return rc;
+}

@@ -35,6 +35,19 @@ int eval_solution_limits(eval_result *out, task *t, const char *name,
 
 void eval_result_free(eval_result *r);
 
+/* Repeated evaluations on the training cases, for a rate. */
+typedef struct {
+	eval_result last;       /* the last evaluation's result */
+	double first_ms;        /* the first, which starts the sandbox: not in the rate */
+	double median_ms;       /* of the others */
+	double evals_per_s;     /* of the others */
+} eval_repeated;
+
+/* Evaluates `source` `repeat` times (at least once) and stops at a host
+ * error. Free out->last with eval_result_free. */
+int eval_repeat(eval_repeated *out, task *t, const char *name, const char *source,
+		int repeat);
+
 /* The diagnostics of a sandboxed build that failed (the result of a
  * compile_error outcome, an agent's too), one "file:line: message" a line
  * (free() it). */

@@ -82,37 +82,29 @@ static const char *added_notes(const agent_files *parent, const agent_files *can
 static int rewrite(agent_files *candidate, const agent_files *parent, json_t *archive,
 		   const evolve_options *o, unsigned long long seed, record *r, buf *why)
 {
-	sandbox_limits limits = { META_LIMIT_MS, META_LIMIT_MS, 256 };
+	agent_run_options ro = { { META_LIMIT_MS, META_LIMIT_MS, 256 }, 0, NULL, o->eval.llm,
+				 o->eval.llm_calls, seed, NULL, NULL };
 	char *archive_text = json_dumps(archive, JSON_COMPACT);
 	agent_run_result run;
-	broker b;
-	size_t i;
-	int rc = 0;
+	int rc;
 
-	memset(candidate, 0, sizeof(*candidate));
-	for (i = 0; rc == 0 && i < parent->count; i++)
-		rc = agents_set(candidate, parent->items[i].name, parent->items[i].text);
-	broker_init(&b, NULL, parent, 0, META_LIMIT_MS / 1000.0);
-	broker_offer_llm(&b, o->eval.llm, o->eval.llm_calls);
-	b.emitted = candidate;
-	if (rc == 0 && !archive_text)
-		rc = err_set(ERR_SYSTEM, "out of memory");
-	if (rc == 0 && (rc = agent_run(&run, parent, "meta_agent_rewrite", archive_text, &b,
-				      &limits, seed)) == 0) {
-		if (run.outcome.status != SANDBOX_OK)
-			buf_printf(why, "the meta agent ended with %s: %s",
-				   sandbox_status_name(run.outcome.status), run.outcome.detail);
-		else if (run.status != 0)
-			buf_printf(why, "the meta agent proposed nothing (returned %d)", run.status);
-		agent_run_result_free(&run);
-	}
+	if (!archive_text)
+		return err_set(ERR_SYSTEM, "out of memory");
+	rc = agent_rewrite(candidate, &run, parent, archive_text, &ro);
+	free(archive_text);
+	if (rc < 0)
+		return rc;
+	if (run.outcome.status != SANDBOX_OK)
+		buf_printf(why, "the meta agent ended with %s: %s",
+			   sandbox_status_name(run.outcome.status), run.outcome.detail);
+	else if (run.status != 0)
+		buf_printf(why, "the meta agent proposed nothing (returned %d)", run.status);
 	r->has_budget = 1;
 	r->budget.evals_per_task = o->eval.budget;
-	evolve_add_llm_use(&r->budget, &b.llm_used);
-	r->rewrite_trace = json_incref(b.trace);
-	free(archive_text);
-	broker_free(&b);
-	return rc;
+	evolve_add_llm_use(&r->budget, &run.llm_used);
+	r->rewrite_trace = json_incref(run.trace);
+	agent_run_result_free(&run);
+	return 0;
 }
 
 static const char *first_line(const char *text, char *out, size_t size)

@@ -86,32 +86,26 @@ static int score_solution(record_task *out, task *t, const agent_run_result *run
 static int evaluate_task(record_task *out, task *t, const agent_files *files,
 			 const evolve_eval_options *o, llm_usage *used)
 {
-	sandbox_limits limits = { agent_wall_ms(t, o->budget), 600000, 512 };
+	agent_run_options ro = { { agent_wall_ms(t, o->budget), 600000, 512 }, o->budget, NULL,
+				 o->llm, o->llm_calls, o->seed, NULL, NULL };
 	agent_run_result run;
-	broker b;
-	int rc;
+	int rc = agent_improve(&run, t, files, &ro);
 
 	memset(out, 0, sizeof(*out));
-	broker_init(&b, t, files, o->budget, limits.wall_ms / 1000.0);
-	broker_offer_llm(&b, o->llm, o->llm_calls);
-	if ((rc = agent_run(&run, files, "task_agent_improve", t->initial_text, &b, &limits,
-			    o->seed)) < 0) {
-		broker_free(&b);
+	if (rc < 0)
 		return rc;
-	}
 	out->name = strdup(t->name);
 	out->agent = strdup(run.outcome.status == SANDBOX_OK ? "ok"
 			    : sandbox_status_name(run.outcome.status));
 	if (run.outcome.status != SANDBOX_OK)
 		out->problem = strdup(run.outcome.detail);
-	out->evals = b.budget.evals_used;
+	out->evals = run.evals_used;
 	out->agent_ms = run.outcome.elapsed_ms;
-	out->trace = json_incref(b.trace);
+	out->trace = json_incref(run.trace);
 	rc = !out->name || !out->agent || (run.outcome.status != SANDBOX_OK && !out->problem)
 		? err_set(ERR_SYSTEM, "out of memory") : score_solution(out, t, &run);
-	add_usage(used, &b.llm_used);
+	add_usage(used, &run.llm_used);
 	agent_run_result_free(&run);
-	broker_free(&b);
 	if (rc < 0)
 		record_task_free(out);
 	return rc;

@@ -105,21 +105,23 @@ static int stage_check(validate_report *out, const agent_files *files)
 	return 0;
 }
 
-/* Nonzero if `emitted` changes a file of `files`. */
-static int proposes_change(const agent_files *files, const agent_files *emitted)
+/* Nonzero if `candidate` differs from `files`. */
+static int proposes_change(const agent_files *files, const agent_files *candidate)
 {
 	size_t i;
 
-	for (i = 0; i < emitted->count; i++) {
-		const char *before = agents_get(files, emitted->items[i].name);
-		if (!before || strcmp(before, emitted->items[i].text) != 0)
+	if (candidate->count != files->count)
+		return 1;
+	for (i = 0; i < candidate->count; i++) {
+		const char *before = agents_get(files, candidate->items[i].name);
+		if (!before || strcmp(before, candidate->items[i].text) != 0)
 			return 1;
 	}
 	return 0;
 }
 
 static void smoke_problem(buf *out, const char *entry, const agent_run_result *run,
-			  const agent_files *files, const agent_files *emitted)
+			  const agent_files *files, const agent_files *candidate)
 {
 	const sandbox_outcome *o = &run->outcome;
 
@@ -133,7 +135,7 @@ static void smoke_problem(buf *out, const char *entry, const agent_run_result *r
 	else if (run->status != 0)
 		buf_printf(out, "smoke: meta_agent_rewrite returned %d: it must propose a "
 			   "rewrite offline (with no model) and return 0\n", run->status);
-	else if (!proposes_change(files, emitted))
+	else if (!proposes_change(files, candidate))
 		buf_printf(out, "smoke: meta_agent_rewrite returned 0 but emitted no change: "
 			   "it must propose a rewrite offline (with no model)\n");
 }
@@ -141,23 +143,17 @@ static void smoke_problem(buf *out, const char *entry, const agent_run_result *r
 /* Runs one entry point on a tiny budget; a problem is appended to `out`. */
 static int smoke_one(buf *out, const agent_files *files, const char *entry, task *t)
 {
-	sandbox_limits limits = { SMOKE_MS, SMOKE_MS, 256 };
-	agent_files emitted = { NULL, 0 };
+	agent_run_options o = { { SMOKE_MS, SMOKE_MS, 256 }, 2, t, NULL, 0, 1, NULL, NULL };
+	agent_files candidate = { NULL, 0 };
 	agent_run_result run;
-	broker b;
-	int rc;
+	int rc = strcmp(entry, "task_agent_improve") == 0 ? agent_improve(&run, t, files, &o)
+		 : agent_rewrite(&candidate, &run, files, "[]", &o);
 
-	broker_init(&b, t, files, 2, SMOKE_MS / 1000.0);
-	b.emitted = &emitted;
-	rc = agent_run(&run, files, entry,
-			strcmp(entry, "task_agent_improve") == 0 ? t->initial_text : "[]",
-			&b, &limits, 1);
 	if (rc == 0) {
-		smoke_problem(out, entry, &run, files, &emitted);
+		smoke_problem(out, entry, &run, files, &candidate);
 		agent_run_result_free(&run);
 	}
-	agents_free(&emitted);
-	broker_free(&b);
+	agents_free(&candidate);
 	return rc;
 }
 
