@@ -192,7 +192,10 @@ static double bench_validate(const agent_files *seed)
 	task *t;
 	int k;
 
-	task_load(&t, "tasks", "snake");
+	if (task_load(&t, "tasks", "snake") < 0) {
+		fprintf(stderr, "bench: %s\n", err_last());
+		return -1;
+	}
 	for (k = 0; k < VALIDATE_RUNS; k++) {
 		validate_report r;
 		double start = os_now_ms();
@@ -224,7 +227,11 @@ static double bench_evolve(const char *bin, double *overhead_ms, double *commit_
 	int n = 0, k;
 	lab l;
 
-	os_make_scratch(&dir, "host-bench");
+	*overhead_ms = *commit_ms = -1;
+	if (os_make_scratch(&dir, "host-bench") < 0) {
+		fprintf(stderr, "bench: %s\n", err_last());
+		return -1;
+	}
 	snprintf(command, sizeof(command), "%s/host init --dir %s >/dev/null && ", bin, dir);
 	snprintf(command + strlen(command), sizeof(command) - strlen(command),
 		 "%s/host evolve --gens 20 --quiet --dir %s >/dev/null", bin, dir);
@@ -252,7 +259,8 @@ static double bench_evolve(const char *bin, double *overhead_ms, double *commit_
 				break;
 			g.number = next;
 			start = os_now_ms();
-			store_record(l.store, &g, &files, -1);
+			if (store_record(l.store, &g, &files, -1) < 0)
+				fprintf(stderr, "bench: %s\n", err_last());
 			commits[k] = os_now_ms() - start;
 			record_free(&g);
 			agents_free(&files);
@@ -327,10 +335,9 @@ int main(void)
 	int lines;
 
 	snprintf(path, sizeof(path), "%s/libc", bin);
-	compile_set_libc_dir(path);
-	snprintf(path, sizeof(path), "%s/host-sandbox", bin);
-	sandbox_set_runner(path);
-	if (agents_load(&seed, "seed") < 0) {
+	if (compile_set_libc_dir(path) < 0 ||
+	    (snprintf(path, sizeof(path), "%s/host-sandbox", bin), sandbox_set_runner(path) < 0) ||
+	    agents_load(&seed, "seed") < 0) {
 		fprintf(stderr, "bench: %s\n", err_last());
 		return 1;
 	}

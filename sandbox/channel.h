@@ -10,6 +10,8 @@
 #ifndef SANDBOX_CHANNEL_H
 #define SANDBOX_CHANNEL_H
 
+#include "error.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
@@ -34,11 +36,11 @@ int channel_send_json(int fd, const json_t *msg);
  * os_now_ms() time, or a negative value for none. On success *out is a
  * NUL-terminated copy (free() it).
  */
-int channel_recv(char **out, size_t *len, int fd, size_t cap,
+HOST_MUST_CHECK int channel_recv(char **out, size_t *len, int fd, size_t cap,
 		 double deadline_ms);
 
 /* Receives a frame and parses it as a JSON object (json_decref() it). */
-int channel_recv_json(json_t **out, int fd, size_t cap, double deadline_ms);
+HOST_MUST_CHECK int channel_recv_json(json_t **out, int fd, size_t cap, double deadline_ms);
 
 /* A short description of a CHANNEL_* code. */
 const char *channel_strerror(int code);

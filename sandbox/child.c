@@ -95,7 +95,8 @@ _Noreturn void runner_report_missing(const char *stage, const char *file,
 	char msg[200];
 
 	snprintf(msg, sizeof(msg), "error: '%s' is not defined (%s calls it)", name, caller);
-	compile_diags_add(&d, file, 0, msg, 1);
+	if (compile_diags_add(&d, file, 0, msg, 1) < 0)
+		runner_fail(err_last());
 	report_diags(stage, &d);
 }
 

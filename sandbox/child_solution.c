@@ -29,25 +29,27 @@ static int transcript_write(const char *data, int len)
 		transcript_overflow = 1;
 		return -1;
 	}
-	return buf_append(&transcript, data, (size_t)len);
+	buf_append(&transcript, data, (size_t)len);
+	return transcript.failed ? -1 : 0;
 }
 
 static int transcript_printf(const char *fmt, ...)
 {
 	size_t before = transcript.len;
 	va_list ap;
-	int rc;
 
 	va_start(ap, fmt);
-	rc = buf_vprintf(&transcript, fmt, ap);
+	buf_vprintf(&transcript, fmt, ap);
 	va_end(ap);
-	if (rc == 0 && transcript.len > transcript_max) {
+	if (transcript.failed)
+		return -1;
+	if (transcript.len > transcript_max) {
 		transcript.len = before;
 		transcript.data[before] = '\0';
 		transcript_overflow = 1;
 		return -1;
 	}
-	return rc;
+	return 0;
 }
 
 static const compile_symbol transcript_symbols[] = {
@@ -87,7 +89,8 @@ static int driver_prelude(buf *out, const json_t *driver, const json_t *entry)
 			return err_set(ERR_INVALID, "job: an entry point is not a C name");
 		buf_printf(out, "\n#define %s (*host_entry_%s)", name, name);
 	}
-	return buf_puts(out, "\n");
+	buf_puts(out, "\n");
+	return buf_failed(out);
 }
 
 static int driver_compile(compile_unit **out, compile_diags *diags,

@@ -15,6 +15,8 @@
 #ifndef SANDBOX_CONFINE_H
 #define SANDBOX_CONFINE_H
 
+#include "error.h"
+
 /*
  * Restricts the calling process, and everything it starts, to reading
  * beneath the NULL-terminated list `readable` (NULL entries before the end
@@ -22,7 +24,7 @@
  * ERR_SYSTEM naming what failed; when the kernel has no Landlock the
  * message says so, and nothing untrusted must be compiled.
  */
-int confine_paths(const char *const *readable);
+HOST_MUST_CHECK int confine_paths(const char *const *readable);
 
 /* The Landlock ABI version the kernel offers, or 0 when it offers none. */
 int confine_abi(void);

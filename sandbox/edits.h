@@ -10,6 +10,8 @@
 #ifndef HOST_EDITS_H
 #define HOST_EDITS_H
 
+#include "error.h"
+
 /* The first fenced block of `text` (```lang ... ```), as a new string, or
  * NULL (ERR_NOTFOUND) when there is none. */
 char *edits_extract_code(const char *text);
@@ -20,6 +22,6 @@ char *edits_extract_code(const char *text);
  * Returns 0 with *out a new string, or ERR_INVALID with err_last() like
  * "block 2: its first line \"int x;\" does not occur in the source".
  */
-int edits_apply(char **out, const char *source, const char *edits);
+HOST_MUST_CHECK int edits_apply(char **out, const char *source, const char *edits);
 
 #endif

@@ -9,6 +9,8 @@
 #ifndef SANDBOX_LOCKDOWN_H
 #define SANDBOX_LOCKDOWN_H
 
+#include "error.h"
+
 #include <stddef.h>
 
 typedef struct {
@@ -29,14 +31,14 @@ void lockdown_leave_network(void);
  * mapped now plus `memory_bytes`), so that macro and include bombs end in
  * the child. Call it before the process loses /proc (confine.h).
  */
-int lockdown_limit_compile(int cpu_ms, size_t memory_bytes);
+HOST_MUST_CHECK int lockdown_limit_compile(int cpu_ms, size_t memory_bytes);
 
 /*
  * Applies rlimits, enters `workdir`, sets no_new_privs and installs the seccomp filter.
  * A forbidden system call afterwards delivers SIGSYS; `on_forbidden` is
  * installed as its handler (it receives the syscall number).
  */
-int lockdown_apply(const lockdown_config *cfg,
+HOST_MUST_CHECK int lockdown_apply(const lockdown_config *cfg,
 		   void (*on_forbidden)(int syscall_nr));
 
 #endif

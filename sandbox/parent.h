@@ -7,6 +7,8 @@
 #ifndef SANDBOX_PARENT_H
 #define SANDBOX_PARENT_H
 
+#include "error.h"
+
 #include "sandbox.h"
 #include "zygote.h"
 
@@ -21,14 +23,14 @@
 
 /* The host-sandbox executable: sandbox_set_runner's, or the one beside
  * the running program. */
-int parent_find_runner(const char **out);
+HOST_MUST_CHECK int parent_find_runner(const char **out);
 
 void parent_set_outcome(sandbox_outcome *out, sandbox_status status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Receives one frame as a JSON object, adding its size to *total and
  * failing with PARENT_TOTAL_EXCEEDED past `cap`; else a CHANNEL_* code. */
-int parent_recv_frame(json_t **out, int fd, double deadline, size_t *total, size_t cap);
+HOST_MUST_CHECK int parent_recv_frame(json_t **out, int fd, double deadline, size_t *total, size_t cap);
 
 /* The child ended without a final frame: its wait status decides. */
 void parent_classify_exit(sandbox_outcome *out, int status, const struct rusage *ru,
@@ -37,13 +39,13 @@ void parent_classify_exit(sandbox_outcome *out, int status, const struct rusage 
 /* The child sent a final frame (in out->result): its "outcome" decides.
  * `bad` is the status of a frame without a known outcome. Returns a
  * negative error when the child reports that the host's job was wrong. */
-int parent_classify_result(sandbox_outcome *out, sandbox_status bad);
+HOST_MUST_CHECK int parent_classify_result(sandbox_outcome *out, sandbox_status bad);
 
 /* Adds "limits" to `job`, and "workdir" when not NULL. */
-int parent_attach_limits(json_t *job, const sandbox_limits *limits, const char *workdir);
+HOST_MUST_CHECK int parent_attach_limits(json_t *job, const sandbox_limits *limits, const char *workdir);
 
 /* The job as one frame's text, refused above PARENT_JOB_MAX. */
-int parent_encode_job(char **out, size_t *len, const json_t *job);
+HOST_MUST_CHECK int parent_encode_job(char **out, size_t *len, const json_t *job);
 
 /*
  * Forks a child for `job` from the zygote of `pool` with fds[1] as its
@@ -51,7 +53,7 @@ int parent_encode_job(char **out, size_t *len, const json_t *job);
  * the socket's buffer can only be written while the child reads it.
  * Returns 0, 1 when the child was started but took no job, or an error.
  */
-int parent_start_child(pid_t *pid, zygote_pool pool, const json_t *job, const char *text,
+HOST_MUST_CHECK int parent_start_child(pid_t *pid, zygote_pool pool, const json_t *job, const char *text,
 		       size_t len, int fds[2]);
 
 #endif

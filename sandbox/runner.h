@@ -14,6 +14,8 @@
 #ifndef SANDBOX_RUNNER_H
 #define SANDBOX_RUNNER_H
 
+#include "error.h"
+
 #include "compile.h"
 
 #include <jansson.h>
@@ -48,7 +50,7 @@ compile_unit *runner_build(const json_t *spec, const char *stage, const char *pr
 			   const compile_symbol *extra, size_t n_extra);
 
 /* The same, returning the error and diagnostics instead of ending. */
-int runner_compile(compile_unit **out, compile_diags *diags, const json_t *spec,
+HOST_MUST_CHECK int runner_compile(compile_unit **out, compile_diags *diags, const json_t *spec,
 		   const char *prelude, const compile_symbol *extra, size_t n_extra,
 		   int link);
 

@@ -10,6 +10,8 @@
 #ifndef SANDBOX_SANDBOX_H
 #define SANDBOX_SANDBOX_H
 
+#include "error.h"
+
 #include <jansson.h>
 
 typedef enum {
@@ -48,7 +50,7 @@ typedef int (*sandbox_handler)(void *ctx, const json_t *request,
 
 /* The host-sandbox executable to start; by default the one beside the
  * running program. The string is copied. */
-int sandbox_set_runner(const char *path);
+HOST_MUST_CHECK int sandbox_set_runner(const char *path);
 
 /*
  * Runs `job`, untrusted code, in a new child. `job` gets "limits" added by this function,
@@ -57,7 +59,7 @@ int sandbox_set_runner(const char *path);
  * is missing, the kernel refused seccomp...). Free `out` with
  * sandbox_outcome_free.
  */
-int sandbox_run(sandbox_outcome *out, json_t *job,
+HOST_MUST_CHECK int sandbox_run(sandbox_outcome *out, json_t *job,
 		const sandbox_limits *limits, sandbox_handler handler,
 		void *ctx);
 
@@ -74,7 +76,7 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
  * call. Returns a negative error only when the sandbox itself could not
  * work.
  */
-int sandbox_call(sandbox_outcome *out, json_t *job, const json_t *request,
+HOST_MUST_CHECK int sandbox_call(sandbox_outcome *out, json_t *job, const json_t *request,
 		 const sandbox_limits *limits);
 
 /* Stops every long-lived child and the zygotes (at the end of a run, or

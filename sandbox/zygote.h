@@ -17,6 +17,8 @@
 #ifndef SANDBOX_ZYGOTE_H
 #define SANDBOX_ZYGOTE_H
 
+#include "error.h"
+
 #include <jansson.h>
 #include <sys/types.h>
 
@@ -57,14 +59,14 @@ char *zygote_unit_key(const json_t *job);
  * Hands `child_fd` to the zygote (starting it from `runner` if needed) and
  * returns the pid of the new child that holds it as its channel.
  */
-int zygote_fork(pid_t *out, zygote_pool pool, const char *runner, int child_fd);
+HOST_MUST_CHECK int zygote_fork(pid_t *out, zygote_pool pool, const char *runner, int child_fd);
 
 /*
  * Has the zygote compile the driver or scorer of `job`, once per zygote,
  * before the child for `job` is forked. Only an error starting the zygote
  * is returned; a unit that does not compile is reported by the child.
  */
-int zygote_prepare(zygote_pool pool, const char *runner, const json_t *job);
+HOST_MUST_CHECK int zygote_prepare(zygote_pool pool, const char *runner, const json_t *job);
 
 /* Stops the zygotes; the next zygote_fork starts a new one. */
 void zygote_stop(void);

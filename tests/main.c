@@ -9,6 +9,7 @@
 #include "harness.h"
 
 #include "compile.h"
+#include "error.h"
 #include "os.h"
 #include "sandbox.h"
 
@@ -44,9 +45,12 @@ int main(void)
 	if (getenv("HOST_TEST_FILTER"))  /* e.g. HOST_TEST_FILTER='*llm*' */
 		cmocka_set_test_filter(getenv("HOST_TEST_FILTER"));
 	snprintf(path, sizeof(path), "%s/libc", harness_bin());
-	compile_set_libc_dir(path);
-	snprintf(path, sizeof(path), "%s/host-sandbox", harness_bin());
-	sandbox_set_runner(path);
+	if (compile_set_libc_dir(path) < 0 ||
+	    (snprintf(path, sizeof(path), "%s/host-sandbox", harness_bin()),
+	     sandbox_set_runner(path) < 0)) {
+		fprintf(stderr, "tests: %s\n", err_last());
+		return 1;
+	}
 
 	test_group_compile(&totals);
 	test_group_task(&totals);

@@ -137,7 +137,7 @@ static void test_budget_is_enforced(void **state)
 	assert_non_null(run.result);  /* it saw the "budget" refusal */
 	agent_run_result_free(&run);
 	broker_free(&b);
-	agents_set(&f, "task_agent.c", greedy);
+	assert_int_equal(agents_set(&f, "task_agent.c", greedy), 0);
 	run_agent(&run, &b, &f, "task_agent_improve", t->initial_text, 3, t, NULL, 1);
 	assert_int_equal(run.outcome.status, SANDBOX_PROTOCOL_ERROR);
 	assert_contains(run.outcome.detail, "kept asking after its budget was spent");

@@ -256,13 +256,13 @@ static void test_missing_runner_is_reported(void **state)
 
 	(void)state;
 	sandbox_stop();
-	sandbox_set_runner("/nonexistent/host-sandbox");
+	assert_int_equal(sandbox_set_runner("/nonexistent/host-sandbox"), 0);
 	assert_true(sandbox_run(&out, job, &limits, NULL, NULL) < 0);
 	assert_contains(err_last(), "/nonexistent/host-sandbox");
 	sandbox_outcome_free(&out);
 	json_decref(job);
 	snprintf(path, sizeof(path), "%s/host-sandbox", harness_bin());
-	sandbox_set_runner(path);
+	assert_int_equal(sandbox_set_runner(path), 0);
 }
 
 void test_group_sandbox(harness_totals *t)

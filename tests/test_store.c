@@ -32,14 +32,14 @@ static void test_store_round_trip(void **state)
 	assert_int_equal(store_next_number(s, &next), 0);
 	assert_int_equal(next, 0);
 	assert_int_equal(store_main(s, &main_gen), ERR_NOTFOUND);
-	agents_set(&files, "task_agent.c", "int a;\n");
-	agents_set(&files, "memory.md", "notes\n");
+	assert_int_equal(agents_set(&files, "task_agent.c", "int a;\n"), 0);
+	assert_int_equal(agents_set(&files, "memory.md", "notes\n"), 0);
 	assert_int_equal(record_init(&g, 0, -1, RECORD_ACCEPTED, "first", 1), 0);
 	g.fitness = 0.25;
 	assert_int_equal(store_record(s, &g, &files, -1), 0);
 	assert_int_equal(store_set_main(s, 0), 0);
 	record_free(&g);
-	agents_set(&files, "task_agent.c", "int b;\n");
+	assert_int_equal(agents_set(&files, "task_agent.c", "int b;\n"), 0);
 	assert_int_equal(record_init(&g, 1, 0, RECORD_REJECTED, "worse", 1), 0);
 	g.fitness = 0.2;
 	assert_int_equal(store_record(s, &g, &files, -1), 0);

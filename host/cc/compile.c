@@ -38,6 +38,7 @@ typedef struct {
 	size_t n_srcs;
 	const compile_options *opts;
 	int errors;
+	int lost;      /* a diagnostic could not be kept: memory ran out */
 } compile_ctx;
 
 int compile_diags_add(compile_diags *diags, const char *file, int line,
@@ -47,7 +48,7 @@ int compile_diags_add(compile_diags *diags, const char *file, int line,
 
 	items = realloc(diags->items, (diags->count + 1) * sizeof(*items));
 	if (!items)
-		return -1;
+		return err_set(ERR_SYSTEM, "out of memory");
 	diags->items = items;
 	d = &items[diags->count];
 	d->file = file ? strdup(file) : NULL;
@@ -57,10 +58,19 @@ int compile_diags_add(compile_diags *diags, const char *file, int line,
 	if (!d->message || (file && !d->file)) {
 		free(d->file);
 		free(d->message);
-		return -1;
+		return err_set(ERR_SYSTEM, "out of memory");
 	}
 	diags->count++;
 	return 0;
+}
+
+/* Keeps a diagnostic of tcc's; one that memory cannot hold fails the
+ * compile rather than vanish. */
+static void keep(compile_ctx *ctx, const char *file, int line, const char *message,
+		 int is_error)
+{
+	if (compile_diags_add(ctx->diags, file, line, message, is_error) < 0)
+		ctx->lost = 1;
 }
 
 /* Skips a comment, string or character literal starting at `p`, counting
@@ -139,7 +149,7 @@ static void add_undefined_symbol(compile_ctx *ctx, const char *quoted)
 		snprintf(message, sizeof(message),
 			 "error: undefined symbol '%s'", name);
 	find_identifier(ctx, name, &file, &line);
-	compile_diags_add(ctx->diags, file, line, message, 1);
+	keep(ctx, file, line, message, 1);
 }
 
 /* `path` without the directory `dir` in front, or NULL. */
@@ -183,7 +193,7 @@ static void on_tcc_message(void *opaque, const char *msg)
 		return;
 	}
 	if (strncmp(last, "tcc: ", 5) == 0) {
-		compile_diags_add(ctx->diags, NULL, 0, last + 5, is_error);
+		keep(ctx, NULL, 0, last + 5, is_error);
 		return;
 	}
 	sep = strchr(last, ':');
@@ -194,12 +204,13 @@ static void on_tcc_message(void *opaque, const char *msg)
 		while (*text == ' ')
 			text++;
 		if (file)
-			compile_diags_add(ctx->diags, display_name(ctx, file), line, text,
-					  is_error);
+			keep(ctx, display_name(ctx, file), line, text, is_error);
+		else
+			ctx->lost = 1;
 		free(file);
 		return;
 	}
-	compile_diags_add(ctx->diags, NULL, 0, last, is_error);
+	keep(ctx, NULL, 0, last, is_error);
 }
 
 static int compile_one(TCCState *tcc, const compile_source *src,
@@ -208,10 +219,8 @@ static int compile_one(TCCState *tcc, const compile_source *src,
 	buf text = BUF_INIT;
 	int rc;
 
-	if (buf_printf(&text, "%s\n#line 1 \"%s\"\n%s", prelude ? prelude : "",
-		       src->name, src->text) < 0)
-		return -1;
-	rc = tcc_compile_string(tcc, text.data);
+	buf_printf(&text, "%s\n#line 1 \"%s\"\n%s", prelude ? prelude : "", src->name, src->text);
+	rc = buf_failed(&text) < 0 ? -1 : tcc_compile_string(tcc, text.data);
 	buf_free(&text);
 	return rc;
 }
@@ -285,7 +294,7 @@ static int compile_run(TCCState **out, compile_diags *diags,
 		       const compile_options *opts, int link)
 {
 	compile_diags scratch = { NULL, 0 };
-	compile_ctx ctx = { diags ? diags : &scratch, srcs, n, opts, 0 };
+	compile_ctx ctx = { diags ? diags : &scratch, srcs, n, opts, 0, 0 };
 	TCCState *tcc;
 	size_t i;
 	int failed = 0;
@@ -300,10 +309,10 @@ static int compile_run(TCCState **out, compile_diags *diags,
 		add_symbols(tcc, opts);
 		failed = tcc_relocate(tcc, TCC_RELOCATE_AUTO) < 0;
 	}
-	if (failed || ctx.errors) {
+	if (failed || ctx.errors || ctx.lost) {
 		if (!compile_diags_errors(ctx.diags))
-			compile_diags_add(ctx.diags, NULL, 0,
-					  "error: compilation failed", 1);
+			keep(&ctx, NULL, 0, ctx.lost ? "error: out of memory for the compiler's "
+			     "messages" : "error: compilation failed", 1);
 		tcc_delete(tcc);
 		*out = NULL;
 		compile_diags_free(&scratch);

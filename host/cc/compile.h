@@ -9,6 +9,8 @@
 #ifndef HOST_COMPILE_H
 #define HOST_COMPILE_H
 
+#include "error.h"
+
 #include "buf.h"
 
 #include <stddef.h>
@@ -50,24 +52,24 @@ typedef struct compile_unit compile_unit;
  * error; warnings are added on success too. The caller frees `diags` with
  * compile_diags_free and the unit with compile_unit_free.
  */
-int compile_build(compile_unit **out, compile_diags *diags,
+HOST_MUST_CHECK int compile_build(compile_unit **out, compile_diags *diags,
 		  const compile_source *srcs, size_t n,
 		  const compile_options *opts);
 
 /* Compiles the sources without linking: syntax and types only. Returns
  * 0 or ERR_INVALID with the diagnostics. */
-int compile_check(compile_diags *diags, const compile_source *srcs, size_t n,
+HOST_MUST_CHECK int compile_check(compile_diags *diags, const compile_source *srcs, size_t n,
 		  const compile_options *opts);
 
 /* Where the allowlist's C headers (stdlib.h, string.h ...) are; by default
  * the libc/ folder beside the running executable. Sources are compiled
  * against these headers only, never the system's. */
-int compile_set_libc_dir(const char *dir);
+HOST_MUST_CHECK int compile_set_libc_dir(const char *dir);
 
 /* The directories the compiler reads besides the caller's include
  * directories: the allowlist's headers and tcc's own (its headers and
  * libtcc1.a), for confining a process that compiles. */
-int compile_system_dirs(const char **libc_dir, const char **tcc_dir);
+HOST_MUST_CHECK int compile_system_dirs(const char **libc_dir, const char **tcc_dir);
 
 /* The address of a global the unit defines, or NULL. */
 void *compile_lookup(const compile_unit *unit, const char *name);
@@ -79,8 +81,8 @@ void compile_each_symbol(const compile_unit *unit, void *ctx,
 
 void compile_unit_free(compile_unit *unit);
 
-/* Adds a diagnostic (copies the strings). Returns 0 or -1 on no memory. */
-int compile_diags_add(compile_diags *diags, const char *file, int line,
+/* Adds a diagnostic (copies the strings). Returns 0 or ERR_SYSTEM. */
+HOST_MUST_CHECK int compile_diags_add(compile_diags *diags, const char *file, int line,
 		      const char *message, int is_error);
 
 /* Appends "file:line: message\n" for each diagnostic (errors only if

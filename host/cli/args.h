@@ -8,6 +8,8 @@
 #ifndef HOST_ARGS_H
 #define HOST_ARGS_H
 
+#include "error.h"
+
 typedef enum {
 	ARG_FLAG,    /* int *: set to 1 */
 	ARG_STRING,  /* const char **: the value */
@@ -30,7 +32,7 @@ typedef struct {
  * usage error) and counted in *n_positional. A numeric value outside its
  * option's range is a usage error naming the option and the range.
  */
-int args_parse(const arg_option *opts, int argc, char **argv,
+HOST_MUST_CHECK int args_parse(const arg_option *opts, int argc, char **argv,
 	       const char **positional, int max_positional, int *n_positional);
 
 /* Nonzero if argv holds -h or --help before any "--". */

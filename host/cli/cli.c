@@ -293,8 +293,8 @@ static int add_spend(void *ctx, const record *r)
 	return 0;
 }
 
-void cli_lab_spend(lab *l, llm_usage *total)
+int cli_lab_spend(lab *l, llm_usage *total)
 {
 	memset(total, 0, sizeof(*total));
-	store_each(l->store, add_spend, total);
+	return store_each(l->store, add_spend, total);
 }

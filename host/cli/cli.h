@@ -7,6 +7,8 @@
 #ifndef HOST_CLI_H
 #define HOST_CLI_H
 
+#include "error.h"
+
 #include "agents.h"
 #include "args.h"
 #include "evolve.h"
@@ -42,24 +44,24 @@ int cli_fail(const char *command, const char *fmt, ...)
 
 /* Loads task `name` from `tasks_dir` (NULL: the default tasks folder);
  * on failure reports it and returns CLI_FAILED. */
-int cli_load_task(task **out, const char *command, const char *tasks_dir,
+HOST_MUST_CHECK int cli_load_task(task **out, const char *command, const char *tasks_dir,
 		  const char *name);
 
 /* Loads the comma-separated tasks of `list` (NULL: every task). */
-int cli_load_tasks(task ***out, size_t *n, const char *command, const char *tasks_dir,
+HOST_MUST_CHECK int cli_load_tasks(task ***out, size_t *n, const char *command, const char *tasks_dir,
 		   const char *list);
 void cli_free_tasks(task **tasks, size_t n);
 
 /* Loads the agent files of `dir` (NULL: agents_default_dir()). */
-int cli_load_agents(agent_files *out, const char *command, const char *dir);
+HOST_MUST_CHECK int cli_load_agents(agent_files *out, const char *command, const char *dir);
 
 /* Resolves a generation name of the open lab; on failure reports it,
  * naming the nearest generations, and returns CLI_FAILED. */
-int cli_resolve_generation(lab *l, const char *command, const char *name, int *out);
+HOST_MUST_CHECK int cli_resolve_generation(lab *l, const char *command, const char *name, int *out);
 
 /* Refuses (CLI_FAILED, naming `host commit` and `host checkout`) while
  * agent_code/ has edits that are not a generation. */
-int cli_refuse_hand_edits(lab *l, const char *command);
+HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 
 #define CLI_DEFAULT_BUDGET 12
 #define CLI_DEFAULT_LLM_CALLS 4
@@ -104,10 +106,10 @@ int cli_refuse_hand_edits(lab *l, const char *command);
 	"  --replay FILE    answer LLM calls from a record, with no network\n"
 
 /* The LLM use recorded in every generation of the lab. */
-void cli_lab_spend(lab *l, llm_usage *total);
+HOST_MUST_CHECK int cli_lab_spend(lab *l, llm_usage *total);
 
 /* Opens the LLM client for `o` (NULL when offline); reports failures. */
-int cli_open_llm(llm_client **out, const char *command, const llm_options *o);
+HOST_MUST_CHECK int cli_open_llm(llm_client **out, const char *command, const llm_options *o);
 
 /* What a command's options say about the evaluation settings; the lab's
  * own, fixed by host init, fill in the rest. */
@@ -121,7 +123,7 @@ typedef struct {
 
 /* Sets out's tasks (loaded), budget, seed and utility from `given` and the
  * lab's settings, leaving its other fields as they are; reports failures. */
-int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
+HOST_MUST_CHECK int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 		 const cli_eval_given *given);
 void cli_lab_eval_free(evolve_eval_options *o);
 
@@ -129,7 +131,7 @@ void cli_lab_eval_free(evolve_eval_options *o);
  * CLI_MAX_WEIGHT; a weight not named is score 1, cost 0, time 0, and so is
  * every one for a NULL text. ERR_INVALID names the pair at fault. */
 #define CLI_MAX_WEIGHT 1000
-int cli_parse_utility(evolve_utility *out, const char *text);
+HOST_MUST_CHECK int cli_parse_utility(evolve_utility *out, const char *text);
 
 /* "snake,email" (free() it). */
 char *cli_task_names(task **tasks, size_t n);

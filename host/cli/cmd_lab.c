@@ -148,7 +148,10 @@ static int run_checkout(int argc, char **argv)
 		return cli_usage("checkout", "%s", err_last());
 	if ((rc = open_writer(&l, "checkout", dir)) != CLI_OK)
 		return rc;
-	lab_hand_edits(&l, &changes);
+	/* the listing is best effort: checkout also repairs what it cannot
+	 * compare, such as a link where a file should be */
+	if (lab_hand_edits(&l, &changes) < 0)
+		buf_clear(&changes);
 	if (lab_checkout(&l) < 0 || store_main(l.store, &live) < 0)
 		rc = cli_fail("checkout", "%s", err_last());
 	else
@@ -198,8 +201,12 @@ static int run_status(int argc, char **argv)
 		lab_close(&l);
 		return rc;
 	}
-	store_numbers(l.store, &numbers, &count);
-	store_size(l.store, &bytes);
+	if (store_numbers(l.store, &numbers, &count) < 0 || store_size(l.store, &bytes) < 0) {
+		rc = cli_fail("status", "%s", err_last());
+		record_free(&g);
+		lab_close(&l);
+		return rc;
+	}
 	printf("live      gen_%03d, fitness %.4f, held-out %.4f\n", live, g.fitness, g.holdout);
 	printf("lab       %s: %zu generations, %.1f MB in generations/\n", l.dir, count,
 	       (double)bytes / (1 << 20));
@@ -207,7 +214,8 @@ static int run_status(int argc, char **argv)
 		char mode[512];
 		llm_usage spend;
 		llm_describe_env(mode, sizeof(mode));
-		cli_lab_spend(&l, &spend);
+		if (cli_lab_spend(&l, &spend) < 0)
+			memset(&spend, 0, sizeof(spend));  /* store_numbers just worked */
 		printf("mode      %s\n", mode);
 		printf("spend     %ld LLM calls, %ld tokens in, %ld out, $%.4f\n", spend.calls,
 		       spend.tokens_in, spend.tokens_out, spend.usd);

@@ -138,9 +138,11 @@ static int log_lab(lab *l, int all, json_t *list)
 		putchar('\n');
 	} else if (rows) {
 		llm_usage spend;
-		cli_lab_spend(l, &spend);
-		printf("LLM spend: %ld calls, %ld tokens in, %ld out, $%.4f\n", spend.calls,
-		       spend.tokens_in, spend.tokens_out, spend.usd);
+		if (cli_lab_spend(l, &spend) < 0)
+			keep_failure(&failure);
+		else
+			printf("LLM spend: %ld calls, %ld tokens in, %ld out, $%.4f\n", spend.calls,
+			       spend.tokens_in, spend.tokens_out, spend.usd);
 	}
 	if (failure.len)
 		rc = cli_fail("log", "%s", failure.data);
@@ -209,7 +211,8 @@ static int run_show(int argc, char **argv)
 	if ((rc = open_reader(&l, "show", dir)) != CLI_OK)
 		return rc;
 	if ((rc = cli_resolve_generation(&l, "show", pos[0], &number)) == CLI_OK) {
-		store_main(l.store, &live);
+		if (store_main(l.store, &live) < 0)
+			live = -1;  /* shown without the live mark; host log names the fault */
 		if (store_read(l.store, number, &g, NULL) < 0) {
 			rc = cli_fail("show", "%s", err_last());
 		} else {

@@ -334,7 +334,8 @@ static int load(report_data *d, lab *l)
 {
 	memset(d, 0, sizeof(*d));
 	d->live = -1;
-	store_main(l->store, &d->live);
+	if (store_main(l->store, &d->live) < 0)
+		d->live = -1;  /* the page shows no live mark */
 	d->tasks = calloc(REPORT_MAX_TASKS, sizeof(char *));
 	if (!d->tasks)
 		return err_set(ERR_SYSTEM, "out of memory");

@@ -10,10 +10,12 @@
 #ifndef HOST_REPORT_H
 #define HOST_REPORT_H
 
+#include "error.h"
+
 #include "buf.h"
 #include "lab.h"
 
 /* Appends the report of every generation of `l` to `out`. */
-int report_write(buf *out, lab *l);
+HOST_MUST_CHECK int report_write(buf *out, lab *l);
 
 #endif

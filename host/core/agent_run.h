@@ -7,6 +7,8 @@
 #ifndef HOST_AGENT_RUN_H
 #define HOST_AGENT_RUN_H
 
+#include "error.h"
+
 #include "agents.h"
 #include "broker.h"
 #include "sandbox.h"
@@ -38,20 +40,20 @@ typedef struct {
  * with the string argument `arg` in a sandbox, serving its requests with
  * `broker`. Returns 0 when the agent ran, whatever its outcome.
  */
-int agent_run(agent_run_result *out, const agent_files *files,
+HOST_MUST_CHECK int agent_run(agent_run_result *out, const agent_files *files,
 	      const char *entry, const char *arg, broker *broker,
 	      const sandbox_limits *limits, unsigned long long seed);
 
 /* Runs the task agent of `files` on task `t`: out->result is the
  * solution it returns, or NULL. Returns 0 when it ran, whatever its
  * outcome. */
-int agent_improve(agent_run_result *out, task *t, const agent_files *files,
+HOST_MUST_CHECK int agent_improve(agent_run_result *out, task *t, const agent_files *files,
 		  const agent_run_options *o);
 
 /* Runs the meta agent of `files` on `archive` (JSON text): *candidate is
  * `files` with the files it emitted applied (free it with agents_free).
  * Returns 0 when it ran, whatever its outcome. */
-int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_files *files,
+HOST_MUST_CHECK int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_files *files,
 		  const char *archive, const agent_run_options *o);
 
 void agent_run_result_free(agent_run_result *r);

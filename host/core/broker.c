@@ -231,7 +231,9 @@ static int serve_log(broker *b, const json_t *request, json_t **reply)
 		drop_log_line(b);
 	} else {
 		char *kept = strndup(line, len);
-		if (!kept || buf_printf(&b->log, "%s\n", kept) < 0) {
+		if (kept)
+			buf_printf(&b->log, "%s\n", kept);
+		if (!kept || buf_failed(&b->log) < 0) {
 			free(kept);
 			return err_set(ERR_SYSTEM, "out of memory");
 		}

@@ -10,6 +10,8 @@
 #ifndef HOST_BROKER_H
 #define HOST_BROKER_H
 
+#include "error.h"
+
 #include "buf.h"
 #include "llm.h"
 #include "task.h"
@@ -58,7 +60,7 @@ void broker_init(broker *b, task *t, const struct agent_files *files,
 void broker_offer_llm(broker *b, llm_client *llm, int calls);
 
 /* A sandbox_handler: serves one request frame. */
-int broker_serve(void *ctx, const json_t *request, json_t **reply);
+HOST_MUST_CHECK int broker_serve(void *ctx, const json_t *request, json_t **reply);
 
 void broker_free(broker *b);
 

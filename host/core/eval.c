@@ -37,9 +37,13 @@ static json_t *build_job(const task *t, const char *name, const char *source,
 	for (i = 0; i < t->n_entry; i++)
 		json_array_append_new(entry, json_string(t->entry[i]));
 	buf_printf(&solution_prelude, "#include \"%s\"", t->header);
-	task_abi_prelude(&driver_prelude);
-	solution = source_unit(name, source, buf_cstr(&solution_prelude), t->header_dir);
-	driver = source_unit("driver.c", t->driver_text, buf_cstr(&driver_prelude), t->header_dir);
+	if (task_abi_prelude(&driver_prelude) < 0 || buf_failed(&solution_prelude) < 0) {
+		solution = driver = NULL;
+	} else {
+		solution = source_unit(name, source, buf_cstr(&solution_prelude), t->header_dir);
+		driver = source_unit("driver.c", t->driver_text, buf_cstr(&driver_prelude),
+				     t->header_dir);
+	}
 	if (solution && driver && inputs && entry &&
 	    json_object_set_new(solution, "entry", entry) == 0)
 		job = json_pack("{s:s, s:o, s:o, s:o, s:I}", "kind", "solution",

@@ -5,6 +5,8 @@
 #ifndef HOST_EVAL_H
 #define HOST_EVAL_H
 
+#include "error.h"
+
 #include "sandbox.h"
 #include "task.h"
 
@@ -25,11 +27,11 @@ typedef struct {
  * of the solution; a negative code only when the host could not evaluate
  * at all (for example score.c does not compile). Free with eval_result_free.
  */
-int eval_solution(eval_result *out, task *t, const char *name,
+HOST_MUST_CHECK int eval_solution(eval_result *out, task *t, const char *name,
 		  const char *source, eval_split split);
 
 /* Overrides the task's budget for this evaluation when not NULL. */
-int eval_solution_limits(eval_result *out, task *t, const char *name,
+HOST_MUST_CHECK int eval_solution_limits(eval_result *out, task *t, const char *name,
 			 const char *source, eval_split split,
 			 const sandbox_limits *limits);
 
@@ -45,7 +47,7 @@ typedef struct {
 
 /* Evaluates `source` `repeat` times (at least once) and stops at a host
  * error. Free out->last with eval_result_free. */
-int eval_repeat(eval_repeated *out, task *t, const char *name, const char *source,
+HOST_MUST_CHECK int eval_repeat(eval_repeated *out, task *t, const char *name, const char *source,
 		int repeat);
 
 /* The diagnostics of a sandboxed build that failed (the result of a

@@ -10,6 +10,8 @@
 #ifndef HOST_EVOLVE_H
 #define HOST_EVOLVE_H
 
+#include "error.h"
+
 #include "agents.h"
 #include "lab.h"
 #include "llm.h"
@@ -44,12 +46,12 @@ typedef struct {
  * training score normalised by the task's baseline and target (0..1),
  * weighted by the utility.
  */
-int evolve_evaluate(record *r, const agent_files *files, const evolve_eval_options *o);
+HOST_MUST_CHECK int evolve_evaluate(record *r, const agent_files *files, const evolve_eval_options *o);
 
 /* Commits `r` with `files` as generation r->number (`also_parent`: a
  * second git parent, or -1) and makes it live when it is accepted: the
  * one way every generation enters the lab. */
-int evolve_commit(lab *l, const record *r, const agent_files *files, int also_parent);
+HOST_MUST_CHECK int evolve_commit(lab *l, const record *r, const agent_files *files, int also_parent);
 
 typedef enum {
 	EVOLVE_REWRITE, EVOLVE_VALIDATE, EVOLVE_EVALUATE, EVOLVE_COMMIT, EVOLVE_DONE
@@ -97,7 +99,7 @@ typedef struct {
 
 /* Runs o->gens generations in an open, locked lab. *out is filled even
  * when the run stops on an error. */
-int evolve_run(evolve_summary *out, lab *l, const evolve_options *o);
+HOST_MUST_CHECK int evolve_run(evolve_summary *out, lab *l, const evolve_options *o);
 
 /* The archive summary the meta agent reads, as JSON: one object per
  * generation, indexed by generation number. */
@@ -109,12 +111,12 @@ json_t *evolve_archive(lab *l);
  * that fails half way is removed, so that init can be run again.
  * *gen0 is its record.
  */
-int evolve_init(record *gen0, const char *dir, const agent_files *seed,
+HOST_MUST_CHECK int evolve_init(record *gen0, const char *dir, const agent_files *seed,
 		const evolve_eval_options *o, const char *task_names, const char *utility);
 
 /* Adds a generation on main with generation `target`'s files and record;
  * an invalid target is refused unless `force`. *out is its record. */
-int evolve_revert(record *out, lab *l, int target, int force);
+HOST_MUST_CHECK int evolve_revert(record *out, lab *l, int target, int force);
 
 /*
  * Validates agent_code/'s hand edits and, when they are valid, evaluates
@@ -122,7 +124,7 @@ int evolve_revert(record *out, lab *l, int target, int force);
  * Returns 0 with report->valid 0 (and nothing recorded) for edits that do
  * not validate. *out is the new record when report->valid.
  */
-int evolve_record_edits(record *out, validate_report *report, lab *l, const char *message,
+HOST_MUST_CHECK int evolve_record_edits(record *out, validate_report *report, lab *l, const char *message,
 			const evolve_eval_options *o);
 
 #endif

@@ -12,6 +12,8 @@
 #ifndef HOST_EVOLVE_INTERNAL_H
 #define HOST_EVOLVE_INTERNAL_H
 
+#include "error.h"
+
 #include "evolve.h"
 
 /* A well-mixed 64-bit function of `seed` and `n` (splitmix64): the seed
@@ -28,7 +30,7 @@ typedef struct {
 	size_t n;
 } evolve_history;
 
-int evolve_history_read(evolve_history *out, lab *l);
+HOST_MUST_CHECK int evolve_history_read(evolve_history *out, lab *l);
 void evolve_history_free(evolve_history *h);
 
 /* The archive summary the meta agent reads, as JSON. */
@@ -37,7 +39,7 @@ json_t *evolve_archive_json(const evolve_history *h);
 /* The parent of generation `number`: the live generation under "best",
  * a weighted draw from the history under "archive". An error when main
  * cannot be read: a lab that lost main is never evolved from a guess. */
-int evolve_select_parent(int *out, lab *l, const evolve_options *o,
+HOST_MUST_CHECK int evolve_select_parent(int *out, lab *l, const evolve_options *o,
 			 const evolve_history *h, int number);
 
 #endif

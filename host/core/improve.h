@@ -6,6 +6,8 @@
 #ifndef HOST_IMPROVE_H
 #define HOST_IMPROVE_H
 
+#include "error.h"
+
 #include "agent_run.h"
 #include "eval.h"
 
@@ -19,7 +21,7 @@ typedef struct {
 
 /* Returns 0 when the agent ran and every solution that could be scored
  * was: out->run.outcome says whether the agent ended well. */
-int improve_task(improve_result *out, task *t, const agent_files *files,
+HOST_MUST_CHECK int improve_task(improve_result *out, task *t, const agent_files *files,
 		 const agent_run_options *o);
 
 void improve_result_free(improve_result *r);

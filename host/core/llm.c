@@ -174,9 +174,10 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
 	buf *b = ctx;
 
-	if (b->len + size * n > LLM_MAX_REPLY || buf_append(b, data, size * n) < 0)
+	if (b->len + size * n > LLM_MAX_REPLY)
 		return 0;
-	return size * n;
+	buf_append(b, data, size * n);
+	return b->failed ? 0 : size * n;
 }
 
 /* One POST that may take `timeout_ms`. Returns the curl code; *status and

@@ -14,6 +14,8 @@
 #ifndef HOST_LLM_H
 #define HOST_LLM_H
 
+#include "error.h"
+
 #include <jansson.h>
 
 typedef struct llm_client llm_client;
@@ -48,7 +50,7 @@ enum {
 
 /* Opens the client. With no provider configured and no replay, returns 0
  * with *out NULL: the run is offline. */
-int llm_open(llm_client **out, const llm_options *o);
+HOST_MUST_CHECK int llm_open(llm_client **out, const llm_options *o);
 
 /* "openai:gpt-4o-mini at https://api.openai.com/v1", or "replay of FILE". */
 const char *llm_describe(const llm_client *c);
@@ -64,7 +66,7 @@ const char *llm_describe(const llm_client *c);
  * (an os_now_ms() time; <= 0: none), and each attempt's timeout is cut to
  * the time left.
  */
-int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
+HOST_MUST_CHECK int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	     double deadline_ms, char **reply, llm_usage *used);
 
 /* Usage as JSON {"calls", "tokens_in", "tokens_out", "usd", "seconds"},

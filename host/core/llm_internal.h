@@ -8,6 +8,8 @@
 #ifndef HOST_LLM_INTERNAL_H
 #define HOST_LLM_INTERNAL_H
 
+#include "error.h"
+
 #include "buf.h"
 #include "llm.h"
 
@@ -58,7 +60,7 @@ struct llm_client {
 
 /* The value of every provider's key variable that is set, and each long
  * run of letters and digits in it, longest first; on failure *k is empty. */
-int llm_scrub_collect(llm_keys *k);
+HOST_MUST_CHECK int llm_scrub_collect(llm_keys *k);
 
 void llm_scrub_free(llm_keys *k);
 
@@ -84,7 +86,7 @@ void llm_wire_target(const llm_client *c, buf *url, struct curl_slist **headers)
 /* The reply's text and token counts (-1 for a count that cannot be right,
  * see llm_ledger_count); ERR_INVALID if it is not what the provider's
  * format promises. */
-int llm_wire_parse_reply(const llm_client *c, const char *body, char **text, long *in, long *out);
+HOST_MUST_CHECK int llm_wire_parse_reply(const llm_client *c, const char *body, char **text, long *in, long *out);
 
 /* The error for a reply other than 200; LLM_ERR_FATAL for those no retry mends. */
 int llm_wire_http_error(const llm_client *c, long status, const buf *reply);
@@ -92,16 +94,16 @@ int llm_wire_http_error(const llm_client *c, long status, const buf *reply);
 /* llm_ledger.c */
 
 /* Loads the price of `c`'s model from the table at `path` (NULL: the default). */
-int llm_ledger_load_prices(llm_client *c, const char *path);
+HOST_MUST_CHECK int llm_ledger_load_prices(llm_client *c, const char *path);
 
 /* Loads the record at `path` for replay, checking its usage. */
-int llm_ledger_load_replay(llm_client *c, const char *path);
+HOST_MUST_CHECK int llm_ledger_load_replay(llm_client *c, const char *path);
 
 /* A token count a server or a record reports, or -1 if it cannot be right. */
 long llm_ledger_count(const json_t *v);
 
 /* Answers from the first unused recorded exchange with these prompts. */
-int llm_ledger_replay(llm_client *c, const char *system_prompt, const char *user,
+HOST_MUST_CHECK int llm_ledger_replay(llm_client *c, const char *system_prompt, const char *user,
 		      char **text, llm_usage *u);
 
 /* Adds `u` to `to`; a negative or non-finite part adds nothing. */

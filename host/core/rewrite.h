@@ -5,6 +5,8 @@
 #ifndef HOST_REWRITE_H
 #define HOST_REWRITE_H
 
+#include "error.h"
+
 #include "agent_run.h"
 #include "validate.h"
 
@@ -18,7 +20,7 @@ typedef struct {
 /* Runs the meta agent of `files` on `archive` and validates what it
  * proposes (the smoke stage on `smoke`). Returns 0 when it ran: see
  * out->run and out->proposed for how that went. */
-int rewrite_agents(rewrite_result *out, const agent_files *files, const char *archive,
+HOST_MUST_CHECK int rewrite_agents(rewrite_result *out, const agent_files *files, const char *archive,
 		   task *smoke, const agent_run_options *o);
 
 void rewrite_result_free(rewrite_result *r);

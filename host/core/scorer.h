@@ -10,6 +10,8 @@
 #ifndef HOST_SCORER_H
 #define HOST_SCORER_H
 
+#include "error.h"
+
 #include "buf.h"
 #include "task.h"
 
@@ -20,7 +22,7 @@
  * solution's fault; err_last() and the feedback say why); any other
  * negative code when score.c itself failed (the task's fault).
  */
-int scorer_score(task *t, const char *transcript, const task_case *cases,
+HOST_MUST_CHECK int scorer_score(task *t, const char *transcript, const task_case *cases,
 		 size_t n_cases, double *score, buf *feedback);
 
 #endif

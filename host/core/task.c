@@ -462,7 +462,8 @@ int task_default_root(char **out)
 
 int task_abi_prelude(buf *out)
 {
-	return buf_printf(out, "#line 1 \"task_abi.h\"\n%s", embed_task_abi_h);
+	buf_printf(out, "#line 1 \"task_abi.h\"\n%s", embed_task_abi_h);
+	return buf_failed(out);
 }
 
 static int compare_names(const void *a, const void *b)

@@ -8,6 +8,8 @@
 #ifndef HOST_TASK_H
 #define HOST_TASK_H
 
+#include "error.h"
+
 #include "buf.h"
 #include "sandbox.h"
 
@@ -49,20 +51,20 @@ typedef struct {
 } task;
 
 /* Loads tasks/NAME/ below `root`. ERR_NOTFOUND names the known tasks. */
-int task_load(task **out, const char *root, const char *name);
+HOST_MUST_CHECK int task_load(task **out, const char *root, const char *name);
 
 /* Loads the task in `dir`. Errors name the file and the field. */
-int task_load_dir(task **out, const char *dir);
+HOST_MUST_CHECK int task_load_dir(task **out, const char *dir);
 
 void task_free(task *t);
 
 /* Appends the prelude driver.c and score.c are compiled with: the host's
  * task_abi.h, under its own name for diagnostics. */
-int task_abi_prelude(buf *out);
+HOST_MUST_CHECK int task_abi_prelude(buf *out);
 
 /* The tasks folder to use when none is given: ./tasks if it exists, else
  * the one installed beside the binary (../tasks). free() it. */
-int task_default_root(char **out);
+HOST_MUST_CHECK int task_default_root(char **out);
 
 /* The task names below `root`, comma-separated, sorted (free() it). */
 char *task_list(const char *root);

@@ -12,6 +12,8 @@
 #ifndef HOST_VALIDATE_H
 #define HOST_VALIDATE_H
 
+#include "error.h"
+
 #include "agents.h"
 #include "task.h"
 
@@ -33,7 +35,7 @@ typedef struct {
 /* Validates `files`; the smoke stage runs the task agent on `smoke_task`.
  * Returns 0 when validation ran (whatever its verdict), negative when the
  * host could not validate at all. */
-int validate_agents(validate_report *out, const agent_files *files,
+HOST_MUST_CHECK int validate_agents(validate_report *out, const agent_files *files,
 		    task *smoke_task);
 
 void validate_report_free(validate_report *r);

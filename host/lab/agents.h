@@ -8,6 +8,8 @@
 #ifndef HOST_AGENTS_H
 #define HOST_AGENTS_H
 
+#include "error.h"
+
 #include <stddef.h>
 
 typedef struct {
@@ -31,23 +33,23 @@ int agents_reserved_name(const char *name);
 /* Reads every agent file of `dir`. Any other entry is an error naming it,
  * so that nothing is silently left out of a generation; so is a symbolic
  * link, `dir` itself included: no link in an agent directory is followed. */
-int agents_load(agent_files *out, const char *dir);
+HOST_MUST_CHECK int agents_load(agent_files *out, const char *dir);
 
 /* The text of `name`, or NULL. */
 const char *agents_get(const agent_files *files, const char *name);
 
 /* Adds or replaces `name` (copying `text`); an empty text removes it. */
-int agents_set(agent_files *files, const char *name, const char *text);
+HOST_MUST_CHECK int agents_set(agent_files *files, const char *name, const char *text);
 
 /* Writes the files into `dir` (created if missing), each through a
  * temporary file and a rename, which replaces a link of that name rather
  * than writing through it; `dir` being a link is refused. Files of `dir`
  * not in the set are kept. */
-int agents_write(const agent_files *files, const char *dir);
+HOST_MUST_CHECK int agents_write(const agent_files *files, const char *dir);
 
 /* agents_write, then removes the agent files of `dir` that are not in the
  * set (entries with other names are left alone). */
-int agents_sync(const agent_files *files, const char *dir);
+HOST_MUST_CHECK int agents_sync(const agent_files *files, const char *dir);
 
 void agents_free(agent_files *files);
 

@@ -4,6 +4,8 @@
 #ifndef HOST_DIFF_H
 #define HOST_DIFF_H
 
+#include "error.h"
+
 #include "agents.h"
 #include "buf.h"
 
@@ -11,11 +13,11 @@
 
 /* Appends a unified diff from `old` to `new` (files added, removed and
  * changed, "a/NAME" and "b/NAME" headers) to `out`. */
-int diff_agent_files(buf *out, const agent_files *old, const agent_files *new);
+HOST_MUST_CHECK int diff_agent_files(buf *out, const agent_files *old, const agent_files *new);
 
 /* A git_diff_line_cb that appends the line, with its +/-/space origin, to
  * the buf given as payload. */
-int diff_append_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
+HOST_MUST_CHECK int diff_append_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
 		     const git_diff_line *line, void *payload);
 
 #endif

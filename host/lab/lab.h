@@ -10,6 +10,8 @@
 #ifndef HOST_LAB_H
 #define HOST_LAB_H
 
+#include "error.h"
+
 #include "agents.h"
 #include "buf.h"
 #include "store.h"
@@ -28,7 +30,7 @@ typedef struct {
 /* Creates a new lab in `dir` (created if missing): refuses, changing
  * nothing, if it already holds agent_code/ or generations/. The new lab is
  * open for writing; on failure nothing of it is left. */
-int lab_create(lab *l, const char *dir);
+HOST_MUST_CHECK int lab_create(lab *l, const char *dir);
 
 /* Closes a lab that lab_create made and removes its agent_code/ and
  * generations/: the way out of an init that failed half way, so that the
@@ -40,21 +42,21 @@ int lab_exists(const char *dir);
 
 /* Opens the lab in `dir`. For writing, it takes the lock (an error names
  * the holder's pid) and finishes any interrupted step. */
-int lab_open(lab *l, const char *dir, int for_write);
+HOST_MUST_CHECK int lab_open(lab *l, const char *dir, int for_write);
 
 void lab_close(lab *l);
 
 /* Makes generation `number` the live one: main and agent_code/. */
-int lab_make_live(lab *l, int number);
+HOST_MUST_CHECK int lab_make_live(lab *l, int number);
 
 /* Rewrites agent_code/ as a checkout of main. */
-int lab_checkout(lab *l);
+HOST_MUST_CHECK int lab_checkout(lab *l);
 
 /* Describes how agent_code/ differs from main, one line per file, in
  * `changes` (may be NULL). Returns the number of differences, or an error
  * when main or agent_code/ cannot be read (say, agent_code/ holds a file
  * that is not an agent file). */
-int lab_hand_edits(lab *l, buf *changes);
+HOST_MUST_CHECK int lab_hand_edits(lab *l, buf *changes);
 
 /* The pid holding the writer's lock, or 0 when it is free. */
 int lab_lock_holder(const lab *l);

@@ -12,6 +12,8 @@
 #ifndef HOST_RECORD_H
 #define HOST_RECORD_H
 
+#include "error.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
@@ -75,20 +77,20 @@ typedef struct {
 
 /* A record of this host's version: number, parent, status, reason, seed;
  * fitness and holdout 0, the rest absent. */
-int record_init(record *r, int number, int parent, record_status status, const char *reason,
+HOST_MUST_CHECK int record_init(record *r, int number, int parent, record_status status, const char *reason,
 		unsigned long long seed);
 
 /* A deep copy of `from`, traces shared (they are never changed). */
-int record_copy(record *out, const record *from);
+HOST_MUST_CHECK int record_copy(record *out, const record *from);
 
 /* Replaces r->reason (copied). */
-int record_set_reason(record *r, const char *reason);
+HOST_MUST_CHECK int record_set_reason(record *r, const char *reason);
 
 /* Adds a task's result (its strings copied; `trace` gets a reference). */
-int record_add_task(record *r, const record_task *t);
+HOST_MUST_CHECK int record_add_task(record *r, const record_task *t);
 
 /* Adds a validation stage (copied). */
-int record_add_stage(record *r, const char *name, const char *status, const char *diagnostics);
+HOST_MUST_CHECK int record_add_stage(record *r, const char *name, const char *status, const char *diagnostics);
 
 /* The task's result named `name`, or NULL. */
 const record_task *record_find_task(const record *r, const char *name);
@@ -98,13 +100,13 @@ void record_free(record *r);
 /* The git note's JSON, and back. record_from_json fails, naming what is
  * wrong, on a note that is not a generation's record. */
 json_t *record_to_json(const record *r);
-int record_from_json(record *out, const json_t *json);
+HOST_MUST_CHECK int record_from_json(record *out, const json_t *json);
 
 /* The shapes inside a record, on their own: a budget, a task's result. */
 json_t *record_budget_to_json(const record_budget *b);
 void record_budget_from_json(record_budget *out, const json_t *json);
 json_t *record_task_to_json(const record_task *t);
-int record_task_from_json(record_task *out, const char *name, const json_t *json);
+HOST_MUST_CHECK int record_task_from_json(record_task *out, const char *name, const json_t *json);
 void record_task_free(record_task *t);
 
 #endif

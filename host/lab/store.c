@@ -146,10 +146,10 @@ static int commit_message(buf *msg, const record *r)
 
 	if (r->parent >= 0)
 		tag_name(parent, sizeof(parent), r->parent);
-	return buf_printf(msg, "gen_%03d: %s, fitness %.4f\n\nGeneration: %d\nParent: %s\n"
-			  "Status: %s\nFitness: %.6f\nReason: %s\n", r->number, status,
-			  r->fitness, r->number, parent, status, r->fitness,
-			  r->reason ? r->reason : "");
+	buf_printf(msg, "gen_%03d: %s, fitness %.4f\n\nGeneration: %d\nParent: %s\n"
+		   "Status: %s\nFitness: %.6f\nReason: %s\n", r->number, status, r->fitness,
+		   r->number, parent, status, r->fitness, r->reason ? r->reason : "");
+	return buf_failed(msg);
 }
 
 static int write_commit(store *s, const record *r, const git_oid *tree_oid,

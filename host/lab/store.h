@@ -14,6 +14,8 @@
 #ifndef HOST_STORE_H
 #define HOST_STORE_H
 
+#include "error.h"
+
 #include "agents.h"
 #include "buf.h"
 #include "record.h"
@@ -24,11 +26,11 @@ typedef struct store store;
 #define STORE_MAX_NUMBER 999999
 
 /* Creates a bare repository at `path`, which must not exist. */
-int store_create(store **out, const char *path);
+HOST_MUST_CHECK int store_create(store **out, const char *path);
 
 /* Opens the repository at `path`. Errors say whether it is missing, not a
  * git repository, or a repository host did not create. */
-int store_open(store **out, const char *path);
+HOST_MUST_CHECK int store_open(store **out, const char *path);
 
 void store_free(store *s);
 
@@ -37,45 +39,45 @@ void store_free(store *s);
  * are r->parent's commit and, when `also_parent` >= 0, that generation's
  * commit as well (a revert keeps main's history). The record is the note.
  */
-int store_record(store *s, const record *r, const agent_files *files, int also_parent);
+HOST_MUST_CHECK int store_record(store *s, const record *r, const agent_files *files, int also_parent);
 
 /* Points main at generation `number`. */
-int store_set_main(store *s, int number);
+HOST_MUST_CHECK int store_set_main(store *s, int number);
 
 /* The generation main points at. When main is missing (ERR_NOTFOUND) or
  * points at no generation, the error says how to restore it; no other
  * generation is ever taken in its place. */
-int store_main(store *s, int *number);
+HOST_MUST_CHECK int store_main(store *s, int *number);
 
 /* The generation numbers, ascending (free() *out). */
-int store_numbers(store *s, int **out, size_t *n);
+HOST_MUST_CHECK int store_numbers(store *s, int **out, size_t *n);
 
 /* 1 + the highest generation number, 0 for an empty store. */
-int store_next_number(store *s, int *out);
+HOST_MUST_CHECK int store_next_number(store *s, int *out);
 
 /* Reads generation `number`: its record (free it with record_free) and,
  * if `files` is not NULL, its files. ERR_NOTFOUND when there is no such
  * generation; a generation whose commit, files or record (git note) are
  * missing or broken is another error, naming it and what is wrong. */
-int store_read(store *s, int number, record *r, agent_files *files);
+HOST_MUST_CHECK int store_read(store *s, int number, record *r, agent_files *files);
 
 /* Calls `fn` with the record of every generation that can be read, in
  * ascending order (unreadable ones are skipped: host log and host show
  * name them). Stops at fn's first nonzero return and returns it. */
-int store_each(store *s, int (*fn)(void *ctx, const record *r), void *ctx);
+HOST_MUST_CHECK int store_each(store *s, int (*fn)(void *ctx, const record *r), void *ctx);
 
 /* The unified diff from generation `a` to generation `b`. */
-int store_diff(store *s, int a, int b, buf *out);
+HOST_MUST_CHECK int store_diff(store *s, int a, int b, buf *out);
 
 /* Parses "gen_7", "gen_007" or "7". Returns the number, or -1. */
 int store_parse_name(const char *name);
 
 /* A lab setting kept in the repository's config ("host.<key>"); *out is
  * a new string, or NULL when it is not set. */
-int store_setting_get(store *s, const char *key, char **out);
-int store_setting_set(store *s, const char *key, const char *value);
+HOST_MUST_CHECK int store_setting_get(store *s, const char *key, char **out);
+HOST_MUST_CHECK int store_setting_set(store *s, const char *key, const char *value);
 
 /* Counts objects and bytes of the repository's files (for host status). */
-int store_size(store *s, size_t *bytes);
+HOST_MUST_CHECK int store_size(store *s, size_t *bytes);
 
 #endif

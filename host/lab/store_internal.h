@@ -11,6 +11,8 @@
 #ifndef HOST_STORE_INTERNAL_H
 #define HOST_STORE_INTERNAL_H
 
+#include "error.h"
+
 #include "store.h"
 
 #include <git2.h>
@@ -25,11 +27,11 @@ struct store {
 };
 
 /* What tag gen_NNN points at; ERR_NOTFOUND when there is no such tag. */
-int store_tag_target(git_oid *out, store *s, int number);
+HOST_MUST_CHECK int store_tag_target(git_oid *out, store *s, int number);
 
 /* Generation `number`'s commit (git_commit_free it); ERR_NOTFOUND when
  * there is no such tag, a store_damaged error when it cannot be read. */
-int store_lookup_commit(git_commit **out, store *s, int number);
+HOST_MUST_CHECK int store_lookup_commit(git_commit **out, store *s, int number);
 
 /* libgit2's last message after `what` ("cannot list the generations"). */
 int store_git_fail(const char *what);

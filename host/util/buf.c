@@ -5,47 +5,51 @@
  */
 #include "buf.h"
 
+#include "error.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Room for `extra` more bytes; 0 when the buffer has failed or fails now. */
 static int buf_grow(buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 	size_t cap = b->cap ? b->cap : 64;
 	char *data;
 
-	if (need < b->len)
-		return -1;
-	if (need <= b->cap)
+	if (b->failed)
 		return 0;
-	while (cap < need)
+	if (need <= b->cap)
+		return 1;
+	while (cap < need && cap * 2 > cap)
 		cap *= 2;
-	data = realloc(b->data, cap);
-	if (!data)
-		return -1;
+	data = need > b->len && cap >= need ? realloc(b->data, cap) : NULL;
+	if (!data) {
+		b->failed = 1;
+		return 0;
+	}
 	b->data = data;
 	b->cap = cap;
-	return 0;
+	return 1;
 }
 
-int buf_append(buf *b, const void *data, size_t n)
+void buf_append(buf *b, const void *data, size_t n)
 {
-	if (buf_grow(b, n) < 0)
-		return -1;
+	if (!buf_grow(b, n))
+		return;
 	if (n)
 		memcpy(b->data + b->len, data, n);
 	b->len += n;
 	b->data[b->len] = '\0';
-	return 0;
 }
 
-int buf_puts(buf *b, const char *s)
+void buf_puts(buf *b, const char *s)
 {
-	return buf_append(b, s, strlen(s));
+	buf_append(b, s, strlen(s));
 }
 
-int buf_vprintf(buf *b, const char *fmt, va_list ap)
+void buf_vprintf(buf *b, const char *fmt, va_list ap)
 {
 	va_list copy;
 	int n;
@@ -53,22 +57,28 @@ int buf_vprintf(buf *b, const char *fmt, va_list ap)
 	va_copy(copy, ap);
 	n = vsnprintf(NULL, 0, fmt, copy);
 	va_end(copy);
-	if (n < 0 || buf_grow(b, (size_t)n) < 0)
-		return -1;
+	if (n < 0) {
+		b->failed = 1;
+		return;
+	}
+	if (!buf_grow(b, (size_t)n))
+		return;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
-	return 0;
 }
 
-int buf_printf(buf *b, const char *fmt, ...)
+void buf_printf(buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int rc;
 
 	va_start(ap, fmt);
-	rc = buf_vprintf(b, fmt, ap);
+	buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	return rc;
+}
+
+int buf_failed(const buf *b)
+{
+	return b->failed ? err_set(ERR_SYSTEM, "out of memory") : 0;
 }
 
 const char *buf_cstr(const buf *b)
@@ -82,12 +92,14 @@ char *buf_detach(buf *b)
 
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = 0;
 	return data;
 }
 
 void buf_clear(buf *b)
 {
 	b->len = 0;
+	b->failed = 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -97,4 +109,5 @@ void buf_free(buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = 0;
 }

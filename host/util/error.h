@@ -16,6 +16,10 @@ enum {
 	ERR_SYSTEM = -4     /* a system call failed; the message carries errno */
 };
 
+/* Marks a function whose result says whether it failed: ignoring it is
+ * a compile error, so every failure is handled or passed on. */
+#define HOST_MUST_CHECK __attribute__((warn_unused_result))
+
 /* Records a message for the failure being returned; returns `code` so that
  * callers can write `return err_set(ERR_INVALID, "...")`. */
 int err_set(int code, const char *fmt, ...)

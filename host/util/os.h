@@ -6,29 +6,31 @@
 #ifndef HOST_OS_H
 #define HOST_OS_H
 
+#include "error.h"
+
 #include <stddef.h>
 
 /* Reads a whole file into a new NUL-terminated string (free() it).
  * `len` may be NULL. ERR_NOTFOUND if the file does not exist. */
-int os_read_file(char **out, size_t *len, const char *path);
+HOST_MUST_CHECK int os_read_file(char **out, size_t *len, const char *path);
 
 /* Writes `len` bytes to `path`, replacing it. */
-int os_write_file(const char *path, const char *data, size_t len);
+HOST_MUST_CHECK int os_write_file(const char *path, const char *data, size_t len);
 
 /* Reads the rest of the open file `fd`, as os_read_file does; `name` is
  * what errors call it. */
-int os_read_fd(char **out, size_t *len, int fd, const char *name);
+HOST_MUST_CHECK int os_read_fd(char **out, size_t *len, int fd, const char *name);
 
 /* Writes all `len` bytes to `fd`; `name` is what errors call it. */
-int os_write_fd(int fd, const char *data, size_t len, const char *name);
+HOST_MUST_CHECK int os_write_fd(int fd, const char *data, size_t len, const char *name);
 
 /* The directory holding the running executable, without a trailing slash
  * (free() it). */
-int os_exe_dir(char **out);
+HOST_MUST_CHECK int os_exe_dir(char **out);
 
 /* "<directory of the running executable>/name" (free() it): where host
  * finds what is installed beside it. */
-int os_beside_exe(char **out, const char *name);
+HOST_MUST_CHECK int os_beside_exe(char **out, const char *name);
 
 /* "dir/name" as a new string (free() it); NULL when memory runs out. */
 char *os_path_join(const char *dir, const char *name);
@@ -43,7 +45,7 @@ int os_remove_tree(const char *path);
  * the path; remove it with os_remove_tree). The first call for a prefix
  * also removes the ones left by processes that no longer exist, which a
  * kill -9 leaves behind. */
-int os_make_scratch(char **out, const char *prefix);
+HOST_MUST_CHECK int os_make_scratch(char **out, const char *prefix);
 
 /* Milliseconds from an arbitrary fixed point, never going backwards. */
 double os_now_ms(void);
