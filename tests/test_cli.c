@@ -7,6 +7,7 @@
 #include "agents.h"
 #include "os.h"
 
+#include <dirent.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,47 @@ static void test_agent_compile_errors_are_shown(void **state)
 	free(out);
 }
 
+/* README's "Source layout" names every source file of every layer, in
+ * the folder it is in. */
+static void test_readme_source_layout_matches_the_tree(void **state)
+{
+	static const char *const layers[] = {
+		"host/util", "host/cc", "sandbox", "host/lab", "host/core", "host/cli",
+	};
+	char *readme = harness_read("README.md"), *section, *end, *folder;
+	size_t i;
+
+	(void)state;
+	section = strstr(readme, "## Source layout");
+	assert_non_null(section);
+	end = strstr(section + 1, "\n## ");
+	if (end)
+		*end = '\0';
+	for (i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
+		DIR *d = opendir(layers[i]);
+		struct dirent *ent;
+		char heading[64];
+		snprintf(heading, sizeof(heading), "    %s/ ", layers[i]);
+		folder = strstr(section, heading);
+		if (!folder)
+			fail_msg("README's source layout has no %s/", layers[i]);
+		assert_non_null(d);
+		while ((ent = readdir(d)) != NULL) {
+			size_t len = strlen(ent->d_name);
+			char entry[300];
+			if (len < 3 || strcmp(ent->d_name + len - 2, ".c") != 0 ||
+			    strncmp(ent->d_name, "cmd_", 4) == 0)
+				continue;
+			snprintf(entry, sizeof(entry), "      %s ", ent->d_name);
+			if (!strstr(folder, entry))
+				fail_msg("README's source layout does not list %s/%s", layers[i],
+					 ent->d_name);
+		}
+		closedir(d);
+	}
+	free(readme);
+}
+
 void test_group_cli(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +402,7 @@ void test_group_cli(harness_totals *t)
 		cmocka_unit_test(test_improve_command),
 		cmocka_unit_test(test_rewrite_command),
 		cmocka_unit_test(test_agent_compile_errors_are_shown),
+		cmocka_unit_test(test_readme_source_layout_matches_the_tree),
 	};
 
 	HARNESS_GROUP(t, "cli", tests);

@@ -1,5 +1,6 @@
 /*
- * agents.c - agent directories and agent runs; see agents.h.
+ * agents.c - agent directories: the files, their names, loading and writing;
+ * see agents.h.
  */
 #include "agents.h"
 
