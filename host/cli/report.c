@@ -20,8 +20,7 @@
 #define REPORT_MAX_TASKS 64
 
 typedef struct {
-	record *gens;
-	size_t n;
+	record_list gens;
 	int live;
 	char **tasks;       /* task names seen in the records */
 	size_t n_tasks;
@@ -89,25 +88,25 @@ static void chart_fitness(buf *out, const report_data *d)
 	size_t i;
 	buf line = BUF_INIT;
 
-	for (i = 0; i < d->n; i++) {
-		lo = d->gens[i].fitness < lo ? d->gens[i].fitness : lo;
-		hi = d->gens[i].fitness > hi ? d->gens[i].fitness : hi;
+	for (i = 0; i < d->gens.n; i++) {
+		lo = d->gens.items[i].fitness < lo ? d->gens.items[i].fitness : lo;
+		hi = d->gens.items[i].fitness > hi ? d->gens.items[i].fitness : hi;
 	}
 	chart_open(out, "chart-fitness", "fitness per generation", lo, hi);
-	for (i = 0; i < d->n; i++) {
-		const record *g = &d->gens[i];
+	for (i = 0; i < d->gens.n; i++) {
+		const record *g = &d->gens.items[i];
 		if (g->status == RECORD_ACCEPTED && g->fitness > best)
 			best = g->fitness;
 		if (best > -1e300)
-			buf_printf(&line, "%s%.1f,%.1f", line.len ? " " : "", x_of(i, d->n),
+			buf_printf(&line, "%s%.1f,%.1f", line.len ? " " : "", x_of(i, d->gens.n),
 				   y_of(best, lo, hi));
 	}
 	buf_printf(out, "<polyline class=\"best\" points=\"%s\"/>\n", buf_cstr(&line));
-	for (i = 0; i < d->n; i++) {
-		const record *g = &d->gens[i];
+	for (i = 0; i < d->gens.n; i++) {
+		const record *g = &d->gens.items[i];
 		buf_printf(out, "<circle class=\"pt %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\">"
 			   "<title>gen_%03d %s, fitness %.4f</title></circle>\n", status_of(g),
-			   x_of(i, d->n), y_of(g->fitness, lo, hi), radius_of(d->n, 4),
+			   x_of(i, d->gens.n), y_of(g->fitness, lo, hi), radius_of(d->gens.n, 4),
 			   g->number, status_of(g), g->fitness);
 	}
 	buf_puts(out, "</svg>\n");
@@ -122,9 +121,9 @@ static void chart_task(buf *out, const report_data *d, const char *name)
 
 	buf_printf(&id, "chart-task-%s", name);
 	chart_open(out, id.data, name, 0, 1);
-	for (i = 0; i < d->n; i++) {
-		const record_task *t = record_find_task(&d->gens[i], name);
-		double x = x_of(i, d->n), tr, ho;
+	for (i = 0; i < d->gens.n; i++) {
+		const record_task *t = record_find_task(&d->gens.items[i], name);
+		double x = x_of(i, d->gens.n), tr, ho;
 		if (!t)
 			continue;
 		tr = t->fitness;
@@ -133,8 +132,8 @@ static void chart_task(buf *out, const report_data *d, const char *name)
 		buf_printf(&held, "%s%.1f,%.1f", held.len ? " " : "", x, y_of(ho, 0, 1));
 		buf_printf(&points, "<circle class=\"pt-task\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>"
 			   "gen_%03d %s: train %g, held-out %g</title></circle>\n", x, y_of(tr, 0, 1),
-			   radius_of(d->n, 3),
-			   d->gens[i].number, name, t->train, t->holdout);
+			   radius_of(d->gens.n, 3),
+			   d->gens.items[i].number, name, t->train, t->holdout);
 	}
 	buf_printf(out, "<polyline class=\"train\" points=\"%s\"/>\n<polyline class=\"holdout\" "
 		   "points=\"%s\"/>\n%s</svg>\n", buf_cstr(&train), buf_cstr(&held), buf_cstr(&points));
@@ -147,28 +146,28 @@ static void chart_task(buf *out, const report_data *d, const char *name)
 /* Generations left to right, each one level below its parent. */
 static void chart_tree(buf *out, const report_data *d)
 {
-	int *depth = calloc(d->n + 1, sizeof(int)), max_depth = 1;
+	int *depth = calloc(d->gens.n + 1, sizeof(int)), max_depth = 1;
 	size_t i;
 
-	for (i = 0; depth && i < d->n; i++) {
-		int p = d->gens[i].parent;
+	for (i = 0; depth && i < d->gens.n; i++) {
+		int p = d->gens.items[i].parent;
 		depth[i] = p >= 0 && (size_t)p < i ? depth[p] + 1 : 0;
 		max_depth = depth[i] > max_depth ? depth[i] : max_depth;
 	}
 	chart_open(out, "chart-tree", "family tree (depth from gen_000)", 0, max_depth);
-	for (i = 0; depth && i < d->n; i++) {
-		int p = d->gens[i].parent;
+	for (i = 0; depth && i < d->gens.n; i++) {
+		int p = d->gens.items[i].parent;
 		if (p >= 0 && (size_t)p < i)
 			buf_printf(out, "<line class=\"edge\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-				   x_of((size_t)p, d->n), y_of(max_depth - depth[p], 0, max_depth),
-				   x_of(i, d->n), y_of(max_depth - depth[i], 0, max_depth));
+				   x_of((size_t)p, d->gens.n), y_of(max_depth - depth[p], 0, max_depth),
+				   x_of(i, d->gens.n), y_of(max_depth - depth[i], 0, max_depth));
 	}
-	for (i = 0; depth && i < d->n; i++)
+	for (i = 0; depth && i < d->gens.n; i++)
 		buf_printf(out, "<circle class=\"node %s%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>gen_%03d "
-			   "(parent %d) %s</title></circle>\n", status_of(&d->gens[i]),
-			   d->gens[i].number == d->live ? " live" : "", x_of(i, d->n),
-			   y_of(max_depth - depth[i], 0, max_depth), radius_of(d->n, 4), d->gens[i].number,
-			   d->gens[i].parent, status_of(&d->gens[i]));
+			   "(parent %d) %s</title></circle>\n", status_of(&d->gens.items[i]),
+			   d->gens.items[i].number == d->live ? " live" : "", x_of(i, d->gens.n),
+			   y_of(max_depth - depth[i], 0, max_depth), radius_of(d->gens.n, 4), d->gens.items[i].number,
+			   d->gens.items[i].parent, status_of(&d->gens.items[i]));
 	buf_puts(out, "</svg>\n");
 	free(depth);
 }
@@ -179,17 +178,17 @@ static void chart_spend(buf *out, const report_data *d)
 	long tokens;
 	size_t i;
 
-	for (i = 0; i < d->n; i++)
-		hi = d->gens[i].budget.usd > hi ? d->gens[i].budget.usd : hi;
+	for (i = 0; i < d->gens.n; i++)
+		hi = d->gens.items[i].budget.usd > hi ? d->gens.items[i].budget.usd : hi;
 	chart_open(out, "chart-spend", "spend per generation (dollars)", 0, hi > 0 ? hi : 1);
-	for (i = 0; i < d->n; i++) {
-		double x = x_of(i, d->n), top;
-		usd = d->gens[i].budget.usd;
-		tokens = d->gens[i].budget.tokens_in + d->gens[i].budget.tokens_out;
+	for (i = 0; i < d->gens.n; i++) {
+		double x = x_of(i, d->gens.n), top;
+		usd = d->gens.items[i].budget.usd;
+		tokens = d->gens.items[i].budget.tokens_in + d->gens.items[i].budget.tokens_out;
 		top = y_of(usd, 0, hi > 0 ? hi : 1);
 		buf_printf(out, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"4\" height=\"%.1f\">"
 			   "<title>gen_%03d: %ld tokens, $%.4f</title></rect>\n", x - 2, top,
-			   CHART_H - MARGIN - top, d->gens[i].number, tokens, usd);
+			   CHART_H - MARGIN - top, d->gens.items[i].number, tokens, usd);
 	}
 	if (hi <= 0)
 		buf_printf(out, "<text x=\"%d\" y=\"%d\">no LLM calls: this run was offline</text>\n",
@@ -204,8 +203,8 @@ static void table(buf *out, const report_data *d)
 	buf_puts(out, "<table id=\"generations\">\n<thead><tr><th>generation</th><th>parent</th>"
 		 "<th>status</th><th>fitness</th><th>held-out</th><th>reason</th><th>details</th>"
 		 "</tr></thead>\n<tbody>\n");
-	for (i = 0; i < d->n; i++) {
-		const record *g = &d->gens[i];
+	for (i = 0; i < d->gens.n; i++) {
+		const record *g = &d->gens.items[i];
 		buf_printf(out, "<tr class=\"%s\"><td>gen_%03d%s</td><td>", status_of(g), g->number,
 			   g->number == d->live ? " (live)" : "");
 		if (g->parent >= 0)
@@ -261,8 +260,8 @@ static void details(buf *out, const report_data *d, lab *l)
 {
 	size_t i, k;
 
-	for (i = 0; i < d->n; i++) {
-		const record *g = &d->gens[i];
+	for (i = 0; i < d->gens.n; i++) {
+		const record *g = &d->gens.items[i];
 		buf diff = BUF_INIT;
 
 		buf_printf(out, "<section class=\"generation\" id=\"gen-%d\">\n<h3>gen_%03d: %s, "
@@ -311,15 +310,10 @@ static const char report_style[] =
 static int keep(void *ctx, const record *r)
 {
 	report_data *d = ctx;
-	record *grown = realloc(d->gens, (d->n + 1) * sizeof(*grown));
 	size_t i, k;
 
-	if (!grown)
-		return err_set(ERR_SYSTEM, "out of memory");
-	d->gens = grown;
-	if (record_copy(&grown[d->n], r) < 0)
+	if (record_list_add(&d->gens, r) < 0)
 		return ERR_SYSTEM;
-	d->n++;
 	for (i = 0; i < r->n_tasks; i++) {
 		for (k = 0; k < d->n_tasks && strcmp(d->tasks[k], r->tasks[i].name); k++)
 			;
@@ -346,11 +340,9 @@ static void unload(report_data *d)
 {
 	size_t i;
 
-	for (i = 0; d->gens && i < d->n; i++)
-		record_free(&d->gens[i]);
+	record_list_free(&d->gens);
 	for (i = 0; d->tasks && i < d->n_tasks; i++)
 		free(d->tasks[i]);
-	free(d->gens);
 	free(d->tasks);
 }
 
@@ -361,10 +353,10 @@ static void summary(buf *out, const report_data *d)
 	long calls = 0, tokens = 0;
 	size_t i, best = 0;
 
-	for (i = 0; i < d->n; i++) {
-		const record *g = &d->gens[i];
+	for (i = 0; i < d->gens.n; i++) {
+		const record *g = &d->gens.items[i];
 		counts[g->status]++;
-		if (g->status != RECORD_INVALID && g->fitness > d->gens[best].fitness)
+		if (g->status != RECORD_INVALID && g->fitness > d->gens.items[best].fitness)
 			best = i;
 		usd += g->budget.usd;
 		calls += g->budget.llm_calls;
@@ -372,9 +364,9 @@ static void summary(buf *out, const report_data *d)
 	}
 	buf_printf(out, "<p id=\"summary\">%zu generations: %d accepted, %d rejected, %d invalid. "
 		   "Live: gen_%03d. Best: gen_%03d, fitness %.4f (held-out %.4f). LLM: %ld calls, "
-		   "%ld tokens, $%.4f.</p>\n", d->n, counts[0], counts[1], counts[2], d->live,
-		   d->n ? d->gens[best].number : 0, d->n ? d->gens[best].fitness : 0,
-		   d->n ? d->gens[best].holdout : 0, calls, tokens, usd);
+		   "%ld tokens, $%.4f.</p>\n", d->gens.n, counts[0], counts[1], counts[2], d->live,
+		   d->gens.n ? d->gens.items[best].number : 0, d->gens.n ? d->gens.items[best].fitness : 0,
+		   d->gens.n ? d->gens.items[best].holdout : 0, calls, tokens, usd);
 }
 
 int report_write(buf *out, lab *l)

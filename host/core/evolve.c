@@ -295,7 +295,7 @@ static int run_generations(lab *l, run_state *run, evolve_summary *out)
 		    (rc = evolve_history_read(&history, l)) < 0)
 			break;
 		rc = one_generation(l, run, out, number, &history);
-		evolve_history_free(&history);
+		record_list_free(&history);
 		if (rc < 0)
 			break;
 		if (llm_fatal(o->eval.llm))
@@ -325,7 +325,7 @@ int evolve_run(evolve_summary *out, lab *l, const evolve_options *o)
 	out->seconds = (os_now_ms() - run.start_ms) / 1000.0;
 	if (evolve_history_read(&history, l) == 0) {
 		find_best(out, &history);
-		evolve_history_free(&history);
+		record_list_free(&history);
 	}
 	return rc;
 }

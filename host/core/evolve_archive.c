@@ -16,38 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int keep(void *ctx, const record *r)
-{
-	evolve_history *h = ctx;
-	record *grown = realloc(h->items, (h->n + 1) * sizeof(*grown));
-
-	if (!grown)
-		return err_set(ERR_SYSTEM, "out of memory");
-	h->items = grown;
-	if (record_copy(&grown[h->n], r) < 0)
-		return ERR_SYSTEM;
-	h->n++;
-	return 0;
-}
-
 int evolve_history_read(evolve_history *out, lab *l)
 {
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = store_each(l->store, keep, out)) < 0)
-		evolve_history_free(out);
+	if ((rc = store_each(l->store, record_list_keep, out)) < 0)
+		record_list_free(out);
 	return rc;
-}
-
-void evolve_history_free(evolve_history *h)
-{
-	size_t i;
-
-	for (i = 0; i < h->n; i++)
-		record_free(&h->items[i]);
-	free(h->items);
-	memset(h, 0, sizeof(*h));
 }
 
 json_t *evolve_archive_json(const evolve_history *h)
@@ -74,7 +50,7 @@ json_t *evolve_archive(lab *l)
 	if (evolve_history_read(&h, l) < 0)
 		return json_array();
 	archive = evolve_archive_json(&h);
-	evolve_history_free(&h);
+	record_list_free(&h);
 	return archive;
 }
 

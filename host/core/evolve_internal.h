@@ -24,14 +24,11 @@ unsigned long long evolve_mix(unsigned long long seed, unsigned long long n);
 void evolve_add_llm_use(record_budget *b, const llm_usage *used);
 
 /* Every readable generation's record, ascending; unreadable ones are left
- * out (their errors are for host log and host show to report). */
-typedef struct {
-	record *items;
-	size_t n;
-} evolve_history;
+ * out (their errors are for host log and host show to report). Free it
+ * with record_list_free. */
+typedef record_list evolve_history;
 
 HOST_MUST_CHECK int evolve_history_read(evolve_history *out, lab *l);
-void evolve_history_free(evolve_history *h);
 
 /* The archive summary the meta agent reads, as JSON. */
 json_t *evolve_archive_json(const evolve_history *h);

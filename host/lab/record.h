@@ -102,6 +102,18 @@ void record_free(record *r);
 json_t *record_to_json(const record *r);
 HOST_MUST_CHECK int record_from_json(record *out, const json_t *json);
 
+/* Records in a growing array: the generations of a lab, say. */
+typedef struct {
+	record *items;
+	size_t n;
+} record_list;
+
+/* Appends a copy of `r`. Its `void *` form suits store_each. */
+HOST_MUST_CHECK int record_list_add(record_list *list, const record *r);
+HOST_MUST_CHECK int record_list_keep(void *list, const record *r);
+
+void record_list_free(record_list *list);
+
 /* The shapes inside a record, on their own: a budget, a task's result. */
 json_t *record_budget_to_json(const record_budget *b);
 void record_budget_from_json(record_budget *out, const json_t *json);
