@@ -17,8 +17,9 @@ value (a hostile server reports -10**15 or "many"). {"status": 400, "body":
 as a real server's latency. In "text" and "body", @KEY@ becomes the API key
 the request carried, as a malicious model or an echoing proxy would send it
 back, and @HOSTPID@ the pid of the process that sent the request, as a
-model that knows where the host runs. Every request is appended to LOG_FILE as a JSON line with its path,
-headers and prompts.
+model that knows where the host runs. Every request is appended to LOG_FILE
+as a JSON line with its path, headers, prompts and settings (max_tokens and
+temperature, whatever the provider calls them).
 
 usage: llm_server.py SCRIPT PORT_FILE LOG_FILE
 """
@@ -45,6 +46,15 @@ def prompts(path, body):
         return ("gemini", body["systemInstruction"]["parts"][0]["text"],
                 body["contents"][0]["parts"][0]["text"])
     return None, "", ""
+
+
+def settings(provider, body):
+    """The reply's limits as the client asked for them, in one shape."""
+    if provider == "gemini":
+        config = body.get("generationConfig", {})
+        return {"max_tokens": config.get("maxOutputTokens"),
+                "temperature": config.get("temperature")}
+    return {"max_tokens": body.get("max_tokens"), "temperature": body.get("temperature")}
 
 
 def choose(system, user):
@@ -125,7 +135,8 @@ class Handler(BaseHTTPRequestHandler):
         provider, system, user = prompts(self.path, body)
         with lock, open(sys.argv[3], "a") as log:
             log.write(json.dumps({"path": self.path, "headers": dict(self.headers),
-                                  "system": system, "user": user}) + "\n")
+                                  "system": system, "user": user,
+                                  "settings": settings(provider, body)}) + "\n")
         reply = choose(system, user)
         key = request_key(self.headers)
         pid = client_pid(self.client_address[1]) if "@HOSTPID@" in json.dumps(reply) else "0"

@@ -38,13 +38,16 @@ static void test_wire_formats(void **state)
 		llm_server s;
 		llm_usage used = { 0, 0, 0, 0, 0 };
 		char url[128], *reply;
-		json_t *requests, *req;
+		json_t *requests, *req, *settings;
+		llm_options o = { .provider = specs[i], .url = url, .prices_path = prices,
+				  .timeout_ms = 5000, .reply_tokens = 321, .temperature = 0.25,
+				  .temperature_set = 1 };
 		llm_client *c;
 
 		llm_fixture_start(&s, llm_fixture_script(json_pack("[o]", llm_fixture_reply(
 			"hello from the model", 11, 7))), "wire");
 		snprintf(url, sizeof(url), "%s%s", s.url, i == 0 ? "/v1" : "");
-		c = llm_fixture_client(specs[i], url, prices, 5000, 0);
+		assert_int_equal(llm_open(&c, &o), 0);
 		assert_int_equal(llm_chat(c, "be brief", "say hello", 0, &reply, &used), 0);
 		assert_string_equal(reply, "hello from the model");
 		assert_int_equal(used.tokens_in, 11);
@@ -57,6 +60,20 @@ static void test_wire_formats(void **state)
 		assert_string_equal(json_string_value(json_object_get(json_object_get(req, "headers"),
 								      header[i])), auth[i]);
 		assert_null(strstr(json_string_value(json_object_get(req, "path")), TEST_KEY));
+		/* the reply's limits, in each provider's own words */
+		settings = json_object_get(req, "settings");
+		assert_int_equal(json_integer_value(json_object_get(settings, "max_tokens")), 321);
+		assert_true(json_real_value(json_object_get(settings, "temperature")) == 0.25);
+		json_decref(requests);
+		free(reply);
+		llm_close(c);
+		/* by default: a bounded reply, and the server's own temperature */
+		c = llm_fixture_client(specs[i], url, prices, 5000, 0);
+		assert_int_equal(llm_chat(c, "be brief", "say hello", 0, &reply, NULL), 0);
+		requests = llm_fixture_requests(&s);
+		settings = json_object_get(json_array_get(requests, 1), "settings");
+		assert_int_equal(json_integer_value(json_object_get(settings, "max_tokens")), 4096);
+		assert_true(json_is_null(json_object_get(settings, "temperature")));
 		json_decref(requests);
 		free(reply);
 		llm_close(c);
@@ -218,7 +235,8 @@ static void test_retries_stop_at_the_deadline(void **state)
 	json_decref(requests);
 	/* a deadline already gone: no request at all */
 	assert_int_equal(llm_chat(c, "s", "u", os_now_ms() - 1, &reply, NULL), ERR_GENERIC);
-	assert_string_equal(err_last(), "the deadline passed before the call was made");
+	assert_string_equal(err_last(), "the deadline passed before the call was made (none of "
+			    "its replies has been usable yet)");
 	requests = llm_fixture_requests(&s);
 	assert_int_equal(json_array_size(requests), attempts);
 	json_decref(requests);

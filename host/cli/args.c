@@ -25,6 +25,7 @@ static const arg_option *find_option(const arg_option *opts, const char *arg,
 static int range_error(const arg_option *opt, const char *value)
 {
 	return err_set(ERR_INVALID, "%s expects %s from %lld to %lld, got '%s'", opt->name,
+		       opt->kind == ARG_SECONDS ? "seconds" :
 		       opt->kind == ARG_NUMBER ? "a number" : "an integer", opt->min, opt->max,
 		       value);
 }
@@ -39,7 +40,10 @@ static int store_number(const arg_option *opt, const char *value)
 	if (errno || end == value || *end || !isfinite(d) || d < (double)opt->min ||
 	    d > (double)opt->max)
 		return range_error(opt, value);
-	*(double *)opt->dest = d;
+	if (opt->kind == ARG_SECONDS)
+		*(long *)opt->dest = lround(d * 1000);
+	else
+		*(double *)opt->dest = d;
 	return 0;
 }
 
@@ -67,7 +71,9 @@ static int store_value(const arg_option *opt, const char *value)
 		*(const char **)opt->dest = value;
 		return 0;
 	}
-	return opt->kind == ARG_NUMBER ? store_number(opt, value) : store_integer(opt, value);
+	if (opt->kind == ARG_NUMBER || opt->kind == ARG_SECONDS)
+		return store_number(opt, value);
+	return store_integer(opt, value);
 }
 
 /* Handles argv[*i], an option; advances *i past a separate value. */

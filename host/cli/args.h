@@ -16,7 +16,8 @@ typedef enum {
 	ARG_INT,     /* int *: an integer in [min, max] */
 	ARG_LONG,    /* long *: an integer in [min, max] */
 	ARG_UINT,    /* unsigned long long *: an integer in [min, max], min >= 0 */
-	ARG_NUMBER   /* double *: a finite number in [min, max] */
+	ARG_NUMBER,  /* double *: a finite number in [min, max] */
+	ARG_SECONDS  /* long *: milliseconds, given as seconds in [min, max] */
 } arg_kind;
 
 typedef struct {

@@ -82,6 +82,13 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 #define CLI_MAX_LLM_CALLS 10000
 #define CLI_MAX_TOKENS 1000000000
 #define CLI_MAX_USD 1000000
+#define CLI_MAX_LLM_ATTEMPTS 20
+#define CLI_MAX_LLM_SECONDS 86400
+#define CLI_MAX_REPLY_TOKENS 1000000
+
+/* An llm_options before its options are parsed: the temperature is the
+ * server's own unless --llm-temperature is given. */
+#define CLI_LLM_DEFAULTS { .provider = NULL, .temperature = -1 }
 
 /* The options that configure the language model, for an arg_option table. */
 #define CLI_LLM_OPTIONS(o)                                                     \
@@ -91,7 +98,12 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 	{ "--record", ARG_STRING, &(o).record_path, 0, 0 },                    \
 	{ "--replay", ARG_STRING, &(o).replay_path, 0, 0 },                    \
 	{ "--max-usd", ARG_NUMBER, &(o).max_usd, 0, CLI_MAX_USD },             \
-	{ "--max-tokens", ARG_LONG, &(o).max_tokens, 1, CLI_MAX_TOKENS }
+	{ "--max-tokens", ARG_LONG, &(o).max_tokens, 1, CLI_MAX_TOKENS },      \
+	{ "--llm-timeout", ARG_SECONDS, &(o).timeout_ms, 1, CLI_MAX_LLM_SECONDS }, \
+	{ "--llm-attempts", ARG_INT, &(o).attempts, 1, CLI_MAX_LLM_ATTEMPTS }, \
+	{ "--llm-run-seconds", ARG_SECONDS, &(o).run_ms, 1, CLI_MAX_LLM_SECONDS }, \
+	{ "--llm-reply-tokens", ARG_LONG, &(o).reply_tokens, 1, CLI_MAX_REPLY_TOKENS }, \
+	{ "--llm-temperature", ARG_NUMBER, &(o).temperature, 0, 2 }
 
 #define CLI_LLM_HELP                                                           \
 	"  --llm P[:MODEL]  use a language model: openai, anthropic or gemini\n"\
@@ -101,6 +113,13 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 	"  --llm-calls N    model calls each agent run may make (default 4)\n"   \
 	"  --max-usd X      stop before spending more than X dollars\n"          \
 	"  --max-tokens N   stop before using more than N tokens\n"              \
+	"  --llm-timeout S  seconds one request may take (default 120)\n"       \
+	"  --llm-attempts N tries per call, retries included (default 5)\n"     \
+	"  --llm-run-seconds S  model time one agent run may use in all; it\n"  \
+	"                   does not count against the agent (default 600)\n"   \
+	"  --llm-reply-tokens N  the longest reply to ask for (default 4096)\n" \
+	"  --llm-temperature T  sampling temperature, 0 to 2 (default: the\n"   \
+	"                   server's)\n"                                         \
 	"  --llm-prices F   the price table (default: prices.json beside host)\n"\
 	"  --record FILE    append every LLM exchange to FILE (JSON lines)\n"    \
 	"  --replay FILE    answer LLM calls from a record, with no network\n"

@@ -287,6 +287,7 @@ static int run_evolve(int argc, char **argv)
 	a.o.eval.jobs = 1;
 	a.o.eval.llm_calls = CLI_DEFAULT_LLM_CALLS;
 	a.given.seed = ULLONG_MAX;  /* not given: the lab's */
+	a.lo.temperature = -1;      /* not given: the server's */
 	if ((rc = parse_evolve_args(&a, argc, argv)) != CLI_OK ||
 	    (rc = cli_open_llm(&a.o.eval.llm, "evolve", &a.lo)) != CLI_OK)
 		return rc;

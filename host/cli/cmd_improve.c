@@ -76,7 +76,7 @@ static int run_improve(int argc, char **argv)
 	const char *pos[1], *agent_dir = NULL, *out_path = NULL, *tasks_dir = NULL;
 	unsigned long long seed = 1;
 	int budget = IMPROVE_DEFAULT_BUDGET, verbose = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
-	llm_options lo = { .provider = NULL };
+	llm_options lo = CLI_LLM_DEFAULTS;
 	llm_client *llm = NULL;
 	const arg_option opts[] = {
 		CLI_LLM_OPTIONS(lo),

@@ -91,7 +91,7 @@ static int run_rewrite(int argc, char **argv)
 	const char *tasks_dir = NULL;
 	unsigned long long seed = 1;
 	int verbose = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
-	llm_options lo = { .provider = NULL };
+	llm_options lo = CLI_LLM_DEFAULTS;
 	llm_client *llm = NULL;
 	const arg_option opts[] = {
 		CLI_LLM_OPTIONS(lo),

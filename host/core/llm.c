@@ -22,7 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LLM_MAX_ATTEMPTS 5
+#define LLM_ATTEMPTS 5           /* tries per call, by default */
+#define LLM_RUN_MS 600000        /* model time per agent run, by default */
+#define LLM_REPLY_TOKENS 4096    /* max_tokens, by default */
 #define LLM_MAX_REPLY (16u << 20)
 #define LLM_BACKOFF_MS 250
 #define LLM_BACKOFF_CAP_MS 8000
@@ -101,6 +103,11 @@ int llm_open(llm_client **out, const llm_options *o)
 		return err_set(ERR_SYSTEM, "out of memory");
 	}
 	c->max_usd = o->max_usd;
+	c->attempts = o->attempts > 0 ? o->attempts : LLM_ATTEMPTS;
+	c->run_ms = o->run_ms > 0 ? o->run_ms : LLM_RUN_MS;
+	c->reply_tokens = o->reply_tokens > 0 ? o->reply_tokens : LLM_REPLY_TOKENS;
+	c->temperature = o->temperature;
+	c->temperature_set = o->temperature_set;
 	c->notice = o->notice;
 	c->notice_ctx = o->notice_ctx;
 	c->max_tokens = o->max_tokens;
@@ -120,6 +127,24 @@ int llm_open(llm_client **out, const llm_options *o)
 	llm_scrub(&c->keys, c->description);  /* a URL may carry a key */
 	*out = c;
 	return 0;
+}
+
+long llm_run_ms(const llm_client *c)
+{
+	return c ? c->run_ms : 0;
+}
+
+void llm_set_abort(llm_client *c, int (*abort)(void *ctx), void *ctx)
+{
+	if (!c)
+		return;
+	c->abort = abort;
+	c->abort_ctx = ctx;
+}
+
+double llm_mean_latency(const llm_client *c)
+{
+	return c && c->totals.calls ? c->totals.seconds / (double)c->totals.calls : 0;
 }
 
 const char *llm_describe(const llm_client *c)
@@ -180,6 +205,22 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	return b->failed ? 0 : size * n;
 }
 
+static int aborted(const llm_client *c)
+{
+	return c->abort && c->abort(c->abort_ctx);
+}
+
+/* libcurl's progress callback: a nonzero return aborts the transfer. */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return aborted(ctx);
+}
+
 /* One POST that may take `timeout_ms`. Returns the curl code; *status and
  * *retry_after_s are set. */
 static CURLcode post(llm_client *c, const char *body, long timeout_ms, buf *reply, long *status,
@@ -200,6 +241,9 @@ static CURLcode post(llm_client *c, const char *body, long timeout_ms, buf *repl
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
 	rc = curl_easy_perform(c->curl);
 	*status = 0;
 	*retry_after_s = 0;
@@ -238,10 +282,12 @@ static int backoff(llm_client *c, int attempt, long retry_after_s, double deadli
 		ms = retry_after_s * 1000;
 	if (deadline_ms > 0 && os_now_ms() + (double)ms >= deadline_ms)
 		return 0;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-	return 1;
+	for (; ms > 0 && !aborted(c); ms -= 100) {  /* in slices, to hear an abort */
+		ts.tv_sec = 0;
+		ts.tv_nsec = (ms < 100 ? ms : 100) * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	return !aborted(c);
 }
 
 /* Classifies one attempt: 0 done, 1 retry, or a negative error. */
@@ -260,7 +306,36 @@ static int attempt_result(llm_client *c, CURLcode rc, long status, const buf *re
 				    &u->tokens_out) == 0 ? 0 : 1;
 }
 
-/* Up to LLM_MAX_ATTEMPTS attempts, none started or waited for past the
+/* Why a call got no usable reply, with how the model has answered so far:
+ * a slow model and a dead one call for different remedies. */
+static int call_failed(llm_client *c, int attempts, int out_of_time)
+{
+	char latency[96], *text = strdup(err_last());
+	const char *last = text ? text : "";
+	int rc;
+
+	if (c->totals.calls)
+		snprintf(latency, sizeof(latency), "its replies took %.1f s on average",
+			 llm_mean_latency(c));
+	else
+		snprintf(latency, sizeof(latency), "none of its replies has been usable yet");
+	if (aborted(c))
+		rc = err_set(ERR_GENERIC, "the call was abandoned after %d attempt%s, as the agent "
+			     "that made it no longer waits; the model: %s", attempts,
+			     attempts == 1 ? "" : "s", latency);
+	else if (out_of_time && attempts == 0)
+		rc = err_set(ERR_GENERIC, "the deadline passed before the call was made (%s)", latency);
+	else if (out_of_time)
+		rc = err_set(ERR_GENERIC, "the deadline ended the call after %d attempt%s (%s): %s",
+			     attempts, attempts == 1 ? "" : "s", latency, last);
+	else
+		rc = err_set(ERR_GENERIC, "no usable reply after %d attempts (%s): %s", attempts,
+			     latency, last);
+	free(text);
+	return rc;
+}
+
+/* Up to c->attempts attempts, none started or waited for past the
  * deadline: a run's deadline bounds the whole call, retries included. */
 static int call_network(llm_client *c, const char *system_prompt, const char *user,
 			double deadline_ms, char **text, llm_usage *u)
@@ -273,16 +348,18 @@ static int call_network(llm_client *c, const char *system_prompt, const char *us
 	json_decref(request);
 	if (!body)
 		return err_set(ERR_SYSTEM, "out of memory");
-	while (verdict > 0 && attempts < LLM_MAX_ATTEMPTS) {
+	while (verdict > 0 && attempts < c->attempts) {
 		buf reply = BUF_INIT;
 		long status, timeout_ms;
 		CURLcode rc;
 
+		if (aborted(c))
+			break;
 		if (attempts > 0 && !backoff(c, attempts - 1, retry_after, deadline_ms))
 			timeout_ms = 0;
 		else
 			timeout_ms = attempt_timeout_ms(c, deadline_ms);
-		if ((out_of_time = timeout_ms == 0))
+		if ((out_of_time = timeout_ms == 0) || aborted(c))
 			break;
 		rc = post(c, body, timeout_ms, &reply, &status, &retry_after);
 		attempts++;
@@ -290,14 +367,7 @@ static int call_network(llm_client *c, const char *system_prompt, const char *us
 		buf_free(&reply);
 	}
 	free(body);
-	if (verdict > 0 && out_of_time && attempts == 0)
-		return err_set(ERR_GENERIC, "the deadline passed before the call was made");
-	if (verdict > 0 && out_of_time)
-		return err_set(ERR_GENERIC, "the deadline ended the call after %d attempt%s: %s", attempts,
-			       attempts == 1 ? "" : "s", err_last());
-	if (verdict > 0)
-		return err_set(ERR_GENERIC, "no usable reply after %d attempts: %s", attempts, err_last());
-	return verdict;
+	return verdict > 0 ? call_failed(c, attempts, out_of_time) : verdict;
 }
 
 int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,

@@ -30,6 +30,11 @@ typedef struct {
 	double max_usd;            /* stop before a call once spent; 0: no cap */
 	long max_tokens;           /* the same for tokens in + out; 0: no cap */
 	long timeout_ms;           /* whole request; 0: $HOST_LLM_TIMEOUT_MS or 120 s */
+	int attempts;              /* tries per call, retries included; 0: 5 */
+	long run_ms;               /* model time one agent run may use in all; 0: 600 s */
+	long reply_tokens;         /* the most a reply may have (max_tokens); 0: 4096 */
+	double temperature;        /* sent only when temperature_set */
+	int temperature_set;
 	/* What the user should hear of that is not an error (a server's token
 	 * counts replaced by estimates, a record line not written); NULL:
 	 * nobody. */
@@ -77,6 +82,17 @@ void llm_usage_from_json(llm_usage *out, const json_t *json);
 /* Adds usage spent elsewhere (a worker process) to the totals; negative
  * parts add nothing. */
 void llm_add_usage(llm_client *c, const llm_usage *u);
+
+/* The model time one agent run may use in all (llm_options.run_ms). */
+long llm_run_ms(const llm_client *c);
+
+/* Calls `abort` (when not NULL) while a call waits for the model: a
+ * nonzero return ends the call at once, with no retry. Set it around a
+ * call, for what the call is made for: an agent that may end meanwhile. */
+void llm_set_abort(llm_client *c, int (*abort)(void *ctx), void *ctx);
+
+/* The mean time of the replies so far, in seconds; 0 before the first. */
+double llm_mean_latency(const llm_client *c);
 
 /* What the client has spent so far. */
 llm_usage llm_totals(const llm_client *c);

@@ -40,7 +40,12 @@ struct llm_client {
 	llm_provider_kind kind;
 	char *model, *url, *key;
 	char description[600];
-	long timeout_ms;
+	long timeout_ms, run_ms, reply_tokens;
+	int attempts;
+	double temperature;
+	int temperature_set;
+	int (*abort)(void *ctx);  /* see llm_set_abort */
+	void *abort_ctx;
 	double max_usd, price_in, price_out;  /* dollars per million tokens */
 	long max_tokens;
 	FILE *record;

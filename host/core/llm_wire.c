@@ -27,22 +27,45 @@ const llm_provider llm_providers[LLM_N_PROVIDERS] = {
 	  { "GEMINI_API_KEY", "GOOGLE_API_KEY" } },
 };
 
+/* The reply's limits: max_tokens always, so that a local server does not
+ * run on for minutes, and temperature only when the user chose one. */
+static json_t *generation_settings(const llm_client *c, const char *tokens_key,
+				   const char *temperature_key)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, tokens_key, json_integer(c->reply_tokens));
+	if (c->temperature_set)
+		json_object_set_new(o, temperature_key, json_real(c->temperature));
+	return o;
+}
+
 json_t *llm_wire_request(const llm_client *c, const char *system_prompt, const char *user)
 {
+	json_t *r;
+
 	switch (c->kind) {
 	case LLM_PROVIDER_ANTHROPIC:
-		return json_pack("{s:s, s:i, s:s, s:[{s:s, s:s}]}", "model", c->model,
-				 "max_tokens", 4096, "system", system_prompt, "messages",
-				 "role", "user", "content", user);
+		r = json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "model", c->model, "system",
+			      system_prompt, "messages", "role", "user", "content", user);
+		break;
 	case LLM_PROVIDER_GEMINI:
-		return json_pack("{s:{s:[{s:s}]}, s:[{s:s, s:[{s:s}]}]}", "systemInstruction",
+		return json_pack("{s:{s:[{s:s}]}, s:[{s:s, s:[{s:s}]}], s:o}", "systemInstruction",
 				 "parts", "text", system_prompt, "contents", "role", "user",
-				 "parts", "text", user);
+				 "parts", "text", user, "generationConfig",
+				 generation_settings(c, "maxOutputTokens", "temperature"));
 	default:
-		return json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "model", c->model,
-				 "messages", "role", "system", "content", system_prompt,
-				 "role", "user", "content", user);
+		r = json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "model", c->model,
+			      "messages", "role", "system", "content", system_prompt,
+			      "role", "user", "content", user);
 	}
+	if (r) {
+		json_t *g = generation_settings(c, "max_tokens", "temperature");
+
+		json_object_update(r, g);
+		json_decref(g);
+	}
+	return r;
 }
 
 void llm_wire_target(const llm_client *c, buf *url, struct curl_slist **headers)
