@@ -102,7 +102,7 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 	{ "--llm-timeout", ARG_SECONDS, &(o).timeout_ms, 1, CLI_MAX_LLM_SECONDS }, \
 	{ "--llm-attempts", ARG_INT, &(o).attempts, 1, CLI_MAX_LLM_ATTEMPTS }, \
 	{ "--llm-run-seconds", ARG_SECONDS, &(o).run_ms, 1, CLI_MAX_LLM_SECONDS }, \
-	{ "--llm-reply-tokens", ARG_LONG, &(o).reply_tokens, 1, CLI_MAX_REPLY_TOKENS }, \
+	{ "--llm-max-tokens", ARG_LONG, &(o).reply_tokens, 1, CLI_MAX_REPLY_TOKENS }, \
 	{ "--llm-temperature", ARG_NUMBER, &(o).temperature, 0, 2 }
 
 #define CLI_LLM_HELP                                                           \
@@ -117,7 +117,8 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 	"  --llm-attempts N tries per call, retries included (default 5)\n"     \
 	"  --llm-run-seconds S  model time one agent run may use in all; it\n"  \
 	"                   does not count against the agent (default 600)\n"   \
-	"  --llm-reply-tokens N  the longest reply to ask for (default 4096)\n" \
+	"  --llm-max-tokens N  the longest reply to ask for, in tokens\n"     \
+	"                   (the request's max_tokens; default 4096)\n"         \
 	"  --llm-temperature T  sampling temperature, 0 to 2 (default: the\n"   \
 	"                   server's)\n"                                         \
 	"  --llm-prices F   the price table (default: prices.json beside host)\n"\
