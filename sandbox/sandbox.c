@@ -17,12 +17,25 @@
 #include "parent.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static void timed_out(sandbox_outcome *out, const sandbox_limits *limits, double excused_ms)
+{
+	char waited[96] = "";
+
+	if (excused_ms > 0)
+		snprintf(waited, sizeof(waited), ", not counting %.1f s of waiting for the "
+			 "host's services", excused_ms / 1000);
+	parent_set_outcome(out, SANDBOX_TIMEOUT, "no result within the %d ms deadline%s",
+			   limits->wall_ms, waited);
+}
 
 /* Reads frames until the final one. Returns 1 when a final frame arrived
  * (in out->result), 0 when the outcome is already decided, and -1 when the
@@ -31,6 +44,8 @@ static int serve(sandbox_outcome *out, int fd, const sandbox_limits *limits,
 		 double deadline, sandbox_handler handler, void *ctx)
 {
 	sandbox_status bad = handler ? SANDBOX_PROTOCOL_ERROR : SANDBOX_BAD_OUTPUT;
+	sandbox_request req = { .channel = fd, .excused_ms = 0 };
+	double excused_ms = 0;  /* the services' time, not the child's */
 	size_t total = 0;
 	int gone = 0;  /* the child closed its end: read what it sent, reply no more */
 
@@ -39,9 +54,7 @@ static int serve(sandbox_outcome *out, int fd, const sandbox_limits *limits,
 		int rc = parent_recv_frame(&msg, fd, deadline, &total, PARENT_TOTAL_MAX);
 
 		if (rc == CHANNEL_TIMEOUT) {
-			parent_set_outcome(out, SANDBOX_TIMEOUT,
-				    "no result within the %d ms deadline",
-				    limits->wall_ms);
+			timed_out(out, limits, excused_ms);
 			return 0;
 		}
 		if (rc == CHANNEL_EOF || rc == CHANNEL_IO)
@@ -59,18 +72,35 @@ static int serve(sandbox_outcome *out, int fd, const sandbox_limits *limits,
 			out->result = msg;
 			return 1;
 		}
-		if (!handler || handler(ctx, msg, &reply) < 0) {
+		req.excused_ms = 0;
+		if (!handler || handler(ctx, msg, &reply, &req) < 0) {
 			parent_set_outcome(out, SANDBOX_PROTOCOL_ERROR, "bad request: %s",
 				    handler ? err_last() : "no services are offered");
 			json_decref(msg);
 			json_decref(reply);
 			return 0;
 		}
+		if (req.excused_ms > 0) {
+			deadline += req.excused_ms;
+			excused_ms += req.excused_ms;
+		}
 		if (!gone && channel_send_json(fd, reply) < 0)
 			gone = 1;
 		json_decref(msg);
 		json_decref(reply);
 	}
+}
+
+int sandbox_child_gone(const sandbox_request *req)
+{
+	struct pollfd p;
+
+	if (!req)
+		return 0;
+	p.fd = req->channel;
+	p.events = POLLRDHUP;
+	p.revents = 0;
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
 }
 
 /*

@@ -40,13 +40,29 @@ typedef struct {
 	double elapsed_ms;
 } sandbox_outcome;
 
+/* One request being served: what the handler may ask of the child and
+ * what it tells the sandbox back. */
+typedef struct {
+	int channel;        /* the child's channel; see sandbox_child_gone */
+	/* Set by the handler: time it spent that is not the child's, such as
+	 * waiting for a model. The child's deadline moves by as much, so a
+	 * slow service does not use up the code's own time. */
+	double excused_ms;
+} sandbox_request;
+
 /*
  * Serves a request frame (one that has an "op" member) from the child.
  * Returns 0 with *reply set, or a negative value to end the child with
- * SANDBOX_PROTOCOL_ERROR.
+ * SANDBOX_PROTOCOL_ERROR. `req` is NULL when no child waits (a handler
+ * called directly).
  */
 typedef int (*sandbox_handler)(void *ctx, const json_t *request,
-			       json_t **reply);
+			       json_t **reply, sandbox_request *req);
+
+/* Nonzero once the child that made `req` can no longer read the reply:
+ * it died, or closed its channel. A handler waiting on its behalf can give
+ * up. */
+int sandbox_child_gone(const sandbox_request *req);
 
 /* The host-sandbox executable to start; by default the one beside the
  * running program. The string is copied. */

@@ -212,7 +212,7 @@ static void test_broker_serve_fuzz(void **state)
 					    ? json_integer((json_int_t)r) : (r >> 16) % 3 == 1
 					    ? json_string("../../etc/passwd") : json_string("int x;"));
 		}
-		if (broker_serve(&b, req, &reply) == 0)
+		if (broker_serve(&b, req, &reply, NULL) == 0)
 			assert_non_null(reply);
 		json_decref(req);
 		json_decref(reply);

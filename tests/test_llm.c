@@ -241,10 +241,16 @@ static void test_retries_stop_at_the_deadline(void **state)
 	assert_int_equal(json_array_size(requests), attempts);
 	json_decref(requests);
 	first = attempts;
-	/* the broker passes the agent run's own deadline */
-	broker_init(&b, NULL, NULL, 0, 1.6);
+	llm_close(c);
+	/* the broker bounds the call by the run's model time, 1.6 s here */
+	{
+		llm_options o = { .provider = "openai:test-model", .url = url,
+				  .prices_path = prices, .timeout_ms = 5000, .run_ms = 1600 };
+		assert_int_equal(llm_open(&c, &o), 0);
+	}
+	broker_init(&b, NULL, NULL, 0, 60);
 	broker_offer_llm(&b, c, 4);
-	assert_int_equal(broker_serve(&b, request, &answer), 0);
+	assert_int_equal(broker_serve(&b, request, &answer, NULL), 0);
 	assert_contains(json_string_value(json_object_get(answer, "error")),
 			"the deadline ended the call after ");
 	attempts = atoi(json_string_value(json_object_get(answer, "error")) +

@@ -208,6 +208,8 @@ int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 		 const cli_eval_given *given)
 {
 	long long budget = given->budget ? given->budget : CLI_DEFAULT_BUDGET, seed = 1;
+	long long meta_ms = given->meta_ms, agent_ms = given->agent_ms;
+	long long max_ms = CLI_MAX_AGENT_SECONDS * 1000LL;
 	char *stored_list = NULL;
 	int rc = CLI_OK;
 
@@ -215,6 +217,8 @@ int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 		seed = (long long)given->seed;
 	if ((!given->budget && lab_setting_int(&budget, l, "budget", 1, CLI_MAX_BUDGET) < 0) ||
 	    (given->seed == ULLONG_MAX && lab_setting_int(&seed, l, "seed", 0, CLI_MAX_SEED) < 0) ||
+	    (!meta_ms && lab_setting_int(&meta_ms, l, "meta-ms", 1, max_ms) < 0) ||
+	    (!agent_ms && lab_setting_int(&agent_ms, l, "agent-ms", 1, max_ms) < 0) ||
 	    (!given->tasks && store_setting_get(l->store, "tasks", &stored_list) < 0))
 		rc = cli_fail(command, "%s", err_last());
 	else if (given->utility)
@@ -223,6 +227,8 @@ int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 		rc = cli_fail(command, "%s", err_last());
 	out->budget = (int)budget;
 	out->seed = (unsigned long long)seed;
+	out->meta_ms = (int)meta_ms;
+	out->agent_slack_ms = (int)agent_ms;
 	if (rc == CLI_OK)
 		rc = cli_load_tasks(&out->tasks, &out->n_tasks, command, given->tasks_dir,
 				    given->tasks ? given->tasks : stored_list);

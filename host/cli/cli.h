@@ -85,6 +85,17 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 #define CLI_MAX_LLM_ATTEMPTS 20
 #define CLI_MAX_LLM_SECONDS 86400
 #define CLI_MAX_REPLY_TOKENS 1000000
+#define CLI_MAX_AGENT_SECONDS 86400  /* ms of it still fit an int */
+
+/* The agents' own limits, for the options of init and evolve. */
+#define CLI_LIMIT_OPTIONS(given)                                                      \
+	{ "--meta-seconds", ARG_SECONDS, &(given).meta_ms, 1, CLI_MAX_AGENT_SECONDS }, \
+	{ "--agent-seconds", ARG_SECONDS, &(given).agent_ms, 1, CLI_MAX_AGENT_SECONDS }
+
+#define CLI_LIMIT_HELP                                                         \
+	"  --meta-seconds S the meta agent's own time per rewrite (default 60)\n" \
+	"  --agent-seconds S  the task agent's own time, on top of the task's\n"  \
+	"                   limit for each evaluation of the budget (default 10)\n"
 
 /* An llm_options before its options are parsed: the temperature is the
  * server's own unless --llm-temperature is given. */
@@ -139,6 +150,7 @@ typedef struct {
 	int budget;                      /* 0: the lab's */
 	unsigned long long seed;         /* ULLONG_MAX: the lab's */
 	const evolve_utility *utility;   /* NULL: the lab's */
+	long meta_ms, agent_ms;          /* the agents' own time; 0: the lab's */
 } cli_eval_given;
 
 /* Sets out's tasks (loaded), budget, seed and utility from `given` and the

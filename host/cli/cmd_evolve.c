@@ -39,9 +39,10 @@ static const char init_help[] =
 	"  --utility W      fitness weights, e.g. score=1,cost=0,time=0.01 subtracts\n"
 	"                   0.01 per second of evaluation (cost is in dollars)\n"
 	"  --tasks-dir DIR  where task folders are\n"
+	CLI_LIMIT_HELP
 	"\n"
-	"These evaluation settings are kept in the lab: every generation is\n"
-	"measured the same way.\n";
+	"These evaluation settings and limits are kept in the lab: every\n"
+	"generation is measured the same way.\n";
 
 static const char evolve_help[] =
 	"usage: host evolve [--gens N] [--tasks a,b] [--select best|archive] [--seed S]\n"
@@ -60,7 +61,7 @@ static const char evolve_help[] =
 	"  --select S       best: extend the live generation (default); archive:\n"
 	"                   any valid generation, weighted by fitness, penalised\n"
 	"                   for children it already has\n"
-	"  --tasks, --budget, --seed, --utility\n"
+	"  --tasks, --budget, --seed, --utility, --meta-seconds, --agent-seconds\n"
 	"                   override the lab's evaluation settings (see host help\n"
 	"                   init) for this run; the parent keeps the fitness it\n"
 	"                   was measured with, so compare only like with like\n"
@@ -71,8 +72,19 @@ static const char evolve_help[] =
 	"  --dir D          the lab directory (default: .)\n"
 	CLI_LLM_HELP
 	"\n"
-	"Ctrl-C finishes the current generation and stops; a second one stops at\n"
-	"once. Re-running evolve continues where it stopped.\n";
+	"\n"
+	"Limits. Each agent has its own wall time: the meta agent 60 s a rewrite,\n"
+	"the task agent 10 s plus the task's limit for each evaluation (see\n"
+	"--meta-seconds, --agent-seconds). Time an agent spends waiting for the\n"
+	"model is not counted against it: the model has limits of its own, a\n"
+	"timeout per request (--llm-timeout), attempts per call (--llm-attempts)\n"
+	"and model time per agent run (--llm-run-seconds). A call whose agent has\n"
+	"ended is abandoned, never retried.\n"
+	"\n"
+	"Ctrl-C stops after the current generation; with a model, its calls in\n"
+	"flight are abandoned and the generation is kept as interrupted, not\n"
+	"measured. A second Ctrl-C stops at once. Re-running evolve continues\n"
+	"where it stopped.\n";
 
 /* The seed directory: --from, ./seed, or the one installed beside host. */
 static int find_seed(char **out, const char *from)
@@ -144,8 +156,11 @@ static int run_init(int argc, char **argv)
 {
 	const char *dir = ".", *from = NULL, *list = NULL, *tasks_dir = NULL, *utility = NULL;
 	const char *pos[1];
-	evolve_eval_options eo = { NULL, 0, CLI_DEFAULT_BUDGET, 1, { 1, 0, 0 }, NULL, 0, 1 };
+	evolve_eval_options eo = { .budget = CLI_DEFAULT_BUDGET, .seed = 1, .utility = { 1, 0, 0 },
+				   .jobs = 1 };
+	cli_eval_given limits = { .budget = 0 };
 	const arg_option opts[] = {
+		CLI_LIMIT_OPTIONS(limits),
 		{ "--dir", ARG_STRING, &dir, 0, 0 },
 		{ "--from", ARG_STRING, &from, 0, 0 },
 		{ "--tasks", ARG_STRING, &list, 0, 0 },
@@ -161,6 +176,8 @@ static int run_init(int argc, char **argv)
 	if (args_parse(opts, argc, argv, pos, 0, &n) < 0 ||
 	    cli_parse_utility(&eo.utility, utility) < 0)
 		return cli_usage("init", "%s", err_last());
+	eo.meta_ms = (int)limits.meta_ms;
+	eo.agent_slack_ms = (int)limits.agent_ms;
 	if (lab_exists(dir))
 		return cli_fail("init", "%s already holds a lab; nothing was changed", dir);
 	if ((rc = cli_load_tasks(&eo.tasks, &eo.n_tasks, "init", tasks_dir, list)) != CLI_OK)
@@ -258,6 +275,7 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 		{ "--json", ARG_FLAG, &a->view.json, 0, 0 },
 		{ "--dir", ARG_STRING, &a->dir, 0, 0 },
 		{ "--tasks-dir", ARG_STRING, &a->given.tasks_dir, 0, 0 },
+		CLI_LIMIT_OPTIONS(a->given),
 		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	int n;
@@ -271,7 +289,7 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 	a->o.select_archive = strcmp(select, "archive") == 0;
 	a->view.live = isatty(STDOUT_FILENO) && !a->view.quiet && !a->view.json;
 	a->view.color = a->view.live && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
-	a->o.stop = &stop_requested;
+	a->o.eval.stop = &stop_requested;
 	return CLI_OK;
 }
 

@@ -15,18 +15,22 @@
 #include <string.h>
 
 #define IMPROVE_DEFAULT_BUDGET 100
+#define IMPROVE_DEFAULT_MS 600000
 
 static const char improve_help[] =
-	"usage: host improve TASK [--budget N] [--agent DIR] [--seed S] [-o FILE]\n"
-	"                    [--tasks-dir DIR] [--verbose]\n"
+	"usage: host improve TASK [--budget N] [--seconds S] [--agent DIR] [--seed S]\n"
+	"                    [-o FILE] [--tasks-dir DIR] [--verbose]\n"
 	"\n"
 	"Runs the task agent once, sandboxed, to improve TASK's initial solution\n"
 	"with at most N evaluations. Prints the initial and the improved scores,\n"
 	"both measured by the host on training and held-out cases, and writes the\n"
-	"improved solution.\n"
+	"improved solution. An agent that times out or crashes after scoring\n"
+	"solutions leaves the best of them, which is measured and written.\n"
 	"\n"
 	"Options:\n"
 	"  --budget N    evaluations the agent may use (default 100)\n"
+	"  --seconds S   the agent's own wall time (default 600); waiting for the\n"
+	"                model does not count (see --llm-run-seconds)\n"
 	"  --agent DIR   agent files (default: agent_code/ if present, else seed/)\n"
 	"  --seed S      seed of the agent's host_rand (default 1)\n"
 	"  -o FILE       where to write the improved solution\n"
@@ -49,11 +53,17 @@ static int improve(task *t, const agent_files *files, const agent_run_options *o
 
 	if (improve_task(&r, t, files, o) < 0)
 		return cli_fail("improve", "%s", err_last());
-	if (r.run.outcome.status != SANDBOX_OK) {
+	if (r.run.outcome.status != SANDBOX_OK && !r.run.kept_best) {
 		cli_agent_failure("task", &r.run.outcome);
 		rc = cli_fail("improve", "%s", err_last());
 		improve_result_free(&r);
 		return rc;
+	}
+	if (r.run.kept_best) {
+		char *why = agent_run_problem(&r.run);
+
+		printf("agent     %s\n", why ? why : "failed; its best scored solution was kept");
+		free(why);
 	}
 	printf("task      %s\nbudget    %d evaluations, %d used, %.1f s\n", t->name, o->evals,
 	       r.run.evals_used, r.seconds);
@@ -76,12 +86,14 @@ static int run_improve(int argc, char **argv)
 	const char *pos[1], *agent_dir = NULL, *out_path = NULL, *tasks_dir = NULL;
 	unsigned long long seed = 1;
 	int budget = IMPROVE_DEFAULT_BUDGET, verbose = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
+	long wall_ms = IMPROVE_DEFAULT_MS;
 	llm_options lo = CLI_LLM_DEFAULTS;
 	llm_client *llm = NULL;
 	const arg_option opts[] = {
 		CLI_LLM_OPTIONS(lo),
 		{ "--llm-calls", ARG_INT, &llm_calls, 1, CLI_MAX_LLM_CALLS },
 		{ "--budget", ARG_INT, &budget, 1, CLI_MAX_BUDGET },
+		{ "--seconds", ARG_SECONDS, &wall_ms, 1, CLI_MAX_AGENT_SECONDS },
 		{ "--agent", ARG_STRING, &agent_dir, 0, 0 },
 		{ "--seed", ARG_UINT, &seed, 0, CLI_MAX_SEED },
 		{ "-o", ARG_STRING, &out_path, 0, 0 },
@@ -101,8 +113,9 @@ static int run_improve(int argc, char **argv)
 		return rc;
 	if ((rc = cli_open_llm(&llm, "improve", &lo)) == CLI_OK &&
 	    (rc = cli_load_agents(&files, "improve", agent_dir)) == CLI_OK) {
-		agent_run_options o = { { 600000, 600000, 512 }, budget, NULL, llm, llm_calls, seed,
-					verbose ? cli_echo_agent_log : NULL, NULL };
+		agent_run_options o = { .limits = { (int)wall_ms, 600000, 512 }, .evals = budget,
+					.llm = llm, .llm_calls = llm_calls, .seed = seed,
+					.echo = verbose ? cli_echo_agent_log : NULL };
 		snprintf(default_out, sizeof(default_out), "%.100s_improved.c", t->name);
 		rc = improve(t, &files, &o, out_path ? out_path : default_out);
 		agents_free(&files);

@@ -16,7 +16,7 @@
 
 static const char rewrite_help[] =
 	"usage: host rewrite -o DIR [--agent DIR] [--seed S] [--archive FILE]\n"
-	"                    [--tasks-dir DIR] [--verbose]\n"
+	"                    [--seconds S] [--tasks-dir DIR] [--verbose]\n"
 	"\n"
 	"Runs the meta agent once, sandboxed, on the agent files, writes the\n"
 	"candidate files to a new or empty directory DIR, prints the unified diff\n"
@@ -28,6 +28,8 @@ static const char rewrite_help[] =
 	"  --seed S        seed of the agent's host_rand (default 1)\n"
 	"  --archive FILE  the archive summary given to the meta agent (a JSON\n"
 	"                  array of generations; default: [])\n"
+	"  --seconds S     the meta agent's own wall time (default 60); waiting\n"
+	"                  for the model does not count (see --llm-run-seconds)\n"
 	"  --tasks-dir DIR where task folders are (the smoke test uses snake)\n"
 	"  --verbose       print the agent's log lines\n"
 	CLI_LLM_HELP
@@ -91,6 +93,7 @@ static int run_rewrite(int argc, char **argv)
 	const char *tasks_dir = NULL;
 	unsigned long long seed = 1;
 	int verbose = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
+	long wall_ms = EVOLVE_META_MS;
 	llm_options lo = CLI_LLM_DEFAULTS;
 	llm_client *llm = NULL;
 	const arg_option opts[] = {
@@ -100,6 +103,7 @@ static int run_rewrite(int argc, char **argv)
 		{ "--agent", ARG_STRING, &agent_dir, 0, 0 },
 		{ "--seed", ARG_UINT, &seed, 0, CLI_MAX_SEED },
 		{ "--archive", ARG_STRING, &archive_path, 0, 0 },
+		{ "--seconds", ARG_SECONDS, &wall_ms, 1, CLI_MAX_AGENT_SECONDS },
 		{ "--tasks-dir", ARG_STRING, &tasks_dir, 0, 0 },
 		{ "--verbose", ARG_FLAG, &verbose, 0, 0 },
 		{ NULL, ARG_FLAG, NULL, 0, 0 },
@@ -119,8 +123,9 @@ static int run_rewrite(int argc, char **argv)
 	if ((rc = cli_load_task(&smoke, "rewrite", tasks_dir, "snake")) == CLI_OK) {
 		if ((rc = cli_open_llm(&llm, "rewrite", &lo)) == CLI_OK &&
 		    (rc = cli_load_agents(&files, "rewrite", agent_dir)) == CLI_OK) {
-			agent_run_options o = { { 60000, 60000, 256 }, 0, NULL, llm, llm_calls, seed,
-						verbose ? cli_echo_agent_log : NULL, NULL };
+			agent_run_options o = { .limits = { (int)wall_ms, (int)wall_ms, 256 },
+						.llm = llm, .llm_calls = llm_calls, .seed = seed,
+						.echo = verbose ? cli_echo_agent_log : NULL };
 			rc = rewrite(&files, out_dir, archive ? archive : "[]", smoke, &o);
 			agents_free(&files);
 		}

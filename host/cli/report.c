@@ -76,7 +76,7 @@ static void chart_open(buf *out, const char *id, const char *label, double lo, d
 	buf_puts(out, "</text>\n");
 }
 
-/* "accepted", "rejected" or "invalid": also the class of its marks. */
+/* The status's name, also the class of its marks. */
 static const char *status_of(const record *g)
 {
 	return record_status_name(g->status);
@@ -297,7 +297,7 @@ static const char report_style[] =
 	"figure{margin:1em 0}svg.chart{border:1px solid #ddd;background:#fff}"
 	".axis{stroke:#888}.best{fill:none;stroke:#2a7;stroke-width:2}"
 	".pt.accepted,.node.accepted{fill:#2a7}.pt.rejected,.node.rejected{fill:#999}"
-	".pt.invalid,.node.invalid{fill:#d33}.node.live{stroke:#000;stroke-width:2}"
+	".pt.invalid,.node.invalid{fill:#d33}.pt.interrupted,.node.interrupted{fill:#fc3}.node.live{stroke:#000;stroke-width:2}"
 	".edge{stroke:#bbb}.train{fill:none;stroke:#27c;stroke-width:2}"
 	".holdout{fill:none;stroke:#e80;stroke-width:2;stroke-dasharray:5 3}"
 	".pt-task{fill:#27c}.bar{fill:#a5c}text{font-size:11px;fill:#555}"
@@ -348,7 +348,7 @@ static void unload(report_data *d)
 
 static void summary(buf *out, const report_data *d)
 {
-	int counts[3] = { 0, 0, 0 };
+	int counts[RECORD_N_STATUSES] = { 0 };
 	double usd = 0;
 	long calls = 0, tokens = 0;
 	size_t i, best = 0;
@@ -356,15 +356,16 @@ static void summary(buf *out, const report_data *d)
 	for (i = 0; i < d->gens.n; i++) {
 		const record *g = &d->gens.items[i];
 		counts[g->status]++;
-		if (g->status != RECORD_INVALID && g->fitness > d->gens.items[best].fitness)
+		if (record_measured(g) && g->fitness > d->gens.items[best].fitness)
 			best = i;
 		usd += g->budget.usd;
 		calls += g->budget.llm_calls;
 		tokens += g->budget.tokens_in + g->budget.tokens_out;
 	}
-	buf_printf(out, "<p id=\"summary\">%zu generations: %d accepted, %d rejected, %d invalid. "
-		   "Live: gen_%03d. Best: gen_%03d, fitness %.4f (held-out %.4f). LLM: %ld calls, "
-		   "%ld tokens, $%.4f.</p>\n", d->gens.n, counts[0], counts[1], counts[2], d->live,
+	buf_printf(out, "<p id=\"summary\">%zu generations: %d accepted, %d rejected, %d invalid, "
+		   "%d interrupted. Live: gen_%03d. Best: gen_%03d, fitness %.4f (held-out %.4f). LLM: "
+		   "%ld calls, %ld tokens, $%.4f.</p>\n", d->gens.n, counts[RECORD_ACCEPTED],
+		   counts[RECORD_REJECTED], counts[RECORD_INVALID], counts[RECORD_INTERRUPTED], d->live,
 		   d->gens.n ? d->gens.items[best].number : 0, d->gens.n ? d->gens.items[best].fitness : 0,
 		   d->gens.n ? d->gens.items[best].holdout : 0, calls, tokens, usd);
 }
@@ -384,7 +385,7 @@ int report_write(buf *out, lab *l)
 		   report_style);
 	summary(out, &d);
 	buf_puts(out, "<figure><figcaption>Fitness per generation: green accepted, grey rejected, "
-		 "red invalid; the line is the best accepted so far.</figcaption>\n");
+		 "red invalid, yellow interrupted; the line is the best accepted so far.</figcaption>\n");
 	chart_fitness(out, &d);
 	buf_puts(out, "</figure>\n<figure id=\"tasks\"><figcaption>Training (solid) against held-out "
 		 "(dashed) score per task, normalised to 0..1.</figcaption>\n");

@@ -6,6 +6,7 @@
  */
 #include "agent_run.h"
 
+#include "buf.h"
 #include "error.h"
 
 #include <stdlib.h>
@@ -52,6 +53,36 @@ int agent_run(agent_run_result *out, const agent_files *files,
 	return 0;
 }
 
+/* How an agent's run ended, as a verb phrase. */
+static const char *ended(sandbox_status status)
+{
+	switch (status) {
+	case SANDBOX_OK: return "ended well";
+	case SANDBOX_COMPILE_ERROR: return "did not compile";
+	case SANDBOX_TIMEOUT: return "timed out";
+	case SANDBOX_CRASH: return "crashed";
+	case SANDBOX_MEMORY: return "ran out of memory";
+	case SANDBOX_FORBIDDEN: return "made a forbidden call";
+	case SANDBOX_BAD_OUTPUT: return "sent bad output";
+	default: return "broke the protocol";
+	}
+}
+
+char *agent_run_problem(const agent_run_result *r)
+{
+	buf text = BUF_INIT;
+
+	buf_printf(&text, "the agent %s (%s)", ended(r->outcome.status),
+		   r->outcome.detail ? r->outcome.detail : "");
+	if (r->kept_best)
+		buf_printf(&text, "; its best scored solution (%g) was kept", r->kept_score);
+	if (buf_failed(&text) < 0) {
+		buf_free(&text);
+		return NULL;
+	}
+	return buf_detach(&text);
+}
+
 void agent_run_result_free(agent_run_result *r)
 {
 	sandbox_outcome_free(&r->outcome);
@@ -62,7 +93,7 @@ void agent_run_result_free(agent_run_result *r)
 }
 
 /* Runs `entry` with a broker set up from `o`, and keeps what the broker
- * counted in `out`. */
+ * counted in `out`; the caller frees the broker. */
 static int run_brokered(agent_run_result *out, broker *b, const agent_files *files,
 			const char *entry, const char *arg, const agent_run_options *o)
 {
@@ -70,14 +101,15 @@ static int run_brokered(agent_run_result *out, broker *b, const agent_files *fil
 
 	b->echo = o->echo;
 	b->echo_ctx = o->echo_ctx;
+	b->stop = o->stop;
 	broker_offer_llm(b, o->llm, o->llm_calls);
 	rc = agent_run(out, files, entry, arg, b, &o->limits, o->seed);
 	if (rc == 0) {
 		out->evals_used = b->budget.evals_used;
 		out->llm_used = b->llm_used;
 		out->trace = json_incref(b->trace);
+		out->stopped = b->stopped;
 	}
-	broker_free(b);
 	return rc;
 }
 
@@ -85,9 +117,19 @@ int agent_improve(agent_run_result *out, task *t, const agent_files *files,
 		  const agent_run_options *o)
 {
 	broker b;
+	int rc;
 
 	broker_init(&b, t, files, o->evals, o->limits.wall_ms / 1000.0);
-	return run_brokered(out, &b, files, "task_agent_improve", t->initial_text, o);
+	rc = run_brokered(out, &b, files, "task_agent_improve", t->initial_text, o);
+	if (rc == 0 && out->outcome.status != SANDBOX_OK && b.best_solution) {
+		free(out->result);
+		out->result = b.best_solution;
+		b.best_solution = NULL;
+		out->kept_best = 1;
+		out->kept_score = b.best_score;
+	}
+	broker_free(&b);
+	return rc;
 }
 
 int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_files *files,
@@ -109,6 +151,7 @@ int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_fil
 	b.emitted = candidate;
 	if ((rc = run_brokered(out, &b, files, "meta_agent_rewrite", archive, o)) < 0)
 		agents_free(candidate);
+	broker_free(&b);
 	return rc;
 }
 

@@ -17,6 +17,11 @@
 typedef struct {
 	sandbox_outcome outcome;
 	char *result;     /* task_agent_improve's returned source, or NULL */
+	/* agent_improve: the agent did not end well, and result is the best
+	 * solution it had scored through host_eval, with that score */
+	int kept_best;
+	double kept_score;
+	int stopped;      /* a model call was abandoned or refused: the run is stopping */
 	int status;       /* meta_agent_rewrite's return value */
 	/* agent_improve and agent_rewrite only: */
 	int evals_used;
@@ -33,6 +38,7 @@ typedef struct {
 	unsigned long long seed;
 	void (*echo)(void *ctx, const char *line);  /* its log lines; may be NULL */
 	void *echo_ctx;
+	volatile sig_atomic_t *stop; /* set: model calls end (broker.stop); may be NULL */
 } agent_run_options;
 
 /*
@@ -45,7 +51,9 @@ HOST_MUST_CHECK int agent_run(agent_run_result *out, const agent_files *files,
 	      const sandbox_limits *limits, unsigned long long seed);
 
 /* Runs the task agent of `files` on task `t`: out->result is the
- * solution it returns, or NULL. Returns 0 when it ran, whatever its
+ * solution it returns, or NULL. An agent that timed out or crashed after
+ * scoring solutions leaves the best of them (out->kept_best): scored work
+ * is not lost with the agent. Returns 0 when it ran, whatever its
  * outcome. */
 HOST_MUST_CHECK int agent_improve(agent_run_result *out, task *t, const agent_files *files,
 		  const agent_run_options *o);
@@ -55,6 +63,11 @@ HOST_MUST_CHECK int agent_improve(agent_run_result *out, task *t, const agent_fi
  * Returns 0 when it ran, whatever its outcome. */
 HOST_MUST_CHECK int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_files *files,
 		  const char *archive, const agent_run_options *o);
+
+/* What went wrong in a run that did not end well, for a record: "the
+ * agent timed out (no result within the 2000 ms deadline); its best
+ * scored solution (35.3) was kept". NULL when out of memory. */
+char *agent_run_problem(const agent_run_result *r);
 
 void agent_run_result_free(agent_run_result *r);
 

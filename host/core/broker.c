@@ -60,6 +60,8 @@ void broker_free(broker *b)
 	b->log_marker = NULL;
 	free(b->fatal);
 	b->fatal = NULL;
+	free(b->best_solution);
+	b->best_solution = NULL;
 	json_decref(b->trace);
 	b->trace = NULL;
 }
@@ -118,8 +120,14 @@ static int serve_eval(broker *b, const json_t *request, json_t **reply)
 	}
 	if (r.status == SANDBOX_OK && (!b->have_best ||
 	    (b->task->higher_is_better ? r.score > b->best_score : r.score < b->best_score))) {
-		b->best_score = r.score;
-		b->have_best = 1;
+		char *copy = strdup(solution);
+
+		if (copy) {  /* without memory, the agent's own answer still counts */
+			free(b->best_solution);
+			b->best_solution = copy;
+			b->best_score = r.score;
+			b->have_best = 1;
+		}
 	}
 	*reply = json_pack("{s:s, s:f, s:s, s:s}", "status", sandbox_status_name(r.status),
 			   "score", r.score, "feedback", r.feedback ? r.feedback : "",
@@ -258,34 +266,77 @@ static int serve_budget(broker *b, const json_t *request, json_t **reply)
 	return 0;
 }
 
+static int stopping(const broker *b)
+{
+	return b->stop && *b->stop;
+}
+
+/* llm_set_abort's check while a call waits: nobody is left to answer. */
+static int abandon_call(void *ctx)
+{
+	const broker *b = ctx;
+
+	return stopping(b) || sandbox_child_gone(b->serving);
+}
+
+static void trace_llm(broker *b, int rc, const char *text, size_t prompt_chars,
+		      const llm_usage *before)
+{
+	trace(b, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f, s:f}", "event", "llm",
+		"status", rc == 0 ? "ok" : err_last(), "prompt_chars", (json_int_t)prompt_chars,
+		"reply_chars", (json_int_t)(rc == 0 ? strlen(text) : 0),
+		"tokens_in", (json_int_t)(b->llm_used.tokens_in - before->tokens_in),
+		"tokens_out", (json_int_t)(b->llm_used.tokens_out - before->tokens_out),
+		"usd", b->llm_used.usd - before->usd,
+		"seconds", b->llm_used.seconds - before->seconds));
+}
+
+/* One model call for the agent, in model time: the wait is excused from
+ * the agent's deadline and charged to the run's model time instead. */
+static int call_model(broker *b, const char *system_prompt, const char *user, char **text)
+{
+	llm_usage before = b->llm_used;
+	double start = os_now_ms(), waited;
+	double left = (double)llm_run_ms(b->llm) - b->budget.model_ms;
+	int rc;
+
+	llm_set_abort(b->llm, abandon_call, b);
+	rc = llm_chat(b->llm, system_prompt, user, start + left, text, &b->llm_used);
+	llm_set_abort(b->llm, NULL, NULL);
+	waited = os_now_ms() - start;
+	b->budget.model_ms += waited;
+	b->budget.deadline_ms += waited;
+	if (b->serving)
+		b->serving->excused_ms += waited;
+	if (rc < 0 && stopping(b))
+		b->stopped = 1;
+	trace_llm(b, rc, *text, strlen(system_prompt) + strlen(user), &before);
+	return rc;
+}
+
 static int serve_llm(broker *b, const json_t *request, json_t **reply)
 {
 	const char *system_prompt = json_string_value(json_object_get(request, "system"));
 	const char *user = json_string_value(json_object_get(request, "user"));
-	char *text;
+	char *text = NULL;
 	int rc;
 
 	if (!b->llm)
 		return refuse(b, reply, 1, "no provider");
 	if (b->fatal)
 		return refuse(b, reply, 1, "%s", b->fatal);
+	if (stopping(b)) {
+		b->stopped = 1;
+		return refuse(b, reply, 1, "the run is stopping: no more model calls");
+	}
 	if (b->budget.llm_used >= b->budget.llm_max)
 		return refuse(b, reply, 1, "the LLM budget of this run is spent (%d calls)",
 			      b->budget.llm_max);
+	if (b->budget.model_ms >= (double)llm_run_ms(b->llm))
+		return refuse(b, reply, 1, "the model time of this run is spent (%g s)",
+			      llm_run_ms(b->llm) / 1000.0);
 	b->budget.llm_used++;
-	{
-		llm_usage before = b->llm_used;
-		rc = llm_chat(b->llm, system_prompt ? system_prompt : "", user ? user : "",
-			      b->budget.deadline_ms, &text, &b->llm_used);
-		trace(b, json_pack("{s:s, s:s, s:i, s:i, s:I, s:I, s:f, s:f}", "event", "llm",
-			"status", rc == 0 ? "ok" : err_last(),
-			"prompt_chars", (int)(strlen(system_prompt ? system_prompt : "") +
-					       strlen(user ? user : "")),
-			"reply_chars", rc == 0 ? (int)strlen(text) : 0,
-			"tokens_in", (json_int_t)(b->llm_used.tokens_in - before.tokens_in),
-			"tokens_out", (json_int_t)(b->llm_used.tokens_out - before.tokens_out),
-			"usd", b->llm_used.usd - before.usd, "seconds", b->llm_used.seconds - before.seconds));
-	}
+	rc = call_model(b, system_prompt ? system_prompt : "", user ? user : "", &text);
 	if (rc == LLM_ERR_FATAL && !b->fatal)
 		b->fatal = strdup(err_last());
 	if (rc < 0)
@@ -297,7 +348,7 @@ static int serve_llm(broker *b, const json_t *request, json_t **reply)
 
 typedef int (*serve_fn)(broker *b, const json_t *request, json_t **reply);
 
-int broker_serve(void *ctx, const json_t *request, json_t **reply)
+int broker_serve(void *ctx, const json_t *request, json_t **reply, sandbox_request *req)
 {
 	static const struct { const char *op; serve_fn fn; } ops[] = {
 		{ "eval", serve_eval }, { "task", serve_task }, { "read", serve_read },
@@ -305,11 +356,17 @@ int broker_serve(void *ctx, const json_t *request, json_t **reply)
 		{ "llm", serve_llm },
 	};
 	const char *op = json_string_value(json_object_get(request, "op"));
+	broker *b = ctx;
 	size_t i;
+	int rc;
 
 	*reply = NULL;
 	for (i = 0; op && i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (strcmp(op, ops[i].op) == 0)
-			return ops[i].fn(ctx, request, reply);
+		if (strcmp(op, ops[i].op) == 0) {
+			b->serving = req;
+			rc = ops[i].fn(b, request, reply);
+			b->serving = NULL;
+			return rc;
+		}
 	return err_set(ERR_INVALID, "unknown operation '%.40s'", op ? op : "(none)");
 }

@@ -14,9 +14,11 @@
 
 #include "buf.h"
 #include "llm.h"
+#include "sandbox.h"
 #include "task.h"
 
 #include <jansson.h>
+#include <signal.h>
 
 /* What an agent may leave: its files in all, each log line, and the log
  * lines of one run kept in its trace (and so in the generation's note). */
@@ -30,7 +32,8 @@ typedef struct {
 	int evals_max, evals_used;
 	int llm_max, llm_used;
 	int refused;          /* requests refused because the budget was spent */
-	double deadline_ms;   /* os_now_ms() time the run ends */
+	double deadline_ms;   /* os_now_ms() time the run ends; moved on by model time */
+	double model_ms;      /* time spent waiting for the model */
 } broker_budget;
 
 typedef struct {
@@ -45,9 +48,15 @@ typedef struct {
 	void *echo_ctx;
 	double best_score;                 /* best "ok" score seen by host_eval */
 	int have_best;
+	char *best_solution;               /* the solution that scored it */
 	llm_client *llm;                   /* NULL: offline */
 	llm_usage llm_used;                /* this run's LLM calls */
 	char *fatal;                       /* set when the whole run must stop */
+	/* Set when the run is stopping: a model call in flight is abandoned
+	 * and no other is made. NULL: never. */
+	volatile sig_atomic_t *stop;
+	int stopped;                       /* a model call was lost to *stop */
+	sandbox_request *serving;          /* the request being served, or NULL */
 	json_t *trace;                     /* what the agent did, in order */
 } broker;
 
@@ -59,8 +68,15 @@ void broker_init(broker *b, task *t, const struct agent_files *files,
 /* Offers `llm` (NULL: none) to the agent, for at most `calls` calls. */
 void broker_offer_llm(broker *b, llm_client *llm, int calls);
 
-/* A sandbox_handler: serves one request frame. */
-HOST_MUST_CHECK int broker_serve(void *ctx, const json_t *request, json_t **reply);
+/*
+ * A sandbox_handler: serves one request frame. Time spent waiting for the
+ * model is not the agent's: it is excused in `req` and moves the run's
+ * deadline on. The model is bounded by its own limits instead: the
+ * client's per-request timeout and attempts, and llm_run_ms for the run.
+ * A call is abandoned, never retried, once the agent is gone or *stop set.
+ */
+HOST_MUST_CHECK int broker_serve(void *ctx, const json_t *request, json_t **reply,
+				 sandbox_request *req);
 
 void broker_free(broker *b);
 

@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define META_LIMIT_MS 60000
-
 unsigned long long evolve_mix(unsigned long long seed, unsigned long long n)
 {
 	unsigned long long z = seed + 0x9e3779b97f4a7c15ULL * (n + 1);
@@ -82,8 +80,10 @@ static const char *added_notes(const agent_files *parent, const agent_files *can
 static int rewrite(agent_files *candidate, const agent_files *parent, json_t *archive,
 		   const evolve_options *o, unsigned long long seed, record *r, buf *why)
 {
-	agent_run_options ro = { { META_LIMIT_MS, META_LIMIT_MS, 256 }, 0, NULL, o->eval.llm,
-				 o->eval.llm_calls, seed, NULL, NULL };
+	int meta_ms = o->eval.meta_ms > 0 ? o->eval.meta_ms : EVOLVE_META_MS;
+	agent_run_options ro = { .limits = { meta_ms, meta_ms, 256 }, .llm = o->eval.llm,
+				 .llm_calls = o->eval.llm_calls, .seed = seed,
+				 .stop = o->eval.stop };
 	char *archive_text = json_dumps(archive, JSON_COMPACT);
 	agent_run_result run;
 	int rc;
@@ -198,6 +198,27 @@ static int evaluate_candidate(record *r, const agent_files *candidate, run_state
 	return record_set_reason(r, reason);
 }
 
+static int stopping(const evolve_eval_options *o)
+{
+	return o->stop && *o->stop;
+}
+
+/*
+ * A stop abandons the model calls in flight and refuses new ones, so a
+ * generation that uses a model and was under way is not measured as it
+ * would have been: it is kept as interrupted, never compared. A verdict
+ * of validation stands: the stop did not change the code.
+ */
+static int mark_interrupted(record *r, const evolve_options *o)
+{
+	if (!o->eval.llm || !stopping(&o->eval) ||
+	    (r->status == RECORD_INVALID && r->n_stages > 0))
+		return 0;
+	r->status = RECORD_INTERRUPTED;
+	return record_set_reason(r, "the run was stopped while its agents could call the model; "
+				 "kept, not measured");
+}
+
 /* Counts a committed generation and reports it. */
 static void count_generation(run_state *run, evolve_summary *out, const record *r,
 			     double parent_fitness, double start)
@@ -239,6 +260,8 @@ static int one_generation(lab *l, run_state *run, evolve_summary *out, int numbe
 	rc = make_candidate(&candidate, &r, &parent_files, archive, run, start);
 	if (rc == 0)
 		rc = evaluate_candidate(&r, &candidate, run, parent_fitness);
+	if (rc == 0)
+		rc = mark_interrupted(&r, run->o);
 	r.total_s = (os_now_ms() - start) / 1000.0;
 	report(run, number, EVOLVE_COMMIT);
 	if (rc == 0)
@@ -261,7 +284,7 @@ static void find_best(evolve_summary *out, const evolve_history *history)
 	out->best_fitness = -1e300;
 	for (i = 0; i < history->n; i++) {
 		const record *r = &history->items[i];
-		if (r->status != RECORD_INVALID && r->fitness > out->best_fitness) {
+		if (record_measured(r) && r->fitness > out->best_fitness) {
 			out->best = r->number;
 			out->best_fitness = r->fitness;
 			out->best_holdout = r->holdout;
@@ -289,7 +312,7 @@ static int run_generations(lab *l, run_state *run, evolve_summary *out)
 	const evolve_options *o = run->o;
 	int number, rc = 0;
 
-	while (out->done < o->gens && !(o->stop && *o->stop)) {
+	while (out->done < o->gens && !stopping(&o->eval)) {
 		evolve_history history;
 		if ((rc = store_next_number(l->store, &number)) < 0 ||
 		    (rc = evolve_history_read(&history, l)) < 0)
@@ -304,7 +327,7 @@ static int run_generations(lab *l, run_state *run, evolve_summary *out)
 		if ((out->budget_spent = llm_exhausted(o->eval.llm)) != 0)
 			break;
 	}
-	out->interrupted = o->stop && *o->stop;
+	out->interrupted = stopping(&o->eval);
 	return rc;
 }
 

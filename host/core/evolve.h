@@ -25,6 +25,12 @@
  * be busy at once, each evaluating one task. */
 #define EVOLVE_MAX_TASKS 64
 
+/* The agents' own wall time, by default; time waiting for the model is
+ * not theirs (see broker_serve). The task agent also gets the task's
+ * limit for each evaluation of its budget. */
+#define EVOLVE_META_MS 60000
+#define EVOLVE_AGENT_SLACK_MS 10000
+
 typedef record_utility evolve_utility;
 
 typedef struct {
@@ -36,6 +42,12 @@ typedef struct {
 	llm_client *llm;           /* NULL: offline */
 	int llm_calls;             /* calls each agent run may make */
 	int jobs;                  /* tasks evaluated at once, in worker processes */
+	/* The agents' own wall time (the lab's settings "meta-ms", "agent-ms"):
+	 * 0 for EVOLVE_META_MS, EVOLVE_AGENT_SLACK_MS. */
+	int meta_ms, agent_slack_ms;
+	/* Set by SIGINT/SIGTERM: model calls in flight are abandoned and no
+	 * more are made; evolve ends after this generation. May be NULL. */
+	volatile sig_atomic_t *stop;
 } evolve_eval_options;
 
 /*
@@ -81,7 +93,6 @@ typedef struct {
 	evolve_eval_options eval;
 	int gens;
 	int select_archive;          /* 0: best (main), 1: archive */
-	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: end after this generation */
 	evolve_progress_fn progress; /* may be NULL */
 	void *progress_ctx;
 } evolve_options;

@@ -70,7 +70,7 @@ static int pick_from_history(const evolve_history *h, double u, int fallback)
 			children[parent]++;
 	}
 	for (i = 0; weight && children && i < n; i++) {
-		if (h->items[i].status == RECORD_INVALID)
+		if (!record_measured(&h->items[i]))
 			continue;
 		weight[i] = (0.05 + h->items[i].fitness) / (1 + children[h->items[i].number]);
 		total += weight[i];

@@ -26,8 +26,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define AGENT_SLACK_MS 10000
-
 static double normalised(const task *t, double score)
 {
 	double v = (score - t->baseline) / (t->target - t->baseline);
@@ -53,20 +51,24 @@ void evolve_add_llm_use(record_budget *b, const llm_usage *used)
 	b->usd += used->usd;
 }
 
-/* The task agent's wall-clock limit: 10 s, plus the task's limit for each
- * evaluation of the budget, in 64 bits; at most INT_MAX ms (24 days). */
-static int agent_wall_ms(const task *t, int budget)
+/* The task agent's wall-clock limit: its own time (10 s unless the lab
+ * says otherwise), plus the task's limit for each evaluation of the
+ * budget, in 64 bits; at most INT_MAX ms (24 days). */
+static int agent_wall_ms(const task *t, int budget, int slack_ms)
 {
-	long long ms = AGENT_SLACK_MS + (long long)budget * t->budget.wall_ms;
+	long long ms = (slack_ms > 0 ? slack_ms : EVOLVE_AGENT_SLACK_MS) +
+		       (long long)budget * t->budget.wall_ms;
 
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-/* The host's scores of the solution the agent returned: its own when
- * the agent ran well, else the task's initial solution's. */
+/* The host's scores of the solution the agent returned, or of the best
+ * one it scored before it failed; an agent that failed with nothing
+ * scored gets the initial solution's scores and no fitness. */
 static int score_solution(record_task *out, task *t, const agent_run_result *run)
 {
-	const char *solution = run->result && !out->problem ? run->result : t->initial_text;
+	int counts = run->outcome.status == SANDBOX_OK || run->kept_best;
+	const char *solution = run->result && counts ? run->result : t->initial_text;
 	eval_result train = { 0 }, holdout = { 0 };
 	int rc;
 
@@ -74,8 +76,8 @@ static int score_solution(record_task *out, task *t, const agent_run_result *run
 	    (rc = eval_solution(&holdout, t, "solution.c", solution, EVAL_HOLDOUT)) == 0) {
 		out->train = train.score;
 		out->holdout = holdout.score;
-		out->fitness = out->problem ? 0.0 : normalised(t, train.score);
-		out->holdout_fitness = out->problem ? 0.0 : normalised(t, holdout.score);
+		out->fitness = counts ? normalised(t, train.score) : 0.0;
+		out->holdout_fitness = counts ? normalised(t, holdout.score) : 0.0;
 	}
 	eval_result_free(&train);
 	eval_result_free(&holdout);
@@ -86,8 +88,10 @@ static int score_solution(record_task *out, task *t, const agent_run_result *run
 static int evaluate_task(record_task *out, task *t, const agent_files *files,
 			 const evolve_eval_options *o, llm_usage *used)
 {
-	agent_run_options ro = { { agent_wall_ms(t, o->budget), 600000, 512 }, o->budget, NULL,
-				 o->llm, o->llm_calls, o->seed, NULL, NULL };
+	int wall_ms = agent_wall_ms(t, o->budget, o->agent_slack_ms);
+	agent_run_options ro = { .limits = { wall_ms, 600000, 512 }, .evals = o->budget,
+				 .llm = o->llm, .llm_calls = o->llm_calls, .seed = o->seed,
+				 .stop = o->stop };
 	agent_run_result run;
 	int rc = agent_improve(&run, t, files, &ro);
 
@@ -98,7 +102,7 @@ static int evaluate_task(record_task *out, task *t, const agent_files *files,
 	out->agent = strdup(run.outcome.status == SANDBOX_OK ? "ok"
 			    : sandbox_status_name(run.outcome.status));
 	if (run.outcome.status != SANDBOX_OK)
-		out->problem = strdup(run.outcome.detail);
+		out->problem = agent_run_problem(&run);
 	out->evals = run.evals_used;
 	out->agent_ms = run.outcome.elapsed_ms;
 	out->trace = json_incref(run.trace);

@@ -17,19 +17,26 @@
 #include <string.h>
 
 /* The evaluation settings, kept in the lab so that every generation is
- * measured the same way; `utility` only when given. */
+ * measured the same way; the utility and the agents' limits only when
+ * given. */
 static int keep_settings(store *s, const evolve_eval_options *o, const char *task_names,
 			 const char *utility)
 {
-	char budget[32], seed[32];
+	char budget[32], seed[32], meta_ms[32], agent_ms[32];
 	int rc;
 
 	snprintf(budget, sizeof(budget), "%d", o->budget);
 	snprintf(seed, sizeof(seed), "%llu", o->seed);
+	snprintf(meta_ms, sizeof(meta_ms), "%d", o->meta_ms);
+	snprintf(agent_ms, sizeof(agent_ms), "%d", o->agent_slack_ms);
 	if ((rc = store_setting_set(s, "tasks", task_names)) == 0 &&
 	    (rc = store_setting_set(s, "budget", budget)) == 0 &&
 	    (rc = store_setting_set(s, "seed", seed)) == 0 && utility)
 		rc = store_setting_set(s, "utility", utility);
+	if (rc == 0 && o->meta_ms > 0)
+		rc = store_setting_set(s, "meta-ms", meta_ms);
+	if (rc == 0 && o->agent_slack_ms > 0)
+		rc = store_setting_set(s, "agent-ms", agent_ms);
 	return rc;
 }
 
@@ -85,9 +92,9 @@ int evolve_revert(record *out, lab *l, int target, int force)
 	memset(out, 0, sizeof(*out));
 	if (rc < 0)
 		return rc;
-	if (from.status == RECORD_INVALID && !force)
-		rc = err_set(ERR_INVALID, "gen_%03d is invalid (%s); use --force to revert to it "
-			     "anyway", target, from.reason);
+	if (!record_measured(&from) && !force)
+		rc = err_set(ERR_INVALID, "gen_%03d is %s (%s); use --force to revert to it "
+			     "anyway", target, record_status_name(from.status), from.reason);
 	if (rc == 0 && (rc = store_main(l->store, &live)) == 0 &&
 	    (rc = store_next_number(l->store, &next)) == 0 &&
 	    (rc = revert_record(out, &from, next, live)) == 0 &&

@@ -31,7 +31,7 @@ int improve_task(improve_result *out, task *t, const agent_files *files,
 			     t->initial_text)) < 0)
 		return rc;
 	if ((rc = agent_improve(&out->run, t, files, o)) == 0 &&
-	    out->run.outcome.status == SANDBOX_OK) {
+	    (out->run.outcome.status == SANDBOX_OK || out->run.kept_best)) {
 		out->solution = out->run.result ? out->run.result : t->initial_text;
 		rc = score_both(&out->train, &out->holdout, t, "improved.c", out->solution);
 	}

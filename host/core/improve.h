@@ -13,7 +13,8 @@
 
 typedef struct {
 	eval_result initial_train, initial_holdout;
-	eval_result train, holdout;   /* the solution returned; scored when the run was ok */
+	eval_result train, holdout;   /* the solution returned (or kept): scored when
+					 the run was ok or run.kept_best */
 	agent_run_result run;         /* how the agent's run ended */
 	const char *solution;         /* the agent's solution, or the initial one */
 	double seconds;               /* the whole of it */

@@ -329,8 +329,8 @@ static int call_failed(llm_client *c, int attempts, int out_of_time)
 		rc = err_set(ERR_GENERIC, "the deadline ended the call after %d attempt%s (%s): %s",
 			     attempts, attempts == 1 ? "" : "s", latency, last);
 	else
-		rc = err_set(ERR_GENERIC, "no usable reply after %d attempts (%s): %s", attempts,
-			     latency, last);
+		rc = err_set(ERR_GENERIC, "no usable reply after %d attempt%s (%s): %s", attempts,
+			     attempts == 1 ? "" : "s", latency, last);
 	free(text);
 	return rc;
 }
@@ -367,6 +367,8 @@ static int call_network(llm_client *c, const char *system_prompt, const char *us
 		buf_free(&reply);
 	}
 	free(body);
+	if (deadline_ms > 0 && os_now_ms() >= deadline_ms)
+		out_of_time = 1;  /* the last attempt was cut short by it */
 	return verdict > 0 ? call_failed(c, attempts, out_of_time) : verdict;
 }
 

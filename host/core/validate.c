@@ -143,7 +143,8 @@ static void smoke_problem(buf *out, const char *entry, const agent_run_result *r
 /* Runs one entry point on a tiny budget; a problem is appended to `out`. */
 static int smoke_one(buf *out, const agent_files *files, const char *entry, task *t)
 {
-	agent_run_options o = { { SMOKE_MS, SMOKE_MS, 256 }, 2, t, NULL, 0, 1, NULL, NULL };
+	agent_run_options o = { .limits = { SMOKE_MS, SMOKE_MS, 256 }, .evals = 2, .task = t,
+				.seed = 1 };
 	agent_files candidate = { NULL, 0 };
 	agent_run_result run;
 	int rc = strcmp(entry, "task_agent_improve") == 0 ? agent_improve(&run, t, files, &o)

@@ -15,16 +15,22 @@
 
 const char *record_status_name(record_status status)
 {
-	static const char *const names[] = { "accepted", "rejected", "invalid" };
+	static const char *const names[RECORD_N_STATUSES] = { "accepted", "rejected", "invalid",
+							     "interrupted" };
 
-	return (unsigned)status < 3 ? names[status] : "invalid";
+	return (unsigned)status < RECORD_N_STATUSES ? names[status] : "invalid";
+}
+
+int record_measured(const record *r)
+{
+	return r->status == RECORD_ACCEPTED || r->status == RECORD_REJECTED;
 }
 
 static int parse_status(record_status *out, const char *name)
 {
 	record_status s;
 
-	for (s = RECORD_ACCEPTED; name && s <= RECORD_INVALID; s++)
+	for (s = RECORD_ACCEPTED; name && s < RECORD_N_STATUSES; s++)
 		if (strcmp(name, record_status_name(s)) == 0) {
 			*out = s;
 			return 0;

@@ -17,9 +17,15 @@
 #include <jansson.h>
 #include <stddef.h>
 
-typedef enum { RECORD_ACCEPTED, RECORD_REJECTED, RECORD_INVALID } record_status;
+/* INTERRUPTED: the run was stopped while the generation's agents waited
+ * for the model; its files are kept, but it was not measured. */
+typedef enum {
+	RECORD_ACCEPTED, RECORD_REJECTED, RECORD_INVALID, RECORD_INTERRUPTED
+} record_status;
 
-/* "accepted", "rejected" or "invalid". */
+#define RECORD_N_STATUSES 4
+
+/* "accepted", "rejected", "invalid" or "interrupted". */
 const char *record_status_name(record_status status);
 
 /* Evaluations and LLM use of a generation: its rewrite and its agents. */
@@ -91,6 +97,9 @@ HOST_MUST_CHECK int record_add_task(record *r, const record_task *t);
 
 /* Adds a validation stage (copied). */
 HOST_MUST_CHECK int record_add_stage(record *r, const char *name, const char *status, const char *diagnostics);
+
+/* Nonzero when r's fitness was measured: it was accepted or rejected. */
+int record_measured(const record *r);
 
 /* The task's result named `name`, or NULL. */
 const record_task *record_find_task(const record *r, const char *name);
