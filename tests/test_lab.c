@@ -106,10 +106,16 @@ static void assert_weighted(const json_t *record, double score)
 }
 
 /* The JSON record `evolve --json` printed for its one generation. */
+/* The last record `evolve --json` printed. */
 static json_t *printed_record(const run_result *r)
 {
-	json_t *record = json_loads(strchr(r->out, '{'), JSON_DISABLE_EOF_CHECK, NULL);
+	const char *line, *last = NULL;
+	json_t *record;
 
+	for (line = r->out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (*line == '{')
+			last = line;
+	record = last ? json_loads(last, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
 	assert_non_null(record);
 	return record;
 }
@@ -141,19 +147,27 @@ static void test_utility_takes_effect(void **state)
 	assert_weighted(printed, 0.5);
 	json_decref(printed);
 	run_result_free(&r);
+	/* another utility: the parent is measured again first, then the
+	 * candidate ties with it at 0 and costs no less */
 	HOST(&r, "evolve", "--dir", dir, "--json", "--utility", "score=0");
 	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "\"reason\":\"re-measured gen_00");
+	assert_contains(r.out, ": another utility\"");
 	printed = printed_record(&r);
 	assert_weighted(printed, 0);
 	assert_true(json_number_value(json_object_get(printed, "fitness")) == 0);
 	assert_string_equal(json_string_value(json_object_get(printed, "status")), "rejected");
+	assert_contains(json_string_value(json_object_get(printed, "reason")),
+			"fitness 0.0000 equals the parent's; it ");
 	json_decref(printed);
 	run_result_free(&r);
 	HOST(&r, "evolve", "--dir", dir, "--utility", "score=2,time=0");
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "select best, utility score=2,cost=0,time=0, offline");
+	assert_contains(r.out, "1 generations in ");
+	assert_contains(r.out, ", and 1 parent measured again under this run's settings");
 	run_result_free(&r);
-	assert_int_equal(tag_count(dir), 4);
+	assert_int_equal(tag_count(dir), 6);
 	assert_fsck_clean(dir);
 	os_remove_tree(dir);
 	free(dir);

@@ -286,8 +286,9 @@ static void test_caps_hold_against_hostile_usage(void **state)
 }
 
 /* Runs `host evolve --gens 2` against `script` with LEAK_KEY set, checks
- * that nothing it produced holds a part of `secrets`, and returns gen_001's
- * note (and the requests the server got, if `requests`). */
+ * that nothing it produced holds a part of `secrets`, and returns the first
+ * candidate's note, gen_002's: gen_001 measures the offline gen_000 again
+ * with the model (and the requests the server got, if `requests`). */
 static json_t *evolve_leaking(run_result *r, json_t **requests, const char *lab,
 			      json_t *script, const char *const *secrets)
 {
@@ -308,7 +309,7 @@ static json_t *evolve_leaking(run_result *r, json_t **requests, const char *lab,
 		*requests = llm_fixture_requests(&s);
 	llm_fixture_stop(&s);
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
-	llm_fixture_git(&note, lab, "notes", "show", "gen_001");
+	llm_fixture_git(&note, lab, "notes", "show", "gen_002");
 	parsed = json_loads(note.out, 0, NULL);
 	assert_non_null(parsed);
 	run_result_free(&note);
@@ -335,9 +336,9 @@ static void test_an_echoed_key_reaches_nothing(void **state)
 
 	(void)state;
 	note = evolve_leaking(&r, NULL, lab, script, leak_secrets);
-	/* the run goes on offline; the reason is in gen_001's trace */
+	/* the run goes on offline; the reason is in gen_002's traces */
 	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "gen_002");
+	assert_contains(r.out, "gen_003");
 	text = json_dumps(note, 0);
 	assert_contains(text, "openai answered HTTP 400 (invalid_request_error: Invalid header: "
 			"Authorization: Bearer [key])");
@@ -370,9 +371,9 @@ static void test_a_malicious_model_leaks_nothing(void **state)
 		"#define CANDIDATES 4              /* tuned by @KEY@ */\n>>>>>>> REPLACE\n"));
 	note = evolve_leaking(&r, NULL, lab, script, leak_secrets);
 	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "gen_001  parent gen_000  accepted");
+	assert_contains(r.out, "gen_002  parent gen_001  ");
 	/* scrubbed, not lost: the edit applied, the key replaced by a marker */
-	llm_fixture_git(&diff, lab, "diff", "gen_000", "gen_001");
+	llm_fixture_git(&diff, lab, "diff", "gen_001", "gen_002");
 	assert_contains(diff.out, "+#define CANDIDATES 4              /* tuned by [key] */");
 	run_result_free(&diff);
 	text = json_dumps(note, 0);

@@ -114,13 +114,19 @@ static void test_evolve_with_a_model(void **state)
 	}
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "openai:test-model at http://127.0.0.1:");
+	/* gen_000 was measured offline: gen_001 measures it with the model */
 	assert_contains(r.out, "gen_001  parent gen_000  accepted");
+	assert_contains(r.out, "re-measured gen_000: model openai:test-model (was offline)");
+	assert_contains(r.out, ", and 1 parent measured again under this run's settings");
+	/* the edit is worth nothing once the model counts for the parent too */
+	assert_contains(r.out, "gen_002  parent gen_001  rejected  fitness 0.9093  +0.0000");
+	assert_contains(r.out, "fitness 0.9093 equals the parent's; it cost no less");
 	assert_contains(r.out, "LLM: ");
 	assert_null(strstr(r.out, TEST_KEY));
 	assert_null(strstr(r.err, TEST_KEY));
 	run_result_free(&r);
 	/* an LLM-written generation with a real code change, its spend recorded */
-	llm_fixture_git(&r, lab_a, "diff", "gen_000", "gen_001");
+	llm_fixture_git(&r, lab_a, "diff", "gen_001", "gen_002");
 	assert_contains(r.out, "-#define CANDIDATES 6");
 	assert_contains(r.out, "+#define CANDIDATES 4");
 	run_result_free(&r);
@@ -137,7 +143,7 @@ static void test_evolve_with_a_model(void **state)
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "replay of");
 	run_result_free(&r);
-	assert_same_generations(lab_a, lab_b, 3);
+	assert_same_generations(lab_a, lab_b, 4);
 	os_remove_tree(lab_a);
 	os_remove_tree(lab_b);
 	unlink(record);

@@ -208,7 +208,7 @@ int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 		 const cli_eval_given *given)
 {
 	long long budget = given->budget ? given->budget : CLI_DEFAULT_BUDGET, seed = 1;
-	long long meta_ms = given->meta_ms, agent_ms = given->agent_ms;
+	long long meta_ms = given->meta_ms, agent_ms = given->agent_ms, trials = given->trials;
 	long long max_ms = CLI_MAX_AGENT_SECONDS * 1000LL;
 	char *stored_list = NULL;
 	int rc = CLI_OK;
@@ -219,6 +219,7 @@ int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 	    (given->seed == ULLONG_MAX && lab_setting_int(&seed, l, "seed", 0, CLI_MAX_SEED) < 0) ||
 	    (!meta_ms && lab_setting_int(&meta_ms, l, "meta-ms", 1, max_ms) < 0) ||
 	    (!agent_ms && lab_setting_int(&agent_ms, l, "agent-ms", 1, max_ms) < 0) ||
+	    (!trials && lab_setting_int(&trials, l, "trials", 1, CLI_MAX_TRIALS) < 0) ||
 	    (!given->tasks && store_setting_get(l->store, "tasks", &stored_list) < 0))
 		rc = cli_fail(command, "%s", err_last());
 	else if (given->utility)
@@ -229,6 +230,7 @@ int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 	out->seed = (unsigned long long)seed;
 	out->meta_ms = (int)meta_ms;
 	out->agent_slack_ms = (int)agent_ms;
+	out->trials = (int)trials;
 	if (rc == CLI_OK)
 		rc = cli_load_tasks(&out->tasks, &out->n_tasks, command, given->tasks_dir,
 				    given->tasks ? given->tasks : stored_list);
@@ -304,4 +306,23 @@ int cli_lab_spend(lab *l, llm_usage *total)
 {
 	memset(total, 0, sizeof(*total));
 	return store_each(l->store, add_spend, total);
+}
+
+char *cli_task_names(task **tasks, size_t n)
+{
+	buf names = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf_printf(&names, "%s%s", i ? "," : "", tasks[i]->name);
+	return buf_detach(&names);
+}
+
+void cli_print_spend(const llm_client *llm, int quiet)
+{
+	llm_usage total = llm_totals(llm);
+
+	if (llm && !quiet)
+		printf("LLM: %ld calls, %ld tokens in, %ld out, $%.4f\n", total.calls,
+		       total.tokens_in, total.tokens_out, total.usd);
 }

@@ -80,6 +80,7 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 #define CLI_MAX_JOBS EVOLVE_MAX_TASKS
 #define CLI_MAX_REPEAT 1000000
 #define CLI_MAX_LLM_CALLS 10000
+#define CLI_MAX_TRIALS 1000
 #define CLI_MAX_TOKENS 1000000000
 #define CLI_MAX_USD 1000000
 #define CLI_MAX_LLM_ATTEMPTS 20
@@ -151,6 +152,7 @@ typedef struct {
 	unsigned long long seed;         /* ULLONG_MAX: the lab's */
 	const evolve_utility *utility;   /* NULL: the lab's */
 	long meta_ms, agent_ms;          /* the agents' own time; 0: the lab's */
+	int trials;                      /* 0: the lab's */
 } cli_eval_given;
 
 /* Sets out's tasks (loaded), budget, seed and utility from `given` and the
@@ -167,6 +169,10 @@ HOST_MUST_CHECK int cli_parse_utility(evolve_utility *out, const char *text);
 
 /* "snake,email" (free() it). */
 char *cli_task_names(task **tasks, size_t n);
+
+/* "LLM: 5 calls, ..." for a run that used `llm` (nothing for NULL or
+ * when `quiet`). */
+void cli_print_spend(const llm_client *llm, int quiet);
 
 /* Prints a validation report, one line per stage. */
 void cli_print_validation(const validate_report *r);

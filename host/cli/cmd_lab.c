@@ -83,7 +83,7 @@ static int run_revert(int argc, char **argv)
 /* Validates, evaluates and records the hand-edited agent_code/. */
 static int commit_edits(lab *l, const char *message, const char *tasks_dir)
 {
-	cli_eval_given given = { tasks_dir, NULL, 0, ULLONG_MAX, NULL, 0, 0 };
+	cli_eval_given given = { tasks_dir, NULL, 0, ULLONG_MAX, NULL, 0, 0, 0 };
 	evolve_eval_options eo;
 	validate_report report;
 	record r;

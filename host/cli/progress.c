@@ -25,7 +25,7 @@ static void generation_line(const progress_view *v, const evolve_progress *p)
 	printf("gen_%03d  parent gen_%03d  %s%-8s%s  fitness %.4f  %+.4f  held-out %.4f  %5.1f s",
 	       r->number, r->parent, color, status, *color ? "\033[0m" : "", r->fitness,
 	       r->fitness - p->parent_fitness, r->holdout, p->seconds);
-	if (r->status != RECORD_ACCEPTED)
+	if (r->status != RECORD_ACCEPTED || p->remeasured)
 		printf("  %s", r->reason);
 	putchar('\n');
 }
@@ -66,8 +66,12 @@ void progress_summary(const progress_view *v, const evolve_summary *s)
 		printf("the LLM budget is reached: stopped after gen_%03d\n", s->last);
 	if (s->interrupted)
 		printf("interrupted: stopped after %d generations\n", s->done);
-	printf("%d generations in %.1f s: %d accepted, %d rejected, %d invalid\n", s->done,
+	printf("%d generations in %.1f s: %d accepted, %d rejected, %d invalid", s->done,
 	       s->seconds, s->accepted, s->rejected, s->invalid);
+	if (s->remeasured)
+		printf(", and %d parent%s measured again under this run's settings",
+		       s->remeasured, s->remeasured == 1 ? "" : "s");
+	putchar('\n');
 	if (s->best >= 0)
 		printf("best gen_%03d: fitness %.4f, held-out %.4f\n", s->best, s->best_fitness,
 		       s->best_holdout);

@@ -26,6 +26,7 @@
 #define BROKER_MAX_FILES 64
 #define BROKER_MAX_TRACE 1000
 #define BROKER_TRACE_TEXT 300
+#define BROKER_MIN_MODEL_MS 100  /* model time a call needs left to be worth making */
 
 void broker_init(broker *b, task *t, const agent_files *files, int evals,
 		 double seconds)
@@ -332,7 +333,7 @@ static int serve_llm(broker *b, const json_t *request, json_t **reply)
 	if (b->budget.llm_used >= b->budget.llm_max)
 		return refuse(b, reply, 1, "the LLM budget of this run is spent (%d calls)",
 			      b->budget.llm_max);
-	if (b->budget.model_ms >= (double)llm_run_ms(b->llm))
+	if (b->budget.model_ms + BROKER_MIN_MODEL_MS > (double)llm_run_ms(b->llm))
 		return refuse(b, reply, 1, "the model time of this run is spent (%g s)",
 			      llm_run_ms(b->llm) / 1000.0);
 	b->budget.llm_used++;

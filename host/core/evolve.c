@@ -138,19 +138,6 @@ static int validate_candidate(record *r, const agent_files *candidate, task *smo
 	return rc;
 }
 
-/* Generation `parent`'s files and fitness: where the candidate starts
- * and the bar it must pass. */
-static int read_parent(agent_files *files, double *fitness, lab *l, int parent)
-{
-	record r;
-	int rc = store_read(l->store, parent, &r, files);
-
-	*fitness = rc == 0 ? r.fitness : 0;
-	if (rc == 0)
-		record_free(&r);
-	return rc;
-}
-
 /* Rewrite, then validate: the parent's meta agent rewrites its files into
  * *candidate, which is then validated. A candidate that fails either step
  * is marked invalid in `r`, with the reason. */
@@ -178,12 +165,11 @@ static int make_candidate(agent_files *candidate, record *r, const agent_files *
 	return rc;
 }
 
-/* Evaluate, then decide, unless the candidate is invalid: it is accepted
- * when its fitness is strictly above the parent's. */
+/* Evaluate, then decide against the parent, unless the candidate is
+ * invalid. */
 static int evaluate_candidate(record *r, const agent_files *candidate, run_state *run,
-			      double parent_fitness)
+			      const record *parent)
 {
-	char reason[128];
 	int rc;
 
 	if (r->status == RECORD_INVALID)
@@ -191,32 +177,7 @@ static int evaluate_candidate(record *r, const agent_files *candidate, run_state
 	report(run, r->number, EVOLVE_EVALUATE);
 	if ((rc = evolve_evaluate(r, candidate, &run->o->eval)) != 0)
 		return rc;
-	r->status = r->fitness > parent_fitness ? RECORD_ACCEPTED : RECORD_REJECTED;
-	snprintf(reason, sizeof(reason), r->status == RECORD_ACCEPTED
-		 ? "fitness %.4f is above the parent's %.4f"
-		 : "fitness %.4f is not above the parent's %.4f", r->fitness, parent_fitness);
-	return record_set_reason(r, reason);
-}
-
-static int stopping(const evolve_eval_options *o)
-{
-	return o->stop && *o->stop;
-}
-
-/*
- * A stop abandons the model calls in flight and refuses new ones, so a
- * generation that uses a model and was under way is not measured as it
- * would have been: it is kept as interrupted, never compared. A verdict
- * of validation stands: the stop did not change the code.
- */
-static int mark_interrupted(record *r, const evolve_options *o)
-{
-	if (!o->eval.llm || !stopping(&o->eval) ||
-	    (r->status == RECORD_INVALID && r->n_stages > 0))
-		return 0;
-	r->status = RECORD_INTERRUPTED;
-	return record_set_reason(r, "the run was stopped while its agents could call the model; "
-				 "kept, not measured");
+	return evolve_decide(r, parent);
 }
 
 /* Counts a committed generation and reports it. */
@@ -226,11 +187,13 @@ static void count_generation(run_state *run, evolve_summary *out, const record *
 	run->p.evals += r->budget.evals_used;
 	if (r->status == RECORD_ACCEPTED && r->fitness > run->p.best)
 		run->p.best = r->fitness;
-	out->accepted += r->status == RECORD_ACCEPTED;
-	out->rejected += r->status == RECORD_REJECTED;
-	out->invalid += r->status == RECORD_INVALID;
 	out->last = r->number;
-	run->p.done = ++out->done;
+	if (!run->p.remeasured) {  /* a parent measured again is no candidate */
+		out->accepted += r->status == RECORD_ACCEPTED;
+		out->rejected += r->status == RECORD_REJECTED;
+		out->invalid += r->status == RECORD_INVALID;
+		run->p.done = ++out->done;
+	}
 	run->p.record = r;
 	run->p.parent_fitness = parent_fitness;
 	run->p.seconds = (os_now_ms() - start) / 1000.0;
@@ -238,37 +201,82 @@ static void count_generation(run_state *run, evolve_summary *out, const record *
 	run->p.record = NULL;
 }
 
+/* The parent's record and files. A parent measured otherwise than this
+ * run measures is measured again first, as generation *number, which then
+ * becomes the parent; *number moves on to the candidate's. */
+static int read_parent(record *p, agent_files *files, lab *l, int parent, run_state *run,
+		       evolve_summary *out, int *number)
+{
+	double start = os_now_ms();
+	buf why = BUF_INIT;
+	record m;
+	int rc = store_read(l->store, parent, p, files);
+
+	if (rc < 0 || evolve_same_measure(p, &run->o->eval, &why)) {
+		buf_free(&why);
+		return rc;
+	}
+	report(run, *number, EVOLVE_EVALUATE);
+	if ((rc = buf_failed(&why)) == 0)
+		rc = evolve_remeasure(&m, l, p, files, *number, &run->o->eval, buf_cstr(&why));
+	buf_free(&why);
+	if (rc < 0) {
+		record_free(p);
+		agents_free(files);
+		return rc;
+	}
+	run->p.remeasured = 1;
+	out->remeasured++;
+	count_generation(run, out, &m, p->fitness, start);
+	run->p.remeasured = 0;
+	record_free(p);
+	*p = m;
+	(*number)++;
+	return 0;
+}
+
+/* Nothing more may be done: the run is stopping, or the model refused
+ * for good or its budget is spent. */
+static int must_end(const evolve_eval_options *o)
+{
+	return evolve_stopping(o) || llm_fatal(o->llm) || llm_exhausted(o->llm);
+}
+
 /* One round: rewrite, validate, evaluate, decide, commit. */
 static int one_generation(lab *l, run_state *run, evolve_summary *out, int number,
 			  const evolve_history *history)
 {
 	agent_files parent_files, candidate = { NULL, 0 };
-	double start = os_now_ms(), parent_fitness;
+	double start = os_now_ms();
 	json_t *archive = evolve_archive_json(history);
 	int parent, rc = evolve_select_parent(&parent, l, run->o, history, number);
-	record r;
+	record p, r;
 
 	if (rc == 0)
-		rc = read_parent(&parent_files, &parent_fitness, l, parent);
-	if (rc == 0 && (rc = record_init(&r, number, parent, RECORD_REJECTED, "",
-					 run->o->eval.seed)) < 0)
+		rc = read_parent(&p, &parent_files, l, parent, run, out, &number);
+	if (rc == 0 && (must_end(&run->o->eval) ||
+			(rc = record_init(&r, number, p.number, RECORD_REJECTED, "",
+					  run->o->eval.seed)) < 0)) {
+		record_free(&p);
 		agents_free(&parent_files);
-	if (rc < 0) {
+	}
+	if (rc < 0 || must_end(&run->o->eval)) {
 		json_decref(archive);
 		return rc;
 	}
 	rc = make_candidate(&candidate, &r, &parent_files, archive, run, start);
 	if (rc == 0)
-		rc = evaluate_candidate(&r, &candidate, run, parent_fitness);
+		rc = evaluate_candidate(&r, &candidate, run, &p);
 	if (rc == 0)
-		rc = mark_interrupted(&r, run->o);
+		rc = evolve_mark_interrupted(&r, &run->o->eval);
 	r.total_s = (os_now_ms() - start) / 1000.0;
 	report(run, number, EVOLVE_COMMIT);
 	if (rc == 0)
 		rc = evolve_commit(l, &r, candidate.count ? &candidate : &parent_files, -1);
 	if (rc == 0)
-		count_generation(run, out, &r, parent_fitness, start);
+		count_generation(run, out, &r, p.fitness, start);
 	record_free(&r);
+	record_free(&p);
 	json_decref(archive);
 	agents_free(&candidate);
 	agents_free(&parent_files);
@@ -312,7 +320,7 @@ static int run_generations(lab *l, run_state *run, evolve_summary *out)
 	const evolve_options *o = run->o;
 	int number, rc = 0;
 
-	while (out->done < o->gens && !stopping(&o->eval)) {
+	while (out->done < o->gens && !evolve_stopping(&o->eval)) {
 		evolve_history history;
 		if ((rc = store_next_number(l->store, &number)) < 0 ||
 		    (rc = evolve_history_read(&history, l)) < 0)
@@ -322,12 +330,12 @@ static int run_generations(lab *l, run_state *run, evolve_summary *out)
 		if (rc < 0)
 			break;
 		if (llm_fatal(o->eval.llm))
-			return err_set(ERR_GENERIC, "stopped after gen_%03d: %s", number,
+			return err_set(ERR_GENERIC, "stopped after gen_%03d: %s", out->last,
 				       llm_fatal(o->eval.llm));
 		if ((out->budget_spent = llm_exhausted(o->eval.llm)) != 0)
 			break;
 	}
-	out->interrupted = stopping(&o->eval);
+	out->interrupted = evolve_stopping(&o->eval);
 	return rc;
 }
 

@@ -42,6 +42,7 @@ typedef struct {
 	llm_client *llm;           /* NULL: offline */
 	int llm_calls;             /* calls each agent run may make */
 	int jobs;                  /* tasks evaluated at once, in worker processes */
+	int trials;                /* task agent runs per task, whose mean counts; 0: 1 */
 	/* The agents' own wall time (the lab's settings "meta-ms", "agent-ms"):
 	 * 0 for EVOLVE_META_MS, EVOLVE_AGENT_SLACK_MS. */
 	int meta_ms, agent_slack_ms;
@@ -85,6 +86,7 @@ typedef struct {
 	const record *record;      /* the generation just committed */
 	double parent_fitness;
 	double seconds;            /* how long it took */
+	int remeasured;            /* it measures its parent again (see evolve_run) */
 } evolve_progress;
 
 typedef void (*evolve_progress_fn)(void *ctx, const evolve_progress *p);
@@ -104,12 +106,16 @@ typedef struct {
 	int last;                  /* the last generation made, -1 for none */
 	int budget_spent;          /* stopped because the LLM budget is reached */
 	int interrupted;           /* stopped by *o->stop */
+	int remeasured;            /* parents measured again, not counted in done */
 	int best;                  /* the best valid generation, -1 for none */
 	double best_fitness, best_holdout;
 } evolve_summary;
 
-/* Runs o->gens generations in an open, locked lab. *out is filled even
- * when the run stops on an error. */
+/* Runs o->gens generations in an open, locked lab. A parent whose fitness
+ * was measured otherwise than o->eval measures (another model, budget,
+ * tasks...) is first measured again, as a generation of its own that is
+ * not counted in o->gens; the reason says what differed. *out is filled
+ * even when the run stops on an error. */
 HOST_MUST_CHECK int evolve_run(evolve_summary *out, lab *l, const evolve_options *o);
 
 /* The archive summary the meta agent reads, as JSON: one object per

@@ -18,10 +18,13 @@
 #include "os.h"
 #include "zygote.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,19 +87,21 @@ static int score_solution(record_task *out, task *t, const agent_run_result *run
 	return rc;
 }
 
-/* Runs the task agent on one task and re-scores its solution. */
-static int evaluate_task(record_task *out, task *t, const agent_files *files,
-			 const evolve_eval_options *o, llm_usage *used)
+/* Runs the task agent on one task and re-scores its solution: trial
+ * `trial` of o->trials, each with a seed of its own. */
+static int run_trial(record_task *out, task *t, const agent_files *files,
+		     const evolve_eval_options *o, int trial, llm_usage *used)
 {
 	int wall_ms = agent_wall_ms(t, o->budget, o->agent_slack_ms);
 	agent_run_options ro = { .limits = { wall_ms, 600000, 512 }, .evals = o->budget,
-				 .llm = o->llm, .llm_calls = o->llm_calls, .seed = o->seed,
+				 .llm = o->llm, .llm_calls = o->llm_calls,
+				 .seed = trial ? evolve_mix(o->seed, (unsigned long long)trial) : o->seed,
 				 .stop = o->stop };
 	agent_run_result run;
-	int rc = agent_improve(&run, t, files, &ro);
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (rc < 0)
+	if ((rc = agent_improve(&run, t, files, &ro)) < 0)
 		return rc;
 	out->name = strdup(t->name);
 	out->agent = strdup(run.outcome.status == SANDBOX_OK ? "ok"
@@ -105,6 +110,8 @@ static int evaluate_task(record_task *out, task *t, const agent_files *files,
 		out->problem = agent_run_problem(&run);
 	out->evals = run.evals_used;
 	out->agent_ms = run.outcome.elapsed_ms;
+	out->llm_calls = run.llm_used.calls;
+	out->usd = run.llm_used.usd;
 	out->trace = json_incref(run.trace);
 	rc = !out->name || !out->agent || (run.outcome.status != SANDBOX_OK && !out->problem)
 		? err_set(ERR_SYSTEM, "out of memory") : score_solution(out, t, &run);
@@ -112,6 +119,52 @@ static int evaluate_task(record_task *out, task *t, const agent_files *files,
 	agent_run_result_free(&run);
 	if (rc < 0)
 		record_task_free(out);
+	return rc;
+}
+
+/* Adds trial `one` (freed) to the sums in `all`, which keeps the first
+ * trial's trace and the first problem. */
+static void add_trial(record_task *all, record_task *one)
+{
+	all->train += one->train;
+	all->holdout += one->holdout;
+	all->fitness += one->fitness;
+	all->holdout_fitness += one->holdout_fitness;
+	all->evals += one->evals;
+	all->agent_ms += one->agent_ms;
+	all->llm_calls += one->llm_calls;
+	all->usd += one->usd;
+	if (!all->problem && one->problem) {
+		char *agent = all->agent;
+
+		all->problem = one->problem;
+		all->agent = one->agent;
+		one->problem = NULL;
+		one->agent = agent;
+	}
+	record_task_free(one);
+}
+
+/* The task agent's result on one task: the mean of o->trials runs. */
+static int evaluate_task(record_task *out, task *t, const agent_files *files,
+			 const evolve_eval_options *o, llm_usage *used)
+{
+	int trials = o->trials > 1 ? o->trials : 1, k, rc = run_trial(out, t, files, o, 0, used);
+
+	for (k = 1; rc == 0 && k < trials; k++) {
+		record_task one;
+
+		if ((rc = run_trial(&one, t, files, o, k, used)) == 0)
+			add_trial(out, &one);
+	}
+	if (rc < 0)
+		record_task_free(out);  /* each trial leaves it freed or whole */
+	if (rc == 0 && trials > 1) {
+		out->train /= trials;
+		out->holdout /= trials;
+		out->fitness /= trials;
+		out->holdout_fitness /= trials;
+	}
 	return rc;
 }
 
@@ -131,14 +184,31 @@ static _Noreturn void worker(int fd, task *t, const agent_files *files, const ev
 	_exit(rc == 0 ? 0 : 1);
 }
 
+/* Waits for worker output on `fd`, passing a stop on to the workers: a
+ * signal reaches this process, not its forks. */
+static void await_worker(int fd, const evolve_eval_options *o, volatile sig_atomic_t *shared_stop)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
+
+	for (;;) {
+		int n = poll(&p, 1, 200);
+
+		if (o->stop && *o->stop)
+			*shared_stop = 1;
+		if (n > 0 || (n < 0 && errno != EINTR))
+			return;
+	}
+}
+
 /* Reads worker `i`'s message into results[i] and its LLM use. */
 static int collect(record_task *results, size_t i, int fd, const evolve_eval_options *o,
-		   llm_usage *used)
+		   llm_usage *used, volatile sig_atomic_t *shared_stop)
 {
 	json_t *msg = NULL;
 	llm_usage u;
 	int rc = 0;
 
+	await_worker(fd, o, shared_stop);
 	if (channel_recv_json(&msg, fd, 64u << 20, -1) < 0 || !json_object_get(msg, "result"))
 		rc = err_set(ERR_GENERIC, "a worker failed: %s",
 			     json_string_value(json_object_get(msg, "error"))
@@ -153,37 +223,54 @@ static int collect(record_task *results, size_t i, int fd, const evolve_eval_opt
 	return rc;
 }
 
+/* Forks the worker for task `i`, its options `wo`; *fd is its channel. */
+static int start_worker(pid_t *pid, int *fd, size_t i, const agent_files *files,
+			const evolve_eval_options *wo)
+{
+	int pair[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+		return err_sys("cannot start a worker");
+	if ((*pid = fork()) < 0) {
+		close(pair[0]);
+		close(pair[1]);
+		return err_sys("cannot start a worker");
+	}
+	if (*pid == 0) {
+		close(pair[0]);
+		worker(pair[1], wo->tasks[i], files, wo);
+	}
+	close(pair[1]);
+	*fd = pair[0];
+	return 0;
+}
+
 /* Evaluates every task, `o->jobs` at a time in worker processes (the
  * host's own code, forked; the agents still run in their sandboxes).
- * results[i] is task i's result; usage is added to *used. */
+ * results[i] is task i's result; usage is added to *used. The workers see
+ * a stop through a flag shared with them. */
 static int evaluate_parallel(record_task *results, const agent_files *files,
 			     const evolve_eval_options *o, llm_usage *used)
 {
+	volatile sig_atomic_t *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+					     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	evolve_eval_options wo = *o;
 	pid_t pids[EVOLVE_MAX_TASKS];
 	int fds[EVOLVE_MAX_TASKS], running = 0, rc = 0;
 	size_t next = 0, done = 0;
 
+	if (shared == MAP_FAILED)
+		return err_sys("cannot share the stop flag with the workers");
+	*shared = 0;
+	wo.stop = shared;
 	fflush(NULL);
 	while (done < o->n_tasks) {
-		while (rc == 0 && next < o->n_tasks && running < o->jobs &&
-		       next < EVOLVE_MAX_TASKS) {
-			int pair[2];
-			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0 ||
-			    (pids[next] = fork()) < 0) {
-				rc = err_sys("cannot start a worker");
+		for (; rc == 0 && next < o->n_tasks && running < o->jobs &&
+		       next < EVOLVE_MAX_TASKS; next++, running++)
+			if ((rc = start_worker(&pids[next], &fds[next], next, files, &wo)) < 0)
 				break;
-			}
-			if (pids[next] == 0) {
-				close(pair[0]);
-				worker(pair[1], o->tasks[next], files, o);
-			}
-			close(pair[1]);
-			fds[next++] = pair[0];
-			running++;
-		}
-		/* collect the oldest running worker */
-		if (done < next) {
-			int got = collect(results, done, fds[done], o, used);
+		if (done < next) {  /* collect the oldest running worker */
+			int got = collect(results, done, fds[done], o, used, shared);
 			rc = rc ? rc : got;
 			close(fds[done]);
 			waitpid(pids[done], NULL, 0);
@@ -193,6 +280,7 @@ static int evaluate_parallel(record_task *results, const agent_files *files,
 		if (rc < 0 && done == next)
 			break;
 	}
+	munmap((void *)shared, sizeof(*shared));
 	return rc;
 }
 
@@ -219,6 +307,9 @@ static int add_results(record *r, record_task *results, const evolve_eval_option
 
 	r->budget.evals_per_task = o->budget;
 	r->budget.evals_used = 0;
+	if ((rc = record_set_measure(r, llm_model(o->llm), o->llm ? o->llm_calls : 0,
+				     o->trials > 1 ? o->trials : 1)) < 0)
+		return rc;
 	for (i = 0; rc == 0 && i < o->n_tasks; i++) {
 		sum += results[i].fitness;
 		holdout += results[i].holdout_fitness;

@@ -6,14 +6,16 @@
  * evolve.c runs the generation loop (rewrite, validate, evaluate, decide,
  * commit); evolve_eval.c evaluates a set of agents on the training tasks;
  * evolve_archive.c reads the generations, summarises them for the meta
- * agent and selects each round's parent from them; evolve_make.c makes the
- * generations a user asks for by hand.
+ * agent and selects each round's parent from them; evolve_measure.c keeps
+ * comparisons like with like; evolve_make.c makes the generations a user
+ * asks for by hand.
  */
 #ifndef HOST_EVOLVE_INTERNAL_H
 #define HOST_EVOLVE_INTERNAL_H
 
 #include "error.h"
 
+#include "buf.h"
 #include "evolve.h"
 
 /* A well-mixed 64-bit function of `seed` and `n` (splitmix64): the seed
@@ -32,6 +34,33 @@ HOST_MUST_CHECK int evolve_history_read(evolve_history *out, lab *l);
 
 /* The archive summary the meta agent reads, as JSON. */
 json_t *evolve_archive_json(const evolve_history *h);
+
+/* Nonzero when `r` was measured as `o` measures: the same model, model
+ * calls, trials, budget, tasks, seed and utility. When not, `why` gets
+ * what differs: "model openai:gpt-4o (was offline), budget 6 (was 12)". */
+int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why);
+
+/* Measures `parent` (its files) again under `o`, as generation `number`,
+ * and commits it: accepted when the parent is live, else rejected, the
+ * reason "re-measured gen_NNN: " and `why`. *out is its record. */
+HOST_MUST_CHECK int evolve_remeasure(record *out, lab *l, const record *parent,
+				     const agent_files *files, int number,
+				     const evolve_eval_options *o, const char *why);
+
+/* Nonzero once the run is stopping (o->stop set). */
+int evolve_stopping(const evolve_eval_options *o);
+
+/* A stop abandons the model calls in flight and refuses new ones, so a
+ * generation measured with a model while it came is marked interrupted:
+ * kept, never compared. A failed validation stands: the stop did not
+ * change the code. */
+HOST_MUST_CHECK int evolve_mark_interrupted(record *r, const evolve_eval_options *o);
+
+/* Decides a measured candidate `r` against its parent, setting its status
+ * and reason: accepted when its fitness is above the parent's, or equal
+ * and it cost less: fewer dollars, else fewer evaluations, else a quarter
+ * and at least a second less time. */
+HOST_MUST_CHECK int evolve_decide(record *r, const record *parent);
 
 /* The parent of generation `number`: the live generation under "best",
  * a weighted draw from the history under "archive". An error when main

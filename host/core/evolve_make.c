@@ -16,27 +16,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int keep_number(store *s, const char *key, long long value)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%lld", value);
+	return store_setting_set(s, key, text);
+}
+
 /* The evaluation settings, kept in the lab so that every generation is
  * measured the same way; the utility and the agents' limits only when
  * given. */
 static int keep_settings(store *s, const evolve_eval_options *o, const char *task_names,
 			 const char *utility)
 {
-	char budget[32], seed[32], meta_ms[32], agent_ms[32];
-	int rc;
+	int rc = store_setting_set(s, "tasks", task_names);
 
-	snprintf(budget, sizeof(budget), "%d", o->budget);
-	snprintf(seed, sizeof(seed), "%llu", o->seed);
-	snprintf(meta_ms, sizeof(meta_ms), "%d", o->meta_ms);
-	snprintf(agent_ms, sizeof(agent_ms), "%d", o->agent_slack_ms);
-	if ((rc = store_setting_set(s, "tasks", task_names)) == 0 &&
-	    (rc = store_setting_set(s, "budget", budget)) == 0 &&
-	    (rc = store_setting_set(s, "seed", seed)) == 0 && utility)
+	if (rc == 0)
+		rc = keep_number(s, "budget", o->budget);
+	if (rc == 0)
+		rc = keep_number(s, "seed", (long long)o->seed);
+	if (rc == 0 && utility)
 		rc = store_setting_set(s, "utility", utility);
 	if (rc == 0 && o->meta_ms > 0)
-		rc = store_setting_set(s, "meta-ms", meta_ms);
+		rc = keep_number(s, "meta-ms", o->meta_ms);
 	if (rc == 0 && o->agent_slack_ms > 0)
-		rc = store_setting_set(s, "agent-ms", agent_ms);
+		rc = keep_number(s, "agent-ms", o->agent_slack_ms);
+	if (rc == 0 && o->trials > 1)
+		rc = keep_number(s, "trials", o->trials);
 	return rc;
 }
 

@@ -83,6 +83,7 @@ static int configure(llm_client *c, const llm_options *o, const char *spec)
 		c->timeout_ms = 120000;
 	if (!c->url || !(c->curl = curl_easy_init()))
 		return err_set(ERR_SYSTEM, "cannot start libcurl");
+	snprintf(c->identity, sizeof(c->identity), "%s:%s", llm_providers[c->kind].name, c->model);
 	snprintf(c->description, sizeof(c->description), "%s:%s at %s%s",
 		 llm_providers[c->kind].name, c->model, c->url, c->key ? "" : " (no API key set)");
 	return llm_ledger_load_prices(c, o->prices_path);
@@ -125,6 +126,7 @@ int llm_open(llm_client **out, const llm_options *o)
 		return rc;
 	}
 	llm_scrub(&c->keys, c->description);  /* a URL may carry a key */
+	llm_scrub(&c->keys, c->identity);
 	*out = c;
 	return 0;
 }
@@ -145,6 +147,11 @@ void llm_set_abort(llm_client *c, int (*abort)(void *ctx), void *ctx)
 double llm_mean_latency(const llm_client *c)
 {
 	return c && c->totals.calls ? c->totals.seconds / (double)c->totals.calls : 0;
+}
+
+const char *llm_model(const llm_client *c)
+{
+	return !c ? "offline" : c->identity[0] ? c->identity : "replay";
 }
 
 const char *llm_describe(const llm_client *c)
@@ -365,10 +372,10 @@ static int call_network(llm_client *c, const char *system_prompt, const char *us
 		attempts++;
 		verdict = attempt_result(c, rc, status, &reply, text, u);
 		buf_free(&reply);
+		/* an attempt the deadline cut short that then timed out */
+		out_of_time = rc == CURLE_OPERATION_TIMEDOUT && timeout_ms < c->timeout_ms;
 	}
 	free(body);
-	if (deadline_ms > 0 && os_now_ms() >= deadline_ms)
-		out_of_time = 1;  /* the last attempt was cut short by it */
 	return verdict > 0 ? call_failed(c, attempts, out_of_time) : verdict;
 }
 

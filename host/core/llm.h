@@ -83,6 +83,11 @@ void llm_usage_from_json(llm_usage *out, const json_t *json);
  * parts add nothing. */
 void llm_add_usage(llm_client *c, const llm_usage *u);
 
+/* Which model answers, for records: "provider:model" (for a replay, the
+ * recorded one unless --llm names another; "replay" for an empty record),
+ * "offline" for NULL. Never a URL or a key. */
+const char *llm_model(const llm_client *c);
+
 /* The model time one agent run may use in all (llm_options.run_ms). */
 long llm_run_ms(const llm_client *c);
 

@@ -40,6 +40,7 @@ struct llm_client {
 	llm_provider_kind kind;
 	char *model, *url, *key;
 	char description[600];
+	char identity[300];       /* "provider:model", see llm_model */
 	long timeout_ms, run_ms, reply_tokens;
 	int attempts;
 	double temperature;

@@ -115,6 +115,18 @@ static int check_recorded_usage(const json_t *e, const char *path, int line)
 	return 0;
 }
 
+/* A replay answers as the recorded model did, so it measures as that
+ * model: its identity is the first exchange's, unless --llm names one. */
+static void replayed_model(llm_client *c)
+{
+	const json_t *first = json_array_get(c->replay, 0);
+	const char *provider = json_string_value(json_object_get(first, "provider"));
+	const char *model = json_string_value(json_object_get(first, "model"));
+
+	if (!c->identity[0] && provider && model && *model)
+		snprintf(c->identity, sizeof(c->identity), "%.40s:%.200s", provider, model);
+}
+
 int llm_ledger_load_replay(llm_client *c, const char *path)
 {
 	char *text, *line, *save = NULL;
@@ -138,6 +150,7 @@ int llm_ledger_load_replay(llm_client *c, const char *path)
 	free(text);
 	snprintf(c->description, sizeof(c->description), "replay of %s (%zu calls, no network)",
 		 path, json_array_size(c->replay));
+	replayed_model(c);
 	return 0;
 }
 

@@ -63,6 +63,20 @@ int record_init(record *r, int number, int parent, record_status status, const c
 	return 0;
 }
 
+int record_set_measure(record *r, const char *model, int llm_calls, int trials)
+{
+	char *text = strdup(model);
+
+	if (!text)
+		return err_set(ERR_SYSTEM, "out of memory");
+	free(r->measure.model);
+	r->measure.model = text;
+	r->measure.llm_calls = llm_calls;
+	r->measure.trials = trials;
+	r->has_measure = 1;
+	return 0;
+}
+
 int record_set_reason(record *r, const char *reason)
 {
 	char *text = strdup(reason);
@@ -142,6 +156,7 @@ int record_copy(record *out, const record *from)
 	out->reason = copy(from->reason);
 	out->host_version = copy(from->host_version);
 	out->changes = copy(from->changes);
+	out->measure.model = copy(from->measure.model);
 	out->tasks = NULL;
 	out->stages = NULL;
 	out->n_tasks = out->n_stages = 0;
@@ -151,7 +166,8 @@ int record_copy(record *out, const record *from)
 	for (i = 0; rc == 0 && i < from->n_stages; i++)
 		rc = record_add_stage(out, from->stages[i].name, from->stages[i].status,
 				      from->stages[i].diagnostics);
-	if (rc == 0 && (!out->reason || !out->host_version || (from->changes && !out->changes)))
+	if (rc == 0 && (!out->reason || !out->host_version || (from->changes && !out->changes) ||
+			(from->measure.model && !out->measure.model)))
 		rc = err_set(ERR_SYSTEM, "out of memory");
 	if (rc < 0)
 		record_free(out);
@@ -212,6 +228,7 @@ void record_free(record *r)
 	free(r->reason);
 	free(r->host_version);
 	free(r->changes);
+	free(r->measure.model);
 	json_decref(r->rewrite_trace);
 	memset(r, 0, sizeof(*r));
 	r->parent = r->reverted_to = -1;
@@ -242,6 +259,12 @@ json_t *record_task_to_json(const record_task *t)
 				 "fitness", t->fitness, "holdout_fitness", t->holdout_fitness,
 				 "evals", t->evals, "agent_ms", t->agent_ms);
 
+	if (json && t->llm_calls > 0 &&
+	    (json_object_set_new(json, "llm_calls", json_integer((json_int_t)t->llm_calls)) < 0 ||
+	     json_object_set_new(json, "usd", json_real(t->usd)) < 0)) {
+		json_decref(json);
+		return NULL;
+	}
 	if (json && t->trace)
 		json_object_set(json, "trace", t->trace);
 	return json;
@@ -266,6 +289,8 @@ int record_task_from_json(record_task *out, const char *name, const json_t *json
 	out->holdout_fitness = json_number_value(json_object_get(json, "holdout_fitness"));
 	out->evals = (int)json_integer_value(json_object_get(json, "evals"));
 	out->agent_ms = json_number_value(json_object_get(json, "agent_ms"));
+	out->llm_calls = (long)json_integer_value(json_object_get(json, "llm_calls"));
+	out->usd = json_number_value(json_object_get(json, "usd"));
 	out->trace = json_incref(json_object_get(json, "trace"));
 	if (!out->agent)
 		out->agent = strdup("ok");
@@ -305,6 +330,10 @@ static int add_parts(json_t *json, const record *r)
 			"score", r->utility.score, "cost", r->utility.cost, "time", r->utility.time));
 	if (r->changes)
 		rc |= json_object_set_new(json, "changes", json_string(r->changes));
+	if (r->has_measure)
+		rc |= json_object_set_new(json, "measured", json_pack("{s:s, s:i, s:i}",
+			"model", r->measure.model ? r->measure.model : "offline",
+			"llm_calls", r->measure.llm_calls, "trials", r->measure.trials));
 	if (r->rewrite_trace)
 		rc |= json_object_set(json, "rewrite_trace", r->rewrite_trace);
 	if (r->reverted_to >= 0)
@@ -339,6 +368,17 @@ static double time_of(const json_t *json, const char *key)
 	return json_is_number(v) ? json_number_value(v) : RECORD_ABSENT;
 }
 
+static int read_measure(record *out, const json_t *m)
+{
+	const char *model = json_string_value(json_object_get(m, "model"));
+
+	if (!json_is_object(m))
+		return 0;
+	return record_set_measure(out, model ? model : "offline",
+				  (int)json_integer_value(json_object_get(m, "llm_calls")),
+				  (int)json_integer_value(json_object_get(m, "trials")));
+}
+
 static int read_parts(record *out, const json_t *json)
 {
 	const json_t *tasks = json_object_get(json, "tasks"), *t, *stage, *u;
@@ -355,6 +395,8 @@ static int read_parts(record *out, const json_t *json)
 	out->utility.score = json_number_value(json_object_get(u, "score"));
 	out->utility.cost = json_number_value(json_object_get(u, "cost"));
 	out->utility.time = json_number_value(json_object_get(u, "time"));
+	if ((rc = read_measure(out, json_object_get(json, "measured"))) < 0)
+		return rc;
 	json_object_foreach((json_t *)tasks, name, t) {
 		record_task task;
 		if ((rc = record_task_from_json(&task, name, t)) == 0) {

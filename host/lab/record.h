@@ -44,6 +44,8 @@ typedef struct {
 	double fitness, holdout_fitness;       /* normalised to 0..1 */
 	int evals;
 	double agent_ms;
+	long llm_calls;       /* the task agent's model use */
+	double usd;
 	json_t *trace;        /* the broker's events, for the report; may be NULL */
 } record_task;
 
@@ -59,6 +61,16 @@ typedef struct {
 
 #define RECORD_ABSENT (-1.0)  /* a time not measured */
 
+/* What a fitness was measured under, besides the budget, tasks, seed and
+ * utility the record keeps anyway: the model ("provider:model", or
+ * "offline"; never a key or a URL), the model calls each agent run could
+ * make, and the runs of the task agent per task whose mean it is. */
+typedef struct {
+	char *model;
+	int llm_calls;
+	int trials;
+} record_measure;
+
 typedef struct {
 	int number;                /* N of gen_NNN */
 	int parent;                /* -1: none (gen_000) */
@@ -70,8 +82,9 @@ typedef struct {
 	int abi_version;
 	double fitness, holdout;   /* holdout: mean normalised held-out score */
 	char *changes;             /* what memory.md added; NULL: absent */
-	int has_budget, has_utility;
+	int has_budget, has_utility, has_measure;
 	record_budget budget;
+	record_measure measure;
 	record_utility utility;
 	record_task *tasks;        /* in task order; NULL: not evaluated */
 	size_t n_tasks;
@@ -88,6 +101,9 @@ HOST_MUST_CHECK int record_init(record *r, int number, int parent, record_status
 
 /* A deep copy of `from`, traces shared (they are never changed). */
 HOST_MUST_CHECK int record_copy(record *out, const record *from);
+
+/* Sets r->measure, `model` copied. */
+HOST_MUST_CHECK int record_set_measure(record *r, const char *model, int llm_calls, int trials);
 
 /* Replaces r->reason (copied). */
 HOST_MUST_CHECK int record_set_reason(record *r, const char *reason);

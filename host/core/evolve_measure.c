@@ -1,0 +1,187 @@
+/*
+ * evolve_measure.c - like with like: whether a generation was measured as
+ * this run measures, re-measuring a parent that was not, and deciding a
+ * candidate against its parent; see evolve_internal.h.
+ *
+ * A fitness depends on what measured it: the model the task agent asked,
+ * the calls it could make, the budget, the tasks, the seed, the utility
+ * and the trials averaged. A candidate measured with a model must not beat
+ * a parent measured offline on the model's merit, so a parent measured
+ * otherwise is measured again, as a generation of its own, before it is
+ * compared with anything. Equal fitness is then decided by what it cost:
+ * dollars, then evaluations, then time, which is noisy and so counts only
+ * when the difference is large (a quarter, and a second).
+ */
+#include "evolve_internal.h"
+
+#include "buf.h"
+#include "error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SAME_FITNESS 1e-9
+#define SAME_USD 1e-9
+#define FASTER_RATIO 0.75
+#define FASTER_SECONDS 1.0
+
+/* The record's tasks as "a,b", in order. */
+static void task_names(buf *out, const record *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_tasks; i++)
+		buf_printf(out, "%s%s", i ? "," : "", r->tasks[i].name);
+}
+
+static void option_names(buf *out, const evolve_eval_options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_tasks; i++)
+		buf_printf(out, "%s%s", i ? "," : "", o->tasks[i]->name);
+}
+
+static void differs(buf *why, const char *what, const char *now, const char *was)
+{
+	buf_printf(why, "%s%s %s (was %s)", why->len ? ", " : "", what, now, was);
+}
+
+static void differs_int(buf *why, const char *what, long long now, long long was)
+{
+	char a[32], b[32];
+
+	snprintf(a, sizeof(a), "%lld", now);
+	snprintf(b, sizeof(b), "%lld", was);
+	differs(why, what, a, b);
+}
+
+int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why)
+{
+	const char *model = r->has_measure && r->measure.model ? r->measure.model : "offline";
+	int calls = r->has_measure ? r->measure.llm_calls : 0;
+	int trials = r->has_measure && r->measure.trials > 0 ? r->measure.trials : 1;
+	int now_trials = o->trials > 1 ? o->trials : 1, now_calls = o->llm ? o->llm_calls : 0;
+	const evolve_utility *u = &o->utility;
+	buf had = BUF_INIT, has = BUF_INIT;
+	size_t start = why->len;
+
+	if (strcmp(model, llm_model(o->llm)) != 0)
+		differs(why, "model", llm_model(o->llm), model);
+	else if (calls != now_calls)
+		differs_int(why, "model calls", now_calls, calls);
+	if (trials != now_trials)
+		differs_int(why, "trials", now_trials, trials);
+	if (r->budget.evals_per_task != o->budget)
+		differs_int(why, "budget", o->budget, r->budget.evals_per_task);
+	task_names(&had, r);
+	option_names(&has, o);
+	if (strcmp(buf_cstr(&had), buf_cstr(&has)) != 0)
+		differs(why, "tasks", buf_cstr(&has), buf_cstr(&had));
+	if (r->seed != (o->seed & 0x7fffffffffffffffULL))
+		differs_int(why, "seed", (long long)o->seed, (long long)r->seed);
+	if (r->has_utility && (r->utility.score != u->score || r->utility.cost != u->cost ||
+			       r->utility.time != u->time))
+		buf_puts(why, why->len ? ", another utility" : "another utility");
+	buf_free(&had);
+	buf_free(&has);
+	return why->len == start;
+}
+
+/* The task agents' spending in `r`: dollars and evaluations. */
+static double task_usd(const record *r)
+{
+	double usd = 0;
+	size_t i;
+
+	for (i = 0; i < r->n_tasks; i++)
+		usd += r->tasks[i].usd;
+	return usd;
+}
+
+/* Equal fitness: 1 when `r` costs less than `parent`, 0 when it does not;
+ * `why` says which cost decided. */
+static int cheaper(const record *r, const record *parent, char *why, size_t size)
+{
+	double usd = task_usd(r), parent_usd = task_usd(parent);
+	double s = r->evaluate_s, parent_s = parent->evaluate_s;
+
+	if (fabs(usd - parent_usd) > SAME_USD) {
+		snprintf(why, size, "it spent $%.4f on the tasks against the parent's $%.4f", usd,
+			 parent_usd);
+		return usd < parent_usd;
+	}
+	if (r->budget.evals_used != parent->budget.evals_used) {
+		snprintf(why, size, "it used %d evaluations against the parent's %d",
+			 r->budget.evals_used, parent->budget.evals_used);
+		return r->budget.evals_used < parent->budget.evals_used;
+	}
+	if (s >= 0 && parent_s >= 0 && s <= FASTER_RATIO * parent_s &&
+	    parent_s - s >= FASTER_SECONDS) {
+		snprintf(why, size, "it took %.1f s against the parent's %.1f s", s, parent_s);
+		return 1;
+	}
+	snprintf(why, size, "it cost no less (the same dollars and evaluations, and time "
+		 "within 25%% or 1 s)");
+	return 0;
+}
+
+int evolve_decide(record *r, const record *parent)
+{
+	char reason[400], cost[200];
+
+	if (fabs(r->fitness - parent->fitness) <= SAME_FITNESS) {
+		r->status = cheaper(r, parent, cost, sizeof(cost)) ? RECORD_ACCEPTED
+			    : RECORD_REJECTED;
+		snprintf(reason, sizeof(reason), "fitness %.4f equals the parent's; %s", r->fitness,
+			 cost);
+	} else {
+		r->status = r->fitness > parent->fitness ? RECORD_ACCEPTED : RECORD_REJECTED;
+		snprintf(reason, sizeof(reason), r->status == RECORD_ACCEPTED
+			 ? "fitness %.4f is above the parent's %.4f"
+			 : "fitness %.4f is not above the parent's %.4f", r->fitness, parent->fitness);
+	}
+	return record_set_reason(r, reason);
+}
+
+int evolve_stopping(const evolve_eval_options *o)
+{
+	return o->stop && *o->stop;
+}
+
+int evolve_mark_interrupted(record *r, const evolve_eval_options *o)
+{
+	if (!o->llm || !evolve_stopping(o) || (r->status == RECORD_INVALID && r->n_stages > 0))
+		return 0;
+	r->status = RECORD_INTERRUPTED;
+	return record_set_reason(r, "the run was stopped while its agents could call the model; "
+				 "kept, not measured");
+}
+
+int evolve_remeasure(record *out, lab *l, const record *parent, const agent_files *files,
+		     int number, const evolve_eval_options *o, const char *why)
+{
+	buf reason = BUF_INIT;
+	int live, rc = store_main(l->store, &live);
+
+	if (rc < 0)
+		return rc;
+	buf_printf(&reason, "re-measured gen_%03d: %s", parent->number, why);
+	if ((rc = buf_failed(&reason)) < 0 ||
+	    (rc = record_init(out, number, parent->number,
+			      parent->number == live ? RECORD_ACCEPTED : RECORD_REJECTED,
+			      buf_cstr(&reason), o->seed)) < 0) {
+		buf_free(&reason);
+		return rc;
+	}
+	buf_free(&reason);
+	if (!(out->changes = strdup("")))
+		rc = err_set(ERR_SYSTEM, "out of memory");
+	if (rc == 0 && (rc = evolve_evaluate(out, files, o)) == 0 &&
+	    (rc = evolve_mark_interrupted(out, o)) == 0)
+		rc = evolve_commit(l, out, files, -1);
+	if (rc < 0)
+		record_free(out);
+	return rc;
+}
