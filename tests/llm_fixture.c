@@ -79,6 +79,24 @@ json_t *llm_fixture_requests(const llm_server *s)
 	return list;
 }
 
+json_t *llm_fixture_run(run_result *r, json_t *script, const char *name, char *const argv[])
+{
+	char url[128], *args[32];
+	json_t *requests;
+	llm_server s;
+	int i;
+
+	llm_fixture_start(&s, script, name);
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	for (i = 0; argv[i] && i < 31; i++)
+		args[i] = strcmp(argv[i], "@URL@") ? argv[i] : url;
+	args[i] = NULL;
+	run_host_with(r, NULL, args);
+	requests = llm_fixture_requests(&s);
+	llm_fixture_stop(&s);
+	return requests;
+}
+
 json_t *llm_fixture_reply(const char *text, int in, int out)
 {
 	return json_pack("{s:s, s:i, s:i}", "text", text, "tokens_in", in, "tokens_out", out);

@@ -35,6 +35,11 @@ void llm_fixture_stop(llm_server *s);
 /* The requests the server received, as a JSON array. */
 json_t *llm_fixture_requests(const llm_server *s);
 
+/* Runs `argv` (argv[0] is ignored) against a server scripted with
+ * `script` (consumed), in $TMPDIR/NAME, an argument "@URL@" standing for
+ * its URL; returns the requests the server received. */
+json_t *llm_fixture_run(run_result *r, json_t *script, const char *name, char *const argv[]);
+
 /* A scripted reply with this text and token counts. */
 json_t *llm_fixture_reply(const char *text, int in, int out);
 
