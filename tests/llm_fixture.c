@@ -135,8 +135,12 @@ const char llm_fixture_meta_edit[] =
 	"FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 6              /* candidates per round */\n"
 	"=======\n#define CANDIDATES 4              /* candidates per round */\n>>>>>>> REPLACE\n";
 
-/* Scripted replies for an evolution run: the meta agent's edit, and good
- * solutions for snake and email. */
+const char llm_fixture_review[] =
+	"KIND: weak_strategy\nSEVERITY: medium\nFIX: look further ahead before turning.\n"
+	"CONFIDENCE: 0.6\n";
+
+/* Scripted replies for an evolution run: the meta agent's edit, good
+ * solutions for snake and email, and the task agent's reviews. */
 json_t *llm_fixture_evolution(void)
 {
 	char *snake = harness_read("tests/llm/snake_good.c");
@@ -146,13 +150,15 @@ json_t *llm_fixture_evolution(void)
 
 	buf_printf(&a, "Here is a better one:\n```c\n%s```\n", snake);
 	buf_printf(&b, "```c\n%s```", email);
-	script = json_pack("{s:[{s:s, s:[o]}, {s:s, s:[o]}, {s:s, s:[o]}]}", "rules",
+	script = json_pack("{s:[{s:s, s:[o]}, {s:s, s:[o]}, {s:s, s:[o]}, {s:s, s:[o]}]}", "rules",
 			   "match", "FILE: task_agent.c",
 			   "replies", llm_fixture_reply(llm_fixture_meta_edit, 3000, 80),
 			   "match", "Interface (snake)",
 			   "replies", llm_fixture_reply(a.data, 1500, 900),
 			   "match", "Interface (email)",
-			   "replies", llm_fixture_reply(b.data, 1200, 700));
+			   "replies", llm_fixture_reply(b.data, 1200, 700),
+			   "match", LLM_FIXTURE_REVIEWER,
+			   "replies", llm_fixture_reply(llm_fixture_review, 2500, 40));
 	buf_free(&a);
 	buf_free(&b);
 	free(snake);
