@@ -90,6 +90,9 @@ int host_task(host_task_info *info)
 	info->higher_is_better = json_is_true(json_object_get(reply, "higher_is_better"));
 	info->baseline = json_number_value(json_object_get(reply, "baseline"));
 	info->target = json_number_value(json_object_get(reply, "target"));
+	info->wall_ms = (int)json_integer_value(json_object_get(reply, "wall_ms"));
+	info->cpu_ms = (int)json_integer_value(json_object_get(reply, "cpu_ms"));
+	info->memory_mb = (int)json_integer_value(json_object_get(reply, "memory_mb"));
 	return 0;
 }
 

@@ -93,6 +93,7 @@ void test_group_lab(harness_totals *t);
 void test_group_lab_faults(harness_totals *t);
 void test_group_llm(harness_totals *t);
 void test_group_llm_runs(harness_totals *t);
+void test_group_llm_agent(harness_totals *t);
 void test_group_llm_hostile(harness_totals *t);
 void test_group_llm_slow(harness_totals *t);
 void test_group_report(harness_totals *t);

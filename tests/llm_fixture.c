@@ -79,6 +79,24 @@ json_t *llm_fixture_requests(const llm_server *s)
 	return list;
 }
 
+json_t *llm_fixture_run(run_result *r, json_t *script, const char *name, char *const argv[])
+{
+	char url[128], *args[32];
+	json_t *requests;
+	llm_server s;
+	int i;
+
+	llm_fixture_start(&s, script, name);
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	for (i = 0; argv[i] && i < 31; i++)
+		args[i] = strcmp(argv[i], "@URL@") ? argv[i] : url;
+	args[i] = NULL;
+	run_host_with(r, NULL, args);
+	requests = llm_fixture_requests(&s);
+	llm_fixture_stop(&s);
+	return requests;
+}
+
 json_t *llm_fixture_reply(const char *text, int in, int out)
 {
 	return json_pack("{s:s, s:i, s:i}", "text", text, "tokens_in", in, "tokens_out", out);
@@ -117,8 +135,12 @@ const char llm_fixture_meta_edit[] =
 	"FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 6              /* candidates per round */\n"
 	"=======\n#define CANDIDATES 4              /* candidates per round */\n>>>>>>> REPLACE\n";
 
-/* Scripted replies for an evolution run: the meta agent's edit, and good
- * solutions for snake and email. */
+const char llm_fixture_review[] =
+	"KIND: weak_strategy\nSEVERITY: medium\nFIX: look further ahead before turning.\n"
+	"CONFIDENCE: 0.6\n";
+
+/* Scripted replies for an evolution run: the meta agent's edit, good
+ * solutions for snake and email, and the task agent's reviews. */
 json_t *llm_fixture_evolution(void)
 {
 	char *snake = harness_read("tests/llm/snake_good.c");
@@ -128,13 +150,15 @@ json_t *llm_fixture_evolution(void)
 
 	buf_printf(&a, "Here is a better one:\n```c\n%s```\n", snake);
 	buf_printf(&b, "```c\n%s```", email);
-	script = json_pack("{s:[{s:s, s:[o]}, {s:s, s:[o]}, {s:s, s:[o]}]}", "rules",
+	script = json_pack("{s:[{s:s, s:[o]}, {s:s, s:[o]}, {s:s, s:[o]}, {s:s, s:[o]}]}", "rules",
 			   "match", "FILE: task_agent.c",
 			   "replies", llm_fixture_reply(llm_fixture_meta_edit, 3000, 80),
 			   "match", "Interface (snake)",
 			   "replies", llm_fixture_reply(a.data, 1500, 900),
 			   "match", "Interface (email)",
-			   "replies", llm_fixture_reply(b.data, 1200, 700));
+			   "replies", llm_fixture_reply(b.data, 1200, 700),
+			   "match", LLM_FIXTURE_REVIEWER,
+			   "replies", llm_fixture_reply(llm_fixture_review, 2500, 40));
 	buf_free(&a);
 	buf_free(&b);
 	free(snake);

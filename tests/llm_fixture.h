@@ -35,6 +35,11 @@ void llm_fixture_stop(llm_server *s);
 /* The requests the server received, as a JSON array. */
 json_t *llm_fixture_requests(const llm_server *s);
 
+/* Runs `argv` (argv[0] is ignored) against a server scripted with
+ * `script` (consumed), in $TMPDIR/NAME, an argument "@URL@" standing for
+ * its URL; returns the requests the server received. */
+json_t *llm_fixture_run(run_result *r, json_t *script, const char *name, char *const argv[]);
+
 /* A scripted reply with this text and token counts. */
 json_t *llm_fixture_reply(const char *text, int in, int out);
 
@@ -52,8 +57,18 @@ llm_client *llm_fixture_client(const char *provider, const char *url, const char
 /* The meta agent's edit in llm_fixture_evolution's script. */
 extern const char llm_fixture_meta_edit[];
 
-/* Scripted replies for an evolution run: the meta agent's edit, and good
- * solutions for snake and email. */
+/* Words of the seed task agent's reviewer's system prompt: a rule that
+ * matches them gets the reviews, unless an earlier rule matches the
+ * review's user prompt, which holds every attempt's code and feedback. */
+#define LLM_FIXTURE_REVIEWER "You review attempts"
+
+/* A structured review, as the seed task agent's reviewer asks for. */
+extern const char llm_fixture_review[];
+
+/* Scripted replies for an evolution run: the meta agent's edit, good
+ * solutions for snake and email, and llm_fixture_review for the task
+ * agent's reviewer (the last rule: the meta agent's prompt quotes the
+ * reviewer's, and matches the first). */
 json_t *llm_fixture_evolution(void);
 
 /* `host init --dir $TMPDIR/NAME`, or fails the test; returns the lab's path. */

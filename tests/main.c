@@ -65,6 +65,7 @@ int main(void)
 	test_group_lab_faults(&totals);
 	test_group_llm(&totals);
 	test_group_llm_runs(&totals);
+	test_group_llm_agent(&totals);
 	test_group_llm_hostile(&totals);
 	test_group_llm_slow(&totals);
 	test_group_report(&totals);

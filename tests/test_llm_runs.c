@@ -15,27 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Runs `argv` (argv[0] is ignored) against the server, in $TMPDIR/NAME,
- * scripted with `script` (consumed), an argument "@URL@" standing for its
- * URL; returns the requests the server received. */
-static json_t *run_with_model(run_result *r, json_t *script, const char *name, char *const argv[])
-{
-	char url[128], *args[32];
-	json_t *requests;
-	llm_server s;
-	int i;
-
-	llm_fixture_start(&s, script, name);
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	for (i = 0; argv[i] && i < 31; i++)
-		args[i] = strcmp(argv[i], "@URL@") ? argv[i] : url;
-	args[i] = NULL;
-	run_host_with(r, NULL, args);
-	requests = llm_fixture_requests(&s);
-	llm_fixture_stop(&s);
-	return requests;
-}
-
 static void assert_no_key_in_lab(const char *dir)
 {
 	run_result r;
@@ -110,7 +89,7 @@ static void test_evolve_with_a_model(void **state)
 		char *argv[] = { "host", "evolve", "--dir", lab_a, "--gens", "3", "--llm",
 				 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices,
 				 "--record", record, NULL };
-		json_decref(run_with_model(&r, llm_fixture_evolution(), "evolve", argv));
+		json_decref(llm_fixture_run(&r, llm_fixture_evolution(), "evolve", argv));
 	}
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "openai:test-model at http://127.0.0.1:");
@@ -164,7 +143,7 @@ static void test_runs_stop_at_the_cap_and_on_401(void **state)
 		char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "10", "--llm",
 				 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices,
 				 "--max-usd", "0.001", NULL };
-		json_decref(run_with_model(&r, llm_fixture_evolution(), "cap", argv));
+		json_decref(llm_fixture_run(&r, llm_fixture_evolution(), "cap", argv));
 	}
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "the LLM budget is reached: stopped after gen_001");
@@ -176,7 +155,7 @@ static void test_runs_stop_at_the_cap_and_on_401(void **state)
 	{
 		char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "10", "--llm",
 				 "openai:test-model", "--llm-url", "@URL@", NULL };
-		json_decref(run_with_model(&r, llm_fixture_script(json_pack("[{s:i}]", "status", 401)),
+		json_decref(llm_fixture_run(&r, llm_fixture_script(json_pack("[{s:i}]", "status", 401)),
 					   "unauthorized", argv));
 	}
 	assert_int_equal(r.status, 1);
@@ -201,7 +180,7 @@ static void test_compile_errors_go_back_for_repair(void **state)
 
 	(void)state;
 	buf_printf(&good, "```c\n%s```", snake);
-	requests = run_with_model(&r, llm_fixture_script(json_pack("[o, o]",
+	requests = llm_fixture_run(&r, llm_fixture_script(json_pack("[o, o]",
 		llm_fixture_reply("```c\nint next_move(const snake_cell *b, int l, snake_cell f, "
 				  "int w, int h)\n{ return SNAKE_UP }\n```", 100, 20),
 		llm_fixture_reply(good.data, 200, 900))), "repair", argv);
@@ -231,7 +210,7 @@ static void test_edits_that_do_not_apply_go_back_once(void **state)
 
 	(void)state;
 	os_remove_tree(out);
-	requests = run_with_model(&r, llm_fixture_script(json_pack("[o, o]",
+	requests = llm_fixture_run(&r, llm_fixture_script(json_pack("[o, o]",
 		llm_fixture_reply("FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 60\n"
 				  "=======\n#define CANDIDATES 5\n>>>>>>> REPLACE\n", 100, 20),
 		llm_fixture_reply(llm_fixture_meta_edit, 100, 20))), "edits", argv);

@@ -28,6 +28,11 @@ typedef struct {
 	const char *metric;       /* what the score measures */
 	int higher_is_better;     /* 1: higher scores are better */
 	double baseline, target;  /* a poor and an excellent score */
+	/* what one host_eval may use; past them it ends as "timeout" or
+	 * "memory" */
+	int wall_ms;              /* wall-clock time */
+	int cpu_ms;               /* CPU time */
+	int memory_mb;            /* memory the solution may allocate */
 } host_task_info;
 
 /* Fills *info. Returns 0, or -1 when no task is available. */
