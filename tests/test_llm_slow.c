@@ -200,12 +200,215 @@ static void test_a_stop_abandons_the_call_and_refuses_more(void **state)
 	free(prices);
 }
 
+/* `script` with every reply `seconds` late, as a slow model's. */
+static json_t *late(json_t *script, int seconds)
+{
+	json_t *rule, *reply;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(script, "rules"), i, rule)
+		json_array_foreach(json_object_get(rule, "replies"), j, reply)
+			json_object_set_new(reply, "delay", json_integer(seconds));
+	return script;
+}
+
+/* Generation `g`'s note, parsed. */
+static json_t *note_of(const char *lab, int g)
+{
+	char name[16];
+	run_result r;
+	json_t *note;
+
+	snprintf(name, sizeof(name), "gen_%03d", g);
+	llm_fixture_git(&r, lab, "notes", "show", name);
+	note = json_loads(r.out, 0, NULL);
+	assert_non_null(note);
+	run_result_free(&r);
+	return note;
+}
+
+/* The "llm" events of a trace whose status contains `status`. */
+static int llm_events(const json_t *trace, const char *status)
+{
+	const json_t *e;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(trace, i, e)
+		n += strcmp(json_string_value(json_object_get(e, "event")), "llm") == 0 &&
+		     strstr(json_string_value(json_object_get(e, "status")), status) != NULL;
+	return n;
+}
+
+/* The same, over a generation's rewrite and every task. */
+static int llm_events_in(const json_t *note, const char *status)
+{
+	const json_t *t;
+	const char *name;
+	int n = llm_events(json_object_get(note, "rewrite_trace"), status);
+
+	json_object_foreach(json_object_get(note, "tasks"), name, t)
+		n += llm_events(json_object_get(t, "trace"), status);
+	return n;
+}
+
+/* Every reply takes 3 s; the agents' own limits are 2 s (the task agent's
+ * 8 s with its 3 evaluations, and its 3 calls on snake take 9 s). Waiting
+ * is not theirs, so both generations are valid and the model did the work. */
+static void test_evolve_with_a_model_slower_than_the_agents(void **state)
+{
+	char *prices = llm_fixture_prices(), *lab = harness_scratch("slow_lab");
+	char *init[] = { "host", "init", "--dir", lab, "--meta-seconds", "2", "--agent-seconds",
+			 "2", "--budget", "3", "-j", "2", "--llm", "openai:test-model", "--llm-url",
+			 "@URL@", "--llm-prices", prices, "--llm-calls", "3", NULL };
+	char *evolve[] = { "host", "evolve", "--dir", lab, "--gens", "2", "-j", "2", "--llm",
+			   "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices,
+			   "--llm-calls", "3", NULL };
+	json_t *requests, *note;
+	run_result r;
+	int g;
+
+	(void)state;
+	os_remove_tree(lab);
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	/* init measures gen_000 with the model: the server sees the task prompts */
+	requests = llm_fixture_run(&r, late(llm_fixture_evolution(), 3), "slow_init", init);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "openai:test-model)");
+	assert_true(json_array_size(requests) >= 2);
+	assert_contains(json_string_value(json_object_get(json_array_get(requests, 0), "user")),
+			"Interface (");
+	json_decref(requests);
+	run_result_free(&r);
+	note = note_of(lab, 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(note, "measured"),
+								 "model")), "openai:test-model");
+	assert_true(llm_events_in(note, "ok") >= 2);
+	json_decref(note);
+	/* measured alike: no re-measure, two valid candidates */
+	requests = llm_fixture_run(&r, late(llm_fixture_evolution(), 3), "slow_evolve", evolve);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "re-measured"));
+	assert_contains(r.out, "gen_002  parent gen_00");
+	assert_contains(r.out, " rejected, 0 invalid");
+	json_decref(requests);
+	run_result_free(&r);
+	for (g = 1; g <= 2; g++) {
+		const json_t *t;
+		const char *name;
+
+		note = note_of(lab, g);
+		assert_true(llm_events(json_object_get(note, "rewrite_trace"), "ok") >= 1);
+		json_object_foreach(json_object_get(note, "tasks"), name, t)
+			assert_string_equal(json_string_value(json_object_get(t, "agent")), "ok");
+		assert_true(llm_events_in(note, "ok") >= 3);  /* the rewrite, and each task */
+		json_decref(note);
+	}
+	/* offline is another model: the parent is measured again, and it says so */
+	HOST(&r, "evolve", "--dir", lab);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "re-measured gen_00");
+	assert_contains(r.out, ": model offline (was openai:test-model)");
+	run_result_free(&r);
+	os_remove_tree(lab);
+	free(lab);
+	unlink(prices);
+	free(prices);
+}
+
+/* A server that never answers: each call ends after its attempts, each
+ * attempt reaches the server once, and the run ends. */
+static void test_a_silent_model_ends_within_its_limits(void **state)
+{
+	char *prices = llm_fixture_prices(), *lab = llm_fixture_lab("silent_lab");
+	char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "1", "-j", "2", "--llm",
+			 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices,
+			 "--llm-calls", "1", "--llm-timeout", "1", "--llm-attempts", "2", NULL };
+	json_t *requests, *remeasure, *candidate;
+	int calls;
+	run_result r;
+
+	(void)state;
+	requests = llm_fixture_run(&r, llm_fixture_script(json_pack("[{s:i}]", "hang", 60)),
+				   "silent", argv);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_002  parent gen_001");
+	run_result_free(&r);
+	remeasure = note_of(lab, 1);
+	candidate = note_of(lab, 2);
+	calls = llm_events_in(remeasure, "no usable reply after 2 attempts (none of its replies "
+			      "has been usable yet)") +
+		llm_events_in(candidate, "no usable reply after 2 attempts (none of its replies "
+			      "has been usable yet)");
+	assert_int_equal(calls, 5);  /* two tasks twice, and the rewrite */
+	assert_int_equal(json_array_size(requests), 2 * calls);
+	json_decref(requests);
+	json_decref(remeasure);
+	json_decref(candidate);
+	os_remove_tree(lab);
+	free(lab);
+	unlink(prices);
+	free(prices);
+}
+
+/* SIGTERM while both workers' task agents wait on a model that does not
+ * answer: the calls end at once, none is retried, the generation is kept
+ * as interrupted, and evolve resumes. */
+static void test_sigterm_abandons_the_calls_in_flight(void **state)
+{
+	char *prices = llm_fixture_prices(), *lab = llm_fixture_lab("stopped_lab"), url[128];
+	char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "3", "-j", "2", "--llm",
+			 "openai:test-model", "--llm-url", url, "--llm-prices", prices,
+			 "--llm-timeout", "60", NULL };
+	run_options no_wait = { .no_wait = 1 };
+	json_t *note;
+	llm_server s;
+	run_result r;
+	pid_t pid;
+	int i, status = 0;
+
+	(void)state;
+	llm_fixture_start(&s, llm_fixture_script(json_pack("[{s:i}]", "hang", 120)), "stopped");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	run_host_with(&r, &no_wait, argv);
+	pid = r.status;
+	run_result_free(&r);
+	for (i = 0; i < 300 && requests_seen(&s) < 2; i++)
+		usleep(100000);
+	assert_int_equal(requests_seen(&s), 2);  /* gen_000 measured again, both tasks at once */
+	kill(pid, SIGTERM);
+	for (i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(100000);
+	assert_true(i < 200);  /* without the abandon, 60 s a request */
+	assert_true(WIFEXITED(status));
+	sleep(2);
+	assert_int_equal(requests_seen(&s), 2);
+	llm_fixture_stop(&s);
+	note = note_of(lab, 1);
+	assert_string_equal(json_string_value(json_object_get(note, "status")), "interrupted");
+	assert_contains(json_string_value(json_object_get(note, "reason")),
+			"the run was stopped while its agents could call the model");
+	json_decref(note);
+	/* nothing is left half done: evolve goes on from gen_000, offline */
+	HOST(&r, "evolve", "--dir", lab);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_002  parent gen_000");
+	run_result_free(&r);
+	os_remove_tree(lab);
+	free(lab);
+	unlink(prices);
+	free(prices);
+}
+
 void test_group_llm_slow(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_time_is_not_the_agents),
 		cmocka_unit_test(test_a_call_is_abandoned_when_its_agent_is_gone),
 		cmocka_unit_test(test_a_stop_abandons_the_call_and_refuses_more),
+		cmocka_unit_test(test_evolve_with_a_model_slower_than_the_agents),
+		cmocka_unit_test(test_a_silent_model_ends_within_its_limits),
+		cmocka_unit_test(test_sigterm_abandons_the_calls_in_flight),
 	};
 
 	HARNESS_GROUP(t, "llm_slow", tests);

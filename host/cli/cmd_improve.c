@@ -45,6 +45,26 @@ static void print_scores(const char *label, const eval_result *train, const eval
 	       sandbox_status_name(train->status));
 }
 
+/* The model calls that failed, from the run's trace: why the agent had
+ * less help than it asked for. */
+static void print_failed_calls(const json_t *trace)
+{
+	const json_t *event;
+	size_t i;
+	int call = 0;
+
+	json_array_foreach(trace, i, event) {
+		const char *status = json_string_value(json_object_get(event, "status"));
+		const char *kind = json_string_value(json_object_get(event, "event"));
+
+		if (!kind || strcmp(kind, "llm") != 0)
+			continue;
+		call++;
+		if (status && strcmp(status, "ok") != 0)
+			printf("model     call %d failed: %s\n", call, status);
+	}
+}
+
 static int improve(task *t, const agent_files *files, const agent_run_options *o,
 		   const char *out_path)
 {
@@ -71,6 +91,7 @@ static int improve(task *t, const agent_files *files, const agent_run_options *o
 		printf("llm       %ld calls, %ld tokens in, %ld out, $%.4f (%s)\n", r.run.llm_used.calls,
 		       r.run.llm_used.tokens_in, r.run.llm_used.tokens_out, r.run.llm_used.usd,
 		       llm_describe(o->llm));
+	print_failed_calls(r.run.trace);
 	print_scores("initial", &r.initial_train, &r.initial_holdout);
 	print_scores("improved", &r.train, &r.holdout);
 	rc = os_write_file(out_path, r.solution, strlen(r.solution)) < 0
