@@ -88,6 +88,7 @@ void test_group_email(harness_totals *t);
 void test_group_task(harness_totals *t);
 void test_group_cli(harness_totals *t);
 void test_group_agents(harness_totals *t);
+void test_group_edits(harness_totals *t);
 void test_group_store(harness_totals *t);
 void test_group_lab(harness_totals *t);
 void test_group_lab_faults(harness_totals *t);

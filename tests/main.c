@@ -60,6 +60,7 @@ int main(void)
 	test_group_confine(&totals);
 	test_group_hostile(&totals);
 	test_group_agents(&totals);
+	test_group_edits(&totals);
 	test_group_store(&totals);
 	test_group_lab(&totals);
 	test_group_lab_faults(&totals);

@@ -95,9 +95,13 @@ char *host_extract_code(const char *text);
  *     their replacement
  *     >>>>>>> REPLACE
  *
- * Each SEARCH text must occur exactly once. On a malformed or unmatched
- * block returns NULL; host_error() names the block ("block 2: ...") and
- * why it did not apply.
+ * A SEARCH text that occurs exactly once is replaced as it is. One that
+ * does not occur is matched line by line ignoring whitespace (indentation,
+ * tabs against spaces, trailing blanks); if that finds exactly one place,
+ * the replacement goes there with the file's own indentation. On a
+ * malformed or unmatched block returns NULL; host_error() names the block
+ * ("block 2: ...") and why it did not apply, followed by the nearest
+ * lines of the source, to copy from.
  */
 char *host_apply_edits(const char *source, const char *edits);
 
