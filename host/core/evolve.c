@@ -15,12 +15,14 @@
 #include "agent_run.h"
 #include "error.h"
 #include "os.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define META_LIMIT_MS 60000
+#define EVOLVE_SUMMARY_MAX 200
 
 unsigned long long evolve_mix(unsigned long long seed, unsigned long long n)
 {
@@ -75,6 +77,38 @@ static const char *added_notes(const agent_files *parent, const agent_files *can
 	if (before && strncmp(before, after, strlen(before)) == 0)
 		return after + strlen(before);
 	return after;
+}
+
+/* Sets r->summary from the notes the rewrite added to memory.md: the
+ * text of their last "SUMMARY:" line (the seed meta agent writes one,
+ * the model's or its own), else their first line that is not blank; one
+ * line of printable text, at most EVOLVE_SUMMARY_MAX bytes. Left absent
+ * when the notes say nothing. */
+static int set_summary(record *r)
+{
+	const char *line, *next, *pick = NULL, *first = NULL;
+	size_t n, i;
+
+	for (line = r->changes ? r->changes : ""; *line; line = next) {
+		n = strcspn(line, "\n");
+		next = line + n + (line[n] == '\n');
+		if (strncmp(line, "SUMMARY:", 8) == 0)
+			pick = line + 8;
+		else if (!first && strspn(line, " \t\r") < n)
+			first = line;
+	}
+	if (!(pick = pick ? pick : first))
+		return 0;
+	pick += strspn(pick, " \t");
+	for (n = strcspn(pick, "\n"); n > 0 && strchr(" \t\r", pick[n - 1]); n--)
+		;
+	n = utf8_valid_prefix(pick, n < EVOLVE_SUMMARY_MAX ? n : EVOLVE_SUMMARY_MAX);
+	if (!(r->summary = strndup(pick, n)))
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (i = 0; i < n; i++)  /* a commit message's paragraph: one line, no controls */
+		if ((unsigned char)r->summary[i] < 0x20)
+			r->summary[i] = ' ';
+	return 0;
 }
 
 /* Runs the parent's meta agent; *candidate is the parent's files with the
@@ -166,6 +200,8 @@ static int make_candidate(agent_files *candidate, record *r, const agent_files *
 		     evolve_mix(o->eval.seed, (unsigned long long)r->number), r, &why);
 	if (rc == 0 && !(r->changes = strdup(added_notes(parent, candidate))))
 		rc = err_set(ERR_SYSTEM, "out of memory");
+	if (rc == 0)
+		rc = set_summary(r);
 	r->rewrite_s = (os_now_ms() - start) / 1000.0;
 	if (rc == 0 && why.len) {
 		r->status = RECORD_INVALID;

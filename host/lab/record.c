@@ -136,6 +136,7 @@ int record_copy(record *out, const record *from)
 	out->reason = copy(from->reason);
 	out->host_version = copy(from->host_version);
 	out->changes = copy(from->changes);
+	out->summary = copy(from->summary);
 	out->tasks = NULL;
 	out->stages = NULL;
 	out->n_tasks = out->n_stages = 0;
@@ -145,7 +146,8 @@ int record_copy(record *out, const record *from)
 	for (i = 0; rc == 0 && i < from->n_stages; i++)
 		rc = record_add_stage(out, from->stages[i].name, from->stages[i].status,
 				      from->stages[i].diagnostics);
-	if (rc == 0 && (!out->reason || !out->host_version || (from->changes && !out->changes)))
+	if (rc == 0 && (!out->reason || !out->host_version || (from->changes && !out->changes) ||
+			(from->summary && !out->summary)))
 		rc = err_set(ERR_SYSTEM, "out of memory");
 	if (rc < 0)
 		record_free(out);
@@ -206,6 +208,7 @@ void record_free(record *r)
 	free(r->reason);
 	free(r->host_version);
 	free(r->changes);
+	free(r->summary);
 	json_decref(r->rewrite_trace);
 	memset(r, 0, sizeof(*r));
 	r->parent = r->reverted_to = -1;
@@ -299,6 +302,8 @@ static int add_parts(json_t *json, const record *r)
 			"score", r->utility.score, "cost", r->utility.cost, "time", r->utility.time));
 	if (r->changes)
 		rc |= json_object_set_new(json, "changes", json_string(r->changes));
+	if (r->summary)
+		rc |= json_object_set_new(json, "summary", json_string(r->summary));
 	if (r->rewrite_trace)
 		rc |= json_object_set(json, "rewrite_trace", r->rewrite_trace);
 	if (r->reverted_to >= 0)
@@ -341,6 +346,7 @@ static int read_parts(record *out, const json_t *json)
 	int rc = 0;
 
 	out->changes = member_copy(json, "changes");
+	out->summary = member_copy(json, "summary");
 	out->rewrite_trace = json_incref(json_object_get(json, "rewrite_trace"));
 	out->has_budget = json_is_object(json_object_get(json, "budget"));
 	record_budget_from_json(&out->budget, json_object_get(json, "budget"));
