@@ -26,8 +26,9 @@ static const char rewrite_help[] =
 	"  -o DIR          where to write the candidate (must be new or empty)\n"
 	"  --agent DIR     agent files (default: agent_code/ if present, else seed/)\n"
 	"  --seed S        seed of the agent's host_rand (default 1)\n"
-	"  --archive FILE  the archive summary given to the meta agent (a JSON\n"
-	"                  array of generations; default: [])\n"
+	"  --archive FILE  the archive given to the meta agent: a JSON object as\n"
+	"                  evolve passes (see agent.h), or an array of\n"
+	"                  generations; default: {}\n"
 	"  --tasks-dir DIR where task folders are (the smoke test uses snake)\n"
 	"  --verbose       print the agent's log lines\n"
 	CLI_LLM_HELP
@@ -121,7 +122,7 @@ static int run_rewrite(int argc, char **argv)
 		    (rc = cli_load_agents(&files, "rewrite", agent_dir)) == CLI_OK) {
 			agent_run_options o = { { 60000, 60000, 256 }, 0, NULL, llm, llm_calls, seed,
 						verbose ? cli_echo_agent_log : NULL, NULL };
-			rc = rewrite(&files, out_dir, archive ? archive : "[]", smoke, &o);
+			rc = rewrite(&files, out_dir, archive ? archive : "{}", smoke, &o);
 			agents_free(&files);
 		}
 		llm_close(llm);

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define META_LIMIT_MS 60000
 #define EVOLVE_SUMMARY_MAX 200
 
 unsigned long long evolve_mix(unsigned long long seed, unsigned long long n)
@@ -116,8 +115,8 @@ static int set_summary(record *r)
 static int rewrite(agent_files *candidate, const agent_files *parent, json_t *archive,
 		   const evolve_options *o, unsigned long long seed, record *r, buf *why)
 {
-	agent_run_options ro = { { META_LIMIT_MS, META_LIMIT_MS, 256 }, 0, NULL, o->eval.llm,
-				 o->eval.llm_calls, seed, NULL, NULL };
+	agent_run_options ro = { { EVOLVE_META_LIMIT_MS, EVOLVE_META_LIMIT_MS, 256 }, 0, NULL,
+				 o->eval.llm, o->eval.llm_calls, seed, NULL, NULL };
 	char *archive_text = json_dumps(archive, JSON_COMPACT);
 	agent_run_result run;
 	int rc;
@@ -258,11 +257,13 @@ static int one_generation(lab *l, run_state *run, evolve_summary *out, int numbe
 			  const evolve_history *history)
 {
 	agent_files parent_files, candidate = { NULL, 0 };
-	double start = os_now_ms(), parent_fitness;
-	json_t *archive = evolve_archive_json(history);
+	double start = os_now_ms(), parent_fitness = 0;
+	json_t *archive = NULL;
 	int parent, rc = evolve_select_parent(&parent, l, run->o, history, number);
 	record r;
 
+	if (rc == 0 && !(archive = evolve_archive_json(history, run->o, parent)))
+		rc = err_set(ERR_SYSTEM, "out of memory");
 	if (rc == 0)
 		rc = read_parent(&parent_files, &parent_fitness, l, parent);
 	if (rc == 0 && (rc = record_init(&r, number, parent, RECORD_REJECTED, "",
