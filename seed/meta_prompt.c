@@ -114,11 +114,12 @@ static char *detail_text(json_t *g, const char *title)
 	for (i = 0; i < json_array_size(tasks); i++) {
 		t = json_array_get(tasks, i);
 		out = meta_append(out, "- %s: training score %g, held-out %g (baseline %g, target %g); "
-			     "agent %s%s%s; %.0f evaluations, %.0f model calls, %.0f kept, %.0f "
-			     "failed\n", text(t, "name"), number(t, "train"), number(t, "holdout"),
-			     number(t, "baseline"), number(t, "target"), text(t, "agent"),
-			     *text(t, "problem") ? ": " : "", text(t, "problem"), number(t, "evals"),
-			     number(t, "llm_calls"), number(t, "kept"), number(t, "failed"));
+			     "agent %s%s%s; evaluations: %.0f (%.0f kept, %.0f failed); model "
+			     "calls: %.0f\n", text(t, "name"), number(t, "train"),
+			     number(t, "holdout"), number(t, "baseline"), number(t, "target"),
+			     text(t, "agent"), *text(t, "problem") ? ": " : "", text(t, "problem"),
+			     number(t, "evals"), number(t, "kept"), number(t, "failed"),
+			     number(t, "llm_calls"));
 		trace = json_object_get(t, "trace");
 		for (k = 0; k < json_array_size(trace); k++)
 			out = meta_append(out, "    %s\n", json_string_value(json_array_get(trace, k)));
@@ -204,7 +205,7 @@ static char *history_text(json_t *archive, long parent, long last, int detailed)
 		out = meta_append(out, "%s%s", out ? "" : "Earlier generations, newest first:\n", line);
 		free(line);
 	}
-	return out;
+	return out ? meta_append(out, "\n") : NULL;
 }
 
 /* The prompt's parts, in order of need. */
