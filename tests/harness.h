@@ -95,6 +95,7 @@ void test_group_lab_faults(harness_totals *t);
 void test_group_llm(harness_totals *t);
 void test_group_llm_runs(harness_totals *t);
 void test_group_llm_hostile(harness_totals *t);
+void test_group_llm_meta(harness_totals *t);
 void test_group_report(harness_totals *t);
 void test_group_hostile(harness_totals *t);
 void test_group_confine(harness_totals *t);

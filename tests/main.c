@@ -67,6 +67,7 @@ int main(void)
 	test_group_llm(&totals);
 	test_group_llm_runs(&totals);
 	test_group_llm_hostile(&totals);
+	test_group_llm_meta(&totals);
 	test_group_report(&totals);
 	test_group_cli(&totals);
 
