@@ -42,7 +42,8 @@ json_t *meta_generations(json_t *archive);
 
 /* The user prompt for `archive`: at most `max` characters with a system
  * prompt of `system_len`; the `detailed` latest generations of the
- * history get their scores per task. */
+ * history get their scores per task. NULL when not even the first 2000
+ * characters of task_agent.c fit. */
 char *meta_prompt(json_t *archive, size_t max, size_t system_len, int detailed);
 
 /* ---- rewrite strategy (rewritten by the meta agent itself) ---- */
@@ -277,13 +278,16 @@ static char *summary_of(const char *reply, const char *files)
  * much of the reply as the budget leaves room for, and the error. */
 static char *retry_prompt(const char *base, const char *reply, const char *error, size_t max)
 {
-	size_t used = strlen(system_prompt) + strlen(base) + strlen(error) + 300;
-	size_t left = max > used ? max - used : 0;
+	size_t used = strlen(system_prompt) + strlen(base) + 300;  /* 300: the words around */
+	size_t left = max > used ? max - used : 0, said, quoted;
 
-	left = utf8_cut(reply, strlen(reply) < left ? strlen(reply) : left);
+	said = utf8_cut(error, strlen(error) < left ? strlen(error) : left);
+	left -= said;
+	quoted = utf8_cut(reply, strlen(reply) < left ? strlen(reply) : left);
 	return meta_append(strdup(base), "\n\nYour reply was:\n%.*s\n\nIts edit blocks did not "
-			   "apply: %s\nSend all the edit blocks again, corrected, and the SUMMARY "
-			   "line. Copy SEARCH lines from the file exactly.", (int)left, reply, error);
+			   "apply: %.*s\nSend all the edit blocks again, corrected, and the SUMMARY "
+			   "line. Copy SEARCH lines from the file exactly.", (int)quoted, reply,
+			   (int)said, error);
 }
 
 /* Asks the model for edits; a reply whose blocks do not apply goes back
@@ -295,10 +299,13 @@ static int rewrite_with_model(json_t *archive, int calls)
 							  "prompt_max_chars"));
 	size_t max = budget > 0 ? (size_t)budget : PROMPT_MAX, room = max / 4 < 3000 ? max / 4 : 3000;
 	char *base = meta_prompt(archive, max - room, strlen(system_prompt), ARCHIVE_LINES);
-	char *prompt = strdup(base), *reply, error[1200], files[200], *summary;
+	char *prompt = base ? strdup(base) : NULL, *reply, error[1200], files[200], *summary;
 	int attempt, rc = -1;
 
-	for (attempt = 0; attempt < EDIT_TRIES && attempt < calls && rc < 0; attempt++) {
+	if (!base)
+		host_log("a prompt of %zu characters leaves no room for task_agent.c", max);
+
+	for (attempt = 0; base && attempt < EDIT_TRIES && attempt < calls && rc < 0; attempt++) {
 		if (!(reply = host_llm(system_prompt, prompt)))
 			break;
 		files[0] = '\0';

@@ -169,13 +169,13 @@ static char *fit(char *s, size_t *room, int whole, int keep_end)
 }
 
 /* Agent file `name` as a fenced block in what is left of *room: as fit()
- * cuts it, saying so. */
-static char *file_part(const char *name, size_t *room, int whole, int keep_end)
+ * cuts it, saying so; NULL when less than `least` characters of it fit. */
+static char *file_part(const char *name, size_t *room, int whole, int keep_end, size_t least)
 {
 	char *src = host_read(name), *kept, *out;
 	size_t full = src ? strlen(src) : 0, frame = strlen(name) + 90, inner;
 
-	if (!src || *room < frame) {
+	if (!src || *room < frame + (least < full ? least : full)) {
 		free(src);
 		return NULL;
 	}
@@ -208,6 +208,10 @@ static char *history_text(json_t *archive, long parent, long last, int detailed)
 	return out ? meta_append(out, "\n") : NULL;
 }
 
+/* Less of task_agent.c than this (its strategy block and prompt) is not
+ * worth a call to the model. */
+#define TASK_AGENT_LEAST 2000
+
 /* The prompt's parts, in order of need. */
 enum { P_ASK, P_LIMITS, P_TASKS, P_TASK_AGENT, P_PARENT, P_LAST, P_AGENT_H, P_META,
        P_META_PROMPT, P_HISTORY, P_MEMORY, P_COUNT };
@@ -230,7 +234,7 @@ static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long
 	case P_TASKS:
 		return fit(tasks_text(archive), room, 1, 0);
 	case P_TASK_AGENT:
-		return file_part("task_agent.c", room, 0, 0);
+		return file_part("task_agent.c", room, 0, 0, TASK_AGENT_LEAST);
 	case P_PARENT:
 		return fit(generation(archive, parent) ? detail_text(generation(archive, parent),
 			   "the one you are rewriting") : NULL, room, 0, 0);
@@ -240,9 +244,9 @@ static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long
 	case P_HISTORY:
 		return fit(history_text(archive, parent, last, detailed), room, 0, 0);
 	case P_MEMORY:
-		return file_part("memory.md", room, 0, 1);
+		return file_part("memory.md", room, 0, 1, 0);
 	default:
-		return file_part(files[i], room, 1, 0);
+		return file_part(files[i], room, 1, 0, 0);
 	}
 }
 
@@ -271,7 +275,8 @@ char *meta_prompt(json_t *archive, size_t max, size_t system_len, int detailed)
 	for (i = 0; i < P_COUNT; i++)
 		part[i] = prompt_part(i, archive, &room, parent, last, detailed);
 	for (i = 0; i < P_COUNT; i++) {
-		prompt = meta_append(prompt, "%s", part[shown[i]] ? part[shown[i]] : "");
+		if (part[P_TASK_AGENT])  /* without it the model has nothing to edit */
+			prompt = meta_append(prompt, "%s", part[shown[i]] ? part[shown[i]] : "");
 		free(part[shown[i]]);
 	}
 	return prompt;

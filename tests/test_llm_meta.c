@@ -331,13 +331,15 @@ static void test_mangled_blocks_apply(void **state)
 	free(dir);
 }
 
+/* An edit whose block matches nothing in the seed's task_agent.c. */
+static const char wrong[] =
+	"FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 60\n=======\n"
+	"#define CANDIDATES 5\n>>>>>>> REPLACE\nSUMMARY: five\n";
+
 /* A block that matches nothing goes back with the nearest lines, twice at
  * most; then the agent falls back on its offline rewrite. */
 static void test_unmatched_blocks_go_back_twice(void **state)
 {
-	static const char wrong[] =
-		"FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 60\n=======\n"
-		"#define CANDIDATES 5\n>>>>>>> REPLACE\nSUMMARY: five\n";
 	json_t *meta;
 	char *dir, *text, *path;
 	run_result r;
@@ -369,8 +371,9 @@ static void test_unmatched_blocks_go_back_twice(void **state)
 	free(dir);
 }
 
-/* An archive of 60 generations and a small budget: the prompt keeps within
- * it, the newest history stays and the oldest goes; the older array form
+/* An archive of 60 generations and a small budget: the prompt and its
+ * retries keep within it, the newest history stays and the oldest goes;
+ * a budget too small for task_agent.c asks nothing; the older array form
  * of the archive still gives a prompt. */
 static void test_prompt_keeps_within_its_budget(void **state)
 {
@@ -392,18 +395,31 @@ static void test_prompt_keeps_within_its_budget(void **state)
 			"summary", summary, "tasks"));
 	}
 	text = json_dumps(archive, 0);
-	meta = rewrite_with(&r, text, json_pack("[o]", llm_fixture_reply(summarised_edit, 100, 20)),
-			    &dir, "budget");
+	meta = rewrite_with(&r, text, json_pack("[o]", llm_fixture_reply(wrong, 100, 20)), &dir,
+			    "budget");
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
-	assert_int_equal(json_array_size(meta), 1);
-	assert_true(prompt_size(meta, 0) <= 16000);
+	assert_int_equal(json_array_size(meta), 3);
+	for (g = 0; g < 3; g++)  /* the retries too */
+		assert_true(prompt_size(meta, (size_t)g) <= 16000);
 	assert_contains(user_of(meta, 0), "gen 60, the one you are rewriting (parent 59): accepted");
 	assert_contains(user_of(meta, 0), "gen 59 (parent 58): accepted, fitness 0.5590 (parent "
 			"0.5580): change number 59\n");
 	assert_null(strstr(user_of(meta, 0), "change number 0\n"));
 	assert_null(strstr(user_of(meta, 0), "change number 1\n"));
 	assert_contains(user_of(meta, 0), "task_agent.c:\n```\n");
+	json_decref(meta);
+	os_remove_tree(dir);
+	free(dir);
+	free(text);
+	/* a budget with no room for task_agent.c: no call, the offline rewrite */
+	json_object_set_new(json_object_get(archive, "limits"), "prompt_max_chars", json_integer(2000));
+	text = json_dumps(archive, 0);
+	meta = rewrite_with(&r, text, json_pack("[o]", llm_fixture_reply(wrong, 100, 20)), &dir,
+			    "tiny");
+	assert_contains(r.out, "+SUMMARY: offline: task_agent.c ");
+	run_result_free(&r);
+	assert_int_equal(json_array_size(meta), 0);
 	json_decref(meta);
 	os_remove_tree(dir);
 	free(dir);

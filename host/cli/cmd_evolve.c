@@ -254,7 +254,7 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 	const arg_option opts[] = {
 		CLI_LLM_OPTIONS(a->lo),
 		{ "--llm-calls", ARG_INT, &a->o.eval.llm_calls, 1, CLI_MAX_LLM_CALLS },
-		{ "--llm-prompt-max", ARG_LONG, &a->o.limits.prompt_max, 1000, EVOLVE_MAX_PROMPT },
+		{ "--llm-prompt-max", ARG_LONG, &a->o.limits.prompt_max, 2000, EVOLVE_MAX_PROMPT },
 		{ "-j", ARG_INT, &a->o.eval.jobs, 1, CLI_MAX_JOBS },
 		{ "--jobs", ARG_INT, &a->o.eval.jobs, 1, CLI_MAX_JOBS },
 		{ "--gens", ARG_INT, &a->o.gens, 1, CLI_MAX_GENS },
