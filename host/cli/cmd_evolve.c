@@ -75,9 +75,10 @@ static const char evolve_help[] =
 	"                   results are the same as with -j 1\n"
 	"  --dir D          the lab directory (default: .)\n"
 	CLI_LLM_HELP
-	"  --llm-prompt-max N  characters the meta agent's prompt may have (default\n"
-	"                   48000; passed to it in the archive, whose oldest\n"
-	"                   generations it leaves out first)\n"
+	"  --llm-prompt-max N\n"
+	"                   characters the meta agent's prompt may have (default\n"
+	"                   48000), passed to it in the archive; the seed's\n"
+	"                   leaves out the oldest generations first\n"
 	"\n"
 	"Ctrl-C finishes the current generation and stops; a second one stops at\n"
 	"once. Re-running evolve continues where it stopped.\n";
