@@ -43,6 +43,6 @@ void edits_reindent(buf *out, const edits_lines *src, size_t at, const edits_lin
 /* Sets the error for block `block`, whose SEARCH text matches nothing in
  * `src` even ignoring whitespace: where it starts to match, if it does,
  * and the nearest lines of the source, to copy from. Returns ERR_INVALID. */
-int edits_explain(int block, const edits_lines *src, const edits_lines *search);
+HOST_MUST_CHECK int edits_explain(int block, const edits_lines *src, const edits_lines *search);
 
 #endif
