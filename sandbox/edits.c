@@ -1,16 +1,19 @@
 /*
  * edits.c - code blocks and SEARCH/REPLACE edits; see edits.h.
  *
- * Matching is exact, as the format promises, but a failed match is
- * diagnosed line by line: the error says where the block starts to match
- * and the first line that differs, and whether only whitespace differs.
+ * A SEARCH text is looked for exactly first, as the format promises. A
+ * block that matches nothing exactly is matched again line by line
+ * ignoring whitespace, and applied with the file's indentation
+ * (edits_match.c); one that still matches nothing is explained: where it
+ * starts to match, the first line that differs, and the nearest lines of
+ * the source.
  */
 #include "edits.h"
 
 #include "buf.h"
+#include "edits_internal.h"
 #include "error.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,55 +74,6 @@ static const char *find_mark(const char *p, const char *mark)
 	return NULL;
 }
 
-static int same_ignoring_space(const char *a, size_t na, const char *b, size_t nb)
-{
-	size_t i = 0, j = 0;
-
-	for (;;) {
-		while (i < na && isspace((unsigned char)a[i]))
-			i++;
-		while (j < nb && isspace((unsigned char)b[j]))
-			j++;
-		if (i == na || j == nb)
-			return i == na && j == nb;
-		if (a[i++] != b[j++])
-			return 0;
-	}
-}
-
-/* Explains why `search` does not occur in `source`. */
-static int explain_mismatch(int block, const char *source, const char *search)
-{
-	const char *next, *src_line, *p;
-	size_t first_len = line_at(search, &next), n = 0, m = 0;
-	int line_no = 1, matched;
-
-	for (p = source; *p; p = next, line_no++) {
-		const char *s = search, *s_next;
-		matched = 0;
-		for (src_line = p;; matched++) {
-			n = line_at(s, &s_next);
-			if (!*s)
-				break;
-			m = line_at(src_line, &next);
-			if (n != m || strncmp(s, src_line, n) != 0)
-				break;
-			s = s_next;
-			src_line = next;
-		}
-		if (matched > 0)
-			return err_set(ERR_INVALID,
-				       "block %d: lines 1-%d match the source at line %d, but "
-				       "line %d differs%s: expected \"%.*s\", the source has \"%.*s\"",
-				       block, matched, line_no, matched + 1,
-				       same_ignoring_space(s, n, src_line, m) ? " (only in whitespace)" : "",
-				       (int)(n > 80 ? 80 : n), s, (int)(m > 80 ? 80 : m), src_line);
-		line_at(p, &next);
-	}
-	return err_set(ERR_INVALID, "block %d: its first line \"%.*s\" does not occur in the source",
-		       block, (int)(first_len > 80 ? 80 : first_len), search);
-}
-
 static size_t count_occurrences(const char *text, const char *needle)
 {
 	size_t count = 0;
@@ -132,7 +86,46 @@ static size_t count_occurrences(const char *text, const char *needle)
 	return count;
 }
 
-/* Applies one block whose SEARCH and REPLACE texts are given. */
+/* Applies a block that matches no text exactly to the one place its
+ * lines match ignoring whitespace, with the file's own indentation. */
+static int apply_loosely(buf *result, int block, const char *search, const char *replace)
+{
+	edits_lines src = { NULL, 0 }, find = { NULL, 0 }, with = { NULL, 0 };
+	buf next = BUF_INIT;
+	size_t at = 0, count;
+	int rc;
+
+	if ((rc = edits_split(&src, buf_cstr(result))) < 0 || (rc = edits_split(&find, search)) < 0 ||
+	    (rc = edits_split(&with, replace)) < 0)
+		goto done;
+	count = edits_loose_find(&src, &find, &at);
+	if (count == 0) {
+		rc = edits_explain(block, &src, &find);
+	} else if (count > 1) {
+		rc = err_set(ERR_INVALID, "block %d: the SEARCH text occurs %zu times when "
+			     "whitespace is ignored; include more lines to make it unique", block, count);
+	} else {
+		const edits_line *last = &src.items[at + find.n - 1];
+		const char *end = last->p + last->n + (last->p[last->n] == '\n');
+		buf_append(&next, result->data, (size_t)(src.items[at].p - result->data));
+		edits_reindent(&next, &src, at, &find, &with);
+		buf_puts(&next, end);
+		if ((rc = buf_failed(&next)) == 0) {
+			buf_free(result);
+			*result = next;
+			next = (buf)BUF_INIT;
+		}
+	}
+done:
+	buf_free(&next);
+	edits_lines_free(&src);
+	edits_lines_free(&find);
+	edits_lines_free(&with);
+	return rc;
+}
+
+/* Applies one block whose SEARCH and REPLACE texts are given: where its
+ * text occurs exactly, else where its lines match ignoring whitespace. */
 static int apply_block(buf *result, int block, const char *search, const char *replace)
 {
 	const char *at = strstr(buf_cstr(result), search);
@@ -142,7 +135,7 @@ static int apply_block(buf *result, int block, const char *search, const char *r
 	if (!*search)
 		return err_set(ERR_INVALID, "block %d: the SEARCH text is empty", block);
 	if (count == 0)
-		return explain_mismatch(block, buf_cstr(result), search);
+		return apply_loosely(result, block, search, replace);
 	if (count > 1)
 		return err_set(ERR_INVALID, "block %d: the SEARCH text occurs %zu times; "
 			       "include more lines to make it unique", block, count);

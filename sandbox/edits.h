@@ -18,9 +18,15 @@ char *edits_extract_code(const char *text);
 
 /*
  * Applies every "<<<<<<< SEARCH / ======= / >>>>>>> REPLACE" block of
- * `edits` to `source`, in order; each SEARCH text must occur exactly once.
- * Returns 0 with *out a new string, or ERR_INVALID with err_last() like
- * "block 2: its first line \"int x;\" does not occur in the source".
+ * `edits` to `source`, in order. A SEARCH text that occurs exactly once
+ * is replaced as it is. One that does not occur is matched line by line
+ * ignoring whitespace (indentation, tabs against spaces, trailing blanks,
+ * the length of blank runs), and if that finds exactly one place the
+ * REPLACE lines go there with the file's own indentation. Returns 0 with
+ * *out a new string, or ERR_INVALID with err_last() like "block 2: its
+ * first line \"int x;\" does not occur in the source, even ignoring
+ * whitespace. The nearest lines of the source are lines 4-7; ...", the
+ * nearest lines following.
  */
 HOST_MUST_CHECK int edits_apply(char **out, const char *source, const char *edits);
 

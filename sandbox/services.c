@@ -26,7 +26,7 @@
 
 #define REPLY_MAX (16u << 20)
 
-static char service_error[512] = "no error";
+static char service_error[1024] = "no error";  /* as long as err_last() */
 static unsigned long long rand_state;
 static json_t *last_eval;   /* owns the strings of the last host_eval */
 static json_t *task_reply;  /* owns the strings of host_task */

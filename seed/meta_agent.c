@@ -1,10 +1,15 @@
 /*
  * meta_agent.c - the seed meta agent.
  *
- * With a language model, it shows the model agent.h, the agent sources,
- * its notes and the archive summary, and asks for SEARCH/REPLACE edit
- * blocks. The host applies them; a block that does not apply goes back to
- * the model once with the host's error.
+ * With a language model, it shows the model the agent sources, agent.h,
+ * its notes and the archive: the limits and budgets, each task's
+ * baseline and target, the scores of the generation it rewrites and of
+ * the last one with what their task agents did (each proposal's score,
+ * the feedback on failures), and one line per earlier generation saying
+ * what it changed. The prompt keeps within the archive's budget, leaving
+ * out the oldest history first. The model answers with SEARCH/REPLACE
+ * blocks and a SUMMARY line; a block that does not apply goes back to it,
+ * with the host's error and the nearest lines of the file, twice at most.
  *
  * Offline, or when the model's edits do not apply, it rewrites the
  * numbers of the strategy blocks: the
@@ -14,6 +19,8 @@
  *     task_agent.c: STEP_FRACTION 0.3 -> 0.4
  * The archive tells which generations raised fitness; their changes are
  * repeated in the same direction, the others are tried the other way.
+ * Either way memory.md gets a "SUMMARY: ..." line, which the host takes
+ * as the generation's summary.
  *
  * The constants below are its own strategy, which it may rewrite too.
  */
@@ -24,21 +31,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- meta_prompt.c: the model's prompt ---- */
+
+/* Appends printf-style to a malloc'd string (NULL: a new one). */
+char *meta_append(char *s, const char *fmt, ...);
+
+/* The archive's generations: an object's "generations", or the archive
+ * itself in the older form, an array. */
+json_t *meta_generations(json_t *archive);
+
+/* The user prompt for `archive`: at most `max` characters with a system
+ * prompt of `system_len`; the `detailed` latest generations of the
+ * history get their scores per task. NULL when not even the first 2000
+ * characters of task_agent.c fit. */
+char *meta_prompt(json_t *archive, size_t max, size_t system_len, int detailed);
+
 /* ---- rewrite strategy (rewritten by the meta agent itself) ---- */
 #define CHANGE_SCALE 0.35          /* relative size of a change */
 #define CHANGES_PER_REWRITE 2      /* constants changed in task_agent.c */
 #define SELF_REWRITE_PERCENT 25    /* how often it also changes these */
-#define ARCHIVE_LINES 8            /* recent generations shown to the model */
+#define ARCHIVE_LINES 8            /* recent generations shown with their scores */
+
+#define PROMPT_MAX 64000           /* the prompt's budget when the archive gives none */
+#define EDIT_TRIES 3               /* the model's first answer and two retries */
 
 static const char system_prompt[] =
 	"You improve the agents of a self-improving program written in C. A task "
 	"agent improves solutions to tasks using host_eval; this meta agent "
 	"rewrites the agents' sources. Both are compiled against agent.h and "
 	"judged by the fitness of the solutions the task agent finds. Propose one "
-	"focused change that should raise fitness. Reply only with edit blocks, "
-	"each after a line naming its file:\n"
+	"focused change that should raise fitness. Reply with edit blocks, each "
+	"after a line naming its file, then one line saying what you changed and "
+	"why:\n"
 	"FILE: task_agent.c\n<<<<<<< SEARCH\nexact existing lines\n=======\n"
-	"replacement lines\n>>>>>>> REPLACE\n";
+	"replacement lines\n>>>>>>> REPLACE\nSUMMARY: what you changed, and why\n";
 
 #define MAX_CONSTANTS 16
 
@@ -80,20 +106,19 @@ static int find_constants(const char *src, constant *c, int max)
  * coin flip when the archive does not say. */
 static int direction(const char *file, const char *name, json_t *archive)
 {
+	json_t *gens = meta_generations(archive), *gen, *parent;
 	char pattern[128];
 	size_t i;
-	json_t *gen;
 
 	snprintf(pattern, sizeof(pattern), "%s: %s ", file, name);
-	for (i = json_array_size(archive); i-- > 0;) {
+	for (i = json_array_size(gens); i-- > 0;) {
 		const char *changes, *at;
-		json_t *parent;
 		double from, to, gain;
 
-		gen = json_array_get(archive, i);
+		gen = json_array_get(gens, i);
 		changes = json_string_value(json_object_get(gen, "changes"));
 		at = changes ? strstr(changes, pattern) : NULL;
-		parent = json_array_get(archive, (size_t)json_integer_value(json_object_get(gen, "parent")));
+		parent = json_array_get(gens, (size_t)json_integer_value(json_object_get(gen, "parent")));
 		if (!at || !parent || sscanf(at + strlen(pattern), "%lf -> %lf", &from, &to) != 2)
 			continue;
 		gain = json_number_value(json_object_get(gen, "fitness")) -
@@ -154,75 +179,53 @@ static int rewrite_file(const char *file, int count, json_t *archive, char *note
 	return i;
 }
 
-static int rewrite_constants(const char *archive_text);
-
-/* Appends printf-style to a malloc'd string. */
-static char *append(char *s, const char *fmt, ...)
+/* Adds "SUMMARY: text" (and `notes` before it) to memory.md. */
+static void note_in_memory(const char *notes, const char *summary)
 {
-	size_t len = s ? strlen(s) : 0;
-	va_list ap;
-	int n;
+	char *memory = host_read("memory.md");
+	char *updated = meta_append(NULL, "%s%sSUMMARY: %s\n",
+			       memory ? memory : "# What the meta agent tried\n\n", notes, summary);
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	s = realloc(s, len + (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s + len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
+	host_emit("memory.md", updated);
+	free(updated);
+	free(memory);
 }
 
-static char *model_prompt(const char *archive_text)
+/* The file named on a "FILE: name" line, without the decorations models
+ * add (backticks, asterisks, blanks). */
+static char *file_name(const char *at, const char *end)
 {
-	static const char *const files[] = { "agent.h", "task_agent.c", "meta_agent.c", "memory.md" };
-	json_t *archive = json_loads(archive_text, 0, NULL), *g;
-	char *prompt = NULL, *text;
-	size_t i, n = json_array_size(archive);
-
-	for (i = 0; i < 4; i++) {
-		text = host_read(files[i]);
-		if (text)
-			prompt = append(prompt, "%s:\n```\n%s```\n\n", files[i], text);
-		free(text);
-	}
-	prompt = append(prompt, "Recent generations (fitness 0..1, higher is better):\n");
-	for (i = n > ARCHIVE_LINES ? n - ARCHIVE_LINES : 0; i < n; i++) {
-		g = json_array_get(archive, i);
-		prompt = append(prompt, "gen %d (parent %d): %s, fitness %.4f: %s\n",
-				(int)json_integer_value(json_object_get(g, "generation")),
-				(int)json_integer_value(json_object_get(g, "parent")),
-				json_string_value(json_object_get(g, "status")),
-				json_number_value(json_object_get(g, "fitness")),
-				json_string_value(json_object_get(g, "reason")));
-	}
-	json_decref(archive);
-	return append(prompt, "\nPropose one change as edit blocks.");
+	while (at < end && strchr(" `*", *at))
+		at++;
+	while (end > at && strchr(" `*\r", end[-1]))
+		end--;
+	return strndup(at, (size_t)(end - at));
 }
 
 /*
  * Applies the "FILE: name" sections of `reply` with host_apply_edits and
  * emits the results only if every section applies. On failure returns -1
- * with the host's error in `error`.
+ * with the host's error in `error`; `files` gets the names edited.
  */
-static int apply_model_edits(const char *reply, char *error, size_t size)
+static int apply_model_edits(const char *reply, char *error, size_t size, char *files, size_t fsize)
 {
 	char *names[8], *results[8];
-	const char *at = strstr(reply, "FILE: ");
+	const char *at = strstr(reply, "FILE:");
 	int n = 0, i, rc = 0;
 
 	while (at && n < 8 && rc == 0) {
 		const char *name_end = strchr(at, '\n');
-		const char *next = name_end ? strstr(name_end, "\nFILE: ") : NULL;
+		const char *next = name_end ? strstr(name_end, "\nFILE:") : NULL;
 		char *section, *source;
 		if (!name_end)
 			break;
-		names[n] = strndup(at + 6, (size_t)(name_end - at - 6));
+		names[n] = file_name(at + 5, name_end);
 		section = strndup(name_end + 1, next ? (size_t)(next - name_end) : strlen(name_end + 1));
 		source = host_read(names[n]);
 		results[n] = source ? host_apply_edits(source, section) : NULL;
 		if (!results[n]) {
-			snprintf(error, size, "%s: %s", names[n], host_error());
+			snprintf(error, size, "%s: %s", names[n], source ? host_error()
+				 : "there is no such agent file");
 			rc = -1;
 		}
 		n++;
@@ -237,70 +240,130 @@ static int apply_model_edits(const char *reply, char *error, size_t size)
 	for (i = 0; i < n; i++) {
 		if (rc == 0)
 			rc = host_emit(names[i], results[i]);
+		snprintf(files + strlen(files), fsize - strlen(files), "%s%s", i ? ", " : "", names[i]);
 		free(names[i]);
 		free(results[i]);
 	}
 	return rc;
 }
 
-/* Asks the model for edits; one retry with the error if they do not apply. */
-static int rewrite_with_model(const char *archive_text)
+/* `n`, or less so that s[0..n) does not end inside a UTF-8 character. */
+static size_t utf8_cut(const char *s, size_t n)
 {
-	char *prompt = model_prompt(archive_text), *reply, error[600];
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/* The reply's "SUMMARY:" line, one line of at most 200 bytes, else a
+ * summary of our own naming the files. */
+static char *summary_of(const char *reply, const char *files)
+{
+	const char *at = reply;
+	size_t n;
+
+	while (at && strncmp(at + strspn(at, " *"), "SUMMARY:", 8) != 0)
+		at = (at = strchr(at, '\n')) ? at + 1 : NULL;
+	if (!at)
+		return meta_append(NULL, "the model edited %s (it sent no SUMMARY line)", files);
+	at += strspn(at, " *") + 8;
+	at += strspn(at, " ");
+	n = strcspn(at, "\r\n");
+	while (n > 0 && strchr(" *", at[n - 1]))
+		n--;
+	return strndup(at, utf8_cut(at, n < 200 ? n : 200));
+}
+
+/* The prompt again, after a reply whose blocks did not apply: with as
+ * much of the reply as the budget leaves room for, and the error. */
+static char *retry_prompt(const char *base, const char *reply, const char *error, size_t max)
+{
+	size_t used = strlen(system_prompt) + strlen(base) + 300;  /* 300: the words around */
+	size_t left = max > used ? max - used : 0, said, quoted;
+
+	said = utf8_cut(error, strlen(error) < left ? strlen(error) : left);
+	left -= said;
+	quoted = utf8_cut(reply, strlen(reply) < left ? strlen(reply) : left);
+	return meta_append(strdup(base), "\n\nYour reply was:\n%.*s\n\nIts edit blocks did not "
+			   "apply: %.*s\nSend all the edit blocks again, corrected, and the SUMMARY "
+			   "line. Copy SEARCH lines from the file exactly.", (int)quoted, reply,
+			   (int)said, error);
+}
+
+/* Asks the model for edits; a reply whose blocks do not apply goes back
+ * with the error (the nearest lines of the file in it), twice at most.
+ * A quarter of the budget, up to 3000 characters, is kept for that. */
+static int rewrite_with_model(json_t *archive, int calls)
+{
+	double budget = json_number_value(json_object_get(json_object_get(archive, "limits"),
+							  "prompt_max_chars"));
+	size_t max = budget > 0 ? (size_t)budget : PROMPT_MAX, room = max / 4 < 3000 ? max / 4 : 3000;
+	char *base = meta_prompt(archive, max - room, strlen(system_prompt), ARCHIVE_LINES);
+	char *prompt = base ? strdup(base) : NULL, *reply, error[1200], files[200], *summary;
 	int attempt, rc = -1;
 
-	for (attempt = 0; attempt < 2 && rc < 0; attempt++) {
-		reply = host_llm(system_prompt, prompt);
-		if (!reply)
+	if (!base)
+		host_log("a prompt of %zu characters leaves no room for task_agent.c", max);
+
+	for (attempt = 0; base && attempt < EDIT_TRIES && attempt < calls && rc < 0; attempt++) {
+		if (!(reply = host_llm(system_prompt, prompt)))
 			break;
-		rc = apply_model_edits(reply, error, sizeof(error));
-		free(reply);
-		if (rc < 0) {
+		files[0] = '\0';
+		rc = apply_model_edits(reply, error, sizeof(error), files, sizeof(files));
+		if (rc == 0) {
+			summary = summary_of(reply, files);
+			note_in_memory("", summary);
+			free(summary);
+		} else {
 			host_log("the model's edits did not apply: %s", error);
-			prompt = append(prompt, "\n\nYour edit blocks did not apply: %s\n"
-					"Send corrected blocks; SEARCH text must match exactly.", error);
+			free(prompt);
+			prompt = retry_prompt(base, reply, error, max);
 		}
+		free(reply);
 	}
 	free(prompt);
+	free(base);
 	return rc;
 }
 
-int meta_agent_rewrite(const char *archive_text)
+/* Offline: rewrites strategy constants, and notes each change and a
+ * summary of them in memory.md. */
+static int rewrite_constants(json_t *archive)
 {
-	host_budget_info budget;
-
-	if (host_budget(&budget) == 0 && budget.llm_calls_left > 0 &&
-	    rewrite_with_model(archive_text) == 0) {
-		char *memory = host_read("memory.md"), *updated;
-		updated = append(NULL, "%s- rewrite by the model\n",
-				 memory ? memory : "# What the meta agent tried\n\n");
-		host_emit("memory.md", updated);
-		free(updated);
-		free(memory);
-		return 0;
-	}
-	return rewrite_constants(archive_text);
-}
-
-static int rewrite_constants(const char *archive_text)
-{
-	json_t *archive = json_loads(archive_text, 0, NULL);
-	char notes[2048] = "", *memory = host_read("memory.md"), *updated;
+	char notes[2048] = "", summary[2048] = "offline:", *at, *line, *last = notes;
+	size_t n = 0;
 	int rc = rewrite_file("task_agent.c", CHANGES_PER_REWRITE, archive, notes, sizeof(notes));
 
 	if (rc == 0 && (int)(host_rand() % 100) < SELF_REWRITE_PERCENT)
 		rewrite_file("meta_agent.c", 1, archive, notes, sizeof(notes));
-	json_decref(archive);
 	if (rc < 0) {
 		host_log("no strategy constants to rewrite");
-		free(memory);
 		return -1;
 	}
 	host_log("%s", notes);
-	updated = malloc((memory ? strlen(memory) : 0) + strlen(notes) + 64);
-	sprintf(updated, "%s%s", memory ? memory : "# What the meta agent tried\n\n", notes);
-	host_emit("memory.md", updated);
-	free(updated);
-	free(memory);
+	for (line = notes; (at = strstr(line, ": ")) != NULL; line = at + n + (at[n] == '\n')) {
+		int same = line != notes && strncmp(line, last, (size_t)(at - line)) == 0 &&
+			   last[at - line] == ':';  /* the same file as the change before */
+		n = strcspn(at, "\n");
+		snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), "%s %.*s%s%.*s",
+			 line == notes ? "" : ",", same ? 0 : (int)(at - line), line, same ? "" : " ",
+			 (int)(n - 2), at + 2);
+		last = line;
+	}
+	note_in_memory(notes, summary);
 	return 0;
+}
+
+int meta_agent_rewrite(const char *archive_text)
+{
+	json_t *archive = json_loads(archive_text, 0, NULL);
+	host_budget_info budget;
+	int rc = -1;
+
+	if (host_budget(&budget) == 0 && budget.llm_calls_left > 0)
+		rc = rewrite_with_model(archive, budget.llm_calls_left);
+	if (rc < 0)
+		rc = rewrite_constants(archive);
+	json_decref(archive);
+	return rc;
 }

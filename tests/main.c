@@ -60,6 +60,7 @@ int main(void)
 	test_group_confine(&totals);
 	test_group_hostile(&totals);
 	test_group_agents(&totals);
+	test_group_edits(&totals);
 	test_group_store(&totals);
 	test_group_lab(&totals);
 	test_group_lab_faults(&totals);
@@ -68,6 +69,7 @@ int main(void)
 	test_group_llm_agent(&totals);
 	test_group_llm_hostile(&totals);
 	test_group_llm_slow(&totals);
+	test_group_llm_meta(&totals);
 	test_group_report(&totals);
 	test_group_cli(&totals);
 

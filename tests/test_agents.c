@@ -7,7 +7,6 @@
 
 #include "agent_run.h"
 #include "agents.h"
-#include "edits.h"
 #include "error.h"
 #include "eval.h"
 #include "os.h"
@@ -410,35 +409,6 @@ static void test_meta_agent_follows_the_archive(void **state)
 	agents_free(&f);
 }
 
-static void test_edit_helpers(void **state)
-{
-	const char *source = "int a;\nint b;\nint c;\n";
-	char *out, *code;
-
-	(void)state;
-	code = edits_extract_code("Here:\n```c\nint x;\n```\nDone.");
-	assert_string_equal(code, "int x;\n");
-	free(code);
-	assert_null(edits_extract_code("no code here"));
-	assert_int_equal(edits_apply(&out, source,
-		"<<<<<<< SEARCH\nint b;\n=======\nint bee;\n>>>>>>> REPLACE\n"), 0);
-	assert_string_equal(out, "int a;\nint bee;\nint c;\n");
-	free(out);
-	assert_true(edits_apply(&out, source,
-		"<<<<<<< SEARCH\nint a;\n=======\nint A;\n>>>>>>> REPLACE\n"
-		"<<<<<<< SEARCH\nint b;\nint  c;\n=======\n>>>>>>> REPLACE\n") < 0);
-	assert_contains(err_last(), "block 2: lines 1-1 match the source at line 2, but line 2 "
-			"differs (only in whitespace)");
-	assert_true(edits_apply(&out, source, "<<<<<<< SEARCH\nint z;\n=======\n>>>>>>> REPLACE\n") < 0);
-	assert_contains(err_last(), "block 1: its first line \"int z;\" does not occur");
-	assert_true(edits_apply(&out, "x\nx\n", "<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n") < 0);
-	assert_contains(err_last(), "block 1: the SEARCH text occurs 2 times");
-	assert_true(edits_apply(&out, source, "<<<<<<< SEARCH\nint a;\n>>>>>>> REPLACE\n") < 0);
-	assert_contains(err_last(), "block 1: no '=======' line");
-	assert_true(edits_apply(&out, source, "just prose") < 0);
-	assert_contains(err_last(), "no '<<<<<<< SEARCH' block");
-}
-
 void test_group_agents(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,7 +422,6 @@ void test_group_agents(harness_totals *t)
 		cmocka_unit_test(test_seed_task_agent_improves_snake_deterministically),
 		cmocka_unit_test(test_seed_meta_agent_rewrites_its_sources),
 		cmocka_unit_test(test_meta_agent_follows_the_archive),
-		cmocka_unit_test(test_edit_helpers),
 	};
 
 	HARNESS_GROUP(t, "agents", tests);

@@ -12,6 +12,7 @@
 #include "os.h"
 #include "store.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ static void test_store_round_trip(void **state)
 	assert_int_equal(agents_set(&files, "task_agent.c", "int b;\n"), 0);
 	assert_int_equal(record_init(&g, 1, 0, RECORD_REJECTED, "worse", 1), 0);
 	g.fitness = 0.2;
+	g.summary = strdup("task_agent.c: fewer candidates");
 	assert_int_equal(store_record(s, &g, &files, -1), 0);
 	record_free(&g);
 	assert_int_equal(store_next_number(s, &next), 0);
@@ -52,6 +54,7 @@ static void test_store_round_trip(void **state)
 	assert_int_equal(read.parent, 0);
 	assert_int_equal(read.status, RECORD_REJECTED);
 	assert_string_equal(read.reason, "worse");
+	assert_string_equal(read.summary, "task_agent.c: fewer candidates");
 	assert_string_equal(agents_get(&back, "task_agent.c"), "int b;\n");
 	assert_string_equal(agents_get(&back, "memory.md"), "notes\n");
 	assert_int_equal(back.count, 2);
@@ -72,7 +75,7 @@ static void test_store_round_trip(void **state)
 
 static void test_git_cli_reads_the_lab(void **state)
 {
-	char *dir = make_lab("gitlab", "email,snake");
+	char *dir = make_lab("gitlab", "email,snake"), summary[512];
 	run_result r;
 
 	(void)state;
@@ -94,7 +97,19 @@ static void test_git_cli_reads_the_lab(void **state)
 	assert_contains(r.out, "gen_000: accepted");
 	assert_contains(r.out, "gen_005: ");
 	run_result_free(&r);
+	/* the message: subject, what the rewrite changed (the note's summary), trailers */
+	git(&r, dir, "notes", "show", "gen_003", NULL);
+	{
+		json_t *note = json_loads(r.out, 0, NULL);
+		snprintf(summary, sizeof(summary), ", fitness %.4f\n\n%s\n\nGeneration: 3\n",
+			 json_number_value(json_object_get(note, "fitness")),
+			 json_string_value(json_object_get(note, "summary")));
+		assert_non_null(json_string_value(json_object_get(note, "summary")));
+		json_decref(note);
+	}
+	run_result_free(&r);
 	git(&r, dir, "log", "-1", "--format=%B", "gen_003");
+	assert_contains(r.out, summary);
 	assert_contains(r.out, "Generation: 3\nParent: gen_");
 	assert_contains(r.out, "Status: ");
 	assert_contains(r.out, "Fitness: ");

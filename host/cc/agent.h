@@ -100,9 +100,13 @@ char *host_extract_code(const char *text);
  *     their replacement
  *     >>>>>>> REPLACE
  *
- * Each SEARCH text must occur exactly once. On a malformed or unmatched
- * block returns NULL; host_error() names the block ("block 2: ...") and
- * why it did not apply.
+ * A SEARCH text that occurs exactly once is replaced as it is. One that
+ * does not occur is matched line by line ignoring whitespace (indentation,
+ * tabs against spaces, trailing blanks); if that finds exactly one place,
+ * the replacement goes there with the file's own indentation. On a
+ * malformed or unmatched block returns NULL; host_error() names the block
+ * ("block 2: ...") and why it did not apply, followed by the nearest
+ * lines of the source, to copy from.
  */
 char *host_apply_edits(const char *source, const char *edits);
 
@@ -114,10 +118,29 @@ char *host_apply_edits(const char *source, const char *edits);
  * frees it and scores it itself), or NULL to keep `initial`. */
 char *task_agent_improve(const char *initial);
 
-/* Meta agent: rewrites the agents (its own files included) with host_emit.
- * `archive` is a JSON array with one object per earlier generation:
- * {"generation", "parent", "status", "fitness", "reason", "changes"}.
- * Returns 0, or -1 when it has nothing to propose. */
+/*
+ * Meta agent: rewrites the agents (its own files included) with host_emit.
+ * `archive` is a JSON object (an older host passed only the array of
+ * generations):
+ *   "parent"       the generation whose files host_read reads
+ *   "limits"       {"evals_per_task", "llm_calls_per_run", "meta_seconds",
+ *                  "prompt_max_chars" (the budget of a prompt to the model),
+ *                  "max_usd", "max_tokens" (0: no cap), "usd_spent",
+ *                  "tokens_spent"}
+ *   "tasks"        [{"name", "metric", "higher_is_better", "baseline",
+ *                  "target"}]
+ *   "generations"  oldest first, one per generation: {"generation",
+ *                  "parent", "status", "fitness", "holdout", "reason",
+ *                  "changes" (what it added to memory.md), "summary" (one
+ *                  line), "tasks": [{"name", "agent", "problem", "train",
+ *                  "holdout", "fitness", "holdout_fitness", "baseline",
+ *                  "target", "evals", "llm_calls", "seconds", "kept",
+ *                  "failed", "trace"}]}; "trace", the task agent's run in
+ *                  short lines, only for the latest 8 and the parent.
+ * A task's fitness is (score - baseline) / (target - baseline), clipped to
+ * 0..1; a generation's is their mean. "kept" counts evaluations that beat
+ * every earlier one. Returns 0, or -1 when it has nothing to propose.
+ */
 int meta_agent_rewrite(const char *archive);
 
 #endif

@@ -20,12 +20,18 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The meta agent's prompt budget: the seed's sources and agent.h are
+ * about 50,000 characters, which leaves room for the recent history. */
+#define EVOLVE_DEFAULT_PROMPT 64000
+#define EVOLVE_MAX_PROMPT 10000000
+
 static const char evolve_help[] =
 	"usage: host evolve [--gens N] [--tasks a,b] [--select best|archive] [--seed S]\n"
 	"                   [--budget N] [--utility score=1,cost=0,time=0] [--quiet]\n"
 	"                   [--json] [-j N] [--dir D] [--tasks-dir DIR] [--llm P[:MODEL]]\n"
 	"                   [--llm-url URL] [--max-usd X] [--max-tokens N]\n"
-	"                   [--record FILE | --replay FILE] [LLM options]\n"
+	"                   [--llm-prompt-max N] [--record FILE | --replay FILE]\n"
+	"                   [LLM options]\n"
 	"\n"
 	"Runs N generations (default 1): select a parent, rewrite it with its\n"
 	"meta agent, validate, evaluate, and commit every candidate. A candidate\n"
@@ -52,6 +58,10 @@ static const char evolve_help[] =
 	"                   results are the same as with -j 1\n"
 	"  --dir D          the lab directory (default: .)\n"
 	CLI_LLM_HELP
+	"  --llm-prompt-max N\n"
+	"                   characters the meta agent's prompt may have (default\n"
+	"                   64000), passed to it in the archive; the seed's\n"
+	"                   leaves out the oldest generations first\n"
 	"\n"
 	"\n"
 	"Limits. Each agent has its own wall time: the meta agent 60 s a rewrite,\n"
@@ -127,6 +137,7 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 	const arg_option opts[] = {
 		CLI_LLM_OPTIONS(a->lo),
 		{ "--llm-calls", ARG_INT, &a->o.eval.llm_calls, 1, CLI_MAX_LLM_CALLS },
+		{ "--llm-prompt-max", ARG_LONG, &a->o.limits.prompt_max, 2000, EVOLVE_MAX_PROMPT },
 		{ "-j", ARG_INT, &a->o.eval.jobs, 1, CLI_MAX_JOBS },
 		{ "--jobs", ARG_INT, &a->o.eval.jobs, 1, CLI_MAX_JOBS },
 		{ "--gens", ARG_INT, &a->o.gens, 1, CLI_MAX_GENS },
@@ -169,11 +180,14 @@ static int run_evolve(int argc, char **argv)
 	a.o.gens = 1;
 	a.o.eval.jobs = 1;
 	a.o.eval.llm_calls = CLI_DEFAULT_LLM_CALLS;
+	a.o.limits.prompt_max = EVOLVE_DEFAULT_PROMPT;
 	a.given.seed = ULLONG_MAX;  /* not given: the lab's */
 	a.lo.temperature = -1;      /* not given: the server's */
 	if ((rc = parse_evolve_args(&a, argc, argv)) != CLI_OK ||
 	    (rc = cli_open_llm(&a.o.eval.llm, "evolve", &a.lo)) != CLI_OK)
 		return rc;
+	a.o.limits.max_usd = a.lo.max_usd;  /* for the archive: the meta agent sees the caps */
+	a.o.limits.max_tokens = a.lo.max_tokens;
 	if (lab_open(&l, a.dir, 1) < 0) {
 		rc = cli_fail("evolve", "%s", err_last());
 	} else {

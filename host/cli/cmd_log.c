@@ -182,6 +182,8 @@ static void show_record(const record *g, int live)
 		printf("parent    gen_%03d\n", g->parent);
 	printf("status    %s\nreason    %s\nfitness   %.4f (held-out %.4f)\n",
 	       record_status_name(g->status), g->reason, g->fitness, g->holdout);
+	if (g->summary)
+		printf("summary   %s\n", g->summary);
 	for (i = 0; i < g->n_tasks; i++)
 		printf("  %-8s train %g  held-out %g  (%d evaluations, agent %s)\n",
 		       g->tasks[i].name, g->tasks[i].train, g->tasks[i].holdout, g->tasks[i].evals,

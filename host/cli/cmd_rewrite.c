@@ -26,8 +26,9 @@ static const char rewrite_help[] =
 	"  -o DIR          where to write the candidate (must be new or empty)\n"
 	"  --agent DIR     agent files (default: agent_code/ if present, else seed/)\n"
 	"  --seed S        seed of the agent's host_rand (default 1)\n"
-	"  --archive FILE  the archive summary given to the meta agent (a JSON\n"
-	"                  array of generations; default: [])\n"
+	"  --archive FILE  the archive given to the meta agent: a JSON object as\n"
+	"                  evolve passes (see agent.h), or an array of\n"
+	"                  generations; default: {}\n"
 	"  --seconds S     the meta agent's own wall time (default 60); waiting\n"
 	"                  for the model does not count (see --llm-run-seconds)\n"
 	"  --tasks-dir DIR where task folders are (the smoke test uses snake)\n"
@@ -126,7 +127,7 @@ static int run_rewrite(int argc, char **argv)
 			agent_run_options o = { .limits = { (int)wall_ms, (int)wall_ms, 256 },
 						.llm = llm, .llm_calls = llm_calls, .seed = seed,
 						.echo = verbose ? cli_echo_agent_log : NULL };
-			rc = rewrite(&files, out_dir, archive ? archive : "[]", smoke, &o);
+			rc = rewrite(&files, out_dir, archive ? archive : "{}", smoke, &o);
 			agents_free(&files);
 		}
 		llm_close(llm);

@@ -15,10 +15,13 @@
 #include "agent_run.h"
 #include "error.h"
 #include "os.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define EVOLVE_SUMMARY_MAX 200
 
 unsigned long long evolve_mix(unsigned long long seed, unsigned long long n)
 {
@@ -75,12 +78,44 @@ static const char *added_notes(const agent_files *parent, const agent_files *can
 	return after;
 }
 
+/* Sets r->summary from the notes the rewrite added to memory.md: the
+ * text of their last "SUMMARY:" line (the seed meta agent writes one,
+ * the model's or its own), else their first line that is not blank; one
+ * line of printable text, at most EVOLVE_SUMMARY_MAX bytes. Left absent
+ * when the notes say nothing. */
+static int set_summary(record *r)
+{
+	const char *line, *next, *pick = NULL, *first = NULL;
+	size_t n, i;
+
+	for (line = r->changes ? r->changes : ""; *line; line = next) {
+		n = strcspn(line, "\n");
+		next = line + n + (line[n] == '\n');
+		if (strncmp(line, "SUMMARY:", 8) == 0)
+			pick = line + 8;
+		else if (!first && strspn(line, " \t\r") < n)
+			first = line;
+	}
+	if (!(pick = pick ? pick : first))
+		return 0;
+	pick += strspn(pick, " \t");
+	for (n = strcspn(pick, "\n"); n > 0 && strchr(" \t\r", pick[n - 1]); n--)
+		;
+	n = utf8_valid_prefix(pick, n < EVOLVE_SUMMARY_MAX ? n : EVOLVE_SUMMARY_MAX);
+	if (!(r->summary = strndup(pick, n)))
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (i = 0; i < n; i++)  /* a commit message's paragraph: one line, no controls */
+		if ((unsigned char)r->summary[i] < 0x20)
+			r->summary[i] = ' ';
+	return 0;
+}
+
 /* Runs the parent's meta agent; *candidate is the parent's files with the
  * emitted ones applied. Returns 0, or a reason it failed in `why`. */
 static int rewrite(agent_files *candidate, const agent_files *parent, json_t *archive,
 		   const evolve_options *o, unsigned long long seed, record *r, buf *why)
 {
-	int meta_ms = o->eval.meta_ms > 0 ? o->eval.meta_ms : EVOLVE_META_MS;
+	int meta_ms = evolve_meta_ms(&o->eval);
 	agent_run_options ro = { .limits = { meta_ms, meta_ms, 256 }, .llm = o->eval.llm,
 				 .llm_calls = o->eval.llm_calls, .seed = seed,
 				 .stop = o->eval.stop };
@@ -153,6 +188,8 @@ static int make_candidate(agent_files *candidate, record *r, const agent_files *
 		     evolve_mix(o->eval.seed, (unsigned long long)r->number), r, &why);
 	if (rc == 0 && !(r->changes = strdup(added_notes(parent, candidate))))
 		rc = err_set(ERR_SYSTEM, "out of memory");
+	if (rc == 0)
+		rc = set_summary(r);
 	r->rewrite_s = (os_now_ms() - start) / 1000.0;
 	if (rc == 0 && why.len) {
 		r->status = RECORD_INVALID;
@@ -242,19 +279,39 @@ static int must_end(const evolve_eval_options *o)
 	return evolve_stopping(o) || llm_fatal(o->llm) || llm_exhausted(o->llm);
 }
 
+/* The archive for a rewrite of `parent`: from `history`, or read again
+ * when the parent was just measured again and is not in it. */
+static int parent_archive(json_t **out, lab *l, const evolve_options *o,
+			  const evolve_history *history, int parent)
+{
+	evolve_history now;
+	int rc = 0;
+
+	if (history->n && history->items[history->n - 1].number >= parent) {
+		*out = evolve_archive_json(history, o, parent);
+	} else {
+		if ((rc = evolve_history_read(&now, l)) < 0)
+			return rc;
+		*out = evolve_archive_json(&now, o, parent);
+		record_list_free(&now);
+	}
+	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
 /* One round: rewrite, validate, evaluate, decide, commit. */
 static int one_generation(lab *l, run_state *run, evolve_summary *out, int number,
 			  const evolve_history *history)
 {
 	agent_files parent_files, candidate = { NULL, 0 };
 	double start = os_now_ms();
-	json_t *archive = evolve_archive_json(history);
+	json_t *archive = NULL;
 	int parent, rc = evolve_select_parent(&parent, l, run->o, history, number);
 	record p, r;
 
 	if (rc == 0)
 		rc = read_parent(&p, &parent_files, l, parent, run, out, &number);
 	if (rc == 0 && (must_end(&run->o->eval) ||
+			(rc = parent_archive(&archive, l, run->o, history, p.number)) < 0 ||
 			(rc = record_init(&r, number, p.number, RECORD_REJECTED, "",
 					  run->o->eval.seed)) < 0)) {
 		record_free(&p);
@@ -283,7 +340,8 @@ static int one_generation(lab *l, run_state *run, evolve_summary *out, int numbe
 	return rc;
 }
 
-/* The lab's best valid generation, for the summary. */
+/* The lab's best measured generation, for the summary; on a tie, the
+ * latest accepted one, which won it on cost. */
 static void find_best(evolve_summary *out, const evolve_history *history)
 {
 	size_t i;
@@ -292,7 +350,8 @@ static void find_best(evolve_summary *out, const evolve_history *history)
 	out->best_fitness = -1e300;
 	for (i = 0; i < history->n; i++) {
 		const record *r = &history->items[i];
-		if (record_measured(r) && r->fitness > out->best_fitness) {
+		if (record_measured(r) && (r->fitness > out->best_fitness ||
+		    (r->fitness == out->best_fitness && r->status == RECORD_ACCEPTED))) {
 			out->best = r->number;
 			out->best_fitness = r->fitness;
 			out->best_holdout = r->holdout;

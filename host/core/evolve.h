@@ -91,8 +91,17 @@ typedef struct {
 
 typedef void (*evolve_progress_fn)(void *ctx, const evolve_progress *p);
 
+/* What the archive tells the meta agent besides the evaluation settings:
+ * its prompt's budget, and the run's caps on the model. */
+typedef struct {
+	long prompt_max;           /* characters the meta agent's prompt may have */
+	double max_usd;            /* llm_options' caps; 0: none */
+	long max_tokens;
+} evolve_limits;
+
 typedef struct {
 	evolve_eval_options eval;
+	evolve_limits limits;
 	int gens;
 	int select_archive;          /* 0: best (main), 1: archive */
 	evolve_progress_fn progress; /* may be NULL */
@@ -117,10 +126,6 @@ typedef struct {
  * not counted in o->gens; the reason says what differed. *out is filled
  * even when the run stops on an error. */
 HOST_MUST_CHECK int evolve_run(evolve_summary *out, lab *l, const evolve_options *o);
-
-/* The archive summary the meta agent reads, as JSON: one object per
- * generation, indexed by generation number. */
-json_t *evolve_archive(lab *l);
 
 /*
  * Evaluates `seed` and makes a new lab in `dir` with it as gen_000, the

@@ -3,6 +3,13 @@
  * it, and each round's choice of parent; see evolve.h and
  * evolve_internal.h.
  *
+ * The archive is what a meta agent needs to decide what to change: the
+ * run's limits and budgets, the tasks with their baselines and targets,
+ * and every generation's outcome, its one-line summary, its scores per
+ * task and, for the latest ones and the parent, what the task agent did
+ * (evolve_trace.c shortens that). The agent sources are not in it: the
+ * meta agent reads them with host_read, so nothing is sent twice.
+ *
  * Selection is either greedy ("best": extend the live generation, so
  * acceptance climbs main) or open-ended ("archive": any valid generation,
  * weighted by fitness and penalised for its children, as in the Darwin
@@ -26,32 +33,97 @@ int evolve_history_read(evolve_history *out, lab *l)
 	return rc;
 }
 
-json_t *evolve_archive_json(const evolve_history *h)
+/* The task `name` of this run, or NULL (a task an earlier run had). */
+static const task *run_task(const evolve_options *o, const char *name)
 {
-	json_t *archive = json_array();
 	size_t i;
 
-	for (i = 0; archive && i < h->n; i++) {
-		const record *r = &h->items[i];
-		json_array_append_new(archive, json_pack("{s:i, s:i, s:s, s:f, s:f, s:s, s:s}",
-			"generation", r->number, "parent", r->parent < 0 ? 0 : r->parent,
-			"status", record_status_name(r->status), "fitness", r->fitness,
-			"holdout", r->holdout, "reason", r->reason,
-			"changes", r->changes ? r->changes : ""));
-	}
-	return archive;
+	for (i = 0; i < o->eval.n_tasks; i++)
+		if (strcmp(o->eval.tasks[i]->name, name) == 0)
+			return o->eval.tasks[i];
+	return NULL;
 }
 
-json_t *evolve_archive(lab *l)
+/* What the agents may spend, and what the run has spent. */
+static json_t *limits_json(const evolve_options *o)
 {
-	evolve_history h;
-	json_t *archive;
+	llm_usage spent = llm_totals(o->eval.llm);
 
-	if (evolve_history_read(&h, l) < 0)
-		return json_array();
-	archive = evolve_archive_json(&h);
-	record_list_free(&h);
-	return archive;
+	return json_pack("{s:i, s:i, s:i, s:I, s:f, s:I, s:f, s:I}",
+		"evals_per_task", o->eval.budget,
+		"llm_calls_per_run", o->eval.llm ? o->eval.llm_calls : 0,
+		"meta_seconds", evolve_meta_ms(&o->eval) / 1000,
+		"prompt_max_chars", (json_int_t)o->limits.prompt_max,
+		"max_usd", o->limits.max_usd, "max_tokens", (json_int_t)o->limits.max_tokens,
+		"usd_spent", spent.usd, "tokens_spent", (json_int_t)(spent.tokens_in + spent.tokens_out));
+}
+
+static json_t *tasks_json(const evolve_options *o)
+{
+	json_t *tasks = json_array();
+	size_t i;
+
+	for (i = 0; tasks && i < o->eval.n_tasks; i++) {
+		const task *t = o->eval.tasks[i];
+		json_array_append_new(tasks, json_pack("{s:s, s:s, s:b, s:f, s:f}", "name", t->name,
+			"metric", t->metric, "higher_is_better", t->higher_is_better,
+			"baseline", t->baseline, "target", t->target));
+	}
+	return tasks;
+}
+
+/* A task's result as the meta agent reads it: scores against baseline
+ * and target, what was spent, and (with `trace`) what the task agent
+ * did, in short. */
+static json_t *task_result_json(const record_task *t, const evolve_options *o, int trace)
+{
+	const task *def = run_task(o, t->name);
+	evolve_trace_counts n;
+	json_t *lines = evolve_short_trace(&n, t->trace, def ? def->higher_is_better : 1);
+	json_t *json = json_pack("{s:s, s:s, s:s?, s:f, s:f, s:f, s:f, s:i, s:i, s:f, s:i, s:i}",
+		"name", t->name, "agent", t->agent, "problem", t->problem, "train", t->train,
+		"holdout", t->holdout, "fitness", t->fitness, "holdout_fitness", t->holdout_fitness,
+		"evals", t->evals, "llm_calls", n.llm_calls, "seconds", t->agent_ms / 1000.0,
+		"kept", n.kept, "failed", n.failed);
+
+	if (json && def) {
+		json_object_set_new(json, "baseline", json_real(def->baseline));
+		json_object_set_new(json, "target", json_real(def->target));
+	}
+	if (json && trace && lines)
+		json_object_set(json, "trace", lines);
+	json_decref(lines);
+	return json;
+}
+
+/* One generation: its outcome, what its rewrite changed, and how its task
+ * agent did on each task (with `trace`: what it did). */
+static json_t *generation_json(const record *r, const evolve_options *o, int trace)
+{
+	json_t *tasks = json_array();
+	size_t i;
+
+	for (i = 0; tasks && i < r->n_tasks; i++)
+		json_array_append_new(tasks, task_result_json(&r->tasks[i], o, trace));
+	return json_pack("{s:i, s:i, s:s, s:f, s:f, s:s, s:s, s:s, s:o}",
+		"generation", r->number, "parent", r->parent < 0 ? 0 : r->parent,
+		"status", record_status_name(r->status), "fitness", r->fitness,
+		"holdout", r->holdout, "reason", r->reason, "changes", r->changes ? r->changes : "",
+		"summary", r->summary ? r->summary : "", "tasks", tasks);
+}
+
+json_t *evolve_archive_json(const evolve_history *h, const evolve_options *o, int parent)
+{
+	json_t *gens = json_array();
+	size_t i;
+
+	for (i = 0; gens && i < h->n; i++) {
+		const record *r = &h->items[i];
+		int trace = i + EVOLVE_ARCHIVE_TRACES >= h->n || r->number == parent;
+		json_array_append_new(gens, generation_json(r, o, trace));
+	}
+	return json_pack("{s:i, s:o, s:o, s:o}", "parent", parent, "limits", limits_json(o),
+			 "tasks", tasks_json(o), "generations", gens);
 }
 
 /* A valid generation of the history, weighted by fitness and penalised

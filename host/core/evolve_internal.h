@@ -6,7 +6,8 @@
  * evolve.c runs the generation loop (rewrite, validate, evaluate, decide,
  * commit); evolve_eval.c evaluates a set of agents on the training tasks;
  * evolve_archive.c reads the generations, summarises them for the meta
- * agent and selects each round's parent from them; evolve_measure.c keeps
+ * agent (with evolve_trace.c, which shortens what the task agents did)
+ * and selects each round's parent from them; evolve_measure.c keeps
  * comparisons like with like; evolve_make.c makes the generations a user
  * asks for by hand.
  */
@@ -32,8 +33,30 @@ typedef record_list evolve_history;
 
 HOST_MUST_CHECK int evolve_history_read(evolve_history *out, lab *l);
 
-/* The archive summary the meta agent reads, as JSON. */
-json_t *evolve_archive_json(const evolve_history *h);
+/* The meta agent's own time per rewrite under `o`. */
+int evolve_meta_ms(const evolve_eval_options *o);
+
+/* Generations, the latest, whose task agents' traces the archive holds
+ * (the parent's too); older ones have their scores and summary only. */
+#define EVOLVE_ARCHIVE_TRACES 8
+
+/*
+ * The archive the meta agent of generation `parent` reads, rewriting it
+ * into the next generation: {"parent", "limits", "tasks", "generations"};
+ * agent.h and the README describe its members.
+ */
+json_t *evolve_archive_json(const evolve_history *h, const evolve_options *o, int parent);
+
+typedef struct {
+	int kept;        /* evaluations that beat every one before them */
+	int failed;      /* evaluations whose status was not ok */
+	int llm_calls;
+} evolve_trace_counts;
+
+/* A task agent's trace (the broker's events; NULL: none) in short, as a
+ * JSON array of lines: what it tried, each score worth telling, each
+ * failure's feedback, its log lines; *n counts what it did. */
+json_t *evolve_short_trace(evolve_trace_counts *n, const json_t *trace, int higher_is_better);
 
 /* Nonzero when `r` was measured as `o` measures: the same model, model
  * calls, trials, budget, tasks, seed and utility. When not, `why` gets

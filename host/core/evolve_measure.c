@@ -145,6 +145,11 @@ int evolve_decide(record *r, const record *parent)
 	return record_set_reason(r, reason);
 }
 
+int evolve_meta_ms(const evolve_eval_options *o)
+{
+	return o->meta_ms > 0 ? o->meta_ms : EVOLVE_META_MS;
+}
+
 int evolve_stopping(const evolve_eval_options *o)
 {
 	return o->stop && *o->stop;

@@ -157,6 +157,7 @@ int record_copy(record *out, const record *from)
 	out->host_version = copy(from->host_version);
 	out->changes = copy(from->changes);
 	out->measure.model = copy(from->measure.model);
+	out->summary = copy(from->summary);
 	out->tasks = NULL;
 	out->stages = NULL;
 	out->n_tasks = out->n_stages = 0;
@@ -167,7 +168,8 @@ int record_copy(record *out, const record *from)
 		rc = record_add_stage(out, from->stages[i].name, from->stages[i].status,
 				      from->stages[i].diagnostics);
 	if (rc == 0 && (!out->reason || !out->host_version || (from->changes && !out->changes) ||
-			(from->measure.model && !out->measure.model)))
+			(from->measure.model && !out->measure.model) ||
+			(from->summary && !out->summary)))
 		rc = err_set(ERR_SYSTEM, "out of memory");
 	if (rc < 0)
 		record_free(out);
@@ -229,6 +231,7 @@ void record_free(record *r)
 	free(r->host_version);
 	free(r->changes);
 	free(r->measure.model);
+	free(r->summary);
 	json_decref(r->rewrite_trace);
 	memset(r, 0, sizeof(*r));
 	r->parent = r->reverted_to = -1;
@@ -334,6 +337,8 @@ static int add_parts(json_t *json, const record *r)
 		rc |= json_object_set_new(json, "measured", json_pack("{s:s, s:i, s:i}",
 			"model", r->measure.model ? r->measure.model : "offline",
 			"llm_calls", r->measure.llm_calls, "trials", r->measure.trials));
+	if (r->summary)
+		rc |= json_object_set_new(json, "summary", json_string(r->summary));
 	if (r->rewrite_trace)
 		rc |= json_object_set(json, "rewrite_trace", r->rewrite_trace);
 	if (r->reverted_to >= 0)
@@ -387,6 +392,7 @@ static int read_parts(record *out, const json_t *json)
 	int rc = 0;
 
 	out->changes = member_copy(json, "changes");
+	out->summary = member_copy(json, "summary");
 	out->rewrite_trace = json_incref(json_object_get(json, "rewrite_trace"));
 	out->has_budget = json_is_object(json_object_get(json, "budget"));
 	record_budget_from_json(&out->budget, json_object_get(json, "budget"));

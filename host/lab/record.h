@@ -82,6 +82,7 @@ typedef struct {
 	int abi_version;
 	double fitness, holdout;   /* holdout: mean normalised held-out score */
 	char *changes;             /* what memory.md added; NULL: absent */
+	char *summary;             /* what the rewrite changed, one line; NULL: absent */
 	int has_budget, has_utility, has_measure;
 	record_budget budget;
 	record_measure measure;

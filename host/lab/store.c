@@ -138,7 +138,8 @@ static int write_tree(store *s, int number, const agent_files *files, git_oid *o
 	return rc;
 }
 
-/* "gen_005: accepted, fitness 0.6123" and the trailers. */
+/* "gen_005: accepted, fitness 0.6123", what the rewrite changed (its
+ * summary, when it has one) and the trailers. */
 static int commit_message(buf *msg, const record *r)
 {
 	const char *status = record_status_name(r->status);
@@ -146,8 +147,10 @@ static int commit_message(buf *msg, const record *r)
 
 	if (r->parent >= 0)
 		tag_name(parent, sizeof(parent), r->parent);
-	buf_printf(msg, "gen_%03d: %s, fitness %.4f\n\nGeneration: %d\nParent: %s\n"
-		   "Status: %s\nFitness: %.6f\nReason: %s\n", r->number, status, r->fitness,
+	buf_printf(msg, "gen_%03d: %s, fitness %.4f\n\n", r->number, status, r->fitness);
+	if (r->summary && *r->summary)
+		buf_printf(msg, "%s\n\n", r->summary);
+	buf_printf(msg, "Generation: %d\nParent: %s\nStatus: %s\nFitness: %.6f\nReason: %s\n",
 		   r->number, parent, status, r->fitness, r->reason ? r->reason : "");
 	return buf_failed(msg);
 }

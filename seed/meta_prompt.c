@@ -1,0 +1,283 @@
+/*
+ * meta_prompt.c - the seed meta agent's prompt: the archive as text (the
+ * limits and budgets, the tasks, generations in detail and in one line
+ * each), the agent files, and the request, within the prompt's budget.
+ * meta_agent.c, which declares what it uses of this file, asks the model
+ * with it.
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Appends printf-style to a malloc'd string. */
+char *meta_append(char *s, const char *fmt, ...)
+{
+	size_t len = s ? strlen(s) : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = realloc(s, len + (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s + len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* The archive's generations: an object's "generations", or the archive
+ * itself in the older form, an array. */
+json_t *meta_generations(json_t *archive)
+{
+	return json_is_array(archive) ? archive : json_object_get(archive, "generations");
+}
+
+static double number(json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+static const char *text(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* The generation numbered `n`, or NULL. */
+static json_t *generation(json_t *archive, long n)
+{
+	json_t *gens = meta_generations(archive);
+	size_t i;
+
+	for (i = 0; i < json_array_size(gens); i++)
+		if (json_integer_value(json_object_get(json_array_get(gens, i), "generation")) == n)
+			return json_array_get(gens, i);
+	return NULL;
+}
+
+/* The run's limits and what it has spent. */
+static char *limits_text(json_t *archive)
+{
+	json_t *l = json_object_get(archive, "limits");
+	char usd[64] = "no cap", tokens[64] = "no cap";
+
+	if (!l)
+		return NULL;
+	if (number(l, "max_usd") > 0)
+		snprintf(usd, sizeof(usd), "$%g", number(l, "max_usd"));
+	if (number(l, "max_tokens") > 0)
+		snprintf(tokens, sizeof(tokens), "%.0f", number(l, "max_tokens"));
+	return meta_append(NULL, "Limits and budgets: %.0f evaluations per task per generation; %.0f "
+		      "model calls per agent run (this rewrite's included); the meta agent has "
+		      "%.0f s; this prompt at most %.0f characters. Spent so far: $%.4f (cap: %s), "
+		      "%.0f tokens (cap: %s).\n\n", number(l, "evals_per_task"),
+		      number(l, "llm_calls_per_run"), number(l, "meta_seconds"),
+		      number(l, "prompt_max_chars"), number(l, "usd_spent"), usd,
+		      number(l, "tokens_spent"), tokens);
+}
+
+static char *tasks_text(json_t *archive)
+{
+	json_t *tasks = json_object_get(archive, "tasks"), *t;
+	char *out = NULL;
+	size_t i;
+
+	for (i = 0; i < json_array_size(tasks); i++) {
+		t = json_array_get(tasks, i);
+		out = meta_append(out, "%s- %s: %s, %s is better; baseline %g, target %g\n",
+			     out ? "" : "Tasks (a task's fitness is (score - baseline) / (target - "
+			     "baseline), from 0 to 1; a generation's fitness is their mean):\n",
+			     text(t, "name"), text(t, "metric"),
+			     json_is_true(json_object_get(t, "higher_is_better")) ? "higher" : "lower",
+			     number(t, "baseline"), number(t, "target"));
+	}
+	return out ? meta_append(out, "\n") : NULL;
+}
+
+/* A generation in detail: outcome, summary, each task's scores and what
+ * its task agent did. */
+static char *detail_text(json_t *g, const char *title)
+{
+	json_t *tasks = json_object_get(g, "tasks"), *t, *trace;
+	char *out;
+	size_t i, k;
+
+	out = meta_append(NULL, "gen %d, %s (parent %d): %s, fitness %.4f (held-out %.4f). "
+		     "%s\nWhat it changed: %s\n", (int)number(g, "generation"), title,
+		     (int)number(g, "parent"), text(g, "status"), number(g, "fitness"),
+		     number(g, "holdout"), text(g, "reason"),
+		     *text(g, "summary") ? text(g, "summary") : "(no summary)");
+	for (i = 0; i < json_array_size(tasks); i++) {
+		t = json_array_get(tasks, i);
+		out = meta_append(out, "- %s: training score %g, held-out %g (baseline %g, target %g); "
+			     "agent %s%s%s; evaluations: %.0f (%.0f kept, %.0f failed); model "
+			     "calls: %.0f\n", text(t, "name"), number(t, "train"),
+			     number(t, "holdout"), number(t, "baseline"), number(t, "target"),
+			     text(t, "agent"), *text(t, "problem") ? ": " : "", text(t, "problem"),
+			     number(t, "evals"), number(t, "kept"), number(t, "failed"),
+			     number(t, "llm_calls"));
+		trace = json_object_get(t, "trace");
+		for (k = 0; k < json_array_size(trace); k++)
+			out = meta_append(out, "    %s\n", json_string_value(json_array_get(trace, k)));
+	}
+	return meta_append(out, "\n");
+}
+
+/* One line for generation `g`, with its scores per task if `scores`. */
+static char *history_line(json_t *archive, json_t *g, int scores)
+{
+	json_t *parent = generation(archive, (long)number(g, "parent")), *tasks;
+	char *out = meta_append(NULL, "gen %d (parent %d): %s, fitness %.4f (parent %.4f): %s",
+			   (int)number(g, "generation"), (int)number(g, "parent"),
+			   text(g, "status"), number(g, "fitness"), number(parent, "fitness"),
+			   *text(g, "summary") ? text(g, "summary") : text(g, "reason"));
+	size_t i;
+
+	tasks = scores ? json_object_get(g, "tasks") : NULL;
+	for (i = 0; i < json_array_size(tasks); i++)
+		out = meta_append(out, "%s%s %g", i ? ", " : " [", text(json_array_get(tasks, i), "name"),
+			     number(json_array_get(tasks, i), "train"));
+	return meta_append(out, "%s\n", json_array_size(tasks) ? "]" : "");
+}
+
+/* Cuts `s` (taken) to what fits in *room: whole or not at all (`whole`),
+ * or its whole lines from the start, or from the end (`keep_end`). */
+static char *fit(char *s, size_t *room, int whole, int keep_end)
+{
+	size_t n = s ? strlen(s) : 0, from = 0, to = n;
+	char *out;
+
+	if (n > *room && whole)
+		to = 0;
+	while (to - from > *room) {
+		if (keep_end) {
+			const char *nl = strchr(s + from, '\n');
+			from = nl ? (size_t)(nl + 1 - s) : n;
+		} else {
+			for (to--; to > from && s[to - 1] != '\n'; to--)
+				;
+		}
+	}
+	*room -= to - from;
+	out = strndup(s ? s + from : "", to - from);
+	free(s);
+	return out;
+}
+
+/* Agent file `name` as a fenced block in what is left of *room: as fit()
+ * cuts it, saying so; NULL when less than `least` characters of it fit. */
+static char *file_part(const char *name, size_t *room, int whole, int keep_end, size_t least)
+{
+	char *src = host_read(name), *kept, *out;
+	size_t full = src ? strlen(src) : 0, frame = strlen(name) + 90, inner;
+
+	if (!src || *room < frame + (least < full ? least : full)) {
+		free(src);
+		return NULL;
+	}
+	inner = *room - frame;
+	kept = fit(src, &inner, whole, keep_end);
+	out = !*kept ? NULL : meta_append(NULL, "%s%s:\n```\n%s%s```\n\n", name,
+		strlen(kept) == full ? "" : keep_end ? " (its newest lines; the prompt's budget "
+		"leaves out the rest)" : " (its first lines; the prompt's budget leaves out the rest)",
+		kept, kept[strlen(kept) - 1] == '\n' ? "" : "\n");
+	*room -= out ? strlen(out) : 0;
+	free(kept);
+	return out;
+}
+
+/* The generations not shown in detail, newest first, one line each. */
+static char *history_text(json_t *archive, long parent, long last, int detailed)
+{
+	json_t *gens = meta_generations(archive), *g;
+	char *out = NULL, *line;
+	size_t i, shown = 0;
+
+	for (i = json_array_size(gens); i-- > 0;) {
+		g = json_array_get(gens, i);
+		if ((long)number(g, "generation") == parent || (long)number(g, "generation") == last)
+			continue;
+		line = history_line(archive, g, shown++ < (size_t)detailed);
+		out = meta_append(out, "%s%s", out ? "" : "Earlier generations, newest first:\n", line);
+		free(line);
+	}
+	return out ? meta_append(out, "\n") : NULL;
+}
+
+/* Less of task_agent.c than this (its strategy block and prompt) is not
+ * worth a call to the model. */
+#define TASK_AGENT_LEAST 2000
+
+/* The prompt's parts, in order of need. */
+enum { P_ASK, P_LIMITS, P_TASKS, P_TASK_AGENT, P_PARENT, P_LAST, P_AGENT_H, P_META,
+       P_META_PROMPT, P_HISTORY, P_MEMORY, P_COUNT };
+
+/* Part `i` of the prompt, in what is left of *room. */
+static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long last,
+			 int detailed)
+{
+	static const char *const files[P_COUNT] = {
+		[P_AGENT_H] = "agent.h", [P_META] = "meta_agent.c",
+		[P_META_PROMPT] = "meta_prompt.c",
+	};
+
+	switch (i) {
+	case P_ASK:
+		return fit(strdup("Propose one focused change as edit blocks, then the SUMMARY "
+				  "line.\n"), room, 1, 0);
+	case P_LIMITS:
+		return fit(limits_text(archive), room, 1, 0);
+	case P_TASKS:
+		return fit(tasks_text(archive), room, 1, 0);
+	case P_TASK_AGENT:
+		return file_part("task_agent.c", room, 0, 0, TASK_AGENT_LEAST);
+	case P_PARENT:
+		return fit(generation(archive, parent) ? detail_text(generation(archive, parent),
+			   "the one you are rewriting") : NULL, room, 0, 0);
+	case P_LAST:
+		return fit(last != parent ? detail_text(generation(archive, last), "the latest")
+			   : NULL, room, 0, 0);
+	case P_HISTORY:
+		return fit(history_text(archive, parent, last, detailed), room, 0, 0);
+	case P_MEMORY:
+		return file_part("memory.md", room, 0, 1, 0);
+	default:
+		return file_part(files[i], room, 1, 0, 0);
+	}
+}
+
+/*
+ * The prompt, within `max` characters with the system prompt. Each part,
+ * in order of need, gets what is left: the request, limits, tasks,
+ * task_agent.c and the two generations in detail (their ends cut if they
+ * must be), agent.h and the meta agent's files whole or not at all, then
+ * the history and memory.md, their newest lines first: the oldest go
+ * first. No file is sent twice; the parts are shown files first.
+ */
+char *meta_prompt(json_t *archive, size_t max, size_t system_len, int detailed)
+{
+	static const int shown[P_COUNT] = { P_AGENT_H, P_TASK_AGENT, P_META, P_META_PROMPT,
+					    P_MEMORY, P_LIMITS, P_TASKS, P_HISTORY, P_LAST,
+					    P_PARENT, P_ASK };
+	json_t *gens = meta_generations(archive);
+	json_t *latest = json_array_get(gens, json_array_size(gens) - 1);
+	long parent = json_is_object(archive)
+		? (long)json_integer_value(json_object_get(archive, "parent")) : -1;
+	long last = latest ? (long)number(latest, "generation") : -1;
+	size_t room = max > system_len ? max - system_len : 0;
+	char *part[P_COUNT], *prompt = NULL;
+	int i;
+
+	for (i = 0; i < P_COUNT; i++)
+		part[i] = prompt_part(i, archive, &room, parent, last, detailed);
+	for (i = 0; i < P_COUNT; i++) {
+		if (part[P_TASK_AGENT])  /* without it the model has nothing to edit */
+			prompt = meta_append(prompt, "%s", part[shown[i]] ? part[shown[i]] : "");
+		free(part[shown[i]]);
+	}
+	return prompt;
+}
