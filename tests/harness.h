@@ -97,6 +97,7 @@ void test_group_llm_runs(harness_totals *t);
 void test_group_llm_agent(harness_totals *t);
 void test_group_llm_hostile(harness_totals *t);
 void test_group_llm_slow(harness_totals *t);
+void test_group_kept(harness_totals *t);
 void test_group_llm_meta(harness_totals *t);
 void test_group_report(harness_totals *t);
 void test_group_hostile(harness_totals *t);
