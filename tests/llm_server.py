@@ -18,8 +18,9 @@ as a real server's latency. In "text" and "body", @KEY@ becomes the API key
 the request carried, as a malicious model or an echoing proxy would send it
 back, and @HOSTPID@ the pid of the process that sent the request, as a
 model that knows where the host runs. Every request is appended to LOG_FILE
-as a JSON line with its path, headers, prompts and settings (max_tokens and
-temperature, whatever the provider calls them).
+as a JSON line with its path, headers, prompts, settings (max_tokens and
+temperature, whatever the provider calls them) and the client's port, which
+tells one connection from another.
 
 usage: llm_server.py SCRIPT PORT_FILE LOG_FILE
 """
@@ -136,6 +137,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock, open(sys.argv[3], "a") as log:
             log.write(json.dumps({"path": self.path, "headers": dict(self.headers),
                                   "system": system, "user": user,
+                                  "port": self.client_address[1],
                                   "settings": settings(provider, body)}) + "\n")
         reply = choose(system, user)
         key = request_key(self.headers)

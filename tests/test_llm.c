@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void test_wire_formats(void **state)
@@ -272,6 +273,47 @@ static void test_retries_stop_at_the_deadline(void **state)
 	free(prices);
 }
 
+/* A fork (evolve's -j workers) must not share the parent's kept-alive
+ * connection: two processes reading one socket take each other's replies.
+ * After llm_after_fork the child's request comes on a connection of its
+ * own, while the parent's stays usable. */
+static void test_a_forked_client_has_connections_of_its_own(void **state)
+{
+	char *prices = llm_fixture_prices(), url[128], *reply;
+	json_t *requests;
+	llm_server s;
+	llm_client *c;
+	int status;
+	pid_t child;
+
+	(void)state;
+	llm_fixture_start(&s, llm_fixture_script(json_pack("[o]", llm_fixture_reply("hi", 1, 1))),
+			  "fork");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	c = llm_fixture_client("openai:test-model", url, prices, 5000, 0);
+	assert_int_equal(llm_chat(c, "s", "parent", 0, &reply, NULL), 0);
+	free(reply);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(llm_after_fork(c) == 0 && llm_chat(c, "s", "child", 0, &reply, NULL) == 0 ? 0 : 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(llm_chat(c, "s", "parent again", 0, &reply, NULL), 0);
+	free(reply);
+	requests = llm_fixture_requests(&s);
+	assert_int_equal(json_array_size(requests), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(requests, 1), "user")),
+			    "child");
+	assert_true(json_integer_value(json_object_get(json_array_get(requests, 0), "port")) !=
+		    json_integer_value(json_object_get(json_array_get(requests, 1), "port")));
+	json_decref(requests);
+	llm_close(c);
+	llm_fixture_stop(&s);
+	unlink(prices);
+	free(prices);
+}
+
 void test_group_llm(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +322,7 @@ void test_group_llm(harness_totals *t)
 		cmocka_unit_test(test_fatal_and_budget),
 		cmocka_unit_test(test_record_and_replay),
 		cmocka_unit_test(test_retries_stop_at_the_deadline),
+		cmocka_unit_test(test_a_forked_client_has_connections_of_its_own),
 	};
 
 	HARNESS_GROUP(t, "llm", tests);

@@ -301,6 +301,10 @@ static void test_evolve_with_a_model_slower_than_the_agents(void **state)
 		assert_true(llm_events(json_object_get(note, "rewrite_trace"), "ok") >= 1);
 		json_object_foreach(json_object_get(note, "tasks"), name, t)
 			assert_string_equal(json_string_value(json_object_get(t, "agent")), "ok");
+		/* each worker read its own replies: email got the email solution,
+		 * though both asked at once after the rewrite's call */
+		assert_true(json_number_value(json_object_get(json_object_get(json_object_get(note,
+			"tasks"), "email"), "train")) == 1.0);
 		assert_true(llm_events_in(note, "ok") >= 3);  /* the rewrite, and each task */
 		json_decref(note);
 	}

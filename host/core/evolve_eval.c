@@ -177,7 +177,9 @@ static _Noreturn void worker(int fd, task *t, const agent_files *files, const ev
 	int rc;
 
 	zygote_forget();  /* the parent's zygote answers the parent only */
-	rc = evaluate_task(&result, t, files, o, &used);
+	rc = llm_after_fork(o->llm);
+	if (rc == 0)
+		rc = evaluate_task(&result, t, files, o, &used);
 	msg = json_pack("{s:o?, s:o, s:s}", "result", rc == 0 ? record_task_to_json(&result) : NULL,
 			"usage", llm_usage_to_json(&used), "error", rc == 0 ? "" : err_last());
 	channel_send_json(fd, msg);

@@ -131,6 +131,21 @@ int llm_open(llm_client **out, const llm_options *o)
 	return 0;
 }
 
+int llm_after_fork(llm_client *c)
+{
+	CURL *fresh;
+
+	if (!c || !c->curl)
+		return 0;
+	/* The parent's handle is left as it is, unused: cleaning it up here
+	 * could close, or end the TLS session of, a connection the parent
+	 * still has. The process that forked keeps it; this one exits soon. */
+	if (!(fresh = curl_easy_init()))
+		return err_set(ERR_SYSTEM, "cannot start libcurl");
+	c->curl = fresh;
+	return 0;
+}
+
 long llm_run_ms(const llm_client *c)
 {
 	return c ? c->run_ms : 0;

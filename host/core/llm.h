@@ -88,6 +88,11 @@ void llm_add_usage(llm_client *c, const llm_usage *u);
  * "offline" for NULL. Never a URL or a key. */
 const char *llm_model(const llm_client *c);
 
+/* In a forked child, before its first call: gives the client connections
+ * of its own. A kept-alive connection inherited from the parent is shared
+ * with it, and the two would read each other's replies. */
+HOST_MUST_CHECK int llm_after_fork(llm_client *c);
+
 /* The model time one agent run may use in all (llm_options.run_ms). */
 long llm_run_ms(const llm_client *c);
 
