@@ -23,7 +23,9 @@
  * steps.
  *
  * The constants and the prompts below are the whole strategy. The meta
- * agent improves this agent by rewriting them.
+ * agent improves this agent by rewriting them. It is one file, longer than
+ * host's own, because it is the unit the meta agent rewrites: its prompt
+ * shows task_agent.c first and whole, strategy, prompts and code together.
  */
 #include <stdarg.h>
 #include <stdio.h>

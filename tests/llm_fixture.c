@@ -131,6 +131,16 @@ llm_client *llm_fixture_client(const char *provider, const char *url, const char
 	return c;
 }
 
+llm_client *llm_fixture_serve(llm_server *s, json_t *replies, const char *name,
+			      const char *prices, long timeout_ms, double max_usd)
+{
+	char url[128];
+
+	llm_fixture_start(s, llm_fixture_script(replies), name);
+	snprintf(url, sizeof(url), "%s/v1", s->url);
+	return llm_fixture_client("openai:test-model", url, prices, timeout_ms, max_usd);
+}
+
 const char llm_fixture_meta_edit[] =
 	"FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 6              /* candidates per round */\n"
 	"=======\n#define CANDIDATES 4              /* candidates per round */\n>>>>>>> REPLACE\n";

@@ -50,6 +50,11 @@ json_t *llm_fixture_script(json_t *replies);
  * million tokens, and returns its path (free() it). */
 char *llm_fixture_prices(void);
 
+/* Starts the server with one rule answering `replies` (consumed) in order,
+ * and opens an openai:test-model client for it; or fails the test. */
+llm_client *llm_fixture_serve(llm_server *s, json_t *replies, const char *name,
+			      const char *prices, long timeout_ms, double max_usd);
+
 /* Opens a client or fails the test. */
 llm_client *llm_fixture_client(const char *provider, const char *url, const char *prices,
 			       long timeout_ms, double max_usd);

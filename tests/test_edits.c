@@ -166,14 +166,22 @@ static void test_mangled_seed_blocks_apply_like_exact_ones(void **state)
  * nearest to it, as they are, to copy from. */
 static void test_unmatched_block_gets_the_nearest_lines(void **state)
 {
-	char *seed = harness_read("seed/task_agent.c"), *out = NULL;
+	char *seed = harness_read("seed/task_agent.c"), *out = NULL, expected[200];
+	const char *p;
+	int line = 1;
 
 	(void)state;
+	for (p = seed; p < strstr(seed, "#define CANDIDATES 6 "); p++)
+		line += *p == '\n';
 	assert_true(edits_apply(&out, seed, "<<<<<<< SEARCH\n#define CANDIDATES 60\n=======\n"
 				"#define CANDIDATES 5\n>>>>>>> REPLACE\n") < 0);
 	assert_contains(err_last(), "block 1: its first line \"#define CANDIDATES 60\" does not "
 			"occur in the source, even ignoring whitespace. The nearest lines of the "
-			"source are lines 37-39; copy the SEARCH lines from them exactly:\n```\n");
+			"source are lines ");
+	/* the line that nearly matches, with one on either side */
+	snprintf(expected, sizeof(expected), "lines %d-%d; copy the SEARCH lines from them "
+		 "exactly:\n```\n", line - 1, line + 1);
+	assert_contains(err_last(), expected);
 	assert_contains(err_last(), "\n#define CANDIDATES 6              /* candidates per round */\n");
 	/* a partial match says where, and lists from there */
 	assert_true(edits_apply(&out, tabbed, "<<<<<<< SEARCH\n\tif (x > 0) {\n\t\treturn -x;\n"

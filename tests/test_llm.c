@@ -86,7 +86,7 @@ static void test_wire_formats(void **state)
 
 static void test_retries_and_backoff(void **state)
 {
-	char *prices = llm_fixture_prices(), *reply, url[128];
+	char *prices = llm_fixture_prices(), *reply;
 	json_t *replies = json_pack("[{s:i, s:i}, {s:i}, {s:s}, {s:b, s:s}, o]",
 				    "status", 429, "retry_after", 1, "status", 500, "raw", "{not json",
 				    "truncate", 1, "text", "cut short", llm_fixture_reply("finally", 5, 5));
@@ -96,9 +96,7 @@ static void test_retries_and_backoff(void **state)
 	double start;
 
 	(void)state;
-	llm_fixture_start(&s, llm_fixture_script(replies), "retries");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	c = llm_fixture_client("openai:test-model", url, prices, 5000, 0);
+	c = llm_fixture_serve(&s, replies, "retries", prices, 5000, 0);
 	start = os_now_ms();
 	assert_int_equal(llm_chat(c, "s", "u", 0, &reply, NULL), 0);
 	assert_string_equal(reply, "finally");
@@ -110,9 +108,7 @@ static void test_retries_and_backoff(void **state)
 	llm_close(c);
 	llm_fixture_stop(&s);
 	/* a server that hangs past the timeout, every time */
-	llm_fixture_start(&s, llm_fixture_script(json_pack("[{s:i}]", "hang", 3)), "hang");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	c = llm_fixture_client("openai:test-model", url, prices, 200, 0);
+	c = llm_fixture_serve(&s, json_pack("[{s:i}]", "hang", 3), "hang", prices, 200, 0);
 	assert_true(llm_chat(c, "s", "u", 0, &reply, NULL) < 0);
 	assert_contains(err_last(), "no usable reply after 5 attempts");
 	assert_contains(err_last(), "imeout");
@@ -125,15 +121,13 @@ static void test_retries_and_backoff(void **state)
 
 static void test_fatal_and_budget(void **state)
 {
-	char *prices = llm_fixture_prices(), *reply, url[128];
+	char *prices = llm_fixture_prices(), *reply;
 	llm_server s;
 	json_t *requests;
 	llm_client *c;
 
 	(void)state;
-	llm_fixture_start(&s, llm_fixture_script(json_pack("[{s:i}]", "status", 401)), "fatal");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	c = llm_fixture_client("openai:test-model", url, prices, 5000, 0);
+	c = llm_fixture_serve(&s, json_pack("[{s:i}]", "status", 401), "fatal", prices, 5000, 0);
 	assert_int_equal(llm_chat(c, "s", "u", 0, &reply, NULL), LLM_ERR_FATAL);
 	assert_contains(err_last(), "refused the request (HTTP 401): check the API key in OPENAI_API_KEY");
 	assert_int_equal(llm_chat(c, "s", "u", 0, &reply, NULL), LLM_ERR_FATAL);
@@ -143,10 +137,8 @@ static void test_fatal_and_budget(void **state)
 	llm_close(c);
 	llm_fixture_stop(&s);
 	/* 10 tokens in at $1000/M and 5 out at $2000/M: $0.02, above a $0.01 cap */
-	llm_fixture_start(&s, llm_fixture_script(json_pack("[o]", llm_fixture_reply("ok", 10, 5))),
-			  "budget");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	c = llm_fixture_client("openai:test-model", url, prices, 5000, 0.01);
+	c = llm_fixture_serve(&s, json_pack("[o]", llm_fixture_reply("ok", 10, 5)), "budget", prices,
+			      5000, 0.01);
 	assert_int_equal(llm_chat(c, "s", "u", 0, &reply, NULL), 0);
 	free(reply);
 	assert_true(llm_totals(c).usd > 0.0199 && llm_totals(c).usd < 0.0201);
@@ -222,10 +214,8 @@ static void test_retries_stop_at_the_deadline(void **state)
 	int attempts, first;
 
 	(void)state;
-	llm_fixture_start(&s, llm_fixture_script(json_pack("[{s:i, s:i}]", "status", 500, "delay", 1)),
-			  "deadline");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	c = llm_fixture_client("openai:test-model", url, prices, 5000, 0);
+	c = llm_fixture_serve(&s, json_pack("[{s:i, s:i}]", "status", 500, "delay", 1), "deadline",
+			      prices, 5000, 0);
 	assert_int_equal(llm_chat(c, "s", "u", os_now_ms() + 1600, &reply, NULL), ERR_GENERIC);
 	assert_null(reply);
 	assert_contains(err_last(), "the deadline ended the call after ");
@@ -244,6 +234,7 @@ static void test_retries_stop_at_the_deadline(void **state)
 	first = attempts;
 	llm_close(c);
 	/* the broker bounds the call by the run's model time, 1.6 s here */
+	snprintf(url, sizeof(url), "%s/v1", s.url);
 	{
 		llm_options o = { .provider = "openai:test-model", .url = url,
 				  .prices_path = prices, .timeout_ms = 5000, .run_ms = 1600 };
@@ -279,7 +270,7 @@ static void test_retries_stop_at_the_deadline(void **state)
  * own, while the parent's stays usable. */
 static void test_a_forked_client_has_connections_of_its_own(void **state)
 {
-	char *prices = llm_fixture_prices(), url[128], *reply;
+	char *prices = llm_fixture_prices(), *reply;
 	json_t *requests;
 	llm_server s;
 	llm_client *c;
@@ -287,10 +278,8 @@ static void test_a_forked_client_has_connections_of_its_own(void **state)
 	pid_t child;
 
 	(void)state;
-	llm_fixture_start(&s, llm_fixture_script(json_pack("[o]", llm_fixture_reply("hi", 1, 1))),
-			  "fork");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	c = llm_fixture_client("openai:test-model", url, prices, 5000, 0);
+	c = llm_fixture_serve(&s, json_pack("[o]", llm_fixture_reply("hi", 1, 1)), "fork", prices,
+			      5000, 0);
 	assert_int_equal(llm_chat(c, "s", "parent", 0, &reply, NULL), 0);
 	free(reply);
 	child = fork();

@@ -19,6 +19,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Asserts that DIR/NAME, a file rewrite wrote, holds `needle`. */
+static void assert_file_has(const char *dir, const char *name, const char *needle)
+{
+	char *path = os_path_join(dir, name), *text = harness_read(path);
+
+	assert_contains(text, needle);
+	free(text);
+	free(path);
+}
+
 /* The user prompts of the meta agent's requests (its system prompt asks
  * for edit blocks), in order. */
 static json_t *meta_requests(const json_t *requests)
@@ -285,7 +295,7 @@ static void test_mangled_blocks_apply(void **state)
 		">>>>>>> REPLACE\n"
 		"SUMMARY: equal scores are never better\n";
 	json_t *meta;
-	char *dir, *text, *path;
+	char *dir;
 	run_result r;
 
 	(void)state;
@@ -294,17 +304,9 @@ static void test_mangled_blocks_apply(void **state)
 	assert_int_equal(r.status, 0);
 	assert_int_equal(json_array_size(meta), 1);
 	run_result_free(&r);
-	path = os_path_join(dir, "task_agent.c");
-	text = harness_read(path);
-	assert_contains(text, "{\n\tif (a == b)\n\t\treturn 0;\n\treturn higher_is_better ? a > b : "
-			"a < b;\n}\n");
-	free(text);
-	free(path);
-	path = os_path_join(dir, "memory.md");
-	text = harness_read(path);
-	assert_contains(text, "SUMMARY: equal scores are never better\n");
-	free(text);
-	free(path);
+	assert_file_has(dir, "task_agent.c", "{\n\tif (a == b)\n\t\treturn 0;\n\treturn "
+			"higher_is_better ? a > b : a < b;\n}\n");
+	assert_file_has(dir, "memory.md", "SUMMARY: equal scores are never better\n");
 	json_decref(meta);
 	os_remove_tree(dir);
 	free(dir);
@@ -320,7 +322,7 @@ static const char wrong[] =
 static void test_unmatched_blocks_go_back_twice(void **state)
 {
 	json_t *meta;
-	char *dir, *text, *path;
+	char *dir;
 	run_result r;
 
 	(void)state;
@@ -340,11 +342,7 @@ static void test_unmatched_blocks_go_back_twice(void **state)
 		assert_int_equal(occurrences(user_of(meta, i), "Its edit blocks did not apply"),
 				 occurrences(user_of(meta, 0), "Its edit blocks did not apply") + 1);
 	}
-	path = os_path_join(dir, "memory.md");
-	text = harness_read(path);
-	assert_contains(text, "SUMMARY: offline: task_agent.c ");
-	free(text);
-	free(path);
+	assert_file_has(dir, "memory.md", "SUMMARY: offline: task_agent.c ");
 	json_decref(meta);
 	os_remove_tree(dir);
 	free(dir);
