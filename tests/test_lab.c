@@ -1,10 +1,12 @@
 /*
  * test_lab.c - the lab's commands as a user sees them: log, show, diff
- * and status, their usage errors, the utility that weighs fitness, and
- * a budget whose time limit would overflow.
+ * and status, their usage errors, the utility that weighs fitness, a
+ * budget whose time limit would overflow, and the trials and limits a lab
+ * keeps.
  */
 #include "lab_fixture.h"
 
+#include "evolve_internal.h"
 #include "lab.h"
 #include "os.h"
 #include "store.h"
@@ -219,12 +221,143 @@ static void test_budget_does_not_overflow_the_time_limit(void **state)
 	free(dir);
 }
 
+/* A lab setting of `dir`, or NULL. */
+static char *setting(const char *dir, const char *key)
+{
+	char *value = NULL;
+	lab l;
+
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_setting_get(l.store, key, &value), 0);
+	lab_close(&l);
+	return value;
+}
+
+/* --trials and the agents' limits are the lab's settings; gen_000 records
+ * what measured it, and a run measuring otherwise measures the parent
+ * again first. Bad values are refused, and a damaged setting is named. */
+static void test_trials_and_limits_are_lab_settings(void **state)
+{
+	char *dir = scratch("trialslab"), *value;
+	char *zero[] = { "host", "init", "--dir", dir, "--trials", "0", NULL };
+	char *seconds[] = { "host", "init", "--dir", dir, "--agent-seconds", "soon", NULL };
+	const record_task *email;
+	run_result r;
+	record g;
+	lab l;
+
+	(void)state;
+	expect_usage("--trials expects an integer from 1 to 1000, got '0'", zero);
+	expect_usage("--agent-seconds expects seconds from 1 to 86400, got 'soon'", seconds);
+	assert_false(lab_exists(dir));
+	HOST(&r, "init", "--dir", dir, "--tasks", "email", "--budget", "3", "--trials", "2",
+	     "--meta-seconds", "5", "--agent-seconds", "4.5");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_string_equal((value = setting(dir, "trials")), "2");
+	free(value);
+	assert_string_equal((value = setting(dir, "meta-ms")), "5000");
+	free(value);
+	assert_string_equal((value = setting(dir, "agent-ms")), "4500");
+	free(value);
+	assert_int_equal(lab_open(&l, dir, 0), 0);
+	assert_int_equal(store_read(l.store, 0, &g, NULL), 0);
+	lab_close(&l);
+	assert_true(g.has_measure);
+	assert_string_equal(g.measure.model, "offline");
+	assert_int_equal(g.measure.trials, 2);
+	email = record_find_task(&g, "email");
+	assert_int_equal(email->evals, 6);  /* two runs of 3 */
+	record_free(&g);
+	/* measured alike: no re-measure; otherwise: first the parent, again */
+	HOST(&r, "evolve", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "re-measured"));
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", dir, "--trials", "1");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, ": trials 1 (was 2)");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 4);
+	/* a setting edited into nonsense is named, and nothing is made */
+	{
+		char *gens = os_path_join(dir, "generations");
+		char *git[] = { "/usr/bin/git", "-C", gens, "config", "host.trials", "many", NULL };
+
+		run_command(&r, NULL, git);
+		assert_int_equal(r.status, 0);
+		run_result_free(&r);
+		free(gens);
+	}
+	HOST(&r, "evolve", "--dir", dir);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "the lab's setting host.trials in ");
+	assert_contains(r.err, " is 'many', not an integer from 1 to 1000");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 4);
+	assert_fsck_clean(dir);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* A measured record: fitness, the task agents' dollars, evaluations and
+ * seconds of evaluation. */
+static void measured(record *r, int number, double fitness, double usd, int evals, double s)
+{
+	record_task t = { .name = "email", .agent = "ok", .usd = usd, .llm_calls = usd > 0 };
+
+	assert_int_equal(record_init(r, number, number - 1, RECORD_REJECTED, "", 1), 0);
+	assert_int_equal(record_add_task(r, &t), 0);
+	r->fitness = fitness;
+	r->budget.evals_used = evals;
+	r->evaluate_s = s;
+}
+
+/* Decides `fitness, usd, evals, seconds` against the parent's 0.5, $0.02,
+ * 12 evaluations and 10 s; returns the candidate's status and checks its
+ * reason. */
+static record_status decide(double fitness, double usd, int evals, double s, const char *why)
+{
+	record parent, r;
+	record_status status;
+
+	measured(&parent, 1, 0.5, 0.02, 12, 10);
+	measured(&r, 2, fitness, usd, evals, s);
+	assert_int_equal(evolve_decide(&r, &parent), 0);
+	assert_contains(r.reason, why);
+	status = r.status;
+	record_free(&r);
+	record_free(&parent);
+	return status;
+}
+
+/* Equal fitness goes to the cheaper: dollars first, then evaluations,
+ * then time, which counts only when a quarter and a second less. */
+static void test_ties_are_decided_by_cost(void **state)
+{
+	(void)state;
+	assert_int_equal(decide(0.6, 0.05, 20, 30, "fitness 0.6000 is above the parent's 0.5000"),
+			 RECORD_ACCEPTED);
+	assert_int_equal(decide(0.5, 0.01, 20, 30, "fitness 0.5000 equals the parent's; it spent "
+				"$0.0100 on the tasks against the parent's $0.0200"), RECORD_ACCEPTED);
+	assert_int_equal(decide(0.5, 0.03, 5, 1, "it spent $0.0300"), RECORD_REJECTED);
+	assert_int_equal(decide(0.5, 0.02, 9, 30, "it used 9 evaluations against the parent's 12"),
+			 RECORD_ACCEPTED);
+	assert_int_equal(decide(0.5, 0.02, 12, 7, "it took 7.0 s against the parent's 10.0 s"),
+			 RECORD_ACCEPTED);
+	/* 9.5 s is not a quarter less, and noise decides nothing */
+	assert_int_equal(decide(0.5, 0.02, 12, 9.5, "it cost no less"), RECORD_REJECTED);
+	assert_int_equal(decide(0.4999, 0, 0, 0, "is not above the parent's"), RECORD_REJECTED);
+}
+
 void test_group_lab(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inspection_commands),
 		cmocka_unit_test(test_utility_takes_effect),
 		cmocka_unit_test(test_budget_does_not_overflow_the_time_limit),
+		cmocka_unit_test(test_trials_and_limits_are_lab_settings),
+		cmocka_unit_test(test_ties_are_decided_by_cost),
 	};
 
 	HARNESS_GROUP(t, "lab", tests);
