@@ -72,14 +72,18 @@ unsigned int host_rand(void);
 typedef struct {
 	int evals_left;           /* host_eval calls still allowed */
 	int llm_calls_left;       /* host_llm calls still allowed */
-	double seconds_left;      /* wall time before the host stops the agent */
+	double seconds_left;      /* the agent's own wall time left (host_llm's
+	                             waits are not counted) */
 } host_budget_info;
 
 /* Fills *out with what is left of this run's budget. Returns 0. */
 int host_budget(host_budget_info *out);
 
 /* Asks the configured language model. Returns its reply as a new string,
- * or NULL: "no provider" when none is configured, or the budget is spent. */
+ * or NULL: "no provider" when none is configured, the budget is spent, or
+ * the model did not answer within its own limits (the reason names how
+ * long its replies have taken). The wait is not counted against the
+ * agent's time. */
 char *host_llm(const char *system_prompt, const char *user_prompt);
 
 /* The reason for the last failure of a host_* call. Never NULL. */
