@@ -212,6 +212,23 @@ static char *history_text(json_t *archive, long parent, long last, int detailed)
  * worth a call to the model. */
 #define TASK_AGENT_LEAST 2000
 
+/* What is asked; a candidate with siblings (host evolve --parallel) is
+ * told so, so that their rewrites differ even when their prompts would
+ * not. */
+static char *ask_text(json_t *archive)
+{
+	json_t *round = json_object_get(archive, "round");
+	char *out = meta_append(NULL, "Propose one focused change as edit blocks, then the "
+				"SUMMARY line.\n");
+
+	if (number(round, "candidates") > 1)
+		out = meta_append(out, "You are candidate %.0f of %.0f proposed in this round, "
+				  "as gen %.0f; the others are asked the same, so prefer a change "
+				  "they are less likely to make.\n", number(round, "candidate"),
+				  number(round, "candidates"), number(round, "generation"));
+	return out;
+}
+
 /* The prompt's parts, in order of need. */
 enum { P_ASK, P_LIMITS, P_TASKS, P_TASK_AGENT, P_PARENT, P_LAST, P_AGENT_H, P_META,
        P_META_PROMPT, P_HISTORY, P_MEMORY, P_COUNT };
@@ -227,8 +244,7 @@ static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long
 
 	switch (i) {
 	case P_ASK:
-		return fit(strdup("Propose one focused change as edit blocks, then the SUMMARY "
-				  "line.\n"), room, 1, 0);
+		return fit(ask_text(archive), room, 1, 0);
 	case P_LIMITS:
 		return fit(limits_text(archive), room, 1, 0);
 	case P_TASKS:

@@ -141,6 +141,10 @@ char *task_agent_improve(const char *initial);
  *                  "target", "evals", "llm_calls", "seconds", "kept",
  *                  "failed", "trace"}]}; "trace", the task agent's run in
  *                  short lines, only for the latest 8 and the parent.
+ *   "round"        only when this rewrite has siblings (host evolve
+ *                  --parallel): {"generation" (the one being made),
+ *                  "candidate" (1..), "candidates"}; the siblings are
+ *                  made at once, and do not see each other.
  * A task's fitness is (score - baseline) / (target - baseline), clipped to
  * 0..1; a generation's is their mean. "kept" counts evaluations that beat
  * every earlier one. Returns 0, or -1 when it has nothing to propose.

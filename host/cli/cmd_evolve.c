@@ -26,7 +26,8 @@
 #define EVOLVE_MAX_PROMPT 10000000
 
 static const char evolve_help[] =
-	"usage: host evolve [--gens N] [--tasks a,b] [--select best|archive] [--seed S]\n"
+	"usage: host evolve [--gens N] [--parallel K] [--tasks a,b] [--select best|archive]\n"
+	"                   [--seed S]\n"
 	"                   [--budget N] [--utility score=1,cost=0,time=0] [--quiet]\n"
 	"                   [--json] [-j N] [--dir D] [--tasks-dir DIR] [--llm P[:MODEL]]\n"
 	"                   [--llm-url URL] [--max-usd X] [--max-tokens N]\n"
@@ -42,6 +43,11 @@ static const char evolve_help[] =
 	"\n"
 	"Options:\n"
 	"  --gens N         generations to run (default 1)\n"
+	"  --parallel K     keep K candidates in flight (default 1): each round\n"
+	"                   proposes K, numbered in that order, makes them at once\n"
+	"                   and commits them in order; the best that beats its\n"
+	"                   parent becomes live. CPU work stays within -j; model\n"
+	"                   calls within --llm-concurrency (default K)\n"
 	"  --select S       best: extend the live generation (default); archive:\n"
 	"                   any valid generation, weighted by fitness, penalised\n"
 	"                   for children it already has\n"
@@ -72,10 +78,10 @@ static const char evolve_help[] =
 	"and model time per agent run (--llm-run-seconds). A call whose agent has\n"
 	"ended is abandoned, never retried.\n"
 	"\n"
-	"Ctrl-C stops after the current generation; with a model, its calls in\n"
-	"flight are abandoned and the generation is kept as interrupted, not\n"
-	"measured. A second Ctrl-C stops at once. Re-running evolve continues\n"
-	"where it stopped.\n";
+	"Ctrl-C stops after the current round; with a model, its calls in flight\n"
+	"are abandoned and its unfinished candidates are kept as interrupted, not\n"
+	"measured; the finished ones are committed. A second Ctrl-C stops at once.\n"
+	"Re-running evolve continues where it stopped.\n";
 
 /* The seed directory: --from, ./seed, or the one installed beside host. */
 static volatile sig_atomic_t stop_requested;
@@ -102,8 +108,11 @@ static int evolve_in_lab(lab *l, evolve_options *o, const progress_view *v,
 		return rc;
 	names = cli_task_names(o->eval.tasks, o->eval.n_tasks);
 	if (!v->json && !v->quiet) {
-		printf("evolve: %d generations, tasks %s, %d evaluations per task, select %s, ",
-		       o->gens, names, o->eval.budget, o->select_archive ? "archive" : "best");
+		printf("evolve: %d generations", o->gens);
+		if (o->parallel > 1)
+			printf(" (%d in flight)", o->parallel);
+		printf(", tasks %s, %d evaluations per task, select %s, ", names, o->eval.budget,
+		       o->select_archive ? "archive" : "best");
 		if (u->score != 1 || u->cost != 0 || u->time != 0)
 			printf("utility score=%g,cost=%g,time=%g, ", u->score, u->cost, u->time);
 		printf("%s\n", llm_describe(o->eval.llm));
@@ -141,6 +150,7 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 		{ "-j", ARG_INT, &a->o.eval.jobs, 1, CLI_MAX_JOBS },
 		{ "--jobs", ARG_INT, &a->o.eval.jobs, 1, CLI_MAX_JOBS },
 		{ "--gens", ARG_INT, &a->o.gens, 1, CLI_MAX_GENS },
+		{ "--parallel", ARG_INT, &a->o.parallel, 1, EVOLVE_MAX_PARALLEL },
 		{ "--tasks", ARG_STRING, &a->given.tasks, 0, 0 },
 		{ "--select", ARG_STRING, &select, 0, 0 },
 		{ "--seed", ARG_UINT, &a->given.seed, 0, CLI_MAX_SEED },
@@ -178,6 +188,7 @@ static int run_evolve(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.dir = ".";
 	a.o.gens = 1;
+	a.o.parallel = 1;
 	a.o.eval.jobs = 1;
 	a.o.eval.llm_calls = CLI_DEFAULT_LLM_CALLS;
 	a.o.limits.prompt_max = EVOLVE_DEFAULT_PROMPT;

@@ -6,10 +6,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* One candidate's phase, or each in flight: "gen_005 rewrite" or
+ * "gen_005 evaluate, gen_006 rewrite, gen_007 done". */
+static void phases(const evolve_progress *p)
+{
+	int i;
+
+	if (p->n_flight <= 1) {
+		printf("gen_%03d %-8s", p->number, evolve_phase_name(p->phase));
+		return;
+	}
+	for (i = 0; i < p->n_flight; i++)
+		printf("%sgen_%03d %s", i ? ", " : "", p->flight[i].number,
+		       evolve_phase_name(p->flight[i].phase));
+}
+
 static void status_line(const evolve_progress *p)
 {
-	printf("\r\033[K  gen_%03d %-8s  %lld evaluations  best %.4f  $%.4f  ", p->number,
-	       evolve_phase_name(p->phase), p->evals, p->best, p->usd);
+	printf("\r\033[K  ");
+	phases(p);
+	printf("  %lld evaluations  best %.4f  $%.4f  ", p->evals, p->best, p->usd);
 	if (p->done)
 		printf("~%.0f s left", p->elapsed_s / p->done * (p->gens - p->done));
 	fflush(stdout);

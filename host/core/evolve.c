@@ -15,13 +15,10 @@
 #include "agent_run.h"
 #include "error.h"
 #include "os.h"
-#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EVOLVE_SUMMARY_MAX 200
 
 unsigned long long evolve_mix(unsigned long long seed, unsigned long long n)
 {
@@ -65,161 +62,9 @@ static void report(run_state *run, int number, evolve_phase phase)
 		run->o->progress(run->o->progress_ctx, &run->p);
 }
 
-/* The lines the candidate's memory.md adds to its parent's. */
-static const char *added_notes(const agent_files *parent, const agent_files *candidate)
-{
-	const char *before = agents_get(parent, "memory.md");
-	const char *after = agents_get(candidate, "memory.md");
-
-	if (!after)
-		return "";
-	if (before && strncmp(before, after, strlen(before)) == 0)
-		return after + strlen(before);
-	return after;
-}
-
-/* Sets r->summary from the notes the rewrite added to memory.md: the
- * text of their last "SUMMARY:" line (the seed meta agent writes one,
- * the model's or its own), else their first line that is not blank; one
- * line of printable text, at most EVOLVE_SUMMARY_MAX bytes. Left absent
- * when the notes say nothing. */
-static int set_summary(record *r)
-{
-	const char *line, *next, *pick = NULL, *first = NULL;
-	size_t n, i;
-
-	for (line = r->changes ? r->changes : ""; *line; line = next) {
-		n = strcspn(line, "\n");
-		next = line + n + (line[n] == '\n');
-		if (strncmp(line, "SUMMARY:", 8) == 0)
-			pick = line + 8;
-		else if (!first && strspn(line, " \t\r") < n)
-			first = line;
-	}
-	if (!(pick = pick ? pick : first))
-		return 0;
-	pick += strspn(pick, " \t");
-	for (n = strcspn(pick, "\n"); n > 0 && strchr(" \t\r", pick[n - 1]); n--)
-		;
-	n = utf8_valid_prefix(pick, n < EVOLVE_SUMMARY_MAX ? n : EVOLVE_SUMMARY_MAX);
-	if (!(r->summary = strndup(pick, n)))
-		return err_set(ERR_SYSTEM, "out of memory");
-	for (i = 0; i < n; i++)  /* a commit message's paragraph: one line, no controls */
-		if ((unsigned char)r->summary[i] < 0x20)
-			r->summary[i] = ' ';
-	return 0;
-}
-
-/* Runs the parent's meta agent; *candidate is the parent's files with the
- * emitted ones applied. Returns 0, or a reason it failed in `why`. */
-static int rewrite(agent_files *candidate, const agent_files *parent, json_t *archive,
-		   const evolve_options *o, unsigned long long seed, record *r, buf *why)
-{
-	int meta_ms = evolve_meta_ms(&o->eval);
-	agent_run_options ro = { .limits = { meta_ms, meta_ms, 256 }, .llm = o->eval.llm,
-				 .llm_calls = o->eval.llm_calls, .seed = seed,
-				 .stop = o->eval.stop };
-	char *archive_text = json_dumps(archive, JSON_COMPACT);
-	agent_run_result run;
-	int rc;
-
-	if (!archive_text)
-		return err_set(ERR_SYSTEM, "out of memory");
-	rc = agent_rewrite(candidate, &run, parent, archive_text, &ro);
-	free(archive_text);
-	if (rc < 0)
-		return rc;
-	if (run.outcome.status != SANDBOX_OK)
-		buf_printf(why, "the meta agent ended with %s: %s",
-			   sandbox_status_name(run.outcome.status), run.outcome.detail);
-	else if (run.status != 0)
-		buf_printf(why, "the meta agent proposed nothing (returned %d)", run.status);
-	r->has_budget = 1;
-	r->budget.evals_per_task = o->eval.budget;
-	evolve_add_llm_use(&r->budget, &run.llm_used);
-	r->rewrite_trace = json_incref(run.trace);
-	agent_run_result_free(&run);
-	return 0;
-}
-
-static const char *first_line(const char *text, char *out, size_t size)
-{
-	size_t n = strcspn(text, "\n");
-
-	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), text);
-	return out;
-}
-
-/* Validates the candidate; on failure marks the record invalid, with the
- * stage and its first diagnostic as the reason. */
-static int validate_candidate(record *r, const agent_files *candidate, task *smoke)
-{
-	validate_report report;
-	char line[300], reason[400];
-	int i, rc = validate_agents(&report, candidate, smoke);
-
-	for (i = 0; rc == 0 && i < VALIDATE_STAGES; i++) {
-		const validate_stage *st = &report.stages[i];
-		rc = record_add_stage(r, st->name, !st->ran ? "skipped" : st->passed ? "pass" : "fail",
-				      st->diagnostics);
-	}
-	if (rc == 0 && !report.valid) {
-		snprintf(reason, sizeof(reason), "%s: %s", report.stages[report.failed].name,
-			 first_line(report.stages[report.failed].diagnostics, line, sizeof(line)));
-		r->status = RECORD_INVALID;
-		rc = record_set_reason(r, reason);
-	}
-	validate_report_free(&report);
-	return rc;
-}
-
-/* Rewrite, then validate: the parent's meta agent rewrites its files into
- * *candidate, which is then validated. A candidate that fails either step
- * is marked invalid in `r`, with the reason. */
-static int make_candidate(agent_files *candidate, record *r, const agent_files *parent,
-			  json_t *archive, run_state *run, double start)
-{
-	const evolve_options *o = run->o;
-	buf why = BUF_INIT;
-	int rc;
-
-	report(run, r->number, EVOLVE_REWRITE);
-	rc = rewrite(candidate, parent, archive, o,
-		     evolve_mix(o->eval.seed, (unsigned long long)r->number), r, &why);
-	if (rc == 0 && !(r->changes = strdup(added_notes(parent, candidate))))
-		rc = err_set(ERR_SYSTEM, "out of memory");
-	if (rc == 0)
-		rc = set_summary(r);
-	r->rewrite_s = (os_now_ms() - start) / 1000.0;
-	if (rc == 0 && why.len) {
-		r->status = RECORD_INVALID;
-		rc = record_set_reason(r, why.data);
-	} else if (rc == 0) {
-		report(run, r->number, EVOLVE_VALIDATE);
-		rc = validate_candidate(r, candidate, o->eval.tasks[0]);
-	}
-	buf_free(&why);
-	return rc;
-}
-
-/* Evaluate, then decide against the parent, unless the candidate is
- * invalid. */
-static int evaluate_candidate(record *r, const agent_files *candidate, run_state *run,
-			      const record *parent)
-{
-	int rc;
-
-	if (r->status == RECORD_INVALID)
-		return 0;
-	report(run, r->number, EVOLVE_EVALUATE);
-	if ((rc = evolve_evaluate(r, candidate, &run->o->eval)) != 0)
-		return rc;
-	return evolve_decide(r, parent);
-}
-
 /* Counts a committed generation and reports it. */
 static void count_generation(run_state *run, evolve_summary *out, const record *r,
-			     double parent_fitness, double start)
+			     double parent_fitness, double seconds)
 {
 	run->p.evals += r->budget.evals_used;
 	if (r->status == RECORD_ACCEPTED && r->fitness > run->p.best)
@@ -233,7 +78,7 @@ static void count_generation(run_state *run, evolve_summary *out, const record *
 	}
 	run->p.record = r;
 	run->p.parent_fitness = parent_fitness;
-	run->p.seconds = (os_now_ms() - start) / 1000.0;
+	run->p.seconds = seconds;
 	report(run, r->number, EVOLVE_DONE);
 	run->p.record = NULL;
 }
@@ -264,7 +109,7 @@ static int read_parent(record *p, agent_files *files, lab *l, int parent, run_st
 	}
 	run->p.remeasured = 1;
 	out->remeasured++;
-	count_generation(run, out, &m, p->fitness, start);
+	count_generation(run, out, &m, p->fitness, (os_now_ms() - start) / 1000.0);
 	run->p.remeasured = 0;
 	record_free(p);
 	*p = m;
@@ -298,48 +143,168 @@ static int parent_archive(json_t **out, lab *l, const evolve_options *o,
 	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
-/* One round: rewrite, validate, evaluate, decide, commit. */
-static int one_generation(lab *l, run_state *run, evolve_summary *out, int number,
-			  const evolve_history *history)
+/* The round after the latest one in `h`. */
+static int next_round(const evolve_history *h)
 {
-	agent_files parent_files, candidate = { NULL, 0 };
-	double start = os_now_ms();
-	json_t *archive = NULL;
-	int parent, rc = evolve_select_parent(&parent, l, run->o, history, number);
-	record p, r;
+	int round = 0;
+	size_t i;
 
-	if (rc == 0)
-		rc = read_parent(&p, &parent_files, l, parent, run, out, &number);
-	if (rc == 0 && (must_end(&run->o->eval) ||
-			(rc = parent_archive(&archive, l, run->o, history, p.number)) < 0 ||
-			(rc = record_init(&r, number, p.number, RECORD_REJECTED, "",
-					  run->o->eval.seed)) < 0)) {
-		record_free(&p);
-		agents_free(&parent_files);
-	}
-	if (rc < 0 || must_end(&run->o->eval)) {
-		json_decref(archive);
+	for (i = 0; i < h->n; i++)
+		round = h->items[i].round > round ? h->items[i].round : round;
+	return round + 1;
+}
+
+/* The parent of candidate c, read: drawn by the selection policy, and
+ * measured again first if this run measures otherwise (as generation
+ * *number, which moves on). A parent a sibling had measured again is
+ * taken as it was then measured, not measured twice. */
+static int read_round_parent(evolve_candidate *c, lab *l, run_state *run, evolve_summary *out,
+			     const evolve_history *h, int *number, int *remeasured_from,
+			     int *remeasured_as)
+{
+	int parent, was, rc = evolve_select_parent(&parent, l, run->o, h, *number);
+
+	if (rc < 0)
 		return rc;
+	if (parent == *remeasured_from)
+		parent = *remeasured_as;
+	was = *number;
+	if ((rc = read_parent(&c->parent, &c->parent_files, l, parent, run, out, number)) < 0)
+		return rc;
+	if (*number != was) {
+		*remeasured_from = parent;
+		*remeasured_as = c->parent.number;
 	}
-	rc = make_candidate(&candidate, &r, &parent_files, archive, run, start);
-	if (rc == 0)
-		rc = evaluate_candidate(&r, &candidate, run, &p);
-	if (rc == 0)
-		rc = evolve_mark_interrupted(&r, &run->o->eval);
-	r.total_s = (os_now_ms() - start) / 1000.0;
-	report(run, number, EVOLVE_COMMIT);
-	if (rc == 0)
-		rc = evolve_commit(l, &r, candidate.count ? &candidate : &parent_files, -1);
-	if (rc == 0)
-		count_generation(run, out, &r, p.fitness, start);
-	record_free(&r);
-	record_free(&p);
-	json_decref(archive);
-	agents_free(&candidate);
-	agents_free(&parent_files);
+	return 0;
+}
+
+/* Candidate c of a round of n: its parent, its number and its archive,
+ * which tells its meta agent it has siblings when it does. */
+static int prepare(evolve_candidate *c, size_t n, lab *l, run_state *run, evolve_summary *out,
+		   const evolve_history *h, int *number, int round)
+{
+	int from = -1, as = -1, rc = 0;
+	size_t i;
+
+	for (i = 0; rc == 0 && i < n && !must_end(&run->o->eval); i++) {
+		c[i].index = (int)i;
+		if ((rc = read_round_parent(&c[i], l, run, out, h, number, &from, &as)) < 0)
+			break;
+		c[i].number = (*number)++;
+		if ((rc = parent_archive(&c[i].archive, l, run->o, h, c[i].parent.number)) == 0 &&
+		    n > 1 && json_object_set_new(c[i].archive, "round", json_pack("{s:i, s:i, s:i}",
+			"generation", c[i].number, "candidate", (int)i + 1, "candidates", (int)n)) < 0)
+			rc = err_set(ERR_SYSTEM, "out of memory");
+		if (rc == 0 && (rc = record_init(&c[i].r, c[i].number, c[i].parent.number,
+						 RECORD_REJECTED, "", run->o->eval.seed)) == 0)
+			c[i].r.round = n > 1 ? round : 0;
+	}
 	return rc;
 }
 
+/* Decides each measured candidate against its parent; of those that
+ * beat theirs, the best (the first proposed, on a tie) becomes live and
+ * the others are rejected for it. */
+static int decide_round(evolve_candidate *c, size_t n)
+{
+	size_t i, best = n;
+	char reason[600];
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++)
+		if (c[i].r.status == RECORD_REJECTED && c[i].r.reason && !*c[i].r.reason)
+			rc = evolve_decide(&c[i].r, &c[i].parent);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (c[i].r.status == RECORD_ACCEPTED &&
+		    (best == n || c[i].r.fitness > c[best].r.fitness))
+			best = i;
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (i == best || c[i].r.status != RECORD_ACCEPTED)
+			continue;
+		snprintf(reason, sizeof(reason), "%s, but its sibling gen_%03d did better (%.4f)",
+			 c[i].r.reason, c[best].number, c[best].r.fitness);
+		c[i].r.status = RECORD_REJECTED;
+		rc = record_set_reason(&c[i].r, reason);
+	}
+	return rc;
+}
+
+/* The status line's view of the round. */
+static void seen(void *ctx, const evolve_candidate *c, size_t n)
+{
+	run_state *run = ctx;
+	evolve_phase phase = EVOLVE_COMMIT;
+	size_t i;
+
+	run->p.n_flight = (int)n;
+	for (i = 0; i < n; i++) {
+		run->p.flight[i].number = c[i].number;
+		run->p.flight[i].phase = c[i].back ? EVOLVE_DONE : c[i].phase;
+		if (!c[i].back && c[i].phase < phase)
+			phase = c[i].phase;
+	}
+	report(run, c[0].number, phase);
+}
+
+/* Commits the round's candidates in the order they were proposed. */
+static int commit_round(lab *l, run_state *run, evolve_summary *out, evolve_candidate *c,
+			size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	run->p.n_flight = 0;
+	for (i = 0; rc == 0 && i < n; i++) {
+		report(run, c[i].number, EVOLVE_COMMIT);
+		rc = evolve_commit(l, &c[i].r, c[i].files.count ? &c[i].files : &c[i].parent_files, -1);
+		if (rc == 0)
+			count_generation(run, out, &c[i].r, c[i].parent.fitness, c[i].r.total_s);
+	}
+	for (i = 0; rc == 0 && i < n; i++)
+		if (c[i].error)
+			rc = err_set(ERR_GENERIC, "gen_%03d: its process %s", c[i].number, c[i].error);
+	return rc;
+}
+
+static void free_candidates(evolve_candidate *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		record_free(&c[i].r);
+		record_free(&c[i].parent);
+		agents_free(&c[i].files);
+		agents_free(&c[i].parent_files);
+		json_decref(c[i].archive);
+		free(c[i].error);
+	}
+}
+
+/* One round: its candidates proposed, made at once, decided, and
+ * committed in order. */
+static int one_round(lab *l, run_state *run, evolve_summary *out, int number,
+		     const evolve_history *h)
+{
+	const evolve_options *o = run->o;
+	int parallel = o->parallel > 1 ? o->parallel : 1, rc, committed;
+	size_t n = (size_t)(o->gens - out->done < parallel ? o->gens - out->done : parallel);
+	evolve_candidate *c = calloc(n, sizeof(*c));
+
+	if (!c)
+		return err_set(ERR_SYSTEM, "out of memory");
+	rc = prepare(c, n, l, run, out, h, &number, next_round(h));
+	if (rc == 0 && !must_end(&o->eval)) {
+		/* whatever the flight returns, every candidate is back: kept */
+		rc = evolve_fly(c, n, o, seen, run);
+		if (rc == 0)
+			rc = decide_round(c, n);
+		committed = commit_round(l, run, out, c, n);
+		rc = rc ? rc : committed;
+	}
+	free_candidates(c, n);
+	free(c);
+	return rc;
+}
 /* The lab's best measured generation, for the summary; on a tie, the
  * latest accepted one, which won it on cost. */
 static void find_best(evolve_summary *out, const evolve_history *history)
@@ -384,7 +349,7 @@ static int run_generations(lab *l, run_state *run, evolve_summary *out)
 		if ((rc = store_next_number(l->store, &number)) < 0 ||
 		    (rc = evolve_history_read(&history, l)) < 0)
 			break;
-		rc = one_generation(l, run, out, number, &history);
+		rc = one_round(l, run, out, number, &history);
 		record_list_free(&history);
 		if (rc < 0)
 			break;

@@ -25,6 +25,9 @@
  * be busy at once, each evaluating one task. */
 #define EVOLVE_MAX_TASKS 64
 
+/* Candidates a round may have in flight at once (--parallel). */
+#define EVOLVE_MAX_PARALLEL 64
+
 /* The agents' own wall time, by default; time waiting for the model is
  * not theirs (see broker_serve). The task agent also gets the task's
  * limit for each evaluation of its budget. */
@@ -73,10 +76,18 @@ typedef enum {
 /* "rewrite", "validate", "evaluate", "commit", "done". */
 const char *evolve_phase_name(evolve_phase phase);
 
+/* A candidate in flight, for whoever shows it. */
+typedef struct {
+	int number;
+	evolve_phase phase;        /* EVOLVE_DONE: back, waiting for its siblings */
+} evolve_flight;
+
 /* Where a run is, for whoever shows it. */
 typedef struct {
-	int number;                /* the generation under way */
+	int number;                /* the generation under way: the first in flight */
 	evolve_phase phase;
+	int n_flight;              /* the round's candidates, while they are in flight */
+	evolve_flight flight[EVOLVE_MAX_PARALLEL];
 	int done, gens;            /* generations finished, and asked for */
 	long long evals;           /* evaluations spent in this run */
 	double best;               /* the best accepted fitness, the live one's at first */
@@ -103,7 +114,12 @@ typedef struct {
 	evolve_eval_options eval;
 	evolve_limits limits;
 	int gens;
-	int select_archive;          /* 0: best (main), 1: archive */
+	/* Candidates in flight at once (0: 1): each round proposes this many,
+	 * numbered in that order, evaluates them at once in processes of
+	 * their own and commits them in order; the best that beats its parent
+	 * becomes live. */
+	int parallel;
+	int select_archive;          /* 0: best (main), 1: archive; one draw per candidate */
 	evolve_progress_fn progress; /* may be NULL */
 	void *progress_ctx;
 } evolve_options;

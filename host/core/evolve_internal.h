@@ -91,4 +91,46 @@ HOST_MUST_CHECK int evolve_decide(record *r, const record *parent);
 HOST_MUST_CHECK int evolve_select_parent(int *out, lab *l, const evolve_options *o,
 			 const evolve_history *h, int number);
 
+/* One candidate of a round: its parent, and what became of it. */
+typedef struct {
+	int number;                /* gen_NNN, numbered in the order proposed */
+	int index;                 /* its place in the round, from 0 */
+	record parent;
+	agent_files parent_files;
+	json_t *archive;           /* what its meta agent reads */
+	record r;                  /* its record: filled in as it is made */
+	agent_files files;         /* the rewritten files; none: the parent's are committed */
+	evolve_phase phase;        /* where it is */
+	int back;                  /* its process has ended and r is final */
+	char *error;               /* why its process failed, when it did */
+} evolve_candidate;
+
+/* Where a candidate has got to, as it goes. */
+typedef void (*evolve_phase_fn)(void *ctx, evolve_phase phase);
+
+/*
+ * Makes candidate c from its parent: the parent's meta agent rewrites
+ * c->parent_files into c->files, which are validated and, when valid,
+ * evaluated. c->r is then invalid, interrupted (the run stopped while its
+ * agents could call the model), or measured and waiting for the decision.
+ * `phase` (may be NULL) hears each phase as it starts.
+ */
+HOST_MUST_CHECK int evolve_candidate_make(evolve_candidate *c, const evolve_options *o,
+					  evolve_phase_fn phase, void *ctx);
+
+/* Heard while candidates are in flight: a phase changed. */
+typedef void (*evolve_flight_fn)(void *ctx, const evolve_candidate *c, size_t n);
+
+/*
+ * Makes the n candidates at once, each in a process of its own (a fork of
+ * the host; the agents are sandboxed as ever), and waits for every one:
+ * each c[i].back is then set, with c[i].r and c[i].files as it sent them.
+ * A candidate whose process failed or died comes back interrupted, with
+ * c[i].error saying why. A stop (*o->eval.stop), or the model's budget
+ * running out, reaches every process. `seen` (may be NULL) hears each
+ * change of phase.
+ */
+HOST_MUST_CHECK int evolve_fly(evolve_candidate *c, size_t n, const evolve_options *o,
+			       evolve_flight_fn seen, void *ctx);
+
 #endif

@@ -343,6 +343,8 @@ static int add_parts(json_t *json, const record *r)
 		rc |= json_object_set(json, "rewrite_trace", r->rewrite_trace);
 	if (r->reverted_to >= 0)
 		rc |= json_object_set_new(json, "reverted_to", json_integer(r->reverted_to));
+	if (r->round > 0)
+		rc |= json_object_set_new(json, "round", json_integer(r->round));
 	rc |= set_time(json, "rewrite_s", r->rewrite_s);
 	rc |= set_time(json, "evaluate_s", r->evaluate_s);
 	rc |= set_time(json, "total_s", r->total_s);
@@ -438,6 +440,9 @@ int record_from_json(record *out, const json_t *json)
 	out->number = (int)json_integer_value(json_object_get(json, "generation"));
 	out->parent = json_is_integer(parent) ? (int)json_integer_value(parent) : -1;
 	out->reverted_to = json_is_integer(reverted) ? (int)json_integer_value(reverted) : -1;
+	out->round = (int)json_integer_value(json_object_get(json, "round"));
+	if (out->round < 0)
+		out->round = 0;
 	out->reason = copy(json_string_value(json_object_get(json, "reason")) ?
 			   json_string_value(json_object_get(json, "reason")) : "");
 	out->seed = (unsigned long long)json_integer_value(json_object_get(json, "seed"));

@@ -75,6 +75,8 @@ typedef struct {
 	int number;                /* N of gen_NNN */
 	int parent;                /* -1: none (gen_000) */
 	int reverted_to;           /* -1: not a revert */
+	int round;                 /* the round of candidates it was proposed in (1, 2 ...),
+	                              its siblings the others of that round; 0: none */
 	record_status status;
 	char *reason;              /* one line; never NULL once filled */
 	unsigned long long seed;
