@@ -143,7 +143,46 @@ static void chart_task(buf *out, const report_data *d, const char *name)
 	buf_free(&id);
 }
 
-/* Generations left to right, each one level below its parent. */
+/* A band behind each round of siblings (evolve --parallel): the
+ * candidates proposed together, from one draw of parents each. */
+static void round_bands(buf *out, const report_data *d, int max_depth)
+{
+	size_t i, j;
+
+	for (i = 0; i < d->gens.n; i = j) {
+		int round = d->gens.items[i].round;
+		for (j = i + 1; j < d->gens.n && round > 0 && d->gens.items[j].round == round; j++)
+			;
+		if (round <= 0 || j - i < 2)
+			continue;
+		buf_printf(out, "<rect class=\"round\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			   "height=\"%.1f\"><title>round %d: gen_%03d to gen_%03d, %zu siblings made "
+			   "at once</title></rect>\n", x_of(i, d->gens.n) - 5, y_of(max_depth, 0, max_depth),
+			   x_of(j - 1, d->gens.n) - x_of(i, d->gens.n) + 10,
+			   y_of(0, 0, max_depth) - y_of(max_depth, 0, max_depth), round,
+			   d->gens.items[i].number, d->gens.items[j - 1].number, j - i);
+	}
+}
+
+/* A generation's node, its tooltip naming its parent and round. */
+static void tree_node(buf *out, const report_data *d, size_t i, int depth, int max_depth)
+{
+	const record *g = &d->gens.items[i];
+	char parent[32] = "no parent", round[32] = "";
+
+	if (g->parent >= 0)
+		snprintf(parent, sizeof(parent), "parent gen_%03d", g->parent);
+	if (g->round > 0)
+		snprintf(round, sizeof(round), ", round %d", g->round);
+	buf_printf(out, "<circle class=\"node %s%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>"
+		   "gen_%03d (%s%s) %s</title></circle>\n", status_of(g),
+		   g->number == d->live ? " live" : "", x_of(i, d->gens.n),
+		   y_of(max_depth - depth, 0, max_depth), radius_of(d->gens.n, 4), g->number, parent,
+		   round, status_of(g));
+}
+
+/* Generations left to right, each one level below its parent; each
+ * round's siblings on a band of their own. */
 static void chart_tree(buf *out, const report_data *d)
 {
 	int *depth = calloc(d->gens.n + 1, sizeof(int)), max_depth = 1;
@@ -155,6 +194,7 @@ static void chart_tree(buf *out, const report_data *d)
 		max_depth = depth[i] > max_depth ? depth[i] : max_depth;
 	}
 	chart_open(out, "chart-tree", "family tree (depth from gen_000)", 0, max_depth);
+	round_bands(out, d, max_depth);
 	for (i = 0; depth && i < d->gens.n; i++) {
 		int p = d->gens.items[i].parent;
 		if (p >= 0 && (size_t)p < i)
@@ -163,11 +203,7 @@ static void chart_tree(buf *out, const report_data *d)
 				   x_of(i, d->gens.n), y_of(max_depth - depth[i], 0, max_depth));
 	}
 	for (i = 0; depth && i < d->gens.n; i++)
-		buf_printf(out, "<circle class=\"node %s%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>gen_%03d "
-			   "(parent %d) %s</title></circle>\n", status_of(&d->gens.items[i]),
-			   d->gens.items[i].number == d->live ? " live" : "", x_of(i, d->gens.n),
-			   y_of(max_depth - depth[i], 0, max_depth), radius_of(d->gens.n, 4), d->gens.items[i].number,
-			   d->gens.items[i].parent, status_of(&d->gens.items[i]));
+		tree_node(out, d, i, depth[i], max_depth);
 	buf_puts(out, "</svg>\n");
 	free(depth);
 }
@@ -298,7 +334,7 @@ static const char report_style[] =
 	".axis{stroke:#888}.best{fill:none;stroke:#2a7;stroke-width:2}"
 	".pt.accepted,.node.accepted{fill:#2a7}.pt.rejected,.node.rejected{fill:#999}"
 	".pt.invalid,.node.invalid{fill:#d33}.pt.interrupted,.node.interrupted{fill:#fc3}.node.live{stroke:#000;stroke-width:2}"
-	".edge{stroke:#bbb}.train{fill:none;stroke:#27c;stroke-width:2}"
+	".edge{stroke:#bbb}.round{fill:#eef}.train{fill:none;stroke:#27c;stroke-width:2}"
 	".holdout{fill:none;stroke:#e80;stroke-width:2;stroke-dasharray:5 3}"
 	".pt-task{fill:#27c}.bar{fill:#a5c}text{font-size:11px;fill:#555}"
 	"text.title{font-size:13px;fill:#222}"
@@ -392,7 +428,7 @@ int report_write(buf *out, lab *l)
 	for (k = 0; k < d.n_tasks; k++)
 		chart_task(out, &d, d.tasks[k]);
 	buf_puts(out, "</figure>\n<figure><figcaption>Family tree: each generation one level below "
-		 "its parent; the live one is outlined.</figcaption>\n");
+		 "its parent; the live one is outlined, and a band joins the siblings of a round.</figcaption>\n");
 	chart_tree(out, &d);
 	buf_puts(out, "</figure>\n<figure><figcaption>Spend per generation.</figcaption>\n");
 	chart_spend(out, &d);
