@@ -197,3 +197,48 @@ void llm_fixture_git(run_result *r, const char *dir, const char *a, const char *
 	snprintf(gen, sizeof(gen), "%s/generations", dir);
 	run_command(r, NULL, argv);
 }
+
+json_t *llm_fixture_note(const char *dir, int g)
+{
+	char name[16];
+	run_result r;
+	json_t *note;
+
+	snprintf(name, sizeof(name), "gen_%03d", g);
+	llm_fixture_git(&r, dir, "notes", "show", name);
+	note = json_loads(r.out, 0, NULL);
+	assert_non_null(note);
+	run_result_free(&r);
+	return note;
+}
+
+size_t llm_fixture_count(const llm_server *s)
+{
+	json_t *requests = llm_fixture_requests(s);
+	size_t n = json_array_size(requests);
+
+	json_decref(requests);
+	return n;
+}
+
+void llm_fixture_same_generations(const char *lab_a, const char *lab_b, int gens)
+{
+	run_result a, b;
+	char rev[32];
+	int g;
+
+	for (g = 1; g <= gens; g++) {
+		snprintf(rev, sizeof(rev), "gen_%03d^{tree}", g);
+		llm_fixture_git(&a, lab_a, "rev-parse", rev, NULL);
+		llm_fixture_git(&b, lab_b, "rev-parse", rev, NULL);
+		assert_string_equal(a.out, b.out);
+		run_result_free(&a);
+		run_result_free(&b);
+		snprintf(rev, sizeof(rev), "gen_%03d", g);
+		llm_fixture_git(&a, lab_a, "show", "--format=%s", rev);
+		llm_fixture_git(&b, lab_b, "show", "--format=%s", rev);
+		assert_string_equal(a.out, b.out);
+		run_result_free(&a);
+		run_result_free(&b);
+	}
+}

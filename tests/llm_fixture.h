@@ -82,4 +82,14 @@ char *llm_fixture_lab(const char *name);
 /* Runs `git -C DIR/generations A B C` (C may be NULL). */
 void llm_fixture_git(run_result *r, const char *dir, const char *a, const char *b, const char *c);
 
+/* Generation `g`'s note in the lab `dir`, parsed; or fails the test. */
+json_t *llm_fixture_note(const char *dir, int g);
+
+/* How many requests the server has received so far. */
+size_t llm_fixture_count(const llm_server *s);
+
+/* Generations 1 to `gens` of the two labs hold the same files (the same
+ * git trees) and have the same subjects (status, fitness, the change). */
+void llm_fixture_same_generations(const char *lab_a, const char *lab_b, int gens);
+
 #endif

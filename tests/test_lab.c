@@ -300,11 +300,12 @@ static void test_trials_and_limits_are_lab_settings(void **state)
 	free(dir);
 }
 
-/* A measured record: fitness, the task agents' dollars, evaluations and
- * seconds of evaluation. */
-static void measured(record *r, int number, double fitness, double usd, int evals, double s)
+/* A measured record: fitness, the task agents' dollars, evaluations,
+ * seconds of evaluation and model calls. */
+static void measured(record *r, int number, double fitness, double usd, int evals, double s,
+		     long calls)
 {
-	record_task t = { .name = "email", .agent = "ok", .usd = usd, .llm_calls = usd > 0 };
+	record_task t = { .name = "email", .agent = "ok", .usd = usd, .llm_calls = calls };
 
 	assert_int_equal(record_init(r, number, number - 1, RECORD_REJECTED, "", 1), 0);
 	assert_int_equal(record_add_task(r, &t), 0);
@@ -313,16 +314,17 @@ static void measured(record *r, int number, double fitness, double usd, int eval
 	r->evaluate_s = s;
 }
 
-/* Decides `fitness, usd, evals, seconds` against the parent's 0.5, $0.02,
- * 12 evaluations and 10 s; returns the candidate's status and checks its
- * reason. */
-static record_status decide(double fitness, double usd, int evals, double s, const char *why)
+/* Decides `fitness, usd, evals, seconds, calls` against the parent's 0.5,
+ * $0.02, 12 evaluations, 10 s and 3 calls; returns the candidate's status
+ * and checks its reason. */
+static record_status decide(double fitness, double usd, int evals, double s, long calls,
+			    const char *why)
 {
 	record parent, r;
 	record_status status;
 
-	measured(&parent, 1, 0.5, 0.02, 12, 10);
-	measured(&r, 2, fitness, usd, evals, s);
+	measured(&parent, 1, 0.5, 0.02, 12, 10, 3);
+	measured(&r, 2, fitness, usd, evals, s, calls);
 	assert_int_equal(evolve_decide(&r, &parent), 0);
 	assert_contains(r.reason, why);
 	status = r.status;
@@ -332,22 +334,24 @@ static record_status decide(double fitness, double usd, int evals, double s, con
 }
 
 /* Equal fitness goes to the cheaper: dollars first, then evaluations,
- * then time, which counts only when a quarter and a second less. */
+ * then model calls; never wall time, which no replay reproduces. */
 static void test_ties_are_decided_by_cost(void **state)
 {
 	(void)state;
-	assert_int_equal(decide(0.6, 0.05, 20, 30, "fitness 0.6000 is above the parent's 0.5000"),
+	assert_int_equal(decide(0.6, 0.05, 20, 30, 3, "fitness 0.6000 is above the parent's 0.5000"),
 			 RECORD_ACCEPTED);
-	assert_int_equal(decide(0.5, 0.01, 20, 30, "fitness 0.5000 equals the parent's; it spent "
+	assert_int_equal(decide(0.5, 0.01, 20, 30, 3, "fitness 0.5000 equals the parent's; it spent "
 				"$0.0100 on the tasks against the parent's $0.0200"), RECORD_ACCEPTED);
-	assert_int_equal(decide(0.5, 0.03, 5, 1, "it spent $0.0300"), RECORD_REJECTED);
-	assert_int_equal(decide(0.5, 0.02, 9, 30, "it used 9 evaluations against the parent's 12"),
+	assert_int_equal(decide(0.5, 0.03, 5, 1, 3, "it spent $0.0300"), RECORD_REJECTED);
+	assert_int_equal(decide(0.5, 0.02, 9, 30, 3, "it used 9 evaluations against the parent's 12"),
 			 RECORD_ACCEPTED);
-	assert_int_equal(decide(0.5, 0.02, 12, 7, "it took 7.0 s against the parent's 10.0 s"),
-			 RECORD_ACCEPTED);
-	/* 9.5 s is not a quarter less, and noise decides nothing */
-	assert_int_equal(decide(0.5, 0.02, 12, 9.5, "it cost no less"), RECORD_REJECTED);
-	assert_int_equal(decide(0.4999, 0, 0, 0, "is not above the parent's"), RECORD_REJECTED);
+	assert_int_equal(decide(0.5, 0.02, 12, 10, 1, "it made 1 model calls against the "
+				"parent's 3"), RECORD_ACCEPTED);
+	assert_int_equal(decide(0.5, 0.02, 12, 10, 5, "it made 5 model calls"), RECORD_REJECTED);
+	/* a third of the time decides nothing */
+	assert_int_equal(decide(0.5, 0.02, 12, 3, 3, "it cost no less (the same dollars, "
+				"evaluations and model calls)"), RECORD_REJECTED);
+	assert_int_equal(decide(0.4999, 0, 0, 0, 0, "is not above the parent's"), RECORD_REJECTED);
 }
 
 void test_group_lab(harness_totals *t)

@@ -51,30 +51,6 @@ static void assert_spend_noted(const char *lab)
 	run_result_free(&r);
 }
 
-/* Generations 1 to `gens` of the two labs hold the same files and have the
- * same subjects. */
-static void assert_same_generations(const char *lab_a, const char *lab_b, int gens)
-{
-	run_result a, b;
-	int g;
-
-	for (g = 1; g <= gens; g++) {
-		char rev[32];
-		snprintf(rev, sizeof(rev), "gen_%03d^{tree}", g);
-		llm_fixture_git(&a, lab_a, "rev-parse", rev, NULL);
-		llm_fixture_git(&b, lab_b, "rev-parse", rev, NULL);
-		assert_string_equal(a.out, b.out);
-		run_result_free(&a);
-		run_result_free(&b);
-		snprintf(rev, sizeof(rev), "gen_%03d", g);
-		llm_fixture_git(&a, lab_a, "show", "--format=%s", rev);
-		llm_fixture_git(&b, lab_b, "show", "--format=%s", rev);
-		assert_string_equal(a.out, b.out);  /* status, fitness and the change */
-		run_result_free(&a);
-		run_result_free(&b);
-	}
-}
-
 static void test_evolve_with_a_model(void **state)
 {
 	char *prices = llm_fixture_prices(), *record = os_path_join(getenv("TMPDIR"), "run.jsonl");
@@ -122,7 +98,7 @@ static void test_evolve_with_a_model(void **state)
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "replay of");
 	run_result_free(&r);
-	assert_same_generations(lab_a, lab_b, 4);
+	llm_fixture_same_generations(lab_a, lab_b, 4);
 	os_remove_tree(lab_a);
 	os_remove_tree(lab_b);
 	unlink(record);

@@ -56,15 +56,6 @@ static char *ask(broker *b, sandbox_request *req)
 	return copy;
 }
 
-static size_t requests_seen(const llm_server *s)
-{
-	json_t *requests = llm_fixture_requests(s);
-	size_t n = json_array_size(requests);
-
-	json_decref(requests);
-	return n;
-}
-
 static void test_model_time_is_not_the_agents(void **state)
 {
 	json_t *reply = llm_fixture_reply("hello", 5, 5);
@@ -99,7 +90,7 @@ static void test_model_time_is_not_the_agents(void **state)
 	error = ask(&b, &req);
 	assert_string_equal(error, "the model time of this run is spent (2.5 s)");
 	free(error);
-	assert_int_equal(requests_seen(&s), 3);
+	assert_int_equal(llm_fixture_count(&s), 3);
 	broker_free(&b);
 	close(pair[0]);
 	close(pair[1]);
@@ -145,7 +136,7 @@ static void test_a_call_is_abandoned_when_its_agent_is_gone(void **state)
 	free(error);
 	assert_int_equal(waitpid(agent, NULL, 0), agent);
 	sleep(2);  /* no retry comes later either */
-	assert_int_equal(requests_seen(&s), 1);
+	assert_int_equal(llm_fixture_count(&s), 1);
 	assert_false(b.stopped);
 	broker_free(&b);
 	close(pair[0]);
@@ -192,7 +183,7 @@ static void test_a_stop_abandons_the_call_and_refuses_more(void **state)
 	assert_string_equal(error, "the run is stopping: no more model calls");
 	free(error);
 	sleep(2);
-	assert_int_equal(requests_seen(&s), 1);
+	assert_int_equal(llm_fixture_count(&s), 1);
 	broker_free(&b);
 	llm_close(c);
 	llm_fixture_stop(&s);
@@ -210,21 +201,6 @@ static json_t *late(json_t *script, int seconds)
 		json_array_foreach(json_object_get(rule, "replies"), j, reply)
 			json_object_set_new(reply, "delay", json_integer(seconds));
 	return script;
-}
-
-/* Generation `g`'s note, parsed. */
-static json_t *note_of(const char *lab, int g)
-{
-	char name[16];
-	run_result r;
-	json_t *note;
-
-	snprintf(name, sizeof(name), "gen_%03d", g);
-	llm_fixture_git(&r, lab, "notes", "show", name);
-	note = json_loads(r.out, 0, NULL);
-	assert_non_null(note);
-	run_result_free(&r);
-	return note;
 }
 
 /* The "llm" events of a trace whose status contains `status`. */
@@ -280,7 +256,7 @@ static void test_evolve_with_a_model_slower_than_the_agents(void **state)
 			"Interface (");
 	json_decref(requests);
 	run_result_free(&r);
-	note = note_of(lab, 0);
+	note = llm_fixture_note(lab, 0);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(note, "measured"),
 								 "model")), "openai:test-model");
 	assert_true(llm_events_in(note, "ok") >= 2);
@@ -297,7 +273,7 @@ static void test_evolve_with_a_model_slower_than_the_agents(void **state)
 		const json_t *t;
 		const char *name;
 
-		note = note_of(lab, g);
+		note = llm_fixture_note(lab, g);
 		assert_true(llm_events(json_object_get(note, "rewrite_trace"), "ok") >= 1);
 		json_object_foreach(json_object_get(note, "tasks"), name, t)
 			assert_string_equal(json_string_value(json_object_get(t, "agent")), "ok");
@@ -338,8 +314,8 @@ static void test_a_silent_model_ends_within_its_limits(void **state)
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "gen_002  parent gen_001");
 	run_result_free(&r);
-	remeasure = note_of(lab, 1);
-	candidate = note_of(lab, 2);
+	remeasure = llm_fixture_note(lab, 1);
+	candidate = llm_fixture_note(lab, 2);
 	calls = llm_events_in(remeasure, "no usable reply after 2 attempts (none of its replies "
 			      "has been usable yet)") +
 		llm_events_in(candidate, "no usable reply after 2 attempts (none of its replies "
@@ -377,18 +353,18 @@ static void test_sigterm_abandons_the_calls_in_flight(void **state)
 	run_host_with(&r, &no_wait, argv);
 	pid = r.status;
 	run_result_free(&r);
-	for (i = 0; i < 300 && requests_seen(&s) < 2; i++)
+	for (i = 0; i < 300 && llm_fixture_count(&s) < 2; i++)
 		usleep(100000);
-	assert_int_equal(requests_seen(&s), 2);  /* gen_000 measured again, both tasks at once */
+	assert_int_equal(llm_fixture_count(&s), 2);  /* gen_000 measured again, both tasks at once */
 	kill(pid, SIGTERM);
 	for (i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
 		usleep(100000);
 	assert_true(i < 200);  /* without the abandon, 60 s a request */
 	assert_true(WIFEXITED(status));
 	sleep(2);
-	assert_int_equal(requests_seen(&s), 2);
+	assert_int_equal(llm_fixture_count(&s), 2);
 	llm_fixture_stop(&s);
-	note = note_of(lab, 1);
+	note = llm_fixture_note(lab, 1);
 	assert_string_equal(json_string_value(json_object_get(note, "status")), "interrupted");
 	assert_contains(json_string_value(json_object_get(note, "reason")),
 			"the run was stopped while its agents could call the model");

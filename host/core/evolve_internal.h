@@ -81,8 +81,8 @@ HOST_MUST_CHECK int evolve_mark_interrupted(record *r, const evolve_eval_options
 
 /* Decides a measured candidate `r` against its parent, setting its status
  * and reason: accepted when its fitness is above the parent's, or equal
- * and it cost less: fewer dollars, else fewer evaluations, else a quarter
- * and at least a second less time. */
+ * and it cost less: fewer dollars, else fewer evaluations, else fewer
+ * model calls. */
 HOST_MUST_CHECK int evolve_decide(record *r, const record *parent);
 
 /* The parent of generation `number`: the live generation under "best",

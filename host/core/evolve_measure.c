@@ -9,8 +9,10 @@
  * a parent measured offline on the model's merit, so a parent measured
  * otherwise is measured again, as a generation of its own, before it is
  * compared with anything. Equal fitness is then decided by what it cost:
- * dollars, then evaluations, then time, which is noisy and so counts only
- * when the difference is large (a quarter, and a second).
+ * dollars, then evaluations, then model calls (with a slow model, the
+ * time). Wall time itself decides nothing: it differs from run to run and
+ * under a replay, and the same seed and record must make the same
+ * decisions.
  */
 #include "evolve_internal.h"
 
@@ -23,8 +25,6 @@
 
 #define SAME_FITNESS 1e-9
 #define SAME_USD 1e-9
-#define FASTER_RATIO 0.75
-#define FASTER_SECONDS 1.0
 
 /* The record's tasks as "a,b", in order. */
 static void task_names(buf *out, const record *r)
@@ -100,12 +100,23 @@ static double task_usd(const record *r)
 	return usd;
 }
 
+/* The task agents' model calls in `r`. */
+static long task_calls(const record *r)
+{
+	long calls = 0;
+	size_t i;
+
+	for (i = 0; i < r->n_tasks; i++)
+		calls += r->tasks[i].llm_calls;
+	return calls;
+}
+
 /* Equal fitness: 1 when `r` costs less than `parent`, 0 when it does not;
  * `why` says which cost decided. */
 static int cheaper(const record *r, const record *parent, char *why, size_t size)
 {
 	double usd = task_usd(r), parent_usd = task_usd(parent);
-	double s = r->evaluate_s, parent_s = parent->evaluate_s;
+	long calls = task_calls(r), parent_calls = task_calls(parent);
 
 	if (fabs(usd - parent_usd) > SAME_USD) {
 		snprintf(why, size, "it spent $%.4f on the tasks against the parent's $%.4f", usd,
@@ -117,13 +128,12 @@ static int cheaper(const record *r, const record *parent, char *why, size_t size
 			 r->budget.evals_used, parent->budget.evals_used);
 		return r->budget.evals_used < parent->budget.evals_used;
 	}
-	if (s >= 0 && parent_s >= 0 && s <= FASTER_RATIO * parent_s &&
-	    parent_s - s >= FASTER_SECONDS) {
-		snprintf(why, size, "it took %.1f s against the parent's %.1f s", s, parent_s);
-		return 1;
+	if (calls != parent_calls) {
+		snprintf(why, size, "it made %ld model calls against the parent's %ld", calls,
+			 parent_calls);
+		return calls < parent_calls;
 	}
-	snprintf(why, size, "it cost no less (the same dollars and evaluations, and time "
-		 "within 25%% or 1 s)");
+	snprintf(why, size, "it cost no less (the same dollars, evaluations and model calls)");
 	return 0;
 }
 
