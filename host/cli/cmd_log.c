@@ -180,6 +180,8 @@ static void show_record(const record *g, int live)
 	printf("gen_%03d%s\n", g->number, g->number == live ? " (live)" : "");
 	if (g->parent >= 0)
 		printf("parent    gen_%03d\n", g->parent);
+	if (g->round > 0)
+		printf("round     %d (proposed with its siblings, made at once)\n", g->round);
 	printf("status    %s\nreason    %s\nfitness   %.4f (held-out %.4f)\n",
 	       record_status_name(g->status), g->reason, g->fitness, g->holdout);
 	if (g->summary)
