@@ -89,35 +89,28 @@ int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why)
 	return why->len == start;
 }
 
-/* The task agents' spending in `r`: dollars and evaluations. */
-static double task_usd(const record *r)
+/* What the task agents spent in `r`: dollars and model calls. */
+static void task_spend(const record *r, double *usd, long *calls)
 {
-	double usd = 0;
 	size_t i;
 
-	for (i = 0; i < r->n_tasks; i++)
-		usd += r->tasks[i].usd;
-	return usd;
-}
-
-/* The task agents' model calls in `r`. */
-static long task_calls(const record *r)
-{
-	long calls = 0;
-	size_t i;
-
-	for (i = 0; i < r->n_tasks; i++)
-		calls += r->tasks[i].llm_calls;
-	return calls;
+	*usd = 0;
+	*calls = 0;
+	for (i = 0; i < r->n_tasks; i++) {
+		*usd += r->tasks[i].usd;
+		*calls += r->tasks[i].llm_calls;
+	}
 }
 
 /* Equal fitness: 1 when `r` costs less than `parent`, 0 when it does not;
  * `why` says which cost decided. */
 static int cheaper(const record *r, const record *parent, char *why, size_t size)
 {
-	double usd = task_usd(r), parent_usd = task_usd(parent);
-	long calls = task_calls(r), parent_calls = task_calls(parent);
+	double usd, parent_usd;
+	long calls, parent_calls;
 
+	task_spend(r, &usd, &calls);
+	task_spend(parent, &parent_usd, &parent_calls);
 	if (fabs(usd - parent_usd) > SAME_USD) {
 		snprintf(why, size, "it spent $%.4f on the tasks against the parent's $%.4f", usd,
 			 parent_usd);
