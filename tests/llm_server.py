@@ -20,7 +20,10 @@ back, and @HOSTPID@ the pid of the process that sent the request, as a
 model that knows where the host runs. Every request is appended to LOG_FILE
 as a JSON line with its path, headers, prompts, settings (max_tokens and
 temperature, whatever the provider calls them) and the client's port, which
-tells one connection from another.
+tells one connection from another, the time it arrived ("t") and how many
+requests were open when it did, itself included ("open"). {"max_open": N}
+at the top of the script answers 429 with Retry-After 1 to a request that
+finds more than N open, as a server with a concurrency limit does.
 
 usage: llm_server.py SCRIPT PORT_FILE LOG_FILE
 """
@@ -34,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 script = json.load(open(sys.argv[1]))
 served = {}
 lock = threading.Lock()
+open_now = 0
 
 
 def prompts(path, body):
@@ -132,13 +136,28 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_POST(self):
+        global open_now
+        with lock:
+            open_now += 1
+        try:
+            self.answer()
+        finally:
+            with lock:
+                open_now -= 1
+
+    def answer(self):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         provider, system, user = prompts(self.path, body)
         with lock, open(sys.argv[3], "a") as log:
+            now_open = open_now
             log.write(json.dumps({"path": self.path, "headers": dict(self.headers),
                                   "system": system, "user": user,
-                                  "port": self.client_address[1],
+                                  "port": self.client_address[1], "t": time.time(),
+                                  "open": now_open,
                                   "settings": settings(provider, body)}) + "\n")
+        if "max_open" in script and now_open > script["max_open"]:
+            return self.send(429, '{"error": {"message": "too many requests"}}',
+                             [("Retry-After", "1")])
         reply = choose(system, user)
         key = request_key(self.headers)
         pid = client_pid(self.client_address[1]) if "@HOSTPID@" in json.dumps(reply) else "0"

@@ -113,7 +113,10 @@ int llm_open(llm_client **out, const llm_options *o)
 	c->notice_ctx = o->notice_ctx;
 	c->max_tokens = o->max_tokens;
 	c->jitter = (unsigned int)getpid() ^ (unsigned int)time(NULL);
-	rc = llm_scrub_collect(&c->keys);
+	c->owner = (int)getpid();
+	rc = llm_pool_open(c, o->concurrency);
+	if (rc == 0)
+		rc = llm_scrub_collect(&c->keys);
 	if (rc == 0 && spec && *spec)
 		rc = configure(c, o, spec);
 	if (rc == 0 && o->replay_path)
@@ -143,6 +146,7 @@ int llm_after_fork(llm_client *c)
 	if (!(fresh = curl_easy_init()))
 		return err_set(ERR_SYSTEM, "cannot start libcurl");
 	c->curl = fresh;
+	c->jitter ^= (unsigned int)getpid();
 	return 0;
 }
 
@@ -159,9 +163,17 @@ void llm_set_abort(llm_client *c, int (*abort)(void *ctx), void *ctx)
 	c->abort_ctx = ctx;
 }
 
+void llm_set_tag(llm_client *c, const char *tag)
+{
+	if (c)
+		c->tag = tag;
+}
+
 double llm_mean_latency(const llm_client *c)
 {
-	return c && c->totals.calls ? c->totals.seconds / (double)c->totals.calls : 0;
+	llm_usage totals = llm_totals(c);
+
+	return totals.calls ? totals.seconds / (double)totals.calls : 0;
 }
 
 const char *llm_model(const llm_client *c)
@@ -174,28 +186,24 @@ const char *llm_describe(const llm_client *c)
 	return c ? c->description : "offline (no LLM provider)";
 }
 
-void llm_add_usage(llm_client *c, const llm_usage *u)
-{
-	if (c)
-		llm_ledger_add(&c->totals, u);
-}
-
 llm_usage llm_totals(const llm_client *c)
 {
 	llm_usage none = { 0, 0, 0, 0, 0 };
 
-	return c ? c->totals : none;
+	return c && c->pool ? llm_pool_totals(c) : none;
 }
 
 const char *llm_fatal(const llm_client *c)
 {
-	return c && c->fatal[0] ? c->fatal : NULL;
+	return c && c->pool ? llm_pool_fatal(c) : NULL;
 }
 
 int llm_exhausted(const llm_client *c)
 {
-	return c && ((c->max_usd > 0 && c->totals.usd >= c->max_usd) ||
-		     (c->max_tokens > 0 && c->totals.tokens_in + c->totals.tokens_out >= c->max_tokens));
+	llm_usage t = llm_totals(c);
+
+	return c && ((c->max_usd > 0 && t.usd >= c->max_usd) ||
+		     (c->max_tokens > 0 && t.tokens_in + t.tokens_out >= c->max_tokens));
 }
 
 void llm_close(llm_client *c)
@@ -207,6 +215,8 @@ void llm_close(llm_client *c)
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	json_decref(c->replay);
+	if (c->owner == (int)getpid())  /* a fork leaves the shared state to its owner */
+		llm_pool_close(c);
 	llm_scrub_free(&c->keys);
 	if (c->key)
 		memset(c->key, 0, strlen(c->key));
@@ -336,7 +346,7 @@ static int call_failed(llm_client *c, int attempts, int out_of_time)
 	const char *last = text ? text : "";
 	int rc;
 
-	if (c->totals.calls)
+	if (llm_totals(c).calls)
 		snprintf(latency, sizeof(latency), "its replies took %.1f s on average",
 			 llm_mean_latency(c));
 	else
@@ -357,6 +367,44 @@ static int call_failed(llm_client *c, int attempts, int out_of_time)
 	return rc;
 }
 
+/* How long the whole pool holds off after a 429: what the server asked
+ * for, else the caller's own backoff. */
+static long hold_off_ms(int attempt, long retry_after_s)
+{
+	long ms = LLM_BACKOFF_MS << attempt;
+
+	return retry_after_s > 0 ? retry_after_s * 1000 : ms < LLM_BACKOFF_CAP_MS ? ms
+		: LLM_BACKOFF_CAP_MS;
+}
+
+/* One attempt, once the pool lets it start (its hold-off over, one of the
+ * open requests' slots free): 0 done, 1 retry, 2 no attempt made as the
+ * deadline or an abort came first, or a negative error. *timed_out is set
+ * when the deadline cut the attempt short. */
+static int attempt(llm_client *c, const char *body, double deadline_ms, int n, char **text,
+		   llm_usage *u, long *retry_after, int *timed_out)
+{
+	buf reply = BUF_INIT;
+	long status, timeout_ms;
+	CURLcode rc;
+	int verdict;
+
+	if (llm_pool_enter(c, deadline_ms))
+		return 2;
+	if ((timeout_ms = attempt_timeout_ms(c, deadline_ms)) == 0 || aborted(c)) {
+		llm_pool_leave(c);
+		return 2;
+	}
+	rc = post(c, body, timeout_ms, &reply, &status, retry_after);
+	llm_pool_leave(c);
+	verdict = attempt_result(c, rc, status, &reply, text, u);
+	if (status == 429)
+		llm_pool_hold_off(c, hold_off_ms(n, *retry_after));
+	buf_free(&reply);
+	*timed_out = rc == CURLE_OPERATION_TIMEDOUT && timeout_ms < c->timeout_ms;
+	return verdict;
+}
+
 /* Up to c->attempts attempts, none started or waited for past the
  * deadline: a run's deadline bounds the whole call, retries included. */
 static int call_network(llm_client *c, const char *system_prompt, const char *user,
@@ -370,25 +418,17 @@ static int call_network(llm_client *c, const char *system_prompt, const char *us
 	json_decref(request);
 	if (!body)
 		return err_set(ERR_SYSTEM, "out of memory");
-	while (verdict > 0 && attempts < c->attempts) {
-		buf reply = BUF_INIT;
-		long status, timeout_ms;
-		CURLcode rc;
-
-		if (aborted(c))
+	while (verdict > 0 && attempts < c->attempts && !aborted(c)) {
+		if (attempts > 0 && !backoff(c, attempts - 1, retry_after, deadline_ms)) {
+			out_of_time = 1;
 			break;
-		if (attempts > 0 && !backoff(c, attempts - 1, retry_after, deadline_ms))
-			timeout_ms = 0;
-		else
-			timeout_ms = attempt_timeout_ms(c, deadline_ms);
-		if ((out_of_time = timeout_ms == 0) || aborted(c))
+		}
+		verdict = attempt(c, body, deadline_ms, attempts, text, u, &retry_after, &out_of_time);
+		if (verdict == 2) {
+			out_of_time = 1;
 			break;
-		rc = post(c, body, timeout_ms, &reply, &status, &retry_after);
+		}
 		attempts++;
-		verdict = attempt_result(c, rc, status, &reply, text, u);
-		buf_free(&reply);
-		/* an attempt the deadline cut short that then timed out */
-		out_of_time = rc == CURLE_OPERATION_TIMEDOUT && timeout_ms < c->timeout_ms;
 	}
 	free(body);
 	return verdict > 0 ? call_failed(c, attempts, out_of_time) : verdict;
@@ -403,11 +443,13 @@ int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	int rc;
 
 	*reply = NULL;
-	if (llm_exhausted(c))
+	if (llm_exhausted(c)) {
+		llm_usage t = llm_totals(c);
 		return err_set(LLM_ERR_BUDGET, "the LLM budget is spent ($%.4f of $%.4f, %ld tokens)",
-			       c->totals.usd, c->max_usd, c->totals.tokens_in + c->totals.tokens_out);
-	if (c->fatal[0])
-		return err_set(LLM_ERR_FATAL, "%s", c->fatal);
+			       t.usd, c->max_usd, t.tokens_in + t.tokens_out);
+	}
+	if (llm_fatal(c))
+		return err_set(LLM_ERR_FATAL, "%s", llm_fatal(c));
 	/* a key in a prompt reaches neither the provider nor the record */
 	sys = llm_scrub_copy(&c->keys, system_prompt);
 	user = llm_scrub_copy(&c->keys, user_prompt);
@@ -423,7 +465,7 @@ int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	} else {
 		rc = llm_scrub_error(&c->keys, rc);
 		if (rc == LLM_ERR_FATAL)
-			snprintf(c->fatal, sizeof(c->fatal), "%s", err_last());
+			llm_pool_set_fatal(c, err_last());
 	}
 	free(sys);
 	free(user);

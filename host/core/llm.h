@@ -3,6 +3,10 @@
  * Anthropic Messages and Gemini generateContent over libcurl, with
  * timeouts, retries, hard budgets, a cost ledger and record/replay.
  *
+ * A client is shared with the processes forked from the one that opened
+ * it (evolve's candidates and workers): they spend one budget, keep at
+ * most `concurrency` requests open and slow down together after a 429.
+ *
  * It runs in the host only (the broker calls it for agents), so API keys
  * never enter a sandbox. Keys are read from the providers' usual variables
  * and never written anywhere: not in records, logs or generations. As a
@@ -33,6 +37,7 @@ typedef struct {
 	int attempts;              /* tries per call, retries included; 0: 5 */
 	long run_ms;               /* model time one agent run may use in all; 0: 600 s */
 	long reply_tokens;         /* the most a reply may have (max_tokens); 0: 4096 */
+	int concurrency;           /* requests open at once, across forked processes; 0: any */
 	double temperature;        /* sent only when temperature_set */
 	int temperature_set;
 	/* What the user should hear of that is not an error (a server's token
@@ -75,13 +80,9 @@ HOST_MUST_CHECK int llm_chat(llm_client *c, const char *system_prompt, const cha
 	     double deadline_ms, char **reply, llm_usage *used);
 
 /* Usage as JSON {"calls", "tokens_in", "tokens_out", "usd", "seconds"},
- * and back: how a worker process reports what it spent. */
+ * and back: how a worker process reports what it spent for a record. */
 json_t *llm_usage_to_json(const llm_usage *u);
 void llm_usage_from_json(llm_usage *out, const json_t *json);
-
-/* Adds usage spent elsewhere (a worker process) to the totals; negative
- * parts add nothing. */
-void llm_add_usage(llm_client *c, const llm_usage *u);
 
 /* Which model answers, for records: "provider:model" (for a replay, the
  * recorded one unless --llm names another; "replay" for an empty record),
@@ -96,6 +97,13 @@ HOST_MUST_CHECK int llm_after_fork(llm_client *c);
 /* The model time one agent run may use in all (llm_options.run_ms). */
 long llm_run_ms(const llm_client *c);
 
+/* Names the calls that follow (NULL: none), until set again: the record
+ * keeps the name, and a replay answers each request with the recorded
+ * exchange of the same name and prompts, so that processes asking at once
+ * get each its own reply whatever order they ask in. `tag` must outlive
+ * the calls: "gen_005 meta call 1". */
+void llm_set_tag(llm_client *c, const char *tag);
+
 /* Calls `abort` (when not NULL) while a call waits for the model: a
  * nonzero return ends the call at once, with no retry. Set it around a
  * call, for what the call is made for: an agent that may end meanwhile. */
@@ -104,7 +112,8 @@ void llm_set_abort(llm_client *c, int (*abort)(void *ctx), void *ctx);
 /* The mean time of the replies so far, in seconds; 0 before the first. */
 double llm_mean_latency(const llm_client *c);
 
-/* What the client has spent so far. */
+/* What the client has spent so far: with every process forked from the
+ * one that opened it, whose calls count against the same caps. */
 llm_usage llm_totals(const llm_client *c);
 
 /* Why the run must stop (a 401, a replay mismatch ...), or NULL. */

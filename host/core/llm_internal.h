@@ -2,8 +2,9 @@
  * llm_internal.h - what the language-model client's files share, and
  * nothing else includes: the client object, the providers' table, and the
  * calls between llm.c (the client, retries and deadlines), llm_wire.c (the
- * providers' formats), llm_ledger.c (prices, usage, record and replay) and
- * llm_scrub.c (keys out of text). The public interface is llm.h.
+ * providers' formats), llm_ledger.c (prices, usage, record and replay),
+ * llm_pool.c (what forked processes share) and llm_scrub.c (keys out of
+ * text). The public interface is llm.h.
  */
 #ifndef HOST_LLM_INTERNAL_H
 #define HOST_LLM_INTERNAL_H
@@ -12,6 +13,7 @@
 
 #include "buf.h"
 #include "llm.h"
+#include "slots.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -52,8 +54,10 @@ struct llm_client {
 	FILE *record;
 	json_t *replay;
 	size_t replay_next;
-	llm_usage totals;
-	char fatal[512];  /* why the run must stop, once it must */
+	struct llm_pool *pool;    /* shared with forked processes: totals, fatal, backoff */
+	slots *open_calls;        /* requests open at once, across those processes */
+	const char *tag;          /* see llm_set_tag */
+	int owner;                /* the pid that opened it, and closes what it shares */
 	CURL *curl;
 	unsigned int jitter;
 	llm_keys keys;
@@ -79,6 +83,37 @@ char *llm_scrub_copy(const llm_keys *k, const char *text);
 
 /* Scrubs the last error message; returns `code`. */
 int llm_scrub_error(const llm_keys *k, int code);
+
+/* llm_pool.c: what every process forked from the one that opened the
+ * client shares, so that a run's candidates and workers spend one budget,
+ * keep one bound on the requests open and slow down together. */
+
+/* Maps the shared state; `concurrency` requests open at once (0: any). */
+HOST_MUST_CHECK int llm_pool_open(llm_client *c, int concurrency);
+
+/* Unmaps it (the opening process only; forks just exit). */
+void llm_pool_close(llm_client *c);
+
+/* Adds a call's usage to the shared totals. */
+void llm_pool_add(llm_client *c, const llm_usage *u);
+
+/* The shared totals: every process's calls. */
+llm_usage llm_pool_totals(const llm_client *c);
+
+/* Records why the run must stop (the first reason stays); and reads it,
+ * or NULL. */
+void llm_pool_set_fatal(llm_client *c, const char *why);
+const char *llm_pool_fatal(const llm_client *c);
+
+/* No process starts an attempt for the next `ms`: a 429 slows the whole
+ * pool down, not only the caller that met it. */
+void llm_pool_hold_off(llm_client *c, long ms);
+
+/* Waits until the pool may send again, then takes one of the open
+ * requests' slots: 0, or 1 when the deadline (<= 0: none) or an abort
+ * came first. llm_pool_leave gives the slot back. */
+int llm_pool_enter(llm_client *c, double deadline_ms);
+void llm_pool_leave(llm_client *c);
 
 /* llm_wire.c */
 

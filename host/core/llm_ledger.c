@@ -165,8 +165,23 @@ void llm_ledger_add(llm_usage *to, const llm_usage *u)
 	to->seconds += is_finite_spend(u->seconds) ? u->seconds : 0;
 }
 
-/* The first unused recorded exchange with these prompts: workers running
- * in parallel may ask in a different order than the recording did. Its
+/* Nonzero when recorded exchange `e` answers this request: the same
+ * prompts, and the same call when both are named. Processes running at
+ * once ask in another order than the recording did, and siblings may ask
+ * the very same prompts; the call's name tells them apart. */
+static int answers(const json_t *e, const llm_client *c, const char *system_prompt,
+		   const char *user)
+{
+	const char *rs = json_string_value(json_object_get(e, "system"));
+	const char *ru = json_string_value(json_object_get(e, "user"));
+	const char *call = json_string_value(json_object_get(e, "call"));
+
+	return !json_is_true(json_object_get(e, "replayed")) && rs && ru &&
+	       json_is_string(json_object_get(e, "reply")) && strcmp(rs, system_prompt) == 0 &&
+	       strcmp(ru, user) == 0 && (!call || !c->tag || strcmp(call, c->tag) == 0);
+}
+
+/* The first unused recorded exchange that answers this request. Its
  * usage was checked by llm_ledger_load_replay. */
 int llm_ledger_replay(llm_client *c, const char *system_prompt, const char *user,
 		     char **text, llm_usage *u)
@@ -175,15 +190,11 @@ int llm_ledger_replay(llm_client *c, const char *system_prompt, const char *user
 
 	for (i = 0; i < n; i++) {
 		json_t *e = json_array_get(c->replay, i);
-		const char *rs = json_string_value(json_object_get(e, "system"));
-		const char *ru = json_string_value(json_object_get(e, "user"));
-		const char *reply = json_string_value(json_object_get(e, "reply"));
-		if (json_is_true(json_object_get(e, "replayed")) || !rs || !ru || !reply ||
-		    strcmp(rs, system_prompt) || strcmp(ru, user))
+		if (!answers(e, c, system_prompt, user))
 			continue;
 		json_object_set_new(e, "replayed", json_true());
 		c->replay_next++;
-		*text = strdup(reply);
+		*text = strdup(json_string_value(json_object_get(e, "reply")));
 		u->tokens_in = llm_ledger_count(json_object_get(e, "tokens_in"));
 		u->tokens_out = llm_ledger_count(json_object_get(e, "tokens_out"));
 		u->usd = json_number_value(json_object_get(e, "usd"));
@@ -255,6 +266,8 @@ static void record_exchange(llm_client *c, const char *system_prompt, const char
 		      "tokens_out", (json_int_t)u->tokens_out, "usd", u->usd, "seconds", u->seconds);
 	if (estimated)
 		json_object_set_new(e, "usage_estimated", json_true());
+	if (c->tag)
+		json_object_set_new(e, "call", json_string(c->tag));
 	line = llm_scrub(&c->keys, json_dumps(e, JSON_COMPACT));
 	json_decref(e);
 	if (!line)
@@ -277,7 +290,7 @@ void llm_ledger_account(llm_client *c, const char *system_prompt, const char *us
 	if (!c->replay)
 		estimated = price_call(c, strlen(system_prompt) + strlen(user), strlen(reply), u);
 	record_exchange(c, system_prompt, user, reply, u, estimated);
-	llm_ledger_add(&c->totals, u);
+	llm_pool_add(c, u);
 	if (used)
 		llm_ledger_add(used, u);
 }
