@@ -39,6 +39,9 @@ typedef struct {
 	void (*echo)(void *ctx, const char *line);  /* its log lines; may be NULL */
 	void *echo_ctx;
 	volatile sig_atomic_t *stop; /* set: model calls end (broker.stop); may be NULL */
+	const char *llm_tag;         /* names its model calls (broker.llm_tag); may be NULL */
+	slots *cpu;                  /* the CPU slot the run holds, lent while it waits
+	                                for the model (broker.cpu); may be NULL */
 } agent_run_options;
 
 /*

@@ -295,16 +295,28 @@ static void trace_llm(broker *b, int rc, const char *text, size_t prompt_chars,
 }
 
 /* One model call for the agent, in model time: the wait is excused from
- * the agent's deadline and charged to the run's model time instead. */
+ * the agent's deadline and charged to the run's model time instead, and
+ * the run's CPU slot is lent out meanwhile. */
 static int call_model(broker *b, const char *system_prompt, const char *user, char **text)
 {
 	llm_usage before = b->llm_used;
 	double start = os_now_ms(), waited;
 	double left = (double)llm_run_ms(b->llm) - b->budget.model_ms;
+	char tag[160];
 	int rc;
 
+	snprintf(tag, sizeof(tag), "%.120s call %d", b->llm_tag ? b->llm_tag : "agent",
+		 b->budget.llm_used);
 	llm_set_abort(b->llm, abandon_call, b);
+	llm_set_tag(b->llm, b->llm_tag ? tag : NULL);
+	slots_give(b->cpu);
 	rc = llm_chat(b->llm, system_prompt, user, start + left, text, &b->llm_used);
+	if (slots_take(b->cpu, 0, NULL, NULL) < 0 && rc == 0) {  /* only a broken semaphore */
+		free(*text);
+		*text = NULL;
+		rc = -1;
+	}
+	llm_set_tag(b->llm, NULL);
 	llm_set_abort(b->llm, NULL, NULL);
 	waited = os_now_ms() - start;
 	b->budget.model_ms += waited;

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "llm.h"
 #include "sandbox.h"
+#include "slots.h"
 #include "task.h"
 
 #include <jansson.h>
@@ -56,6 +57,10 @@ typedef struct {
 	 * and no other is made. NULL: never. */
 	volatile sig_atomic_t *stop;
 	int stopped;                       /* a model call was lost to *stop */
+	const char *llm_tag;               /* "gen_005 meta": its calls are "... call N" */
+	/* A CPU slot the run holds (NULL: none): given back while a model call
+	 * waits, so that waiting for the model holds no CPU work back. */
+	slots *cpu;
 	sandbox_request *serving;          /* the request being served, or NULL */
 	json_t *trace;                     /* what the agent did, in order */
 } broker;

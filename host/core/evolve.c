@@ -365,6 +365,7 @@ static int run_generations(lab *l, run_state *run, evolve_summary *out)
 
 int evolve_run(evolve_summary *out, lab *l, const evolve_options *o)
 {
+	evolve_options bounded = *o;
 	run_state run;
 	evolve_history history;
 	int rc;
@@ -372,7 +373,10 @@ int evolve_run(evolve_summary *out, lab *l, const evolve_options *o)
 	memset(out, 0, sizeof(*out));
 	memset(&run, 0, sizeof(run));
 	out->last = out->best = -1;
-	run.o = o;
+	/* candidates and their workers share -j: K processes, one CPU bound */
+	if ((rc = slots_open(&bounded.eval.cpu, o->eval.jobs > 1 ? o->eval.jobs : 1)) < 0)
+		return rc;
+	run.o = &bounded;
 	run.start_ms = os_now_ms();
 	run.p.gens = o->gens;
 	run.p.best = live_fitness(l);
@@ -382,5 +386,6 @@ int evolve_run(evolve_summary *out, lab *l, const evolve_options *o)
 		find_best(out, &history);
 		record_list_free(&history);
 	}
+	slots_close(bounded.eval.cpu);
 	return rc;
 }

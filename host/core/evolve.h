@@ -16,6 +16,7 @@
 #include "lab.h"
 #include "llm.h"
 #include "record.h"
+#include "slots.h"
 #include "task.h"
 #include "validate.h"
 
@@ -52,6 +53,10 @@ typedef struct {
 	/* Set by SIGINT/SIGTERM: model calls in flight are abandoned and no
 	 * more are made; evolve ends after this generation. May be NULL. */
 	volatile sig_atomic_t *stop;
+	/* CPU work at once across every process of the run (-j), each
+	 * evaluation holding a slot except while its agent waits for the
+	 * model. NULL: unbounded (one process). */
+	slots *cpu;
 } evolve_eval_options;
 
 /*

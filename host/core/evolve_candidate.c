@@ -71,16 +71,18 @@ static int set_summary(record *r)
 static int rewrite(evolve_candidate *c, const evolve_options *o, buf *why)
 {
 	int meta_ms = evolve_meta_ms(&o->eval);
+	char tag[32];
 	agent_run_options ro = { .limits = { meta_ms, meta_ms, 256 }, .llm = o->eval.llm,
 				 .llm_calls = o->eval.llm_calls,
 				 .seed = evolve_mix(o->eval.seed, (unsigned long long)c->number),
-				 .stop = o->eval.stop };
+				 .stop = o->eval.stop, .llm_tag = tag, .cpu = o->eval.cpu };
 	char *archive_text = json_dumps(c->archive, JSON_COMPACT);
 	agent_run_result run;
 	int rc;
 
 	if (!archive_text)
 		return err_set(ERR_SYSTEM, "out of memory");
+	snprintf(tag, sizeof(tag), "gen_%03d meta", c->number);
 	rc = agent_rewrite(&c->files, &run, &c->parent_files, archive_text, &ro);
 	free(archive_text);
 	if (rc < 0)
@@ -165,8 +167,12 @@ static int rewrite_and_validate(evolve_candidate *c, const evolve_options *o,
 int evolve_candidate_make(evolve_candidate *c, const evolve_options *o, evolve_phase_fn phase,
 			  void *ctx)
 {
-	int rc = rewrite_and_validate(c, o, phase, ctx);
+	int rc = slots_take(o->eval.cpu, 0, NULL, NULL);
 
+	if (rc < 0)
+		return rc;
+	rc = rewrite_and_validate(c, o, phase, ctx);  /* CPU work, but for the model's replies */
+	slots_give(o->eval.cpu);
 	if (rc == 0 && c->r.status != RECORD_INVALID) {
 		tell(phase, ctx, EVOLVE_EVALUATE);
 		rc = evolve_evaluate(&c->r, &c->files, &o->eval);

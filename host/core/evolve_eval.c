@@ -88,18 +88,21 @@ static int score_solution(record_task *out, task *t, const agent_run_result *run
 }
 
 /* Runs the task agent on one task and re-scores its solution: trial
- * `trial` of o->trials, each with a seed of its own. */
+ * `trial` of o->trials, each with a seed of its own, for generation
+ * `number` (which names its model calls). */
 static int run_trial(record_task *out, task *t, const agent_files *files,
-		     const evolve_eval_options *o, int trial, llm_usage *used)
+		     const evolve_eval_options *o, int number, int trial, llm_usage *used)
 {
 	int wall_ms = agent_wall_ms(t, o->budget, o->agent_slack_ms);
+	char tag[120];
 	agent_run_options ro = { .limits = { wall_ms, 600000, 512 }, .evals = o->budget,
 				 .llm = o->llm, .llm_calls = o->llm_calls,
 				 .seed = trial ? evolve_mix(o->seed, (unsigned long long)trial) : o->seed,
-				 .stop = o->stop };
+				 .stop = o->stop, .llm_tag = tag, .cpu = o->cpu };
 	agent_run_result run;
 	int rc;
 
+	snprintf(tag, sizeof(tag), "gen_%03d %.60s trial %d", number, t->name, trial);
 	memset(out, 0, sizeof(*out));
 	if ((rc = agent_improve(&run, t, files, &ro)) < 0)
 		return rc;
@@ -145,18 +148,25 @@ static void add_trial(record_task *all, record_task *one)
 	record_task_free(one);
 }
 
-/* The task agent's result on one task: the mean of o->trials runs. */
+/* The task agent's result on one task: the mean of o->trials runs. The
+ * evaluation holds a CPU slot, which its agent lends while it waits for
+ * the model. */
 static int evaluate_task(record_task *out, task *t, const agent_files *files,
-			 const evolve_eval_options *o, llm_usage *used)
+			 const evolve_eval_options *o, int number, llm_usage *used)
 {
-	int trials = o->trials > 1 ? o->trials : 1, k, rc = run_trial(out, t, files, o, 0, used);
+	int trials = o->trials > 1 ? o->trials : 1, k, rc;
 
+	memset(out, 0, sizeof(*out));
+	if ((rc = slots_take(o->cpu, 0, NULL, NULL)) < 0)
+		return rc;
+	rc = run_trial(out, t, files, o, number, 0, used);
 	for (k = 1; rc == 0 && k < trials; k++) {
 		record_task one;
 
-		if ((rc = run_trial(&one, t, files, o, k, used)) == 0)
+		if ((rc = run_trial(&one, t, files, o, number, k, used)) == 0)
 			add_trial(out, &one);
 	}
+	slots_give(o->cpu);
 	if (rc < 0)
 		record_task_free(out);  /* each trial leaves it freed or whole */
 	if (rc == 0 && trials > 1) {
@@ -168,8 +178,10 @@ static int evaluate_task(record_task *out, task *t, const agent_files *files,
 	return rc;
 }
 
-/* A worker process: evaluates one task and sends {result, usage} back. */
-static _Noreturn void worker(int fd, task *t, const agent_files *files, const evolve_eval_options *o)
+/* A worker process: evaluates one task for generation `number` and sends
+ * {result, usage} back. */
+static _Noreturn void worker(int fd, task *t, const agent_files *files, const evolve_eval_options *o,
+			     int number)
 {
 	llm_usage used = { 0, 0, 0, 0, 0 };
 	record_task result;
@@ -179,7 +191,7 @@ static _Noreturn void worker(int fd, task *t, const agent_files *files, const ev
 	zygote_forget();  /* the parent's zygote answers the parent only */
 	rc = llm_after_fork(o->llm);
 	if (rc == 0)
-		rc = evaluate_task(&result, t, files, o, &used);
+		rc = evaluate_task(&result, t, files, o, number, &used);
 	msg = json_pack("{s:o?, s:o, s:s}", "result", rc == 0 ? record_task_to_json(&result) : NULL,
 			"usage", llm_usage_to_json(&used), "error", rc == 0 ? "" : err_last());
 	channel_send_json(fd, msg);
@@ -219,15 +231,14 @@ static int collect(record_task *results, size_t i, int fd, const evolve_eval_opt
 		rc = record_task_from_json(&results[i], o->tasks[i]->name,
 					   json_object_get(msg, "result"));
 	llm_usage_from_json(&u, json_object_get(msg, "usage"));
-	add_usage(used, &u);
-	llm_add_usage(o->llm, &u);
+	add_usage(used, &u);  /* the client's totals have it already: they are shared */
 	json_decref(msg);
 	return rc;
 }
 
 /* Forks the worker for task `i`, its options `wo`; *fd is its channel. */
 static int start_worker(pid_t *pid, int *fd, size_t i, const agent_files *files,
-			const evolve_eval_options *wo)
+			const evolve_eval_options *wo, int number)
 {
 	int pair[2];
 
@@ -240,7 +251,7 @@ static int start_worker(pid_t *pid, int *fd, size_t i, const agent_files *files,
 	}
 	if (*pid == 0) {
 		close(pair[0]);
-		worker(pair[1], wo->tasks[i], files, wo);
+		worker(pair[1], wo->tasks[i], files, wo, number);
 	}
 	close(pair[1]);
 	*fd = pair[0];
@@ -252,7 +263,7 @@ static int start_worker(pid_t *pid, int *fd, size_t i, const agent_files *files,
  * results[i] is task i's result; usage is added to *used. The workers see
  * a stop through a flag shared with them. */
 static int evaluate_parallel(record_task *results, const agent_files *files,
-			     const evolve_eval_options *o, llm_usage *used)
+			     const evolve_eval_options *o, int number, llm_usage *used)
 {
 	volatile sig_atomic_t *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
 					     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -269,7 +280,7 @@ static int evaluate_parallel(record_task *results, const agent_files *files,
 	while (done < o->n_tasks) {
 		for (; rc == 0 && next < o->n_tasks && running < o->jobs &&
 		       next < EVOLVE_MAX_TASKS; next++, running++)
-			if ((rc = start_worker(&pids[next], &fds[next], next, files, &wo)) < 0)
+			if ((rc = start_worker(&pids[next], &fds[next], next, files, &wo, number)) < 0)
 				break;
 		if (done < next) {  /* collect the oldest running worker */
 			int got = collect(results, done, fds[done], o, used, shared);
@@ -287,15 +298,15 @@ static int evaluate_parallel(record_task *results, const agent_files *files,
 }
 
 static int evaluate_all(record_task *results, const agent_files *files,
-			const evolve_eval_options *o, llm_usage *used)
+			const evolve_eval_options *o, int number, llm_usage *used)
 {
 	size_t i;
 	int rc = 0;
 
 	if (o->jobs > 1 && o->n_tasks > 1)
-		return evaluate_parallel(results, files, o, used);
+		return evaluate_parallel(results, files, o, number, used);
 	for (i = 0; rc == 0 && i < o->n_tasks; i++)
-		rc = evaluate_task(&results[i], o->tasks[i], files, o, used);
+		rc = evaluate_task(&results[i], o->tasks[i], files, o, number, used);
 	return rc;
 }
 
@@ -334,7 +345,7 @@ int evolve_evaluate(record *r, const agent_files *files, const evolve_eval_optio
 	llm_usage used = { 0, 0, 0, 0, 0 };
 	record_task *results = calloc(o->n_tasks + 1, sizeof(*results));
 	size_t i;
-	int rc = results ? evaluate_all(results, files, o, &used) : err_set(ERR_SYSTEM, "out of memory");
+	int rc = results ? evaluate_all(results, files, o, r->number, &used) : err_set(ERR_SYSTEM, "out of memory");
 
 	if (rc == 0)
 		rc = add_results(r, results, o, &used, (os_now_ms() - start) / 1000.0);

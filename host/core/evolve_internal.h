@@ -73,9 +73,9 @@ HOST_MUST_CHECK int evolve_remeasure(record *out, lab *l, const record *parent,
 /* Nonzero once the run is stopping (o->stop set). */
 int evolve_stopping(const evolve_eval_options *o);
 
-/* A stop abandons the model calls in flight and refuses new ones, so a
- * generation measured with a model while it came is marked interrupted:
- * kept, never compared. A failed validation stands: the stop did not
+/* A stop abandons the model calls in flight and refuses new ones, and so
+ * does the model's budget running out: a generation measured with a model
+ * while either came is marked interrupted: kept, never compared. A failed validation stands: the stop did not
  * change the code. */
 HOST_MUST_CHECK int evolve_mark_interrupted(record *r, const evolve_eval_options *o);
 

@@ -160,7 +160,8 @@ int evolve_stopping(const evolve_eval_options *o)
 
 int evolve_mark_interrupted(record *r, const evolve_eval_options *o)
 {
-	if (!o->llm || !evolve_stopping(o) || (r->status == RECORD_INVALID && r->n_stages > 0))
+	if (!o->llm || !(evolve_stopping(o) || llm_exhausted(o->llm)) ||
+	    (r->status == RECORD_INVALID && r->n_stages > 0))
 		return 0;
 	r->status = RECORD_INTERRUPTED;
 	return record_set_reason(r, "the run was stopped while its agents could call the model; "
