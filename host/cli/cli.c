@@ -266,6 +266,8 @@ int cli_open_llm(llm_client **out, const char *command, const llm_options *o)
 		return cli_usage(command, "--record and --replay cannot be used together");
 	with_notices.notice = print_notice;
 	with_notices.temperature_set = o->temperature >= 0;
+	if (with_notices.concurrency <= 0)  /* evolve sets its --parallel */
+		with_notices.concurrency = 1;
 	if (llm_open(out, &with_notices) < 0)
 		return cli_fail(command, "%s", err_last());
 	return CLI_OK;

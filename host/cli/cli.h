@@ -84,6 +84,7 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 #define CLI_MAX_TOKENS 1000000000
 #define CLI_MAX_USD 1000000
 #define CLI_MAX_LLM_ATTEMPTS 20
+#define CLI_MAX_LLM_CONCURRENCY 64
 #define CLI_MAX_LLM_SECONDS 86400
 #define CLI_MAX_REPLY_TOKENS 1000000
 #define CLI_MAX_AGENT_SECONDS 86400  /* ms of it still fit an int */
@@ -113,6 +114,7 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 	{ "--max-tokens", ARG_LONG, &(o).max_tokens, 1, CLI_MAX_TOKENS },      \
 	{ "--llm-timeout", ARG_SECONDS, &(o).timeout_ms, 1, CLI_MAX_LLM_SECONDS }, \
 	{ "--llm-attempts", ARG_INT, &(o).attempts, 1, CLI_MAX_LLM_ATTEMPTS }, \
+	{ "--llm-concurrency", ARG_INT, &(o).concurrency, 1, CLI_MAX_LLM_CONCURRENCY }, \
 	{ "--llm-run-seconds", ARG_SECONDS, &(o).run_ms, 1, CLI_MAX_LLM_SECONDS }, \
 	{ "--llm-max-tokens", ARG_LONG, &(o).reply_tokens, 1, CLI_MAX_REPLY_TOKENS }, \
 	{ "--llm-temperature", ARG_NUMBER, &(o).temperature, 0, 2 }
@@ -127,6 +129,9 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 	"  --max-tokens N   stop before using more than N tokens\n"              \
 	"  --llm-timeout S  seconds one request may take (default 120)\n"       \
 	"  --llm-attempts N tries per call, retries included (default 5)\n"     \
+	"  --llm-concurrency N  requests open at once, whichever process\n"     \
+	"                   makes them (default: the candidates in flight,\n"  \
+	"                   evolve --parallel; else 1); a 429 slows them all\n" \
 	"  --llm-run-seconds S  model time one agent run may use in all; it\n"  \
 	"                   does not count against the agent (default 600)\n"   \
 	"  --llm-max-tokens N  the longest reply to ask for, in tokens\n"     \

@@ -194,8 +194,11 @@ static int run_evolve(int argc, char **argv)
 	a.o.limits.prompt_max = EVOLVE_DEFAULT_PROMPT;
 	a.given.seed = ULLONG_MAX;  /* not given: the lab's */
 	a.lo.temperature = -1;      /* not given: the server's */
-	if ((rc = parse_evolve_args(&a, argc, argv)) != CLI_OK ||
-	    (rc = cli_open_llm(&a.o.eval.llm, "evolve", &a.lo)) != CLI_OK)
+	if ((rc = parse_evolve_args(&a, argc, argv)) != CLI_OK)
+		return rc;
+	if (a.lo.concurrency == 0)  /* a request open for each candidate in flight */
+		a.lo.concurrency = a.o.parallel;
+	if ((rc = cli_open_llm(&a.o.eval.llm, "evolve", &a.lo)) != CLI_OK)
 		return rc;
 	a.o.limits.max_usd = a.lo.max_usd;  /* for the archive: the meta agent sees the caps */
 	a.o.limits.max_tokens = a.lo.max_tokens;
