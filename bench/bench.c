@@ -328,7 +328,10 @@ out:
 }
 
 /* `evolve --gens PARALLEL_GENS --parallel K` against the scripted model,
- * in a lab whose gen_000 it measured: the median wall time in seconds. */
+ * in a lab whose gen_000 it measured: the median wall time in seconds.
+ * Both K run with the same bound on requests open (8, which neither
+ * reaches), so that the rows compare candidates in flight and nothing
+ * else. */
 static double bench_parallel(const char *bin, const char *dir, const char *url, int k)
 {
 	double times[PARALLEL_RUNS];
@@ -339,10 +342,10 @@ static double bench_parallel(const char *bin, const char *dir, const char *url, 
 		buf_clear(&init);
 		buf_clear(&evolve);
 		buf_printf(&init, "%s/host init --dir %s/lab_%d_%d --llm openai:gpt-4o-mini --llm-url %s "
-			   "--llm-calls 1 -j 2 >/dev/null", bin, dir, k, run, url);
+			   "--llm-calls 1 -j 2 --llm-concurrency 8 >/dev/null", bin, dir, k, run, url);
 		buf_printf(&evolve, "%s/host evolve --dir %s/lab_%d_%d --gens %d --parallel %d --llm "
-			   "openai:gpt-4o-mini --llm-url %s --llm-calls 1 -j 2 --quiet >/dev/null", bin,
-			   dir, k, run, PARALLEL_GENS, k, url);
+			   "openai:gpt-4o-mini --llm-url %s --llm-calls 1 -j 2 --llm-concurrency 8 "
+			   "--quiet >/dev/null", bin, dir, k, run, PARALLEL_GENS, k, url);
 		ok = !buf_failed(&init) && !buf_failed(&evolve) && system(buf_cstr(&init)) == 0 &&
 		     (times[run] = timed(buf_cstr(&evolve))) > 0;
 	}

@@ -100,6 +100,8 @@ void test_group_llm_slow(harness_totals *t);
 void test_group_kept(harness_totals *t);
 void test_group_llm_meta(harness_totals *t);
 void test_group_report(harness_totals *t);
+void test_group_parallel(harness_totals *t);
+void test_group_llm_pool(harness_totals *t);
 void test_group_hostile(harness_totals *t);
 void test_group_confine(harness_totals *t);
 

@@ -221,6 +221,19 @@ size_t llm_fixture_count(const llm_server *s)
 	return n;
 }
 
+int llm_fixture_most_open(const llm_server *s)
+{
+	json_t *requests = llm_fixture_requests(s), *q;
+	size_t i;
+	int most = 0;
+
+	json_array_foreach(requests, i, q)
+		if (json_integer_value(json_object_get(q, "open")) > most)
+			most = (int)json_integer_value(json_object_get(q, "open"));
+	json_decref(requests);
+	return most;
+}
+
 void llm_fixture_same_generations(const char *lab_a, const char *lab_b, int gens)
 {
 	run_result a, b;
@@ -241,4 +254,15 @@ void llm_fixture_same_generations(const char *lab_a, const char *lab_b, int gens
 		run_result_free(&a);
 		run_result_free(&b);
 	}
+}
+
+json_t *llm_fixture_late(json_t *script, int seconds)
+{
+	json_t *rule, *reply;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(script, "rules"), i, rule)
+		json_array_foreach(json_object_get(rule, "replies"), j, reply)
+			json_object_set_new(reply, "delay", json_integer(seconds));
+	return script;
 }

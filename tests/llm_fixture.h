@@ -43,6 +43,9 @@ json_t *llm_fixture_run(run_result *r, json_t *script, const char *name, char *c
 /* A scripted reply with this text and token counts. */
 json_t *llm_fixture_reply(const char *text, int in, int out);
 
+/* `script` (returned) with every reply `seconds` late, as a slow model's. */
+json_t *llm_fixture_late(json_t *script, int seconds);
+
 /* A script with one rule matching everything. Consumes `replies`. */
 json_t *llm_fixture_script(json_t *replies);
 
@@ -87,6 +90,9 @@ json_t *llm_fixture_note(const char *dir, int g);
 
 /* How many requests the server has received so far. */
 size_t llm_fixture_count(const llm_server *s);
+
+/* The most requests the server had open at once. */
+int llm_fixture_most_open(const llm_server *s);
 
 /* Generations 1 to `gens` of the two labs hold the same files (the same
  * git trees) and have the same subjects (status, fitness, the change). */

@@ -69,8 +69,10 @@ int main(void)
 	test_group_llm_agent(&totals);
 	test_group_llm_hostile(&totals);
 	test_group_llm_slow(&totals);
+	test_group_llm_pool(&totals);
 	test_group_kept(&totals);
 	test_group_llm_meta(&totals);
+	test_group_parallel(&totals);
 	test_group_report(&totals);
 	test_group_cli(&totals);
 

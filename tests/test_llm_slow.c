@@ -191,18 +191,6 @@ static void test_a_stop_abandons_the_call_and_refuses_more(void **state)
 	free(prices);
 }
 
-/* `script` with every reply `seconds` late, as a slow model's. */
-static json_t *late(json_t *script, int seconds)
-{
-	json_t *rule, *reply;
-	size_t i, j;
-
-	json_array_foreach(json_object_get(script, "rules"), i, rule)
-		json_array_foreach(json_object_get(rule, "replies"), j, reply)
-			json_object_set_new(reply, "delay", json_integer(seconds));
-	return script;
-}
-
 /* The "llm" events of a trace whose status contains `status`. */
 static int llm_events(const json_t *trace, const char *status)
 {
@@ -248,7 +236,7 @@ static void test_evolve_with_a_model_slower_than_the_agents(void **state)
 	os_remove_tree(lab);
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
 	/* init measures gen_000 with the model: the server sees the task prompts */
-	requests = llm_fixture_run(&r, late(llm_fixture_evolution(), 3), "slow_init", init);
+	requests = llm_fixture_run(&r, llm_fixture_late(llm_fixture_evolution(), 3), "slow_init", init);
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "openai:test-model)");
 	assert_true(json_array_size(requests) >= 2);
@@ -262,7 +250,7 @@ static void test_evolve_with_a_model_slower_than_the_agents(void **state)
 	assert_true(llm_events_in(note, "ok") >= 2);
 	json_decref(note);
 	/* measured alike: no re-measure, two valid candidates */
-	requests = llm_fixture_run(&r, late(llm_fixture_evolution(), 3), "slow_evolve", evolve);
+	requests = llm_fixture_run(&r, llm_fixture_late(llm_fixture_evolution(), 3), "slow_evolve", evolve);
 	assert_int_equal(r.status, 0);
 	assert_null(strstr(r.out, "re-measured"));
 	assert_contains(r.out, "gen_002  parent gen_00");
@@ -339,7 +327,7 @@ static void test_sigterm_abandons_the_calls_in_flight(void **state)
 	char *prices = llm_fixture_prices(), *lab = llm_fixture_lab("stopped_lab"), url[128];
 	char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "3", "-j", "2", "--llm",
 			 "openai:test-model", "--llm-url", url, "--llm-prices", prices,
-			 "--llm-timeout", "60", NULL };
+			 "--llm-timeout", "60", "--llm-concurrency", "2", NULL };
 	run_options no_wait = { .no_wait = 1 };
 	json_t *note;
 	llm_server s;
