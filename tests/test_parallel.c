@@ -62,6 +62,19 @@ static void test_rounds_commit_in_order(void **state)
 	HOST(&r, "show", "gen_005", "--dir", lab_a);
 	assert_contains(r.out, "round     2 (proposed with its siblings, made at once)");
 	run_result_free(&r);
+	{
+		char *html = os_path_join(lab_a, "report.html"), *text;
+		HOST(&r, "report", "--dir", lab_a, "-o", html);
+		assert_int_equal(r.status, 0);
+		run_result_free(&r);
+		text = harness_read(html);
+		assert_contains(text, "<title>round 1: gen_001 to gen_004, 4 siblings made at once");
+		assert_contains(text, "<title>round 2: gen_005 to gen_008, 4 siblings made at once");
+		assert_contains(text, "gen_006 (parent gen_003, round 2) accepted");
+		assert_contains(text, "gen_000 (no parent) accepted");
+		free(text);
+		free(html);
+	}
 	llm_fixture_git(&r, lab_a, "rev-parse", "main", NULL);
 	{
 		run_result tag;
