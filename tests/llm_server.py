@@ -21,7 +21,8 @@ model that knows where the host runs. Every request is appended to LOG_FILE
 as a JSON line with its path, headers, prompts, settings (max_tokens and
 temperature, whatever the provider calls them) and the client's port, which
 tells one connection from another, the time it arrived ("t") and how many
-requests were open when it did, itself included ("open"). {"max_open": N}
+requests were open when it did, itself included ("open"; a request is
+open from its arrival until its reply starts). {"max_open": N}
 at the top of the script answers 429 with Retry-After 1 to a request that
 finds more than N open, as a server with a concurrency limit does.
 
@@ -125,8 +126,18 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def closed(self):
+        """The request is no longer open: counted before its reply is written,
+        since the client may send its next request the moment it has read it."""
+        global open_now
+        with lock:
+            if self.counted:
+                open_now -= 1
+                self.counted = False
+
     def send(self, status, body, headers=()):
         data = body.encode()
+        self.closed()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -139,11 +150,11 @@ class Handler(BaseHTTPRequestHandler):
         global open_now
         with lock:
             open_now += 1
+            self.counted = True
         try:
             self.answer()
         finally:
-            with lock:
-                open_now -= 1
+            self.closed()
 
     def answer(self):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
@@ -171,6 +182,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, reply["raw"])
         if reply.get("truncate"):
             data = json.dumps(wire(provider, reply)).encode()
+            self.closed()
             self.send_response(200)
             self.send_header("Content-Length", str(len(data) + 100))
             self.end_headers()

@@ -393,9 +393,10 @@ static void test_the_cap_stops_every_candidate(void **state)
 	free(prices);
 }
 
-/* Four candidates, -j 2, every reply a second late: the server never has
+/* Four candidates, -j 1, every reply a second late: the server never has
  * more than --llm-concurrency requests open, nor more than the candidates
- * in flight when it is not given. */
+ * in flight when it is not given; and it has that many, though only one
+ * CPU slot is shared: an agent waiting for the model lends its slot. */
 static void test_requests_open_stay_within_the_concurrency(void **state)
 {
 	static const char *const limits[] = { "2", NULL };
@@ -408,7 +409,7 @@ static void test_requests_open_stay_within_the_concurrency(void **state)
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
 	for (k = 0; k < 2; k++) {
 		char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "4", "--parallel", "4",
-				 "-j", "2", "--llm", "openai:test-model", "--llm-url", url,
+				 "-j", "1", "--llm", "openai:test-model", "--llm-url", url,
 				 "--llm-prices", prices, limits[k] ? "--llm-concurrency" : NULL,
 				 (char *)limits[k], NULL };
 		llm_fixture_start(&s, llm_fixture_late(llm_fixture_evolution(), 1), "par_open_server");
