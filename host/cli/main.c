@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const cli_command *const commands[] = {
-	&cli_init, &cli_evolve, &cli_log, &cli_show, &cli_diff, &cli_revert,
+	&cli_init, &cli_evolve, &cli_log, &cli_show, &cli_solution, &cli_diff, &cli_revert,
 	&cli_commit, &cli_checkout, &cli_status, &cli_report, &cli_bench, &cli_validate,
 	&cli_improve, &cli_rewrite,
 };

@@ -75,6 +75,8 @@ static int score_solution(record_task *out, task *t, const agent_run_result *run
 	eval_result train = { 0 }, holdout = { 0 };
 	int rc;
 
+	if (!(out->solution = strdup(solution)))
+		return err_set(ERR_SYSTEM, "out of memory");
 	if ((rc = eval_solution(&train, t, "solution.c", solution, EVAL_TRAIN)) == 0 &&
 	    (rc = eval_solution(&holdout, t, "solution.c", solution, EVAL_HOLDOUT)) == 0) {
 		out->train = train.score;
@@ -126,9 +128,17 @@ static int run_trial(record_task *out, task *t, const agent_files *files,
 }
 
 /* Adds trial `one` (freed) to the sums in `all`, which keeps the first
- * trial's trace and the first problem. */
-static void add_trial(record_task *all, record_task *one)
+ * trial's trace and the first problem, and the solution of the trial
+ * that scored best on training (`*best`, in normalised fitness). */
+static void add_trial(record_task *all, record_task *one, double *best)
 {
+	if (one->fitness > *best) {
+		char *solution = all->solution;
+
+		*best = one->fitness;
+		all->solution = one->solution;
+		one->solution = solution;
+	}
 	all->train += one->train;
 	all->holdout += one->holdout;
 	all->fitness += one->fitness;
@@ -155,16 +165,18 @@ static int evaluate_task(record_task *out, task *t, const agent_files *files,
 			 const evolve_eval_options *o, int number, llm_usage *used)
 {
 	int trials = o->trials > 1 ? o->trials : 1, k, rc;
+	double best;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = slots_take(o->cpu, 0, NULL, NULL)) < 0)
 		return rc;
 	rc = run_trial(out, t, files, o, number, 0, used);
+	best = out->fitness;
 	for (k = 1; rc == 0 && k < trials; k++) {
 		record_task one;
 
 		if ((rc = run_trial(&one, t, files, o, number, k, used)) == 0)
-			add_trial(out, &one);
+			add_trial(out, &one, &best);
 	}
 	slots_give(o->cpu);
 	if (rc < 0)
@@ -192,7 +204,9 @@ static _Noreturn void worker(int fd, task *t, const agent_files *files, const ev
 	rc = llm_after_fork(o->llm);
 	if (rc == 0)
 		rc = evaluate_task(&result, t, files, o, number, &used);
-	msg = json_pack("{s:o?, s:o, s:s}", "result", rc == 0 ? record_task_to_json(&result) : NULL,
+	msg = json_pack("{s:o?, s:s?, s:o, s:s}", "result",
+			rc == 0 ? record_task_to_json(&result) : NULL,
+			"solution", rc == 0 ? result.solution : NULL,
 			"usage", llm_usage_to_json(&used), "error", rc == 0 ? "" : err_last());
 	channel_send_json(fd, msg);
 	_exit(rc == 0 ? 0 : 1);
@@ -227,9 +241,11 @@ static int collect(record_task *results, size_t i, int fd, const evolve_eval_opt
 		rc = err_set(ERR_GENERIC, "a worker failed: %s",
 			     json_string_value(json_object_get(msg, "error"))
 			     ? json_string_value(json_object_get(msg, "error")) : "it died");
-	else
-		rc = record_task_from_json(&results[i], o->tasks[i]->name,
-					   json_object_get(msg, "result"));
+	else if ((rc = record_task_from_json(&results[i], o->tasks[i]->name,
+					     json_object_get(msg, "result"))) == 0 &&
+		 json_is_string(json_object_get(msg, "solution")) &&
+		 !(results[i].solution = strdup(json_string_value(json_object_get(msg, "solution")))))
+		rc = err_set(ERR_SYSTEM, "out of memory");
 	llm_usage_from_json(&u, json_object_get(msg, "usage"));
 	add_usage(used, &u);  /* the client's totals have it already: they are shared */
 	json_decref(msg);

@@ -70,6 +70,30 @@ static int files_from_json(agent_files *out, const json_t *json)
 	return 0;
 }
 
+/* The tasks' solutions of `r`, which its note does not carry. */
+static json_t *solutions_to_json(const record *r)
+{
+	json_t *out = json_object();
+	size_t i;
+
+	for (i = 0; out && i < r->n_tasks; i++)
+		if (r->tasks[i].solution)
+			json_object_set_new(out, r->tasks[i].name, json_string(r->tasks[i].solution));
+	return out;
+}
+
+static int solutions_from_json(record *r, const json_t *json)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_tasks; i++) {
+		const char *text = json_string_value(json_object_get(json, r->tasks[i].name));
+		if (text && !(r->tasks[i].solution = strdup(text)))
+			return err_set(ERR_SYSTEM, "out of memory");
+	}
+	return 0;
+}
+
 static void send_phase(void *ctx, evolve_phase phase)
 {
 	json_t *msg = json_pack("{s:i}", "phase", (int)phase);
@@ -95,9 +119,10 @@ static _Noreturn void candidate_process(int fd, evolve_candidate *c, const evolv
 	if (rc == 0)
 		rc = evolve_candidate_make(c, o, send_phase, &fd);
 	c->r.total_s = (os_now_ms() - start) / 1000.0;
-	msg = json_pack("{s:o?, s:o?, s:s}",
+	msg = json_pack("{s:o?, s:o?, s:o?, s:s}",
 			"record", rc == 0 ? record_to_json(&c->r) : NULL,
 			"files", rc == 0 && c->files.count ? files_to_json(&c->files) : NULL,
+			"solutions", rc == 0 ? solutions_to_json(&c->r) : NULL,
 			"error", rc == 0 ? "" : err_last());
 	if (!msg || channel_send_json(fd, msg) < 0)
 		_exit(1);
@@ -161,7 +186,8 @@ static int take_back(evolve_candidate *c, const json_t *msg)
 	}
 	if ((rc = record_from_json(&r, json_object_get(msg, "record"))) < 0)
 		return rc;
-	if (files && (rc = files_from_json(&c->files, files)) < 0) {
+	if ((rc = solutions_from_json(&r, json_object_get(msg, "solutions"))) < 0 ||
+	    (files && (rc = files_from_json(&c->files, files)) < 0)) {
 		record_free(&r);
 		return rc;
 	}

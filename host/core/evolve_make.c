@@ -27,10 +27,13 @@ static int keep_number(store *s, const char *key, long long value)
 /* The evaluation settings, kept in the lab so that every generation is
  * measured the same way; the utility and the agents' limits only when
  * given. */
-static int keep_settings(store *s, const evolve_eval_options *o, const char *task_names,
-			 const char *utility)
+static int keep_settings(store *s, const evolve_eval_options *o, const evolve_lab_text *text)
 {
-	int rc = store_setting_set(s, "tasks", task_names);
+	int rc = store_setting_set(s, "tasks", text->tasks);
+	const char *utility = text->utility;
+
+	if (rc == 0 && text->tasks_dir)
+		rc = store_setting_set(s, "tasks-dir", text->tasks_dir);
 
 	if (rc == 0)
 		rc = keep_number(s, "budget", o->budget);
@@ -48,14 +51,14 @@ static int keep_settings(store *s, const evolve_eval_options *o, const char *tas
 }
 
 int evolve_init(record *gen0, const char *dir, const agent_files *seed,
-		const evolve_eval_options *o, const char *task_names, const char *utility)
+		const evolve_eval_options *o, const evolve_lab_text *text)
 {
 	lab l;
 	int rc = record_init(gen0, 0, -1, RECORD_ACCEPTED, "the seed agents", o->seed);
 
 	if (rc == 0 && (rc = evolve_evaluate(gen0, seed, o)) == 0 &&
 	    (rc = lab_create(&l, dir)) == 0) {
-		if ((rc = keep_settings(l.store, o, task_names, utility)) == 0)
+		if ((rc = keep_settings(l.store, o, text)) == 0)
 			rc = evolve_commit(&l, gen0, seed, -1);
 		if (rc < 0)
 			lab_discard(&l);  /* so that init can be run again */
@@ -90,6 +93,22 @@ static int revert_record(record *out, const record *target, int number, int live
 	return rc;
 }
 
+/* The solutions generation `target` kept, for its copy `r`: a revert
+ * brings back what it found, not only its agents. */
+static int copy_solutions(record *r, lab *l, int target)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < r->n_tasks; i++) {
+		free(r->tasks[i].solution);
+		rc = store_solution(l->store, target, r->tasks[i].name, &r->tasks[i].solution);
+		if (rc == ERR_NOTFOUND)
+			rc = 0;
+	}
+	return rc;
+}
+
 int evolve_revert(record *out, lab *l, int target, int force)
 {
 	agent_files files;
@@ -105,7 +124,8 @@ int evolve_revert(record *out, lab *l, int target, int force)
 	if (rc == 0 && (rc = store_main(l->store, &live)) == 0 &&
 	    (rc = store_next_number(l->store, &next)) == 0 &&
 	    (rc = revert_record(out, &from, next, live)) == 0 &&
-	    (rc = evolve_commit(l, out, &files, target)) < 0)
+	    ((rc = copy_solutions(out, l, target)) < 0 ||
+	     (rc = evolve_commit(l, out, &files, target)) < 0))
 		record_free(out);
 	record_free(&from);
 	agents_free(&files);

@@ -94,8 +94,10 @@ static int copy_task(record_task *out, const record_task *t)
 	out->name = copy(t->name);
 	out->agent = copy(t->agent);
 	out->problem = copy(t->problem);
+	out->solution = copy(t->solution);
 	json_incref(t->trace);
-	if (!out->name || !out->agent || (t->problem && !out->problem)) {
+	if (!out->name || !out->agent || (t->problem && !out->problem) ||
+	    (t->solution && !out->solution)) {
 		record_task_free(out);
 		return err_set(ERR_SYSTEM, "out of memory");
 	}
@@ -210,6 +212,7 @@ void record_task_free(record_task *t)
 	free(t->name);
 	free(t->agent);
 	free(t->problem);
+	free(t->solution);
 	json_decref(t->trace);
 	memset(t, 0, sizeof(*t));
 }

@@ -47,6 +47,9 @@ typedef struct {
 	long llm_calls;       /* the task agent's model use */
 	double usd;
 	json_t *trace;        /* the broker's events, for the report; may be NULL */
+	/* The solution the host scored: kept in the generation's tree as
+	 * solutions/NAME.c (see store_solution), not in the note; NULL: none. */
+	char *solution;
 } record_task;
 
 typedef struct {

@@ -114,8 +114,47 @@ static void tag_name(char *out, size_t size, int number)
 	snprintf(out, size, "gen_%03d", number);
 }
 
-/* Writes generation `number`'s files as a tree. */
-static int write_tree(store *s, int number, const agent_files *files, git_oid *out)
+/* Adds `text` to the tree being built as `name`. */
+static int add_blob(store *s, git_treebuilder *tb, int number, const char *name, const char *text)
+{
+	git_oid blob;
+
+	if (git_blob_create_from_buffer(&blob, s->repo, text, strlen(text)) < 0 ||
+	    git_treebuilder_insert(NULL, tb, name, &blob, GIT_FILEMODE_BLOB) < 0)
+		return store_write_fail(s->path, strlen(text), "cannot write gen_%03d's %s",
+					number, name);
+	return 0;
+}
+
+/* Adds solutions/, each task's solution as NAME.c, when `r` has any. */
+static int add_solutions(store *s, git_treebuilder *tb, const record *r)
+{
+	git_treebuilder *sub;
+	char name[300];
+	git_oid oid;
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (git_treebuilder_new(&sub, s->repo, NULL) < 0)
+		return store_git_fail("cannot build a tree");
+	for (i = 0; i < r->n_tasks && rc == 0; i++) {
+		if (!r->tasks[i].solution)
+			continue;
+		snprintf(name, sizeof(name), "%s.c", r->tasks[i].name);
+		rc = add_blob(s, sub, r->number, name, r->tasks[i].solution);
+		n++;
+	}
+	if (rc == 0 && n && (git_treebuilder_write(&oid, sub) < 0 ||
+			     git_treebuilder_insert(NULL, tb, STORE_SOLUTIONS, &oid,
+						    GIT_FILEMODE_TREE) < 0))
+		rc = store_write_fail(s->path, 64 * n, "cannot write gen_%03d's solutions",
+				      r->number);
+	git_treebuilder_free(sub);
+	return rc;
+}
+
+/* Writes generation r->number's files, and its solutions, as a tree. */
+static int write_tree(store *s, const record *r, const agent_files *files, git_oid *out)
 {
 	git_treebuilder *tb;
 	size_t i;
@@ -123,17 +162,13 @@ static int write_tree(store *s, int number, const agent_files *files, git_oid *o
 
 	if (git_treebuilder_new(&tb, s->repo, NULL) < 0)
 		return store_git_fail("cannot build a tree");
-	for (i = 0; i < files->count && rc == 0; i++) {
-		git_oid blob;
-		const agent_file *f = &files->items[i];
-		if (git_blob_create_from_buffer(&blob, s->repo, f->text, strlen(f->text)) < 0 ||
-		    git_treebuilder_insert(NULL, tb, f->name, &blob, GIT_FILEMODE_BLOB) < 0)
-			rc = store_write_fail(s->path, strlen(f->text),
-					      "cannot write gen_%03d's %s", number, f->name);
-	}
+	for (i = 0; i < files->count && rc == 0; i++)
+		rc = add_blob(s, tb, r->number, files->items[i].name, files->items[i].text);
+	if (rc == 0)
+		rc = add_solutions(s, tb, r);
 	if (rc == 0 && git_treebuilder_write(out, tb) < 0)
 		rc = store_write_fail(s->path, 64 * files->count, "cannot write gen_%03d's tree",
-				      number);
+				      r->number);
 	git_treebuilder_free(tb);
 	return rc;
 }
@@ -208,7 +243,7 @@ int store_record(store *s, const record *r, const agent_files *files, int also_p
 	if (r->number > STORE_MAX_NUMBER)
 		return err_set(ERR_INVALID, "the lab is full: generation numbers end at gen_%d",
 			       STORE_MAX_NUMBER);
-	if ((rc = write_tree(s, r->number, files, &tree)) < 0 ||
+	if ((rc = write_tree(s, r, files, &tree)) < 0 ||
 	    (rc = write_commit(s, r, &tree, also_parent, &commit)) < 0)
 		return rc;
 	text = note_text(r);

@@ -1,8 +1,9 @@
 /*
  * store.h - the generation store: a bare git repository (libgit2).
  *
- * Each generation is a commit whose tree holds exactly the agent files,
- * tagged gen_NNN, with a one-line summary and trailers in its message and
+ * Each generation is a commit whose tree holds the agent files and, under
+ * solutions/, each task's solution its task agent returned (NAME.c), so
+ * that plain git shows agents and solutions evolving; it is tagged gen_NNN, with a one-line summary and trailers in its message and
  * the full record as a JSON git note. The commit's parent is the
  * generation it was derived from, so the git graph is the family tree;
  * refs/heads/main is the live lineage.
@@ -22,6 +23,9 @@
 
 typedef struct store store;
 
+/* The folder of a generation's tree that holds its tasks' solutions. */
+#define STORE_SOLUTIONS "solutions"
+
 /* Generation numbers run from 0 to this (gen_000 ... gen_999999). */
 #define STORE_MAX_NUMBER 999999
 
@@ -35,7 +39,8 @@ HOST_MUST_CHECK int store_open(store **out, const char *path);
 void store_free(store *s);
 
 /*
- * Records generation r->number with `files` as its tree. Its git parents
+ * Records generation r->number with `files` as its tree, and the tasks'
+ * solutions (r->tasks[i].solution) under solutions/. Its git parents
  * are r->parent's commit and, when `also_parent` >= 0, that generation's
  * commit as well (a revert keeps main's history). The record is the note.
  */
@@ -65,6 +70,10 @@ HOST_MUST_CHECK int store_read(store *s, int number, record *r, agent_files *fil
  * ascending order (unreadable ones are skipped: host log and host show
  * name them). Stops at fn's first nonzero return and returns it. */
 HOST_MUST_CHECK int store_each(store *s, int (*fn)(void *ctx, const record *r), void *ctx);
+
+/* Generation `number`'s solution of task `name` (free() it); ERR_NOTFOUND
+ * when it has none (invalid, or recorded before solutions were kept). */
+HOST_MUST_CHECK int store_solution(store *s, int number, const char *name, char **out);
 
 /* The unified diff from generation `a` to generation `b`. */
 HOST_MUST_CHECK int store_diff(store *s, int a, int b, buf *out);

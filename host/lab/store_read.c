@@ -176,6 +176,8 @@ static int read_files(store *s, int number, git_commit *commit, agent_files *fil
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		git_blob *blob;
 		char *text, what[128];
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)  /* solutions/: not agent files */
+			continue;
 		if ((rc = git_blob_lookup(&blob, s->repo, git_tree_entry_id(e))) < 0) {
 			snprintf(what, sizeof(what), "file %s", git_tree_entry_name(e));
 			rc = store_damaged(s, number, rc, what, git_tree_entry_id(e));
@@ -237,6 +239,34 @@ int store_each(store *s, int (*fn)(void *ctx, const record *r), void *ctx)
 		record_free(&r);
 	}
 	free(numbers);
+	return rc;
+}
+
+int store_solution(store *s, int number, const char *name, char **out)
+{
+	git_commit *commit;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	char path[300];
+	int rc = store_lookup_commit(&commit, s, number);
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s.c", STORE_SOLUTIONS, name);
+	if (git_commit_tree(&tree, commit) < 0)
+		rc = store_damaged(s, number, -1, "tree", git_commit_tree_id(commit));
+	else if (git_tree_entry_bypath(&e, tree, path) < 0)
+		rc = err_set(ERR_NOTFOUND, "gen_%03d has no %s solution", number, name);
+	else if ((rc = git_blob_lookup(&blob, s->repo, git_tree_entry_id(e))) < 0)
+		rc = store_damaged(s, number, rc, path, git_tree_entry_id(e));
+	else if (!(*out = strndup(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob))))
+		rc = err_set(ERR_SYSTEM, "out of memory");
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_commit_free(commit);
 	return rc;
 }
 

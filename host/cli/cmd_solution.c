@@ -1,0 +1,115 @@
+/*
+ * cmd_solution.c - `host solution`: the solution a generation's task agent
+ * returned for a task, as the host scored it.
+ *
+ * For a user the solutions are the point of a run, so every generation
+ * keeps them in its tree (solutions/TASK.c); this prints or writes one,
+ * by default the lab's best on training, and says its held-out score so
+ * that nobody mistakes a training score for what to expect.
+ */
+#include "args.h"
+#include "cli.h"
+#include "error.h"
+#include "lab.h"
+#include "os.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char solution_help[] =
+	"usage: host solution TASK [GEN] [-o FILE] [--dir D]\n"
+	"\n"
+	"Prints the solution of TASK that generation GEN's task agent returned\n"
+	"and the host scored, or writes it to FILE. Every generation keeps its\n"
+	"solutions in its tree, as solutions/TASK.c, so that git shows them\n"
+	"evolving: git -C generations diff gen_000 gen_006 -- solutions/.\n"
+	"Without GEN: the lab's best on training for TASK (the first generation\n"
+	"to reach it). Which generation, and the solution's training and\n"
+	"held-out scores, are said on stderr (on stdout with -o).\n"
+	"\n"
+	"Options:\n"
+	"  -o FILE          write the solution to FILE instead\n"
+	"  --dir D          the lab directory (default: .)\n";
+
+static int find_best(lab *l, const char *name, int *out)
+{
+	cli_best b;
+
+	if (cli_best_solution(&b, l, name) < 0)
+		return cli_fail("solution", "%s", err_last());
+	if (b.number < 0)
+		return b.seen ? cli_fail("solution", "no generation of this lab kept a %s solution: "
+					 "they were recorded before host kept solutions; run host "
+					 "evolve", name)
+			      : cli_fail("solution", "no generation of this lab was measured on a "
+					 "task named '%s' (its tasks: %s)", name,
+					 b.tasks[0] ? b.tasks : "none");
+	*out = b.number;
+	return CLI_OK;
+}
+
+/* "gen_006's snake solution: training 32.75, held-out 30.94". */
+static void describe(char *out, size_t size, lab *l, int number, const char *name)
+{
+	const record_task *t;
+	record r;
+
+	snprintf(out, size, "gen_%03d's %s solution", number, name);
+	if (store_read(l->store, number, &r, NULL) < 0)
+		return;  /* the solution is there; its scores go unsaid */
+	if ((t = record_find_task(&r, name)) != NULL)
+		snprintf(out, size, "gen_%03d's %s solution: training %g, held-out %g", number,
+			 name, t->train, t->holdout);
+	record_free(&r);
+}
+
+static int give(lab *l, int number, const char *name, const char *path)
+{
+	char about[300], *text;
+
+	if (store_solution(l->store, number, name, &text) < 0)
+		return cli_fail("solution", "%s", err_last());
+	describe(about, sizeof(about), l, number, name);
+	if (!path) {
+		fputs(text, stdout);
+		fprintf(stderr, "%s\n", about);
+	} else if (os_write_file(path, text, strlen(text)) < 0) {
+		free(text);
+		return cli_fail("solution", "%s", err_last());
+	} else {
+		printf("wrote %s: %s\n", path, about);
+	}
+	free(text);
+	return CLI_OK;
+}
+
+static int run_solution(int argc, char **argv)
+{
+	const char *dir = ".", *path = NULL, *pos[2];
+	const arg_option opts[] = {
+		{ "--dir", ARG_STRING, &dir, 0, 0 }, { "-o", ARG_STRING, &path, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
+	};
+	int n, number, rc;
+	lab l;
+
+	if (args_parse(opts, argc, argv, pos, 2, &n) < 0)
+		return cli_usage("solution", "%s", err_last());
+	if (n == 0)
+		return cli_usage("solution", "missing TASK (for example: host solution snake)");
+	if (lab_open(&l, dir, 0) < 0)
+		return cli_fail("solution", "%s", err_last());
+	rc = n == 2 ? cli_resolve_generation(&l, "solution", pos[1], &number)
+		    : find_best(&l, pos[0], &number);
+	if (rc == CLI_OK)
+		rc = give(&l, number, pos[0], path);
+	lab_close(&l);
+	return rc;
+}
+
+const cli_command cli_solution = {
+	"solution", "print or write a generation's solution: host solution snake -o best.c",
+	solution_help, run_solution,
+};

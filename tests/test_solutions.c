@@ -1,0 +1,115 @@
+/*
+ * test_solutions.c - the solutions a lab finds are kept: each generation's
+ * tree holds its tasks' solutions under solutions/, plain git shows them
+ * evolving, host solution writes the best and host bench scores it as
+ * recorded, a revert brings them back, and agent_code/ holds only the
+ * agent.
+ */
+#include "harness.h"
+#include "llm_fixture.h"
+
+#include "os.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_solutions_are_kept_in_git(void **state)
+{
+	char *lab = llm_fixture_lab("solutions_lab"), *best, *code, *agent_code;
+	run_result r;
+
+	(void)state;
+	HOST(&r, "evolve", "--dir", lab, "--gens", "6", "--parallel", "2", "-j", "2");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_006  parent gen_003  accepted  fitness 0.6093");
+	run_result_free(&r);
+	llm_fixture_git(&r, lab, "ls-tree", "--name-only", "gen_000:solutions");
+	assert_string_equal(r.out, "email.c\nsnake.c\n");
+	run_result_free(&r);
+	/* plain git shows the solution evolving beside the agent's change */
+	llm_fixture_git(&r, lab, "diff", "gen_000", "gen_006");
+	assert_contains(r.out, "diff --git a/solutions/snake.c b/solutions/snake.c");
+	assert_contains(r.out, "diff --git a/task_agent.c b/task_agent.c");
+	run_result_free(&r);
+	agent_code = os_path_join(lab, "agent_code/solutions");
+	assert_false(os_is_dir(agent_code));
+	free(agent_code);
+	/* the best on training, written and scored again as recorded */
+	best = os_path_join(lab, "best.c");
+	HOST(&r, "solution", "snake", "-o", best, "--dir", lab);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "wrote ");
+	assert_contains(r.out, "gen_006's snake solution: training 32.75, held-out 30.94");
+	run_result_free(&r);
+	HOST(&r, "bench", "snake", best);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "score     32.75");
+	run_result_free(&r);
+	code = harness_read(best);
+	HOST(&r, "solution", "snake", "gen_006", "--dir", lab);
+	assert_string_equal(r.out, code);  /* printed, the same text */
+	assert_contains(r.err, "gen_006's snake solution: training 32.75");
+	run_result_free(&r);
+	free(code);
+	HOST(&r, "show", "gen_006", "--dir", lab);
+	assert_contains(r.out, "solution  snake: solutions/snake.c (host solution snake gen_006)");
+	run_result_free(&r);
+	/* a revert brings back the solutions with the agent */
+	HOST(&r, "revert", "gen_003", "--dir", lab);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	llm_fixture_git(&r, lab, "diff", "gen_003", "gen_007");
+	assert_string_equal(r.out, "");
+	run_result_free(&r);
+	unlink(best);
+	free(best);
+	os_remove_tree(lab);
+	free(lab);
+}
+
+/* What a user can get wrong, each error naming what would fix it. */
+static void test_solution_errors(void **state)
+{
+	char *lab = llm_fixture_lab("solutions_errors"), *path;
+	run_result r;
+
+	(void)state;
+	HOST(&r, "solution", "--dir", lab);
+	assert_int_equal(r.status, 2);
+	assert_contains(r.err, "missing TASK (for example: host solution snake)");
+	run_result_free(&r);
+	HOST(&r, "solution", "tsp", "--dir", lab);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "no generation of this lab was measured on a task named 'tsp' "
+			"(its tasks: email, snake)");
+	run_result_free(&r);
+	HOST(&r, "solution", "snake", "gen_009", "--dir", lab);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "there is no generation gen_009");
+	run_result_free(&r);
+	HOST(&r, "solution", "tsp", "gen_000", "--dir", lab);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "gen_000 has no tsp solution");
+	run_result_free(&r);
+	path = os_path_join(lab, "missing/dir/best.c");
+	HOST(&r, "solution", "snake", "-o", path, "--dir", lab);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "missing/dir/best.c");
+	assert_false(os_is_file(path));
+	run_result_free(&r);
+	free(path);
+	os_remove_tree(lab);
+	free(lab);
+}
+
+void test_group_solutions(harness_totals *t)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_solutions_are_kept_in_git),
+		cmocka_unit_test(test_solution_errors),
+	};
+
+	HARNESS_GROUP(t, "solutions", tests);
+}
