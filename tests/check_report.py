@@ -48,11 +48,19 @@ charts = {}
 for svg in re.findall(r"<svg.*?</svg>", html, re.S):
     root = ET.fromstring(svg)
     ns = "{http://www.w3.org/2000/svg}"
+    def marks(tag, cls):
+        """Elements of class `cls` that are data, not the legend's keys."""
+        return [e for e in root.iter(ns + tag)
+                if cls in e.get("class", "").split() and "key" not in e.get("class", "").split()]
     charts[root.get("id")] = {
-        "points": len([c for c in root.iter(ns + "circle") if "pt" in c.get("class", "").split()]),
-        "nodes": len(root.findall(f".//{ns}circle[@class]")),
-        "bars": len(root.findall(f".//{ns}rect")),
-        "edges": len(root.findall(f".//{ns}line[@class='edge']")),
+        "points": len(marks("circle", "pt")),
+        "nodes": len(marks("circle", "node")),
+        "bars": len(marks("rect", "bar")),
+        "edges": len(marks("line", "edge")),
+        "ticks": [t.text for t in root.iter(ns + "text") if t.get("class") == "tick"],
+        "legend": [t.text for t in root.iter(ns + "text") if t.get("class") == "legend"],
+        "y_labels": [t.text for t in root.iter(ns + "text")
+                     if t.get("x") == "4"],
     }
 summary = {"problems": problems, "charts": charts,
            "rows": len(re.findall(r"<tr class=", html))}

@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "eval.h"
+#include "os.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -46,6 +47,33 @@ int cli_fail(const char *command, const char *fmt, ...)
 	return CLI_FAILED;
 }
 
+int cli_tasks_root(char **out, const char *given)
+{
+	char *root = NULL;
+	int rc = given ? 0 : task_default_root(&root);
+
+	*out = NULL;
+	if (rc == 0 && !(*out = realpath(given ? given : root, NULL)))
+		rc = err_sys("the tasks folder %s", given ? given : root);
+	free(root);
+	return rc;
+}
+
+/* The tasks folder the lab in the current folder keeps (free() it), or
+ * NULL: commands run in a lab find its tasks without --tasks-dir. */
+static char *here_tasks_dir(void)
+{
+	char *dir = NULL;
+	lab l;
+
+	if (!lab_exists(".") || lab_open(&l, ".", 0) < 0)
+		return NULL;
+	if (store_setting_get(l.store, "tasks-dir", &dir) < 0)
+		dir = NULL;
+	lab_close(&l);
+	return dir;
+}
+
 int cli_load_task(task **out, const char *command, const char *tasks_dir,
 		  const char *name)
 {
@@ -53,7 +81,7 @@ int cli_load_task(task **out, const char *command, const char *tasks_dir,
 	int rc;
 
 	*out = NULL;
-	if (!tasks_dir && task_default_root(&root) < 0)
+	if (!tasks_dir && !(root = here_tasks_dir()) && task_default_root(&root) < 0)
 		return cli_fail(command, "%s", err_last());
 	rc = task_load(out, tasks_dir ? tasks_dir : root, name);
 	free(root);
@@ -62,6 +90,9 @@ int cli_load_task(task **out, const char *command, const char *tasks_dir,
 
 int cli_load_agents(agent_files *out, const char *command, const char *dir)
 {
+	if (!dir && !os_is_dir(agents_default_dir()))
+		return cli_fail(command, "no agent to run: this folder has neither agent_code/ (a "
+				"lab's live agent) nor seed/; pass --agent DIR");
 	if (agents_load(out, dir ? dir : agents_default_dir()) < 0)
 		return cli_fail(command, "%s", err_last());
 	return CLI_OK;
@@ -210,7 +241,7 @@ int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 	long long budget = given->budget ? given->budget : CLI_DEFAULT_BUDGET, seed = 1;
 	long long meta_ms = given->meta_ms, agent_ms = given->agent_ms, trials = given->trials;
 	long long max_ms = CLI_MAX_AGENT_SECONDS * 1000LL;
-	char *stored_list = NULL;
+	char *stored_list = NULL, *stored_dir = NULL;
 	int rc = CLI_OK;
 
 	if (given->seed != ULLONG_MAX)
@@ -231,10 +262,18 @@ int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 	out->meta_ms = (int)meta_ms;
 	out->agent_slack_ms = (int)agent_ms;
 	out->trials = (int)trials;
+	if (rc == CLI_OK && !given->tasks_dir &&
+	    store_setting_get(l->store, "tasks-dir", &stored_dir) < 0)
+		rc = cli_fail(command, "%s", err_last());
+	if (rc == CLI_OK && stored_dir && !os_is_dir(stored_dir))
+		rc = cli_fail(command, "the lab's tasks folder %s, kept by host init, is gone; "
+			      "pass --tasks-dir DIR", stored_dir);
 	if (rc == CLI_OK)
-		rc = cli_load_tasks(&out->tasks, &out->n_tasks, command, given->tasks_dir,
+		rc = cli_load_tasks(&out->tasks, &out->n_tasks, command,
+				    given->tasks_dir ? given->tasks_dir : stored_dir,
 				    given->tasks ? given->tasks : stored_list);
 	free(stored_list);
+	free(stored_dir);
 	return rc;
 }
 
@@ -327,4 +366,60 @@ void cli_print_spend(const llm_client *llm, int quiet)
 	if (llm && !quiet)
 		printf("LLM: %ld calls, %ld tokens in, %ld out, $%.4f\n", total.calls,
 		       total.tokens_in, total.tokens_out, total.usd);
+}
+
+typedef struct {
+	cli_best *best;
+	lab *l;
+	const char *task;
+} best_search;
+
+static int consider(void *ctx, const record *r)
+{
+	best_search *s = ctx;
+	cli_best *b = s->best;
+	const record_task *t = record_find_task(r, s->task);
+	size_t i, len = 0;
+	char *text = NULL;
+
+	for (i = 0; record_measured(r) && i < r->n_tasks && len < sizeof(b->tasks); i++)
+		len += (size_t)snprintf(b->tasks + len, sizeof(b->tasks) - len, "%s%s",
+					i ? ", " : "", r->tasks[i].name);
+	if (!t || !record_measured(r))
+		return 0;
+	b->seen++;
+	if ((b->number >= 0 && t->fitness <= b->fitness) ||
+	    store_solution(s->l->store, r->number, s->task, &text) < 0)
+		return 0;  /* not better, or kept none (recorded before solutions were) */
+	free(text);
+	b->number = r->number;
+	b->fitness = t->fitness;
+	return 0;
+}
+
+int cli_best_solution(cli_best *out, lab *l, const char *task)
+{
+	best_search s = { out, l, task };
+
+	memset(out, 0, sizeof(*out));
+	out->number = -1;
+	return store_each(l->store, consider, &s);
+}
+
+void cli_offline_notice(task *const *tasks, size_t n, const llm_client *llm)
+{
+	char names[256] = "";
+	size_t i, len = 0, without = 0;
+
+	for (i = 0; !llm && i < n; i++)
+		if (!strstr(tasks[i]->initial_text, "TUNE(") && len < sizeof(names)) {
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+						without++ ? ", " : "", tasks[i]->name);
+		}
+	if (without)
+		fprintf(stderr, "host: offline, the seed task agent only tunes numbers marked "
+			"TUNE(value, lo, hi) in a solution, and %s's initial.c %s none: offline runs "
+			"keep %s as it is. Mark the numbers to tune (README, Tasks) or give a model "
+			"(--llm).\n", names, without == 1 ? "has" : "have",
+			without == 1 ? "it" : "them");
 }

@@ -33,6 +33,7 @@ typedef struct {
 extern const cli_command cli_bench, cli_validate, cli_improve, cli_rewrite;
 extern const cli_command cli_init, cli_evolve, cli_log, cli_show, cli_diff;
 extern const cli_command cli_revert, cli_commit, cli_checkout, cli_status, cli_report;
+extern const cli_command cli_solution;
 
 /* Prints "host CMD: message" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage(const char *command, const char *fmt, ...)
@@ -141,6 +142,28 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 	"  --llm-prices F   the price table (default: prices.json beside host)\n"\
 	"  --record FILE    append every LLM exchange to FILE (JSON lines)\n"    \
 	"  --replay FILE    answer LLM calls from a record, with no network\n"
+
+/* The lab's best solution of a task: the measured generation whose
+ * solution of it scored best on training and was kept, the first to reach
+ * it; number -1 when none was. */
+typedef struct {
+	int number;
+	double fitness;    /* its training score, normalised */
+	int seen;          /* generations measured on the task at all */
+	char tasks[200];   /* the latest measured generation's tasks, for errors */
+} cli_best;
+
+HOST_MUST_CHECK int cli_best_solution(cli_best *out, lab *l, const char *task);
+
+/* Says once, on stderr, what offline mode cannot change: with no model,
+ * the seed's task agent only tunes a solution's TUNE(value, lo, hi)
+ * numbers, so a task whose initial.c has none would come back unchanged
+ * with nothing said. Nothing when `llm` is set or every task has some. */
+void cli_offline_notice(task *const *tasks, size_t n, const llm_client *llm);
+
+/* The tasks folder `given` (NULL: the default) as an absolute path (free()
+ * it), as a lab keeps it. */
+HOST_MUST_CHECK int cli_tasks_root(char **out, const char *given);
 
 /* The LLM use recorded in every generation of the lab. */
 HOST_MUST_CHECK int cli_lab_spend(lab *l, llm_usage *total);

@@ -197,6 +197,20 @@ static void show_record(const record *g, int live)
 		printf("notes (memory.md)\n%s", g->changes);
 }
 
+/* Where the generation's solutions are, and how to get them. */
+static void show_solutions(lab *l, const record *g)
+{
+	char *text;
+	size_t i;
+
+	for (i = 0; i < g->n_tasks; i++)
+		if (store_solution(l->store, g->number, g->tasks[i].name, &text) == 0) {
+			printf("solution  %s: solutions/%s.c (host solution %s gen_%03d)\n",
+			       g->tasks[i].name, g->tasks[i].name, g->tasks[i].name, g->number);
+			free(text);
+		}
+}
+
 static int run_show(int argc, char **argv)
 {
 	const char *dir = ".", *pos[1];
@@ -221,6 +235,7 @@ static int run_show(int argc, char **argv)
 			rc = cli_fail("show", "%s", err_last());
 		} else {
 			show_record(&g, live);
+			show_solutions(&l, &g);
 			if (g.parent >= 0 && store_diff(l.store, g.parent, number, &diff) == 0)
 				printf("diff against gen_%03d\n%s", g.parent,
 				       diff.len ? diff.data : "(no changes)\n");
