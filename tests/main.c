@@ -73,6 +73,8 @@ int main(void)
 	test_group_kept(&totals);
 	test_group_llm_meta(&totals);
 	test_group_parallel(&totals);
+	test_group_solutions(&totals);
+	test_group_user_tasks(&totals);
 	test_group_report(&totals);
 	test_group_cli(&totals);
 

@@ -134,6 +134,7 @@ static int run_improve(int argc, char **argv)
 		return rc;
 	if ((rc = cli_open_llm(&llm, "improve", &lo)) == CLI_OK &&
 	    (rc = cli_load_agents(&files, "improve", agent_dir)) == CLI_OK) {
+		cli_offline_notice(&t, 1, llm);
 		agent_run_options o = { .limits = { (int)wall_ms, 600000, 512 }, .evals = budget,
 					.llm = llm, .llm_calls = llm_calls, .seed = seed,
 					.echo = verbose ? cli_echo_agent_log : NULL };

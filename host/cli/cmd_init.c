@@ -53,12 +53,17 @@ static int find_seed(char **out, const char *from)
 }
 
 static int init_lab(const char *dir, const agent_files *seed,
-		    const evolve_eval_options *eo, const char *utility)
+		    const evolve_eval_options *eo, const char *utility, const char *tasks_dir)
 {
-	char *names = cli_task_names(eo->tasks, eo->n_tasks);
+	char *names = cli_task_names(eo->tasks, eo->n_tasks), *root = NULL;
+	evolve_lab_text text = { names, utility, NULL };
 	record gen0;
-	int rc = names ? evolve_init(&gen0, dir, seed, eo, names, utility)
-		       : err_set(ERR_SYSTEM, "out of memory");
+	int rc = names ? cli_tasks_root(&root, tasks_dir) : err_set(ERR_SYSTEM, "out of memory");
+
+	text.tasks_dir = root;  /* later commands find the same tasks, from anywhere */
+	if (rc == 0)
+		rc = evolve_init(&gen0, dir, seed, eo, &text);
+	free(root);
 
 	if (rc == 0) {
 		printf("gen_000  fitness %.4f  held-out %.4f  (tasks %s, %d evaluations each, %s)\n"
@@ -150,7 +155,7 @@ static int run_init(int argc, char **argv)
 		return rc;
 	if ((rc = cli_open_llm(&a.eo.llm, "init", &a.lo)) == CLI_OK &&
 	    (rc = load_seed(&files, a.from, a.eo.tasks[0])) == CLI_OK) {
-		rc = init_lab(a.dir, &files, &a.eo, a.utility);
+		rc = init_lab(a.dir, &files, &a.eo, a.utility, a.tasks_dir);
 		agents_free(&files);
 		cli_print_spend(a.eo.llm, 0);
 	}

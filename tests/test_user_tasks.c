@@ -1,0 +1,161 @@
+/*
+ * test_user_tasks.c - a user's own tasks: the lab keeps the tasks folder
+ * init was given, so that evolve, improve and bench find its tasks with no
+ * further --tasks-dir; errors name the option that fixes them; and
+ * offline mode says what it cannot change.
+ */
+#include "harness.h"
+#include "llm_fixture.h"
+
+#include "os.h"
+
+#include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* tasks/email copied as DIR/mail, named mail: a task only DIR has. */
+static void copy_email_as_mail(const char *dir)
+{
+	char *to = os_path_join(dir, "mail"), *json = os_path_join(to, "task.json"), *text, *fixed;
+	char *mk[] = { "/bin/mkdir", "-p", (char *)dir, NULL };
+	char *cp[] = { "/bin/cp", "-r", "tasks/email", to, NULL };
+	run_result r;
+
+	run_command(&r, NULL, mk);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	run_command(&r, NULL, cp);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	text = harness_read(json);
+	fixed = harness_subst(text, "\"name\": \"email\"", "\"name\": \"mail\"", NULL);
+	assert_int_equal(os_write_file(json, fixed, strlen(fixed)), 0);
+	free(fixed);
+	free(text);
+	free(json);
+	free(to);
+}
+
+/* Runs `host ARGS` in `dir`: a command run inside a lab. */
+static void host_in(run_result *r, const char *dir, const char *args)
+{
+	char cmd[8192], *bin = realpath(harness_bin(), NULL);
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+
+	assert_non_null(bin);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && '%s/host' %s", dir, bin, args);
+	run_command(r, NULL, argv);
+	free(bin);
+}
+
+static void test_the_lab_keeps_its_tasks_folder(void **state)
+{
+	char *dir = harness_scratch("own_tasks"), *tasks = os_path_join(dir, "mytasks");
+	char *lab = os_path_join(dir, "lab"), *moved = os_path_join(dir, "moved");
+	run_result r;
+
+	(void)state;
+	copy_email_as_mail(tasks);
+	HOST(&r, "init", "--dir", lab, "--tasks-dir", tasks, "--tasks", "mail");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "tasks mail");
+	run_result_free(&r);
+	/* no --tasks-dir again: evolve, improve and bench find mail */
+	HOST(&r, "evolve", "--dir", lab, "--gens", "3");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_003  parent gen_");
+	run_result_free(&r);
+	host_in(&r, lab, "improve mail --budget 3 -o improved.c");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "task      mail");
+	run_result_free(&r);
+	host_in(&r, lab, "bench mail");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "score ");
+	run_result_free(&r);
+	/* the folder moved away: the error names the option */
+	assert_int_equal(rename(tasks, moved), 0);
+	HOST(&r, "evolve", "--dir", lab);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "mytasks, kept by host init, is gone; pass --tasks-dir DIR");
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", lab, "--tasks-dir", moved);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_004");
+	run_result_free(&r);
+	os_remove_tree(dir);
+	free(moved);
+	free(lab);
+	free(tasks);
+	free(dir);
+}
+
+/* improve outside any lab or repository names --agent. */
+static void test_no_agent_here_names_the_option(void **state)
+{
+	char *dir = harness_scratch("no_agent");
+	run_result r;
+
+	(void)state;
+	assert_int_equal(mkdir(dir, 0700) == 0 || errno == EEXIST, 1);
+	host_in(&r, dir, "improve snake");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "no agent to run: this folder has neither agent_code/ (a lab's "
+			"live agent) nor seed/; pass --agent DIR");
+	run_result_free(&r);
+	os_remove_tree(dir);
+	free(dir);
+}
+
+/* Offline, a solution with no TUNE parameters cannot change: improve
+ * says so once, and says nothing when there are some. */
+static void test_offline_says_what_it_cannot_change(void **state)
+{
+	char *dir = harness_scratch("untunable"), *email = os_path_join(dir, "email");
+	char *initial = os_path_join(email, "initial.c"), *out = os_path_join(dir, "out.c"), *text, *at;
+	char *cp[] = { "/bin/cp", "-r", "tasks/email", dir, NULL };
+	run_result r;
+
+	(void)state;
+	assert_int_equal(mkdir(dir, 0700) == 0 || errno == EEXIST, 1);
+	run_command(&r, NULL, cp);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	text = harness_read(initial);
+	at = strstr(text, "TUNE(1, 1, 6)");
+	assert_non_null(at);
+	memcpy(at, "1            ", 13);  /* the same length, no TUNE */
+	assert_int_equal(os_write_file(initial, text, strlen(text)), 0);
+	free(text);
+	HOST(&r, "improve", "email", "--tasks-dir", dir, "--budget", "3", "-o", out);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.err, "offline, the seed task agent only tunes numbers marked "
+			"TUNE(value, lo, hi) in a solution, and email's initial.c has none: offline "
+			"runs keep it as it is. Mark the numbers to tune (README, Tasks) or give a "
+			"model (--llm).");
+	run_result_free(&r);
+	HOST(&r, "improve", "email", "--budget", "3", "-o", out);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.err, "offline, the seed"));
+	run_result_free(&r);
+	os_remove_tree(dir);
+	free(out);
+	free(initial);
+	free(email);
+	free(dir);
+}
+
+void test_group_user_tasks(harness_totals *t)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_the_lab_keeps_its_tasks_folder),
+		cmocka_unit_test(test_no_agent_here_names_the_option),
+		cmocka_unit_test(test_offline_says_what_it_cannot_change),
+	};
+
+	HARNESS_GROUP(t, "user_tasks", tests);
+}
