@@ -3,9 +3,11 @@
  *
  * driver.c runs inside the sandbox next to the solution: it calls the
  * solution on each case and records what it did with transcript_write or
- * transcript_printf. It never sees labels. score.c runs in the host: it
- * checks the transcript against the rules and the labels and computes the
- * score. Both are linked with -nostdlib against the host's libc allowlist.
+ * transcript_printf (4 MB in all: a write past it fails, and the
+ * evaluation ends as bad_output). It never sees labels. score.c runs in a
+ * sandbox of its own, which the task folder is readable from: it checks
+ * the transcript against the rules and the labels and computes the score.
+ * Both are linked with -nostdlib against the host's libc allowlist.
  */
 #ifndef HOST_TASK_ABI_H
 #define HOST_TASK_ABI_H
@@ -23,8 +25,11 @@ int driver_run(const char *const *inputs, int n_inputs);
 /* ---- scorer side (host) ---- */
 
 typedef struct {
-	const char *input;  /* as given to driver_run */
-	const char *label;  /* the expected answer, or NULL */
+	const char *input;  /* as given to driver_run; a range's as decimal text */
+	/* The expected answer as text: task.json's string as it is, an integer
+	 * in decimal, a boolean as "1" or "0"; NULL for a case without one (a
+	 * plain string, a range). */
+	const char *label;
 } task_case;
 
 /*
