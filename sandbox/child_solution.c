@@ -175,7 +175,7 @@ _Noreturn void runner_solution_job(const json_t *job)
 	link_entries(driver, solution, solution_spec);
 	driver_run = (int (*)(const char *const *, int))compile_lookup(driver, "driver_run");
 	if (!driver_run)
-		runner_fail("driver: driver_run is not defined");
+		runner_report_missing("driver", "driver.c", "driver_run", "the host");
 
 	runner_lock_down(job);
 	rc = driver_run(inputs, (int)n_cases);

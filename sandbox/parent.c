@@ -107,11 +107,16 @@ int parent_classify_result(sandbox_outcome *out, sandbox_status bad)
 {
 	const char *outcome = json_string_value(json_object_get(out->result, "outcome"));
 	const char *message = json_string_value(json_object_get(out->result, "message"));
+	const char *stage = json_string_value(json_object_get(out->result, "stage"));
 
 	if (!outcome)
 		outcome = "";
 	if (strcmp(outcome, "ok") == 0) {
 		parent_set_outcome(out, SANDBOX_OK, "ok");
+	} else if (strcmp(outcome, "compile_error") == 0 && stage && strcmp(stage, "driver") == 0) {
+		/* the driver is built from the task alone, before any solution runs */
+		parent_set_outcome(out, SANDBOX_TASK_ERROR, "the task's driver.c does not compile; "
+				   "the task must be fixed, not the solution");
 	} else if (strcmp(outcome, "compile_error") == 0) {
 		parent_set_outcome(out, SANDBOX_COMPILE_ERROR, "the code does not compile");
 	} else if (strcmp(outcome, "memory") == 0) {
@@ -189,7 +194,7 @@ const char *sandbox_status_name(sandbox_status status)
 {
 	static const char *const names[] = {
 		"ok", "compile_error", "timeout", "crash", "memory",
-		"forbidden", "bad_output", "protocol_error",
+		"forbidden", "bad_output", "protocol_error", "task_error",
 	};
 
 	if ((unsigned)status < sizeof(names) / sizeof(names[0]))

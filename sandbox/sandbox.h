@@ -22,7 +22,10 @@ typedef enum {
 	SANDBOX_MEMORY,
 	SANDBOX_FORBIDDEN,
 	SANDBOX_BAD_OUTPUT,
-	SANDBOX_PROTOCOL_ERROR
+	SANDBOX_PROTOCOL_ERROR,
+	/* the task's own code failed (its driver.c does not build): never the
+	 * solution's fault, whatever it is */
+	SANDBOX_TASK_ERROR
 } sandbox_status;
 
 typedef struct {

@@ -7,6 +7,7 @@
 #include "harness.h"
 #include "llm_fixture.h"
 
+#include "buf.h"
 #include "os.h"
 
 #include <stdio.h>
@@ -149,12 +150,113 @@ static void test_offline_says_what_it_cannot_change(void **state)
 	free(dir);
 }
 
+/* `text` with `line` inserted after line `after` of DIR/FILE. */
+static void insert_line(const char *dir, const char *file, int after, const char *line)
+{
+	char *path = os_path_join(dir, file), *text = harness_read(path), *at = text;
+	buf b = BUF_INIT;
+	int n;
+
+	for (n = 0; n < after && (at = strchr(at, '\n')) != NULL; n++)
+		at++;
+	assert_non_null(at);
+	buf_append(&b, text, (size_t)(at - text));
+	buf_printf(&b, "%s\n%s", line, at);
+	assert_int_equal(os_write_file(path, b.data, b.len), 0);
+	buf_free(&b);
+	free(text);
+	free(path);
+}
+
+/* A driver with a syntax error is the task's fault: check-task names
+ * driver.c and the line, an evaluation says task_error (not the
+ * solution's compile_error), and init and evolve refuse to start. */
+static void test_a_broken_driver_is_the_tasks_fault(void **state)
+{
+	char *dir = harness_scratch("broken_task"), *tasks = os_path_join(dir, "tasks");
+	char *mail = os_path_join(tasks, "mail"), *lab = os_path_join(dir, "lab");
+	run_result r;
+
+	(void)state;
+	copy_email_as_mail(tasks);
+	HOST(&r, "check-task", mail);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "training  initial.c on 20 cases: ok, score 0.65");
+	assert_contains(r.out, "is sound");
+	run_result_free(&r);
+	HOST(&r, "init", "--dir", lab, "--tasks-dir", tasks);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	insert_line(mail, "driver.c", 8, "int broken = ;");
+	HOST(&r, "check-task", mail);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "the task's driver.c does not compile; the task must be fixed, "
+			"not the solution\ndriver.c:9: error: ");
+	run_result_free(&r);
+	HOST(&r, "bench", "mail", "--tasks-dir", tasks);
+	assert_contains(r.out, "status    task_error");
+	assert_null(strstr(r.out, "compile_error"));
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", lab);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host evolve: task mail is broken: the task's driver.c does not "
+			"compile");
+	assert_contains(r.err, "driver.c:9: error: ");
+	assert_contains(r.err, "(host check-task ");
+	run_result_free(&r);
+	HOST(&r, "log", "--dir", lab);
+	assert_null(strstr(r.out, "gen_001"));  /* nothing was made */
+	run_result_free(&r);
+	os_remove_tree(lab);
+	HOST(&r, "init", "--dir", lab, "--tasks-dir", tasks);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host init: task mail is broken");
+	assert_false(os_is_dir(lab));
+	run_result_free(&r);
+	os_remove_tree(dir);
+	free(lab);
+	free(mail);
+	free(tasks);
+	free(dir);
+}
+
+/* A task is known by its folder: a name that differs is refused, naming
+ * the field; check-task without DIR says what it needs. */
+static void test_check_task_names_what_is_wrong(void **state)
+{
+	char *dir = harness_scratch("misnamed"), *mail = os_path_join(dir, "mail");
+	char *json = os_path_join(mail, "task.json"), *text, *fixed;
+	run_result r;
+
+	(void)state;
+	copy_email_as_mail(dir);
+	text = harness_read(json);
+	fixed = harness_subst(text, "\"name\": \"mail\"", "\"name\": \"email\"", NULL);
+	assert_int_equal(os_write_file(json, fixed, strlen(fixed)), 0);
+	HOST(&r, "check-task", mail);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "task.json: field 'name' must be the task folder's name, 'mail'");
+	run_result_free(&r);
+	HOST(&r, "check-task");
+	assert_int_equal(r.status, 2);
+	assert_contains(r.err, "missing DIR (for example: host check-task tasks/demo)");
+	run_result_free(&r);
+	os_remove_tree(dir);
+	free(fixed);
+	free(text);
+	free(json);
+	free(mail);
+	free(dir);
+}
+
 void test_group_user_tasks(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_lab_keeps_its_tasks_folder),
 		cmocka_unit_test(test_no_agent_here_names_the_option),
 		cmocka_unit_test(test_offline_says_what_it_cannot_change),
+		cmocka_unit_test(test_a_broken_driver_is_the_tasks_fault),
+		cmocka_unit_test(test_check_task_names_what_is_wrong),
 	};
 
 	HARNESS_GROUP(t, "user_tasks", tests);

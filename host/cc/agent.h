@@ -40,7 +40,9 @@ int host_task(host_task_info *info);
 
 typedef struct {
 	const char *status;       /* "ok", "compile_error", "timeout", "crash",
-	                             "memory", "forbidden", "bad_output" */
+	                             "memory", "forbidden", "bad_output", or
+	                             "task_error": the task is broken, not the
+	                             solution */
 	double score;             /* the host's score on the training cases;
 	                             meaningful when status is "ok" */
 	const char *feedback;     /* what went wrong, on which case */

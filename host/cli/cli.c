@@ -423,3 +423,21 @@ void cli_offline_notice(task *const *tasks, size_t n, const llm_client *llm)
 			"(--llm).\n", names, without == 1 ? "has" : "have",
 			without == 1 ? "it" : "them");
 }
+
+int cli_check_tasks(const char *command, task *const *tasks, size_t n)
+{
+	eval_result r;
+	size_t i;
+	int rc = CLI_OK;
+
+	for (i = 0; rc == CLI_OK && i < n; i++) {
+		if (eval_solution(&r, tasks[i], "initial.c", tasks[i]->initial_text, EVAL_TRAIN) < 0)
+			return cli_fail(command, "task %s: %s", tasks[i]->name, err_last());
+		if (r.status == SANDBOX_TASK_ERROR)
+			rc = cli_fail(command, "task %s is broken: %s\n%s(host check-task %s shows "
+				      "every problem)", tasks[i]->name, r.detail,
+				      r.diagnostics ? r.diagnostics : "", tasks[i]->dir);
+		eval_result_free(&r);
+	}
+	return rc;
+}

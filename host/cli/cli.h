@@ -33,7 +33,7 @@ typedef struct {
 extern const cli_command cli_bench, cli_validate, cli_improve, cli_rewrite;
 extern const cli_command cli_init, cli_evolve, cli_log, cli_show, cli_diff;
 extern const cli_command cli_revert, cli_commit, cli_checkout, cli_status, cli_report;
-extern const cli_command cli_solution;
+extern const cli_command cli_solution, cli_check;
 
 /* Prints "host CMD: message" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage(const char *command, const char *fmt, ...)
@@ -160,6 +160,11 @@ HOST_MUST_CHECK int cli_best_solution(cli_best *out, lab *l, const char *task);
  * numbers, so a task whose initial.c has none would come back unchanged
  * with nothing said. Nothing when `llm` is set or every task has some. */
 void cli_offline_notice(task *const *tasks, size_t n, const llm_client *llm);
+
+/* Refuses a broken task before a run: each task's initial.c is run on its
+ * training cases, and a task_error (its driver does not build) stops the
+ * command with driver.c's lines, as host check-task shows them. */
+HOST_MUST_CHECK int cli_check_tasks(const char *command, task *const *tasks, size_t n);
 
 /* The tasks folder `given` (NULL: the default) as an absolute path (free()
  * it), as a lab keeps it. */

@@ -106,6 +106,10 @@ static int evolve_in_lab(lab *l, evolve_options *o, const progress_view *v,
 	if ((rc = cli_refuse_hand_edits(l, "evolve")) != CLI_OK ||
 	    (rc = cli_lab_eval(&o->eval, l, "evolve", given)) != CLI_OK)
 		return rc;
+	if ((rc = cli_check_tasks("evolve", o->eval.tasks, o->eval.n_tasks)) != CLI_OK) {
+		cli_lab_eval_free(&o->eval);
+		return rc;
+	}
 	cli_offline_notice(o->eval.tasks, o->eval.n_tasks, o->eval.llm);
 	names = cli_task_names(o->eval.tasks, o->eval.n_tasks);
 	if (!v->json && !v->quiet) {

@@ -153,6 +153,10 @@ static int run_init(int argc, char **argv)
 		return cli_fail("init", "%s already holds a lab; nothing was changed", a.dir);
 	if ((rc = cli_load_tasks(&a.eo.tasks, &a.eo.n_tasks, "init", a.tasks_dir, a.list)) != CLI_OK)
 		return rc;
+	if ((rc = cli_check_tasks("init", a.eo.tasks, a.eo.n_tasks)) != CLI_OK) {
+		cli_free_tasks(a.eo.tasks, a.eo.n_tasks);
+		return rc;
+	}
 	if ((rc = cli_open_llm(&a.eo.llm, "init", &a.lo)) == CLI_OK &&
 	    (rc = load_seed(&files, a.from, a.eo.tasks[0])) == CLI_OK) {
 		rc = init_lab(a.dir, &files, &a.eo, a.utility, a.tasks_dir);

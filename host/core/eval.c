@@ -80,7 +80,7 @@ static int score_outcome(eval_result *out, task *t, const sandbox_outcome *o,
 
 	out->status = o->status;
 	out->detail = strdup(o->detail);
-	if (o->status == SANDBOX_COMPILE_ERROR)
+	if (o->status == SANDBOX_COMPILE_ERROR || o->status == SANDBOX_TASK_ERROR)
 		out->diagnostics = diagnostics_text(o->result);
 	if (o->status != SANDBOX_OK) {
 		buf_printf(&feedback, "%s: %s", sandbox_status_name(o->status), o->detail);

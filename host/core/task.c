@@ -318,11 +318,29 @@ static int get_direction(task *t, const task_json *tj)
 	return 0;
 }
 
+/* The name, which must be the folder's: a task is known by its folder. */
+static int get_name(task *t, const task_json *tj)
+{
+	size_t end = strlen(t->dir), start;
+	char want[256];
+	int rc = get_string(&t->name, tj, "name");
+
+	while (end > 1 && t->dir[end - 1] == '/')
+		end--;
+	for (start = end; start > 0 && t->dir[start - 1] != '/'; start--)
+		;
+	snprintf(want, sizeof(want), "the task folder's name, '%.*s'", (int)(end - start),
+		 t->dir + start);
+	if (rc == 0 && (strlen(t->name) != end - start || strncmp(t->name, t->dir + start, end - start)))
+		return field_error(tj, "name", want);
+	return rc;
+}
+
 static int parse_task(task *t, const task_json *tj)
 {
 	int rc;
 
-	if ((rc = get_string(&t->name, tj, "name")) ||
+	if ((rc = get_name(t, tj)) ||
 	    (rc = get_string(&t->description, tj, "description")) ||
 	    (rc = get_string(&t->metric, tj, "metric")) ||
 	    (rc = get_string(&t->header, tj, "header")) ||

@@ -1,0 +1,79 @@
+/*
+ * cmd_check.c - `host check-task`: is a task folder sound?
+ *
+ * A task is the user's code as much as a solution is the agent's, and a
+ * fault in it must not be charged to the solutions: so a task is checked
+ * on its own. Loading checks every field and case (naming the file and
+ * the field); running initial.c on the training and held-out cases builds
+ * the driver (a fault is a task_error with driver.c's line) and the scorer
+ * (score.c's faults are named as its own). init and evolve run the same
+ * check on the initial solution before they start.
+ */
+#include "args.h"
+#include "cli.h"
+#include "error.h"
+#include "eval.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char check_help[] =
+	"usage: host check-task DIR\n"
+	"\n"
+	"Checks the task folder DIR: every field of task.json and every case\n"
+	"(the name must be the folder's), the driver and the scorer, and\n"
+	"initial.c on the training and held-out cases. Each problem is named\n"
+	"with its file and line or field. Exit status 0 when the task is sound.\n";
+
+/* One split of initial.c: its status and score, or what broke. */
+static int check_split(task *t, eval_split split, const char *label)
+{
+	eval_result r;
+
+	if (eval_solution(&r, t, "initial.c", t->initial_text, split) < 0)
+		return cli_fail("check-task", "%s: %s", t->dir, err_last());
+	if (r.status == SANDBOX_TASK_ERROR) {
+		cli_fail("check-task", "%s: %s\n%s", t->dir, r.detail,
+			 r.diagnostics ? r.diagnostics : "");
+		eval_result_free(&r);
+		return CLI_FAILED;
+	}
+	printf("%-9s initial.c on %zu cases: %s", label,
+	       split == EVAL_TRAIN ? t->n_train : t->n_holdout, sandbox_status_name(r.status));
+	if (r.status == SANDBOX_OK)
+		printf(", score %g (baseline %g, target %g)", r.score, t->baseline, t->target);
+	else
+		printf(" (%s)", r.detail);
+	putchar('\n');
+	eval_result_free(&r);
+	return CLI_OK;
+}
+
+static int run_check(int argc, char **argv)
+{
+	const char *pos[1];
+	const arg_option opts[] = { { NULL, ARG_FLAG, NULL, 0, 0 } };
+	task *t;
+	int n, rc;
+
+	if (args_parse(opts, argc, argv, pos, 1, &n) < 0)
+		return cli_usage("check-task", "%s", err_last());
+	if (n == 0)
+		return cli_usage("check-task", "missing DIR (for example: host check-task tasks/demo)");
+	if (task_load_dir(&t, pos[0]) < 0)
+		return cli_fail("check-task", "%s", err_last());
+	printf("task      %s: %s is %s better; %zu training and %zu held-out cases\n", t->name,
+	       t->metric, t->higher_is_better ? "higher" : "lower", t->n_train, t->n_holdout);
+	if ((rc = check_split(t, EVAL_TRAIN, "training")) == CLI_OK &&
+	    (rc = check_split(t, EVAL_HOLDOUT, "held-out")) == CLI_OK)
+		printf("%s is sound\n", pos[0]);
+	task_free(t);
+	return rc;
+}
+
+const cli_command cli_check = {
+	"check-task", "check a task folder: host check-task tasks/demo",
+	check_help, run_check,
+};
