@@ -5,7 +5,7 @@
  * writing a new task.json is told exactly what to fix:
  *     tasks/snake/task.json: field 'budget.wall_ms' must be a positive integer
  */
-#include "task.h"
+#include "task_internal.h"
 
 #include "buf.h"
 #include "embed.h"
@@ -19,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TASK_MAX_CASES 100000
 #define TASK_SCORE_MS 10000  /* budget.score_ms when task.json has none */
 
 typedef struct {
@@ -98,114 +97,6 @@ static int get_entry(task *t, const task_json *tj)
 	return 0;
 }
 
-static char *label_text(const json_t *label)
-{
-	char number[32];
-
-	if (json_is_string(label))
-		return strdup(json_string_value(label));
-	if (json_is_boolean(label))
-		return strdup(json_is_true(label) ? "1" : "0");
-	if (json_is_integer(label)) {
-		snprintf(number, sizeof(number), "%lld",
-			 (long long)json_integer_value(label));
-		return strdup(number);
-	}
-	return NULL;
-}
-
-static int add_case(task_case **cases, size_t *n, char *input, char *label)
-{
-	task_case *grown;
-
-	if (!input || *n >= TASK_MAX_CASES) {
-		free(input);
-		free(label);
-		return -1;
-	}
-	grown = realloc(*cases, (*n + 1) * sizeof(**cases));
-	if (!grown) {
-		free(input);
-		free(label);
-		return -1;
-	}
-	*cases = grown;
-	grown[*n].input = input;
-	grown[*n].label = label;
-	(*n)++;
-	return 0;
-}
-
-static int cases_from_array(task_case **cases, size_t *n, const json_t *list,
-			    const char *where)
-{
-	size_t i;
-	const json_t *item;
-
-	json_array_foreach(list, i, item) {
-		const json_t *input = json_is_string(item) ? item : json_object_get(item, "input");
-		const json_t *label = json_object_get(item, "label");
-		char *label_copy = label ? label_text(label) : NULL;
-
-		if (!json_is_string(input) || (label && !label_copy)) {
-			free(label_copy);
-			return err_set(ERR_INVALID, "%s: case %zu must be a string or "
-				       "{\"input\": string, \"label\": string|integer|boolean}",
-				       where, i + 1);
-		}
-		if (add_case(cases, n, strdup(json_string_value(input)), label_copy) < 0)
-			return err_set(ERR_INVALID, "%s: too many cases", where);
-	}
-	return 0;
-}
-
-static int cases_from_range(task_case **cases, size_t *n, const json_t *range,
-			    const char *where)
-{
-	json_int_t lo = json_integer_value(json_array_get(range, 0));
-	json_int_t hi = json_integer_value(json_array_get(range, 1));
-	char text[32];
-
-	if (json_array_size(range) != 2 || !json_is_integer(json_array_get(range, 0)) ||
-	    !json_is_integer(json_array_get(range, 1)) || lo > hi || lo < 0 ||
-	    hi - lo >= TASK_MAX_CASES)
-		return err_set(ERR_INVALID, "%s: 'range' must be [first, last] with "
-			       "0 <= first <= last", where);
-	for (; lo <= hi; lo++) {
-		snprintf(text, sizeof(text), "%lld", (long long)lo);
-		if (add_case(cases, n, strdup(text), NULL) < 0)
-			return err_set(ERR_SYSTEM, "out of memory");
-	}
-	return 0;
-}
-
-static int cases_from_file(task_case **cases, size_t *n, const char *dir,
-			   const char *name, const char *where)
-{
-	char *path = os_path_join(dir, name);
-	json_error_t jerr;
-	json_t *list;
-	int rc;
-
-	if (!path)
-		return err_set(ERR_SYSTEM, "out of memory");
-	if (strchr(name, '/') || !os_is_file(path)) {
-		rc = err_set(ERR_NOTFOUND, "%s: cases file '%s' not found in %s",
-			     where, name, dir);
-		free(path);
-		return rc;
-	}
-	list = json_load_file(path, 0, &jerr);
-	if (!json_is_array(list))
-		rc = err_set(ERR_INVALID, "%s:%d: %s", path, jerr.line,
-			     list ? "expected a list of cases" : jerr.text);
-	else
-		rc = cases_from_array(cases, n, list, path);
-	json_decref(list);
-	free(path);
-	return rc;
-}
-
 /* A case set is a list, {"range": [a, b]} or {"file": "cases.json"}. */
 static int get_cases(task_case **cases, size_t *n, const task_json *tj,
 		     const char *dir, const char *field)
@@ -216,11 +107,11 @@ static int get_cases(task_case **cases, size_t *n, const task_json *tj,
 
 	snprintf(where, sizeof(where), "%s: field '%s'", tj->file, field);
 	if (json_is_array(spec))
-		rc = cases_from_array(cases, n, spec, where);
+		rc = task_cases_from_array(cases, n, spec, where);
 	else if (json_object_get(spec, "range"))
-		rc = cases_from_range(cases, n, json_object_get(spec, "range"), where);
+		rc = task_cases_from_range(cases, n, json_object_get(spec, "range"), where);
 	else if (json_is_string(json_object_get(spec, "file")))
-		rc = cases_from_file(cases, n, dir,
+		rc = task_cases_from_file(cases, n, dir,
 				     json_string_value(json_object_get(spec, "file")), where);
 	else
 		return field_error(tj, field, "a list of cases, {\"range\": [a, b]} "
@@ -428,17 +319,6 @@ int task_load(task **out, const char *root, const char *name)
 	return rc;
 }
 
-static void free_cases(task_case *cases, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free((char *)cases[i].input);
-		free((char *)cases[i].label);
-	}
-	free(cases);
-}
-
 void task_free(task *t)
 {
 	size_t i;
@@ -456,8 +336,8 @@ void task_free(task *t)
 	for (i = 0; i < t->n_entry; i++)
 		free(t->entry[i]);
 	free(t->entry);
-	free_cases(t->train, t->n_train);
-	free_cases(t->holdout, t->n_holdout);
+	task_cases_free(t->train, t->n_train);
+	task_cases_free(t->holdout, t->n_holdout);
 	free(t->name);
 	free(t->dir);
 	free(t->description);

@@ -1,0 +1,29 @@
+/*
+ * task_internal.h - what the task loader's files share: task.c reads and
+ * checks task.json and the folder; task_cases.c reads the cases. The
+ * interface is task.h.
+ */
+#ifndef HOST_TASK_INTERNAL_H
+#define HOST_TASK_INTERNAL_H
+
+#include "task.h"
+
+#include <jansson.h>
+
+/* Appends the cases of `list` (strings or {"input", "label"} objects);
+ * `where` names the list in errors. */
+HOST_MUST_CHECK int task_cases_from_array(task_case **cases, size_t *n, const json_t *list,
+					  const char *where);
+
+/* Appends the inputs first..last of `range` ([first, last]), as decimal
+ * strings without labels. */
+HOST_MUST_CHECK int task_cases_from_range(task_case **cases, size_t *n, const json_t *range,
+					  const char *where);
+
+/* Appends the cases of the JSON list in the file `name` of `dir`. */
+HOST_MUST_CHECK int task_cases_from_file(task_case **cases, size_t *n, const char *dir,
+					 const char *name, const char *where);
+
+void task_cases_free(task_case *cases, size_t n);
+
+#endif
