@@ -249,6 +249,65 @@ static void test_check_task_names_what_is_wrong(void **state)
 	free(dir);
 }
 
+/* new-task writes a task that passes check-task as written, in a folder
+ * of the user's; a lab made on it evolves with no --tasks-dir again. */
+static void test_a_new_task_passes_check_task(void **state)
+{
+	char *dir = harness_scratch("new_task"), *demo = os_path_join(dir, "tasks/demo/demo.h");
+	char *mk[] = { "/bin/mkdir", "-p", dir, NULL };
+	run_result r;
+
+	(void)state;
+	run_command(&r, NULL, mk);
+	run_result_free(&r);
+	host_in(&r, dir, "new-task demo");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "wrote tasks/demo, a task like email");
+	run_result_free(&r);
+	host_in(&r, dir, "check-task tasks/demo");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "task      demo: accuracy is higher better; 20 training and 67 "
+			"held-out cases");
+	assert_contains(r.out, "tasks/demo is sound");
+	run_result_free(&r);
+	assert_true(os_is_file(demo));  /* the header renamed */
+	host_in(&r, dir, "new-task pac --like snake");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "wrote tasks/pac, a task like snake: check it with host "
+			"check-task tasks/pac");
+	run_result_free(&r);
+	host_in(&r, dir, "check-task tasks/pac");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	host_in(&r, dir, "init --tasks-dir tasks --tasks demo");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	host_in(&r, dir, "evolve --gens 3");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "3 generations in");
+	run_result_free(&r);
+	/* bad input changes nothing */
+	host_in(&r, dir, "new-task demo");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "tasks/demo already exists; nothing was changed");
+	run_result_free(&r);
+	host_in(&r, dir, "new-task Demo");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "'Demo' is not a task name: use lower-case letters, digits and '_'");
+	run_result_free(&r);
+	host_in(&r, dir, "new-task x --like chess");
+	assert_int_equal(r.status, 2);
+	assert_contains(r.err, "--like takes email or snake, not 'chess'");
+	run_result_free(&r);
+	host_in(&r, dir, "new-task");
+	assert_int_equal(r.status, 2);
+	assert_contains(r.err, "missing NAME (for example: host new-task demo)");
+	run_result_free(&r);
+	os_remove_tree(dir);
+	free(demo);
+	free(dir);
+}
+
 void test_group_user_tasks(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +316,7 @@ void test_group_user_tasks(harness_totals *t)
 		cmocka_unit_test(test_offline_says_what_it_cannot_change),
 		cmocka_unit_test(test_a_broken_driver_is_the_tasks_fault),
 		cmocka_unit_test(test_check_task_names_what_is_wrong),
+		cmocka_unit_test(test_a_new_task_passes_check_task),
 	};
 
 	HARNESS_GROUP(t, "user_tasks", tests);

@@ -33,7 +33,7 @@ typedef struct {
 extern const cli_command cli_bench, cli_validate, cli_improve, cli_rewrite;
 extern const cli_command cli_init, cli_evolve, cli_log, cli_show, cli_diff;
 extern const cli_command cli_revert, cli_commit, cli_checkout, cli_status, cli_report;
-extern const cli_command cli_solution, cli_check;
+extern const cli_command cli_solution, cli_check, cli_new_task;
 
 /* Prints "host CMD: message" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage(const char *command, const char *fmt, ...)

@@ -66,6 +66,16 @@ HOST_MUST_CHECK int task_abi_prelude(buf *out);
  * the one installed beside the binary (../tasks). free() it. */
 HOST_MUST_CHECK int task_default_root(char **out);
 
+/*
+ * Makes ROOT/NAME (made too if missing), a copy of task `like_name` of
+ * `like_root` under the new name: its header renamed NAME.h and every
+ * reference changed, each C file opening with a comment on what to change.
+ * *out is the new folder (free() it). An existing NAME is refused and
+ * left as it is; a half-made folder is removed.
+ */
+HOST_MUST_CHECK int task_scaffold(char **out, const char *root, const char *name,
+				  const char *like_root, const char *like_name);
+
 /* The task names below `root`, comma-separated, sorted (free() it). */
 char *task_list(const char *root);
 

@@ -1,0 +1,68 @@
+/*
+ * cmd_new_task.c - `host new-task`: a task folder to start from.
+ *
+ * The scaffold is a working task under the new name (task_scaffold), one
+ * of those host ships (beside it, so wherever the user's tasks are), so
+ * that host check-task passes before the first change and every change
+ * after can be checked on its own.
+ */
+#include "args.h"
+#include "cli.h"
+#include "error.h"
+#include "os.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char new_task_help[] =
+	"usage: host new-task NAME [--like email|snake] [--tasks-dir DIR]\n"
+	"\n"
+	"Writes DIR/NAME (default DIR: ./tasks): a copy of the task email (a\n"
+	"function on strings, scored by accuracy against labels) or snake (a\n"
+	"policy, scored by what it achieves) under the new name, with its header\n"
+	"renamed NAME.h and a comment at the top of each C file on what to\n"
+	"change: task.json, NAME.h, initial.c, driver.c, score.c and the cases.\n"
+	"It passes host check-task as written; change it a step at a time and\n"
+	"check again.\n"
+	"\n"
+	"Options:\n"
+	"  --like T         the task to start from: email (default) or snake\n"
+	"  --tasks-dir DIR  where to write it (default: ./tasks)\n";
+
+static int run_new_task(int argc, char **argv)
+{
+	const char *pos[1], *like = "email", *tasks_dir = "tasks";
+	const arg_option opts[] = {
+		{ "--like", ARG_STRING, &like, 0, 0 },
+		{ "--tasks-dir", ARG_STRING, &tasks_dir, 0, 0 },
+		{ NULL, ARG_FLAG, NULL, 0, 0 },
+	};
+	char *root = NULL, *dir = NULL;
+	int n, rc;
+
+	if (args_parse(opts, argc, argv, pos, 1, &n) < 0)
+		return cli_usage("new-task", "%s", err_last());
+	if (n == 0)
+		return cli_usage("new-task", "missing NAME (for example: host new-task demo)");
+	if (strcmp(like, "email") && strcmp(like, "snake"))
+		return cli_usage("new-task", "--like takes email or snake, not '%s'", like);
+	/* the models are the tasks host ships, beside it: ./tasks is the user's */
+	if ((rc = os_beside_exe(&root, "../tasks")) < 0)
+		return cli_fail("new-task", "%s", err_last());
+	if (task_scaffold(&dir, tasks_dir, pos[0], root, like) < 0) {
+		rc = cli_fail("new-task", "%s", err_last());
+	} else {
+		printf("wrote %s, a task like %s: check it with host check-task %s\n", dir, like,
+		       dir);
+		rc = CLI_OK;
+	}
+	free(dir);
+	free(root);
+	return rc;
+}
+
+const cli_command cli_new_task = {
+	"new-task", "write a task folder to start from: host new-task demo",
+	new_task_help, run_new_task,
+};
