@@ -6,6 +6,7 @@
 #   make test     build, then the whole test suite
 #   make asan     the test suite under AddressSanitizer and UBSan
 #   make bench    the benchmarks
+#   make install  host, its sandbox, seed, tasks and prices into PREFIX (DESTDIR)
 #
 # Missing Debian packages are installed by scripts/deps.sh (as root) or
 # named with the command to install them.
@@ -147,9 +148,26 @@ demo: all
 	$(BIN)/host evolve --gens 20
 	$(BIN)/host log
 
+# host finds what it needs beside its own binary (host-sandbox, libc/,
+# prices.json, and ../seed, ../tasks), so the whole set goes to
+# PREFIX/lib/host and PREFIX/bin/host is a relative link to it: the tree
+# works wherever DESTDIR puts it.
+PREFIX ?= /usr/local
+HOST_HOME = $(DESTDIR)$(PREFIX)/lib/host
+
+install: all
+	install -d $(HOST_HOME)/bin $(DESTDIR)$(PREFIX)/bin
+	cp -R $(BIN)/. $(HOST_HOME)/bin/
+	rm -rf $(HOST_HOME)/seed $(HOST_HOME)/tasks
+	cp -R seed tasks $(HOST_HOME)/
+	ln -sfn ../lib/host/bin/host $(DESTDIR)$(PREFIX)/bin/host
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/lib/host $(DESTDIR)$(PREFIX)/bin/host
+
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all test asan bench demo clean
+.PHONY: all test asan bench demo clean install uninstall
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -308,6 +308,43 @@ static void test_a_new_task_passes_check_task(void **state)
 	free(dir);
 }
 
+/* make install into a DESTDIR: the installed host makes a lab and evolves
+ * from an empty folder elsewhere, with its seed, tasks and sandbox. */
+static void test_an_installed_host_works_from_anywhere(void **state)
+{
+	char *dir = harness_scratch("installed"), *root = os_path_join(dir, "root");
+	char *empty = os_path_join(dir, "empty"), *bin = realpath(harness_bin(), NULL);
+	char destdir[4200], binvar[4200];
+	char *make[] = { "/usr/bin/make", "-s", "-o", "all", "install", destdir, "PREFIX=/usr",
+			 binvar, NULL };
+	char *mk[] = { "/bin/mkdir", "-p", empty, NULL };
+	char cmd[8192];
+	char *sh[] = { "/bin/sh", "-c", cmd, NULL };
+	run_result r;
+
+	(void)state;
+	assert_non_null(bin);
+	snprintf(destdir, sizeof(destdir), "DESTDIR=%s", root);
+	snprintf(binvar, sizeof(binvar), "BIN=%s", bin);
+	run_command(&r, NULL, make);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	run_command(&r, NULL, mk);
+	run_result_free(&r);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && '%s/usr/bin/host' init && '%s/usr/bin/host' evolve "
+		 "--gens 2", empty, root, root);
+	run_command(&r, NULL, sh);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "lab ready in .: agent_code/ and generations/");
+	assert_contains(r.out, "2 generations in");
+	run_result_free(&r);
+	os_remove_tree(dir);
+	free(bin);
+	free(empty);
+	free(root);
+	free(dir);
+}
+
 void test_group_user_tasks(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +354,7 @@ void test_group_user_tasks(harness_totals *t)
 		cmocka_unit_test(test_a_broken_driver_is_the_tasks_fault),
 		cmocka_unit_test(test_check_task_names_what_is_wrong),
 		cmocka_unit_test(test_a_new_task_passes_check_task),
+		cmocka_unit_test(test_an_installed_host_works_from_anywhere),
 	};
 
 	HARNESS_GROUP(t, "user_tasks", tests);
