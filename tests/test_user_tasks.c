@@ -103,7 +103,13 @@ static void test_no_agent_here_names_the_option(void **state)
 
 	(void)state;
 	assert_int_equal(mkdir(dir, 0700) == 0 || errno == EEXIST, 1);
-	host_in(&r, dir, "improve snake");
+	{
+		char args[4200], *tasks = realpath("tasks", NULL);  /* wherever host is built */
+		assert_non_null(tasks);
+		snprintf(args, sizeof(args), "improve snake --tasks-dir '%s'", tasks);
+		host_in(&r, dir, args);
+		free(tasks);
+	}
 	assert_int_equal(r.status, 1);
 	assert_contains(r.err, "no agent to run: this folder has neither agent_code/ (a lab's "
 			"live agent) nor seed/; pass --agent DIR");
