@@ -53,6 +53,18 @@ static void host_in(run_result *r, const char *dir, const char *args)
 	free(bin);
 }
 
+/* `host ARGS` in `dir` ends with `status` and says `text`: on stdout when
+ * it succeeds, else on stderr. */
+static void expect_in(const char *dir, const char *args, int status, const char *text)
+{
+	run_result r;
+
+	host_in(&r, dir, args);
+	assert_int_equal(r.status, status);
+	assert_contains(status == 0 ? r.out : r.err, text);
+	run_result_free(&r);
+}
+
 static void test_the_lab_keeps_its_tasks_folder(void **state)
 {
 	char *dir = harness_scratch("own_tasks"), *tasks = os_path_join(dir, "mytasks");
@@ -277,38 +289,17 @@ static void test_a_new_task_passes_check_task(void **state)
 	assert_contains(r.out, "tasks/demo is sound");
 	run_result_free(&r);
 	assert_true(os_is_file(demo));  /* the header renamed */
-	host_in(&r, dir, "new-task pac --like snake");
-	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "wrote tasks/pac, a task like snake: check it with host "
-			"check-task tasks/pac");
-	run_result_free(&r);
-	host_in(&r, dir, "check-task tasks/pac");
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	host_in(&r, dir, "init --tasks-dir tasks --tasks demo");
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	host_in(&r, dir, "evolve --gens 3");
-	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "3 generations in");
-	run_result_free(&r);
+	expect_in(dir, "new-task pac --like snake", 0,
+		  "wrote tasks/pac, a task like snake: check it with host check-task tasks/pac");
+	expect_in(dir, "check-task tasks/pac", 0, "tasks/pac is sound");
+	expect_in(dir, "init --tasks-dir tasks --tasks demo", 0, "lab ready in .");
+	expect_in(dir, "evolve --gens 3", 0, "3 generations in");
 	/* bad input changes nothing */
-	host_in(&r, dir, "new-task demo");
-	assert_int_equal(r.status, 1);
-	assert_contains(r.err, "tasks/demo already exists; nothing was changed");
-	run_result_free(&r);
-	host_in(&r, dir, "new-task Demo");
-	assert_int_equal(r.status, 1);
-	assert_contains(r.err, "'Demo' is not a task name: use lower-case letters, digits and '_'");
-	run_result_free(&r);
-	host_in(&r, dir, "new-task x --like chess");
-	assert_int_equal(r.status, 2);
-	assert_contains(r.err, "--like takes email or snake, not 'chess'");
-	run_result_free(&r);
-	host_in(&r, dir, "new-task");
-	assert_int_equal(r.status, 2);
-	assert_contains(r.err, "missing NAME (for example: host new-task demo)");
-	run_result_free(&r);
+	expect_in(dir, "new-task demo", 1, "tasks/demo already exists; nothing was changed");
+	expect_in(dir, "new-task Demo", 1,
+		  "'Demo' is not a task name: use lower-case letters, digits and '_'");
+	expect_in(dir, "new-task x --like chess", 2, "--like takes email or snake, not 'chess'");
+	expect_in(dir, "new-task", 2, "missing NAME (for example: host new-task demo)");
 	os_remove_tree(dir);
 	free(demo);
 	free(dir);
