@@ -271,16 +271,17 @@ static void test_check_task_names_what_is_wrong(void **state)
  * of the user's; a lab made on it evolves with no --tasks-dir again. */
 static void test_a_new_task_passes_check_task(void **state)
 {
-	char *dir = harness_scratch("new_task"), *demo = os_path_join(dir, "tasks/demo/demo.h");
+	char *dir = harness_scratch("new_task"), *tasks = os_path_join(dir, "tasks");
+	char *demo = os_path_join(tasks, "demo/demo.h");
 	char *mk[] = { "/bin/mkdir", "-p", dir, NULL };
 	run_result r;
 
 	(void)state;
 	run_command(&r, NULL, mk);
 	run_result_free(&r);
-	host_in(&r, dir, "new-task demo");
+	HOST(&r, "new-task", "demo", "--tasks-dir", tasks);
 	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "wrote tasks/demo, a task like email");
+	assert_contains(r.out, "/tasks/demo, a task like email: check it with host check-task ");
 	run_result_free(&r);
 	host_in(&r, dir, "check-task tasks/demo");
 	assert_int_equal(r.status, 0);
@@ -289,19 +290,31 @@ static void test_a_new_task_passes_check_task(void **state)
 	assert_contains(r.out, "tasks/demo is sound");
 	run_result_free(&r);
 	assert_true(os_is_file(demo));  /* the header renamed */
-	expect_in(dir, "new-task pac --like snake", 0,
-		  "wrote tasks/pac, a task like snake: check it with host check-task tasks/pac");
+	HOST(&r, "new-task", "pac", "--like", "snake", "--tasks-dir", tasks);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "/tasks/pac, a task like snake");
+	run_result_free(&r);
 	expect_in(dir, "check-task tasks/pac", 0, "tasks/pac is sound");
-	expect_in(dir, "init --tasks-dir tasks --tasks demo", 0, "lab ready in .");
+	{
+		char args[4200], *seed = realpath("seed", NULL);  /* wherever host is built */
+		assert_non_null(seed);
+		snprintf(args, sizeof(args), "init --tasks-dir tasks --tasks demo --from '%s'", seed);
+		expect_in(dir, args, 0, "lab ready in .");
+		free(seed);
+	}
 	expect_in(dir, "evolve --gens 3", 0, "3 generations in");
 	/* bad input changes nothing */
-	expect_in(dir, "new-task demo", 1, "tasks/demo already exists; nothing was changed");
+	HOST(&r, "new-task", "demo", "--tasks-dir", tasks);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "/tasks/demo already exists; nothing was changed");
+	run_result_free(&r);
 	expect_in(dir, "new-task Demo", 1,
 		  "'Demo' is not a task name: use lower-case letters, digits and '_'");
 	expect_in(dir, "new-task x --like chess", 2, "--like takes email or snake, not 'chess'");
 	expect_in(dir, "new-task", 2, "missing NAME (for example: host new-task demo)");
 	os_remove_tree(dir);
 	free(demo);
+	free(tasks);
 	free(dir);
 }
 

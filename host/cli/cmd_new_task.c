@@ -30,6 +30,15 @@ static const char new_task_help[] =
 	"  --like T         the task to start from: email (default) or snake\n"
 	"  --tasks-dir DIR  where to write it (default: ./tasks)\n";
 
+static int has_model(const char *root, const char *like)
+{
+	char *dir = os_path_join(root, like);
+	int yes = dir && os_is_dir(dir);
+
+	free(dir);
+	return yes;
+}
+
 static int run_new_task(int argc, char **argv)
 {
 	const char *pos[1], *like = "email", *tasks_dir = "tasks";
@@ -47,9 +56,15 @@ static int run_new_task(int argc, char **argv)
 		return cli_usage("new-task", "missing NAME (for example: host new-task demo)");
 	if (strcmp(like, "email") && strcmp(like, "snake"))
 		return cli_usage("new-task", "--like takes email or snake, not '%s'", like);
-	/* the models are the tasks host ships, beside it: ./tasks is the user's */
+	/* the models are the tasks host ships, beside it (./tasks is the
+	 * user's); a host run from its build tree finds them in ./tasks */
 	if ((rc = os_beside_exe(&root, "../tasks")) < 0)
 		return cli_fail("new-task", "%s", err_last());
+	if (!has_model(root, like)) {
+		free(root);
+		if ((rc = cli_tasks_root(&root, NULL)) < 0)
+			return cli_fail("new-task", "%s", err_last());
+	}
 	if (task_scaffold(&dir, tasks_dir, pos[0], root, like) < 0) {
 		rc = cli_fail("new-task", "%s", err_last());
 	} else {
