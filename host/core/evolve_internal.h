@@ -123,7 +123,8 @@ typedef void (*evolve_flight_fn)(void *ctx, const evolve_candidate *c, size_t n)
 
 /*
  * Makes the n candidates at once, each in a process of its own (a fork of
- * the host; the agents are sandboxed as ever), and waits for every one:
+ * the host; the agents are sandboxed as ever; one alone is made in this
+ * process), and waits for every one:
  * each c[i].back is then set, with c[i].r and c[i].files as it sent them.
  * A candidate whose process failed or died comes back interrupted, with
  * c[i].error saying why. A stop (*o->eval.stop), or the model's budget
