@@ -27,6 +27,7 @@
 #include "os.h"
 #include "zygote.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,13 +50,28 @@ const char *__asan_default_options(void)
  * brings none and works in "/", which it cannot read once confined. */
 static const char *job_workdir;
 
-_Noreturn void runner_finish(json_t *result)
+static void send_result(json_t *result)
 {
 	static const char unencodable[] = "{\"outcome\":\"bad_output\",\"message\":"
 		"\"the result could not be encoded (text must be valid UTF-8)\"}";
 
 	if (!result || channel_send_json(CHANNEL_FD, result) == CHANNEL_IO)
 		channel_send(CHANNEL_FD, unencodable, sizeof(unencodable) - 1);
+}
+
+_Noreturn void runner_finish(json_t *result)
+{
+	send_result(result);
+	_exit(0);
+}
+
+_Noreturn void runner_finish_held(json_t *result)
+{
+	char byte;
+
+	send_result(result);
+	while (read(CHANNEL_FD, &byte, 1) > 0 || errno == EINTR)
+		;
 	_exit(0);
 }
 
@@ -322,6 +338,25 @@ static void warm_up(void)
 	json_decref(doc);
 }
 
+static int compare_ints(const void *x, const void *y)
+{
+	return *(const int *)x - *(const int *)y;
+}
+
+/* libc state that is filled on first use by a system call the seccomp
+ * filter forbids, filled before it is installed: qsort asks the kernel
+ * for the machine's memory (sysinfo) the first time it sorts more than
+ * 1 KB, so a solution or score.c that sorted would be killed for it. */
+static void prime_libc(void)
+{
+	int numbers[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+		numbers[i] = (int)(i * 7919 % 512);
+	qsort(numbers, sizeof(numbers) / sizeof(numbers[0]), sizeof(numbers[0]), compare_ints);
+}
+
 static _Noreturn void run_job(const json_t *job)
 {
 	static const struct {
@@ -350,6 +385,7 @@ int main(int argc, char **argv)
 				"to run untrusted code; it is not run directly\n");
 		return 2;
 	}
+	prime_libc();
 	if (argc > 1 && strcmp(argv[1], "--zygote") == 0) {
 		warm_up();
 		if (zygote_serve(CHANNEL_FD, prepare_unit) < 0)

@@ -42,11 +42,25 @@ typedef struct {
 typedef int (*score_fn)(const char *transcript, const score_case *cases, int n_cases,
 			double *score, char *feedback, int feedback_size);
 
+/* The measured CPU time of the run whose transcript is being scored, as
+ * the host sent it with the request; see task_abi.h. */
+static double request_cpu_ns = -1;
+
+static double transcript_cpu_ns(void)
+{
+	return request_cpu_ns;
+}
+
+static const compile_symbol scorer_symbols[] = {
+	{ "transcript_cpu_ns", (const void *)transcript_cpu_ns },
+};
+
 void runner_prepare_scorer(const json_t *spec, const char *key)
 {
 	compile_unit *unit;
 
-	if (runner_compile(&unit, NULL, json_object_get(spec, "scorer"), NULL, NULL, 0, 1) == 0)
+	if (runner_compile(&unit, NULL, json_object_get(spec, "scorer"), NULL,
+			   scorer_symbols, 1, 1) == 0)
 		runner_keep_prepared(key, unit);
 }
 
@@ -88,14 +102,16 @@ static score_fn build_scorer(const json_t *job)
 
 	free(key);
 	if (!unit)
-		unit = runner_build(json_object_get(job, "scorer"), "scorer", NULL, NULL, 0);
+		unit = runner_build(json_object_get(job, "scorer"), "scorer", NULL,
+				    scorer_symbols, 1);
 	fn = (score_fn)compile_lookup(unit, "score_transcript");
 	if (!fn)
 		runner_report_missing("scorer", "score.c", "score_transcript", "the host");
 	return fn;
 }
 
-/* One request {"transcript", "cases", "feedback_size"}: the reply. */
+/* One request {"transcript", "cases", "feedback_size", "cpu_ns"}: the
+ * reply. */
 static json_t *score_one(score_fn fn, const json_t *request)
 {
 	const json_t *cases = json_object_get(request, "cases");
@@ -111,6 +127,8 @@ static json_t *score_one(score_fn fn, const json_t *request)
 		return json_pack("{s:s, s:s}", "outcome", "error", "message",
 				 "score: a request needs a transcript, cases and a feedback size");
 	feedback = guarded_buffer((size_t)size);
+	if (json_is_number(json_object_get(request, "cpu_ns")))
+		request_cpu_ns = json_number_value(json_object_get(request, "cpu_ns"));
 	rc = fn(transcript, list, (int)json_array_size(cases), &score, feedback, (int)size);
 	if (size > 0) {
 		feedback[size - 1] = '\0';

@@ -10,6 +10,7 @@
 #include "runner.h"
 
 #include "buf.h"
+#include "channel.h"
 #include "error.h"
 #include "zygote.h"
 
@@ -153,6 +154,27 @@ static void link_entries(compile_unit *driver, const compile_unit *solution,
 	}
 }
 
+/*
+ * A timed job marks the start of the measured span: the parent reads this
+ * process's CPU clock when the mark arrives, and again when the final
+ * frame does (stopping the process for each reading; see parent_cpu_ns). Nothing compiled has run yet
+ * (libtcc runs no constructors), so the solution cannot move the start;
+ * a mark of its own later is refused by the parent.
+ */
+static int mark_clock(const json_t *job)
+{
+	static const char mark[] = "{\"op\":\"clock\"}";
+	json_t *reply = NULL;
+
+	if (!json_is_true(json_object_get(job, "clock")))
+		return 0;
+	if (channel_send(CHANNEL_FD, mark, sizeof(mark) - 1) < 0 ||
+	    channel_recv_json(&reply, CHANNEL_FD, 4096, -1) < 0)
+		runner_fail("job: the host did not answer the clock mark");
+	json_decref(reply);
+	return 1;
+}
+
 _Noreturn void runner_solution_job(const json_t *job)
 {
 	const json_t *cases = json_object_get(job, "cases");
@@ -161,7 +183,8 @@ _Noreturn void runner_solution_job(const json_t *job)
 	compile_unit *solution, *driver;
 	int (*driver_run)(const char *const *, int);
 	size_t i, n_cases = json_array_size(cases);
-	int rc;
+	json_t *result;
+	int rc, timed;
 
 	transcript_max = (size_t)json_integer_value(json_object_get(job, "transcript_max"));
 	inputs = calloc(n_cases + 1, sizeof(*inputs));
@@ -178,10 +201,15 @@ _Noreturn void runner_solution_job(const json_t *job)
 		runner_report_missing("driver", "driver.c", "driver_run", "the host");
 
 	runner_lock_down(job);
+	timed = mark_clock(job);
 	rc = driver_run(inputs, (int)n_cases);
 	if (transcript_overflow)
-		runner_finish(json_pack("{s:s, s:s}", "outcome", "bad_output", "message",
-					"the transcript exceeded its size cap"));
-	runner_finish(json_pack("{s:s, s:s, s:i}", "outcome", "ok", "transcript",
-				buf_cstr(&transcript), "driver_status", rc));
+		result = json_pack("{s:s, s:s}", "outcome", "bad_output", "message",
+				   "the transcript exceeded its size cap");
+	else
+		result = json_pack("{s:s, s:s, s:i}", "outcome", "ok", "transcript",
+				   buf_cstr(&transcript), "driver_status", rc);
+	if (timed)
+		runner_finish_held(result);
+	runner_finish(result);
 }

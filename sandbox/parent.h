@@ -41,6 +41,16 @@ void parent_classify_exit(sandbox_outcome *out, int status, const struct rusage 
  * negative error when the child reports that the host's job was wrong. */
 HOST_MUST_CHECK int parent_classify_result(sandbox_outcome *out, sandbox_status bad);
 
+/*
+ * The CPU time process `pid` (a child of ours) has used, in ns, read from
+ * its CPU clock once it is off the CPU: it is stopped first (or found
+ * dead, not yet reaped), because the kernel adds a running process's
+ * latest slice to its clock only at a tick or when it stops running, so
+ * a clock read while it runs can lag by a tick. `resume` continues it
+ * afterwards.
+ */
+HOST_MUST_CHECK int parent_cpu_ns(double *out, pid_t pid, int resume);
+
 /* Adds "limits" to `job`, and "workdir" when not NULL. */
 HOST_MUST_CHECK int parent_attach_limits(json_t *job, const sandbox_limits *limits, const char *workdir);
 

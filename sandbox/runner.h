@@ -23,6 +23,11 @@
 /* Sends `result` as the job's final frame and exits. */
 _Noreturn void runner_finish(json_t *result);
 
+/* The same for a timed job, without exiting: it waits off the CPU until
+ * the host, which reads its CPU clock first, ends it, so that tearing the
+ * process down is not counted. */
+_Noreturn void runner_finish_held(json_t *result);
+
 /* Ends the job with outcome "error": the host could not run it. */
 _Noreturn void runner_fail(const char *message);
 

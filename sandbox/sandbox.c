@@ -37,24 +37,78 @@ static void timed_out(sandbox_outcome *out, const sandbox_limits *limits, double
 			   limits->wall_ms, waited);
 }
 
+/* A one-shot child being served. */
+typedef struct {
+	int fd;
+	pid_t pid;
+	const sandbox_limits *limits;
+	double deadline;
+	sandbox_handler handler;
+	void *ctx;
+	int clock_wanted;       /* the job has "clock": true */
+	double clock_start_ns;  /* the child's CPU time at its mark; -1: none yet */
+} child_run;
+
+static int is_clock_mark(const json_t *msg)
+{
+	const char *op = json_string_value(json_object_get(msg, "op"));
+
+	return op && strcmp(op, "clock") == 0;
+}
+
+/* The child's {"op": "clock"} mark: its CPU time so far, read while it
+ * is stopped, starts the span. Only the first mark counts: code that
+ * runs after it (a solution) could otherwise move it. */
+static int mark_clock(child_run *run, json_t **reply)
+{
+	if (!run->clock_wanted)
+		return err_set(ERR_INVALID, "this job has no clock");
+	if (run->clock_start_ns >= 0)
+		return err_set(ERR_INVALID, "the clock was marked twice");
+	if (parent_cpu_ns(&run->clock_start_ns, run->pid, 1) < 0)
+		return ERR_SYSTEM;
+	*reply = json_pack("{s:b}", "clock", 1);
+	return *reply ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
+/* Serves one request frame; the handler's, or the clock mark. */
+static int serve_request(child_run *run, const json_t *msg, json_t **reply,
+			 sandbox_request *req)
+{
+	if (is_clock_mark(msg))
+		return mark_clock(run, reply);
+	if (!run->handler)
+		return err_set(ERR_INVALID, "no services are offered");
+	return run->handler(run->ctx, msg, reply, req);
+}
+
+/* The final frame arrived: the child has done all its work, so its CPU
+ * time, read while it is stopped, ends the span. */
+static void stop_clock(sandbox_outcome *out, const child_run *run)
+{
+	double now_ns;
+
+	if (run->clock_start_ns >= 0 && parent_cpu_ns(&now_ns, run->pid, 0) == 0)
+		out->cpu_ns = now_ns - run->clock_start_ns;
+}
+
 /* Reads frames until the final one. Returns 1 when a final frame arrived
  * (in out->result), 0 when the outcome is already decided, and -1 when the
  * channel closed so that only the exit status can tell. */
-static int serve(sandbox_outcome *out, int fd, const sandbox_limits *limits,
-		 double deadline, sandbox_handler handler, void *ctx)
+static int serve(sandbox_outcome *out, child_run *run)
 {
-	sandbox_status bad = handler ? SANDBOX_PROTOCOL_ERROR : SANDBOX_BAD_OUTPUT;
-	sandbox_request req = { .channel = fd, .excused_ms = 0 };
+	sandbox_status bad = run->handler ? SANDBOX_PROTOCOL_ERROR : SANDBOX_BAD_OUTPUT;
+	sandbox_request req = { .channel = run->fd, .excused_ms = 0 };
 	double excused_ms = 0;  /* the services' time, not the child's */
 	size_t total = 0;
 	int gone = 0;  /* the child closed its end: read what it sent, reply no more */
 
 	for (;;) {
 		json_t *msg, *reply = NULL;
-		int rc = parent_recv_frame(&msg, fd, deadline, &total, PARENT_TOTAL_MAX);
+		int rc = parent_recv_frame(&msg, run->fd, run->deadline, &total, PARENT_TOTAL_MAX);
 
 		if (rc == CHANNEL_TIMEOUT) {
-			timed_out(out, limits, excused_ms);
+			timed_out(out, run->limits, excused_ms);
 			return 0;
 		}
 		if (rc == CHANNEL_EOF || rc == CHANNEL_IO)
@@ -69,22 +123,22 @@ static int serve(sandbox_outcome *out, int fd, const sandbox_limits *limits,
 			return 0;
 		}
 		if (!json_object_get(msg, "op")) {
+			stop_clock(out, run);
 			out->result = msg;
 			return 1;
 		}
 		req.excused_ms = 0;
-		if (!handler || handler(ctx, msg, &reply, &req) < 0) {
-			parent_set_outcome(out, SANDBOX_PROTOCOL_ERROR, "bad request: %s",
-				    handler ? err_last() : "no services are offered");
+		if (serve_request(run, msg, &reply, &req) < 0) {
+			parent_set_outcome(out, SANDBOX_PROTOCOL_ERROR, "bad request: %s", err_last());
 			json_decref(msg);
 			json_decref(reply);
 			return 0;
 		}
 		if (req.excused_ms > 0) {
-			deadline += req.excused_ms;
+			run->deadline += req.excused_ms;
 			excused_ms += req.excused_ms;
 		}
-		if (!gone && channel_send_json(fd, reply) < 0)
+		if (!gone && channel_send_json(run->fd, reply) < 0)
 			gone = 1;
 		json_decref(msg);
 		json_decref(reply);
@@ -136,17 +190,20 @@ static int run_child(sandbox_outcome *out, const json_t *job, const char *text, 
 		     const sandbox_limits *limits, sandbox_handler handler, void *ctx,
 		     int fds[2])
 {
+	child_run run = { .fd = fds[0], .limits = limits, .handler = handler, .ctx = ctx,
+			  .clock_wanted = json_is_true(json_object_get(job, "clock")),
+			  .clock_start_ns = -1 };
 	struct rusage ru;
-	double deadline;
 	pid_t pid = 0;
 	int unsent, status = 0, served = -1;
 
 	unsent = parent_start_child(&pid, ZYGOTE_UNTRUSTED, job, text, len, fds);
 	if (unsent < 0)
 		return unsent;
-	deadline = os_now_ms() + limits->wall_ms;
+	run.pid = pid;
+	run.deadline = os_now_ms() + limits->wall_ms;
 	if (!unsent)
-		served = serve(out, fds[0], limits, deadline, handler, ctx);
+		served = serve(out, &run);
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);  /* in case it had not made its group yet */
 	if (served > 0) {
@@ -170,6 +227,7 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 	int fds[2], rc;
 
 	memset(out, 0, sizeof(*out));
+	out->cpu_ns = -1;
 	reap_finished(0);
 	/* only a job that brings headers needs a folder to put them in: the
 	 * others work in "/", where the child, confined, can read nothing */

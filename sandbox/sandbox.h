@@ -41,6 +41,11 @@ typedef struct {
 	char *detail;      /* one line for people, never NULL after a run */
 	json_t *result;    /* the child's final frame, or NULL */
 	double elapsed_ms;
+	/* The CPU time the child used from its clock mark to its final frame,
+	 * in ns, read by the parent from the child's CPU clock: code in the
+	 * child cannot change it. -1 unless the job asked for a clock
+	 * ("clock": true) and the child both marked its start and finished. */
+	double cpu_ns;
 } sandbox_outcome;
 
 /* One request being served: what the handler may ask of the child and
@@ -73,7 +78,11 @@ HOST_MUST_CHECK int sandbox_set_runner(const char *path);
 
 /*
  * Runs `job`, untrusted code, in a new child. `job` gets "limits" added by this function,
- * and "workdir", a new folder removed afterwards, when it brings "headers". Returns 0 when the child ran, whatever its outcome, and a
+ * and "workdir", a new folder removed afterwards, when it brings "headers".
+ * A job with "clock": true may send one {"op": "clock"} frame, which the
+ * sandbox answers itself: it starts out->cpu_ns (a second one is a
+ * protocol error, so code that runs after the mark cannot move it).
+ * Returns 0 when the child ran, whatever its outcome, and a
  * negative error only when the sandbox itself could not work (the runner
  * is missing, the kernel refused seccomp...). Free `out` with
  * sandbox_outcome_free.

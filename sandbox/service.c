@@ -192,6 +192,7 @@ int sandbox_call(sandbox_outcome *out, json_t *job, const json_t *request,
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->cpu_ns = -1;
 	if (!key)
 		return err_set(ERR_INVALID, "sandbox: a service job names no unit to run");
 	forget_inherited();
