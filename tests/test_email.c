@@ -74,11 +74,11 @@ static void test_scorer_checks_the_transcript(void **state)
 	double score;
 
 	(void)state;
-	assert_int_equal(scorer_score(t, "101", t->train, t->n_train, &score, &feedback), ERR_INVALID);
+	assert_int_equal(scorer_score(t, "101", -1, t->train, t->n_train, &score, &feedback), ERR_INVALID);
 	assert_contains(feedback.data, "expected 20 verdicts, got 3");
 	buf_clear(&feedback);
 	/* all "invalid": right on the 13 invalid cases */
-	assert_int_equal(scorer_score(t, "00000000000000000000", t->train, t->n_train,
+	assert_int_equal(scorer_score(t, "00000000000000000000", -1, t->train, t->n_train,
 				      &score, &feedback), 0);
 	assert_true(score == 13.0 / 20.0);
 	assert_contains(feedback.data, "\"user@example.com\" should be valid");

@@ -105,16 +105,16 @@ static void test_scorer_replays_moves(void **state)
 	double score;
 
 	(void)state;
-	assert_int_equal(scorer_score(t, "0 13x\n", &one, 1, &score, &feedback), 0);
+	assert_int_equal(scorer_score(t, "0 13x\n", -1, &one, 1, &score, &feedback), 0);
 	assert_true(score == 1.0);
 	assert_contains(feedback.data, "seed 0: returned an invalid move at step 3 with 1 apples");
 	buf_clear(&feedback);
 	/* a transcript for other games than the cases is rejected */
-	assert_int_equal(scorer_score(t, "5 13\n", &one, 1, &score, &feedback), ERR_INVALID);
+	assert_int_equal(scorer_score(t, "5 13\n", -1, &one, 1, &score, &feedback), ERR_INVALID);
 	assert_contains(feedback.data, "no game for seed 0");
 	assert_true(score == 0);
 	buf_clear(&feedback);
-	assert_int_equal(scorer_score(t, "0 1z\n", &one, 1, &score, &feedback), ERR_INVALID);
+	assert_int_equal(scorer_score(t, "0 1z\n", -1, &one, 1, &score, &feedback), ERR_INVALID);
 	assert_contains(feedback.data, "'z' is not a move");
 	buf_free(&feedback);
 	task_free(t);

@@ -285,7 +285,7 @@ static void test_a_new_task_passes_check_task(void **state)
 	run_result_free(&r);
 	host_in(&r, dir, "check-task tasks/demo");
 	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "task      demo: accuracy is higher better; 20 training and 67 "
+	assert_contains(r.out, "task      demo: accuracy, higher is better; 20 training and 67 "
 			"held-out cases");
 	assert_contains(r.out, "tasks/demo is sound");
 	run_result_free(&r);

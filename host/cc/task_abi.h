@@ -6,7 +6,8 @@
  * transcript_printf (4 MB in all: a write past it fails, and the
  * evaluation ends as bad_output). It never sees labels. score.c runs in a
  * sandbox of its own, which the task folder is readable from: it checks
- * the transcript against the rules and the labels and computes the score.
+ * the transcript against the rules and the labels and computes the score,
+ * with the measured CPU time when the task is timed.
  * Both are linked with -nostdlib against the host's libc allowlist.
  */
 #ifndef HOST_TASK_ABI_H
@@ -41,5 +42,15 @@ typedef struct {
 int score_transcript(const char *transcript, const task_case *cases,
 		     int n_cases, double *score, char *feedback,
 		     int feedback_size);
+
+/*
+ * For a timed task (task.json's "timing"), callable from score.c: the CPU
+ * time in nanoseconds that the solution's process used in driver_run to
+ * write `transcript`, read by the host from the process's CPU clock,
+ * outside the sandbox, so the solution cannot change it. It includes the
+ * driver's own work and the kernel's time on the process's behalf.
+ * -1 for a task without "timing". Not available to driver.c.
+ */
+double transcript_cpu_ns(void);
 
 #endif

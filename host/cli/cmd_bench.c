@@ -85,6 +85,9 @@ static void print_text(const bench_args *a, const task *t, const char *file,
 		printf("held-out  %s%g\n", run->holdout.status == SANDBOX_OK ? "" :
 		       "failed: score ", run->holdout.score);
 	printf("time      %.2f ms\n", a->repeat > 1 ? run->train.median_ms : r->elapsed_ms);
+	if (r->cpu_ns >= 0)
+		printf("cpu       %.3f ms in the solution's process, measured by the host "
+		       "(best of %d runs)\n", r->cpu_ns / 1e6, r->runs);
 	if (r->feedback && *r->feedback)
 		printf("feedback  %s\n", r->feedback);
 	if (r->diagnostics && *r->diagnostics)
@@ -106,6 +109,10 @@ static void print_json(const bench_args *a, const task *t, const char *file,
 		"diagnostics", r->diagnostics ? r->diagnostics : "",
 		"detail", r->detail ? r->detail : "", "elapsed_ms", r->elapsed_ms);
 
+	if (r->cpu_ns >= 0) {
+		json_object_set_new(obj, "cpu_ms", json_real(r->cpu_ns / 1e6));
+		json_object_set_new(obj, "runs", json_integer(r->runs));
+	}
 	if (run->have_holdout) {
 		json_object_set_new(obj, "holdout_score", json_real(run->holdout.score));
 		json_object_set_new(obj, "holdout_status",

@@ -44,7 +44,9 @@ static int check_split(task *t, eval_split split, const char *label)
 	       split == EVAL_TRAIN ? t->n_train : t->n_holdout, sandbox_status_name(r.status));
 	if (r.status == SANDBOX_OK)
 		printf(", score %g (baseline %g, target %g)", r.score, t->baseline, t->target);
-	else
+	if (r.status == SANDBOX_OK && r.cpu_ns >= 0)
+		printf(", %.3f ms of CPU time", r.cpu_ns / 1e6);
+	else if (r.status != SANDBOX_OK)
 		printf(" (%s)", r.detail);
 	putchar('\n');
 	eval_result_free(&r);
@@ -64,8 +66,11 @@ static int run_check(int argc, char **argv)
 		return cli_usage("check-task", "missing DIR (for example: host check-task tasks/demo)");
 	if (task_load_dir(&t, pos[0]) < 0)
 		return cli_fail("check-task", "%s", err_last());
-	printf("task      %s: %s is %s better; %zu training and %zu held-out cases\n", t->name,
+	printf("task      %s: %s, %s is better; %zu training and %zu held-out cases\n", t->name,
 	       t->metric, t->higher_is_better ? "higher" : "lower", t->n_train, t->n_holdout);
+	if (t->timing_repeats > 0)
+		printf("timing    the host measures each run's CPU time; an evaluation keeps "
+		       "the best of %d runs\n", t->timing_repeats);
 	if ((rc = check_split(t, EVAL_TRAIN, "training")) == CLI_OK &&
 	    (rc = check_split(t, EVAL_HOLDOUT, "held-out")) == CLI_OK)
 		printf("%s is sound\n", pos[0]);

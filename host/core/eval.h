@@ -18,12 +18,19 @@ typedef struct {
 	char *feedback;      /* for people and agents; never names held-out cases */
 	char *diagnostics;   /* compile errors, "file:line: error: ..." lines */
 	char *detail;        /* how the sandbox ended, one line */
-	double elapsed_ms;   /* compile + run + score */
+	double elapsed_ms;   /* compile + run + score, of all runs */
+	/* A timed task: the CPU time the kept run was measured to use in
+	 * driver_run, in ns (-1 when it was not measured, as for a task that
+	 * is not timed), and the runs made (fewer than timing_repeats when
+	 * one failed). */
+	double cpu_ns;
+	int runs;
 } eval_result;
 
 /*
  * Evaluates `source` (shown as `name` in diagnostics) on the cases of
- * `split`. Returns 0 whenever an outcome was reached, including failures
+ * `split`. A timed task's evaluation is timing_repeats runs: any run that
+ * fails is the result, else the best-scoring one. Returns 0 whenever an outcome was reached, including failures
  * of the solution; a negative code only when the host could not evaluate
  * at all (for example score.c does not compile). Free with eval_result_free.
  */

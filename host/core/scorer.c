@@ -32,7 +32,7 @@ static json_t *scorer_job(const task *t)
 	return job;
 }
 
-static json_t *score_request(const char *transcript, const task_case *cases,
+static json_t *score_request(const char *transcript, double cpu_ns, const task_case *cases,
 			     size_t n_cases, int feedback_size)
 {
 	json_t *list = json_array();
@@ -46,8 +46,8 @@ static json_t *score_request(const char *transcript, const task_case *cases,
 		json_decref(list);
 		return NULL;
 	}
-	return json_pack("{s:s, s:o, s:i}", "transcript", transcript, "cases", list,
-			 "feedback_size", feedback_size);
+	return json_pack("{s:s, s:o, s:i, s:f}", "transcript", transcript, "cases", list,
+			 "feedback_size", feedback_size, "cpu_ns", cpu_ns);
 }
 
 /* score.c did not return: a task error that names it. */
@@ -93,12 +93,12 @@ static int read_result(const task *t, const sandbox_outcome *o, double *score, b
 	return 0;
 }
 
-int scorer_score(task *t, const char *transcript, const task_case *cases,
-		 size_t n_cases, double *score, buf *feedback)
+int scorer_score(task *t, const char *transcript, double cpu_ns,
+		 const task_case *cases, size_t n_cases, double *score, buf *feedback)
 {
 	sandbox_limits limits = { t->score_ms, t->score_ms, SCORER_MEMORY_MB };
 	json_t *job = scorer_job(t);
-	json_t *request = score_request(transcript, cases, n_cases,
+	json_t *request = score_request(transcript, cpu_ns, cases, n_cases,
 					feedback ? SCORER_FEEDBACK_MAX : 0);
 	sandbox_outcome o;
 	int rc;

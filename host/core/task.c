@@ -209,6 +209,25 @@ static int get_direction(task *t, const task_json *tj)
 	return 0;
 }
 
+/* "timing": {"repeats": K}, optional: each evaluation runs K times and
+ * keeps the best score (see eval.h). */
+static int get_timing(task *t, const task_json *tj)
+{
+	const json_t *timing = lookup(tj, "timing"), *repeats = lookup(tj, "timing.repeats");
+	char what[48];
+
+	if (!timing)
+		return 0;
+	snprintf(what, sizeof(what), "an integer from 1 to %d", TASK_REPEATS_MAX);
+	if (!json_is_object(timing))
+		return field_error(tj, "timing", "an object such as {\"repeats\": 5}");
+	if (!json_is_integer(repeats) || json_integer_value(repeats) < 1 ||
+	    json_integer_value(repeats) > TASK_REPEATS_MAX)
+		return field_error(tj, "timing.repeats", what);
+	t->timing_repeats = (int)json_integer_value(repeats);
+	return 0;
+}
+
 /* The name, which must be the folder's: a task is known by its folder. */
 static int get_name(task *t, const task_json *tj)
 {
@@ -243,6 +262,7 @@ static int parse_task(task *t, const task_json *tj)
 	    (rc = get_positive_int(&t->budget.memory_mb, tj, "budget.memory_mb")) ||
 	    (lookup(tj, "budget.score_ms") &&
 	     (rc = get_positive_int(&t->score_ms, tj, "budget.score_ms"))) ||
+	    (rc = get_timing(t, tj)) ||
 	    (rc = get_cases(&t->train, &t->n_train, tj, t->dir, "train")) ||
 	    (rc = get_cases(&t->holdout, &t->n_holdout, tj, t->dir, "holdout")))
 		return rc;

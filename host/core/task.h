@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#define TASK_REPEATS_MAX 16   /* runs of one timed evaluation */
+
 /* The same layout as task_case in task_abi.h, which score.c receives. */
 typedef struct {
 	const char *input;
@@ -43,6 +45,9 @@ typedef struct {
 	double baseline, target;
 	sandbox_limits budget;   /* one evaluation of a solution */
 	int score_ms;            /* score.c's wall and CPU time per transcript */
+	/* A timed task ("timing" in task.json): the runs of each evaluation,
+	 * whose CPU time the host measures; 0 for a task that is not timed. */
+	int timing_repeats;
 	task_case *train;
 	size_t n_train;
 	task_case *holdout;
