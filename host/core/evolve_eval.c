@@ -55,14 +55,29 @@ void evolve_add_llm_use(record_budget *b, const llm_usage *used)
 }
 
 /* The task agent's wall-clock limit: its own time (10 s unless the lab
- * says otherwise), plus the task's limit for each evaluation of the
- * budget, in 64 bits; at most INT_MAX ms (24 days). */
+ * says otherwise), plus the task's limit for each run of each evaluation
+ * of the budget, in 64 bits; at most INT_MAX ms (24 days). */
 static int agent_wall_ms(const task *t, int budget, int slack_ms)
 {
+	long long runs = t->timing_repeats > 0 ? t->timing_repeats : 1;
 	long long ms = (slack_ms > 0 ? slack_ms : EVOLVE_AGENT_SLACK_MS) +
-		       (long long)budget * t->budget.wall_ms;
+		       (long long)budget * runs * t->budget.wall_ms;
 
 	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* The host's own runs of a solution that failed: the record says how. */
+static int note_failure(record_task *out, const eval_result *train, const eval_result *holdout)
+{
+	const eval_result *failed = train->status != SANDBOX_OK ? train : holdout;
+	char text[400];
+
+	if (failed->status == SANDBOX_OK)
+		return 0;
+	snprintf(text, sizeof(text), "the solution failed the host's run on the %s cases: %s",
+		 failed == train ? "training" : "held-out", failed->detail ? failed->detail : "");
+	out->problem = strdup(text);
+	return out->problem ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
 /* The host's scores of the solution the agent returned, or of the best
@@ -79,10 +94,16 @@ static int score_solution(record_task *out, task *t, const agent_run_result *run
 		return err_set(ERR_SYSTEM, "out of memory");
 	if ((rc = eval_solution(&train, t, "solution.c", solution, EVAL_TRAIN)) == 0 &&
 	    (rc = eval_solution(&holdout, t, "solution.c", solution, EVAL_HOLDOUT)) == 0) {
+		/* a solution that fails scores 0, which for a lower-is-better
+		 * task would be the best score there is: it gets no fitness */
 		out->train = train.score;
 		out->holdout = holdout.score;
-		out->fitness = counts ? normalised(t, train.score) : 0.0;
-		out->holdout_fitness = counts ? normalised(t, holdout.score) : 0.0;
+		out->fitness = counts && train.status == SANDBOX_OK
+			       ? normalised(t, train.score) : 0.0;
+		out->holdout_fitness = counts && holdout.status == SANDBOX_OK
+				       ? normalised(t, holdout.score) : 0.0;
+		if (!out->problem)
+			rc = note_failure(out, &train, &holdout);
 	}
 	eval_result_free(&train);
 	eval_result_free(&holdout);
