@@ -132,7 +132,7 @@ static void test_bench_failures_exit_1(void **state)
 	(void)state;
 	RUN(&r, "bench", "nope");
 	assert_int_equal(r.status, 1);
-	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: email, snake)");
+	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: email, snake, sort)");
 	run_result_free(&r);
 	RUN(&r, "bench", "snake", "tests/solutions/missing.c");
 	assert_int_equal(r.status, 1);

@@ -105,6 +105,25 @@ void cli_free_tasks(task **tasks, size_t n)
 	free(tasks);
 }
 
+/* With no list of tasks, the timed ones are left out while others remain:
+ * their scores vary from run to run, and a default run is exact (a seed
+ * gives the same generations, with any number of jobs). */
+static void drop_timed(task **tasks, size_t *n)
+{
+	size_t i, kept = 0, untimed = 0;
+
+	for (i = 0; i < *n; i++)
+		untimed += tasks[i]->timing_repeats == 0;
+	for (i = 0; untimed > 0 && i < *n; i++) {
+		if (tasks[i]->timing_repeats > 0)
+			task_free(tasks[i]);
+		else
+			tasks[kept++] = tasks[i];
+	}
+	if (untimed > 0)
+		*n = kept;
+}
+
 int cli_load_tasks(task ***out, size_t *n, const char *command, const char *tasks_dir,
 		   const char *list)
 {
@@ -128,6 +147,8 @@ int cli_load_tasks(task ***out, size_t *n, const char *command, const char *task
 		else
 			(*n)++;
 	}
+	if (rc == CLI_OK && !list)
+		drop_timed(*out, n);
 	if (rc == CLI_OK && *n == 0)
 		rc = cli_fail(command, "no tasks to train on in %s", tasks_dir ? tasks_dir : root);
 	if (rc != CLI_OK) {

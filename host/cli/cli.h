@@ -48,7 +48,8 @@ int cli_fail(const char *command, const char *fmt, ...)
 HOST_MUST_CHECK int cli_load_task(task **out, const char *command, const char *tasks_dir,
 		  const char *name);
 
-/* Loads the comma-separated tasks of `list` (NULL: every task). */
+/* Loads the comma-separated tasks of `list` (NULL: every task but the
+ * timed ones, unless all are timed). */
 HOST_MUST_CHECK int cli_load_tasks(task ***out, size_t *n, const char *command, const char *tasks_dir,
 		   const char *list);
 void cli_free_tasks(task **tasks, size_t n);
