@@ -106,5 +106,6 @@ void test_group_solutions(harness_totals *t);
 void test_group_user_tasks(harness_totals *t);
 void test_group_hostile(harness_totals *t);
 void test_group_confine(harness_totals *t);
+void test_group_timing(harness_totals *t);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 char *scratch(const char *name)
 {
@@ -17,6 +18,31 @@ char *scratch(const char *name)
 
 	os_remove_tree(path);
 	return path;
+}
+
+char *seed_with_task_agent(const char *name, const char *task_agent)
+{
+	static const char *const kept[] = { "meta_agent.c", "meta_prompt.c", "memory.md" };
+	char *dir = scratch(name), *path;
+	size_t i;
+
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		char from[64], *text;
+
+		snprintf(from, sizeof(from), "seed/%s", kept[i]);
+		if (!os_is_file(from))
+			continue;
+		assert_int_equal(os_read_file(&text, NULL, from), 0);
+		path = os_path_join(dir, kept[i]);
+		assert_int_equal(os_write_file(path, text, strlen(text)), 0);
+		free(path);
+		free(text);
+	}
+	path = os_path_join(dir, "task_agent.c");
+	assert_int_equal(os_write_file(path, task_agent, strlen(task_agent)), 0);
+	free(path);
+	return dir;
 }
 
 char *make_lab(const char *name, const char *tasks)

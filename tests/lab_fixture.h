@@ -19,6 +19,10 @@
 /* $TMPDIR/name, emptied: whatever was there is removed (free() it). */
 char *scratch(const char *name);
 
+/* The seed's agents with `task_agent` as the task agent's source, in
+ * $TMPDIR/name (free() it). */
+char *seed_with_task_agent(const char *name, const char *task_agent);
+
 /* A lab in $TMPDIR/name with gen_000 (`tasks`, 3 evaluations); free() it. */
 char *make_lab(const char *name, const char *tasks);
 

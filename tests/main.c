@@ -75,6 +75,7 @@ int main(void)
 	test_group_parallel(&totals);
 	test_group_solutions(&totals);
 	test_group_user_tasks(&totals);
+	test_group_timing(&totals);
 	test_group_report(&totals);
 	test_group_cli(&totals);
 

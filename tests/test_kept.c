@@ -6,6 +6,7 @@
  * solution the model gave it before.
  */
 #include "llm_fixture.h"
+#include "lab_fixture.h"
 
 #include "buf.h"
 #include "os.h"
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define KEPT_MARK "/* scored, then the agent hung */"
@@ -39,28 +39,7 @@ static const char hanging_agent[] =
 /* The seed's agents with the task agent above: $TMPDIR/NAME. */
 static char *hanging_agents(const char *name)
 {
-	static const char *const kept[] = { "meta_agent.c", "meta_prompt.c", "memory.md" };
-	char *dir = harness_scratch(name), *path;
-	size_t i;
-
-	os_remove_tree(dir);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
-		char from[64], *text;
-
-		snprintf(from, sizeof(from), "seed/%s", kept[i]);
-		if (!os_is_file(from))
-			continue;
-		assert_int_equal(os_read_file(&text, NULL, from), 0);
-		path = os_path_join(dir, kept[i]);
-		assert_int_equal(os_write_file(path, text, strlen(text)), 0);
-		free(path);
-		free(text);
-	}
-	path = os_path_join(dir, "task_agent.c");
-	assert_int_equal(os_write_file(path, hanging_agent, strlen(hanging_agent)), 0);
-	free(path);
-	return dir;
+	return seed_with_task_agent(name, hanging_agent);
 }
 
 static void test_improve_writes_what_a_hung_agent_scored(void **state)

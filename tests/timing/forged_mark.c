@@ -1,0 +1,16 @@
+/* Burns CPU time, then sends a clock mark of its own, hoping to restart
+ * the host's measurement after its slow work. Expect: protocol_error. */
+#include "sort.h"
+
+
+void sort_ints(int *a, int n)
+{
+	static int forged;
+
+	qsort(a, (size_t)n, sizeof(*a), compare_ints);
+	if (!forged) {
+		forged = 1;
+		spin_ns(SPIN_NS);
+		send_frame("{\"op\":\"clock\"}");
+	}
+}
