@@ -47,7 +47,7 @@ LIB_SRC = $(filter-out $(HOST_MAIN) $(RUNNER_MAIN),$(foreach d,$(LAYERS),$(wildc
 HOST_MAIN = host/cli/main.c
 RUNNER_MAIN = sandbox/child.c
 TEST_SRC = $(wildcard tests/*.c)
-BENCH_MAIN = bench/bench.c
+BENCH_SRC = bench/bench.c bench/timing.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB = $(BUILD)/libhost.a
@@ -129,7 +129,7 @@ $(BUILD)/tests/run_tests: $(call obj,$(TEST_SRC)) $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS) -lcmocka
 
-$(BUILD)/bench/bench: $(call obj,$(BENCH_MAIN)) $(LIB)
+$(BUILD)/bench/bench: $(call obj,$(BENCH_SRC)) $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
 

@@ -5,6 +5,8 @@
  * written to bench/results.json. Run from the repository root; the
  * binaries are taken from HOST_BIN (default bin/).
  */
+#include "timing.h"
+
 #include "buf.h"
 #include "compile.h"
 #include "eval.h"
@@ -36,19 +38,6 @@
 #define PARALLEL_RUNS 3
 #define PARALLEL_GENS 8
 #define MODEL_LATENCY_S 2
-
-static int compare_doubles(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *values, int n)
-{
-	qsort(values, (size_t)n, sizeof(double), compare_doubles);
-	return values[n / 2];
-}
 
 /* A 300-line source with the shapes real solutions have: loops, arrays,
  * structs, branches and calls into the allowlisted libc. */
@@ -102,7 +91,7 @@ static double bench_compile(int *lines_out)
 		compile_unit_free(unit);
 	}
 	free(text);
-	return median(times, COMPILE_RUNS);
+	return bench_quantile(times, COMPILE_RUNS, 0.5);
 }
 
 /* Evaluations per second of `source` on a task with `workers` processes,
@@ -155,10 +144,10 @@ static double bench_eval(const char *name, const char *source_path, int workers,
 			waitpid(pids[w], NULL, 0);  /* not wait(): the zygote is a child too */
 		rates[round] = per_worker * workers * 1000.0 / (os_now_ms() - start);
 	}
-	*ms_out = workers > 1 ? 0 : median(times, EVAL_RUNS);
+	*ms_out = workers > 1 ? 0 : bench_quantile(times, EVAL_RUNS, 0.5);
 	free(source);
 	task_free(t);
-	return median(rates, ROUNDS);
+	return bench_quantile(rates, ROUNDS, 0.5);
 }
 
 /* Compiles the seed agents as validation's symbols stage does. */
@@ -187,7 +176,7 @@ static double bench_seed_compile(const agent_files *seed)
 		times[k] = os_now_ms() - start;
 		compile_unit_free(unit);
 	}
-	return median(times, COMPILE_RUNS);
+	return bench_quantile(times, COMPILE_RUNS, 0.5);
 }
 
 static double bench_validate(const agent_files *seed)
@@ -211,7 +200,7 @@ static double bench_validate(const agent_files *seed)
 		validate_report_free(&r);
 	}
 	task_free(t);
-	return median(times, VALIDATE_RUNS);
+	return bench_quantile(times, VALIDATE_RUNS, 0.5);
 }
 
 /* Runs a command, returning its wall time in seconds (or -1). */
@@ -271,8 +260,8 @@ static double bench_evolve(const char *bin, double *overhead_ms, double *commit_
 		}
 		lab_close(&l);
 	}
-	*overhead_ms = n ? median(overheads, n) : -1;
-	*commit_ms = median(commits, 20);
+	*overhead_ms = n ? bench_quantile(overheads, n, 0.5) : -1;
+	*commit_ms = bench_quantile(commits, 20, 0.5);
 	os_remove_tree(dir);
 	free(dir);
 	return seconds;
@@ -351,7 +340,7 @@ static double bench_parallel(const char *bin, const char *dir, const char *url, 
 	}
 	buf_free(&init);
 	buf_free(&evolve);
-	return ok ? median(times, PARALLEL_RUNS) : -1;
+	return ok ? bench_quantile(times, PARALLEL_RUNS, 0.5) : -1;
 }
 
 /* Generations with a slow model, one candidate at a time and four. */
@@ -402,7 +391,7 @@ static double bench_python(double *score)
 		if (pclose(p) != 0)
 			return -1;
 	}
-	return median(times, PYTHON_RUNS);
+	return bench_quantile(times, PYTHON_RUNS, 0.5);
 }
 
 typedef struct {
@@ -439,6 +428,7 @@ int main(void)
 	double snake1, snake2, email1, email2, score;
 	double straight1, straight2, straight_score, strong1, strong2, strong_ms, strong_score;
 	double one_s, four_s;
+	bench_timing_result timing;
 	agent_files seed;
 	int lines;
 
@@ -460,6 +450,7 @@ int main(void)
 	straight2 = bench_eval("snake", STRAIGHT_POLICY, 2, &ms, &score);
 	strong1 = bench_eval("snake", STRONG_POLICY, 1, &strong_ms, &strong_score);
 	strong2 = bench_eval("snake", STRONG_POLICY, 2, &ms, &score);
+	bench_timing(&timing);
 	sandbox_stop();
 	if (strong_score != straight_score) {
 		fprintf(stderr, "bench: %s scores %g but %s scores %g: not the same policy\n",
@@ -502,6 +493,11 @@ int main(void)
 			  four_s > 0 ? PARALLEL_GENS * 3600 / four_s : 0 },
 			{ "wall time, --parallel 4 against --parallel 1", "x",
 			  one_s > 0 && four_s > 0 ? four_s / one_s : 0 },
+			{ "sort quicksort CPU time, 1 run per evaluation", "ms", timing.single_ms },
+			{ "  its spread (interquartile range / median)", "", timing.single_spread },
+			{ "sort quicksort CPU time, best of 5 runs", "ms", timing.best_ms },
+			{ "  its spread (interquartile range / median)", "", timing.best_spread },
+			{ "sort: CPU time of a run that sorts 1 element", "ms", timing.floor_ms },
 		};
 		report(rows, sizeof(rows) / sizeof(rows[0]));
 	}
