@@ -295,6 +295,10 @@ static void test_a_new_task_passes_check_task(void **state)
 	assert_contains(r.out, "/tasks/pac, a task like snake");
 	run_result_free(&r);
 	expect_in(dir, "check-task tasks/pac", 0, "tasks/pac is sound");
+	HOST(&r, "new-task", "fast", "--like", "sort", "--tasks-dir", tasks);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	expect_in(dir, "check-task tasks/fast", 0, "an evaluation keeps the best of 5 runs");
 	{
 		char args[4200], *seed = realpath("seed", NULL);  /* wherever host is built */
 		assert_non_null(seed);
@@ -310,7 +314,7 @@ static void test_a_new_task_passes_check_task(void **state)
 	run_result_free(&r);
 	expect_in(dir, "new-task Demo", 1,
 		  "'Demo' is not a task name: use lower-case letters, digits and '_'");
-	expect_in(dir, "new-task x --like chess", 2, "--like takes email or snake, not 'chess'");
+	expect_in(dir, "new-task x --like chess", 2, "--like takes email, snake or sort, not 'chess'");
 	expect_in(dir, "new-task", 2, "missing NAME (for example: host new-task demo)");
 	os_remove_tree(dir);
 	free(demo);

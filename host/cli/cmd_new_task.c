@@ -16,18 +16,19 @@
 #include <string.h>
 
 static const char new_task_help[] =
-	"usage: host new-task NAME [--like email|snake] [--tasks-dir DIR]\n"
+	"usage: host new-task NAME [--like email|snake|sort] [--tasks-dir DIR]\n"
 	"\n"
 	"Writes DIR/NAME (default DIR: ./tasks): a copy of the task email (a\n"
-	"function on strings, scored by accuracy against labels) or snake (a\n"
-	"policy, scored by what it achieves) under the new name, with its header\n"
+	"function on strings, scored by accuracy against labels), snake (a\n"
+	"policy, scored by what it achieves) or sort (scored on the CPU time the\n"
+	"host measures) under the new name, with its header\n"
 	"renamed NAME.h and a comment at the top of each C file on what to\n"
 	"change: task.json, NAME.h, initial.c, driver.c, score.c and the cases.\n"
 	"It passes host check-task as written; change it a step at a time and\n"
 	"check again.\n"
 	"\n"
 	"Options:\n"
-	"  --like T         the task to start from: email (default) or snake\n"
+	"  --like T         the task to start from: email (default), snake or sort\n"
 	"  --tasks-dir DIR  where to write it (default: ./tasks)\n";
 
 static int has_model(const char *root, const char *like)
@@ -54,8 +55,8 @@ static int run_new_task(int argc, char **argv)
 		return cli_usage("new-task", "%s", err_last());
 	if (n == 0)
 		return cli_usage("new-task", "missing NAME (for example: host new-task demo)");
-	if (strcmp(like, "email") && strcmp(like, "snake"))
-		return cli_usage("new-task", "--like takes email or snake, not '%s'", like);
+	if (strcmp(like, "email") && strcmp(like, "snake") && strcmp(like, "sort"))
+		return cli_usage("new-task", "--like takes email, snake or sort, not '%s'", like);
 	/* the models are the tasks host ships, beside it (./tasks is the
 	 * user's); a host run from its build tree finds them in ./tasks */
 	if ((rc = os_beside_exe(&root, "../tasks")) < 0)

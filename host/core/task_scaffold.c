@@ -3,7 +3,7 @@
  * task_scaffold in task.h.
  *
  * A new task is easiest to write by changing one that works: the scaffold
- * is a copy of the model task (email or snake) under the new name, its
+ * is a copy of the model task (email, snake or sort) under the new name, its
  * header renamed to NAME.h and every reference to it changed, each C file
  * opening with a comment that says what to change. It passes host
  * check-task as written, so a user changes a working task step by step.
@@ -33,7 +33,8 @@ static const char *role(const char *file, int is_header)
 		       "it did to the transcript; it never sees the labels";
 	if (strcmp(file, "score.c") == 0)
 		return "scores a transcript against the cases and their labels, in a sandbox of "
-		       "its own; feedback_size 0 means held-out cases: name none";
+		       "its own (with the run's CPU time from transcript_cpu_ns() when task.json "
+		       "has \"timing\"); feedback_size 0 means held-out cases: name none";
 	return "a header of the task";
 }
 
