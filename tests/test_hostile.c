@@ -39,15 +39,16 @@ static const char probe_score[] =
 	"  return 0;\n"
 	"}\n";
 
-static char *make_probe_task(const char *fault, const char *train)
+static char *make_probe_task_timed(const char *fault, const char *train, const char *score_ms)
 {
 	char *dir = harness_scratch("probe"), *score = harness_subst(probe_score, "@FAULT@", fault, NULL);
 	char *json = harness_subst(
 		"{\"name\": \"probe\", \"description\": \"returns 1 or 0\", \"metric\": \"ones\",\n"
 		" \"direction\": \"higher\", \"header\": \"probe.h\", \"entry\": [\"probe\"],\n"
 		" \"baseline\": 0, \"target\": 1,\n"
-		" \"budget\": {\"wall_ms\": 5000, \"cpu_ms\": 5000, \"memory_mb\": 64, \"score_ms\": 1000},\n"
-		" \"train\": @TRAIN@, \"holdout\": [\"1\", \"0\"]}\n", "@TRAIN@", train, NULL);
+		" \"budget\": {\"wall_ms\": 5000, \"cpu_ms\": 5000, \"memory_mb\": 64, \"score_ms\": @MS@},\n"
+		" \"train\": @TRAIN@, \"holdout\": [\"1\", \"0\"]}\n", "@TRAIN@", train,
+		"@MS@", score_ms, NULL);
 	static const struct { const char *name, *text; } files[] = {
 		{ "probe.h", "int probe(const char *input);\n" },
 		{ "initial.c", "int probe(const char *s) { return s[0] == '1'; }\n" },
@@ -74,6 +75,13 @@ static char *make_probe_task(const char *fault, const char *train)
 	free(score);
 	free(json);
 	return dir;
+}
+
+/* The probe task with a second to score each transcript: its faults are
+ * found fast. */
+static char *make_probe_task(const char *fault, const char *train)
+{
+	return make_probe_task_timed(fault, train, "1000");
 }
 
 /* Tasks are trusted, but a score.c that crashes, hangs, floods its
@@ -163,14 +171,16 @@ static void test_score_fault_in_bench(void **state)
 /* Jobs larger than a socket buffer (about 208 KB) once hung the host. */
 static void test_big_jobs_work(void **state)
 {
-	char *dir = make_probe_task("", "{\"range\": [0, 99999]}");
+	/* 100,000 cases take a while to send and parse under a sanitizer */
+	char *dir = make_probe_task_timed("", "{\"range\": [0, 99999]}", "20000");
 	task *t = NULL, *email = harness_task("email");
 	buf big = BUF_INIT;
 	eval_result r;
 
 	(void)state;
 	assert_int_equal(task_load_dir(&t, dir), 0);
-	assert_int_equal(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);
+	if (eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN) != 0)
+		fail_msg("%s", err_last());
 	assert_int_equal(r.status, SANDBOX_OK);
 	assert_true(r.score > 0.1 && r.score < 0.2);  /* 11,111 of 100,000 start with 1 */
 	eval_result_free(&r);
