@@ -140,7 +140,7 @@ static void write_headers(const json_t *headers, const char *dir)
 /* The units' include directories, after the host's and the workdir. */
 static size_t add_unit_dirs(const char **readable, size_t n, const json_t *job)
 {
-	static const char *const units[] = { "solution", "driver", "agent", "scorer" };
+	static const char *const units[] = { "solution", "driver", "agent", "scorer", "oracle" };
 	size_t u, i;
 
 	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
@@ -320,6 +320,8 @@ static void prepare_unit(const char *key)
 		runner_prepare_driver(spec, key);
 	else if (json_object_get(spec, "scorer"))
 		runner_prepare_scorer(spec, key);
+	else if (json_object_get(spec, "oracle"))
+		runner_prepare_oracle(spec, key);
 	json_decref(spec);
 }
 
@@ -365,6 +367,7 @@ static _Noreturn void run_job(const json_t *job)
 	} kinds[] = {
 		{ "solution", runner_solution_job }, { "agent", runner_agent_job },
 		{ "check", runner_check_job }, { "scorer", runner_scorer_job },
+		{ "oracle", runner_oracle_job },
 	};
 	const char *kind = json_string_value(json_object_get(job, "kind"));
 	size_t i;

@@ -74,10 +74,25 @@ void runner_keep_prepared(const char *key, compile_unit *unit);
  * zygote_unit_key). A unit that does not compile is left to the child. */
 void runner_prepare_driver(const json_t *spec, const char *key);
 void runner_prepare_scorer(const json_t *spec, const char *key);
+void runner_prepare_oracle(const json_t *spec, const char *key);
+
+/* `size` bytes whose end touches a page that is not mapped: task code
+ * that writes past the size it was given crashes there, with its name on
+ * the report, instead of corrupting memory. */
+char *runner_guarded_buffer(size_t size);
+
+/* Answers one request of a long-lived task-code child: the reply frame. */
+typedef json_t *(*runner_answer)(void *ctx, const json_t *request);
+
+/* Serves requests until the host closes the channel, each answered by
+ * `answer` in a fresh fork, locked down under the job's "call_cpu_ms" and
+ * memory; a fork that ends without its reply is reported to the host. */
+_Noreturn void runner_serve(const json_t *job, runner_answer answer, void *ctx);
 
 _Noreturn void runner_solution_job(const json_t *job);
 _Noreturn void runner_agent_job(const json_t *job);
 _Noreturn void runner_check_job(const json_t *job);
 _Noreturn void runner_scorer_job(const json_t *job);
+_Noreturn void runner_oracle_job(const json_t *job);
 
 #endif

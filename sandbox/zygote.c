@@ -139,6 +139,7 @@ char *zygote_unit_key(const json_t *job)
 {
 	const json_t *driver = json_object_get(job, "driver");
 	const json_t *scorer = json_object_get(job, "scorer");
+	const json_t *oracle = json_object_get(job, "oracle");
 	json_t *key = NULL;
 	char *text;
 
@@ -147,6 +148,8 @@ char *zygote_unit_key(const json_t *job)
 				json_object_get(json_object_get(job, "solution"), "entry"));
 	else if (json_is_object(scorer))
 		key = json_pack("{s:O}", "scorer", scorer);
+	else if (json_is_object(oracle))
+		key = json_pack("{s:O}", "oracle", oracle);
 	text = key ? json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(key);
 	return text;

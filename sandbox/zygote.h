@@ -48,8 +48,9 @@ int zygote_serve(int control_fd, zygote_prepare_fn prepare);
 
 /*
  * The text that names the unit a zygote can compile ahead of a job: a
- * solution job's driver with the solution's entry points, or a score job's
- * scorer, as canonical JSON. NULL for other jobs. Free with free().
+ * solution job's driver with the solution's entry points, or a task-code
+ * job's scorer or oracle, as canonical JSON. NULL for other jobs. Free
+ * with free().
  */
 char *zygote_unit_key(const json_t *job);
 
@@ -62,7 +63,7 @@ char *zygote_unit_key(const json_t *job);
 HOST_MUST_CHECK int zygote_fork(pid_t *out, zygote_pool pool, const char *runner, int child_fd);
 
 /*
- * Has the zygote compile the driver or scorer of `job`, once per zygote,
+ * Has the zygote compile the driver, scorer or oracle of `job`, once per zygote,
  * before the child for `job` is forked. Only an error starting the zygote
  * is returned; a unit that does not compile is reported by the child.
  */
