@@ -107,5 +107,6 @@ void test_group_user_tasks(harness_totals *t);
 void test_group_hostile(harness_totals *t);
 void test_group_confine(harness_totals *t);
 void test_group_timing(harness_totals *t);
+void test_group_oracle(harness_totals *t);
 
 #endif

@@ -85,7 +85,7 @@ static void test_include_probes_read_nothing(void **state)
 	static const char *const probes[] = {
 		"include_secret.c", "include_environ.c", "include_labels.c",
 		"include_task_json.c", "include_fifo.c", "include_device.c",
-		"include_score.c",
+		"include_score.c", "include_oracle.c",
 	};
 	task *t = harness_task("email");
 	size_t i;

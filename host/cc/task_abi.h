@@ -53,4 +53,16 @@ int score_transcript(const char *transcript, const task_case *cases,
  */
 double transcript_cpu_ns(void);
 
+/* ---- oracle side (host), when the task has oracle.c ---- */
+
+/*
+ * Defined by oracle.c: writes the label of `input` to `label` as text, in
+ * the form task.json's labels reach score.c ("1" or "0" for a boolean),
+ * in at most label_size bytes with the NUL. Returns 0, or -1 when
+ * `input` is none of the task's (too long, say): such a case is
+ * discarded. A pure function: it runs in a sandbox of its own, a fresh
+ * process per batch of inputs, never seen by agents.
+ */
+int oracle_label(const char *input, char *label, int label_size);
+
 #endif

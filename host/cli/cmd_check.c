@@ -6,13 +6,15 @@
  * on its own. Loading checks every field and case (naming the file and
  * the field); running initial.c on the training and held-out cases builds
  * the driver (a fault is a task_error with driver.c's line) and the scorer
- * (score.c's faults are named as its own). init and evolve run the same
- * check on the initial solution before they start.
+ * (score.c's faults are named as its own), and an oracle must agree with
+ * every label. init and evolve run the same check on the initial
+ * solution before they start.
  */
 #include "args.h"
 #include "cli.h"
 #include "error.h"
 #include "eval.h"
+#include "oracle.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -23,8 +25,10 @@ static const char check_help[] =
 	"usage: host check-task DIR\n"
 	"\n"
 	"Checks the task folder DIR: every field of task.json and every case\n"
-	"(the name must be the folder's), the driver and the scorer, and\n"
-	"initial.c on the training and held-out cases. Each problem is named\n"
+	"(the name must be the folder's), the driver and the scorer,\n"
+	"initial.c on the training and held-out cases, and the oracle\n"
+	"(oracle.c), when the task has one, against every labelled case. Each\n"
+	"problem is named\n"
 	"with its file and line or field. Exit status 0 when the task is sound.\n";
 
 /* One split of initial.c: its status and score, or what broke. */
@@ -53,6 +57,31 @@ static int check_split(task *t, eval_split split, const char *label)
 	return CLI_OK;
 }
 
+/* The oracle against every labelled case, when the task has one. */
+static int check_oracle(task *t)
+{
+	buf report = BUF_INIT;
+	size_t checked;
+	int wrong;
+
+	if (!oracle_present(t)) {
+		printf("oracle    none (oracle.c): test agents cannot grow this task's cases\n");
+		return CLI_OK;
+	}
+	wrong = oracle_check(&checked, t, &report);
+	if (wrong < 0)
+		return cli_fail("check-task", "%s: %s", t->dir, err_last());
+	if (wrong > 0) {
+		cli_fail("check-task", "%s: oracle.c disagrees with %d labelled case%s:\n%s",
+			 t->dir, wrong, wrong == 1 ? "" : "s", buf_cstr(&report));
+		buf_free(&report);
+		return CLI_FAILED;
+	}
+	printf("oracle    oracle.c agrees with all %zu labelled cases\n", checked);
+	buf_free(&report);
+	return CLI_OK;
+}
+
 static int run_check(int argc, char **argv)
 {
 	const char *pos[1];
@@ -72,7 +101,8 @@ static int run_check(int argc, char **argv)
 		printf("timing    the host measures each run's CPU time; an evaluation keeps "
 		       "the best of %d runs\n", t->timing_repeats);
 	if ((rc = check_split(t, EVAL_TRAIN, "training")) == CLI_OK &&
-	    (rc = check_split(t, EVAL_HOLDOUT, "held-out")) == CLI_OK)
+	    (rc = check_split(t, EVAL_HOLDOUT, "held-out")) == CLI_OK &&
+	    (rc = check_oracle(t)) == CLI_OK)
 		printf("%s is sound\n", pos[0]);
 	task_free(t);
 	return rc;

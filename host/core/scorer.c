@@ -9,28 +9,13 @@
 #include "scorer.h"
 
 #include "error.h"
-#include "sandbox.h"
+#include "task_code.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define SCORER_FEEDBACK_MAX 4096
 #define SCORER_MEMORY_MB 256
-
-/* The scorer's job: score.c, compiled against task_abi.h with the task
- * folder on its include path (it is the task's own code). */
-static json_t *scorer_job(const task *t)
-{
-	buf prelude = BUF_INIT;
-	json_t *job = NULL;
-
-	if (task_abi_prelude(&prelude) == 0)
-		job = json_pack("{s:s, s:{s:[{s:s, s:s}], s:s, s:[s]}}", "kind", "scorer",
-				"scorer", "sources", "name", "score.c", "text", t->score_text,
-				"prelude", buf_cstr(&prelude), "include_dirs", t->dir);
-	buf_free(&prelude);
-	return job;
-}
 
 static json_t *score_request(const char *transcript, double cpu_ns, const task_case *cases,
 			     size_t n_cases, int feedback_size)
@@ -50,30 +35,6 @@ static json_t *score_request(const char *transcript, double cpu_ns, const task_c
 			 "feedback_size", feedback_size, "cpu_ns", cpu_ns);
 }
 
-/* score.c did not return: a task error that names it. */
-static int task_fault(const task *t, const sandbox_outcome *o)
-{
-	const char *text = json_string_value(json_object_get(o->result, "diagnostics_text"));
-
-	switch (o->status) {
-	case SANDBOX_COMPILE_ERROR:
-		return err_set(ERR_GENERIC, "task %s: score.c does not compile:\n%s", t->name,
-			       text ? text : "");
-	case SANDBOX_TIMEOUT:
-		return err_set(ERR_GENERIC, "task %s: score.c did not finish scoring (%s)",
-			       t->name, o->detail);
-	case SANDBOX_CRASH:
-		return err_set(ERR_GENERIC, "task %s: score.c %s while scoring", t->name,
-			       o->detail);
-	case SANDBOX_MEMORY:
-		return err_set(ERR_GENERIC, "task %s: score.c used more than %d MB while scoring",
-			       t->name, SCORER_MEMORY_MB);
-	default:
-		return err_set(ERR_GENERIC, "task %s: score.c failed while scoring: %s", t->name,
-			       o->detail);
-	}
-}
-
 static int read_result(const task *t, const sandbox_outcome *o, double *score, buf *feedback)
 {
 	const json_t *value = json_object_get(o->result, "score");
@@ -81,7 +42,7 @@ static int read_result(const task *t, const sandbox_outcome *o, double *score, b
 	int status = (int)json_integer_value(json_object_get(o->result, "status"));
 
 	if (o->status != SANDBOX_OK)
-		return task_fault(t, o);
+		return task_code_fault(t, "score.c", "scoring", o, SCORER_MEMORY_MB);
 	if (feedback && text)
 		buf_puts(feedback, text);
 	if (status < 0)
@@ -97,7 +58,7 @@ int scorer_score(task *t, const char *transcript, double cpu_ns,
 		 const task_case *cases, size_t n_cases, double *score, buf *feedback)
 {
 	sandbox_limits limits = { t->score_ms, t->score_ms, SCORER_MEMORY_MB };
-	json_t *job = scorer_job(t);
+	json_t *job = task_code_job(t, "scorer", "score.c", t->score_text);
 	json_t *request = score_request(transcript, cpu_ns, cases, n_cases,
 					feedback ? SCORER_FEEDBACK_MAX : 0);
 	sandbox_outcome o;

@@ -137,6 +137,20 @@ static int read_task_file(char **out, const char *dir, const char *name)
 	return rc;
 }
 
+/* A file a task may leave out: *out stays NULL when it is missing. */
+static int read_optional_file(char **out, const char *dir, const char *name)
+{
+	char *path = os_path_join(dir, name);
+	int rc;
+
+	*out = NULL;
+	if (!path)
+		return err_set(ERR_SYSTEM, "out of memory");
+	rc = os_is_file(path) ? os_read_file(out, NULL, path) : 0;
+	free(path);
+	return rc;
+}
+
 static int add_header(task *t, const char *name)
 {
 	task_header *h = &t->headers[t->n_headers];
@@ -271,7 +285,8 @@ static int parse_task(task *t, const task_json *tj)
 	if ((rc = get_headers(t, tj)) ||
 	    (rc = read_task_file(&t->initial_text, t->dir, "initial.c")) ||
 	    (rc = read_task_file(&t->driver_text, t->dir, "driver.c")) ||
-	    (rc = read_task_file(&t->score_text, t->dir, "score.c")))
+	    (rc = read_task_file(&t->score_text, t->dir, "score.c")) ||
+	    (rc = read_optional_file(&t->oracle_text, t->dir, "oracle.c")))
 		return rc;
 	return make_header_dir(t);
 }
@@ -367,6 +382,7 @@ void task_free(task *t)
 	free(t->initial_text);
 	free(t->driver_text);
 	free(t->score_text);
+	free(t->oracle_text);
 	free(t);
 }
 

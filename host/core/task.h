@@ -53,6 +53,7 @@ typedef struct {
 	task_case *holdout;
 	size_t n_holdout;
 	char *header_text, *initial_text, *driver_text, *score_text;
+	char *oracle_text;   /* oracle.c, NULL when the task has none (oracle.h) */
 } task;
 
 /* Loads tasks/NAME/ below `root`. ERR_NOTFOUND names the known tasks. */

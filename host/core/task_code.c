@@ -1,0 +1,44 @@
+/*
+ * task_code.c - a task's own code in its sandbox; see task_code.h.
+ */
+#include "task_code.h"
+
+#include "buf.h"
+#include "error.h"
+
+json_t *task_code_job(const task *t, const char *kind, const char *file, const char *text)
+{
+	buf prelude = BUF_INIT;
+	json_t *job = NULL;
+
+	if (task_abi_prelude(&prelude) == 0)
+		job = json_pack("{s:s, s:{s:[{s:s, s:s}], s:s, s:[s]}}", "kind", kind,
+				kind, "sources", "name", file, "text", text,
+				"prelude", buf_cstr(&prelude), "include_dirs", t->dir);
+	buf_free(&prelude);
+	return job;
+}
+
+int task_code_fault(const task *t, const char *file, const char *doing,
+		    const sandbox_outcome *o, int memory_mb)
+{
+	const char *text = json_string_value(json_object_get(o->result, "diagnostics_text"));
+
+	switch (o->status) {
+	case SANDBOX_COMPILE_ERROR:
+		return err_set(ERR_GENERIC, "task %s: %s does not compile:\n%s", t->name, file,
+			       text ? text : "");
+	case SANDBOX_TIMEOUT:
+		return err_set(ERR_GENERIC, "task %s: %s did not finish %s (%s)", t->name, file,
+			       doing, o->detail);
+	case SANDBOX_CRASH:
+		return err_set(ERR_GENERIC, "task %s: %s %s while %s", t->name, file, o->detail,
+			       doing);
+	case SANDBOX_MEMORY:
+		return err_set(ERR_GENERIC, "task %s: %s used more than %d MB while %s", t->name,
+			       file, memory_mb, doing);
+	default:
+		return err_set(ERR_GENERIC, "task %s: %s failed while %s: %s", t->name, file,
+			       doing, o->detail);
+	}
+}
