@@ -12,7 +12,6 @@
 #include "runner.h"
 
 #include "utf8.h"
-#include "zygote.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,21 +28,6 @@ void runner_prepare_oracle(const json_t *spec, const char *key)
 
 	if (runner_compile(&unit, NULL, json_object_get(spec, "oracle"), NULL, NULL, 0, 1) == 0)
 		runner_keep_prepared(key, unit);
-}
-
-static oracle_fn build_oracle(const json_t *job)
-{
-	char *key = zygote_unit_key(job);
-	compile_unit *unit = runner_prepared(key);
-	oracle_fn fn;
-
-	free(key);
-	if (!unit)
-		unit = runner_build(json_object_get(job, "oracle"), "oracle", NULL, NULL, 0);
-	fn = (oracle_fn)compile_lookup(unit, "oracle_label");
-	if (!fn)
-		runner_report_missing("oracle", "oracle.c", "oracle_label", "the host");
-	return fn;
 }
 
 /* One input's label, or null when the oracle refuses the input. */
@@ -81,6 +65,6 @@ static json_t *answer_labels(void *ctx, const json_t *request)
 _Noreturn void runner_oracle_job(const json_t *job)
 {
 	runner_enter(job);
-	oracle = build_oracle(job);
+	oracle = (oracle_fn)runner_task_entry(job, "oracle", "oracle.c", "oracle_label", NULL, 0);
 	runner_serve(job, answer_labels, NULL);
 }

@@ -15,7 +15,6 @@
 
 #include "error.h"
 #include "utf8.h"
-#include "zygote.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -71,22 +70,6 @@ static score_case *read_cases(const json_t *cases)
 	return list;
 }
 
-static score_fn build_scorer(const json_t *job)
-{
-	char *key = zygote_unit_key(job);
-	compile_unit *unit = runner_prepared(key);
-	score_fn fn;
-
-	free(key);
-	if (!unit)
-		unit = runner_build(json_object_get(job, "scorer"), "scorer", NULL,
-				    scorer_symbols, 1);
-	fn = (score_fn)compile_lookup(unit, "score_transcript");
-	if (!fn)
-		runner_report_missing("scorer", "score.c", "score_transcript", "the host");
-	return fn;
-}
-
 /* One request {"transcript", "cases", "feedback_size", "cpu_ns"}: the
  * reply. */
 static json_t *score_one(score_fn fn, const json_t *request)
@@ -130,6 +113,7 @@ static json_t *answer_score(void *ctx, const json_t *request)
 _Noreturn void runner_scorer_job(const json_t *job)
 {
 	runner_enter(job);
-	scorer = build_scorer(job);
+	scorer = (score_fn)runner_task_entry(job, "scorer", "score.c", "score_transcript",
+					     scorer_symbols, 1);
 	runner_serve(job, answer_score, NULL);
 }

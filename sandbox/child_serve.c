@@ -10,6 +10,7 @@
 #include "runner.h"
 
 #include "channel.h"
+#include "zygote.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -34,6 +35,22 @@ char *runner_guarded_buffer(size_t size)
 	return base + (pages - 1) * page - size;
 }
 #define CHANNEL_CLOSED 3  /* a fork's exit status: the host is done */
+
+void *runner_task_entry(const json_t *job, const char *kind, const char *file,
+			const char *symbol, const compile_symbol *extra, size_t n_extra)
+{
+	char *key = zygote_unit_key(job);
+	compile_unit *unit = runner_prepared(key);
+	void *entry;
+
+	free(key);
+	if (!unit)
+		unit = runner_build(json_object_get(job, kind), kind, NULL, extra, n_extra);
+	entry = compile_lookup(unit, symbol);
+	if (!entry)
+		runner_report_missing(kind, file, symbol, "the host");
+	return entry;
+}
 
 /* A fresh fork for each request, made before the request comes so that
  * forking is off the host's path: locked down under the job's per-call

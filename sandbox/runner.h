@@ -81,6 +81,13 @@ void runner_prepare_oracle(const json_t *spec, const char *key);
  * the report, instead of corrupting memory. */
 char *runner_guarded_buffer(size_t size);
 
+/* The entry point `symbol` of a task-code job's unit of kind `kind`
+ * ("scorer", "oracle"): the one the zygote compiled ahead, or compiled now
+ * with `extra` symbols. A unit without it ends the job as a compile error
+ * naming `file`. */
+void *runner_task_entry(const json_t *job, const char *kind, const char *file,
+			const char *symbol, const compile_symbol *extra, size_t n_extra);
+
 /* Answers one request of a long-lived task-code child: the reply frame. */
 typedef json_t *(*runner_answer)(void *ctx, const json_t *request);
 

@@ -45,6 +45,33 @@ char *seed_with_task_agent(const char *name, const char *task_agent)
 	return dir;
 }
 
+char *edited_task_copy(const char *name, const char *task_name, const char *file,
+		       const char *from, const char *to)
+{
+	char *root = scratch(name), *source = os_path_join("tasks", task_name), *dir;
+	char *cp[] = { "/bin/cp", "-R", source, NULL, NULL };
+	char *path, *text, *changed;
+	run_result r;
+
+	assert_int_equal(mkdir(root, 0755), 0);
+	dir = os_path_join(root, task_name);
+	cp[3] = dir;
+	run_command(&r, NULL, cp);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	path = os_path_join(dir, file);
+	assert_int_equal(os_read_file(&text, NULL, path), 0);
+	assert_non_null(strstr(text, from));
+	changed = harness_subst(text, from, to, NULL);
+	assert_int_equal(os_write_file(path, changed, strlen(changed)), 0);
+	free(changed);
+	free(text);
+	free(path);
+	free(dir);
+	free(source);
+	return root;
+}
+
 char *make_lab(const char *name, const char *tasks)
 {
 	char *dir = scratch(name);

@@ -23,6 +23,12 @@ char *scratch(const char *name);
  * $TMPDIR/name (free() it). */
 char *seed_with_task_agent(const char *name, const char *task_agent);
 
+/* tasks/TASK_NAME copied to $TMPDIR/NAME/TASK_NAME, with `from`
+ * replaced by `to` in its FILE (which must hold it): the tasks folder
+ * $TMPDIR/NAME (free() it; remove it with os_remove_tree). */
+char *edited_task_copy(const char *name, const char *task_name, const char *file,
+		       const char *from, const char *to);
+
 /* A lab in $TMPDIR/name with gen_000 (`tasks`, 3 evaluations); free() it. */
 char *make_lab(const char *name, const char *tasks);
 

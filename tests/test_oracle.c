@@ -76,36 +76,11 @@ static void test_a_task_without_an_oracle_says_so(void **state)
 	run_result_free(&r);
 }
 
-/* tasks/email copied to $TMPDIR/NAME/email with oracle.c's `from`
- * replaced by `to`; the tasks folder (free() it). */
-static char *email_with_oracle(const char *name, const char *from, const char *to)
-{
-	char *root = scratch(name), *dir, *path, *text, *changed;
-	char *cp[] = { "/bin/cp", "-R", "tasks/email", NULL, NULL };
-	run_result r;
-
-	assert_int_equal(mkdir(root, 0755), 0);
-	dir = os_path_join(root, "email");
-	cp[3] = dir;
-	run_command(&r, NULL, cp);
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	path = os_path_join(dir, "oracle.c");
-	assert_int_equal(os_read_file(&text, NULL, path), 0);
-	assert_non_null(strstr(text, from));
-	changed = harness_subst(text, from, to, NULL);
-	assert_int_equal(os_write_file(path, changed, strlen(changed)), 0);
-	free(changed);
-	free(text);
-	free(path);
-	free(dir);
-	return root;
-}
-
 static void expect_check_fails(const char *name, const char *from, const char *to,
 			       const char *message)
 {
-	char *root = email_with_oracle(name, from, to), *dir = os_path_join(root, "email");
+	char *root = edited_task_copy(name, "email", "oracle.c", from, to);
+	char *dir = os_path_join(root, "email");
 	run_result r;
 
 	HOST(&r, "check-task", dir);

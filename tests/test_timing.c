@@ -209,36 +209,11 @@ static void test_an_untimed_task_has_no_clock(void **state)
 	free(raw);
 }
 
-/* tasks/sort copied to $TMPDIR/NAME/sort with `from` replaced by `to` in
- * FILE; the tasks folder (free() it). */
-static char *edited_sort(const char *name, const char *file, const char *from, const char *to)
-{
-	char *root = scratch(name), *dir, *path, *text, *changed;
-	char *cp[] = { "/bin/cp", "-R", "tasks/sort", NULL, NULL };
-	run_result r;
-
-	assert_int_equal(mkdir(root, 0755), 0);
-	dir = os_path_join(root, "sort");
-	cp[3] = dir;
-	run_command(&r, NULL, cp);
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	path = os_path_join(dir, file);
-	assert_int_equal(os_read_file(&text, NULL, path), 0);
-	assert_non_null(strstr(text, from));
-	changed = harness_subst(text, from, to, NULL);
-	assert_int_equal(os_write_file(path, changed, strlen(changed)), 0);
-	free(changed);
-	free(text);
-	free(path);
-	free(dir);
-	return root;
-}
-
 static void expect_task_error(const char *name, const char *from, const char *to,
 			      const char *message)
 {
-	char *root = edited_sort(name, "task.json", from, to), *dir = os_path_join(root, "sort");
+	char *root = edited_task_copy(name, "sort", "task.json", from, to);
+	char *dir = os_path_join(root, "sort");
 	task *t = NULL;
 
 	assert_int_equal(task_load_dir(&t, dir), ERR_INVALID);
@@ -265,8 +240,8 @@ static void test_timing_errors_name_the_field(void **state)
  * that is not timed is told there is no time. */
 static void test_only_the_scorer_of_a_timed_task_gets_the_time(void **state)
 {
-	char *root = edited_sort("driver_clock", "driver.c", "return 0;\n}",
-				 "return (int)transcript_cpu_ns();\n}");
+	char *root = edited_task_copy("driver_clock", "sort", "driver.c", "return 0;\n}",
+				      "return (int)transcript_cpu_ns();\n}");
 	char *dir = os_path_join(root, "sort");
 	task *t;
 	eval_result r;
@@ -282,7 +257,8 @@ static void test_only_the_scorer_of_a_timed_task_gets_the_time(void **state)
 	os_remove_tree(root);
 	free(root);
 
-	root = edited_sort("untimed", "task.json", "\"timing\": {\n  \"repeats\": 5\n },", "");
+	root = edited_task_copy("untimed", "sort", "task.json",
+				"\"timing\": {\n  \"repeats\": 5\n },", "");
 	dir = os_path_join(root, "sort");
 	assert_int_equal(task_load_dir(&t, dir), 0);
 	assert_int_equal(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);

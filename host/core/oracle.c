@@ -60,7 +60,6 @@ static int read_labels(const task *t, const sandbox_outcome *o, size_t n, char *
 int oracle_label(task *t, const char *const *inputs, size_t n, char **labels)
 {
 	sandbox_limits limits = { t->score_ms, t->score_ms, ORACLE_MEMORY_MB };
-	json_t *job, *request;
 	sandbox_outcome o;
 	int rc;
 
@@ -69,16 +68,8 @@ int oracle_label(task *t, const char *const *inputs, size_t n, char **labels)
 			       t->dir);
 	if (n > ORACLE_BATCH_MAX)
 		return err_set(ERR_INVALID, "oracle: at most %d inputs a call", ORACLE_BATCH_MAX);
-	job = task_code_job(t, "oracle", "oracle.c", t->oracle_text);
-	request = label_request(inputs, n);
-	if (!job || !request) {
-		json_decref(job);
-		json_decref(request);
-		return err_set(ERR_SYSTEM, "out of memory");
-	}
-	rc = sandbox_call(&o, job, request, &limits);
-	json_decref(job);
-	json_decref(request);
+	rc = task_code_call(&o, t, "oracle", "oracle.c", t->oracle_text,
+			    label_request(inputs, n), &limits);
 	if (rc < 0)
 		return rc;
 	rc = read_labels(t, &o, n, labels);

@@ -58,21 +58,13 @@ int scorer_score(task *t, const char *transcript, double cpu_ns,
 		 const task_case *cases, size_t n_cases, double *score, buf *feedback)
 {
 	sandbox_limits limits = { t->score_ms, t->score_ms, SCORER_MEMORY_MB };
-	json_t *job = task_code_job(t, "scorer", "score.c", t->score_text);
-	json_t *request = score_request(transcript, cpu_ns, cases, n_cases,
-					feedback ? SCORER_FEEDBACK_MAX : 0);
 	sandbox_outcome o;
 	int rc;
 
 	*score = 0;
-	if (!job || !request) {
-		json_decref(job);
-		json_decref(request);
-		return err_set(ERR_SYSTEM, "out of memory");
-	}
-	rc = sandbox_call(&o, job, request, &limits);
-	json_decref(job);
-	json_decref(request);
+	rc = task_code_call(&o, t, "scorer", "score.c", t->score_text,
+			    score_request(transcript, cpu_ns, cases, n_cases,
+					  feedback ? SCORER_FEEDBACK_MAX : 0), &limits);
 	if (rc < 0)
 		return rc;
 	rc = read_result(t, &o, score, feedback);

@@ -6,7 +6,10 @@
 #include "buf.h"
 #include "error.h"
 
-json_t *task_code_job(const task *t, const char *kind, const char *file, const char *text)
+#include <string.h>
+
+static json_t *task_code_job(const task *t, const char *kind, const char *file,
+			     const char *text)
 {
 	buf prelude = BUF_INIT;
 	json_t *job = NULL;
@@ -17,6 +20,24 @@ json_t *task_code_job(const task *t, const char *kind, const char *file, const c
 				"prelude", buf_cstr(&prelude), "include_dirs", t->dir);
 	buf_free(&prelude);
 	return job;
+}
+
+int task_code_call(sandbox_outcome *out, const task *t, const char *kind, const char *file,
+		   const char *text, json_t *request, const sandbox_limits *limits)
+{
+	json_t *job = task_code_job(t, kind, file, text);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!job || !request) {
+		json_decref(job);
+		json_decref(request);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	rc = sandbox_call(out, job, request, limits);
+	json_decref(job);
+	json_decref(request);
+	return rc;
 }
 
 int task_code_fault(const task *t, const char *file, const char *doing,

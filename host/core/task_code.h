@@ -15,10 +15,18 @@
 #include "sandbox.h"
 #include "task.h"
 
-/* The job that runs `file` (its `text`) as a unit of kind `kind`
- * ("scorer", "oracle"): compiled against task_abi.h, with the task folder
- * on its include path. NULL without memory. */
-json_t *task_code_job(const task *t, const char *kind, const char *file, const char *text);
+/*
+ * Sends `request` (taken, even on failure) to `file` of task `t`, whose
+ * source is `text`, run as a unit of kind `kind` ("scorer", "oracle"):
+ * compiled against task_abi.h with the task folder on its include path,
+ * in its long-lived child, under `limits`. *out is the reply (out->status
+ * SANDBOX_OK and out->result) or how the call failed; free it with
+ * sandbox_outcome_free. Returns a negative error only when the sandbox
+ * itself could not work, or a NULL `request` (out of memory).
+ */
+HOST_MUST_CHECK int task_code_call(sandbox_outcome *out, const task *t, const char *kind,
+				   const char *file, const char *text, json_t *request,
+				   const sandbox_limits *limits);
 
 /* `file` did not answer (o->status is not SANDBOX_OK): a task error that
  * names it, `doing` saying what it was asked ("scoring", "labelling"). */
