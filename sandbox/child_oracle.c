@@ -33,7 +33,7 @@ void runner_prepare_oracle(const json_t *spec, const char *key)
 /* One input's label, or null when the oracle refuses the input. */
 static json_t *label_one(const char *input, char *label)
 {
-	memset(label, 0, LABEL_MAX);
+	label[0] = '\0';
 	if (oracle(input, label, LABEL_MAX) != 0)
 		return json_null();
 	label[LABEL_MAX - 1] = '\0';

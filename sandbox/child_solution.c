@@ -157,9 +157,10 @@ static void link_entries(compile_unit *driver, const compile_unit *solution,
 /*
  * A timed job marks the start of the measured span: the parent reads this
  * process's CPU clock when the mark arrives, and again when the final
- * frame does (stopping the process for each reading; see parent_cpu_ns). Nothing compiled has run yet
- * (libtcc runs no constructors), so the solution cannot move the start;
- * a mark of its own later is refused by the parent.
+ * frame does (stopping the process for each reading; see parent_cpu_ns).
+ * Nothing compiled has run yet (libtcc runs no constructors), so the
+ * solution cannot move the start; a mark of its own later is refused by
+ * the parent.
  */
 static int mark_clock(const json_t *job)
 {

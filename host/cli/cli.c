@@ -114,14 +114,15 @@ static void drop_timed(task **tasks, size_t *n)
 
 	for (i = 0; i < *n; i++)
 		untimed += tasks[i]->timing_repeats == 0;
-	for (i = 0; untimed > 0 && i < *n; i++) {
+	if (untimed == 0)
+		return;
+	for (i = 0; i < *n; i++) {
 		if (tasks[i]->timing_repeats > 0)
 			task_free(tasks[i]);
 		else
 			tasks[kept++] = tasks[i];
 	}
-	if (untimed > 0)
-		*n = kept;
+	*n = kept;
 }
 
 int cli_load_tasks(task ***out, size_t *n, const char *command, const char *tasks_dir,
