@@ -28,6 +28,7 @@
 #define NO_ENTRY_PRELUDE "#define AGENT_NO_ENTRY_POINTS\n#include <agent.h>"
 #define FULL_PRELUDE "#include <agent.h>"
 
+/* The entry points every agent defines; test_agent_propose is optional. */
 static const char *const entry_points[] = { "task_agent_improve", "meta_agent_rewrite" };
 #define N_ENTRY (sizeof(entry_points) / sizeof(entry_points[0]))
 
@@ -50,9 +51,10 @@ _Noreturn void runner_agent_job(const json_t *job)
 		runner_report_missing("agent", "agent", entry, "the host");
 	services_init((unsigned long long)json_integer_value(json_object_get(job, "seed")));
 	runner_lock_down(job);
-	if (strcmp(entry, "task_agent_improve") == 0) {
-		char *best = ((char *(*)(const char *))fn)(arg);
-		runner_finish(json_pack("{s:s, s:s?}", "outcome", "ok", "result", best));
+	/* the task agent's solution, the test agent's proposals */
+	if (strcmp(entry, "task_agent_improve") == 0 || strcmp(entry, "test_agent_propose") == 0) {
+		char *text = ((char *(*)(const char *))fn)(arg);
+		runner_finish(json_pack("{s:s, s:s?}", "outcome", "ok", "result", text));
 	}
 	runner_finish(json_pack("{s:s, s:i}", "outcome", "ok", "status",
 				((int (*)(const char *))fn)(arg)));

@@ -20,7 +20,9 @@
  * The archive tells which generations raised fitness; their changes are
  * repeated in the same direction, the others are tried the other way.
  * Either way memory.md gets a "SUMMARY: ..." line, which the host takes
- * as the generation's summary.
+ * as the generation's summary. When the archive asks for a mutation of
+ * one file ("mutate": "test_agent.c", from the arena), only that file's
+ * strategy constants change.
  *
  * The constants below are its own strategy, which it may rewrite too.
  */
@@ -332,9 +334,11 @@ static int rewrite_constants(json_t *archive)
 {
 	char notes[2048] = "", summary[2048] = "offline:", *at, *line, *last = notes;
 	size_t n = 0;
-	int rc = rewrite_file("task_agent.c", CHANGES_PER_REWRITE, archive, notes, sizeof(notes));
+	const char *focus = json_string_value(json_object_get(archive, "mutate"));
+	int rc = rewrite_file(focus ? focus : "task_agent.c", CHANGES_PER_REWRITE, archive, notes,
+			      sizeof(notes));
 
-	if (rc == 0 && (int)(host_rand() % 100) < SELF_REWRITE_PERCENT)
+	if (rc == 0 && !focus && (int)(host_rand() % 100) < SELF_REWRITE_PERCENT)
 		rewrite_file("meta_agent.c", 1, archive, notes, sizeof(notes));
 	if (rc < 0) {
 		host_log("no strategy constants to rewrite");
@@ -360,7 +364,9 @@ int meta_agent_rewrite(const char *archive_text)
 	host_budget_info budget;
 	int rc = -1;
 
-	if (host_budget(&budget) == 0 && budget.llm_calls_left > 0)
+	/* a mutation the arena asks for changes one file's constants */
+	if (!json_object_get(archive, "mutate") && host_budget(&budget) == 0 &&
+	    budget.llm_calls_left > 0)
 		rc = rewrite_with_model(archive, budget.llm_calls_left);
 	if (rc < 0)
 		rc = rewrite_constants(archive);

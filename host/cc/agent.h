@@ -1,5 +1,8 @@
 /*
- * agent.h - the contract between host and its agents, ABI v1.
+ * agent.h - the contract between host and its agents, ABI v2.
+ *
+ * ABI v2 added the test agent's entry point, test_agent_propose, which an
+ * agent may leave out: every v1 agent is a valid v2 agent.
  *
  * Agents are C files compiled by the host with this header in front. They
  * run in a sandbox: no files, no network, no processes, no environment.
@@ -16,11 +19,12 @@
 #ifndef HOST_AGENT_H
 #define HOST_AGENT_H
 
-#define AGENT_ABI_VERSION 1
+#define AGENT_ABI_VERSION 2
 
 /* ---- host services ---- */
 
-/* The task being improved (task agent) or the run's first task (meta). */
+/* The task being improved (task agent), attacked (test agent), or the
+ * run's first task (meta). */
 typedef struct {
 	const char *name;         /* e.g. "snake" */
 	const char *description;  /* what a solution must do */
@@ -147,11 +151,33 @@ char *task_agent_improve(const char *initial);
  *                  --parallel): {"generation" (the one being made),
  *                  "candidate" (1..), "candidates"}; the siblings are
  *                  made at once, and do not see each other.
+ *   "mutate"       only when the arena asks for a mutated copy of one
+ *                  agent file (host evolve --arena): its name, e.g.
+ *                  "test_agent.c"; the rewrite should change that file.
  * A task's fitness is (score - baseline) / (target - baseline), clipped to
  * 0..1; a generation's is their mean. "kept" counts evaluations that beat
  * every earlier one. Returns 0, or -1 when it has nothing to propose.
  */
 int meta_agent_rewrite(const char *archive);
+
+/*
+ * Test agent (optional): proposes inputs of host_task()'s task that the
+ * current solution may get wrong, for the arena (host evolve --arena).
+ * `request` is a JSON object:
+ *   "solution"  the current solution's source
+ *   "cases"     the training cases so far, [{"input", "label"}], labels as
+ *               text ("1"/"0" for a yes-or-no task); held-out cases are
+ *               never shown
+ *   "max"       the most proposals the host takes
+ * Returns a JSON array as a new string, [{"input", "label", "reason"}]:
+ * "label" (optional) is the agent's guess, "reason" why the solution may
+ * fail. The host labels every input with the task's oracle, which no
+ * agent can read: a proposal the oracle refuses, or whose guess it
+ * contradicts, is discarded and counted against the agent. NULL: nothing
+ * to propose. It runs alone: test_agent.c and the .h files, no other .c
+ * file. host_eval is not offered to it.
+ */
+char *test_agent_propose(const char *request);
 
 #endif
 #endif

@@ -134,6 +134,18 @@ int agent_improve(agent_run_result *out, task *t, const agent_files *files,
 	return rc;
 }
 
+int agent_propose(agent_run_result *out, task *t, const agent_files *files,
+		  const char *request, const agent_run_options *o)
+{
+	broker b;
+	int rc;
+
+	broker_init(&b, t, files, 0, o->limits.wall_ms / 1000.0);
+	rc = run_brokered(out, &b, files, "test_agent_propose", request, o);
+	broker_free(&b);
+	return rc;
+}
+
 int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_files *files,
 		  const char *archive, const agent_run_options *o)
 {

@@ -16,7 +16,8 @@
 /* How an agent's run ended. */
 typedef struct {
 	sandbox_outcome outcome;
-	char *result;     /* task_agent_improve's returned source, or NULL */
+	char *result;     /* task_agent_improve's returned source, test_agent_propose's
+	                     proposals, or NULL */
 	/* agent_improve: the agent did not end well, and result is the best
 	 * solution it had scored through host_eval, with that score */
 	int kept_best;
@@ -45,7 +46,8 @@ typedef struct {
 } agent_run_options;
 
 /*
- * Runs `entry` ("task_agent_improve" or "meta_agent_rewrite") of `files`
+ * Runs `entry` ("task_agent_improve", "meta_agent_rewrite" or
+ * "test_agent_propose") of `files`
  * with the string argument `arg` in a sandbox, serving its requests with
  * `broker`. Returns 0 when the agent ran, whatever its outcome.
  */
@@ -66,6 +68,12 @@ HOST_MUST_CHECK int agent_improve(agent_run_result *out, task *t, const agent_fi
  * Returns 0 when it ran, whatever its outcome. */
 HOST_MUST_CHECK int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_files *files,
 		  const char *archive, const agent_run_options *o);
+
+/* Runs test_agent_propose of `files` with `request` (JSON text) on task
+ * `t`, with no evaluations to spend: out->result is its reply, or NULL.
+ * propose.h reads it. Returns 0 when it ran, whatever its outcome. */
+HOST_MUST_CHECK int agent_propose(agent_run_result *out, task *t, const agent_files *files,
+				  const char *request, const agent_run_options *o);
 
 /* What went wrong in a run that did not end well, for a record: "the
  * agent timed out (no result within the 2000 ms deadline); its best

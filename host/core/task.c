@@ -354,6 +354,16 @@ int task_load(task **out, const char *root, const char *name)
 	return rc;
 }
 
+void task_view(task *out, const task *t, const task_case *train, size_t n_train,
+	       const char *initial)
+{
+	*out = *t;
+	out->train = (task_case *)train;
+	out->n_train = n_train;
+	out->initial_text = (char *)initial;
+	out->header_dir_owner = 0;  /* never the view's to remove */
+}
+
 void task_free(task *t)
 {
 	size_t i;

@@ -56,6 +56,16 @@ typedef struct {
 	char *oracle_text;   /* oracle.c, NULL when the task has none (oracle.h) */
 } task;
 
+/* A label as score.c gets it: a string as it is, an integer in decimal,
+ * a boolean as "1" or "0"; NULL for anything else (free() it). */
+char *task_label_text(const json_t *label);
+
+/* A view of `t` with other training cases and another initial solution,
+ * sharing everything else with `t`, which must outlive it: it is never
+ * freed (task_free is not for it). */
+void task_view(task *out, const task *t, const task_case *train, size_t n_train,
+	       const char *initial);
+
 /* Loads tasks/NAME/ below `root`. ERR_NOTFOUND names the known tasks. */
 HOST_MUST_CHECK int task_load(task **out, const char *root, const char *name);
 

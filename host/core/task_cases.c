@@ -15,9 +15,7 @@
 
 #define TASK_MAX_CASES 100000
 
-/* A label as score.c gets it: a string as it is, an integer in decimal,
- * a boolean as "1" or "0"; NULL for anything else. */
-static char *label_text(const json_t *label)
+char *task_label_text(const json_t *label)
 {
 	char number[32];
 
@@ -70,7 +68,7 @@ int task_cases_from_array(task_case **cases, size_t *n, const json_t *list,
 	json_array_foreach(list, i, item) {
 		const json_t *input = json_is_string(item) ? item : json_object_get(item, "input");
 		const json_t *label = json_object_get(item, "label");
-		char *label_copy = label ? label_text(label) : NULL;
+		char *label_copy = label ? task_label_text(label) : NULL;
 
 		if (!json_is_string(input) || (label && !label_copy)) {
 			free(label_copy);

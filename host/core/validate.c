@@ -8,13 +8,15 @@
  * the host: the first three stages are one confined check job
  * (child_agent.c), and smoke runs each entry point in the sandbox. A meta
  * agent passes smoke only if it proposes a rewrite: one that returns -1,
- * or emits nothing new, would leave every later generation empty.
+ * or emits nothing new, would leave every later generation empty. A test
+ * agent is optional; one that is there must answer on the smoke task.
  */
 #include "validate.h"
 
 #include "agent_run.h"
 #include "buf.h"
 #include "error.h"
+#include "propose.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +160,24 @@ static int smoke_one(buf *out, const agent_files *files, const char *entry, task
 	return rc;
 }
 
+/* A test agent, when the agents have one, proposes on the task's own
+ * cases: it must end well and answer a JSON array. */
+static int smoke_test_agent(buf *out, const agent_files *files, task *t)
+{
+	agent_run_options o = { .limits = { SMOKE_MS, SMOKE_MS, 256 }, .seed = 1 };
+	propose_list proposals;
+	int rc;
+
+	if (!propose_present(files))
+		return 0;
+	rc = propose_run(&proposals, NULL, t, files, t->initial_text, t->train, t->n_train, 4, &o);
+	if (rc == 0 && proposals.problem)
+		buf_printf(out, "smoke: test_agent_propose (%s): %s\n", PROPOSE_FILE,
+			   proposals.problem);
+	propose_list_free(&proposals);
+	return rc;
+}
+
 static int stage_smoke(validate_stage *st, const agent_files *files, task *t)
 {
 	buf out = BUF_INIT;
@@ -166,6 +186,8 @@ static int stage_smoke(validate_stage *st, const agent_files *files, task *t)
 
 	for (i = 0; i < N_ENTRY && rc == 0; i++)
 		rc = smoke_one(&out, files, entry_points[i], t);
+	if (rc == 0)
+		rc = smoke_test_agent(&out, files, t);
 	if (rc < 0) {
 		buf_free(&out);
 		return rc;
