@@ -7,6 +7,9 @@
  */
 #include "record.h"
 
+#define AGENT_NO_ENTRY_POINTS
+#include "agent.h"
+
 #include "error.h"
 #include "version.h"
 
@@ -52,7 +55,7 @@ int record_init(record *r, int number, int parent, record_status status, const c
 	r->reverted_to = -1;
 	r->status = status;
 	r->seed = seed & 0x7fffffffffffffffULL;
-	r->abi_version = 1;
+	r->abi_version = AGENT_ABI_VERSION;
 	r->rewrite_s = r->evaluate_s = r->total_s = RECORD_ABSENT;
 	r->reason = strdup(reason);
 	r->host_version = strdup(HOST_VERSION);
@@ -273,6 +276,12 @@ json_t *record_task_to_json(const record_task *t)
 	}
 	if (json && t->trace)
 		json_object_set(json, "trace", t->trace);
+	if (json && t->has_split &&
+	    (json_object_set_new(json, "original", json_real(t->original)) < 0 ||
+	     json_object_set_new(json, "grown", json_real(t->grown)) < 0)) {
+		json_decref(json);
+		return NULL;
+	}
 	return json;
 }
 
@@ -298,6 +307,9 @@ int record_task_from_json(record_task *out, const char *name, const json_t *json
 	out->llm_calls = (long)json_integer_value(json_object_get(json, "llm_calls"));
 	out->usd = json_number_value(json_object_get(json, "usd"));
 	out->trace = json_incref(json_object_get(json, "trace"));
+	out->has_split = json_is_number(json_object_get(json, "original"));
+	out->original = json_number_value(json_object_get(json, "original"));
+	out->grown = json_number_value(json_object_get(json, "grown"));
 	if (!out->agent)
 		out->agent = strdup("ok");
 	if (!out->name || !out->agent) {
@@ -348,6 +360,8 @@ static int add_parts(json_t *json, const record *r)
 		rc |= json_object_set_new(json, "reverted_to", json_integer(r->reverted_to));
 	if (r->round > 0)
 		rc |= json_object_set_new(json, "round", json_integer(r->round));
+	if (r->arena.round > 0)
+		rc |= json_object_set_new(json, "arena", record_arena_to_json(&r->arena));
 	rc |= set_time(json, "rewrite_s", r->rewrite_s);
 	rc |= set_time(json, "evaluate_s", r->evaluate_s);
 	rc |= set_time(json, "total_s", r->total_s);
@@ -406,6 +420,7 @@ static int read_parts(record *out, const json_t *json)
 	out->utility.score = json_number_value(json_object_get(u, "score"));
 	out->utility.cost = json_number_value(json_object_get(u, "cost"));
 	out->utility.time = json_number_value(json_object_get(u, "time"));
+	record_arena_from_json(&out->arena, json_object_get(json, "arena"));
 	if ((rc = read_measure(out, json_object_get(json, "measured"))) < 0)
 		return rc;
 	json_object_foreach((json_t *)tasks, name, t) {

@@ -47,6 +47,11 @@ typedef struct {
 	long llm_calls;       /* the task agent's model use */
 	double usd;
 	json_t *trace;        /* the broker's events, for the report; may be NULL */
+	/* An arena generation's scores of the solution on the task's own
+	 * training cases and on the cases the arena grew (train is on both);
+	 * has_split 0: not measured apart. */
+	int has_split;
+	double original, grown;
 	/* The solution the host scored: kept in the generation's tree as
 	 * solutions/NAME.c (see store_solution), not in the note; NULL: none. */
 	char *solution;
@@ -74,6 +79,22 @@ typedef struct {
 	int trials;
 } record_measure;
 
+/* A generation the arena made (host evolve --arena): its round, and what
+ * that round's test agents did, counted over every task. */
+typedef struct {
+	int round;                 /* 1, 2 ...; 0: not an arena generation */
+	int code_agent;            /* which code agent it is, 1..P */
+	int grown;                 /* cases in the grown sets it was measured on */
+	int proposed;              /* inputs the test agents proposed this round */
+	int rejected;              /* of them: refused or contradicted by the oracle */
+	int malformed;             /* items of their replies that were no proposal */
+	int passed;                /* labelled, but no solution got them wrong, or
+	                              known already */
+	int added;                 /* joined the grown set */
+	int over_cap;              /* broke a solution, but the round's cap was reached */
+	char events[256];          /* the round's replacements, one line; "" none */
+} record_arena;
+
 typedef struct {
 	int number;                /* N of gen_NNN */
 	int parent;                /* -1: none (gen_000) */
@@ -97,6 +118,7 @@ typedef struct {
 	record_stage *stages;      /* validation; NULL: not validated */
 	size_t n_stages;
 	json_t *rewrite_trace;     /* the meta agent's events; NULL: absent */
+	record_arena arena;        /* arena.round 0: absent */
 	double rewrite_s, evaluate_s, total_s;  /* RECORD_ABSENT when not measured */
 } record;
 
@@ -151,5 +173,7 @@ void record_budget_from_json(record_budget *out, const json_t *json);
 json_t *record_task_to_json(const record_task *t);
 HOST_MUST_CHECK int record_task_from_json(record_task *out, const char *name, const json_t *json);
 void record_task_free(record_task *t);
+json_t *record_arena_to_json(const record_arena *a);
+void record_arena_from_json(record_arena *out, const json_t *json);
 
 #endif

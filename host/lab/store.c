@@ -153,8 +153,31 @@ static int add_solutions(store *s, git_treebuilder *tb, const record *r)
 	return rc;
 }
 
-/* Writes generation r->number's files, and its solutions, as a tree. */
-static int write_tree(store *s, const record *r, const agent_files *files, git_oid *out)
+/* Adds `folder`/ with `files` in it. */
+static int add_folder(store *s, git_treebuilder *tb, int number, const char *folder,
+		      const agent_files *files)
+{
+	git_treebuilder *sub;
+	git_oid oid;
+	size_t i;
+	int rc = 0;
+
+	if (git_treebuilder_new(&sub, s->repo, NULL) < 0)
+		return store_git_fail("cannot build a tree");
+	for (i = 0; i < files->count && rc == 0; i++)
+		rc = add_blob(s, sub, number, files->items[i].name, files->items[i].text);
+	if (rc == 0 && (git_treebuilder_write(&oid, sub) < 0 ||
+			git_treebuilder_insert(NULL, tb, folder, &oid, GIT_FILEMODE_TREE) < 0))
+		rc = store_write_fail(s->path, 64 * files->count, "cannot write gen_%03d's %s/",
+				      number, folder);
+	git_treebuilder_free(sub);
+	return rc;
+}
+
+/* Writes generation r->number's files, its solutions and `folder`, as a
+ * tree. */
+static int write_tree(store *s, const record *r, const agent_files *files, git_oid *out,
+		      const store_folder *folder)
 {
 	git_treebuilder *tb;
 	size_t i;
@@ -166,6 +189,8 @@ static int write_tree(store *s, const record *r, const agent_files *files, git_o
 		rc = add_blob(s, tb, r->number, files->items[i].name, files->items[i].text);
 	if (rc == 0)
 		rc = add_solutions(s, tb, r);
+	if (rc == 0 && folder && folder->files->count)
+		rc = add_folder(s, tb, r->number, folder->name, folder->files);
 	if (rc == 0 && git_treebuilder_write(out, tb) < 0)
 		rc = store_write_fail(s->path, 64 * files->count, "cannot write gen_%03d's tree",
 				      r->number);
@@ -234,6 +259,12 @@ static char *note_text(const record *r)
 
 int store_record(store *s, const record *r, const agent_files *files, int also_parent)
 {
+	return store_record_folder(s, r, files, also_parent, NULL);
+}
+
+int store_record_folder(store *s, const record *r, const agent_files *files, int also_parent,
+			const store_folder *folder)
+{
 	git_oid tree, commit, note;
 	git_signature *sig = NULL;
 	git_object *target = NULL;
@@ -243,7 +274,7 @@ int store_record(store *s, const record *r, const agent_files *files, int also_p
 	if (r->number > STORE_MAX_NUMBER)
 		return err_set(ERR_INVALID, "the lab is full: generation numbers end at gen_%d",
 			       STORE_MAX_NUMBER);
-	if ((rc = write_tree(s, r, files, &tree)) < 0 ||
+	if ((rc = write_tree(s, r, files, &tree, folder)) < 0 ||
 	    (rc = write_commit(s, r, &tree, also_parent, &commit)) < 0)
 		return rc;
 	text = note_text(r);

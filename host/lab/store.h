@@ -3,7 +3,8 @@
  *
  * Each generation is a commit whose tree holds the agent files and, under
  * solutions/, each task's solution its task agent returned (NAME.c), so
- * that plain git shows agents and solutions evolving; it is tagged gen_NNN, with a one-line summary and trailers in its message and
+ * that plain git shows agents and solutions evolving, and under arena/ the
+ * arena's cases and test agents (see arena.h); it is tagged gen_NNN, with a one-line summary and trailers in its message and
  * the full record as a JSON git note. The commit's parent is the
  * generation it was derived from, so the git graph is the family tree;
  * refs/heads/main is the live lineage.
@@ -45,6 +46,24 @@ void store_free(store *s);
  * commit as well (a revert keeps main's history). The record is the note.
  */
 HOST_MUST_CHECK int store_record(store *s, const record *r, const agent_files *files, int also_parent);
+
+/* A folder of a generation's tree besides solutions/: its name, and its
+ * files (text files, flat). */
+typedef struct {
+	const char *name;
+	const agent_files *files;
+} store_folder;
+
+/* The folder that holds the arena's state (host evolve --arena). */
+#define STORE_ARENA "arena"
+
+/* store_record, with `folder` in the tree as well (NULL: none). */
+HOST_MUST_CHECK int store_record_folder(store *s, const record *r, const agent_files *files,
+					int also_parent, const store_folder *folder);
+
+/* The files of generation `number`'s folder `name` (free them with
+ * agents_free); ERR_NOTFOUND when its tree has no such folder. */
+HOST_MUST_CHECK int store_read_folder(store *s, int number, const char *name, agent_files *out);
 
 /* Points main at generation `number`. */
 HOST_MUST_CHECK int store_set_main(store *s, int number);

@@ -162,16 +162,13 @@ int store_next_number(store *s, int *out)
 	return rc;
 }
 
-/* Generation `number`'s files, the tree of `commit`. */
-static int read_files(store *s, int number, git_commit *commit, agent_files *files)
+/* The blobs of `tree`, of generation `number`, as files. */
+static int read_blobs(store *s, int number, git_tree *tree, agent_files *files)
 {
-	git_tree *tree;
 	size_t i;
 	int rc = 0;
 
 	memset(files, 0, sizeof(*files));
-	if ((rc = git_commit_tree(&tree, commit)) < 0)
-		return store_damaged(s, number, rc, "tree", git_commit_tree_id(commit));
 	for (i = 0; i < git_tree_entrycount(tree) && rc == 0; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		git_blob *blob;
@@ -189,9 +186,48 @@ static int read_files(store *s, int number, git_commit *commit, agent_files *fil
 		free(text);
 		git_blob_free(blob);
 	}
-	git_tree_free(tree);
 	if (rc < 0)
 		agents_free(files);
+	return rc;
+}
+
+/* Generation `number`'s files, the tree of `commit`. */
+static int read_files(store *s, int number, git_commit *commit, agent_files *files)
+{
+	git_tree *tree;
+	int rc;
+
+	memset(files, 0, sizeof(*files));
+	if ((rc = git_commit_tree(&tree, commit)) < 0)
+		return store_damaged(s, number, rc, "tree", git_commit_tree_id(commit));
+	rc = read_blobs(s, number, tree, files);
+	git_tree_free(tree);
+	return rc;
+}
+
+int store_read_folder(store *s, int number, const char *name, agent_files *out)
+{
+	git_commit *commit;
+	git_tree *tree = NULL, *sub = NULL;
+	git_tree_entry *e = NULL;
+	int rc = store_lookup_commit(&commit, s, number);
+
+	memset(out, 0, sizeof(*out));
+	if (rc < 0)
+		return rc;
+	if (git_commit_tree(&tree, commit) < 0)
+		rc = store_damaged(s, number, -1, "tree", git_commit_tree_id(commit));
+	else if (git_tree_entry_bypath(&e, tree, name) < 0 ||
+		 git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		rc = err_set(ERR_NOTFOUND, "gen_%03d has no %s/", number, name);
+	else if ((rc = git_tree_lookup(&sub, s->repo, git_tree_entry_id(e))) < 0)
+		rc = store_damaged(s, number, rc, name, git_tree_entry_id(e));
+	else
+		rc = read_blobs(s, number, sub, out);
+	git_tree_free(sub);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_commit_free(commit);
 	return rc;
 }
 

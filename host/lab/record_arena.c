@@ -1,0 +1,42 @@
+/*
+ * record_arena.c - an arena generation's part of its record, and its
+ * JSON; see record.h.
+ */
+#include "record.h"
+
+#include <stdio.h>
+#include <string.h>
+
+json_t *record_arena_to_json(const record_arena *a)
+{
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "round", a->round,
+			 "code_agent", a->code_agent, "grown", a->grown, "proposed", a->proposed,
+			 "rejected", a->rejected, "malformed", a->malformed, "passed", a->passed,
+			 "added", a->added, "over_cap", a->over_cap, "events", a->events);
+}
+
+static int count(const json_t *json, const char *key)
+{
+	json_int_t n = json_integer_value(json_object_get(json, key));
+
+	return n < 0 ? 0 : n > 1000000000 ? 1000000000 : (int)n;
+}
+
+void record_arena_from_json(record_arena *out, const json_t *json)
+{
+	const char *events = json_string_value(json_object_get(json, "events"));
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(json))
+		return;
+	out->round = count(json, "round");
+	out->code_agent = count(json, "code_agent");
+	out->grown = count(json, "grown");
+	out->proposed = count(json, "proposed");
+	out->rejected = count(json, "rejected");
+	out->malformed = count(json, "malformed");
+	out->passed = count(json, "passed");
+	out->added = count(json, "added");
+	out->over_cap = count(json, "over_cap");
+	snprintf(out->events, sizeof(out->events), "%s", events ? events : "");
+}
