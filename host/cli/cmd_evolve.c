@@ -7,11 +7,13 @@
  * override them for one run, and the engine then measures the parent
  * again before comparing anything with it.
  */
+#include "arena.h"
 #include "args.h"
 #include "cli.h"
 #include "error.h"
 #include "evolve.h"
 #include "progress.h"
+#include "propose.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -33,6 +35,8 @@ static const char evolve_help[] =
 	"                   [--llm-url URL] [--max-usd X] [--max-tokens N]\n"
 	"                   [--llm-prompt-max N] [--record FILE | --replay FILE]\n"
 	"                   [LLM options]\n"
+	"       host evolve --arena [--gens N] [--code-agents P] [--test-agents Q]\n"
+	"                   [--replace-every K] [--arena-cap N] [--proposals N] ...\n"
 	"\n"
 	"Runs N generations (default 1): select a parent, rewrite it with its\n"
 	"meta agent, validate, evaluate, and commit every candidate. A candidate\n"
@@ -63,6 +67,24 @@ static const char evolve_help[] =
 	"  -j N, --jobs N   evaluate N tasks at once in worker processes; the\n"
 	"                   results are the same as with -j 1\n"
 	"  --dir D          the lab directory (default: .)\n"
+	"\n"
+	"The arena (--arena): N rounds in which test agents grow the training\n"
+	"cases and code agents must handle them. Its tasks need an oracle\n"
+	"(oracle.c), which labels every case a test agent proposes; a proposal it\n"
+	"refuses or contradicts is discarded and counted. A case that some code\n"
+	"agent's solution gets wrong joins the task's grown set; then each code\n"
+	"agent improves its own solution on the original and grown cases. Held-out\n"
+	"cases are never shown to any of it. Each code agent's round is a\n"
+	"generation, the round's best becomes live, and the grown sets are kept\n"
+	"in arena/ of each generation's tree. Re-running continues the arena.\n"
+	"  --code-agents P  code agents (default 1, or as many as the arena has)\n"
+	"  --test-agents Q  test agents (default 1, or as many as the arena has)\n"
+	"  --replace-every K\n"
+	"                   every K rounds (default 3) the worst code agent and\n"
+	"                   the worst test agent are replaced by mutated copies of\n"
+	"                   the best\n"
+	"  --arena-cap N    cases a round may add (default 8)\n"
+	"  --proposals N    inputs asked of each test agent a round (default 16)\n"
 	CLI_LLM_HELP
 	"  --llm-prompt-max N\n"
 	"                   characters the meta agent's prompt may have (default\n"
@@ -95,10 +117,32 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-static int evolve_in_lab(lab *l, evolve_options *o, const progress_view *v,
-			 const cli_eval_given *given)
+/* The run's first line. */
+static void describe_run(const evolve_options *o, const arena_options *arena, const char *names)
 {
 	const evolve_utility *u = &o->eval.utility;
+
+	if (arena) {
+		printf("evolve --arena: %d rounds, tasks %s, %d evaluations per task, ", o->gens,
+		       names, o->eval.budget);
+		if (arena->code_agents || arena->test_agents)
+			printf("%d code agents, %d test agents, ", arena->code_agents,
+			       arena->test_agents);
+	} else {
+		printf("evolve: %d generations", o->gens);
+		if (o->parallel > 1)
+			printf(" (%d in flight)", o->parallel);
+		printf(", tasks %s, %d evaluations per task, select %s, ", names, o->eval.budget,
+		       o->select_archive ? "archive" : "best");
+	}
+	if (u->score != 1 || u->cost != 0 || u->time != 0)
+		printf("utility score=%g,cost=%g,time=%g, ", u->score, u->cost, u->time);
+	printf("%s\n", llm_describe(o->eval.llm));
+}
+
+static int evolve_in_lab(lab *l, evolve_options *o, const progress_view *v,
+			 const cli_eval_given *given, const arena_options *arena)
+{
 	evolve_summary summary;
 	char *names;
 	int rc;
@@ -106,28 +150,25 @@ static int evolve_in_lab(lab *l, evolve_options *o, const progress_view *v,
 	if ((rc = cli_refuse_hand_edits(l, "evolve")) != CLI_OK ||
 	    (rc = cli_lab_eval(&o->eval, l, "evolve", given)) != CLI_OK)
 		return rc;
+	if (arena && arena_check(l, o->eval.tasks, o->eval.n_tasks) < 0) {
+		rc = cli_fail("evolve", "%s", err_last());
+		cli_lab_eval_free(&o->eval);
+		return rc;
+	}
 	if ((rc = cli_check_tasks("evolve", o->eval.tasks, o->eval.n_tasks)) != CLI_OK) {
 		cli_lab_eval_free(&o->eval);
 		return rc;
 	}
 	cli_offline_notice(o->eval.tasks, o->eval.n_tasks, o->eval.llm);
 	names = cli_task_names(o->eval.tasks, o->eval.n_tasks);
-	if (!v->json && !v->quiet) {
-		printf("evolve: %d generations", o->gens);
-		if (o->parallel > 1)
-			printf(" (%d in flight)", o->parallel);
-		printf(", tasks %s, %d evaluations per task, select %s, ", names, o->eval.budget,
-		       o->select_archive ? "archive" : "best");
-		if (u->score != 1 || u->cost != 0 || u->time != 0)
-			printf("utility score=%g,cost=%g,time=%g, ", u->score, u->cost, u->time);
-		printf("%s\n", llm_describe(o->eval.llm));
-	}
+	if (!v->json && !v->quiet)
+		describe_run(o, arena, names);
 	free(names);
 	signal(SIGINT, on_stop_signal);
 	signal(SIGTERM, on_stop_signal);
 	o->progress = progress_show;
 	o->progress_ctx = (void *)v;
-	rc = evolve_run(&summary, l, o);
+	rc = arena ? arena_run(&summary, l, o, arena) : evolve_run(&summary, l, o);
 	progress_summary(v, &summary);
 	rc = rc < 0 ? cli_fail("evolve", "%s", err_last()) : CLI_OK;
 	signal(SIGINT, SIG_DFL);
@@ -141,6 +182,8 @@ typedef struct {
 	progress_view view;
 	cli_eval_given given;   /* what overrides the lab's evaluation settings */
 	evolve_utility utility; /* --utility, parsed */
+	int arena;              /* --arena */
+	arena_options ao;
 	llm_options lo;
 	const char *dir;
 } evolve_args;
@@ -166,6 +209,12 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 		{ "--json", ARG_FLAG, &a->view.json, 0, 0 },
 		{ "--dir", ARG_STRING, &a->dir, 0, 0 },
 		{ "--tasks-dir", ARG_STRING, &a->given.tasks_dir, 0, 0 },
+		{ "--arena", ARG_FLAG, &a->arena, 0, 0 },
+		{ "--code-agents", ARG_INT, &a->ao.code_agents, 1, ARENA_MAX_AGENTS },
+		{ "--test-agents", ARG_INT, &a->ao.test_agents, 1, ARENA_MAX_AGENTS },
+		{ "--replace-every", ARG_INT, &a->ao.replace_every, 1, CLI_MAX_GENS },
+		{ "--arena-cap", ARG_INT, &a->ao.cap, 1, ARENA_MAX_CASES },
+		{ "--proposals", ARG_INT, &a->ao.proposals, 1, PROPOSE_MAX },
 		CLI_LIMIT_OPTIONS(a->given),
 		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
@@ -176,6 +225,13 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 		return cli_usage("evolve", "%s", err_last());
 	if (strcmp(select, "best") && strcmp(select, "archive"))
 		return cli_usage("evolve", "--select takes best or archive, not '%s'", select);
+	if (!a->arena && (a->ao.code_agents || a->ao.test_agents || a->ao.replace_every ||
+			  a->ao.cap || a->ao.proposals))
+		return cli_usage("evolve", "--code-agents, --test-agents, --replace-every, "
+				 "--arena-cap and --proposals are for the arena: add --arena");
+	if (a->arena && (a->o.parallel > 1 || strcmp(select, "best") != 0))
+		return cli_usage("evolve", "--parallel and --select are for plain evolve; the "
+				 "arena runs --code-agents side by side");
 	a->given.utility = utility ? &a->utility : NULL;
 	a->o.select_archive = strcmp(select, "archive") == 0;
 	a->view.live = isatty(STDOUT_FILENO) && !a->view.quiet && !a->view.json;
@@ -210,7 +266,7 @@ static int run_evolve(int argc, char **argv)
 	if (lab_open(&l, a.dir, 1) < 0) {
 		rc = cli_fail("evolve", "%s", err_last());
 	} else {
-		rc = evolve_in_lab(&l, &a.o, &a.view, &a.given);
+		rc = evolve_in_lab(&l, &a.o, &a.view, &a.given, a.arena ? &a.ao : NULL);
 		lab_close(&l);
 		cli_print_spend(a.o.eval.llm, a.view.json || a.view.quiet);
 	}

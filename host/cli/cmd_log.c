@@ -71,6 +71,30 @@ static int open_reader(lab *l, const char *command, const char *dir)
 	return lab_open(l, dir, 0) < 0 ? cli_fail(command, "%s", err_last()) : CLI_OK;
 }
 
+/* An arena generation's round: what its test agents did, and each task's
+ * scores apart on the original cases, the grown set and held-out. */
+static void arena_lines(const record *g, const char *indent)
+{
+	const record_arena *a = &g->arena;
+	size_t i;
+
+	printf("%sarena round %d, code agent %d: +%d cases, %d rejected by the oracle, %d "
+	       "malformed, %d passed, %d over the cap; grown set %d\n", indent, a->round,
+	       a->code_agent, a->added, a->rejected, a->malformed, a->passed, a->over_cap,
+	       a->grown);
+	for (i = 0; i < g->n_tasks; i++) {
+		const record_task *t = &g->tasks[i];
+		if (t->has_split)
+			printf("%s  %s: original %.4f  grown %.4f  held-out %.4f\n", indent, t->name,
+			       t->original, t->grown, t->holdout);
+		else
+			printf("%s  %s: original %.4f  grown -  held-out %.4f\n", indent, t->name,
+			       t->train, t->holdout);
+	}
+	if (a->events[0])
+		printf("%s  %s\n", indent, a->events);
+}
+
 static void log_line(const record *g, int live)
 {
 	char parent[16] = "-";
@@ -80,6 +104,8 @@ static void log_line(const record *g, int live)
 	printf("%c gen_%03d  %-8s  %-8s  %7.4f  %8.4f  %s\n", g->number == live ? '*' : ' ',
 	       g->number, parent, record_status_name(g->status), g->fitness, g->holdout,
 	       g->reason);
+	if (g->arena.round > 0)
+		arena_lines(g, "            ");
 }
 
 /* Keeps the first error of a listing in `failure`. */
@@ -190,6 +216,8 @@ static void show_record(const record *g, int live)
 		printf("  %-8s train %g  held-out %g  (%d evaluations, agent %s)\n",
 		       g->tasks[i].name, g->tasks[i].train, g->tasks[i].holdout, g->tasks[i].evals,
 		       g->tasks[i].agent);
+	if (g->arena.round > 0)
+		arena_lines(g, "");
 	for (i = 0; i < g->n_stages; i++)
 		printf("  %-11s %s\n%s", g->stages[i].name, g->stages[i].status,
 		       g->stages[i].diagnostics);

@@ -41,7 +41,7 @@ static void generation_line(const progress_view *v, const evolve_progress *p)
 	printf("gen_%03d  parent gen_%03d  %s%-8s%s  fitness %.4f  %+.4f  held-out %.4f  %5.1f s",
 	       r->number, r->parent, color, status, *color ? "\033[0m" : "", r->fitness,
 	       r->fitness - p->parent_fitness, r->holdout, p->seconds);
-	if (r->status != RECORD_ACCEPTED || p->remeasured)
+	if (r->status != RECORD_ACCEPTED || p->remeasured || r->arena.round > 0)
 		printf("  %s", r->reason);
 	putchar('\n');
 }

@@ -129,18 +129,11 @@ static int must_end(const evolve_eval_options *o)
 static int parent_archive(json_t **out, lab *l, const evolve_options *o,
 			  const evolve_history *history, int parent)
 {
-	evolve_history now;
-	int rc = 0;
-
 	if (history->n && history->items[history->n - 1].number >= parent) {
 		*out = evolve_archive_json(history, o, parent);
-	} else {
-		if ((rc = evolve_history_read(&now, l)) < 0)
-			return rc;
-		*out = evolve_archive_json(&now, o, parent);
-		record_list_free(&now);
+		return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
 	}
-	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	return evolve_archive_read(out, l, o, parent);
 }
 
 /* The round after the latest one in `h`. */

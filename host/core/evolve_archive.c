@@ -126,6 +126,18 @@ json_t *evolve_archive_json(const evolve_history *h, const evolve_options *o, in
 			 "tasks", tasks_json(o), "generations", gens);
 }
 
+int evolve_archive_read(json_t **out, lab *l, const evolve_options *o, int parent)
+{
+	evolve_history h;
+	int rc = evolve_history_read(&h, l);
+
+	if (rc < 0)
+		return rc;
+	*out = evolve_archive_json(&h, o, parent);
+	record_list_free(&h);
+	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
 /* A valid generation of the history, weighted by fitness and penalised
  * for the children it already has, as in the Darwin Goedel Machine; `u`
  * is uniform in [0, 1). */

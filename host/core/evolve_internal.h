@@ -1,7 +1,8 @@
 /*
  * evolve_internal.h - what the evolution's own files share; nothing
- * outside host/core/evolve*.c includes it, and evolve.h stays everyone
- * else's interface.
+ * outside host/core/evolve*.c and the arena (arena*.c, which runs on
+ * evolve's parts) includes it, and evolve.h stays everyone else's
+ * interface.
  *
  * evolve.c runs the generation loop (rewrite, validate, evaluate, decide,
  * commit); evolve_eval.c evaluates a set of agents on the training tasks;
@@ -46,6 +47,9 @@ int evolve_meta_ms(const evolve_eval_options *o);
  * agent.h and the README describe its members.
  */
 json_t *evolve_archive_json(const evolve_history *h, const evolve_options *o, int parent);
+
+/* The same archive, from the lab's history read now. */
+HOST_MUST_CHECK int evolve_archive_read(json_t **out, lab *l, const evolve_options *o, int parent);
 
 typedef struct {
 	int kept;        /* evaluations that beat every one before them */

@@ -1,0 +1,407 @@
+/*
+ * arena.c - the arena's rounds; see arena.h.
+ *
+ * A round: replace the worst agents when it is time (arena_replace.c),
+ * attack (arena_attack.c), then each code agent defends, evaluated like
+ * a generation (evolve_evaluate) on views of the tasks whose training
+ * cases are the original ones and the grown set and whose initial
+ * solution is the code agent's current one. The host then scores the
+ * solution apart on the original cases and on the grown set, for the
+ * arms race's chart. The round's generations are committed in code agent
+ * order, each with the arena's state after the round in its tree.
+ */
+#include "arena_internal.h"
+
+#include "error.h"
+#include "eval.h"
+#include "oracle.h"
+#include "os.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Scores `solution` on `n` cases of `t` (a view); 0 when it failed. */
+static int score_on(double *out, task *t, const task_case *cases, size_t n,
+		    const char *solution)
+{
+	eval_result r;
+	task view;
+	int rc;
+
+	task_view(&view, t, cases, n, solution);
+	if ((rc = eval_solution(&r, &view, "solution.c", solution, EVAL_TRAIN)) < 0)
+		return rc;
+	*out = r.status == SANDBOX_OK ? r.score : 0;
+	eval_result_free(&r);
+	return 0;
+}
+
+/* The solution's score on the grown set. */
+static int grown_score(record_task *out, task *t, const arena_cases *g)
+{
+	task_case *cases = calloc(g->n + 1, sizeof(*cases));
+	size_t k;
+	int rc = cases ? 0 : err_set(ERR_SYSTEM, "out of memory");
+
+	for (k = 0; rc == 0 && k < g->n; k++) {
+		cases[k].input = g->items[k].input;
+		cases[k].label = g->items[k].label;
+	}
+	if (rc == 0 && g->n)
+		rc = score_on(&out->grown, t, cases, g->n, out->solution);
+	out->has_split = rc == 0 && g->n > 0;
+	free(cases);
+	return rc;
+}
+
+static double normalised(const task *t, double score)
+{
+	double v = (score - t->baseline) / (t->target - t->baseline);
+
+	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/* The task agent's solution replaced `current` but scores lower on the
+ * task's own training cases: the code agent keeps `current`, scored as
+ * the task agent's would have been. Handling the grown cases by losing
+ * the task's own is overfitting, not robustness. */
+static int keep_current(record_task *out, task *view, task *t, const char *current,
+			double original, double was)
+{
+	eval_result train, holdout;
+	char why[300];
+	int rc;
+
+	if ((rc = eval_solution(&train, view, "solution.c", current, EVAL_TRAIN)) < 0)
+		return rc;
+	if ((rc = eval_solution(&holdout, t, "solution.c", current, EVAL_HOLDOUT)) == 0) {
+		free(out->solution);
+		free(out->problem);
+		snprintf(why, sizeof(why), "kept its solution: the task agent's scored %g on the "
+			 "task's own cases, below its %g", original, was);
+		out->solution = strdup(current);
+		out->problem = strdup(why);
+		out->train = train.score;
+		out->holdout = holdout.score;
+		out->fitness = train.status == SANDBOX_OK ? normalised(t, train.score) : 0;
+		out->holdout_fitness = holdout.status == SANDBOX_OK ? normalised(t, holdout.score) : 0;
+		out->original = was;
+		if (!out->solution || !out->problem)
+			rc = err_set(ERR_SYSTEM, "out of memory");
+		eval_result_free(&holdout);
+	}
+	eval_result_free(&train);
+	return rc;
+}
+
+/* Task i of code agent c's round, after its task agent: the solution it
+ * keeps, and that solution's scores apart on the original cases and the
+ * grown set; *kept is set when it kept its current one. */
+static int settle_task(record_task *out, int *kept, arena_coder *c, size_t i, task *view,
+		       task *t, const arena_cases *g)
+{
+	const char *current = c->solutions[i];
+	double now, was;
+	char *solution;
+	int rc;
+
+	if ((rc = score_on(&now, t, t->train, t->n_train, out->solution)) < 0 ||
+	    (rc = score_on(&was, t, t->train, t->n_train, current)) < 0)
+		return rc;
+	out->original = now;
+	if (t->higher_is_better ? now < was : now > was) {
+		*kept = 1;
+		if ((rc = keep_current(out, view, t, current, now, was)) < 0)
+			return rc;
+	}
+	if ((rc = grown_score(out, t, g)) < 0)
+		return rc;
+	out->has_split = 1;
+	if (!(solution = strdup(out->solution)))
+		return err_set(ERR_SYSTEM, "out of memory");
+	free(c->solutions[i]);
+	c->solutions[i] = solution;
+	return 0;
+}
+
+/* A record's fitness and holdout again, after a task kept its solution. */
+static void refigure(record *r, const evolve_eval_options *o)
+{
+	double sum = 0, holdout = 0;
+	size_t i;
+
+	for (i = 0; i < r->n_tasks; i++) {
+		sum += r->tasks[i].fitness;
+		holdout += r->tasks[i].holdout_fitness;
+	}
+	r->fitness = o->utility.score * sum / (double)r->n_tasks - o->utility.cost * r->budget.usd -
+		     o->utility.time * r->evaluate_s;
+	r->holdout = holdout / (double)r->n_tasks;
+}
+
+typedef struct {
+	task *views;
+	task **pointers;
+	task_case **training;
+	size_t n;
+} task_views;
+
+static void free_views(task_views *v)
+{
+	size_t i;
+
+	for (i = 0; v->training && i < v->n; i++)
+		free(v->training[i]);
+	free(v->training);
+	free(v->pointers);
+	free(v->views);
+}
+
+/* Each task as code agent k sees it: original and grown cases, its own
+ * current solution to start from. */
+static int make_views(task_views *v, const arena_state *s, size_t k, task **tasks)
+{
+	size_t i, n;
+
+	v->n = s->n_tasks;
+	v->views = calloc(v->n + 1, sizeof(*v->views));
+	v->pointers = calloc(v->n + 1, sizeof(*v->pointers));
+	v->training = calloc(v->n + 1, sizeof(*v->training));
+	if (!v->views || !v->pointers || !v->training)
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (i = 0; i < v->n; i++) {
+		if (!(v->training[i] = arena_training(s, tasks[i], i, &n)))
+			return ERR_SYSTEM;
+		task_view(&v->views[i], tasks[i], v->training[i], n, s->coders[k].solutions[i]);
+		v->pointers[i] = &v->views[i];
+	}
+	return 0;
+}
+
+/* Code agent k's round, measured into *r (generation `number`). */
+static int defend(record *r, arena_state *s, size_t k, task **tasks, const evolve_options *o,
+		  int number)
+{
+	arena_coder *c = &s->coders[k];
+	evolve_eval_options eo = o->eval;
+	task_views v = { NULL, NULL, NULL, 0 };
+	double start = os_now_ms();
+	size_t i;
+	int rc, kept = 0;
+
+	eo.seed = evolve_mix(o->eval.seed, (unsigned long long)s->round * 64 + k);
+	if ((rc = record_init(r, number, c->generation, RECORD_REJECTED, "", eo.seed)) < 0)
+		return rc;
+	if ((rc = make_views(&v, s, k, tasks)) == 0) {
+		eo.tasks = v.pointers;
+		rc = evolve_evaluate(r, &c->files, &eo);
+	}
+	for (i = 0; rc == 0 && i < r->n_tasks; i++)
+		rc = settle_task(&r->tasks[i], &kept, c, i, &v.views[i], tasks[i], &s->grown[i]);
+	if (rc == 0 && kept)
+		refigure(r, &o->eval);
+	if (rc == 0)
+		rc = evolve_mark_interrupted(r, &o->eval);
+	c->fitness = r->fitness;
+	r->total_s = (os_now_ms() - start) / 1000.0;
+	free_views(&v);
+	return rc;
+}
+
+/* A run under way, for its progress reports. */
+typedef struct {
+	const evolve_options *o;
+	evolve_progress p;
+	double start_ms;
+} arena_progress;
+
+static void report(arena_progress *run, int number, evolve_phase phase, const record *r,
+		   double parent_fitness)
+{
+	run->p.number = number;
+	run->p.phase = phase;
+	run->p.record = r;
+	run->p.parent_fitness = parent_fitness;
+	run->p.seconds = r ? r->total_s : 0;
+	run->p.usd = llm_totals(run->o->eval.llm).usd;
+	run->p.elapsed_s = (os_now_ms() - run->start_ms) / 1000.0;
+	if (run->o->progress)
+		run->o->progress(run->o->progress_ctx, &run->p);
+	run->p.record = NULL;
+}
+
+/* The round's best measured code agent is accepted; the others are
+ * rejected for it. Each reason says what the round did. */
+static int decide(record *r, size_t n, const record_arena *tally, const arena_state *s)
+{
+	char reason[600], what[200];
+	size_t k, best = n;
+	int rc = 0;
+
+	for (k = 0; k < n; k++)
+		if (r[k].status == RECORD_REJECTED && (best == n || r[k].fitness > r[best].fitness))
+			best = k;
+	snprintf(what, sizeof(what), "+%d cases (%d rejected by the oracle), grown set %d",
+		 tally->added, tally->rejected, tally->grown);
+	for (k = 0; rc == 0 && k < n; k++) {
+		if (k == best && n == 1)
+			snprintf(reason, sizeof(reason), "arena round %d: %s; %s", tally->round,
+				 s->coders[k].name, what);
+		else if (k == best)
+			snprintf(reason, sizeof(reason), "arena round %d: %s, the best of %zu code "
+				 "agents; %s", tally->round, s->coders[k].name, n, what);
+		else if (r[k].status == RECORD_REJECTED)
+			snprintf(reason, sizeof(reason), "arena round %d: %s %s %s (%.4f %s %.4f); %s",
+				 tally->round, s->coders[k].name, r[k].fitness < r[best].fitness
+				 ? "behind" : "tied with", s->coders[best].name, r[k].fitness,
+				 r[k].fitness < r[best].fitness ? "<" : "=", r[best].fitness, what);
+		else
+			snprintf(reason, sizeof(reason), "arena round %d: %s was %s; %s", tally->round,
+				 s->coders[k].name, record_status_name(r[k].status), what);
+		if (k == best)
+			r[k].status = RECORD_ACCEPTED;
+		r[k].arena = *tally;
+		r[k].arena.code_agent = (int)k + 1;
+		rc = record_set_reason(&r[k], reason);
+	}
+	return rc;
+}
+
+/* Commits the round's generations, the arena's state in each tree. */
+static int commit_round(lab *l, record *r, size_t n, arena_state *s, task **tasks,
+			arena_progress *run, evolve_summary *out, const double *was)
+{
+	agent_files files;
+	store_folder folder = { STORE_ARENA, &files };
+	size_t k;
+	int rc;
+
+	for (k = 0; k < n; k++)
+		s->coders[k].generation = r[k].number;
+	if ((rc = arena_state_files(&files, s, tasks)) < 0)
+		return rc;
+	for (k = 0; rc == 0 && k < n; k++) {
+		rc = store_record_folder(l->store, &r[k], &s->coders[k].files, -1, &folder);
+		if (rc == 0 && r[k].status == RECORD_ACCEPTED)
+			rc = lab_make_live(l, r[k].number);
+		if (rc < 0)
+			break;
+		out->last = r[k].number;
+		out->accepted += r[k].status == RECORD_ACCEPTED;
+		out->rejected += r[k].status == RECORD_REJECTED;
+		run->p.evals += r[k].budget.evals_used;
+		if (r[k].status == RECORD_ACCEPTED) {
+			out->best = r[k].number;
+			out->best_fitness = run->p.best = r[k].fitness;
+			out->best_holdout = r[k].holdout;
+		}
+		report(run, r[k].number, EVOLVE_DONE, &r[k], was[k]);
+	}
+	agents_free(&files);
+	return rc;
+}
+
+static int total_grown(const arena_state *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n_tasks; i++)
+		n += s->grown[i].n;
+	return (int)n;
+}
+
+static int one_round(lab *l, arena_state *s, task **tasks, const evolve_options *o,
+		     const arena_options *a, arena_progress *run, evolve_summary *out)
+{
+	record_arena tally;
+	record *r = NULL;
+	double *was = NULL;
+	size_t k, n = 0;
+	int number, rc = 0;
+
+	memset(&tally, 0, sizeof(tally));
+	tally.round = ++s->round;
+	report(run, out->last + 1, EVOLVE_REWRITE, NULL, 0);
+	if (s->round > 1 && (s->round - 1) % a->replace_every == 0)
+		rc = arena_replace(s, &tally, l, tasks, o);
+	if (rc == 0)
+		rc = arena_attack(&tally, s, tasks, o, a);
+	tally.grown = total_grown(s);
+	if (rc == 0 && (rc = store_next_number(l->store, &number)) == 0) {
+		n = s->n_coders;
+		r = calloc(n + 1, sizeof(*r));
+		was = calloc(n + 1, sizeof(*was));
+		rc = r && was ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	}
+	for (k = 0; rc == 0 && k < n; k++) {
+		was[k] = s->coders[k].fitness;
+		report(run, number + (int)k, EVOLVE_EVALUATE, NULL, 0);
+		rc = defend(&r[k], s, k, tasks, o, number + (int)k);
+	}
+	if (rc == 0 && (rc = decide(r, n, &tally, s)) == 0)
+		rc = commit_round(l, r, n, s, tasks, run, out, was);
+	for (k = 0; r && k < n; k++)
+		record_free(&r[k]);
+	free(r);
+	free(was);
+	return rc;
+}
+
+int arena_check(lab *l, task **tasks, size_t n)
+{
+	arena_state s;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (!oracle_present(tasks[i]))
+			return err_set(ERR_INVALID, "task %s has no oracle (oracle.c in %s): the "
+				       "arena labels every case it grows with one; run it on "
+				       "tasks that have one, e.g. --tasks email", tasks[i]->name,
+				       tasks[i]->dir);
+	if ((rc = arena_state_load(&s, l, tasks, n)) == 0)
+		arena_state_free(&s);
+	return rc;
+}
+
+static arena_options with_defaults(const arena_options *given)
+{
+	arena_options a = *given;
+
+	a.replace_every = a.replace_every > 0 ? a.replace_every : ARENA_REPLACE_EVERY;
+	a.cap = a.cap > 0 ? a.cap : ARENA_CAP;
+	a.proposals = a.proposals > 0 ? a.proposals : ARENA_PROPOSALS;
+	return a;
+}
+
+int arena_run(evolve_summary *out, lab *l, const evolve_options *o, const arena_options *given)
+{
+	arena_options a = with_defaults(given);
+	evolve_options bounded = *o;
+	arena_progress run;
+	arena_state s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&run, 0, sizeof(run));
+	out->last = out->best = -1;
+	if ((rc = arena_check(l, o->eval.tasks, o->eval.n_tasks)) < 0 ||
+	    (rc = slots_open(&bounded.eval.cpu, o->eval.jobs > 1 ? o->eval.jobs : 1)) < 0)
+		return rc;
+	run.o = &bounded;
+	run.start_ms = os_now_ms();
+	run.p.gens = o->gens;
+	if ((rc = arena_state_load(&s, l, o->eval.tasks, o->eval.n_tasks)) == 0) {
+		rc = arena_size(&s, &a);
+		while (rc == 0 && out->done < o->gens && !evolve_stopping(&o->eval)) {
+			rc = one_round(l, &s, o->eval.tasks, &bounded, &a, &run, out);
+			run.p.done = out->done += rc == 0;
+		}
+		arena_state_free(&s);
+	}
+	out->interrupted = evolve_stopping(&o->eval);
+	out->seconds = (os_now_ms() - run.start_ms) / 1000.0;
+	slots_close(bounded.eval.cpu);
+	return rc;
+}

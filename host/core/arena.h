@@ -1,0 +1,60 @@
+/*
+ * arena.h - the arena (host evolve --arena): code agents and test agents
+ * that evolve against each other on tasks with an oracle.
+ *
+ * Each round, the test agents propose inputs against the code agents'
+ * current solutions; the task's oracle labels every input, and those it
+ * refuses or whose guessed label it contradicts are discarded and
+ * counted. An input that some code agent's solution gets wrong joins the
+ * task's grown set, up to a cap a round. Then each code agent's task
+ * agent improves its own current solution against the original training
+ * cases and the grown set, and the host scores the result on the
+ * original cases, the grown set and the held-out cases, which nothing in
+ * the arena ever sees. Every code agent's round is a generation; the
+ * round's best becomes live. Every K rounds the worst code agent and the
+ * worst test agent are replaced by mutated copies of the best: the best
+ * code agent's meta agent rewrites them.
+ *
+ * The arena's state is in the tree of each of its generations, under
+ * arena/: state.json (the round, the code agents and the test agents
+ * with their fitness), NAME.json (task NAME's grown set, each case with
+ * its provenance: round, test agent, the oracle's label) and the test
+ * agents' sources, t1.c, t2.c... `git log -p -- arena/` shows the grown
+ * sets' history. A run resumes from the arena's latest round.
+ */
+#ifndef HOST_ARENA_H
+#define HOST_ARENA_H
+
+#include "error.h"
+
+#include "evolve.h"
+
+#define ARENA_MAX_AGENTS 8       /* code agents, and test agents */
+#define ARENA_CAP 8              /* cases a round adds, by default */
+#define ARENA_PROPOSALS 16       /* inputs asked of a test agent a round */
+#define ARENA_REPLACE_EVERY 3    /* rounds between replacements, by default */
+#define ARENA_MAX_CASES 5000     /* the most a task's grown set holds */
+
+typedef struct {
+	int code_agents;     /* P; 0: as many as the arena has, or 1 */
+	int test_agents;     /* Q; 0: as many as the arena has, or 1 */
+	int replace_every;   /* K; 0: ARENA_REPLACE_EVERY */
+	int cap;             /* 0: ARENA_CAP */
+	int proposals;       /* 0: ARENA_PROPOSALS */
+} arena_options;
+
+/* 0 when an arena can run in lab `l` on `tasks`: each has an oracle, and
+ * the lab's arena can be resumed, or main has a test agent to start one;
+ * else an error saying what is missing. */
+HOST_MUST_CHECK int arena_check(lab *l, task **tasks, size_t n);
+
+/*
+ * Runs o->gens rounds in an open, locked lab, on o->eval's tasks, which
+ * must all have an oracle. Progress goes to o->progress, a generation at
+ * a time, each record's `arena` saying what its round did. out->done
+ * counts rounds; accepted and rejected count generations.
+ */
+HOST_MUST_CHECK int arena_run(evolve_summary *out, lab *l, const evolve_options *o,
+			      const arena_options *a);
+
+#endif

@@ -1,0 +1,264 @@
+/*
+ * arena_attack.c - a round's attack: test agents propose, the oracle
+ * labels, every code agent's solution is run on each labelled input; see
+ * arena_attack in arena_internal.h.
+ *
+ * Nothing a test agent says is taken on trust. Its inputs are labelled by
+ * the task's oracle alone; its own guess only serves to reject it when
+ * the oracle disagrees. Whether a solution gets an input wrong is decided
+ * by the host's own run of that solution on that one case, scored by the
+ * task's score.c: wrong when the run fails or scores short of the task's
+ * target. Proposals are taken from the test agents in turn (the first of
+ * each, then the second...), so that the cap does not favour one.
+ */
+#include "arena_internal.h"
+
+#include "eval.h"
+#include "oracle.h"
+#include "propose.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A proposal on its way: whose it is, and the oracle's label. */
+typedef struct {
+	const propose_item *item;
+	size_t tester;
+	char *label;
+} pending;
+
+/* The code agent whose solution the test agents see: the fittest. */
+static size_t best_coder(const arena_state *s)
+{
+	size_t i, best = 0;
+
+	for (i = 1; i < s->n_coders; i++)
+		if (s->coders[i].fitness > s->coders[best].fitness)
+			best = i;
+	return best;
+}
+
+/* Nonzero when `solution` gets case (input, label) of `t` wrong. */
+static int gets_wrong(int *wrong, task *t, const char *solution, const char *input,
+		      const char *label)
+{
+	task_case one = { input, label };
+	eval_result r;
+	task view;
+	int rc;
+
+	task_view(&view, t, &one, 1, solution);
+	if ((rc = eval_solution(&r, &view, "solution.c", solution, EVAL_TRAIN)) < 0)
+		return rc;
+	*wrong = r.status != SANDBOX_OK ||
+		 (t->higher_is_better ? r.score < t->target : r.score > t->target);
+	eval_result_free(&r);
+	return 0;
+}
+
+static int any_wrong(int *wrong, const arena_state *s, size_t i, task *t, const char *input,
+		     const char *label)
+{
+	size_t k;
+	int rc = 0;
+
+	*wrong = 0;
+	for (k = 0; rc == 0 && !*wrong && k < s->n_coders; k++)
+		rc = gets_wrong(wrong, t, s->coders[k].solutions[i], input, label);
+	return rc;
+}
+
+static int known(const task_case *cases, size_t n, const pending *p, size_t n_pending,
+		 const char *input)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (strcmp(cases[k].input, input) == 0)
+			return 1;
+	for (k = 0; k < n_pending; k++)
+		if (strcmp(p[k].item->input, input) == 0)
+			return 1;
+	return 0;
+}
+
+static int add_case(arena_cases *g, const pending *p, const arena_tester *tester, int round)
+{
+	arena_case *grown = realloc(g->items, (g->n + 1) * sizeof(*grown)), *c;
+
+	if (!grown)
+		return err_set(ERR_SYSTEM, "out of memory");
+	g->items = grown;
+	c = memset(&grown[g->n], 0, sizeof(*c));
+	c->input = strdup(p->item->input);
+	c->label = strdup(p->label);
+	c->reason = p->item->reason ? strdup(p->item->reason) : NULL;
+	c->round = round;
+	memcpy(c->agent, tester->name, sizeof(c->agent));
+	if (!c->input || !c->label || (p->item->reason && !c->reason)) {
+		free(c->input);
+		free(c->label);
+		free(c->reason);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	g->n++;
+	return 0;
+}
+
+/* Notes a test agent's failed run in the round's events. */
+static void note_problem(record_arena *tally, const arena_tester *t, const char *problem)
+{
+	size_t used = strlen(tally->events);
+
+	snprintf(tally->events + used, sizeof(tally->events) - used, "%s%s: %s",
+		 used ? "; " : "", t->name, problem);
+}
+
+/* Runs test agent j against `solution`, showing it `cases`. */
+static int propose_one(propose_list *out, arena_state *s, size_t j, task *t,
+		       const char *solution, const task_case *cases, size_t n,
+		       const evolve_options *o, const arena_options *a)
+{
+	const evolve_eval_options *e = &o->eval;
+	int own_ms = e->agent_slack_ms > 0 ? e->agent_slack_ms : EVOLVE_AGENT_SLACK_MS;
+	char tag[120];
+	agent_run_options ro = { .limits = { own_ms, own_ms, 512 }, .llm = e->llm,
+				 .llm_calls = e->llm_calls, .stop = e->stop, .llm_tag = tag,
+				 .cpu = e->cpu,
+				 .seed = evolve_mix(e->seed, (unsigned long long)s->round * 64 + j) };
+	agent_files files = { NULL, 0 };
+	int rc;
+
+	snprintf(tag, sizeof(tag), "arena round %d %s %.60s", s->round, s->testers[j].name,
+		 t->name);
+	rc = agents_set(&files, PROPOSE_FILE, s->testers[j].source);
+	if (rc == 0)
+		rc = propose_run(out, NULL, t, &files, solution, cases, n, a->proposals, &ro);
+	agents_free(&files);
+	return rc;
+}
+
+typedef struct {
+	pending *items;
+	size_t n;
+} pending_list;
+
+/* The test agents' proposals in turn, less those known already. */
+static int gather(pending_list *out, record_arena *tally, arena_state *s, const propose_list *lists,
+		  const task_case *cases, size_t n)
+{
+	size_t k, j, total = 0, most = 0;
+
+	for (j = 0; j < s->n_testers; j++) {
+		total += lists[j].n;
+		most = lists[j].n > most ? lists[j].n : most;
+	}
+	out->n = 0;
+	if (!(out->items = calloc(total + 1, sizeof(*out->items))))
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (k = 0; k < most; k++)
+		for (j = 0; j < s->n_testers; j++) {
+			if (k >= lists[j].n)
+				continue;
+			if (known(cases, n, out->items, out->n, lists[j].items[k].input)) {
+				tally->passed++;
+				continue;
+			}
+			out->items[out->n].item = &lists[j].items[k];
+			out->items[out->n++].tester = j;
+		}
+	return 0;
+}
+
+/* Labels the pending proposals with the oracle, in batches. */
+static int label_all(pending_list *p, task *t)
+{
+	const char **inputs = calloc(p->n + 1, sizeof(*inputs));
+	char **labels = calloc(p->n + 1, sizeof(*labels));
+	size_t i;
+	int rc = inputs && labels ? 0 : err_set(ERR_SYSTEM, "out of memory");
+
+	for (i = 0; rc == 0 && i < p->n; i++)
+		inputs[i] = p->items[i].item->input;
+	for (i = 0; rc == 0 && i < p->n; i += ORACLE_BATCH_MAX)
+		rc = oracle_label(t, inputs + i, p->n - i < ORACLE_BATCH_MAX ? p->n - i
+				  : ORACLE_BATCH_MAX, labels + i);
+	for (i = 0; labels && i < p->n; i++)  /* all the batches' labels: freed with p */
+		p->items[i].label = labels[i];
+	free(inputs);
+	free(labels);
+	return rc;
+}
+
+/* Keeps each labelled proposal that breaks a solution, while there is room. */
+static int judge(record_arena *tally, arena_state *s, size_t i, task *t, pending_list *p,
+		 int *room)
+{
+	size_t k;
+	int rc = 0, wrong;
+
+	for (k = 0; rc == 0 && k < p->n; k++) {
+		pending *q = &p->items[k];
+		arena_tester *tester = &s->testers[q->tester];
+		if (!q->label || (q->item->label && strcmp(q->item->label, q->label) != 0)) {
+			tally->rejected++;
+			tester->rejected++;
+		} else if ((rc = any_wrong(&wrong, s, i, t, q->item->input, q->label)) < 0) {
+			break;
+		} else if (!wrong) {
+			tally->passed++;
+		} else if (*room <= 0 || s->grown[i].n >= ARENA_MAX_CASES) {
+			tally->over_cap++;
+		} else if ((rc = add_case(&s->grown[i], q, tester, s->round)) == 0) {
+			tally->added++;
+			tester->exposed++;
+			(*room)--;
+		}
+	}
+	return rc;
+}
+
+static int attack_task(record_arena *tally, arena_state *s, size_t i, task *t,
+		       const evolve_options *o, const arena_options *a, int *room)
+{
+	propose_list *lists = calloc(s->n_testers + 1, sizeof(*lists));
+	pending_list p = { NULL, 0 };
+	size_t n = 0, j;
+	task_case *cases = arena_training(s, t, i, &n);
+	const char *solution = s->coders[best_coder(s)].solutions[i];
+	int rc = lists && cases ? 0 : err_set(ERR_SYSTEM, "out of memory");
+
+	for (j = 0; rc == 0 && j < s->n_testers; j++) {
+		if ((rc = propose_one(&lists[j], s, j, t, solution, cases, n, o, a)) < 0)
+			break;
+		tally->proposed += (int)lists[j].n;
+		tally->malformed += (int)lists[j].malformed;
+		s->testers[j].proposed += (int)lists[j].n;
+		if (lists[j].problem)
+			note_problem(tally, &s->testers[j], lists[j].problem);
+	}
+	if (rc == 0 && (rc = gather(&p, tally, s, lists, cases, n)) == 0 &&
+	    (rc = label_all(&p, t)) == 0)
+		rc = judge(tally, s, i, t, &p, room);
+	for (j = 0; p.items && j < p.n; j++)
+		free(p.items[j].label);
+	for (j = 0; lists && j < s->n_testers; j++)
+		propose_list_free(&lists[j]);
+	free(p.items);
+	free(lists);
+	free(cases);
+	return rc;
+}
+
+int arena_attack(record_arena *tally, arena_state *s, task **tasks, const evolve_options *o,
+		 const arena_options *a)
+{
+	int room = a->cap;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < s->n_tasks && !evolve_stopping(&o->eval); i++)
+		rc = attack_task(tally, s, i, tasks[i], o, a, &room);
+	return rc;
+}

@@ -1,0 +1,102 @@
+/*
+ * arena_internal.h - what the arena's files share; arena.h is everyone
+ * else's interface.
+ *
+ * arena.c runs the rounds; arena_state.c reads and writes the arena's
+ * state in a generation's tree; arena_attack.c is a round's attack: the
+ * test agents' proposals, the oracle and the check of each case;
+ * arena_replace.c sizes the populations and replaces their worst.
+ */
+#ifndef HOST_ARENA_INTERNAL_H
+#define HOST_ARENA_INTERNAL_H
+
+#include "error.h"
+
+#include "arena.h"
+#include "evolve_internal.h"
+
+#define ARENA_NAME_MAX 16
+
+/* A case the arena grew, with where it came from. */
+typedef struct {
+	char *input;
+	char *label;               /* the oracle's */
+	char *reason;              /* the test agent's; NULL: none */
+	int round;
+	char agent[ARENA_NAME_MAX];  /* the test agent that proposed it */
+} arena_case;
+
+typedef struct {
+	arena_case *items;
+	size_t n;
+} arena_cases;
+
+typedef struct {
+	char name[ARENA_NAME_MAX];   /* "t1" */
+	char *source;                /* its test_agent.c */
+	int exposed;                 /* cases it added: its fitness */
+	int proposed, rejected;
+	int born;                    /* the round it joined */
+} arena_tester;
+
+typedef struct {
+	char name[ARENA_NAME_MAX];   /* "c1" */
+	int generation;              /* its latest generation */
+	double fitness;              /* its last round's */
+	agent_files files;
+	char **solutions;            /* its current solution of each task */
+} arena_coder;
+
+typedef struct {
+	int round;                   /* rounds done */
+	size_t n_tasks;
+	arena_cases *grown;          /* each task's grown set */
+	arena_tester *testers;
+	size_t n_testers;
+	arena_coder *coders;
+	size_t n_coders;
+	int named_testers, named_coders;  /* names given so far */
+} arena_state;
+
+/* The arena's state for `tasks`: from its latest round in the lab, or a
+ * new arena of main's agents (one code agent, one test agent). */
+HOST_MUST_CHECK int arena_state_load(arena_state *s, lab *l, task **tasks, size_t n_tasks);
+
+/* The state as the files of a generation's arena/ folder. */
+HOST_MUST_CHECK int arena_state_files(agent_files *out, const arena_state *s, task **tasks);
+
+/* Adds a code agent, a copy of code agent `copy` (its files and
+ * solutions), or a test agent of `source`; each gets the next name. */
+HOST_MUST_CHECK int arena_add_coder(arena_state *s, size_t copy);
+HOST_MUST_CHECK int arena_add_tester(arena_state *s, const char *source, int round);
+
+/* Removes code agent or test agent i. */
+void arena_drop_coder(arena_state *s, size_t i);
+void arena_drop_tester(arena_state *s, size_t i);
+
+/* Task i's training cases and grown set as one list (free() only the
+ * array: the strings are the task's and the state's). */
+task_case *arena_training(const arena_state *s, task *t, size_t i, size_t *n);
+
+void arena_state_free(arena_state *s);
+
+/*
+ * A round's attack: each test agent proposes against the best code
+ * agent's solution of each task, the oracle labels, each labelled input
+ * is run on every code agent's solution, and those some solution gets
+ * wrong join the grown set, at most a->cap in all. *tally counts it.
+ */
+HOST_MUST_CHECK int arena_attack(record_arena *tally, arena_state *s, task **tasks,
+				 const evolve_options *o, const arena_options *a);
+
+/* Grows or shrinks the populations to a->code_agents and a->test_agents
+ * (0: as they are): copies of the best join, the worst leave. */
+HOST_MUST_CHECK int arena_size(arena_state *s, const arena_options *a);
+
+/* Replaces the worst code agent and the worst test agent by mutated
+ * copies of the best (see arena_replace.c); tally->events says what was
+ * done. Nothing happens to a population of one. */
+HOST_MUST_CHECK int arena_replace(arena_state *s, record_arena *tally, lab *l, task **tasks,
+				  const evolve_options *o);
+
+#endif
