@@ -139,7 +139,9 @@ static const char report_style[] =
 	".pt.invalid,.node.invalid{fill:#d33}.pt.interrupted,.node.interrupted{fill:#fc3}.node.live{stroke:#000;stroke-width:2}"
 	".edge{stroke:#bbb}.round{fill:#eef}.tick,.legend{font-size:11px}.train{fill:none;stroke:#27c;stroke-width:2}"
 	".holdout{fill:none;stroke:#e80;stroke-width:2;stroke-dasharray:5 3}"
-	".pt-task{fill:#27c}.bar{fill:#a5c}text{font-size:11px;fill:#555}"
+	".pt-task{fill:#27c}.bar{fill:#a5c}.original{fill:none;stroke:#27c;stroke-width:2}"
+	".grown{fill:none;stroke:#d33;stroke-width:2;stroke-dasharray:2 3}.arena.held-out{fill:#e80}"
+	".arena.original{fill:#27c}.arena.grown{fill:#d33}.bar.added{fill:#ccc}text{font-size:11px;fill:#555}"
 	"text.title{font-size:13px;fill:#222}"
 	"table{border-collapse:collapse;font-size:13px}td,th{padding:2px 8px;border-bottom:1px solid #eee}"
 	"tr.invalid td{color:#b22}pre{background:#f6f6f6;padding:.5em;overflow:auto;font-size:12px}"
@@ -260,6 +262,16 @@ int report_write(buf *out, lab *l)
 		 "(dashed) score per task, normalised to 0..1.</figcaption>\n");
 	for (k = 0; k < d.n_tasks; k++)
 		report_chart_task(out, &d, d.tasks[k]);
+	if (report_has_arena(&d)) {
+		buf_puts(out, "</figure>\n<figure id=\"arena\"><figcaption>The arena's arms race per "
+			 "task, one point per round at its best code agent: the score on the task's "
+			 "own training cases (solid), on the grown set (dotted: it drops when the test "
+			 "agents find cases the solution gets wrong, and rises when the code agents "
+			 "handle them) and held-out (dashed); the bars are the cases each round "
+			 "added.</figcaption>\n");
+		for (k = 0; k < d.n_tasks; k++)
+			report_chart_arena(out, &d, d.tasks[k]);
+	}
 	buf_puts(out, "</figure>\n<figure><figcaption>Family tree: each generation one level below "
 		 "its parent; the live one is outlined, and a band joins the siblings of a round.</figcaption>\n");
 	report_chart_tree(out, &d);

@@ -10,20 +10,21 @@
  */
 #include "report_internal.h"
 
+#define CHART_W REPORT_CHART_W
+#define CHART_H REPORT_CHART_H
+#define MARGIN REPORT_MARGIN
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define CHART_W 900
-#define CHART_H 260
-#define MARGIN 40
-
-static double x_of(size_t i, size_t n)
+double report_x(size_t i, size_t n)
 {
 	return MARGIN + (n > 1 ? (double)i * (CHART_W - 2 * MARGIN) / (double)(n - 1) : 0);
 }
 
 /* Markers shrink as generations crowd, so that 200 stay apart. */
-static double radius_of(size_t n, double most)
+double report_radius(size_t n, double most)
 {
 	double gap = n > 1 ? (double)(CHART_W - 2 * MARGIN) / (double)(n - 1) : most;
 	double r = gap * 0.4;
@@ -31,16 +32,10 @@ static double radius_of(size_t n, double most)
 	return r > most ? most : r < 1.2 ? 1.2 : r;
 }
 
-static double y_of(double v, double lo, double hi)
+double report_y(double v, double lo, double hi)
 {
 	return CHART_H - MARGIN - (hi > lo ? (v - lo) / (hi - lo) : 0) * (CHART_H - 2 * MARGIN);
 }
-
-/* What a chart's marks mean: a mark ("dot", "line" or "box") drawn with
- * the CSS class of the marks it stands for, and its words. */
-typedef struct {
-	const char *mark, *cls, *label;
-} legend_key;
 
 /* The legend, top right, one key after another; `keys` ends with a NULL
  * label. Its marks are of class "key", which nothing counts as data. */
@@ -69,23 +64,21 @@ static void legend(buf *out, const legend_key *keys)
 	}
 }
 
-/* Generation numbers under the x axis: at most ten, evenly spread. */
-static void x_ticks(buf *out, const report_data *d)
+/* The numbers under the x axis: at most ten, evenly spread. */
+static void x_ticks(buf *out, const int *numbers, size_t n)
 {
-	size_t n = d->gens.n, shown = n < 10 ? n : 10, k;
+	size_t shown = n < 10 ? n : 10, k;
 
 	for (k = 0; k < shown; k++) {
 		size_t i = shown > 1 ? k * (n - 1) / (shown - 1) : 0;
-		buf_printf(out, "<text class=\"tick\" x=\"%.1f\" y=\"%d\">%d</text>", x_of(i, n) - 4,
-			   CHART_H - MARGIN + 14, d->gens.items[i].number);
+		buf_printf(out, "<text class=\"tick\" x=\"%.1f\" y=\"%d\">%d</text>", report_x(i, n) - 4,
+			   CHART_H - MARGIN + 14, numbers[i]);
 	}
 	buf_puts(out, "\n");
 }
 
-/* The frame of a chart: axes, the y range's labels (`top` and `bottom`),
- * the generations along x, the title and the legend. */
-static void chart_open(buf *out, const char *id, const char *label, double bottom, double top,
-		       const report_data *d, const legend_key *keys)
+void report_chart_open(buf *out, const char *id, const char *label, double bottom, double top,
+		       const int *numbers, size_t n, const char *x_name, const legend_key *keys)
 {
 	buf_printf(out, "<svg id=\"%s\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
 		   "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
@@ -94,14 +87,28 @@ static void chart_open(buf *out, const char *id, const char *label, double botto
 	buf_printf(out, "\">\n<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
 		   "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n"
 		   "<text x=\"4\" y=\"%d\">%.3g</text><text x=\"4\" y=\"%d\">%.3g</text>"
-		   "<text x=\"%d\" y=\"%d\">generation</text>\n<text class=\"title\" x=\"%d\" y=\"16\">",
+		   "<text x=\"%d\" y=\"%d\">%s</text>\n<text class=\"title\" x=\"%d\" y=\"16\">",
 		   MARGIN, CHART_H - MARGIN, CHART_W - MARGIN, CHART_H - MARGIN,
 		   MARGIN, MARGIN, MARGIN, CHART_H - MARGIN,
-		   MARGIN, top, CHART_H - MARGIN, bottom, CHART_W / 2, CHART_H - 4, MARGIN);
+		   MARGIN, top, CHART_H - MARGIN, bottom, CHART_W / 2, CHART_H - 4, x_name, MARGIN);
 	report_escape(out, label);
 	buf_puts(out, "</text>\n");
-	x_ticks(out, d);
+	x_ticks(out, numbers, n);
 	legend(out, keys);
+}
+
+/* A chart with the generations along x. */
+static void chart_open(buf *out, const char *id, const char *label, double bottom, double top,
+		       const report_data *d, const legend_key *keys)
+{
+	int *numbers = calloc(d->gens.n + 1, sizeof(int));
+	size_t i;
+
+	for (i = 0; numbers && i < d->gens.n; i++)
+		numbers[i] = d->gens.items[i].number;
+	report_chart_open(out, id, label, bottom, top, numbers ? numbers : &(int){ 0 },
+			  numbers ? d->gens.n : 0, "generation", keys);
+	free(numbers);
 }
 
 
@@ -127,15 +134,15 @@ void report_chart_fitness(buf *out, const report_data *d)
 		if (g->status == RECORD_ACCEPTED && g->fitness > best)
 			best = g->fitness;
 		if (best > -1e300)
-			buf_printf(&line, "%s%.1f,%.1f", line.len ? " " : "", x_of(i, d->gens.n),
-				   y_of(best, lo, hi));
+			buf_printf(&line, "%s%.1f,%.1f", line.len ? " " : "", report_x(i, d->gens.n),
+				   report_y(best, lo, hi));
 	}
 	buf_printf(out, "<polyline class=\"best\" points=\"%s\"/>\n", buf_cstr(&line));
 	for (i = 0; i < d->gens.n; i++) {
 		const record *g = &d->gens.items[i];
 		buf_printf(out, "<circle class=\"pt %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\">"
 			   "<title>gen_%03d %s, fitness %.4f</title></circle>\n", report_status_of(g),
-			   x_of(i, d->gens.n), y_of(g->fitness, lo, hi), radius_of(d->gens.n, 4),
+			   report_x(i, d->gens.n), report_y(g->fitness, lo, hi), report_radius(d->gens.n, 4),
 			   g->number, report_status_of(g), g->fitness);
 	}
 	buf_puts(out, "</svg>\n");
@@ -156,16 +163,16 @@ void report_chart_task(buf *out, const report_data *d, const char *name)
 	chart_open(out, id.data, name, 0, 1, d, keys);
 	for (i = 0; i < d->gens.n; i++) {
 		const record_task *t = record_find_task(&d->gens.items[i], name);
-		double x = x_of(i, d->gens.n), tr, ho;
+		double x = report_x(i, d->gens.n), tr, ho;
 		if (!t)
 			continue;
 		tr = t->fitness;
 		ho = t->holdout_fitness;
-		buf_printf(&train, "%s%.1f,%.1f", train.len ? " " : "", x, y_of(tr, 0, 1));
-		buf_printf(&held, "%s%.1f,%.1f", held.len ? " " : "", x, y_of(ho, 0, 1));
+		buf_printf(&train, "%s%.1f,%.1f", train.len ? " " : "", x, report_y(tr, 0, 1));
+		buf_printf(&held, "%s%.1f,%.1f", held.len ? " " : "", x, report_y(ho, 0, 1));
 		buf_printf(&points, "<circle class=\"pt-task\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>"
-			   "gen_%03d %s: train %g, held-out %g</title></circle>\n", x, y_of(tr, 0, 1),
-			   radius_of(d->gens.n, 3),
+			   "gen_%03d %s: train %g, held-out %g</title></circle>\n", x, report_y(tr, 0, 1),
+			   report_radius(d->gens.n, 3),
 			   d->gens.items[i].number, name, t->train, t->holdout);
 	}
 	buf_printf(out, "<polyline class=\"train\" points=\"%s\"/>\n<polyline class=\"holdout\" "
@@ -190,9 +197,9 @@ static void round_bands(buf *out, const report_data *d, int max_depth)
 			continue;
 		buf_printf(out, "<rect class=\"round\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 			   "height=\"%.1f\"><title>round %d: gen_%03d to gen_%03d, %zu siblings made "
-			   "at once</title></rect>\n", x_of(i, d->gens.n) - 5, y_of(max_depth, 0, max_depth),
-			   x_of(j - 1, d->gens.n) - x_of(i, d->gens.n) + 10,
-			   y_of(0, 0, max_depth) - y_of(max_depth, 0, max_depth), round,
+			   "at once</title></rect>\n", report_x(i, d->gens.n) - 5, report_y(max_depth, 0, max_depth),
+			   report_x(j - 1, d->gens.n) - report_x(i, d->gens.n) + 10,
+			   report_y(0, 0, max_depth) - report_y(max_depth, 0, max_depth), round,
 			   d->gens.items[i].number, d->gens.items[j - 1].number, j - i);
 	}
 }
@@ -209,8 +216,8 @@ static void tree_node(buf *out, const report_data *d, size_t i, int depth, int m
 		snprintf(round, sizeof(round), ", round %d", g->round);
 	buf_printf(out, "<circle class=\"node %s%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>"
 		   "gen_%03d (%s%s) %s</title></circle>\n", report_status_of(g),
-		   g->number == d->live ? " live" : "", x_of(i, d->gens.n),
-		   y_of(max_depth - depth, 0, max_depth), radius_of(d->gens.n, 4), g->number, parent,
+		   g->number == d->live ? " live" : "", report_x(i, d->gens.n),
+		   report_y(max_depth - depth, 0, max_depth), report_radius(d->gens.n, 4), g->number, parent,
 		   round, report_status_of(g));
 }
 
@@ -239,8 +246,8 @@ void report_chart_tree(buf *out, const report_data *d)
 		int p = d->gens.items[i].parent;
 		if (p >= 0 && (size_t)p < i)
 			buf_printf(out, "<line class=\"edge\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-				   x_of((size_t)p, d->gens.n), y_of(max_depth - depth[p], 0, max_depth),
-				   x_of(i, d->gens.n), y_of(max_depth - depth[i], 0, max_depth));
+				   report_x((size_t)p, d->gens.n), report_y(max_depth - depth[p], 0, max_depth),
+				   report_x(i, d->gens.n), report_y(max_depth - depth[i], 0, max_depth));
 	}
 	for (i = 0; depth && i < d->gens.n; i++)
 		tree_node(out, d, i, depth[i], max_depth);
@@ -259,16 +266,16 @@ void report_chart_spend(buf *out, const report_data *d)
 		hi = d->gens.items[i].budget.usd > hi ? d->gens.items[i].budget.usd : hi;
 	chart_open(out, "chart-spend", "spend per generation (dollars)", 0, hi > 0 ? hi : 1, d, keys);
 	for (i = 0; i < d->gens.n; i++) {
-		double x = x_of(i, d->gens.n), top;
+		double x = report_x(i, d->gens.n), top;
 		usd = d->gens.items[i].budget.usd;
 		tokens = d->gens.items[i].budget.tokens_in + d->gens.items[i].budget.tokens_out;
-		top = y_of(usd, 0, hi > 0 ? hi : 1);
+		top = report_y(usd, 0, hi > 0 ? hi : 1);
 		buf_printf(out, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"4\" height=\"%.1f\">"
 			   "<title>gen_%03d: %ld tokens, $%.4f</title></rect>\n", x - 2, top,
-			   CHART_H - MARGIN - top, d->gens.items[i].number, tokens, usd);
+			   REPORT_CHART_H - REPORT_MARGIN - top, d->gens.items[i].number, tokens, usd);
 	}
 	if (hi <= 0)
 		buf_printf(out, "<text x=\"%d\" y=\"%d\">no LLM calls: this run was offline</text>\n",
-			   CHART_W / 2 - 120, CHART_H / 2);
+			   REPORT_CHART_W / 2 - 120, REPORT_CHART_H / 2);
 	buf_puts(out, "</svg>\n");
 }

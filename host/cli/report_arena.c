@@ -1,0 +1,118 @@
+/*
+ * report_arena.c - the arena's chart: the arms race of one task; see
+ * report_internal.h.
+ *
+ * One point per round, at the round's best code agent (its accepted
+ * generation): the score on the task's own training cases, on the grown
+ * set and on held-out cases, and a bar for the cases the round added. A
+ * drop of the grown line is the test agents' round; a rise after it, the
+ * code agents' answer.
+ */
+#include "report_internal.h"
+
+#include <stdlib.h>
+
+int report_has_arena(const report_data *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->gens.n; i++)
+		if (d->gens.items[i].arena.round > 0)
+			return 1;
+	return 0;
+}
+
+/* The accepted generation of each round that has task `name`. */
+static size_t round_picks(const report_data *d, const char *name, size_t *picks)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->gens.n; i++) {
+		const record *g = &d->gens.items[i];
+		if (g->arena.round > 0 && g->status == RECORD_ACCEPTED && record_find_task(g, name))
+			picks[n++] = i;
+	}
+	return n;
+}
+
+static void series(buf *out, const char *cls, const double *v, size_t n, double lo, double hi)
+{
+	size_t i;
+
+	buf_printf(out, "<polyline class=\"%s\" points=\"", cls);
+	for (i = 0; i < n; i++)
+		buf_printf(out, "%s%.1f,%.1f", i ? " " : "", report_x(i, n), report_y(v[i], lo, hi));
+	buf_puts(out, "\"/>\n");
+}
+
+static void marks(buf *out, const report_data *d, const size_t *picks, size_t n,
+		  double *const values[3], double lo, double hi, int most_added)
+{
+	static const char *const what[3] = { "original", "grown", "held-out" };
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		const record *g = &d->gens.items[picks[i]];
+		double x = report_x(i, n), top = report_y(g->arena.added, 0, most_added);
+		buf_printf(out, "<rect class=\"bar added\" x=\"%.1f\" y=\"%.1f\" width=\"6\" "
+			   "height=\"%.1f\"><title>round %d (gen_%03d): +%d cases, %d rejected by "
+			   "the oracle</title></rect>\n", x - 3, top,
+			   report_y(0, 0, most_added) - top, g->arena.round, g->number,
+			   g->arena.added, g->arena.rejected);
+		for (k = 0; k < 3; k++)
+			buf_printf(out, "<circle class=\"pt arena %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\">"
+				   "<title>round %d (gen_%03d): %s %g</title></circle>\n", what[k],
+				   x, report_y(values[k][i], lo, hi), report_radius(n, 3),
+				   g->arena.round, g->number, what[k], values[k][i]);
+	}
+}
+
+void report_chart_arena(buf *out, const report_data *d, const char *name)
+{
+	static const legend_key keys[] = {
+		{ "line", "original", "original cases" }, { "line", "grown", "grown set" },
+		{ "line", "holdout", "held-out" }, { "box", "bar added", "cases added" },
+		{ NULL, NULL, NULL },
+	};
+	size_t *picks = calloc(d->gens.n + 1, sizeof(*picks)), n, i;
+	double *values[3] = { NULL, NULL, NULL }, lo = 0, hi = 1;
+	int *rounds = NULL, most_added = 1;
+	buf id = BUF_INIT, label = BUF_INIT;
+
+	n = picks ? round_picks(d, name, picks) : 0;
+	for (i = 0; i < 3; i++)
+		values[i] = calloc(n + 1, sizeof(double));
+	rounds = calloc(n + 1, sizeof(int));
+	if (n == 0 || !values[0] || !values[1] || !values[2] || !rounds)
+		goto done;
+	for (i = 0; i < n; i++) {
+		const record *g = &d->gens.items[picks[i]];
+		const record_task *t = record_find_task(g, name);
+		values[0][i] = t->has_split ? t->original : t->train;
+		values[1][i] = t->has_split ? t->grown : t->train;
+		values[2][i] = t->holdout;
+		rounds[i] = g->arena.round;
+		most_added = g->arena.added > most_added ? g->arena.added : most_added;
+	}
+	for (i = 0; i < 3 * n; i++) {
+		double v = values[i / n][i % n];
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	buf_printf(&id, "chart-arena-%s", name);
+	buf_printf(&label, "%s: the arms race (scores, and cases added, per round)", name);
+	report_chart_open(out, buf_cstr(&id), buf_cstr(&label), lo, hi, rounds, n, "arena round",
+			  keys);
+	series(out, "original", values[0], n, lo, hi);
+	series(out, "grown", values[1], n, lo, hi);
+	series(out, "holdout", values[2], n, lo, hi);
+	marks(out, d, picks, n, values, lo, hi, most_added);
+	buf_puts(out, "</svg>\n");
+done:
+	for (i = 0; i < 3; i++)
+		free(values[i]);
+	free(rounds);
+	free(picks);
+	buf_free(&id);
+	buf_free(&label);
+}
