@@ -9,7 +9,9 @@
  */
 #include "harness.h"
 #include "lab_fixture.h"
+#include "llm_fixture.h"
 
+#include "buf.h"
 #include "oracle.h"
 #include "os.h"
 
@@ -138,8 +140,9 @@ static void test_wrong_labels_are_discarded_and_counted(void **state)
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
 	HOST(&r, "log", "--dir", dir);
+	/* two labelled proposals, each run on the one code agent's solution */
 	assert_contains(r.out, "arena round 1, code agent 1: +1 cases, 2 rejected by the "
-			"oracle, 3 malformed, 1 passed, 0 over the cap; grown set 1\n");
+			"oracle, 3 malformed, 1 passed, 0 over the cap (2 checks); grown set 1\n");
 	run_result_free(&r);
 	cases = grown_cases(dir);
 	assert_int_equal(json_array_size(cases), 1);
@@ -285,8 +288,9 @@ static void test_the_report_draws_the_arms_race(void **state)
 	summary = json_loads(r.out, 0, NULL);
 	chart = json_object_get(json_object_get(summary, "charts"), "chart-arena-email");
 	assert_non_null(chart);
-	/* a round: three scores and the cases it added */
-	assert_int_equal(json_integer_value(json_object_get(chart, "points")), 3 * 3);
+	/* a round: four scores (the grown set's before and after the round's
+	 * answer) and the cases it added */
+	assert_int_equal(json_integer_value(json_object_get(chart, "points")), 3 * 4);
 	assert_int_equal(json_integer_value(json_object_get(chart, "bars")), 3);
 	assert_int_equal(json_array_size(json_object_get(chart, "ticks")), 3);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(chart, "legend"), 1)),
@@ -295,6 +299,119 @@ static void test_the_report_draws_the_arms_race(void **state)
 	run_result_free(&r);
 	unlink(html);
 	free(html);
+	assert_int_equal(os_remove_tree(dir), 0);
+	free(dir);
+}
+
+/* The scripted model's test agent replies: three proposals in prose and
+ * a fence, one with a label the oracle contradicts; then no proposals. */
+static json_t *test_agent_replies(void)
+{
+	static const char proposals[] =
+		"Here are three inputs this validator accepts wrongly:\n```json\n"
+		"[{\"input\": \"user name@example.com\", \"label\": false, \"reason\": \"a space "
+		"in the local part\"},\n {\"input\": \"a@b.c\", \"label\": true, \"reason\": "
+		"\"a one-letter top-level domain\"},\n {\"input\": \"x@y..com\", \"label\": 0, "
+		"\"reason\": \"two dots in a row\"}]\n```\n";
+
+	return json_pack("[o, o]", llm_fixture_reply(proposals, 900, 120),
+			 llm_fixture_reply("I would rather not.", 900, 5));
+}
+
+/* The test agent's request among those the server received. */
+static const char *test_agent_prompt(const json_t *requests)
+{
+	const json_t *req;
+	size_t i;
+
+	json_array_foreach(requests, i, req)
+		if (strstr(json_string_value(json_object_get(req, "system")), "You write test cases"))
+			return json_string_value(json_object_get(req, "user"));
+	fail_msg("the test agent asked the model nothing");
+	return NULL;
+}
+
+/* Whether `prompt` shows `input` as a case, {"input":"...", */
+static int shows_case(const char *prompt, const char *input)
+{
+	json_t *string = json_string(input);
+	char *text = json_dumps(string, JSON_ENCODE_ANY);
+	buf needle = BUF_INIT;
+	int found;
+
+	buf_printf(&needle, "{\"input\":%s,", text);
+	found = strstr(prompt, buf_cstr(&needle)) != NULL;
+	buf_free(&needle);
+	free(text);
+	json_decref(string);
+	return found;
+}
+
+/* Whether `input` is a training case of `t` or one the arena grew. */
+static int is_training(const task *t, const json_t *grown, const char *input)
+{
+	const json_t *item;
+	size_t i;
+
+	for (i = 0; i < t->n_train; i++)
+		if (strcmp(t->train[i].input, input) == 0)
+			return 1;
+	json_array_foreach(grown, i, item)
+		if (strcmp(json_string_value(json_object_get(item, "input")), input) == 0)
+			return 1;
+	return 0;
+}
+
+/* With a model: its proposals are labelled by the oracle, its wrong label
+ * is discarded, the code agent's model answers, and the test agent's
+ * prompt holds the task, the solution and the cases, never held-out. */
+static void test_the_arena_with_a_model(void **state)
+{
+	char *dir = make_lab("arena_llm", "email"), *prices = llm_fixture_prices();
+	task *t = harness_task("email");
+	json_t *script = llm_fixture_evolution(), *requests, *cases;
+	char *argv[] = { "host", "evolve", "--dir", dir, "--arena", "--gens", "2", "--llm",
+			 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices, NULL };
+	const char *prompt;
+	run_result r;
+	size_t i;
+
+	(void)state;
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	json_array_insert_new(json_object_get(script, "rules"), 0, json_pack("{s:s, s:o}",
+			      "match", "You write test cases", "replies", test_agent_replies()));
+	requests = llm_fixture_run(&r, llm_fixture_late(script, 1), "arena_llm_server", argv);
+	if (r.status != 0)
+		fail_msg("evolve --arena with a model: %s%s", r.out, r.err);
+	assert_null(strstr(r.out, TEST_KEY));
+	run_result_free(&r);
+	prompt = test_agent_prompt(requests);
+	assert_contains(prompt, "contains exactly one '@'");        /* the task */
+	assert_contains(prompt, "int validate_email(const char *s)"); /* the solution */
+	assert_contains(prompt, "{\"input\":\"user@example.com\",\"label\":\"1\"}");
+	assert_contains(prompt, "Propose 12 inputs.");
+	cases = grown_cases(dir);
+	for (i = 0; i < t->n_holdout; i++)
+		assert_false(shows_case(prompt, t->holdout[i].input) &&
+			     !is_training(t, cases, t->holdout[i].input));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "input")),
+			    "user name@example.com");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "reason")),
+			    "a space in the local part");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 1), "input")),
+			    "x@y..com");
+	HOST(&r, "log", "--dir", dir);
+	assert_contains(r.out, "arena round 1, code agent 1: +");
+	assert_contains(r.out, ", 1 rejected by the oracle, ");
+	/* the naive solution fails every new case; the model's answer none */
+	assert_contains(r.out, "email: original 1.0000  grown 0.0000 -> 1.0000");
+	assert_null(strstr(r.out, TEST_KEY));
+	run_result_free(&r);
+	json_decref(cases);
+	json_decref(requests);
+	task_free(t);
+	unlink(prices);
+	free(prices);
 	assert_int_equal(os_remove_tree(dir), 0);
 	free(dir);
 }
@@ -365,6 +482,7 @@ void test_group_arena(harness_totals *t)
 		cmocka_unit_test(test_populations_replace_their_worst),
 		cmocka_unit_test(test_the_arena_resumes),
 		cmocka_unit_test(test_the_report_draws_the_arms_race),
+		cmocka_unit_test(test_the_arena_with_a_model),
 		cmocka_unit_test(test_what_the_arena_refuses),
 	};
 

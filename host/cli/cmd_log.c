@@ -79,14 +79,14 @@ static void arena_lines(const record *g, const char *indent)
 	size_t i;
 
 	printf("%sarena round %d, code agent %d: +%d cases, %d rejected by the oracle, %d "
-	       "malformed, %d passed, %d over the cap; grown set %d\n", indent, a->round,
-	       a->code_agent, a->added, a->rejected, a->malformed, a->passed, a->over_cap,
-	       a->grown);
+	       "malformed, %d passed, %d over the cap (%d checks); grown set %d\n", indent,
+	       a->round, a->code_agent, a->added, a->rejected, a->malformed, a->passed,
+	       a->over_cap, a->checks, a->grown);
 	for (i = 0; i < g->n_tasks; i++) {
 		const record_task *t = &g->tasks[i];
-		if (t->has_split)
-			printf("%s  %s: original %.4f  grown %.4f  held-out %.4f\n", indent, t->name,
-			       t->original, t->grown, t->holdout);
+		if (t->has_split)  /* the test agents' blow, then the code agent's answer */
+			printf("%s  %s: original %.4f  grown %.4f -> %.4f  held-out %.4f\n", indent,
+			       t->name, t->original, t->grown_before, t->grown, t->holdout);
 		else
 			printf("%s  %s: original %.4f  grown -  held-out %.4f\n", indent, t->name,
 			       t->train, t->holdout);

@@ -265,9 +265,10 @@ int report_write(buf *out, lab *l)
 	if (report_has_arena(&d)) {
 		buf_puts(out, "</figure>\n<figure id=\"arena\"><figcaption>The arena's arms race per "
 			 "task, one point per round at its best code agent: the score on the task's "
-			 "own training cases (solid), on the grown set (dotted: it drops when the test "
-			 "agents find cases the solution gets wrong, and rises when the code agents "
-			 "handle them) and held-out (dashed); the bars are the cases each round "
+			 "own training cases (solid), on the grown set (dotted: each round it drops to "
+			 "the score of the solution the round started with, on the cases the test "
+			 "agents had just added, and rises as far as the code agent's answer "
+			 "takes it) and held-out (dashed); the bars are the cases each round "
 			 "added.</figcaption>\n");
 		for (k = 0; k < d.n_tasks; k++)
 			report_chart_arena(out, &d, d.tasks[k]);

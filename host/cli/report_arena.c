@@ -4,9 +4,11 @@
  *
  * One point per round, at the round's best code agent (its accepted
  * generation): the score on the task's own training cases, on the grown
- * set and on held-out cases, and a bar for the cases the round added. A
- * drop of the grown line is the test agents' round; a rise after it, the
- * code agents' answer.
+ * set and on held-out cases, and a bar for the cases the round added.
+ * The grown set's line has a second point a little before each round's:
+ * the solution the code agent started the round with, on the set the
+ * test agents had just grown. The line drops there (their blow) and
+ * rises to the round's point (the code agent's answer), or does not.
  */
 #include "report_internal.h"
 
@@ -35,20 +37,42 @@ static size_t round_picks(const report_data *d, const char *name, size_t *picks)
 	return n;
 }
 
-static void series(buf *out, const char *cls, const double *v, size_t n, double lo, double hi)
+/* The chart's values: per round, the scores on the original cases, on
+ * the grown set before and after the round's answer, and held-out. */
+enum { ORIGINAL, BEFORE, GROWN, HELD_OUT, N_SERIES };
+
+/* Where a round's "before" point goes: a third of the way back to the
+ * round before. */
+static double before_x(size_t i, size_t n)
+{
+	double gap = n > 1 ? report_x(1, n) - report_x(0, n) : 60;
+
+	return report_x(i, n) - gap / 3;
+}
+
+static void series(buf *out, const char *cls, double *const v[N_SERIES], int which, size_t n,
+		   double lo, double hi)
 {
 	size_t i;
 
 	buf_printf(out, "<polyline class=\"%s\" points=\"", cls);
-	for (i = 0; i < n; i++)
-		buf_printf(out, "%s%.1f,%.1f", i ? " " : "", report_x(i, n), report_y(v[i], lo, hi));
+	for (i = 0; i < n; i++) {
+		if (which == GROWN)  /* a sawtooth: the blow, then the answer */
+			buf_printf(out, "%s%.1f,%.1f", i ? " " : "", before_x(i, n),
+				   report_y(v[BEFORE][i], lo, hi));
+		buf_printf(out, "%s%.1f,%.1f", i || which == GROWN ? " " : "", report_x(i, n),
+			   report_y(v[which][i], lo, hi));
+	}
 	buf_puts(out, "\"/>\n");
 }
 
 static void marks(buf *out, const report_data *d, const size_t *picks, size_t n,
-		  double *const values[3], double lo, double hi, int most_added)
+		  double *const v[N_SERIES], double lo, double hi, int most_added)
 {
-	static const char *const what[3] = { "original", "grown", "held-out" };
+	static const char *const cls[N_SERIES] = { "original", "grown", "grown", "held-out" };
+	static const char *const what[N_SERIES] = {
+		"original", "grown set before the round's answer", "grown set", "held-out",
+	};
 	size_t i, k;
 
 	for (i = 0; i < n; i++) {
@@ -59,11 +83,12 @@ static void marks(buf *out, const report_data *d, const size_t *picks, size_t n,
 			   "the oracle</title></rect>\n", x - 3, top,
 			   report_y(0, 0, most_added) - top, g->arena.round, g->number,
 			   g->arena.added, g->arena.rejected);
-		for (k = 0; k < 3; k++)
-			buf_printf(out, "<circle class=\"pt arena %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\">"
-				   "<title>round %d (gen_%03d): %s %g</title></circle>\n", what[k],
-				   x, report_y(values[k][i], lo, hi), report_radius(n, 3),
-				   g->arena.round, g->number, what[k], values[k][i]);
+		for (k = 0; k < N_SERIES; k++)
+			buf_printf(out, "<circle class=\"pt arena %s\" cx=\"%.1f\" cy=\"%.1f\" "
+				   "r=\"%.1f\"><title>round %d (gen_%03d): %s %g</title></circle>\n",
+				   cls[k], k == BEFORE ? before_x(i, n) : x,
+				   report_y(v[k][i], lo, hi), report_radius(n, 3), g->arena.round,
+				   g->number, what[k], v[k][i]);
 	}
 }
 
@@ -75,26 +100,28 @@ void report_chart_arena(buf *out, const report_data *d, const char *name)
 		{ NULL, NULL, NULL },
 	};
 	size_t *picks = calloc(d->gens.n + 1, sizeof(*picks)), n, i;
-	double *values[3] = { NULL, NULL, NULL }, lo = 0, hi = 1;
+	double *values[N_SERIES] = { NULL }, lo = 0, hi = 1;
 	int *rounds = NULL, most_added = 1;
 	buf id = BUF_INIT, label = BUF_INIT;
 
 	n = picks ? round_picks(d, name, picks) : 0;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < N_SERIES; i++)
 		values[i] = calloc(n + 1, sizeof(double));
 	rounds = calloc(n + 1, sizeof(int));
-	if (n == 0 || !values[0] || !values[1] || !values[2] || !rounds)
+	if (n == 0 || !values[ORIGINAL] || !values[BEFORE] || !values[GROWN] ||
+	    !values[HELD_OUT] || !rounds)
 		goto done;
 	for (i = 0; i < n; i++) {
 		const record *g = &d->gens.items[picks[i]];
 		const record_task *t = record_find_task(g, name);
-		values[0][i] = t->has_split ? t->original : t->train;
-		values[1][i] = t->has_split ? t->grown : t->train;
-		values[2][i] = t->holdout;
+		values[ORIGINAL][i] = t->has_split ? t->original : t->train;
+		values[BEFORE][i] = t->has_split ? t->grown_before : t->train;
+		values[GROWN][i] = t->has_split ? t->grown : t->train;
+		values[HELD_OUT][i] = t->holdout;
 		rounds[i] = g->arena.round;
 		most_added = g->arena.added > most_added ? g->arena.added : most_added;
 	}
-	for (i = 0; i < 3 * n; i++) {
+	for (i = 0; i < N_SERIES * n; i++) {
 		double v = values[i / n][i % n];
 		lo = v < lo ? v : lo;
 		hi = v > hi ? v : hi;
@@ -103,13 +130,13 @@ void report_chart_arena(buf *out, const report_data *d, const char *name)
 	buf_printf(&label, "%s: the arms race (scores, and cases added, per round)", name);
 	report_chart_open(out, buf_cstr(&id), buf_cstr(&label), lo, hi, rounds, n, "arena round",
 			  keys);
-	series(out, "original", values[0], n, lo, hi);
-	series(out, "grown", values[1], n, lo, hi);
-	series(out, "holdout", values[2], n, lo, hi);
+	series(out, "original", values, ORIGINAL, n, lo, hi);
+	series(out, "grown", values, GROWN, n, lo, hi);
+	series(out, "holdout", values, HELD_OUT, n, lo, hi);
 	marks(out, d, picks, n, values, lo, hi, most_added);
 	buf_puts(out, "</svg>\n");
 done:
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < N_SERIES; i++)
 		free(values[i]);
 	free(rounds);
 	free(picks);

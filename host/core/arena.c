@@ -37,20 +37,20 @@ static int score_on(double *out, task *t, const task_case *cases, size_t n,
 	return 0;
 }
 
-/* The solution's score on the grown set. */
-static int grown_score(record_task *out, task *t, const arena_cases *g)
+/* `solution`'s score on the grown set (0 for an empty one). */
+static int grown_score(double *out, task *t, const arena_cases *g, const char *solution)
 {
 	task_case *cases = calloc(g->n + 1, sizeof(*cases));
 	size_t k;
 	int rc = cases ? 0 : err_set(ERR_SYSTEM, "out of memory");
 
+	*out = 0;
 	for (k = 0; rc == 0 && k < g->n; k++) {
 		cases[k].input = g->items[k].input;
 		cases[k].label = g->items[k].label;
 	}
 	if (rc == 0 && g->n)
-		rc = score_on(&out->grown, t, cases, g->n, out->solution);
-	out->has_split = rc == 0 && g->n > 0;
+		rc = score_on(out, t, cases, g->n, solution);
 	free(cases);
 	return rc;
 }
@@ -106,7 +106,8 @@ static int settle_task(record_task *out, int *kept, arena_coder *c, size_t i, ta
 	char *solution;
 	int rc;
 
-	if ((rc = score_on(&now, t, t->train, t->n_train, out->solution)) < 0 ||
+	if ((rc = grown_score(&out->grown_before, t, g, current)) < 0 ||
+	    (rc = score_on(&now, t, t->train, t->n_train, out->solution)) < 0 ||
 	    (rc = score_on(&was, t, t->train, t->n_train, current)) < 0)
 		return rc;
 	out->original = now;
@@ -115,9 +116,9 @@ static int settle_task(record_task *out, int *kept, arena_coder *c, size_t i, ta
 		if ((rc = keep_current(out, view, t, current, now, was)) < 0)
 			return rc;
 	}
-	if ((rc = grown_score(out, t, g)) < 0)
+	if ((rc = grown_score(&out->grown, t, g, out->solution)) < 0)
 		return rc;
-	out->has_split = 1;
+	out->has_split = g->n > 0;
 	if (!(solution = strdup(out->solution)))
 		return err_set(ERR_SYSTEM, "out of memory");
 	free(c->solutions[i]);

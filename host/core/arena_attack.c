@@ -57,14 +57,14 @@ static int gets_wrong(int *wrong, task *t, const char *solution, const char *inp
 	return 0;
 }
 
-static int any_wrong(int *wrong, const arena_state *s, size_t i, task *t, const char *input,
-		     const char *label)
+static int any_wrong(int *wrong, record_arena *tally, const arena_state *s, size_t i, task *t,
+		     const char *input, const char *label)
 {
 	size_t k;
 	int rc = 0;
 
 	*wrong = 0;
-	for (k = 0; rc == 0 && !*wrong && k < s->n_coders; k++)
+	for (k = 0; rc == 0 && !*wrong && k < s->n_coders; k++, tally->checks++)
 		rc = gets_wrong(wrong, t, s->coders[k].solutions[i], input, label);
 	return rc;
 }
@@ -204,7 +204,7 @@ static int judge(record_arena *tally, arena_state *s, size_t i, task *t, pending
 		if (!q->label || (q->item->label && strcmp(q->item->label, q->label) != 0)) {
 			tally->rejected++;
 			tester->rejected++;
-		} else if ((rc = any_wrong(&wrong, s, i, t, q->item->input, q->label)) < 0) {
+		} else if ((rc = any_wrong(&wrong, tally, s, i, t, q->item->input, q->label)) < 0) {
 			break;
 		} else if (!wrong) {
 			tally->passed++;

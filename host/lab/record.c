@@ -278,7 +278,8 @@ json_t *record_task_to_json(const record_task *t)
 		json_object_set(json, "trace", t->trace);
 	if (json && t->has_split &&
 	    (json_object_set_new(json, "original", json_real(t->original)) < 0 ||
-	     json_object_set_new(json, "grown", json_real(t->grown)) < 0)) {
+	     json_object_set_new(json, "grown", json_real(t->grown)) < 0 ||
+	     json_object_set_new(json, "grown_before", json_real(t->grown_before)) < 0)) {
 		json_decref(json);
 		return NULL;
 	}
@@ -310,6 +311,7 @@ int record_task_from_json(record_task *out, const char *name, const json_t *json
 	out->has_split = json_is_number(json_object_get(json, "original"));
 	out->original = json_number_value(json_object_get(json, "original"));
 	out->grown = json_number_value(json_object_get(json, "grown"));
+	out->grown_before = json_number_value(json_object_get(json, "grown_before"));
 	if (!out->agent)
 		out->agent = strdup("ok");
 	if (!out->name || !out->agent) {

@@ -48,10 +48,12 @@ typedef struct {
 	double usd;
 	json_t *trace;        /* the broker's events, for the report; may be NULL */
 	/* An arena generation's scores of the solution on the task's own
-	 * training cases and on the cases the arena grew (train is on both);
-	 * has_split 0: not measured apart. */
+	 * training cases and on the cases the arena grew (train is on both),
+	 * and of the solution it started the round with on the grown set:
+	 * the test agents' blow, before the code agent's answer. has_split
+	 * 0: not measured apart. */
 	int has_split;
-	double original, grown;
+	double original, grown, grown_before;
 	/* The solution the host scored: kept in the generation's tree as
 	 * solutions/NAME.c (see store_solution), not in the note; NULL: none. */
 	char *solution;
@@ -92,6 +94,7 @@ typedef struct {
 	                              known already */
 	int added;                 /* joined the grown set */
 	int over_cap;              /* broke a solution, but the round's cap was reached */
+	int checks;                /* one-case evaluations the host ran to judge them */
 	char events[256];          /* the round's replacements, one line; "" none */
 } record_arena;
 

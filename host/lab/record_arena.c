@@ -9,10 +9,11 @@
 
 json_t *record_arena_to_json(const record_arena *a)
 {
-	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "round", a->round,
-			 "code_agent", a->code_agent, "grown", a->grown, "proposed", a->proposed,
-			 "rejected", a->rejected, "malformed", a->malformed, "passed", a->passed,
-			 "added", a->added, "over_cap", a->over_cap, "events", a->events);
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "round",
+			 a->round, "code_agent", a->code_agent, "grown", a->grown, "proposed",
+			 a->proposed, "rejected", a->rejected, "malformed", a->malformed, "passed",
+			 a->passed, "added", a->added, "over_cap", a->over_cap, "checks", a->checks,
+			 "events", a->events);
 }
 
 static int count(const json_t *json, const char *key)
@@ -38,5 +39,6 @@ void record_arena_from_json(record_arena *out, const json_t *json)
 	out->passed = count(json, "passed");
 	out->added = count(json, "added");
 	out->over_cap = count(json, "over_cap");
+	out->checks = count(json, "checks");
 	snprintf(out->events, sizeof(out->events), "%s", events ? events : "");
 }
