@@ -191,8 +191,10 @@ static int defend(record *r, arena_state *s, size_t k, task **tasks, const evolv
 	size_t i;
 	int rc, kept = 0;
 
+	/* the run's seed in the record, as every generation's; a seed of the
+	 * round's own for its agents, so that rounds differ */
 	eo.seed = evolve_mix(o->eval.seed, (unsigned long long)s->round * 64 + k);
-	if ((rc = record_init(r, number, c->generation, RECORD_REJECTED, "", eo.seed)) < 0)
+	if ((rc = record_init(r, number, c->generation, RECORD_REJECTED, "", o->eval.seed)) < 0)
 		return rc;
 	if ((rc = make_views(&v, s, k, tasks)) == 0) {
 		eo.tasks = v.pointers;
@@ -323,13 +325,15 @@ static int one_round(lab *l, arena_state *s, task **tasks, const evolve_options 
 
 	memset(&tally, 0, sizeof(tally));
 	tally.round = ++s->round;
-	report(run, out->last + 1, EVOLVE_REWRITE, NULL, 0);
+	if ((rc = store_next_number(l->store, &number)) < 0)
+		return rc;
+	report(run, number, EVOLVE_REWRITE, NULL, 0);
 	if (s->round > 1 && (s->round - 1) % a->replace_every == 0)
 		rc = arena_replace(s, &tally, l, tasks, o);
 	if (rc == 0)
 		rc = arena_attack(&tally, s, tasks, o, a);
 	tally.grown = total_grown(s);
-	if (rc == 0 && (rc = store_next_number(l->store, &number)) == 0) {
+	if (rc == 0) {
 		n = s->n_coders;
 		r = calloc(n + 1, sizeof(*r));
 		was = calloc(n + 1, sizeof(*was));

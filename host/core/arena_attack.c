@@ -115,9 +115,10 @@ static void note_problem(record_arena *tally, const arena_tester *t, const char 
 		 used ? "; " : "", t->name, problem);
 }
 
-/* Runs test agent j against `solution`, showing it `cases`. */
-static int propose_one(propose_list *out, arena_state *s, size_t j, task *t,
-		       const char *solution, const task_case *cases, size_t n,
+/* Runs test agent j against `solution`, showing it `cases`; it runs with
+ * the headers of `coder`'s files. */
+static int propose_one(propose_list *out, arena_state *s, size_t j, const arena_coder *coder,
+		       task *t, const char *solution, const task_case *cases, size_t n,
 		       const evolve_options *o, const arena_options *a)
 {
 	const evolve_eval_options *e = &o->eval;
@@ -128,11 +129,15 @@ static int propose_one(propose_list *out, arena_state *s, size_t j, task *t,
 				 .cpu = e->cpu,
 				 .seed = evolve_mix(e->seed, (unsigned long long)s->round * 64 + j) };
 	agent_files files = { NULL, 0 };
-	int rc;
+	size_t i;
+	int rc = 0;
 
 	snprintf(tag, sizeof(tag), "arena round %d %s %.60s", s->round, s->testers[j].name,
 		 t->name);
-	rc = agents_set(&files, PROPOSE_FILE, s->testers[j].source);
+	for (i = 0; rc == 0 && i < coder->files.count; i++)  /* propose_run keeps the .h */
+		rc = agents_set(&files, coder->files.items[i].name, coder->files.items[i].text);
+	if (rc == 0)
+		rc = agents_set(&files, PROPOSE_FILE, s->testers[j].source);
 	if (rc == 0)
 		rc = propose_run(out, NULL, t, &files, solution, cases, n, a->proposals, &ro);
 	agents_free(&files);
@@ -226,11 +231,12 @@ static int attack_task(record_arena *tally, arena_state *s, size_t i, task *t,
 	pending_list p = { NULL, 0 };
 	size_t n = 0, j;
 	task_case *cases = arena_training(s, t, i, &n);
-	const char *solution = s->coders[best_coder(s)].solutions[i];
+	const arena_coder *best = &s->coders[best_coder(s)];
+	const char *solution = best->solutions[i];
 	int rc = lists && cases ? 0 : err_set(ERR_SYSTEM, "out of memory");
 
 	for (j = 0; rc == 0 && j < s->n_testers; j++) {
-		if ((rc = propose_one(&lists[j], s, j, t, solution, cases, n, o, a)) < 0)
+		if ((rc = propose_one(&lists[j], s, j, best, t, solution, cases, n, o, a)) < 0)
 			break;
 		tally->proposed += (int)lists[j].n;
 		tally->malformed += (int)lists[j].malformed;

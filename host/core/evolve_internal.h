@@ -63,7 +63,8 @@ typedef struct {
 json_t *evolve_short_trace(evolve_trace_counts *n, const json_t *trace, int higher_is_better);
 
 /* Nonzero when `r` was measured as `o` measures: the same model, model
- * calls, trials, budget, tasks, seed and utility. When not, `why` gets
+ * calls, trials, budget, tasks, seed and utility, on the tasks' own cases
+ * (an arena generation's fitness counts its grown cases too). When not, `why` gets
  * what differs: "model openai:gpt-4o (was offline), budget 6 (was 12)". */
 int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why);
 

@@ -84,6 +84,9 @@ int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why)
 	if (r->has_utility && (r->utility.score != u->score || r->utility.cost != u->cost ||
 			       r->utility.time != u->time))
 		buf_puts(why, why->len ? ", another utility" : "another utility");
+	if (r->arena.round > 0)  /* its fitness counts the arena's cases too */
+		buf_printf(why, "%sthe tasks' own cases (was with the arena's %d grown ones)",
+			   why->len ? ", " : "", r->arena.grown);
 	buf_free(&had);
 	buf_free(&has);
 	return why->len == start;
