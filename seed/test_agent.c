@@ -100,6 +100,13 @@ static int random_char(const task_words *w, char out[3])
 	return 2;
 }
 
+/* Nonzero for a byte inside a character of more than one byte: edits
+ * leave those alone, so that the input stays UTF-8. */
+static int wide(char c)
+{
+	return (unsigned char)c >= 0x80;
+}
+
 /* One edit of s (of length *n, room for MAX_INPUT): insert, delete,
  * swap or replace. */
 static void edit(char *s, size_t *n, const task_words *w)
@@ -108,6 +115,8 @@ static void edit(char *s, size_t *n, const task_words *w)
 	size_t at = pick((unsigned)*n + 1), len;
 	unsigned int kind = pick(4);
 
+	if ((at < *n && wide(s[at])) || (at + 1 < *n && wide(s[at + 1])))
+		return;
 	if (*n == 0 || kind == 0) {
 		len = (size_t)random_char(w, c);
 		if (*n + len >= MAX_INPUT)
@@ -176,7 +185,9 @@ static void mutate_one(json_t *proposals, const json_t *cases, const task_words 
 		const char *from = json_string_value(json_object_get(json_array_get(cases, k), "input"));
 		int boundary = (int)pick(100) < BOUNDARY_PERCENT;
 
-		snprintf(s, MAX_INPUT, "%s", from ? from : "");
+		if (!from || strlen(from) >= MAX_INPUT)  /* cut, it might split a character */
+			continue;
+		snprintf(s, MAX_INPUT, "%s", from);
 		n = strlen(s);
 		if (boundary)
 			stretch(s, &n, w);
@@ -197,6 +208,7 @@ static void ask_model(json_t *proposals, const json_t *request, size_t max)
 	host_task_info task;
 	json_t *shown = json_array(), *reply_json, *item;
 	const json_t *cases = json_object_get(request, "cases");
+	const char *solution = json_string_value(json_object_get(request, "solution"));
 	char *cases_text, *prompt, *reply;
 	const char *start, *end;
 	size_t i;
@@ -205,15 +217,15 @@ static void ask_model(json_t *proposals, const json_t *request, size_t max)
 		json_array_append(shown, json_array_get(cases, i));
 	cases_text = json_dumps(shown, JSON_COMPACT);
 	json_decref(shown);
-	if (host_task(&task) < 0 || !cases_text) {
+	prompt = solution && cases_text && host_task(&task) == 0
+		 ? malloc(strlen(task.description) + strlen(cases_text) + strlen(solution) + 200)
+		 : NULL;
+	if (!prompt) {
 		free(cases_text);
 		return;
 	}
-	prompt = malloc(strlen(task.description) + strlen(cases_text) + 64 +
-			strlen(json_string_value(json_object_get(request, "solution"))) + 200);
 	sprintf(prompt, "Task: %s\n\nSolution:\n```c\n%s\n```\n\nCases: %s\n\nPropose %zu "
-		"inputs.\n", task.description,
-		json_string_value(json_object_get(request, "solution")), cases_text, max);
+		"inputs.\n", task.description, solution, cases_text, max);
 	free(cases_text);
 	reply = host_llm(test_prompt, prompt);
 	free(prompt);

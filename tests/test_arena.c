@@ -51,13 +51,22 @@ static json_t *grown_cases(const char *dir)
 	return cases;
 }
 
-/* A lab on email whose agent_code/test_agent.c is tests/arena/NAME,
- * recorded with host commit. */
-static char *lab_with_test_agent(const char *lab_name, const char *file)
+/* A lab on email (from the tasks folder `tasks_dir`, NULL: ./tasks) whose
+ * agent_code/test_agent.c is tests/arena/NAME, recorded with host
+ * commit. */
+static char *lab_in(const char *lab_name, const char *tasks_dir, const char *file)
 {
-	char *dir = make_lab(lab_name, "email"), *text, *source, *path;
+	char *dir = tasks_dir ? scratch(lab_name) : make_lab(lab_name, "email");
+	char *text, *source, *path;
 	task *t = harness_task("email");
 	run_result r;
+
+	if (tasks_dir) {
+		HOST(&r, "init", "--dir", dir, "--tasks", "email", "--budget", "3", "--tasks-dir",
+		     (char *)tasks_dir);
+		assert_int_equal(r.status, 0);
+		run_result_free(&r);
+	}
 
 	text = harness_read(file);
 	source = harness_subst(text, "@TASKDIR@", t->dir, NULL);
@@ -72,6 +81,11 @@ static char *lab_with_test_agent(const char *lab_name, const char *file)
 	free(text);
 	task_free(t);
 	return dir;
+}
+
+static char *lab_with_test_agent(const char *lab_name, const char *file)
+{
+	return lab_in(lab_name, NULL, file);
 }
 
 /* The live generation's held-out fitness. */
@@ -236,6 +250,36 @@ static void test_a_test_agent_cannot_read_the_oracle_or_held_out(void **state)
 	free(dir);
 }
 
+/* An input the oracle crashes on is refused, like one it declines; the
+ * round goes on with the others. */
+static void test_an_input_the_oracle_cannot_label_is_refused(void **state)
+{
+	char *tasks = edited_task_copy("arena_crash_tasks", "email", "oracle.c",
+				       "\tif (strlen(input) > ORACLE_MAX_INPUT",
+				       "\tif (strstr(input, \"crash\"))\n\t\t*(volatile int *)0 = 1;\n"
+				       "\tif (strlen(input) > ORACLE_MAX_INPUT");
+	char *dir = lab_in("arena_crash", tasks, "tests/arena/two.c");
+	json_t *cases;
+	run_result r;
+
+	(void)state;
+	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "1");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	HOST(&r, "log", "--dir", dir);
+	assert_contains(r.out, "arena round 1, code agent 1: +1 cases, 1 rejected by the oracle");
+	run_result_free(&r);
+	cases = grown_cases(dir);
+	assert_int_equal(json_array_size(cases), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "input")),
+			    "user name@example.com");
+	json_decref(cases);
+	assert_int_equal(os_remove_tree(dir), 0);
+	assert_int_equal(os_remove_tree(tasks), 0);
+	free(dir);
+	free(tasks);
+}
+
 static void test_populations_replace_their_worst(void **state)
 {
 	char *dir = make_lab("arena_pop", "email"), *text;
@@ -307,6 +351,62 @@ static void test_the_arena_resumes(void **state)
 	json_decref(after);
 	assert_int_equal(os_remove_tree(dir), 0);
 	free(dir);
+}
+
+static void expect_refused(const char *dir, const char *message, char *const argv[]);
+
+/* A round whose commit was cut short (here: its second generation lost,
+ * as a kill between the two would leave it) is made again from the
+ * round before. */
+static void test_a_round_cut_short_is_made_again(void **state)
+{
+	char *dir = make_lab("arena_cut", "email");
+	run_result r;
+
+	(void)state;
+	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "2", "--code-agents", "2");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	git(&r, dir, "tag", "-d", "gen_004", NULL);  /* round 2's second code agent */
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "1");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "arena round 2: c1");
+	run_result_free(&r);
+	HOST(&r, "show", "gen_005", "--dir", dir);
+	assert_contains(r.out, "arena round 2, code agent 2:");
+	run_result_free(&r);
+	assert_int_equal(os_remove_tree(dir), 0);
+	free(dir);
+}
+
+/* The arena resumes on its own tasks only: with another set, a grown set
+ * and the solutions of a task left out would be lost. */
+static void test_the_arena_keeps_its_tasks(void **state)
+{
+	char *tasks = edited_task_copy("arena_two_tasks", "email", "task.json", "\"metric\"",
+				       "\"metric\"");
+	char *dir = scratch("arena_tasks");
+	run_result r;
+
+	(void)state;
+	HOST(&r, "new-task", "mail", "--like", "email", "--tasks-dir", tasks);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	HOST(&r, "init", "--dir", dir, "--tasks", "email", "--budget", "3", "--tasks-dir", tasks);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", dir, "--arena");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	expect_refused(dir, "the arena in this lab runs on email (gen_001); run it with --tasks "
+		       "email", (char *[]){ "host", "evolve", "--dir", dir, "--arena", "--tasks",
+		       "email,mail", NULL });
+	assert_int_equal(os_remove_tree(dir), 0);
+	assert_int_equal(os_remove_tree(tasks), 0);
+	free(dir);
+	free(tasks);
 }
 
 static void test_the_report_draws_the_arms_race(void **state)
@@ -519,8 +619,11 @@ void test_group_arena(harness_totals *t)
 		cmocka_unit_test(test_the_arena_grows_email_with_oracle_labels),
 		cmocka_unit_test(test_wrong_labels_are_discarded_and_counted),
 		cmocka_unit_test(test_a_test_agent_cannot_read_the_oracle_or_held_out),
+		cmocka_unit_test(test_an_input_the_oracle_cannot_label_is_refused),
 		cmocka_unit_test(test_populations_replace_their_worst),
 		cmocka_unit_test(test_the_arena_resumes),
+		cmocka_unit_test(test_the_arena_keeps_its_tasks),
+		cmocka_unit_test(test_a_round_cut_short_is_made_again),
 		cmocka_unit_test(test_the_report_draws_the_arms_race),
 		cmocka_unit_test(test_the_arena_with_a_model),
 		cmocka_unit_test(test_what_the_arena_refuses),

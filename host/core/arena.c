@@ -21,8 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Scores `solution` on `n` cases of `t` (a view); 0 when it failed. */
-static int score_on(double *out, task *t, const task_case *cases, size_t n,
+/* Scores `solution` on `n` cases of `t` (a view); *ok says whether it
+ * ran well. A run that failed shows as 0, or for a lower-is-better task
+ * as its baseline, a poor score: 0 would be the best there is. */
+static int score_ok(double *out, int *ok, task *t, const task_case *cases, size_t n,
 		    const char *solution)
 {
 	eval_result r;
@@ -32,9 +34,18 @@ static int score_on(double *out, task *t, const task_case *cases, size_t n,
 	task_view(&view, t, cases, n, solution);
 	if ((rc = eval_solution(&r, &view, "solution.c", solution, EVAL_TRAIN)) < 0)
 		return rc;
-	*out = r.status == SANDBOX_OK ? r.score : 0;
+	*ok = r.status == SANDBOX_OK;
+	*out = *ok ? r.score : t->higher_is_better ? 0 : t->baseline;
 	eval_result_free(&r);
 	return 0;
+}
+
+static int score_on(double *out, task *t, const task_case *cases, size_t n,
+		    const char *solution)
+{
+	int ok;
+
+	return score_ok(out, &ok, t, cases, n, solution);
 }
 
 /* `solution`'s score on the grown set (0 for an empty one). */
@@ -79,7 +90,7 @@ static int keep_current(record_task *out, task *view, task *t, const char *curre
 		free(out->solution);
 		free(out->problem);
 		snprintf(why, sizeof(why), "kept its solution: the task agent's scored %g on the "
-			 "task's own cases, below its %g", original, was);
+			 "task's own cases, worse than its %g", original, was);
 		out->solution = strdup(current);
 		out->problem = strdup(why);
 		out->train = train.score;
@@ -103,15 +114,15 @@ static int settle_task(record_task *out, int *kept, arena_coder *c, size_t i, ta
 {
 	const char *current = c->solutions[i];
 	double now, was;
+	int now_ok, was_ok, rc;
 	char *solution;
-	int rc;
 
 	if ((rc = grown_score(&out->grown_before, t, g, current)) < 0 ||
-	    (rc = score_on(&now, t, t->train, t->n_train, out->solution)) < 0 ||
-	    (rc = score_on(&was, t, t->train, t->n_train, current)) < 0)
+	    (rc = score_ok(&now, &now_ok, t, t->train, t->n_train, out->solution)) < 0 ||
+	    (rc = score_ok(&was, &was_ok, t, t->train, t->n_train, current)) < 0)
 		return rc;
 	out->original = now;
-	if (t->higher_is_better ? now < was : now > was) {
+	if (was_ok && (!now_ok || (t->higher_is_better ? now < was : now > was))) {
 		*kept = 1;
 		if ((rc = keep_current(out, view, t, current, now, was)) < 0)
 			return rc;

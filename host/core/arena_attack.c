@@ -176,6 +176,25 @@ static int gather(pending_list *out, record_arena *tally, arena_state *s, const 
 	return 0;
 }
 
+/* Labels inputs[0..n) into labels: as one batch, or, when the batch
+ * fails, one input at a time. An input the oracle cannot label (it
+ * crashes or runs out of time on it) is then refused, like one it
+ * declines; only when it labels none is the oracle itself at fault. */
+static int label_batch(task *t, const char **inputs, size_t n, char **labels)
+{
+	size_t i, labelled = 0;
+	int rc = oracle_label(t, inputs, n, labels);
+
+	if (rc == 0 || n == 1)
+		return rc;
+	for (i = 0; i < n; i++) {
+		labels[i] = NULL;
+		if ((rc = oracle_label(t, &inputs[i], 1, &labels[i])) == 0)
+			labelled++;
+	}
+	return labelled ? 0 : rc;
+}
+
 /* Labels the pending proposals with the oracle, in batches. */
 static int label_all(pending_list *p, task *t)
 {
@@ -187,8 +206,8 @@ static int label_all(pending_list *p, task *t)
 	for (i = 0; rc == 0 && i < p->n; i++)
 		inputs[i] = p->items[i].item->input;
 	for (i = 0; rc == 0 && i < p->n; i += ORACLE_BATCH_MAX)
-		rc = oracle_label(t, inputs + i, p->n - i < ORACLE_BATCH_MAX ? p->n - i
-				  : ORACLE_BATCH_MAX, labels + i);
+		rc = label_batch(t, inputs + i, p->n - i < ORACLE_BATCH_MAX ? p->n - i
+				 : ORACLE_BATCH_MAX, labels + i);
 	for (i = 0; labels && i < p->n; i++)  /* all the batches' labels: freed with p */
 		p->items[i].label = labels[i];
 	free(inputs);

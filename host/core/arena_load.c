@@ -10,6 +10,7 @@
  */
 #include "arena_internal.h"
 
+#include "buf.h"
 #include "error.h"
 #include "propose.h"
 
@@ -17,18 +18,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The arena's generations: the round of each. */
 typedef struct {
-	int number, round;
-} latest_round;
+	int *number, *round;
+	size_t n, size;
+	int failed;
+} arena_gens;
 
-static int find_latest(void *ctx, const record *r)
+static int keep_arena_gen(void *ctx, const record *r)
 {
-	latest_round *l = ctx;
+	arena_gens *g = ctx;
 
-	if (r->arena.round > 0 && r->arena.round >= l->round) {
-		l->round = r->arena.round;
-		l->number = r->number;
+	if (r->arena.round <= 0)
+		return 0;
+	if (g->n == g->size) {
+		size_t size = g->size ? 2 * g->size : 16;
+		int *number = realloc(g->number, size * sizeof(int)), *round;
+		if (number)
+			g->number = number;
+		round = number ? realloc(g->round, size * sizeof(int)) : NULL;
+		if (!round)
+			return g->failed = err_set(ERR_SYSTEM, "out of memory");
+		g->round = round;
+		g->size = size;
 	}
+	g->number[g->n] = r->number;
+	g->round[g->n++] = r->arena.round;
+	return 0;
+}
+
+/* The latest generation of the latest round below `below`; -1: none. */
+static int latest_below(const arena_gens *g, int below)
+{
+	size_t i;
+	int best = -1, round = 0;
+
+	for (i = 0; i < g->n; i++)
+		if (g->round[i] < below && g->round[i] >= round) {
+			round = g->round[i];
+			best = g->number[i];
+		}
+	return best;
+}
+
+static int round_of(const arena_gens *g, int number)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->number[i] == number)
+			return g->round[i];
 	return 0;
 }
 
@@ -165,6 +204,27 @@ static int read_cases(arena_cases *out, const agent_files *files, const char *ta
 	return rc;
 }
 
+/* The arena resumes on the tasks it ran on, or not at all: a grown set
+ * and the code agents' solutions of a task left out would be lost. */
+static int same_tasks(const json_t *names, task **tasks, size_t n, int number)
+{
+	buf had = BUF_INIT, has = BUF_INIT;
+	const json_t *name;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(names, i, name)
+		buf_printf(&had, "%s%s", i ? "," : "", json_string_value(name));
+	for (i = 0; i < n; i++)
+		buf_printf(&has, "%s%s", i ? "," : "", tasks[i]->name);
+	if (names && strcmp(buf_cstr(&had), buf_cstr(&has)) != 0)
+		rc = err_set(ERR_INVALID, "the arena in this lab runs on %s (gen_%03d); run it "
+			     "with --tasks %s", buf_cstr(&had), number, buf_cstr(&had));
+	buf_free(&had);
+	buf_free(&has);
+	return rc;
+}
+
 static int resume(arena_state *s, lab *l, task **tasks, int number)
 {
 	agent_files files;
@@ -179,6 +239,8 @@ static int resume(arena_state *s, lab *l, task **tasks, int number)
 			   0, NULL);
 	if (!json_is_object(state) || !json_is_array(json_object_get(state, "code_agents")))
 		rc = damaged(number, "state.json", "is missing or not the arena's state");
+	if (rc == 0)
+		rc = same_tasks(json_object_get(state, "tasks"), tasks, s->n_tasks, number);
 	named = json_object_get(state, "named");
 	s->round = (int)json_integer_value(json_object_get(state, "round"));
 	for (i = 0; rc == 0 && i < s->n_tasks; i++)
@@ -220,19 +282,37 @@ static int start(arena_state *s, lab *l, task **tasks)
 	return arena_add_tester(s, source, 1);
 }
 
-int arena_state_load(arena_state *s, lab *l, task **tasks, size_t n_tasks)
+static int fresh(arena_state *s, size_t n_tasks)
 {
-	latest_round latest = { -1, 0 };
-	int rc;
-
 	memset(s, 0, sizeof(*s));
 	s->n_tasks = n_tasks;
-	if (!(s->grown = calloc(n_tasks + 1, sizeof(*s->grown))))
-		return err_set(ERR_SYSTEM, "out of memory");
-	rc = store_each(l->store, find_latest, &latest);
-	if (rc == 0)
-		rc = latest.number >= 0 ? resume(s, l, tasks, latest.number) : start(s, l, tasks);
+	s->grown = calloc(n_tasks + 1, sizeof(*s->grown));
+	return s->grown ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
+/*
+ * Resumes from the latest round. A round whose commit was cut short (a
+ * kill, a full disk) names generations that were never stored: the
+ * round before it is resumed instead, and the cut round is made again.
+ */
+int arena_state_load(arena_state *s, lab *l, task **tasks, size_t n_tasks)
+{
+	arena_gens g = { NULL, NULL, 0, 0, 0 };
+	int rc = store_each(l->store, keep_arena_gen, &g), number, below = 1 << 30;
+
+	rc = rc < 0 ? rc : g.failed;
+	while (rc == 0 && (rc = fresh(s, n_tasks)) == 0) {
+		number = latest_below(&g, below);
+		rc = number >= 0 ? resume(s, l, tasks, number) : start(s, l, tasks);
+		if (rc != ERR_NOTFOUND || number < 0)
+			break;
+		arena_state_free(s);  /* a generation it names is missing */
+		below = round_of(&g, number);
+		rc = 0;
+	}
 	if (rc < 0)
 		arena_state_free(s);
+	free(g.number);
+	free(g.round);
 	return rc;
 }

@@ -7,7 +7,8 @@
  * agent it is an ordinary rewrite of its files, validated like any
  * candidate; an invalid one leaves a plain copy, and the event says so.
  * For a test agent the archive asks for "mutate": "test_agent.c", with the
- * best test agent's source in place of the code agent's.
+ * best test agent's source in place of the code agent's, and the mutation
+ * must answer a smoke run; one that does not leaves a plain copy.
  */
 #include "arena_internal.h"
 
@@ -132,7 +133,22 @@ static int replace_coder(arena_state *s, record_arena *tally, lab *l, task **tas
 	return rc;
 }
 
-static int replace_tester(arena_state *s, record_arena *tally, lab *l, const evolve_options *o)
+/* A mutated test agent must answer a smoke run, as validation asks of
+ * any test agent; *ok is 0 when it does not. */
+static int smoke_tester(int *ok, const agent_files *files, task *t)
+{
+	agent_run_options o = { .limits = { 2000, 2000, 256 }, .seed = 1 };
+	propose_list proposals;
+	int rc = propose_run(&proposals, NULL, t, files, t->initial_text, t->train, t->n_train,
+			     4, &o);
+
+	*ok = rc == 0 && !proposals.problem;
+	propose_list_free(&proposals);
+	return rc;
+}
+
+static int replace_tester(arena_state *s, record_arena *tally, lab *l, task **tasks,
+			  const evolve_options *o)
 {
 	size_t best = best_of_testers(s, 0), worst = best_of_testers(s, 1);
 	const arena_coder *coder = &s->coders[best_of_coders(s, 0)];
@@ -140,7 +156,7 @@ static int replace_tester(arena_state *s, record_arena *tally, lab *l, const evo
 	char from[ARENA_NAME_MAX], gone[ARENA_NAME_MAX];
 	const char *source;
 	size_t i;
-	int ok = 0, rc = 0;
+	int ok = 0, unfit = 0, rc = 0;
 
 	if (best == worst)
 		return 0;
@@ -152,14 +168,20 @@ static int replace_tester(arena_state *s, record_arena *tally, lab *l, const evo
 		rc = mutate(&rewritten, &ok, l, coder, &files, PROPOSE_FILE, o,
 			    evolve_mix(o->eval.seed, (unsigned long long)s->round * 64 + 62));
 	source = ok ? agents_get(&rewritten, PROPOSE_FILE) : NULL;
+	if (rc == 0 && source && (rc = smoke_tester(&ok, &rewritten, tasks[0])) == 0 && !ok) {
+		source = NULL;
+		unfit = 1;
+	}
 	memcpy(from, s->testers[best].name, sizeof(from));
 	memcpy(gone, s->testers[worst].name, sizeof(gone));
 	if (rc == 0)
 		rc = arena_add_tester(s, source ? source : s->testers[best].source, s->round);
 	if (rc == 0) {
 		add_event(tally, source && strcmp(source, s->testers[best].source) != 0
-			  ? "%s replaced %s, a mutation of %s" : "%s replaced %s, a copy of %s",
-			  s->testers[s->n_testers - 1].name, gone, from);
+			  ? "%s replaced %s, a mutation of %s"
+			  : unfit ? "%s replaced %s, a copy of %s (its mutation failed a smoke run)"
+			  : "%s replaced %s, a copy of %s", s->testers[s->n_testers - 1].name, gone,
+			  from);
 		arena_drop_tester(s, worst);
 	}
 	agents_free(&files);
@@ -172,7 +194,7 @@ int arena_replace(arena_state *s, record_arena *tally, lab *l, task **tasks,
 {
 	int rc = replace_coder(s, tally, l, tasks, o);
 
-	return rc < 0 ? rc : replace_tester(s, tally, l, o);
+	return rc < 0 ? rc : replace_tester(s, tally, l, tasks, o);
 }
 
 int arena_size(arena_state *s, const arena_options *a)

@@ -160,11 +160,13 @@ static json_t *cases_json(const arena_cases *g, const char *task_name)
 	return list ? json_pack("{s:s, s:o}", "task", task_name, "cases", list) : NULL;
 }
 
-static json_t *state_json(const arena_state *s)
+static json_t *state_json(const arena_state *s, task **tasks)
 {
-	json_t *coders = json_array(), *testers = json_array();
+	json_t *coders = json_array(), *testers = json_array(), *names = json_array();
 	size_t i;
 
+	for (i = 0; names && i < s->n_tasks; i++)
+		json_array_append_new(names, json_string(tasks[i]->name));
 	for (i = 0; coders && i < s->n_coders; i++)
 		json_array_append_new(coders, json_pack("{s:s, s:i, s:f}", "name", s->coders[i].name,
 			"generation", s->coders[i].generation, "fitness", s->coders[i].fitness));
@@ -174,16 +176,18 @@ static json_t *state_json(const arena_state *s)
 			t->name, "exposed", t->exposed, "proposed", t->proposed, "rejected",
 			t->rejected, "born", t->born));
 	}
-	return json_pack("{s:i, s:o, s:o, s:{s:i, s:i}}", "round", s->round, "code_agents",
-			 coders, "test_agents", testers, "named", "code_agents", s->named_coders,
-			 "test_agents", s->named_testers);
+	return json_pack("{s:i, s:o, s:o, s:o, s:{s:i, s:i}}", "round", s->round, "tasks", names,
+			 "code_agents", coders, "test_agents", testers, "named", "code_agents",
+			 s->named_coders, "test_agents", s->named_testers);
 }
 
 /* Adds `json` as `name`, dumped with sorted keys: diffs stay small. */
 static int set_json(agent_files *out, const char *name, json_t *json)
 {
 	char *text = json ? json_dumps(json, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
-	int rc = text ? agents_set(out, name, text) : err_set(ERR_SYSTEM, "out of memory");
+	int rc = text ? agents_set(out, name, text)
+		      : err_set(ERR_SYSTEM, "cannot write the arena's %s (out of memory, or "
+				"text that is not UTF-8)", name);
 
 	free(text);
 	json_decref(json);
@@ -197,7 +201,7 @@ int arena_state_files(agent_files *out, const arena_state *s, task **tasks)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = set_json(out, STATE_FILE, state_json(s));
+	rc = set_json(out, STATE_FILE, state_json(s, tasks));
 	for (i = 0; rc == 0 && i < s->n_tasks; i++) {
 		snprintf(name, sizeof(name), "%s.json", tasks[i]->name);
 		rc = set_json(out, name, cases_json(&s->grown[i], tasks[i]->name));

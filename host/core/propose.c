@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,9 @@ static int read_item(propose_list *out, const json_t *item)
 	}
 	p->input = strdup(input);
 	p->label = label && !json_is_null(label) ? task_label_text(label) : NULL;
-	p->reason = reason ? strndup(reason, REASON_MAX) : NULL;
+	/* cut on a character: the reason goes into the lab's JSON */
+	p->reason = reason ? strndup(reason, utf8_valid_prefix(reason, strnlen(reason, REASON_MAX)))
+			   : NULL;
 	if (!p->input || (label && !json_is_null(label) && !p->label) || (reason && !p->reason)) {
 		free(p->input);
 		free(p->label);
@@ -94,7 +97,8 @@ static int read_reply(propose_list *out, const char *reply, int max)
 				      : "the test agent proposed nothing");
 		return out->problem ? 0 : err_set(ERR_SYSTEM, "out of memory");
 	}
-	out->items = calloc(n ? n : 1, sizeof(*out->items));
+	/* only `max` are kept, whatever the reply's length */
+	out->items = calloc(n < (size_t)max ? n + 1 : (size_t)max + 1, sizeof(*out->items));
 	if (!out->items)
 		rc = err_set(ERR_SYSTEM, "out of memory");
 	for (i = 0; rc == 0 && i < n; i++) {

@@ -31,6 +31,10 @@ static const char *role(const char *file, int is_header)
 	if (strcmp(file, "driver.c") == 0)
 		return "runs in the sandbox: calls the solution on each input and writes what "
 		       "it did to the transcript; it never sees the labels";
+	if (strcmp(file, "oracle.c") == 0)
+		return "labels any input of the task, for the arena's test agents (oracle_label, "
+		       "in a sandbox of its own): it must agree with every labelled case, which "
+		       "host check-task checks";
 	if (strcmp(file, "score.c") == 0)
 		return "scores a transcript against the cases and their labels, in a sandbox of "
 		       "its own (with the run's CPU time from transcript_cpu_ns() when task.json "
