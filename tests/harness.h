@@ -109,5 +109,6 @@ void test_group_confine(harness_totals *t);
 void test_group_timing(harness_totals *t);
 void test_group_oracle(harness_totals *t);
 void test_group_arena(harness_totals *t);
+void test_group_arena_runs(harness_totals *t);
 
 #endif

@@ -78,6 +78,7 @@ int main(void)
 	test_group_timing(&totals);
 	test_group_oracle(&totals);
 	test_group_arena(&totals);
+	test_group_arena_runs(&totals);
 	test_group_report(&totals);
 	test_group_cli(&totals);
 
