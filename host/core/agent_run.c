@@ -150,17 +150,11 @@ int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_fil
 		  const char *archive, const agent_run_options *o)
 {
 	broker b;
-	size_t i;
-	int rc = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(candidate, 0, sizeof(*candidate));
-	for (i = 0; rc == 0 && i < files->count; i++)
-		rc = agents_set(candidate, files->items[i].name, files->items[i].text);
-	if (rc < 0) {
-		agents_free(candidate);
+	if ((rc = agents_copy(candidate, files)) < 0)
 		return rc;
-	}
 	broker_init(&b, o->task, files, o->evals, o->limits.wall_ms / 1000.0);
 	b.emitted = candidate;
 	if ((rc = run_brokered(out, &b, files, "meta_agent_rewrite", archive, o)) < 0)

@@ -21,11 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Scores `solution` on `n` cases of `t` (a view); *ok says whether it
- * ran well. A run that failed shows as 0, or for a lower-is-better task
- * as its baseline, a poor score: 0 would be the best there is. */
-static int score_ok(double *out, int *ok, task *t, const task_case *cases, size_t n,
-		    const char *solution)
+int arena_score(double *out, int *ok, task *t, const task_case *cases, size_t n,
+		const char *solution)
 {
 	eval_result r;
 	task view;
@@ -45,7 +42,7 @@ static int score_on(double *out, task *t, const task_case *cases, size_t n,
 {
 	int ok;
 
-	return score_ok(out, &ok, t, cases, n, solution);
+	return arena_score(out, &ok, t, cases, n, solution);
 }
 
 /* `solution`'s score on the grown set (0 for an empty one). */
@@ -66,44 +63,25 @@ static int grown_score(double *out, task *t, const arena_cases *g, const char *s
 	return rc;
 }
 
-static double normalised(const task *t, double score)
-{
-	double v = (score - t->baseline) / (t->target - t->baseline);
-
-	return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-/* The task agent's solution replaced `current` but scores lower on the
+/* The task agent's solution replaced `current` but scores worse on the
  * task's own training cases: the code agent keeps `current`, scored as
  * the task agent's would have been. Handling the grown cases by losing
  * the task's own is overfitting, not robustness. */
-static int keep_current(record_task *out, task *view, task *t, const char *current,
-			double original, double was)
+static int keep_current(record_task *out, task *view, const char *current, double original,
+			double was)
 {
-	eval_result train, holdout;
 	char why[300];
 	int rc;
 
-	if ((rc = eval_solution(&train, view, "solution.c", current, EVAL_TRAIN)) < 0)
+	free(out->problem);
+	out->problem = NULL;
+	if ((rc = evolve_score_solution(out, view, current, 1)) < 0)
 		return rc;
-	if ((rc = eval_solution(&holdout, t, "solution.c", current, EVAL_HOLDOUT)) == 0) {
-		free(out->solution);
-		free(out->problem);
-		snprintf(why, sizeof(why), "kept its solution: the task agent's scored %g on the "
-			 "task's own cases, worse than its %g", original, was);
-		out->solution = strdup(current);
-		out->problem = strdup(why);
-		out->train = train.score;
-		out->holdout = holdout.score;
-		out->fitness = train.status == SANDBOX_OK ? normalised(t, train.score) : 0;
-		out->holdout_fitness = holdout.status == SANDBOX_OK ? normalised(t, holdout.score) : 0;
-		out->original = was;
-		if (!out->solution || !out->problem)
-			rc = err_set(ERR_SYSTEM, "out of memory");
-		eval_result_free(&holdout);
-	}
-	eval_result_free(&train);
-	return rc;
+	snprintf(why, sizeof(why), "kept its solution: the task agent's scored %g on the task's "
+		 "own cases, worse than its %g", original, was);
+	free(out->problem);
+	out->original = was;
+	return (out->problem = strdup(why)) ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
 /* Task i of code agent c's round, after its task agent: the solution it
@@ -118,13 +96,13 @@ static int settle_task(record_task *out, int *kept, arena_coder *c, size_t i, ta
 	char *solution;
 
 	if ((rc = grown_score(&out->grown_before, t, g, current)) < 0 ||
-	    (rc = score_ok(&now, &now_ok, t, t->train, t->n_train, out->solution)) < 0 ||
-	    (rc = score_ok(&was, &was_ok, t, t->train, t->n_train, current)) < 0)
+	    (rc = arena_score(&now, &now_ok, t, t->train, t->n_train, out->solution)) < 0 ||
+	    (rc = arena_score(&was, &was_ok, t, t->train, t->n_train, current)) < 0)
 		return rc;
 	out->original = now;
 	if (was_ok && (!now_ok || (t->higher_is_better ? now < was : now > was))) {
 		*kept = 1;
-		if ((rc = keep_current(out, view, t, current, now, was)) < 0)
+		if ((rc = keep_current(out, view, current, now, was)) < 0)
 			return rc;
 	}
 	if ((rc = grown_score(&out->grown, t, g, out->solution)) < 0)
@@ -135,21 +113,6 @@ static int settle_task(record_task *out, int *kept, arena_coder *c, size_t i, ta
 	free(c->solutions[i]);
 	c->solutions[i] = solution;
 	return 0;
-}
-
-/* A record's fitness and holdout again, after a task kept its solution. */
-static void refigure(record *r, const evolve_eval_options *o)
-{
-	double sum = 0, holdout = 0;
-	size_t i;
-
-	for (i = 0; i < r->n_tasks; i++) {
-		sum += r->tasks[i].fitness;
-		holdout += r->tasks[i].holdout_fitness;
-	}
-	r->fitness = o->utility.score * sum / (double)r->n_tasks - o->utility.cost * r->budget.usd -
-		     o->utility.time * r->evaluate_s;
-	r->holdout = holdout / (double)r->n_tasks;
 }
 
 typedef struct {
@@ -214,7 +177,7 @@ static int defend(record *r, arena_state *s, size_t k, task **tasks, const evolv
 	for (i = 0; rc == 0 && i < r->n_tasks; i++)
 		rc = settle_task(&r->tasks[i], &kept, c, i, &v.views[i], tasks[i], &s->grown[i]);
 	if (rc == 0 && kept)
-		refigure(r, &o->eval);
+		evolve_set_fitness(r, &o->eval);
 	if (rc == 0)
 		rc = evolve_mark_interrupted(r, &o->eval);
 	c->fitness = r->fitness;
@@ -364,11 +327,9 @@ static int one_round(lab *l, arena_state *s, task **tasks, const evolve_options 
 	return rc;
 }
 
-int arena_check(lab *l, task **tasks, size_t n)
+static int check_oracles(task **tasks, size_t n)
 {
-	arena_state s;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < n; i++)
 		if (!oracle_present(tasks[i]))
@@ -376,7 +337,15 @@ int arena_check(lab *l, task **tasks, size_t n)
 				       "arena labels every case it grows with one; run it on "
 				       "tasks that have one, e.g. --tasks email", tasks[i]->name,
 				       tasks[i]->dir);
-	if ((rc = arena_state_load(&s, l, tasks, n)) == 0)
+	return 0;
+}
+
+int arena_check(lab *l, task **tasks, size_t n)
+{
+	arena_state s;
+	int rc = check_oracles(tasks, n);
+
+	if (rc == 0 && (rc = arena_state_load(&s, l, tasks, n)) == 0)
 		arena_state_free(&s);
 	return rc;
 }
@@ -402,7 +371,7 @@ int arena_run(evolve_summary *out, lab *l, const evolve_options *o, const arena_
 	memset(out, 0, sizeof(*out));
 	memset(&run, 0, sizeof(run));
 	out->last = out->best = -1;
-	if ((rc = arena_check(l, o->eval.tasks, o->eval.n_tasks)) < 0 ||
+	if ((rc = check_oracles(o->eval.tasks, o->eval.n_tasks)) < 0 ||
 	    (rc = slots_open(&bounded.eval.cpu, o->eval.jobs > 1 ? o->eval.jobs : 1)) < 0)
 		return rc;
 	run.o = &bounded;

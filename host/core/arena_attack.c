@@ -13,7 +13,6 @@
  */
 #include "arena_internal.h"
 
-#include "eval.h"
 #include "oracle.h"
 #include "propose.h"
 
@@ -39,22 +38,16 @@ static size_t best_coder(const arena_state *s)
 	return best;
 }
 
-/* Nonzero when `solution` gets case (input, label) of `t` wrong. */
+/* Whether `solution` gets case (input, label) of `t` wrong. */
 static int gets_wrong(int *wrong, task *t, const char *solution, const char *input,
 		      const char *label)
 {
 	task_case one = { input, label };
-	eval_result r;
-	task view;
-	int rc;
+	double score;
+	int ok, rc = arena_score(&score, &ok, t, &one, 1, solution);
 
-	task_view(&view, t, &one, 1, solution);
-	if ((rc = eval_solution(&r, &view, "solution.c", solution, EVAL_TRAIN)) < 0)
-		return rc;
-	*wrong = r.status != SANDBOX_OK ||
-		 (t->higher_is_better ? r.score < t->target : r.score > t->target);
-	eval_result_free(&r);
-	return 0;
+	*wrong = !ok || (t->higher_is_better ? score < t->target : score > t->target);
+	return rc;
 }
 
 static int any_wrong(int *wrong, record_arena *tally, const arena_state *s, size_t i, task *t,
@@ -128,18 +121,14 @@ static int propose_one(propose_list *out, arena_state *s, size_t j, const arena_
 				 .llm_calls = e->llm_calls, .stop = e->stop, .llm_tag = tag,
 				 .cpu = e->cpu,
 				 .seed = evolve_mix(e->seed, (unsigned long long)s->round * 64 + j) };
-	agent_files files = { NULL, 0 };
-	size_t i;
-	int rc = 0;
+	agent_files files;
+	int rc;
 
 	snprintf(tag, sizeof(tag), "arena round %d %s %.60s", s->round, s->testers[j].name,
 		 t->name);
-	for (i = 0; rc == 0 && i < coder->files.count; i++)  /* propose_run keeps the .h */
-		rc = agents_set(&files, coder->files.items[i].name, coder->files.items[i].text);
-	if (rc == 0)
-		rc = agents_set(&files, PROPOSE_FILE, s->testers[j].source);
-	if (rc == 0)
-		rc = propose_run(out, NULL, t, &files, solution, cases, n, a->proposals, &ro);
+	if ((rc = arena_tester_files(&files, coder, s->testers[j].source)) < 0)
+		return rc;
+	rc = propose_run(out, NULL, t, &files, solution, cases, n, a->proposals, &ro);
 	agents_free(&files);
 	return rc;
 }

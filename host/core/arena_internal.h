@@ -70,6 +70,18 @@ HOST_MUST_CHECK int arena_state_files(agent_files *out, const arena_state *s, ta
 HOST_MUST_CHECK int arena_add_coder(arena_state *s, size_t copy);
 HOST_MUST_CHECK int arena_add_tester(arena_state *s, const char *source, int round);
 
+/* The files a test agent of `source` runs with: `coder`'s, with
+ * test_agent.c replaced (its headers go with it; see propose.h). */
+HOST_MUST_CHECK int arena_tester_files(agent_files *out, const arena_coder *coder,
+				       const char *source);
+
+/* Scores `solution` on `n` cases of `t` (through a view of it); *ok says
+ * whether it ran well. A run that failed shows as 0, or for a
+ * lower-is-better task as its baseline, a poor score: 0 would be the best
+ * there is. */
+HOST_MUST_CHECK int arena_score(double *out, int *ok, task *t, const task_case *cases,
+				size_t n, const char *solution);
+
 /* Removes code agent or test agent i. */
 void arena_drop_coder(arena_state *s, size_t i);
 void arena_drop_tester(arena_state *s, size_t i);

@@ -20,7 +20,11 @@
 
 /* The arena's generations: the round of each. */
 typedef struct {
-	int *number, *round;
+	int number, round;
+} arena_gen;
+
+typedef struct {
+	arena_gen *items;
 	size_t n, size;
 	int failed;
 } arena_gens;
@@ -33,42 +37,27 @@ static int keep_arena_gen(void *ctx, const record *r)
 		return 0;
 	if (g->n == g->size) {
 		size_t size = g->size ? 2 * g->size : 16;
-		int *number = realloc(g->number, size * sizeof(int)), *round;
-		if (number)
-			g->number = number;
-		round = number ? realloc(g->round, size * sizeof(int)) : NULL;
-		if (!round)
+		arena_gen *grown = realloc(g->items, size * sizeof(*grown));
+		if (!grown)
 			return g->failed = err_set(ERR_SYSTEM, "out of memory");
-		g->round = round;
+		g->items = grown;
 		g->size = size;
 	}
-	g->number[g->n] = r->number;
-	g->round[g->n++] = r->arena.round;
+	g->items[g->n].number = r->number;
+	g->items[g->n++].round = r->arena.round;
 	return 0;
 }
 
-/* The latest generation of the latest round below `below`; -1: none. */
-static int latest_below(const arena_gens *g, int below)
+/* The latest generation of the latest round below `below`, or NULL. */
+static const arena_gen *latest_below(const arena_gens *g, int below)
 {
+	const arena_gen *best = NULL;
 	size_t i;
-	int best = -1, round = 0;
 
 	for (i = 0; i < g->n; i++)
-		if (g->round[i] < below && g->round[i] >= round) {
-			round = g->round[i];
-			best = g->number[i];
-		}
+		if (g->items[i].round < below && (!best || g->items[i].round >= best->round))
+			best = &g->items[i];
 	return best;
-}
-
-static int round_of(const arena_gens *g, int number)
-{
-	size_t i;
-
-	for (i = 0; i < g->n; i++)
-		if (g->number[i] == number)
-			return g->round[i];
-	return 0;
 }
 
 /* Code agent `c`'s files and solutions, from its generation. */
@@ -297,22 +286,22 @@ static int fresh(arena_state *s, size_t n_tasks)
  */
 int arena_state_load(arena_state *s, lab *l, task **tasks, size_t n_tasks)
 {
-	arena_gens g = { NULL, NULL, 0, 0, 0 };
-	int rc = store_each(l->store, keep_arena_gen, &g), number, below = 1 << 30;
+	arena_gens g = { NULL, 0, 0, 0 };
+	const arena_gen *from;
+	int rc = store_each(l->store, keep_arena_gen, &g), below = 1 << 30;
 
 	rc = rc < 0 ? rc : g.failed;
 	while (rc == 0 && (rc = fresh(s, n_tasks)) == 0) {
-		number = latest_below(&g, below);
-		rc = number >= 0 ? resume(s, l, tasks, number) : start(s, l, tasks);
-		if (rc != ERR_NOTFOUND || number < 0)
+		from = latest_below(&g, below);
+		rc = from ? resume(s, l, tasks, from->number) : start(s, l, tasks);
+		if (rc != ERR_NOTFOUND || !from)
 			break;
 		arena_state_free(s);  /* a generation it names is missing */
-		below = round_of(&g, number);
+		below = from->round;
 		rc = 0;
 	}
 	if (rc < 0)
 		arena_state_free(s);
-	free(g.number);
-	free(g.round);
+	free(g.items);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include "arena_internal.h"
 
 #include "agent_run.h"
+#include "buf.h"
 #include "propose.h"
 #include "validate.h"
 
@@ -137,13 +138,11 @@ static int replace_coder(arena_state *s, record_arena *tally, lab *l, task **tas
  * any test agent; *ok is 0 when it does not. */
 static int smoke_tester(int *ok, const agent_files *files, task *t)
 {
-	agent_run_options o = { .limits = { 2000, 2000, 256 }, .seed = 1 };
-	propose_list proposals;
-	int rc = propose_run(&proposals, NULL, t, files, t->initial_text, t->train, t->n_train,
-			     4, &o);
+	buf problems = BUF_INIT;
+	int rc = validate_smoke_test_agent(&problems, files, t);
 
-	*ok = rc == 0 && !proposals.problem;
-	propose_list_free(&proposals);
+	*ok = rc == 0 && problems.len == 0;
+	buf_free(&problems);
 	return rc;
 }
 
@@ -155,16 +154,11 @@ static int replace_tester(arena_state *s, record_arena *tally, lab *l, task **ta
 	agent_files files = { NULL, 0 }, rewritten = { NULL, 0 };
 	char from[ARENA_NAME_MAX], gone[ARENA_NAME_MAX];
 	const char *source;
-	size_t i;
-	int ok = 0, unfit = 0, rc = 0;
+	int ok = 0, unfit = 0, rc;
 
 	if (best == worst)
 		return 0;
-	for (i = 0; rc == 0 && i < coder->files.count; i++)
-		rc = agents_set(&files, coder->files.items[i].name, coder->files.items[i].text);
-	if (rc == 0)
-		rc = agents_set(&files, PROPOSE_FILE, s->testers[best].source);
-	if (rc == 0)
+	if ((rc = arena_tester_files(&files, coder, s->testers[best].source)) == 0)
 		rc = mutate(&rewritten, &ok, l, coder, &files, PROPOSE_FILE, o,
 			    evolve_mix(o->eval.seed, (unsigned long long)s->round * 64 + 62));
 	source = ok ? agents_get(&rewritten, PROPOSE_FILE) : NULL;

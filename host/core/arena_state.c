@@ -40,15 +40,23 @@ int arena_add_coder(arena_state *s, size_t copy)
 	c->generation = from->generation;
 	c->fitness = from->fitness;
 	c->solutions = calloc(s->n_tasks + 1, sizeof(char *));
-	rc = c->solutions ? 0 : err_set(ERR_SYSTEM, "out of memory");
-	for (i = 0; rc == 0 && i < from->files.count; i++)
-		rc = agents_set(&c->files, from->files.items[i].name, from->files.items[i].text);
+	rc = c->solutions ? agents_copy(&c->files, &from->files)
+			  : err_set(ERR_SYSTEM, "out of memory");
 	for (i = 0; rc == 0 && i < s->n_tasks; i++)
 		if (!(c->solutions[i] = strdup(from->solutions[i])))
 			rc = err_set(ERR_SYSTEM, "out of memory");
 	s->n_coders++;
 	if (rc < 0)
 		arena_drop_coder(s, s->n_coders - 1);
+	return rc;
+}
+
+int arena_tester_files(agent_files *out, const arena_coder *coder, const char *source)
+{
+	int rc = agents_copy(out, &coder->files);
+
+	if (rc == 0 && (rc = agents_set(out, PROPOSE_FILE, source)) < 0)
+		agents_free(out);
 	return rc;
 }
 

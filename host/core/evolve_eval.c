@@ -83,13 +83,12 @@ static int note_failure(record_task *out, const eval_result *train, const eval_r
 /* The host's scores of the solution the agent returned, or of the best
  * one it scored before it failed; an agent that failed with nothing
  * scored gets the initial solution's scores and no fitness. */
-static int score_solution(record_task *out, task *t, const agent_run_result *run)
+int evolve_score_solution(record_task *out, task *t, const char *solution, int counts)
 {
-	int counts = run->outcome.status == SANDBOX_OK || run->kept_best;
-	const char *solution = run->result && counts ? run->result : t->initial_text;
 	eval_result train = { 0 }, holdout = { 0 };
 	int rc;
 
+	free(out->solution);
 	if (!(out->solution = strdup(solution)))
 		return err_set(ERR_SYSTEM, "out of memory");
 	if ((rc = eval_solution(&train, t, "solution.c", solution, EVAL_TRAIN)) == 0 &&
@@ -108,6 +107,16 @@ static int score_solution(record_task *out, task *t, const agent_run_result *run
 	eval_result_free(&train);
 	eval_result_free(&holdout);
 	return rc;
+}
+
+/* The task agent's solution, scored; one that did not end well counts
+ * only if it kept a scored best. */
+static int score_solution(record_task *out, task *t, const agent_run_result *run)
+{
+	int counts = run->outcome.status == SANDBOX_OK || run->kept_best;
+
+	return evolve_score_solution(out, t, run->result && counts ? run->result : t->initial_text,
+				     counts);
 }
 
 /* Runs the task agent on one task and re-scores its solution: trial
@@ -351,7 +360,6 @@ static int evaluate_all(record_task *results, const agent_files *files,
 static int add_results(record *r, record_task *results, const evolve_eval_options *o,
 		       const llm_usage *used, double seconds)
 {
-	double sum = 0, holdout = 0;
 	size_t i;
 	int rc = 0;
 
@@ -361,19 +369,30 @@ static int add_results(record *r, record_task *results, const evolve_eval_option
 				     o->trials > 1 ? o->trials : 1)) < 0)
 		return rc;
 	for (i = 0; rc == 0 && i < o->n_tasks; i++) {
-		sum += results[i].fitness;
-		holdout += results[i].holdout_fitness;
 		r->budget.evals_used += results[i].evals;
 		rc = record_add_task(r, &results[i]);
 	}
 	r->has_budget = r->has_utility = 1;
 	evolve_add_llm_use(&r->budget, used);
 	r->utility = o->utility;
-	r->fitness = o->utility.score * sum / (double)o->n_tasks - o->utility.cost * r->budget.usd -
-		     o->utility.time * seconds;
-	r->holdout = holdout / (double)o->n_tasks;
 	r->evaluate_s = seconds;
+	if (rc == 0)
+		evolve_set_fitness(r, o);
 	return rc;
+}
+
+void evolve_set_fitness(record *r, const evolve_eval_options *o)
+{
+	double sum = 0, holdout = 0;
+	size_t i;
+
+	for (i = 0; i < r->n_tasks; i++) {
+		sum += r->tasks[i].fitness;
+		holdout += r->tasks[i].holdout_fitness;
+	}
+	r->fitness = o->utility.score * sum / (double)r->n_tasks - o->utility.cost * r->budget.usd -
+		     o->utility.time * r->evaluate_s;
+	r->holdout = holdout / (double)r->n_tasks;
 }
 
 int evolve_evaluate(record *r, const agent_files *files, const evolve_eval_options *o)

@@ -24,6 +24,16 @@
  * of generation `n`'s own draws, such as its meta agent's. */
 unsigned long long evolve_mix(unsigned long long seed, unsigned long long n);
 
+/* Scores `solution` of task `t` on its training and held-out cases into
+ * out's solution, scores and fitness (0 unless `counts` and the run ended
+ * well); a failed run is noted in out->problem, unless it has one. */
+HOST_MUST_CHECK int evolve_score_solution(record_task *out, task *t, const char *solution,
+					  int counts);
+
+/* r's fitness and holdout from its tasks' normalised scores, its spend
+ * and evaluate_s, weighted by o's utility. */
+void evolve_set_fitness(record *r, const evolve_eval_options *o);
+
 /* Adds a run's LLM use to a record's budget. */
 void evolve_add_llm_use(record_budget *b, const llm_usage *used);
 

@@ -160,9 +160,7 @@ static int smoke_one(buf *out, const agent_files *files, const char *entry, task
 	return rc;
 }
 
-/* A test agent, when the agents have one, proposes on the task's own
- * cases: it must end well and answer a JSON array. */
-static int smoke_test_agent(buf *out, const agent_files *files, task *t)
+int validate_smoke_test_agent(buf *out, const agent_files *files, task *t)
 {
 	agent_run_options o = { .limits = { SMOKE_MS, SMOKE_MS, 256 }, .seed = 1 };
 	propose_list proposals;
@@ -187,7 +185,7 @@ static int stage_smoke(validate_stage *st, const agent_files *files, task *t)
 	for (i = 0; i < N_ENTRY && rc == 0; i++)
 		rc = smoke_one(&out, files, entry_points[i], t);
 	if (rc == 0)
-		rc = smoke_test_agent(&out, files, t);
+		rc = validate_smoke_test_agent(&out, files, t);
 	if (rc < 0) {
 		buf_free(&out);
 		return rc;

@@ -15,6 +15,7 @@
 #include "error.h"
 
 #include "agents.h"
+#include "buf.h"
 #include "task.h"
 
 enum { VALIDATE_STAGES = 4 };
@@ -37,6 +38,12 @@ typedef struct {
  * host could not validate at all. */
 HOST_MUST_CHECK int validate_agents(validate_report *out, const agent_files *files,
 		    task *smoke_task);
+
+/* The smoke stage's run of a test agent, when `files` has one: it
+ * proposes on `t`'s own cases, and must end well and answer a JSON
+ * array; what went wrong is appended to `out`, which stays empty when
+ * nothing did. */
+HOST_MUST_CHECK int validate_smoke_test_agent(buf *out, const agent_files *files, task *t);
 
 void validate_report_free(validate_report *r);
 

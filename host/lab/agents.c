@@ -182,6 +182,19 @@ static int load_entry(agent_files *out, int dfd, const char *dir, const char *na
 	return rc;
 }
 
+int agents_copy(agent_files *out, const agent_files *from)
+{
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; rc == 0 && i < from->count; i++)
+		rc = agents_set(out, from->items[i].name, from->items[i].text);
+	if (rc < 0)
+		agents_free(out);
+	return rc;
+}
+
 int agents_load(agent_files *out, const char *dir)
 {
 	struct dirent *ent;

@@ -41,6 +41,10 @@ const char *agents_get(const agent_files *files, const char *name);
 /* Adds or replaces `name` (copying `text`); an empty text removes it. */
 HOST_MUST_CHECK int agents_set(agent_files *files, const char *name, const char *text);
 
+/* *out becomes a copy of `from` (free it with agents_free); on failure
+ * it is left empty. */
+HOST_MUST_CHECK int agents_copy(agent_files *out, const agent_files *from);
+
 /* Writes the files into `dir` (created if missing), each through a
  * temporary file and a rename, which replaces a link of that name rather
  * than writing through it; `dir` being a link is refused. Files of `dir`
