@@ -69,6 +69,29 @@ char *arena_lab(const char *lab_name, const char *tasks_dir, const char *file)
 	return dir;
 }
 
+void arena_rounds(const char *dir, const char *gens)
+{
+	run_result r;
+
+	HOST(&r, "evolve", "--dir", (char *)dir, "--arena", "--gens", (char *)gens);
+	if (r.status != 0)
+		fail_msg("evolve --arena --gens %s: %s%s", gens, r.out, r.err);
+	run_result_free(&r);
+}
+
+char *arena_rounds_log(const char *dir, const char *gens)
+{
+	run_result r;
+	char *log;
+
+	arena_rounds(dir, gens);
+	HOST(&r, "log", "--dir", (char *)dir);
+	assert_int_equal(r.status, 0);
+	log = strdup(r.out);
+	run_result_free(&r);
+	return log;
+}
+
 void arena_expect_refused(const char *dir, const char *message, char *const argv[])
 {
 	int tags = tag_count(dir);

@@ -22,6 +22,13 @@ json_t *arena_grown_cases(const char *dir);
  * task's folder), recorded with host commit. free() it. */
 char *arena_lab(const char *lab_name, const char *tasks_dir, const char *file);
 
+/* Runs `gens` rounds of the arena in the lab `dir`, or fails the test
+ * with host's output. */
+void arena_rounds(const char *dir, const char *gens);
+
+/* arena_rounds, then `host log`: its output (free() it). */
+char *arena_rounds_log(const char *dir, const char *gens);
+
 /* host refuses `argv` with exactly `message`, and the lab in `dir` is as
  * it was. */
 void arena_expect_refused(const char *dir, const char *message, char *const argv[]);

@@ -98,6 +98,11 @@ static void test_the_arena_grows_email_with_oracle_labels(void **state)
 	assert_contains(r.out, "arena round 10, code agent 1: +");
 	assert_contains(r.out, "  email: original ");
 	run_result_free(&r);
+	/* the tuner's answer to round 1 lost on email's own cases: not taken */
+	git(&r, dir, "notes", "show", "gen_001", NULL);
+	assert_contains(r.out, "kept its solution: the task agent's scored 0.6 on the task's own "
+			"cases, worse than its 0.7");
+	run_result_free(&r);
 	assert_fsck_clean(dir);
 	/* and its solution does no worse held-out than plain evolve's, on the
 	 * same budget */
@@ -112,19 +117,15 @@ static void test_the_arena_grows_email_with_oracle_labels(void **state)
 
 static void test_wrong_labels_are_discarded_and_counted(void **state)
 {
-	char *dir = arena_lab("arena_liar", NULL, "tests/arena/liar.c");
+	char *dir = arena_lab("arena_liar", NULL, "tests/arena/liar.c"), *log;
 	json_t *cases;
-	run_result r;
 
 	(void)state;
-	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "1");
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	HOST(&r, "log", "--dir", dir);
+	log = arena_rounds_log(dir, "1");
 	/* two labelled proposals, each run on the one code agent's solution */
-	assert_contains(r.out, "arena round 1, code agent 1: +1 cases, 2 rejected by the "
+	assert_contains(log, "arena round 1, code agent 1: +1 cases, 2 rejected by the "
 			"oracle, 3 malformed, 1 passed, 0 over the cap (2 checks); grown set 1\n");
-	run_result_free(&r);
+	free(log);
 	cases = arena_grown_cases(dir);
 	assert_int_equal(json_array_size(cases), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "input")),
@@ -140,7 +141,7 @@ static void test_wrong_labels_are_discarded_and_counted(void **state)
 
 static void test_a_test_agent_cannot_read_the_oracle_or_held_out(void **state)
 {
-	char *dir = make_lab("arena_include", "email"), *text, *source, *path;
+	char *dir = make_lab("arena_include", "email"), *text, *source, *path, *log;
 	task *t = harness_task("email");
 	run_result r;
 	json_t *cases;
@@ -166,13 +167,10 @@ static void test_a_test_agent_cannot_read_the_oracle_or_held_out(void **state)
 	free(dir);
 	/* running it: its raw open is killed, the round goes on without it */
 	dir = arena_lab("arena_open", NULL, "tests/arena/open_holdout.c");
-	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "1");
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	HOST(&r, "log", "--dir", dir);
-	assert_contains(r.out, "+0 cases");
-	assert_contains(r.out, "t1: the agent made a forbidden call (");
-	run_result_free(&r);
+	log = arena_rounds_log(dir, "1");
+	assert_contains(log, "+0 cases");
+	assert_contains(log, "t1: the agent made a forbidden call (");
+	free(log);
 	cases = arena_grown_cases(dir);
 	assert_int_equal(json_array_size(cases), 0);
 	json_decref(cases);
@@ -190,17 +188,13 @@ static void test_an_input_the_oracle_cannot_label_is_refused(void **state)
 				       "\tif (strlen(input) > ORACLE_MAX_INPUT",
 				       "\tif (strstr(input, \"crash\"))\n\t\t*(volatile int *)0 = 1;\n"
 				       "\tif (strlen(input) > ORACLE_MAX_INPUT");
-	char *dir = arena_lab("arena_crash", tasks, "tests/arena/two.c");
+	char *dir = arena_lab("arena_crash", tasks, "tests/arena/two.c"), *log;
 	json_t *cases;
-	run_result r;
 
 	(void)state;
-	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "1");
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	HOST(&r, "log", "--dir", dir);
-	assert_contains(r.out, "arena round 1, code agent 1: +1 cases, 1 rejected by the oracle");
-	run_result_free(&r);
+	log = arena_rounds_log(dir, "1");
+	assert_contains(log, "arena round 1, code agent 1: +1 cases, 1 rejected by the oracle");
+	free(log);
 	cases = arena_grown_cases(dir);
 	assert_int_equal(json_array_size(cases), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "input")),
@@ -259,9 +253,7 @@ static void test_the_report_draws_the_arms_race(void **state)
 	run_result r;
 
 	(void)state;
-	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "3");
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
+	arena_rounds(dir, "3");
 	HOST(&r, "report", "--dir", dir, "-o", html);
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);

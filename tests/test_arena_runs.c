@@ -28,9 +28,7 @@ static void test_the_arena_resumes(void **state)
 	size_t i;
 
 	(void)state;
-	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "2");
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
+	arena_rounds(dir, "2");
 	before = arena_grown_cases(dir);
 	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "1");
 	assert_int_equal(r.status, 0);
@@ -76,6 +74,27 @@ static void test_a_round_cut_short_is_made_again(void **state)
 	HOST(&r, "show", "gen_005", "--dir", dir);
 	assert_contains(r.out, "arena round 2, code agent 2:");
 	run_result_free(&r);
+	assert_int_equal(os_remove_tree(dir), 0);
+	free(dir);
+}
+
+/* A damaged arena state is never resumed from a guess: the error names
+ * the generation and the file, and nothing changes. */
+static void test_a_damaged_arena_is_not_resumed(void **state)
+{
+	char *dir = make_lab("arena_damaged", "email");
+	char *damage[] = { "/bin/sh", "tests/arena/damage_state.sh", dir, NULL };
+	run_result r;
+
+	(void)state;
+	arena_rounds(dir, "1");
+	run_command(&r, NULL, damage);
+	if (r.status != 0)
+		fail_msg("damage_state.sh: %s", r.err);
+	run_result_free(&r);
+	arena_expect_refused(dir, "gen_001: arena/state.json is missing or not the arena's state; "
+			     "the arena cannot resume from it",
+			     (char *[]){ "host", "evolve", "--dir", dir, "--arena", NULL });
 	assert_int_equal(os_remove_tree(dir), 0);
 	free(dir);
 }
@@ -274,6 +293,7 @@ void test_group_arena_runs(harness_totals *t)
 		cmocka_unit_test(test_the_arena_resumes),
 		cmocka_unit_test(test_a_round_cut_short_is_made_again),
 		cmocka_unit_test(test_the_arena_keeps_its_tasks),
+		cmocka_unit_test(test_a_damaged_arena_is_not_resumed),
 		cmocka_unit_test(test_the_arena_with_a_model),
 		cmocka_unit_test(test_what_the_arena_refuses),
 	};
