@@ -165,15 +165,11 @@ static int evolve_in_lab(lab *l, evolve_options *o, const progress_view *v,
 	if (!v->json && !v->quiet)
 		describe_run(o, arena, names);
 	free(names);
-	signal(SIGINT, on_stop_signal);
-	signal(SIGTERM, on_stop_signal);
 	o->progress = progress_show;
 	o->progress_ctx = (void *)v;
 	rc = arena ? arena_run(&summary, l, o, arena) : evolve_run(&summary, l, o);
 	progress_summary(v, &summary);
 	rc = rc < 0 ? cli_fail("evolve", "%s", err_last()) : CLI_OK;
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
 	cli_lab_eval_free(&o->eval);
 	return rc;
 }
@@ -264,6 +260,10 @@ static int run_evolve(int argc, char **argv)
 		return rc;
 	a.o.limits.max_usd = a.lo.max_usd;  /* for the archive: the meta agent sees the caps */
 	a.o.limits.max_tokens = a.lo.max_tokens;
+	/* from before the lab and its tasks load (a few hundred ms): a stop
+	 * that comes while they do ends the run before its first generation */
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
 	if (lab_open(&l, a.dir, 1) < 0) {
 		rc = cli_fail("evolve", "%s", err_last());
 	} else {
@@ -271,6 +271,8 @@ static int run_evolve(int argc, char **argv)
 		lab_close(&l);
 		cli_print_spend(a.o.eval.llm, a.view.json || a.view.quiet);
 	}
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	llm_close(a.o.eval.llm);
 	return rc;
 }
