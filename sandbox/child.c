@@ -65,16 +65,6 @@ _Noreturn void runner_finish(json_t *result)
 	_exit(0);
 }
 
-_Noreturn void runner_finish_held(json_t *result)
-{
-	char byte;
-
-	send_result(result);
-	while (read(CHANNEL_FD, &byte, 1) > 0 || errno == EINTR)
-		;
-	_exit(0);
-}
-
 _Noreturn void runner_fail(const char *message)
 {
 	runner_finish(json_pack("{s:s, s:s}", "outcome", "error", "message", message));
@@ -137,8 +127,9 @@ static void write_headers(const json_t *headers, const char *dir)
 	}
 }
 
-/* The units' include directories, after the host's and the workdir. */
-static size_t add_unit_dirs(const char **readable, size_t n, const json_t *job)
+/* The units' include directories, after the host's and the workdir;
+ * -1 when one is not a string, or there are too many. */
+static int add_unit_dirs(const char **readable, size_t n, const json_t *job)
 {
 	static const char *const units[] = { "solution", "driver", "agent", "scorer", "oracle" };
 	size_t u, i;
@@ -148,12 +139,12 @@ static size_t add_unit_dirs(const char **readable, size_t n, const json_t *job)
 		for (i = 0; i < json_array_size(dirs); i++) {
 			const char *dir = json_string_value(json_array_get(dirs, i));
 			if (!dir || n + 1 >= READABLE_MAX)
-				runner_fail("job: an include directory is not a string, or too many");
+				return -1;
 			readable[n++] = dir;
 		}
 	}
 	readable[n] = NULL;
-	return n;
+	return 0;
 }
 
 void runner_enter(const json_t *job)
@@ -177,7 +168,8 @@ void runner_enter(const json_t *job)
 		runner_fail(err_last());
 	if (job_workdir)
 		readable[n++] = job_workdir;
-	add_unit_dirs(readable, n, job);
+	if (add_unit_dirs(readable, n, job) < 0)
+		runner_fail("job: an include directory is not a string, or too many");
 	if (lockdown_limit_compile(cpu_ms, COMPILE_MEMORY) < 0 || confine_paths(readable) < 0)
 		runner_fail(err_last());
 }
@@ -257,15 +249,16 @@ static void on_memory(size_t requested, size_t in_use)
 				(json_int_t)requested, "in_use", (json_int_t)in_use));
 }
 
-void runner_lock_down(const json_t *job)
+void runner_mark_code(void)
 {
-	json_t *limits = json_object_get(job, "limits");
+	static const char mark[] = "{\"op\":\"code\"}";
 
-	runner_lock_down_to((int)json_integer_value(json_object_get(limits, "cpu_ms")),
-			    json_integer_value(json_object_get(limits, "memory_mb")));
+	if (channel_send(CHANNEL_FD, mark, sizeof(mark) - 1) < 0)
+		_exit(1);  /* the host is gone */
 }
 
-void runner_lock_down_to(int cpu_ms, json_int_t memory_mb)
+static void lock_down(int cpu_ms, json_int_t memory_mb, int channel_fd,
+		      const runner_reporters *how)
 {
 	size_t memory = memory_mb > 0 ? (size_t)memory_mb << 20 : 0;
 	lockdown_config cfg;
@@ -273,13 +266,40 @@ void runner_lock_down_to(int cpu_ms, json_int_t memory_mb)
 	cfg.cpu_ms = cpu_ms;
 	cfg.memory_bytes = memory;
 	cfg.workdir = job_workdir ? job_workdir : "/";
-	cfg.channel_fd = CHANNEL_FD;
+	cfg.channel_fd = channel_fd;
 	if (cfg.cpu_ms <= 0 || memory == 0)
 		runner_fail("job: limits are required");
-	guard_set_limit(memory, on_memory);
+	guard_set_limit(memory, how->memory);
 	json_set_alloc_funcs(guard_malloc, guard_free);
-	if (lockdown_apply(&cfg, on_forbidden) < 0)
+	if (lockdown_apply(&cfg, how->forbidden) < 0)
 		runner_fail(err_last());
+}
+
+static int job_cpu_ms(const json_t *job)
+{
+	return (int)json_integer_value(json_object_get(json_object_get(job, "limits"), "cpu_ms"));
+}
+
+static json_int_t job_memory_mb(const json_t *job)
+{
+	return json_integer_value(json_object_get(json_object_get(job, "limits"), "memory_mb"));
+}
+
+static const runner_reporters channel_reporters = { on_forbidden, on_memory };
+
+void runner_lock_down(const json_t *job)
+{
+	lock_down(job_cpu_ms(job), job_memory_mb(job), CHANNEL_FD, &channel_reporters);
+}
+
+void runner_lock_down_to(int cpu_ms, json_int_t memory_mb)
+{
+	lock_down(cpu_ms, memory_mb, CHANNEL_FD, &channel_reporters);
+}
+
+void runner_lock_down_worker(const json_t *job, const runner_reporters *how)
+{
+	lock_down(job_cpu_ms(job), job_memory_mb(job), -1, how);
 }
 
 /* Units the zygote compiled, inherited by every child forked after. */

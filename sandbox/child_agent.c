@@ -51,6 +51,7 @@ _Noreturn void runner_agent_job(const json_t *job)
 		runner_report_missing("agent", "agent", entry, "the host");
 	services_init((unsigned long long)json_integer_value(json_object_get(job, "seed")));
 	runner_lock_down(job);
+	runner_mark_code();
 	/* the task agent's solution, the test agent's proposals */
 	if (strcmp(entry, "task_agent_improve") == 0 || strcmp(entry, "test_agent_propose") == 0) {
 		char *text = ((char *(*)(const char *))fn)(arg);

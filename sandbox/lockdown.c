@@ -106,11 +106,11 @@ int lockdown_limit_compile(int cpu_ms, size_t memory_bytes)
 static int apply_rlimits(const lockdown_config *cfg)
 {
 	rlim_t cpu = cpu_seconds(cfg->cpu_ms);
+	rlim_t files = cfg->channel_fd >= 0 ? (rlim_t)cfg->channel_fd + 1 : 0;
 
 	if (set_limit(RLIMIT_CPU, cpu, cpu + 1, "CPU time") ||
 	    set_limit(RLIMIT_FSIZE, 0, 0, "file size") ||
-	    set_limit(RLIMIT_NOFILE, (rlim_t)cfg->channel_fd + 1,
-		      (rlim_t)cfg->channel_fd + 1, "open files") ||
+	    set_limit(RLIMIT_NOFILE, files, files, "open files") ||
 	    set_limit(RLIMIT_CORE, 0, 0, "core size"))
 		return ERR_SYSTEM;
 #ifndef LOCKDOWN_ASAN

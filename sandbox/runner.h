@@ -23,11 +23,6 @@
 /* Sends `result` as the job's final frame and exits. */
 _Noreturn void runner_finish(json_t *result);
 
-/* The same for a timed job, without exiting: it waits off the CPU until
- * the host, which reads its CPU clock first, ends it, so that tearing the
- * process down is not counted. */
-_Noreturn void runner_finish_held(json_t *result);
-
 /* Ends the job with outcome "error": the host could not run it. */
 _Noreturn void runner_fail(const char *message);
 
@@ -65,6 +60,23 @@ void runner_lock_down(const json_t *job);
 
 /* The same with limits of the caller's: CPU time from now, and memory. */
 void runner_lock_down_to(int cpu_ms, json_int_t memory_mb);
+
+/* How a locked-down process reports the two ends forced on it: a
+ * forbidden system call (called in a SIGSYS handler, so async-signal-safe
+ * only) and the memory limit. Neither returns. */
+typedef struct {
+	void (*forbidden)(int syscall_nr);
+	void (*memory)(size_t requested, size_t in_use);
+} runner_reporters;
+
+/* The job's limits for a process without the channel (the worker that
+ * runs a solution, child_solution.c), which reports through `how`. */
+void runner_lock_down_worker(const json_t *job, const runner_reporters *how);
+
+/* Tells the host that generated code runs from here on, in this process
+ * and with its channel: a frame after this one may be the code's, so the
+ * host no longer believes the reports only the runner sends. */
+void runner_mark_code(void);
 
 /* Units the zygote compiled before forking, shared by the job kinds. */
 compile_unit *runner_prepared(const char *key);

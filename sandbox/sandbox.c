@@ -45,51 +45,35 @@ typedef struct {
 	double deadline;
 	sandbox_handler handler;
 	void *ctx;
-	int clock_wanted;       /* the job has "clock": true */
-	double clock_start_ns;  /* the child's CPU time at its mark; -1: none yet */
+	/* The child said its generated code starts ({"op": "code"}): every
+	 * frame from then on may be that code's, not the runner's. */
+	int code_started;
 } child_run;
 
-static int is_clock_mark(const json_t *msg)
+static int is_op(const json_t *msg, const char *name)
 {
 	const char *op = json_string_value(json_object_get(msg, "op"));
 
-	return op && strcmp(op, "clock") == 0;
+	return op && strcmp(op, name) == 0;
 }
 
-/* The child's {"op": "clock"} mark: its CPU time so far, read while it
- * is stopped, starts the span. Only the first mark counts: code that
- * runs after it (a solution) could otherwise move it. */
-static int mark_clock(child_run *run, json_t **reply)
+/* The mark before an agent's code runs. Only the first counts: the code
+ * that runs after it could send another, which proves nothing. */
+static int mark_code(child_run *run)
 {
-	if (!run->clock_wanted)
-		return err_set(ERR_INVALID, "this job has no clock");
-	if (run->clock_start_ns >= 0)
-		return err_set(ERR_INVALID, "the clock was marked twice");
-	if (parent_cpu_ns(&run->clock_start_ns, run->pid, 1) < 0)
-		return ERR_SYSTEM;
-	*reply = json_pack("{s:b}", "clock", 1);
-	return *reply ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	if (run->code_started)
+		return err_set(ERR_INVALID, "the code's start was marked twice");
+	run->code_started = 1;
+	return 0;
 }
 
-/* Serves one request frame; the handler's, or the clock mark. */
+/* Serves one request frame with the handler. */
 static int serve_request(child_run *run, const json_t *msg, json_t **reply,
 			 sandbox_request *req)
 {
-	if (is_clock_mark(msg))
-		return mark_clock(run, reply);
 	if (!run->handler)
 		return err_set(ERR_INVALID, "no services are offered");
 	return run->handler(run->ctx, msg, reply, req);
-}
-
-/* The final frame arrived: the child has done all its work, so its CPU
- * time, read while it is stopped, ends the span. */
-static void stop_clock(sandbox_outcome *out, const child_run *run)
-{
-	double now_ns;
-
-	if (run->clock_start_ns >= 0 && parent_cpu_ns(&now_ns, run->pid, 0) == 0)
-		out->cpu_ns = now_ns - run->clock_start_ns;
 }
 
 /* Reads frames until the final one. Returns 1 when a final frame arrived
@@ -123,9 +107,16 @@ static int serve(sandbox_outcome *out, child_run *run)
 			return 0;
 		}
 		if (!json_object_get(msg, "op")) {
-			stop_clock(out, run);
 			out->result = msg;
 			return 1;
+		}
+		if (is_op(msg, "code")) {  /* one way: no reply */
+			rc = mark_code(run);
+			json_decref(msg);
+			if (rc == 0)
+				continue;
+			parent_set_outcome(out, SANDBOX_PROTOCOL_ERROR, "bad request: %s", err_last());
+			return 0;
 		}
 		req.excused_ms = 0;
 		if (serve_request(run, msg, &reply, &req) < 0) {
@@ -186,13 +177,44 @@ static void reap_later(pid_t pid)
 	reap_pending[reap_count++] = pid;
 }
 
+/*
+ * The final frame decides. The outcomes only the runner's own path sends
+ * (its failure "error", a build's "compile_error", a worker's "ended")
+ * are believed only before any generated code ran: afterwards the code
+ * could have sent them, to pass its failure off as the host's or the
+ * task's. The time is the runner's reading, from a runner that never
+ * runs the code it measures (child_solution.c).
+ */
+static int classify_final(sandbox_outcome *out, const child_run *run, int timed)
+{
+	static const char *const runner_only[] = { "error", "compile_error", "ended" };
+	sandbox_status bad = run->handler ? SANDBOX_PROTOCOL_ERROR : SANDBOX_BAD_OUTPUT;
+	const char *outcome = json_string_value(json_object_get(out->result, "outcome"));
+	const json_t *cpu_ns = json_object_get(out->result, "cpu_ns");
+	size_t i;
+
+	for (i = 0; run->code_started && outcome && i < 3; i++)
+		if (strcmp(outcome, runner_only[i]) == 0) {
+			parent_set_outcome(out, SANDBOX_PROTOCOL_ERROR, "the code sent a "
+					   "report only the runner makes (outcome '%s')",
+					   runner_only[i]);
+			return 0;
+		}
+	if (outcome && strcmp(outcome, "ended") == 0) {
+		parent_classify_ended(out, out->result, run->limits);
+		return 0;
+	}
+	if (timed && json_is_number(cpu_ns) && json_number_value(cpu_ns) >= 0)
+		out->cpu_ns = json_number_value(cpu_ns);
+	return parent_classify_result(out, bad);
+}
+
 static int run_child(sandbox_outcome *out, const json_t *job, const char *text, size_t len,
 		     const sandbox_limits *limits, sandbox_handler handler, void *ctx,
 		     int fds[2])
 {
 	child_run run = { .fd = fds[0], .limits = limits, .handler = handler, .ctx = ctx,
-			  .clock_wanted = json_is_true(json_object_get(job, "clock")),
-			  .clock_start_ns = -1 };
+			  .code_started = 0 };
 	struct rusage ru;
 	pid_t pid = 0;
 	int unsent, status = 0, served = -1;
@@ -208,7 +230,7 @@ static int run_child(sandbox_outcome *out, const json_t *job, const char *text, 
 	kill(pid, SIGKILL);  /* in case it had not made its group yet */
 	if (served > 0) {
 		reap_later(pid);
-		return parent_classify_result(out, handler ? SANDBOX_PROTOCOL_ERROR : SANDBOX_BAD_OUTPUT);
+		return classify_final(out, &run, json_is_true(json_object_get(job, "clock")));
 	}
 	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
