@@ -28,6 +28,7 @@
 #include "zygote.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,18 +332,49 @@ void runner_keep_prepared(const char *key, compile_unit *unit)
 	prepared[n_prepared++].unit = unit;
 }
 
-/* In the zygote (zygote_prepare_fn): nothing runs. */
-static void prepare_unit(const char *key)
+/* Compiles the unit a key names; in the zygote, nothing runs. */
+static void prepare_now(const char *key, const json_t *spec)
 {
-	json_t *spec = json_loads(key, 0, NULL);
-
 	if (json_object_get(spec, "driver"))
 		runner_prepare_driver(spec, key);
 	else if (json_object_get(spec, "scorer"))
 		runner_prepare_scorer(spec, key);
 	else if (json_object_get(spec, "oracle"))
 		runner_prepare_oracle(spec, key);
-	json_decref(spec);
+}
+
+typedef struct {
+	const char *key;
+	const json_t *spec;
+} prepare_request;
+
+/* A thread that confines itself as a job does before its compile
+ * (runner_enter), then compiles. Landlock binds the thread that asks and
+ * what it starts, not its process: the zygote's own thread keeps the
+ * access it forks children with, and the unit stays in the memory they
+ * inherit. A unit that cannot be compiled so is left to the job. */
+static void *prepare_confined(void *arg)
+{
+	const prepare_request *req = arg;
+	const char *readable[READABLE_MAX];
+
+	if (compile_system_dirs(&readable[0], &readable[1]) == 0 &&
+	    add_unit_dirs(readable, 2, req->spec) == 0 && confine_paths(readable) == 0)
+		prepare_now(req->key, req->spec);
+	return NULL;
+}
+
+/* In the zygote (zygote_prepare_fn): task code is trusted, but a lab can
+ * point at any task folder, so its #include reaches no further than a
+ * solution's would. */
+static void prepare_unit(const char *key)
+{
+	prepare_request req = { key, json_loads(key, 0, NULL) };
+	pthread_t thread;
+
+	if (req.spec && pthread_create(&thread, NULL, prepare_confined, &req) == 0)
+		pthread_join(thread, NULL);
+	json_decref((json_t *)req.spec);
 }
 
 /* Run once in the zygote: the first compile pays for faulting in libtcc

@@ -2,18 +2,21 @@
  * test_confine.c - compiling untrusted code reads nothing it should not:
  * include probes at a host file, the environment of the process running
  * the host (with an API key set), the task folder with its labels and
- * score.c, a FIFO and a device; compile bombs; an agent's own agent.h.
+ * score.c, a FIFO and a device; compile bombs; an agent's own agent.h;
+ * a task's own code reaching outside its folder.
  *
  * Probes are files in tests/hostile/include_*.c with placeholders for what
  * they aim at. Each asserts the outcome and that the target's text is
  * nowhere in what comes back.
  */
 #include "harness.h"
+#include "lab_fixture.h"
 
 #include "agents.h"
 #include "compile.h"
 #include "error.h"
 #include "eval.h"
+#include "oracle.h"
 #include "os.h"
 #include "validate.h"
 
@@ -109,6 +112,67 @@ static void test_include_probes_read_nothing(void **state)
 	}
 	remove_targets();
 	task_free(t);
+}
+
+/* tasks/email with FILE's line `from` preceded by an #include of
+ * `header`, a file outside the task folder: $TMPDIR/NAME/email. */
+static task *task_reaching_out(const char *name, const char *file, const char *from,
+			       const char *header, char **root)
+{
+	char *to = harness_subst("#include \"@H@\"\n@FROM@", "@H@", header, "@FROM@", from, NULL);
+	char *dir;
+	task *t = NULL;
+
+	*root = edited_task_copy(name, "email", file, from, to);
+	dir = os_path_join(*root, "email");
+	assert_int_equal(task_load_dir(&t, dir), 0);
+	free(dir);
+	free(to);
+	return t;
+}
+
+/* A task is trusted, but a lab can point at any task folder: its code is
+ * compiled as confined as a solution, in the zygote that keeps it
+ * compiled too, and reads nothing outside the task's folder and the
+ * headers. (Outside the zygote the header would be refused anyway: a
+ * task whose code the zygote compiled was run as compiled.) */
+static void test_task_code_compiles_confined(void **state)
+{
+	char *header = harness_scratch("outside.h"), *root;
+	const char *inputs[] = { "a@example.com" };
+	char *labels[1] = { NULL };
+	eval_result r;
+	task *t;
+
+	(void)state;
+	assert_int_equal(os_write_file(header, "/* " SECRET " */\n", strlen(SECRET) + 7), 0);
+	t = task_reaching_out("reach_driver", "driver.c", "#include \"email.h\"", header, &root);
+	assert_int_equal(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN), 0);
+	assert_int_equal(r.status, SANDBOX_TASK_ERROR);
+	assert_contains(r.diagnostics, "not found");
+	eval_result_free(&r);
+	task_free(t);
+	os_remove_tree(root);
+	free(root);
+
+	t = task_reaching_out("reach_score", "score.c", "#include <string.h>", header, &root);
+	assert_true(eval_solution(&r, t, "initial.c", t->initial_text, EVAL_TRAIN) < 0);
+	assert_contains(err_last(), "score.c does not compile");
+	assert_contains(err_last(), "not found");
+	task_free(t);
+	os_remove_tree(root);
+	free(root);
+
+	t = task_reaching_out("reach_oracle", "oracle.c", "#include <string.h>", header, &root);
+	assert_true(oracle_label(t, inputs, 1, labels) < 0);
+	assert_contains(err_last(), "oracle.c does not compile");
+	assert_contains(err_last(), "not found");
+	assert_null(labels[0]);
+	task_free(t);
+	os_remove_tree(root);
+	free(root);
+	unlink(header);
+	free(header);
 }
 
 /* Every header agents are compiled against is a reserved name: the
@@ -317,6 +381,7 @@ void test_group_confine(harness_totals *t)
 		cmocka_unit_test(test_shadow_agent_h),
 		cmocka_unit_test(test_diagnostics_name_no_host_path),
 		cmocka_unit_test(test_host_headers_are_reserved),
+		cmocka_unit_test(test_task_code_compiles_confined),
 	};
 
 	HARNESS_GROUP(t, "confine", tests);
