@@ -107,6 +107,7 @@ void test_group_user_tasks(harness_totals *t);
 void test_group_hostile(harness_totals *t);
 void test_group_confine(harness_totals *t);
 void test_group_timing(harness_totals *t);
+void test_group_reports(harness_totals *t);
 void test_group_oracle(harness_totals *t);
 void test_group_arena(harness_totals *t);
 void test_group_arena_runs(harness_totals *t);

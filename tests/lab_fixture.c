@@ -20,29 +20,45 @@ char *scratch(const char *name)
 	return path;
 }
 
-char *seed_with_task_agent(const char *name, const char *task_agent)
+/* $TMPDIR/name with the seed's files `kept` that exist, and `file`
+ * holding `text`. */
+static char *seed_copy(const char *name, const char *const *kept, size_t n_kept,
+		       const char *file, const char *text)
 {
-	static const char *const kept[] = { "meta_agent.c", "meta_prompt.c", "memory.md" };
 	char *dir = scratch(name), *path;
 	size_t i;
 
 	assert_int_equal(mkdir(dir, 0755), 0);
-	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
-		char from[64], *text;
+	for (i = 0; i < n_kept; i++) {
+		char from[64], *seed_text;
 
 		snprintf(from, sizeof(from), "seed/%s", kept[i]);
 		if (!os_is_file(from))
 			continue;
-		assert_int_equal(os_read_file(&text, NULL, from), 0);
+		assert_int_equal(os_read_file(&seed_text, NULL, from), 0);
 		path = os_path_join(dir, kept[i]);
-		assert_int_equal(os_write_file(path, text, strlen(text)), 0);
+		assert_int_equal(os_write_file(path, seed_text, strlen(seed_text)), 0);
 		free(path);
-		free(text);
+		free(seed_text);
 	}
-	path = os_path_join(dir, "task_agent.c");
-	assert_int_equal(os_write_file(path, task_agent, strlen(task_agent)), 0);
+	path = os_path_join(dir, file);
+	assert_int_equal(os_write_file(path, text, strlen(text)), 0);
 	free(path);
 	return dir;
+}
+
+char *seed_with_task_agent(const char *name, const char *task_agent)
+{
+	static const char *const kept[] = { "meta_agent.c", "meta_prompt.c", "memory.md" };
+
+	return seed_copy(name, kept, sizeof(kept) / sizeof(kept[0]), "task_agent.c", task_agent);
+}
+
+char *seed_with_meta_agent(const char *name, const char *meta_agent)
+{
+	static const char *const kept[] = { "task_agent.c", "memory.md" };
+
+	return seed_copy(name, kept, sizeof(kept) / sizeof(kept[0]), "meta_agent.c", meta_agent);
 }
 
 char *edited_task_copy(const char *name, const char *task_name, const char *file,

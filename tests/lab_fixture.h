@@ -23,6 +23,10 @@ char *scratch(const char *name);
  * $TMPDIR/name (free() it). */
 char *seed_with_task_agent(const char *name, const char *task_agent);
 
+/* The seed's task agent with `meta_agent` as the whole meta agent, in
+ * $TMPDIR/name (free() it). */
+char *seed_with_meta_agent(const char *name, const char *meta_agent);
+
 /* tasks/TASK_NAME copied to $TMPDIR/NAME/TASK_NAME, with `from`
  * replaced by `to` in its FILE (which must hold it): the tasks folder
  * $TMPDIR/NAME (free() it; remove it with os_remove_tree). */

@@ -81,9 +81,11 @@ static void print_text(const bench_args *a, const task *t, const char *file,
 	if (r->status == SANDBOX_OK)
 		printf("score     %g (%s, %s is better)\n", r->score, t->metric,
 		       t->higher_is_better ? "higher" : "lower");
-	if (run->have_holdout)
-		printf("held-out  %s%g\n", run->holdout.status == SANDBOX_OK ? "" :
-		       "failed: score ", run->holdout.score);
+	if (run->have_holdout && run->holdout.status == SANDBOX_OK)
+		printf("held-out  %g\n", run->holdout.score);
+	else if (run->have_holdout)  /* the host's words: a held-out run says no more */
+		printf("held-out  failed, %s: %s\n", sandbox_status_name(run->holdout.status),
+		       run->holdout.detail);
 	printf("time      %.2f ms\n", a->repeat > 1 ? run->train.median_ms : r->elapsed_ms);
 	if (r->cpu_ns >= 0)
 		printf("cpu       %.3f ms in the solution's process, measured by the host "
@@ -117,6 +119,7 @@ static void print_json(const bench_args *a, const task *t, const char *file,
 		json_object_set_new(obj, "holdout_score", json_real(run->holdout.score));
 		json_object_set_new(obj, "holdout_status",
 				    json_string(sandbox_status_name(run->holdout.status)));
+		json_object_set_new(obj, "holdout_detail", json_string(run->holdout.detail));
 	}
 	if (a->repeat > 1) {
 		json_object_set_new(obj, "repeat", json_integer(a->repeat));

@@ -162,6 +162,45 @@ static int run_all(eval_result *out, task *t, json_t *job, const sandbox_limits 
 	return rc;
 }
 
+/* How a held-out run failed, in the host's words only. */
+static const char *holdout_failure(sandbox_status status)
+{
+	switch (status) {
+	case SANDBOX_COMPILE_ERROR: return "the code does not compile";
+	case SANDBOX_TIMEOUT: return "it ran out of time";
+	case SANDBOX_CRASH: return "it crashed";
+	case SANDBOX_MEMORY: return "it ran out of memory";
+	case SANDBOX_FORBIDDEN: return "it made a forbidden system call";
+	case SANDBOX_BAD_OUTPUT: return "its output was wrong or missing";
+	case SANDBOX_PROTOCOL_ERROR: return "it broke the channel's rules";
+	case SANDBOX_TASK_ERROR: return "the task's driver.c does not compile";
+	default: return "it failed";
+	}
+}
+
+/*
+ * A held-out run keeps its status and score and nothing else. Whatever
+ * else it produced could carry the held-out inputs the solution saw: a
+ * message, an exit status, a signal or a system call of its choosing,
+ * score.c's feedback quoting its output. What is left goes to records,
+ * archives and prompts, so it is cut here, where every held-out run
+ * passes.
+ */
+static int seal_holdout(eval_result *r)
+{
+	free(r->feedback);
+	free(r->diagnostics);
+	free(r->detail);
+	r->diagnostics = NULL;
+	r->feedback = strdup("");
+	r->detail = strdup(r->status == SANDBOX_OK ? "ok" : holdout_failure(r->status));
+	if (!r->feedback || !r->detail) {
+		eval_result_free(r);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	return 0;
+}
+
 int eval_solution_limits(eval_result *out, task *t, const char *name,
 			 const char *source, eval_split split,
 			 const sandbox_limits *limits)
@@ -178,6 +217,8 @@ int eval_solution_limits(eval_result *out, task *t, const char *name,
 		return err_set(ERR_SYSTEM, "out of memory");
 	rc = run_all(out, t, job, limits ? limits : &t->budget, cases, n_cases, split);
 	json_decref(job);
+	if (rc == 0 && split == EVAL_HOLDOUT)
+		rc = seal_holdout(out);
 	out->elapsed_ms = os_now_ms() - start;
 	return rc;
 }

@@ -15,7 +15,10 @@ typedef enum { EVAL_TRAIN, EVAL_HOLDOUT } eval_split;
 typedef struct {
 	sandbox_status status;
 	double score;        /* meaningful when status is SANDBOX_OK */
-	char *feedback;      /* for people and agents; never names held-out cases */
+	/* A held-out run has empty feedback, no diagnostics, and its detail
+	 * is the host's fixed phrase for its status: nothing the solution
+	 * produced on held-out cases leaves this struct but status and score. */
+	char *feedback;      /* for people and agents */
 	char *diagnostics;   /* compile errors, "file:line: error: ..." lines */
 	char *detail;        /* how the sandbox ended, one line */
 	double elapsed_ms;   /* compile + run + score, of all runs */
