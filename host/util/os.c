@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,31 +18,49 @@
 #include <time.h>
 #include <unistd.h>
 
-int os_read_fd(char **out, size_t *len, int fd, const char *name)
+/* The buffer for the next read of a file of at most `max` bytes: doubled
+ * when fewer than 4096 bytes are free, but never past max + 1 bytes and
+ * the terminator, so that a larger file is found out by one byte. */
+static int grow(char **data, size_t *cap, size_t used, size_t max, const char *name)
+{
+	size_t limit = max < SIZE_MAX - 2 ? max + 2 : SIZE_MAX, size;
+	char *bigger;
+
+	if (*cap - used >= 4096 || *cap >= limit)
+		return 0;
+	size = *cap ? *cap * 2 : 8192;
+	if (size > limit)
+		size = limit;
+	if (!(bigger = realloc(*data, size)))
+		return err_set(ERR_SYSTEM, "%s: out of memory", name);
+	*data = bigger;
+	*cap = size;
+	return 0;
+}
+
+int os_read_fd_max(char **out, size_t *len, int fd, const char *name, size_t max)
 {
 	char *data = NULL;
 	size_t used = 0, cap = 0;
 	ssize_t n;
+	int rc = 0;
 
 	*out = NULL;
-	for (;;) {
-		if (cap - used < 4096) {
-			char *bigger = realloc(data, cap ? cap * 2 : 8192);
-			if (!bigger) {
-				free(data);
-				return err_set(ERR_SYSTEM, "%s: out of memory", name);
-			}
-			data = bigger;
-			cap = cap ? cap * 2 : 8192;
-		}
+	while (rc == 0) {
+		if ((rc = grow(&data, &cap, used, max, name)) < 0)
+			break;
 		n = read(fd, data + used, cap - used - 1);
 		if (n == 0)
 			break;
-		if (n < 0 && errno != EINTR) {
-			free(data);
-			return err_sys("cannot read %s", name);
-		}
+		if (n < 0 && errno != EINTR)
+			rc = err_sys("cannot read %s", name);
 		used += n > 0 ? (size_t)n : 0;
+		if (used > max)
+			rc = err_set(ERR_INVALID, "%s is larger than %zu bytes", name, max);
+	}
+	if (rc < 0) {
+		free(data);
+		return rc;
 	}
 	data[used] = '\0';
 	*out = data;
@@ -50,7 +69,12 @@ int os_read_fd(char **out, size_t *len, int fd, const char *name)
 	return 0;
 }
 
-int os_read_file(char **out, size_t *len, const char *path)
+int os_read_fd(char **out, size_t *len, int fd, const char *name)
+{
+	return os_read_fd_max(out, len, fd, name, SIZE_MAX);
+}
+
+int os_read_file_max(char **out, size_t *len, const char *path, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
@@ -60,9 +84,65 @@ int os_read_file(char **out, size_t *len, const char *path)
 			return err_set(ERR_NOTFOUND, "%s: no such file", path);
 		return err_sys("cannot open %s", path);
 	}
-	rc = os_read_fd(out, len, fd, path);
+	rc = os_read_fd_max(out, len, fd, path, max);
 	close(fd);
 	return rc;
+}
+
+int os_read_file(char **out, size_t *len, const char *path)
+{
+	return os_read_file_max(out, len, path, SIZE_MAX);
+}
+
+/* Why `path` could not be opened as a file of host's own: open's `error`. */
+static int open_refused(const char *path, int flags, int error)
+{
+	char target[4096];
+	ssize_t n;
+
+	if (error == ELOOP && (n = readlink(path, target, sizeof(target) - 1)) >= 0) {
+		target[n] = '\0';
+		return err_set(ERR_INVALID, "%s is a symbolic link (to %s); host opens no file of "
+			       "its own through a link: remove it", path, target);
+	}
+	if (error == ENOENT)
+		return err_set(ERR_NOTFOUND, "%s: no such file", path);
+	errno = error;
+	return err_sys("cannot %s %s", flags & O_CREAT ? "create" : "open", path);
+}
+
+/* 0 if the open file `fd` may be host's own `path`, else why not. */
+static int check_own(int fd, const char *path, int writing)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return err_sys("cannot open %s", path);
+	if (!S_ISREG(st.st_mode))
+		return err_set(ERR_INVALID, "%s is not a regular file; remove it", path);
+	if (writing && st.st_nlink > 1)
+		return err_set(ERR_INVALID, "%s has other names (hard links); host writes no file "
+			       "of its own that is also another: remove it", path);
+	return 0;
+}
+
+int os_open_nolink(const char *path, int flags)
+{
+	int fd, rc;
+
+	/* O_NONBLOCK: a FIFO put there must not hang the open (on the regular
+	 * file it has to be, it means nothing). O_TRUNC waits for the checks. */
+	fd = open(path, (flags & ~O_TRUNC) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return open_refused(path, flags, errno);
+	rc = check_own(fd, path, (flags & O_ACCMODE) != O_RDONLY);
+	if (rc == 0 && (flags & O_TRUNC) && ftruncate(fd, 0) != 0)
+		rc = err_sys("cannot write %s", path);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 int os_write_fd(int fd, const char *data, size_t len, const char *name)
