@@ -1,5 +1,9 @@
 /*
  * lab.c - the lab directory, its lock and its journal; see lab.h.
+ *
+ * The lock, the journal and the journal's temporary file are opened with
+ * os_open_nolink: a lab may come from anyone, and a link left in place of
+ * one of them would otherwise turn host's writes onto the link's target.
  */
 #include "lab.h"
 
@@ -15,6 +19,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* A journal holds a generation's number and a newline. */
+#define LAB_JOURNAL_MAX 32
 
 static int lab_paths(lab *l, const char *dir)
 {
@@ -49,7 +56,7 @@ void lab_close(lab *l)
 int lab_lock_holder(const lab *l)
 {
 	char text[32] = "";
-	int fd = open(l->lock_path, O_RDONLY | O_CLOEXEC), pid = 0;
+	int fd = os_open_nolink(l->lock_path, O_RDONLY), pid = 0;
 	ssize_t n;
 
 	if (fd < 0)
@@ -68,10 +75,10 @@ int lab_lock_holder(const lab *l)
 static int take_lock(lab *l)
 {
 	char pid[32];
-	int fd = open(l->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = os_open_nolink(l->lock_path, O_RDWR | O_CREAT);
 
 	if (fd < 0)
-		return err_sys("cannot create %s", l->lock_path);
+		return fd;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		int holder;
 		close(fd);
@@ -92,14 +99,18 @@ static int take_lock(lab *l)
 static int write_atomically(const char *path, const char *text)
 {
 	buf tmp = BUF_INIT;
-	int fd, rc = 0;
+	int fd = -1, rc = 0;
 	size_t len = strlen(text);
 
 	buf_printf(&tmp, "%s.tmp", path);
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
+	if ((rc = buf_failed(&tmp)) < 0 ||
+	    (fd = os_open_nolink(tmp.data, O_WRONLY | O_CREAT | O_TRUNC)) < 0) {
+		buf_free(&tmp);
+		return rc < 0 ? rc : fd;
+	}
+	if ((rc = os_write_fd(fd, text, len, tmp.data)) == 0 && fsync(fd) != 0)
 		rc = err_sys("cannot write %s", tmp.data);
-	if (fd >= 0 && close(fd) != 0 && rc == 0)
+	if (close(fd) != 0 && rc == 0)
 		rc = err_sys("cannot write %s", tmp.data);
 	if (rc == 0 && rename(tmp.data, path) != 0)
 		rc = err_sys("cannot write %s", path);
@@ -152,6 +163,18 @@ static int remove_stale_lock(const char *path, const struct stat *st, int type,
 	return 0;
 }
 
+static int read_journal(char **text, const char *path)
+{
+	int fd = os_open_nolink(path, O_RDONLY), rc;
+
+	*text = NULL;
+	if (fd < 0)
+		return fd;
+	rc = os_read_fd_max(text, NULL, fd, path, LAB_JOURNAL_MAX);
+	close(fd);
+	return rc;
+}
+
 /* Finishes a step a killed process left half done. libgit2's own lock
  * files (refs/tags/gen_003.lock ...) are stale too: this process holds
  * the lab's lock, so no other writer can be using them. */
@@ -162,9 +185,7 @@ static int recover(lab *l)
 	record g;
 
 	nftw(l->gen_dir, remove_stale_lock, 16, FTW_PHYS);
-	rc = os_read_file(&text, NULL, l->journal_path);
-
-	if (rc == ERR_NOTFOUND)
+	if ((rc = read_journal(&text, l->journal_path)) == ERR_NOTFOUND)
 		return os_is_dir(l->agent_dir) ? 0 : lab_checkout(l);
 	if (rc < 0)
 		return rc;

@@ -6,6 +6,8 @@
  * journalled: generations/host.journal names the generation main is about
  * to point at, and whoever opens the lab next for writing finishes the
  * step. So a lab is consistent after any interruption, kill -9 included.
+ * The lock, the journal and its temporary file are never opened through
+ * a link: one in their place is refused, naming it (os_open_nolink).
  */
 #ifndef HOST_LAB_H
 #define HOST_LAB_H

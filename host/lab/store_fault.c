@@ -36,8 +36,11 @@ static int probe_write(const char *dir, size_t bytes)
 	char path[4096];
 	int fd, failed = 0;
 
+	/* a new file, never one already there: not a link's target, nor a
+	 * file that has another name */
 	snprintf(path, sizeof(path), "%s/host-probe-%d.tmp", dir, (int)getpid());
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return errno;
 	while (bytes > 0 && !failed) {
