@@ -22,8 +22,9 @@
 #include <string.h>
 
 #define BROKER_MAX_REFUSALS 20
-#define BROKER_MAX_FILE (1u << 20)
-#define BROKER_MAX_FILES 64
+#define BROKER_MAX_FILE AGENTS_MAX_FILE_BYTES  /* the caps every agent directory keeps to */
+#define BROKER_MAX_FILES AGENTS_MAX_FILES
+#define BROKER_MAX_FILES_BYTES AGENTS_MAX_BYTES
 #define BROKER_MAX_TRACE 1000
 #define BROKER_TRACE_TEXT 300
 #define BROKER_MIN_MODEL_MS 100  /* model time a call needs left to be worth making */

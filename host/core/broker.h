@@ -21,9 +21,9 @@
 #include <jansson.h>
 #include <signal.h>
 
-/* What an agent may leave: its files in all, each log line, and the log
- * lines of one run kept in its trace (and so in the generation's note). */
-#define BROKER_MAX_FILES_BYTES (8u << 20)
+/* What an agent may leave besides its files (capped in agents.h): each
+ * log line, and the log lines of one run kept in its trace (and so in the
+ * generation's note). */
 #define BROKER_LOG_LINE 1000
 #define BROKER_LOG_MAX (64u << 10)
 

@@ -17,8 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define AGENTS_MAX_FILES 64
-
 int agents_valid_name(const char *name)
 {
 	size_t len = strlen(name), i;
@@ -160,8 +158,12 @@ static int open_entry(int dfd, const char *dir, const char *name)
 	return fd;
 }
 
-static int load_entry(agent_files *out, int dfd, const char *dir, const char *name)
+/* Adds entry `name` of the directory `dfd`; *total counts the bytes of
+ * the files read so far, and its cap bounds what the next one may add. */
+static int load_entry(agent_files *out, int dfd, const char *dir, const char *name,
+		      size_t *total)
 {
+	size_t max = AGENTS_MAX_BYTES - *total, len;
 	char *text = NULL;
 	int fd, rc;
 
@@ -174,9 +176,18 @@ static int load_entry(agent_files *out, int dfd, const char *dir, const char *na
 		return err_set(ERR_INVALID, "%s: more than %d agent files", dir, AGENTS_MAX_FILES);
 	if ((fd = open_entry(dfd, dir, name)) < 0)
 		return fd;
-	if ((rc = os_read_fd(&text, NULL, fd, name)) == 0)
+	rc = os_read_fd_max(&text, &len, fd, name, max < AGENTS_MAX_FILE_BYTES ? max
+								  : AGENTS_MAX_FILE_BYTES);
+	if (rc == ERR_INVALID && max < AGENTS_MAX_FILE_BYTES)
+		rc = err_set(rc, "%s: the agent files are larger than %u MB in all, the cap of an "
+			     "agent's files", dir, AGENTS_MAX_BYTES >> 20);
+	else if (rc == ERR_INVALID)
+		rc = err_set(rc, "%s: '%s' is larger than %u MB, the cap of one agent file", dir,
+			     name, AGENTS_MAX_FILE_BYTES >> 20);
+	else if (rc == 0)
 		rc = *text ? agents_set(out, name, text)
 			   : err_set(ERR_INVALID, "%s: '%s' is empty", dir, name);
+	*total += rc == 0 ? len : 0;
 	close(fd);
 	free(text);
 	return rc;
@@ -199,6 +210,7 @@ int agents_load(agent_files *out, const char *dir)
 {
 	struct dirent *ent;
 	int fd = open_agent_dir(dir), rc = 0;
+	size_t total = 0;
 	DIR *d;
 
 	memset(out, 0, sizeof(*out));
@@ -210,7 +222,7 @@ int agents_load(agent_files *out, const char *dir)
 	}
 	while (rc == 0 && (ent = readdir(d)) != NULL)
 		if (ent->d_name[0] != '.')
-			rc = load_entry(out, dirfd(d), dir, ent->d_name);
+			rc = load_entry(out, dirfd(d), dir, ent->d_name, &total);
 	closedir(d);
 	if (rc == 0 && !out->count)
 		rc = err_set(ERR_INVALID, "%s: no agent files", dir);

@@ -4,6 +4,9 @@
  *
  * Agent files are named [a-z0-9_]+.c or [a-z0-9_]+.h, plus an optional
  * memory.md (the agents' notes, versioned with them, never compiled).
+ * Their number and sizes are capped (below); an agent directory or
+ * generation over a cap is refused, and host_emit refuses what would
+ * pass one.
  */
 #ifndef HOST_AGENTS_H
 #define HOST_AGENTS_H
@@ -11,6 +14,10 @@
 #include "error.h"
 
 #include <stddef.h>
+
+#define AGENTS_MAX_FILES 64
+#define AGENTS_MAX_FILE_BYTES (1u << 20)  /* one file */
+#define AGENTS_MAX_BYTES (8u << 20)       /* all of them */
 
 typedef struct {
 	char *name;
@@ -32,7 +39,9 @@ int agents_reserved_name(const char *name);
 
 /* Reads every agent file of `dir`. Any other entry is an error naming it,
  * so that nothing is silently left out of a generation; so is a symbolic
- * link, `dir` itself included: no link in an agent directory is followed. */
+ * link, `dir` itself included: no link in an agent directory is followed.
+ * A file over AGENTS_MAX_FILE_BYTES is refused having read one byte past
+ * it, files over AGENTS_MAX_BYTES in all having read no more than that. */
 HOST_MUST_CHECK int agents_load(agent_files *out, const char *dir);
 
 /* The text of `name`, or NULL. */
