@@ -281,6 +281,10 @@ static int write_files(const agent_files *files, const char *dir, int prune)
 	size_t i;
 	int fd, rc = 0;
 
+	for (i = 0; i < files->count; i++)
+		if (!agents_valid_name(files->items[i].name))
+			return err_set(ERR_INVALID, "%s: '%s' is not an agent file name; nothing "
+				       "was written", dir, files->items[i].name);
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return err_sys("cannot create %s", dir);
 	if ((fd = open_agent_dir(dir)) < 0)

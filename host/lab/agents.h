@@ -56,8 +56,9 @@ HOST_MUST_CHECK int agents_copy(agent_files *out, const agent_files *from);
 
 /* Writes the files into `dir` (created if missing), each through a
  * temporary file and a rename, which replaces a link of that name rather
- * than writing through it; `dir` being a link is refused. Files of `dir`
- * not in the set are kept. */
+ * than writing through it; `dir` being a link is refused, and so, before
+ * anything is written, is a name that is not an agent file's (which could
+ * lead out of `dir`). Files of `dir` not in the set are kept. */
 HOST_MUST_CHECK int agents_write(const agent_files *files, const char *dir);
 
 /* agents_write, then removes the agent files of `dir` that are not in the

@@ -114,11 +114,16 @@ static void tag_name(char *out, size_t size, int number)
 	snprintf(out, size, "gen_%03d", number);
 }
 
-/* Adds `text` to the tree being built as `name`. */
-static int add_blob(store *s, git_treebuilder *tb, int number, const char *name, const char *text)
+/* Adds `text` to the tree being built, of `folder` (NULL: the top), as
+ * `name`: only a name host would read back (store_check_entry). */
+static int add_blob(store *s, git_treebuilder *tb, int number, const char *folder,
+		    const char *name, const char *text)
 {
 	git_oid blob;
+	int rc = store_check_entry(number, folder, name, GIT_FILEMODE_BLOB);
 
+	if (rc < 0)
+		return rc;
 	if (git_blob_create_from_buffer(&blob, s->repo, text, strlen(text)) < 0 ||
 	    git_treebuilder_insert(NULL, tb, name, &blob, GIT_FILEMODE_BLOB) < 0)
 		return store_write_fail(s->path, strlen(text), "cannot write gen_%03d's %s",
@@ -141,7 +146,7 @@ static int add_solutions(store *s, git_treebuilder *tb, const record *r)
 		if (!r->tasks[i].solution)
 			continue;
 		snprintf(name, sizeof(name), "%s.c", r->tasks[i].name);
-		rc = add_blob(s, sub, r->number, name, r->tasks[i].solution);
+		rc = add_blob(s, sub, r->number, STORE_SOLUTIONS, name, r->tasks[i].solution);
 		n++;
 	}
 	if (rc == 0 && n && (git_treebuilder_write(&oid, sub) < 0 ||
@@ -162,10 +167,12 @@ static int add_folder(store *s, git_treebuilder *tb, int number, const char *fol
 	size_t i;
 	int rc = 0;
 
+	if ((rc = store_check_entry(number, NULL, folder, GIT_FILEMODE_TREE)) < 0)
+		return rc;
 	if (git_treebuilder_new(&sub, s->repo, NULL) < 0)
 		return store_git_fail("cannot build a tree");
 	for (i = 0; i < files->count && rc == 0; i++)
-		rc = add_blob(s, sub, number, files->items[i].name, files->items[i].text);
+		rc = add_blob(s, sub, number, folder, files->items[i].name, files->items[i].text);
 	if (rc == 0 && (git_treebuilder_write(&oid, sub) < 0 ||
 			git_treebuilder_insert(NULL, tb, folder, &oid, GIT_FILEMODE_TREE) < 0))
 		rc = store_write_fail(s->path, 64 * files->count, "cannot write gen_%03d's %s/",
@@ -186,7 +193,7 @@ static int write_tree(store *s, const record *r, const agent_files *files, git_o
 	if (git_treebuilder_new(&tb, s->repo, NULL) < 0)
 		return store_git_fail("cannot build a tree");
 	for (i = 0; i < files->count && rc == 0; i++)
-		rc = add_blob(s, tb, r->number, files->items[i].name, files->items[i].text);
+		rc = add_blob(s, tb, r->number, NULL, files->items[i].name, files->items[i].text);
 	if (rc == 0)
 		rc = add_solutions(s, tb, r);
 	if (rc == 0 && folder && folder->files->count)

@@ -12,6 +12,13 @@
  * store_record writes objects, then the note, then the tag; moving main
  * is a separate step (store_set_main). A process killed at any point
  * leaves a valid repository: a generation exists once its tag does.
+ *
+ * A tree holds only what store_record writes: agent files at the top,
+ * plain file names in solutions/ and arena/. Every function that reads a
+ * generation's files, solutions, folders or diff checks its whole tree
+ * first; one holding anything else (a name like ../x, a link, a
+ * submodule, an agent file over its cap) is an error naming the
+ * generation and the entry, and nothing of it is read.
  */
 #ifndef HOST_STORE_H
 #define HOST_STORE_H

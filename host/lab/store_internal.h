@@ -4,9 +4,10 @@
  *
  * The store is three files: store.c opens the repository and writes
  * generations, store_read.c reads them back, store_fault.c names what is
- * wrong when a write fails or a generation, main or a record is damaged.
- * They share the object, the refs it keeps, finding a generation's commit
- * and those errors.
+ * wrong when a write fails or a generation, main or a record is damaged,
+ * and checks what a generation's tree may hold. They share the object,
+ * the refs it keeps, finding a generation's commit, that check and those
+ * errors.
  */
 #ifndef HOST_STORE_INTERNAL_H
 #define HOST_STORE_INTERNAL_H
@@ -60,5 +61,21 @@ int store_note_fault(store *s, int number, const git_oid *oid, const json_error_
 /* main is missing (`oid` NULL) or points at no generation: says so, and
  * how to restore it, never picking a generation in its place. */
 int store_main_lost(store *s, const git_oid *oid);
+
+/* Nonzero if `name` may name a file in a folder of a generation's tree
+ * (solutions/, arena/): [A-Za-z0-9_.-]+, not starting with '.'. */
+int store_plain_name(const char *name);
+
+/* 0 if the entry `name` of `mode` may be in the `folder` (NULL: the top)
+ * of a generation's tree (see store_fault.c), else an error saying that
+ * gen_`number` cannot be written with it. Checks what host writes. */
+HOST_MUST_CHECK int store_check_entry(int number, const char *folder, const char *name,
+				      git_filemode_t mode);
+
+/* 0 if every entry of generation `number`'s `tree`, and of its folders,
+ * may be there and its agent files keep to the caps of agents.h (by their
+ * objects' headers: none is read). Else an error naming the generation
+ * and the entry. Checks what host reads. */
+HOST_MUST_CHECK int store_check_tree(store *s, int number, const git_tree *tree);
 
 #endif

@@ -5,7 +5,8 @@
  * A generation exists once its tag gen_NNN does; its commit holds the
  * files and the git note on that commit its record. Whatever of those is
  * missing or broken is an error naming the generation (store_fault.c),
- * never a reason to read another generation instead.
+ * never a reason to read another generation instead. No file of a tree
+ * is read before the whole tree passes store_check_tree.
  */
 #include "store_internal.h"
 
@@ -162,7 +163,39 @@ int store_next_number(store *s, int *out)
 	return rc;
 }
 
-/* The blobs of `tree`, of generation `number`, as files. */
+/* The tree of generation `number`'s `commit` (git_tree_free it), checked:
+ * nothing of a tree that fails store_check_tree is read. */
+static int checked_tree(git_tree **out, store *s, int number, const git_commit *commit)
+{
+	int rc = git_commit_tree(out, commit);
+
+	if (rc < 0) {
+		*out = NULL;
+		return store_damaged(s, number, rc, "tree", git_commit_tree_id(commit));
+	}
+	if ((rc = store_check_tree(s, number, *out)) < 0) {
+		git_tree_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Generation `number`'s tree, checked (git_tree_free it). */
+static int generation_tree(git_tree **out, store *s, int number)
+{
+	git_commit *commit;
+	int rc = store_lookup_commit(&commit, s, number);
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	rc = checked_tree(out, s, number, commit);
+	git_commit_free(commit);
+	return rc;
+}
+
+/* The blobs of `tree`, of generation `number`, as files; its folders are
+ * not agent files. */
 static int read_blobs(store *s, int number, git_tree *tree, agent_files *files)
 {
 	size_t i;
@@ -173,7 +206,7 @@ static int read_blobs(store *s, int number, git_tree *tree, agent_files *files)
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		git_blob *blob;
 		char *text, what[128];
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)  /* solutions/: not agent files */
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
 			continue;
 		if ((rc = git_blob_lookup(&blob, s->repo, git_tree_entry_id(e))) < 0) {
 			snprintf(what, sizeof(what), "file %s", git_tree_entry_name(e));
@@ -198,8 +231,8 @@ static int read_files(store *s, int number, git_commit *commit, agent_files *fil
 	int rc;
 
 	memset(files, 0, sizeof(*files));
-	if ((rc = git_commit_tree(&tree, commit)) < 0)
-		return store_damaged(s, number, rc, "tree", git_commit_tree_id(commit));
+	if ((rc = checked_tree(&tree, s, number, commit)) < 0)
+		return rc;
 	rc = read_blobs(s, number, tree, files);
 	git_tree_free(tree);
 	return rc;
@@ -207,18 +240,15 @@ static int read_files(store *s, int number, git_commit *commit, agent_files *fil
 
 int store_read_folder(store *s, int number, const char *name, agent_files *out)
 {
-	git_commit *commit;
-	git_tree *tree = NULL, *sub = NULL;
+	git_tree *tree, *sub = NULL;
 	git_tree_entry *e = NULL;
-	int rc = store_lookup_commit(&commit, s, number);
+	int rc = generation_tree(&tree, s, number);
 
 	memset(out, 0, sizeof(*out));
 	if (rc < 0)
 		return rc;
-	if (git_commit_tree(&tree, commit) < 0)
-		rc = store_damaged(s, number, -1, "tree", git_commit_tree_id(commit));
-	else if (git_tree_entry_bypath(&e, tree, name) < 0 ||
-		 git_tree_entry_type(e) != GIT_OBJECT_TREE)
+	if (git_tree_entry_bypath(&e, tree, name) < 0 ||
+	    git_tree_entry_type(e) != GIT_OBJECT_TREE)
 		rc = err_set(ERR_NOTFOUND, "gen_%03d has no %s/", number, name);
 	else if ((rc = git_tree_lookup(&sub, s->repo, git_tree_entry_id(e))) < 0)
 		rc = store_damaged(s, number, rc, name, git_tree_entry_id(e));
@@ -227,7 +257,6 @@ int store_read_folder(store *s, int number, const char *name, agent_files *out)
 	git_tree_free(sub);
 	git_tree_entry_free(e);
 	git_tree_free(tree);
-	git_commit_free(commit);
 	return rc;
 }
 
@@ -280,20 +309,21 @@ int store_each(store *s, int (*fn)(void *ctx, const record *r), void *ctx)
 
 int store_solution(store *s, int number, const char *name, char **out)
 {
-	git_commit *commit;
 	git_tree *tree = NULL;
 	git_tree_entry *e = NULL;
 	git_blob *blob = NULL;
 	char path[300];
-	int rc = store_lookup_commit(&commit, s, number);
+	int rc;
 
 	*out = NULL;
-	if (rc < 0)
+	snprintf(path, sizeof(path), "%s.c", name);
+	if (!store_plain_name(path) || strlen(name) > 250)
+		return err_set(ERR_NOTFOUND, "gen_%03d has no solution of a task named so: a task's "
+			       "name is [A-Za-z0-9_.-]+, not starting with '.'", number);
+	if ((rc = generation_tree(&tree, s, number)) < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/%s.c", STORE_SOLUTIONS, name);
-	if (git_commit_tree(&tree, commit) < 0)
-		rc = store_damaged(s, number, -1, "tree", git_commit_tree_id(commit));
-	else if (git_tree_entry_bypath(&e, tree, path) < 0)
+	if (git_tree_entry_bypath(&e, tree, path) < 0)
 		rc = err_set(ERR_NOTFOUND, "gen_%03d has no %s solution", number, name);
 	else if ((rc = git_blob_lookup(&blob, s->repo, git_tree_entry_id(e))) < 0)
 		rc = store_damaged(s, number, rc, path, git_tree_entry_id(e));
@@ -302,27 +332,21 @@ int store_solution(store *s, int number, const char *name, char **out)
 	git_blob_free(blob);
 	git_tree_entry_free(e);
 	git_tree_free(tree);
-	git_commit_free(commit);
 	return rc;
 }
 
 int store_diff(store *s, int a, int b, buf *out)
 {
-	git_commit *ca = NULL, *cb = NULL;
 	git_tree *ta = NULL, *tb = NULL;
 	git_diff *diff = NULL;
 	int rc;
 
-	if ((rc = store_lookup_commit(&ca, s, a)) == 0 &&
-	    (rc = store_lookup_commit(&cb, s, b)) == 0 &&
-	    (git_commit_tree(&ta, ca) < 0 || git_commit_tree(&tb, cb) < 0 ||
-	     git_diff_tree_to_tree(&diff, s->repo, ta, tb, NULL) < 0 ||
+	if ((rc = generation_tree(&ta, s, a)) == 0 && (rc = generation_tree(&tb, s, b)) == 0 &&
+	    (git_diff_tree_to_tree(&diff, s->repo, ta, tb, NULL) < 0 ||
 	     git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, diff_append_line, out) < 0))
 		rc = store_git_fail("cannot diff generations");
 	git_diff_free(diff);
 	git_tree_free(ta);
 	git_tree_free(tb);
-	git_commit_free(ca);
-	git_commit_free(cb);
 	return rc;
 }
