@@ -83,7 +83,9 @@ void run_command(run_result *r, const run_options *o, char *const argv[])
 		r->out = strdup("");
 		r->err = strdup("");
 	} else {
-		assert_int_equal(waitpid(pid, &status, 0), pid);
+		struct rusage usage;
+		assert_int_equal(wait4(pid, &status, 0, &usage), pid);
+		r->max_rss_kb = usage.ru_maxrss;
 		r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		assert_int_equal(os_read_file(&r->out, NULL, out_path), 0);
 		assert_int_equal(os_read_file(&r->err, NULL, err_path), 0);

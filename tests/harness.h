@@ -19,6 +19,7 @@ typedef struct {
 	int status;   /* exit status, or 128 + signal */
 	char *out;    /* stdout */
 	char *err;    /* stderr */
+	long max_rss_kb;  /* the command's peak resident memory */
 } run_result;
 
 /* Runs bin/host with the NULL-terminated arguments (not counting argv[0]). */
@@ -111,5 +112,6 @@ void test_group_reports(harness_totals *t);
 void test_group_oracle(harness_totals *t);
 void test_group_arena(harness_totals *t);
 void test_group_arena_runs(harness_totals *t);
+void test_group_lab_hostile(harness_totals *t);
 
 #endif
