@@ -8,9 +8,9 @@
 
 #include <string.h>
 
-/* The length of the valid character at s[0..left), or 0 if there is none. */
-static size_t char_length(const unsigned char *s, size_t left)
+size_t utf8_char_length(const char *text, size_t left)
 {
+	const unsigned char *s = (const unsigned char *)text;
 	unsigned int c = s[0], code;
 	size_t n, i;
 
@@ -39,21 +39,20 @@ static size_t char_length(const unsigned char *s, size_t left)
 
 size_t utf8_valid_prefix(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t at = 0, n;
 
-	while (at < len && (n = char_length(p + at, len - at)) > 0)
+	while (at < len && (n = utf8_char_length(s + at, len - at)) > 0)
 		at += n;
 	return at;
 }
 
 void utf8_repair(char *s)
 {
-	unsigned char *p = (unsigned char *)s;
+	char *p = s;
 	size_t left = strlen(s), n;
 
 	while (left) {
-		n = char_length(p, left);
+		n = utf8_char_length(p, left);
 		if (n == 0) {
 			*p = '?';
 			n = 1;

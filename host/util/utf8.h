@@ -10,6 +10,10 @@
 
 #include <stddef.h>
 
+/* The length of the valid character at s[0..left), or 0 when s[0] does
+ * not start one. */
+size_t utf8_char_length(const char *s, size_t left);
+
 /* The length of the longest prefix of s[0..len) that is valid UTF-8 and
  * does not end inside a character. */
 size_t utf8_valid_prefix(const char *s, size_t len);
