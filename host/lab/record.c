@@ -4,6 +4,10 @@
  * The JSON keys are those of the notes host has always written, so labs
  * made before the record was typed read the same, and a record read and
  * written again is the same note.
+ *
+ * Its text comes from agents, models and handed-over labs, and is printed
+ * and committed: every string enters a record, set or read from a note,
+ * without control characters, and a one-line field as one line (text.h).
  */
 #include "record.h"
 
@@ -11,6 +15,7 @@
 #include "agent.h"
 
 #include "error.h"
+#include "text.h"
 #include "version.h"
 
 #include <stdlib.h>
@@ -46,6 +51,20 @@ static char *copy(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* A copy of `s` (NULL: NULL) without control characters, of many lines
+ * or one. */
+enum { LINES, LINE };
+static char *copy_text(const char *s, int form)
+{
+	char *text = copy(s);
+
+	if (form == LINE)
+		text_one_line(text);
+	else
+		text_clean(text);
+	return text;
+}
+
 int record_init(record *r, int number, int parent, record_status status, const char *reason,
 		unsigned long long seed)
 {
@@ -57,7 +76,7 @@ int record_init(record *r, int number, int parent, record_status status, const c
 	r->seed = seed & 0x7fffffffffffffffULL;
 	r->abi_version = AGENT_ABI_VERSION;
 	r->rewrite_s = r->evaluate_s = r->total_s = RECORD_ABSENT;
-	r->reason = strdup(reason);
+	r->reason = copy_text(reason, LINE);
 	r->host_version = strdup(HOST_VERSION);
 	if (!r->reason || !r->host_version) {
 		record_free(r);
@@ -68,7 +87,7 @@ int record_init(record *r, int number, int parent, record_status status, const c
 
 int record_set_measure(record *r, const char *model, int llm_calls, int trials)
 {
-	char *text = strdup(model);
+	char *text = copy_text(model, LINE);
 
 	if (!text)
 		return err_set(ERR_SYSTEM, "out of memory");
@@ -82,7 +101,7 @@ int record_set_measure(record *r, const char *model, int llm_calls, int trials)
 
 int record_set_reason(record *r, const char *reason)
 {
-	char *text = strdup(reason);
+	char *text = copy_text(reason, LINE);
 
 	if (!text)
 		return err_set(ERR_SYSTEM, "out of memory");
@@ -94,10 +113,10 @@ int record_set_reason(record *r, const char *reason)
 static int copy_task(record_task *out, const record_task *t)
 {
 	*out = *t;
-	out->name = copy(t->name);
-	out->agent = copy(t->agent);
-	out->problem = copy(t->problem);
-	out->solution = copy(t->solution);
+	out->name = copy_text(t->name, LINE);
+	out->agent = copy_text(t->agent, LINE);
+	out->problem = copy_text(t->problem, LINE);
+	out->solution = copy(t->solution);  /* code, kept as the host scored it */
 	json_incref(t->trace);
 	if (!out->name || !out->agent || (t->problem && !out->problem) ||
 	    (t->solution && !out->solution)) {
@@ -129,9 +148,9 @@ int record_add_stage(record *r, const char *name, const char *status, const char
 		return err_set(ERR_SYSTEM, "out of memory");
 	r->stages = grown;
 	st = &grown[r->n_stages];
-	st->name = copy(name);
-	st->status = copy(status);
-	st->diagnostics = copy(diagnostics ? diagnostics : "");
+	st->name = copy_text(name, LINE);
+	st->status = copy_text(status, LINE);
+	st->diagnostics = copy_text(diagnostics ? diagnostics : "", LINES);
 	if (!st->name || !st->status || !st->diagnostics) {
 		free(st->name);
 		free(st->status);
@@ -158,11 +177,11 @@ int record_copy(record *out, const record *from)
 	int rc = 0;
 
 	*out = *from;
-	out->reason = copy(from->reason);
-	out->host_version = copy(from->host_version);
-	out->changes = copy(from->changes);
-	out->measure.model = copy(from->measure.model);
-	out->summary = copy(from->summary);
+	out->reason = copy_text(from->reason, LINE);
+	out->host_version = copy_text(from->host_version, LINE);
+	out->changes = copy_text(from->changes, LINES);
+	out->measure.model = copy_text(from->measure.model, LINE);
+	out->summary = copy_text(from->summary, LINE);
 	out->tasks = NULL;
 	out->stages = NULL;
 	out->n_tasks = out->n_stages = 0;
@@ -288,7 +307,7 @@ json_t *record_task_to_json(const record_task *t)
 
 static char *member_copy(const json_t *json, const char *key)
 {
-	return copy(json_string_value(json_object_get(json, key)));
+	return copy_text(json_string_value(json_object_get(json, key)), LINE);
 }
 
 int record_task_from_json(record_task *out, const char *name, const json_t *json)
@@ -296,7 +315,7 @@ int record_task_from_json(record_task *out, const char *name, const json_t *json
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(json))
 		return err_set(ERR_INVALID, "task '%s': its result is not an object", name);
-	out->name = strdup(name);
+	out->name = copy_text(name, LINE);
 	out->agent = member_copy(json, "agent");
 	out->problem = member_copy(json, "problem");
 	out->train = json_number_value(json_object_get(json, "train"));
@@ -412,7 +431,7 @@ static int read_parts(record *out, const json_t *json)
 	size_t i;
 	int rc = 0;
 
-	out->changes = member_copy(json, "changes");
+	out->changes = copy_text(json_string_value(json_object_get(json, "changes")), LINES);
 	out->summary = member_copy(json, "summary");
 	out->rewrite_trace = json_incref(json_object_get(json, "rewrite_trace"));
 	out->has_budget = json_is_object(json_object_get(json, "budget"));
@@ -463,8 +482,8 @@ int record_from_json(record *out, const json_t *json)
 	out->round = (int)json_integer_value(json_object_get(json, "round"));
 	if (out->round < 0)
 		out->round = 0;
-	out->reason = copy(json_string_value(json_object_get(json, "reason")) ?
-			   json_string_value(json_object_get(json, "reason")) : "");
+	out->reason = copy_text(json_string_value(json_object_get(json, "reason")) ?
+				json_string_value(json_object_get(json, "reason")) : "", LINE);
 	out->seed = (unsigned long long)json_integer_value(json_object_get(json, "seed"));
 	out->host_version = member_copy(json, "host_version");
 	out->abi_version = (int)json_integer_value(json_object_get(json, "abi_version"));

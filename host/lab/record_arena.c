@@ -4,16 +4,24 @@
  */
 #include "record.h"
 
+#include "text.h"
+
 #include <stdio.h>
 #include <string.h>
 
+/* The events are written by the engine from what test agents said: they
+ * go into the note as one line without controls, as they come out. */
 json_t *record_arena_to_json(const record_arena *a)
 {
+	char events[sizeof(a->events)];
+
+	snprintf(events, sizeof(events), "%s", a->events);
+	text_one_line(events);
 	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "round",
 			 a->round, "code_agent", a->code_agent, "grown", a->grown, "proposed",
 			 a->proposed, "rejected", a->rejected, "malformed", a->malformed, "passed",
 			 a->passed, "added", a->added, "over_cap", a->over_cap, "checks", a->checks,
-			 "events", a->events);
+			 "events", events);
 }
 
 static int count(const json_t *json, const char *key)
@@ -41,4 +49,5 @@ void record_arena_from_json(record_arena *out, const json_t *json)
 	out->over_cap = count(json, "over_cap");
 	out->checks = count(json, "checks");
 	snprintf(out->events, sizeof(out->events), "%s", events ? events : "");
+	text_one_line(out->events);
 }

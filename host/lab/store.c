@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "os.h"
+#include "text.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -206,7 +207,10 @@ static int write_tree(store *s, const record *r, const agent_files *files, git_o
 }
 
 /* "gen_005: accepted, fitness 0.6123", what the rewrite changed (its
- * summary, when it has one) and the trailers. */
+ * summary, when it has one) and the trailers. The summary and the reason
+ * are an agent's words: each is one line without controls, so that it
+ * cannot add a trailer (a second Status:) or act on the terminal that
+ * shows git log. */
 static int commit_message(buf *msg, const record *r)
 {
 	const char *status = record_status_name(r->status);
@@ -215,10 +219,14 @@ static int commit_message(buf *msg, const record *r)
 	if (r->parent >= 0)
 		tag_name(parent, sizeof(parent), r->parent);
 	buf_printf(msg, "gen_%03d: %s, fitness %.4f\n\n", r->number, status, r->fitness);
-	if (r->summary && *r->summary)
-		buf_printf(msg, "%s\n\n", r->summary);
-	buf_printf(msg, "Generation: %d\nParent: %s\nStatus: %s\nFitness: %.6f\nReason: %s\n",
-		   r->number, parent, status, r->fitness, r->reason ? r->reason : "");
+	if (r->summary && *r->summary) {
+		text_append_line(msg, r->summary);
+		buf_puts(msg, "\n\n");
+	}
+	buf_printf(msg, "Generation: %d\nParent: %s\nStatus: %s\nFitness: %.6f\nReason: ",
+		   r->number, parent, status, r->fitness);
+	text_append_line(msg, r->reason);
+	buf_puts(msg, "\n");
 	return buf_failed(msg);
 }
 
@@ -254,12 +262,16 @@ static int write_commit(store *s, const record *r, const git_oid *tree_oid,
 	return rc;
 }
 
-/* The note's text: the record as JSON, keys sorted. */
+/* The note's text: the record as JSON, keys sorted. git log shows it, so
+ * it is ASCII (jansson escapes the rest) without controls: the traces
+ * quote agents, and JSON leaves DEL and U+0080..U+009F as they are. */
 static char *note_text(const record *r)
 {
 	json_t *json = record_to_json(r);
-	char *text = json ? json_dumps(json, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	char *text = json ? json_dumps(json, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
+			  : NULL;
 
+	text_clean(text);  /* a DEL inside a string: removing it leaves valid JSON */
 	json_decref(json);
 	return text;
 }
