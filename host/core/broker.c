@@ -14,6 +14,7 @@
 #include "error.h"
 #include "eval.h"
 #include "os.h"
+#include "text.h"
 #include "utf8.h"
 
 #include <stdarg.h>
@@ -243,6 +244,7 @@ static int serve_log(broker *b, const json_t *request, json_t **reply)
 		drop_log_line(b);
 	} else {
 		char *kept = strndup(line, len);
+		text_one_line(kept);  /* it is printed (--verbose) and drawn as one line */
 		if (kept)
 			buf_printf(&b->log, "%s\n", kept);
 		if (!kept || buf_failed(&b->log) < 0) {

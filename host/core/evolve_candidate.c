@@ -13,6 +13,7 @@
 #include "agent_run.h"
 #include "error.h"
 #include "os.h"
+#include "text.h"
 #include "utf8.h"
 
 #include <stdio.h>
@@ -42,7 +43,7 @@ static const char *added_notes(const agent_files *parent, const agent_files *can
 static int set_summary(record *r)
 {
 	const char *line, *next, *pick = NULL, *first = NULL;
-	size_t n, i;
+	size_t n;
 
 	for (line = r->changes ? r->changes : ""; *line; line = next) {
 		n = strcspn(line, "\n");
@@ -60,9 +61,7 @@ static int set_summary(record *r)
 	n = utf8_valid_prefix(pick, n < EVOLVE_SUMMARY_MAX ? n : EVOLVE_SUMMARY_MAX);
 	if (!(r->summary = strndup(pick, n)))
 		return err_set(ERR_SYSTEM, "out of memory");
-	for (i = 0; i < n; i++)  /* a commit message's paragraph: one line, no controls */
-		if ((unsigned char)r->summary[i] < 0x20)
-			r->summary[i] = ' ';
+	text_one_line(r->summary);  /* a commit message's paragraph */
 	return 0;
 }
 
@@ -150,6 +149,7 @@ static int rewrite_and_validate(evolve_candidate *c, const evolve_options *o,
 	rc = rewrite(c, o, &why);
 	if (rc == 0 && !(c->r.changes = strdup(added_notes(&c->parent_files, &c->files))))
 		rc = err_set(ERR_SYSTEM, "out of memory");
+	text_clean(c->r.changes);  /* the meta agent's words, shown by host show */
 	if (rc == 0)
 		rc = set_summary(&c->r);
 	c->r.rewrite_s = (os_now_ms() - start) / 1000.0;
