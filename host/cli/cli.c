@@ -1,6 +1,7 @@
 /*
- * cli.c - what host's commands share: reporting errors the same way, and
- * loading the task and the agents a command works on.
+ * cli.c - what host's commands share: loading the tasks, the agents and a
+ * lab's settings a command works on. Printing, errors included, is
+ * print.c.
  */
 #include "cli.h"
 
@@ -11,41 +12,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void vreport(const char *command, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "host%s%s: ", command ? " " : "", command ? command : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-int cli_usage(const char *command, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(command, fmt, ap);
-	va_end(ap);
-	if (command)
-		fprintf(stderr, "Try 'host help %s'.\n", command);
-	else
-		fprintf(stderr, "Try 'host --help'.\n");
-	return CLI_USAGE;
-}
-
-int cli_fail(const char *command, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(command, fmt, ap);
-	va_end(ap);
-	return CLI_FAILED;
-}
 
 int cli_tasks_root(char **out, const char *given)
 {
@@ -306,17 +275,12 @@ void cli_lab_eval_free(evolve_eval_options *o)
 	o->n_tasks = 0;
 }
 
-void cli_echo_agent_log(void *ctx, const char *line)
-{
-	(void)ctx;
-	fprintf(stderr, "agent: %s\n", line);
-}
-
-/* The LLM client's notices go to stderr, as host's own remarks. */
+/* The LLM client's notices go to stderr, as host's own remarks; they may
+ * quote the server. */
 static void print_notice(void *ctx, const char *message)
 {
 	(void)ctx;
-	fprintf(stderr, "host: %s\n", message);
+	cli_eprint_line("host: %s", message);
 }
 
 int cli_open_llm(llm_client **out, const char *command, const llm_options *o)

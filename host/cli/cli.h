@@ -39,9 +39,26 @@ extern const cli_command cli_solution, cli_check, cli_new_task;
 int cli_usage(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Prints "host CMD: message" to stderr; returns CLI_FAILED. */
+/* Prints "host CMD: message" to stderr; returns CLI_FAILED. The message
+ * is printed as cli_print prints. */
 int cli_fail(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * What the commands print quotes agents, models and labs (which may have
+ * come from someone else), and a terminal takes some of its bytes as
+ * commands. These print as printf does, to stdout, without the control
+ * characters of text.h: cli_print keeps '\n' and '\t'; cli_print_line
+ * prints one line, and the newline that ends it.
+ */
+void cli_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_print_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cli_print_line, to stderr. */
+void cli_eprint_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints `json` (dumped with `flags`) and a newline, as cli_print. */
+void cli_print_json(const json_t *json, size_t flags);
 
 /* Loads task `name` from `tasks_dir` (NULL: the default tasks folder);
  * on failure reports it and returns CLI_FAILED. */
@@ -216,8 +233,8 @@ void cli_print_validation(const validate_report *r);
  * diagnostics, one a line. Returns ERR_GENERIC. */
 int cli_agent_failure(const char *agent, const sandbox_outcome *o);
 
-/* Prints an agent's log line on stderr ("agent: ..."): a broker's echo
- * for --verbose. */
+/* Prints an agent's log line on stderr ("agent: ...", one line): a
+ * broker's echo for --verbose. */
 void cli_echo_agent_log(void *ctx, const char *line);
 
 #endif

@@ -91,9 +91,9 @@ static void print_text(const bench_args *a, const task *t, const char *file,
 		printf("cpu       %.3f ms in the solution's process, measured by the host "
 		       "(best of %d runs)\n", r->cpu_ns / 1e6, r->runs);
 	if (r->feedback && *r->feedback)
-		printf("feedback  %s\n", r->feedback);
+		cli_print_line("feedback  %s", r->feedback);
 	if (r->diagnostics && *r->diagnostics)
-		printf("%s", r->diagnostics);
+		cli_print("%s", r->diagnostics);
 	if (a->repeat > 1)
 		printf("repeat    %d evaluations after the first (%.1f ms, starts the sandbox):\n"
 		       "          median %.2f ms, %.0f evaluations/s\n", a->repeat - 1,
@@ -127,8 +127,7 @@ static void print_json(const bench_args *a, const task *t, const char *file,
 		json_object_set_new(obj, "median_ms", json_real(run->train.median_ms));
 		json_object_set_new(obj, "evals_per_s", json_real(run->train.evals_per_s));
 	}
-	json_dumpf(obj, stdout, JSON_INDENT(2));
-	putchar('\n');
+	cli_print_json(obj, JSON_INDENT(2));
 	json_decref(obj);
 }
 

@@ -50,9 +50,10 @@ static int check_split(task *t, eval_split split, const char *label)
 		printf(", score %g (baseline %g, target %g)", r.score, t->baseline, t->target);
 	if (r.status == SANDBOX_OK && r.cpu_ns >= 0)
 		printf(", %.3f ms of CPU time", r.cpu_ns / 1e6);
-	else if (r.status != SANDBOX_OK)
-		printf(" (%s)", r.detail);
-	putchar('\n');
+	if (r.status != SANDBOX_OK)
+		cli_print_line(" (%s)", r.detail);  /* it may quote the solution's run */
+	else
+		putchar('\n');
 	eval_result_free(&r);
 	return CLI_OK;
 }

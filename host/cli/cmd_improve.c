@@ -61,7 +61,7 @@ static void print_failed_calls(const json_t *trace)
 			continue;
 		call++;
 		if (status && strcmp(status, "ok") != 0)
-			printf("model     call %d failed: %s\n", call, status);
+			cli_print_line("model     call %d failed: %s", call, status);
 	}
 }
 
@@ -82,7 +82,7 @@ static int improve(task *t, const agent_files *files, const agent_run_options *o
 	if (r.run.kept_best) {
 		char *why = agent_run_problem(&r.run);
 
-		printf("agent     %s\n", why ? why : "failed; its best scored solution was kept");
+		cli_print_line("agent     %s", why ? why : "failed; its best scored solution was kept");
 		free(why);
 	}
 	printf("task      %s\nbudget    %d evaluations, %d used, %.1f s\n", t->name, o->evals,

@@ -51,8 +51,8 @@ static int revert_to(lab *l, int target, int force)
 
 	if (evolve_revert(&r, l, target, force) < 0)
 		return cli_fail("revert", "%s", err_last());
-	printf("gen_%03d: %s; agent_code/ is gen_%03d's again (fitness %.4f)\n", r.number,
-	       r.reason, target, r.fitness);
+	cli_print_line("gen_%03d: %s; agent_code/ is gen_%03d's again (fitness %.4f)", r.number,
+		       r.reason, target, r.fitness);
 	record_free(&r);
 	return CLI_OK;
 }
@@ -98,8 +98,8 @@ static int commit_edits(lab *l, const char *message, const char *tasks_dir)
 		cli_print_validation(&report);
 		rc = cli_fail("commit", "the edits are not valid; nothing was recorded");
 	} else {
-		printf("gen_%03d: %s (fitness %.4f, held-out %.4f)\n", r.number, message, r.fitness,
-		       r.holdout);
+		cli_print_line("gen_%03d: %s (fitness %.4f, held-out %.4f)", r.number, message,
+			       r.fitness, r.holdout);
 		record_free(&r);
 	}
 	validate_report_free(&report);
@@ -155,8 +155,8 @@ static int run_checkout(int argc, char **argv)
 	if (lab_checkout(&l) < 0 || store_main(l.store, &live) < 0)
 		rc = cli_fail("checkout", "%s", err_last());
 	else
-		printf("agent_code/ is gen_%03d%s%s", live, changes.len ? "; discarded:\n" : "\n",
-		       changes.len ? changes.data : "");
+		cli_print("agent_code/ is gen_%03d%s%s", live, changes.len ? "; discarded:\n" : "\n",
+			  changes.len ? changes.data : "");
 	buf_free(&changes);
 	lab_close(&l);
 	return rc;
@@ -169,12 +169,12 @@ static int print_edits(lab *l, int live)
 	int n = lab_hand_edits(l, &changes);
 
 	if (n < 0)
-		printf("edits     agent_code/ cannot be compared with gen_%03d: %s\n", live,
-		       err_last());
+		cli_print_line("edits     agent_code/ cannot be compared with gen_%03d: %s", live,
+			       err_last());
 	else if (n > 0)
-		printf("edits     agent_code/ differs from gen_%03d:\n%s"
-		       "          record with 'host commit -m MSG' or discard with 'host checkout'\n",
-		       live, changes.data);
+		cli_print("edits     agent_code/ differs from gen_%03d:\n%s"
+			  "          record with 'host commit -m MSG' or discard with 'host "
+			  "checkout'\n", live, changes.data);
 	else
 		printf("edits     none\n");
 	buf_free(&changes);

@@ -1,6 +1,10 @@
 /*
  * cmd_log.c - looking at generations: `host log`, `host show`, `host diff`.
  * These only read the lab and never take its lock.
+ *
+ * A record's text was written by agents, or by whoever handed the lab
+ * over: it is printed with cli_print, each one-line field on a line of
+ * its own making.
  */
 #include "args.h"
 #include "cli.h"
@@ -85,14 +89,15 @@ static void arena_lines(const record *g, const char *indent)
 	for (i = 0; i < g->n_tasks; i++) {
 		const record_task *t = &g->tasks[i];
 		if (t->has_split)  /* the test agents' blow, then the code agent's answer */
-			printf("%s  %s: original %.4f  grown %.4f -> %.4f  held-out %.4f\n", indent,
-			       t->name, t->original, t->grown_before, t->grown, t->holdout);
+			cli_print_line("%s  %s: original %.4f  grown %.4f -> %.4f  held-out %.4f",
+				       indent, t->name, t->original, t->grown_before, t->grown,
+				       t->holdout);
 		else
-			printf("%s  %s: original %.4f  grown -  held-out %.4f\n", indent, t->name,
-			       t->train, t->holdout);
+			cli_print_line("%s  %s: original %.4f  grown -  held-out %.4f", indent,
+				       t->name, t->train, t->holdout);
 	}
 	if (a->events[0])
-		printf("%s  %s\n", indent, a->events);
+		cli_print_line("%s  %s", indent, a->events);
 }
 
 static void log_line(const record *g, int live)
@@ -101,9 +106,9 @@ static void log_line(const record *g, int live)
 
 	if (g->parent >= 0)
 		snprintf(parent, sizeof(parent), "gen_%03d", g->parent);
-	printf("%c gen_%03d  %-8s  %-8s  %7.4f  %8.4f  %s\n", g->number == live ? '*' : ' ',
-	       g->number, parent, record_status_name(g->status), g->fitness, g->holdout,
-	       g->reason);
+	cli_print_line("%c gen_%03d  %-8s  %-8s  %7.4f  %8.4f  %s", g->number == live ? '*' : ' ',
+		       g->number, parent, record_status_name(g->status), g->fitness, g->holdout,
+		       g->reason);
 	if (g->arena.round > 0)
 		arena_lines(g, "            ");
 }
@@ -160,8 +165,7 @@ static int log_lab(lab *l, int all, json_t *list)
 			number = log_generation(l, number, live, list, &rows, &failure);
 	}
 	if (list) {
-		json_dumpf(list, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		putchar('\n');
+		cli_print_json(list, JSON_INDENT(2) | JSON_SORT_KEYS);
 	} else if (rows) {
 		llm_usage spend;
 		if (cli_lab_spend(l, &spend) < 0)
@@ -208,21 +212,23 @@ static void show_record(const record *g, int live)
 		printf("parent    gen_%03d\n", g->parent);
 	if (g->round > 0)
 		printf("round     %d (proposed with its siblings, made at once)\n", g->round);
-	printf("status    %s\nreason    %s\nfitness   %.4f (held-out %.4f)\n",
-	       record_status_name(g->status), g->reason, g->fitness, g->holdout);
+	printf("status    %s\n", record_status_name(g->status));
+	cli_print_line("reason    %s", g->reason);
+	printf("fitness   %.4f (held-out %.4f)\n", g->fitness, g->holdout);
 	if (g->summary)
-		printf("summary   %s\n", g->summary);
+		cli_print_line("summary   %s", g->summary);
 	for (i = 0; i < g->n_tasks; i++)
-		printf("  %-8s train %g  held-out %g  (%d evaluations, agent %s)\n",
-		       g->tasks[i].name, g->tasks[i].train, g->tasks[i].holdout, g->tasks[i].evals,
-		       g->tasks[i].agent);
+		cli_print_line("  %-8s train %g  held-out %g  (%d evaluations, agent %s)",
+			       g->tasks[i].name, g->tasks[i].train, g->tasks[i].holdout,
+			       g->tasks[i].evals, g->tasks[i].agent);
 	if (g->arena.round > 0)
 		arena_lines(g, "");
-	for (i = 0; i < g->n_stages; i++)
-		printf("  %-11s %s\n%s", g->stages[i].name, g->stages[i].status,
-		       g->stages[i].diagnostics);
+	for (i = 0; i < g->n_stages; i++) {
+		cli_print_line("  %-11s %s", g->stages[i].name, g->stages[i].status);
+		cli_print("%s", g->stages[i].diagnostics);
+	}
 	if (g->changes && *g->changes)
-		printf("notes (memory.md)\n%s", g->changes);
+		cli_print("notes (memory.md)\n%s", g->changes);
 }
 
 /* Where the generation's solutions are, and how to get them. */
@@ -233,8 +239,9 @@ static void show_solutions(lab *l, const record *g)
 
 	for (i = 0; i < g->n_tasks; i++)
 		if (store_solution(l->store, g->number, g->tasks[i].name, &text) == 0) {
-			printf("solution  %s: solutions/%s.c (host solution %s gen_%03d)\n",
-			       g->tasks[i].name, g->tasks[i].name, g->tasks[i].name, g->number);
+			cli_print_line("solution  %s: solutions/%s.c (host solution %s gen_%03d)",
+				       g->tasks[i].name, g->tasks[i].name, g->tasks[i].name,
+				       g->number);
 			free(text);
 		}
 }
@@ -265,8 +272,8 @@ static int run_show(int argc, char **argv)
 			show_record(&g, live);
 			show_solutions(&l, &g);
 			if (g.parent >= 0 && store_diff(l.store, g.parent, number, &diff) == 0)
-				printf("diff against gen_%03d\n%s", g.parent,
-				       diff.len ? diff.data : "(no changes)\n");
+				cli_print("diff against gen_%03d\n%s", g.parent,
+					  diff.len ? diff.data : "(no changes)\n");
 			record_free(&g);
 		}
 	}
@@ -296,7 +303,7 @@ static int run_diff(int argc, char **argv)
 		if (store_diff(l.store, a, b, &diff) < 0)
 			rc = cli_fail("diff", "%s", err_last());
 		else
-			fputs(diff.len ? diff.data : "", stdout);
+			cli_print("%s", diff.len ? diff.data : "");
 	}
 	buf_free(&diff);
 	lab_close(&l);

@@ -77,7 +77,7 @@ static int rewrite(const agent_files *files, const char *out_dir, const char *ar
 		 diff_agent_files(&diff, files, &r.candidate) < 0)
 		rc = cli_fail("rewrite", "%s", err_last());
 	else {
-		printf("%s", diff.len ? diff.data : "(no changes)\n");
+		cli_print("%s", diff.len ? diff.data : "(no changes)\n");
 		printf("written   %s\n", out_dir);
 		cli_print_validation(&r.report);
 		printf("%s: %s\n", out_dir, r.report.valid ? "valid" : "not valid");

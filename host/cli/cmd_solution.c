@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char solution_help[] =
 	"usage: host solution TASK [GEN] [-o FILE] [--dir D]\n"
@@ -73,7 +74,10 @@ static int give(lab *l, int number, const char *name, const char *path)
 		return cli_fail("solution", "%s", err_last());
 	describe(about, sizeof(about), l, number, name);
 	if (!path) {
-		fputs(text, stdout);
+		if (isatty(STDOUT_FILENO))  /* shown: generated code may hold controls */
+			cli_print("%s", text);
+		else  /* kept: the code as the host scored it */
+			fputs(text, stdout);
 		fprintf(stderr, "%s\n", about);
 	} else if (os_write_file(path, text, strlen(text)) < 0) {
 		free(text);

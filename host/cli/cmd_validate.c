@@ -36,15 +36,16 @@ void cli_print_validation(const validate_report *r)
 	for (i = 0; i < VALIDATE_STAGES; i++) {
 		const validate_stage *st = &r->stages[i];
 		const char *line, *next;
+		int with_exports = i == 1 && st->passed && r->exports;
 
-		printf("%-11s %s", st->name, !st->ran ? "skipped" : st->passed ? "pass" : "fail");
-		if (i == 1 && st->passed && r->exports)
-			printf("  (exports: %s)", r->exports);
-		putchar('\n');
+		cli_print_line("%-11s %s%s%s%s", st->name,
+			       !st->ran ? "skipped" : st->passed ? "pass" : "fail",
+			       with_exports ? "  (exports: " : "", with_exports ? r->exports : "",
+			       with_exports ? ")" : "");
 		for (line = st->diagnostics; line && *line; line = next) {
 			next = strchr(line, '\n');
 			next = next ? next + 1 : line + strlen(line);
-			printf("  %.*s\n", (int)(next - line - (next[-1] == '\n')), line);
+			cli_print_line("  %.*s", (int)(next - line - (next[-1] == '\n')), line);
 		}
 	}
 }
@@ -63,8 +64,7 @@ static void print_json(const char *dir, const validate_report *r)
 	obj = json_pack("{s:s, s:b, s:s?, s:o, s:s}", "dir", dir, "valid", r->valid,
 			"failed_stage", r->failed >= 0 ? r->stages[r->failed].name : NULL,
 			"stages", stages, "exports", r->exports ? r->exports : "");
-	json_dumpf(obj, stdout, JSON_INDENT(2));
-	putchar('\n');
+	cli_print_json(obj, JSON_INDENT(2));
 	json_decref(obj);
 }
 

@@ -3,6 +3,8 @@
  */
 #include "progress.h"
 
+#include "cli.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -42,17 +44,16 @@ static void generation_line(const progress_view *v, const evolve_progress *p)
 	       r->number, r->parent, color, status, *color ? "\033[0m" : "", r->fitness,
 	       r->fitness - p->parent_fitness, r->holdout, p->seconds);
 	if (r->status != RECORD_ACCEPTED || p->remeasured || r->arena.round > 0)
-		printf("  %s", r->reason);
-	putchar('\n');
+		cli_print_line("  %s", r->reason);  /* an agent's words, maybe */
+	else
+		putchar('\n');
 }
 
 static void generation_json(const record *r)
 {
 	json_t *json = record_to_json(r);
-	char *text = json ? json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
-	printf("%s\n", text ? text : "{}");
-	free(text);
+	cli_print_json(json, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(json);
 }
 
