@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks a host report: the HTML is well formed (every element closed in
-order), every inline SVG parses as XML, and the charts have one point per
+order), it fetches and runs nothing (no script, image or event handler),
+every inline SVG parses as XML, and the charts have one point per
 generation. Prints a JSON summary; exits 1 on a problem.
 
 usage: check_report.py REPORT.html
@@ -21,11 +22,18 @@ class Checker(HTMLParser):
         self.stack, self.errors = [], []
 
     def handle_starttag(self, tag, attrs):
+        self.check_attrs(tag, attrs)
         if tag not in VOID:
             self.stack.append(tag)
 
     def handle_startendtag(self, tag, attrs):
-        pass
+        self.check_attrs(tag, attrs)
+
+    def check_attrs(self, tag, attrs):
+        """The page runs nothing: no element has an event handler."""
+        for name, _ in attrs:
+            if name.startswith("on"):
+                self.errors.append(f"<{tag}> has an event handler, {name}")
 
     def handle_endtag(self, tag):
         if tag in VOID:
@@ -42,7 +50,7 @@ checker.feed(html)
 problems = checker.errors + [f"<{t}> never closed" for t in checker.stack]
 if not html.startswith("<!DOCTYPE html>"):
     problems.append("no doctype")
-if re.search(r"<script|https?://(?!www\.w3\.org/2000/svg)", html):
+if re.search(r"<script|<img|<iframe|https?://(?!www\.w3\.org/2000/svg)", html):
     problems.append("fetches or runs something")
 charts = {}
 for svg in re.findall(r"<svg.*?</svg>", html, re.S):

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "store.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +20,21 @@
 
 void report_escape(buf *out, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
+	buf clean = BUF_INIT;
+	const char *c;
+
+	text_append(&clean, s);
+	for (c = buf_cstr(&clean); *c; c++) {
+		switch (*c) {
 		case '<': buf_puts(out, "&lt;"); break;
 		case '>': buf_puts(out, "&gt;"); break;
 		case '&': buf_puts(out, "&amp;"); break;
 		case '"': buf_puts(out, "&quot;"); break;
-		default: buf_append(out, s, 1);
+		case '\'': buf_puts(out, "&#39;"); break;
+		default: buf_append(out, c, 1);
 		}
 	}
+	buf_free(&clean);
 }
 
 const char *report_status_of(const record *g)
@@ -72,8 +79,9 @@ static void trace_events(buf *out, const json_t *events, const char *title)
 		const char *kind = json_string_value(json_object_get(e, "event"));
 		buf_puts(out, "<li>");
 		if (kind && strcmp(kind, "eval") == 0) {
-			buf_printf(out, "evaluation: %s, score %g, %.1f ms. ",
-				   json_string_value(json_object_get(e, "status")),
+			buf_puts(out, "evaluation: ");
+			report_escape(out, json_string_value(json_object_get(e, "status")));
+			buf_printf(out, ", score %g, %.1f ms. ",
 				   json_number_value(json_object_get(e, "score")),
 				   json_number_value(json_object_get(e, "ms")));
 			report_escape(out, json_string_value(json_object_get(e, "feedback")));
@@ -114,7 +122,11 @@ static void details(buf *out, const report_data *d, lab *l)
 		buf_printf(out, "</pre></details>\n<details id=\"validation-%d\"><summary>validation"
 			   "</summary>\n<pre>", g->number);
 		for (k = 0; k < g->n_stages; k++) {
-			buf_printf(out, "%-11s %s\n", g->stages[k].name, g->stages[k].status);
+			size_t len = strlen(g->stages[k].name);
+			report_escape(out, g->stages[k].name);
+			buf_printf(out, "%*s ", len < 11 ? (int)(11 - len) : 0, "");
+			report_escape(out, g->stages[k].status);
+			buf_puts(out, "\n");
 			report_escape(out, g->stages[k].diagnostics);
 		}
 		buf_printf(out, "</pre></details>\n<details id=\"trace-%d\"><summary>trace</summary>\n",
@@ -222,13 +234,16 @@ static void best_solutions(buf *out, const report_data *d, lab *l)
 	size_t k;
 
 	for (k = 0; k < d->n_tasks; k++) {
+		buf name = BUF_INIT;
 		if (cli_best_solution(&b, l, d->tasks[k]) < 0 || b.number < 0 ||
 		    store_solution(l->store, b.number, d->tasks[k], &text) < 0)
 			continue;
+		report_escape(&name, d->tasks[k]);
 		buf_printf(out, "<section class=\"solution\" id=\"solution-%s\"><h3>%s: gen_%03d's "
 			   "solution</h3>\n<p><code>host solution %s</code> writes it; git keeps it as "
-			   "solutions/%s.c in gen_%03d.", d->tasks[k], d->tasks[k], b.number, d->tasks[k],
-			   d->tasks[k], b.number);
+			   "solutions/%s.c in gen_%03d.", buf_cstr(&name), buf_cstr(&name), b.number,
+			   buf_cstr(&name), buf_cstr(&name), b.number);
+		buf_free(&name);
 		if (store_read(l->store, b.number, &r, NULL) == 0) {
 			if ((t = record_find_task(&r, d->tasks[k])) != NULL)
 				buf_printf(out, " Training %g, held-out %g.", t->train, t->holdout);

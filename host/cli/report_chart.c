@@ -80,9 +80,11 @@ static void x_ticks(buf *out, const int *numbers, size_t n)
 void report_chart_open(buf *out, const char *id, const char *label, double bottom, double top,
 		       const int *numbers, size_t n, const char *x_name, const legend_key *keys)
 {
-	buf_printf(out, "<svg id=\"%s\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
+	buf_puts(out, "<svg id=\"");
+	report_escape(out, id);
+	buf_printf(out, "\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
 		   "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
-		   id, CHART_W, CHART_H, CHART_W, CHART_H);
+		   CHART_W, CHART_H, CHART_W, CHART_H);
 	report_escape(out, label);
 	buf_printf(out, "\">\n<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
 		   "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n"
@@ -156,11 +158,12 @@ void report_chart_task(buf *out, const report_data *d, const char *name)
 		{ "line", "train", "training" }, { "line", "holdout", "held-out" },
 		{ NULL, NULL, NULL },
 	};
-	buf train = BUF_INIT, held = BUF_INIT, points = BUF_INIT, id = BUF_INIT;
+	buf train = BUF_INIT, held = BUF_INIT, points = BUF_INIT, id = BUF_INIT, title = BUF_INIT;
 	size_t i;
 
 	buf_printf(&id, "chart-task-%s", name);
-	chart_open(out, id.data, name, 0, 1, d, keys);
+	report_escape(&title, name);  /* for the points' titles */
+	chart_open(out, buf_cstr(&id), name, 0, 1, d, keys);
 	for (i = 0; i < d->gens.n; i++) {
 		const record_task *t = record_find_task(&d->gens.items[i], name);
 		double x = report_x(i, d->gens.n), tr, ho;
@@ -173,7 +176,7 @@ void report_chart_task(buf *out, const report_data *d, const char *name)
 		buf_printf(&points, "<circle class=\"pt-task\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>"
 			   "gen_%03d %s: train %g, held-out %g</title></circle>\n", x, report_y(tr, 0, 1),
 			   report_radius(d->gens.n, 3),
-			   d->gens.items[i].number, name, t->train, t->holdout);
+			   d->gens.items[i].number, buf_cstr(&title), t->train, t->holdout);
 	}
 	buf_printf(out, "<polyline class=\"train\" points=\"%s\"/>\n<polyline class=\"holdout\" "
 		   "points=\"%s\"/>\n%s</svg>\n", buf_cstr(&train), buf_cstr(&held), buf_cstr(&points));
@@ -181,6 +184,7 @@ void report_chart_task(buf *out, const report_data *d, const char *name)
 	buf_free(&held);
 	buf_free(&points);
 	buf_free(&id);
+	buf_free(&title);
 }
 
 /* A band behind each round of siblings (evolve --parallel): the

@@ -18,7 +18,11 @@ typedef struct {
 	size_t n_tasks;
 } report_data;
 
-/* Appends `s` with <, >, & and " escaped. */
+/* Appends `s` without its control characters (text.h) and with <, >, &,
+ * " and ' escaped: fit for HTML text, a quoted attribute and SVG's <title>
+ * and <text>. Everything the page takes from a lab goes through it: task
+ * names, reasons, diagnostics, traces and code were written by agents, or
+ * by whoever handed the lab over. */
 void report_escape(buf *out, const char *s);
 
 /* The status's name, also the class of its marks. */
