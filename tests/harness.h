@@ -106,6 +106,7 @@ void test_group_llm_pool(harness_totals *t);
 void test_group_solutions(harness_totals *t);
 void test_group_user_tasks(harness_totals *t);
 void test_group_hostile(harness_totals *t);
+void test_group_text(harness_totals *t);
 void test_group_confine(harness_totals *t);
 void test_group_timing(harness_totals *t);
 void test_group_reports(harness_totals *t);

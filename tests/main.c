@@ -59,6 +59,7 @@ int main(void)
 	test_group_sandbox(&totals);
 	test_group_confine(&totals);
 	test_group_hostile(&totals);
+	test_group_text(&totals);
 	test_group_agents(&totals);
 	test_group_edits(&totals);
 	test_group_store(&totals);
