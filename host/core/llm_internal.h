@@ -1,10 +1,11 @@
 /*
  * llm_internal.h - what the language-model client's files share, and
  * nothing else includes: the client object, the providers' table, and the
- * calls between llm.c (the client, retries and deadlines), llm_wire.c (the
- * providers' formats), llm_ledger.c (prices, usage, record and replay),
- * llm_pool.c (what forked processes share) and llm_scrub.c (keys out of
- * text). The public interface is llm.h.
+ * calls between llm.c (the client and its caps), llm_call.c (one call's
+ * attempts, retries and deadline), llm_wire.c (the providers' formats),
+ * llm_ledger.c (prices, usage, record and replay), llm_pool.c (what forked
+ * processes share) and llm_scrub.c (keys out of text). The public
+ * interface is llm.h.
  */
 #ifndef HOST_LLM_INTERNAL_H
 #define HOST_LLM_INTERNAL_H
@@ -114,6 +115,14 @@ void llm_pool_hold_off(llm_client *c, long ms);
  * came first. llm_pool_leave gives the slot back. */
 int llm_pool_enter(llm_client *c, double deadline_ms);
 void llm_pool_leave(llm_client *c);
+
+/* llm_call.c */
+
+/* One call over the network, up to c->attempts attempts, none started or
+ * waited for past `deadline_ms` (see llm_chat): the reply's text and its
+ * token counts in *u, or a negative error. */
+HOST_MUST_CHECK int llm_call_network(llm_client *c, const char *system_prompt, const char *user,
+		     double deadline_ms, char **text, llm_usage *u);
 
 /* llm_wire.c */
 
