@@ -193,7 +193,7 @@ static void test_meta_prompt_holds_scores_budgets_summary_feedback(void **state)
 			 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices, NULL };
 	char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "2",
 			 "--llm", "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices,
-			 "--max-usd", "5", "--llm-prompt-max", "60000", NULL };
+			 "--max-usd", "50", "--llm-prompt-max", "60000", NULL };
 	json_t *requests, *meta;
 	const char *user;
 	run_result r;
@@ -219,7 +219,7 @@ static void test_meta_prompt_holds_scores_budgets_summary_feedback(void **state)
 	assert_contains(user, "Limits and budgets: 12 evaluations per task per generation; 4 model "
 			"calls per agent run (this rewrite's included); the meta agent has 60 s; this "
 			"prompt at most 60000 characters. Spent so far: $");
-	assert_contains(user, "(cap: $5)");
+	assert_contains(user, "(cap: $50)");
 	assert_contains(user, "gen 1, the latest (parent 0): rejected, fitness 1.0000 (held-out "
 			"1.0000). fitness 1.0000 equals the parent's; it cost no less");
 	assert_contains(user, "gen 0, the one you are rewriting (parent 0): accepted");

@@ -167,9 +167,11 @@ void llm_set_tag(llm_client *c, const char *tag)
 
 double llm_mean_latency(const llm_client *c)
 {
-	llm_usage totals = llm_totals(c);
+	double mean = 0;
 
-	return totals.calls ? totals.seconds / (double)totals.calls : 0;
+	if (c && c->pool)
+		llm_pool_replies(c, &mean);
+	return mean;
 }
 
 const char *llm_model(const llm_client *c)
@@ -199,7 +201,8 @@ int llm_exhausted(const llm_client *c)
 	llm_usage t = llm_totals(c);
 
 	return c && ((c->max_usd > 0 && t.usd >= c->max_usd) ||
-		     (c->max_tokens > 0 && t.tokens_in + t.tokens_out >= c->max_tokens));
+		     (c->max_tokens > 0 && t.tokens_in + t.tokens_out >= c->max_tokens) ||
+		     (c->pool && llm_pool_refused(c)));
 }
 
 void llm_close(llm_client *c)
@@ -223,11 +226,25 @@ void llm_close(llm_client *c)
 	curl_global_cleanup();
 }
 
+/* Answers from the record, charged as the recorded exchange was. */
+static int call_replay(llm_client *c, const char *system_prompt, const char *user, char **text,
+		       llm_usage *used)
+{
+	llm_exchange x = { system_prompt, user, NULL, 0, -1, -1, 0, 0, NULL, 0, 1 };
+	double start = os_now_ms();
+	int rc = llm_ledger_replay(c, &x);
+
+	if (rc < 0)
+		return rc;
+	x.seconds = (os_now_ms() - start) / 1000.0;
+	llm_ledger_charge(c, &x, NULL, used);
+	*text = x.reply;
+	return 0;
+}
+
 int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	     double deadline_ms, char **reply, llm_usage *used)
 {
-	double start = os_now_ms();
-	llm_usage u = { 1, 0, 0, 0, 0 };  /* this call */
 	char *sys, *user;
 	int rc;
 
@@ -245,13 +262,10 @@ int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	if (!sys || !user)
 		rc = err_set(ERR_SYSTEM, "out of memory");
 	else if (c->replay)
-		rc = llm_ledger_replay(c, sys, user, reply, &u);
+		rc = call_replay(c, sys, user, reply, used);
 	else
-		rc = llm_call_network(c, sys, user, deadline_ms, reply, &u);
-	if (rc == 0) {
-		u.seconds = (os_now_ms() - start) / 1000.0;
-		llm_ledger_account(c, sys, user, *reply, &u, used);
-	} else {
+		rc = llm_call_network(c, sys, user, deadline_ms, reply, used);
+	if (rc < 0) {
 		rc = llm_scrub_error(&c->keys, rc);
 		if (rc == LLM_ERR_FATAL)
 			llm_pool_set_fatal(c, err_last());

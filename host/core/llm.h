@@ -31,7 +31,8 @@ typedef struct {
 	const char *record_path;   /* append every exchange as JSON lines */
 	const char *replay_path;   /* serve exchanges from a record, no network */
 	const char *prices_path;   /* NULL: $HOST_LLM_PRICES, else prices.json beside host */
-	double max_usd;            /* stop before a call once spent; 0: no cap */
+	double max_usd;            /* no request whose prompts, at 4 bytes a token, would
+	                              take the spend past it; 0: no cap */
 	long max_tokens;           /* the same for tokens in + out; 0: no cap */
 	long timeout_ms;           /* whole request; 0: $HOST_LLM_TIMEOUT_MS or 120 s */
 	int attempts;              /* tries per call, retries included; 0: 5 */
@@ -54,7 +55,8 @@ typedef struct {
 } llm_usage;
 
 enum {
-	LLM_ERR_BUDGET = -20,  /* a cap is reached: no call was made */
+	LLM_ERR_BUDGET = -20,  /* a cap is reached, or this call's prompts would pass
+	                          one: its request was not sent */
 	LLM_ERR_FATAL = -21    /* 401, 403, 404, or a replay mismatch: stop the run */
 };
 
@@ -66,15 +68,20 @@ HOST_MUST_CHECK int llm_open(llm_client **out, const llm_options *o);
 const char *llm_describe(const llm_client *c);
 
 /*
- * Sends one exchange and returns the reply text (free() it). Usage of this
- * call is added to *used (if not NULL) and to the client's totals; token
- * counts the server reports that are missing, not whole numbers, negative,
- * zero for a text that is there, or above 10 million are replaced by the
- * text's size at 4 bytes a token. Retries 429, 5xx, network errors and
- * malformed replies with exponential backoff and jitter, honouring
- * Retry-After; no attempt starts, and no wait lasts, past `deadline_ms`
- * (an os_now_ms() time; <= 0: none), and each attempt's timeout is cut to
- * the time left.
+ * Sends one exchange and returns the reply text (free() it). Every request
+ * of the call that left the host, retries included, is charged whatever
+ * became of it (a reply, an error, a timeout, an abandon): added to *used
+ * (if not NULL), to the client's totals and to the record. Token counts
+ * the server reports that are missing, not whole numbers, negative, zero
+ * for a text that is there, or above 10 million, and those of a request
+ * that got no reply, are replaced by the text's size at 4 bytes a token:
+ * the prompts at least. Before each request its prompts are counted
+ * against the caps at that size, with those of the requests under way in
+ * every process: LLM_ERR_BUDGET if they would pass one. Retries 429, 5xx,
+ * network errors and malformed replies with exponential backoff and
+ * jitter, honouring Retry-After; no attempt starts, and no wait lasts,
+ * past `deadline_ms` (an os_now_ms() time; <= 0: none), and each
+ * attempt's timeout is cut to the time left.
  */
 HOST_MUST_CHECK int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	     double deadline_ms, char **reply, llm_usage *used);
@@ -109,7 +116,8 @@ void llm_set_tag(llm_client *c, const char *tag);
  * call, for what the call is made for: an agent that may end meanwhile. */
 void llm_set_abort(llm_client *c, int (*abort)(void *ctx), void *ctx);
 
-/* The mean time of the replies so far, in seconds; 0 before the first. */
+/* The mean time of the replies so far, in seconds; 0 before the first.
+ * Requests that got none do not count. */
 double llm_mean_latency(const llm_client *c);
 
 /* What the client has spent so far: with every process forked from the
@@ -119,7 +127,8 @@ llm_usage llm_totals(const llm_client *c);
 /* Why the run must stop (a 401, a replay mismatch ...), or NULL. */
 const char *llm_fatal(const llm_client *c);
 
-/* Nonzero once a cap (max_usd, max_tokens) is reached. */
+/* Nonzero once a cap (max_usd, max_tokens) is reached, or a request was
+ * refused as its prompts would have passed one. */
 int llm_exhausted(const llm_client *c);
 
 void llm_close(llm_client *c);

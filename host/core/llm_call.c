@@ -1,7 +1,16 @@
 /*
  * llm_call.c - one call of the language-model client over the network:
  * its attempts, with their retries, backoff and deadline, each waiting
- * its turn in the pool (llm_pool.c).
+ * its turn in the pool (llm_pool.c); and the charge of every request that
+ * left the host, whatever became of it.
+ *
+ * A provider bills a prompt it received whether or not anyone reads the
+ * reply, so the ledger cannot wait for a reply to count one: a request
+ * whose agent ended, or whose run stopped, while it waited, one that timed
+ * out or met an error, and each retry, cost at least their prompts. The
+ * single place that knows whether any of a request left is right after
+ * libcurl's transfer, which every attempt goes through (finish), and the
+ * prompts are set aside against the caps before it starts.
  */
 #include "llm_internal.h"
 
@@ -43,10 +52,23 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return aborted(ctx);
 }
 
-/* One POST that may take `timeout_ms`. Returns the curl code; *status and
- * *retry_after_s are set. */
+/* Nonzero once any of the request left the host, its headers or part of
+ * its body, whatever became of the transfer after: from then on the
+ * provider may have the prompt. A connection refused sends nothing. */
+static int request_left(CURL *curl)
+{
+	curl_off_t body = 0;
+	long headers = 0;
+
+	curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &headers);
+	curl_easy_getinfo(curl, CURLINFO_SIZE_UPLOAD_T, &body);
+	return headers > 0 || body > 0;
+}
+
+/* One POST that may take `timeout_ms`. Returns the curl code; *status,
+ * *retry_after_s and *sent (see request_left) are set. */
 static CURLcode post(llm_client *c, const char *body, long timeout_ms, buf *reply, long *status,
-		     long *retry_after_s)
+		     long *retry_after_s, int *sent)
 {
 	struct curl_slist *headers;
 	struct curl_header *h;
@@ -67,6 +89,7 @@ static CURLcode post(llm_client *c, const char *body, long timeout_ms, buf *repl
 	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
 	rc = curl_easy_perform(c->curl);
+	*sent = request_left(c->curl);
 	*status = 0;
 	*retry_after_s = 0;
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
@@ -112,20 +135,28 @@ static int backoff(llm_client *c, int attempt, long retry_after_s, double deadli
 	return !aborted(c);
 }
 
-/* Classifies one attempt: 0 done, 1 retry, or a negative error. */
+/* Classifies one attempt: 0 done, 1 retry, or a negative error. The
+ * reply's text, its size and the counts reported go in *x. */
 static int attempt_result(llm_client *c, CURLcode rc, long status, const buf *reply,
-			  char **text, llm_usage *u)
+			  llm_exchange *x)
 {
 	int verdict;
 
+	x->reply_bytes = status == 200 ? reply->len : 0;  /* a 200 is the model's work */
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		return err_set(ERR_GENERIC, "abandoned while the model worked on it: nobody waits "
+			       "for the reply"), 1;
 	if (rc != CURLE_OK)
 		return err_set(ERR_GENERIC, "%s: %s", c->url, curl_easy_strerror(rc)), 1;
 	if (status != 200) {
 		verdict = llm_wire_http_error(c, status, reply);
 		return status == 429 || status >= 500 ? 1 : verdict;
 	}
-	return llm_wire_parse_reply(c, buf_cstr(reply), text, &u->tokens_in,
-				    &u->tokens_out) == 0 ? 0 : 1;
+	if (llm_wire_parse_reply(c, buf_cstr(reply), &x->reply, &x->tokens_in,
+				 &x->tokens_out) < 0)
+		return 1;
+	x->reply_bytes = strlen(x->reply);
+	return 0;
 }
 
 /* Why a call got no usable reply, with how the model has answered so far:
@@ -134,11 +165,11 @@ static int call_failed(llm_client *c, int attempts, int out_of_time)
 {
 	char latency[96], *text = strdup(err_last());
 	const char *last = text ? text : "";
+	double mean;
 	int rc;
 
-	if (llm_totals(c).calls)
-		snprintf(latency, sizeof(latency), "its replies took %.1f s on average",
-			 llm_mean_latency(c));
+	if (llm_pool_replies(c, &mean))
+		snprintf(latency, sizeof(latency), "its replies took %.1f s on average", mean);
 	else
 		snprintf(latency, sizeof(latency), "none of its replies has been usable yet");
 	if (aborted(c))
@@ -167,17 +198,48 @@ static long hold_off_ms(int attempt, long retry_after_s)
 		: LLM_BACKOFF_CAP_MS;
 }
 
-/* One attempt, once the pool lets it start (its hold-off over, one of the
- * open requests' slots free): 0 done, 1 retry, 2 no attempt made as the
- * deadline or an abort came first, or a negative error. *timed_out is set
- * when the deadline cut the attempt short. */
-static int attempt(llm_client *c, const char *body, double deadline_ms, int n, char **text,
-		   llm_usage *u, long *retry_after, int *timed_out)
+/* One call, as its attempts send it and the ledger charges them. */
+typedef struct {
+	const char *system, *user;  /* scrubbed */
+	char *body;
+	llm_usage estimate;  /* the prompts' cost at 4 bytes a token, set aside per attempt */
+	llm_usage *used;     /* the caller's sum, or NULL */
+	int charged;         /* an attempt has counted the call */
+} llm_call;
+
+/* Where every attempt that took a slot ends: one whose request left the
+ * host is charged, whatever became of it (a reply, an error, a timeout,
+ * an abandon), the prompts at least; what was set aside for it is given
+ * back either way. */
+static void finish(llm_client *c, llm_call *call, llm_exchange *x, int sent, CURLcode rc)
 {
+	llm_usage none = { 0, 0, 0, 0, 0 };
+
+	if (!sent && !x->reply) {
+		llm_pool_settle(c, &call->estimate, &none, 0);
+		return;
+	}
+	x->error = x->reply ? NULL : err_last();
+	x->abandoned = rc == CURLE_ABORTED_BY_CALLBACK;
+	x->counts_call = !call->charged;
+	call->charged = 1;
+	llm_ledger_charge(c, x, &call->estimate, call->used);
+}
+
+/* One attempt, once the pool lets it start (its hold-off over, one of the
+ * open requests' slots free, its prompts set aside within the caps): 0
+ * done, 1 retry, 2 no attempt made as the deadline or an abort came
+ * first, or a negative error (LLM_ERR_BUDGET: the prompts would pass a
+ * cap). *timed_out is set when the deadline cut the attempt short. */
+static int attempt(llm_client *c, llm_call *call, double deadline_ms, int n, char **text,
+		   long *retry_after, int *timed_out)
+{
+	llm_exchange x = { call->system, call->user, NULL, 0, -1, -1, 0, 0, NULL, 0, 0 };
 	buf reply = BUF_INIT;
 	long status, timeout_ms;
+	double start;
 	CURLcode rc;
-	int verdict;
+	int verdict, sent;
 
 	if (llm_pool_enter(c, deadline_ms))
 		return 2;
@@ -185,9 +247,18 @@ static int attempt(llm_client *c, const char *body, double deadline_ms, int n, c
 		llm_pool_leave(c);
 		return 2;
 	}
-	rc = post(c, body, timeout_ms, &reply, &status, retry_after);
+	if ((verdict = llm_pool_set_aside(c, &call->estimate)) < 0) {
+		llm_pool_leave(c);
+		return verdict;
+	}
+	start = os_now_ms();
+	rc = post(c, call->body, timeout_ms, &reply, &status, retry_after, &sent);
 	llm_pool_leave(c);
-	verdict = attempt_result(c, rc, status, &reply, text, u);
+	verdict = attempt_result(c, rc, status, &reply, &x);
+	x.seconds = (os_now_ms() - start) / 1000.0;
+	finish(c, call, &x, sent, rc);
+	if (verdict == 0)
+		*text = x.reply;
 	if (status == 429)
 		llm_pool_hold_off(c, hold_off_ms(n, *retry_after));
 	buf_free(&reply);
@@ -196,28 +267,30 @@ static int attempt(llm_client *c, const char *body, double deadline_ms, int n, c
 }
 
 int llm_call_network(llm_client *c, const char *system_prompt, const char *user,
-		     double deadline_ms, char **text, llm_usage *u)
+		     double deadline_ms, char **text, llm_usage *used)
 {
 	json_t *request = llm_wire_request(c, system_prompt, user);
-	char *body = json_dumps(request, JSON_COMPACT);
+	llm_call call = { system_prompt, user, json_dumps(request, JSON_COMPACT), { 0, 0, 0, 0, 0 },
+			  used, 0 };
 	int attempts = 0, verdict = 1, out_of_time = 0;
 	long retry_after = 0;
 
 	json_decref(request);
-	if (!body)
+	if (!call.body)
 		return err_set(ERR_SYSTEM, "out of memory");
+	llm_ledger_estimate(c, strlen(system_prompt) + strlen(user), &call.estimate);
 	while (verdict > 0 && attempts < c->attempts && !aborted(c)) {
 		if (attempts > 0 && !backoff(c, attempts - 1, retry_after, deadline_ms)) {
 			out_of_time = 1;
 			break;
 		}
-		verdict = attempt(c, body, deadline_ms, attempts, text, u, &retry_after, &out_of_time);
+		verdict = attempt(c, &call, deadline_ms, attempts, text, &retry_after, &out_of_time);
 		if (verdict == 2) {
 			out_of_time = 1;
 			break;
 		}
 		attempts++;
 	}
-	free(body);
+	free(call.body);
 	return verdict > 0 ? call_failed(c, attempts, out_of_time) : verdict;
 }

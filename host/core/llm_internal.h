@@ -95,8 +95,22 @@ HOST_MUST_CHECK int llm_pool_open(llm_client *c, int concurrency);
 /* Unmaps it (the opening process only; forks just exit). */
 void llm_pool_close(llm_client *c);
 
-/* Adds a call's usage to the shared totals. */
-void llm_pool_add(llm_client *c, const llm_usage *u);
+/* Sets `estimate` (a prompt's cost) aside before its request is sent: 0,
+ * or LLM_ERR_BUDGET when it would take what is spent and set aside past a
+ * cap, which then counts as reached (llm_pool_refused). */
+HOST_MUST_CHECK int llm_pool_set_aside(llm_client *c, const llm_usage *estimate);
+
+/* Ends a request: gives back what was set aside for it (`estimate`; NULL:
+ * nothing, a replay) and adds what it cost, `spent`, to the shared totals;
+ * `replied` counts its time in llm_pool_replies. */
+void llm_pool_settle(llm_client *c, const llm_usage *estimate, const llm_usage *spent,
+		     int replied);
+
+/* How many requests got a reply, and the mean time they took in seconds. */
+long llm_pool_replies(const llm_client *c, double *mean_seconds);
+
+/* Nonzero once a request was refused by llm_pool_set_aside. */
+int llm_pool_refused(const llm_client *c);
 
 /* The shared totals: every process's calls. */
 llm_usage llm_pool_totals(const llm_client *c);
@@ -119,10 +133,11 @@ void llm_pool_leave(llm_client *c);
 /* llm_call.c */
 
 /* One call over the network, up to c->attempts attempts, none started or
- * waited for past `deadline_ms` (see llm_chat): the reply's text and its
- * token counts in *u, or a negative error. */
+ * waited for past `deadline_ms` (see llm_chat): the reply's text, or a
+ * negative error. Every request that left the host is charged to the
+ * ledger and to *used (may be NULL), whatever became of it. */
 HOST_MUST_CHECK int llm_call_network(llm_client *c, const char *system_prompt, const char *user,
-		     double deadline_ms, char **text, llm_usage *u);
+		     double deadline_ms, char **text, llm_usage *used);
 
 /* llm_wire.c */
 
@@ -152,15 +167,35 @@ HOST_MUST_CHECK int llm_ledger_load_replay(llm_client *c, const char *path);
 /* A token count a server or a record reports, or -1 if it cannot be right. */
 long llm_ledger_count(const json_t *v);
 
-/* Answers from the first unused recorded exchange with these prompts. */
-HOST_MUST_CHECK int llm_ledger_replay(llm_client *c, const char *system_prompt, const char *user,
-		      char **text, llm_usage *u);
+/* One request as the ledger charges it, whatever became of it: a reply,
+ * an error, or abandoned while it waited. */
+typedef struct {
+	const char *system, *user;   /* the prompts sent, scrubbed */
+	char *reply;                 /* the reply's text, or NULL; the ledger scrubs it */
+	size_t reply_bytes;          /* the reply's size; with no text, what a 200 brought */
+	long tokens_in, tokens_out;  /* as reported; -1: not known */
+	double usd;                  /* a replay's recorded cost; else priced by the ledger */
+	double seconds;
+	const char *error;           /* why there is no reply, or NULL */
+	int abandoned;               /* ended by llm_set_abort's callback */
+	int counts_call;             /* the call's first request: one more call */
+} llm_exchange;
+
+/* Answers from the first unused recorded exchange with these prompts,
+ * filling r's reply, counts and cost. */
+HOST_MUST_CHECK int llm_ledger_replay(llm_client *c, llm_exchange *r);
 
 /* Adds `u` to `to`; a negative or non-finite part adds nothing. */
 void llm_ledger_add(llm_usage *to, const llm_usage *u);
 
-/* Prices, records and counts a call that succeeded; `reply` is scrubbed. */
-void llm_ledger_account(llm_client *c, const char *system_prompt, const char *user, char *reply,
-			llm_usage *u, llm_usage *used);
+/* What prompts of `prompt_bytes` cost, estimated at 4 bytes a token. */
+void llm_ledger_estimate(const llm_client *c, size_t prompt_bytes, llm_usage *out);
+
+/* Charges a request that left the host, whatever became of it: prices it
+ * (a count not known, or not right, estimated at 4 bytes a token: the
+ * prompts at least), records it, and adds it to the shared totals, giving
+ * back `set_aside` (NULL: none), and to *used (may be NULL). */
+void llm_ledger_charge(llm_client *c, llm_exchange *r, const llm_usage *set_aside,
+		       llm_usage *used);
 
 #endif

@@ -127,6 +127,18 @@ static void replayed_model(llm_client *c)
 		snprintf(c->identity, sizeof(c->identity), "%.40s:%.200s", provider, model);
 }
 
+/* The recorded exchanges a replay can answer with: those with a reply,
+ * not the requests that got none. */
+static size_t replies_recorded(const llm_client *c)
+{
+	const json_t *e;
+	size_t i, n = 0;
+
+	json_array_foreach(c->replay, i, e)
+		n += json_is_string(json_object_get(e, "reply"));
+	return n;
+}
+
 int llm_ledger_load_replay(llm_client *c, const char *path)
 {
 	char *text, *line, *save = NULL;
@@ -149,7 +161,7 @@ int llm_ledger_load_replay(llm_client *c, const char *path)
 	}
 	free(text);
 	snprintf(c->description, sizeof(c->description), "replay of %s (%zu calls, no network)",
-		 path, json_array_size(c->replay));
+		 path, replies_recorded(c));
 	replayed_model(c);
 	return 0;
 }
@@ -183,25 +195,26 @@ static int answers(const json_t *e, const llm_client *c, const char *system_prom
 
 /* The first unused recorded exchange that answers this request. Its
  * usage was checked by llm_ledger_load_replay. */
-int llm_ledger_replay(llm_client *c, const char *system_prompt, const char *user,
-		     char **text, llm_usage *u)
+int llm_ledger_replay(llm_client *c, llm_exchange *r)
 {
 	size_t i, n = json_array_size(c->replay);
 
 	for (i = 0; i < n; i++) {
 		json_t *e = json_array_get(c->replay, i);
-		if (!answers(e, c, system_prompt, user))
+		if (!answers(e, c, r->system, r->user))
 			continue;
 		json_object_set_new(e, "replayed", json_true());
 		c->replay_next++;
-		*text = strdup(json_string_value(json_object_get(e, "reply")));
-		u->tokens_in = llm_ledger_count(json_object_get(e, "tokens_in"));
-		u->tokens_out = llm_ledger_count(json_object_get(e, "tokens_out"));
-		u->usd = json_number_value(json_object_get(e, "usd"));
-		return *text ? 0 : err_set(ERR_SYSTEM, "out of memory");
+		r->reply = strdup(json_string_value(json_object_get(e, "reply")));
+		r->reply_bytes = r->reply ? strlen(r->reply) : 0;
+		r->tokens_in = llm_ledger_count(json_object_get(e, "tokens_in"));
+		r->tokens_out = llm_ledger_count(json_object_get(e, "tokens_out"));
+		r->usd = json_number_value(json_object_get(e, "usd"));
+		return r->reply ? 0 : err_set(ERR_SYSTEM, "out of memory");
 	}
 	return err_set(LLM_ERR_FATAL, "replay: call %zu does not match any recorded exchange "
-		       "(%zu recorded); the run is not the recorded one", c->replay_next + 1, n);
+		       "(%zu recorded); the run is not the recorded one", c->replay_next + 1,
+		       replies_recorded(c));
 }
 
 /* A count the server got wrong (-1), or zero for text that is there, is
@@ -231,17 +244,25 @@ static void notice(llm_client *c, const char *fmt, ...)
 	c->notice(c->notice_ctx, message);
 }
 
-/* Settles a network call's tokens and prices them. Returns 1 if any count
- * was estimated: a server cannot make a call free, or a credit, by
- * reporting negative, absurd or no usage. */
-static int price_call(llm_client *c, size_t prompt_bytes, size_t reply_bytes, llm_usage *u)
+void llm_ledger_estimate(const llm_client *c, size_t prompt_bytes, llm_usage *out)
+{
+	memset(out, 0, sizeof(*out));
+	settle_count(&out->tokens_in, prompt_bytes);
+	out->usd = (double)out->tokens_in * c->price_in / 1e6;
+}
+
+/* Settles a request's tokens and prices them. Returns 1 if any count was
+ * estimated: a server cannot make a call free, or a credit, by reporting
+ * negative, absurd or no usage, nor a request that got no reply go
+ * uncounted. */
+static int price(llm_client *c, const llm_exchange *r, llm_usage *u)
 {
 	/* `|`, not `||`: both counts are settled */
-	int estimated = settle_count(&u->tokens_in, prompt_bytes) |
-			settle_count(&u->tokens_out, reply_bytes);
+	int estimated = settle_count(&u->tokens_in, strlen(r->system) + strlen(r->user)) |
+			settle_count(&u->tokens_out, r->reply_bytes);
 
 	u->usd = ((double)u->tokens_in * c->price_in + (double)u->tokens_out * c->price_out) / 1e6;
-	if (estimated && !c->usage_warned) {
+	if (estimated && r->reply && !c->usage_warned) {  /* the server's fault, not ours */
 		c->usage_warned = 1;
 		notice(c, "%s reported token counts that cannot be right; such calls are "
 		       "counted at their size (%d bytes a token) and marked \"usage_estimated\" "
@@ -250,9 +271,10 @@ static int price_call(llm_client *c, size_t prompt_bytes, size_t reply_bytes, ll
 	return estimated;
 }
 
-/* Appends the exchange as one JSON line, scrubbed as a whole. */
-static void record_exchange(llm_client *c, const char *system_prompt, const char *user,
-			    const char *reply, const llm_usage *u, int estimated)
+/* Appends the exchange as one JSON line, scrubbed as a whole. One with
+ * no reply has none, so that a replay never answers with it. */
+static void record_exchange(llm_client *c, const llm_exchange *r, const llm_usage *u,
+			    int estimated)
 {
 	buf text = BUF_INIT;
 	char *line;
@@ -260,10 +282,14 @@ static void record_exchange(llm_client *c, const char *system_prompt, const char
 
 	if (!c->record)
 		return;
-	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f}", "provider",
+	e = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f}", "provider",
 		      llm_providers[c->kind].name, "model", c->model ? c->model : "", "system",
-		      system_prompt, "user", user, "reply", reply, "tokens_in", (json_int_t)u->tokens_in,
+		      r->system, "user", r->user, "tokens_in", (json_int_t)u->tokens_in,
 		      "tokens_out", (json_int_t)u->tokens_out, "usd", u->usd, "seconds", u->seconds);
+	json_object_set_new(e, r->reply ? "reply" : "error",
+			    json_string(r->reply ? r->reply : r->error ? r->error : "no reply"));
+	if (r->abandoned)
+		json_object_set_new(e, "abandoned", json_true());
 	if (estimated)
 		json_object_set_new(e, "usage_estimated", json_true());
 	if (c->tag)
@@ -280,19 +306,19 @@ static void record_exchange(llm_client *c, const char *system_prompt, const char
 	free(line);
 }
 
-/* Prices, records and counts a call that succeeded; `reply` is scrubbed. */
-void llm_ledger_account(llm_client *c, const char *system_prompt, const char *user, char *reply,
-			llm_usage *u, llm_usage *used)
+void llm_ledger_charge(llm_client *c, llm_exchange *r, const llm_usage *set_aside,
+		       llm_usage *used)
 {
+	llm_usage u = { r->counts_call ? 1 : 0, r->tokens_in, r->tokens_out, r->usd, r->seconds };
 	int estimated = 0;
 
-	llm_scrub(&c->keys, reply);
+	llm_scrub(&c->keys, r->reply);
 	if (!c->replay)
-		estimated = price_call(c, strlen(system_prompt) + strlen(user), strlen(reply), u);
-	record_exchange(c, system_prompt, user, reply, u, estimated);
-	llm_pool_add(c, u);
+		estimated = price(c, r, &u);
+	record_exchange(c, r, &u, estimated);
+	llm_pool_settle(c, set_aside, &u, r->reply != NULL);
 	if (used)
-		llm_ledger_add(used, u);
+		llm_ledger_add(used, &u);
 }
 
 json_t *llm_usage_to_json(const llm_usage *u)

@@ -11,6 +11,13 @@
  * attempt may start live in memory mapped at llm_open, under a
  * process-shared lock that a process killed while holding it cannot wedge
  * (a robust mutex); the open requests are counted by slots.
+ *
+ * A request's prompt is set aside, at its estimate, before the request is
+ * sent, and the check against the caps counts what is set aside: callers
+ * asking at once cannot each find the budget unspent and all send. What
+ * is set aside becomes the request's real cost when it ends; a process
+ * killed meanwhile leaves it set aside, counted, as its prompt may have
+ * left.
  */
 #include "llm_internal.h"
 
@@ -28,7 +35,12 @@
 
 struct llm_pool {
 	pthread_mutex_t lock;  /* process-shared, robust */
-	llm_usage totals;
+	llm_usage totals;      /* every request that left the host */
+	llm_usage set_aside;   /* the prompts of the requests under way, estimated */
+	int under_way;         /* how many */
+	long replies;          /* requests that got a reply, and the time they took */
+	double reply_seconds;
+	int refused;           /* a request was refused: it would have passed a cap */
 	double not_before_ms;  /* no attempt starts before this os_now_ms() time */
 	char fatal[512];       /* why the run must stop, once it must */
 };
@@ -75,11 +87,89 @@ static void lock(struct llm_pool *p)
 		pthread_mutex_consistent(&p->lock);
 }
 
-void llm_pool_add(llm_client *c, const llm_usage *u)
+/* Which cap `more` would pass on top of what is spent and set aside, or
+ * has been reached already: 1 --max-usd, 2 --max-tokens, 0 none. */
+static int cap_passed(const llm_client *c, const struct llm_pool *p, const llm_usage *more)
 {
+	double usd = p->totals.usd + p->set_aside.usd;
+	long tokens = p->totals.tokens_in + p->totals.tokens_out + p->set_aside.tokens_in +
+		      p->set_aside.tokens_out;
+
+	if (c->max_usd > 0 && (usd >= c->max_usd || usd + more->usd > c->max_usd))
+		return 1;
+	if (c->max_tokens > 0 && (tokens >= c->max_tokens ||
+				  tokens + more->tokens_in + more->tokens_out > c->max_tokens))
+		return 2;
+	return 0;
+}
+
+int llm_pool_set_aside(llm_client *c, const llm_usage *estimate)
+{
+	struct llm_pool *p = c->pool;
+	llm_usage spent, aside;
+	int cap;
+
+	lock(p);
+	if ((cap = cap_passed(c, p, estimate)) == 0) {
+		llm_ledger_add(&p->set_aside, estimate);
+		p->under_way++;
+	} else {
+		p->refused = 1;
+	}
+	spent = p->totals;
+	aside = p->set_aside;
+	pthread_mutex_unlock(&p->lock);
+	if (cap == 1)
+		return err_set(LLM_ERR_BUDGET, "the LLM budget is spent: this prompt (about %ld "
+			       "tokens, $%.4f) would take the spend past $%.4f ($%.4f spent, $%.4f "
+			       "in calls under way)", estimate->tokens_in, estimate->usd, c->max_usd,
+			       spent.usd, aside.usd);
+	if (cap == 2)
+		return err_set(LLM_ERR_BUDGET, "the LLM budget is spent: this prompt (about %ld "
+			       "tokens) would take the tokens past %ld (%ld spent, %ld in calls "
+			       "under way)", estimate->tokens_in, c->max_tokens,
+			       spent.tokens_in + spent.tokens_out, aside.tokens_in + aside.tokens_out);
+	return 0;
+}
+
+void llm_pool_settle(llm_client *c, const llm_usage *estimate, const llm_usage *spent,
+		     int replied)
+{
+	struct llm_pool *p = c->pool;
+	llm_usage none = { 0, 0, 0, 0, 0 };
+
+	lock(p);
+	if (estimate) {
+		p->set_aside.tokens_in -= estimate->tokens_in;
+		p->set_aside.tokens_out -= estimate->tokens_out;
+		p->set_aside.usd -= estimate->usd;
+		if (--p->under_way <= 0) {  /* no rounding left over from the sums */
+			p->under_way = 0;
+			p->set_aside = none;
+		}
+	}
+	llm_ledger_add(&p->totals, spent);
+	if (replied) {
+		p->replies++;
+		p->reply_seconds += spent->seconds;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+long llm_pool_replies(const llm_client *c, double *mean_seconds)
+{
+	long n;
+
 	lock(c->pool);
-	llm_ledger_add(&c->pool->totals, u);
+	n = c->pool->replies;
+	*mean_seconds = n ? c->pool->reply_seconds / (double)n : 0;
 	pthread_mutex_unlock(&c->pool->lock);
+	return n;
+}
+
+int llm_pool_refused(const llm_client *c)
+{
+	return c->pool->refused;  /* set once, never cleared */
 }
 
 llm_usage llm_pool_totals(const llm_client *c)
