@@ -103,6 +103,7 @@ void test_group_llm_meta(harness_totals *t);
 void test_group_report(harness_totals *t);
 void test_group_parallel(harness_totals *t);
 void test_group_llm_pool(harness_totals *t);
+void test_group_llm_spend(harness_totals *t);
 void test_group_solutions(harness_totals *t);
 void test_group_user_tasks(harness_totals *t);
 void test_group_hostile(harness_totals *t);

@@ -72,6 +72,7 @@ int main(void)
 	test_group_llm_hostile(&totals);
 	test_group_llm_slow(&totals);
 	test_group_llm_pool(&totals);
+	test_group_llm_spend(&totals);
 	test_group_kept(&totals);
 	test_group_llm_meta(&totals);
 	test_group_parallel(&totals);

@@ -138,6 +138,10 @@ static void test_a_call_is_abandoned_when_its_agent_is_gone(void **state)
 	sleep(2);  /* no retry comes later either */
 	assert_int_equal(llm_fixture_count(&s), 1);
 	assert_false(b.stopped);
+	/* the request left: its prompts are paid for, "su" at 4 bytes a token */
+	assert_int_equal(b.llm_used.calls, 1);
+	assert_int_equal(b.llm_used.tokens_in, 1);
+	assert_int_equal(llm_totals(c).tokens_in, 1);
 	broker_free(&b);
 	close(pair[0]);
 	llm_close(c);
@@ -179,6 +183,8 @@ static void test_a_stop_abandons_the_call_and_refuses_more(void **state)
 	assert_contains(error, "the call was abandoned after 1 attempt");
 	free(error);
 	assert_true(b.stopped);
+	assert_int_equal(b.llm_used.calls, 1);  /* paid for, though nobody reads it */
+	assert_int_equal(b.llm_used.tokens_in, 1);
 	error = ask(&b, NULL);
 	assert_string_equal(error, "the run is stopping: no more model calls");
 	free(error);
@@ -356,6 +362,11 @@ static void test_sigterm_abandons_the_calls_in_flight(void **state)
 	assert_string_equal(json_string_value(json_object_get(note, "status")), "interrupted");
 	assert_contains(json_string_value(json_object_get(note, "reason")),
 			"the run was stopped while its agents could call the model");
+	/* the two requests it abandoned are in its spend */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(note, "budget"),
+							    "llm_calls")), 2);
+	assert_true(json_integer_value(json_object_get(json_object_get(note, "budget"),
+						       "tokens_in")) > 500);
 	json_decref(note);
 	/* nothing is left half done: evolve goes on from gen_000, offline */
 	HOST(&r, "evolve", "--dir", lab);
