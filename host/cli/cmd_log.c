@@ -82,7 +82,7 @@ static void arena_lines(const record *g, const char *indent)
 	const record_arena *a = &g->arena;
 	size_t i;
 
-	printf("%sarena round %d, code agent %d: +%d cases, %d rejected by the oracle, %d "
+	printf("%sarena round %d, code agent %d: +%d cases, %d rejected, %d "
 	       "malformed, %d passed, %d over the cap (%d checks); grown set %d\n", indent,
 	       a->round, a->code_agent, a->added, a->rejected, a->malformed, a->passed,
 	       a->over_cap, a->checks, a->grown);

@@ -219,7 +219,7 @@ static int decide(record *r, size_t n, const record_arena *tally, const arena_st
 	for (k = 0; k < n; k++)
 		if (r[k].status == RECORD_REJECTED && (best == n || r[k].fitness > r[best].fitness))
 			best = k;
-	snprintf(what, sizeof(what), "+%d cases (%d rejected by the oracle), grown set %d",
+	snprintf(what, sizeof(what), "+%d cases (%d rejected), grown set %d",
 		 tally->added, tally->rejected, tally->grown);
 	for (k = 0; rc == 0 && k < n; k++) {
 		if (k == best && n == 1)

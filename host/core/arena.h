@@ -5,7 +5,7 @@
  * Each round, the test agents propose inputs against the code agents'
  * current solutions; the task's oracle labels every input, and those it
  * refuses or whose guessed label it contradicts are discarded and
- * counted. An input that some code agent's solution gets wrong joins the
+ * counted, as are those that are held-out cases (never labelled). An input that some code agent's solution gets wrong joins the
  * task's grown set, up to a cap a round. Then each code agent's task
  * agent improves its own current solution against the original training
  * cases and the grown set, and the host scores the result on the

@@ -5,7 +5,8 @@
  *
  * Nothing a test agent says is taken on trust. Its inputs are labelled by
  * the task's oracle alone; its own guess only serves to reject it when
- * the oracle disagrees. Whether a solution gets an input wrong is decided
+ * the oracle disagrees. An input that is one of the task's held-out
+ * cases is refused before the oracle sees it. Whether a solution gets an input wrong is decided
  * by the host's own run of that solution on that one case, scored by the
  * task's score.c: wrong when the run fails or scores short of the task's
  * target. Proposals are taken from the test agents in turn (the first of
@@ -138,11 +139,26 @@ typedef struct {
 	size_t n;
 } pending_list;
 
-/* The test agents' proposals in turn, less those known already. */
+/* Counts a proposal of `tester` as refused. */
+static void refuse(record_arena *tally, arena_tester *tester)
+{
+	tally->rejected++;
+	tester->rejected++;
+}
+
+/*
+ * The test agents' proposals in turn, less those known already and
+ * those that are held-out cases as the driver would take them (see
+ * task_inputs in task.h): no held-out case is labelled or trained on.
+ * A held-out one is counted as refused, like one the oracle refuses, so
+ * that no count tells a test agent, or a meta agent reading the record,
+ * which of its inputs are held-out cases.
+ */
 static int gather(pending_list *out, record_arena *tally, arena_state *s, const propose_list *lists,
-		  const task_case *cases, size_t n)
+		  const task_case *cases, size_t n, const task_inputs *holdout)
 {
 	size_t k, j, total = 0, most = 0;
+	int held = 0, rc = 0;
 
 	for (j = 0; j < s->n_testers; j++) {
 		total += lists[j].n;
@@ -151,18 +167,21 @@ static int gather(pending_list *out, record_arena *tally, arena_state *s, const 
 	out->n = 0;
 	if (!(out->items = calloc(total + 1, sizeof(*out->items))))
 		return err_set(ERR_SYSTEM, "out of memory");
-	for (k = 0; k < most; k++)
-		for (j = 0; j < s->n_testers; j++) {
-			if (k >= lists[j].n)
+	for (k = 0; rc == 0 && k < most; k++)
+		for (j = 0; rc == 0 && j < s->n_testers; j++) {
+			const propose_item *item = k < lists[j].n ? &lists[j].items[k] : NULL;
+			if (!item || (rc = task_inputs_has(&held, holdout, item->input)) < 0)
 				continue;
-			if (known(cases, n, out->items, out->n, lists[j].items[k].input)) {
+			if (held) {
+				refuse(tally, &s->testers[j]);
+			} else if (known(cases, n, out->items, out->n, item->input)) {
 				tally->passed++;
-				continue;
+			} else {
+				out->items[out->n].item = item;
+				out->items[out->n++].tester = j;
 			}
-			out->items[out->n].item = &lists[j].items[k];
-			out->items[out->n++].tester = j;
 		}
-	return 0;
+	return rc;
 }
 
 /* Labels inputs[0..n) into labels: as one batch, or, when the batch
@@ -215,8 +234,7 @@ static int judge(record_arena *tally, arena_state *s, size_t i, task *t, pending
 		pending *q = &p->items[k];
 		arena_tester *tester = &s->testers[q->tester];
 		if (!q->label || (q->item->label && strcmp(q->item->label, q->label) != 0)) {
-			tally->rejected++;
-			tester->rejected++;
+			refuse(tally, tester);
 		} else if ((rc = any_wrong(&wrong, tally, s, i, t, q->item->input, q->label)) < 0) {
 			break;
 		} else if (!wrong) {
@@ -237,12 +255,15 @@ static int attack_task(record_arena *tally, arena_state *s, size_t i, task *t,
 {
 	propose_list *lists = calloc(s->n_testers + 1, sizeof(*lists));
 	pending_list p = { NULL, 0 };
+	task_inputs holdout = { NULL, 0 };
 	size_t n = 0, j;
 	task_case *cases = arena_training(s, t, i, &n);
 	const arena_coder *best = &s->coders[best_coder(s)];
 	const char *solution = best->solutions[i];
 	int rc = lists && cases ? 0 : err_set(ERR_SYSTEM, "out of memory");
 
+	if (rc == 0)
+		rc = task_inputs_make(&holdout, t->holdout, t->n_holdout);
 	for (j = 0; rc == 0 && j < s->n_testers; j++) {
 		if ((rc = propose_one(&lists[j], s, j, best, t, solution, cases, n, o, a)) < 0)
 			break;
@@ -252,13 +273,14 @@ static int attack_task(record_arena *tally, arena_state *s, size_t i, task *t,
 		if (lists[j].problem)
 			note_problem(tally, &s->testers[j], lists[j].problem);
 	}
-	if (rc == 0 && (rc = gather(&p, tally, s, lists, cases, n)) == 0 &&
+	if (rc == 0 && (rc = gather(&p, tally, s, lists, cases, n, &holdout)) == 0 &&
 	    (rc = label_all(&p, t)) == 0)
 		rc = judge(tally, s, i, t, &p, room);
 	for (j = 0; p.items && j < p.n; j++)
 		free(p.items[j].label);
 	for (j = 0; lists && j < s->n_testers; j++)
 		propose_list_free(&lists[j]);
+	task_inputs_free(&holdout);
 	free(p.items);
 	free(lists);
 	free(cases);

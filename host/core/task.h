@@ -60,6 +60,24 @@ typedef struct {
  * a boolean as "1" or "0"; NULL for anything else (free() it). */
 char *task_label_text(const json_t *label);
 
+/*
+ * Case inputs as a driver would take them: two inputs are the same case
+ * when they are equal without surrounding whitespace, or are the same
+ * integer in decimal ("+007" is "7"), as C reads a number. The arena
+ * keeps a task's held-out inputs in one, to refuse them as training.
+ */
+typedef struct {
+	char **keys;   /* sorted */
+	size_t n;
+} task_inputs;
+
+HOST_MUST_CHECK int task_inputs_make(task_inputs *out, const task_case *cases, size_t n);
+
+/* *out: whether `input` is the same case as one of the set's. */
+HOST_MUST_CHECK int task_inputs_has(int *out, const task_inputs *set, const char *input);
+
+void task_inputs_free(task_inputs *set);
+
 /* A view of `t` with other training cases and another initial solution,
  * sharing everything else with `t`, which must outlive it: it is never
  * freed (task_free is not for it). */

@@ -88,7 +88,8 @@ typedef struct {
 	int code_agent;            /* which code agent it is, 1..P */
 	int grown;                 /* cases in the grown sets it was measured on */
 	int proposed;              /* inputs the test agents proposed this round */
-	int rejected;              /* of them: refused or contradicted by the oracle */
+	int rejected;              /* of them: held-out cases, or refused or contradicted
+	                              by the oracle */
 	int malformed;             /* items of their replies that were no proposal */
 	int passed;                /* labelled, but no solution got them wrong, or
 	                              known already */
