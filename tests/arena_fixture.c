@@ -38,10 +38,23 @@ json_t *arena_grown_cases(const char *dir)
 	return cases;
 }
 
+void arena_set_test_agent(const char *dir, const char *source)
+{
+	char *path = os_path_join(dir, "agent_code/test_agent.c");
+	run_result r;
+
+	assert_int_equal(os_write_file(path, source, strlen(source)), 0);
+	HOST(&r, "commit", "--dir", (char *)dir, "-m", "a test agent of the test's");
+	if (r.status != 0)
+		fail_msg("commit: %s%s", r.out, r.err);
+	run_result_free(&r);
+	free(path);
+}
+
 char *arena_lab(const char *lab_name, const char *tasks_dir, const char *file)
 {
 	char *dir = tasks_dir ? scratch(lab_name) : make_lab(lab_name, "email");
-	char *text, *source, *path;
+	char *text, *source;
 	task *t;
 	run_result r;
 
@@ -56,13 +69,7 @@ char *arena_lab(const char *lab_name, const char *tasks_dir, const char *file)
 	t = harness_task("email");
 	text = harness_read(file);
 	source = harness_subst(text, "@TASKDIR@", t->dir, NULL);
-	path = os_path_join(dir, "agent_code/test_agent.c");
-	assert_int_equal(os_write_file(path, source, strlen(source)), 0);
-	HOST(&r, "commit", "--dir", dir, "-m", "a test agent of the test's");
-	if (r.status != 0)
-		fail_msg("commit: %s%s", r.out, r.err);
-	run_result_free(&r);
-	free(path);
+	arena_set_test_agent(dir, source);
 	free(source);
 	free(text);
 	task_free(t);

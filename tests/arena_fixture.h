@@ -22,6 +22,10 @@ json_t *arena_grown_cases(const char *dir);
  * task's folder), recorded with host commit. free() it. */
 char *arena_lab(const char *lab_name, const char *tasks_dir, const char *file);
 
+/* Makes `source` the test agent of the lab in `dir`: agent_code/test_agent.c,
+ * recorded with host commit. */
+void arena_set_test_agent(const char *dir, const char *source);
+
 /* Runs `gens` rounds of the arena in the lab `dir`, or fails the test
  * with host's output. */
 void arena_rounds(const char *dir, const char *gens);

@@ -67,7 +67,7 @@ static void test_the_arena_grows_email_with_oracle_labels(void **state)
 	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "10");
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "evolve --arena: 10 rounds, tasks email");
-	assert_contains(r.out, "  arena round 2: c1; +8 cases (0 rejected by the oracle), grown set 16\n");
+	assert_contains(r.out, "  arena round 2: c1; +8 cases (0 rejected), grown set 16\n");
 	run_result_free(&r);
 	cases = arena_grown_cases(dir);
 	n = json_array_size(cases);
@@ -123,13 +123,13 @@ static void test_wrong_labels_are_discarded_and_counted(void **state)
 	(void)state;
 	log = arena_rounds_log(dir, "1");
 	/* two labelled proposals, each run on the one code agent's solution */
-	assert_contains(log, "arena round 1, code agent 1: +1 cases, 2 rejected by the "
-			"oracle, 3 malformed, 1 passed, 0 over the cap (2 checks); grown set 1\n");
+	assert_contains(log, "arena round 1, code agent 1: +1 cases, 2 rejected, 3 malformed"
+			", 1 passed, 0 over the cap (2 checks); grown set 1\n");
 	free(log);
 	cases = arena_grown_cases(dir);
 	assert_int_equal(json_array_size(cases), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "input")),
-			    "user name@example.com");
+			    "user name@example.org");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "label")),
 			    "0");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "reason")),
@@ -193,17 +193,133 @@ static void test_an_input_the_oracle_cannot_label_is_refused(void **state)
 
 	(void)state;
 	log = arena_rounds_log(dir, "1");
-	assert_contains(log, "arena round 1, code agent 1: +1 cases, 1 rejected by the oracle");
+	assert_contains(log, "arena round 1, code agent 1: +1 cases, 1 rejected");
 	free(log);
 	cases = arena_grown_cases(dir);
 	assert_int_equal(json_array_size(cases), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "input")),
-			    "user name@example.com");
+			    "user name@example.org");
 	json_decref(cases);
 	assert_int_equal(os_remove_tree(dir), 0);
 	assert_int_equal(os_remove_tree(tasks), 0);
 	free(dir);
 	free(tasks);
+}
+
+/* `text` as a C string literal: quotes, backslashes and every byte
+ * outside printable ASCII escaped (free() it). */
+static char *c_literal(const char *text)
+{
+	char *out = malloc(4 * strlen(text) + 3), *at = out;
+
+	*at++ = '"';
+	for (; *text; text++) {
+		unsigned char c = (unsigned char)*text;
+		if (c == '"' || c == '\\')
+			at += sprintf(at, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			at += sprintf(at, "\\%03o", c);
+		else
+			*at++ = (char)c;
+	}
+	strcpy(at, "\"");
+	return out;
+}
+
+/* The JSON text of an item proposing `input` spelled in \u escapes,
+ * which read back as `input` itself; NULL when it is not ASCII. */
+static char *escaped_item(const char *input)
+{
+	char *out = malloc(6 * strlen(input) + 32), *at = out;
+
+	at += sprintf(at, "{\"input\": \"");
+	for (; *input; input++) {
+		if ((unsigned char)*input >= 0x80) {
+			free(out);
+			return NULL;
+		}
+		at += sprintf(at, "\\u%04x", (unsigned char)*input);
+	}
+	strcpy(at, "\"}");
+	return out;
+}
+
+/* Every held-out input of `t` as a proposal, as it is, with whitespace
+ * around it and in JSON escapes, then one case that breaks the naive
+ * solution; *n counts the held-out ones (JSON text, free() it). */
+static char *holdout_proposals(const task *t, int *n)
+{
+	json_t *list = json_array();
+	char *text, *items, *item, *all;
+	size_t i, len;
+
+	*n = 0;
+	for (i = 0; i < t->n_holdout; i++) {
+		json_array_append_new(list, json_pack("{s:s}", "input", t->holdout[i].input));
+		json_array_append_new(list, json_pack("{s:s++}", "input", " ",
+						      t->holdout[i].input, "\n"));
+		*n += 2;
+	}
+	json_array_append_new(list, json_pack("{s:s, s:s}", "input", "user name@example.org",
+					      "reason", "a space"));
+	text = json_dumps(list, JSON_COMPACT);
+	len = strlen(text);
+	items = calloc(1, 1);
+	for (i = 0; i < t->n_holdout; i++) {
+		if (!(item = escaped_item(t->holdout[i].input)))
+			continue;
+		items = realloc(items, strlen(items) + strlen(item) + 2);
+		strcat(strcat(items, item), ",");
+		free(item);
+		++*n;
+	}
+	all = malloc(len + strlen(items) + 1);  /* the escaped items first */
+	sprintf(all, "[%s%s", items, text + 1);
+	free(items);
+	free(text);
+	json_decref(list);
+	return all;
+}
+
+/* A held-out input, or one a driver would take as the same case, is
+ * refused before the oracle labels it, counted like any refusal, and
+ * never joins the grown set. */
+static void test_held_out_inputs_are_refused(void **state)
+{
+	char *dir = make_lab("arena_holdout", "email"), *text = harness_read("tests/arena/holdout.c");
+	task *t = harness_task("email");
+	char *proposals, *literal, *source, expected[200];
+	json_t *cases;
+	run_result r;
+	int n;
+
+	(void)state;
+	proposals = holdout_proposals(t, &n);
+	literal = c_literal(proposals);
+	source = harness_subst(text, "@PROPOSALS@", literal, NULL);
+	arena_set_test_agent(dir, source);
+	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "1", "--proposals", "1000",
+	     "--arena-cap", "1000");
+	if (r.status != 0)
+		fail_msg("evolve --arena: %s%s", r.out, r.err);
+	run_result_free(&r);
+	HOST(&r, "log", "--dir", dir);
+	snprintf(expected, sizeof(expected), "arena round 1, code agent 1: +1 cases, %d rejected, "
+		 "0 malformed, 0 passed, 0 over the cap (1 checks); grown set 1\n", n);
+	assert_contains(r.out, expected);
+	run_result_free(&r);
+	cases = arena_grown_cases(dir);
+	assert_int_equal(json_array_size(cases), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "input")),
+			    "user name@example.org");
+	json_decref(cases);
+	free(source);
+	free(literal);
+	free(proposals);
+	free(text);
+	task_free(t);
+	assert_int_equal(os_remove_tree(dir), 0);
+	free(dir);
 }
 
 static void test_populations_replace_their_worst(void **state)
@@ -284,6 +400,7 @@ void test_group_arena(harness_totals *t)
 		cmocka_unit_test(test_wrong_labels_are_discarded_and_counted),
 		cmocka_unit_test(test_a_test_agent_cannot_read_the_oracle_or_held_out),
 		cmocka_unit_test(test_an_input_the_oracle_cannot_label_is_refused),
+		cmocka_unit_test(test_held_out_inputs_are_refused),
 		cmocka_unit_test(test_populations_replace_their_worst),
 		cmocka_unit_test(test_the_report_draws_the_arms_race),
 	};

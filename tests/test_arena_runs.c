@@ -131,7 +131,7 @@ static json_t *test_agent_replies(void)
 {
 	static const char proposals[] =
 		"Here are three inputs this validator accepts wrongly:\n```json\n"
-		"[{\"input\": \"user name@example.com\", \"label\": false, \"reason\": \"a space "
+		"[{\"input\": \"user name@example.org\", \"label\": false, \"reason\": \"a space "
 		"in the local part\"},\n {\"input\": \"a@b.c\", \"label\": true, \"reason\": "
 		"\"a one-letter top-level domain\"},\n {\"input\": \"x@y..com\", \"label\": 0, "
 		"\"reason\": \"two dots in a row\"}]\n```\n";
@@ -217,14 +217,14 @@ static void test_the_arena_with_a_model(void **state)
 		assert_false(shows_case(prompt, t->holdout[i].input) &&
 			     !is_training(t, cases, t->holdout[i].input));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "input")),
-			    "user name@example.com");
+			    "user name@example.org");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "reason")),
 			    "a space in the local part");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 1), "input")),
 			    "x@y..com");
 	HOST(&r, "log", "--dir", dir);
 	assert_contains(r.out, "arena round 1, code agent 1: +");
-	assert_contains(r.out, ", 1 rejected by the oracle, ");
+	assert_contains(r.out, ", 1 rejected, ");
 	/* the naive solution fails every new case; the model's answer none */
 	assert_contains(r.out, "email: original 1.0000  grown 0.0000 -> 1.0000");
 	assert_null(strstr(r.out, TEST_KEY));

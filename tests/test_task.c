@@ -143,6 +143,35 @@ static void test_unknown_task_lists_the_known_ones(void **state)
 	assert_contains(err_last(), "is not a task name");
 }
 
+/* Inputs a driver takes as the same case: one key, whatever the
+ * surrounding whitespace or the spelling of a decimal integer. */
+static void test_inputs_compare_as_a_driver_takes_them(void **state)
+{
+	static const task_case held[] = { { "1042", NULL }, { "0", NULL }, { "-5", NULL },
+					  { " a@b.cc\t", NULL } };
+	static const char *const same[] = { "1042", " +01042\n", "-0", "+0", "-005", "a@b.cc",
+					    "\ra@b.cc " };
+	static const char *const other[] = { "104", "10 42", "1042x", "5", "0x0", "A@b.cc",
+					     "a @b.cc", "" };
+	task_inputs set;
+	size_t i;
+	int has;
+
+	(void)state;
+	assert_int_equal(task_inputs_make(&set, held, 4), 0);
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		assert_int_equal(task_inputs_has(&has, &set, same[i]), 0);
+		if (!has)
+			fail_msg("'%s' should be a held case", same[i]);
+	}
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		assert_int_equal(task_inputs_has(&has, &set, other[i]), 0);
+		if (has)
+			fail_msg("'%s' should not be a held case", other[i]);
+	}
+	task_inputs_free(&set);
+}
+
 void test_group_task(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +179,7 @@ void test_group_task(harness_totals *t)
 		cmocka_unit_test(test_field_errors_name_the_field),
 		cmocka_unit_test(test_missing_files_are_named),
 		cmocka_unit_test(test_unknown_task_lists_the_known_ones),
+		cmocka_unit_test(test_inputs_compare_as_a_driver_takes_them),
 	};
 
 	HARNESS_GROUP(t, "task", tests);

@@ -13,7 +13,7 @@ char *test_agent_propose(const char *request)
 	static const char tail[] =
 		"\", \"reason\": \"too long to be an address\"},"
 		" 5, {\"input\": 7}, {\"reason\": \"no input\"},"
-		" {\"input\": \"user name@example.com\", \"label\": 0, \"reason\": \"a space\"},"
+		" {\"input\": \"user name@example.org\", \"label\": 0, \"reason\": \"a space\"},"
 		" {\"input\": \"@example.com\", \"label\": false, \"reason\": \"no local part\"}]";
 	char *out = malloc(sizeof(head) + 1200 + sizeof(tail));
 
