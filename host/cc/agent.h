@@ -136,7 +136,8 @@ char *task_agent_improve(const char *initial);
  *   "limits"       {"evals_per_task", "llm_calls_per_run", "meta_seconds",
  *                  "prompt_max_chars" (the budget of a prompt to the model),
  *                  "max_usd", "max_tokens" (0: no cap), "usd_spent",
- *                  "tokens_spent"}
+ *                  "tokens_spent", "archive_max_bytes" (this archive's
+ *                  budget)}
  *   "tasks"        [{"name", "metric", "higher_is_better", "baseline",
  *                  "target"}]
  *   "generations"  oldest first, one per generation: {"generation",
@@ -145,8 +146,14 @@ char *task_agent_improve(const char *initial);
  *                  line), "tasks": [{"name", "agent", "problem", "train",
  *                  "holdout", "fitness", "holdout_fitness", "baseline",
  *                  "target", "evals", "llm_calls", "seconds", "kept",
- *                  "failed", "trace"}]}; "trace", the task agent's run in
- *                  short lines, only for the latest 8 and the parent.
+ *                  "failed", "trace"}], "cut"}; "trace", the task agent's
+ *                  run in short lines, only for the latest 8 and the
+ *                  parent; "cut", only when some text was shortened to
+ *                  keep within the budget, names those members
+ *                  ("changes", "reason", "summary", "tasks.problem"...;
+ *                  memory.md has every note whole). The parent is always
+ *                  here; of the others, the newest that fit.
+ *   "omitted"      how many generations the budget left out (the oldest).
  *   "round"        only when this rewrite has siblings (host evolve
  *                  --parallel): {"generation" (the one being made),
  *                  "candidate" (1..), "candidates"}; the siblings are

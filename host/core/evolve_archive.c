@@ -10,6 +10,15 @@
  * (evolve_trace.c shortens that). The agent sources are not in it: the
  * meta agent reads them with host_read, so nothing is sent twice.
  *
+ * The archive travels in the meta agent's sandbox job, which has a cap,
+ * and a lab only grows: so it has a budget, EVOLVE_ARCHIVE_MAX, whatever
+ * the lab holds. Each text a generation brings is cut to a length of its
+ * own (what its rewrite added to memory.md is in memory.md whole), so
+ * that no one generation crowds out the others; the parent goes in
+ * first, then the generations newest first while they fit. What was left
+ * out is counted ("omitted") and what was cut is named (a generation's
+ * "cut"), so a meta agent knows it sees less than there is.
+ *
  * Selection is either greedy ("best": extend the live generation, so
  * acceptance climbs main) or open-ended ("archive": any valid generation,
  * weighted by fitness and penalised for its children, as in the Darwin
@@ -19,9 +28,20 @@
 #include "evolve_internal.h"
 
 #include "error.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The bytes of each text of a generation the archive keeps. */
+#define CHANGES_MAX 4096
+#define REASON_MAX 1024
+#define SUMMARY_MAX 400
+#define PROBLEM_MAX 1024
+#define WORD_MAX 128          /* a task's name, how its agent's run ended */
+
+/* Room left for what callers add to an archive ("round", "mutate"). */
+#define ARCHIVE_SLACK 4096
 
 int evolve_history_read(evolve_history *out, lab *l)
 {
@@ -49,13 +69,14 @@ static json_t *limits_json(const evolve_options *o)
 {
 	llm_usage spent = llm_totals(o->eval.llm);
 
-	return json_pack("{s:i, s:i, s:i, s:I, s:f, s:I, s:f, s:I}",
+	return json_pack("{s:i, s:i, s:i, s:I, s:f, s:I, s:f, s:I, s:I}",
 		"evals_per_task", o->eval.budget,
 		"llm_calls_per_run", o->eval.llm ? o->eval.llm_calls : 0,
 		"meta_seconds", evolve_meta_ms(&o->eval) / 1000,
 		"prompt_max_chars", (json_int_t)o->limits.prompt_max,
 		"max_usd", o->limits.max_usd, "max_tokens", (json_int_t)o->limits.max_tokens,
-		"usd_spent", spent.usd, "tokens_spent", (json_int_t)(spent.tokens_in + spent.tokens_out));
+		"usd_spent", spent.usd, "tokens_spent", (json_int_t)(spent.tokens_in + spent.tokens_out),
+		"archive_max_bytes", (json_int_t)EVOLVE_ARCHIVE_MAX);
 }
 
 static json_t *tasks_json(const evolve_options *o)
@@ -72,19 +93,48 @@ static json_t *tasks_json(const evolve_options *o)
 	return tasks;
 }
 
+/* Names `member` in the list of what was cut, once. */
+static void note_cut(json_t *cut, const char *member)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(cut); i++)
+		if (strcmp(json_string_value(json_array_get(cut, i)), member) == 0)
+			return;
+	json_array_append_new(cut, json_string(member));
+}
+
+/* `text` (NULL: "") as a string of at most `max` bytes, cut on a
+ * character; a cut is noted as `member`'s. */
+static json_t *bounded(const char *text, size_t max, const char *member, json_t *cut)
+{
+	size_t n;
+
+	text = text ? text : "";
+	if ((n = strnlen(text, max + 1)) > max) {
+		n = utf8_valid_prefix(text, max);
+		note_cut(cut, member);
+	}
+	return json_stringn(text, n);
+}
+
 /* A task's result as the meta agent reads it: scores against baseline
  * and target, what was spent, and (with `trace`) what the task agent
  * did, in short. */
-static json_t *task_result_json(const record_task *t, const evolve_options *o, int trace)
+static json_t *task_result_json(const record_task *t, const evolve_options *o, int trace,
+				json_t *cut)
 {
 	const task *def = run_task(o, t->name);
 	evolve_trace_counts n;
 	json_t *lines = evolve_short_trace(&n, t->trace, def ? def->higher_is_better : 1);
-	json_t *json = json_pack("{s:s, s:s, s:s?, s:f, s:f, s:f, s:f, s:i, s:i, s:f, s:i, s:i}",
-		"name", t->name, "agent", t->agent, "problem", t->problem, "train", t->train,
-		"holdout", t->holdout, "fitness", t->fitness, "holdout_fitness", t->holdout_fitness,
-		"evals", t->evals, "llm_calls", n.llm_calls, "seconds", t->agent_ms / 1000.0,
-		"kept", n.kept, "failed", n.failed);
+	json_t *json = json_pack("{s:o, s:o, s:o?, s:f, s:f, s:f, s:f, s:i, s:i, s:f, s:i, s:i}",
+		"name", bounded(t->name, WORD_MAX, "tasks.name", cut),
+		"agent", bounded(t->agent, WORD_MAX, "tasks.agent", cut),
+		"problem", t->problem ? bounded(t->problem, PROBLEM_MAX, "tasks.problem", cut) : NULL,
+		"train", t->train, "holdout", t->holdout, "fitness", t->fitness,
+		"holdout_fitness", t->holdout_fitness, "evals", t->evals,
+		"llm_calls", n.llm_calls, "seconds", t->agent_ms / 1000.0, "kept", n.kept,
+		"failed", n.failed);
 
 	if (json && def) {
 		json_object_set_new(json, "baseline", json_real(def->baseline));
@@ -97,33 +147,90 @@ static json_t *task_result_json(const record_task *t, const evolve_options *o, i
 }
 
 /* One generation: its outcome, what its rewrite changed, and how its task
- * agent did on each task (with `trace`: what it did). */
+ * agent did on each task (with `trace`: what it did), each text cut to
+ * its length and at most EVOLVE_MAX_TASKS tasks; "cut" names what was
+ * shortened. */
 static json_t *generation_json(const record *r, const evolve_options *o, int trace)
 {
-	json_t *tasks = json_array();
+	json_t *tasks = json_array(), *cut = json_array(), *json = NULL;
 	size_t i;
 
-	for (i = 0; tasks && i < r->n_tasks; i++)
-		json_array_append_new(tasks, task_result_json(&r->tasks[i], o, trace));
-	return json_pack("{s:i, s:i, s:s, s:f, s:f, s:s, s:s, s:s, s:o}",
-		"generation", r->number, "parent", r->parent < 0 ? 0 : r->parent,
-		"status", record_status_name(r->status), "fitness", r->fitness,
-		"holdout", r->holdout, "reason", r->reason, "changes", r->changes ? r->changes : "",
-		"summary", r->summary ? r->summary : "", "tasks", tasks);
+	for (i = 0; tasks && cut && i < r->n_tasks && i < EVOLVE_MAX_TASKS; i++)
+		json_array_append_new(tasks, task_result_json(&r->tasks[i], o, trace, cut));
+	if (r->n_tasks > EVOLVE_MAX_TASKS)
+		note_cut(cut, "tasks");
+	if (tasks && cut)
+		json = json_pack("{s:i, s:i, s:s, s:f, s:f, s:o, s:o, s:o, s:O}",
+			"generation", r->number, "parent", r->parent < 0 ? 0 : r->parent,
+			"status", record_status_name(r->status), "fitness", r->fitness,
+			"holdout", r->holdout, "reason", bounded(r->reason, REASON_MAX, "reason", cut),
+			"changes", bounded(r->changes, CHANGES_MAX, "changes", cut),
+			"summary", bounded(r->summary, SUMMARY_MAX, "summary", cut), "tasks", tasks);
+	if (json && json_array_size(cut))
+		json_object_set(json, "cut", cut);
+	json_decref(tasks);
+	json_decref(cut);
+	return json;
+}
+
+/* The bytes `json` takes in the archive's text (and a comma). */
+static size_t size_of(const json_t *json)
+{
+	return json_dumpb(json, NULL, 0, JSON_COMPACT) + 1;
+}
+
+/* Picks into kept[] the generations of `h` that fit in `room` bytes: the
+ * parent's first, whatever its size (its texts are bounded), then the
+ * newest while they fit; *omitted counts the others. */
+static void pick_generations(json_t **kept, size_t *omitted, const evolve_history *h,
+			     const evolve_options *o, int parent, size_t room)
+{
+	size_t i, size;
+	int full = 0;
+
+	for (i = 0; i < h->n; i++)
+		if (h->items[i].number == parent && (kept[i] = generation_json(&h->items[i], o, 1))) {
+			size = size_of(kept[i]);
+			room = size < room ? room - size : 0;
+		}
+	for (*omitted = 0, i = h->n; i-- > 0;) {
+		if (h->items[i].number == parent)
+			continue;
+		kept[i] = full ? NULL : generation_json(&h->items[i], o,
+							i + EVOLVE_ARCHIVE_TRACES >= h->n);
+		if (kept[i] && (size = size_of(kept[i])) <= room) {
+			room -= size;
+			continue;
+		}
+		json_decref(kept[i]);
+		kept[i] = NULL;
+		full = 1;  /* newest first: no older one jumps the queue */
+		++*omitted;
+	}
 }
 
 json_t *evolve_archive_json(const evolve_history *h, const evolve_options *o, int parent)
 {
-	json_t *gens = json_array();
-	size_t i;
+	json_t *archive = json_pack("{s:i, s:o, s:o, s:[], s:I}", "parent", parent,
+				    "limits", limits_json(o), "tasks", tasks_json(o),
+				    "generations", "omitted", (json_int_t)h->n);
+	json_t **kept = calloc(h->n + 1, sizeof(*kept)), *gens;
+	size_t i, omitted, head = archive ? size_of(archive) + ARCHIVE_SLACK : 0;
 
-	for (i = 0; gens && i < h->n; i++) {
-		const record *r = &h->items[i];
-		int trace = i + EVOLVE_ARCHIVE_TRACES >= h->n || r->number == parent;
-		json_array_append_new(gens, generation_json(r, o, trace));
+	if (!archive || !kept) {
+		json_decref(archive);
+		free(kept);
+		return NULL;
 	}
-	return json_pack("{s:i, s:o, s:o, s:o}", "parent", parent, "limits", limits_json(o),
-			 "tasks", tasks_json(o), "generations", gens);
+	pick_generations(kept, &omitted, h, o, parent,
+			 head < EVOLVE_ARCHIVE_MAX ? EVOLVE_ARCHIVE_MAX - head : 0);
+	gens = json_object_get(archive, "generations");
+	for (i = 0; i < h->n; i++)  /* oldest first, as agent.h promises */
+		if (kept[i])
+			json_array_append_new(gens, kept[i]);
+	json_object_set_new(archive, "omitted", json_integer((json_int_t)omitted));
+	free(kept);
+	return archive;
 }
 
 int evolve_archive_read(json_t **out, lab *l, const evolve_options *o, int parent)

@@ -52,9 +52,20 @@ int evolve_meta_ms(const evolve_eval_options *o);
 #define EVOLVE_ARCHIVE_TRACES 8
 
 /*
+ * The most bytes of the archive's JSON text, however many generations
+ * the lab holds. It is one string of the meta agent's sandbox job, where
+ * escaping can double it (8 MB), beside the agent's sources: the host
+ * takes at most 8 MB of them from a meta agent (BROKER_MAX_FILES_BYTES),
+ * at most 48 MB escaped, and the job's cap is 64 MB.
+ */
+#define EVOLVE_ARCHIVE_MAX (4u << 20)
+
+/*
  * The archive the meta agent of generation `parent` reads, rewriting it
- * into the next generation: {"parent", "limits", "tasks", "generations"};
- * agent.h and the README describe its members.
+ * into the next generation: {"parent", "limits", "tasks", "generations",
+ * "omitted"}; agent.h and the README describe its members. It keeps
+ * within EVOLVE_ARCHIVE_MAX: the parent always, then the newest
+ * generations that fit; "omitted" counts the others.
  */
 json_t *evolve_archive_json(const evolve_history *h, const evolve_options *o, int parent);
 
