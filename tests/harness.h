@@ -93,6 +93,7 @@ void test_group_edits(harness_totals *t);
 void test_group_store(harness_totals *t);
 void test_group_lab(harness_totals *t);
 void test_group_lab_faults(harness_totals *t);
+void test_group_archive(harness_totals *t);
 void test_group_llm(harness_totals *t);
 void test_group_llm_runs(harness_totals *t);
 void test_group_llm_agent(harness_totals *t);

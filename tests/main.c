@@ -66,6 +66,7 @@ int main(void)
 	test_group_lab(&totals);
 	test_group_lab_faults(&totals);
 	test_group_lab_hostile(&totals);
+	test_group_archive(&totals);
 	test_group_llm(&totals);
 	test_group_llm_runs(&totals);
 	test_group_llm_agent(&totals);
