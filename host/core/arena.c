@@ -288,6 +288,24 @@ static int total_grown(const arena_state *s)
 	return (int)n;
 }
 
+/* Says in the round's events which grown sets were read cut to
+ * ARENA_GROWN_MAX (see arena_load.c); once, as the round's state holds
+ * them cut. */
+static void note_dropped(record_arena *tally, arena_state *s, task **tasks)
+{
+	size_t i, used;
+
+	for (i = 0; i < s->n_tasks; i++) {
+		if (!s->grown[i].dropped)
+			continue;
+		used = strlen(tally->events);
+		snprintf(tally->events + used, sizeof(tally->events) - used, "%s%.40s: %zu grown "
+			 "cases past the %u MB a grown set may take were left out", used ? "; " : "",
+			 tasks[i]->name, s->grown[i].dropped, ARENA_GROWN_MAX >> 20);
+		s->grown[i].dropped = 0;
+	}
+}
+
 static int one_round(lab *l, arena_state *s, task **tasks, const evolve_options *o,
 		     const arena_options *a, arena_progress *run, evolve_summary *out)
 {
@@ -299,6 +317,7 @@ static int one_round(lab *l, arena_state *s, task **tasks, const evolve_options 
 
 	memset(&tally, 0, sizeof(tally));
 	tally.round = ++s->round;
+	note_dropped(&tally, s, tasks);
 	if ((rc = store_next_number(l->store, &number)) < 0)
 		return rc;
 	report(run, number, EVOLVE_REWRITE, NULL, 0);

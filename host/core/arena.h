@@ -34,6 +34,11 @@
 #define ARENA_PROPOSALS 16       /* inputs asked of a test agent a round */
 #define ARENA_REPLACE_EVERY 3    /* rounds between replacements, by default */
 #define ARENA_MAX_CASES 5000     /* the most a task's grown set holds */
+/* The most bytes a task's grown set takes as JSON text (its inputs and
+ * labels), so that the jobs it goes into, every evaluation of the
+ * task's training cases and each test agent's request, keep within the
+ * sandbox's job cap however long the arena runs. */
+#define ARENA_GROWN_MAX (4u << 20)
 
 typedef struct {
 	int code_agents;     /* P; 0: as many as the arena has, or 1 */

@@ -77,7 +77,8 @@ static int known(const task_case *cases, size_t n, const pending *p, size_t n_pe
 	return 0;
 }
 
-static int add_case(arena_cases *g, const pending *p, const arena_tester *tester, int round)
+static int add_case(arena_cases *g, const pending *p, const arena_tester *tester, int round,
+		    size_t bytes)
 {
 	arena_case *grown = realloc(g->items, (g->n + 1) * sizeof(*grown)), *c;
 
@@ -97,6 +98,7 @@ static int add_case(arena_cases *g, const pending *p, const arena_tester *tester
 		return err_set(ERR_SYSTEM, "out of memory");
 	}
 	g->n++;
+	g->bytes += bytes;
 	return 0;
 }
 
@@ -223,11 +225,19 @@ static int label_all(pending_list *p, task *t)
 	return rc;
 }
 
-/* Keeps each labelled proposal that breaks a solution, while there is room. */
+/* Whether grown set g has room for q's case, which takes *bytes. */
+static int fits(size_t *bytes, const arena_cases *g, const pending *q)
+{
+	*bytes = arena_case_bytes(q->item->input, q->label);
+	return g->n < ARENA_MAX_CASES && *bytes <= ARENA_GROWN_MAX - g->bytes;
+}
+
+/* Keeps each labelled proposal that breaks a solution, while there is
+ * room: in the round's cap, and in the grown set's count and bytes. */
 static int judge(record_arena *tally, arena_state *s, size_t i, task *t, pending_list *p,
 		 int *room)
 {
-	size_t k;
+	size_t k, bytes = 0;
 	int rc = 0, wrong;
 
 	for (k = 0; rc == 0 && k < p->n; k++) {
@@ -239,9 +249,9 @@ static int judge(record_arena *tally, arena_state *s, size_t i, task *t, pending
 			break;
 		} else if (!wrong) {
 			tally->passed++;
-		} else if (*room <= 0 || s->grown[i].n >= ARENA_MAX_CASES) {
+		} else if (*room <= 0 || !fits(&bytes, &s->grown[i], q)) {
 			tally->over_cap++;
-		} else if ((rc = add_case(&s->grown[i], q, tester, s->round)) == 0) {
+		} else if ((rc = add_case(&s->grown[i], q, tester, s->round, bytes)) == 0) {
 			tally->added++;
 			tester->exposed++;
 			(*room)--;

@@ -29,7 +29,13 @@ typedef struct {
 typedef struct {
 	arena_case *items;
 	size_t n;
+	size_t bytes;                /* of inputs and labels, arena_case_bytes */
+	size_t dropped;              /* cases read past ARENA_GROWN_MAX, left out */
 } arena_cases;
+
+/* What a case of (input, label) takes of a grown set's ARENA_GROWN_MAX:
+ * both as JSON strings, as jobs carry them. */
+size_t arena_case_bytes(const char *input, const char *label);
 
 typedef struct {
 	char name[ARENA_NAME_MAX];   /* "t1" */

@@ -148,7 +148,11 @@ static int read_coders(arena_state *s, const json_t *list, lab *l, task **tasks,
 	return 0;
 }
 
-/* Task i's grown set from NAME.json, when the arena has one. */
+/* Task i's grown set from NAME.json, when the arena has one. The cases
+ * the host grew fit in ARENA_GROWN_MAX; of a set that does not (written
+ * by hand, or by an older host), the first cases that fit are kept, as
+ * they would have been, and the rest counted in out->dropped: a set
+ * that no job can carry would end every later round. */
 static int read_cases(arena_cases *out, const agent_files *files, const char *task_name,
 		      int number)
 {
@@ -174,10 +178,18 @@ static int read_cases(arena_cases *out, const agent_files *files, const char *ta
 		const char *label = json_string_value(json_object_get(item, "label"));
 		const char *reason = json_string_value(json_object_get(item, "reason"));
 		const char *agent = json_string_value(json_object_get(item, "test_agent"));
+		size_t bytes;
 		if (!input || !label) {
 			rc = damaged(number, file, "holds a case without an input or a label");
 			break;
 		}
+		bytes = arena_case_bytes(input, label);
+		if (out->dropped || out->n >= ARENA_MAX_CASES ||
+		    bytes > ARENA_GROWN_MAX - out->bytes) {
+			out->dropped++;
+			continue;
+		}
+		out->bytes += bytes;
 		c->input = strdup(input);
 		c->label = strdup(label);
 		c->reason = reason ? strdup(reason) : NULL;

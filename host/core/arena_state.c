@@ -129,6 +129,15 @@ void arena_state_free(arena_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
+size_t arena_case_bytes(const char *input, const char *label)
+{
+	json_t *both = json_pack("[s, s]", input, label);
+	size_t n = both ? json_dumpb(both, NULL, 0, JSON_COMPACT) : 0;
+
+	json_decref(both);
+	return n ? n : ARENA_GROWN_MAX + 1;  /* not measured: it never fits */
+}
+
 task_case *arena_training(const arena_state *s, task *t, size_t i, size_t *n)
 {
 	const arena_cases *g = &s->grown[i];
