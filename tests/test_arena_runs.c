@@ -11,6 +11,7 @@
 #include "lab_fixture.h"
 #include "llm_fixture.h"
 
+#include "arena.h"
 #include "buf.h"
 #include "os.h"
 
@@ -287,6 +288,105 @@ static void test_what_the_arena_refuses(void **state)
 	free(dir);
 }
 
+/* The bytes the grown set `cases` takes as the host counts them: each
+ * case's input and label as JSON strings. */
+static size_t grown_bytes(const json_t *cases)
+{
+	const json_t *item;
+	size_t i, n = 0;
+
+	json_array_foreach(cases, i, item) {
+		json_t *both = json_pack("[O, O]", json_object_get(item, "input"),
+					 json_object_get(item, "label"));
+		n += json_dumpb(both, NULL, 0, JSON_COMPACT);
+		json_decref(both);
+	}
+	return n;
+}
+
+/* Cases that would take more than ARENA_GROWN_MAX are over the cap: the
+ * jobs a grown set goes into stay within the sandbox's, however long
+ * the arena runs. */
+static void test_a_grown_set_keeps_within_its_bytes(void **state)
+{
+	char *tasks = edited_task_copy("arena_long_tasks", "email", "oracle.c",
+				       "#define ORACLE_MAX_INPUT 1000",
+				       "#define ORACLE_MAX_INPUT 5000");
+	char *dir = arena_lab("arena_long", tasks, "tests/arena/long.c"), line[200];
+	json_t *cases;
+	run_result r;
+	size_t n;
+
+	(void)state;
+	HOST(&r, "evolve", "--dir", dir, "--arena", "--gens", "1", "--proposals", "200",
+	     "--arena-cap", "200");
+	if (r.status != 0)
+		fail_msg("evolve --arena: %s%s", r.out, r.err);
+	run_result_free(&r);
+	cases = arena_grown_cases(dir);
+	n = json_array_size(cases);
+	/* 24 KB a case: the set is full to within one case, and no more */
+	assert_true(grown_bytes(cases) <= ARENA_GROWN_MAX);
+	assert_true(grown_bytes(cases) > ARENA_GROWN_MAX - 25000);
+	HOST(&r, "log", "--dir", dir);
+	snprintf(line, sizeof(line), "+%zu cases, 0 rejected, 0 malformed, 0 passed, %zu over "
+		 "the cap", n, 200 - n);
+	assert_contains(r.out, line);
+	run_result_free(&r);
+	json_decref(cases);
+	assert_int_equal(os_remove_tree(dir), 0);
+	assert_int_equal(os_remove_tree(tasks), 0);
+	free(dir);
+	free(tasks);
+}
+
+/* A grown set larger than ARENA_GROWN_MAX in the lab (written by hand,
+ * or by an older host) is read cut to it, and the round says so; the
+ * arena goes on. */
+static void test_a_grown_set_over_its_bytes_is_cut(void **state)
+{
+	char *dir = make_lab("arena_forged_grown", "email");
+	char *file = harness_scratch("arena_forged_email.json"), *input = malloc(1u << 20);
+	char *damage[] = { "/bin/sh", "tests/arena/damage_state.sh", dir, "arena/email.json",
+			   file, NULL };
+	json_t *forged = json_array(), *set, *cases;
+	run_result r;
+	int i;
+
+	(void)state;
+	arena_rounds(dir, "1");
+	memset(input, 'a', (1u << 20) - 1);
+	input[(1u << 20) - 1] = '\0';
+	for (i = 0; i < 80; i++) {  /* 80 MB: more than any job may carry */
+		input[0] = (char)('A' + i % 26);
+		input[1] = (char)('A' + i / 26);
+		json_array_append_new(forged, json_pack("{s:s, s:s, s:i, s:s}", "input", input,
+							"label", "0", "round", 1, "test_agent", "t1"));
+	}
+	set = json_pack("{s:s, s:o}", "task", "email", "cases", forged);
+	assert_int_equal(json_dump_file(set, file, JSON_COMPACT), 0);
+	json_decref(set);
+	run_command(&r, NULL, damage);
+	if (r.status != 0)
+		fail_msg("damage_state.sh: %s", r.err);
+	run_result_free(&r);
+	arena_rounds(dir, "1");
+	HOST(&r, "log", "--dir", dir);
+	assert_contains(r.out, "email: 77 grown cases past the 4 MB a grown set may take were "
+			"left out");
+	run_result_free(&r);
+	cases = arena_grown_cases(dir);
+	assert_true(grown_bytes(cases) <= ARENA_GROWN_MAX);
+	assert_int_equal(strncmp(json_string_value(json_object_get(json_array_get(cases, 2),
+			 "input")), "CA", 2), 0);
+	json_decref(cases);
+	unlink(file);
+	free(file);
+	free(input);
+	assert_int_equal(os_remove_tree(dir), 0);
+	free(dir);
+}
+
 void test_group_arena_runs(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +396,8 @@ void test_group_arena_runs(harness_totals *t)
 		cmocka_unit_test(test_a_damaged_arena_is_not_resumed),
 		cmocka_unit_test(test_the_arena_with_a_model),
 		cmocka_unit_test(test_what_the_arena_refuses),
+		cmocka_unit_test(test_a_grown_set_keeps_within_its_bytes),
+		cmocka_unit_test(test_a_grown_set_over_its_bytes_is_cut),
 	};
 
 	HARNESS_GROUP(t, "arena_runs", tests);
