@@ -17,6 +17,7 @@
 #include "oracle.h"
 #include "os.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,21 +289,41 @@ static int total_grown(const arena_state *s)
 	return (int)n;
 }
 
-/* Says in the round's events which grown sets were read cut to
- * ARENA_GROWN_MAX (see arena_load.c); once, as the round's state holds
- * them cut. */
-static void note_dropped(record_arena *tally, arena_state *s, task **tasks)
+/* Adds a note to the round's events. */
+static void add_note(record_arena *tally, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_note(record_arena *tally, const char *fmt, ...)
 {
-	size_t i, used;
+	size_t used = strlen(tally->events);
+	va_list ap;
+
+	snprintf(tally->events + used, sizeof(tally->events) - used, "%s", used ? "; " : "");
+	used = strlen(tally->events);
+	va_start(ap, fmt);
+	vsnprintf(tally->events + used, sizeof(tally->events) - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Says in the round's events what of the state was read cut to its
+ * bounds (see arena_load.c): grown sets past ARENA_GROWN_MAX, solutions
+ * too large to take. Once, as the round's state holds them cut. */
+static void note_cut_state(record_arena *tally, arena_state *s, task **tasks)
+{
+	size_t i;
 
 	for (i = 0; i < s->n_tasks; i++) {
-		if (!s->grown[i].dropped)
-			continue;
-		used = strlen(tally->events);
-		snprintf(tally->events + used, sizeof(tally->events) - used, "%s%.40s: %zu grown "
-			 "cases past the %u MB a grown set may take were left out", used ? "; " : "",
-			 tasks[i]->name, s->grown[i].dropped, ARENA_GROWN_MAX >> 20);
+		if (s->grown[i].dropped)
+			add_note(tally, "%.40s: %zu grown cases past the %u MB a grown set may take "
+				 "were left out", tasks[i]->name, s->grown[i].dropped,
+				 ARENA_GROWN_MAX >> 20);
 		s->grown[i].dropped = 0;
+	}
+	for (i = 0; i < s->n_coders; i++) {
+		if (s->coders[i].replaced)
+			add_note(tally, "%s: %d solutions too large to take were left for the "
+				 "initial ones", s->coders[i].name, s->coders[i].replaced);
+		s->coders[i].replaced = 0;
 	}
 }
 
@@ -317,7 +338,7 @@ static int one_round(lab *l, arena_state *s, task **tasks, const evolve_options 
 
 	memset(&tally, 0, sizeof(tally));
 	tally.round = ++s->round;
-	note_dropped(&tally, s, tasks);
+	note_cut_state(&tally, s, tasks);
 	if ((rc = store_next_number(l->store, &number)) < 0)
 		return rc;
 	report(run, number, EVOLVE_REWRITE, NULL, 0);

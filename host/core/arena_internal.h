@@ -51,6 +51,8 @@ typedef struct {
 	double fitness;              /* its last round's */
 	agent_files files;
 	char **solutions;            /* its current solution of each task */
+	int replaced;                /* solutions read over evolve_solution_max, left
+	                                for the task's initial one */
 } arena_coder;
 
 typedef struct {

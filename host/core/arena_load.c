@@ -60,7 +60,10 @@ static const arena_gen *latest_below(const arena_gens *g, int below)
 	return best;
 }
 
-/* Code agent `c`'s files and solutions, from its generation. */
+/* Code agent `c`'s files and solutions, from its generation. A solution
+ * larger than the host takes from a task agent (by hand, or from an older
+ * host) is left for the task's initial one, and counted: it would go into
+ * every job of the code agent's rounds. */
 static int read_coder(arena_coder *c, lab *l, task **tasks, size_t n_tasks)
 {
 	record r;
@@ -76,6 +79,12 @@ static int read_coder(arena_coder *c, lab *l, task **tasks, size_t n_tasks)
 		return err_set(ERR_SYSTEM, "out of memory");
 	for (i = 0; rc == 0 && i < n_tasks; i++) {
 		rc = store_solution(l->store, c->generation, tasks[i]->name, &c->solutions[i]);
+		if (rc == 0 && strlen(c->solutions[i]) > evolve_solution_max(tasks[i])) {
+			free(c->solutions[i]);
+			c->solutions[i] = NULL;
+			c->replaced++;
+			rc = ERR_NOTFOUND;
+		}
 		if (rc == ERR_NOTFOUND && (c->solutions[i] = strdup(tasks[i]->initial_text)))
 			rc = 0;
 		else if (rc == ERR_NOTFOUND)

@@ -80,14 +80,41 @@ static int note_failure(record_task *out, const eval_result *train, const eval_r
 	return out->problem ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
+size_t evolve_solution_max(const task *t)
+{
+	size_t initial = strlen(t->initial_text);
+
+	return initial > EVOLVE_SOLUTION_MAX ? initial : EVOLVE_SOLUTION_MAX;
+}
+
+/* A solution too large to take: the initial one is scored in its place. */
+static int too_large(record_task *out, const task *t, size_t len)
+{
+	char text[200];
+
+	snprintf(text, sizeof(text), "the agent's solution is %zu bytes, above the %zu the host "
+		 "takes; the initial solution was scored instead", len, evolve_solution_max(t));
+	free(out->problem);
+	out->problem = strdup(text);
+	return out->problem ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
 /* The host's scores of the solution the agent returned, or of the best
  * one it scored before it failed; an agent that failed with nothing
- * scored gets the initial solution's scores and no fitness. */
+ * scored, or returned a solution too large to keep, gets the initial
+ * solution's scores and no fitness. */
 int evolve_score_solution(record_task *out, task *t, const char *solution, int counts)
 {
 	eval_result train = { 0 }, holdout = { 0 };
+	size_t len = strlen(solution);
 	int rc;
 
+	if (len > evolve_solution_max(t)) {
+		if ((rc = too_large(out, t, len)) < 0)
+			return rc;
+		solution = t->initial_text;
+		counts = 0;
+	}
 	free(out->solution);
 	if (!(out->solution = strdup(solution)))
 		return err_set(ERR_SYSTEM, "out of memory");

@@ -24,9 +24,22 @@
  * of generation `n`'s own draws, such as its meta agent's. */
 unsigned long long evolve_mix(unsigned long long seed, unsigned long long n);
 
+/*
+ * The most bytes of a solution the host takes from a task agent: as much
+ * as an agent file (1 MB), or the task's initial solution when it is
+ * larger. A solution is kept in the lab and, in the arena, goes into the
+ * next round's jobs (its task agent's, its test agents'), so its size is
+ * bounded like everything else a job carries.
+ */
+#define EVOLVE_SOLUTION_MAX (1u << 20)
+
+size_t evolve_solution_max(const task *t);
+
 /* Scores `solution` of task `t` on its training and held-out cases into
  * out's solution, scores and fitness (0 unless `counts` and the run ended
- * well); a failed run is noted in out->problem, unless it has one. */
+ * well); a failed run is noted in out->problem, unless it has one. A
+ * solution over evolve_solution_max is not taken: t's initial one is
+ * scored, with no fitness, and out->problem says why. */
 HOST_MUST_CHECK int evolve_score_solution(record_task *out, task *t, const char *solution,
 					  int counts);
 
