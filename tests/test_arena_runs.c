@@ -387,6 +387,40 @@ static void test_a_grown_set_over_its_bytes_is_cut(void **state)
 	free(dir);
 }
 
+/* A code agent's solution in the lab larger than the host takes from a
+ * task agent (70 MB: no job could carry it) is left for the task's
+ * initial one, and the round says so. */
+static void test_a_solution_too_large_is_not_resumed(void **state)
+{
+	char *dir = make_lab("arena_forged_solution", "email");
+	char *file = harness_scratch("arena_forged_solution.c"), *text = malloc(70u << 20);
+	char *damage[] = { "/bin/sh", "tests/arena/damage_state.sh", dir, "solutions/email.c",
+			   file, NULL };
+	run_result r;
+
+	(void)state;
+	arena_rounds(dir, "1");
+	memset(text, 'x', 70u << 20);
+	memcpy(text, "/*", 2);
+	assert_int_equal(os_write_file(file, text, 70u << 20), 0);
+	run_command(&r, NULL, damage);
+	if (r.status != 0)
+		fail_msg("damage_state.sh: %s", r.err);
+	run_result_free(&r);
+	arena_rounds(dir, "1");
+	HOST(&r, "log", "--dir", dir);
+	assert_contains(r.out, "c1: 1 solutions too large to take were left for the initial ones");
+	run_result_free(&r);
+	free(text);
+	text = arena_git_show(dir, "main", "solutions/email.c");
+	assert_true(strlen(text) < (1u << 20));
+	free(text);
+	unlink(file);
+	free(file);
+	assert_int_equal(os_remove_tree(dir), 0);
+	free(dir);
+}
+
 void test_group_arena_runs(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +432,7 @@ void test_group_arena_runs(harness_totals *t)
 		cmocka_unit_test(test_what_the_arena_refuses),
 		cmocka_unit_test(test_a_grown_set_keeps_within_its_bytes),
 		cmocka_unit_test(test_a_grown_set_over_its_bytes_is_cut),
+		cmocka_unit_test(test_a_solution_too_large_is_not_resumed),
 	};
 
 	HARNESS_GROUP(t, "arena_runs", tests);

@@ -6,6 +6,7 @@
  * agent.
  */
 #include "harness.h"
+#include "lab_fixture.h"
 #include "llm_fixture.h"
 
 #include "os.h"
@@ -104,11 +105,63 @@ static void test_solution_errors(void **state)
 	free(lab);
 }
 
+/* A task agent that returns its initial solution with a 2 MB comment. */
+static const char padding_agent[] =
+	"#include <stdlib.h>\n#include <string.h>\n\n"
+	"/* ---- strategy (rewritten by the meta agent) ---- */\n"
+	"#define PAD 2097152                 /* bytes of comment added */\n\n"
+	"char *task_agent_improve(const char *initial)\n{\n"
+	"\tsize_t n = strlen(initial);\n"
+	"\tchar *out = malloc(n + PAD + 8);\n\n"
+	"\tmemcpy(out, initial, n);\n\tmemcpy(out + n, \"\\n/*\", 3);\n"
+	"\tmemset(out + n + 3, 'x', PAD);\n\tstrcpy(out + n + 3 + PAD, \"*/\\n\");\n"
+	"\treturn out;\n}\n";
+
+/* A solution larger than the host takes (1 MB, or the initial one's
+ * size) is neither kept nor scored: it would go into the arena's next
+ * jobs. The initial solution is scored in its place, with no fitness. */
+static void test_a_solution_too_large_is_not_taken(void **state)
+{
+	char *agents = seed_with_task_agent("padding_seed", padding_agent);
+	char *lab = harness_scratch("padding_lab"), *text, expected[200];
+	const json_t *email;
+	json_t *note;
+	run_result r;
+
+	(void)state;
+	os_remove_tree(lab);
+	HOST(&r, "init", "--dir", lab, "--from", agents, "--tasks", "email", "--budget", "3");
+	if (r.status != 0)
+		fail_msg("init: %s%s", r.out, r.err);
+	run_result_free(&r);
+	llm_fixture_git(&r, lab, "notes", "show", "gen_000");
+	note = json_loads(r.out, 0, NULL);
+	run_result_free(&r);
+	email = json_object_get(json_object_get(note, "tasks"), "email");
+	text = harness_read("tasks/email/initial.c");
+	snprintf(expected, sizeof(expected), "the agent's solution is %zu bytes, above the "
+		 "1048576 the host takes; the initial solution was scored instead",
+		 strlen(text) + (2u << 20) + 6);
+	assert_contains(json_string_value(json_object_get(email, "problem")), expected);
+	assert_true(json_number_value(json_object_get(email, "fitness")) == 0);
+	HOST(&r, "solution", "email", "gen_000", "--dir", lab);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, text);
+	free(text);
+	run_result_free(&r);
+	json_decref(note);
+	os_remove_tree(lab);
+	free(lab);
+	os_remove_tree(agents);
+	free(agents);
+}
+
 void test_group_solutions(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_solutions_are_kept_in_git),
 		cmocka_unit_test(test_solution_errors),
+		cmocka_unit_test(test_a_solution_too_large_is_not_taken),
 	};
 
 	HARNESS_GROUP(t, "solutions", tests);
