@@ -137,10 +137,38 @@ static void test_the_archive_keeps_within_its_budget(void **state)
 	free(dir);
 }
 
+/* A trace in short keeps its first 8 lines and its last ones, 24 in all,
+ * and says how many it left out, in one pass however long the trace a
+ * record holds. */
+static void test_a_long_trace_keeps_its_ends(void **state)
+{
+	json_t *trace = json_array(), *lines;
+	evolve_trace_counts n;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 100000; i++)
+		json_array_append_new(trace, json_pack("{s:s, s:s, s:s}", "event", "eval",
+						       "status", "crash", "feedback", "boom"));
+	lines = evolve_short_trace(&n, trace, 1);
+	assert_int_equal(n.failed, 100000);
+	assert_int_equal(json_array_size(lines), 24);
+	assert_string_equal(json_string_value(json_array_get(lines, 0)), "eval 1: crash: boom");
+	assert_string_equal(json_string_value(json_array_get(lines, 7)), "eval 8: crash: boom");
+	assert_string_equal(json_string_value(json_array_get(lines, 8)), "(99977 lines left out)");
+	assert_string_equal(json_string_value(json_array_get(lines, 9)),
+			    "eval 99986: crash: boom");
+	assert_string_equal(json_string_value(json_array_get(lines, 23)),
+			    "eval 100000: crash: boom");
+	json_decref(lines);
+	json_decref(trace);
+}
+
 void test_group_archive(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_archive_keeps_within_its_budget),
+		cmocka_unit_test(test_a_long_trace_keeps_its_ends),
 	};
 
 	HARNESS_GROUP(t, "archive", tests);

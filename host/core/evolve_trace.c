@@ -134,20 +134,28 @@ static void on_event(shortener *s, const json_t *e)
 	}
 }
 
-/* Keeps the first TRACE_HEAD lines and the last ones, TRACE_LINES in all,
- * with a line counting those left out. */
-static void cut_middle(json_t *lines)
+/* The first TRACE_HEAD lines and the last ones, TRACE_LINES in all, with
+ * a line counting those left out; in one pass, however long the trace a
+ * record holds. Takes `lines`. */
+static json_t *cut_middle(json_t *lines)
 {
 	size_t n = json_array_size(lines), drop, i;
+	json_t *kept;
 	char note[64];
 
 	if (n <= TRACE_LINES)
-		return;
+		return lines;
 	drop = n - (TRACE_LINES - 1);
-	for (i = 0; i < drop; i++)
-		json_array_remove(lines, TRACE_HEAD);
 	snprintf(note, sizeof(note), "(%zu lines left out)", drop);
-	json_array_insert_new(lines, TRACE_HEAD, json_string(note));
+	kept = json_array();
+	for (i = 0; kept && i < n; i++) {
+		if (i == TRACE_HEAD)
+			json_array_append_new(kept, json_string(note));
+		if (i < TRACE_HEAD || i >= TRACE_HEAD + drop)
+			json_array_append(kept, json_array_get(lines, i));
+	}
+	json_decref(lines);
+	return kept;
 }
 
 json_t *evolve_short_trace(evolve_trace_counts *n, const json_t *trace, int higher_is_better)
@@ -163,6 +171,5 @@ json_t *evolve_short_trace(evolve_trace_counts *n, const json_t *trace, int high
 	for (i = 0; s.lines && i < json_array_size(trace); i++)
 		on_event(&s, json_array_get(trace, i));
 	flush_run(&s);
-	cut_middle(s.lines);
-	return s.lines;
+	return cut_middle(s.lines);
 }
