@@ -25,7 +25,7 @@
 /* A megabyte of notes, as a rewrite might add to memory.md. */
 static char *big_notes(int number)
 {
-	char *notes = malloc(NOTES_BYTES + 64), *at = notes;
+	char *notes = malloc(NOTES_BYTES + 256), *at = notes;
 
 	while ((size_t)(at - notes) < NOTES_BYTES)
 		at += sprintf(at, "gen %d tried a very long idea, line %zu\n", number,
