@@ -117,6 +117,11 @@ int channel_recv(char **out, size_t *len, int fd, size_t cap,
 	return 0;
 }
 
+int channel_recv_byte(char *out, int fd, double deadline_ms)
+{
+	return read_exact(fd, out, 1, deadline_ms, 0);
+}
+
 int channel_recv_json(json_t **out, int fd, size_t cap, double deadline_ms)
 {
 	char *text;

@@ -39,6 +39,9 @@ int channel_send_json(int fd, const json_t *msg);
 HOST_MUST_CHECK int channel_recv(char **out, size_t *len, int fd, size_t cap,
 		 double deadline_ms);
 
+/* Receives one byte sent outside any frame (page.h). */
+HOST_MUST_CHECK int channel_recv_byte(char *out, int fd, double deadline_ms);
+
 /* Receives a frame and parses it as a JSON object (json_decref() it). */
 HOST_MUST_CHECK int channel_recv_json(json_t **out, int fd, size_t cap, double deadline_ms);
 

@@ -258,7 +258,7 @@ void runner_mark_code(void)
 		_exit(1);  /* the host is gone */
 }
 
-static void lock_down(int cpu_ms, json_int_t memory_mb, int channel_fd,
+static void lock_down(int cpu_ms, json_int_t memory_mb, int bytes_only,
 		      const runner_reporters *how)
 {
 	size_t memory = memory_mb > 0 ? (size_t)memory_mb << 20 : 0;
@@ -267,7 +267,8 @@ static void lock_down(int cpu_ms, json_int_t memory_mb, int channel_fd,
 	cfg.cpu_ms = cpu_ms;
 	cfg.memory_bytes = memory;
 	cfg.workdir = job_workdir ? job_workdir : "/";
-	cfg.channel_fd = channel_fd;
+	cfg.channel_fd = CHANNEL_FD;
+	cfg.channel_bytes_only = bytes_only;
 	if (cfg.cpu_ms <= 0 || memory == 0)
 		runner_fail("job: limits are required");
 	guard_set_limit(memory, how->memory);
@@ -290,17 +291,17 @@ static const runner_reporters channel_reporters = { on_forbidden, on_memory };
 
 void runner_lock_down(const json_t *job)
 {
-	lock_down(job_cpu_ms(job), job_memory_mb(job), CHANNEL_FD, &channel_reporters);
+	lock_down(job_cpu_ms(job), job_memory_mb(job), 0, &channel_reporters);
 }
 
 void runner_lock_down_to(int cpu_ms, json_int_t memory_mb)
 {
-	lock_down(cpu_ms, memory_mb, CHANNEL_FD, &channel_reporters);
+	lock_down(cpu_ms, memory_mb, 0, &channel_reporters);
 }
 
-void runner_lock_down_worker(const json_t *job, const runner_reporters *how)
+void runner_lock_down_page(const json_t *job, const runner_reporters *how)
 {
-	lock_down(job_cpu_ms(job), job_memory_mb(job), -1, how);
+	lock_down(job_cpu_ms(job), job_memory_mb(job), 1, how);
 }
 
 /* Units the zygote compiled, inherited by every child forked after. */

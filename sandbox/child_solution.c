@@ -6,56 +6,42 @@
  * labels: those stay with score.c, which runs in a process of its own
  * (child_score.c). Both units compile against the task's declared headers,
  * which the host copied into a private folder, never the task folder.
+ *
+ * The solution shares this process, so it can do whatever the runner's
+ * code after it could: a frame the runner sent at the end would prove
+ * nothing. So once locked down the process can write the host single
+ * bytes only (page.h); the transcript goes into a page the host made, and
+ * the host makes the result from it, with a time it reads itself.
  */
 #include "runner.h"
 
 #include "buf.h"
 #include "channel.h"
 #include "error.h"
+#include "page.h"
 #include "zygote.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
 #include <unistd.h>
-
-#define TRANSCRIPT_CAP (64u << 20)  /* above any job's transcript_max */
 
 typedef int (*driver_fn)(const char *const *inputs, int n_inputs);
 
-/*
- * The page the worker shares with the runner: the transcript, written in
- * place by the driver, and how the worker says it ended. Everything in it
- * was writable by the solution, so the runner reads it as a claim, checks
- * its bounds, and trusts only what the kernel says of the worker.
- */
-typedef struct {
-	volatile int state;      /* WORKER_* */
-	int driver_status;
-	int syscall;             /* WORKER_FORBIDDEN */
-	int overflow;            /* a write past transcript_max was refused */
-	size_t requested, in_use; /* WORKER_MEMORY */
-	size_t length;           /* of the transcript */
-	char transcript[];
-} worker_page;
-
-enum { WORKER_RUNNING, WORKER_DONE, WORKER_MEMORY, WORKER_FORBIDDEN };
-
-static worker_page *page;
+static solution_page *page;
 static size_t transcript_max;
 
+/* The solution can change page->length; the driver's writes stay in
+ * the page whatever it holds. */
 static int transcript_write(const char *data, int len)
 {
-	if (len < 0 || page->length + (size_t)len > transcript_max) {
+	if (len < 0 || page->length > transcript_max ||
+	    (size_t)len > transcript_max - page->length) {
 		page->overflow = 1;
 		return -1;
 	}
@@ -66,10 +52,15 @@ static int transcript_write(const char *data, int len)
 
 static int transcript_printf(const char *fmt, ...)
 {
-	size_t room = transcript_max - page->length + 1;  /* the page has a NUL's room */
+	size_t room;
 	va_list ap;
 	int n;
 
+	if (page->length > transcript_max) {
+		page->overflow = 1;
+		return -1;
+	}
+	room = transcript_max - page->length + 1;  /* the page has a NUL's room */
 	va_start(ap, fmt);
 	n = vsnprintf(page->transcript + page->length, room, fmt, ap);
 	va_end(ap);
@@ -183,157 +174,90 @@ static void link_entries(compile_unit *driver, const compile_unit *solution,
 	}
 }
 
-/* Maps the shared page: the header and transcript_max bytes, plus a NUL. */
-static void map_page(void)
+/* Attaches the page the host made for this run (page.h), before
+ * anything is compiled, so that no unit can use up the address space it
+ * needs. */
+static void map_page(const json_t *job)
 {
-	size_t size = sizeof(worker_page) + transcript_max + 1;
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	const json_t *id = json_object_get(job, "page");
+	struct shmid_ds ds;
+	void *p = (void *)-1;
 
-	if (p == MAP_FAILED)
-		runner_fail("job: cannot map the transcript");
+	if (json_is_integer(id) && shmctl((int)json_integer_value(id), IPC_STAT, &ds) == 0 &&
+	    ds.shm_segsz >= page_size(transcript_max))
+		p = shmat((int)json_integer_value(id), NULL, 0);
+	if (p == (void *)-1)
+		runner_fail("job: cannot attach the page for the transcript");
 	page = p;
 }
 
-/* The worker's ends that its handlers report: in the page, then exit. */
-static void worker_forbidden(int nr)
+/* How the run ends when the kernel or the allocator ends it: in the
+ * page, since the channel takes no frame after lockdown. */
+static void page_forbidden(int nr)
 {
 	page->syscall = nr;
-	page->state = WORKER_FORBIDDEN;
+	page->state = PAGE_FORBIDDEN;
 	_exit(0);
 }
 
-static void worker_memory(size_t requested, size_t in_use)
+static void page_memory(size_t requested, size_t in_use)
 {
 	page->requested = requested;
 	page->in_use = in_use;
-	page->state = WORKER_MEMORY;
+	page->state = PAGE_MEMORY;
 	_exit(0);
 }
 
 /*
- * The worker: the only process that runs the solution. It has no channel,
- * so nothing it does can reach the host but through the runner. It stops
- * itself before the driver's first instruction (timed jobs: the runner
- * reads its CPU clock there) and after driver_run returns.
+ * Once locked down, the process writes the host single bytes, which no
+ * frame begins with: PAGE_LOCKED first, so that the host reads no frame
+ * from here on. A timed run then marks its start, before any compiled
+ * code runs (libtcc runs no constructors): the host stops this process,
+ * reads its CPU clock and answers. At PAGE_END the host reads it again,
+ * with the process waiting off the CPU, so its teardown is not counted.
  */
-static _Noreturn void run_worker(const json_t *job, driver_fn driver_run,
-				 const char **inputs, int n_inputs, int timed)
+static void send_byte(char byte)
 {
-	static const runner_reporters reporters = { worker_forbidden, worker_memory };
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	close(CHANNEL_FD);
-	runner_lock_down_worker(job, &reporters);
-	if (timed)
-		raise(SIGSTOP);
-	page->driver_status = driver_run(inputs, n_inputs);
-	page->state = WORKER_DONE;
-	raise(SIGSTOP);
-	_exit(0);
+	if (write(CHANNEL_FD, &byte, 1) != 1)
+		_exit(1);  /* the host is gone */
 }
 
-/* The worker's CPU time in ns, read while it is stopped. */
-static double worker_cpu_ns(pid_t pid)
+static void mark_clock(void)
 {
-	struct timespec ts;
-	clockid_t clock;
+	char reply;
 
-	if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &ts) != 0)
-		runner_fail("job: cannot read the solution's CPU clock");
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	send_byte(PAGE_MARK);
+	if (read(CHANNEL_FD, &reply, 1) != 1)
+		_exit(1);
 }
 
-/* Waits for the worker to stop or end; 1 when it stopped. */
-static int wait_worker(pid_t pid, int *status, struct rusage *ru)
+static _Noreturn void end_run(void)
 {
-	while (wait4(pid, status, WUNTRACED, ru) < 0)
-		if (errno != EINTR)
-			runner_fail("job: cannot wait for the solution's process");
-	return WIFSTOPPED(*status);
-}
+	char byte;
 
-/* A worker that ended without stopping: how, for the host to classify,
- * unless it reported one of the ends the runner knows. */
-static json_t *ended(int status, const struct rusage *ru)
-{
-	double cpu_ms = (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1e3 +
-			(double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e3;
-
-	if (WIFEXITED(status) && page->state == WORKER_MEMORY)
-		return json_pack("{s:s, s:I, s:I}", "outcome", "memory",
-				 "requested", (json_int_t)page->requested,
-				 "in_use", (json_int_t)page->in_use);
-	if (WIFEXITED(status) && page->state == WORKER_FORBIDDEN)
-		return json_pack("{s:s, s:i}", "outcome", "forbidden", "syscall", page->syscall);
-	return json_pack("{s:s, s:i, s:f}", "outcome", "ended", "wait_status", status,
-			 "cpu_ms", cpu_ms);
-}
-
-/* The worker stopped after its run: the result, from the page. */
-static json_t *finished(double cpu_ns)
-{
-	size_t length = page->length;
-	json_t *result;
-
-	if (page->state != WORKER_DONE)
-		return json_pack("{s:s, s:s}", "outcome", "bad_output", "message",
-				 "the solution stopped its process before the driver returned");
-	if (page->overflow || length > transcript_max)
-		return json_pack("{s:s, s:s}", "outcome", "bad_output", "message",
-				 "the transcript exceeded its size cap");
-	page->transcript[length] = '\0';
-	result = json_pack("{s:s, s:s%, s:i}", "outcome", "ok", "transcript",
-			   page->transcript, length, "driver_status", page->driver_status);
-	if (result && cpu_ns >= 0)
-		json_object_set_new(result, "cpu_ns", json_real(cpu_ns));
-	return result;
-}
-
-/*
- * The runner's side: it never runs a line of the solution, so the frame
- * it sends, and the time in it, are its own. The time is the worker's CPU
- * clock from its first stop to its last, both read while it is off the
- * CPU; code in the worker cannot move either reading, only add to what
- * lies between them.
- */
-static _Noreturn void supervise(pid_t pid, int timed)
-{
-	double start_ns = 0, end_ns = -1;
-	struct rusage ru;
-	int status, stopped = wait_worker(pid, &status, &ru);
-
-	if (stopped && timed) {
-		start_ns = worker_cpu_ns(pid);
-		kill(pid, SIGCONT);
-		stopped = wait_worker(pid, &status, &ru);
-	}
-	if (!stopped)
-		runner_finish(ended(status, &ru));
-	if (timed)
-		end_ns = worker_cpu_ns(pid) - start_ns;
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	send_byte(PAGE_END);
+	while (read(CHANNEL_FD, &byte, 1) > 0 || errno == EINTR)
 		;
-	runner_finish(finished(end_ns));
+	_exit(0);
 }
 
 _Noreturn void runner_solution_job(const json_t *job)
 {
+	static const runner_reporters reporters = { page_forbidden, page_memory };
 	const json_t *cases = json_object_get(job, "cases");
 	const json_t *solution_spec = json_object_get(job, "solution");
 	const char **inputs;
 	compile_unit *solution, *driver;
 	driver_fn driver_run;
 	size_t i, n_cases = json_array_size(cases);
-	int timed = json_is_true(json_object_get(job, "clock"));
-	pid_t pid;
 
 	transcript_max = (size_t)json_integer_value(json_object_get(job, "transcript_max"));
 	inputs = calloc(n_cases + 1, sizeof(*inputs));
-	if (!inputs || transcript_max == 0 || transcript_max > TRANSCRIPT_CAP)
+	if (!inputs || transcript_max == 0 || transcript_max > PAGE_TRANSCRIPT_CAP)
 		runner_fail("job: cases and transcript_max are required");
 	for (i = 0; i < n_cases; i++)
 		inputs[i] = json_string_value(json_array_get(cases, i));
+	map_page(job);
 	runner_enter(job);
 	solution = runner_build(solution_spec, "solution", NULL, NULL, 0);
 	driver = build_driver(job);
@@ -341,11 +265,11 @@ _Noreturn void runner_solution_job(const json_t *job)
 	driver_run = (driver_fn)compile_lookup(driver, "driver_run");
 	if (!driver_run)
 		runner_report_missing("driver", "driver.c", "driver_run", "the host");
-	map_page();
-	pid = fork();
-	if (pid < 0)
-		runner_fail("job: cannot start the solution's process");
-	if (pid == 0)
-		run_worker(job, driver_run, inputs, (int)n_cases, timed);
-	supervise(pid, timed);
+	runner_lock_down_page(job, &reporters);
+	send_byte(PAGE_LOCKED);
+	if (json_is_true(json_object_get(job, "clock")))
+		mark_clock();
+	page->driver_status = driver_run(inputs, (int)n_cases);
+	page->state = PAGE_DONE;
+	end_run();
 }

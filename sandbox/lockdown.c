@@ -106,11 +106,11 @@ int lockdown_limit_compile(int cpu_ms, size_t memory_bytes)
 static int apply_rlimits(const lockdown_config *cfg)
 {
 	rlim_t cpu = cpu_seconds(cfg->cpu_ms);
-	rlim_t files = cfg->channel_fd >= 0 ? (rlim_t)cfg->channel_fd + 1 : 0;
 
 	if (set_limit(RLIMIT_CPU, cpu, cpu + 1, "CPU time") ||
 	    set_limit(RLIMIT_FSIZE, 0, 0, "file size") ||
-	    set_limit(RLIMIT_NOFILE, files, files, "open files") ||
+	    set_limit(RLIMIT_NOFILE, (rlim_t)cfg->channel_fd + 1,
+		      (rlim_t)cfg->channel_fd + 1, "open files") ||
 	    set_limit(RLIMIT_CORE, 0, 0, "core size"))
 		return ERR_SYSTEM;
 #ifndef LOCKDOWN_ASAN
@@ -157,7 +157,21 @@ typedef struct {
 	int errno_value;  /* 0: allow */
 } arg0_rule;
 
-static int add_rules(scmp_filter_ctx ctx, int fd)
+/* The channel's writes: any, or (bytes_only) one byte at a time, which
+ * can spell no frame the host would read (page.h). */
+static int add_channel_rules(scmp_filter_ctx ctx, scmp_datum_t chan, int bytes_only)
+{
+	int write_nr = seccomp_syscall_resolve_name("write");
+
+	if (bytes_only)
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, write_nr, 2,
+					SCMP_A0(SCMP_CMP_EQ, chan), SCMP_A2(SCMP_CMP_EQ, 1));
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, write_nr, 1, SCMP_A0(SCMP_CMP_EQ, chan)) |
+	       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, seccomp_syscall_resolve_name("sendto"), 1,
+				SCMP_A0(SCMP_CMP_EQ, chan));
+}
+
+static int add_rules(scmp_filter_ctx ctx, int fd, int bytes_only)
 {
 	static const char *const plain[] = {
 		"mmap", "munmap", "mremap", "mprotect", "brk", "madvise",
@@ -168,17 +182,15 @@ static int add_rules(scmp_filter_ctx ctx, int fd)
 	scmp_datum_t self = (scmp_datum_t)getpid(), chan = (scmp_datum_t)fd;
 	const arg0_rule rules[] = {
 		{ "read", SCMP_CMP_EQ, chan, 0 },
-		{ "write", SCMP_CMP_EQ, chan, 0 },
 		{ "write", SCMP_CMP_NE, chan, EBADF },  /* printing fails quietly */
 		{ "writev", SCMP_CMP_NE, chan, EBADF }, /* so do libc's own messages */
-		{ "sendto", SCMP_CMP_EQ, chan, 0 },
 		{ "rt_sigaction", SCMP_CMP_NE, SIGSYS, 0 },
 		{ "kill", SCMP_CMP_EQ, self, 0 },       /* abort() signals itself */
 		{ "tgkill", SCMP_CMP_EQ, self, 0 },
 		{ "tkill", SCMP_CMP_EQ, self, 0 },
 	};
 	size_t i;
-	int rc = 0;
+	int rc = add_channel_rules(ctx, chan, bytes_only);
 
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		rc |= allow(ctx, plain[i]);
@@ -192,14 +204,14 @@ static int add_rules(scmp_filter_ctx ctx, int fd)
 	return rc;
 }
 
-static int install_filter(int fd)
+static int install_filter(int fd, int bytes_only)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	int rc;
 
 	if (!ctx)
 		return err_set(ERR_SYSTEM, "sandbox: cannot create a seccomp filter");
-	rc = add_rules(ctx, fd);
+	rc = add_rules(ctx, fd, bytes_only);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
@@ -226,5 +238,5 @@ int lockdown_apply(const lockdown_config *cfg, void (*on_forbidden)(int))
 		return err_sys("sandbox: cannot handle SIGSYS");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return err_sys("sandbox: cannot set no_new_privs");
-	return install_filter(cfg->channel_fd);
+	return install_filter(cfg->channel_fd, cfg->channel_bytes_only);
 }

@@ -17,7 +17,8 @@ typedef struct {
 	int cpu_ms;             /* CPU time, rounded up to whole seconds */
 	size_t memory_bytes;    /* address space added on top of what is mapped */
 	const char *workdir;    /* where to work: the job's folder, or "/" */
-	int channel_fd;         /* the only descriptor left open; -1: none */
+	int channel_fd;         /* the only descriptor left open */
+	int channel_bytes_only; /* writes to it of one byte at a time only */
 } lockdown_config;
 
 /* Moves the process into a new, empty network namespace where the kernel

@@ -104,19 +104,6 @@ void parent_classify_exit(sandbox_outcome *out, int status, const struct rusage 
 			    WEXITSTATUS(status));
 }
 
-void parent_classify_ended(sandbox_outcome *out, const json_t *frame,
-			   const sandbox_limits *limits)
-{
-	double cpu_ms = json_number_value(json_object_get(frame, "cpu_ms"));
-	struct rusage ru;
-
-	memset(&ru, 0, sizeof(ru));
-	ru.ru_utime.tv_sec = (time_t)(cpu_ms / 1000);
-	ru.ru_utime.tv_usec = (suseconds_t)((cpu_ms - (double)ru.ru_utime.tv_sec * 1000) * 1000);
-	parent_classify_exit(out, (int)json_integer_value(json_object_get(frame, "wait_status")),
-			     &ru, limits);
-}
-
 int parent_classify_result(sandbox_outcome *out, sandbox_status bad)
 {
 	const char *outcome = json_string_value(json_object_get(out->result, "outcome"));
@@ -149,6 +136,46 @@ int parent_classify_result(sandbox_outcome *out, sandbox_status bad)
 	} else {
 		parent_set_outcome(out, bad, "a final message without a known outcome");
 	}
+	return 0;
+}
+
+/* Waits until `pid` has stopped or died; a stop is consumed, a death is
+ * left for the caller's wait. */
+static int wait_off_cpu(pid_t pid)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	while (waitid(P_PID, (id_t)pid, &info, WSTOPPED | WEXITED | WNOWAIT) != 0)
+		if (errno != EINTR)
+			return err_sys("sandbox: cannot wait for the child to stop");
+	if (info.si_code != CLD_STOPPED)
+		return 0;
+	while (waitid(P_PID, (id_t)pid, &info, WSTOPPED) != 0)
+		if (errno != EINTR)
+			return err_sys("sandbox: cannot wait for the child to stop");
+	return 0;
+}
+
+int parent_cpu_ns(double *out, pid_t pid, int resume)
+{
+	struct timespec ts;
+	clockid_t clock;
+	int rc;
+
+	*out = -1;
+	if (kill(pid, SIGSTOP) != 0)
+		return err_sys("sandbox: cannot stop the child to read its CPU clock");
+	if ((rc = wait_off_cpu(pid)) < 0)
+		return rc;
+	if ((rc = clock_getcpuclockid(pid, &clock)) != 0)
+		return err_set(ERR_SYSTEM, "sandbox: cannot find the child's CPU clock: %s",
+			       strerror(rc));
+	if (clock_gettime(clock, &ts) != 0)
+		return err_sys("sandbox: cannot read the child's CPU clock");
+	*out = (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	if (resume && kill(pid, SIGCONT) != 0)
+		return err_sys("sandbox: cannot continue the child");
 	return 0;
 }
 

@@ -36,16 +36,20 @@ HOST_MUST_CHECK int parent_recv_frame(json_t **out, int fd, double deadline, siz
 void parent_classify_exit(sandbox_outcome *out, int status, const struct rusage *ru,
 			  const sandbox_limits *limits);
 
-/* A child's process that ended without a result, as the child reports
- * it: {"outcome": "ended", "wait_status", "cpu_ms"} (a task-code fork, a
- * solution's worker), classified as parent_classify_exit would. */
-void parent_classify_ended(sandbox_outcome *out, const json_t *frame,
-			   const sandbox_limits *limits);
-
 /* The child sent a final frame (in out->result): its "outcome" decides.
  * `bad` is the status of a frame without a known outcome. Returns a
  * negative error when the child reports that the host's job was wrong. */
 HOST_MUST_CHECK int parent_classify_result(sandbox_outcome *out, sandbox_status bad);
+
+/*
+ * The CPU time process `pid` (a child of ours) has used, in ns, read from
+ * its CPU clock once it is off the CPU: it is stopped first (or found
+ * dead, not yet reaped), because the kernel adds a running process's
+ * latest slice to its clock only at a tick or when it stops running, so
+ * a clock read while it runs can lag by a tick. `resume` continues it
+ * afterwards.
+ */
+HOST_MUST_CHECK int parent_cpu_ns(double *out, pid_t pid, int resume);
 
 /* Adds "limits" to `job`, and "workdir" when not NULL. */
 HOST_MUST_CHECK int parent_attach_limits(json_t *job, const sandbox_limits *limits, const char *workdir);

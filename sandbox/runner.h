@@ -69,9 +69,10 @@ typedef struct {
 	void (*memory)(size_t requested, size_t in_use);
 } runner_reporters;
 
-/* The job's limits for a process without the channel (the worker that
- * runs a solution, child_solution.c), which reports through `how`. */
-void runner_lock_down_worker(const json_t *job, const runner_reporters *how);
+/* The job's limits for a solution's process (child_solution.c), which
+ * may write the channel single bytes only, never a frame, and reports
+ * through `how` (its page). */
+void runner_lock_down_page(const json_t *job, const runner_reporters *how);
 
 /* Tells the host that generated code runs from here on, in this process
  * and with its channel: a frame after this one may be the code's, so the

@@ -14,6 +14,7 @@
 #include "channel.h"
 #include "error.h"
 #include "os.h"
+#include "page.h"
 #include "parent.h"
 
 #include <errno.h>
@@ -48,7 +49,19 @@ typedef struct {
 	/* The child said its generated code starts ({"op": "code"}): every
 	 * frame from then on may be that code's, not the runner's. */
 	int code_started;
+	/* A solution's run: its page, and the clock read at its mark. */
+	const page_map *page;
+	int clock_wanted;
+	double clock_start_ns;  /* -1: not marked */
 } child_run;
+
+/* What serve found. */
+enum {
+	SERVED_RESULT = 1,   /* a final frame, in out->result */
+	SERVED_DECIDED = 0,  /* the outcome is decided already */
+	SERVED_CLOSED = -1,  /* the channel closed: only the exit status can tell */
+	SERVED_FAILED = -2   /* the host failed; err_last() says how */
+};
 
 static int is_op(const json_t *msg, const char *name)
 {
@@ -76,63 +89,155 @@ static int serve_request(child_run *run, const json_t *msg, json_t **reply,
 	return run->handler(run->ctx, msg, reply, req);
 }
 
-/* Reads frames until the final one. Returns 1 when a final frame arrived
- * (in out->result), 0 when the outcome is already decided, and -1 when the
- * channel closed so that only the exit status can tell. */
-static int serve(sandbox_outcome *out, child_run *run)
+/* Whether the next thing the child sent is a single byte rather than a
+ * frame, whose first byte is 0 (frames are under 16 MB): a solution's
+ * process says PAGE_LOCKED so once it is locked down. */
+static int next_is_byte(const child_run *run)
+{
+	struct pollfd pfd = { run->fd, POLLIN, 0 };
+	double left = run->deadline - os_now_ms();
+	char byte;
+
+	if (left <= 0 || poll(&pfd, 1, (int)left + 1) != 1)
+		return 0;  /* parent_recv_frame says what it is */
+	return recv(run->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1 && byte != 0;
+}
+
+/* A timed run's mark: its CPU time so far, read while it is stopped,
+ * starts the span; then the child may go on. */
+static int mark_clock(child_run *run)
+{
+	char go = PAGE_MARK;
+
+	if (!run->clock_wanted)
+		return err_set(ERR_INVALID, "this job has no clock");
+	if (run->clock_start_ns >= 0)
+		return err_set(ERR_INVALID, "the clock was marked twice");
+	if (parent_cpu_ns(&run->clock_start_ns, run->pid, 1) < 0)
+		return ERR_SYSTEM;
+	if (send(run->fd, &go, 1, MSG_NOSIGNAL) != 1)
+		return err_sys("cannot answer the clock mark");
+	return 0;
+}
+
+/* PAGE_END: the process waits off the CPU; stopped, it can no longer
+ * write its page, which the host then reads, with the clock. */
+static int end_run(sandbox_outcome *out, child_run *run)
+{
+	double end_ns = -1, cpu_ns = -1;
+
+	if (parent_cpu_ns(&end_ns, run->pid, 0) < 0)
+		return ERR_SYSTEM;
+	if (run->clock_start_ns >= 0)
+		cpu_ns = end_ns - run->clock_start_ns;
+	out->result = page_result(run->page->page, run->page->transcript_max, cpu_ns);
+	return out->result ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
+/*
+ * After lockdown a solution's process writes single bytes (page.h): it
+ * holds no way to send a frame, so nothing the solution writes can pass
+ * for the runner's result, and the host makes the result from the page.
+ * Returns as serve does; a byte out of turn is the run's protocol_error.
+ */
+static int serve_bytes(sandbox_outcome *out, child_run *run)
+{
+	int locked = 0;
+
+	for (;;) {
+		char byte;
+		int rc = channel_recv_byte(&byte, run->fd, run->deadline), bad = 0;
+
+		if (rc == CHANNEL_TIMEOUT) {
+			timed_out(out, run->limits, 0);
+			return SERVED_DECIDED;
+		}
+		if (rc < 0)
+			return SERVED_CLOSED;
+		if (!locked && byte == PAGE_LOCKED)
+			locked = 1;
+		else if (locked && byte == PAGE_MARK)
+			bad = mark_clock(run);
+		else if (locked && byte == PAGE_END)
+			return end_run(out, run) < 0 ? SERVED_FAILED : SERVED_RESULT;
+		else
+			bad = err_set(ERR_INVALID, "the solution wrote to the host's channel "
+				      "(byte %d)", (unsigned char)byte);
+		if (bad == ERR_SYSTEM)
+			return SERVED_FAILED;
+		if (bad < 0) {
+			parent_set_outcome(out, SANDBOX_PROTOCOL_ERROR, "bad request: %s", err_last());
+			return SERVED_DECIDED;
+		}
+	}
+}
+
+/* A frame that could not be read: what it means for the run. */
+static int frame_fault(sandbox_outcome *out, const child_run *run, int rc, double excused_ms)
 {
 	sandbox_status bad = run->handler ? SANDBOX_PROTOCOL_ERROR : SANDBOX_BAD_OUTPUT;
+
+	if (rc == CHANNEL_TIMEOUT)
+		timed_out(out, run->limits, excused_ms);
+	else if (rc == CHANNEL_EOF || rc == CHANNEL_IO)
+		return SERVED_CLOSED;
+	else if (rc == PARENT_TOTAL_EXCEEDED)
+		parent_set_outcome(out, bad, "the child sent more than %u MB in all",
+				   PARENT_TOTAL_MAX >> 20);
+	else
+		parent_set_outcome(out, bad, "%s", channel_strerror(rc));
+	return SERVED_DECIDED;
+}
+
+/* A request frame: the code mark, or one for the handler, answered. */
+static int serve_one(sandbox_outcome *out, child_run *run, const json_t *msg,
+		     sandbox_request *req, int *gone)
+{
+	json_t *reply = NULL;
+	int rc;
+
+	req->excused_ms = 0;
+	rc = is_op(msg, "code") ? mark_code(run) : serve_request(run, msg, &reply, req);
+	if (rc < 0) {
+		parent_set_outcome(out, SANDBOX_PROTOCOL_ERROR, "bad request: %s", err_last());
+		json_decref(reply);
+		return rc;
+	}
+	if (req->excused_ms > 0)
+		run->deadline += req->excused_ms;
+	/* the code mark is one way; a child that closed its end gets no more */
+	if (reply && !*gone && channel_send_json(run->fd, reply) < 0)
+		*gone = 1;
+	json_decref(reply);
+	return 0;
+}
+
+/* Reads frames until the final one. */
+static int serve(sandbox_outcome *out, child_run *run)
+{
 	sandbox_request req = { .channel = run->fd, .excused_ms = 0 };
 	double excused_ms = 0;  /* the services' time, not the child's */
 	size_t total = 0;
-	int gone = 0;  /* the child closed its end: read what it sent, reply no more */
+	int gone = 0;
 
 	for (;;) {
-		json_t *msg, *reply = NULL;
-		int rc = parent_recv_frame(&msg, run->fd, run->deadline, &total, PARENT_TOTAL_MAX);
+		json_t *msg;
+		int rc;
 
-		if (rc == CHANNEL_TIMEOUT) {
-			timed_out(out, run->limits, excused_ms);
-			return 0;
-		}
-		if (rc == CHANNEL_EOF || rc == CHANNEL_IO)
-			return -1;
-		if (rc == PARENT_TOTAL_EXCEEDED) {
-			parent_set_outcome(out, bad, "the child sent more than %u MB in all",
-					   PARENT_TOTAL_MAX >> 20);
-			return 0;
-		}
-		if (rc < 0) {
-			parent_set_outcome(out, bad, "%s", channel_strerror(rc));
-			return 0;
-		}
+		if (run->page && next_is_byte(run))
+			return serve_bytes(out, run);
+		rc = parent_recv_frame(&msg, run->fd, run->deadline, &total, PARENT_TOTAL_MAX);
+		if (rc < 0)
+			return frame_fault(out, run, rc, excused_ms);
 		if (!json_object_get(msg, "op")) {
 			out->result = msg;
-			return 1;
+			return SERVED_RESULT;
 		}
-		if (is_op(msg, "code")) {  /* one way: no reply */
-			rc = mark_code(run);
-			json_decref(msg);
-			if (rc == 0)
-				continue;
-			parent_set_outcome(out, SANDBOX_PROTOCOL_ERROR, "bad request: %s", err_last());
-			return 0;
-		}
-		req.excused_ms = 0;
-		if (serve_request(run, msg, &reply, &req) < 0) {
-			parent_set_outcome(out, SANDBOX_PROTOCOL_ERROR, "bad request: %s", err_last());
-			json_decref(msg);
-			json_decref(reply);
-			return 0;
-		}
-		if (req.excused_ms > 0) {
-			run->deadline += req.excused_ms;
-			excused_ms += req.excused_ms;
-		}
-		if (!gone && channel_send_json(run->fd, reply) < 0)
-			gone = 1;
+		rc = serve_one(out, run, msg, &req, &gone);
 		json_decref(msg);
-		json_decref(reply);
+		if (rc < 0)
+			return SERVED_DECIDED;
+		excused_ms += req.excused_ms;
 	}
 }
 
@@ -179,45 +284,59 @@ static void reap_later(pid_t pid)
 
 /*
  * The final frame decides. The outcomes only the runner's own path sends
- * (its failure "error", a build's "compile_error", a worker's "ended")
- * are believed only before any generated code ran: afterwards the code
- * could have sent them, to pass its failure off as the host's or the
- * task's. The time is the runner's reading, from a runner that never
- * runs the code it measures (child_solution.c).
+ * (its failure "error", a build's "compile_error") are believed only
+ * before any generated code ran: afterwards the code could have sent
+ * them, to pass its failure off as the host's or the task's. A
+ * solution's frames all come before (serve_bytes); its time is the host's
+ * own reading (end_run).
  */
-static int classify_final(sandbox_outcome *out, const child_run *run, int timed)
+static int classify_final(sandbox_outcome *out, const child_run *run)
 {
-	static const char *const runner_only[] = { "error", "compile_error", "ended" };
+	static const char *const runner_only[] = { "error", "compile_error" };
 	sandbox_status bad = run->handler ? SANDBOX_PROTOCOL_ERROR : SANDBOX_BAD_OUTPUT;
 	const char *outcome = json_string_value(json_object_get(out->result, "outcome"));
 	const json_t *cpu_ns = json_object_get(out->result, "cpu_ns");
 	size_t i;
 
-	for (i = 0; run->code_started && outcome && i < 3; i++)
+	for (i = 0; run->code_started && outcome && i < sizeof(runner_only) / sizeof(*runner_only);
+	     i++)
 		if (strcmp(outcome, runner_only[i]) == 0) {
 			parent_set_outcome(out, SANDBOX_PROTOCOL_ERROR, "the code sent a "
 					   "report only the runner makes (outcome '%s')",
 					   runner_only[i]);
 			return 0;
 		}
-	if (outcome && strcmp(outcome, "ended") == 0) {
-		parent_classify_ended(out, out->result, run->limits);
-		return 0;
-	}
-	if (timed && json_is_number(cpu_ns) && json_number_value(cpu_ns) >= 0)
+	if (run->page && json_is_number(cpu_ns))
 		out->cpu_ns = json_number_value(cpu_ns);
 	return parent_classify_result(out, bad);
 }
 
+/* A child that ended without a result: how, from its wait status, or
+ * from a solution's page when it says (the memory limit, a forbidden
+ * call, which a solution's process reports there). */
+static int classify_end(sandbox_outcome *out, const child_run *run, int status,
+			const struct rusage *ru)
+{
+	json_t *end = run->page && WIFEXITED(status) ? page_end(run->page->page) : NULL;
+
+	if (!end) {
+		parent_classify_exit(out, status, ru, run->limits);
+		return 0;
+	}
+	out->result = end;
+	return parent_classify_result(out, SANDBOX_BAD_OUTPUT);
+}
+
 static int run_child(sandbox_outcome *out, const json_t *job, const char *text, size_t len,
 		     const sandbox_limits *limits, sandbox_handler handler, void *ctx,
-		     int fds[2])
+		     int fds[2], const page_map *page)
 {
 	child_run run = { .fd = fds[0], .limits = limits, .handler = handler, .ctx = ctx,
-			  .code_started = 0 };
+			  .page = page, .clock_start_ns = -1,
+			  .clock_wanted = json_is_true(json_object_get(job, "clock")) };
 	struct rusage ru;
 	pid_t pid = 0;
-	int unsent, status = 0, served = -1;
+	int unsent, status = 0, served = SERVED_CLOSED;
 
 	unsent = parent_start_child(&pid, ZYGOTE_UNTRUSTED, job, text, len, fds);
 	if (unsent < 0)
@@ -228,15 +347,37 @@ static int run_child(sandbox_outcome *out, const json_t *job, const char *text, 
 		served = serve(out, &run);
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);  /* in case it had not made its group yet */
-	if (served > 0) {
+	if (served == SERVED_RESULT) {
 		reap_later(pid);
-		return classify_final(out, &run, json_is_true(json_object_get(job, "clock")));
+		return classify_final(out, &run);
 	}
 	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
-	if (served < 0)
-		parent_classify_exit(out, status, &ru, limits);
+	if (served == SERVED_FAILED)
+		return ERR_SYSTEM;
+	if (served == SERVED_CLOSED)
+		return classify_end(out, &run, status, &ru);
 	return 0;
+}
+
+/* A solution job's page (page.h), named in the job; others have none. */
+static int make_page(page_map *out, json_t *job)
+{
+	const char *kind = json_string_value(json_object_get(job, "kind"));
+	json_int_t max = json_integer_value(json_object_get(job, "transcript_max"));
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->id = -1;
+	/* a job without a valid cap is the child's to refuse, with its name */
+	if (!kind || strcmp(kind, "solution") != 0 || max <= 0 || max > PAGE_TRANSCRIPT_CAP)
+		return 0;
+	if ((rc = page_make(out, (size_t)max)) == 0 &&
+	    json_object_set_new(job, "page", json_integer(out->id)) < 0) {
+		page_unmap(out);
+		rc = err_set(ERR_SYSTEM, "out of memory");
+	}
+	return rc;
 }
 
 int sandbox_run(sandbox_outcome *out, json_t *job,
@@ -245,6 +386,7 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 {
 	double start = os_now_ms();
 	char *workdir = NULL, *text = NULL;
+	page_map page = { .id = -1 };
 	size_t len = 0;
 	int fds[2], rc;
 
@@ -258,13 +400,17 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 		return rc;
 	rc = parent_attach_limits(job, limits, workdir);
 	if (rc == 0)
+		rc = make_page(&page, job);
+	if (rc == 0)
 		rc = parent_encode_job(&text, &len, job);
 	if (rc == 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
 		rc = err_sys("sandbox: cannot create a channel");
 	if (rc == 0) {
-		rc = run_child(out, job, text, len, limits, handler, ctx, fds);
+		rc = run_child(out, job, text, len, limits, handler, ctx, fds,
+			       page.page ? &page : NULL);
 		close(fds[0]);
 	}
+	page_unmap(&page);
 	free(text);
 	if (workdir)
 		os_remove_tree(workdir);

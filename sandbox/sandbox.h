@@ -41,10 +41,11 @@ typedef struct {
 	char *detail;      /* one line for people, never NULL after a run */
 	json_t *result;    /* the child's final frame, or NULL */
 	double elapsed_ms;
-	/* The CPU time the child used from its clock mark to its final frame,
-	 * in ns, read by the parent from the child's CPU clock: code in the
-	 * child cannot change it. -1 unless the job asked for a clock
-	 * ("clock": true) and the child both marked its start and finished. */
+	/* The CPU time a solution's process used from its clock mark to its
+	 * end (page.h), in ns, read by the parent from the child's CPU clock
+	 * while it is stopped: code in the child cannot change it. -1 unless
+	 * the job asked for a clock ("clock": true) and the child both marked
+	 * its start and finished. */
 	double cpu_ns;
 } sandbox_outcome;
 
@@ -79,9 +80,10 @@ HOST_MUST_CHECK int sandbox_set_runner(const char *path);
 /*
  * Runs `job`, untrusted code, in a new child. `job` gets "limits" added by this function,
  * and "workdir", a new folder removed afterwards, when it brings "headers".
- * A job with "clock": true may send one {"op": "clock"} frame, which the
- * sandbox answers itself: it starts out->cpu_ns (a second one is a
- * protocol error, so code that runs after the mark cannot move it).
+ * A "solution" job gets a page for its transcript and, once locked down,
+ * writes single bytes only (page.h); with "clock": true its first mark
+ * starts out->cpu_ns (a second one is a protocol error, so code that runs
+ * after the mark cannot move it), and the sandbox makes its result.
  * Returns 0 when the child ran, whatever its outcome, and a
  * negative error only when the sandbox itself could not work (the runner
  * is missing, the kernel refused seccomp...). Free `out` with

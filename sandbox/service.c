@@ -129,6 +129,21 @@ static int start(service **out, char *key, json_t *job, const sandbox_limits *li
 	return 0;
 }
 
+/* The fork that served a request ended without its reply; the service
+ * says how, and stays. */
+static void classify_fork(sandbox_outcome *out, const json_t *reply,
+			  const sandbox_limits *limits)
+{
+	double cpu_ms = json_number_value(json_object_get(reply, "cpu_ms"));
+	struct rusage ru;
+
+	memset(&ru, 0, sizeof(ru));
+	ru.ru_utime.tv_sec = (time_t)(cpu_ms / 1000);
+	ru.ru_utime.tv_usec = (suseconds_t)((cpu_ms - (double)ru.ru_utime.tv_sec * 1000) * 1000);
+	parent_classify_exit(out, (int)json_integer_value(json_object_get(reply, "wait_status")),
+			     &ru, limits);
+}
+
 /* One request and its reply. The child stays when it answered, or when
  * it reports that the fork serving the request ended. */
 static int exchange(sandbox_outcome *out, service *s, const json_t *request,
@@ -157,7 +172,7 @@ static int exchange(sandbox_outcome *out, service *s, const json_t *request,
 		return 0;
 	}
 	if (json_is_integer(json_object_get(reply, "wait_status"))) {
-		parent_classify_ended(out, reply, limits);
+		classify_fork(out, reply, limits);
 		json_decref(reply);
 		return 0;
 	}

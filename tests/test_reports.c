@@ -2,10 +2,11 @@
  * test_reports.c - what generated code can make the host believe about a
  * run: nothing but its own failure.
  *
- * A solution runs in a process with no channel to the host, so it cannot
- * send a result, a time or a failure of the runner's; an agent shares its
- * process with the channel, so the reports only the runner makes (its own
- * failure, a build's) count only until its code starts. And whatever a
+ * A solution's process can write the host single bytes only once its
+ * code may run (test_timing.c), so it cannot send a result, a time or a
+ * failure of the runner's; an agent shares its process with the channel,
+ * so the reports only the runner makes (its own failure, a build's) count
+ * only until its code starts. And whatever a
  * held-out run produces besides its status and score stays in eval.c,
  * where a message, an exit status or feedback could carry the held-out
  * inputs out to records, archives and prompts.
@@ -159,7 +160,6 @@ static void test_an_agents_runner_reports_are_its_own_failure(void **state)
 		  "error" },
 		{ "{\\\"outcome\\\":\\\"compile_error\\\",\\\"stage\\\":\\\"driver\\\","
 		  "\\\"diagnostics_text\\\":\\\"driver.c:1: error: x\\\"}", "compile_error" },
-		{ "{\\\"outcome\\\":\\\"ended\\\",\\\"wait_status\\\":0,\\\"cpu_ms\\\":0}", "ended" },
 	};
 	size_t i;
 

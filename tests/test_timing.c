@@ -6,8 +6,8 @@
  * fails whatever its speed; and the solutions in tests/timing/, which
  * attack the measurement from inside the sandbox (time spent in a signal
  * handler, a forged clock mark, a forged result claiming a small time, a
- * forged final frame with the correct transcript, stopping its own
- * process early, the driver's state patched so that it does less work),
+ * forged final frame with the correct transcript, saying the driver
+ * returned early, the driver's state patched so that it does less work),
  * cannot lower
  * the time they are scored on. Each of them burns a known amount of CPU
  * time by its own clock first, so the assertions are lower bounds, not
@@ -145,60 +145,57 @@ static void test_time_in_a_signal_handler_counts(void **state)
 	eval_result_free(&r);
 }
 
-/* A solution's process holds no channel: a clock mark it writes goes
- * nowhere, and its time is all measured. */
-static void test_a_forged_clock_mark_changes_nothing(void **state)
+static void test_a_forged_clock_mark_is_refused(void **state)
 {
 	eval_result r;
 
 	(void)state;
 	evaluate(&r, "sort", "forged_mark.c", EVAL_TRAIN);
-	assert_int_equal(r.status, SANDBOX_OK);
-	if (r.cpu_ns < SPIN_NS)
-		fail_msg("measured %.0f ns for a run that burned %.0f", r.cpu_ns, SPIN_NS);
+	assert_int_equal(r.status, SANDBOX_PROTOCOL_ERROR);
+	assert_contains(r.detail, "bad request: the clock was marked twice");
 	eval_result_free(&r);
 }
 
-/* The result it writes goes nowhere either; the process it then ends had
- * no result to give. */
-static void test_a_forged_result_is_no_result(void **state)
+/* After lockdown the solution's process writes the host single bytes:
+ * a frame of its own, a result claiming a small time, is a forbidden
+ * write, and no result. */
+static void test_a_forged_result_is_forbidden(void **state)
 {
 	eval_result r;
 
 	(void)state;
 	evaluate(&r, "sort", "forged_result.c", EVAL_TRAIN);
-	assert_int_equal(r.status, SANDBOX_BAD_OUTPUT);
-	assert_contains(r.detail, "exited with status 0 without a result");
+	assert_int_equal(r.status, SANDBOX_FORBIDDEN);
+	assert_contains(r.detail, "forbidden system call write");
 	assert_true(r.cpu_ns < 0);
 	eval_result_free(&r);
 }
 
 /* The correct transcript of every case, sent as a final frame on the
  * first call, used to stop the clock there: 1.7 ns an element. */
-static void test_a_forged_transcript_does_not_stop_the_clock(void **state)
+static void test_a_forged_transcript_is_no_result(void **state)
 {
 	eval_result r;
 
 	(void)state;
 	evaluate(&r, "sort", "forged_transcript.c", EVAL_TRAIN);
-	if (r.status != SANDBOX_OK)
-		fail_msg("%s: %s", sandbox_status_name(r.status), r.detail);
-	if (r.cpu_ns < SPIN_NS || r.score < SPIN_NS / 18000)
-		fail_msg("measured %.0f ns (score %g) for a run that burned %.0f after its "
-			 "forged frame", r.cpu_ns, r.score, SPIN_NS);
+	if (r.status != SANDBOX_FORBIDDEN)
+		fail_msg("%s (%.0f ns measured): %s", sandbox_status_name(r.status), r.cpu_ns,
+			 r.detail);
+	assert_contains(r.detail, "forbidden system call write");
 	eval_result_free(&r);
 }
 
-/* Stopping its own process, as the runner's worker does when the driver
- * has returned, does not end the run with what the transcript holds. */
-static void test_stopping_early_is_no_result(void **state)
+/* Saying the driver returned, as the runner does, does not end the run
+ * with what the transcript holds: the page says the driver never did. */
+static void test_ending_early_is_no_result(void **state)
 {
 	eval_result r;
 
 	(void)state;
-	evaluate(&r, "sort", "stop_early.c", EVAL_TRAIN);
+	evaluate(&r, "sort", "end_early.c", EVAL_TRAIN);
 	assert_int_equal(r.status, SANDBOX_BAD_OUTPUT);
-	assert_contains(r.detail, "the solution stopped its process before the driver returned");
+	assert_contains(r.detail, "the solution ended the run before the driver returned");
 	eval_result_free(&r);
 }
 
@@ -217,11 +214,11 @@ static void test_patching_the_drivers_cases_fails(void **state)
 	eval_result_free(&r);
 }
 
-/* An untimed task measures nothing, whatever its solution writes. */
+/* An untimed task measures nothing, and offers no clock to mark. */
 static void test_an_untimed_task_has_no_clock(void **state)
 {
 	static const char marks[] = "int validate_email(const char *s)\n"
-				    "{ (void)s; send_frame(\"{\\\"op\\\":\\\"clock\\\"}\"); return 0; }\n";
+				    "{ (void)s; send_byte('M'); return 0; }\n";
 	char *raw = harness_read("tests/timing/raw.h");
 	char *code = harness_subst("@RAW@\n#include \"email.h\"\n@MARKS@", "@RAW@", raw,
 				   "@MARKS@", marks, NULL);
@@ -234,8 +231,8 @@ static void test_an_untimed_task_has_no_clock(void **state)
 	assert_true(r.cpu_ns < 0);
 	eval_result_free(&r);
 	assert_int_equal(eval_solution(&r, t, "marks.c", code, EVAL_TRAIN), 0);
-	assert_int_equal(r.status, SANDBOX_OK);
-	assert_true(r.cpu_ns < 0);
+	assert_int_equal(r.status, SANDBOX_PROTOCOL_ERROR);
+	assert_contains(r.detail, "bad request: this job has no clock");
 	eval_result_free(&r);
 	task_free(t);
 	free(code);
@@ -367,10 +364,10 @@ void test_group_timing(harness_totals *t)
 		cmocka_unit_test(test_a_wrong_result_fails_however_fast),
 		cmocka_unit_test(test_a_solution_may_use_qsort),
 		cmocka_unit_test(test_time_in_a_signal_handler_counts),
-		cmocka_unit_test(test_a_forged_clock_mark_changes_nothing),
-		cmocka_unit_test(test_a_forged_result_is_no_result),
-		cmocka_unit_test(test_a_forged_transcript_does_not_stop_the_clock),
-		cmocka_unit_test(test_stopping_early_is_no_result),
+		cmocka_unit_test(test_a_forged_clock_mark_is_refused),
+		cmocka_unit_test(test_a_forged_result_is_forbidden),
+		cmocka_unit_test(test_a_forged_transcript_is_no_result),
+		cmocka_unit_test(test_ending_early_is_no_result),
 		cmocka_unit_test(test_patching_the_drivers_cases_fails),
 		cmocka_unit_test(test_an_untimed_task_has_no_clock),
 		cmocka_unit_test(test_timing_errors_name_the_field),

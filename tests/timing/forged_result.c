@@ -1,6 +1,6 @@
 /* Burns CPU time, then sends a final frame of its own that claims a tiny
- * CPU time, and exits. Expect: the claim is ignored (at least SPIN_NS is
- * measured) and the transcript it made up fails as bad_output. */
+ * CPU time, and exits. Expect: forbidden: after lockdown the process may
+ * write the host single bytes only, and a frame is no single byte. */
 #include "sort.h"
 
 

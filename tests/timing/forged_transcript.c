@@ -1,9 +1,9 @@
 /* The attack of a forged final frame: on its first call it finds every
  * case in the driver's frame, works out the correct transcript for all of
  * them and sends it as the runner's final frame, which once stopped the
- * clock there. Then it burns CPU time and sorts honestly. Expect: ok, and
- * the time it burned after its frame is measured: the frame went nowhere,
- * for the solution's process holds no channel to the host. */
+ * clock there (1.3 ms measured for a run that burned 100 after its
+ * frame). Then it burns CPU time and sorts honestly. Expect: forbidden,
+ * for after lockdown the process may write the host single bytes only. */
 #include "sort.h"
 #include "sort_input.h"
 #include <stdio.h>

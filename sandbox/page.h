@@ -1,0 +1,73 @@
+/*
+ * page.h - the page a solution's process shares with the host: the
+ * transcript, which the driver writes in place, and how the run ended.
+ *
+ * The host makes it for each run, attaches it to read, and names it in
+ * the job ("page": its System V id); the child attaches it before it
+ * compiles anything. A solution shares its process with the
+ * driver, so everything in the page was within its reach: the host reads
+ * it only once the process is stopped or dead, checks its bounds, and
+ * takes what it says as the solution's claim, never as the host's.
+ *
+ * After lockdown the child may write the host single bytes only, never a
+ * frame: PAGE_LOCKED at once (a frame's first byte is 0, frames being
+ * under 16 MB, so the host tells them apart and reads no frame after it),
+ * then PAGE_MARK (a timed run's start; the host answers with one byte
+ * once it has read the clock) and PAGE_END (the driver returned).
+ */
+#ifndef SANDBOX_PAGE_H
+#define SANDBOX_PAGE_H
+
+#include "error.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define PAGE_LOCKED 'L'
+#define PAGE_MARK 'M'
+#define PAGE_END 'E'
+
+enum { PAGE_RUNNING, PAGE_DONE, PAGE_MEMORY, PAGE_FORBIDDEN };
+
+typedef struct {
+	int state;                /* PAGE_* */
+	int driver_status;
+	int syscall;              /* PAGE_FORBIDDEN */
+	int overflow;             /* a write past the transcript's cap was refused */
+	size_t requested, in_use; /* PAGE_MEMORY */
+	size_t length;            /* of the transcript */
+	char transcript[];        /* transcript_max bytes and a NUL */
+} solution_page;
+
+/* The page's size for a transcript of at most `transcript_max` bytes. */
+size_t page_size(size_t transcript_max);
+
+/* The largest transcript_max a job may ask for. */
+#define PAGE_TRANSCRIPT_CAP (64u << 20)
+
+/* The host's side of a page: its id, attached to read. */
+typedef struct {
+	int id;
+	const solution_page *page;
+	size_t size, transcript_max;
+} page_map;
+
+/* Makes the page of a run whose transcript may take `transcript_max`
+ * bytes (at most PAGE_TRANSCRIPT_CAP). Free with page_unmap. */
+HOST_MUST_CHECK int page_make(page_map *out, size_t transcript_max);
+void page_unmap(page_map *m);
+
+/*
+ * The run's final frame as the host makes it from the page of a process
+ * that stopped after sending PAGE_END: the transcript and the driver's
+ * status (outcome "ok"), or "bad_output" when the page says the driver
+ * never returned, the transcript overflowed, or it is not UTF-8 text.
+ * `cpu_ns` is added when not negative. NULL only when out of memory.
+ */
+json_t *page_result(const solution_page *page, size_t transcript_max, double cpu_ns);
+
+/* The outcome of a process that ended without PAGE_END, when its page
+ * says how (the memory limit, a forbidden call); else NULL. */
+json_t *page_end(const solution_page *page);
+
+#endif
