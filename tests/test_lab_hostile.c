@@ -313,6 +313,7 @@ static void test_lock_and_journal_follow_no_link(void **state)
 	char *lock = os_path_join(dir, "generations/host.lock");
 	char *journal = os_path_join(dir, "generations/host.journal");
 	char *tmp = os_path_join(dir, "generations/host.journal.tmp");
+	char *gens = os_path_join(dir, "generations"), *moved = os_path_join(dir, "elsewhere");
 	char *checkout[] = { "host", "checkout", "--dir", dir, NULL };
 	char *revert[] = { "host", "revert", "gen_000", "--dir", dir, NULL };
 	char says[8192];
@@ -351,8 +352,19 @@ static void test_lock_and_journal_follow_no_link(void **state)
 	assert_holds(mine, text);
 	assert_int_equal(unlink(tmp), 0);
 	assert_lab_intact(dir, 2, 0);
+	/* generations/ itself as a link would take every write elsewhere */
+	assert_int_equal(rename(gens, moved), 0);
+	assert_int_equal(symlink(moved, gens), 0);
+	snprintf(says, sizeof(says), "%s is a symbolic link; host works in no lab folder "
+		 "through a link: make it the repository itself", gens);
+	expect_failure(says, checkout);
+	assert_int_equal(unlink(gens), 0);
+	assert_int_equal(rename(moved, gens), 0);
+	assert_lab_intact(dir, 2, 0);
 	unlink(mine);
 	os_remove_tree(dir);
+	free(gens);
+	free(moved);
 	free(tmp);
 	free(journal);
 	free(lock);

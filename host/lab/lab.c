@@ -252,13 +252,28 @@ void lab_discard(lab *l)
 	err_set(ERR_GENERIC, "%s", failure);  /* the failure that led here, not a cleanup's */
 }
 
+/* generations/ itself is not followed either: as a link it would take
+ * the lock, the journal and every write of the store elsewhere. */
+static int refuse_linked_store(const lab *l)
+{
+	struct stat st;
+
+	if (lstat(l->gen_dir, &st) == 0 && S_ISLNK(st.st_mode))
+		return err_set(ERR_INVALID, "%s is a symbolic link; host works in no lab "
+			       "folder through a link: make it the repository itself",
+			       l->gen_dir);
+	return 0;
+}
+
 int lab_open(lab *l, const char *dir, int for_write)
 {
 	int rc;
 
 	if ((rc = lab_paths(l, dir)) < 0)
 		return rc;
-	rc = store_open(&l->store, l->gen_dir);
+	rc = refuse_linked_store(l);
+	if (rc == 0)
+		rc = store_open(&l->store, l->gen_dir);
 	if (rc == 0 && for_write && (rc = take_lock(l)) == 0)
 		rc = recover(l);
 	if (rc < 0)
