@@ -144,21 +144,22 @@ static void test_unknown_task_lists_the_known_ones(void **state)
 }
 
 /* Inputs a driver takes as the same case: one key, whatever the
- * surrounding whitespace or the spelling of a decimal integer. */
+ * whitespace around and between words or the spelling of a decimal
+ * integer. */
 static void test_inputs_compare_as_a_driver_takes_them(void **state)
 {
 	static const task_case held[] = { { "1042", NULL }, { "0", NULL }, { "-5", NULL },
-					  { " a@b.cc\t", NULL } };
+					  { " a@b.cc\t", NULL }, { "3500 101 random", NULL } };
 	static const char *const same[] = { "1042", " +01042\n", "-0", "+0", "-005", "a@b.cc",
-					    "\ra@b.cc " };
+					    "\ra@b.cc ", "3500  101 random", "+3500\t0101 random" };
 	static const char *const other[] = { "104", "10 42", "1042x", "5", "0x0", "A@b.cc",
-					     "a @b.cc", "" };
+					     "a @b.cc", "", "3500 101", "3500 101 randomly" };
 	task_inputs set;
 	size_t i;
 	int has;
 
 	(void)state;
-	assert_int_equal(task_inputs_make(&set, held, 4), 0);
+	assert_int_equal(task_inputs_make(&set, held, 5), 0);
 	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
 		assert_int_equal(task_inputs_has(&has, &set, same[i]), 0);
 		if (!has)

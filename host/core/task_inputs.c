@@ -4,16 +4,18 @@
  *
  * Cases reach driver_run as the text task.json gives (a range's as
  * decimal text), and drivers commonly read that text the way C reads
- * numbers and words: strtol and sscanf skip leading whitespace, take
- * "+7" and "007" for 7, and stop at trailing space. Inputs are therefore
- * compared by a key: the text without surrounding whitespace, and a
- * decimal integer as its canonical digits. Two inputs with one key may
+ * numbers and words: strtol and sscanf skip whitespace, take "+7" and
+ * "007" for 7, and stop at trailing space. Inputs are therefore compared
+ * by a key: their whitespace-separated words joined by single spaces,
+ * each decimal integer as its canonical digits ("3500  +0101 random" is
+ * "3500 101 random"). Two inputs with one key may
  * still be different cases to some driver (email's treats " a@b.cc" as
  * another address); for what must be kept apart, the held-out cases, a
  * refusal too many costs a proposal, a refusal too few trains on them.
  */
 #include "task.h"
 
+#include "buf.h"
 #include "error.h"
 
 #include <stdlib.h>
@@ -29,33 +31,47 @@ static int is_integer(const char *s, size_t n)
 	return n > sign && strspn(s + sign, "0123456789") >= n - sign;
 }
 
-/* The key of `input`: trimmed, and an integer as "-N" or "N" with no
- * leading zeros. NULL when out of memory. */
-static char *input_key(const char *input)
+/* A token of an input: an integer as "-N" or "N" with no leading zeros,
+ * anything else as it is. */
+static void append_token(buf *key, const char *t, size_t n)
 {
-	size_t n;
 	int negative;
-	char *key;
 
-	input += strspn(input, SPACE);
-	for (n = strlen(input); n > 0 && strchr(SPACE, input[n - 1]); n--)
-		;
-	if (!is_integer(input, n))
-		return strndup(input, n);
-	negative = input[0] == '-';
-	if (input[0] == '+' || input[0] == '-') {
-		input++;
+	if (!is_integer(t, n)) {
+		buf_append(key, t, n);
+		return;
+	}
+	negative = t[0] == '-';
+	if (t[0] == '+' || t[0] == '-') {
+		t++;
 		n--;
 	}
-	for (; n > 1 && input[0] == '0'; n--)
-		input++;
-	negative = negative && !(n == 1 && input[0] == '0');  /* -0 is 0 */
-	if ((key = malloc(n + 2))) {
-		key[0] = '-';
-		memcpy(key + negative, input, n);
-		key[n + (size_t)negative] = '\0';
+	for (; n > 1 && t[0] == '0'; n--)
+		t++;
+	if (negative && !(n == 1 && t[0] == '0'))  /* -0 is 0 */
+		buf_puts(key, "-");
+	buf_append(key, t, n);
+}
+
+/* The key of `input`: its whitespace-separated tokens, each integer
+ * canonical, joined by single spaces. NULL when out of memory. */
+static char *input_key(const char *input)
+{
+	buf key = BUF_INIT;
+
+	for (;;) {
+		size_t n;
+
+		input += strspn(input, SPACE);
+		if (!(n = strcspn(input, SPACE)))
+			break;
+		if (key.len)
+			buf_puts(&key, " ");
+		append_token(&key, input, n);
+		input += n;
 	}
-	return key;
+	buf_puts(&key, "");  /* an empty key is "", not nothing */
+	return buf_detach(&key);
 }
 
 static int compare_keys(const void *a, const void *b)
