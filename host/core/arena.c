@@ -17,7 +17,6 @@
 #include "oracle.h"
 #include "os.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,21 +289,6 @@ static int total_grown(const arena_state *s)
 }
 
 /* Adds a note to the round's events. */
-static void add_note(record_arena *tally, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void add_note(record_arena *tally, const char *fmt, ...)
-{
-	size_t used = strlen(tally->events);
-	va_list ap;
-
-	snprintf(tally->events + used, sizeof(tally->events) - used, "%s", used ? "; " : "");
-	used = strlen(tally->events);
-	va_start(ap, fmt);
-	vsnprintf(tally->events + used, sizeof(tally->events) - used, fmt, ap);
-	va_end(ap);
-}
-
 /* Says in the round's events what of the state was read cut to its
  * bounds (see arena_load.c): grown sets past ARENA_GROWN_MAX, solutions
  * too large to take. Once, as the round's state holds them cut. */
@@ -314,14 +298,14 @@ static void note_cut_state(record_arena *tally, arena_state *s, task **tasks)
 
 	for (i = 0; i < s->n_tasks; i++) {
 		if (s->grown[i].dropped)
-			add_note(tally, "%.40s: %zu grown cases past the %u MB a grown set may take "
+			arena_note(tally, "%.40s: %zu grown cases past the %u MB a grown set may take "
 				 "were left out", tasks[i]->name, s->grown[i].dropped,
 				 ARENA_GROWN_MAX >> 20);
 		s->grown[i].dropped = 0;
 	}
 	for (i = 0; i < s->n_coders; i++) {
 		if (s->coders[i].replaced)
-			add_note(tally, "%s: %d solutions too large to take were left for the "
+			arena_note(tally, "%s: %d solutions too large to take were left for the "
 				 "initial ones", s->coders[i].name, s->coders[i].replaced);
 		s->coders[i].replaced = 0;
 	}

@@ -16,7 +16,9 @@
 
 #include "oracle.h"
 #include "propose.h"
+#include "utf8.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,12 +105,23 @@ static int add_case(arena_cases *g, const pending *p, const arena_tester *tester
 }
 
 /* Notes a test agent's failed run in the round's events. */
-static void note_problem(record_arena *tally, const arena_tester *t, const char *problem)
+void arena_note(record_arena *tally, const char *fmt, ...)
 {
 	size_t used = strlen(tally->events);
+	va_list ap;
 
-	snprintf(tally->events + used, sizeof(tally->events) - used, "%s%s: %s",
-		 used ? "; " : "", t->name, problem);
+	snprintf(tally->events + used, sizeof(tally->events) - used, "%s", used ? "; " : "");
+	used = strlen(tally->events);
+	va_start(ap, fmt);
+	vsnprintf(tally->events + used, sizeof(tally->events) - used, fmt, ap);
+	va_end(ap);
+	used = strlen(tally->events);
+	tally->events[utf8_valid_prefix(tally->events, used)] = '\0';
+}
+
+static void note_problem(record_arena *tally, const arena_tester *t, const char *problem)
+{
+	arena_note(tally, "%s: %s", t->name, problem);
 }
 
 /* Runs test agent j against `solution`, showing it `cases`; it runs with

@@ -100,6 +100,10 @@ task_case *arena_training(const arena_state *s, task *t, size_t i, size_t *n);
 
 void arena_state_free(arena_state *s);
 
+/* Adds a note to the round's events ("; " between notes), cut to the
+ * field's size at a character's end. */
+void arena_note(record_arena *tally, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /*
  * A round's attack: each test agent proposes against the best code
  * agent's solution of each task, the oracle labels, each labelled input
