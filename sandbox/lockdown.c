@@ -161,14 +161,15 @@ typedef struct {
  * can spell no frame the host would read (page.h). */
 static int add_channel_rules(scmp_filter_ctx ctx, scmp_datum_t chan, int bytes_only)
 {
+	const struct scmp_arg_cmp to_chan = { 0, SCMP_CMP_EQ, chan, 0 };
+	const struct scmp_arg_cmp one_byte[] = { to_chan, { 2, SCMP_CMP_EQ, 1, 0 } };
 	int write_nr = seccomp_syscall_resolve_name("write");
 
 	if (bytes_only)
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, write_nr, 2,
-					SCMP_A0(SCMP_CMP_EQ, chan), SCMP_A2(SCMP_CMP_EQ, 1));
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, write_nr, 1, SCMP_A0(SCMP_CMP_EQ, chan)) |
-	       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, seccomp_syscall_resolve_name("sendto"), 1,
-				SCMP_A0(SCMP_CMP_EQ, chan));
+		return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, write_nr, 2, one_byte);
+	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, write_nr, 1, &to_chan) |
+	       seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, seccomp_syscall_resolve_name("sendto"),
+				      1, &to_chan);
 }
 
 static int add_rules(scmp_filter_ctx ctx, int fd, int bytes_only)
