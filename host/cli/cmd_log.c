@@ -98,6 +98,9 @@ static void arena_lines(const record *g, const char *indent)
 	}
 	if (a->events[0])
 		cli_print_line("%s  %s", indent, a->events);
+	if (a->llm_calls)  /* in this generation's spend, the round's first */
+		printf("%s  the round's test agents and replacements: %ld model call%s, $%.4f\n",
+		       indent, a->llm_calls, a->llm_calls == 1 ? "" : "s", a->usd);
 }
 
 static void log_line(const record *g, int live)

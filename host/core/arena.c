@@ -245,6 +245,34 @@ static int decide(record *r, size_t n, const record_arena *tally, const arena_st
 	return rc;
 }
 
+void arena_charge(record_arena *tally, const llm_usage *used)
+{
+	tally->llm_calls += used->calls;
+	tally->tokens_in += used->tokens_in;
+	tally->tokens_out += used->tokens_out;
+	tally->usd += used->usd;
+}
+
+/* The round's own model use goes to its first generation, in its budget
+ * too, after its fitness was set: a lab's generations then add up to
+ * every call made, and no code agent is weighed by what the test agents
+ * and the replacements spent. */
+static void charge_round(record *r, size_t n)
+{
+	record_arena *a = &r[0].arena;
+	size_t k;
+
+	for (k = 1; k < n; k++) {
+		r[k].arena.llm_calls = r[k].arena.tokens_in = r[k].arena.tokens_out = 0;
+		r[k].arena.usd = 0;
+	}
+	r[0].has_budget = 1;
+	r[0].budget.llm_calls += a->llm_calls;
+	r[0].budget.tokens_in += a->tokens_in;
+	r[0].budget.tokens_out += a->tokens_out;
+	r[0].budget.usd += a->usd;
+}
+
 /* Commits the round's generations, the arena's state in each tree. */
 static int commit_round(lab *l, record *r, size_t n, arena_state *s, task **tasks,
 			arena_progress *run, evolve_summary *out, const double *was)
@@ -342,8 +370,10 @@ static int one_round(lab *l, arena_state *s, task **tasks, const evolve_options 
 		report(run, number + (int)k, EVOLVE_EVALUATE, NULL, 0);
 		rc = defend(&r[k], s, k, tasks, o, number + (int)k);
 	}
-	if (rc == 0 && (rc = decide(r, n, &tally, s)) == 0)
+	if (rc == 0 && (rc = decide(r, n, &tally, s)) == 0) {
+		charge_round(r, n);
 		rc = commit_round(l, r, n, s, tasks, run, out, was);
+	}
 	for (k = 0; r && k < n; k++)
 		record_free(&r[k]);
 	free(r);
@@ -372,6 +402,17 @@ int arena_check(lab *l, task **tasks, size_t n)
 	if (rc == 0 && (rc = arena_state_load(&s, l, tasks, n)) == 0)
 		arena_state_free(&s);
 	return rc;
+}
+
+/* After a round: as plain evolve, the run ends when the model's budget
+ * is spent (out->budget_spent), or fails when the model refused for good. */
+static int spent(evolve_summary *out, const evolve_eval_options *o)
+{
+	if (llm_fatal(o->llm))
+		return err_set(ERR_GENERIC, "stopped after gen_%03d: %s", out->last,
+			       llm_fatal(o->llm));
+	out->budget_spent = llm_exhausted(o->llm);
+	return 0;
 }
 
 static arena_options with_defaults(const arena_options *given)
@@ -403,9 +444,11 @@ int arena_run(evolve_summary *out, lab *l, const evolve_options *o, const arena_
 	run.p.gens = o->gens;
 	if ((rc = arena_state_load(&s, l, o->eval.tasks, o->eval.n_tasks)) == 0) {
 		rc = arena_size(&s, &a);
-		while (rc == 0 && out->done < o->gens && !evolve_stopping(&o->eval)) {
+		while (rc == 0 && out->done < o->gens && !evolve_stopping(&o->eval) &&
+		       !out->budget_spent) {
 			rc = one_round(l, &s, o->eval.tasks, &bounded, &a, &run, out);
 			run.p.done = out->done += rc == 0;
+			rc = rc < 0 ? rc : spent(out, &o->eval);
 		}
 		arena_state_free(&s);
 	}

@@ -125,10 +125,11 @@ static void note_problem(record_arena *tally, const arena_tester *t, const char 
 }
 
 /* Runs test agent j against `solution`, showing it `cases`; it runs with
- * the headers of `coder`'s files. */
-static int propose_one(propose_list *out, arena_state *s, size_t j, const arena_coder *coder,
-		       task *t, const char *solution, const task_case *cases, size_t n,
-		       const evolve_options *o, const arena_options *a)
+ * the headers of `coder`'s files. Its model use goes to the round's. */
+static int propose_one(propose_list *out, record_arena *tally, arena_state *s, size_t j,
+		       const arena_coder *coder, task *t, const char *solution,
+		       const task_case *cases, size_t n, const evolve_options *o,
+		       const arena_options *a)
 {
 	const evolve_eval_options *e = &o->eval;
 	int own_ms = e->agent_slack_ms > 0 ? e->agent_slack_ms : EVOLVE_AGENT_SLACK_MS;
@@ -137,6 +138,7 @@ static int propose_one(propose_list *out, arena_state *s, size_t j, const arena_
 				 .llm_calls = e->llm_calls, .stop = e->stop, .llm_tag = tag,
 				 .cpu = e->cpu,
 				 .seed = evolve_mix(e->seed, (unsigned long long)s->round * 64 + j) };
+	agent_run_result run;
 	agent_files files;
 	int rc;
 
@@ -144,7 +146,9 @@ static int propose_one(propose_list *out, arena_state *s, size_t j, const arena_
 		 t->name);
 	if ((rc = arena_tester_files(&files, coder, s->testers[j].source)) < 0)
 		return rc;
-	rc = propose_run(out, NULL, t, &files, solution, cases, n, a->proposals, &ro);
+	rc = propose_run(out, &run, t, &files, solution, cases, n, a->proposals, &ro);
+	arena_charge(tally, &run.llm_used);
+	agent_run_result_free(&run);
 	agents_free(&files);
 	return rc;
 }
@@ -288,7 +292,8 @@ static int attack_task(record_arena *tally, arena_state *s, size_t i, task *t,
 	if (rc == 0)
 		rc = task_inputs_make(&holdout, t->holdout, t->n_holdout);
 	for (j = 0; rc == 0 && j < s->n_testers; j++) {
-		if ((rc = propose_one(&lists[j], s, j, best, t, solution, cases, n, o, a)) < 0)
+		if ((rc = propose_one(&lists[j], tally, s, j, best, t, solution, cases, n, o,
+				      a)) < 0)
 			break;
 		tally->proposed += (int)lists[j].n;
 		tally->malformed += (int)lists[j].malformed;

@@ -104,6 +104,11 @@ void arena_state_free(arena_state *s);
  * field's size at a character's end. */
 void arena_note(record_arena *tally, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Adds `used`, the model use of the round's own work (a test agent's
+ * proposals, a replacement's meta agent), to the round's tally: see
+ * record_arena's llm_calls. */
+void arena_charge(record_arena *tally, const llm_usage *used);
+
 /*
  * A round's attack: each test agent proposes against the best code
  * agent's solution of each task, the oracle labels, each labelled input

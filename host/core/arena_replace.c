@@ -65,10 +65,11 @@ static void add_event(record_arena *tally, const char *fmt, const char *a, const
 }
 
 /* The best code agent's meta agent rewrites `files` into *out; `mutate`
- * names the one file to change, or NULL. *ok is 0 when it failed. */
-static int mutate(agent_files *out, int *ok, lab *l, const arena_coder *best,
-		  const agent_files *files, const char *mutate_file, const evolve_options *o,
-		  unsigned long long seed)
+ * names the one file to change, or NULL. *ok is 0 when it failed. Its
+ * model use goes to the round's, in *tally. */
+static int mutate(agent_files *out, int *ok, record_arena *tally, lab *l,
+		  const arena_coder *best, const agent_files *files, const char *mutate_file,
+		  const evolve_options *o, unsigned long long seed)
 {
 	int meta_ms = evolve_meta_ms(&o->eval);
 	agent_run_options ro = { .limits = { meta_ms, meta_ms, 256 }, .llm = o->eval.llm,
@@ -91,6 +92,7 @@ static int mutate(agent_files *out, int *ok, lab *l, const arena_coder *best,
 	rc = agent_rewrite(out, &run, files, text, &ro);
 	free(text);
 	if (rc == 0) {
+		arena_charge(tally, &run.llm_used);
 		*ok = run.outcome.status == SANDBOX_OK && run.status == 0;
 		agent_run_result_free(&run);
 	}
@@ -109,7 +111,7 @@ static int replace_coder(arena_state *s, record_arena *tally, lab *l, task **tas
 
 	if (best == worst)
 		return 0;
-	rc = mutate(&rewritten, &ok, l, &s->coders[best], &s->coders[best].files, NULL, o,
+	rc = mutate(&rewritten, &ok, tally, l, &s->coders[best], &s->coders[best].files, NULL, o,
 		    evolve_mix(o->eval.seed, (unsigned long long)s->round * 64 + 63));
 	if (rc == 0 && ok)
 		rc = validate_agents(&report, &rewritten, tasks[0]);
@@ -159,7 +161,7 @@ static int replace_tester(arena_state *s, record_arena *tally, lab *l, task **ta
 	if (best == worst)
 		return 0;
 	if ((rc = arena_tester_files(&files, coder, s->testers[best].source)) == 0)
-		rc = mutate(&rewritten, &ok, l, coder, &files, PROPOSE_FILE, o,
+		rc = mutate(&rewritten, &ok, tally, l, coder, &files, PROPOSE_FILE, o,
 			    evolve_mix(o->eval.seed, (unsigned long long)s->round * 64 + 62));
 	source = ok ? agents_get(&rewritten, PROPOSE_FILE) : NULL;
 	if (rc == 0 && source && (rc = smoke_tester(&ok, &rewritten, tasks[0])) == 0 && !ok) {

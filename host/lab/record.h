@@ -97,6 +97,14 @@ typedef struct {
 	int over_cap;              /* broke a solution, but the round's cap was reached */
 	int checks;                /* one-case evaluations the host ran to judge them */
 	char events[256];          /* the round's replacements, one line; "" none */
+	/* The model use of the round's own work, which is no code agent's:
+	 * its test agents' proposals and its replacements' meta agents. The
+	 * round's first generation (code agent 1's) carries it, in its
+	 * budget too, and the others 0, so that a lab's generations add up
+	 * to every call made; no fitness counts it, so that it weighs on no
+	 * code agent in the round's comparison. */
+	long llm_calls, tokens_in, tokens_out;
+	double usd;
 } record_arena;
 
 typedef struct {

@@ -17,11 +17,13 @@ json_t *record_arena_to_json(const record_arena *a)
 
 	snprintf(events, sizeof(events), "%s", a->events);
 	text_one_line(events);
-	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "round",
-			 a->round, "code_agent", a->code_agent, "grown", a->grown, "proposed",
-			 a->proposed, "rejected", a->rejected, "malformed", a->malformed, "passed",
-			 a->passed, "added", a->added, "over_cap", a->over_cap, "checks", a->checks,
-			 "events", events);
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:I, s:I, s:I, "
+			 "s:f}", "round", a->round, "code_agent", a->code_agent, "grown", a->grown,
+			 "proposed", a->proposed, "rejected", a->rejected, "malformed", a->malformed,
+			 "passed", a->passed, "added", a->added, "over_cap", a->over_cap, "checks",
+			 a->checks, "events", events, "llm_calls", (json_int_t)a->llm_calls,
+			 "tokens_in", (json_int_t)a->tokens_in, "tokens_out",
+			 (json_int_t)a->tokens_out, "usd", a->usd);
 }
 
 static int count(const json_t *json, const char *key)
@@ -48,6 +50,10 @@ void record_arena_from_json(record_arena *out, const json_t *json)
 	out->added = count(json, "added");
 	out->over_cap = count(json, "over_cap");
 	out->checks = count(json, "checks");
+	out->llm_calls = (long)json_integer_value(json_object_get(json, "llm_calls"));
+	out->tokens_in = (long)json_integer_value(json_object_get(json, "tokens_in"));
+	out->tokens_out = (long)json_integer_value(json_object_get(json, "tokens_out"));
+	out->usd = json_number_value(json_object_get(json, "usd"));
 	snprintf(out->events, sizeof(out->events), "%s", events ? events : "");
 	text_one_line(out->events);
 }
