@@ -94,6 +94,16 @@ static void drop_timed(task **tasks, size_t *n)
 	*n = kept;
 }
 
+static int listed(task *const *tasks, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(tasks[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
 int cli_load_tasks(task ***out, size_t *n, const char *command, const char *tasks_dir,
 		   const char *list)
 {
@@ -114,6 +124,9 @@ int cli_load_tasks(task ***out, size_t *n, const char *command, const char *task
 			rc = cli_usage(command, "at most %d tasks", EVOLVE_MAX_TASKS);
 		else if (task_load(&(*out)[*n], tasks_dir ? tasks_dir : root, name) < 0)
 			rc = cli_fail(command, "%s", err_last());
+		else if (listed(*out, *n, (*out)[*n]->name))  /* tasks are a set */
+			rc = cli_usage(command, "the tasks %s name %s twice", list ? list : "",
+				       (*out)[(*n)++]->name);  /* freed with the others */
 		else
 			(*n)++;
 	}

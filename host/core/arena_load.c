@@ -214,20 +214,28 @@ static int read_cases(arena_cases *out, const agent_files *files, const char *ta
 	return rc;
 }
 
-/* The arena resumes on the tasks it ran on, or not at all: a grown set
- * and the code agents' solutions of a task left out would be lost. */
+static const char *state_name(const void *list, size_t i)
+{
+	return json_string_value(json_array_get(list, i));
+}
+
+static const char *task_name(const void *list, size_t i)
+{
+	return ((task *const *)list)[i]->name;
+}
+
+/* The arena resumes on the set of tasks it ran on, in any order (grown
+ * sets and solutions are read by name), or not at all: a grown set and
+ * the code agents' solutions of a task left out would be lost. */
 static int same_tasks(const json_t *names, task **tasks, size_t n, int number)
 {
 	buf had = BUF_INIT, has = BUF_INIT;
-	const json_t *name;
-	size_t i;
-	int rc = 0;
+	int rc;
 
-	json_array_foreach(names, i, name)
-		buf_printf(&had, "%s%s", i ? "," : "", json_string_value(name));
-	for (i = 0; i < n; i++)
-		buf_printf(&has, "%s%s", i ? "," : "", tasks[i]->name);
-	if (names && strcmp(buf_cstr(&had), buf_cstr(&has)) != 0)
+	evolve_task_set(&had, names, json_array_size(names), state_name);
+	evolve_task_set(&has, tasks, n, task_name);
+	if ((rc = buf_failed(&had)) == 0 && (rc = buf_failed(&has)) == 0 && names &&
+	    strcmp(buf_cstr(&had), buf_cstr(&has)) != 0)
 		rc = err_set(ERR_INVALID, "the arena in this lab runs on %s (gen_%03d); run it "
 			     "with --tasks %s", buf_cstr(&had), number, buf_cstr(&had));
 	buf_free(&had);

@@ -96,8 +96,15 @@ typedef struct {
  * failure's feedback, its log lines; *n counts what it did. */
 json_t *evolve_short_trace(evolve_trace_counts *n, const json_t *trace, int higher_is_better);
 
+/* Appends the names of a list of tasks to `out` as a set, "a,b": in byte
+ * order, each once. `name` gives the i-th of `list`'s `n` (NULL: none).
+ * Tasks are compared, and named in what compares them, as sets: the
+ * order they are listed in changes no measure. */
+void evolve_task_set(buf *out, const void *list, size_t n,
+		     const char *(*name)(const void *list, size_t i));
+
 /* Nonzero when `r` was measured as `o` measures: the same model, model
- * calls, trials, budget, tasks, seed and utility, on the tasks' own cases
+ * calls, trials, budget, set of tasks, seed and utility, on the tasks' own cases
  * (an arena generation's fitness counts its grown cases too). When not, `why` gets
  * what differs: "model openai:gpt-4o (was offline), budget 6 (was 12)". */
 int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why);

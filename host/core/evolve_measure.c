@@ -26,21 +26,33 @@
 #define SAME_FITNESS 1e-9
 #define SAME_USD 1e-9
 
-/* The record's tasks as "a,b", in order. */
-static void task_names(buf *out, const record *r)
+void evolve_task_set(buf *out, const void *list, size_t n,
+		     const char *(*name)(const void *list, size_t i))
 {
-	size_t i;
+	const char *last = NULL, *next, *s;
+	size_t i, k;
 
-	for (i = 0; i < r->n_tasks; i++)
-		buf_printf(out, "%s%s", i ? "," : "", r->tasks[i].name);
+	/* the least name above the last, n times at most: no copy to sort,
+	 * and a name listed twice comes once */
+	for (k = 0; k < n; k++, last = next) {
+		for (next = NULL, i = 0; i < n; i++)
+			if ((s = name(list, i)) && (!last || strcmp(s, last) > 0) &&
+			    (!next || strcmp(s, next) < 0))
+				next = s;
+		if (!next)
+			break;
+		buf_printf(out, "%s%s", last ? "," : "", next);
+	}
 }
 
-static void option_names(buf *out, const evolve_eval_options *o)
+static const char *record_name(const void *list, size_t i)
 {
-	size_t i;
+	return ((const record *)list)->tasks[i].name;
+}
 
-	for (i = 0; i < o->n_tasks; i++)
-		buf_printf(out, "%s%s", i ? "," : "", o->tasks[i]->name);
+static const char *option_name(const void *list, size_t i)
+{
+	return ((const evolve_eval_options *)list)->tasks[i]->name;
 }
 
 static void differs(buf *why, const char *what, const char *now, const char *was)
@@ -75,8 +87,8 @@ int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why)
 		differs_int(why, "trials", now_trials, trials);
 	if (r->budget.evals_per_task != o->budget)
 		differs_int(why, "budget", o->budget, r->budget.evals_per_task);
-	task_names(&had, r);
-	option_names(&has, o);
+	evolve_task_set(&had, r, r->n_tasks, record_name);
+	evolve_task_set(&has, o, o->n_tasks, option_name);
 	if (strcmp(buf_cstr(&had), buf_cstr(&has)) != 0)
 		differs(why, "tasks", buf_cstr(&has), buf_cstr(&had));
 	if (r->seed != (o->seed & 0x7fffffffffffffffULL))
