@@ -115,6 +115,7 @@ void test_group_reports(harness_totals *t);
 void test_group_oracle(harness_totals *t);
 void test_group_arena(harness_totals *t);
 void test_group_arena_runs(harness_totals *t);
+void test_group_arena_spend(harness_totals *t);
 void test_group_lab_hostile(harness_totals *t);
 
 #endif

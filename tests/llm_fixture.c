@@ -256,13 +256,13 @@ void llm_fixture_same_generations(const char *lab_a, const char *lab_b, int gens
 	}
 }
 
-json_t *llm_fixture_late(json_t *script, int seconds)
+json_t *llm_fixture_late(json_t *script, double seconds)
 {
 	json_t *rule, *reply;
 	size_t i, j;
 
 	json_array_foreach(json_object_get(script, "rules"), i, rule)
 		json_array_foreach(json_object_get(rule, "replies"), j, reply)
-			json_object_set_new(reply, "delay", json_integer(seconds));
+			json_object_set_new(reply, "delay", json_real(seconds));
 	return script;
 }

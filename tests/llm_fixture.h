@@ -44,7 +44,7 @@ json_t *llm_fixture_run(run_result *r, json_t *script, const char *name, char *c
 json_t *llm_fixture_reply(const char *text, int in, int out);
 
 /* `script` (returned) with every reply `seconds` late, as a slow model's. */
-json_t *llm_fixture_late(json_t *script, int seconds);
+json_t *llm_fixture_late(json_t *script, double seconds);
 
 /* A script with one rule matching everything. Consumes `replies`. */
 json_t *llm_fixture_script(json_t *replies);

@@ -84,6 +84,7 @@ int main(void)
 	test_group_oracle(&totals);
 	test_group_arena(&totals);
 	test_group_arena_runs(&totals);
+	test_group_arena_spend(&totals);
 	test_group_report(&totals);
 	test_group_cli(&totals);
 
