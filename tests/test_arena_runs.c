@@ -114,12 +114,18 @@ static void test_the_arena_keeps_its_tasks(void **state)
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
 	dir = arena_lab("arena_tasks", tasks, NULL);
-	HOST(&r, "evolve", "--dir", dir, "--arena");
+	HOST(&r, "evolve", "--dir", dir, "--arena", "--tasks", "email,mail");
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
-	arena_expect_refused(dir, "the arena in this lab runs on email (gen_001); run it with --tasks "
-		       "email", (char *[]){ "host", "evolve", "--dir", dir, "--arena", "--tasks",
-		       "email,mail", NULL });
+	/* the same set in another order resumes it */
+	HOST(&r, "evolve", "--dir", dir, "--arena", "--tasks", "mail,email");
+	if (r.status != 0)
+		fail_msg("the arena did not resume on its tasks in another order: %s", r.err);
+	assert_contains(r.out, "arena round 2: c1");
+	run_result_free(&r);
+	arena_expect_refused(dir, "the arena in this lab runs on email,mail (gen_002); run it with "
+		       "--tasks email,mail", (char *[]){ "host", "evolve", "--dir", dir, "--arena",
+		       "--tasks", "email", NULL });
 	assert_int_equal(os_remove_tree(dir), 0);
 	assert_int_equal(os_remove_tree(tasks), 0);
 	free(dir);

@@ -1,8 +1,8 @@
 /*
  * test_lab.c - the lab's commands as a user sees them: log, show, diff
  * and status, their usage errors, the utility that weighs fitness, a
- * budget whose time limit would overflow, and the trials and limits a lab
- * keeps.
+ * budget whose time limit would overflow, the trials and limits a lab
+ * keeps, and its tasks, which compare as a set.
  */
 #include "lab_fixture.h"
 
@@ -354,6 +354,43 @@ static void test_ties_are_decided_by_cost(void **state)
 	assert_int_equal(decide(0.4999, 0, 0, 0, 0, "is not above the parent's"), RECORD_REJECTED);
 }
 
+/* Tasks are a set: the lab's tasks, kept in the order init was given
+ * them, or the same named in another order, measure the parent as it
+ * was measured; another set measures it again; a task named twice is
+ * refused, and nothing is made. */
+static void test_tasks_compare_as_sets(void **state)
+{
+	char *dir = scratch("setlab");
+	char *twice[] = { "host", "evolve", "--dir", dir, "--tasks", "email,sort,email", NULL };
+	char *init[] = { "host", "init", "--dir", dir, "--tasks", "email,email", NULL };
+	run_result r;
+
+	(void)state;
+	expect_usage("the tasks email,email name email twice", init);
+	assert_false(lab_exists(dir));
+	HOST(&r, "init", "--dir", dir, "--tasks", "sort,email", "--budget", "2");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", dir, "--gens", "2");
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "re-measured"));
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", dir, "--tasks", "email,sort");
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "re-measured"));
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 4);
+	HOST(&r, "evolve", "--dir", dir, "--tasks", "email");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, ": tasks email (was email,sort)");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 6);
+	expect_usage("the tasks email,sort,email name email twice", twice);
+	assert_int_equal(tag_count(dir), 6);
+	os_remove_tree(dir);
+	free(dir);
+}
+
 void test_group_lab(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +399,7 @@ void test_group_lab(harness_totals *t)
 		cmocka_unit_test(test_budget_does_not_overflow_the_time_limit),
 		cmocka_unit_test(test_trials_and_limits_are_lab_settings),
 		cmocka_unit_test(test_ties_are_decided_by_cost),
+		cmocka_unit_test(test_tasks_compare_as_sets),
 	};
 
 	HARNESS_GROUP(t, "lab", tests);
