@@ -129,31 +129,52 @@ static int replaces(const task *t, const eval_result *r, const eval_result *kept
 	return t->higher_is_better ? r->score > kept->score : r->score < kept->score;
 }
 
+/* Adds run `r` (taken) to the evaluation `out`, which had out->runs
+ * runs: its score joins the others, and it becomes the result when it
+ * is the first, or replaces the kept one. */
+static void add_run(eval_result *out, eval_result *r, const task *t)
+{
+	double scores[TASK_REPEATS_MAX];
+	int runs = out->runs;
+
+	memcpy(scores, out->scores, sizeof(scores));
+	if (runs < TASK_REPEATS_MAX)
+		scores[runs] = r->score;
+	if (runs == 0 || replaces(t, r, out)) {
+		eval_result_free(out);
+		*out = *r;
+	} else {
+		eval_result_free(r);
+	}
+	memcpy(out->scores, scores, sizeof(scores));
+	out->runs = runs + 1;
+}
+
+static int set_clock(const task *t, json_t *job)
+{
+	if (t->timing_repeats > 0 && json_object_set_new(job, "clock", json_true()) < 0)
+		return err_set(ERR_SYSTEM, "out of memory");
+	return 0;
+}
+
 /*
  * A timed task's evaluation is its best of timing_repeats runs, each a
  * fresh child measured from outside: noise from the machine (other
  * processes, caches, frequency) only ever adds CPU time, so the best run
- * is the closest to the solution's own cost.
+ * is the closest to the solution's own cost. Every run's score is kept
+ * too: how far apart they are is what a comparison must beat.
  */
 static int run_all(eval_result *out, task *t, json_t *job, const sandbox_limits *limits,
 		   const task_case *cases, size_t n_cases, eval_split split)
 {
-	int runs = t->timing_repeats > 0 ? t->timing_repeats : 1, i, rc = 0;
+	int runs = t->timing_repeats > 0 ? t->timing_repeats : 1, i, rc = set_clock(t, job);
 
-	if (t->timing_repeats > 0 && json_object_set_new(job, "clock", json_true()) < 0)
-		return err_set(ERR_SYSTEM, "out of memory");
-	for (i = 0; i < runs; i++) {
+	for (i = 0; rc == 0 && i < runs; i++) {
 		eval_result r;
 
 		if ((rc = run_once(&r, t, job, limits, cases, n_cases, split)) < 0)
 			break;
-		if (i == 0 || replaces(t, &r, out)) {
-			eval_result_free(out);
-			*out = r;
-		} else {
-			eval_result_free(&r);
-		}
-		out->runs = i + 1;
+		add_run(out, &r, t);
 		if (out->status != SANDBOX_OK)
 			break;
 	}
@@ -227,6 +248,51 @@ int eval_solution(eval_result *out, task *t, const char *name,
 		  const char *source, eval_split split)
 {
 	return eval_solution_limits(out, t, name, source, split, NULL);
+}
+
+/* One run of `job` added to *out; nonzero *stop once it failed. */
+static int run_side(eval_result *out, task *t, json_t *job, int *stop)
+{
+	eval_result r;
+	int rc = run_once(&r, t, job, &t->budget, t->train, t->n_train, EVAL_TRAIN);
+
+	if (rc == 0) {
+		add_run(out, &r, t);
+		*stop = out->status != SANDBOX_OK;
+	}
+	return rc;
+}
+
+int eval_interleaved(eval_result *a, eval_result *b, task *t, const char *a_source,
+		     const char *b_source, int runs)
+{
+	json_t *a_job = build_job(t, "solution.c", a_source, t->train, t->n_train);
+	json_t *b_job = build_job(t, "solution.c", b_source, t->train, t->n_train);
+	double start = os_now_ms();
+	int i, stop = 0, rc = 0;
+
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	runs = runs < TASK_REPEATS_MAX ? runs : TASK_REPEATS_MAX;
+	if (!a_job || !b_job)
+		rc = err_set(ERR_SYSTEM, "out of memory");
+	else if ((rc = set_clock(t, a_job)) == 0)
+		rc = set_clock(t, b_job);
+	for (i = 0; rc == 0 && !stop && i < runs; i++) {
+		int b_first = i % 2;
+
+		rc = run_side(b_first ? b : a, t, b_first ? b_job : a_job, &stop);
+		if (rc == 0 && !stop)
+			rc = run_side(b_first ? a : b, t, b_first ? a_job : b_job, &stop);
+	}
+	json_decref(a_job);
+	json_decref(b_job);
+	if (rc < 0) {
+		eval_result_free(a);
+		eval_result_free(b);
+	}
+	a->elapsed_ms = b->elapsed_ms = os_now_ms() - start;
+	return rc;
 }
 
 void eval_result_free(eval_result *r)

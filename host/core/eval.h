@@ -25,9 +25,11 @@ typedef struct {
 	/* A timed task: the CPU time the kept run was measured to use in
 	 * driver_run, in ns (-1 when it was not measured, as for a task that
 	 * is not timed), and the runs made (fewer than timing_repeats when
-	 * one failed). */
+	 * one failed), each one's score in order: the spread the best hides.
+	 * The last run's score means nothing when status is not ok. */
 	double cpu_ns;
 	int runs;
+	double scores[TASK_REPEATS_MAX];
 } eval_result;
 
 /*
@@ -46,6 +48,18 @@ HOST_MUST_CHECK int eval_solution_limits(eval_result *out, task *t, const char *
 			 const sandbox_limits *limits);
 
 void eval_result_free(eval_result *r);
+
+/*
+ * Measures two solutions of timed task `t` on its training cases in one
+ * sitting, `runs` runs each (at most TASK_REPEATS_MAX), in pairs whose
+ * order alternates (a b, b a, a b ...), so that whatever the machine does
+ * meanwhile weighs on both alike and neither always runs second. Each of
+ * *a and *b is that solution's evaluation as eval_solution makes it: the
+ * best run, every run's score, a failed run as its status. A failed run
+ * of either ends the measurement. Free both with eval_result_free.
+ */
+HOST_MUST_CHECK int eval_interleaved(eval_result *a, eval_result *b, task *t,
+				     const char *a_source, const char *b_source, int runs);
 
 /* Repeated evaluations on the training cases, for a rate. */
 typedef struct {
