@@ -51,8 +51,7 @@ static char *copy(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* A copy of `s` (NULL: NULL) without control characters, of many lines
- * or one. */
+/* A copy of `s` (NULL: NULL) without control characters, of many lines or one. */
 enum { LINES, LINE };
 static char *copy_text(const char *s, int form)
 {
@@ -295,10 +294,11 @@ json_t *record_task_to_json(const record_task *t)
 	}
 	if (json && t->trace)
 		json_object_set(json, "trace", t->trace);
-	if (json && t->has_split &&
+	if (json && ((t->has_split &&
 	    (json_object_set_new(json, "original", json_real(t->original)) < 0 ||
 	     json_object_set_new(json, "grown", json_real(t->grown)) < 0 ||
-	     json_object_set_new(json, "grown_before", json_real(t->grown_before)) < 0)) {
+	     json_object_set_new(json, "grown_before", json_real(t->grown_before)) < 0)) ||
+	    record_timing_add(json, &t->timing) < 0)) {
 		json_decref(json);
 		return NULL;
 	}
@@ -331,6 +331,7 @@ int record_task_from_json(record_task *out, const char *name, const json_t *json
 	out->original = json_number_value(json_object_get(json, "original"));
 	out->grown = json_number_value(json_object_get(json, "grown"));
 	out->grown_before = json_number_value(json_object_get(json, "grown_before"));
+	record_timing_from_json(&out->timing, json_object_get(json, "timing"));
 	if (!out->agent)
 		out->agent = strdup("ok");
 	if (!out->name || !out->agent) {

@@ -14,6 +14,8 @@
 
 #include "error.h"
 
+#include "buf.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
@@ -34,6 +36,27 @@ typedef struct {
 	long llm_calls, tokens_in, tokens_out;
 	double usd;
 } record_budget;
+
+/*
+ * A timed task's scores, which vary from run to run. runs: the runs of
+ * the solution's own evaluation on the training cases, and their median,
+ * lowest and highest score (the kept one, the best, is its train score);
+ * 0 when the task is not timed or a run failed. paired: the comparison
+ * with its parent's solution that evolve's decision counts
+ * (host/core/evolve_noise.c), made of `paired` runs of each, interleaved:
+ * the medians of either, their fitness (normalised as the task's) and
+ * the one-sided Mann-Whitney p-values that the candidate's runs score
+ * better, and worse; 0 when not compared. `same`: the solution is its
+ * parent's, byte for byte, and was not measured against it.
+ */
+typedef struct {
+	int runs;
+	double median, min, max;
+	int paired, same;
+	double paired_median, parent_median;
+	double paired_fitness, parent_fitness;
+	double p_better, p_worse;
+} record_timing;
 
 /* How the task agent did on one task; the host's scores of its solution. */
 typedef struct {
@@ -57,6 +80,7 @@ typedef struct {
 	/* The solution the host scored: kept in the generation's tree as
 	 * solutions/NAME.c (see store_solution), not in the note; NULL: none. */
 	char *solution;
+	record_timing timing;
 } record_task;
 
 typedef struct {
@@ -187,5 +211,16 @@ HOST_MUST_CHECK int record_task_from_json(record_task *out, const char *name, co
 void record_task_free(record_task *t);
 json_t *record_arena_to_json(const record_arena *a);
 void record_arena_from_json(record_arena *out, const json_t *json);
+
+/* A task result's "timing" member added to its JSON `task` when it has
+ * one (0, or -1 out of memory), and read back (absent: all 0). */
+int record_timing_add(json_t *task, const record_timing *t);
+void record_timing_from_json(record_timing *out, const json_t *json);
+
+/* A timed task's spread, and its comparison with `parent` when there was
+ * one, in words on one line: "sort 55.3 ±2.1% (median of 5 runs, 54.9 to
+ * 57.2); against gen_000 in 5 interleaved runs each: medians 55.1 and its
+ * 901.2, p(better) 0.00397, p(worse) 1". Nothing when it has no timing. */
+void record_timing_describe(buf *out, const record_task *t, int parent);
 
 #endif
