@@ -221,7 +221,7 @@ static void test_meta_prompt_holds_scores_budgets_summary_feedback(void **state)
 			"prompt at most 60000 characters. Spent so far: $");
 	assert_contains(user, "(cap: $50)");
 	assert_contains(user, "gen 1, the latest (parent 0): rejected, fitness 1.0000 (held-out "
-			"1.0000). fitness 1.0000 equals the parent's; it cost no less");
+			"1.0000). its solutions are the same as its parent's, byte for byte");
 	assert_contains(user, "gen 0, the one you are rewriting (parent 0): accepted");
 	assert_contains(user, "What it changed: fewer candidates per round, so that more rounds "
 			"fit the budget\n");

@@ -83,9 +83,29 @@ static void count_generation(run_state *run, evolve_summary *out, const record *
 	run->p.record = NULL;
 }
 
-/* The parent's record and files. A parent measured otherwise than this
- * run measures is measured again first, as generation *number, which then
- * becomes the parent; *number moves on to the candidate's. */
+/* The parent's solutions, which its note does not carry: a candidate's
+ * timed tasks are measured against them. One that is not kept (a lab
+ * made before they were) stays NULL. */
+static int read_solutions(lab *l, record *p)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < p->n_tasks; i++) {
+		char *text;
+		if ((rc = store_solution(l->store, p->number, p->tasks[i].name, &text)) == 0) {
+			free(p->tasks[i].solution);
+			p->tasks[i].solution = text;
+		} else if (rc == ERR_NOTFOUND) {
+			rc = 0;
+		}
+	}
+	return rc;
+}
+
+/* The parent's record, solutions and files. A parent measured otherwise
+ * than this run measures is measured again first, as generation *number,
+ * which then becomes the parent; *number moves on to the candidate's. */
 static int read_parent(record *p, agent_files *files, lab *l, int parent, run_state *run,
 		       evolve_summary *out, int *number)
 {
@@ -96,6 +116,10 @@ static int read_parent(record *p, agent_files *files, lab *l, int parent, run_st
 
 	if (rc < 0 || evolve_same_measure(p, &run->o->eval, &why)) {
 		buf_free(&why);
+		if (rc == 0 && (rc = read_solutions(l, p)) < 0) {
+			record_free(p);
+			agents_free(files);
+		}
 		return rc;
 	}
 	report(run, *number, EVOLVE_EVALUATE);
@@ -298,8 +322,10 @@ static int one_round(lab *l, run_state *run, evolve_summary *out, int number,
 	free(c);
 	return rc;
 }
-/* The lab's best measured generation, for the summary; on a tie, the
- * latest accepted one, which won it on cost. */
+/* The lab's best accepted generation, for the summary; on a tie, the
+ * latest, which won it on cost. A rejected one is not better than its
+ * parent whatever its fitness: on a timed task, a fitness above the
+ * parent's that the decision found within the noise is no best. */
 static void find_best(evolve_summary *out, const evolve_history *history)
 {
 	size_t i;
@@ -308,8 +334,7 @@ static void find_best(evolve_summary *out, const evolve_history *history)
 	out->best_fitness = -1e300;
 	for (i = 0; i < history->n; i++) {
 		const record *r = &history->items[i];
-		if (record_measured(r) && (r->fitness > out->best_fitness ||
-		    (r->fitness == out->best_fitness && r->status == RECORD_ACCEPTED))) {
+		if (r->status == RECORD_ACCEPTED && r->fitness >= out->best_fitness) {
 			out->best = r->number;
 			out->best_fitness = r->fitness;
 			out->best_holdout = r->holdout;

@@ -137,7 +137,7 @@ typedef struct {
 	int budget_spent;          /* stopped because the LLM budget is reached */
 	int interrupted;           /* stopped by *o->stop */
 	int remeasured;            /* parents measured again, not counted in done */
-	int best;                  /* the best valid generation, -1 for none */
+	int best;                  /* the best accepted generation, -1 for none */
 	double best_fitness, best_holdout;
 } evolve_summary;
 

@@ -1,7 +1,8 @@
 /*
  * evolve_candidate.c - making one candidate: its parent's meta agent
  * rewrites the parent's files, the host validates the result and, when it
- * is valid, evaluates it; see evolve_candidate_make in evolve_internal.h.
+ * is valid, evaluates it, its timed tasks' solutions against the
+ * parent's; see evolve_candidate_make in evolve_internal.h.
  *
  * This is the part of a generation that waits for the model, and so the
  * part that runs in a process of its own, beside its siblings
@@ -176,6 +177,8 @@ int evolve_candidate_make(evolve_candidate *c, const evolve_options *o, evolve_p
 	if (rc == 0 && c->r.status != RECORD_INVALID) {
 		tell(phase, ctx, EVOLVE_EVALUATE);
 		rc = evolve_evaluate(&c->r, &c->files, &o->eval);
+		if (rc == 0)  /* timed tasks: against the parent's, at once */
+			rc = evolve_pair_timed(&c->r, &c->parent, &o->eval);
 	}
 	if (rc == 0)
 		rc = evolve_mark_interrupted(&c->r, &o->eval);

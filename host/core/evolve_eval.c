@@ -16,6 +16,7 @@
 #include "error.h"
 #include "eval.h"
 #include "os.h"
+#include "stats.h"
 #include "zygote.h"
 
 #include <errno.h>
@@ -29,7 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static double normalised(const task *t, double score)
+double evolve_normalised(const task *t, double score)
 {
 	double v = (score - t->baseline) / (t->target - t->baseline);
 
@@ -99,6 +100,20 @@ static int too_large(record_task *out, const task *t, size_t len)
 	return out->problem ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
+/* A timed evaluation's runs, in its record: how far apart they are. */
+static void set_spread(record_timing *out, const eval_result *train)
+{
+	int i;
+
+	out->runs = train->runs;
+	out->median = stats_median(train->scores, (size_t)train->runs);
+	out->min = out->max = train->scores[0];
+	for (i = 1; i < train->runs; i++) {
+		out->min = train->scores[i] < out->min ? train->scores[i] : out->min;
+		out->max = train->scores[i] > out->max ? train->scores[i] : out->max;
+	}
+}
+
 /* The host's scores of the solution the agent returned, or of the best
  * one it scored before it failed; an agent that failed with nothing
  * scored, or returned a solution too large to keep, gets the initial
@@ -125,11 +140,13 @@ int evolve_score_solution(record_task *out, task *t, const char *solution, int c
 		out->train = train.score;
 		out->holdout = holdout.score;
 		out->fitness = counts && train.status == SANDBOX_OK
-			       ? normalised(t, train.score) : 0.0;
+			       ? evolve_normalised(t, train.score) : 0.0;
 		out->holdout_fitness = counts && holdout.status == SANDBOX_OK
-				       ? normalised(t, holdout.score) : 0.0;
+				       ? evolve_normalised(t, holdout.score) : 0.0;
 		if (!out->problem)
 			rc = note_failure(out, &train, &holdout);
+		if (t->timing_repeats > 0 && train.status == SANDBOX_OK)
+			set_spread(&out->timing, &train);
 	}
 	eval_result_free(&train);
 	eval_result_free(&holdout);
@@ -189,12 +206,13 @@ static int run_trial(record_task *out, task *t, const agent_files *files,
  * that scored best on training (`*best`, in normalised fitness). */
 static void add_trial(record_task *all, record_task *one, double *best)
 {
-	if (one->fitness > *best) {
+	if (one->fitness > *best) {  /* its solution, and that solution's runs */
 		char *solution = all->solution;
 
 		*best = one->fitness;
 		all->solution = one->solution;
 		one->solution = solution;
+		all->timing = one->timing;
 	}
 	all->train += one->train;
 	all->holdout += one->holdout;

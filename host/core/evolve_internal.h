@@ -35,6 +35,10 @@ unsigned long long evolve_mix(unsigned long long seed, unsigned long long n);
 
 size_t evolve_solution_max(const task *t);
 
+/* Task t's score normalised by its baseline and target, 0..1: its
+ * fitness. */
+double evolve_normalised(const task *t, double score);
+
 /* Scores `solution` of task `t` on its training and held-out cases into
  * out's solution, scores and fitness (0 unless `counts` and the run ended
  * well); a failed run is noted in out->problem, unless it has one. A
@@ -128,8 +132,46 @@ HOST_MUST_CHECK int evolve_mark_interrupted(record *r, const evolve_eval_options
 /* Decides a measured candidate `r` against its parent, setting its status
  * and reason: accepted when its fitness is above the parent's, or equal
  * and it cost less: fewer dollars, else fewer evaluations, else fewer
- * model calls. */
+ * model calls. A timed task's part of the fitness counts only beyond the
+ * noise (evolve_counted_gain), and a candidate whose solutions are its
+ * parent's (evolve_same_solutions) is rejected, never better. */
 HOST_MUST_CHECK int evolve_decide(record *r, const record *parent);
+
+/* A timed task's comparison counts at this significance, shared by the
+ * candidate's timed tasks (each at EVOLVE_NOISE_ALPHA / k of k), so that
+ * a candidate no better than its parent is accepted on noise at most
+ * this often. */
+#define EVOLVE_NOISE_ALPHA 0.05
+
+/* Runs of each solution in a comparison: the task's repeats, and no
+ * fewer than this, the fewest with which the rank test can reach
+ * EVOLVE_NOISE_ALPHA at all (5 against 5: p = 1/252 at the least). */
+#define EVOLVE_PAIRED_RUNS 5
+
+/* Nonzero when every task's solution of `r` is byte for byte its
+ * parent's (all kept, the same tasks) and each of r's scores is of that
+ * solution alone: one trial, as with more the mean counts others. */
+int evolve_same_solutions(const record *r, const record *parent);
+
+/*
+ * Measures each timed task's solution of candidate `r` against its
+ * parent's, in one sitting (eval_interleaved, EVOLVE_PAIRED_RUNS or the
+ * task's repeats each), into r's timing: the medians and the rank test's
+ * p-values. A solution that is the parent's is marked same, not
+ * measured; one whose own evaluation failed, or whose parent's solution
+ * is not kept, is left uncompared, as is any when a run fails.
+ */
+HOST_MUST_CHECK int evolve_pair_timed(record *r, const record *parent,
+				      const evolve_eval_options *o);
+
+/*
+ * How much r's fitness is above its parent's when a timed task counts
+ * only on evidence: r->fitness - parent->fitness, each timed task's term
+ * replaced by what its comparison shows (see evolve_noise.c). Tasks that
+ * are not timed count exactly. `why` gets each timed task's comparison,
+ * in words; nothing when no task is timed.
+ */
+double evolve_counted_gain(const record *r, const record *parent, buf *why);
 
 /* The parent of generation `number`: the live generation under "best",
  * a weighted draw from the history under "archive". An error when main
@@ -157,7 +199,8 @@ typedef void (*evolve_phase_fn)(void *ctx, evolve_phase phase);
 /*
  * Makes candidate c from its parent: the parent's meta agent rewrites
  * c->parent_files into c->files, which are validated and, when valid,
- * evaluated. c->r is then invalid, interrupted (the run stopped while its
+ * evaluated, each timed task's solution against c->parent's
+ * (evolve_pair_timed; its solutions read with its record). c->r is then invalid, interrupted (the run stopped while its
  * agents could call the model), or measured and waiting for the decision.
  * `phase` (may be NULL) hears each phase as it starts.
  */

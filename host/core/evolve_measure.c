@@ -12,7 +12,10 @@
  * dollars, then evaluations, then model calls (with a slow model, the
  * time). Wall time itself decides nothing: it differs from run to run and
  * under a replay, and the same seed and record must make the same
- * decisions.
+ * decisions. A timed task's CPU time differs from run to run too: its
+ * part of the fitness counts only as far as a test over interleaved runs
+ * of the candidate's solution and the parent's shows it (evolve_noise.c),
+ * and a candidate whose solutions are all its parent's is never better.
  */
 #include "evolve_internal.h"
 
@@ -145,22 +148,56 @@ static int cheaper(const record *r, const record *parent, char *why, size_t size
 	return 0;
 }
 
+/* The reason of a decision on a lab with timed tasks: what counted of
+ * the difference in fitness, what was recorded, and how each timed task
+ * compared with the parent's (`noise`). The recorded fitnesses are of
+ * evaluations made apart, so they may even disagree with what counted. */
+static void noisy_reason(buf *reason, const record *r, const record *parent, double gain,
+			 const char *noise)
+{
+	if (fabs(gain) <= SAME_FITNESS)
+		buf_puts(reason, "equal to the parent within the noise");
+	else
+		buf_printf(reason, "%s the parent: %+.4f in fitness beyond the noise",
+			   gain > 0 ? "better than" : "not better than", gain);
+	buf_printf(reason, " (recorded %.4f against its %.4f; %s)", r->fitness, parent->fitness,
+		   noise);
+}
+
 int evolve_decide(record *r, const record *parent)
 {
-	char reason[400], cost[200];
+	buf reason = BUF_INIT, noise = BUF_INIT;
+	double gain;
+	char cost[200];
+	int rc;
 
-	if (fabs(r->fitness - parent->fitness) <= SAME_FITNESS) {
+	if (evolve_same_solutions(r, parent)) {
+		r->status = RECORD_REJECTED;
+		return record_set_reason(r, "its solutions are the same as its parent's, byte for "
+					 "byte: the same solutions are never better");
+	}
+	gain = evolve_counted_gain(r, parent, &noise);
+	if (noise.len)
+		noisy_reason(&reason, r, parent, gain, buf_cstr(&noise));
+	if (fabs(gain) <= SAME_FITNESS) {
 		r->status = cheaper(r, parent, cost, sizeof(cost)) ? RECORD_ACCEPTED
 			    : RECORD_REJECTED;
-		snprintf(reason, sizeof(reason), "fitness %.4f equals the parent's; %s", r->fitness,
-			 cost);
+		if (!noise.len)
+			buf_printf(&reason, "fitness %.4f equals the parent's", r->fitness);
+		buf_printf(&reason, "; %s", cost);
 	} else {
-		r->status = r->fitness > parent->fitness ? RECORD_ACCEPTED : RECORD_REJECTED;
-		snprintf(reason, sizeof(reason), r->status == RECORD_ACCEPTED
-			 ? "fitness %.4f is above the parent's %.4f"
-			 : "fitness %.4f is not above the parent's %.4f", r->fitness, parent->fitness);
+		r->status = gain > 0 ? RECORD_ACCEPTED : RECORD_REJECTED;
+		if (!noise.len)
+			buf_printf(&reason, r->status == RECORD_ACCEPTED
+				   ? "fitness %.4f is above the parent's %.4f"
+				   : "fitness %.4f is not above the parent's %.4f", r->fitness,
+				   parent->fitness);
 	}
-	return record_set_reason(r, reason);
+	rc = buf_failed(&reason) < 0 || buf_failed(&noise) < 0
+	     ? err_set(ERR_SYSTEM, "out of memory") : record_set_reason(r, buf_cstr(&reason));
+	buf_free(&reason);
+	buf_free(&noise);
+	return rc;
 }
 
 int evolve_meta_ms(const evolve_eval_options *o)
