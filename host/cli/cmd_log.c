@@ -103,6 +103,22 @@ static void arena_lines(const record *g, const char *indent)
 		       indent, a->llm_calls, a->llm_calls == 1 ? "" : "s", a->usd);
 }
 
+/* A timed task's spread, and its comparison with the parent, under the
+ * row: what its fitness must be read with. */
+static void timing_lines(const record *g, const char *indent)
+{
+	buf line = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < g->n_tasks; i++) {
+		buf_clear(&line);
+		record_timing_describe(&line, &g->tasks[i], g->parent);
+		if (line.len)
+			cli_print_line("%s%s", indent, buf_cstr(&line));
+	}
+	buf_free(&line);
+}
+
 static void log_line(const record *g, int live)
 {
 	char parent[16] = "-";
@@ -114,6 +130,7 @@ static void log_line(const record *g, int live)
 		       g->reason);
 	if (g->arena.round > 0)
 		arena_lines(g, "            ");
+	timing_lines(g, "            ");
 }
 
 /* Keeps the first error of a listing in `failure`. */

@@ -42,6 +42,25 @@ const char *report_status_of(const record *g)
 	return record_status_name(g->status);
 }
 
+/* Each timed task's spread, and its comparison with the parent, under
+ * the fitness they qualify. */
+static void timing_notes(buf *out, const record *g)
+{
+	buf note = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < g->n_tasks; i++) {
+		buf_clear(&note);
+		record_timing_describe(&note, &g->tasks[i], g->parent);
+		if (!note.len)
+			continue;
+		buf_puts(out, "<br><small class=\"spread\">");
+		report_escape(out, buf_cstr(&note));
+		buf_puts(out, "</small>");
+	}
+	buf_free(&note);
+}
+
 static void table(buf *out, const report_data *d)
 {
 	size_t i;
@@ -55,8 +74,9 @@ static void table(buf *out, const report_data *d)
 			   g->number == d->live ? " (live)" : "");
 		if (g->parent >= 0)
 			buf_printf(out, "gen_%03d", g->parent);
-		buf_printf(out, "</td><td>%s</td><td>%.4f</td><td>%.4f</td><td>", report_status_of(g),
-			   g->fitness, g->holdout);
+		buf_printf(out, "</td><td>%s</td><td>%.4f", report_status_of(g), g->fitness);
+		timing_notes(out, g);
+		buf_printf(out, "</td><td>%.4f</td><td>", g->holdout);
 		report_escape(out, g->reason);
 		buf_printf(out, "</td><td><a href=\"#diff-%d\">diff</a> <a href=\"#validation-%d\">"
 			   "validation</a> <a href=\"#trace-%d\">trace</a></td></tr>\n", g->number,
