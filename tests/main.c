@@ -80,6 +80,7 @@ int main(void)
 	test_group_solutions(&totals);
 	test_group_user_tasks(&totals);
 	test_group_timing(&totals);
+	test_group_noise(&totals);
 	test_group_reports(&totals);
 	test_group_oracle(&totals);
 	test_group_arena(&totals);
