@@ -229,7 +229,9 @@ static void summary(buf *out, const report_data *d)
 	for (i = 0; i < d->gens.n; i++) {
 		const record *g = &d->gens.items[i];
 		counts[g->status]++;
-		if (record_measured(g) && g->fitness > d->gens.items[best].fitness)
+		/* as evolve's summary: accepted, the latest on a tie; a rejected
+		 * fitness above its parent's was within the noise */
+		if (g->status == RECORD_ACCEPTED && g->fitness >= d->gens.items[best].fitness)
 			best = i;
 		usd += g->budget.usd;
 		calls += g->budget.llm_calls;
