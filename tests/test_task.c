@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include "error.h"
+#include "nearest.h"
 #include "os.h"
 
 #include <stdio.h>
@@ -124,6 +125,38 @@ static void test_field_errors_name_the_field(void **state)
 	}
 }
 
+/* A misspelt field is refused, at every level, naming the nearest known
+ * one: ignored, "timng" would leave a timed task untimed. */
+static void test_unknown_fields_name_the_nearest(void **state)
+{
+	static const struct { const char *from, *to, *expect; } cases[] = {
+		{ "\"baseline\"", "\"timng\": {\"repeats\": 5}, \"baseline\"",
+		  "t/task.json: unknown field 'timng'; did you mean 'timing'?" },
+		{ "\"metric\"", "\"metirc\"", "unknown field 'metirc'; did you mean 'metric'?" },
+		{ "\"wall_ms\"", "\"wal_ms\"",
+		  "unknown field 'budget.wal_ms'; did you mean 'budget.wall_ms'?" },
+		{ "\"baseline\"", "\"timing\": {\"repeat\": 5}, \"baseline\"",
+		  "unknown field 'timing.repeat'; did you mean 'timing.repeats'?" },
+		{ "{\"range\": [1, 3]}", "{\"range\": [1, 3], \"fiel\": \"x.json\"}",
+		  "unknown field 'holdout.fiel'; did you mean 'holdout.file'?" },
+		{ "\"label\": true}", "\"lable\": true}",
+		  "task.json: field 'train': case 1: unknown field 'lable'; did you mean 'label'?" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *json = edited(cases[i].from, cases[i].to);
+		expect_error(json, NULL, cases[i].expect);
+		free(json);
+	}
+	assert_int_equal(nearest_distance("timng", "timing"), 1);
+	assert_int_equal(nearest_distance("lable", "label"), 1);  /* a swap is one edit */
+	assert_int_equal(nearest_distance("kitten", "sitting"), 3);
+	assert_int_equal(nearest_distance("", "abc"), 3);
+	assert_int_equal(nearest_distance("same", "same"), 0);
+}
+
 static void test_missing_files_are_named(void **state)
 {
 	(void)state;
@@ -178,6 +211,7 @@ void test_group_task(harness_totals *t)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_task_loads),
 		cmocka_unit_test(test_field_errors_name_the_field),
+		cmocka_unit_test(test_unknown_fields_name_the_nearest),
 		cmocka_unit_test(test_missing_files_are_named),
 		cmocka_unit_test(test_unknown_task_lists_the_known_ones),
 		cmocka_unit_test(test_inputs_compare_as_a_driver_takes_them),

@@ -260,11 +260,37 @@ static int get_name(task *t, const task_json *tj)
 	return rc;
 }
 
+/* Every member of task.json and of its objects is one the host reads. */
+static int known_fields(const task_json *tj)
+{
+	static const char *const top[] = {
+		"name", "description", "metric", "direction", "header", "headers", "entry",
+		"baseline", "target", "budget", "timing", "train", "holdout", NULL,
+	};
+	static const char *const budget[] = { "wall_ms", "cpu_ms", "memory_mb", "score_ms", NULL };
+	static const char *const timing[] = { "repeats", NULL };
+	static const char *const cases[] = { "range", "file", NULL };
+	static const struct { const char *field; const char *const *known; } nested[] = {
+		{ "budget", budget }, { "timing", timing }, { "train", cases }, { "holdout", cases },
+	};
+	char prefix[16];
+	size_t i;
+	int rc = task_known_fields(tj->root, tj->file, "", top);
+
+	for (i = 0; rc == 0 && i < sizeof(nested) / sizeof(nested[0]); i++) {
+		const json_t *object = lookup(tj, nested[i].field);
+		snprintf(prefix, sizeof(prefix), "%s.", nested[i].field);
+		if (json_is_object(object))
+			rc = task_known_fields(object, tj->file, prefix, nested[i].known);
+	}
+	return rc;
+}
+
 static int parse_task(task *t, const task_json *tj)
 {
 	int rc;
 
-	if ((rc = get_name(t, tj)) ||
+	if ((rc = known_fields(tj)) || (rc = get_name(t, tj)) ||
 	    (rc = get_string(&t->description, tj, "description")) ||
 	    (rc = get_string(&t->metric, tj, "metric")) ||
 	    (rc = get_string(&t->header, tj, "header")) ||

@@ -7,6 +7,7 @@
 #include "task_internal.h"
 
 #include "error.h"
+#include "nearest.h"
 #include "os.h"
 
 #include <stdio.h>
@@ -59,17 +60,42 @@ static int add_case(task_case **cases, size_t *n, char *input, char *label)
 	return 0;
 }
 
+int task_known_fields(const json_t *object, const char *where, const char *prefix,
+		      const char *const *known)
+{
+	const char *key, *const *k;
+	json_t *value;
+
+	json_object_foreach((json_t *)object, key, value) {
+		for (k = known; *k && strcmp(*k, key) != 0; k++)
+			;
+		if (!*k)
+			return err_set(ERR_INVALID, "%s: unknown field '%s%.64s'; did you mean "
+				       "'%s%s'?", where, prefix, key, prefix,
+				       nearest_word(key, known));
+	}
+	return 0;
+}
+
 int task_cases_from_array(task_case **cases, size_t *n, const json_t *list,
 			    const char *where)
 {
+	static const char *const fields[] = { "input", "label", NULL };
+	char at[300];
 	size_t i;
 	const json_t *item;
 
 	json_array_foreach(list, i, item) {
 		const json_t *input = json_is_string(item) ? item : json_object_get(item, "input");
 		const json_t *label = json_object_get(item, "label");
-		char *label_copy = label ? task_label_text(label) : NULL;
+		char *label_copy;
 
+		if (json_is_object(item)) {
+			snprintf(at, sizeof(at), "%s: case %zu", where, i + 1);
+			if (task_known_fields(item, at, "", fields) < 0)
+				return ERR_INVALID;
+		}
+		label_copy = label ? task_label_text(label) : NULL;
 		if (!json_is_string(input) || (label && !label_copy)) {
 			free(label_copy);
 			return err_set(ERR_INVALID, "%s: case %zu must be a string or "

@@ -26,4 +26,12 @@ HOST_MUST_CHECK int task_cases_from_file(task_case **cases, size_t *n, const cha
 
 void task_cases_free(task_case *cases, size_t n);
 
+/* Refuses a member of `object` not in the NULL-terminated `known`, naming
+ * it and the nearest known one: "WHERE: unknown field 'budget.wal_ms';
+ * did you mean 'budget.wall_ms'?" (`prefix` is "budget." there, "" at
+ * the top). A typo must not turn into a default: "timng" would make a
+ * timed task untimed. */
+HOST_MUST_CHECK int task_known_fields(const json_t *object, const char *where,
+				      const char *prefix, const char *const *known);
+
 #endif
