@@ -318,6 +318,41 @@ static void test_check_task_says_the_task_is_timed(void **state)
 	run_result_free(&r);
 }
 
+/* A task whose initial.c does not run is not sound: a misspelt "timing"
+ * is refused by name, and without "timing" at all the runs fail. */
+static void test_check_task_refuses_a_task_that_cannot_run(void **state)
+{
+	char *root = edited_task_copy("timng", "sort", "task.json", "\"timing\"", "\"timng\"");
+	char *dir = os_path_join(root, "sort");
+	run_result r;
+
+	(void)state;
+	HOST(&r, "check-task", dir);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "sort/task.json: unknown field 'timng'; did you mean 'timing'?");
+	assert_null(strstr(r.out, "is sound"));
+	run_result_free(&r);
+	free(dir);
+	os_remove_tree(root);
+	free(root);
+
+	root = edited_task_copy("untimed_check", "sort", "task.json",
+				"\"timing\": {\n  \"repeats\": 5\n },", "");
+	dir = os_path_join(root, "sort");
+	HOST(&r, "check-task", dir);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.out, "training  initial.c on 8 cases: bad_output (malformed "
+			"transcript: the run was not timed");
+	assert_contains(r.out, "held-out  initial.c on 8 cases: bad_output");
+	assert_contains(r.err, "sort is not sound: initial.c does not run ok on the training "
+			"and held-out cases");
+	assert_null(strstr(r.out, "is sound"));
+	run_result_free(&r);
+	free(dir);
+	os_remove_tree(root);
+	free(root);
+}
+
 /* A failed solution scores 0, the best score of a lower-is-better task:
  * it must get no fitness, and the record must say why. */
 static void test_a_failed_solution_earns_no_fitness(void **state)
@@ -373,6 +408,7 @@ void test_group_timing(harness_totals *t)
 		cmocka_unit_test(test_timing_errors_name_the_field),
 		cmocka_unit_test(test_only_the_scorer_of_a_timed_task_gets_the_time),
 		cmocka_unit_test(test_check_task_says_the_task_is_timed),
+		cmocka_unit_test(test_check_task_refuses_a_task_that_cannot_run),
 		cmocka_unit_test(test_a_failed_solution_earns_no_fitness),
 	};
 

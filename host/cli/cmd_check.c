@@ -29,10 +29,16 @@ static const char check_help[] =
 	"initial.c on the training and held-out cases, and the oracle\n"
 	"(oracle.c), when the task has one, against every labelled case. Each\n"
 	"problem is named\n"
-	"with its file and line or field. Exit status 0 when the task is sound.\n";
+	"with its file and line or field. Exit status 0 when the task is sound:\n"
+	"every field known, and initial.c runs ok on the training and the\n"
+	"held-out cases.\n";
 
-/* One split of initial.c: its status and score, or what broke. */
-static int check_split(task *t, eval_split split, const char *label)
+/* One split of initial.c: its status and score, or what broke. A run
+ * that is not ok is a fault of the task: its initial solution must run,
+ * or every generation starts from a failure scored as if it were 0.
+ * The split is added to *failed then (1 training, 2 held-out); the check
+ * goes on to the next one. */
+static int check_split(int *failed, task *t, eval_split split, const char *label)
 {
 	eval_result r;
 
@@ -54,6 +60,8 @@ static int check_split(task *t, eval_split split, const char *label)
 		cli_print_line(" (%s)", r.detail);  /* it may quote the solution's run */
 	else
 		putchar('\n');
+	if (r.status != SANDBOX_OK)
+		*failed |= split == EVAL_TRAIN ? 1 : 2;
 	eval_result_free(&r);
 	return CLI_OK;
 }
@@ -87,6 +95,8 @@ static int run_check(int argc, char **argv)
 {
 	const char *pos[1];
 	const arg_option opts[] = { { NULL, ARG_FLAG, NULL, 0, 0 } };
+	static const char *const splits[] = { "", "training", "held-out", "training and held-out" };
+	int failed = 0;
 	task *t;
 	int n, rc;
 
@@ -101,9 +111,13 @@ static int run_check(int argc, char **argv)
 	if (t->timing_repeats > 0)
 		printf("timing    the host measures each run's CPU time; an evaluation keeps "
 		       "the best of %d runs\n", t->timing_repeats);
-	if ((rc = check_split(t, EVAL_TRAIN, "training")) == CLI_OK &&
-	    (rc = check_split(t, EVAL_HOLDOUT, "held-out")) == CLI_OK &&
-	    (rc = check_oracle(t)) == CLI_OK)
+	if ((rc = check_split(&failed, t, EVAL_TRAIN, "training")) == CLI_OK &&
+	    (rc = check_split(&failed, t, EVAL_HOLDOUT, "held-out")) == CLI_OK &&
+	    (rc = check_oracle(t)) == CLI_OK && failed)
+		rc = cli_fail("check-task", "%s is not sound: initial.c does not run ok on the "
+			      "%s cases; every generation would start from a failed run",
+			      pos[0], splits[failed]);
+	else if (rc == CLI_OK)
 		printf("%s is sound\n", pos[0]);
 	task_free(t);
 	return rc;
