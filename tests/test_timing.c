@@ -353,6 +353,40 @@ static void test_check_task_refuses_a_task_that_cannot_run(void **state)
 	free(root);
 }
 
+/* The record of a failed run, as `host show`, `log`, `solution` and the
+ * report give it: failed, and why; never a score of 0. */
+static void expect_failed_run_shown(char *lab, const char *why)
+{
+	char *html = os_path_join(lab, "report.html"), *text;
+	run_result r;
+
+	HOST(&r, "show", "gen_000", "--dir", lab);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "  sort     train failed (");
+	assert_contains(r.out, why);
+	assert_null(strstr(r.out, "train 0 "));
+	run_result_free(&r);
+	HOST(&r, "log", "--dir", lab);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "sort: training run failed (");
+	assert_contains(r.out, why);
+	run_result_free(&r);
+	HOST(&r, "solution", "sort", "--dir", lab);
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "every run of a sort solution on the training cases failed");
+	run_result_free(&r);
+	HOST(&r, "report", "--dir", lab, "-o", html);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	text = harness_read(html);
+	assert_contains(text, "<p class=\"failed\">sort: the training run failed (");
+	assert_contains(text, "sort: train failed (");
+	assert_contains(text, why);
+	assert_null(strstr(text, "train 0,"));
+	free(text);
+	free(html);
+}
+
 /* A failed solution scores 0, the best score of a lower-is-better task:
  * it must get no fitness, and the record must say why. */
 static void test_a_failed_solution_earns_no_fitness(void **state)
@@ -385,7 +419,11 @@ static void test_a_failed_solution_earns_no_fitness(void **state)
 	assert_contains(json_string_value(json_object_get(sort, "problem")),
 			"the solution failed the host's run on the training cases: malformed "
 			"transcript: case 1 (3000 1 random): the result is not in ascending order");
+	assert_contains(json_string_value(json_object_get(sort, "train_failed")),
+			"bad_output: malformed transcript: case 1 (3000 1 random): the result is "
+			"not in ascending order");
 	json_decref(note);
+	expect_failed_run_shown(lab, "bad_output: malformed transcript: case 1 (3000 1 random)");
 	os_remove_tree(lab);
 	free(lab);
 	os_remove_tree(agents);

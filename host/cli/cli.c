@@ -387,7 +387,9 @@ static int consider(void *ctx, const record *r)
 	if (!t || !record_measured(r))
 		return 0;
 	b->seen++;
-	if ((b->number >= 0 && t->fitness <= b->fitness) ||
+	b->failed += t->train_failed != NULL;
+	if (t->train_failed ||  /* no score on training, let alone the best */
+	    (b->number >= 0 && t->fitness <= b->fitness) ||
 	    store_solution(s->l->store, r->number, s->task, &text) < 0)
 		return 0;  /* not better, or kept none (recorded before solutions were) */
 	free(text);

@@ -57,6 +57,12 @@ void cli_print_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_print_line, to stderr. */
 void cli_eprint_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A task's training score as show, log and the report give it: "32.75",
+ * or "failed (bad_output: ...)" when the host's run of the solution on
+ * the training cases failed, whose score is none: 0 would read as the
+ * best there is where lower is better. Appended to `out` as recorded. */
+void cli_train_text(buf *out, const record_task *t);
+
 /* Prints `json` (dumped with `flags`) and a newline, as cli_print. */
 void cli_print_json(const json_t *json, size_t flags);
 
@@ -168,6 +174,7 @@ typedef struct {
 	int number;
 	double fitness;    /* its training score, normalised */
 	int seen;          /* generations measured on the task at all */
+	int failed;        /* of them, those whose training run failed */
 	char tasks[200];   /* the latest measured generation's tasks, for errors */
 } cli_best;
 

@@ -119,6 +119,18 @@ static void timing_lines(const record *g, const char *indent)
 	buf_free(&line);
 }
 
+/* A generation's tasks whose training run failed: a fitness of 0 says
+ * nothing of why. */
+static void failed_lines(const record *g, const char *indent)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_tasks; i++)
+		if (g->tasks[i].train_failed)
+			cli_print_line("%s  %s: training run failed (%s)", indent, g->tasks[i].name,
+				       g->tasks[i].train_failed);
+}
+
 static void log_line(const record *g, int live)
 {
 	char parent[16] = "-";
@@ -131,6 +143,7 @@ static void log_line(const record *g, int live)
 	if (g->arena.round > 0)
 		arena_lines(g, "            ");
 	timing_lines(g, "            ");
+	failed_lines(g, "            ");
 }
 
 /* Keeps the first error of a listing in `failure`. */
@@ -237,10 +250,14 @@ static void show_record(const record *g, int live)
 	printf("fitness   %.4f (held-out %.4f)\n", g->fitness, g->holdout);
 	if (g->summary)
 		cli_print_line("summary   %s", g->summary);
-	for (i = 0; i < g->n_tasks; i++)
-		cli_print_line("  %-8s train %g  held-out %g  (%d evaluations, agent %s)",
-			       g->tasks[i].name, g->tasks[i].train, g->tasks[i].holdout,
+	for (i = 0; i < g->n_tasks; i++) {
+		buf train = BUF_INIT;
+		cli_train_text(&train, &g->tasks[i]);
+		cli_print_line("  %-8s train %s  held-out %g  (%d evaluations, agent %s)",
+			       g->tasks[i].name, buf_cstr(&train), g->tasks[i].holdout,
 			       g->tasks[i].evals, g->tasks[i].agent);
+		buf_free(&train);
+	}
 	if (g->arena.round > 0)
 		arena_lines(g, "");
 	for (i = 0; i < g->n_stages; i++) {

@@ -40,6 +40,9 @@ static int find_best(lab *l, const char *name, int *out)
 
 	if (cli_best_solution(&b, l, name) < 0)
 		return cli_fail("solution", "%s", err_last());
+	if (b.number < 0 && b.seen && b.failed == b.seen)
+		return cli_fail("solution", "every run of a %s solution on the training cases "
+				"failed (host show says why): there is no best one", name);
 	if (b.number < 0)
 		return b.seen ? cli_fail("solution", "no generation of this lab kept a %s solution: "
 					 "they were recorded before host kept solutions; run host "
@@ -60,9 +63,13 @@ static void describe(char *out, size_t size, lab *l, int number, const char *nam
 	snprintf(out, size, "gen_%03d's %s solution", number, name);
 	if (store_read(l->store, number, &r, NULL) < 0)
 		return;  /* the solution is there; its scores go unsaid */
-	if ((t = record_find_task(&r, name)) != NULL)
-		snprintf(out, size, "gen_%03d's %s solution: training %g, held-out %g", number,
-			 name, t->train, t->holdout);
+	if ((t = record_find_task(&r, name)) != NULL) {
+		buf train = BUF_INIT;
+		cli_train_text(&train, t);
+		snprintf(out, size, "gen_%03d's %s solution: training %s, held-out %g", number,
+			 name, buf_cstr(&train), t->holdout);
+		buf_free(&train);
+	}
 	record_free(&r);
 }
 

@@ -74,6 +74,14 @@ void cli_echo_agent_log(void *ctx, const char *line)
 	cli_eprint_line("agent: %s", line);
 }
 
+void cli_train_text(buf *out, const record_task *t)
+{
+	if (t->train_failed)
+		buf_printf(out, "failed (%s)", t->train_failed);
+	else
+		buf_printf(out, "%g", t->train);
+}
+
 static void vreport(const char *command, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "host%s%s: ", command ? " " : "", command ? command : "");

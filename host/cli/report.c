@@ -37,6 +37,15 @@ void report_escape(buf *out, const char *s)
 	buf_free(&clean);
 }
 
+void report_train(buf *out, const record_task *t)
+{
+	buf text = BUF_INIT;
+
+	cli_train_text(&text, t);
+	report_escape(out, buf_cstr(&text));
+	buf_free(&text);
+}
+
 const char *report_status_of(const record *g)
 {
 	return record_status_name(g->status);
@@ -123,6 +132,23 @@ static void trace_events(buf *out, const json_t *events, const char *title)
 	buf_puts(out, "</ol>\n");
 }
 
+/* The tasks whose training run failed: a fitness of 0 says nothing of
+ * why. */
+static void failed_runs(buf *out, const record *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_tasks; i++) {
+		if (!g->tasks[i].train_failed)
+			continue;
+		buf_puts(out, "<p class=\"failed\">");
+		report_escape(out, g->tasks[i].name);
+		buf_puts(out, ": the training run ");
+		report_train(out, &g->tasks[i]);
+		buf_puts(out, "</p>\n");
+	}
+}
+
 static void details(buf *out, const report_data *d, lab *l)
 {
 	size_t i, k;
@@ -132,8 +158,9 @@ static void details(buf *out, const report_data *d, lab *l)
 		buf diff = BUF_INIT;
 
 		buf_printf(out, "<section class=\"generation\" id=\"gen-%d\">\n<h3>gen_%03d: %s, "
-			   "fitness %.4f</h3>\n<details id=\"diff-%d\"><summary>diff against ", g->number,
-			   g->number, report_status_of(g), g->fitness, g->number);
+			   "fitness %.4f</h3>\n", g->number, g->number, report_status_of(g), g->fitness);
+		failed_runs(out, g);
+		buf_printf(out, "<details id=\"diff-%d\"><summary>diff against ", g->number);
 		if (g->parent >= 0 && store_diff(l->store, g->parent, g->number, &diff) == 0)
 			buf_printf(out, "gen_%03d</summary>\n<pre>", g->parent);
 		else
@@ -267,8 +294,11 @@ static void best_solutions(buf *out, const report_data *d, lab *l)
 			   buf_cstr(&name), buf_cstr(&name), b.number);
 		buf_free(&name);
 		if (store_read(l->store, b.number, &r, NULL) == 0) {
-			if ((t = record_find_task(&r, d->tasks[k])) != NULL)
-				buf_printf(out, " Training %g, held-out %g.", t->train, t->holdout);
+			if ((t = record_find_task(&r, d->tasks[k])) != NULL) {
+				buf_puts(out, " Training ");
+				report_train(out, t);
+				buf_printf(out, ", held-out %g.", t->holdout);
+			}
 			record_free(&r);
 		}
 		buf_puts(out, "</p>\n<details><summary>the code</summary>\n<pre>");

@@ -173,10 +173,12 @@ void report_chart_task(buf *out, const report_data *d, const char *name)
 		ho = t->holdout_fitness;
 		buf_printf(&train, "%s%.1f,%.1f", train.len ? " " : "", x, report_y(tr, 0, 1));
 		buf_printf(&held, "%s%.1f,%.1f", held.len ? " " : "", x, report_y(ho, 0, 1));
-		buf_printf(&points, "<circle class=\"pt-task\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\"><title>"
-			   "gen_%03d %s: train %g, held-out %g</title></circle>\n", x, report_y(tr, 0, 1),
-			   report_radius(d->gens.n, 3),
-			   d->gens.items[i].number, buf_cstr(&title), t->train, t->holdout);
+		buf_printf(&points, "<circle class=\"pt-task%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\">"
+			   "<title>gen_%03d %s: train ", t->train_failed ? " failed" : "", x,
+			   report_y(tr, 0, 1), report_radius(d->gens.n, 3), d->gens.items[i].number,
+			   buf_cstr(&title));
+		report_train(&points, t);
+		buf_printf(&points, ", held-out %g</title></circle>\n", t->holdout);
 	}
 	buf_printf(out, "<polyline class=\"train\" points=\"%s\"/>\n<polyline class=\"holdout\" "
 		   "points=\"%s\"/>\n%s</svg>\n", buf_cstr(&train), buf_cstr(&held), buf_cstr(&points));

@@ -25,6 +25,10 @@ typedef struct {
  * by whoever handed the lab over. */
 void report_escape(buf *out, const char *s);
 
+/* A task's training score, or "failed (...)" with why (cli_train_text),
+ * escaped. */
+void report_train(buf *out, const record_task *t);
+
 /* The status's name, also the class of its marks. */
 const char *report_status_of(const record *g);
 

@@ -88,6 +88,22 @@ size_t evolve_solution_max(const task *t)
 	return initial > EVOLVE_SOLUTION_MAX ? initial : EVOLVE_SOLUTION_MAX;
 }
 
+/* The training run failed: its score is none, and the record says so
+ * with the run's status and why. */
+static int note_train_failed(record_task *out, const eval_result *train)
+{
+	char text[400];
+
+	free(out->train_failed);
+	out->train_failed = NULL;
+	if (train->status == SANDBOX_OK)
+		return 0;
+	snprintf(text, sizeof(text), "%s: %s", sandbox_status_name(train->status),
+		 train->detail ? train->detail : "");
+	out->train_failed = strdup(text);
+	return out->train_failed ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
 /* A solution too large to take: the initial one is scored in its place. */
 static int too_large(record_task *out, const task *t, size_t len)
 {
@@ -147,6 +163,8 @@ int evolve_score_solution(record_task *out, task *t, const char *solution, int c
 			rc = note_failure(out, &train, &holdout);
 		if (t->timing_repeats > 0 && train.status == SANDBOX_OK)
 			set_spread(&out->timing, &train);
+		if (rc == 0)
+			rc = note_train_failed(out, &train);
 	}
 	eval_result_free(&train);
 	eval_result_free(&holdout);
@@ -222,6 +240,10 @@ static void add_trial(record_task *all, record_task *one, double *best)
 	all->agent_ms += one->agent_ms;
 	all->llm_calls += one->llm_calls;
 	all->usd += one->usd;
+	if (!all->train_failed && one->train_failed) {  /* the mean holds a failed run */
+		all->train_failed = one->train_failed;
+		one->train_failed = NULL;
+	}
 	if (!all->problem && one->problem) {
 		char *agent = all->agent;
 

@@ -115,10 +115,11 @@ static int copy_task(record_task *out, const record_task *t)
 	out->name = copy_text(t->name, LINE);
 	out->agent = copy_text(t->agent, LINE);
 	out->problem = copy_text(t->problem, LINE);
+	out->train_failed = copy_text(t->train_failed, LINE);
 	out->solution = copy(t->solution);  /* code, kept as the host scored it */
 	json_incref(t->trace);
 	if (!out->name || !out->agent || (t->problem && !out->problem) ||
-	    (t->solution && !out->solution)) {
+	    (t->train_failed && !out->train_failed) || (t->solution && !out->solution)) {
 		record_task_free(out);
 		return err_set(ERR_SYSTEM, "out of memory");
 	}
@@ -233,6 +234,7 @@ void record_task_free(record_task *t)
 	free(t->name);
 	free(t->agent);
 	free(t->problem);
+	free(t->train_failed);
 	free(t->solution);
 	json_decref(t->trace);
 	memset(t, 0, sizeof(*t));
@@ -281,10 +283,10 @@ void record_budget_from_json(record_budget *out, const json_t *json)
 
 json_t *record_task_to_json(const record_task *t)
 {
-	json_t *json = json_pack("{s:s, s:s?, s:f, s:f, s:f, s:f, s:i, s:f}", "agent", t->agent,
-				 "problem", t->problem, "train", t->train, "holdout", t->holdout,
-				 "fitness", t->fitness, "holdout_fitness", t->holdout_fitness,
-				 "evals", t->evals, "agent_ms", t->agent_ms);
+	json_t *json = json_pack("{s:s, s:s?, s:s?, s:f, s:f, s:f, s:f, s:i, s:f}", "agent",
+				 t->agent, "problem", t->problem, "train_failed", t->train_failed, "train",
+				 t->train, "holdout", t->holdout, "fitness", t->fitness, "holdout_fitness",
+				 t->holdout_fitness, "evals", t->evals, "agent_ms", t->agent_ms);
 
 	if (json && t->llm_calls > 0 &&
 	    (json_object_set_new(json, "llm_calls", json_integer((json_int_t)t->llm_calls)) < 0 ||
@@ -318,6 +320,7 @@ int record_task_from_json(record_task *out, const char *name, const json_t *json
 	out->name = copy_text(name, LINE);
 	out->agent = member_copy(json, "agent");
 	out->problem = member_copy(json, "problem");
+	out->train_failed = member_copy(json, "train_failed");
 	out->train = json_number_value(json_object_get(json, "train"));
 	out->holdout = json_number_value(json_object_get(json, "holdout"));
 	out->fitness = json_number_value(json_object_get(json, "fitness"));

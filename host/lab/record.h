@@ -64,6 +64,11 @@ typedef struct {
 	char *agent;          /* "ok", or how the agent's run ended ("timeout" ...) */
 	char *problem;        /* what went wrong, NULL when nothing did */
 	double train, holdout;                 /* the task's own scores */
+	/* The host's run of the solution on the training cases failed: its
+	 * status and why ("bad_output: ..."), and `train` is no score (0
+	 * would read as the best there is where lower is better). NULL: it
+	 * ran ok. */
+	char *train_failed;
 	double fitness, holdout_fitness;       /* normalised to 0..1 */
 	int evals;
 	double agent_ms;
