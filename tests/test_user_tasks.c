@@ -5,6 +5,7 @@
  * offline mode says what it cannot change.
  */
 #include "harness.h"
+#include "lab_fixture.h"
 #include "llm_fixture.h"
 
 #include "buf.h"
@@ -359,6 +360,32 @@ static void test_an_installed_host_works_from_anywhere(void **state)
 	free(dir);
 }
 
+/* A slow task is not the seed's fault: a sort whose training runs take
+ * about 250 ms of CPU each, 5 runs an evaluation, takes longer than an
+ * agent's own 2 s for the smoke run's 2 evaluations; the smoke's limit
+ * counts the task's. host init validates the seed on its first task so;
+ * validate alone keeps the test short. */
+static void test_a_slow_task_passes_the_smoke_test(void **state)
+{
+	char *tasks = edited_task_copy("slow_tasks", "sort", "initial.c",
+				       "void sort_ints(int *a, int n)\n{\n",
+				       "static volatile unsigned long spin;\n\n"
+				       "void sort_ints(int *a, int n)\n{\n"
+				       "\tstatic int burned;\n\tunsigned long i;\n\n"
+				       "\tif (!burned)\n"
+				       "\t\tfor (burned = 1, i = 0; i < 220000000UL; i++)\n"
+				       "\t\t\tspin += i;\n");
+	run_result r;
+
+	(void)state;
+	HOST(&r, "validate", "seed", "--task", "sort", "--tasks-dir", tasks);
+	assert_contains(r.out, "smoke       pass\nseed: valid\n");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	os_remove_tree(tasks);
+	free(tasks);
+}
+
 void test_group_user_tasks(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +395,7 @@ void test_group_user_tasks(harness_totals *t)
 		cmocka_unit_test(test_a_broken_driver_is_the_tasks_fault),
 		cmocka_unit_test(test_check_task_names_what_is_wrong),
 		cmocka_unit_test(test_a_new_task_passes_check_task),
+		cmocka_unit_test(test_a_slow_task_passes_the_smoke_test),
 		cmocka_unit_test(test_an_installed_host_works_from_anywhere),
 	};
 

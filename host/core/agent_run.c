@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "error.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,14 @@ static int run_brokered(agent_run_result *out, broker *b, const agent_files *fil
 		out->stopped = b->stopped;
 	}
 	return rc;
+}
+
+int agent_task_wall_ms(const task *t, int evals, int own_ms)
+{
+	long long runs = t->timing_repeats > 0 ? t->timing_repeats : 1;
+	long long ms = own_ms + (long long)evals * runs * t->budget.wall_ms;
+
+	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
 int agent_improve(agent_run_result *out, task *t, const agent_files *files,

@@ -55,6 +55,12 @@ HOST_MUST_CHECK int agent_run(agent_run_result *out, const agent_files *files,
 	      const char *entry, const char *arg, broker *broker,
 	      const sandbox_limits *limits, unsigned long long seed);
 
+/* The wall time a task agent needs on `t`: `own_ms` of its own, plus the
+ * task's limit (budget.wall_ms) for each run of each of `evals`
+ * evaluations, a timed task's repeats counted; at most INT_MAX ms (24
+ * days). */
+int agent_task_wall_ms(const task *t, int evals, int own_ms);
+
 /* Runs the task agent of `files` on task `t`: out->result is the
  * solution it returns, or NULL. An agent that timed out or crashed after
  * scoring solutions leaves the best of them (out->kept_best): scored work

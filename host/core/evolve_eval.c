@@ -20,7 +20,6 @@
 #include "zygote.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,14 +56,10 @@ void evolve_add_llm_use(record_budget *b, const llm_usage *used)
 
 /* The task agent's wall-clock limit: its own time (10 s unless the lab
  * says otherwise), plus the task's limit for each run of each evaluation
- * of the budget, in 64 bits; at most INT_MAX ms (24 days). */
+ * of the budget. */
 static int agent_wall_ms(const task *t, int budget, int slack_ms)
 {
-	long long runs = t->timing_repeats > 0 ? t->timing_repeats : 1;
-	long long ms = (slack_ms > 0 ? slack_ms : EVOLVE_AGENT_SLACK_MS) +
-		       (long long)budget * runs * t->budget.wall_ms;
-
-	return ms > INT_MAX ? INT_MAX : (int)ms;
+	return agent_task_wall_ms(t, budget, slack_ms > 0 ? slack_ms : EVOLVE_AGENT_SLACK_MS);
 }
 
 /* The host's own runs of a solution that failed: the record says how. */

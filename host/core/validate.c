@@ -21,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SMOKE_MS 2000
+#define SMOKE_MS 2000         /* an agent's own time in a smoke run */
+#define SMOKE_EVALS 2
 #define CHECK_MS 10000        /* the three compiles of a check job */
 #define CHECK_MEMORY_MB 256
 
@@ -122,17 +123,40 @@ static int proposes_change(const agent_files *files, const agent_files *candidat
 	return 0;
 }
 
+/* An agent out of time: of its own CPU time ("did not return in 2 s"),
+ * or of the wall time, which its evaluations share: "did not return in
+ * 22 s (2 s of its own, and task sort's limit for 2 evaluations of 5 runs,
+ * 2000 ms each)", so that a slow task is told from a slow agent. */
+static void smoke_timeout(buf *out, const sandbox_outcome *o, const task *t)
+{
+	int wall_ms = agent_task_wall_ms(t, SMOKE_EVALS, SMOKE_MS);
+
+	if (o->elapsed_ms < wall_ms) {
+		buf_printf(out, "did not return in %g s", SMOKE_MS / 1000.0);
+		return;
+	}
+	buf_printf(out, "did not return in %g s (%g s of its own, and task %s's limit for %d "
+		   "evaluations", wall_ms / 1000.0, SMOKE_MS / 1000.0, t->name, SMOKE_EVALS);
+	if (t->timing_repeats > 0)
+		buf_printf(out, " of %d runs, %d ms each)", t->timing_repeats, t->budget.wall_ms);
+	else
+		buf_printf(out, ", %d ms each)", t->budget.wall_ms);
+}
+
 static void smoke_problem(buf *out, const char *entry, const agent_run_result *run,
-			  const agent_files *files, const agent_files *candidate)
+			  const agent_files *files, const agent_files *candidate, const task *t)
 {
 	const sandbox_outcome *o = &run->outcome;
 
-	if (o->status != SANDBOX_OK)
-		buf_printf(out, "smoke: %s %s: %s\n", entry,
-			   o->status == SANDBOX_TIMEOUT ? "did not return in 2 s" :
-			   o->status == SANDBOX_CRASH ? "crashed" :
-			   sandbox_status_name(o->status), o->detail);
-	else if (strcmp(entry, "meta_agent_rewrite") != 0)
+	if (o->status != SANDBOX_OK) {
+		buf_printf(out, "smoke: %s ", entry);
+		if (o->status == SANDBOX_TIMEOUT)
+			smoke_timeout(out, o, t);
+		else
+			buf_puts(out, o->status == SANDBOX_CRASH ? "crashed"
+				 : sandbox_status_name(o->status));
+		buf_printf(out, ": %s\n", o->detail);
+	} else if (strcmp(entry, "meta_agent_rewrite") != 0)
 		return;
 	else if (run->status != 0)
 		buf_printf(out, "smoke: meta_agent_rewrite returned %d: it must propose a "
@@ -142,18 +166,21 @@ static void smoke_problem(buf *out, const char *entry, const agent_run_result *r
 			   "it must propose a rewrite offline (with no model)\n");
 }
 
-/* Runs one entry point on a tiny budget; a problem is appended to `out`. */
+/* Runs one entry point on a tiny budget; a problem is appended to `out`.
+ * Its wall time is its own 2 s and the task's limit for its evaluations:
+ * a task whose runs take long is no fault of the agents. */
 static int smoke_one(buf *out, const agent_files *files, const char *entry, task *t)
 {
-	agent_run_options o = { .limits = { SMOKE_MS, SMOKE_MS, 256 }, .evals = 2, .task = t,
-				.seed = 1 };
+	agent_run_options o = { .limits = { agent_task_wall_ms(t, SMOKE_EVALS, SMOKE_MS), SMOKE_MS,
+					    256 },
+				.evals = SMOKE_EVALS, .task = t, .seed = 1 };
 	agent_files candidate = { NULL, 0 };
 	agent_run_result run;
 	int rc = strcmp(entry, "task_agent_improve") == 0 ? agent_improve(&run, t, files, &o)
 		 : agent_rewrite(&candidate, &run, files, "[]", &o);
 
 	if (rc == 0) {
-		smoke_problem(out, entry, &run, files, &candidate);
+		smoke_problem(out, entry, &run, files, &candidate, t);
 		agent_run_result_free(&run);
 	}
 	agents_free(&candidate);

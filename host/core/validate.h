@@ -6,8 +6,9 @@
  *   symbols     the entry points exist and every external reference is in
  *               the allowlist; the exported names are listed;
  *   signatures  the definitions type-check against agent.h's prototypes;
- *   smoke       each entry point runs once in a sandbox on a tiny budget
- *               and returns within 2 s.
+ *   smoke       each entry point runs once in a sandbox on a budget of 2
+ *               evaluations and returns within 2 s of its own, plus the
+ *               smoke task's limit for those evaluations.
  */
 #ifndef HOST_VALIDATE_H
 #define HOST_VALIDATE_H
