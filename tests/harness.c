@@ -5,10 +5,13 @@
 
 #include "os.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/resource.h>
 #include <stdio.h>
@@ -23,6 +26,78 @@ const char *harness_bin(void)
 	const char *bin = getenv("HOST_BIN");
 
 	return bin && *bin ? bin : "bin";
+}
+
+static char *host_home;  /* harness_home_make's folder */
+static const char *const home_links[] = { "tasks", "tests" };
+
+/* DIR/seed, a copy of ./seed's files: host takes no link for an agent
+ * folder. */
+static int copy_seed(const char *dir)
+{
+	char *to = os_path_join(dir, "seed");
+	DIR *d = opendir("seed");
+	struct dirent *e;
+	int rc = to && d && mkdir(to, 0700) == 0 ? 0 : -1;
+
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		char *from = os_path_join("seed", e->d_name), *copy = os_path_join(to, e->d_name);
+		char *text = NULL;
+		size_t len = 0;
+		if (!from || !copy)
+			rc = -1;
+		else if (os_is_file(from))
+			rc = os_read_file(&text, &len, from) == 0 &&
+			     os_write_file(copy, text, len) == 0 ? 0 : -1;
+		free(text);
+		free(from);
+		free(copy);
+	}
+	if (d)
+		closedir(d);
+	free(to);
+	return rc;
+}
+
+int harness_home_make(const char *dir)
+{
+	char *bin = realpath(harness_bin(), NULL), *target = NULL, *link = NULL;
+	size_t i;
+	int rc = bin && setenv("HOST_BIN", bin, 1) == 0 && mkdir(dir, 0700) == 0 ? 0 : -1;
+
+	if (rc == 0)
+		host_home = strdup(dir);  /* harness_home_remove removes what was made */
+	for (i = 0; rc == 0 && i < sizeof(home_links) / sizeof(home_links[0]); i++) {
+		target = realpath(home_links[i], NULL);
+		link = os_path_join(dir, home_links[i]);
+		rc = target && link && symlink(target, link) == 0 ? 0 : -1;
+		free(target);
+		free(link);
+	}
+	if (rc == 0)
+		rc = copy_seed(dir);
+	if (rc < 0)
+		fprintf(stderr, "tests: cannot make %s, where host runs (from the checkout's "
+			"root, with %s built): %s\n", dir, harness_bin(), strerror(errno));
+	free(bin);
+	return rc;
+}
+
+void harness_home_remove(void)
+{
+	size_t i;
+
+	/* the links first, so that nothing could ever follow them */
+	for (i = 0; host_home && i < sizeof(home_links) / sizeof(home_links[0]); i++) {
+		char *link = os_path_join(host_home, home_links[i]);
+		if (link)
+			unlink(link);
+		free(link);
+	}
+	if (host_home)
+		os_remove_tree(host_home);
+	free(host_home);
+	host_home = NULL;
 }
 
 static char *capture_path(const char *name)
@@ -75,6 +150,8 @@ void run_command(run_result *r, const run_options *o, char *const argv[])
 		}
 		if (o && o->no_dac)
 			drop_dac_capabilities();
+		if (o && o->cwd && chdir(o->cwd) != 0)
+			_exit(127);
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -98,15 +175,21 @@ void run_command(run_result *r, const run_options *o, char *const argv[])
 
 void run_host_with(run_result *r, const run_options *o, char *const argv[])
 {
+	run_options in_home = { 0, 0, 0, NULL };
 	char host[4096], *args[64];
 	int n;
+
+	if (o)
+		in_home = *o;
+	if (!in_home.cwd)
+		in_home.cwd = host_home;
 
 	snprintf(host, sizeof(host), "%s/host", harness_bin());
 	args[0] = host;
 	for (n = 1; argv[n] && n < 63; n++)
 		args[n] = argv[n];
 	args[n] = NULL;
-	run_command(r, o, args);
+	run_command(r, &in_home, args);
 }
 
 void run_host(run_result *r, const char *arg, ...)

@@ -31,12 +31,14 @@ typedef struct {
 	int no_dac;         /* drop the capabilities that bypass file permissions */
 	long fsize_limit;   /* RLIMIT_FSIZE in bytes when > 0; SIGXFSZ ignored */
 	int no_wait;        /* start it and return its pid in r->status */
+	const char *cwd;    /* the folder to run it in; NULL: the suite's own */
 } run_options;
 
 /* Runs `argv[0]` (a path) with `argv`, capturing output unless no_wait. */
 void run_command(run_result *r, const run_options *o, char *const argv[]);
 
-/* Runs bin/host with `argv` (argv[0] is ignored) under `o`. */
+/* Runs bin/host with `argv` (argv[0] is ignored) under `o`, in the
+ * host's folder (harness_home_make) unless o->cwd says otherwise. */
 void run_host_with(run_result *r, const run_options *o, char *const argv[]);
 void run_result_free(run_result *r);
 
@@ -46,8 +48,21 @@ void run_result_free(run_result *r);
 	run_host_with((r), NULL, argv_); \
 } while (0)
 
-/* The directory holding bin/host (HOST_BIN, default "bin"). */
+/* The directory holding bin/host (HOST_BIN, default "bin"); absolute
+ * once harness_home_make ran. */
 const char *harness_bin(void);
+
+/*
+ * The folder bin/host runs in: `dir`, made with links to the checkout's
+ * tasks and tests and a copy of its seed (host takes no link for an
+ * agent folder), and nothing else. A command finds there what it
+ * would in the checkout, but never a lab made in the checkout (make demo
+ * makes one), whose kept tasks folder and agent_code/ would change what
+ * it does. Makes HOST_BIN absolute. Returns 0, or -1 with the reason on
+ * stderr. main makes it first and removes it last.
+ */
+int harness_home_make(const char *dir);
+void harness_home_remove(void);
 
 /* Loads tasks/NAME or fails the test. */
 task *harness_task(const char *name);

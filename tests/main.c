@@ -4,7 +4,9 @@
  * The suite runs from the repository root (make test): tasks are read
  * from ./tasks and the binaries from HOST_BIN (default bin/). Scratch
  * files go to a private TMPDIR, which must be empty at the end: sandboxes
- * remove their working directories.
+ * remove their working directories. bin/host runs in a folder of its own
+ * beside it, which holds the checkout's tasks, seed and tests only: a lab
+ * in the checkout (make demo makes one) is not the tests' business.
  */
 #include "harness.h"
 
@@ -41,6 +43,12 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	snprintf(path, sizeof(path), "%s-host", tmp);
+	if (harness_home_make(path) < 0) {
+		harness_home_remove();
+		os_remove_tree(tmp);
+		return 1;
+	}
 	setenv("TMPDIR", tmp, 1);
 	if (getenv("HOST_TEST_FILTER"))  /* e.g. HOST_TEST_FILTER='*llm*' */
 		cmocka_set_test_filter(getenv("HOST_TEST_FILTER"));
@@ -49,6 +57,7 @@ int main(void)
 	    (snprintf(path, sizeof(path), "%s/host-sandbox", harness_bin()),
 	     sandbox_set_runner(path) < 0)) {
 		fprintf(stderr, "tests: %s\n", err_last());
+		harness_home_remove();
 		return 1;
 	}
 
@@ -90,6 +99,7 @@ int main(void)
 	test_group_cli(&totals);
 
 	sandbox_stop();
+	harness_home_remove();
 	leftovers = count_entries(tmp);
 	if (leftovers) {
 		printf("[  FAILED  ] %d files left in the sandboxes' TMPDIR %s\n", leftovers, tmp);

@@ -3,6 +3,7 @@
  * error (exit 2, one line and a hint), failures (exit 1) and bench output.
  */
 #include "harness.h"
+#include "lab_fixture.h"
 
 #include "agents.h"
 #include "os.h"
@@ -397,6 +398,39 @@ static void test_readme_source_layout_matches_the_tree(void **state)
 	free(readme);
 }
 
+static char suite_cwd[4096];  /* the suite's folder, for the teardown below */
+
+static int back_to_the_suites_folder(void **state)
+{
+	(void)state;
+	return chdir(suite_cwd);
+}
+
+/* make demo leaves a lab in the checkout, the folder the suite runs in:
+ * host runs in a folder of its own, so that the lab changes nothing the
+ * tests see. The suite's folder is a lab here, as after make demo. */
+static void test_a_lab_where_the_suite_runs_is_not_seen(void **state)
+{
+	char *lab;
+	run_result r;
+
+	(void)state;
+	assert_non_null(getcwd(suite_cwd, sizeof(suite_cwd)));
+	lab = make_lab("suite_lab", "email");
+	assert_int_equal(chdir(lab), 0);
+	RUN(&r, "bench", "nope");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: email, snake, sort)");
+	run_result_free(&r);
+	RUN(&r, "log");
+	assert_int_equal(r.status, 1);
+	assert_contains(r.err, "host log: ./generations: no generations repository here");
+	run_result_free(&r);
+	assert_int_equal(chdir(suite_cwd), 0);
+	os_remove_tree(lab);
+	free(lab);
+}
+
 void test_group_cli(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +438,8 @@ void test_group_cli(harness_totals *t)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_numeric_options_are_range_checked),
 		cmocka_unit_test(test_bench_failures_exit_1),
+		cmocka_unit_test_teardown(test_a_lab_where_the_suite_runs_is_not_seen,
+					  back_to_the_suites_folder),
 		cmocka_unit_test(test_bench_text_and_json),
 		cmocka_unit_test(test_validate_command),
 		cmocka_unit_test(test_improve_command),

@@ -77,7 +77,7 @@ static void test_read_only_lab(void **state)
 	char *argv[] = { "host", "evolve", "--dir", dir, NULL };
 	char *chmod_ro[] = { "/bin/chmod", "-R", "a-w", dir, NULL };
 	char *chmod_rw[] = { "/bin/chmod", "-R", "u+w", dir, NULL };
-	run_options ro = { 1, 0, 0 };
+	run_options ro = { .no_dac = 1 };
 	run_result r;
 
 	(void)state;
@@ -105,7 +105,7 @@ static void test_full_disk(void **state)
 	char *dir = make_lab("fulllab", "email"), *fresh = scratch("freshlab"), expect[4096];
 	char *argv[] = { "host", "evolve", "--dir", dir, NULL };
 	char *init[] = { "host", "init", "--dir", fresh, "--tasks", "email", "--budget", "3", NULL };
-	run_options full = { 0, 600, 0 };  /* room for the task's header copy */
+	run_options full = { .fsize_limit = 600 };  /* room for the task's header copy */
 	run_result r;
 
 	(void)state;
@@ -189,7 +189,7 @@ static void test_kill_9_at_random_moments(void **state)
 	char *dir = make_lab("killlab", "email,snake");
 	char *argv[] = { "host", "evolve", "--dir", dir, "--gens", "100", "--quiet", NULL };
 	char *resume[] = { "host", "evolve", "--dir", dir, "--gens", "1", "--quiet", NULL };
-	run_options background = { 0, 0, 1 };
+	run_options background = { .no_wait = 1 };
 	unsigned int rnd = 2024;
 	int i, before, after;
 
@@ -228,7 +228,7 @@ static void test_sigterm_finishes_the_generation(void **state)
 	char *dir = make_lab("termlab", "email,snake");
 	char *argv[] = { "host", "evolve", "--dir", dir, "--gens", "100", NULL };
 	struct timespec pause = { 0, 400 * 1000000L };
-	run_options background = { 0, 0, 1 };
+	run_options background = { .no_wait = 1 };
 	run_result r;
 	int status;
 
