@@ -3,7 +3,8 @@
 # installs the missing ones when run as root. Called by make before the
 # first build, so a fresh Debian machine needs no manual set-up step.
 # With --tests it also checks what the test suite needs (cmocka, python3
-# for the LLM test server, git, and chromium for the report test).
+# for the LLM test server, git, and chromium for the report test, which
+# it names with its reason: it comes with over a hundred packages).
 #
 # libtcc ships no pkg-config file on Debian, so it is checked by its header
 # and by tcc's runtime library; the others are checked with pkg-config.
@@ -30,17 +31,22 @@ if [ "${1:-}" = "--tests" ]; then
 	need_pc cmocka libcmocka-dev
 	command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 	command -v git >/dev/null 2>&1 || missing="$missing git"
-	[ -x /usr/bin/chromium ] || missing="$missing chromium"
+	if [ ! -x /usr/bin/chromium ]; then
+		missing="$missing chromium"
+		why="host: chromium is for the report test, which opens a lab's report in a real browser; apt installs it with the packages it needs, over a hundred on a minimal system"
+	fi
 fi
 
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "host: missing Debian packages:$missing" >&2
+	[ -z "${why:-}" ] || echo "$why" >&2
 	echo "host: install them with: sudo apt-get install -y$missing" >&2
 	exit 1
 fi
 echo "host: installing Debian packages:$missing" >&2
+[ -z "${why:-}" ] || echo "$why" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
 # shellcheck disable=SC2086

@@ -398,6 +398,39 @@ static void test_readme_source_layout_matches_the_tree(void **state)
 	free(readme);
 }
 
+/* README's set-up names every Debian package make test may install
+ * (scripts/deps.sh): none arrives unannounced, chromium's hundred
+ * packages least of all. */
+static void test_readme_names_what_make_test_installs(void **state)
+{
+	static const char *const marks[] = { "missing=\"$missing ", "need_pc ", "need_file " };
+	char *deps = harness_read("scripts/deps.sh"), *readme = harness_read("README.md");
+	char *setup = strstr(readme, "## Set-up"), *end, *at, name[80];
+	size_t i, n = 0;
+
+	(void)state;
+	assert_non_null(setup);
+	if ((end = strstr(setup + 1, "\n## ")) != NULL)
+		*end = '\0';
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		for (at = strstr(deps, marks[i]); at; at = strstr(at + 1, marks[i])) {
+			const char *word = at + strlen(marks[i]), *line_end = strchr(word, '\n');
+			const char *last = word;
+			while (line_end && strchr(last, ' ') && strchr(last, ' ') < line_end)
+				last = strchr(last, ' ') + 1;  /* the package is the line's last word */
+			snprintf(name, sizeof(name), "`%.*s`", (int)strcspn(last, "\"\n"), last);
+			if (*last == '"' || *last == '$')
+				continue;  /* the functions' own definitions */
+			if (!strstr(setup, name))
+				fail_msg("README's set-up does not name %s, which scripts/deps.sh "
+					 "installs", name);
+			n++;
+		}
+	assert_true(n >= 10);
+	free(deps);
+	free(readme);
+}
+
 static char suite_cwd[4096];  /* the suite's folder, for the teardown below */
 
 static int back_to_the_suites_folder(void **state)
@@ -446,6 +479,7 @@ void test_group_cli(harness_totals *t)
 		cmocka_unit_test(test_rewrite_command),
 		cmocka_unit_test(test_agent_compile_errors_are_shown),
 		cmocka_unit_test(test_readme_source_layout_matches_the_tree),
+		cmocka_unit_test(test_readme_names_what_make_test_installs),
 	};
 
 	HARNESS_GROUP(t, "cli", tests);
