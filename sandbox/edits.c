@@ -6,13 +6,15 @@
  * ignoring whitespace, and applied with the file's indentation
  * (edits_match.c); one that still matches nothing is explained: where it
  * starts to match, the first line that differs, and the nearest lines of
- * the source.
+ * the source. A line between blocks that looks like a mark but is none
+ * fails too: the block it belonged to would be skipped unseen.
  */
 #include "edits.h"
 
 #include "buf.h"
 #include "edits_internal.h"
 #include "error.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -169,25 +171,51 @@ static int parse_block(int block, const char *p, char **search, char **replace,
 	return *search && *replace ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
+/* Fails on a line between blocks (from `p` to `end`, NULL: the end) that
+ * starts like a mark: a mangled mark ("<<<<<<< SEARCH:", "<<<<<<<< SEARCH")
+ * hides its block, which would otherwise be skipped without a word.
+ * `after` is the number of the block before it, 0 for none. */
+static int check_between(const char *p, const char *end, int after)
+{
+	const char *next;
+	size_t len;
+
+	for (; *p && (!end || p < end); p = next) {
+		len = line_at(p, &next);
+		if (strncmp(p, "<<<<<<<", 7) == 0 || strncmp(p, ">>>>>>>", 7) == 0 ||
+		    is_mark(p, MARK_DIVIDE))
+			return err_set(ERR_INVALID, "%s block %d: the line \"%.*s\" is no block's "
+				       "mark, yet looks like one, so its block was not read; a block "
+				       "is '%s', the lines to find, '%s', their replacement, '%s', "
+				       "each mark alone on its line", after ? "after" : "before",
+				       after ? after : 1, (int)utf8_valid_prefix(p, len < 40 ? len : 40),
+				       p, MARK_SEARCH,
+				       MARK_DIVIDE, MARK_REPLACE);
+	}
+	return 0;
+}
+
 int edits_apply(char **out, const char *source, const char *edits)
 {
 	buf result = BUF_INIT;
-	const char *p = find_mark(edits, MARK_SEARCH);
+	const char *p = edits, *at;
 	int block = 0, rc = 0;
 
 	*out = NULL;
-	if (!p)
-		return err_set(ERR_INVALID, "no '%s' block in the edits", MARK_SEARCH);
 	buf_puts(&result, source);
-	while (p && rc == 0) {
+	while (rc == 0) {
 		char *search = NULL, *replace = NULL;
-		rc = parse_block(++block, p, &search, &replace, &p);
+		at = find_mark(p, MARK_SEARCH);
+		if ((rc = check_between(p, at, block)) < 0 || !at)
+			break;
+		rc = parse_block(++block, at, &search, &replace, &p);
 		if (rc == 0)
 			rc = apply_block(&result, block, search, replace);
 		free(search);
 		free(replace);
-		p = find_mark(p, MARK_SEARCH);
 	}
+	if (rc == 0 && block == 0)
+		rc = err_set(ERR_INVALID, "no '%s' block in the edits", MARK_SEARCH);
 	if (rc < 0) {
 		buf_free(&result);
 		return rc;

@@ -26,7 +26,9 @@ char *edits_extract_code(const char *text);
  * *out a new string, or ERR_INVALID with err_last() like "block 2: its
  * first line \"int x;\" does not occur in the source, even ignoring
  * whitespace. The nearest lines of the source are lines 4-7; ...", the
- * nearest lines following.
+ * nearest lines following. A line between blocks that starts like a mark
+ * ("<<<<<<<", ">>>>>>>", "=======") but is none fails too, naming it, so
+ * that no block is skipped unseen.
  */
 HOST_MUST_CHECK int edits_apply(char **out, const char *source, const char *edits);
 

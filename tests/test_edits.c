@@ -3,7 +3,7 @@
  * host_apply_edits: exact SEARCH/REPLACE blocks, blocks whose whitespace
  * a model mangled (applied with the file's own indentation), and the
  * error, with the nearest lines of the source, for a block that matches
- * nothing.
+ * nothing, and for a mangled mark that would hide its block.
  */
 #include "harness.h"
 
@@ -218,6 +218,31 @@ static void test_nearest_lines_are_bounded(void **state)
 	assert_true(err_last()[strlen(err_last()) - 1] == '`');
 }
 
+/* A mark a model mangled hides its block: rather than apply the others
+ * and skip it unseen, the edits fail, naming the line. */
+static void test_mangled_mark_is_refused(void **state)
+{
+	static const char good[] = "<<<<<<< SEARCH\nint a;\n=======\nint A;\n>>>>>>> REPLACE\n";
+	const char *source = "int a;\nint b;\n";
+	char *out = NULL, edits[256];
+
+	(void)state;
+	snprintf(edits, sizeof(edits), "<<<<<<< SEARCH:\nint b;\n=======\nint B;\n"
+		 ">>>>>>> REPLACE\n%s", good);
+	assert_true(edits_apply(&out, source, edits) < 0);
+	assert_contains(err_last(), "before block 1: the line \"<<<<<<< SEARCH:\" is no block's "
+			"mark, yet looks like one, so its block was not read; a block is '<<<<<<< "
+			"SEARCH', the lines to find, '=======', their replacement, '>>>>>>> REPLACE'");
+	snprintf(edits, sizeof(edits), "%s<<<<<<<< SEARCH\nint b;\n=======\nint B;\n"
+		 ">>>>>>> REPLACE\n", good);
+	assert_true(edits_apply(&out, source, edits) < 0);
+	assert_contains(err_last(), "after block 1: the line \"<<<<<<<< SEARCH\" is no block's mark");
+	assert_null(out);
+	/* prose around the blocks is no mark */
+	snprintf(edits, sizeof(edits), "Here is the change:\n%sSUMMARY: A\n", good);
+	expect_applied(source, edits, "int A;\nint b;\n");
+}
+
 void test_group_edits(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +253,7 @@ void test_group_edits(harness_totals *t)
 		cmocka_unit_test(test_mangled_seed_blocks_apply_like_exact_ones),
 		cmocka_unit_test(test_unmatched_block_gets_the_nearest_lines),
 		cmocka_unit_test(test_nearest_lines_are_bounded),
+		cmocka_unit_test(test_mangled_mark_is_refused),
 	};
 
 	HARNESS_GROUP(t, "edits", tests);

@@ -116,7 +116,10 @@ char *host_extract_code(const char *text);
  * the replacement goes there with the file's own indentation. On a
  * malformed or unmatched block returns NULL; host_error() names the block
  * ("block 2: ...") and why it did not apply, followed by the nearest
- * lines of the source, to copy from.
+ * lines of the source, to copy from. A line between blocks that starts
+ * like a mark but is none ("<<<<<<< SEARCH:") is an error too, so no
+ * block is skipped unseen. Blocks apply in order, each to the text the
+ * blocks before it left.
  */
 char *host_apply_edits(const char *source, const char *edits);
 
