@@ -266,3 +266,52 @@ json_t *llm_fixture_late(json_t *script, double seconds)
 			json_object_set_new(reply, "delay", json_real(seconds));
 	return script;
 }
+
+json_t *llm_fixture_meta_requests(const json_t *requests)
+{
+	json_t *out = json_array(), *q;
+	size_t i;
+
+	json_array_foreach(requests, i, q)
+		if (strstr(json_string_value(json_object_get(q, "system")), "FILE: task_agent.c"))
+			json_array_append(out, q);
+	return out;
+}
+
+const char *llm_fixture_user(const json_t *requests, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(requests, i), "user"));
+}
+
+json_t *llm_fixture_rewrite(run_result *r, const char *archive, json_t *replies, char **out,
+			    const char *name)
+{
+	return llm_fixture_rewrite_agent(r, "seed", archive, replies, out, name);
+}
+
+json_t *llm_fixture_rewrite_agent(run_result *r, const char *agent, const char *archive,
+				  json_t *replies, char **out, const char *name)
+{
+	char *path = harness_scratch("archive.json"), *dir, out_name[64];
+	char *argv[] = { "host", "rewrite", "-o", NULL, "--agent", NULL, "--llm", "openai:test-model",
+			 "--llm-url", "@URL@", archive ? "--archive" : NULL, path, NULL };
+	json_t *requests, *meta;
+
+	snprintf(out_name, sizeof(out_name), "%s_candidate", name);  /* $TMPDIR/name is the server's */
+	dir = harness_scratch(out_name);
+	argv[3] = dir;
+	argv[5] = (char *)agent;
+	os_remove_tree(dir);
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	if (archive)
+		assert_int_equal(os_write_file(path, archive, strlen(archive)), 0);
+	requests = llm_fixture_run(r, llm_fixture_script(replies), name, argv);
+	if (r->status != 0)
+		fail_msg("host rewrite failed:\n%s%s", r->out, r->err);
+	meta = llm_fixture_meta_requests(requests);
+	json_decref(requests);
+	unlink(path);
+	free(path);
+	*out = dir;
+	return meta;
+}

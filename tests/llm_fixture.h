@@ -2,10 +2,12 @@
  * llm_fixture.h - what the language-model tests share: the scripted
  * server (tests/llm_server.py) on 127.0.0.1, started and stopped around a
  * test, its scripts and the requests it received; a price table and a
- * client for it; and labs to run `host evolve` in, with their git output.
+ * client for it; labs to run `host evolve` in, with their git output; and
+ * `host rewrite` runs of the seed meta agent, with its requests.
  *
- * test_llm.c, test_llm_runs.c and test_llm_hostile.c use them, so that
- * each starts the server, and makes a lab, the same way.
+ * test_llm.c, test_llm_runs.c, test_llm_hostile.c and the meta agent's
+ * tests use them, so that each starts the server, and makes a lab, the
+ * same way.
  */
 #ifndef TESTS_LLM_FIXTURE_H
 #define TESTS_LLM_FIXTURE_H
@@ -97,5 +99,23 @@ int llm_fixture_most_open(const llm_server *s);
 /* Generations 1 to `gens` of the two labs hold the same files (the same
  * git trees) and have the same subjects (status, fitness, the change). */
 void llm_fixture_same_generations(const char *lab_a, const char *lab_b, int gens);
+
+/* The seed meta agent's requests among `requests` (its system prompt
+ * asks for edit blocks), in order, as a new array. */
+json_t *llm_fixture_meta_requests(const json_t *requests);
+
+/* The user prompt of request `i`. */
+const char *llm_fixture_user(const json_t *requests, size_t i);
+
+/* Runs `host rewrite` of the seed agents with `archive` (JSON text, may
+ * be NULL) and the scripted replies (consumed), or fails the test when it
+ * does not exit 0 (the candidate is valid); returns the meta agent's
+ * requests. *out is the candidate's directory. */
+json_t *llm_fixture_rewrite(run_result *r, const char *archive, json_t *replies, char **out,
+			    const char *name);
+
+/* The same with the agent files of `agent`, a folder. */
+json_t *llm_fixture_rewrite_agent(run_result *r, const char *agent, const char *archive,
+				  json_t *replies, char **out, const char *name);
 
 #endif

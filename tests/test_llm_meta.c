@@ -29,27 +29,9 @@ static void assert_file_has(const char *dir, const char *name, const char *needl
 	free(path);
 }
 
-/* The user prompts of the meta agent's requests (its system prompt asks
- * for edit blocks), in order. */
-static json_t *meta_requests(const json_t *requests)
-{
-	json_t *out = json_array(), *q;
-	size_t i;
-
-	json_array_foreach(requests, i, q)
-		if (strstr(json_string_value(json_object_get(q, "system")), "FILE: task_agent.c"))
-			json_array_append(out, q);
-	return out;
-}
-
-static const char *user_of(const json_t *requests, size_t i)
-{
-	return json_string_value(json_object_get(json_array_get(requests, i), "user"));
-}
-
 static size_t prompt_size(const json_t *requests, size_t i)
 {
-	return strlen(user_of(requests, i)) +
+	return strlen(llm_fixture_user(requests, i)) +
 	       strlen(json_string_value(json_object_get(json_array_get(requests, i), "system")));
 }
 
@@ -210,9 +192,9 @@ static void test_meta_prompt_holds_scores_budgets_summary_feedback(void **state)
 	/* with the model, gen_000 reached the target too: a tie, no cheaper */
 	assert_contains(r.out, "gen_001  parent gen_000  rejected  fitness 1.0000  +0.0000");
 	run_result_free(&r);
-	meta = meta_requests(requests);
+	meta = llm_fixture_meta_requests(requests);
 	assert_int_equal(json_array_size(meta), 2);
-	user = user_of(meta, 1);
+	user = llm_fixture_user(meta, 1);
 	assert_contains(user, "- email: accuracy, higher is better; baseline 0.5, target 1\n");
 	assert_contains(user, "- email: training score 1, held-out 1 (baseline 0.5, target 1); "
 			"agent ok; evaluations: ");
@@ -245,35 +227,6 @@ static void test_meta_prompt_holds_scores_budgets_summary_feedback(void **state)
 	free(lab);
 }
 
-/* Runs `host rewrite` of the seed agents with `archive` (JSON text, may
- * be NULL) and the scripted replies (consumed); returns the meta agent's
- * requests. *out is the candidate's directory. */
-static json_t *rewrite_with(run_result *r, const char *archive, json_t *replies, char **out,
-			    const char *name)
-{
-	char *path = harness_scratch("archive.json"), *dir, out_name[64];
-	char *argv[] = { "host", "rewrite", "-o", NULL, "--agent", "seed", "--llm", "openai:test-model",
-			 "--llm-url", "@URL@", archive ? "--archive" : NULL, path, NULL };
-	json_t *requests, *meta;
-
-	snprintf(out_name, sizeof(out_name), "%s_candidate", name);  /* $TMPDIR/name is the server's */
-	dir = harness_scratch(out_name);
-	argv[3] = dir;
-	os_remove_tree(dir);
-	setenv("OPENAI_API_KEY", TEST_KEY, 1);
-	if (archive)
-		assert_int_equal(os_write_file(path, archive, strlen(archive)), 0);
-	requests = llm_fixture_run(r, llm_fixture_script(replies), name, argv);
-	if (r->status != 0)
-		fail_msg("host rewrite failed:\n%s%s", r->out, r->err);
-	meta = meta_requests(requests);
-	json_decref(requests);
-	unlink(path);
-	free(path);
-	*out = dir;
-	return meta;
-}
-
 /* Spaces for the seed's tabs and trailing blanks lost: the block applies,
  * with tabs; the SUMMARY line reaches memory.md. */
 static void test_mangled_blocks_apply(void **state)
@@ -299,8 +252,8 @@ static void test_mangled_blocks_apply(void **state)
 	run_result r;
 
 	(void)state;
-	meta = rewrite_with(&r, NULL, json_pack("[o]", llm_fixture_reply(mangled, 100, 20)), &dir,
-			    "mangled");
+	meta = llm_fixture_rewrite(&r, NULL, json_pack("[o]", llm_fixture_reply(mangled, 100, 20)),
+				   &dir, "mangled");
 	assert_int_equal(r.status, 0);
 	assert_int_equal(json_array_size(meta), 1);
 	run_result_free(&r);
@@ -326,21 +279,22 @@ static void test_unmatched_blocks_go_back_twice(void **state)
 	run_result r;
 
 	(void)state;
-	meta = rewrite_with(&r, NULL, json_pack("[o]", llm_fixture_reply(wrong, 100, 20)), &dir,
-			    "unmatched");
+	meta = llm_fixture_rewrite(&r, NULL, json_pack("[o]", llm_fixture_reply(wrong, 100, 20)),
+				   &dir, "unmatched");
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
 	assert_int_equal(json_array_size(meta), 3);
 	for (size_t i = 1; i < 3; i++) {
-		assert_contains(user_of(meta, i), "Your reply was:\nFILE: task_agent.c\n");
-		assert_contains(user_of(meta, i), "Its edit blocks did not apply: task_agent.c: block 1: "
+		const char *user = llm_fixture_user(meta, i);
+		assert_contains(user, "Your reply was:\nFILE: task_agent.c\n");
+		assert_contains(user, "Its edit blocks did not apply: task_agent.c: block 1: "
 				"its first line \"#define CANDIDATES 60\" does not occur in the source, "
 				"even ignoring whitespace. The nearest lines of the source are lines ");
-		assert_contains(user_of(meta, i), "```\n#define MIN_STEP 0.02             /* below this "
+		assert_contains(user, "```\n#define MIN_STEP 0.02             /* below this "
 				"the search restarts */\n#define CANDIDATES 6              /* candidates "
 				"per round */\n");
-		assert_int_equal(occurrences(user_of(meta, i), "Its edit blocks did not apply"),
-				 occurrences(user_of(meta, 0), "Its edit blocks did not apply") + 1);
+		assert_int_equal(occurrences(user, "Its edit blocks did not apply"),
+				 occurrences(llm_fixture_user(meta, 0), "Its edit blocks did not apply") + 1);
 	}
 	assert_file_has(dir, "memory.md", "SUMMARY: offline: task_agent.c ");
 	json_decref(meta);
@@ -372,19 +326,20 @@ static void test_prompt_keeps_within_its_budget(void **state)
 			"summary", summary, "tasks"));
 	}
 	text = json_dumps(archive, 0);
-	meta = rewrite_with(&r, text, json_pack("[o]", llm_fixture_reply(wrong, 100, 20)), &dir,
-			    "budget");
+	meta = llm_fixture_rewrite(&r, text, json_pack("[o]", llm_fixture_reply(wrong, 100, 20)),
+				   &dir, "budget");
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
 	assert_int_equal(json_array_size(meta), 3);
 	for (g = 0; g < 3; g++)  /* the retries too */
 		assert_true(prompt_size(meta, (size_t)g) <= 26000);
-	assert_contains(user_of(meta, 0), "gen 60, the one you are rewriting (parent 59): accepted");
-	assert_contains(user_of(meta, 0), "gen 59 (parent 58): accepted, fitness 0.5590 (parent "
-			"0.5580): change number 59\n");
-	assert_null(strstr(user_of(meta, 0), "change number 0\n"));
-	assert_null(strstr(user_of(meta, 0), "change number 1\n"));
-	assert_contains(user_of(meta, 0), "task_agent.c:\n```\n");
+	assert_contains(llm_fixture_user(meta, 0), "gen 60, the one you are rewriting (parent 59): "
+			"accepted");
+	assert_contains(llm_fixture_user(meta, 0), "gen 59 (parent 58): accepted, fitness 0.5590 "
+			"(parent 0.5580): change number 59\n");
+	assert_null(strstr(llm_fixture_user(meta, 0), "change number 0\n"));
+	assert_null(strstr(llm_fixture_user(meta, 0), "change number 1\n"));
+	assert_contains(llm_fixture_user(meta, 0), "task_agent.c:\n```\n");
 	json_decref(meta);
 	os_remove_tree(dir);
 	free(dir);
@@ -392,8 +347,8 @@ static void test_prompt_keeps_within_its_budget(void **state)
 	/* a budget with no room for task_agent.c: no call, the offline rewrite */
 	json_object_set_new(json_object_get(archive, "limits"), "prompt_max_chars", json_integer(2000));
 	text = json_dumps(archive, 0);
-	meta = rewrite_with(&r, text, json_pack("[o]", llm_fixture_reply(wrong, 100, 20)), &dir,
-			    "tiny");
+	meta = llm_fixture_rewrite(&r, text, json_pack("[o]", llm_fixture_reply(wrong, 100, 20)),
+				   &dir, "tiny");
 	assert_contains(r.out, "+SUMMARY: offline: task_agent.c ");
 	run_result_free(&r);
 	assert_int_equal(json_array_size(meta), 0);
@@ -403,13 +358,13 @@ static void test_prompt_keeps_within_its_budget(void **state)
 	free(text);
 	/* the older form: an array of generations */
 	text = json_dumps(gens, 0);
-	meta = rewrite_with(&r, text, json_pack("[o]", llm_fixture_reply(summarised_edit, 100, 20)),
-			    &dir, "array");
+	meta = llm_fixture_rewrite(&r, text, json_pack("[o]", llm_fixture_reply(summarised_edit, 100, 20)),
+				   &dir, "array");
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
-	assert_contains(user_of(meta, 0), "gen 60, the latest (parent 59): accepted");
-	assert_contains(user_of(meta, 0), "gen 0 (parent 0): accepted, fitness 0.5000 (parent "
-			"0.5000): change number 0\n");
+	assert_contains(llm_fixture_user(meta, 0), "gen 60, the latest (parent 59): accepted");
+	assert_contains(llm_fixture_user(meta, 0), "gen 0 (parent 0): accepted, fitness 0.5000 "
+			"(parent 0.5000): change number 0\n");
 	json_decref(meta);
 	os_remove_tree(dir);
 	free(dir);
