@@ -363,8 +363,8 @@ static void test_prompt_keeps_within_its_budget(void **state)
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
 	assert_contains(llm_fixture_user(meta, 0), "gen 60, the latest (parent 59): accepted");
-	assert_contains(llm_fixture_user(meta, 0), "gen 0 (parent 0): accepted, fitness 0.5000 "
-			"(parent 0.5000): change number 0\n");
+	assert_contains(llm_fixture_user(meta, 0), "gen 59 (parent 58): accepted, fitness 0.5590 "
+			"(parent 0.5580): change number 59\n");
 	json_decref(meta);
 	os_remove_tree(dir);
 	free(dir);
