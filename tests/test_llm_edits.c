@@ -4,7 +4,8 @@
  * order, each to the file as the one before left it; a block that does
  * not apply so goes back to the model, none of the reply applied, and so
  * do a block before any file's name and sections that change nothing; an
- * edit of memory.md stays, with the notes after it.
+ * edit of memory.md stays, with the notes after it; and the generation's
+ * record lists the hunks the host saw change, whatever the summary claims.
  */
 #include "llm_fixture.h"
 
@@ -142,17 +143,18 @@ static void test_sections_for_one_file_apply_in_order(void **state)
 /* Evolve: the stale reply's second section does not apply to the file as
  * the first left it, so the reply goes back, naming the section and the
  * block, and none of it is kept; the dependent reply then makes a valid
- * generation whose summary is that reply's. */
-static void test_stale_section_goes_back(void **state)
+ * generation whose note lists exactly the hunks applied, and whose
+ * summary is that reply's. */
+static void test_stale_section_goes_back_and_the_note_lists_the_edits(void **state)
 {
 	char *lab = harness_scratch("edits_lab"), *prices = llm_fixture_prices(), expected[300];
 	char *init[] = { "host", "init", "--dir", lab, "--tasks", "email", "--llm",
 			 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices, NULL };
 	char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "1", "--llm", "openai:test-model",
 			 "--llm-url", "@URL@", "--llm-prices", prices, NULL };
-	int line = seed_line(CANDIDATES_LINE);
+	int line = seed_line(CANDIDATES_LINE), loop = seed_line("\t\tfor (c = 0; c < CANDIDATES ");
 	json_t *requests, *meta, *note;
-	const char *retry;
+	const char *retry, *edits;
 	run_result r;
 
 	(void)state;
@@ -177,11 +179,22 @@ static void test_stale_section_goes_back(void **state)
 	assert_string_not_equal(json_string_value(json_object_get(note, "status")), "invalid");
 	assert_string_equal(json_string_value(json_object_get(note, "summary")),
 			    "one more candidate per round");
+	edits = json_string_value(json_object_get(note, "edits"));
+	assert_non_null(edits);
+	snprintf(expected, sizeof(expected), "task_agent.c @@ -%d,0 +%d,1 @@ +" EXTRA_LINE
+		 "task_agent.c @@ -%d,1 +%d,1 @@ +for (c = 0; c < CANDIDATES + EXTRA_CANDIDATES "
+		 "&& !spent; c++\n", line, line + 1, loop, loop + 1);
+	assert_string_equal(edits, expected);
 	json_decref(note);
 	llm_fixture_git(&r, lab, "show", "gen_001:memory.md", NULL);
 	assert_contains(r.out, "task_agent.c: the model's 2 edit blocks applied, in order\n"
 			"SUMMARY: one more candidate per round\n");
 	assert_null(strstr(r.out, "stale"));
+	run_result_free(&r);
+	HOST(&r, "show", "gen_001", "--dir", lab);
+	snprintf(expected, sizeof(expected), "\nedits (the agent files' hunks, as the host diffed "
+		 "them)\n  task_agent.c @@ -%d,0 +%d,1 @@ +", line, line + 1);
+	assert_contains(r.out, expected);
 	run_result_free(&r);
 	json_decref(meta);
 	json_decref(requests);
@@ -231,7 +244,7 @@ void test_group_llm_edits(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sections_for_one_file_apply_in_order),
-		cmocka_unit_test(test_stale_section_goes_back),
+		cmocka_unit_test(test_stale_section_goes_back_and_the_note_lists_the_edits),
 		cmocka_unit_test(test_no_block_is_dropped_unseen),
 	};
 

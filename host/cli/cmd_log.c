@@ -27,8 +27,8 @@ static const char show_help[] =
 	"usage: host show gen_N [--dir D]\n"
 	"\n"
 	"Shows a generation's record: status, reason, fitness and held-out\n"
-	"scores per task, validation, the meta agent's notes, and the diff\n"
-	"against its parent.\n";
+	"scores per task, validation, the hunks its rewrite changed, the meta\n"
+	"agent's notes, and the diff against its parent.\n";
 
 static const char diff_help[] =
 	"usage: host diff A B [--dir D]\n"
@@ -236,6 +236,21 @@ static int run_log(int argc, char **argv)
 	return rc;
 }
 
+/* The hunks the host saw the rewrite change, whatever its summary says. */
+static void show_edits(const char *edits)
+{
+	const char *line, *next;
+	size_t n;
+
+	printf("edits%s\n", *edits ? " (the agent files' hunks, as the host diffed them)"
+	       : "     none: no agent file changed");
+	for (line = edits; *line; line = next) {
+		n = strcspn(line, "\n");
+		next = line + n + (line[n] == '\n');
+		cli_print_line("  %.*s", (int)n, line);
+	}
+}
+
 static void show_record(const record *g, int live)
 {
 	size_t i;
@@ -264,6 +279,8 @@ static void show_record(const record *g, int live)
 		cli_print_line("  %-11s %s", g->stages[i].name, g->stages[i].status);
 		cli_print("%s", g->stages[i].diagnostics);
 	}
+	if (g->edits)
+		show_edits(g->edits);
 	if (g->changes && *g->changes)
 		cli_print("notes (memory.md)\n%s", g->changes);
 }

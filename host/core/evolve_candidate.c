@@ -12,6 +12,7 @@
 #include "evolve_internal.h"
 
 #include "agent_run.h"
+#include "diff.h"
 #include "error.h"
 #include "os.h"
 #include "text.h"
@@ -64,6 +65,22 @@ static int set_summary(record *r)
 		return err_set(ERR_SYSTEM, "out of memory");
 	text_one_line(r->summary);  /* a commit message's paragraph */
 	return 0;
+}
+
+/* Sets r->edits from what the rewrite changed in the agent files, as the
+ * host sees it: whatever the meta agent says it did, these are the hunks
+ * between the parent's files and the candidate's (memory.md, its notes,
+ * is r->changes). */
+static int set_edits(record *r, const agent_files *parent, const agent_files *candidate)
+{
+	buf hunks = BUF_INIT;
+	int rc = diff_hunks(&hunks, parent, candidate, "memory.md");
+
+	if (rc == 0 && (rc = buf_failed(&hunks)) == 0 && !(r->edits = strdup(buf_cstr(&hunks))))
+		rc = err_set(ERR_SYSTEM, "out of memory");
+	text_clean(r->edits);  /* the lines are the agent's */
+	buf_free(&hunks);
+	return rc;
 }
 
 /* Runs the parent's meta agent; c->files is the parent's files with the
@@ -153,6 +170,8 @@ static int rewrite_and_validate(evolve_candidate *c, const evolve_options *o,
 	text_clean(c->r.changes);  /* the meta agent's words, shown by host show */
 	if (rc == 0)
 		rc = set_summary(&c->r);
+	if (rc == 0)
+		rc = set_edits(&c->r, &c->parent_files, &c->files);
 	c->r.rewrite_s = (os_now_ms() - start) / 1000.0;
 	if (rc == 0 && why.len) {
 		c->r.status = RECORD_INVALID;

@@ -80,6 +80,8 @@ static int revert_record(record *out, const record *target, int number, int live
 	snprintf(reason, sizeof(reason), "revert to gen_%03d", target->number);
 	if (rc == 0 && (rc = record_set_reason(out, reason)) == 0) {
 		free(out->changes);
+		free(out->edits);  /* the target's rewrite, not the revert */
+		out->edits = NULL;
 		out->changes = strdup("");
 		out->number = number;
 		out->parent = live;

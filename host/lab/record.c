@@ -182,6 +182,7 @@ int record_copy(record *out, const record *from)
 	out->changes = copy_text(from->changes, LINES);
 	out->measure.model = copy_text(from->measure.model, LINE);
 	out->summary = copy_text(from->summary, LINE);
+	out->edits = copy_text(from->edits, LINES);
 	out->tasks = NULL;
 	out->stages = NULL;
 	out->n_tasks = out->n_stages = 0;
@@ -193,7 +194,7 @@ int record_copy(record *out, const record *from)
 				      from->stages[i].diagnostics);
 	if (rc == 0 && (!out->reason || !out->host_version || (from->changes && !out->changes) ||
 			(from->measure.model && !out->measure.model) ||
-			(from->summary && !out->summary)))
+			(from->summary && !out->summary) || (from->edits && !out->edits)))
 		rc = err_set(ERR_SYSTEM, "out of memory");
 	if (rc < 0)
 		record_free(out);
@@ -229,6 +230,7 @@ void record_free(record *r)
 	free(r->changes);
 	free(r->measure.model);
 	free(r->summary);
+	free(r->edits);
 	json_decref(r->rewrite_trace);
 	memset(r, 0, sizeof(*r));
 	r->parent = r->reverted_to = -1;
@@ -350,6 +352,8 @@ static int add_parts(json_t *json, const record *r)
 			"llm_calls", r->measure.llm_calls, "trials", r->measure.trials));
 	if (r->summary)
 		rc |= json_object_set_new(json, "summary", json_string(r->summary));
+	if (r->edits)
+		rc |= json_object_set_new(json, "edits", json_string(r->edits));
 	if (r->rewrite_trace)
 		rc |= json_object_set(json, "rewrite_trace", r->rewrite_trace);
 	if (r->reverted_to >= 0)
@@ -408,6 +412,7 @@ static int read_parts(record *out, const json_t *json)
 
 	out->changes = copy_text(json_string_value(json_object_get(json, "changes")), LINES);
 	out->summary = member_copy(json, "summary");
+	out->edits = copy_text(json_string_value(json_object_get(json, "edits")), LINES);
 	out->rewrite_trace = json_incref(json_object_get(json, "rewrite_trace"));
 	out->has_budget = json_is_object(json_object_get(json, "budget"));
 	record_budget_from_json(&out->budget, json_object_get(json, "budget"));

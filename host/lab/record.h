@@ -150,6 +150,9 @@ typedef struct {
 	double fitness, holdout;   /* holdout: mean normalised held-out score */
 	char *changes;             /* what memory.md added; NULL: absent */
 	char *summary;             /* what the rewrite changed, one line; NULL: absent */
+	char *edits;               /* what it changed in the agent files but memory.md,
+	                              as the host diffed them against the parent's: a
+	                              line a hunk (diff_hunks); NULL: absent */
 	int has_budget, has_utility, has_measure;
 	record_budget budget;
 	record_measure measure;
