@@ -315,3 +315,12 @@ json_t *llm_fixture_rewrite_agent(run_result *r, const char *agent, const char *
 	*out = dir;
 	return meta;
 }
+
+void llm_fixture_file_has(const char *dir, const char *name, const char *needle)
+{
+	char *path = os_path_join(dir, name), *text = harness_read(path);
+
+	assert_contains(text, needle);
+	free(text);
+	free(path);
+}

@@ -88,15 +88,6 @@ static json_t *edits_script(void)
 	return script;
 }
 
-static void assert_file_has(const char *dir, const char *name, const char *needle)
-{
-	char *path = os_path_join(dir, name), *text = harness_read(path);
-
-	assert_contains(text, needle);
-	free(text);
-	free(path);
-}
-
 /* The line of the seed's task_agent.c that starts with `text`. */
 static int seed_line(const char *text)
 {
@@ -130,11 +121,11 @@ static void test_sections_for_one_file_apply_in_order(void **state)
 			"The blocks apply in order, each to the file as the blocks before it left "
 			"it, also when several sections name the same file. If a block does not "
 			"apply, none is applied, and your reply comes back to you with the reason.");
-	assert_file_has(dir, "task_agent.c", CANDIDATES_LINE EXTRA_LINE PARAMS_LINE);
-	assert_file_has(dir, "task_agent.c", "\t\tfor (c = 0; c < CANDIDATES + EXTRA_CANDIDATES "
-			"&& !spent; c++) {\n");
-	assert_file_has(dir, "memory.md", "task_agent.c: the model's 2 edit blocks applied, in "
-			"order\nSUMMARY: one more candidate per round\n");
+	llm_fixture_file_has(dir, "task_agent.c", CANDIDATES_LINE EXTRA_LINE PARAMS_LINE);
+	llm_fixture_file_has(dir, "task_agent.c", "\t\tfor (c = 0; c < CANDIDATES + "
+			     "EXTRA_CANDIDATES && !spent; c++) {\n");
+	llm_fixture_file_has(dir, "memory.md", "task_agent.c: the model's 2 edit blocks applied, "
+			     "in order\nSUMMARY: one more candidate per round\n");
 	json_decref(meta);
 	os_remove_tree(dir);
 	free(dir);
@@ -228,10 +219,11 @@ static void test_no_block_is_dropped_unseen(void **state)
 			"'FILE: name' line; each block must follow the line naming its file\n");
 	assert_contains(llm_fixture_user(meta, 2), "did not apply: task_agent.c: its blocks leave "
 			"it as it was\n");
-	assert_file_has(dir, "task_agent.c", FIVE_LINE PARAMS_LINE);
-	assert_file_has(dir, "memory.md", "# What the meta agent tried\nFive candidates suit email.\n"
-			"\nmemory.md: the model's 1 edit block applied, in order\ntask_agent.c: the "
-			"model's 1 edit block applied, in order\nSUMMARY: five candidates\n");
+	llm_fixture_file_has(dir, "task_agent.c", FIVE_LINE PARAMS_LINE);
+	llm_fixture_file_has(dir, "memory.md", "# What the meta agent tried\nFive candidates suit "
+			     "email.\n\nmemory.md: the model's 1 edit block applied, in order\n"
+			     "task_agent.c: the model's 1 edit block applied, in order\nSUMMARY: five "
+			     "candidates\n");
 	json_decref(meta);
 	os_remove_tree(dir);
 	os_remove_tree(from);

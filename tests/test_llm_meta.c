@@ -19,16 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Asserts that DIR/NAME, a file rewrite wrote, holds `needle`. */
-static void assert_file_has(const char *dir, const char *name, const char *needle)
-{
-	char *path = os_path_join(dir, name), *text = harness_read(path);
-
-	assert_contains(text, needle);
-	free(text);
-	free(path);
-}
-
 static size_t prompt_size(const json_t *requests, size_t i)
 {
 	return strlen(llm_fixture_user(requests, i)) +
@@ -257,9 +247,9 @@ static void test_mangled_blocks_apply(void **state)
 	assert_int_equal(r.status, 0);
 	assert_int_equal(json_array_size(meta), 1);
 	run_result_free(&r);
-	assert_file_has(dir, "task_agent.c", "{\n\tif (a == b)\n\t\treturn 0;\n\treturn "
-			"higher_is_better ? a > b : a < b;\n}\n");
-	assert_file_has(dir, "memory.md", "SUMMARY: equal scores are never better\n");
+	llm_fixture_file_has(dir, "task_agent.c", "{\n\tif (a == b)\n\t\treturn 0;\n\treturn "
+			     "higher_is_better ? a > b : a < b;\n}\n");
+	llm_fixture_file_has(dir, "memory.md", "SUMMARY: equal scores are never better\n");
 	json_decref(meta);
 	os_remove_tree(dir);
 	free(dir);
@@ -296,7 +286,7 @@ static void test_unmatched_blocks_go_back_twice(void **state)
 		assert_int_equal(occurrences(user, "Its edit blocks did not apply"),
 				 occurrences(llm_fixture_user(meta, 0), "Its edit blocks did not apply") + 1);
 	}
-	assert_file_has(dir, "memory.md", "SUMMARY: offline: task_agent.c ");
+	llm_fixture_file_has(dir, "memory.md", "SUMMARY: offline: task_agent.c ");
 	json_decref(meta);
 	os_remove_tree(dir);
 	free(dir);
