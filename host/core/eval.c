@@ -81,6 +81,7 @@ static int score_outcome(eval_result *out, task *t, const sandbox_outcome *o,
 	out->status = o->status;
 	out->detail = strdup(o->detail);
 	out->cpu_ns = o->cpu_ns;
+	out->run_ms = o->elapsed_ms;
 	if (o->status == SANDBOX_COMPILE_ERROR || o->status == SANDBOX_TASK_ERROR)
 		out->diagnostics = diagnostics_text(o->result);
 	if (o->status != SANDBOX_OK) {
@@ -129,12 +130,20 @@ static int replaces(const task *t, const eval_result *r, const eval_result *kept
 	return t->higher_is_better ? r->score > kept->score : r->score < kept->score;
 }
 
+/* The longest of the runs so far and `r`: what an agent is told its
+ * evaluation took, beside the limit. */
+static double runs_longest(const eval_result *out, const eval_result *r)
+{
+	return out->runs > 0 && out->run_ms > r->run_ms ? out->run_ms : r->run_ms;
+}
+
 /* Adds run `r` (taken) to the evaluation `out`, which had out->runs
  * runs: its score joins the others, and it becomes the result when it
  * is the first, or replaces the kept one. */
 static void add_run(eval_result *out, eval_result *r, const task *t)
 {
 	double scores[TASK_REPEATS_MAX];
+	double longest = runs_longest(out, r);
 	int runs = out->runs;
 
 	memcpy(scores, out->scores, sizeof(scores));
@@ -148,6 +157,7 @@ static void add_run(eval_result *out, eval_result *r, const task *t)
 	}
 	memcpy(out->scores, scores, sizeof(scores));
 	out->runs = runs + 1;
+	out->run_ms = longest;
 }
 
 static int set_clock(const task *t, json_t *job)
@@ -175,6 +185,74 @@ static int run_all(eval_result *out, task *t, json_t *job, const sandbox_limits 
 		if ((rc = run_once(&r, t, job, limits, cases, n_cases, split)) < 0)
 			break;
 		add_run(out, &r, t);
+		if (out->status != SANDBOX_OK)
+			break;
+	}
+	if (rc < 0)
+		eval_result_free(out);
+	return rc;
+}
+
+/* One evaluation of `source` on `cases`: its job, run and scored. */
+static int run_cases(eval_result *out, task *t, const char *name, const char *source,
+		     const task_case *cases, size_t n_cases, eval_split split,
+		     const sandbox_limits *limits)
+{
+	json_t *job = build_job(t, name, source, cases, n_cases);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!job)
+		return err_set(ERR_SYSTEM, "out of memory");
+	rc = run_all(out, t, job, limits, cases, n_cases, split);
+	json_decref(job);
+	return rc;
+}
+
+/* Adds batch `b` of `n` cases (taken) to the held-out result `out` of
+ * `total` cases: its score weighted by its cases (a failed run's is 0, as
+ * a one-run failure's), its CPU time summed, its longest run kept. */
+static void add_batch(eval_result *out, eval_result *b, size_t n, size_t total)
+{
+	double score = b->status != SANDBOX_OK ? 0 : out->score + b->score * (double)n / (double)total;
+	double cpu = out->cpu_ns < 0 || b->cpu_ns < 0 ? -1 : out->cpu_ns + b->cpu_ns;
+	double longest = out->run_ms > b->run_ms ? out->run_ms : b->run_ms;
+
+	eval_result_free(out);
+	*out = *b;
+	out->score = score;
+	out->cpu_ns = cpu;
+	out->run_ms = longest;
+}
+
+/*
+ * The held-out cases in batches of at most the training set's size, each
+ * a run of its own under the budget, as a training run is: the budget
+ * holds per case, and a solution the training set shows fits within it
+ * is not failed for the held-out set's size. The batches are as even as
+ * they can be; the first that fails is the result; else the score is
+ * their mean weighted by their cases, and a timed task's CPU time their
+ * sum.
+ */
+static int run_holdout(eval_result *out, task *t, const char *name, const char *source,
+		       const sandbox_limits *limits)
+{
+	size_t size = t->n_train > 0 ? t->n_train : 1, total = t->n_holdout, from = 0, k;
+	size_t batches = total > size ? (total + size - 1) / size : 1;
+	int rc = 0;
+
+	if (batches == 1)
+		return run_cases(out, t, name, source, t->holdout, total, EVAL_HOLDOUT, limits);
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < batches; k++) {
+		size_t n = (total - from) / (batches - k);
+		eval_result b;
+
+		if ((rc = run_cases(&b, t, name, source, t->holdout + from, n, EVAL_HOLDOUT,
+				    limits)) < 0)
+			break;
+		add_batch(out, &b, n, total);
+		from += n;
 		if (out->status != SANDBOX_OK)
 			break;
 	}
@@ -226,19 +304,14 @@ int eval_solution_limits(eval_result *out, task *t, const char *name,
 			 const char *source, eval_split split,
 			 const sandbox_limits *limits)
 {
-	const task_case *cases = split == EVAL_TRAIN ? t->train : t->holdout;
-	size_t n_cases = split == EVAL_TRAIN ? t->n_train : t->n_holdout;
 	double start = os_now_ms();
-	json_t *job;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	job = build_job(t, name, source, cases, n_cases);
-	if (!job)
-		return err_set(ERR_SYSTEM, "out of memory");
-	rc = run_all(out, t, job, limits ? limits : &t->budget, cases, n_cases, split);
-	json_decref(job);
-	if (rc == 0 && split == EVAL_HOLDOUT)
+	if (!limits)
+		limits = &t->budget;
+	if (split == EVAL_TRAIN)
+		rc = run_cases(out, t, name, source, t->train, t->n_train, EVAL_TRAIN, limits);
+	else if ((rc = run_holdout(out, t, name, source, limits)) == 0)
 		rc = seal_holdout(out);
 	out->elapsed_ms = os_now_ms() - start;
 	return rc;

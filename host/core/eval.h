@@ -22,6 +22,9 @@ typedef struct {
 	char *diagnostics;   /* compile errors, "file:line: error: ..." lines */
 	char *detail;        /* how the sandbox ended, one line */
 	double elapsed_ms;   /* compile + run + score, of all runs */
+	/* The longest single run in its sandbox, compiling included: what
+	 * the budget's wall_ms bounds (a held-out evaluation's longest batch). */
+	double run_ms;
 	/* A timed task: the CPU time the kept run was measured to use in
 	 * driver_run, in ns (-1 when it was not measured, as for a task that
 	 * is not timed), and the runs made (fewer than timing_repeats when
@@ -35,9 +38,13 @@ typedef struct {
 /*
  * Evaluates `source` (shown as `name` in diagnostics) on the cases of
  * `split`. A timed task's evaluation is timing_repeats runs: any run that
- * fails is the result, else the best-scoring one. Returns 0 whenever an outcome was reached, including failures
- * of the solution; a negative code only when the host could not evaluate
- * at all (for example score.c does not compile). Free with eval_result_free.
+ * fails is the result, else the best-scoring one. The held-out cases run
+ * in batches of at most the training set's size, each under the budget
+ * as a training run is: the first batch that fails is the result, else
+ * the score is the batches' mean weighted by their cases. Returns 0
+ * whenever an outcome was reached, including failures of the solution; a
+ * negative code only when the host could not evaluate at all (for
+ * example score.c does not compile). Free with eval_result_free.
  */
 HOST_MUST_CHECK int eval_solution(eval_result *out, task *t, const char *name,
 		  const char *source, eval_split split);
