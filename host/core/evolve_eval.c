@@ -150,11 +150,14 @@ int evolve_score_solution(record_task *out, task *t, const char *solution, int c
 		 * task would be the best score there is: it gets no fitness */
 		out->train = train.score;
 		out->holdout = holdout.score;
+		free(out->holdout_status);
+		if (!(out->holdout_status = strdup(sandbox_status_name(holdout.status))))
+			rc = err_set(ERR_SYSTEM, "out of memory");
 		out->fitness = counts && train.status == SANDBOX_OK
 			       ? evolve_normalised(t, train.score) : 0.0;
 		out->holdout_fitness = counts && holdout.status == SANDBOX_OK
 				       ? evolve_normalised(t, holdout.score) : 0.0;
-		if (!out->problem)
+		if (rc == 0 && !out->problem)
 			rc = note_failure(out, &train, &holdout);
 		if (t->timing_repeats > 0 && train.status == SANDBOX_OK)
 			set_spread(&out->timing, &train);
@@ -215,10 +218,17 @@ static int run_trial(record_task *out, task *t, const agent_files *files,
 }
 
 /* Adds trial `one` (freed) to the sums in `all`, which keeps the first
- * trial's trace and the first problem, and the solution of the trial
- * that scored best on training (`*best`, in normalised fitness). */
+ * trial's trace, the first problem and the first failed held-out run, and
+ * the solution of the trial that scored best on training (`*best`, in
+ * normalised fitness). */
 static void add_trial(record_task *all, record_task *one, double *best)
 {
+	if (!record_holdout_failed(all) && record_holdout_failed(one)) {
+		char *status = all->holdout_status;
+
+		all->holdout_status = one->holdout_status;
+		one->holdout_status = status;
+	}
 	if (one->fitness > *best) {  /* its solution, and that solution's runs */
 		char *solution = all->solution;
 

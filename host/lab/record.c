@@ -116,10 +116,12 @@ static int copy_task(record_task *out, const record_task *t)
 	out->agent = copy_text(t->agent, LINE);
 	out->problem = copy_text(t->problem, LINE);
 	out->train_failed = copy_text(t->train_failed, LINE);
+	out->holdout_status = copy_text(t->holdout_status, LINE);
 	out->solution = copy(t->solution);  /* code, kept as the host scored it */
 	json_incref(t->trace);
 	if (!out->name || !out->agent || (t->problem && !out->problem) ||
-	    (t->train_failed && !out->train_failed) || (t->solution && !out->solution)) {
+	    (t->train_failed && !out->train_failed) ||
+	    (t->holdout_status && !out->holdout_status) || (t->solution && !out->solution)) {
 		record_task_free(out);
 		return err_set(ERR_SYSTEM, "out of memory");
 	}
@@ -159,6 +161,11 @@ int record_add_stage(record *r, const char *name, const char *status, const char
 	}
 	r->n_stages++;
 	return 0;
+}
+
+int record_holdout_failed(const record_task *t)
+{
+	return t->holdout_status && strcmp(t->holdout_status, "ok") != 0;
 }
 
 const record_task *record_find_task(const record *r, const char *name)
@@ -207,6 +214,7 @@ void record_task_free(record_task *t)
 	free(t->agent);
 	free(t->problem);
 	free(t->train_failed);
+	free(t->holdout_status);
 	free(t->solution);
 	json_decref(t->trace);
 	memset(t, 0, sizeof(*t));
@@ -256,9 +264,10 @@ void record_budget_from_json(record_budget *out, const json_t *json)
 
 json_t *record_task_to_json(const record_task *t)
 {
-	json_t *json = json_pack("{s:s, s:s?, s:s?, s:f, s:f, s:f, s:f, s:i, s:f}", "agent",
-				 t->agent, "problem", t->problem, "train_failed", t->train_failed, "train",
-				 t->train, "holdout", t->holdout, "fitness", t->fitness, "holdout_fitness",
+	json_t *json = json_pack("{s:s, s:s?, s:s?, s:f, s:f, s:s?, s:f, s:f, s:i, s:f}", "agent",
+				 t->agent, "problem", t->problem, "train_failed", t->train_failed,
+				 "train", t->train, "holdout", t->holdout, "holdout_status",
+				 t->holdout_status, "fitness", t->fitness, "holdout_fitness",
 				 t->holdout_fitness, "evals", t->evals, "agent_ms", t->agent_ms);
 
 	if (json && t->llm_calls > 0 &&
@@ -296,6 +305,7 @@ int record_task_from_json(record_task *out, const char *name, const json_t *json
 	out->train_failed = member_copy(json, "train_failed");
 	out->train = json_number_value(json_object_get(json, "train"));
 	out->holdout = json_number_value(json_object_get(json, "holdout"));
+	out->holdout_status = member_copy(json, "holdout_status");
 	out->fitness = json_number_value(json_object_get(json, "fitness"));
 	out->holdout_fitness = json_number_value(json_object_get(json, "holdout_fitness"));
 	out->evals = (int)json_integer_value(json_object_get(json, "evals"));

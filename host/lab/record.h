@@ -69,6 +69,10 @@ typedef struct {
 	 * would read as the best there is where lower is better). NULL: it
 	 * ran ok. */
 	char *train_failed;
+	/* How the host's held-out run of the solution ended: "ok", or its
+	 * status ("timeout" ...), whose holdout score is no score; NULL: not
+	 * recorded (a note written before host kept it). */
+	char *holdout_status;
 	double fitness, holdout_fitness;       /* normalised to 0..1 */
 	int evals;
 	double agent_ms;
@@ -188,6 +192,9 @@ HOST_MUST_CHECK int record_add_stage(record *r, const char *name, const char *st
 
 /* Nonzero when r's fitness was measured: it was accepted or rejected. */
 int record_measured(const record *r);
+
+/* Nonzero when the host's held-out run of t's solution failed. */
+int record_holdout_failed(const record_task *t);
 
 /* The task's result named `name`, or NULL. */
 const record_task *record_find_task(const record *r, const char *name);
