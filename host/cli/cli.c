@@ -407,6 +407,26 @@ int cli_best_solution(cli_best *out, lab *l, const char *task)
 	return store_each(l->store, consider, &s);
 }
 
+size_t cli_holdout_failures(buf *out, const record *g)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < g->n_tasks; i++)
+		if (record_holdout_failed(&g->tasks[i]))
+			buf_printf(out, "%s%s (%s)", n++ ? ", " : "", g->tasks[i].name,
+				   g->tasks[i].holdout_status);
+	return n;
+}
+
+const char *cli_holdout_score(char *out, size_t size, const record_task *t)
+{
+	if (record_holdout_failed(t))
+		snprintf(out, size, "failed: %s", t->holdout_status);
+	else
+		snprintf(out, size, "%g", t->holdout);
+	return out;
+}
+
 void cli_offline_notice(task *const *tasks, size_t n, const llm_client *llm)
 {
 	char names[256] = "";

@@ -180,6 +180,15 @@ typedef struct {
 
 HOST_MUST_CHECK int cli_best_solution(cli_best *out, lab *l, const char *task);
 
+/* Appends "snake (timeout), email (crash)" to `out` for g's tasks whose
+ * held-out run failed, and returns how many did. Only their status: a
+ * held-out run keeps nothing else. */
+size_t cli_holdout_failures(buf *out, const record *g);
+
+/* t's held-out score ("30.94"), or how its run failed ("failed: timeout"),
+ * in `out`; returns `out`. */
+const char *cli_holdout_score(char *out, size_t size, const record_task *t);
+
 /* Says once, on stderr, what offline mode cannot change: with no model,
  * the seed's task agent only tunes a solution's TUNE(value, lo, hi)
  * numbers, so a task whose initial.c has none would come back unchanged

@@ -34,8 +34,12 @@ static const char bench_help[] =
 	"  --tasks-dir DIR  where task folders are (default: ./tasks, else the\n"
 	"                tasks installed beside host)\n"
 	"\n"
-	"Exit status: 0 if the solution ran (status ok), 1 otherwise, 2 on a\n"
-	"usage error.\n";
+	"The held-out cases run in batches of at most the training set's size,\n"
+	"each under the task's budget, as the training cases run: the budget\n"
+	"holds per case. A held-out run that fails says only its status.\n"
+	"\n"
+	"Exit status: 0 if the solution ran (status ok, and with --holdout ok on\n"
+	"the held-out cases too), 1 otherwise, 2 on a usage error.\n";
 
 typedef struct {
 	const char *task_name, *file, *tasks_dir;
@@ -168,7 +172,8 @@ static int bench_task(const bench_args *a, task *t)
 		print_json(a, t, shown, &run);
 	else
 		print_text(a, t, shown, &run);
-	rc = run.train.last.status == SANDBOX_OK ? CLI_OK : CLI_FAILED;
+	rc = run.train.last.status == SANDBOX_OK &&
+	     (!run.have_holdout || run.holdout.status == SANDBOX_OK) ? CLI_OK : CLI_FAILED;
 	eval_result_free(&run.train.last);
 	eval_result_free(&run.holdout);
 	free(source);

@@ -75,6 +75,17 @@ static int open_reader(lab *l, const char *command, const char *dir)
 	return lab_open(l, dir, 0) < 0 ? cli_fail(command, "%s", err_last()) : CLI_OK;
 }
 
+/* A generation whose held-out run failed on a task says so: its held-out
+ * figure counts that task as 0, which is no score. */
+static void holdout_warning(const record *g, const char *indent)
+{
+	buf failed = BUF_INIT;
+
+	if (cli_holdout_failures(&failed, g))
+		cli_print_line("%swarning: held-out run failed: %s", indent, buf_cstr(&failed));
+	buf_free(&failed);
+}
+
 /* An arena generation's round: what its test agents did, and each task's
  * scores apart on the original cases, the grown set and held-out. */
 static void arena_lines(const record *g, const char *indent)
@@ -88,13 +99,19 @@ static void arena_lines(const record *g, const char *indent)
 	       a->over_cap, a->checks, a->grown);
 	for (i = 0; i < g->n_tasks; i++) {
 		const record_task *t = &g->tasks[i];
-		if (t->has_split)  /* the test agents' blow, then the code agent's answer */
-			cli_print_line("%s  %s: original %.4f  grown %.4f -> %.4f  held-out %.4f",
-				       indent, t->name, t->original, t->grown_before, t->grown,
-				       t->holdout);
+		char holdout[64];
+
+		if (record_holdout_failed(t))
+			cli_holdout_score(holdout, sizeof(holdout), t);
 		else
-			cli_print_line("%s  %s: original %.4f  grown -  held-out %.4f", indent,
-				       t->name, t->train, t->holdout);
+			snprintf(holdout, sizeof(holdout), "%.4f", t->holdout);
+		if (t->has_split)  /* the test agents' blow, then the code agent's answer */
+			cli_print_line("%s  %s: original %.4f  grown %.4f -> %.4f  held-out %s",
+				       indent, t->name, t->original, t->grown_before, t->grown,
+				       holdout);
+		else
+			cli_print_line("%s  %s: original %.4f  grown -  held-out %s", indent,
+				       t->name, t->train, holdout);
 	}
 	if (a->events[0])
 		cli_print_line("%s  %s", indent, a->events);
@@ -140,6 +157,7 @@ static void log_line(const record *g, int live)
 	cli_print_line("%c gen_%03d  %-8s  %-8s  %7.4f  %8.4f  %s", g->number == live ? '*' : ' ',
 		       g->number, parent, record_status_name(g->status), g->fitness, g->holdout,
 		       g->reason);
+	holdout_warning(g, "            ");
 	if (g->arena.round > 0)
 		arena_lines(g, "            ");
 	timing_lines(g, "            ");
@@ -263,13 +281,17 @@ static void show_record(const record *g, int live)
 	printf("status    %s\n", record_status_name(g->status));
 	cli_print_line("reason    %s", g->reason);
 	printf("fitness   %.4f (held-out %.4f)\n", g->fitness, g->holdout);
+	holdout_warning(g, "");
 	if (g->summary)
 		cli_print_line("summary   %s", g->summary);
 	for (i = 0; i < g->n_tasks; i++) {
 		buf train = BUF_INIT;
+		char holdout[64];
+
 		cli_train_text(&train, &g->tasks[i]);
-		cli_print_line("  %-8s train %s  held-out %g  (%d evaluations, agent %s)",
-			       g->tasks[i].name, buf_cstr(&train), g->tasks[i].holdout,
+		cli_print_line("  %-8s train %s  held-out %s  (%d evaluations, agent %s)",
+			       g->tasks[i].name, buf_cstr(&train),
+			       cli_holdout_score(holdout, sizeof(holdout), &g->tasks[i]),
 			       g->tasks[i].evals, g->tasks[i].agent);
 		buf_free(&train);
 	}

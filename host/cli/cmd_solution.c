@@ -28,7 +28,8 @@ static const char solution_help[] =
 	"evolving: git -C generations diff gen_000 gen_006 -- solutions/.\n"
 	"Without GEN: the lab's best on training for TASK (the first generation\n"
 	"to reach it). Which generation, and the solution's training and\n"
-	"held-out scores, are said on stderr (on stdout with -o).\n"
+	"held-out scores, are said on stderr (on stdout with -o); a held-out\n"
+	"run that failed is said with its status, and warned of on stderr.\n"
 	"\n"
 	"Options:\n"
 	"  -o FILE          write the solution to FILE instead\n"
@@ -54,20 +55,26 @@ static int find_best(lab *l, const char *name, int *out)
 	return CLI_OK;
 }
 
-/* "gen_006's snake solution: training 32.75, held-out 30.94". */
-static void describe(char *out, size_t size, lab *l, int number, const char *name)
+/* "gen_006's snake solution: training 32.75, held-out 30.94"; *failed:
+ * whether its held-out run failed, which the user is warned of: its
+ * training score says nothing of how it does on cases it has not seen. */
+static void describe(char *out, size_t size, int *failed, lab *l, int number,
+		     const char *name)
 {
 	const record_task *t;
+	char holdout[64];
 	record r;
 
+	*failed = 0;
 	snprintf(out, size, "gen_%03d's %s solution", number, name);
 	if (store_read(l->store, number, &r, NULL) < 0)
 		return;  /* the solution is there; its scores go unsaid */
 	if ((t = record_find_task(&r, name)) != NULL) {
 		buf train = BUF_INIT;
 		cli_train_text(&train, t);
-		snprintf(out, size, "gen_%03d's %s solution: training %s, held-out %g", number,
-			 name, buf_cstr(&train), t->holdout);
+		snprintf(out, size, "gen_%03d's %s solution: training %s, held-out %s", number,
+			 name, buf_cstr(&train), cli_holdout_score(holdout, sizeof(holdout), t));
+		*failed = record_holdout_failed(t);
 		buf_free(&train);
 	}
 	record_free(&r);
@@ -76,10 +83,15 @@ static void describe(char *out, size_t size, lab *l, int number, const char *nam
 static int give(lab *l, int number, const char *name, const char *path)
 {
 	char about[300], *text;
+	int failed;
 
 	if (store_solution(l->store, number, name, &text) < 0)
 		return cli_fail("solution", "%s", err_last());
-	describe(about, sizeof(about), l, number, name);
+	describe(about, sizeof(about), &failed, l, number, name);
+	if (failed)
+		cli_eprint_line("host solution: warning: gen_%03d's held-out run of this "
+				"solution failed; it is not known to work beyond the training "
+				"cases", number);
 	if (!path) {
 		if (isatty(STDOUT_FILENO))  /* shown: generated code may hold controls */
 			cli_print("%s", text);

@@ -70,6 +70,21 @@ static void timing_notes(buf *out, const record *g)
 	buf_free(&note);
 }
 
+/* Says so when g's held-out run failed on a task, with its status: its
+ * held-out figure counts that task as 0, which is no score. */
+static void holdout_warning(buf *out, const record *g, const char *open, const char *close)
+{
+	buf failed = BUF_INIT;
+
+	if (cli_holdout_failures(&failed, g)) {
+		buf_printf(out, "%s<strong class=\"warn\">Warning: gen_%03d's held-out run failed: ",
+			   open, g->number);
+		report_escape(out, buf_cstr(&failed));
+		buf_printf(out, ".</strong>%s", close);
+	}
+	buf_free(&failed);
+}
+
 static void table(buf *out, const report_data *d)
 {
 	size_t i;
@@ -85,7 +100,9 @@ static void table(buf *out, const report_data *d)
 			buf_printf(out, "gen_%03d", g->parent);
 		buf_printf(out, "</td><td>%s</td><td>%.4f", report_status_of(g), g->fitness);
 		timing_notes(out, g);
-		buf_printf(out, "</td><td>%.4f</td><td>", g->holdout);
+		buf_printf(out, "</td><td>%.4f", g->holdout);
+		holdout_warning(out, g, " ", "");
+		buf_puts(out, "</td><td>");
 		report_escape(out, g->reason);
 		buf_printf(out, "</td><td><a href=\"#diff-%d\">diff</a> <a href=\"#validation-%d\">"
 			   "validation</a> <a href=\"#trace-%d\">trace</a></td></tr>\n", g->number,
@@ -160,6 +177,7 @@ static void details(buf *out, const report_data *d, lab *l)
 		buf_printf(out, "<section class=\"generation\" id=\"gen-%d\">\n<h3>gen_%03d: %s, "
 			   "fitness %.4f</h3>\n", g->number, g->number, report_status_of(g), g->fitness);
 		failed_runs(out, g);
+		holdout_warning(out, g, "<p>", "</p>\n");
 		buf_printf(out, "<details id=\"diff-%d\"><summary>diff against ", g->number);
 		if (g->parent >= 0 && store_diff(l->store, g->parent, g->number, &diff) == 0)
 			buf_printf(out, "gen_%03d</summary>\n<pre>", g->parent);
@@ -204,7 +222,7 @@ static const char report_style[] =
 	"text.title{font-size:13px;fill:#222}"
 	"table{border-collapse:collapse;font-size:13px}td,th{padding:2px 8px;border-bottom:1px solid #eee}"
 	"tr.invalid td{color:#b22}pre{background:#f6f6f6;padding:.5em;overflow:auto;font-size:12px}"
-	"section.generation h3{font-size:15px;margin:1.2em 0 .3em}";
+	"section.generation h3{font-size:15px;margin:1.2em 0 .3em}.warn{color:#b22}";
 
 /* Keeps a generation's record, and the names of its tasks. */
 static int keep(void *ctx, const record *r)
@@ -270,6 +288,8 @@ static void summary(buf *out, const report_data *d)
 		   counts[RECORD_REJECTED], counts[RECORD_INVALID], counts[RECORD_INTERRUPTED], d->live,
 		   d->gens.n ? d->gens.items[best].number : 0, d->gens.n ? d->gens.items[best].fitness : 0,
 		   d->gens.n ? d->gens.items[best].holdout : 0, calls, tokens, usd);
+	if (d->gens.n)
+		holdout_warning(out, &d->gens.items[best], "<p>", "</p>\n");
 }
 
 /* For each task, the lab's best solution on training: where git keeps
@@ -295,9 +315,15 @@ static void best_solutions(buf *out, const report_data *d, lab *l)
 		buf_free(&name);
 		if (store_read(l->store, b.number, &r, NULL) == 0) {
 			if ((t = record_find_task(&r, d->tasks[k])) != NULL) {
+				char holdout[64];
+
 				buf_puts(out, " Training ");
 				report_train(out, t);
-				buf_printf(out, ", held-out %g.", t->holdout);
+				buf_puts(out, ", held-out ");
+				report_escape(out, cli_holdout_score(holdout, sizeof(holdout), t));
+				buf_puts(out, record_holdout_failed(t) ? ". <strong class=\"warn\">"
+					 "Warning: its held-out run failed: it is not known to work "
+					 "beyond the training cases.</strong>" : ".");
 			}
 			record_free(&r);
 		}
