@@ -113,6 +113,8 @@ int host_eval(const char *solution, host_eval_result *out)
 	out->score = json_number_value(json_object_get(reply, "score"));
 	out->feedback = member(reply, "feedback");
 	out->diagnostics = member(reply, "diagnostics");
+	out->wall_ms = json_number_value(json_object_get(reply, "wall_ms"));
+	out->wall_limit_ms = (int)json_integer_value(json_object_get(reply, "wall_limit_ms"));
 	return 0;
 }
 

@@ -1,8 +1,11 @@
 /*
- * agent.h - the contract between host and its agents, ABI v2.
+ * agent.h - the contract between host and its agents, ABI v3.
  *
  * ABI v2 added the test agent's entry point, test_agent_propose, which an
- * agent may leave out: every v1 agent is a valid v2 agent.
+ * agent may leave out: every v1 agent is a valid v2 agent. ABI v3 added,
+ * at the end of host_eval_result, the time an evaluation took and its
+ * limit: a v2 agent, which fills the struct by name or its first members
+ * in order, is a valid v3 agent.
  *
  * Agents are C files compiled by the host with this header in front. They
  * run in a sandbox: no files, no network, no processes, no environment.
@@ -19,7 +22,7 @@
 #ifndef HOST_AGENT_H
 #define HOST_AGENT_H
 
-#define AGENT_ABI_VERSION 2
+#define AGENT_ABI_VERSION 3
 
 /* ---- host services ---- */
 
@@ -51,12 +54,19 @@ typedef struct {
 	                             meaningful when status is "ok" */
 	const char *feedback;     /* what went wrong, on which case */
 	const char *diagnostics;  /* compile errors, "file:line: error: ..." */
+	/* ABI v3: how long the evaluation's longest run took, compiling
+	 * included, and the wall-clock limit of one run (host_task's
+	 * wall_ms), which it ends at as "timeout" */
+	double wall_ms;
+	int wall_limit_ms;
 } host_eval_result;
 
 /* Compiles and runs `solution` on the task's training cases in a separate
- * sandbox; the host computes the score. The result's strings stay valid
- * until the next host_eval. Returns 0, or -1 when the evaluation budget is
- * spent. */
+ * sandbox; the host computes the score. The host's held-out runs of a
+ * solution run the held-out cases in batches of at most the training
+ * set's size, each under the same limits: what fits on the training
+ * cases fits there too. The result's strings stay valid until the next
+ * host_eval. Returns 0, or -1 when the evaluation budget is spent. */
 int host_eval(const char *solution, host_eval_result *out);
 
 /* An agent file of the current generation, e.g. "task_agent.c" or
@@ -147,10 +157,14 @@ char *task_agent_improve(const char *initial);
  *                  "parent", "status", "fitness", "holdout", "reason",
  *                  "changes" (what it added to memory.md), "summary" (one
  *                  line), "tasks": [{"name", "agent", "problem", "train",
- *                  "holdout", "fitness", "holdout_fitness", "baseline",
- *                  "target", "evals", "llm_calls", "seconds", "kept",
- *                  "failed", "trace"}], "cut"}; "trace", the task agent's
- *                  run in short lines, only for the latest 8 and the
+ *                  "holdout", "holdout_status", "fitness",
+ *                  "holdout_fitness", "baseline", "target", "evals",
+ *                  "llm_calls", "seconds", "kept", "failed", "trace"}],
+ *                  "cut"}; "holdout_status", only when the host's
+ *                  held-out run of the solution failed: how ("timeout"
+ *                  ...), its "holdout" then no score; "trace", the task
+ *                  agent's run in short lines, each evaluation's time
+ *                  beside its limit, only for the latest 8 and the
  *                  parent; "cut", only when some text was shortened to
  *                  keep within the budget, names those members
  *                  ("changes", "reason", "summary", "tasks.problem"...;

@@ -135,9 +135,12 @@ static int run_improve(int argc, char **argv)
 	if ((rc = cli_open_llm(&llm, "improve", &lo)) == CLI_OK &&
 	    (rc = cli_load_agents(&files, "improve", agent_dir)) == CLI_OK) {
 		cli_offline_notice(&t, 1, llm);
+		/* named calls: a replay then gives the agent the recorded
+		 * evaluation times its prompts quote (llm_measured) */
 		agent_run_options o = { .limits = { (int)wall_ms, 600000, 512 }, .evals = budget,
 					.llm = llm, .llm_calls = llm_calls, .seed = seed,
-					.echo = verbose ? cli_echo_agent_log : NULL };
+					.echo = verbose ? cli_echo_agent_log : NULL,
+					.llm_tag = "improve" };
 		snprintf(default_out, sizeof(default_out), "%.100s_improved.c", t->name);
 		rc = improve(t, &files, &o, out_path ? out_path : default_out);
 		agents_free(&files);

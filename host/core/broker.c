@@ -58,6 +58,8 @@ void broker_offer_llm(broker *b, llm_client *llm, int calls)
 
 void broker_free(broker *b)
 {
+	if (b->llm && b->llm_tag)
+		llm_measured_end(b->llm);
 	buf_free(&b->log);
 	json_decref(b->log_marker);
 	b->log_marker = NULL;
@@ -96,9 +98,31 @@ static const char *required(const json_t *request, const char *field)
 	return value;
 }
 
+/* The name of the agent's call `n` (1, 2 ...): "gen_005 meta call 2". */
+static void call_name(char *out, size_t size, const broker *b, int n)
+{
+	snprintf(out, size, "%.120s call %d", b->llm_tag ? b->llm_tag : "agent", n);
+}
+
+/* How long r's longest run took, which the agent may quote to the model
+ * before its next call: under a replay, the time the recorded run took,
+ * so that the prompts are the recorded ones (llm_measured). */
+static double run_time(const broker *b, const eval_result *r)
+{
+	double ms = r->run_ms;
+	char next[160];
+
+	if (b->llm && b->llm_tag) {
+		call_name(next, sizeof(next), b, b->budget.llm_used + 1);
+		llm_measured(b->llm, next, &ms);
+	}
+	return ms;
+}
+
 static int serve_eval(broker *b, const json_t *request, json_t **reply)
 {
 	const char *solution = required(request, "solution");
+	double ms;
 	eval_result r;
 
 	if (!solution)
@@ -113,13 +137,15 @@ static int serve_eval(broker *b, const json_t *request, json_t **reply)
 	b->budget.evals_used++;
 	if (eval_solution(&r, b->task, "solution.c", solution, EVAL_TRAIN) < 0)
 		return refuse(b, reply, 0, "the host could not evaluate: %s", err_last());
+	ms = run_time(b, &r);
 	{
 		const char *said = r.diagnostics && *r.diagnostics ? r.diagnostics
 				   : r.feedback ? r.feedback : "";
 		size_t len = utf8_valid_prefix(said, strnlen(said, BROKER_TRACE_TEXT));
-		trace(b, json_pack("{s:s, s:s, s:f, s:s%, s:f}", "event", "eval",
+		trace(b, json_pack("{s:s, s:s, s:f, s:s%, s:f, s:f, s:i}", "event", "eval",
 				   "status", sandbox_status_name(r.status), "score", r.score,
-				   "feedback", said, len, "ms", r.elapsed_ms));
+				   "feedback", said, len, "ms", r.elapsed_ms, "wall_ms", ms,
+				   "wall_limit_ms", b->task->budget.wall_ms));
 	}
 	if (r.status == SANDBOX_OK && (!b->have_best ||
 	    (b->task->higher_is_better ? r.score > b->best_score : r.score < b->best_score))) {
@@ -132,9 +158,10 @@ static int serve_eval(broker *b, const json_t *request, json_t **reply)
 			b->have_best = 1;
 		}
 	}
-	*reply = json_pack("{s:s, s:f, s:s, s:s}", "status", sandbox_status_name(r.status),
+	*reply = json_pack("{s:s, s:f, s:s, s:s, s:f, s:i}", "status", sandbox_status_name(r.status),
 			   "score", r.score, "feedback", r.feedback ? r.feedback : "",
-			   "diagnostics", r.diagnostics ? r.diagnostics : "");
+			   "diagnostics", r.diagnostics ? r.diagnostics : "", "wall_ms", ms,
+			   "wall_limit_ms", b->task->budget.wall_ms);
 	eval_result_free(&r);
 	return 0;
 }
@@ -308,8 +335,7 @@ static int call_model(broker *b, const char *system_prompt, const char *user, ch
 	char tag[160];
 	int rc;
 
-	snprintf(tag, sizeof(tag), "%.120s call %d", b->llm_tag ? b->llm_tag : "agent",
-		 b->budget.llm_used);
+	call_name(tag, sizeof(tag), b, b->budget.llm_used);
 	llm_set_abort(b->llm, abandon_call, b);
 	llm_set_tag(b->llm, b->llm_tag ? tag : NULL);
 	slots_give(b->cpu);

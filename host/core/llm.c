@@ -214,6 +214,7 @@ void llm_close(llm_client *c)
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	json_decref(c->replay);
+	json_decref(c->measured);
 	if (c->owner == (int)getpid())  /* a fork leaves the shared state to its owner */
 		llm_pool_close(c);
 	llm_scrub_free(&c->keys);

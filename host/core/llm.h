@@ -111,6 +111,22 @@ long llm_run_ms(const llm_client *c);
  * the calls: "gen_005 meta call 1". */
 void llm_set_tag(llm_client *c, const char *tag);
 
+/*
+ * A figure the host measured that an agent may quote to the model before
+ * its next call, such as how long an evaluation took: it differs from run
+ * to run, and a replay must send the recorded prompts. `next_call` is the
+ * name that call will have (see llm_set_tag). Recording, the figure is
+ * kept in that call's exchange ("measured", in order); replaying, *value
+ * becomes the figure the recorded run measured at this point, when the
+ * record has it. Nothing when `c` or `next_call` is NULL.
+ */
+void llm_measured(llm_client *c, const char *next_call, double *value);
+
+/* Ends an agent run's figures: those measured for a call that was never
+ * made, which a later prompt may still quote (an archive's trace), go
+ * into the record on a line of their own, with no reply. */
+void llm_measured_end(llm_client *c);
+
 /* Calls `abort` (when not NULL) while a call waits for the model: a
  * nonzero return ends the call at once, with no retry. Set it around a
  * call, for what the call is made for: an agent that may end meanwhile. */

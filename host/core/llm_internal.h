@@ -58,6 +58,10 @@ struct llm_client {
 	struct llm_pool *pool;    /* shared with forked processes: totals, fatal, backoff */
 	slots *open_calls;        /* requests open at once, across those processes */
 	const char *tag;          /* see llm_set_tag */
+	char measured_for[200];   /* the call the figures in `measured` are for */
+	json_t *measured;         /* see llm_measured; NULL: none yet */
+	size_t n_measured;        /* of them, for a replay, which has no array */
+	int measured_kept;        /* they went into that call's exchange */
 	int owner;                /* the pid that opened it, and closes what it shares */
 	CURL *curl;
 	unsigned int jitter;

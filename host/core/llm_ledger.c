@@ -271,13 +271,30 @@ static int price(llm_client *c, const llm_exchange *r, llm_usage *u)
 	return estimated;
 }
 
-/* Appends the exchange as one JSON line, scrubbed as a whole. One with
- * no reply has none, so that a replay never answers with it. */
+/* Appends `e` (consumed) to the record as one JSON line, scrubbed as a
+ * whole. */
+static void record_line(llm_client *c, json_t *e)
+{
+	char *line = e ? llm_scrub(&c->keys, json_dumps(e, JSON_COMPACT)) : NULL;
+	buf text = BUF_INIT;
+
+	json_decref(e);
+	if (!line)
+		return;
+	/* one write() per line: parallel workers append whole lines */
+	buf_printf(&text, "%s\n", line);
+	if (write(fileno(c->record), text.data, text.len) != (ssize_t)text.len)
+		notice(c, "cannot write the LLM record: %s", strerror(errno));
+	buf_free(&text);
+	free(line);
+}
+
+/* Appends the exchange as one JSON line, with the figures measured for
+ * it (llm_measured). One with no reply has none, so that a replay never
+ * answers with it. */
 static void record_exchange(llm_client *c, const llm_exchange *r, const llm_usage *u,
 			    int estimated)
 {
-	buf text = BUF_INIT;
-	char *line;
 	json_t *e;
 
 	if (!c->record)
@@ -294,16 +311,11 @@ static void record_exchange(llm_client *c, const llm_exchange *r, const llm_usag
 		json_object_set_new(e, "usage_estimated", json_true());
 	if (c->tag)
 		json_object_set_new(e, "call", json_string(c->tag));
-	line = llm_scrub(&c->keys, json_dumps(e, JSON_COMPACT));
-	json_decref(e);
-	if (!line)
-		return;
-	/* one write() per line: parallel workers append whole lines */
-	buf_printf(&text, "%s\n", line);
-	if (write(fileno(c->record), text.data, text.len) != (ssize_t)text.len)
-		notice(c, "cannot write the LLM record: %s", strerror(errno));
-	buf_free(&text);
-	free(line);
+	if (c->tag && json_array_size(c->measured) && strcmp(c->tag, c->measured_for) == 0) {
+		json_object_set(e, "measured", c->measured);
+		c->measured_kept = 1;
+	}
+	record_line(c, e);
 }
 
 void llm_ledger_charge(llm_client *c, llm_exchange *r, const llm_usage *set_aside,
@@ -319,6 +331,56 @@ void llm_ledger_charge(llm_client *c, llm_exchange *r, const llm_usage *set_asid
 	llm_pool_settle(c, set_aside, &u, r->reply != NULL);
 	if (used)
 		llm_ledger_add(used, &u);
+}
+
+/* The figure `k` measured before the recorded call named `call`, into
+ * *value; left as it is when the record has none. */
+static void replay_measured(const llm_client *c, const char *call, size_t k, double *value)
+{
+	const json_t *e, *v;
+	size_t i;
+
+	json_array_foreach(c->replay, i, e) {
+		const char *name = json_string_value(json_object_get(e, "call"));
+		if (!name || strcmp(name, call) != 0)
+			continue;
+		v = json_array_get(json_object_get(e, "measured"), k);
+		if (json_is_number(v) && isfinite(json_number_value(v))) {
+			*value = json_number_value(v);
+			return;
+		}
+	}
+}
+
+void llm_measured_end(llm_client *c)
+{
+	if (c && c->record && !c->measured_kept && json_array_size(c->measured) > 0)
+		record_line(c, json_pack("{s:s, s:O, s:i, s:i, s:f}", "call", c->measured_for,
+					 "measured", c->measured, "tokens_in", 0, "tokens_out", 0,
+					 "usd", 0.0));
+	if (c) {
+		c->measured_for[0] = '\0';
+		json_array_clear(c->measured);
+		c->n_measured = 0;
+		c->measured_kept = 0;
+	}
+}
+
+void llm_measured(llm_client *c, const char *next_call, double *value)
+{
+	if (!c || !next_call)
+		return;
+	if (strcmp(c->measured_for, next_call) != 0) {
+		llm_measured_end(c);
+		snprintf(c->measured_for, sizeof(c->measured_for), "%s", next_call);
+	}
+	if (c->replay)
+		replay_measured(c, next_call, c->n_measured, value);
+	c->n_measured++;
+	if (c->record && !c->measured)
+		c->measured = json_array();
+	if (c->record && c->measured)
+		json_array_append_new(c->measured, json_real(*value));
 }
 
 json_t *llm_usage_to_json(const llm_usage *u)
