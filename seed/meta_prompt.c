@@ -112,11 +112,17 @@ static char *detail_text(json_t *g, const char *title)
 		     number(g, "holdout"), text(g, "reason"),
 		     *text(g, "summary") ? text(g, "summary") : "(no summary)");
 	for (i = 0; i < json_array_size(tasks); i++) {
+		char holdout[64];
+
 		t = json_array_get(tasks, i);
-		out = meta_append(out, "- %s: training score %g, held-out %g (baseline %g, target %g); "
+		if (*text(t, "holdout_status"))  /* the host's run failed: no score */
+			snprintf(holdout, sizeof(holdout), "failed: %.40s", text(t, "holdout_status"));
+		else
+			snprintf(holdout, sizeof(holdout), "%g", number(t, "holdout"));
+		out = meta_append(out, "- %s: training score %g, held-out %s (baseline %g, target %g); "
 			     "agent %s%s%s; evaluations: %.0f (%.0f kept, %.0f failed); model "
 			     "calls: %.0f\n", text(t, "name"), number(t, "train"),
-			     number(t, "holdout"), number(t, "baseline"), number(t, "target"),
+			     holdout, number(t, "baseline"), number(t, "target"),
 			     text(t, "agent"), *text(t, "problem") ? ": " : "", text(t, "problem"),
 			     number(t, "evals"), number(t, "kept"), number(t, "failed"),
 			     number(t, "llm_calls"));

@@ -7,7 +7,9 @@
  * attempt is kept in the history with its status, score, the host's
  * feedback and whether it became the best solution. The proposer's prompt
  * stays small: the task, what is left of the budget and the limits of one
- * evaluation, one line per earlier attempt, the best solution with the
+ * evaluation, one line per earlier attempt with the time its evaluation
+ * took beside the limit (a solution near it times out on other cases),
+ * the best solution with the
  * feedback on that code, and the feedback on a rejected last attempt
  * under its own number. Between proposals a reviewer reads every attempt
  * in full and answers in a fixed format (kind of problem, severity,
@@ -193,6 +195,8 @@ typedef struct {
 	char status[24];     /* the host's status, or "no code block" */
 	double score;        /* meaningful when status is "ok" */
 	double best_before;  /* the best score when it was proposed */
+	double wall_ms;      /* how long its evaluation took */
+	int wall_limit_ms;   /* of the limit; 0: not evaluated */
 	int kept;            /* it became the best solution */
 	char *feedback;      /* the host's feedback on this code */
 } attempt;
@@ -222,7 +226,18 @@ static const char *attempt_name(char *buf, size_t size, int i)
 	return buf;
 }
 
-/* "attempt 2: scored 18.5, rejected (the best was 20.25)" */
+/* " in 0.653 s of the 2.000 s wall-time limit", or "" when `a` was not
+ * evaluated. */
+static char *timing(char *s, const attempt *a)
+{
+	if (a->wall_limit_ms <= 0)
+		return s;
+	return append(s, " in %.3f s of the %.3f s wall-time limit", a->wall_ms / 1000,
+		      a->wall_limit_ms / 1000.0);
+}
+
+/* "attempt 2: scored 18.5 in 0.653 s of the 2.000 s wall-time limit,
+ * rejected (the best was 20.25)" */
 static char *describe(char *s, const conversation *c, int i)
 {
 	const attempt *a = &c->attempts[i];
@@ -233,6 +248,7 @@ static char *describe(char *s, const conversation *c, int i)
 		s = append(s, "scored %g", a->score);
 	else
 		s = append(s, "%s", a->status);
+	s = timing(s, a);
 	if (i == 0)
 		return s;
 	return a->kept ? append(s, ", kept as the best")
@@ -264,6 +280,8 @@ static int record(conversation *c, char *code, const host_eval_result *r)
 	a->code = code;
 	snprintf(a->status, sizeof(a->status), "%s", r->status);
 	a->score = r->score;
+	a->wall_ms = r->wall_ms;
+	a->wall_limit_ms = r->wall_limit_ms;
 	a->best_before = c->n ? c->attempts[c->best].score : r->score;
 	a->feedback = feedback_text(r);
 	a->kept = c->n == 0 || (strcmp(r->status, "ok") == 0 &&
@@ -363,8 +381,9 @@ static char *proposer_prompt(const conversation *c, const host_budget_info *b)
 		s = append(s, "\nYour attempts so far:\n");
 	for (i = 1; i < c->n; i++)
 		s = append(describe(append(s, "- "), c, i), "\n");
-	s = append(s, "\nThe best solution so far, %s, scoring %g:\n",
-		   attempt_name(name, sizeof(name), c->best), best->score);
+	s = timing(append(s, "\nThe best solution so far, %s, scoring %g",
+			  attempt_name(name, sizeof(name), c->best), best->score), best);
+	s = append(s, ":\n");
 	s = append(fenced(s, best->code), "Feedback on this code: %.*s\n",
 		   clip(best->feedback, FEEDBACK_CHARS), best->feedback);
 	if (!last->kept)

@@ -142,15 +142,18 @@ static void test_the_next_prompt_says_how_the_last_attempt_did(void **state)
 	third = user_prompt(requests, 3);
 	/* a rejected attempt: its score or status, and its feedback under its
 	 * own number, apart from the best code shown */
-	assert_contains(second, "- attempt 1: crash, rejected (the best was 0.65)\n");
-	assert_contains(second, "The best solution so far, the initial solution, scoring 0.65:");
+	assert_contains(second, "- attempt 1: crash in ");
+	assert_contains(second, " s of the 2.000 s wall-time limit, rejected (the best was 0.65)\n");
+	assert_contains(second, "The best solution so far, the initial solution, scoring 0.65 in ");
 	assert_contains(second, "Feedback on attempt 1, which was rejected (its code is not the "
 			"code above): crash: crashed (SIGSEGV)");
 	assert_null(strstr(second, "far off"));  /* the proposer's prompt stays small */
 	/* a kept attempt becomes the best code, its feedback with it */
-	assert_contains(third, "- attempt 1: crash, rejected (the best was 0.65)\n"
-			"- attempt 2: scored 0.7, kept as the best\n");
-	assert_contains(third, "The best solution so far, attempt 2, scoring 0.7:\n```c\n");
+	assert_contains(third, " s of the 2.000 s wall-time limit, rejected (the best was 0.65)\n"
+			"- attempt 2: scored 0.7 in ");
+	assert_contains(third, " s of the 2.000 s wall-time limit, kept as the best\n");
+	assert_contains(third, "The best solution so far, attempt 2, scoring 0.7 in ");
+	assert_contains(third, " s of the 2.000 s wall-time limit:\n```c\n");
 	assert_contains(third, "#define MIN_TLD_LENGTH TUNE(2, 1, 6)");
 	assert_null(strstr(third, "which was rejected"));
 	assert_contains(r.out, "improved  train 1");
@@ -176,10 +179,13 @@ static void test_the_reviewer_reads_every_attempt_and_advises_the_next(void **st
 	assert_false(is_review(requests, 0) || is_review(requests, 2) || is_review(requests, 4));
 	/* the reviewer sees each attempt's code, score and feedback */
 	review = user_prompt(requests, 3);
-	assert_contains(review, "--- the initial solution: scored 0.65\n```c\n");
-	assert_contains(review, "--- attempt 1: crash, rejected (the best was 0.65)\n```c\n" CRASHING);
+	assert_contains(review, "--- the initial solution: scored 0.65 in ");
+	assert_contains(review, " s of the 2.000 s wall-time limit\n```c\n");
+	assert_contains(review, " s of the 2.000 s wall-time limit, rejected (the best was "
+			"0.65)\n```c\n" CRASHING);
 	assert_contains(review, "Feedback on attempt 1: crash: crashed (SIGSEGV)");
-	assert_contains(review, "--- attempt 2: scored 0.7, kept as the best\n```c\n");
+	assert_contains(review, "--- attempt 2: scored 0.7 in ");
+	assert_contains(review, " s of the 2.000 s wall-time limit, kept as the best\n```c\n");
 	assert_contains(review, "#define MIN_TLD_LENGTH TUNE(2, 1, 6)");
 	/* its answer, read leniently, reaches the next proposal */
 	assert_contains(user_prompt(requests, 2), "A reviewer who read the attempts up to attempt 1 "

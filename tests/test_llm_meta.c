@@ -197,7 +197,10 @@ static void test_meta_prompt_holds_scores_budgets_summary_feedback(void **state)
 	assert_contains(user, "gen 0, the one you are rewriting (parent 0): accepted");
 	assert_contains(user, "What it changed: fewer candidates per round, so that more rounds "
 			"fit the budget\n");
-	assert_contains(user, "    eval 2: compile_error: solution.c:1: error: ");
+	/* each evaluation's time beside its limit (tasks/email: 2 s) */
+	assert_contains(user, "    eval 2: compile_error, ");
+	assert_contains(user, " s of 2.000 s wall: solution.c:1: error: ");
+	assert_contains(user, "    eval 1: ok, score ");
 	assert_int_equal(occurrences(user, "task_agent.c:\n```"), 1);
 	assert_int_equal(occurrences(user, "agent.h:\n```"), 1);
 	assert_int_equal(occurrences(user, "meta_agent.c:\n```"), 1);

@@ -41,7 +41,7 @@
 #define REASON_MAX 1024
 #define SUMMARY_MAX 400
 #define PROBLEM_MAX 1024
-#define WORD_MAX 128          /* a task's name, how its agent's run ended */
+#define WORD_MAX 128          /* a task's name, how its agent's and held-out runs ended */
 
 /* Room left for what callers add to an archive ("round", "mutate"). */
 #define ARCHIVE_SLACK 4096
@@ -143,6 +143,9 @@ static json_t *task_result_json(const record_task *t, const evolve_options *o, i
 		json_object_set_new(json, "baseline", json_real(def->baseline));
 		json_object_set_new(json, "target", json_real(def->target));
 	}
+	if (json && record_holdout_failed(t))  /* its holdout is no score */
+		json_object_set_new(json, "holdout_status",
+				    bounded(t->holdout_status, WORD_MAX, "tasks.holdout_status", cut));
 	if (json && trace && lines)
 		json_object_set(json, "trace", lines);
 	json_decref(lines);

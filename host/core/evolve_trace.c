@@ -8,9 +8,10 @@
  * first score, each evaluation that beat every one before it, each
  * failure with the host's feedback, the model calls, and the agent's own
  * log lines, where it says what it tried. Runs of evaluations that were
- * neither better nor failures take one line. Times are left out: they
- * differ from run to run, and a meta agent's prompt must be the same
- * when a run is replayed from a record.
+ * neither better nor failures take one line. Each evaluation's time is
+ * beside its limit, so that the meta agent sees solutions nearing it
+ * before they time out; under a replay they are the recorded run's times
+ * (llm_measured), so that its prompts are the recorded ones.
  */
 #include "evolve_internal.h"
 
@@ -31,6 +32,8 @@ typedef struct {
 	double best;
 	int run_from, run_to;   /* evaluations neither better nor failed */
 	double run_lo, run_hi;
+	double ms_lo, ms_hi;    /* their times */
+	int limit_ms;           /* their limit; 0: not recorded */
 } shortener;
 
 static void add_line(shortener *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -54,16 +57,34 @@ static void add_line(shortener *s, const char *fmt, ...)
 	json_array_append_new(s->lines, json_string(line));
 }
 
+/* ", 0.653 s of 2.000 s wall", or ", 0.601 to 0.653 s of 2.000 s wall"
+ * for times from `lo` to `hi` ms; "" when the limit was not recorded. */
+static const char *timing(char *out, size_t size, double lo, double hi, int limit_ms)
+{
+	if (limit_ms <= 0)
+		snprintf(out, size, "%s", "");
+	else if (hi - lo < 0.5)
+		snprintf(out, size, ", %.3f s of %.3f s wall", hi / 1000, limit_ms / 1000.0);
+	else
+		snprintf(out, size, ", %.3f to %.3f s of %.3f s wall", lo / 1000, hi / 1000,
+			 limit_ms / 1000.0);
+	return out;
+}
+
 /* Ends a run of unremarkable evaluations with one line. */
 static void flush_run(shortener *s)
 {
+	char time[80];
+
 	if (s->run_from == 0)
 		return;
 	if (s->run_from == s->run_to)
-		add_line(s, "eval %d: ok, score %g, not better", s->run_from, s->run_lo);
+		add_line(s, "eval %d: ok, score %g%s, not better", s->run_from, s->run_lo,
+			 timing(time, sizeof(time), s->ms_lo, s->ms_hi, s->limit_ms));
 	else
-		add_line(s, "evals %d-%d: ok, scores %g to %g, none better", s->run_from,
-			 s->run_to, s->run_lo, s->run_hi);
+		add_line(s, "evals %d-%d: ok, scores %g to %g%s, none better", s->run_from,
+			 s->run_to, s->run_lo, s->run_hi,
+			 timing(time, sizeof(time), s->ms_lo, s->ms_hi, s->limit_ms));
 	s->run_from = 0;
 }
 
@@ -79,34 +100,49 @@ static int text_len(const json_t *event, const char *key, const char **text)
 	return (int)utf8_valid_prefix(*text, n);
 }
 
+/* Adds an unremarkable evaluation, scored `score` in `ms`, to the run. */
+static void extend_run(shortener *s, int n, double score, double ms, int limit_ms)
+{
+	if (s->run_from == 0 || limit_ms != s->limit_ms) {
+		flush_run(s);
+		s->run_from = n;
+		s->run_lo = s->run_hi = score;
+		s->ms_lo = s->ms_hi = ms;
+		s->limit_ms = limit_ms;
+	}
+	s->run_to = n;
+	s->run_lo = score < s->run_lo ? score : s->run_lo;
+	s->run_hi = score > s->run_hi ? score : s->run_hi;
+	s->ms_lo = ms < s->ms_lo ? ms : s->ms_lo;
+	s->ms_hi = ms > s->ms_hi ? ms : s->ms_hi;
+}
+
 static void on_eval(shortener *s, const json_t *e)
 {
 	const char *status = json_string_value(json_object_get(e, "status")), *said;
 	double score = json_number_value(json_object_get(e, "score"));
+	double ms = json_number_value(json_object_get(e, "wall_ms"));
+	int limit = (int)json_integer_value(json_object_get(e, "wall_limit_ms"));
 	int n = ++s->evals, len = text_len(e, "feedback", &said);
+	char time[80];
 
+	timing(time, sizeof(time), ms, ms, limit);
 	if (!status || strcmp(status, "ok") != 0) {
 		s->n->failed++;
 		flush_run(s);
-		add_line(s, "eval %d: %s: %.*s", n, status ? status : "?", len, said);
+		add_line(s, "eval %d: %s%s: %.*s", n, status ? status : "?", time, len, said);
 	} else if (!s->have_best) {
 		s->have_best = 1;
 		s->best = score;
 		flush_run(s);
-		add_line(s, "eval %d: ok, score %g, the first: %.*s", n, score, len, said);
+		add_line(s, "eval %d: ok, score %g%s, the first: %.*s", n, score, time, len, said);
 	} else if (s->higher ? score > s->best : score < s->best) {
 		s->n->kept++;
 		s->best = score;
 		flush_run(s);
-		add_line(s, "eval %d: ok, score %g, better than all before: kept", n, score);
+		add_line(s, "eval %d: ok, score %g%s, better than all before: kept", n, score, time);
 	} else {
-		if (s->run_from == 0) {
-			s->run_from = n;
-			s->run_lo = s->run_hi = score;
-		}
-		s->run_to = n;
-		s->run_lo = score < s->run_lo ? score : s->run_lo;
-		s->run_hi = score > s->run_hi ? score : s->run_hi;
+		extend_run(s, n, score, ms, limit);
 	}
 }
 
