@@ -134,5 +134,6 @@ void test_group_arena_runs(harness_totals *t);
 void test_group_arena_spend(harness_totals *t);
 void test_group_lab_hostile(harness_totals *t);
 void test_group_noise(harness_totals *t);
+void test_group_holdout(harness_totals *t);
 
 #endif

@@ -92,6 +92,7 @@ int main(void)
 	test_group_timing(&totals);
 	test_group_noise(&totals);
 	test_group_reports(&totals);
+	test_group_holdout(&totals);
 	test_group_oracle(&totals);
 	test_group_arena(&totals);
 	test_group_arena_runs(&totals);
