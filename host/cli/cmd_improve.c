@@ -39,9 +39,16 @@ static const char improve_help[] =
 	"  --verbose     print the agent's log lines\n"
 	CLI_LLM_HELP;
 
+/* A held-out run that failed says how, in place of a score it has not. */
 static void print_scores(const char *label, const eval_result *train, const eval_result *holdout)
 {
-	printf("%-9s train %-10g held-out %-10g (%s)\n", label, train->score, holdout->score,
+	char held[64];
+
+	if (holdout->status == SANDBOX_OK)
+		snprintf(held, sizeof(held), "%g", holdout->score);
+	else
+		snprintf(held, sizeof(held), "failed: %s", sandbox_status_name(holdout->status));
+	printf("%-9s train %-10g held-out %-10s (%s)\n", label, train->score, held,
 	       sandbox_status_name(train->status));
 }
 

@@ -43,7 +43,8 @@ typedef struct {
 	size_t n_entry;
 	int higher_is_better;
 	double baseline, target;
-	sandbox_limits budget;   /* one evaluation of a solution */
+	sandbox_limits budget;   /* one run of a solution: on the training cases, or
+	                            on a batch of at most as many held-out ones */
 	int score_ms;            /* score.c's wall and CPU time per transcript */
 	/* A timed task ("timing" in task.json): the runs of each evaluation,
 	 * whose CPU time the host measures; 0 for a task that is not timed. */
