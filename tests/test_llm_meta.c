@@ -113,7 +113,8 @@ static void test_archive_holds_what_the_meta_agent_needs(void **state)
 	assert_contains(log, ", summary 'read 1 generations'\n");
 	assert_contains(log, "email: train 0.7 held-out ");
 	assert_contains(log, ", baseline 0.5 target 1, 12 evals, 0 calls, 1 kept, 0 failed, seconds yes, ");
-	assert_contains(log, " trace lines, first 'eval 1: ok, score 0.65, the first: ");
+	assert_contains(log, " trace lines, first 'eval 1: ok, score 0.65, ");
+	assert_contains(log, " s of 2.000 s wall, the first: ");
 	free(log);
 	llm_fixture_git(&r, lab, "log", "--format=%B", "gen_002^!");
 	assert_contains(r.out, "gen_002: ");

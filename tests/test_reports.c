@@ -41,15 +41,17 @@ static const char raw_calls[] =
 	"  head[0] = 0; head[1] = (unsigned char)(n >> 16); head[2] = (unsigned char)(n >> 8);\n"
 	"  head[3] = (unsigned char)n; raw(1, 3, (long)head, 4); raw(1, 3, (long)text, n); }\n";
 
-/* An email solution right on no case, which on the 21st call (there are
- * 20 training cases, so only in a held-out run) ends its process with the
- * first byte of the input as its exit status: a held-out input's byte, in
- * the host's "exited with status N". */
+/* An email solution right on no case, which on a first call whose input
+ * is not the first training case (so only in a held-out run) ends its
+ * process with the first byte of the input as its exit status: a held-out
+ * input's byte, in the host's "exited with status N". */
 static const char leaking_solution[] =
-	"#include \"email.h\"\n"
+	"#include \"email.h\"\n#include <string.h>\n"
 	"static int calls;\n"
 	"int validate_email(const char *s)\n"
-	"{ if (++calls > 20) raw(231, (unsigned char)s[0], 0, 0); return 0; }\n";
+	"{ if (++calls == 1 && strcmp(s, \"user@example.com\") != 0)\n"
+	"    raw(231, (unsigned char)s[0], 0, 0);\n"
+	"  return 0; }\n";
 
 static char *with_raw(const char *code)
 {
@@ -61,7 +63,7 @@ static void assert_sealed(const eval_result *r, const task *t)
 {
 	char leaked[64];
 
-	snprintf(leaked, sizeof(leaked), "status %d", (unsigned char)t->holdout[20].input[0]);
+	snprintf(leaked, sizeof(leaked), "status %d", (unsigned char)t->holdout[0].input[0]);
 	assert_int_equal(r->status, SANDBOX_BAD_OUTPUT);
 	assert_string_equal(r->detail, "its output was wrong or missing");
 	assert_string_equal(r->feedback, "");
@@ -77,7 +79,7 @@ static void test_a_held_out_run_keeps_only_status_and_score(void **state)
 	eval_result r;
 
 	(void)state;
-	assert_true(t->n_holdout > 20);
+	assert_string_equal(t->train[0].input, "user@example.com");
 	/* the training run is what the solution's author sees: all of it */
 	assert_int_equal(eval_solution(&r, t, "leak.c", code, EVAL_TRAIN), 0);
 	assert_int_equal(r.status, SANDBOX_OK);
