@@ -209,6 +209,7 @@ void llm_close(llm_client *c)
 {
 	if (!c)
 		return;
+	llm_measured_end(c);  /* figures no call took */
 	if (c->record)
 		fclose(c->record);
 	if (c->curl)

@@ -124,7 +124,8 @@ void llm_measured(llm_client *c, const char *next_call, double *value);
 
 /* Ends an agent run's figures: those measured for a call that was never
  * made, which a later prompt may still quote (an archive's trace), go
- * into the record on a line of their own, with no reply. */
+ * into the record on a line of their own, with no reply. llm_close ends
+ * them too. */
 void llm_measured_end(llm_client *c);
 
 /* Calls `abort` (when not NULL) while a call waits for the model: a

@@ -116,15 +116,22 @@ static int check_recorded_usage(const json_t *e, const char *path, int line)
 }
 
 /* A replay answers as the recorded model did, so it measures as that
- * model: its identity is the first exchange's, unless --llm names one. */
+ * model: its identity is the first exchange's, unless --llm names one.
+ * (A line of measured figures alone names no model.) */
 static void replayed_model(llm_client *c)
 {
-	const json_t *first = json_array_get(c->replay, 0);
-	const char *provider = json_string_value(json_object_get(first, "provider"));
-	const char *model = json_string_value(json_object_get(first, "model"));
+	const json_t *e;
+	size_t i;
 
-	if (!c->identity[0] && provider && model && *model)
-		snprintf(c->identity, sizeof(c->identity), "%.40s:%.200s", provider, model);
+	json_array_foreach(c->replay, i, e) {
+		const char *provider = json_string_value(json_object_get(e, "provider"));
+		const char *model = json_string_value(json_object_get(e, "model"));
+		if (!provider)
+			continue;
+		if (!c->identity[0] && model && *model)
+			snprintf(c->identity, sizeof(c->identity), "%.40s:%.200s", provider, model);
+		return;
+	}
 }
 
 /* The recorded exchanges a replay can answer with: those with a reply,
