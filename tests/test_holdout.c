@@ -349,6 +349,54 @@ static void test_a_prompt_gives_the_time_beside_the_limit(void **state)
 	free(root);
 }
 
+/* The record keeps each figure with the call made after it, or on a line
+ * of its own when none was; a replay gives each back by the call's name,
+ * and a record that starts with figures still names its model. */
+static void test_a_replay_gives_back_the_measured_figures(void **state)
+{
+	char *prices = llm_fixture_prices(), *record = harness_scratch("measured.jsonl"), *reply;
+	llm_options o = { .provider = "openai:test-model", .prices_path = prices,
+			  .record_path = record };
+	double before = 3.25, first = 12.5, later = 7, unknown = 99;
+	char url[128];
+	llm_client *c;
+	llm_server s;
+
+	(void)state;
+	unlink(record);
+	llm_fixture_start(&s, llm_fixture_script(json_pack("[o]", llm_fixture_reply("ok", 3, 4))),
+			  "measured");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	o.url = url;
+	assert_int_equal(llm_open(&c, &o), 0);
+	llm_measured(c, "b call 1", &before);  /* no call follows */
+	llm_measured_end(c);
+	llm_measured(c, "a call 1", &first);
+	llm_set_tag(c, "a call 1");
+	assert_int_equal(llm_chat(c, "sys", "user", 0, &reply, NULL), 0);
+	free(reply);
+	llm_set_tag(c, NULL);
+	llm_measured(c, "a call 2", &later);
+	llm_close(c);  /* which ends them */
+	llm_fixture_stop(&s);
+	memset(&o, 0, sizeof(o));
+	o.replay_path = record;
+	assert_int_equal(llm_open(&c, &o), 0);
+	assert_string_equal(llm_model(c), "openai:test-model");
+	first = before = later = 0;
+	llm_measured(c, "a call 1", &first);
+	llm_measured(c, "b call 1", &before);
+	llm_measured(c, "a call 2", &later);
+	llm_measured(c, "c call 1", &unknown);
+	assert_true(first == 12.5 && before == 3.25 && later == 7);
+	assert_true(unknown == 99);  /* not recorded: as measured */
+	llm_close(c);
+	unlink(record);
+	free(record);
+	unlink(prices);
+	free(prices);
+}
+
 void test_group_holdout(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +404,7 @@ void test_group_holdout(harness_totals *t)
 		cmocka_unit_test(test_held_out_time_holds_per_case),
 		cmocka_unit_test(test_a_held_out_timeout_is_said_everywhere),
 		cmocka_unit_test(test_a_prompt_gives_the_time_beside_the_limit),
+		cmocka_unit_test(test_a_replay_gives_back_the_measured_figures),
 	};
 
 	HARNESS_GROUP(t, "holdout", tests);
