@@ -30,14 +30,17 @@ LDLIBS_TCC = -ltcc -ldl -lm
 # The layers, in order. A layer's files see their own folder's headers and
 # those of the layers before it, and nothing else: a wrong-way include does
 # not compile.
-LAYERS = host/util host/cc sandbox host/lab host/core host/cli
+LAYERS = host/util host/cc sandbox host/lab host/task host/llm host/agent host/evolve host/cli
 layer_includes = $(foreach d,$(wordlist 1,$(1),$(LAYERS)),-I$(d))
 UTIL_I = $(call layer_includes,1)
 CC_I = $(call layer_includes,2)
 SANDBOX_I = $(call layer_includes,3)
 LAB_I = $(call layer_includes,4)
-CORE_I = $(call layer_includes,5)
-CLI_I = $(call layer_includes,6)
+TASK_I = $(call layer_includes,5)
+LLM_I = $(call layer_includes,6)
+AGENT_I = $(call layer_includes,7)
+EVOLVE_I = $(call layer_includes,8)
+CLI_I = $(call layer_includes,9)
 
 # Every .c of the layers goes into one library that bin/host,
 # bin/host-sandbox, the tests and the bench all link; the two programs are
@@ -60,7 +63,7 @@ JANSSON_INCLUDE = $(shell pkg-config --variable=includedir jansson)
 all: $(BIN)/host $(BIN)/host-sandbox $(LIBC_HEADERS) $(BIN)/prices.json
 
 # The LLM price table, found beside the binary (override: --llm-prices).
-$(BIN)/prices.json: host/core/prices.json
+$(BIN)/prices.json: host/llm/prices.json
 	@mkdir -p $(@D)
 	@cp $< $@
 
@@ -101,7 +104,10 @@ $(eval $(call layer_rule,host/util,$(UTIL_I)))
 $(eval $(call layer_rule,host/cc,$(CC_I)))
 $(eval $(call layer_rule,sandbox,$(SANDBOX_I)))
 $(eval $(call layer_rule,host/lab,$(LAB_I)))
-$(eval $(call layer_rule,host/core,$(CORE_I)))
+$(eval $(call layer_rule,host/task,$(TASK_I)))
+$(eval $(call layer_rule,host/llm,$(LLM_I)))
+$(eval $(call layer_rule,host/agent,$(AGENT_I)))
+$(eval $(call layer_rule,host/evolve,$(EVOLVE_I)))
 $(eval $(call layer_rule,host/cli,$(CLI_I)))
 $(eval $(call layer_rule,tests,$(CLI_I) -Itests))
 $(eval $(call layer_rule,bench,$(CLI_I)))
@@ -168,6 +174,12 @@ uninstall:
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all test asan bench demo clean install uninstall
+# The include path one layer is built with, for the test that a wrong-way
+# include does not compile: make -s layer-includes LAYER=host/task
+layer_index = $(strip $(foreach i,$(shell seq $(words $(LAYERS))),$(if $(filter $(1),$(word $(i),$(LAYERS))),$(i))))
+layer-includes:
+	@echo $(call layer_includes,$(call layer_index,$(LAYER)))
+
+.PHONY: all test asan bench demo clean install uninstall layer-includes
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -99,6 +99,7 @@ int main(void)
 	test_group_arena_spend(&totals);
 	test_group_report(&totals);
 	test_group_cli(&totals);
+	test_group_layers(&totals);
 
 	sandbox_stop();
 	harness_home_remove();

@@ -43,7 +43,7 @@ typedef struct {
  * lowest and highest score (the kept one, the best, is its train score);
  * 0 when the task is not timed or a run failed. paired: the comparison
  * with its parent's solution that evolve's decision counts
- * (host/core/evolve_noise.c), made of `paired` runs of each, interleaved:
+ * (host/evolve/evolve_noise.c), made of `paired` runs of each, interleaved:
  * the medians of either, their fitness (normalised as the task's) and
  * the one-sided Mann-Whitney p-values that the candidate's runs score
  * better, and worse; 0 when not compared. `same`: the solution is its

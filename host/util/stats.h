@@ -5,7 +5,7 @@
  *
  * A timed task's score is a CPU time, which the machine's state moves
  * from run to run; evolve accepts a faster solution only on evidence
- * beyond that noise (host/core/evolve_noise.c), and this is the evidence.
+ * beyond that noise (host/evolve/evolve_noise.c), and this is the evidence.
  * The samples are a few runs each, so the test is exact, not an
  * approximation that needs many.
  */

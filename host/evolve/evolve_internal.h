@@ -1,6 +1,6 @@
 /*
  * evolve_internal.h - what the evolution's own files share; nothing
- * outside host/core/evolve*.c and the arena (arena*.c, which runs on
+ * outside host/evolve/evolve*.c and the arena (arena*.c, which runs on
  * evolve's parts) includes it, and evolve.h stays everyone else's
  * interface.
  *
