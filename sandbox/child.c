@@ -4,14 +4,14 @@
  * It is a separate, small executable rather than a fork of the host so
  * that nothing of the host's memory (API keys, the git repository, libcurl
  * state) exists in the child at all. It starts once as a zygote
- * (zygote.c) and each job runs in a fresh fork of it. A child reads one
- * job from the channel on fd 3, and before libtcc reads a line it confines
- * itself (runner_enter): it can then read only the allowlist's headers,
- * tcc's own, its private header folder and its empty working directory,
- * under CPU and memory limits, because `#include` is hostile input too. It
- * compiles, locks itself down (lockdown.c), runs the compiled code and
- * writes one result frame; an agent also sends requests for host services
- * (services.c) on the way.
+ * (zygote_serve.c) and each job runs in a fresh fork of it. A child reads
+ * one job from the channel on fd 3, and before libtcc reads a line it
+ * confines itself (runner_enter): it can then read only the allowlist's
+ * headers, tcc's own, its private header folder and its empty working
+ * directory, under CPU and memory limits, because `#include` is hostile
+ * input too. It compiles, locks itself down (lockdown.c), runs the
+ * compiled code and writes one result frame; an agent also sends requests
+ * for host services (services.c) on the way.
  *
  * Every way it can end is a frame the parent understands or a signal the
  * parent classifies: see sandbox.c. This file holds what all job kinds
@@ -26,6 +26,7 @@
 #include "lockdown.h"
 #include "os.h"
 #include "zygote.h"
+#include "zygote_serve.h"
 
 #include <errno.h>
 #include <pthread.h>

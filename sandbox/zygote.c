@@ -1,11 +1,7 @@
 /*
- * zygote.c - forking sandboxed children from a clean process; see zygote.h.
- *
- * Protocol on the control socket, host to zygote: 'F' carrying a
- * descriptor (SCM_RIGHTS), which the zygote answers with the new child's
- * pid as 4 bytes; or 'P' followed by one channel frame, a driver key (see
- * zygote_unit_key), which it compiles and does not answer. EOF on the
- * control socket ends the zygote.
+ * zygote.c - forking sandboxed children from a clean process, the host's
+ * side; see zygote.h. The zygote itself is host-sandbox's
+ * (zygote_serve.c).
  *
  * The host keeps one zygote per pool: untrusted jobs and task code (score.c)
  * never share a process family, so nothing a scorer compiled is inherited
@@ -15,21 +11,17 @@
 
 #include "channel.h"
 #include "error.h"
-#include "lockdown.h"
 #include "os.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,84 +47,6 @@ static int send_fd(int sock, int fd)
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
-}
-
-/* Receives one request byte and the descriptor that may come with it;
- * *fd is -1 when none came. Returns the byte, or -1 at EOF or on error. */
-static int recv_request(int sock, int *fd)
-{
-	char byte;
-	char control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-	ssize_t n;
-
-	*fd = -1;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control;
-	msg.msg_controllen = sizeof(control);
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		return -1;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (cmsg && cmsg->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
-	return (unsigned char)byte;
-}
-
-/* The new child: the channel takes the control socket's place. */
-static int become_child(int control_fd, int job_fd)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	setpgid(0, 0);
-	if (dup2(job_fd, control_fd) < 0)
-		_exit(1);
-	close(job_fd);
-	return 0;
-}
-
-/* Answers an 'F' request: clones a child, which returns 0 from here. */
-static int serve_fork(int control_fd, int job_fd)
-{
-	int32_t pid;
-
-	/* like fork(), but the child's parent is the host */
-	pid = (int32_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
-	if (pid == 0)
-		return become_child(control_fd, job_fd);
-	close(job_fd);
-	return write(control_fd, &pid, sizeof(pid)) == sizeof(pid) ? 1 : -1;
-}
-
-int zygote_serve(int control_fd, zygote_prepare_fn prepare)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
-		return -1;
-	lockdown_leave_network();
-	for (;;) {
-		int job_fd, rc = 1, kind = recv_request(control_fd, &job_fd);
-		char *key = NULL;
-
-		if (kind == 'F' && job_fd >= 0) {
-			rc = serve_fork(control_fd, job_fd);
-		} else if (kind == 'P' && job_fd < 0 &&
-			   channel_recv(&key, NULL, control_fd, ZYGOTE_KEY_MAX, -1) == 0) {
-			prepare(key);
-			free(key);
-		} else {
-			if (job_fd >= 0)
-				close(job_fd);
-			rc = -1;
-		}
-		if (rc <= 0)
-			return rc;
-	}
 }
 
 char *zygote_unit_key(const json_t *job)

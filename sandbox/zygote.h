@@ -13,6 +13,13 @@
  * ever receives socket descriptors and task drivers. It compiles each
  * task's driver once (zygote_prepare), so that its children inherit the
  * compiled driver instead of compiling it again for every evaluation.
+ *
+ * Protocol on the control socket, host to zygote: 'F' carrying a
+ * descriptor (SCM_RIGHTS), which the zygote answers with the new child's
+ * pid as 4 bytes; or 'P' followed by one channel frame, a driver key (see
+ * zygote_unit_key), which it compiles and does not answer. EOF on the
+ * control socket ends the zygote. The zygote's side is zygote_serve.h,
+ * in host-sandbox.
  */
 #ifndef SANDBOX_ZYGOTE_H
 #define SANDBOX_ZYGOTE_H
@@ -29,20 +36,6 @@
  * their compiles) or the task's own code (score.c, with the labels). */
 typedef enum { ZYGOTE_UNTRUSTED, ZYGOTE_TASK_CODE } zygote_pool;
 #define ZYGOTE_POOLS 2
-
-/* ---- in host-sandbox ---- */
-
-/* Compiles the unit named by `key` (see zygote_unit_key) and keeps it
- * for the children forked afterwards; failures are left to them. */
-typedef void (*zygote_prepare_fn)(const char *key);
-
-/*
- * Serves fork and prepare requests arriving on `control_fd` until the host
- * closes it. Returns 0 in each new child, whose channel is then on
- * `control_fd`'s number (CHANNEL_FD); returns -1 in the zygote when it
- * should exit.
- */
-int zygote_serve(int control_fd, zygote_prepare_fn prepare);
 
 /* ---- in both ---- */
 
