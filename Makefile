@@ -42,13 +42,20 @@ AGENT_I = $(call layer_includes,7)
 EVOLVE_I = $(call layer_includes,8)
 CLI_I = $(call layer_includes,9)
 
+# host-sandbox's own files, the runner, are a folder of the sandbox layer:
+# they see its headers and their own, and no other folder sees theirs, so
+# the host's side of the sandbox cannot call into the runner.
+RUNNER_DIR = sandbox/runner
+RUNNER_I = $(SANDBOX_I) -I$(RUNNER_DIR)
+
 # Every .c of the layers goes into one library that bin/host,
 # bin/host-sandbox, the tests and the bench all link; the two programs are
 # their main files. bin/host is linked without libtcc: it compiles
-# nothing, and a reference to the compiler would not link.
-LIB_SRC = $(filter-out $(HOST_MAIN) $(RUNNER_MAIN),$(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
+# nothing, and a reference to the compiler would not link. A program gets
+# only the objects it refers to, so bin/host holds nothing of the runner.
+LIB_SRC = $(filter-out $(HOST_MAIN) $(RUNNER_MAIN),$(foreach d,$(LAYERS) $(RUNNER_DIR),$(wildcard $(d)/*.c)))
 HOST_MAIN = host/cli/main.c
-RUNNER_MAIN = sandbox/child.c
+RUNNER_MAIN = $(RUNNER_DIR)/runner.c
 TEST_SRC = $(wildcard tests/*.c)
 BENCH_SRC = bench/bench.c bench/timing.c
 
@@ -103,6 +110,7 @@ endef
 $(eval $(call layer_rule,host/util,$(UTIL_I)))
 $(eval $(call layer_rule,host/cc,$(CC_I)))
 $(eval $(call layer_rule,sandbox,$(SANDBOX_I)))
+$(eval $(call layer_rule,$(RUNNER_DIR),$(RUNNER_I)))
 $(eval $(call layer_rule,host/lab,$(LAB_I)))
 $(eval $(call layer_rule,host/task,$(TASK_I)))
 $(eval $(call layer_rule,host/llm,$(LLM_I)))
@@ -110,7 +118,8 @@ $(eval $(call layer_rule,host/agent,$(AGENT_I)))
 $(eval $(call layer_rule,host/evolve,$(EVOLVE_I)))
 $(eval $(call layer_rule,host/cli,$(CLI_I)))
 $(eval $(call layer_rule,tests,$(CLI_I) -Itests))
-$(eval $(call layer_rule,bench,$(CLI_I)))
+# the bench compiles the seed agents as the runner does, with its services
+$(eval $(call layer_rule,bench,$(CLI_I) -I$(RUNNER_DIR)))
 
 $(BUILD)/host/util/embed.o: host/cc/task_abi.h host/cc/agent.h
 
@@ -174,11 +183,12 @@ uninstall:
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-# The include path one layer is built with, for the test that a wrong-way
-# include does not compile: make -s layer-includes LAYER=host/task
+# The include path one layer (or the runner's folder) is built with, for
+# the test that a wrong-way include does not compile:
+# make -s layer-includes LAYER=host/task
 layer_index = $(strip $(foreach i,$(shell seq $(words $(LAYERS))),$(if $(filter $(1),$(word $(i),$(LAYERS))),$(i))))
 layer-includes:
-	@echo $(call layer_includes,$(call layer_index,$(LAYER)))
+	@echo $(if $(filter $(RUNNER_DIR),$(LAYER)),$(RUNNER_I),$(call layer_includes,$(call layer_index,$(LAYER))))
 
 .PHONY: all test asan bench demo clean install uninstall layer-includes
 

@@ -17,7 +17,7 @@
 #include "agents.h"
 #include "error.h"
 #include "lab.h"
-#include "services.h"
+#include "agent_services.h"
 #include "store.h"
 #include "validate.h"
 
@@ -157,7 +157,7 @@ static double bench_seed_compile(const agent_files *seed)
 	double times[COMPILE_RUNS];
 	size_t n_services, i, n = 0;
 	compile_options opts = { "#define AGENT_NO_ENTRY_POINTS\n#include <agent.h>", NULL,
-				 services_symbols(&n_services), 0 };
+				 agent_services_symbols(&n_services), 0 };
 	int k;
 
 	opts.n_symbols = n_services;

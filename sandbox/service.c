@@ -4,7 +4,7 @@
  * A task's score.c is called for every evaluation. Starting, confining
  * and compiling a child per call would cost more than the scoring itself,
  * so each scorer runs in one child that answers request after request: a
- * fresh fork of it serves each one (child_score.c), and it reports how a
+ * fresh fork of it serves each one (runner_score.c), and it reports how a
  * fork that did not answer ended. These children come from the task-code zygote, which never
  * runs untrusted code. A child that overruns a call's deadline or breaks
  * the protocol is killed with its forks, reported like a one-shot run, and

@@ -362,8 +362,8 @@ static void test_agent_compile_errors_are_shown(void **state)
 static void test_readme_source_layout_matches_the_tree(void **state)
 {
 	static const char *const layers[] = {
-		"host/util", "host/cc", "sandbox", "host/lab", "host/task", "host/llm",
-		"host/agent", "host/evolve", "host/cli",
+		"host/util", "host/cc", "sandbox", "sandbox/runner", "host/lab", "host/task",
+		"host/llm", "host/agent", "host/evolve", "host/cli",
 	};
 	char *readme = harness_read("README.md"), *section, *end, *folder;
 	size_t i;

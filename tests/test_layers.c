@@ -2,7 +2,8 @@
  * test_layers.c - the layers hold: a file of one layer that includes a
  * header of a later one does not compile, with the include path the
  * build gives that layer (make layer-includes), while an earlier layer's
- * header does.
+ * header does. The runner's headers (sandbox/runner) are its own: not
+ * even the host's side of the sandbox sees them.
  */
 #include "harness.h"
 
@@ -64,10 +65,13 @@ static void test_a_wrong_way_include_does_not_compile(void **state)
 		{ "host/task", "evolve.h" }, { "host/task", "broker.h" }, { "host/task", "llm.h" },
 		{ "host/llm", "agent_run.h" }, { "host/agent", "evolve.h" },
 		{ "host/lab", "eval.h" }, { "sandbox", "store.h" }, { "host/util", "compile.h" },
-		{ "host/evolve", "cli.h" },
+		{ "host/evolve", "cli.h" }, { "sandbox", "runner.h" }, { "sandbox", "lockdown.h" },
+		{ "host/task", "confine.h" }, { "sandbox/runner", "store.h" },
 	}, right[] = {
 		{ "host/task", "store.h" }, { "host/llm", "task.h" }, { "host/agent", "llm.h" },
 		{ "host/evolve", "broker.h" }, { "host/cli", "evolve.h" },
+		{ "sandbox/runner", "zygote.h" }, { "sandbox/runner", "lockdown.h" },
+		{ "host/cc", "edits.h" },
 	};
 	run_result r;
 	size_t i;
@@ -86,10 +90,51 @@ static void test_a_wrong_way_include_does_not_compile(void **state)
 	}
 }
 
+/* bin/host holds nothing of the runner: the host's side of the sandbox
+ * sees none of its headers, and a program takes from the library only
+ * the objects it refers to. The zygote's own loop once came in with the
+ * host's side of it, and the seccomp filter with the loop. */
+static void test_the_host_holds_nothing_of_the_runner(void **state)
+{
+	static const char *const runner_only[] = {
+		"zygote_serve", "lockdown_apply", "lockdown_leave_network", "confine_abi",
+		"runner_enter", "runner_finish", "agent_services_symbols",
+	};
+	char *host = os_path_join(harness_bin(), "host"), *host_sandbox;
+	char *argv[] = { "/usr/bin/nm", "--defined-only", host, NULL };
+	char name[64];
+	run_result r;
+	size_t i;
+
+	(void)state;
+	run_command(&r, NULL, argv);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, " sandbox_run\n");
+	for (i = 0; i < sizeof(runner_only) / sizeof(runner_only[0]); i++) {
+		snprintf(name, sizeof(name), " %s\n", runner_only[i]);
+		if (strstr(r.out, name))
+			fail_msg("bin/host holds %s", runner_only[i]);
+	}
+	run_result_free(&r);
+	/* the names are right: host-sandbox has every one */
+	host_sandbox = os_path_join(harness_bin(), "host-sandbox");
+	argv[2] = host_sandbox;
+	run_command(&r, NULL, argv);
+	assert_int_equal(r.status, 0);
+	for (i = 0; i < sizeof(runner_only) / sizeof(runner_only[0]); i++) {
+		snprintf(name, sizeof(name), " %s\n", runner_only[i]);
+		assert_contains(r.out, name);
+	}
+	run_result_free(&r);
+	free(host_sandbox);
+	free(host);
+}
+
 void test_group_layers(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_wrong_way_include_does_not_compile),
+		cmocka_unit_test(test_the_host_holds_nothing_of_the_runner),
 	};
 
 	HARNESS_GROUP(t, "layers", tests);

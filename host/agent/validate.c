@@ -6,7 +6,7 @@
  * prototype is not reported as a compile error but, after the symbols
  * stage, as a signature error. Nothing of the agent is compiled or runs in
  * the host: the first three stages are one confined check job
- * (child_agent.c), and smoke runs each entry point in the sandbox. A meta
+ * (runner_agent.c), and smoke runs each entry point in the sandbox. A meta
  * agent passes smoke only if it proposes a rewrite: one that returns -1,
  * or emits nothing new, would leave every later generation empty. A test
  * agent is optional; one that is there must answer on the smoke task.

@@ -1,14 +1,14 @@
 /*
  * runner.h - what the files of host-sandbox share: the program every
- * sandboxed job runs in (child.c has the overview).
+ * sandboxed job runs in (runner.c has the overview).
  *
  * A job goes through the same steps whatever its kind: runner_enter
  * confines the process before anything is compiled, runner_build compiles
  * a unit of the job, runner_lock_down closes the rest before any compiled
  * code runs, and runner_finish sends the one result frame and exits. The
- * job kinds live in their own files: child_solution.c (a solution with its
- * task's driver), child_agent.c (an agent's entry point, and the compile
- * stages of validation) and child_score.c (a task's score.c, which answers
+ * job kinds live in their own files: runner_solution.c (a solution with its
+ * task's driver), runner_agent.c (an agent's entry point, and the compile
+ * stages of validation) and runner_score.c (a task's score.c, which answers
  * many requests).
  */
 #ifndef SANDBOX_RUNNER_H
@@ -69,7 +69,7 @@ typedef struct {
 	void (*memory)(size_t requested, size_t in_use);
 } runner_reporters;
 
-/* The job's limits for a solution's process (child_solution.c), which
+/* The job's limits for a solution's process (runner_solution.c), which
  * may write the channel single bytes only, never a frame, and reports
  * through `how` (its page). */
 void runner_lock_down_page(const json_t *job, const runner_reporters *how);

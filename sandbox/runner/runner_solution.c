@@ -1,10 +1,10 @@
 /*
- * child_solution.c - the solution job: a solution runs with its task's
+ * runner_solution.c - the solution job: a solution runs with its task's
  * driver, which records a transcript; see runner.h.
  *
  * The job holds the solution, the driver and the case inputs, never the
  * labels: those stay with score.c, which runs in a process of its own
- * (child_score.c). Both units compile against the task's declared headers,
+ * (runner_score.c). Both units compile against the task's declared headers,
  * which the host copied into a private folder, never the task folder.
  *
  * The solution shares this process, so it can do whatever the runner's

@@ -1,5 +1,5 @@
 /*
- * child.c - host-sandbox, the program every sandboxed job runs in.
+ * runner.c - host-sandbox, the program every sandboxed job runs in.
  *
  * It is a separate, small executable rather than a fork of the host so
  * that nothing of the host's memory (API keys, the git repository, libcurl
@@ -11,11 +11,11 @@
  * directory, under CPU and memory limits, because `#include` is hostile
  * input too. It compiles, locks itself down (lockdown.c), runs the
  * compiled code and writes one result frame; an agent also sends requests
- * for host services (services.c) on the way.
+ * for host services (agent_services.c) on the way.
  *
  * Every way it can end is a frame the parent understands or a signal the
  * parent classifies: see sandbox.c. This file holds what all job kinds
- * share and the dispatch; the kinds are in child_*.c.
+ * share and the dispatch; the kinds are in runner_*.c.
  */
 #include "runner.h"
 

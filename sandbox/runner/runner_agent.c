@@ -1,5 +1,5 @@
 /*
- * child_agent.c - agent jobs: running an entry point, and the compile
+ * runner_agent.c - agent jobs: running an entry point, and the compile
  * stages of validation; see runner.h.
  *
  * Validation compiles untrusted agents too, so its first three stages run
@@ -20,7 +20,7 @@
 #include "allowlist.h"
 #include "buf.h"
 #include "error.h"
-#include "services.h"
+#include "agent_services.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,12 +44,12 @@ _Noreturn void runner_agent_job(const json_t *job)
 	if (!entry || !arg)
 		runner_fail("job: an agent job needs entry and arg");
 	runner_enter(job);
-	services = services_symbols(&n);
+	services = agent_services_symbols(&n);
 	agent = runner_build(json_object_get(job, "agent"), "agent", NULL, services, n);
 	fn = compile_lookup(agent, entry);
 	if (!fn)
 		runner_report_missing("agent", "agent", entry, "the host");
-	services_init((unsigned long long)json_integer_value(json_object_get(job, "seed")));
+	agent_services_init((unsigned long long)json_integer_value(json_object_get(job, "seed")));
 	runner_lock_down(job);
 	runner_mark_code();
 	/* the task agent's solution, the test agent's proposals */
@@ -94,7 +94,7 @@ static void add_export(void *ctx, const char *name, const void *addr)
 {
 	export_list *list = ctx;
 	size_t n;
-	const compile_symbol *services = services_symbols(&n);
+	const compile_symbol *services = agent_services_symbols(&n);
 
 	(void)addr;
 	/* linker symbols (_end, _GLOBAL_OFFSET_TABLE_), PLT slots and imports */
@@ -109,7 +109,7 @@ static void add_export(void *ctx, const char *name, const void *addr)
 static int stage_symbols(json_t *stages, const json_t *spec, buf *exports)
 {
 	size_t n_services, i;
-	const compile_symbol *services = services_symbols(&n_services);
+	const compile_symbol *services = agent_services_symbols(&n_services);
 	compile_diags diags = { NULL, 0 };
 	export_list list = { BUF_INIT, 0 };
 	compile_unit *unit = NULL;

@@ -1,5 +1,5 @@
 /*
- * child_oracle.c - a task's oracle: oracle.c labels inputs, request after
+ * runner_oracle.c - a task's oracle: oracle.c labels inputs, request after
  * request; see runner.h.
  *
  * The oracle is the task's own code, run like score.c: in a long-lived

@@ -1,5 +1,5 @@
 /*
- * child_serve.c - a long-lived child for task code (score.c, oracle.c)
+ * runner_serve.c - a long-lived child for task code (score.c, oracle.c)
  * that answers request after request; see runner_serve in runner.h.
  *
  * This process only compiles the task's unit and forks: each request is

@@ -1,12 +1,13 @@
 /*
- * services.c - agent.h's host services inside the sandbox; see services.h.
+ * agent_services.c - agent.h's host services inside the sandbox; see
+ * agent_services.h.
  *
  * Strings handed to the agent as `char *` are allocated with the guard
  * allocator, so the agent frees them like its own memory and they count
  * against its memory limit. Strings handed out as `const char *` live in
  * this file until they are replaced by the next call of the same kind.
  */
-#include "services.h"
+#include "agent_services.h"
 
 #define AGENT_NO_ENTRY_POINTS
 #include "agent.h"
@@ -229,14 +230,14 @@ char *host_apply_edits(const char *source, const char *edits)
 	return copy;
 }
 
-void services_init(unsigned long long seed)
+void agent_services_init(unsigned long long seed)
 {
 	rand_state = seed;
 }
 
 #define SERVICE(name) { #name, (const void *)name }
 
-const compile_symbol *services_symbols(size_t *count)
+const compile_symbol *agent_services_symbols(size_t *count)
 {
 	static const compile_symbol table[] = {
 		SERVICE(host_task), SERVICE(host_eval), SERVICE(host_read),

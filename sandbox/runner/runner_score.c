@@ -1,5 +1,5 @@
 /*
- * child_score.c - the scorer: a task's score.c scores transcripts against
+ * runner_score.c - the scorer: a task's score.c scores transcripts against
  * the cases and their labels, request after request; see runner.h.
  *
  * Tasks are trusted, but their bugs must not take the host down, so
