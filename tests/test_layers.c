@@ -2,14 +2,16 @@
  * test_layers.c - the layers hold: a file of one layer that includes a
  * header of a later one does not compile, with the include path the
  * build gives that layer (make layer-includes), while an earlier layer's
- * header does. The runner's headers (sandbox/runner) are its own: not
- * even the host's side of the sandbox sees them.
+ * header does; the runner's headers (sandbox/runner) are its own: not
+ * even the host's side of the sandbox sees them; and the lab's state has
+ * one writer each.
  */
 #include "harness.h"
 
 #include "buf.h"
 #include "os.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,11 +132,72 @@ static void test_the_host_holds_nothing_of_the_runner(void **state)
 	free(host);
 }
 
+/* The files of the layers that call `function` (its name and a '('),
+ * but those of `allowed` (NULL-ended), as "host/evolve/arena.c " ... */
+static void callers(buf *out, const char *function, const char *const *allowed)
+{
+	static const char *const layers[] = {
+		"host/util", "host/cc", "sandbox", "sandbox/runner", "host/lab", "host/task", "host/llm",
+		"host/agent", "host/evolve", "host/cli",
+	};
+	char call[80];
+	size_t i, k;
+
+	snprintf(call, sizeof(call), "%s(", function);
+	for (i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
+		DIR *d = opendir(layers[i]);
+		struct dirent *ent;
+
+		assert_non_null(d);
+		while ((ent = readdir(d)) != NULL) {
+			size_t len = strlen(ent->d_name);
+			char path[300], *text;
+			int ok = len < 3 || strcmp(ent->d_name + len - 2, ".c") != 0;
+
+			snprintf(path, sizeof(path), "%s/%s", layers[i], ent->d_name);
+			for (k = 0; !ok && allowed[k]; k++)
+				ok = strcmp(path, allowed[k]) == 0;
+			if (ok)
+				continue;
+			text = harness_read(path);
+			if (strstr(text, call))
+				buf_printf(out, "%s ", path);
+			free(text);
+		}
+		closedir(d);
+	}
+}
+
+/* One commit path: a generation enters the lab through evolve_commit,
+ * which records it and makes it live when it is accepted, and nothing
+ * else writes generations or moves the live one (the arena included). */
+static void test_generations_enter_the_lab_one_way(void **state)
+{
+	static const char *const writers[] = {
+		"store_record", "store_record_folder", "store_set_main", "lab_make_live",
+	};
+	static const char *const allowed[] = {
+		"host/lab/store.c", "host/lab/lab.c", "host/evolve/evolve.c", NULL,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
+		buf found = BUF_INIT;
+
+		callers(&found, writers[i], allowed);
+		if (found.len)
+			fail_msg("%s is called outside evolve_commit, by %s", writers[i], found.data);
+		buf_free(&found);
+	}
+}
+
 void test_group_layers(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_wrong_way_include_does_not_compile),
 		cmocka_unit_test(test_the_host_holds_nothing_of_the_runner),
+		cmocka_unit_test(test_generations_enter_the_lab_one_way),
 	};
 
 	HARNESS_GROUP(t, "layers", tests);

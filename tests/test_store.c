@@ -164,7 +164,7 @@ static void test_revert_keeps_every_generation(void **state)
 	assert_int_equal(store_read(l.store, 0, &g, &gen1), 0);
 	assert_int_equal(record_init(&invalid, next, 0, RECORD_INVALID,
 				     "compile: broken on purpose", 1), 0);
-	assert_int_equal(evolve_commit(&l, &invalid, &gen1, -1), 0);
+	assert_int_equal(evolve_commit(&l, &invalid, &gen1, -1, NULL), 0);
 	record_free(&invalid);
 	record_free(&g);
 	agents_free(&gen1);

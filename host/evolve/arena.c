@@ -8,7 +8,8 @@
  * solution is the code agent's current one. The host then scores the
  * solution apart on the original cases and on the grown set, for the
  * arms race's chart. The round's generations are committed in code agent
- * order, each with the arena's state after the round in its tree.
+ * order (evolve_commit), each with the arena's state after the round in
+ * its tree.
  */
 #include "arena_internal.h"
 
@@ -273,7 +274,8 @@ static void charge_round(record *r, size_t n)
 	r[0].budget.usd += a->usd;
 }
 
-/* Commits the round's generations, the arena's state in each tree. */
+/* Commits the round's generations through evolve_commit, as every
+ * generation enters the lab, the arena's state in each tree. */
 static int commit_round(lab *l, record *r, size_t n, arena_state *s, task **tasks,
 			arena_progress *run, evolve_summary *out, const double *was)
 {
@@ -287,10 +289,7 @@ static int commit_round(lab *l, record *r, size_t n, arena_state *s, task **task
 	if ((rc = arena_state_files(&files, s, tasks)) < 0)
 		return rc;
 	for (k = 0; rc == 0 && k < n; k++) {
-		rc = store_record_folder(l->store, &r[k], &s->coders[k].files, -1, &folder);
-		if (rc == 0 && r[k].status == RECORD_ACCEPTED)
-			rc = lab_make_live(l, r[k].number);
-		if (rc < 0)
+		if ((rc = evolve_commit(l, &r[k], &s->coders[k].files, -1, &folder)) < 0)
 			break;
 		out->last = r[k].number;
 		out->accepted += r[k].status == RECORD_ACCEPTED;

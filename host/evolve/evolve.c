@@ -36,9 +36,10 @@ const char *evolve_phase_name(evolve_phase phase)
 	return (unsigned)phase < 5 ? names[phase] : "?";
 }
 
-int evolve_commit(lab *l, const record *r, const agent_files *files, int also_parent)
+int evolve_commit(lab *l, const record *r, const agent_files *files, int also_parent,
+		  const store_folder *folder)
 {
-	int rc = store_record(l->store, r, files, also_parent);
+	int rc = store_record_folder(l->store, r, files, also_parent, folder);
 
 	if (rc == 0 && r->status == RECORD_ACCEPTED)
 		rc = lab_make_live(l, r->number);
@@ -273,7 +274,8 @@ static int commit_round(lab *l, run_state *run, evolve_summary *out, evolve_cand
 	run->p.n_flight = 0;
 	for (i = 0; rc == 0 && i < n; i++) {
 		report(run, c[i].number, EVOLVE_COMMIT);
-		rc = evolve_commit(l, &c[i].r, c[i].files.count ? &c[i].files : &c[i].parent_files, -1);
+		rc = evolve_commit(l, &c[i].r, c[i].files.count ? &c[i].files : &c[i].parent_files, -1,
+				   NULL);
 		if (rc == 0)
 			count_generation(run, out, &c[i].r, c[i].parent.fitness, c[i].r.total_s);
 	}

@@ -70,9 +70,11 @@ typedef struct {
 HOST_MUST_CHECK int evolve_evaluate(record *r, const agent_files *files, const evolve_eval_options *o);
 
 /* Commits `r` with `files` as generation r->number (`also_parent`: a
- * second git parent, or -1) and makes it live when it is accepted: the
- * one way every generation enters the lab. */
-HOST_MUST_CHECK int evolve_commit(lab *l, const record *r, const agent_files *files, int also_parent);
+ * second git parent, or -1; `folder`: a folder of its tree besides
+ * solutions/, such as the arena's, or NULL) and makes it live when it is
+ * accepted: the one way every generation enters the lab. */
+HOST_MUST_CHECK int evolve_commit(lab *l, const record *r, const agent_files *files, int also_parent,
+				  const store_folder *folder);
 
 typedef enum {
 	EVOLVE_REWRITE, EVOLVE_VALIDATE, EVOLVE_EVALUATE, EVOLVE_COMMIT, EVOLVE_DONE

@@ -59,7 +59,7 @@ int evolve_init(record *gen0, const char *dir, const agent_files *seed,
 	if (rc == 0 && (rc = evolve_evaluate(gen0, seed, o)) == 0 &&
 	    (rc = lab_create(&l, dir)) == 0) {
 		if ((rc = keep_settings(l.store, o, text)) == 0)
-			rc = evolve_commit(&l, gen0, seed, -1);
+			rc = evolve_commit(&l, gen0, seed, -1, NULL);
 		if (rc < 0)
 			lab_discard(&l);  /* so that init can be run again */
 		else
@@ -127,7 +127,7 @@ int evolve_revert(record *out, lab *l, int target, int force)
 	    (rc = store_next_number(l->store, &next)) == 0 &&
 	    (rc = revert_record(out, &from, next, live)) == 0 &&
 	    ((rc = copy_solutions(out, l, target)) < 0 ||
-	     (rc = evolve_commit(l, out, &files, target)) < 0))
+	     (rc = evolve_commit(l, out, &files, target, NULL)) < 0))
 		record_free(out);
 	record_free(&from);
 	agents_free(&files);
@@ -151,7 +151,7 @@ int evolve_record_edits(record *out, validate_report *report, lab *l, const char
 		if (!(out->changes = strdup("")))
 			rc = err_set(ERR_SYSTEM, "out of memory");
 		if (rc == 0 && (rc = evolve_evaluate(out, &files, o)) == 0)
-			rc = evolve_commit(l, out, &files, -1);
+			rc = evolve_commit(l, out, &files, -1, NULL);
 		if (rc < 0)
 			record_free(out);
 	}

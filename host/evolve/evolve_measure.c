@@ -241,7 +241,7 @@ int evolve_remeasure(record *out, lab *l, const record *parent, const agent_file
 		rc = err_set(ERR_SYSTEM, "out of memory");
 	if (rc == 0 && (rc = evolve_evaluate(out, files, o)) == 0 &&
 	    (rc = evolve_mark_interrupted(out, o)) == 0)
-		rc = evolve_commit(l, out, files, -1);
+		rc = evolve_commit(l, out, files, -1, NULL);
 	if (rc < 0)
 		record_free(out);
 	return rc;
