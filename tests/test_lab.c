@@ -2,13 +2,14 @@
  * test_lab.c - the lab's commands as a user sees them: log, show, diff
  * and status, their usage errors, the utility that weighs fitness, a
  * budget whose time limit would overflow, the trials and limits a lab
- * keeps, and its tasks, which compare as a set.
+ * keeps, its settings read back, and its tasks, which compare as a set.
  */
 #include "lab_fixture.h"
 
 #include "evolve_internal.h"
 #include "lab.h"
 #include "os.h"
+#include "settings.h"
 #include "store.h"
 
 #include <math.h>
@@ -300,6 +301,45 @@ static void test_trials_and_limits_are_lab_settings(void **state)
 	free(dir);
 }
 
+/* The lab's settings come back as they were kept, a utility weight to
+ * its last digit; what a lab does not keep reads as not kept. A setting
+ * out of its range is named, unless it is not asked for: a command's
+ * option may stand for it. */
+static void test_settings_come_back_as_kept(void **state)
+{
+	char *dir = scratch("settingslab"), tasks[] = "email,snake", tasks_dir[] = "/t";
+	settings keep = { .tasks = tasks, .tasks_dir = tasks_dir, .budget = 3, .has_seed = 1,
+			  .seed = 0, .has_utility = 1, .utility = { 0.5, 2, 0.01 },
+			  .meta_ms = 5000, .agent_ms = 4500, .trials = 2 }, back;
+	lab l;
+
+	(void)state;
+	assert_int_equal(lab_create(&l, dir), 0);
+	assert_int_equal(settings_read(&back, &l, SETTINGS_ALL), 0);
+	assert_null(back.tasks);
+	assert_true(back.budget == 0 && !back.has_seed && !back.has_utility && back.trials == 0);
+	assert_true(back.utility.score == 1 && back.utility.cost == 0 && back.utility.time == 0);
+	assert_int_equal(settings_write(&l, &keep), 0);
+	assert_int_equal(settings_read(&back, &l, SETTINGS_ALL), 0);
+	assert_string_equal(back.tasks, "email,snake");
+	assert_string_equal(back.tasks_dir, "/t");
+	assert_true(back.budget == 3 && back.has_seed && back.seed == 0 && back.has_utility);
+	assert_true(back.utility.score == 0.5 && back.utility.cost == 2 &&
+		    back.utility.time == 0.01);
+	assert_true(back.meta_ms == 5000 && back.agent_ms == 4500 && back.trials == 2);
+	settings_free(&back);
+	assert_int_equal(store_setting_set(l.store, "budget", "0"), 0);
+	assert_int_equal(settings_read(&back, &l, SETTINGS_ALL), ERR_INVALID);
+	assert_contains(err_last(), "the lab's setting host.budget in ");
+	assert_contains(err_last(), "/config is '0', not an integer from 1 to 1000000");
+	assert_int_equal(settings_read(&back, &l, SETTINGS_ALL & ~SETTINGS_BUDGET), 0);
+	assert_true(back.budget == 0 && back.trials == 2);
+	settings_free(&back);
+	lab_close(&l);
+	os_remove_tree(dir);
+	free(dir);
+}
+
 /* A measured record: fitness, the task agents' dollars, evaluations,
  * seconds of evaluation and model calls. */
 static void measured(record *r, int number, double fitness, double usd, int evals, double s,
@@ -398,6 +438,7 @@ void test_group_lab(harness_totals *t)
 		cmocka_unit_test(test_utility_takes_effect),
 		cmocka_unit_test(test_budget_does_not_overflow_the_time_limit),
 		cmocka_unit_test(test_trials_and_limits_are_lab_settings),
+		cmocka_unit_test(test_settings_come_back_as_kept),
 		cmocka_unit_test(test_ties_are_decided_by_cost),
 		cmocka_unit_test(test_tasks_compare_as_sets),
 	};

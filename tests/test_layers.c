@@ -192,12 +192,32 @@ static void test_generations_enter_the_lab_one_way(void **state)
 	}
 }
 
+/* One owner for the lab's settings: settings.c reads and writes them, as
+ * a struct, and no other file reads or writes the lab's config. */
+static void test_the_lab_settings_have_one_owner(void **state)
+{
+	static const char *const access[] = { "store_setting_get", "store_setting_set" };
+	static const char *const allowed[] = { "host/lab/store.c", "host/lab/settings.c", NULL };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(access) / sizeof(access[0]); i++) {
+		buf found = BUF_INIT;
+
+		callers(&found, access[i], allowed);
+		if (found.len)
+			fail_msg("%s is called outside settings.c, by %s", access[i], found.data);
+		buf_free(&found);
+	}
+}
+
 void test_group_layers(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_wrong_way_include_does_not_compile),
 		cmocka_unit_test(test_the_host_holds_nothing_of_the_runner),
 		cmocka_unit_test(test_generations_enter_the_lab_one_way),
+		cmocka_unit_test(test_the_lab_settings_have_one_owner),
 	};
 
 	HARNESS_GROUP(t, "layers", tests);

@@ -9,9 +9,7 @@
 #include "eval.h"
 #include "os.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +30,15 @@ int cli_tasks_root(char **out, const char *given)
  * NULL: commands run in a lab find its tasks without --tasks-dir. */
 static char *here_tasks_dir(void)
 {
-	char *dir = NULL;
+	settings kept;
 	lab l;
 
 	if (!lab_exists(".") || lab_open(&l, ".", 0) < 0)
 		return NULL;
-	if (store_setting_get(l.store, "tasks-dir", &dir) < 0)
-		dir = NULL;
+	if (settings_read(&kept, &l, SETTINGS_TASKS_DIR) < 0)
+		kept.tasks_dir = NULL;
 	lab_close(&l);
-	return dir;
+	return kept.tasks_dir;
 }
 
 int cli_load_task(task **out, const char *command, const char *tasks_dir,
@@ -160,124 +158,37 @@ int cli_refuse_hand_edits(lab *l, const char *command)
 }
 
 
-/* Sets the weight `name` to the value of "NUMBER". */
-static int set_weight(evolve_utility *u, const char *name, const char *number, const char *pair)
+/* The lab's settings a command reads: those its options do not give. */
+static unsigned settings_wanted(const cli_eval_given *g)
 {
-	char *end;
-	double v = strtod(number, &end);
-
-	if (end == number || *end || !isfinite(v) || v < 0 || v > CLI_MAX_WEIGHT)
-		return err_set(ERR_INVALID, "--utility weights are numbers from 0 to %d, got '%s'",
-			       CLI_MAX_WEIGHT, pair);
-	if (strcmp(name, "score") == 0)
-		u->score = v;
-	else if (strcmp(name, "cost") == 0)
-		u->cost = v;
-	else if (strcmp(name, "time") == 0)
-		u->time = v;
-	else
-		return err_set(ERR_INVALID, "--utility knows score, cost and time, not '%s'", name);
-	return 0;
-}
-
-int cli_parse_utility(evolve_utility *out, const char *text)
-{
-	char *copy = text ? strdup(text) : NULL, *item, *save = NULL;
-	int rc = 0;
-
-	out->score = 1;
-	out->cost = out->time = 0;
-	if (text && !copy)
-		return err_set(ERR_SYSTEM, "out of memory");
-	for (item = copy ? strtok_r(copy, ",", &save) : NULL; item && rc == 0;
-	     item = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(item, '='), pair[64];
-		snprintf(pair, sizeof(pair), "%s", item);
-		if (!eq) {
-			rc = err_set(ERR_INVALID, "--utility expects NAME=NUMBER pairs, got '%s'", pair);
-			break;
-		}
-		*eq = '\0';
-		rc = set_weight(out, item, eq + 1, pair);
-	}
-	free(copy);
-	return rc;
-}
-
-/* The lab's setting `key`, an integer in [min, max]; *out is left as it is
- * when the lab does not set it. */
-static int lab_setting_int(long long *out, lab *l, const char *key, long long min,
-			   long long max)
-{
-	char *text = NULL, *end;
-	long long v;
-	int rc = store_setting_get(l->store, key, &text);
-
-	if (rc < 0 || !text)
-		return rc;
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (errno || end == text || *end || v < min || v > max)
-		rc = err_set(ERR_INVALID, "the lab's setting host.%s in %s/config is '%s', not an "
-			     "integer from %lld to %lld", key, l->gen_dir, text, min, max);
-	else
-		*out = v;
-	free(text);
-	return rc;
-}
-
-/* The lab's utility, or the default one when it sets none. */
-static int lab_utility(evolve_utility *out, lab *l)
-{
-	char *text = NULL;
-	int rc = store_setting_get(l->store, "utility", &text);
-
-	if (rc == 0 && (rc = cli_parse_utility(out, text)) < 0)
-		rc = err_set(rc, "the lab's setting host.utility in %s/config: %s", l->gen_dir,
-			     err_last());
-	free(text);
-	return rc;
+	return (g->tasks ? 0 : SETTINGS_TASKS) | (g->tasks_dir ? 0 : SETTINGS_TASKS_DIR) |
+	       (g->budget ? 0 : SETTINGS_BUDGET) | (g->seed != ULLONG_MAX ? 0 : SETTINGS_SEED) |
+	       (g->utility ? 0 : SETTINGS_UTILITY) | (g->meta_ms ? 0 : SETTINGS_META_MS) |
+	       (g->agent_ms ? 0 : SETTINGS_AGENT_MS) | (g->trials ? 0 : SETTINGS_TRIALS);
 }
 
 int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 		 const cli_eval_given *given)
 {
-	long long budget = given->budget ? given->budget : CLI_DEFAULT_BUDGET, seed = 1;
-	long long meta_ms = given->meta_ms, agent_ms = given->agent_ms, trials = given->trials;
-	long long max_ms = CLI_MAX_AGENT_SECONDS * 1000LL;
-	char *stored_list = NULL, *stored_dir = NULL;
-	int rc = CLI_OK;
+	settings kept;
+	int rc;
 
-	if (given->seed != ULLONG_MAX)
-		seed = (long long)given->seed;
-	if ((!given->budget && lab_setting_int(&budget, l, "budget", 1, CLI_MAX_BUDGET) < 0) ||
-	    (given->seed == ULLONG_MAX && lab_setting_int(&seed, l, "seed", 0, CLI_MAX_SEED) < 0) ||
-	    (!meta_ms && lab_setting_int(&meta_ms, l, "meta-ms", 1, max_ms) < 0) ||
-	    (!agent_ms && lab_setting_int(&agent_ms, l, "agent-ms", 1, max_ms) < 0) ||
-	    (!trials && lab_setting_int(&trials, l, "trials", 1, CLI_MAX_TRIALS) < 0) ||
-	    (!given->tasks && store_setting_get(l->store, "tasks", &stored_list) < 0))
-		rc = cli_fail(command, "%s", err_last());
-	else if (given->utility)
-		out->utility = *given->utility;
-	else if (lab_utility(&out->utility, l) < 0)
-		rc = cli_fail(command, "%s", err_last());
-	out->budget = (int)budget;
-	out->seed = (unsigned long long)seed;
-	out->meta_ms = (int)meta_ms;
-	out->agent_slack_ms = (int)agent_ms;
-	out->trials = (int)trials;
-	if (rc == CLI_OK && !given->tasks_dir &&
-	    store_setting_get(l->store, "tasks-dir", &stored_dir) < 0)
-		rc = cli_fail(command, "%s", err_last());
-	if (rc == CLI_OK && stored_dir && !os_is_dir(stored_dir))
+	if (settings_read(&kept, l, settings_wanted(given)) < 0)
+		return cli_fail(command, "%s", err_last());
+	out->budget = given->budget ? given->budget : kept.budget ? kept.budget : CLI_DEFAULT_BUDGET;
+	out->seed = given->seed != ULLONG_MAX ? given->seed : kept.has_seed ? kept.seed : 1;
+	out->utility = given->utility ? *given->utility : kept.utility;
+	out->meta_ms = (int)(given->meta_ms ? given->meta_ms : kept.meta_ms);
+	out->agent_slack_ms = (int)(given->agent_ms ? given->agent_ms : kept.agent_ms);
+	out->trials = given->trials ? given->trials : kept.trials;
+	if (kept.tasks_dir && !os_is_dir(kept.tasks_dir))
 		rc = cli_fail(command, "the lab's tasks folder %s, kept by host init, is gone; "
-			      "pass --tasks-dir DIR", stored_dir);
-	if (rc == CLI_OK)
+			      "pass --tasks-dir DIR", kept.tasks_dir);
+	else
 		rc = cli_load_tasks(&out->tasks, &out->n_tasks, command,
-				    given->tasks_dir ? given->tasks_dir : stored_dir,
-				    given->tasks ? given->tasks : stored_list);
-	free(stored_list);
-	free(stored_dir);
+				    given->tasks_dir ? given->tasks_dir : kept.tasks_dir,
+				    given->tasks ? given->tasks : kept.tasks);
+	settings_free(&kept);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "evolve.h"
 #include "llm.h"
 #include "lab.h"
+#include "settings.h"
 #include "task.h"
 #include "validate.h"
 #include "version.h"
@@ -92,27 +93,25 @@ HOST_MUST_CHECK int cli_refuse_hand_edits(lab *l, const char *command);
 #define CLI_DEFAULT_LLM_CALLS 4
 
 /*
- * The ranges of the numeric options, from the arithmetic each one feeds.
- * Evaluations per task: the agent's time limit (budget x the task's
- * wall_ms) is computed in 64 bits, and a run's evaluations (budget x 64
- * tasks x generations) are counted in a long long. Generations: gen_NNN
- * numbers end at STORE_MAX_NUMBER. Seeds are recorded as JSON integers
- * (int64). Workers: one per task at most. Repeats: one double each.
+ * The ranges of the numeric options, from the arithmetic each one feeds;
+ * those of the lab's settings are settings.h's. Generations: gen_NNN
+ * numbers end at STORE_MAX_NUMBER. Workers: one per task at most.
+ * Repeats: one double each.
  */
-#define CLI_MAX_BUDGET 1000000
+#define CLI_MAX_BUDGET SETTINGS_MAX_BUDGET
 #define CLI_MAX_GENS STORE_MAX_NUMBER
-#define CLI_MAX_SEED INT64_MAX
+#define CLI_MAX_SEED SETTINGS_MAX_SEED
 #define CLI_MAX_JOBS EVOLVE_MAX_TASKS
 #define CLI_MAX_REPEAT 1000000
 #define CLI_MAX_LLM_CALLS 10000
-#define CLI_MAX_TRIALS 1000
+#define CLI_MAX_TRIALS SETTINGS_MAX_TRIALS
 #define CLI_MAX_TOKENS 1000000000
 #define CLI_MAX_USD 1000000
 #define CLI_MAX_LLM_ATTEMPTS 20
 #define CLI_MAX_LLM_CONCURRENCY 64
 #define CLI_MAX_LLM_SECONDS 86400
 #define CLI_MAX_REPLY_TOKENS 1000000
-#define CLI_MAX_AGENT_SECONDS 86400  /* ms of it still fit an int */
+#define CLI_MAX_AGENT_SECONDS SETTINGS_MAX_SECONDS
 
 /* The agents' own limits, for the options of init and evolve. */
 #define CLI_LIMIT_OPTIONS(given)                                                      \
@@ -227,12 +226,6 @@ typedef struct {
 HOST_MUST_CHECK int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 		 const cli_eval_given *given);
 void cli_lab_eval_free(evolve_eval_options *o);
-
-/* Parses --utility's "score=1,cost=0,time=0.01": weights from 0 to
- * CLI_MAX_WEIGHT; a weight not named is score 1, cost 0, time 0, and so is
- * every one for a NULL text. ERR_INVALID names the pair at fault. */
-#define CLI_MAX_WEIGHT 1000
-HOST_MUST_CHECK int cli_parse_utility(evolve_utility *out, const char *text);
 
 /* "snake,email" (free() it). */
 char *cli_task_names(task **tasks, size_t n);

@@ -218,7 +218,7 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 	int n;
 
 	if (args_parse(opts, argc, argv, pos, 0, &n) < 0 ||
-	    (utility && cli_parse_utility(&a->utility, utility) < 0))
+	    (utility && settings_parse_utility(&a->utility, utility) < 0))
 		return cli_usage("evolve", "%s", err_last());
 	if (strcmp(select, "best") && strcmp(select, "archive"))
 		return cli_usage("evolve", "--select takes best or archive, not '%s'", select);

@@ -53,17 +53,30 @@ static int find_seed(char **out, const char *from)
 	return os_beside_exe(out, "../seed");
 }
 
+/* The evaluation settings, kept in the lab so that every generation is
+ * measured the same way; the utility and the agents' limits only when
+ * given. */
+static settings kept_settings(const evolve_eval_options *eo, char *names, int has_utility)
+{
+	settings keep = { .tasks = names, .budget = eo->budget, .has_seed = 1, .seed = eo->seed,
+			  .has_utility = has_utility, .utility = eo->utility,
+			  .meta_ms = eo->meta_ms, .agent_ms = eo->agent_slack_ms,
+			  .trials = eo->trials > 1 ? eo->trials : 0 };
+
+	return keep;
+}
+
 static int init_lab(const char *dir, const agent_files *seed,
 		    const evolve_eval_options *eo, const char *utility, const char *tasks_dir)
 {
 	char *names = cli_task_names(eo->tasks, eo->n_tasks), *root = NULL;
-	evolve_lab_text text = { names, utility, NULL };
+	settings keep = kept_settings(eo, names, utility != NULL);
 	record gen0;
 	int rc = names ? cli_tasks_root(&root, tasks_dir) : err_set(ERR_SYSTEM, "out of memory");
 
-	text.tasks_dir = root;  /* later commands find the same tasks, from anywhere */
+	keep.tasks_dir = root;  /* later commands find the same tasks, from anywhere */
 	if (rc == 0)
-		rc = evolve_init(&gen0, dir, seed, eo, &text);
+		rc = evolve_init(&gen0, dir, seed, eo, &keep);
 	free(root);
 
 	if (rc == 0) {
@@ -133,7 +146,7 @@ static int parse_init_args(init_args *a, int argc, char **argv)
 	int n;
 
 	if (args_parse(opts, argc, argv, pos, 0, &n) < 0 ||
-	    cli_parse_utility(&a->eo.utility, a->utility) < 0)
+	    settings_parse_utility(&a->eo.utility, a->utility) < 0)
 		return cli_usage("init", "%s", err_last());
 	a->eo.meta_ms = (int)a->limits.meta_ms;
 	a->eo.agent_slack_ms = (int)a->limits.agent_ms;

@@ -16,6 +16,7 @@
 #include "lab.h"
 #include "llm.h"
 #include "record.h"
+#include "settings.h"
 #include "slots.h"
 #include "task.h"
 #include "validate.h"
@@ -150,20 +151,14 @@ typedef struct {
  * even when the run stops on an error. */
 HOST_MUST_CHECK int evolve_run(evolve_summary *out, lab *l, const evolve_options *o);
 
-/* The settings a lab keeps as text, besides the evaluation options. */
-typedef struct {
-	const char *tasks;      /* "email,snake" */
-	const char *utility;    /* "score=1,cost=0,time=0"; NULL: the default */
-	const char *tasks_dir;  /* the tasks folder, absolute; NULL: none kept */
-} evolve_lab_text;
-
 /*
- * Evaluates `seed` and makes a new lab in `dir` with it as gen_000, the
- * settings kept in the lab. A lab that fails half way is removed, so that
- * init can be run again. *gen0 is its record.
+ * Evaluates `seed` with `o` and makes a new lab in `dir` with it as
+ * gen_000, keeping `keep` as the lab's settings (those of `o`). A lab
+ * that fails half way is removed, so that init can be run again. *gen0
+ * is its record.
  */
 HOST_MUST_CHECK int evolve_init(record *gen0, const char *dir, const agent_files *seed,
-				const evolve_eval_options *o, const evolve_lab_text *text);
+				const evolve_eval_options *o, const settings *keep);
 
 /* Adds a generation on main with generation `target`'s files and record;
  * an invalid target is refused unless `force`. *out is its record. */

@@ -7,6 +7,7 @@
  * parent, but otherwise take the loop's path: gen_000 and hand edits are
  * evaluated like any candidate (evolve_evaluate), and all three enter the
  * lab through evolve_commit, which records them and makes them live.
+ * gen_000's lab keeps its settings (settings.c) from the start.
  */
 #include "evolve_internal.h"
 
@@ -16,49 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int keep_number(store *s, const char *key, long long value)
-{
-	char text[32];
-
-	snprintf(text, sizeof(text), "%lld", value);
-	return store_setting_set(s, key, text);
-}
-
-/* The evaluation settings, kept in the lab so that every generation is
- * measured the same way; the utility and the agents' limits only when
- * given. */
-static int keep_settings(store *s, const evolve_eval_options *o, const evolve_lab_text *text)
-{
-	int rc = store_setting_set(s, "tasks", text->tasks);
-	const char *utility = text->utility;
-
-	if (rc == 0 && text->tasks_dir)
-		rc = store_setting_set(s, "tasks-dir", text->tasks_dir);
-
-	if (rc == 0)
-		rc = keep_number(s, "budget", o->budget);
-	if (rc == 0)
-		rc = keep_number(s, "seed", (long long)o->seed);
-	if (rc == 0 && utility)
-		rc = store_setting_set(s, "utility", utility);
-	if (rc == 0 && o->meta_ms > 0)
-		rc = keep_number(s, "meta-ms", o->meta_ms);
-	if (rc == 0 && o->agent_slack_ms > 0)
-		rc = keep_number(s, "agent-ms", o->agent_slack_ms);
-	if (rc == 0 && o->trials > 1)
-		rc = keep_number(s, "trials", o->trials);
-	return rc;
-}
-
 int evolve_init(record *gen0, const char *dir, const agent_files *seed,
-		const evolve_eval_options *o, const evolve_lab_text *text)
+		const evolve_eval_options *o, const settings *keep)
 {
 	lab l;
 	int rc = record_init(gen0, 0, -1, RECORD_ACCEPTED, "the seed agents", o->seed);
 
 	if (rc == 0 && (rc = evolve_evaluate(gen0, seed, o)) == 0 &&
 	    (rc = lab_create(&l, dir)) == 0) {
-		if ((rc = keep_settings(l.store, o, text)) == 0)
+		if ((rc = settings_write(&l, keep)) == 0)
 			rc = evolve_commit(&l, gen0, seed, -1, NULL);
 		if (rc < 0)
 			lab_discard(&l);  /* so that init can be run again */
