@@ -8,6 +8,9 @@
  * step. So a lab is consistent after any interruption, kill -9 included.
  * The lock, the journal and its temporary file are never opened through
  * a link: one in their place is refused, naming it (os_open_nolink).
+ *
+ * What the generations say taken together, a task's best solution and the
+ * model's cost, is lab_history.c.
  */
 #ifndef HOST_LAB_H
 #define HOST_LAB_H
@@ -62,5 +65,22 @@ HOST_MUST_CHECK int lab_hand_edits(lab *l, buf *changes);
 
 /* The pid holding the writer's lock, or 0 when it is free. */
 int lab_lock_holder(const lab *l);
+
+/* The lab's best solution of a task: the measured generation whose
+ * solution of it scored best on training and was kept, the first to reach
+ * it; number -1 when none was. */
+typedef struct {
+	int number;
+	double fitness;    /* its training score, normalised */
+	int seen;          /* generations measured on the task at all */
+	int failed;        /* of them, those whose training run failed */
+	char tasks[200];   /* the latest measured generation's tasks, for errors */
+} lab_best;
+
+HOST_MUST_CHECK int lab_best_solution(lab_best *out, lab *l, const char *task);
+
+/* The LLM use recorded in every generation of the lab: its calls, tokens
+ * and dollars (out's evaluations are left 0). */
+HOST_MUST_CHECK int lab_spend(record_budget *out, lab *l);
 
 #endif

@@ -381,6 +381,22 @@ char *eval_diagnostics(const json_t *result)
 	return diagnostics_text(result);
 }
 
+int eval_find_broken(eval_result *out, size_t *broken, task *const *tasks, size_t n)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		if (eval_solution(out, tasks[i], "initial.c", tasks[i]->initial_text, EVAL_TRAIN) < 0)
+			return err_set(ERR_GENERIC, "task %s: %s", tasks[i]->name, err_last());
+		if (out->status == SANDBOX_TASK_ERROR)
+			break;
+		eval_result_free(out);
+	}
+	*broken = i;
+	return 0;
+}
+
 static int compare_doubles(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

@@ -81,6 +81,14 @@ typedef struct {
 HOST_MUST_CHECK int eval_repeat(eval_repeated *out, task *t, const char *name, const char *source,
 		int repeat);
 
+/* Looks for a broken task before a run: each task's initial.c is run on
+ * its training cases, and the first whose evaluation is a task_error (its
+ * driver does not build) is tasks[*broken], its result in *out; *broken
+ * is n when none is. Free *out with eval_result_free after a 0 return. An
+ * error names the task the host could not evaluate. */
+HOST_MUST_CHECK int eval_find_broken(eval_result *out, size_t *broken, task *const *tasks,
+				     size_t n);
+
 /* The diagnostics of a sandboxed build that failed (the result of a
  * compile_error outcome, an agent's too), one "file:line: message" a line
  * (free() it). */

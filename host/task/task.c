@@ -466,3 +466,20 @@ char *task_list(const char *root)
 	}
 	return buf_detach(&out);
 }
+
+void task_drop_timed(task **tasks, size_t *n)
+{
+	size_t i, kept = 0, untimed = 0;
+
+	for (i = 0; i < *n; i++)
+		untimed += tasks[i]->timing_repeats == 0;
+	if (untimed == 0)
+		return;
+	for (i = 0; i < *n; i++) {
+		if (tasks[i]->timing_repeats > 0)
+			task_free(tasks[i]);
+		else
+			tasks[kept++] = tasks[i];
+	}
+	*n = kept;
+}

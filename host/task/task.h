@@ -114,4 +114,10 @@ HOST_MUST_CHECK int task_scaffold(char **out, const char *root, const char *name
 /* The task names below `root`, comma-separated, sorted (free() it). */
 char *task_list(const char *root);
 
+/* With no list of tasks, the timed ones are left out while others remain:
+ * their scores vary from run to run, and a default run is exact (a seed
+ * gives the same generations, with any number of jobs). Frees the timed
+ * tasks of tasks[0..*n), unless every one is, and closes the gaps. */
+void task_drop_timed(task **tasks, size_t *n);
+
 #endif
