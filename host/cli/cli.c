@@ -1,13 +1,16 @@
 /*
- * cli.c - what host's commands share: loading the tasks, the agents and a
- * lab's settings a command works on. Printing, errors included, is
- * print.c.
+ * cli.c - what host's commands share: loading the tasks, the agents, a
+ * lab's generations and settings and the model a command works on, each
+ * failure reported as the command's; see cli.h. Printing, errors
+ * included, is print.c.
  */
 #include "cli.h"
 
 #include "error.h"
 #include "eval.h"
+#include "options.h"
 #include "os.h"
+#include "print.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -72,26 +75,6 @@ void cli_free_tasks(task **tasks, size_t n)
 	free(tasks);
 }
 
-/* With no list of tasks, the timed ones are left out while others remain:
- * their scores vary from run to run, and a default run is exact (a seed
- * gives the same generations, with any number of jobs). */
-static void drop_timed(task **tasks, size_t *n)
-{
-	size_t i, kept = 0, untimed = 0;
-
-	for (i = 0; i < *n; i++)
-		untimed += tasks[i]->timing_repeats == 0;
-	if (untimed == 0)
-		return;
-	for (i = 0; i < *n; i++) {
-		if (tasks[i]->timing_repeats > 0)
-			task_free(tasks[i]);
-		else
-			tasks[kept++] = tasks[i];
-	}
-	*n = kept;
-}
-
 static int listed(task *const *tasks, size_t n, const char *name)
 {
 	size_t i;
@@ -129,7 +112,7 @@ int cli_load_tasks(task ***out, size_t *n, const char *command, const char *task
 			(*n)++;
 	}
 	if (rc == CLI_OK && !list)
-		drop_timed(*out, n);
+		task_drop_timed(*out, n);
 	if (rc == CLI_OK && *n == 0)
 		rc = cli_fail(command, "no tasks to train on in %s", tasks_dir ? tasks_dir : root);
 	if (rc != CLI_OK) {
@@ -157,6 +140,39 @@ int cli_refuse_hand_edits(lab *l, const char *command)
 	return rc;
 }
 
+int cli_resolve_generation(lab *l, const char *command, const char *name, int *out)
+{
+	int number = store_parse_name(name), *numbers;
+	size_t n, i, j;
+	buf near = BUF_INIT;
+	int rc;
+
+	if (number < 0)
+		return cli_fail(command, "'%s' is not a generation name (gen_N, e.g. gen_003)", name);
+	if (store_numbers(l->store, &numbers, &n) < 0)
+		return cli_fail(command, "%s", err_last());
+	for (i = 0; i < n && numbers[i] != number; i++)
+		;
+	if (i < n) {
+		free(numbers);
+		*out = number;
+		return CLI_OK;
+	}
+	/* the (up to) three existing numbers closest to the one asked for */
+	for (j = 0; j < 3 && n > 0; j++) {
+		size_t best = 0;
+		for (i = 1; i < n; i++)
+			if (abs(numbers[i] - number) < abs(numbers[best] - number))
+				best = i;
+		buf_printf(&near, "%sgen_%03d", j ? ", " : "", numbers[best]);
+		numbers[best] = numbers[--n];
+	}
+	rc = cli_fail(command, "there is no generation gen_%03d; the nearest: %s", number,
+		      near.len ? near.data : "none");
+	buf_free(&near);
+	free(numbers);
+	return rc;
+}
 
 /* The lab's settings a command reads: those its options do not give. */
 static unsigned settings_wanted(const cli_eval_given *g)
@@ -242,23 +258,6 @@ int cli_agent_failure(const char *agent, const sandbox_outcome *o)
 	return rc;
 }
 
-static int add_spend(void *ctx, const record *r)
-{
-	llm_usage *total = ctx;
-
-	total->calls += r->budget.llm_calls;
-	total->tokens_in += r->budget.tokens_in;
-	total->tokens_out += r->budget.tokens_out;
-	total->usd += r->budget.usd;
-	return 0;
-}
-
-int cli_lab_spend(lab *l, llm_usage *total)
-{
-	memset(total, 0, sizeof(*total));
-	return store_each(l->store, add_spend, total);
-}
-
 char *cli_task_names(task **tasks, size_t n)
 {
 	buf names = BUF_INIT;
@@ -269,107 +268,18 @@ char *cli_task_names(task **tasks, size_t n)
 	return buf_detach(&names);
 }
 
-void cli_print_spend(const llm_client *llm, int quiet)
-{
-	llm_usage total = llm_totals(llm);
-
-	if (llm && !quiet)
-		printf("LLM: %ld calls, %ld tokens in, %ld out, $%.4f\n", total.calls,
-		       total.tokens_in, total.tokens_out, total.usd);
-}
-
-typedef struct {
-	cli_best *best;
-	lab *l;
-	const char *task;
-} best_search;
-
-static int consider(void *ctx, const record *r)
-{
-	best_search *s = ctx;
-	cli_best *b = s->best;
-	const record_task *t = record_find_task(r, s->task);
-	size_t i, len = 0;
-	char *text = NULL;
-
-	for (i = 0; record_measured(r) && i < r->n_tasks && len < sizeof(b->tasks); i++)
-		len += (size_t)snprintf(b->tasks + len, sizeof(b->tasks) - len, "%s%s",
-					i ? ", " : "", r->tasks[i].name);
-	if (!t || !record_measured(r))
-		return 0;
-	b->seen++;
-	b->failed += t->train_failed != NULL;
-	if (t->train_failed ||  /* no score on training, let alone the best */
-	    (b->number >= 0 && t->fitness <= b->fitness) ||
-	    store_solution(s->l->store, r->number, s->task, &text) < 0)
-		return 0;  /* not better, or kept none (recorded before solutions were) */
-	free(text);
-	b->number = r->number;
-	b->fitness = t->fitness;
-	return 0;
-}
-
-int cli_best_solution(cli_best *out, lab *l, const char *task)
-{
-	best_search s = { out, l, task };
-
-	memset(out, 0, sizeof(*out));
-	out->number = -1;
-	return store_each(l->store, consider, &s);
-}
-
-size_t cli_holdout_failures(buf *out, const record *g)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < g->n_tasks; i++)
-		if (record_holdout_failed(&g->tasks[i]))
-			buf_printf(out, "%s%s (%s)", n++ ? ", " : "", g->tasks[i].name,
-				   g->tasks[i].holdout_status);
-	return n;
-}
-
-const char *cli_holdout_score(char *out, size_t size, const record_task *t)
-{
-	if (record_holdout_failed(t))
-		snprintf(out, size, "failed: %s", t->holdout_status);
-	else
-		snprintf(out, size, "%g", t->holdout);
-	return out;
-}
-
-void cli_offline_notice(task *const *tasks, size_t n, const llm_client *llm)
-{
-	char names[256] = "";
-	size_t i, len = 0, without = 0;
-
-	for (i = 0; !llm && i < n; i++)
-		if (!strstr(tasks[i]->initial_text, "TUNE(") && len < sizeof(names)) {
-			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
-						without++ ? ", " : "", tasks[i]->name);
-		}
-	if (without)
-		fprintf(stderr, "host: offline, the seed task agent only tunes numbers marked "
-			"TUNE(value, lo, hi) in a solution, and %s's initial.c %s none: offline runs "
-			"keep %s as it is. Mark the numbers to tune (README, Tasks) or give a model "
-			"(--llm).\n", names, without == 1 ? "has" : "have",
-			without == 1 ? "it" : "them");
-}
-
 int cli_check_tasks(const char *command, task *const *tasks, size_t n)
 {
 	eval_result r;
 	size_t i;
 	int rc = CLI_OK;
 
-	for (i = 0; rc == CLI_OK && i < n; i++) {
-		if (eval_solution(&r, tasks[i], "initial.c", tasks[i]->initial_text, EVAL_TRAIN) < 0)
-			return cli_fail(command, "task %s: %s", tasks[i]->name, err_last());
-		if (r.status == SANDBOX_TASK_ERROR)
-			rc = cli_fail(command, "task %s is broken: %s\n%s(host check-task %s shows "
-				      "every problem)", tasks[i]->name, r.detail,
-				      r.diagnostics ? r.diagnostics : "", tasks[i]->dir);
-		eval_result_free(&r);
-	}
+	if (eval_find_broken(&r, &i, tasks, n) < 0)
+		return cli_fail(command, "%s", err_last());
+	if (i < n)
+		rc = cli_fail(command, "task %s is broken: %s\n%s(host check-task %s shows "
+			      "every problem)", tasks[i]->name, r.detail,
+			      r.diagnostics ? r.diagnostics : "", tasks[i]->dir);
+	eval_result_free(&r);
 	return rc;
 }

@@ -9,7 +9,9 @@
 #include "cli.h"
 #include "error.h"
 #include "eval.h"
+#include "options.h"
 #include "os.h"
+#include "print.h"
 #include "task.h"
 
 #include <jansson.h>

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "eval.h"
 #include "oracle.h"
+#include "print.h"
 
 #include <limits.h>
 #include <stdio.h>

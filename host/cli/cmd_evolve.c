@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "error.h"
 #include "evolve.h"
+#include "options.h"
+#include "print.h"
 #include "progress.h"
 #include "propose.h"
 

@@ -8,7 +8,9 @@
 #include "cli.h"
 #include "error.h"
 #include "improve.h"
+#include "options.h"
 #include "os.h"
+#include "print.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,9 @@
 #include "cli.h"
 #include "error.h"
 #include "evolve.h"
+#include "options.h"
 #include "os.h"
+#include "print.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "evolve.h"
 #include "os.h"
+#include "print.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -212,12 +213,12 @@ static int run_status(int argc, char **argv)
 	       (double)bytes / (1 << 20));
 	{
 		char mode[512];
-		llm_usage spend;
+		record_budget spend;
 		llm_describe_env(mode, sizeof(mode));
-		if (cli_lab_spend(&l, &spend) < 0)
+		if (lab_spend(&spend, &l) < 0)
 			memset(&spend, 0, sizeof(spend));  /* store_numbers just worked */
 		printf("mode      %s\n", mode);
-		printf("spend     %ld LLM calls, %ld tokens in, %ld out, $%.4f\n", spend.calls,
+		printf("spend     %ld LLM calls, %ld tokens in, %ld out, $%.4f\n", spend.llm_calls,
 		       spend.tokens_in, spend.tokens_out, spend.usd);
 	}
 	holder = lab_lock_holder(&l);

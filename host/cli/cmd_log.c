@@ -11,6 +11,7 @@
 #include "error.h"
 #include "lab.h"
 #include "os.h"
+#include "print.h"
 #include "report.h"
 
 #include <stdio.h>
@@ -35,40 +36,6 @@ static const char diff_help[] =
 	"\n"
 	"Prints the unified diff of the agent files from generation A to B\n"
 	"(names like gen_3 or gen_003).\n";
-
-int cli_resolve_generation(lab *l, const char *command, const char *name, int *out)
-{
-	int number = store_parse_name(name), *numbers;
-	size_t n, i, j;
-	buf near = BUF_INIT;
-	int rc;
-
-	if (number < 0)
-		return cli_fail(command, "'%s' is not a generation name (gen_N, e.g. gen_003)", name);
-	if (store_numbers(l->store, &numbers, &n) < 0)
-		return cli_fail(command, "%s", err_last());
-	for (i = 0; i < n && numbers[i] != number; i++)
-		;
-	if (i < n) {
-		free(numbers);
-		*out = number;
-		return CLI_OK;
-	}
-	/* the (up to) three existing numbers closest to the one asked for */
-	for (j = 0; j < 3 && n > 0; j++) {
-		size_t best = 0;
-		for (i = 1; i < n; i++)
-			if (abs(numbers[i] - number) < abs(numbers[best] - number))
-				best = i;
-		buf_printf(&near, "%sgen_%03d", j ? ", " : "", numbers[best]);
-		numbers[best] = numbers[--n];
-	}
-	rc = cli_fail(command, "there is no generation gen_%03d; the nearest: %s", number,
-		      near.len ? near.data : "none");
-	buf_free(&near);
-	free(numbers);
-	return rc;
-}
 
 static int open_reader(lab *l, const char *command, const char *dir)
 {
@@ -218,11 +185,11 @@ static int log_lab(lab *l, int all, json_t *list)
 	if (list) {
 		cli_print_json(list, JSON_INDENT(2) | JSON_SORT_KEYS);
 	} else if (rows) {
-		llm_usage spend;
-		if (cli_lab_spend(l, &spend) < 0)
+		record_budget spend;
+		if (lab_spend(&spend, l) < 0)
 			keep_failure(&failure);
 		else
-			printf("LLM spend: %ld calls, %ld tokens in, %ld out, $%.4f\n", spend.calls,
+			printf("LLM spend: %ld calls, %ld tokens in, %ld out, $%.4f\n", spend.llm_calls,
 			       spend.tokens_in, spend.tokens_out, spend.usd);
 	}
 	if (failure.len)

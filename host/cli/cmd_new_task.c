@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "error.h"
 #include "os.h"
+#include "print.h"
 
 #include <stdio.h>
 #include <stdlib.h>

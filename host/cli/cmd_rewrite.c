@@ -6,7 +6,9 @@
 #include "cli.h"
 #include "diff.h"
 #include "error.h"
+#include "options.h"
 #include "os.h"
+#include "print.h"
 #include "rewrite.h"
 
 #include <dirent.h>

@@ -12,6 +12,7 @@
 #include "error.h"
 #include "lab.h"
 #include "os.h"
+#include "print.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -37,9 +38,9 @@ static const char solution_help[] =
 
 static int find_best(lab *l, const char *name, int *out)
 {
-	cli_best b;
+	lab_best b;
 
-	if (cli_best_solution(&b, l, name) < 0)
+	if (lab_best_solution(&b, l, name) < 0)
 		return cli_fail("solution", "%s", err_last());
 	if (b.number < 0 && b.seen && b.failed == b.seen)
 		return cli_fail("solution", "every run of a %s solution on the training cases "

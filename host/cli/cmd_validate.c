@@ -5,6 +5,7 @@
 #include "args.h"
 #include "cli.h"
 #include "error.h"
+#include "print.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -29,27 +30,6 @@ static const char validate_help[] =
 	"  --tasks-dir DIR  where task folders are\n"
 	"\n"
 	"Exit status: 0 if valid, 1 if a stage fails, 2 on a usage error.\n";
-
-void cli_print_validation(const validate_report *r)
-{
-	int i;
-
-	for (i = 0; i < VALIDATE_STAGES; i++) {
-		const validate_stage *st = &r->stages[i];
-		const char *line, *next;
-		int with_exports = i == 1 && st->passed && r->exports;
-
-		cli_print_line("%-11s %s%s%s%s", st->name,
-			       !st->ran ? "skipped" : st->passed ? "pass" : "fail",
-			       with_exports ? "  (exports: " : "", with_exports ? r->exports : "",
-			       with_exports ? ")" : "");
-		for (line = st->diagnostics; line && *line; line = next) {
-			next = strchr(line, '\n');
-			next = next ? next + 1 : line + strlen(line);
-			cli_print_line("  %.*s", (int)(next - line - (next[-1] == '\n')), line);
-		}
-	}
-}
 
 static void print_json(const char *dir, const validate_report *r)
 {

@@ -6,6 +6,8 @@
  */
 #include "args.h"
 #include "cli.h"
+#include "print.h"
+#include "version.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,19 +1,23 @@
 /*
  * print.c - what the commands print that came from outside the host, and
- * their errors; see cli.h.
+ * their errors; see print.h.
  *
  * Reasons, diagnostics, agents' log lines, a model server's words and a
  * lab's notes reach the terminal through here, without the bytes a
  * terminal takes as commands (text.h). The commands' own escape sequences
- * (the status line of evolve, its colors) are printed apart.
+ * (the status line of evolve, its colors) are printed apart. What several
+ * commands print alike is here too: held-out failures, the model's spend,
+ * a validation report, the offline notice.
  */
-#include "cli.h"
+#include "print.h"
 
+#include "cli.h"
 #include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Prints to `out` as vfprintf does, without control characters; as one
  * line ended by a newline when `one_line`. Out of memory, it prints what
@@ -80,6 +84,74 @@ void cli_train_text(buf *out, const record_task *t)
 		buf_printf(out, "failed (%s)", t->train_failed);
 	else
 		buf_printf(out, "%g", t->train);
+}
+
+void cli_print_spend(const llm_client *llm, int quiet)
+{
+	llm_usage total = llm_totals(llm);
+
+	if (llm && !quiet)
+		printf("LLM: %ld calls, %ld tokens in, %ld out, $%.4f\n", total.calls,
+		       total.tokens_in, total.tokens_out, total.usd);
+}
+
+size_t cli_holdout_failures(buf *out, const record *g)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < g->n_tasks; i++)
+		if (record_holdout_failed(&g->tasks[i]))
+			buf_printf(out, "%s%s (%s)", n++ ? ", " : "", g->tasks[i].name,
+				   g->tasks[i].holdout_status);
+	return n;
+}
+
+const char *cli_holdout_score(char *out, size_t size, const record_task *t)
+{
+	if (record_holdout_failed(t))
+		snprintf(out, size, "failed: %s", t->holdout_status);
+	else
+		snprintf(out, size, "%g", t->holdout);
+	return out;
+}
+
+void cli_offline_notice(task *const *tasks, size_t n, const llm_client *llm)
+{
+	char names[256] = "";
+	size_t i, len = 0, without = 0;
+
+	for (i = 0; !llm && i < n; i++)
+		if (!strstr(tasks[i]->initial_text, "TUNE(") && len < sizeof(names)) {
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+						without++ ? ", " : "", tasks[i]->name);
+		}
+	if (without)
+		fprintf(stderr, "host: offline, the seed task agent only tunes numbers marked "
+			"TUNE(value, lo, hi) in a solution, and %s's initial.c %s none: offline runs "
+			"keep %s as it is. Mark the numbers to tune (README, Tasks) or give a model "
+			"(--llm).\n", names, without == 1 ? "has" : "have",
+			without == 1 ? "it" : "them");
+}
+
+void cli_print_validation(const validate_report *r)
+{
+	int i;
+
+	for (i = 0; i < VALIDATE_STAGES; i++) {
+		const validate_stage *st = &r->stages[i];
+		const char *line, *next;
+		int with_exports = i == 1 && st->passed && r->exports;
+
+		cli_print_line("%-11s %s%s%s%s", st->name,
+			       !st->ran ? "skipped" : st->passed ? "pass" : "fail",
+			       with_exports ? "  (exports: " : "", with_exports ? r->exports : "",
+			       with_exports ? ")" : "");
+		for (line = st->diagnostics; line && *line; line = next) {
+			next = strchr(line, '\n');
+			next = next ? next + 1 : line + strlen(line);
+			cli_print_line("  %.*s", (int)(next - line - (next[-1] == '\n')), line);
+		}
+	}
 }
 
 static void vreport(const char *command, const char *fmt, va_list ap)

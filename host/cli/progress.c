@@ -3,7 +3,7 @@
  */
 #include "progress.h"
 
-#include "cli.h"
+#include "print.h"
 
 #include <stdio.h>
 #include <stdlib.h>

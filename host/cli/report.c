@@ -6,9 +6,9 @@
  * small stylesheet and nothing fetched or run.
  */
 #include "report_internal.h"
-#include "cli.h"
 
 #include "error.h"
+#include "print.h"
 #include "store.h"
 #include "text.h"
 
@@ -297,14 +297,14 @@ static void summary(buf *out, const report_data *d)
 static void best_solutions(buf *out, const report_data *d, lab *l)
 {
 	const record_task *t;
-	cli_best b;
+	lab_best b;
 	record r;
 	char *text;
 	size_t k;
 
 	for (k = 0; k < d->n_tasks; k++) {
 		buf name = BUF_INIT;
-		if (cli_best_solution(&b, l, d->tasks[k]) < 0 || b.number < 0 ||
+		if (lab_best_solution(&b, l, d->tasks[k]) < 0 || b.number < 0 ||
 		    store_solution(l->store, b.number, d->tasks[k], &text) < 0)
 			continue;
 		report_escape(&name, d->tasks[k]);
