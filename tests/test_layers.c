@@ -133,7 +133,7 @@ static void test_the_host_holds_nothing_of_the_runner(void **state)
 }
 
 /* The files of the layers that call `function` (its name and a '('),
- * but those of `allowed` (NULL-ended), as "host/evolve/arena.c " ... */
+ * but those of `allowed` (NULL-ended), as "host/evolve/arena.c, ..." */
 static void callers(buf *out, const char *function, const char *const *allowed)
 {
 	static const char *const layers[] = {
@@ -161,10 +161,27 @@ static void callers(buf *out, const char *function, const char *const *allowed)
 				continue;
 			text = harness_read(path);
 			if (strstr(text, call))
-				buf_printf(out, "%s ", path);
+				buf_printf(out, "%s%s", out->len ? ", " : "", path);
 			free(text);
 		}
 		closedir(d);
+	}
+}
+
+/* Fails naming any file but those of `allowed` that calls one of
+ * `functions` (both NULL-ended), which only `owner` may do. */
+static void expect_one_owner(const char *const *functions, const char *const *allowed,
+			     const char *owner)
+{
+	size_t i;
+
+	for (i = 0; functions[i]; i++) {
+		buf found = BUF_INIT;
+
+		callers(&found, functions[i], allowed);
+		if (found.len)
+			fail_msg("%s is called outside %s, by %s", functions[i], owner, found.data);
+		buf_free(&found);
 	}
 }
 
@@ -174,41 +191,25 @@ static void callers(buf *out, const char *function, const char *const *allowed)
 static void test_generations_enter_the_lab_one_way(void **state)
 {
 	static const char *const writers[] = {
-		"store_record", "store_record_folder", "store_set_main", "lab_make_live",
+		"store_record", "store_record_folder", "store_set_main", "lab_make_live", NULL,
 	};
 	static const char *const allowed[] = {
 		"host/lab/store.c", "host/lab/lab.c", "host/evolve/evolve.c", NULL,
 	};
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
-		buf found = BUF_INIT;
-
-		callers(&found, writers[i], allowed);
-		if (found.len)
-			fail_msg("%s is called outside evolve_commit, by %s", writers[i], found.data);
-		buf_free(&found);
-	}
+	expect_one_owner(writers, allowed, "evolve_commit");
 }
 
 /* One owner for the lab's settings: settings.c reads and writes them, as
  * a struct, and no other file reads or writes the lab's config. */
 static void test_the_lab_settings_have_one_owner(void **state)
 {
-	static const char *const access[] = { "store_setting_get", "store_setting_set" };
+	static const char *const access[] = { "store_setting_get", "store_setting_set", NULL };
 	static const char *const allowed[] = { "host/lab/store.c", "host/lab/settings.c", NULL };
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(access) / sizeof(access[0]); i++) {
-		buf found = BUF_INIT;
-
-		callers(&found, access[i], allowed);
-		if (found.len)
-			fail_msg("%s is called outside settings.c, by %s", access[i], found.data);
-		buf_free(&found);
-	}
+	expect_one_owner(access, allowed, "settings.c");
 }
 
 void test_group_layers(harness_totals *t)
