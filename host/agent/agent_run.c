@@ -2,10 +2,12 @@
  * agent_run.c - agent runs; see agent_run.h.
  *
  * The job carries the agent's .c files as one unit and its .h files as
- * headers, which the sandbox writes to a folder of the job's own.
+ * headers, which the sandbox writes to a folder of the job's own;
+ * validation's check job carries them the same way.
  */
 #include "agent_run.h"
 
+#include "agent_abi.h"
 #include "buf.h"
 #include "error.h"
 
@@ -13,23 +15,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *agent_job(const agent_files *files, const char *entry, const char *arg,
-			 unsigned long long seed)
+json_t *agent_job(size_t *n_sources, const agent_files *files, const char *entry,
+		  const char *arg, unsigned long long seed)
 {
-	json_t *sources = json_array(), *headers = json_array();
-	size_t i;
+	json_t *sources = json_array(), *headers = json_array(), *unit;
+	size_t i, n = 0;
 
 	for (i = 0; i < files->count; i++) {
 		const char *name = files->items[i].name;
 		size_t len = strlen(name);
-		json_t *list = name[len - 1] == 'c' ? sources : name[len - 1] == 'h' ? headers : NULL;
-		if (list && name[len - 2] == '.')
+		json_t *list = len < 2 ? NULL : strcmp(name + len - 2, ".c") == 0 ? sources
+			       : strcmp(name + len - 2, ".h") == 0 ? headers : NULL;
+		if (list)
 			json_array_append_new(list, json_pack("{s:s, s:s}", "name", name,
 							      "text", files->items[i].text));
+		n += list == sources;
 	}
-	return json_pack("{s:s, s:{s:o, s:s, s:[]}, s:o, s:s, s:s, s:I}", "kind", "agent",
-			 "agent", "sources", sources, "prelude", "#include <agent.h>",
-			 "include_dirs", "headers", headers, "entry", entry, "arg", arg,
+	if (n_sources)
+		*n_sources = n;
+	unit = json_pack("{s:o, s:s, s:[]}", "sources", sources, "prelude", "#include <agent.h>",
+			 "include_dirs");
+	if (!entry)
+		return json_pack("{s:s, s:o, s:o}", "kind", "check", "agent", unit, "headers", headers);
+	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:I}", "kind", "agent", "agent", unit,
+			 "headers", headers, "entry", entry, "arg", arg,
 			 "seed", (json_int_t)(seed & 0x7fffffffffffffffULL));
 }
 
@@ -37,7 +46,7 @@ int agent_run(agent_run_result *out, const agent_files *files,
 	      const char *entry, const char *arg, broker *broker,
 	      const sandbox_limits *limits, unsigned long long seed)
 {
-	json_t *job = agent_job(files, entry, arg, seed);
+	json_t *job = agent_job(NULL, files, entry, arg, seed);
 	const char *result;
 	int rc;
 
@@ -131,7 +140,7 @@ int agent_improve(agent_run_result *out, task *t, const agent_files *files,
 	int rc;
 
 	broker_init(&b, t, files, o->evals, o->limits.wall_ms / 1000.0);
-	rc = run_brokered(out, &b, files, "task_agent_improve", t->initial_text, o);
+	rc = run_brokered(out, &b, files, AGENT_ABI_TASK_ENTRY, t->initial_text, o);
 	if (rc == 0 && out->outcome.status != SANDBOX_OK && b.best_solution) {
 		free(out->result);
 		out->result = b.best_solution;
@@ -150,7 +159,7 @@ int agent_propose(agent_run_result *out, task *t, const agent_files *files,
 	int rc;
 
 	broker_init(&b, t, files, 0, o->limits.wall_ms / 1000.0);
-	rc = run_brokered(out, &b, files, "test_agent_propose", request, o);
+	rc = run_brokered(out, &b, files, AGENT_ABI_TEST_ENTRY, request, o);
 	broker_free(&b);
 	return rc;
 }
@@ -166,7 +175,7 @@ int agent_rewrite(agent_files *candidate, agent_run_result *out, const agent_fil
 		return rc;
 	broker_init(&b, o->task, files, o->evals, o->limits.wall_ms / 1000.0);
 	b.emitted = candidate;
-	if ((rc = run_brokered(out, &b, files, "meta_agent_rewrite", archive, o)) < 0)
+	if ((rc = run_brokered(out, &b, files, AGENT_ABI_META_ENTRY, archive, o)) < 0)
 		agents_free(candidate);
 	broker_free(&b);
 	return rc;

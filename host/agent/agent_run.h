@@ -55,6 +55,17 @@ HOST_MUST_CHECK int agent_run(agent_run_result *out, const agent_files *files,
 	      const char *entry, const char *arg, broker *broker,
 	      const sandbox_limits *limits, unsigned long long seed);
 
+/*
+ * The sandbox job of `files`: their .c files as one unit, their .h files
+ * as its headers. With `entry`, the job runs that entry point with the
+ * string argument `arg` and `seed`; with NULL, it is validation's check
+ * job (compile, symbols, signatures; see validate.h), whose stages give
+ * their own preludes. *n_sources (may be NULL) counts the .c files. NULL
+ * when out of memory.
+ */
+json_t *agent_job(size_t *n_sources, const agent_files *files, const char *entry,
+		  const char *arg, unsigned long long seed);
+
 /* The wall time a task agent needs on `t`: `own_ms` of its own, plus the
  * task's limit (budget.wall_ms) for each run of each of `evals`
  * evaluations, a timed task's repeats counted; at most INT_MAX ms (24

@@ -13,6 +13,7 @@
  */
 #include "validate.h"
 
+#include "agent_abi.h"
 #include "agent_run.h"
 #include "buf.h"
 #include "error.h"
@@ -25,30 +26,6 @@
 #define SMOKE_EVALS 2
 #define CHECK_MS 10000        /* the three compiles of a check job */
 #define CHECK_MEMORY_MB 256
-
-static const char *const entry_points[] = { "task_agent_improve", "meta_agent_rewrite" };
-#define N_ENTRY (sizeof(entry_points) / sizeof(entry_points[0]))
-
-/* The .c files as a unit of a check job, the .h files as its headers. */
-static json_t *check_job(const agent_files *files, size_t *n_sources)
-{
-	json_t *sources = json_array(), *headers = json_array();
-	size_t i;
-
-	*n_sources = 0;
-	for (i = 0; i < files->count; i++) {
-		const char *name = files->items[i].name;
-		size_t len = strlen(name);
-		json_t *list = strcmp(name + len - 2, ".c") == 0 ? sources
-			       : strcmp(name + len - 2, ".h") == 0 ? headers : NULL;
-		if (list)
-			json_array_append_new(list, json_pack("{s:s, s:s}", "name", name,
-							      "text", files->items[i].text));
-		*n_sources += list == sources;
-	}
-	return json_pack("{s:s, s:{s:o, s:[]}, s:o}", "kind", "check", "agent",
-			 "sources", sources, "include_dirs", "headers", headers);
-}
 
 static void stage_result(validate_stage *st, int passed, const char *diagnostics)
 {
@@ -89,7 +66,7 @@ static int stage_check(validate_report *out, const agent_files *files)
 	sandbox_limits limits = { CHECK_MS, CHECK_MS, CHECK_MEMORY_MB };
 	sandbox_outcome o;
 	size_t n_sources;
-	json_t *job = check_job(files, &n_sources);
+	json_t *job = agent_job(&n_sources, files, NULL, NULL, 0);
 	int rc;
 
 	if (!job)
@@ -156,7 +133,7 @@ static void smoke_problem(buf *out, const char *entry, const agent_run_result *r
 			buf_puts(out, o->status == SANDBOX_CRASH ? "crashed"
 				 : sandbox_status_name(o->status));
 		buf_printf(out, ": %s\n", o->detail);
-	} else if (strcmp(entry, "meta_agent_rewrite") != 0)
+	} else if (strcmp(entry, AGENT_ABI_META_ENTRY) != 0)
 		return;
 	else if (run->status != 0)
 		buf_printf(out, "smoke: meta_agent_rewrite returned %d: it must propose a "
@@ -176,7 +153,7 @@ static int smoke_one(buf *out, const agent_files *files, const char *entry, task
 				.evals = SMOKE_EVALS, .task = t, .seed = 1 };
 	agent_files candidate = { NULL, 0 };
 	agent_run_result run;
-	int rc = strcmp(entry, "task_agent_improve") == 0 ? agent_improve(&run, t, files, &o)
+	int rc = strcmp(entry, AGENT_ABI_TASK_ENTRY) == 0 ? agent_improve(&run, t, files, &o)
 		 : agent_rewrite(&candidate, &run, files, "[]", &o);
 
 	if (rc == 0) {
@@ -206,11 +183,12 @@ int validate_smoke_test_agent(buf *out, const agent_files *files, task *t)
 static int stage_smoke(validate_stage *st, const agent_files *files, task *t)
 {
 	buf out = BUF_INIT;
+	const char *entry;
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < N_ENTRY && rc == 0; i++)
-		rc = smoke_one(&out, files, entry_points[i], t);
+	for (i = 0; rc == 0 && (entry = agent_abi_required(i)) != NULL; i++)
+		rc = smoke_one(&out, files, entry, t);
 	if (rc == 0)
 		rc = validate_smoke_test_agent(&out, files, t);
 	if (rc < 0) {

@@ -17,6 +17,7 @@
  */
 #include "runner.h"
 
+#include "agent_abi.h"
 #include "allowlist.h"
 #include "buf.h"
 #include "error.h"
@@ -27,10 +28,6 @@
 
 #define NO_ENTRY_PRELUDE "#define AGENT_NO_ENTRY_POINTS\n#include <agent.h>"
 #define FULL_PRELUDE "#include <agent.h>"
-
-/* The entry points every agent defines; test_agent_propose is optional. */
-static const char *const entry_points[] = { "task_agent_improve", "meta_agent_rewrite" };
-#define N_ENTRY (sizeof(entry_points) / sizeof(entry_points[0]))
 
 _Noreturn void runner_agent_job(const json_t *job)
 {
@@ -53,7 +50,7 @@ _Noreturn void runner_agent_job(const json_t *job)
 	runner_lock_down(job);
 	runner_mark_code();
 	/* the task agent's solution, the test agent's proposals */
-	if (strcmp(entry, "task_agent_improve") == 0 || strcmp(entry, "test_agent_propose") == 0) {
+	if (strcmp(entry, AGENT_ABI_TASK_ENTRY) == 0 || strcmp(entry, AGENT_ABI_TEST_ENTRY) == 0) {
 		char *text = ((char *(*)(const char *))fn)(arg);
 		runner_finish(json_pack("{s:s, s:s?}", "outcome", "ok", "result", text));
 	}
@@ -109,6 +106,7 @@ static void add_export(void *ctx, const char *name, const void *addr)
 static int stage_symbols(json_t *stages, const json_t *spec, buf *exports)
 {
 	size_t n_services, i;
+	const char *entry;
 	const compile_symbol *services = agent_services_symbols(&n_services);
 	compile_diags diags = { NULL, 0 };
 	export_list list = { BUF_INIT, 0 };
@@ -121,10 +119,9 @@ static int stage_symbols(json_t *stages, const json_t *spec, buf *exports)
 		if (!out.len)
 			buf_printf(&out, "%s\n", err_last());
 	}
-	for (i = 0; unit && i < N_ENTRY; i++)
-		if (!compile_lookup(unit, entry_points[i]))
-			buf_printf(&out, "missing entry point '%s' (agent.h declares it)\n",
-				   entry_points[i]);
+	for (i = 0; unit && (entry = agent_abi_required(i)) != NULL; i++)
+		if (!compile_lookup(unit, entry))
+			buf_printf(&out, "missing entry point '%s' (agent.h declares it)\n", entry);
 	if (unit)
 		compile_each_symbol(unit, &list, add_export);
 	*exports = list.names;
