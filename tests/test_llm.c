@@ -240,8 +240,9 @@ static void test_retries_stop_at_the_deadline(void **state)
 				  .prices_path = prices, .timeout_ms = 5000, .run_ms = 1600 };
 		assert_int_equal(llm_open(&c, &o), 0);
 	}
+	agent_options ao = { .llm = c, .llm_calls = 4 };
 	broker_init(&b, NULL, NULL, 0, 60);
-	broker_offer_llm(&b, c, 4);
+	broker_use(&b, &ao);
 	assert_int_equal(broker_serve(&b, request, &answer, NULL), 0);
 	assert_contains(json_string_value(json_object_get(answer, "error")),
 			"the deadline ended the call after ");

@@ -73,8 +73,9 @@ static void test_model_time_is_not_the_agents(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
 	req.channel = pair[0];
 	/* the agent has 0.5 s of its own; each reply takes 1 s */
+	agent_options ao = { .llm = c, .llm_calls = 10 };
 	broker_init(&b, NULL, NULL, 0, 0.5);
-	broker_offer_llm(&b, c, 10);
+	broker_use(&b, &ao);
 	assert_null(ask(&b, &req));
 	assert_true(req.excused_ms >= 1000);
 	assert_true(b.budget.deadline_ms > os_now_ms());  /* the agent's time is still there */
@@ -125,8 +126,9 @@ static void test_a_call_is_abandoned_when_its_agent_is_gone(void **state)
 	}
 	close(pair[1]);
 	req.channel = pair[0];
+	agent_options ao = { .llm = c, .llm_calls = 4 };
 	broker_init(&b, NULL, NULL, 0, 60);
-	broker_offer_llm(&b, c, 4);
+	broker_use(&b, &ao);
 	start = os_now_ms();
 	error = ask(&b, &req);
 	assert_non_null(error);
@@ -169,10 +171,10 @@ static void test_a_stop_abandons_the_call_and_refuses_more(void **state)
 	(void)state;
 	llm_fixture_start(&s, llm_fixture_script(json_pack("[{s:i}]", "hang", 60)), "stop");
 	c = slow_client(&s, prices, 20000, 5, 0);
+	agent_options ao = { .llm = c, .llm_calls = 4, .stop = &stop_flag };
 	broker_init(&b, NULL, NULL, 0, 60);
-	broker_offer_llm(&b, c, 4);
+	broker_use(&b, &ao);
 	stop_flag = 0;
-	b.stop = &stop_flag;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;  /* as SIGTERM sets evolve's flag */
 	sigaction(SIGALRM, &sa, &old);

@@ -109,12 +109,9 @@ static int run_brokered(agent_run_result *out, broker *b, const agent_files *fil
 {
 	int rc;
 
-	b->echo = o->echo;
-	b->echo_ctx = o->echo_ctx;
-	b->stop = o->stop;
+	if (o->agent)
+		broker_use(b, o->agent);
 	b->llm_tag = o->llm_tag;
-	b->cpu = o->cpu;
-	broker_offer_llm(b, o->llm, o->llm_calls);
 	rc = agent_run(out, files, entry, arg, b, &o->limits, o->seed);
 	if (rc == 0) {
 		out->evals_used = b->budget.evals_used;

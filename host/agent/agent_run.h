@@ -9,6 +9,7 @@
 
 #include "error.h"
 
+#include "agent_options.h"
 #include "agents.h"
 #include "broker.h"
 #include "sandbox.h"
@@ -30,19 +31,15 @@ typedef struct {
 	json_t *trace;    /* what the agent did, for the record */
 } agent_run_result;
 
+/* One run: the command's settings, passed down as they are, and what is
+ * this run's own. */
 typedef struct {
+	const agent_options *agent;  /* the model, stop, CPU slot and echo; NULL: offline */
 	sandbox_limits limits;       /* the run's: wall time, CPU, memory */
 	int evals;                   /* evaluations the task agent may ask for */
 	task *task;                  /* the meta agent's host_task; NULL: none */
-	llm_client *llm;             /* NULL: offline */
-	int llm_calls;
 	unsigned long long seed;
-	void (*echo)(void *ctx, const char *line);  /* its log lines; may be NULL */
-	void *echo_ctx;
-	volatile sig_atomic_t *stop; /* set: model calls end (broker.stop); may be NULL */
 	const char *llm_tag;         /* names its model calls (broker.llm_tag); may be NULL */
-	slots *cpu;                  /* the CPU slot the run holds, lent while it waits
-	                                for the model (broker.cpu); may be NULL */
 } agent_run_options;
 
 /*

@@ -33,11 +33,13 @@
 void broker_init(broker *b, task *t, const agent_files *files, int evals,
 		 double seconds)
 {
+	static const agent_options offline = { NULL, 0, NULL, NULL, NULL, NULL };
+
 	memset(b, 0, sizeof(*b));
 	b->task = t;
 	b->files = files;
+	b->opts = &offline;
 	b->budget.evals_max = evals;
-	b->budget.llm_max = 0;
 	b->budget.deadline_ms = os_now_ms() + seconds * 1000.0;
 	b->trace = json_array();
 }
@@ -50,16 +52,21 @@ static void trace(broker *b, json_t *event)
 	json_decref(event);
 }
 
-void broker_offer_llm(broker *b, llm_client *llm, int calls)
+void broker_use(broker *b, const agent_options *o)
 {
-	b->llm = llm;
-	b->budget.llm_max = llm ? calls : 0;
+	b->opts = o;
+}
+
+/* The model calls the run may make: none offline. */
+static int llm_max(const broker *b)
+{
+	return b->opts->llm ? b->opts->llm_calls : 0;
 }
 
 void broker_free(broker *b)
 {
-	if (b->llm && b->llm_tag)
-		llm_measured_end(b->llm);
+	if (b->opts->llm && b->llm_tag)
+		llm_measured_end(b->opts->llm);
 	buf_free(&b->log);
 	json_decref(b->log_marker);
 	b->log_marker = NULL;
@@ -112,9 +119,9 @@ static double run_time(const broker *b, const eval_result *r)
 	double ms = r->run_ms;
 	char next[160];
 
-	if (b->llm && b->llm_tag) {
+	if (b->opts->llm && b->llm_tag) {
 		call_name(next, sizeof(next), b, b->budget.llm_used + 1);
-		llm_measured(b->llm, next, &ms);
+		llm_measured(b->opts->llm, next, &ms);
 	}
 	return ms;
 }
@@ -278,8 +285,8 @@ static int serve_log(broker *b, const json_t *request, json_t **reply)
 			free(kept);
 			return err_set(ERR_SYSTEM, "out of memory");
 		}
-		if (b->echo)
-			b->echo(b->echo_ctx, kept);
+		if (b->opts->echo)
+			b->opts->echo(b->opts->echo_ctx, kept);
 		trace(b, json_pack("{s:s, s:s}", "event", "log", "line", kept));
 		free(kept);
 	}
@@ -294,14 +301,14 @@ static int serve_budget(broker *b, const json_t *request, json_t **reply)
 	(void)request;
 	*reply = json_pack("{s:i, s:i, s:f}",
 			   "evals_left", b->budget.evals_max - b->budget.evals_used,
-			   "llm_calls_left", b->budget.llm_max - b->budget.llm_used,
+			   "llm_calls_left", llm_max(b) - b->budget.llm_used,
 			   "seconds_left", left > 0 ? left : 0.0);
 	return 0;
 }
 
 static int stopping(const broker *b)
 {
-	return b->stop && *b->stop;
+	return b->opts->stop && *b->opts->stop;
 }
 
 /* llm_set_abort's check while a call waits: nobody is left to answer. */
@@ -331,22 +338,23 @@ static int call_model(broker *b, const char *system_prompt, const char *user, ch
 {
 	llm_usage before = b->llm_used;
 	double start = os_now_ms(), waited;
-	double left = (double)llm_run_ms(b->llm) - b->budget.model_ms;
+	llm_client *llm = b->opts->llm;
+	double left = (double)llm_run_ms(llm) - b->budget.model_ms;
 	char tag[160];
 	int rc;
 
 	call_name(tag, sizeof(tag), b, b->budget.llm_used);
-	llm_set_abort(b->llm, abandon_call, b);
-	llm_set_tag(b->llm, b->llm_tag ? tag : NULL);
-	slots_give(b->cpu);
-	rc = llm_chat(b->llm, system_prompt, user, start + left, text, &b->llm_used);
-	if (slots_take(b->cpu, 0, NULL, NULL) < 0 && rc == 0) {  /* only a broken semaphore */
+	llm_set_abort(llm, abandon_call, b);
+	llm_set_tag(llm, b->llm_tag ? tag : NULL);
+	slots_give(b->opts->cpu);
+	rc = llm_chat(llm, system_prompt, user, start + left, text, &b->llm_used);
+	if (slots_take(b->opts->cpu, 0, NULL, NULL) < 0 && rc == 0) {  /* only a broken semaphore */
 		free(*text);
 		*text = NULL;
 		rc = -1;
 	}
-	llm_set_tag(b->llm, NULL);
-	llm_set_abort(b->llm, NULL, NULL);
+	llm_set_tag(llm, NULL);
+	llm_set_abort(llm, NULL, NULL);
 	waited = os_now_ms() - start;
 	b->budget.model_ms += waited;
 	b->budget.deadline_ms += waited;
@@ -365,7 +373,7 @@ static int serve_llm(broker *b, const json_t *request, json_t **reply)
 	char *text = NULL;
 	int rc;
 
-	if (!b->llm)
+	if (!b->opts->llm)
 		return refuse(b, reply, 1, "no provider");
 	if (b->fatal)
 		return refuse(b, reply, 1, "%s", b->fatal);
@@ -373,12 +381,12 @@ static int serve_llm(broker *b, const json_t *request, json_t **reply)
 		b->stopped = 1;
 		return refuse(b, reply, 1, "the run is stopping: no more model calls");
 	}
-	if (b->budget.llm_used >= b->budget.llm_max)
+	if (b->budget.llm_used >= llm_max(b))
 		return refuse(b, reply, 1, "the LLM budget of this run is spent (%d calls)",
-			      b->budget.llm_max);
-	if (b->budget.model_ms + BROKER_MIN_MODEL_MS > (double)llm_run_ms(b->llm))
+			      llm_max(b));
+	if (b->budget.model_ms + BROKER_MIN_MODEL_MS > (double)llm_run_ms(b->opts->llm))
 		return refuse(b, reply, 1, "the model time of this run is spent (%g s)",
-			      llm_run_ms(b->llm) / 1000.0);
+			      llm_run_ms(b->opts->llm) / 1000.0);
 	b->budget.llm_used++;
 	rc = call_model(b, system_prompt ? system_prompt : "", user ? user : "", &text);
 	if (rc == LLM_ERR_FATAL && !b->fatal)

@@ -140,7 +140,7 @@ static void describe_run(const evolve_options *o, const arena_options *arena, co
 	}
 	if (u->score != 1 || u->cost != 0 || u->time != 0)
 		printf("utility score=%g,cost=%g,time=%g, ", u->score, u->cost, u->time);
-	printf("%s\n", llm_describe(o->eval.llm));
+	printf("%s\n", llm_describe(o->eval.agent.llm));
 }
 
 static int evolve_in_lab(lab *l, evolve_options *o, const progress_view *v,
@@ -162,7 +162,7 @@ static int evolve_in_lab(lab *l, evolve_options *o, const progress_view *v,
 		cli_lab_eval_free(&o->eval);
 		return rc;
 	}
-	cli_offline_notice(o->eval.tasks, o->eval.n_tasks, o->eval.llm);
+	cli_offline_notice(o->eval.tasks, o->eval.n_tasks, o->eval.agent.llm);
 	names = cli_task_names(o->eval.tasks, o->eval.n_tasks);
 	if (!v->json && !v->quiet)
 		describe_run(o, arena, names);
@@ -192,7 +192,7 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 	const char *select = "best", *utility = NULL, *pos[1];
 	const arg_option opts[] = {
 		CLI_LLM_OPTIONS(a->lo),
-		{ "--llm-calls", ARG_INT, &a->o.eval.llm_calls, 1, CLI_MAX_LLM_CALLS },
+		{ "--llm-calls", ARG_INT, &a->o.eval.agent.llm_calls, 1, CLI_MAX_LLM_CALLS },
 		{ "--llm-prompt-max", ARG_LONG, &a->o.limits.prompt_max, 2000, EVOLVE_MAX_PROMPT },
 		{ "-j", ARG_INT, &a->o.eval.jobs, 1, CLI_MAX_JOBS },
 		{ "--jobs", ARG_INT, &a->o.eval.jobs, 1, CLI_MAX_JOBS },
@@ -235,7 +235,7 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 	a->o.select_archive = strcmp(select, "archive") == 0;
 	a->view.live = isatty(STDOUT_FILENO) && !a->view.quiet && !a->view.json;
 	a->view.color = a->view.live && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
-	a->o.eval.stop = &stop_requested;
+	a->o.eval.agent.stop = &stop_requested;
 	return CLI_OK;
 }
 
@@ -250,7 +250,7 @@ static int run_evolve(int argc, char **argv)
 	a.o.gens = 1;
 	a.o.parallel = 1;
 	a.o.eval.jobs = 1;
-	a.o.eval.llm_calls = CLI_DEFAULT_LLM_CALLS;
+	a.o.eval.agent.llm_calls = CLI_DEFAULT_LLM_CALLS;
 	a.o.limits.prompt_max = EVOLVE_DEFAULT_PROMPT;
 	a.given.seed = ULLONG_MAX;  /* not given: the lab's */
 	a.lo.temperature = -1;      /* not given: the server's */
@@ -258,7 +258,7 @@ static int run_evolve(int argc, char **argv)
 		return rc;
 	if (a.lo.concurrency == 0)  /* a request open for each candidate in flight */
 		a.lo.concurrency = a.o.parallel;
-	if ((rc = cli_open_llm(&a.o.eval.llm, "evolve", &a.lo)) != CLI_OK)
+	if ((rc = cli_open_llm(&a.o.eval.agent.llm, "evolve", &a.lo)) != CLI_OK)
 		return rc;
 	a.o.limits.max_usd = a.lo.max_usd;  /* for the archive: the meta agent sees the caps */
 	a.o.limits.max_tokens = a.lo.max_tokens;
@@ -271,11 +271,11 @@ static int run_evolve(int argc, char **argv)
 	} else {
 		rc = evolve_in_lab(&l, &a.o, &a.view, &a.given, a.arena ? &a.ao : NULL);
 		lab_close(&l);
-		cli_print_spend(a.o.eval.llm, a.view.json || a.view.quiet);
+		cli_print_spend(a.o.eval.agent.llm, a.view.json || a.view.quiet);
 	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	llm_close(a.o.eval.llm);
+	llm_close(a.o.eval.agent.llm);
 	return rc;
 }
 

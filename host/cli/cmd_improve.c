@@ -96,10 +96,10 @@ static int improve(task *t, const agent_files *files, const agent_run_options *o
 	}
 	printf("task      %s\nbudget    %d evaluations, %d used, %.1f s\n", t->name, o->evals,
 	       r.run.evals_used, r.seconds);
-	if (o->llm)
+	if (o->agent->llm)
 		printf("llm       %ld calls, %ld tokens in, %ld out, $%.4f (%s)\n", r.run.llm_used.calls,
 		       r.run.llm_used.tokens_in, r.run.llm_used.tokens_out, r.run.llm_used.usd,
-		       llm_describe(o->llm));
+		       llm_describe(o->agent->llm));
 	print_failed_calls(r.run.trace);
 	print_scores("initial", &r.initial_train, &r.initial_holdout);
 	print_scores("improved", &r.train, &r.holdout);
@@ -146,10 +146,10 @@ static int run_improve(int argc, char **argv)
 		cli_offline_notice(&t, 1, llm);
 		/* named calls: a replay then gives the agent the recorded
 		 * evaluation times its prompts quote (llm_measured) */
-		agent_run_options o = { .limits = { (int)wall_ms, 600000, 512 }, .evals = budget,
-					.llm = llm, .llm_calls = llm_calls, .seed = seed,
-					.echo = verbose ? cli_echo_agent_log : NULL,
-					.llm_tag = "improve" };
+		agent_options ao = { .llm = llm, .llm_calls = llm_calls,
+				     .echo = verbose ? cli_echo_agent_log : NULL };
+		agent_run_options o = { .agent = &ao, .limits = { (int)wall_ms, 600000, 512 },
+					.evals = budget, .seed = seed, .llm_tag = "improve" };
 		snprintf(default_out, sizeof(default_out), "%.100s_improved.c", t->name);
 		rc = improve(t, &files, &o, out_path ? out_path : default_out);
 		agents_free(&files);

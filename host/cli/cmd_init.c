@@ -84,7 +84,7 @@ static int init_lab(const char *dir, const agent_files *seed,
 	if (rc == 0) {
 		printf("gen_000  fitness %.4f  held-out %.4f  (tasks %s, %d evaluations each, %s)\n"
 		       "lab ready in %s: agent_code/ and generations/\n", gen0.fitness, gen0.holdout,
-		       names, eo->budget, llm_model(eo->llm), dir);
+		       names, eo->budget, llm_model(eo->agent.llm), dir);
 		record_free(&gen0);
 	}
 	free(names);
@@ -132,7 +132,7 @@ static int parse_init_args(init_args *a, int argc, char **argv)
 	const arg_option opts[] = {
 		CLI_LIMIT_OPTIONS(a->limits),
 		CLI_LLM_OPTIONS(a->lo),
-		{ "--llm-calls", ARG_INT, &a->eo.llm_calls, 1, CLI_MAX_LLM_CALLS },
+		{ "--llm-calls", ARG_INT, &a->eo.agent.llm_calls, 1, CLI_MAX_LLM_CALLS },
 		{ "--trials", ARG_INT, &a->eo.trials, 1, CLI_MAX_TRIALS },
 		{ "-j", ARG_INT, &a->eo.jobs, 1, CLI_MAX_JOBS },
 		{ "--jobs", ARG_INT, &a->eo.jobs, 1, CLI_MAX_JOBS },
@@ -158,7 +158,8 @@ static int parse_init_args(init_args *a, int argc, char **argv)
 static int run_init(int argc, char **argv)
 {
 	init_args a = { .eo = { .budget = CLI_DEFAULT_BUDGET, .seed = 1, .utility = { 1, 0, 0 },
-				.jobs = 1, .llm_calls = CLI_DEFAULT_LLM_CALLS, .trials = 1 },
+				.agent = { .llm_calls = CLI_DEFAULT_LLM_CALLS }, .jobs = 1,
+				.trials = 1 },
 			.lo = CLI_LLM_DEFAULTS, .dir = "." };
 	agent_files files;
 	int rc;
@@ -173,13 +174,13 @@ static int run_init(int argc, char **argv)
 		cli_free_tasks(a.eo.tasks, a.eo.n_tasks);
 		return rc;
 	}
-	if ((rc = cli_open_llm(&a.eo.llm, "init", &a.lo)) == CLI_OK &&
+	if ((rc = cli_open_llm(&a.eo.agent.llm, "init", &a.lo)) == CLI_OK &&
 	    (rc = load_seed(&files, a.from, a.eo.tasks[0])) == CLI_OK) {
 		rc = init_lab(a.dir, &files, &a.eo, a.utility, a.tasks_dir);
 		agents_free(&files);
-		cli_print_spend(a.eo.llm, 0);
+		cli_print_spend(a.eo.agent.llm, 0);
 	}
-	llm_close(a.eo.llm);
+	llm_close(a.eo.agent.llm);
 	cli_free_tasks(a.eo.tasks, a.eo.n_tasks);
 	return rc;
 }

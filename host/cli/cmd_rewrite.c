@@ -126,9 +126,11 @@ static int run_rewrite(int argc, char **argv)
 	if ((rc = cli_load_task(&smoke, "rewrite", tasks_dir, "snake")) == CLI_OK) {
 		if ((rc = cli_open_llm(&llm, "rewrite", &lo)) == CLI_OK &&
 		    (rc = cli_load_agents(&files, "rewrite", agent_dir)) == CLI_OK) {
-			agent_run_options o = { .limits = { (int)wall_ms, (int)wall_ms, 256 },
-						.llm = llm, .llm_calls = llm_calls, .seed = seed,
-						.echo = verbose ? cli_echo_agent_log : NULL };
+			agent_options ao = { .llm = llm, .llm_calls = llm_calls,
+					     .echo = verbose ? cli_echo_agent_log : NULL };
+			agent_run_options o = { .agent = &ao,
+						.limits = { (int)wall_ms, (int)wall_ms, 256 },
+						.seed = seed };
 			rc = rewrite(&files, out_dir, archive ? archive : "{}", smoke, &o);
 			agents_free(&files);
 		}

@@ -202,7 +202,7 @@ static void report(arena_progress *run, int number, evolve_phase phase, const re
 	run->p.record = r;
 	run->p.parent_fitness = parent_fitness;
 	run->p.seconds = r ? r->total_s : 0;
-	run->p.usd = llm_totals(run->o->eval.llm).usd;
+	run->p.usd = llm_totals(run->o->eval.agent.llm).usd;
 	run->p.elapsed_s = (os_now_ms() - run->start_ms) / 1000.0;
 	if (run->o->progress)
 		run->o->progress(run->o->progress_ctx, &run->p);
@@ -407,10 +407,10 @@ int arena_check(lab *l, task **tasks, size_t n)
  * is spent (out->budget_spent), or fails when the model refused for good. */
 static int spent(evolve_summary *out, const evolve_eval_options *o)
 {
-	if (llm_fatal(o->llm))
+	if (llm_fatal(o->agent.llm))
 		return err_set(ERR_GENERIC, "stopped after gen_%03d: %s", out->last,
-			       llm_fatal(o->llm));
-	out->budget_spent = llm_exhausted(o->llm);
+			       llm_fatal(o->agent.llm));
+	out->budget_spent = llm_exhausted(o->agent.llm);
 	return 0;
 }
 
@@ -436,7 +436,7 @@ int arena_run(evolve_summary *out, lab *l, const evolve_options *o, const arena_
 	memset(&run, 0, sizeof(run));
 	out->last = out->best = -1;
 	if ((rc = check_oracles(o->eval.tasks, o->eval.n_tasks)) < 0 ||
-	    (rc = slots_open(&bounded.eval.cpu, o->eval.jobs > 1 ? o->eval.jobs : 1)) < 0)
+	    (rc = slots_open(&bounded.eval.agent.cpu, o->eval.jobs > 1 ? o->eval.jobs : 1)) < 0)
 		return rc;
 	run.o = &bounded;
 	run.start_ms = os_now_ms();
@@ -453,6 +453,6 @@ int arena_run(evolve_summary *out, lab *l, const evolve_options *o, const arena_
 	}
 	out->interrupted = evolve_stopping(&o->eval);
 	out->seconds = (os_now_ms() - run.start_ms) / 1000.0;
-	slots_close(bounded.eval.cpu);
+	slots_close(bounded.eval.agent.cpu);
 	return rc;
 }

@@ -134,9 +134,8 @@ static int propose_one(propose_list *out, record_arena *tally, arena_state *s, s
 	const evolve_eval_options *e = &o->eval;
 	int own_ms = e->agent_slack_ms > 0 ? e->agent_slack_ms : EVOLVE_AGENT_SLACK_MS;
 	char tag[120];
-	agent_run_options ro = { .limits = { own_ms, own_ms, 512 }, .llm = e->llm,
-				 .llm_calls = e->llm_calls, .stop = e->stop, .llm_tag = tag,
-				 .cpu = e->cpu,
+	agent_run_options ro = { .agent = &e->agent, .limits = { own_ms, own_ms, 512 },
+				 .llm_tag = tag,
 				 .seed = evolve_mix(e->seed, (unsigned long long)s->round * 64 + j) };
 	agent_run_result run;
 	agent_files files;

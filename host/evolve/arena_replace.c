@@ -72,10 +72,8 @@ static int mutate(agent_files *out, int *ok, record_arena *tally, lab *l,
 		  const evolve_options *o, unsigned long long seed)
 {
 	int meta_ms = evolve_meta_ms(&o->eval);
-	agent_run_options ro = { .limits = { meta_ms, meta_ms, 256 }, .llm = o->eval.llm,
-				 .llm_calls = o->eval.llm_calls, .seed = seed, .stop = o->eval.stop,
-				 .llm_tag = "arena mutation", .cpu = o->eval.cpu,
-				 .task = o->eval.tasks[0] };
+	agent_run_options ro = { .agent = &o->eval.agent, .limits = { meta_ms, meta_ms, 256 },
+				 .seed = seed, .llm_tag = "arena mutation", .task = o->eval.tasks[0] };
 	agent_run_result run;
 	json_t *archive;
 	char *text;

@@ -57,7 +57,7 @@ static void report(run_state *run, int number, evolve_phase phase)
 {
 	run->p.number = number;
 	run->p.phase = phase;
-	run->p.usd = llm_totals(run->o->eval.llm).usd;
+	run->p.usd = llm_totals(run->o->eval.agent.llm).usd;
 	run->p.elapsed_s = (os_now_ms() - run->start_ms) / 1000.0;
 	if (run->o->progress)
 		run->o->progress(run->o->progress_ctx, &run->p);
@@ -146,7 +146,7 @@ static int read_parent(record *p, agent_files *files, lab *l, int parent, run_st
  * for good or its budget is spent. */
 static int must_end(const evolve_eval_options *o)
 {
-	return evolve_stopping(o) || llm_fatal(o->llm) || llm_exhausted(o->llm);
+	return evolve_stopping(o) || llm_fatal(o->agent.llm) || llm_exhausted(o->agent.llm);
 }
 
 /* The archive for a rewrite of `parent`: from `history`, or read again
@@ -373,10 +373,10 @@ static int run_generations(lab *l, run_state *run, evolve_summary *out)
 		record_list_free(&history);
 		if (rc < 0)
 			break;
-		if (llm_fatal(o->eval.llm))
+		if (llm_fatal(o->eval.agent.llm))
 			return err_set(ERR_GENERIC, "stopped after gen_%03d: %s", out->last,
-				       llm_fatal(o->eval.llm));
-		if ((out->budget_spent = llm_exhausted(o->eval.llm)) != 0)
+				       llm_fatal(o->eval.agent.llm));
+		if ((out->budget_spent = llm_exhausted(o->eval.agent.llm)) != 0)
 			break;
 	}
 	out->interrupted = evolve_stopping(&o->eval);
@@ -394,7 +394,7 @@ int evolve_run(evolve_summary *out, lab *l, const evolve_options *o)
 	memset(&run, 0, sizeof(run));
 	out->last = out->best = -1;
 	/* candidates and their workers share -j: K processes, one CPU bound */
-	if ((rc = slots_open(&bounded.eval.cpu, o->eval.jobs > 1 ? o->eval.jobs : 1)) < 0)
+	if ((rc = slots_open(&bounded.eval.agent.cpu, o->eval.jobs > 1 ? o->eval.jobs : 1)) < 0)
 		return rc;
 	run.o = &bounded;
 	run.start_ms = os_now_ms();
@@ -406,6 +406,6 @@ int evolve_run(evolve_summary *out, lab *l, const evolve_options *o)
 		find_best(out, &history);
 		record_list_free(&history);
 	}
-	slots_close(bounded.eval.cpu);
+	slots_close(bounded.eval.agent.cpu);
 	return rc;
 }

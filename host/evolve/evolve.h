@@ -12,16 +12,14 @@
 
 #include "error.h"
 
+#include "agent_options.h"
 #include "agents.h"
 #include "lab.h"
 #include "llm.h"
 #include "record.h"
 #include "settings.h"
-#include "slots.h"
 #include "task.h"
 #include "validate.h"
-
-#include <signal.h>
 
 /* Training tasks a run may have; so also the most workers (-j) that can
  * be busy at once, each evaluating one task. */
@@ -44,20 +42,15 @@ typedef struct {
 	int budget;                /* evaluations per task per generation */
 	unsigned long long seed;
 	evolve_utility utility;
-	llm_client *llm;           /* NULL: offline */
-	int llm_calls;             /* calls each agent run may make */
+	/* The agents' model, its calls per run, the stop and the CPU bound,
+	 * passed to every agent run as they are. A stop (*agent.stop) also
+	 * ends evolve after this generation. */
+	agent_options agent;
 	int jobs;                  /* tasks evaluated at once, in worker processes */
 	int trials;                /* task agent runs per task, whose mean counts; 0: 1 */
 	/* The agents' own wall time (the lab's settings "meta-ms", "agent-ms"):
 	 * 0 for EVOLVE_META_MS, EVOLVE_AGENT_SLACK_MS. */
 	int meta_ms, agent_slack_ms;
-	/* Set by SIGINT/SIGTERM: model calls in flight are abandoned and no
-	 * more are made; evolve ends after this generation. May be NULL. */
-	volatile sig_atomic_t *stop;
-	/* CPU work at once across every process of the run (-j), each
-	 * evaluation holding a slot except while its agent waits for the
-	 * model. NULL: unbounded (one process). */
-	slots *cpu;
 } evolve_eval_options;
 
 /*
@@ -138,7 +131,7 @@ typedef struct {
 	double seconds;
 	int last;                  /* the last generation made, -1 for none */
 	int budget_spent;          /* stopped because the LLM budget is reached */
-	int interrupted;           /* stopped by *o->stop */
+	int interrupted;           /* stopped by *o->eval.agent.stop */
 	int remeasured;            /* parents measured again, not counted in done */
 	int best;                  /* the best accepted generation, -1 for none */
 	double best_fitness, best_holdout;

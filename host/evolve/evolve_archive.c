@@ -70,11 +70,11 @@ static const task *run_task(const evolve_options *o, const char *name)
 /* What the agents may spend, and what the run has spent. */
 static json_t *limits_json(const evolve_options *o)
 {
-	llm_usage spent = llm_totals(o->eval.llm);
+	llm_usage spent = llm_totals(o->eval.agent.llm);
 
 	return json_pack("{s:i, s:i, s:i, s:I, s:f, s:I, s:f, s:I, s:I}",
 		"evals_per_task", o->eval.budget,
-		"llm_calls_per_run", o->eval.llm ? o->eval.llm_calls : 0,
+		"llm_calls_per_run", o->eval.agent.llm ? o->eval.agent.llm_calls : 0,
 		"meta_seconds", evolve_meta_ms(&o->eval) / 1000,
 		"prompt_max_chars", (json_int_t)o->limits.prompt_max,
 		"max_usd", o->limits.max_usd, "max_tokens", (json_int_t)o->limits.max_tokens,

@@ -89,10 +89,9 @@ static int rewrite(evolve_candidate *c, const evolve_options *o, buf *why)
 {
 	int meta_ms = evolve_meta_ms(&o->eval);
 	char tag[32];
-	agent_run_options ro = { .limits = { meta_ms, meta_ms, 256 }, .llm = o->eval.llm,
-				 .llm_calls = o->eval.llm_calls,
+	agent_run_options ro = { .agent = &o->eval.agent, .limits = { meta_ms, meta_ms, 256 },
 				 .seed = evolve_mix(o->eval.seed, (unsigned long long)c->number),
-				 .stop = o->eval.stop, .llm_tag = tag, .cpu = o->eval.cpu };
+				 .llm_tag = tag };
 	char *archive_text = json_dumps(c->archive, JSON_COMPACT);
 	agent_run_result run;
 	int rc;
@@ -187,12 +186,12 @@ static int rewrite_and_validate(evolve_candidate *c, const evolve_options *o,
 int evolve_candidate_make(evolve_candidate *c, const evolve_options *o, evolve_phase_fn phase,
 			  void *ctx)
 {
-	int rc = slots_take(o->eval.cpu, 0, NULL, NULL);
+	int rc = slots_take(o->eval.agent.cpu, 0, NULL, NULL);
 
 	if (rc < 0)
 		return rc;
 	rc = rewrite_and_validate(c, o, phase, ctx);  /* CPU work, but for the model's replies */
-	slots_give(o->eval.cpu);
+	slots_give(o->eval.agent.cpu);
 	if (rc == 0 && c->r.status != RECORD_INVALID) {
 		tell(phase, ctx, EVOLVE_EVALUATE);
 		rc = evolve_evaluate(&c->r, &c->files, &o->eval);

@@ -187,10 +187,10 @@ static int run_trial(record_task *out, task *t, const agent_files *files,
 {
 	int wall_ms = agent_wall_ms(t, o->budget, o->agent_slack_ms);
 	char tag[120];
-	agent_run_options ro = { .limits = { wall_ms, 600000, 512 }, .evals = o->budget,
-				 .llm = o->llm, .llm_calls = o->llm_calls,
+	agent_run_options ro = { .agent = &o->agent, .limits = { wall_ms, 600000, 512 },
+				 .evals = o->budget,
 				 .seed = trial ? evolve_mix(o->seed, (unsigned long long)trial) : o->seed,
-				 .stop = o->stop, .llm_tag = tag, .cpu = o->cpu };
+				 .llm_tag = tag };
 	agent_run_result run;
 	int rc;
 
@@ -270,7 +270,7 @@ static int evaluate_task(record_task *out, task *t, const agent_files *files,
 	double best;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = slots_take(o->cpu, 0, NULL, NULL)) < 0)
+	if ((rc = slots_take(o->agent.cpu, 0, NULL, NULL)) < 0)
 		return rc;
 	rc = run_trial(out, t, files, o, number, 0, used);
 	best = out->fitness;
@@ -280,7 +280,7 @@ static int evaluate_task(record_task *out, task *t, const agent_files *files,
 		if ((rc = run_trial(&one, t, files, o, number, k, used)) == 0)
 			add_trial(out, &one, &best);
 	}
-	slots_give(o->cpu);
+	slots_give(o->agent.cpu);
 	if (rc < 0)
 		record_task_free(out);  /* each trial leaves it freed or whole */
 	if (rc == 0 && trials > 1) {
@@ -303,7 +303,7 @@ static _Noreturn void worker(int fd, task *t, const agent_files *files, const ev
 	int rc;
 
 	zygote_forget();  /* the parent's zygote answers the parent only */
-	rc = llm_after_fork(o->llm);
+	rc = llm_after_fork(o->agent.llm);
 	if (rc == 0)
 		rc = evaluate_task(&result, t, files, o, number, &used);
 	msg = json_pack("{s:o?, s:s?, s:o, s:s}", "result",
@@ -323,7 +323,7 @@ static void await_worker(int fd, const evolve_eval_options *o, volatile sig_atom
 	for (;;) {
 		int n = poll(&p, 1, 200);
 
-		if (o->stop && *o->stop)
+		if (o->agent.stop && *o->agent.stop)
 			*shared_stop = 1;
 		if (n > 0 || (n < 0 && errno != EINTR))
 			return;
@@ -393,7 +393,7 @@ static int evaluate_parallel(record_task *results, const agent_files *files,
 	if (shared == MAP_FAILED)
 		return err_sys("cannot share the stop flag with the workers");
 	*shared = 0;
-	wo.stop = shared;
+	wo.agent.stop = shared;
 	fflush(NULL);
 	while (done < o->n_tasks) {
 		for (; rc == 0 && next < o->n_tasks && running < o->jobs &&
@@ -437,7 +437,7 @@ static int add_results(record *r, record_task *results, const evolve_eval_option
 
 	r->budget.evals_per_task = o->budget;
 	r->budget.evals_used = 0;
-	if ((rc = record_set_measure(r, llm_model(o->llm), o->llm ? o->llm_calls : 0,
+	if ((rc = record_set_measure(r, llm_model(o->agent.llm), o->agent.llm ? o->agent.llm_calls : 0,
 				     o->trials > 1 ? o->trials : 1)) < 0)
 		return rc;
 	for (i = 0; rc == 0 && i < o->n_tasks; i++) {

@@ -115,7 +115,7 @@ static _Noreturn void candidate_process(int fd, evolve_candidate *c, const evolv
 	if (getppid() != owner)  /* it died before the line above */
 		_exit(1);
 	zygote_forget();  /* the owner's zygote answers the owner only */
-	rc = llm_after_fork(o->eval.llm);
+	rc = llm_after_fork(o->eval.agent.llm);
 	if (rc == 0)
 		rc = evolve_candidate_make(c, o, send_phase, &fd);
 	c->r.total_s = (os_now_ms() - start) / 1000.0;
@@ -230,7 +230,7 @@ static int hear(flight *f, evolve_candidate *c, size_t i)
  * which end every candidate's calls alike. */
 static void pass_stop(flight *f, const evolve_options *o)
 {
-	if (evolve_stopping(&o->eval) || llm_fatal(o->eval.llm) || llm_exhausted(o->eval.llm))
+	if (evolve_stopping(&o->eval) || llm_fatal(o->eval.agent.llm) || llm_exhausted(o->eval.agent.llm))
 		*f->stop = 1;
 }
 
@@ -319,7 +319,7 @@ int evolve_fly(evolve_candidate *c, size_t n, const evolve_options *o, evolve_fl
 		return err_sys("cannot share the stop flag with the candidates");
 	*f.stop = 0;
 	pass_stop(&f, o);
-	co.eval.stop = f.stop;
+	co.eval.agent.stop = f.stop;
 	fflush(NULL);  /* nothing buffered is written twice */
 	for (started = 0; started < n && rc == 0; started++) {
 		c[started].phase = EVOLVE_REWRITE;

@@ -120,7 +120,7 @@ HOST_MUST_CHECK int evolve_remeasure(record *out, lab *l, const record *parent,
 				     const agent_files *files, int number,
 				     const evolve_eval_options *o, const char *why);
 
-/* Nonzero once the run is stopping (o->stop set). */
+/* Nonzero once the run is stopping (o->agent.stop set). */
 int evolve_stopping(const evolve_eval_options *o);
 
 /* A stop abandons the model calls in flight and refuses new ones, and so
@@ -216,7 +216,7 @@ typedef void (*evolve_flight_fn)(void *ctx, const evolve_candidate *c, size_t n)
  * process), and waits for every one:
  * each c[i].back is then set, with c[i].r and c[i].files as it sent them.
  * A candidate whose process failed or died comes back interrupted, with
- * c[i].error saying why. A stop (*o->eval.stop), or the model's budget
+ * c[i].error saying why. A stop (*o->eval.agent.stop), or the model's budget
  * running out, reaches every process. `seen` (may be NULL) hears each
  * change of phase.
  */

@@ -77,13 +77,13 @@ int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why)
 	const char *model = r->has_measure && r->measure.model ? r->measure.model : "offline";
 	int calls = r->has_measure ? r->measure.llm_calls : 0;
 	int trials = r->has_measure && r->measure.trials > 0 ? r->measure.trials : 1;
-	int now_trials = o->trials > 1 ? o->trials : 1, now_calls = o->llm ? o->llm_calls : 0;
+	int now_trials = o->trials > 1 ? o->trials : 1, now_calls = o->agent.llm ? o->agent.llm_calls : 0;
 	const evolve_utility *u = &o->utility;
 	buf had = BUF_INIT, has = BUF_INIT;
 	size_t start = why->len;
 
-	if (strcmp(model, llm_model(o->llm)) != 0)
-		differs(why, "model", llm_model(o->llm), model);
+	if (strcmp(model, llm_model(o->agent.llm)) != 0)
+		differs(why, "model", llm_model(o->agent.llm), model);
 	else if (calls != now_calls)
 		differs_int(why, "model calls", now_calls, calls);
 	if (trials != now_trials)
@@ -207,12 +207,12 @@ int evolve_meta_ms(const evolve_eval_options *o)
 
 int evolve_stopping(const evolve_eval_options *o)
 {
-	return o->stop && *o->stop;
+	return o->agent.stop && *o->agent.stop;
 }
 
 int evolve_mark_interrupted(record *r, const evolve_eval_options *o)
 {
-	if (!o->llm || !(evolve_stopping(o) || llm_exhausted(o->llm)) ||
+	if (!o->agent.llm || !(evolve_stopping(o) || llm_exhausted(o->agent.llm)) ||
 	    (r->status == RECORD_INVALID && r->n_stages > 0))
 		return 0;
 	r->status = RECORD_INTERRUPTED;

@@ -113,10 +113,10 @@ int evolve_pair_timed(record *r, const record *parent, const evolve_eval_options
 		if (t->timing_repeats <= 0 || !c || !p || !c->solution || !p->solution ||
 		    c->timing.runs <= 0)
 			continue;
-		if ((rc = slots_take(o->cpu, 0, NULL, NULL)) < 0)
+		if ((rc = slots_take(o->agent.cpu, 0, NULL, NULL)) < 0)
 			break;
 		rc = pair_one(&c->timing, t, c->solution, p->solution);
-		slots_give(o->cpu);
+		slots_give(o->agent.cpu);
 	}
 	return rc;
 }
