@@ -87,6 +87,7 @@ int main(void)
 	test_group_llm_meta(&totals);
 	test_group_llm_edits(&totals);
 	test_group_parallel(&totals);
+	test_group_workers(&totals);
 	test_group_solutions(&totals);
 	test_group_user_tasks(&totals);
 	test_group_timing(&totals);

@@ -12,22 +12,15 @@
 #include "evolve_internal.h"
 
 #include "agent_run.h"
-#include "channel.h"
 #include "error.h"
 #include "eval.h"
+#include "evolve_workers.h"
 #include "os.h"
 #include "stats.h"
-#include "zygote.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 double evolve_normalised(const task *t, double score)
 {
@@ -292,127 +285,75 @@ static int evaluate_task(record_task *out, task *t, const agent_files *files,
 	return rc;
 }
 
-/* A worker process: evaluates one task for generation `number` and sends
- * {result, usage} back. */
-static _Noreturn void worker(int fd, task *t, const agent_files *files, const evolve_eval_options *o,
-			     int number)
+/* What the workers of evaluate_parallel share. */
+typedef struct {
+	record_task *results;
+	const agent_files *files;
+	const evolve_eval_options *o;
+	int number;
+	llm_usage *used;
+} eval_workers;
+
+/* A worker process: evaluates its task for generation `number`, seeing a
+ * stop through the flag shared with it, and sends back {result, solution,
+ * usage}. */
+static int eval_work(json_t **out, void *ctx, evolve_worker *w)
 {
+	const eval_workers *e = ctx;
+	evolve_eval_options wo = *e->o;
 	llm_usage used = { 0, 0, 0, 0, 0 };
 	record_task result;
-	json_t *msg;
 	int rc;
 
-	zygote_forget();  /* the parent's zygote answers the parent only */
-	rc = llm_after_fork(o->agent.llm);
-	if (rc == 0)
-		rc = evaluate_task(&result, t, files, o, number, &used);
-	msg = json_pack("{s:o?, s:s?, s:o, s:s}", "result",
-			rc == 0 ? record_task_to_json(&result) : NULL,
-			"solution", rc == 0 ? result.solution : NULL,
-			"usage", llm_usage_to_json(&used), "error", rc == 0 ? "" : err_last());
-	channel_send_json(fd, msg);
-	_exit(rc == 0 ? 0 : 1);
-}
-
-/* Waits for worker output on `fd`, passing a stop on to the workers: a
- * signal reaches this process, not its forks. */
-static void await_worker(int fd, const evolve_eval_options *o, volatile sig_atomic_t *shared_stop)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
-
-	for (;;) {
-		int n = poll(&p, 1, 200);
-
-		if (o->agent.stop && *o->agent.stop)
-			*shared_stop = 1;
-		if (n > 0 || (n < 0 && errno != EINTR))
-			return;
-	}
-}
-
-/* Reads worker `i`'s message into results[i] and its LLM use. */
-static int collect(record_task *results, size_t i, int fd, const evolve_eval_options *o,
-		   llm_usage *used, volatile sig_atomic_t *shared_stop)
-{
-	json_t *msg = NULL;
-	llm_usage u;
-	int rc = 0;
-
-	await_worker(fd, o, shared_stop);
-	if (channel_recv_json(&msg, fd, 64u << 20, -1) < 0 || !json_object_get(msg, "result"))
-		rc = err_set(ERR_GENERIC, "a worker failed: %s",
-			     json_string_value(json_object_get(msg, "error"))
-			     ? json_string_value(json_object_get(msg, "error")) : "it died");
-	else if ((rc = record_task_from_json(&results[i], o->tasks[i]->name,
-					     json_object_get(msg, "result"))) == 0 &&
-		 json_is_string(json_object_get(msg, "solution")) &&
-		 !(results[i].solution = strdup(json_string_value(json_object_get(msg, "solution")))))
-		rc = err_set(ERR_SYSTEM, "out of memory");
-	llm_usage_from_json(&u, json_object_get(msg, "usage"));
-	add_usage(used, &u);  /* the client's totals have it already: they are shared */
-	json_decref(msg);
+	wo.agent.stop = w->stop;
+	rc = evaluate_task(&result, wo.tasks[w->index], e->files, &wo, e->number, &used);
+	*out = json_pack("{s:o?, s:s?, s:o}", "result",
+			 rc == 0 ? record_task_to_json(&result) : NULL,
+			 "solution", rc == 0 ? result.solution : NULL,
+			 "usage", llm_usage_to_json(&used));
 	return rc;
 }
 
-/* Forks the worker for task `i`, its options `wo`; *fd is its channel. */
-static int start_worker(pid_t *pid, int *fd, size_t i, const agent_files *files,
-			const evolve_eval_options *wo, int number)
+/* Reads worker i's result into results[i] and its LLM use. */
+static int eval_done(void *ctx, size_t i, const json_t *out, const char *error, int status)
 {
-	int pair[2];
+	eval_workers *e = ctx;
+	llm_usage u;
+	int rc = 0;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-		return err_sys("cannot start a worker");
-	if ((*pid = fork()) < 0) {
-		close(pair[0]);
-		close(pair[1]);
-		return err_sys("cannot start a worker");
-	}
-	if (*pid == 0) {
-		close(pair[0]);
-		worker(pair[1], wo->tasks[i], files, wo, number);
-	}
-	close(pair[1]);
-	*fd = pair[0];
-	return 0;
+	(void)status;
+	if (!json_object_get(out, "result"))
+		rc = err_set(ERR_GENERIC, "a worker failed: %s", error ? error : "it died");
+	else if ((rc = record_task_from_json(&e->results[i], e->o->tasks[i]->name,
+					     json_object_get(out, "result"))) == 0 &&
+		 json_is_string(json_object_get(out, "solution")) &&
+		 !(e->results[i].solution = strdup(json_string_value(json_object_get(out, "solution")))))
+		rc = err_set(ERR_SYSTEM, "out of memory");
+	llm_usage_from_json(&u, json_object_get(out, "usage"));
+	add_usage(e->used, &u);  /* the client's totals have it already: they are shared */
+	return rc;
+}
+
+static int eval_stopping(void *ctx)
+{
+	return evolve_stopping(((const eval_workers *)ctx)->o);
 }
 
 /* Evaluates every task, `o->jobs` at a time in worker processes (the
  * host's own code, forked; the agents still run in their sandboxes).
- * results[i] is task i's result; usage is added to *used. The workers see
- * a stop through a flag shared with them. */
+ * results[i] is task i's result; usage is added to *used. The workers are
+ * heard in task order, so the sums are those of one process. */
 static int evaluate_parallel(record_task *results, const agent_files *files,
 			     const evolve_eval_options *o, int number, llm_usage *used)
 {
-	volatile sig_atomic_t *shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
-					     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	evolve_eval_options wo = *o;
-	pid_t pids[EVOLVE_MAX_TASKS];
-	int fds[EVOLVE_MAX_TASKS], running = 0, rc = 0;
-	size_t next = 0, done = 0;
+	eval_workers e = { results, files, o, number, used };
+	evolve_workers_job job = {
+		.what = "a worker", .n = o->n_tasks, .at_once = (size_t)o->jobs, .in_order = 1,
+		.llm = o->agent.llm, .work = eval_work, .done = eval_done,
+		.stopping = eval_stopping, .ctx = &e,
+	};
 
-	if (shared == MAP_FAILED)
-		return err_sys("cannot share the stop flag with the workers");
-	*shared = 0;
-	wo.agent.stop = shared;
-	fflush(NULL);
-	while (done < o->n_tasks) {
-		for (; rc == 0 && next < o->n_tasks && running < o->jobs &&
-		       next < EVOLVE_MAX_TASKS; next++, running++)
-			if ((rc = start_worker(&pids[next], &fds[next], next, files, &wo, number)) < 0)
-				break;
-		if (done < next) {  /* collect the oldest running worker */
-			int got = collect(results, done, fds[done], o, used, shared);
-			rc = rc ? rc : got;
-			close(fds[done]);
-			waitpid(pids[done], NULL, 0);
-			running--;
-			done++;
-		}
-		if (rc < 0 && done == next)
-			break;
-	}
-	munmap((void *)shared, sizeof(*shared));
-	return rc;
+	return evolve_workers_run(&job);
 }
 
 static int evaluate_all(record_task *results, const agent_files *files,

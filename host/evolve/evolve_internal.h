@@ -5,7 +5,9 @@
  * interface.
  *
  * evolve.c runs the generation loop (rewrite, validate, evaluate, decide,
- * commit); evolve_eval.c evaluates a set of agents on the training tasks;
+ * commit); evolve_eval.c evaluates a set of agents on the training tasks,
+ * with -j in worker processes, as evolve_flight.c makes a round's
+ * candidates (both through evolve_workers.h);
  * evolve_archive.c reads the generations, summarises them for the meta
  * agent (with evolve_trace.c, which shortens what the task agents did)
  * and selects each round's parent from them; evolve_measure.c keeps
