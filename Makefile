@@ -3,7 +3,7 @@
 #   make          bin/host and bin/host-sandbox
 #   make demo     build, then the main job on the built-in offline proposer:
 #                 host init (once), host evolve --gens 20, host log
-#   make test     build, then the whole test suite
+#   make test     build, then the whole test suite (T=NAME: a group, or tests)
 #   make asan     the test suite under AddressSanitizer and UBSan
 #   make bench    the benchmarks
 #   make install  host, its sandbox, seed, tasks and prices into PREFIX (DESTDIR)
@@ -96,7 +96,7 @@ $(DEPS_OK): scripts/deps.sh
 	@sh scripts/deps.sh
 	@mkdir -p $(@D) && touch $@
 
-$(BUILD)/.deps-tests-ok: scripts/deps.sh
+$(BUILD)/.deps-tests-ok: scripts/deps.sh | $(DEPS_OK)
 	@sh scripts/deps.sh --tests
 	@mkdir -p $(@D) && touch $@
 
@@ -148,8 +148,14 @@ $(BUILD)/bench/bench: $(call obj,$(BENCH_SRC)) $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_TCC) $(PKG_LIBS)
 
-test: $(BUILD)/.deps-tests-ok all $(BUILD)/tests/run_tests
-	HOST_BIN=$(BIN) $(BUILD)/tests/run_tests
+# make test's time includes the build: one job per CPU unless make was
+# given -j. T picks a group or tests by name (HOST_TEST_FILTER, a shell
+# pattern): make test T=sandbox, make test T=test_cpu_limit_is_a_timeout.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+test:
+	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) \
+		$(BUILD)/.deps-tests-ok all $(BUILD)/tests/run_tests
+	HOST_BIN=$(BIN) $(if $(T),HOST_TEST_FILTER='$(T)' )$(BUILD)/tests/run_tests
 
 asan:
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin CFLAGS="-O1 -g" \

@@ -1,8 +1,10 @@
 /*
  * harness.h - shared helpers for host's test suite (cmocka).
  *
- * Each test file exposes one group runner; main.c runs them all and ends
- * with "N passed, N failed" for CI.
+ * Each test file exposes one group runner, named after its module
+ * (test_llm_slow.c: test_group_llm_slow, group "llm_slow"); main.c runs
+ * each group in a process of its own and ends with "N passed, N failed"
+ * for CI.
  */
 #ifndef TESTS_HARNESS_H
 #define TESTS_HARNESS_H
@@ -91,6 +93,9 @@ typedef struct {
 	int passed, failed;
 } harness_totals;
 
+/* Runs the group's tests that HOST_TEST_FILTER picks (all when it is
+ * unset, or names the group) and counts those only; returns how many
+ * failed. */
 int harness_run_group(harness_totals *t, const char *name,
 		      const struct CMUnitTest *tests, size_t n);
 
