@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -206,6 +207,22 @@ void run_host(run_result *r, const char *arg, ...)
 	va_end(ap);
 	argv[n] = NULL;
 	run_host_with(r, NULL, argv);
+}
+
+int harness_wait_exit(pid_t pid, int *status, int ms)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), ended = 0;
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	/* the pidfd is readable once the process has ended */
+	while (fd >= 0 && (ended = poll(&p, 1, ms)) < 0 && errno == EINTR)
+		;
+	ended = ended == 1;
+	if (fd >= 0)
+		close(fd);
+	if (!ended)
+		kill(pid, SIGKILL);
+	return waitpid(pid, status, 0) == pid && ended ? 0 : -1;
 }
 
 void run_result_free(run_result *r)

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <cmocka.h>
 
 #include "task.h"
@@ -43,6 +44,10 @@ void run_command(run_result *r, const run_options *o, char *const argv[]);
  * host's folder (harness_home_make) unless o->cwd says otherwise. */
 void run_host_with(run_result *r, const run_options *o, char *const argv[]);
 void run_result_free(run_result *r);
+
+/* Waits at most `ms` for the child `pid` to end, its status in *status;
+ * returns 0, or -1 when it did not end in time (it is then killed). */
+int harness_wait_exit(pid_t pid, int *status, int ms);
 
 /* Runs bin/host with the arguments after `r`: HOST(&r, "log", "--dir", dir). */
 #define HOST(r, ...) do { \

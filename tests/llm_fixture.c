@@ -7,14 +7,15 @@
 #include "buf.h"
 #include "os.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static char *server_file(const llm_server *s, const char *name)
@@ -22,11 +23,42 @@ static char *server_file(const llm_server *s, const char *name)
 	return os_path_join(s->dir, name);
 }
 
+/* Reads at most `size` bytes the server wrote on its pipe within `ms`:
+ * their count, 0 when nothing came in time, -1 when the server is gone. */
+static ssize_t hear(llm_server *s, int ms, char *data, size_t size)
+{
+	struct pollfd p = { s->events, POLLIN, 0 };
+	ssize_t got;
+	int ready = poll(&p, 1, ms > 0 ? ms : 0);
+
+	if (ready <= 0)
+		return ready < 0 && errno != EINTR ? -1 : 0;
+	got = read(s->events, data, size);
+	return got > 0 ? got : -1;
+}
+
+/* The port the server writes on its pipe, and a newline, once it listens. */
+static int read_port(llm_server *s)
+{
+	double end = os_now_ms() + 30000;
+	char line[16];
+	size_t n = 0;
+
+	while (n < sizeof(line) - 1 && os_now_ms() < end) {
+		ssize_t got = hear(s, (int)(end - os_now_ms()), line + n, 1);
+		if (got < 0 || (got == 1 && line[n] == '\n'))
+			break;
+		n += (size_t)got;
+	}
+	line[n] = '\0';
+	return n > 0 ? atoi(line) : 0;
+}
+
 /* Starts the server with `script` (consumed) in a new scratch folder. */
 void llm_fixture_start(llm_server *s, json_t *script, const char *name)
 {
-	char *script_path, *port_path, *log_path, *port = NULL;
-	int i;
+	char *script_path, *port_path, *log_path;
+	int fds[2], port;
 
 	snprintf(s->dir, sizeof(s->dir), "%s/%s", getenv("TMPDIR"), name);
 	os_remove_tree(s->dir);
@@ -36,32 +68,65 @@ void llm_fixture_start(llm_server *s, json_t *script, const char *name)
 	log_path = server_file(s, "requests.jsonl");
 	assert_int_equal(json_dump_file(script, script_path, 0), 0);
 	json_decref(script);
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
 	s->pid = fork();
 	if (s->pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
+		if (fds[1] == 3)
+			fcntl(3, F_SETFD, 0);  /* dup2 would leave it close-on-exec */
+		else
+			dup2(fds[1], 3);
 		execlp("python3", "python3", "tests/llm_server.py", script_path, port_path,
-		       log_path, (char *)NULL);
+		       log_path, "3", (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 500 && os_read_file(&port, NULL, port_path) != 0; i++) {
-		struct timespec ts = { 0, 10 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-	assert_non_null(port);
-	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", atoi(port));
-	free(port);
+	close(fds[1]);
+	s->events = fds[0];
+	s->heard = 0;
+	port = read_port(s);
+	if (port <= 0)
+		fail_msg("the model server (python3 tests/llm_server.py) did not start");
+	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", port);
 	free(script_path);
 	free(port_path);
 	free(log_path);
+}
+
+int llm_fixture_wait(llm_server *s, size_t n)
+{
+	double end = os_now_ms() + 60000;
+	char data[64];
+
+	while (s->heard < n) {
+		ssize_t got = hear(s, (int)(end - os_now_ms()), data, sizeof(data));
+		if (got < 0 || (got == 0 && os_now_ms() >= end))
+			return -1;
+		s->heard += (size_t)got;
+	}
+	return 0;
+}
+
+void llm_fixture_wait_quiet(llm_server *s, size_t n, int quiet_ms)
+{
+	char data[64];
+	ssize_t got;
+
+	if (llm_fixture_wait(s, n) < 0)
+		fail_msg("the model server received %zu requests, not %zu", s->heard, n);
+	while ((got = hear(s, quiet_ms, data, sizeof(data))) > 0)
+		s->heard += (size_t)got;
+	if (got < 0)
+		fail_msg("the model server ended");
 }
 
 void llm_fixture_stop(llm_server *s)
 {
 	kill(s->pid, SIGTERM);
 	waitpid(s->pid, NULL, 0);
+	close(s->events);
 	os_remove_tree(s->dir);
 }
 

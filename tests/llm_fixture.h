@@ -25,11 +25,23 @@
 typedef struct {
 	pid_t pid;
 	char url[64], dir[4096];
+	int events;    /* the server's pipe: a byte for each request */
+	size_t heard;  /* the requests read from it so far */
 } llm_server;
 
 /* Starts the server with `script` (consumed) in a new scratch folder
- * $TMPDIR/NAME; s->url is then "http://127.0.0.1:PORT". */
+ * $TMPDIR/NAME, waiting until it listens; s->url is then
+ * "http://127.0.0.1:PORT". */
 void llm_fixture_start(llm_server *s, json_t *script, const char *name);
+
+/* Waits until the server has received `n` requests since it started;
+ * returns 0, or -1 after a minute or when the server is gone. One process
+ * only may wait on a server. */
+int llm_fixture_wait(llm_server *s, size_t n);
+
+/* Waits until the server has received `n` requests and then none for
+ * `quiet_ms`: what was going to finish has. */
+void llm_fixture_wait_quiet(llm_server *s, size_t n, int quiet_ms);
 
 /* Stops the server and removes its folder. */
 void llm_fixture_stop(llm_server *s);

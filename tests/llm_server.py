@@ -26,7 +26,12 @@ open from its arrival until its reply starts). {"max_open": N}
 at the top of the script answers 429 with Retry-After 1 to a request that
 finds more than N open, as a server with a concurrency limit does.
 
-usage: llm_server.py SCRIPT PORT_FILE LOG_FILE
+Given NOTIFY_FD, an inherited descriptor (a pipe), it writes there its
+port and a newline once listening, then a byte for each request as soon
+as it is logged: a test waits on that pipe for the server to be up and
+for the requests it expects, instead of polling the files.
+
+usage: llm_server.py SCRIPT PORT_FILE LOG_FILE [NOTIFY_FD]
 """
 import json
 import os
@@ -36,6 +41,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 script = json.load(open(sys.argv[1]))
+notify = os.fdopen(int(sys.argv[4]), "wb", buffering=0) if len(sys.argv) > 4 else None
 served = {}
 lock = threading.Lock()
 open_now = 0
@@ -72,6 +78,15 @@ def choose(system, user):
                 replies = rule["replies"]
                 return replies[min(n, len(replies) - 1)]
     return script.get("default", {"status": 500})
+
+
+def tell(data):
+    """Writes to NOTIFY_FD, if any; a test that stopped reading is no error."""
+    try:
+        if notify:
+            notify.write(data)
+    except OSError:
+        pass
 
 
 def request_key(headers):
@@ -166,6 +181,8 @@ class Handler(BaseHTTPRequestHandler):
                                   "port": self.client_address[1], "t": time.time(),
                                   "open": now_open,
                                   "settings": settings(provider, body)}) + "\n")
+            log.flush()
+            tell(b".")
         if "max_open" in script and now_open > script["max_open"]:
             return self.send(429, '{"error": {"message": "too many requests"}}',
                              [("Retry-After", "1")])
@@ -202,4 +219,5 @@ server.daemon_threads = True
 with open(sys.argv[2] + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+tell(b"%d\n" % server.server_address[1])
 server.serve_forever()

@@ -106,7 +106,7 @@ static void test_a_call_is_abandoned_when_its_agent_is_gone(void **state)
 	char *prices = llm_fixture_prices(), *error;
 	sandbox_request req = { .channel = -1, .excused_ms = 0 };
 	double start;
-	int pair[2];
+	int pair[2], status;
 	llm_server s;
 	llm_client *c;
 	pid_t agent;
@@ -117,12 +117,11 @@ static void test_a_call_is_abandoned_when_its_agent_is_gone(void **state)
 	/* 20 s a request and 5 attempts: without the abandon, 100 s */
 	c = slow_client(&s, prices, 20000, 5, 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
-	agent = fork();  /* an agent that dies while its call waits */
+	agent = fork();  /* an agent that dies while its call waits: once it reached the server */
 	assert_true(agent >= 0);
 	if (agent == 0) {
 		close(pair[0]);
-		sleep(1);
-		_exit(0);
+		_exit(llm_fixture_wait(&s, 1) == 0 ? 0 : 1);
 	}
 	close(pair[1]);
 	req.channel = pair[0];
@@ -136,7 +135,8 @@ static void test_a_call_is_abandoned_when_its_agent_is_gone(void **state)
 			"no longer waits");
 	assert_true(os_now_ms() - start < 15000);
 	free(error);
-	assert_int_equal(waitpid(agent, NULL, 0), agent);
+	assert_int_equal(waitpid(agent, &status, 0), agent);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);  /* it saw the request */
 	sleep(2);  /* no retry comes later either */
 	assert_int_equal(llm_fixture_count(&s), 1);
 	assert_false(b.stopped);
@@ -341,7 +341,7 @@ static void test_sigterm_abandons_the_calls_in_flight(void **state)
 	llm_server s;
 	run_result r;
 	pid_t pid;
-	int i, status = 0;
+	int status = 0;
 
 	(void)state;
 	llm_fixture_start(&s, llm_fixture_script(json_pack("[{s:i}]", "hang", 120)), "stopped");
@@ -349,13 +349,11 @@ static void test_sigterm_abandons_the_calls_in_flight(void **state)
 	run_host_with(&r, &no_wait, argv);
 	pid = r.status;
 	run_result_free(&r);
-	for (i = 0; i < 300 && llm_fixture_count(&s) < 2; i++)
-		usleep(100000);
+	assert_int_equal(llm_fixture_wait(&s, 2), 0);
 	assert_int_equal(llm_fixture_count(&s), 2);  /* gen_000 measured again, both tasks at once */
 	kill(pid, SIGTERM);
-	for (i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		usleep(100000);
-	assert_true(i < 200);  /* without the abandon, 60 s a request */
+	/* without the abandon, 60 s a request */
+	assert_int_equal(harness_wait_exit(pid, &status, 20000), 0);
 	assert_true(WIFEXITED(status));
 	sleep(2);
 	assert_int_equal(llm_fixture_count(&s), 2);

@@ -206,22 +206,6 @@ static void init_with_model(const char *lab, const char *url, const char *prices
 	run_result_free(&r);
 }
 
-/* Waits until the server has seen `least` requests and then none for
- * `quiet` seconds: what was going to finish has. */
-static void wait_for_quiet(const llm_server *s, size_t least, int quiet)
-{
-	size_t seen = 0, now;
-	int still = 0, i;
-
-	for (i = 0; i < 1200 && (seen < least || still < quiet * 10); i++) {
-		usleep(100000);
-		now = llm_fixture_count(s);
-		still = now == seen ? still + 1 : 0;
-		seen = now;
-	}
-	assert_true(seen >= least);
-}
-
 /* Starts `host evolve` on `lab` with `argv`'s model options at `url`;
  * returns its pid. */
 static pid_t start_evolve(char *const argv[])
@@ -277,11 +261,10 @@ static void test_sigterm_during_a_round(void **state)
 	i = (int)llm_fixture_count(&s);
 	pid = start_evolve(argv);
 	/* four rewrites asked for, and two candidates' task agents done */
-	wait_for_quiet(&s, (size_t)i + 4 + 2, 4);
+	llm_fixture_wait_quiet(&s, (size_t)i + 4 + 2, 4000);
 	kill(pid, SIGTERM);
-	for (i = 0; i < 300 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		usleep(100000);
-	assert_true(i < 300);  /* the hung calls are abandoned, not waited for */
+	/* the hung calls are abandoned, not waited for */
+	assert_int_equal(harness_wait_exit(pid, &status, 30000), 0);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	llm_fixture_stop(&s);
 	for (g = 1; g <= 4; g++) {
@@ -318,7 +301,6 @@ static void test_kill_9_during_a_round(void **state)
 	llm_server s;
 	run_result r;
 	pid_t pid;
-	int i;
 
 	(void)state;
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
@@ -327,8 +309,7 @@ static void test_kill_9_during_a_round(void **state)
 	init_with_model(lab, url, prices);
 	before = llm_fixture_count(&s);
 	pid = start_evolve(argv);
-	for (i = 0; i < 300 && llm_fixture_count(&s) < before + 4; i++)  /* the round's rewrites */
-		usleep(100000);
+	assert_int_equal(llm_fixture_wait(&s, before + 4), 0);  /* the round's rewrites */
 	assert_int_equal(llm_fixture_count(&s), before + 4);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
