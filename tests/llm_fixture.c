@@ -332,6 +332,18 @@ json_t *llm_fixture_late(json_t *script, double seconds)
 	return script;
 }
 
+json_t *llm_fixture_late_rule(json_t *script, const char *match, double seconds)
+{
+	json_t *rule, *reply;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(script, "rules"), i, rule)
+		if (strcmp(json_string_value(json_object_get(rule, "match")), match) == 0)
+			json_array_foreach(json_object_get(rule, "replies"), j, reply)
+				json_object_set_new(reply, "delay", json_real(seconds));
+	return script;
+}
+
 json_t *llm_fixture_meta_requests(const json_t *requests)
 {
 	json_t *out = json_array(), *q;

@@ -60,6 +60,10 @@ json_t *llm_fixture_reply(const char *text, int in, int out);
 /* `script` (returned) with every reply `seconds` late, as a slow model's. */
 json_t *llm_fixture_late(json_t *script, double seconds);
 
+/* `script` (returned) with the replies of the rule matching `match` only
+ * `seconds` late. */
+json_t *llm_fixture_late_rule(json_t *script, const char *match, double seconds);
+
 /* A script with one rule matching everything. Consumes `replies`. */
 json_t *llm_fixture_script(json_t *replies);
 

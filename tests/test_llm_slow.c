@@ -137,7 +137,7 @@ static void test_a_call_is_abandoned_when_its_agent_is_gone(void **state)
 	free(error);
 	assert_int_equal(waitpid(agent, &status, 0), agent);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);  /* it saw the request */
-	sleep(2);  /* no retry comes later either */
+	sleep(1);  /* no retry comes later either: a retry's first backoff is 0.25 s */
 	assert_int_equal(llm_fixture_count(&s), 1);
 	assert_false(b.stopped);
 	/* the request left: its prompts are paid for, "su" at 4 bytes a token */
@@ -190,7 +190,7 @@ static void test_a_stop_abandons_the_call_and_refuses_more(void **state)
 	error = ask(&b, NULL);
 	assert_string_equal(error, "the run is stopping: no more model calls");
 	free(error);
-	sleep(2);
+	sleep(1);  /* nor later */
 	assert_int_equal(llm_fixture_count(&s), 1);
 	broker_free(&b);
 	llm_close(c);
@@ -224,14 +224,15 @@ static int llm_events_in(const json_t *note, const char *status)
 	return n;
 }
 
-/* Every reply takes 3 s; the agents' own limits are 2 s (the task agent's
- * 8 s with its 3 evaluations, and its 3 calls on snake take 9 s). Waiting
- * is not theirs, so both generations are valid and the model did the work. */
+/* In evolve every reply takes 2.5 s; the meta agent's own limit is 2 s,
+ * the task agents' 1 s (7 s with their 3 evaluations, and the task
+ * agent's 3 calls on snake take 7.5 s). Waiting is not theirs, so both
+ * generations are valid and the model did the work. */
 static void test_evolve_with_a_model_slower_than_the_agents(void **state)
 {
 	char *prices = llm_fixture_prices(), *lab = harness_scratch("slow_lab");
 	char *init[] = { "host", "init", "--dir", lab, "--meta-seconds", "2", "--agent-seconds",
-			 "2", "--budget", "3", "-j", "2", "--llm", "openai:test-model", "--llm-url",
+			 "1", "--budget", "3", "-j", "2", "--llm", "openai:test-model", "--llm-url",
 			 "@URL@", "--llm-prices", prices, "--llm-calls", "3", NULL };
 	char *evolve[] = { "host", "evolve", "--dir", lab, "--gens", "2", "-j", "2", "--llm",
 			   "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices,
@@ -244,7 +245,7 @@ static void test_evolve_with_a_model_slower_than_the_agents(void **state)
 	os_remove_tree(lab);
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
 	/* init measures gen_000 with the model: the server sees the task prompts */
-	requests = llm_fixture_run(&r, llm_fixture_late(llm_fixture_evolution(), 3), "slow_init", init);
+	requests = llm_fixture_run(&r, llm_fixture_evolution(), "slow_init", init);
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "openai:test-model)");
 	assert_true(json_array_size(requests) >= 2);
@@ -258,7 +259,8 @@ static void test_evolve_with_a_model_slower_than_the_agents(void **state)
 	assert_true(llm_events_in(note, "ok") >= 2);
 	json_decref(note);
 	/* measured alike: no re-measure, two valid candidates */
-	requests = llm_fixture_run(&r, llm_fixture_late(llm_fixture_evolution(), 3), "slow_evolve", evolve);
+	requests = llm_fixture_run(&r, llm_fixture_late(llm_fixture_evolution(), 2.5),
+				   "slow_evolve", evolve);
 	assert_int_equal(r.status, 0);
 	assert_null(strstr(r.out, "re-measured"));
 	assert_contains(r.out, "gen_002  parent gen_00");
@@ -355,7 +357,7 @@ static void test_sigterm_abandons_the_calls_in_flight(void **state)
 	/* without the abandon, 60 s a request */
 	assert_int_equal(harness_wait_exit(pid, &status, 20000), 0);
 	assert_true(WIFEXITED(status));
-	sleep(2);
+	sleep(1);  /* no retry comes later */
 	assert_int_equal(llm_fixture_count(&s), 2);
 	llm_fixture_stop(&s);
 	note = llm_fixture_note(lab, 1);

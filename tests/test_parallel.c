@@ -380,10 +380,11 @@ static void test_the_cap_stops_every_candidate(void **state)
 	free(prices);
 }
 
-/* Four candidates, -j 1, every reply a second late: the server never has
- * more than --llm-concurrency requests open, nor more than the candidates
- * in flight when it is not given; and it has that many, though only one
- * CPU slot is shared: an agent waiting for the model lends its slot. */
+/* Four candidates, -j 1, every rewrite a second late: the server never
+ * has more than --llm-concurrency requests open, nor more than the
+ * candidates in flight when it is not given; and it has that many, though
+ * only one CPU slot is shared: an agent waiting for the model lends its
+ * slot. */
 static void test_requests_open_stay_within_the_concurrency(void **state)
 {
 	static const char *const limits[] = { "2", NULL };
@@ -399,7 +400,10 @@ static void test_requests_open_stay_within_the_concurrency(void **state)
 				 "-j", "1", "--llm", "openai:test-model", "--llm-url", url,
 				 "--llm-prices", prices, limits[k] ? "--llm-concurrency" : NULL,
 				 (char *)limits[k], NULL };
-		llm_fixture_start(&s, llm_fixture_late(llm_fixture_evolution(), 1), "par_open_server");
+		json_t *script = llm_fixture_late_rule(llm_fixture_evolution(),
+						       "FILE: task_agent.c", 1);
+
+		llm_fixture_start(&s, script, "par_open_server");
 		snprintf(url, sizeof(url), "%s/v1", s.url);
 		init_with_model(lab, url, prices);
 		run_host_with(&r, NULL, argv);
