@@ -17,11 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The -I flags of `layer`, as the Makefile builds it (free() it). */
+/* The -I flags of `layer`, as the Makefile builds it (free() it). Under
+ * make asan the suite is itself run by a sub-make, whose MAKEFLAGS would
+ * have this make print the folder it enters, too. */
 static char *layer_includes(const char *layer)
 {
 	char arg[64];
-	char *argv[] = { "/usr/bin/make", "-s", "layer-includes", arg, NULL };
+	char *argv[] = { "/usr/bin/make", "-s", "--no-print-directory", "layer-includes", arg,
+			 NULL };
 	run_result r;
 	char *flags;
 
