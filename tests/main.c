@@ -120,7 +120,6 @@ static int group_enter(const test_group *g)
 		perror("tests: cannot make the group's folders");
 	if (fd >= 0)
 		close(fd);
-	setvbuf(stdout, NULL, _IOLBF, 0);  /* a crash loses nothing printed */
 	free(out);
 	free(tmp);
 	free(home);
@@ -154,7 +153,7 @@ static int group_start(group_state *st, const test_group *g, group_report *repor
 	}
 	if (st->pid == 0) {
 		group_run(g, report);
-		_exit(report->done ? 0 : 1);
+		exit(report->done ? 0 : 1);  /* not _exit: LeakSanitizer checks at exit */
 	}
 	return 0;
 }
@@ -194,6 +193,9 @@ static void group_show(harness_totals *totals, const group_report *report,
 {
 	char *out = group_path(&groups[i], ".out"), *text = NULL;
 
+	if (report->passed + report->failed > 0 || !report->done)
+		printf("[----------] %s (tests/test_%s.c), %.1f s\n", groups[i].name,
+		       groups[i].name, st->seconds);
 	if (out && os_read_file(&text, NULL, out) == 0)
 		fputs(text, stdout);
 	if (out)
@@ -202,9 +204,11 @@ static void group_show(harness_totals *totals, const group_report *report,
 	free(out);
 	totals->passed += report->passed;
 	totals->failed += report->failed;
-	if (!report->done) {
-		printf("[  FAILED  ] group %s did not finish: its process ended with %s %d\n",
-		       groups[i].name, WIFSIGNALED(st->status) ? "signal" : "status",
+	/* a sanitizer's report at exit, say, or a crash cmocka did not catch */
+	if (!report->done || !WIFEXITED(st->status) || WEXITSTATUS(st->status) != 0) {
+		printf("[  FAILED  ] group %s %s: its process ended with %s %d\n", groups[i].name,
+		       report->done ? "ran its tests" : "did not finish",
+		       WIFSIGNALED(st->status) ? "signal" : "status",
 		       WIFSIGNALED(st->status) ? WTERMSIG(st->status) : WEXITSTATUS(st->status));
 		totals->failed++;
 	}
@@ -304,6 +308,7 @@ int main(void)
 	double start = os_now_ms();
 	size_t i;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);  /* and so in each group: a crash loses nothing printed */
 	if (jobs < 0) {
 		fprintf(stderr, "tests: HOST_TEST_JOBS expects an integer from 1 to 64\n");
 		return 1;
