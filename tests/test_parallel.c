@@ -165,7 +165,8 @@ static void test_a_round_with_a_model_repeats_and_replays(void **state)
 				 "-j", "2", "--replay", record, NULL };
 		run_host_with(&r, NULL, argv);
 	}
-	assert_int_equal(r.status, 0);
+	if (r.status != 0)
+		fail_msg("replay: %s\n%s", r.out, r.err);
 	assert_contains(r.out, "replay of");
 	run_result_free(&r);
 	llm_fixture_same_generations(lab_a, lab_c, 5);
