@@ -153,7 +153,7 @@ $(BUILD)/bench/bench: $(call obj,$(BENCH_SRC)) $(LIB)
 # pattern): make test T=sandbox, make test T=test_cpu_limit_is_a_timeout.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
-	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) \
+	@$(MAKE) -s --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) \
 		$(BUILD)/.deps-tests-ok all $(BUILD)/tests/run_tests
 	HOST_BIN=$(BIN) $(if $(T),HOST_TEST_FILTER='$(T)' )$(BUILD)/tests/run_tests
 
