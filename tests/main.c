@@ -327,6 +327,12 @@ int main(void)
 	memset(reports, 0, sizeof(*reports) * N_GROUPS);
 	memset(states, 0, sizeof(states));
 	rc = run_groups(&totals, reports, states, jobs);
+	if (rc == 0 && totals.passed + totals.failed == 0) {
+		/* a filter that picks nothing is a typo, not a pass */
+		fprintf(stderr, "tests: no test matches HOST_TEST_FILTER '%s'\n",
+			getenv("HOST_TEST_FILTER") ? getenv("HOST_TEST_FILTER") : "");
+		rc = 1;
+	}
 	for (i = 0; i < N_GROUPS; i++)
 		leftovers += states[i].leftovers;
 	/* no group left files behind: one check */
