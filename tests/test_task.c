@@ -114,6 +114,8 @@ static void test_field_errors_name_the_field(void **state)
 		{ "\"x\"]", "{\"input\": 5}]", "case 2 must be a string" },
 		{ "\"header\": \"email.h\"", "\"header\": \"nothere.h\"", "nothere.h: missing file" },
 		{ "\"name\": \"t\",", "\"name\": \"t\",,", "task.json:1:" },
+		{ "\"target\": 1", "\"target\": 1, \"default\": \"no\"",
+		  "field 'default' must be true or false" },
 	};
 	size_t i;
 

@@ -112,7 +112,7 @@ int cli_load_tasks(task ***out, size_t *n, const char *command, const char *task
 			(*n)++;
 	}
 	if (rc == CLI_OK && !list)
-		task_drop_timed(*out, n);
+		task_keep_defaults(*out, n);
 	if (rc == CLI_OK && *n == 0)
 		rc = cli_fail(command, "no tasks to train on in %s", tasks_dir ? tasks_dir : root);
 	if (rc != CLI_OK) {

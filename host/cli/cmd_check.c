@@ -112,6 +112,9 @@ static int run_check(int argc, char **argv)
 	if (t->timing_repeats > 0)
 		printf("timing    the host measures each run's CPU time; an evaluation keeps "
 		       "the best of %d runs\n", t->timing_repeats);
+	if (t->opt_in)
+		printf("default   a run trains on it only when named (--tasks %s): task.json "
+		       "says \"default\": false\n", t->name);
 	if ((rc = check_split(&failed, t, EVAL_TRAIN, "training")) == CLI_OK &&
 	    (rc = check_split(&failed, t, EVAL_HOLDOUT, "held-out")) == CLI_OK &&
 	    (rc = check_oracle(t)) == CLI_OK && failed)

@@ -242,6 +242,15 @@ static int get_timing(task *t, const task_json *tj)
 	return 0;
 }
 
+/* "default", optional: false leaves the task out of runs that name none. */
+static int get_default(task *t, const task_json *tj)
+{
+	const json_t *value = lookup(tj, "default");
+
+	t->opt_in = json_is_false(value);
+	return !value || json_is_boolean(value) ? 0 : field_error(tj, "default", "true or false");
+}
+
 /* The name, which must be the folder's: a task is known by its folder. */
 static int get_name(task *t, const task_json *tj)
 {
@@ -265,7 +274,7 @@ static int known_fields(const task_json *tj)
 {
 	static const char *const top[] = {
 		"name", "description", "metric", "direction", "header", "headers", "entry",
-		"baseline", "target", "budget", "timing", "train", "holdout", NULL,
+		"baseline", "target", "budget", "timing", "train", "holdout", "default", NULL,
 	};
 	static const char *const budget[] = { "wall_ms", "cpu_ms", "memory_mb", "score_ms", NULL };
 	static const char *const timing[] = { "repeats", NULL };
@@ -302,7 +311,7 @@ static int parse_task(task *t, const task_json *tj)
 	    (rc = get_positive_int(&t->budget.memory_mb, tj, "budget.memory_mb")) ||
 	    (lookup(tj, "budget.score_ms") &&
 	     (rc = get_positive_int(&t->score_ms, tj, "budget.score_ms"))) ||
-	    (rc = get_timing(t, tj)) ||
+	    (rc = get_timing(t, tj)) || (rc = get_default(t, tj)) ||
 	    (rc = get_cases(&t->train, &t->n_train, tj, t->dir, "train")) ||
 	    (rc = get_cases(&t->holdout, &t->n_holdout, tj, t->dir, "holdout")))
 		return rc;
@@ -467,16 +476,21 @@ char *task_list(const char *root)
 	return buf_detach(&out);
 }
 
-void task_drop_timed(task **tasks, size_t *n)
+static int by_default(const task *t)
 {
-	size_t i, kept = 0, untimed = 0;
+	return t->timing_repeats == 0 && !t->opt_in;
+}
+
+void task_keep_defaults(task **tasks, size_t *n)
+{
+	size_t i, kept = 0, defaults = 0;
 
 	for (i = 0; i < *n; i++)
-		untimed += tasks[i]->timing_repeats == 0;
-	if (untimed == 0)
+		defaults += by_default(tasks[i]);
+	if (defaults == 0)
 		return;
 	for (i = 0; i < *n; i++) {
-		if (tasks[i]->timing_repeats > 0)
+		if (!by_default(tasks[i]))
 			task_free(tasks[i]);
 		else
 			tasks[kept++] = tasks[i];

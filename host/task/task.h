@@ -49,6 +49,9 @@ typedef struct {
 	/* A timed task ("timing" in task.json): the runs of each evaluation,
 	 * whose CPU time the host measures; 0 for a task that is not timed. */
 	int timing_repeats;
+	/* task.json's "default": false: a run that names no tasks leaves the
+	 * task out, as it does a timed one (task_keep_defaults) */
+	int opt_in;
 	task_case *train;
 	size_t n_train;
 	task_case *holdout;
@@ -116,8 +119,10 @@ char *task_list(const char *root);
 
 /* With no list of tasks, the timed ones are left out while others remain:
  * their scores vary from run to run, and a default run is exact (a seed
- * gives the same generations, with any number of jobs). Frees the timed
- * tasks of tasks[0..*n), unless every one is, and closes the gaps. */
-void task_drop_timed(task **tasks, size_t *n);
+ * gives the same generations, with any number of jobs). So are the tasks
+ * whose task.json says "default": false, which a user names to train on.
+ * Frees those tasks of tasks[0..*n), unless every one is, and closes the
+ * gaps. */
+void task_keep_defaults(task **tasks, size_t *n);
 
 #endif
