@@ -111,6 +111,7 @@ void test_group_compile(harness_totals *t);
 void test_group_sandbox(harness_totals *t);
 void test_group_snake(harness_totals *t);
 void test_group_email(harness_totals *t);
+void test_group_circles(harness_totals *t);
 void test_group_task(harness_totals *t);
 void test_group_cli(harness_totals *t);
 void test_group_agents(harness_totals *t);

@@ -52,6 +52,7 @@ typedef struct {
 /* In the order they are shown. */
 static const test_group groups[] = {
 	GROUP(compile, 0), GROUP(task, 0), GROUP(snake, 0), GROUP(email, 0),
+	GROUP(circles, 0),
 	GROUP(sandbox, 2), GROUP(confine, 11), GROUP(hostile, 3), GROUP(text, 1),
 	GROUP(agents, 3), GROUP(edits, 0), GROUP(store, 2), GROUP(lab, 5),
 	GROUP(lab_faults, 14), GROUP(lab_hostile, 2), GROUP(archive, 9), GROUP(llm, 12),

@@ -133,7 +133,7 @@ static void test_bench_failures_exit_1(void **state)
 	(void)state;
 	RUN(&r, "bench", "nope");
 	assert_int_equal(r.status, 1);
-	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: email, snake, sort)");
+	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: circles, email, snake, sort)");
 	run_result_free(&r);
 	RUN(&r, "bench", "snake", "tests/solutions/missing.c");
 	assert_int_equal(r.status, 1);
@@ -454,7 +454,7 @@ static void test_a_lab_where_the_suite_runs_is_not_seen(void **state)
 	assert_int_equal(chdir(lab), 0);
 	RUN(&r, "bench", "nope");
 	assert_int_equal(r.status, 1);
-	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: email, snake, sort)");
+	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: circles, email, snake, sort)");
 	run_result_free(&r);
 	RUN(&r, "log");
 	assert_int_equal(r.status, 1);

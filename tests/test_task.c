@@ -173,9 +173,35 @@ static void test_unknown_task_lists_the_known_ones(void **state)
 
 	(void)state;
 	assert_int_equal(task_load(&t, "tasks", "nope"), ERR_NOTFOUND);
-	assert_contains(err_last(), "no task 'nope' in tasks (tasks: email, snake, sort)");
+	assert_contains(err_last(), "no task 'nope' in tasks (tasks: circles, email, snake, sort)");
 	assert_true(task_load(&t, "tasks", "../tasks") < 0);
 	assert_contains(err_last(), "is not a task name");
+}
+
+/* With no tasks named, a run leaves out the timed ones and those marked
+ * "default": false, unless nothing would be left. */
+static void test_a_default_run_keeps_the_default_tasks(void **state)
+{
+	static const char *const names[] = { "circles", "email", "sort", "snake" };
+	task *tasks[4];
+	size_t i, n = 4;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		tasks[i] = harness_task(names[i]);
+	task_keep_defaults(tasks, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(tasks[0]->name, "email");
+	assert_string_equal(tasks[1]->name, "snake");
+	task_free(tasks[0]);
+	task_free(tasks[1]);
+	tasks[0] = harness_task("circles");
+	tasks[1] = harness_task("sort");
+	n = 2;
+	task_keep_defaults(tasks, &n);
+	assert_int_equal(n, 2);
+	task_free(tasks[0]);
+	task_free(tasks[1]);
 }
 
 /* Inputs a driver takes as the same case: one key, whatever the
@@ -216,6 +242,7 @@ void test_group_task(harness_totals *t)
 		cmocka_unit_test(test_unknown_fields_name_the_nearest),
 		cmocka_unit_test(test_missing_files_are_named),
 		cmocka_unit_test(test_unknown_task_lists_the_known_ones),
+		cmocka_unit_test(test_a_default_run_keeps_the_default_tasks),
 		cmocka_unit_test(test_inputs_compare_as_a_driver_takes_them),
 	};
 
