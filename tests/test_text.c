@@ -3,7 +3,8 @@
  * no terminal, commit or page as more than text: the bytes a terminal
  * takes as commands (ESC, BEL, the C1 controls) are removed wherever it is
  * printed or committed, a reason is one line everywhere, and the report
- * escapes whatever it takes from a lab.
+ * escapes whatever it takes from a lab; a text shortened to fit is cut
+ * after a word, with an ellipsis.
  */
 #include "harness.h"
 #include "lab_fixture.h"
@@ -95,6 +96,34 @@ static void test_text_removes_controls(void **state)
 	assert_string_equal(buf_cstr(&b), "gen_001 Status: accepted[2J\n");
 	assert_int_equal(b.len, strlen(b.data));
 	buf_free(&b);
+}
+
+/* A text over its room is cut after its last whole word, without the
+ * blanks and commas before the cut, and ends in an ellipsis within the
+ * room; one long word is cut on a character; a text that fits stays. */
+static void test_text_shortens_after_a_word(void **state)
+{
+	static const char phrase[] = "fewer candidates per round, so that more rounds fit";
+	static const char word[] = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";  /* 10 bytes */
+	char *s;
+	int cut;
+
+	(void)state;
+	s = text_shorten(phrase, strlen(phrase), 31, &cut);
+	assert_string_equal(s, "fewer candidates per round" TEXT_ELLIPSIS);
+	assert_true(cut && strlen(s) <= 31);
+	free(s);
+	s = text_shorten(phrase, strlen(phrase), 34, &cut);  /* "so" would end at byte 29 */
+	assert_string_equal(s, "fewer candidates per round, so" TEXT_ELLIPSIS);
+	free(s);
+	s = text_shorten(phrase, strlen(phrase), strlen(phrase), &cut);
+	assert_string_equal(s, phrase);
+	assert_false(cut);
+	free(s);
+	s = text_shorten(word, strlen(word), 8, &cut);  /* 5 bytes of room: two characters */
+	assert_string_equal(s, "\xc3\xa9\xc3\xa9" TEXT_ELLIPSIS);
+	free(s);
+	assert_int_equal(text_cut_words(phrase, strlen(phrase), 2), 0);
 }
 
 /* seed/ with tests/agents/control_bytes.c as its meta agent, in
@@ -378,6 +407,7 @@ void test_group_text(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_removes_controls),
+		cmocka_unit_test(test_text_shortens_after_a_word),
 		cmocka_unit_test(test_an_agents_words_reach_no_terminal),
 		cmocka_unit_test(test_verbose_logs_and_diagnostics_are_clean),
 		cmocka_unit_test(test_a_crafted_lab_is_only_text),

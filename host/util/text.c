@@ -1,5 +1,6 @@
 /*
- * text.c - removing control characters from text; see text.h.
+ * text.c - removing control characters from text, and shortening it
+ * after a word; see text.h.
  *
  * The text is walked a character at a time, so that a byte inside a valid
  * UTF-8 character is never taken for a control of its own; a byte that
@@ -9,6 +10,7 @@
 
 #include "utf8.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* What becomes of one character. */
@@ -91,4 +93,42 @@ void text_append(buf *b, const char *s)
 void text_append_line(buf *b, const char *s)
 {
 	append(b, s, 1);
+}
+
+/* Nonzero when `c` separates words. */
+static int blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+size_t text_cut_words(const char *s, size_t n, size_t max)
+{
+	size_t mark = sizeof(TEXT_ELLIPSIS) - 1, room, cut, end;
+
+	if (n <= max)
+		return n;
+	room = max > mark ? max - mark : 0;
+	cut = utf8_valid_prefix(s, room);
+	/* a word ends at `end` when a blank follows it; s[cut] exists, as
+	 * cut < n */
+	for (end = cut; end > 0 && !blank(s[end]); end--)
+		;
+	while (end > 0 && (blank(s[end - 1]) || strchr(",;:", s[end - 1])))
+		end--;
+	return end > 0 && end >= cut / 2 ? end : cut;
+}
+
+char *text_shorten(const char *s, size_t n, size_t max, int *cut)
+{
+	size_t keep = text_cut_words(s, n, max);
+	char *out = malloc(keep + sizeof(TEXT_ELLIPSIS));
+
+	if (cut)
+		*cut = keep < n;
+	if (!out)
+		return NULL;
+	memcpy(out, s, keep);
+	/* no room even for the mark: nothing at all */
+	strcpy(out + keep, keep < n && max >= sizeof(TEXT_ELLIPSIS) - 1 ? TEXT_ELLIPSIS : "");
+	return out;
 }
