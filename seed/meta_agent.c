@@ -332,8 +332,8 @@ static size_t utf8_cut(const char *s, size_t n)
 	return n;
 }
 
-/* The reply's "SUMMARY:" line, one line of at most 200 bytes, else a
- * summary of our own naming the files. */
+/* The reply's "SUMMARY:" line, whole (the host cuts the summary it
+ * keeps after a word), else a summary of our own naming the files. */
 static char *summary_of(const char *reply, const char *files)
 {
 	const char *at = reply;
@@ -348,7 +348,7 @@ static char *summary_of(const char *reply, const char *files)
 	n = strcspn(at, "\r\n");
 	while (n > 0 && strchr(" *", at[n - 1]))
 		n--;
-	return strndup(at, utf8_cut(at, n < 200 ? n : 200));
+	return strndup(at, n);
 }
 
 /*

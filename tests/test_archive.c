@@ -4,14 +4,18 @@
  * carry a megabyte of memory.md additions and many tasks' problems
  * still evolves, and its meta agent gets the parent and the newest
  * generations that fit, each text cut and said to be, the rest counted.
- * The generations are forged with the store itself, to keep it fast.
+ * The generations are forged with the store itself, to keep it fast. A
+ * task agent's trace in short keeps its ends, cuts a long text after a
+ * word and finds the longest evaluation.
  */
 #include "lab_fixture.h"
 
+#include "buf.h"
 #include "evolve_internal.h"
 #include "lab.h"
 #include "os.h"
 #include "store.h"
+#include "text.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -164,11 +168,48 @@ static void test_a_long_trace_keeps_its_ends(void **state)
 	json_decref(trace);
 }
 
+/* A long feedback is cut after a word, with an ellipsis; the longest
+ * evaluation's time and its limit are counted over the whole trace. */
+static void test_a_trace_cuts_after_a_word_and_finds_the_longest(void **state)
+{
+	json_t *trace = json_array(), *lines;
+	evolve_trace_counts n;
+	buf feedback = BUF_INIT;
+	const char *first;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		buf_printf(&feedback, "case %d failed; ", i);
+	for (i = 0; i < 30; i++)
+		json_array_append_new(trace, json_pack("{s:s, s:s, s:s, s:f, s:i}", "event", "eval",
+			"status", "crash", "feedback", feedback.data, "wall_ms", i == 17 ? 412.0 : 3.0,
+			"wall_limit_ms", 2000));
+	lines = evolve_short_trace(&n, trace, 1);
+	first = json_string_value(json_array_get(lines, 0));
+	assert_true(strlen(first) < 240);
+	assert_contains(first, "eval 1: crash, 0.003 s of 2.000 s wall: case 0 failed; case 1 failed");
+	/* 157 bytes of room, and "case 10" ends at the 157th */
+	assert_string_equal(first + strlen(first) - 12, "; case 10" TEXT_ELLIPSIS);
+	assert_true(n.longest_ms == 412.0);
+	assert_int_equal(n.limit_ms, 2000);
+	json_decref(lines);
+	json_decref(trace);
+	buf_free(&feedback);
+	/* no time recorded: none counted */
+	trace = json_pack("[{s:s, s:s, s:f}]", "event", "eval", "status", "ok", "score", 1.0);
+	json_decref(evolve_short_trace(&n, trace, 1));
+	assert_true(n.longest_ms < 0);
+	assert_int_equal(n.limit_ms, 0);
+	json_decref(trace);
+}
+
 void test_group_archive(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_archive_keeps_within_its_budget),
 		cmocka_unit_test(test_a_long_trace_keeps_its_ends),
+		cmocka_unit_test(test_a_trace_cuts_after_a_word_and_finds_the_longest),
 	};
 
 	HARNESS_GROUP(t, "archive", tests);

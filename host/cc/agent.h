@@ -152,24 +152,37 @@ char *task_agent_improve(const char *initial);
  *                  "tokens_spent", "archive_max_bytes" (this archive's
  *                  budget)}
  *   "tasks"        [{"name", "metric", "higher_is_better", "baseline",
- *                  "target"}]
+ *                  "target", "description" (what host_task says), "best",
+ *                  "cut"}]; "best", when a generation has scored one: the
+ *                  lab's best solution of the task so far, {"generation",
+ *                  "train" (the host's training score: held-out scores
+ *                  choose nothing), "code" (what that task agent wrote;
+ *                  absent when the archive's budget left it out)};
+ *                  "cut", only when something was shortened or left out:
+ *                  "description", "best.code"
  *   "generations"  oldest first, one per generation: {"generation",
- *                  "parent", "status", "fitness", "holdout", "reason",
+ *                  "parent" (gen_000's is itself, 0: it has none),
+ *                  "status", "fitness", "holdout", "reason",
  *                  "changes" (what it added to memory.md), "summary" (one
  *                  line), "tasks": [{"name", "agent", "problem", "train",
  *                  "holdout", "holdout_status", "fitness",
  *                  "holdout_fitness", "baseline", "target", "evals",
- *                  "llm_calls", "seconds", "kept", "failed", "trace"}],
+ *                  "llm_calls", "seconds", "kept", "failed",
+ *                  "longest_eval_ms", "eval_limit_ms", "trace"}],
  *                  "cut"}; "holdout_status", only when the host's
  *                  held-out run of the solution failed: how ("timeout"
- *                  ...), its "holdout" then no score; "trace", the task
+ *                  ...), its "holdout" then no score; "longest_eval_ms",
+ *                  the task agent's longest evaluation, and
+ *                  "eval_limit_ms", the wall-clock limit it ran under,
+ *                  only when the run recorded them; "trace", the task
  *                  agent's run in short lines, each evaluation's time
  *                  beside its limit, only for the latest 8 and the
- *                  parent; "cut", only when some text was shortened to
- *                  keep within the budget, names those members
- *                  ("changes", "reason", "summary", "tasks.problem"...;
- *                  memory.md has every note whole). The parent is always
- *                  here; of the others, the newest that fit.
+ *                  parent; "cut", only when some text was shortened (after
+ *                  a word, ending in an ellipsis) to keep within the
+ *                  budget, names those members ("changes", "reason",
+ *                  "summary", "tasks.problem"...; memory.md has every note
+ *                  whole). The parent is always here; of the others, the
+ *                  newest that fit.
  *   "omitted"      how many generations the budget left out (the oldest).
  *   "round"        only when this rewrite has siblings (host evolve
  *                  --parallel): {"generation" (the one being made),

@@ -154,10 +154,8 @@ static int must_end(const evolve_eval_options *o)
 static int parent_archive(json_t **out, lab *l, const evolve_options *o,
 			  const evolve_history *history, int parent)
 {
-	if (history->n && history->items[history->n - 1].number >= parent) {
-		*out = evolve_archive_json(history, o, parent);
-		return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
-	}
+	if (history->n && history->items[history->n - 1].number >= parent)
+		return evolve_archive_json(out, l, history, o, parent);
 	return evolve_archive_read(out, l, o, parent);
 }
 

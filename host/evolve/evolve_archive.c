@@ -4,20 +4,31 @@
  * evolve_internal.h.
  *
  * The archive is what a meta agent needs to decide what to change: the
- * run's limits and budgets, the tasks with their baselines and targets,
- * and every generation's outcome, its one-line summary, its scores per
- * task and, for the latest ones and the parent, what the task agent did
- * (evolve_trace.c shortens that). The agent sources are not in it: the
- * meta agent reads them with host_read, so nothing is sent twice.
+ * run's limits and budgets, the tasks with what they ask, their
+ * baselines and targets and their best solutions so far, and every
+ * generation's outcome, its one-line summary, its scores per task, its
+ * longest evaluation's time against the limit and, for the latest ones
+ * and the parent, what the task agent did (evolve_trace.c shortens
+ * that). The agent sources are not in it: the meta agent reads them with
+ * host_read, so nothing is sent twice.
+ *
+ * A task's best solution is the lab's, not the parent's: the parent's
+ * own run is in its trace already, and the best code any task agent of
+ * the lab wrote is what the agents being rewritten should reach and
+ * beat. It is chosen by the host's training score only; held-out scores
+ * choose nothing, and a solution is what a task agent wrote, which never
+ * saw a held-out case.
  *
  * The archive travels in the meta agent's sandbox job, which has a cap,
  * and a lab only grows: so it has a budget, EVOLVE_ARCHIVE_MAX, whatever
  * the lab holds. Each text a generation brings is cut to a length of its
- * own (what its rewrite added to memory.md is in memory.md whole), so
- * that no one generation crowds out the others; the parent goes in
- * first, then the generations newest first while they fit. What was left
- * out is counted ("omitted") and what was cut is named (a generation's
- * "cut"), so a meta agent knows it sees less than there is.
+ * own, after a word with an ellipsis (what its rewrite added to memory.md
+ * is in memory.md whole), so that no one generation crowds out the
+ * others; the tasks' solutions go in while the tasks take a quarter of
+ * the budget; the parent goes in first, then the generations newest
+ * first while they fit. What was left out is counted ("omitted") and
+ * what was cut is named (a generation's or a task's "cut"), so a meta
+ * agent knows it sees less than there is.
  *
  * Selection is either greedy ("best": extend the live generation, so
  * acceptance climbs main) or open-ended ("archive": any valid generation,
@@ -28,6 +39,7 @@
 #include "evolve_internal.h"
 
 #include "error.h"
+#include "text.h"
 #include "utf8.h"
 
 #include <stdlib.h>
@@ -42,6 +54,14 @@
 #define SUMMARY_MAX 400
 #define PROBLEM_MAX 1024
 #define WORD_MAX 128          /* a task's name, how its agent's and held-out runs ended */
+
+/* A task's description, and its best solution's code, in bytes. The
+ * descriptions of EVOLVE_MAX_TASKS tasks take under 1 MB even if every
+ * byte must be escaped; the solutions go in while the tasks take at most
+ * TASKS_ROOM, so that the head and the parent fit in EVOLVE_ARCHIVE_MAX. */
+#define DESCRIPTION_MAX 2048
+#define CODE_MAX 16384
+#define TASKS_ROOM (EVOLVE_ARCHIVE_MAX / 4)
 
 /* Room left for what callers add to an archive ("round", "mutate"). */
 #define ARCHIVE_SLACK 4096
@@ -82,20 +102,6 @@ static json_t *limits_json(const evolve_options *o)
 		"archive_max_bytes", (json_int_t)EVOLVE_ARCHIVE_MAX);
 }
 
-static json_t *tasks_json(const evolve_options *o)
-{
-	json_t *tasks = json_array();
-	size_t i;
-
-	for (i = 0; tasks && i < o->eval.n_tasks; i++) {
-		const task *t = o->eval.tasks[i];
-		json_array_append_new(tasks, json_pack("{s:s, s:s, s:b, s:f, s:f}", "name", t->name,
-			"metric", t->metric, "higher_is_better", t->higher_is_better,
-			"baseline", t->baseline, "target", t->target));
-	}
-	return tasks;
-}
-
 /* Names `member` in the list of what was cut, once. */
 static void note_cut(json_t *cut, const char *member)
 {
@@ -107,18 +113,145 @@ static void note_cut(json_t *cut, const char *member)
 	json_array_append_new(cut, json_string(member));
 }
 
-/* `text` (NULL: "") as a string of at most `max` bytes, cut on a
- * character; a cut is noted as `member`'s. */
+/* `text` (NULL: "") as a string of at most `max` bytes, cut after a
+ * word with an ellipsis (text_shorten); a cut is noted as `member`'s. */
 static json_t *bounded(const char *text, size_t max, const char *member, json_t *cut)
 {
-	size_t n;
+	int was_cut;
+	char *kept;
+	json_t *json;
 
 	text = text ? text : "";
-	if ((n = strnlen(text, max + 1)) > max) {
-		n = utf8_valid_prefix(text, max);
+	if (!(kept = text_shorten(text, strnlen(text, max + 1), max, &was_cut)))
+		return NULL;
+	if (was_cut)
 		note_cut(cut, member);
+	json = json_string(kept);
+	free(kept);
+	return json;
+}
+
+/* The bytes `json` takes in the archive's text (and a comma). */
+static size_t size_of(const json_t *json)
+{
+	return json_dumpb(json, NULL, 0, JSON_COMPACT) + 1;
+}
+
+/* The newest of the measured generations of `h` whose solution of `t`
+ * scored best on the training cases (held-out scores choose nothing);
+ * -1 when none has a score. */
+static int best_generation(double *train, const evolve_history *h, const task *t)
+{
+	const record_task *rt;
+	int best = -1;
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		rt = record_measured(&h->items[i]) ? record_find_task(&h->items[i], t->name) : NULL;
+		if (!rt || rt->train_failed)
+			continue;
+		if (best < 0 || (t->higher_is_better ? rt->train >= *train : rt->train <= *train)) {
+			best = h->items[i].number;
+			*train = rt->train;
+		}
 	}
-	return json_stringn(text, n);
+	return best;
+}
+
+/* `code` as a string of at most CODE_MAX bytes, cut after a whole line
+ * (and before any byte that is not UTF-8); a cut is noted. */
+static json_t *code_json(const char *code, json_t *cut)
+{
+	size_t n = strnlen(code, CODE_MAX + 1), valid = utf8_valid_prefix(code, n);
+
+	if (valid < n || n > CODE_MAX) {
+		n = valid < CODE_MAX ? valid : utf8_valid_prefix(code, CODE_MAX);
+		while (n > 0 && code[n - 1] != '\n')
+			n--;
+		note_cut(cut, "best.code");
+	}
+	return json_stringn(code, n);
+}
+
+/* Task t's best solution so far, in `json`'s "best": {"generation",
+ * "train", "code"}, its code while it fits in *room ("best.code" noted
+ * in `cut` when it does not). Its code is read from the lab: a record
+ * does not carry it. */
+static int add_best(json_t *json, json_t *cut, size_t *room, lab *l, const evolve_history *h,
+		    const task *t)
+{
+	double train = 0;
+	int number = best_generation(&train, h, t), rc;
+	char *code = NULL;
+	json_t *best, *text;
+	size_t size;
+
+	if (number < 0)
+		return 0;
+	if ((rc = store_solution(l->store, number, t->name, &code)) < 0)
+		return rc == ERR_NOTFOUND ? 0 : rc;  /* a lab made before solutions were kept */
+	best = json_pack("{s:i, s:f}", "generation", number, "train", train);
+	text = code_json(code, cut);
+	free(code);
+	if (!best || !text) {
+		json_decref(best);
+		json_decref(text);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	if ((size = size_of(text) + sizeof("\"code\":")) <= *room) {
+		*room -= size;
+		json_object_set(best, "code", text);
+	} else {
+		note_cut(cut, "best.code");
+	}
+	json_decref(text);
+	json_object_set_new(json, "best", best);
+	return 0;
+}
+
+/* One task of the run as the meta agent reads it: what it asks, how it
+ * is scored, and its best solution so far (add_best). */
+static json_t *task_json(const task *t)
+{
+	json_t *cut = json_array(), *json;
+
+	json = cut ? json_pack("{s:s, s:s, s:b, s:f, s:f, s:o}", "name", t->name, "metric",
+			       t->metric, "higher_is_better", t->higher_is_better, "baseline",
+			       t->baseline, "target", t->target, "description",
+			       bounded(t->description, DESCRIPTION_MAX, "description", cut)) : NULL;
+	if (json)
+		json_object_set(json, "cut", cut);
+	json_decref(cut);
+	return json;
+}
+
+/* The run's tasks into *out; their solutions while the tasks take at
+ * most TASKS_ROOM bytes, the first tasks' first. */
+static int tasks_json(json_t **out, lab *l, const evolve_history *h, const evolve_options *o)
+{
+	json_t *tasks = json_array(), *t;
+	size_t i, used, room;
+	int rc = 0;
+
+	for (i = 0; tasks && i < o->eval.n_tasks; i++)
+		if (json_array_append_new(tasks, task_json(o->eval.tasks[i])) < 0)
+			break;
+	if (!tasks || i < o->eval.n_tasks) {
+		json_decref(tasks);
+		return err_set(ERR_SYSTEM, "out of memory");
+	}
+	used = size_of(tasks);
+	room = used < TASKS_ROOM ? TASKS_ROOM - used : 0;
+	for (i = 0; rc == 0 && i < o->eval.n_tasks; i++) {
+		t = json_array_get(tasks, i);
+		rc = add_best(t, json_object_get(t, "cut"), &room, l, h, o->eval.tasks[i]);
+		if (json_array_size(json_object_get(t, "cut")) == 0)
+			json_object_del(t, "cut");
+	}
+	if (rc < 0)
+		json_decref(tasks);
+	*out = rc < 0 ? NULL : tasks;
+	return rc;
 }
 
 /* A task's result as the meta agent reads it: scores against baseline
@@ -143,6 +276,10 @@ static json_t *task_result_json(const record_task *t, const evolve_options *o, i
 		json_object_set_new(json, "baseline", json_real(def->baseline));
 		json_object_set_new(json, "target", json_real(def->target));
 	}
+	if (json && n.longest_ms >= 0)  /* each evaluation's time is in the trace */
+		json_object_set_new(json, "longest_eval_ms", json_real(n.longest_ms));
+	if (json && n.limit_ms > 0)
+		json_object_set_new(json, "eval_limit_ms", json_integer(n.limit_ms));
 	if (json && record_holdout_failed(t))  /* its holdout is no score */
 		json_object_set_new(json, "holdout_status",
 				    bounded(t->holdout_status, WORD_MAX, "tasks.holdout_status", cut));
@@ -179,12 +316,6 @@ static json_t *generation_json(const record *r, const evolve_options *o, int tra
 	return json;
 }
 
-/* The bytes `json` takes in the archive's text (and a comma). */
-static size_t size_of(const json_t *json)
-{
-	return json_dumpb(json, NULL, 0, JSON_COMPACT) + 1;
-}
-
 /* Picks into kept[] the generations of `h` that fit in `room` bytes: the
  * parent's first, whatever its size (its texts are bounded), then the
  * newest while they fit; *omitted counts the others. */
@@ -215,20 +346,27 @@ static void pick_generations(json_t **kept, size_t *omitted, const evolve_histor
 	}
 }
 
-json_t *evolve_archive_json(const evolve_history *h, const evolve_options *o, int parent)
+int evolve_archive_json(json_t **out, lab *l, const evolve_history *h, const evolve_options *o,
+			int parent)
 {
-	/* "omitted" as wide as it can get, for the head's size */
-	json_t *archive = json_pack("{s:i, s:o, s:o, s:[], s:I}", "parent", parent,
-				    "limits", limits_json(o), "tasks", tasks_json(o),
-				    "generations", "omitted", (json_int_t)h->n);
-	json_t **kept = calloc(h->n + 1, sizeof(*kept)), *gens;
-	size_t i, omitted, head = archive ? size_of(archive) + ARCHIVE_SLACK : 0;
+	json_t *tasks = NULL, *archive, **kept, *gens;
+	size_t i, omitted, head;
+	int rc = tasks_json(&tasks, l, h, o);
 
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	/* "omitted" as wide as it can get, for the head's size */
+	archive = json_pack("{s:i, s:o, s:o, s:[], s:I}", "parent", parent, "limits",
+			    limits_json(o), "tasks", tasks, "generations", "omitted",
+			    (json_int_t)h->n);
+	kept = calloc(h->n + 1, sizeof(*kept));
 	if (!archive || !kept) {
 		json_decref(archive);
 		free(kept);
-		return NULL;
+		return err_set(ERR_SYSTEM, "out of memory");
 	}
+	head = size_of(archive) + ARCHIVE_SLACK;
 	pick_generations(kept, &omitted, h, o, parent,
 			 head < EVOLVE_ARCHIVE_MAX ? EVOLVE_ARCHIVE_MAX - head : 0);
 	gens = json_object_get(archive, "generations");
@@ -237,7 +375,8 @@ json_t *evolve_archive_json(const evolve_history *h, const evolve_options *o, in
 			json_array_append_new(gens, kept[i]);
 	json_object_set_new(archive, "omitted", json_integer((json_int_t)omitted));
 	free(kept);
-	return archive;
+	*out = archive;
+	return 0;
 }
 
 int evolve_archive_read(json_t **out, lab *l, const evolve_options *o, int parent)
@@ -247,9 +386,9 @@ int evolve_archive_read(json_t **out, lab *l, const evolve_options *o, int paren
 
 	if (rc < 0)
 		return rc;
-	*out = evolve_archive_json(&h, o, parent);
+	rc = evolve_archive_json(out, l, &h, o, parent);
 	record_list_free(&h);
-	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	return rc;
 }
 
 /* A valid generation of the history, weighted by fitness and penalised

@@ -40,8 +40,9 @@ static const char *added_notes(const agent_files *parent, const agent_files *can
 /* Sets r->summary from the notes the rewrite added to memory.md: the
  * text of their last "SUMMARY:" line (the seed meta agent writes one,
  * the model's or its own), else their first line that is not blank; one
- * line of printable text, at most EVOLVE_SUMMARY_MAX bytes. Left absent
- * when the notes say nothing. */
+ * line of printable text, at most EVOLVE_SUMMARY_MAX bytes: a longer one
+ * is cut after a word, with an ellipsis. Left absent when the notes say
+ * nothing. */
 static int set_summary(record *r)
 {
 	const char *line, *next, *pick = NULL, *first = NULL;
@@ -60,8 +61,8 @@ static int set_summary(record *r)
 	pick += strspn(pick, " \t");
 	for (n = strcspn(pick, "\n"); n > 0 && strchr(" \t\r", pick[n - 1]); n--)
 		;
-	n = utf8_valid_prefix(pick, n < EVOLVE_SUMMARY_MAX ? n : EVOLVE_SUMMARY_MAX);
-	if (!(r->summary = strndup(pick, n)))
+	n = utf8_valid_prefix(pick, n);
+	if (!(r->summary = text_shorten(pick, n, EVOLVE_SUMMARY_MAX, NULL)))
 		return err_set(ERR_SYSTEM, "out of memory");
 	text_one_line(r->summary);  /* a commit message's paragraph */
 	return 0;

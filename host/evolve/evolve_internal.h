@@ -84,9 +84,11 @@ int evolve_meta_ms(const evolve_eval_options *o);
  * into the next generation: {"parent", "limits", "tasks", "generations",
  * "omitted"}; agent.h and the README describe its members. It keeps
  * within EVOLVE_ARCHIVE_MAX: the parent always, then the newest
- * generations that fit; "omitted" counts the others.
+ * generations that fit; "omitted" counts the others. Each task's best
+ * solution so far is read from `l`, whose history `h` is.
  */
-json_t *evolve_archive_json(const evolve_history *h, const evolve_options *o, int parent);
+HOST_MUST_CHECK int evolve_archive_json(json_t **out, lab *l, const evolve_history *h,
+					const evolve_options *o, int parent);
 
 /* The same archive, from the lab's history read now. */
 HOST_MUST_CHECK int evolve_archive_read(json_t **out, lab *l, const evolve_options *o, int parent);
@@ -95,6 +97,8 @@ typedef struct {
 	int kept;        /* evaluations that beat every one before them */
 	int failed;      /* evaluations whose status was not ok */
 	int llm_calls;
+	double longest_ms;  /* the longest evaluation's time; < 0: none recorded */
+	int limit_ms;       /* the limit it ran under; 0: not recorded */
 } evolve_trace_counts;
 
 /* A task agent's trace (the broker's events; NULL: none) in short, as a

@@ -8,13 +8,16 @@
  * first score, each evaluation that beat every one before it, each
  * failure with the host's feedback, the model calls, and the agent's own
  * log lines, where it says what it tried. Runs of evaluations that were
- * neither better nor failures take one line. Each evaluation's time is
- * beside its limit, so that the meta agent sees solutions nearing it
- * before they time out; under a replay they are the recorded run's times
- * (llm_measured), so that its prompts are the recorded ones.
+ * neither better nor failures take one line, and a long text is cut
+ * after a word, with an ellipsis. Each evaluation's time is beside its
+ * limit, and the longest is counted, over the whole trace, so that the
+ * meta agent sees solutions nearing it before they time out; under a
+ * replay they are the recorded run's times (llm_measured), so that its
+ * prompts are the recorded ones.
  */
 #include "evolve_internal.h"
 
+#include "text.h"
 #include "utf8.h"
 
 #include <stdarg.h>
@@ -88,16 +91,20 @@ static void flush_run(shortener *s)
 	s->run_from = 0;
 }
 
-/* At most TRACE_TEXT bytes of a member's text, not cut in a character. */
-static int text_len(const json_t *event, const char *key, const char **text)
+/* The bytes of a member's text to show: all of it, or what fits in
+ * TRACE_TEXT with *mark, an ellipsis, after it, cut after a word. */
+static int text_len(const json_t *event, const char *key, const char **text,
+		    const char **mark)
 {
-	size_t n;
+	size_t n, keep;
 
 	*text = json_string_value(json_object_get(event, key));
 	if (!*text)
 		*text = "";
-	n = strnlen(*text, TRACE_TEXT);
-	return (int)utf8_valid_prefix(*text, n);
+	n = strnlen(*text, TRACE_TEXT + 1);  /* a JSON string: UTF-8 */
+	keep = text_cut_words(*text, n, TRACE_TEXT);
+	*mark = keep < n ? TEXT_ELLIPSIS : "";
+	return (int)keep;
 }
 
 /* Adds an unremarkable evaluation, scored `score` in `ms`, to the run. */
@@ -119,23 +126,28 @@ static void extend_run(shortener *s, int n, double score, double ms, int limit_m
 
 static void on_eval(shortener *s, const json_t *e)
 {
-	const char *status = json_string_value(json_object_get(e, "status")), *said;
+	const char *status = json_string_value(json_object_get(e, "status")), *said, *mark;
 	double score = json_number_value(json_object_get(e, "score"));
 	double ms = json_number_value(json_object_get(e, "wall_ms"));
 	int limit = (int)json_integer_value(json_object_get(e, "wall_limit_ms"));
-	int n = ++s->evals, len = text_len(e, "feedback", &said);
+	int n = ++s->evals, len = text_len(e, "feedback", &said, &mark);
 	char time[80];
 
+	if (json_is_number(json_object_get(e, "wall_ms")) && ms > s->n->longest_ms) {
+		s->n->longest_ms = ms;
+		s->n->limit_ms = limit > 0 ? limit : 0;
+	}
 	timing(time, sizeof(time), ms, ms, limit);
 	if (!status || strcmp(status, "ok") != 0) {
 		s->n->failed++;
 		flush_run(s);
-		add_line(s, "eval %d: %s%s: %.*s", n, status ? status : "?", time, len, said);
+		add_line(s, "eval %d: %s%s: %.*s%s", n, status ? status : "?", time, len, said, mark);
 	} else if (!s->have_best) {
 		s->have_best = 1;
 		s->best = score;
 		flush_run(s);
-		add_line(s, "eval %d: ok, score %g%s, the first: %.*s", n, score, time, len, said);
+		add_line(s, "eval %d: ok, score %g%s, the first: %.*s%s", n, score, time, len, said,
+			 mark);
 	} else if (s->higher ? score > s->best : score < s->best) {
 		s->n->kept++;
 		s->best = score;
@@ -148,7 +160,7 @@ static void on_eval(shortener *s, const json_t *e)
 
 static void on_event(shortener *s, const json_t *e)
 {
-	const char *kind = json_string_value(json_object_get(e, "event")), *text;
+	const char *kind = json_string_value(json_object_get(e, "event")), *text, *mark;
 	int len;
 
 	if (!kind)
@@ -158,15 +170,15 @@ static void on_event(shortener *s, const json_t *e)
 	} else if (strcmp(kind, "llm") == 0) {
 		s->n->llm_calls++;
 		flush_run(s);
-		len = text_len(e, "status", &text);
+		len = text_len(e, "status", &text, &mark);
 		if (strcmp(text, "ok") == 0)
 			add_line(s, "model call");
 		else
-			add_line(s, "model call failed: %.*s", len, text);
+			add_line(s, "model call failed: %.*s%s", len, text, mark);
 	} else if (strcmp(kind, "log") == 0) {
 		flush_run(s);
-		len = text_len(e, "line", &text);
-		add_line(s, "log: %.*s", len, text);
+		len = text_len(e, "line", &text, &mark);
+		add_line(s, "log: %.*s%s", len, text, mark);
 	}
 }
 
@@ -200,6 +212,7 @@ json_t *evolve_short_trace(evolve_trace_counts *n, const json_t *trace, int high
 	size_t i;
 
 	memset(n, 0, sizeof(*n));
+	n->longest_ms = -1;
 	memset(&s, 0, sizeof(s));
 	s.lines = json_array();
 	s.n = n;
