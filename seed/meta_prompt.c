@@ -1,9 +1,11 @@
 /*
  * meta_prompt.c - the seed meta agent's prompt: the archive as text (the
- * limits and budgets, the tasks, generations in detail and in one line
- * each), the agent files, and the request, within the prompt's budget.
- * meta_agent.c, which declares what it uses of this file, asks the model
- * with it.
+ * limits and budgets, the tasks and what they ask, their best solutions
+ * so far, generations in detail and in one line each), the agent files,
+ * and the request, within the prompt's budget. Generations are named as
+ * host names them (gen_007); texts cut to fit end after a word, with an
+ * ellipsis. meta_agent.c, which declares what it uses of this file, asks
+ * the model with it.
  */
 #include <jansson.h>
 #include <stdarg.h>
@@ -45,6 +47,45 @@ static const char *text(json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s ? s : "";
+}
+
+/* "gen_007": generation `n` as host names it. */
+static const char *gen_name(char out[24], double n)
+{
+	snprintf(out, 24, "gen_%03d", (int)n);
+	return out;
+}
+
+/* "parent gen_006", or "no parent" for gen_000, whose parent the archive
+ * gives as itself. */
+static const char *parent_name(char out[40], json_t *g)
+{
+	if (!json_is_number(json_object_get(g, "parent")) || number(g, "parent") < 0 ||
+	    number(g, "parent") == number(g, "generation"))
+		return "no parent";
+	snprintf(out, 40, "parent gen_%03d", (int)number(g, "parent"));
+	return out;
+}
+
+/* `s` on one line, in at most `max` bytes: when longer, cut after its
+ * last whole word that fits, and an ellipsis (U+2026) says so. */
+static char *shorten(const char *s, size_t max)
+{
+	char *out = strdup(s), *at;
+	size_t cut, end;
+
+	for (at = out; *at; at++)
+		*at = *at == '\n' || *at == '\r' || *at == '\t' ? ' ' : *at;
+	if (strlen(out) <= max || max < 4)
+		return out;
+	for (cut = max - 3; cut > 0 && ((unsigned char)out[cut] & 0xc0) == 0x80; cut--)
+		;
+	for (end = cut; end > 0 && out[end] != ' '; end--)
+		;
+	while (end > 0 && strchr(" ,;:", out[end - 1]))
+		end--;
+	strcpy(out + (end >= cut / 2 && end > 0 ? end : cut), "\xe2\x80\xa6");
+	return out;
 }
 
 /* The generation numbered `n`, or NULL. */
@@ -98,38 +139,80 @@ static char *tasks_text(json_t *archive)
 	return out ? meta_append(out, "\n") : NULL;
 }
 
+/* Less of a task's description than this is not worth showing. */
+#define DESCRIPTION_CHARS 2000
+
+/* What each task asks, as its task agent is told, a line each. */
+static char *about_text(json_t *archive)
+{
+	json_t *tasks = json_object_get(archive, "tasks"), *t;
+	char *out = NULL, *said;
+	size_t i;
+
+	for (i = 0; i < json_array_size(tasks); i++) {
+		t = json_array_get(tasks, i);
+		if (!*text(t, "description"))
+			continue;
+		said = shorten(text(t, "description"), DESCRIPTION_CHARS);
+		out = meta_append(out, "%s- %s: %s\n", out ? "" : "What each task asks, as its task "
+				  "agent is told:\n", text(t, "name"), said);
+		free(said);
+	}
+	return out ? meta_append(out, "\n") : NULL;
+}
+
+/* "; longest evaluation 412 ms of 2000 ms" for a task's result, or ""
+ * when the archive has no time for it. */
+static const char *longest_text(char out[96], json_t *t)
+{
+	if (!json_is_number(json_object_get(t, "longest_eval_ms")))
+		return "";
+	snprintf(out, 96, "; longest evaluation %.0f ms", number(t, "longest_eval_ms"));
+	if (number(t, "eval_limit_ms") > 0)
+		snprintf(out + strlen(out), 96 - strlen(out), " of %.0f ms",
+			 number(t, "eval_limit_ms"));
+	return out;
+}
+
+/* One task's result of a generation in detail, and what its agent did. */
+static char *task_detail(char *out, json_t *t)
+{
+	json_t *trace = json_object_get(t, "trace");
+	char holdout[80], time[96], *status = shorten(text(t, "holdout_status"), 40);
+	size_t k;
+
+	if (*status)  /* the host's held-out run failed: no score */
+		snprintf(holdout, sizeof(holdout), "failed: %s", status);
+	else
+		snprintf(holdout, sizeof(holdout), "%g", number(t, "holdout"));
+	free(status);
+	out = meta_append(out, "- %s: training score %g, held-out %s (baseline %g, target %g); "
+			  "agent %s%s%s; evaluations: %.0f (%.0f kept, %.0f failed%s); model "
+			  "calls: %.0f\n", text(t, "name"), number(t, "train"), holdout,
+			  number(t, "baseline"), number(t, "target"), text(t, "agent"),
+			  *text(t, "problem") ? ": " : "", text(t, "problem"), number(t, "evals"),
+			  number(t, "kept"), number(t, "failed"), longest_text(time, t),
+			  number(t, "llm_calls"));
+	for (k = 0; k < json_array_size(trace); k++)
+		out = meta_append(out, "    %s\n", json_string_value(json_array_get(trace, k)));
+	return out;
+}
+
 /* A generation in detail: outcome, summary, each task's scores and what
  * its task agent did. */
 static char *detail_text(json_t *g, const char *title)
 {
-	json_t *tasks = json_object_get(g, "tasks"), *t, *trace;
-	char *out;
-	size_t i, k;
+	json_t *tasks = json_object_get(g, "tasks");
+	char gen[24], parent[40], *out;
+	size_t i;
 
-	out = meta_append(NULL, "gen %d, %s (parent %d): %s, fitness %.4f (held-out %.4f). "
-		     "%s\nWhat it changed: %s\n", (int)number(g, "generation"), title,
-		     (int)number(g, "parent"), text(g, "status"), number(g, "fitness"),
-		     number(g, "holdout"), text(g, "reason"),
-		     *text(g, "summary") ? text(g, "summary") : "(no summary)");
-	for (i = 0; i < json_array_size(tasks); i++) {
-		char holdout[64];
-
-		t = json_array_get(tasks, i);
-		if (*text(t, "holdout_status"))  /* the host's run failed: no score */
-			snprintf(holdout, sizeof(holdout), "failed: %.40s", text(t, "holdout_status"));
-		else
-			snprintf(holdout, sizeof(holdout), "%g", number(t, "holdout"));
-		out = meta_append(out, "- %s: training score %g, held-out %s (baseline %g, target %g); "
-			     "agent %s%s%s; evaluations: %.0f (%.0f kept, %.0f failed); model "
-			     "calls: %.0f\n", text(t, "name"), number(t, "train"),
-			     holdout, number(t, "baseline"), number(t, "target"),
-			     text(t, "agent"), *text(t, "problem") ? ": " : "", text(t, "problem"),
-			     number(t, "evals"), number(t, "kept"), number(t, "failed"),
-			     number(t, "llm_calls"));
-		trace = json_object_get(t, "trace");
-		for (k = 0; k < json_array_size(trace); k++)
-			out = meta_append(out, "    %s\n", json_string_value(json_array_get(trace, k)));
-	}
+	out = meta_append(NULL, "%s, %s (%s): %s, fitness %.4f (held-out %.4f). %s\nWhat it "
+			  "changed: %s\n", gen_name(gen, number(g, "generation")), title,
+			  parent_name(parent, g), text(g, "status"), number(g, "fitness"),
+			  number(g, "holdout"), text(g, "reason"),
+			  *text(g, "summary") ? text(g, "summary") : "(no summary)");
+	for (i = 0; i < json_array_size(tasks); i++)
+		out = task_detail(out, json_array_get(tasks, i));
 	return meta_append(out, "\n");
 }
 
@@ -137,11 +220,16 @@ static char *detail_text(json_t *g, const char *title)
 static char *history_line(json_t *archive, json_t *g, int scores)
 {
 	json_t *parent = generation(archive, (long)number(g, "parent")), *tasks;
-	char *out = meta_append(NULL, "gen %d (parent %d): %s, fitness %.4f (parent %.4f): %s",
-			   (int)number(g, "generation"), (int)number(g, "parent"),
-			   text(g, "status"), number(g, "fitness"), number(parent, "fitness"),
-			   *text(g, "summary") ? text(g, "summary") : text(g, "reason"));
+	char gen[24], from[40], was[40] = "";
+	char *out;
 	size_t i;
+
+	if (strcmp(parent_name(from, g), "no parent") != 0 && parent)
+		snprintf(was, sizeof(was), " (parent %.4f)", number(parent, "fitness"));
+	out = meta_append(NULL, "%s (%s): %s, fitness %.4f%s: %s", gen_name(gen, number(g,
+			  "generation")), parent_name(from, g), text(g, "status"),
+			  number(g, "fitness"), was,
+			  *text(g, "summary") ? text(g, "summary") : text(g, "reason"));
 
 	tasks = scores ? json_object_get(g, "tasks") : NULL;
 	for (i = 0; i < json_array_size(tasks); i++)
@@ -214,6 +302,82 @@ static char *history_text(json_t *archive, long parent, long last, int detailed)
 	return out ? meta_append(out, "\n") : NULL;
 }
 
+/* Nonzero when task t's "cut" names `member`. */
+static int was_cut(json_t *t, const char *member)
+{
+	json_t *cut = json_object_get(t, "cut");
+	size_t i;
+
+	for (i = 0; i < json_array_size(cut); i++)
+		if (strcmp(json_string_value(json_array_get(cut, i)), member) == 0)
+			return 1;
+	return 0;
+}
+
+static const char solutions_head[] = "The best solution so far of each task: the highest "
+	"training score in the lab, as a task agent wrote it. The agents you rewrite should "
+	"reach it and beat it.\n";
+static const char solutions_left[] = "Left out for the budget: the best solution of %s.\n\n";
+
+/* The room the solutions' heading and the line naming those left out
+ * take at most: kept from the start, so that the prompt always says
+ * what it leaves out. */
+static size_t solutions_note(json_t *archive)
+{
+	json_t *tasks = json_object_get(archive, "tasks");
+	size_t i, n = 0;
+
+	for (i = 0; i < json_array_size(tasks); i++)
+		if (json_object_get(json_array_get(tasks, i), "best"))
+			n += strlen(text(json_array_get(tasks, i), "name")) + 2;
+	return n ? n + sizeof(solutions_head) + sizeof(solutions_left) : 0;
+}
+
+/* Task t's best solution as a fenced block; NULL when the archive left
+ * its code out. */
+static char *solution_block(json_t *t)
+{
+	json_t *best = json_object_get(t, "best");
+	const char *code = text(best, "code");
+	char gen[24];
+
+	if (!*code)
+		return NULL;
+	return meta_append(NULL, "%s, from %s, training score %g%s:\n```c\n%s%s```\n\n",
+			   text(t, "name"), gen_name(gen, number(best, "generation")),
+			   number(best, "train"), was_cut(t, "best.code") ? " (its first lines: "
+			   "the archive's budget left out the rest)" : "", code,
+			   code[strlen(code) - 1] == '\n' ? "" : "\n");
+}
+
+/* Each task's best solution so far, whole or left out, in what is left
+ * of *room (with the room kept for the note); those left out are named. */
+static char *solutions_text(json_t *archive, size_t *room)
+{
+	json_t *tasks = json_object_get(archive, "tasks"), *t;
+	size_t i, note = solutions_note(archive), used = 0;
+	char *blocks = NULL, *left = NULL, *block, *out;
+
+	for (i = 0; i < json_array_size(tasks); i++) {
+		t = json_array_get(tasks, i);
+		if (!json_object_get(t, "best"))
+			continue;
+		if ((block = solution_block(t)) && used + strlen(block) + note <= *room) {
+			blocks = meta_append(blocks, "%s", block);
+			used += strlen(block);
+		} else {
+			left = meta_append(left, "%s%s", left ? ", " : "", text(t, "name"));
+		}
+		free(block);
+	}
+	out = blocks || left ? meta_append(NULL, "%s%s", solutions_head, blocks ? blocks : "") : NULL;
+	if (left)
+		out = meta_append(out, solutions_left, left);
+	free(blocks);
+	free(left);
+	return fit(out, room, 1, 0);
+}
+
 /* Less of task_agent.c than this (its strategy block and prompt) is not
  * worth a call to the model. */
 #define TASK_AGENT_LEAST 2000
@@ -225,19 +389,19 @@ static char *ask_text(json_t *archive)
 {
 	json_t *round = json_object_get(archive, "round");
 	char *out = meta_append(NULL, "Propose one focused change as edit blocks, then the "
-				"SUMMARY line.\n");
+				"SUMMARY line.\n"), gen[24];
 
 	if (number(round, "candidates") > 1)
 		out = meta_append(out, "You are candidate %.0f of %.0f proposed in this round, "
-				  "as gen %.0f; the others are asked the same, so prefer a change "
+				  "as %s; the others are asked the same, so prefer a change "
 				  "they are less likely to make.\n", number(round, "candidate"),
-				  number(round, "candidates"), number(round, "generation"));
+				  number(round, "candidates"), gen_name(gen, number(round, "generation")));
 	return out;
 }
 
 /* The prompt's parts, in order of need. */
-enum { P_ASK, P_LIMITS, P_TASKS, P_TASK_AGENT, P_PARENT, P_LAST, P_AGENT_H, P_META,
-       P_META_PROMPT, P_HISTORY, P_MEMORY, P_COUNT };
+enum { P_ASK, P_LIMITS, P_TASKS, P_TASK_AGENT, P_ABOUT, P_PARENT, P_LAST, P_AGENT_H,
+       P_SOLUTIONS, P_META, P_META_PROMPT, P_HISTORY, P_MEMORY, P_COUNT };
 
 /* Part `i` of the prompt, in what is left of *room. */
 static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long last,
@@ -257,6 +421,10 @@ static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long
 		return fit(tasks_text(archive), room, 1, 0);
 	case P_TASK_AGENT:
 		return file_part("task_agent.c", room, 0, 0, TASK_AGENT_LEAST);
+	case P_ABOUT:
+		return fit(about_text(archive), room, 0, 0);
+	case P_SOLUTIONS:
+		return solutions_text(archive, room);
 	case P_PARENT:
 		return fit(generation(archive, parent) ? detail_text(generation(archive, parent),
 			   "the one you are rewriting") : NULL, room, 0, 0);
@@ -275,27 +443,33 @@ static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long
 /*
  * The prompt, within `max` characters with the system prompt. Each part,
  * in order of need, gets what is left: the request, limits, tasks,
- * task_agent.c and the two generations in detail (their ends cut if they
- * must be), agent.h and the meta agent's files whole or not at all, then
- * the history and memory.md, their newest lines first: the oldest go
- * first. No file is sent twice; the parts are shown files first.
+ * task_agent.c, what each task asks and the two generations in detail
+ * (their ends cut if they must be), agent.h whole or not at all, each
+ * task's best solution whole or named as left out, the meta agent's files
+ * whole or not at all, then the history and memory.md, their newest lines
+ * first: the oldest go first. No file is sent twice; the parts are shown
+ * files first.
  */
 char *meta_prompt(json_t *archive, size_t max, size_t system_len, int detailed)
 {
 	static const int shown[P_COUNT] = { P_AGENT_H, P_TASK_AGENT, P_META, P_META_PROMPT,
-					    P_MEMORY, P_LIMITS, P_TASKS, P_HISTORY, P_LAST,
-					    P_PARENT, P_ASK };
+					    P_MEMORY, P_LIMITS, P_TASKS, P_ABOUT, P_SOLUTIONS,
+					    P_HISTORY, P_LAST, P_PARENT, P_ASK };
 	json_t *gens = meta_generations(archive);
 	json_t *latest = json_array_get(gens, json_array_size(gens) - 1);
 	long parent = json_is_object(archive)
 		? (long)json_integer_value(json_object_get(archive, "parent")) : -1;
 	long last = latest ? (long)number(latest, "generation") : -1;
-	size_t room = max > system_len ? max - system_len : 0;
+	size_t room = max > system_len ? max - system_len : 0, kept = solutions_note(archive);
 	char *part[P_COUNT], *prompt = NULL;
 	int i;
 
-	for (i = 0; i < P_COUNT; i++)
+	kept = kept < room ? kept : room;  /* the note on solutions left out always fits */
+	room -= kept;
+	for (i = 0; i < P_COUNT; i++) {
+		room += i == P_SOLUTIONS ? kept : 0;
 		part[i] = prompt_part(i, archive, &room, parent, last, detailed);
+	}
 	for (i = 0; i < P_COUNT; i++) {
 		if (part[P_TASK_AGENT])  /* without it the model has nothing to edit */
 			prompt = meta_append(prompt, "%s", part[shown[i]] ? part[shown[i]] : "");

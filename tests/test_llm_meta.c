@@ -193,9 +193,9 @@ static void test_meta_prompt_holds_scores_budgets_summary_feedback(void **state)
 			"calls per agent run (this rewrite's included); the meta agent has 60 s; this "
 			"prompt at most 60000 characters. Spent so far: $");
 	assert_contains(user, "(cap: $50)");
-	assert_contains(user, "gen 1, the latest (parent 0): rejected, fitness 1.0000 (held-out "
+	assert_contains(user, "gen_001, the latest (parent gen_000): rejected, fitness 1.0000 (held-out "
 			"1.0000). its solutions are the same as its parent's, byte for byte");
-	assert_contains(user, "gen 0, the one you are rewriting (parent 0): accepted");
+	assert_contains(user, "gen_000, the one you are rewriting (no parent): accepted");
 	assert_contains(user, "What it changed: fewer candidates per round, so that more rounds "
 			"fit the budget\n");
 	/* each evaluation's time beside its limit (tasks/email: 2 s) */
@@ -327,9 +327,9 @@ static void test_prompt_keeps_within_its_budget(void **state)
 	assert_int_equal(json_array_size(meta), 3);
 	for (g = 0; g < 3; g++)  /* the retries too */
 		assert_true(prompt_size(meta, (size_t)g) <= 26000);
-	assert_contains(llm_fixture_user(meta, 0), "gen 60, the one you are rewriting (parent 59): "
+	assert_contains(llm_fixture_user(meta, 0), "gen_060, the one you are rewriting (parent gen_059): "
 			"accepted");
-	assert_contains(llm_fixture_user(meta, 0), "gen 59 (parent 58): accepted, fitness 0.5590 "
+	assert_contains(llm_fixture_user(meta, 0), "gen_059 (parent gen_058): accepted, fitness 0.5590 "
 			"(parent 0.5580): change number 59\n");
 	assert_null(strstr(llm_fixture_user(meta, 0), "change number 0\n"));
 	assert_null(strstr(llm_fixture_user(meta, 0), "change number 1\n"));
@@ -356,8 +356,8 @@ static void test_prompt_keeps_within_its_budget(void **state)
 				   &dir, "array");
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
-	assert_contains(llm_fixture_user(meta, 0), "gen 60, the latest (parent 59): accepted");
-	assert_contains(llm_fixture_user(meta, 0), "gen 59 (parent 58): accepted, fitness 0.5590 "
+	assert_contains(llm_fixture_user(meta, 0), "gen_060, the latest (parent gen_059): accepted");
+	assert_contains(llm_fixture_user(meta, 0), "gen_059 (parent gen_058): accepted, fitness 0.5590 "
 			"(parent 0.5580): change number 59\n");
 	json_decref(meta);
 	os_remove_tree(dir);
