@@ -269,9 +269,11 @@ static void test_the_archive_holds_what_the_prompt_shows(void **state)
 	archive = json_loads(line + strlen(KEPT_MARK), JSON_DISABLE_EOF_CHECK, NULL);
 	assert_non_null(archive);
 	email = json_array_get(json_object_get(archive, "tasks"), 0);
+	assert_non_null(json_object_get(email, "description"));
 	assert_string_equal(json_string_value(json_object_get(email, "description")),
 			    json_string_value(json_object_get(task, "description")));
 	best = json_object_get(email, "best");
+	assert_non_null(json_object_get(best, "code"));
 	snprintf(solution, sizeof(solution), "gen_%03d:solutions/email.c",
 		 (int)json_integer_value(json_object_get(best, "generation")));
 	llm_fixture_git(&kept, lab, "show", solution, NULL);
