@@ -41,17 +41,24 @@ static int test_agent_files(agent_files *out, const agent_files *files)
 	return rc;
 }
 
-static char *request_text(const char *solution, const task_case *cases, size_t n, int max)
+static char *request_text(const propose_request *req, int max)
 {
-	json_t *list = json_array(), *request;
+	json_t *list = json_array(), *request = NULL, *history;
 	char *text;
 	size_t i;
 
-	for (i = 0; list && i < n; i++)
-		json_array_append_new(list, json_pack("{s:s, s:s?}", "input", cases[i].input,
-						      "label", cases[i].label));
-	request = list ? json_pack("{s:s, s:o, s:i}", "solution", solution, "cases", list,
-				   "max", max) : NULL;
+	/* the caller's history is only read: a copy of it goes in */
+	history = req->history ? json_copy((json_t *)req->history) : json_array();
+	for (i = 0; list && i < req->n_cases; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s?}", "input", req->cases[i].input,
+						      "label", req->cases[i].label));
+	if (list && history)
+		request = json_pack("{s:s, s:o, s:i, s:o}", "solution", req->solution, "cases",
+				    list, "max", max, "history", history);
+	else {
+		json_decref(list);
+		json_decref(history);
+	}
 	text = request ? json_dumps(request, JSON_COMPACT) : NULL;
 	json_decref(request);
 	return text;
@@ -118,9 +125,9 @@ static int run_problem(propose_list *out, const agent_run_result *run)
 }
 
 int propose_run(propose_list *out, agent_run_result *run, task *t, const agent_files *files,
-		const char *solution, const task_case *cases, size_t n_cases, int max,
-		const agent_run_options *o)
+		const propose_request *req, const agent_run_options *o)
 {
+	int max = req->max;
 	agent_files alone;
 	agent_run_result mine;
 	char *request;
@@ -135,7 +142,7 @@ int propose_run(propose_list *out, agent_run_result *run, task *t, const agent_f
 	max = max < 1 ? 1 : max > PROPOSE_MAX ? PROPOSE_MAX : max;
 	if ((rc = test_agent_files(&alone, files)) < 0)
 		return rc;
-	request = request_text(solution, cases, n_cases, max);
+	request = request_text(req, max);
 	rc = request ? agent_propose(run, t, &alone, request, o)
 		     : err_set(ERR_SYSTEM, "out of memory");
 	if (rc == 0)

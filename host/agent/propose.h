@@ -15,6 +15,8 @@
 #include "agent_run.h"
 #include "task.h"
 
+#include <jansson.h>
+
 /* The file that holds an agent set's test agent. */
 #define PROPOSE_FILE "test_agent.c"
 
@@ -39,12 +41,23 @@ typedef struct {
 	char *problem;
 } propose_list;
 
+/* What a test agent is asked (agent.h's test_agent_propose). */
+typedef struct {
+	const char *solution;       /* the solution it attacks */
+	const task_case *cases;     /* the training cases so far */
+	size_t n_cases;
+	int max;                    /* the most proposals taken */
+	/* the earlier proposals and what became of each, a JSON array as
+	 * agent.h describes "history"; NULL: none */
+	const json_t *history;
+} propose_request;
+
 /* Nonzero when `files` holds a test agent. */
 int propose_present(const agent_files *files);
 
 /*
- * Runs the test agent of `files` on task `t`, showing it `solution` and
- * the training cases `cases`, asking for at most `max` proposals. *out
+ * Runs the test agent of `files` on task `t` with request `req`, taking
+ * at most req->max proposals (1..PROPOSE_MAX). *out
  * holds what it proposed (free it with propose_list_free); a run that
  * failed leaves out->problem and no items. Returns 0 when it ran,
  * whatever its outcome; ERR_NOTFOUND when `files` has no test agent.
@@ -52,8 +65,7 @@ int propose_present(const agent_files *files);
  * agent_run_result_free).
  */
 HOST_MUST_CHECK int propose_run(propose_list *out, agent_run_result *run, task *t,
-				const agent_files *files, const char *solution,
-				const task_case *cases, size_t n_cases, int max,
+				const agent_files *files, const propose_request *req,
 				const agent_run_options *o);
 
 void propose_list_free(propose_list *list);

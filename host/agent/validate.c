@@ -167,12 +167,13 @@ static int smoke_one(buf *out, const agent_files *files, const char *entry, task
 int validate_smoke_test_agent(buf *out, const agent_files *files, task *t)
 {
 	agent_run_options o = { .limits = { SMOKE_MS, SMOKE_MS, 256 }, .seed = 1 };
+	propose_request req = { t->initial_text, t->train, t->n_train, 4, NULL };
 	propose_list proposals;
 	int rc;
 
 	if (!propose_present(files))
 		return 0;
-	rc = propose_run(&proposals, NULL, t, files, t->initial_text, t->train, t->n_train, 4, &o);
+	rc = propose_run(&proposals, NULL, t, files, &req, &o);
 	if (rc == 0 && proposals.problem)
 		buf_printf(out, "smoke: test_agent_propose (%s): %s\n", PROPOSE_FILE,
 			   proposals.problem);
