@@ -206,6 +206,26 @@ int meta_agent_rewrite(const char *archive);
  *               text ("1"/"0" for a yes-or-no task); held-out cases are
  *               never shown
  *   "max"       the most proposals the host takes
+ *   "history"   what became of the task's earlier proposals in the arena,
+ *               every test agent's, newest round first: at most the
+ *               latest 64 entries, 16 KB of JSON ([] in the first round,
+ *               and outside the arena). Each is {"round", "test_agent",
+ *               "outcome", "input", "guess" (the agent's label, if it
+ *               gave one), "label" (the oracle's, if it gave one)}, the
+ *               outcome one of
+ *                 "added"         a code agent's solution got it wrong:
+ *                                 it is a training case now
+ *                 "over_cap"      one got it wrong, but the round's cap
+ *                                 (or the grown set's) left no room
+ *                 "passed"        every code agent's solution got it right
+ *                 "contradicted"  the oracle's label is not the guess
+ *                 "duplicate"     already a case, or proposed earlier in
+ *                                 its round
+ *               or, with a "count" and no input, "refused" (the oracle
+ *               gave no label: a held-out case is refused alike, and
+ *               never shown) and "malformed" (items that were no
+ *               proposal, or past "max"). A round's entries are in that
+ *               order, not the order proposed.
  * Returns a JSON array as a new string, [{"input", "label", "reason"}]:
  * "label" (optional) is the agent's guess, "reason" why the solution may
  * fail. The host labels every input with the task's oracle, which no

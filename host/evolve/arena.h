@@ -3,7 +3,8 @@
  * that evolve against each other on tasks with an oracle.
  *
  * Each round, the test agents propose inputs against the code agents'
- * current solutions; the task's oracle labels every input, and those it
+ * current solutions, shown what became of the earlier rounds' proposals
+ * (without the inputs the oracle refused); the task's oracle labels every input, and those it
  * refuses or whose guessed label it contradicts are discarded and
  * counted, as are those that are held-out cases (never labelled). An input that some code agent's solution gets wrong joins the
  * task's grown set, up to a cap a round. Then each code agent's task
@@ -18,7 +19,9 @@
  * The arena's state is in the tree of each of its generations, under
  * arena/: state.json (the round, the code agents and the test agents
  * with their fitness), NAME.json (task NAME's grown set, each case with
- * its provenance: round, test agent, the oracle's label) and the test
+ * its provenance: round, test agent, the oracle's label; and its history,
+ * the latest proposals and what became of each, which every test
+ * agent's request carries: see agent.h) and the test
  * agents' sources, t1.c, t2.c... `git log -p -- arena/` shows the grown
  * sets' history. A run resumes from the arena's latest round.
  */
@@ -39,6 +42,10 @@
  * task's training cases and each test agent's request, keep within the
  * sandbox's job cap however long the arena runs. */
 #define ARENA_GROWN_MAX (4u << 20)
+/* The most a task's history (agent.h's "history" of a test agent's
+ * request) keeps: entries, the newest, and bytes of JSON. */
+#define ARENA_HISTORY_MAX 64
+#define ARENA_HISTORY_BYTES (16u << 10)
 
 typedef struct {
 	int code_agents;     /* P; 0: as many as the arena has, or 1 */

@@ -10,7 +10,9 @@
  * by the host's own run of that solution on that one case, scored by the
  * task's score.c: wrong when the run fails or scores short of the task's
  * target. Proposals are taken from the test agents in turn (the first of
- * each, then the second...), so that the cap does not favour one.
+ * each, then the second...), so that the cap does not favour one. What
+ * became of each goes into the task's history (arena_history.c), which
+ * the next rounds' test agents are shown.
  */
 #include "arena_internal.h"
 
@@ -124,12 +126,11 @@ static void note_problem(record_arena *tally, const arena_tester *t, const char 
 	arena_note(tally, "%s: %s", t->name, problem);
 }
 
-/* Runs test agent j against `solution`, showing it `cases`; it runs with
- * the headers of `coder`'s files. Its model use goes to the round's. */
+/* Runs test agent j with request `req`; it runs with the headers of
+ * `coder`'s files. Its model use goes to the round's. */
 static int propose_one(propose_list *out, record_arena *tally, arena_state *s, size_t j,
-		       const arena_coder *coder, task *t, const char *solution,
-		       const task_case *cases, size_t n, const evolve_options *o,
-		       const arena_options *a)
+		       const arena_coder *coder, task *t, const propose_request *req,
+		       const evolve_options *o)
 {
 	const evolve_eval_options *e = &o->eval;
 	int own_ms = e->agent_slack_ms > 0 ? e->agent_slack_ms : EVOLVE_AGENT_SLACK_MS;
@@ -145,7 +146,7 @@ static int propose_one(propose_list *out, record_arena *tally, arena_state *s, s
 		 t->name);
 	if ((rc = arena_tester_files(&files, coder, s->testers[j].source)) < 0)
 		return rc;
-	rc = propose_run(out, &run, t, &files, solution, cases, n, a->proposals, &ro);
+	rc = propose_run(out, &run, t, &files, req, &ro);
 	arena_charge(tally, &run.llm_used);
 	agent_run_result_free(&run);
 	agents_free(&files);
@@ -157,11 +158,33 @@ typedef struct {
 	size_t n;
 } pending_list;
 
-/* Counts a proposal of `tester` as refused. */
-static void refuse(record_arena *tally, arena_tester *tester)
+/* What a task's attack counts: the round's tally, and each proposal's
+ * outcome, for the task's history. */
+typedef struct {
+	record_arena *tally;
+	arena_history now;
+} attack_marks;
+
+/* Counts test agent j's proposal `item` as come to `outcome`, the
+ * oracle's label `label` (NULL: none given). */
+static int settle(attack_marks *m, arena_state *s, size_t j, arena_outcome outcome,
+		  const propose_item *item, const char *label)
 {
-	tally->rejected++;
-	tester->rejected++;
+	arena_tester *tester = &s->testers[j];
+
+	if (outcome == ARENA_ADDED) {
+		m->tally->added++;
+		tester->exposed++;
+	} else if (outcome == ARENA_OVER_CAP) {
+		m->tally->over_cap++;
+	} else if (outcome == ARENA_PASSED || outcome == ARENA_DUPLICATE) {
+		m->tally->passed++;
+	} else {  /* refused, contradicted: against the agent */
+		m->tally->rejected++;
+		tester->rejected++;
+	}
+	return arena_history_note(&m->now, s->round, tester->name, outcome, item->input,
+				  item->label, label);
 }
 
 /*
@@ -169,10 +192,10 @@ static void refuse(record_arena *tally, arena_tester *tester)
  * those that are held-out cases as the driver would take them (see
  * task_inputs in task.h): no held-out case is labelled or trained on.
  * A held-out one is counted as refused, like one the oracle refuses, so
- * that no count tells a test agent, or a meta agent reading the record,
- * which of its inputs are held-out cases.
+ * that no count, and no entry of the history, tells a test agent, or a
+ * meta agent reading the record, which of its inputs are held-out cases.
  */
-static int gather(pending_list *out, record_arena *tally, arena_state *s, const propose_list *lists,
+static int gather(pending_list *out, attack_marks *m, arena_state *s, const propose_list *lists,
 		  const task_case *cases, size_t n, const task_inputs *holdout)
 {
 	size_t k, j, total = 0, most = 0;
@@ -191,9 +214,9 @@ static int gather(pending_list *out, record_arena *tally, arena_state *s, const 
 			if (!item || (rc = task_inputs_has(&held, holdout, item->input)) < 0)
 				continue;
 			if (held) {
-				refuse(tally, &s->testers[j]);
+				rc = settle(m, s, j, ARENA_REFUSED, item, NULL);
 			} else if (known(cases, n, out->items, out->n, item->input)) {
-				tally->passed++;
+				rc = settle(m, s, j, ARENA_DUPLICATE, item, NULL);
 			} else {
 				out->items[out->n].item = item;
 				out->items[out->n++].tester = j;
@@ -250,7 +273,7 @@ static int fits(size_t *bytes, const arena_cases *g, const pending *q)
 
 /* Keeps each labelled proposal that breaks a solution, while there is
  * room: in the round's cap, and in the grown set's count and bytes. */
-static int judge(record_arena *tally, arena_state *s, size_t i, task *t, pending_list *p,
+static int judge(attack_marks *m, arena_state *s, size_t i, task *t, pending_list *p,
 		 int *room)
 {
 	size_t k, bytes = 0;
@@ -258,20 +281,44 @@ static int judge(record_arena *tally, arena_state *s, size_t i, task *t, pending
 
 	for (k = 0; rc == 0 && k < p->n; k++) {
 		pending *q = &p->items[k];
-		arena_tester *tester = &s->testers[q->tester];
-		if (!q->label || (q->item->label && strcmp(q->item->label, q->label) != 0)) {
-			refuse(tally, tester);
-		} else if ((rc = any_wrong(&wrong, tally, s, i, t, q->item->input, q->label)) < 0) {
+		arena_outcome outcome = ARENA_ADDED;
+		if (!q->label)
+			outcome = ARENA_REFUSED;
+		else if (q->item->label && strcmp(q->item->label, q->label) != 0)
+			outcome = ARENA_CONTRADICTED;
+		else if ((rc = any_wrong(&wrong, m->tally, s, i, t, q->item->input, q->label)) < 0)
 			break;
-		} else if (!wrong) {
-			tally->passed++;
-		} else if (*room <= 0 || !fits(&bytes, &s->grown[i], q)) {
-			tally->over_cap++;
-		} else if ((rc = add_case(&s->grown[i], q, tester, s->round, bytes)) == 0) {
-			tally->added++;
-			tester->exposed++;
+		else if (!wrong)
+			outcome = ARENA_PASSED;
+		else if (*room <= 0 || !fits(&bytes, &s->grown[i], q))
+			outcome = ARENA_OVER_CAP;
+		else if ((rc = add_case(&s->grown[i], q, &s->testers[q->tester], s->round,
+					bytes)) == 0)
 			(*room)--;
-		}
+		if (rc == 0)
+			rc = settle(m, s, q->tester, outcome, q->item, q->label);
+	}
+	return rc;
+}
+
+/* Asks each test agent for proposals against `req`'s solution: *lists. */
+static int ask_testers(propose_list *lists, attack_marks *m, arena_state *s, task *t,
+		       const propose_request *req, const evolve_options *o)
+{
+	const arena_coder *best = &s->coders[best_coder(s)];
+	size_t j;
+	int rc = 0;
+
+	for (j = 0; rc == 0 && j < s->n_testers; j++) {
+		if ((rc = propose_one(&lists[j], m->tally, s, j, best, t, req, o)) < 0)
+			break;
+		m->tally->proposed += (int)lists[j].n;
+		m->tally->malformed += (int)lists[j].malformed;
+		s->testers[j].proposed += (int)lists[j].n;
+		if (lists[j].problem)
+			note_problem(m->tally, &s->testers[j], lists[j].problem);
+		rc = arena_history_malformed(&m->now, s->round, s->testers[j].name,
+					     (int)lists[j].malformed);
 	}
 	return rc;
 }
@@ -282,32 +329,28 @@ static int attack_task(record_arena *tally, arena_state *s, size_t i, task *t,
 	propose_list *lists = calloc(s->n_testers + 1, sizeof(*lists));
 	pending_list p = { NULL, 0 };
 	task_inputs holdout = { NULL, 0 };
+	attack_marks m = { tally, { NULL, 0 } };
 	size_t n = 0, j;
 	task_case *cases = arena_training(s, t, i, &n);
-	const arena_coder *best = &s->coders[best_coder(s)];
-	const char *solution = best->solutions[i];
-	int rc = lists && cases ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	json_t *history = arena_history_json(&s->history[i]);
+	propose_request req = { s->coders[best_coder(s)].solutions[i], cases, n, a->proposals,
+				history };
+	int rc = lists && cases && history ? 0 : err_set(ERR_SYSTEM, "out of memory");
 
 	if (rc == 0)
 		rc = task_inputs_make(&holdout, t->holdout, t->n_holdout);
-	for (j = 0; rc == 0 && j < s->n_testers; j++) {
-		if ((rc = propose_one(&lists[j], tally, s, j, best, t, solution, cases, n, o,
-				      a)) < 0)
-			break;
-		tally->proposed += (int)lists[j].n;
-		tally->malformed += (int)lists[j].malformed;
-		s->testers[j].proposed += (int)lists[j].n;
-		if (lists[j].problem)
-			note_problem(tally, &s->testers[j], lists[j].problem);
-	}
-	if (rc == 0 && (rc = gather(&p, tally, s, lists, cases, n, &holdout)) == 0 &&
-	    (rc = label_all(&p, t)) == 0)
-		rc = judge(tally, s, i, t, &p, room);
+	if (rc == 0)
+		rc = ask_testers(lists, &m, s, t, &req, o);
+	if (rc == 0 && (rc = gather(&p, &m, s, lists, cases, n, &holdout)) == 0 &&
+	    (rc = label_all(&p, t)) == 0 && (rc = judge(&m, s, i, t, &p, room)) == 0)
+		rc = arena_history_push(&s->history[i], &m.now);
 	for (j = 0; p.items && j < p.n; j++)
 		free(p.items[j].label);
 	for (j = 0; lists && j < s->n_testers; j++)
 		propose_list_free(&lists[j]);
+	arena_history_free(&m.now);
 	task_inputs_free(&holdout);
+	json_decref(history);
 	free(p.items);
 	free(lists);
 	free(cases);

@@ -5,6 +5,8 @@
  * arena.c runs the rounds; arena_state.c reads and writes the arena's
  * state in a generation's tree; arena_attack.c is a round's attack: the
  * test agents' proposals, the oracle and the check of each case;
+ * arena_history.c keeps what became of the proposals, for the next
+ * rounds' test agents;
  * arena_replace.c sizes the populations and replaces their worst.
  */
 #ifndef HOST_ARENA_INTERNAL_H
@@ -37,6 +39,64 @@ typedef struct {
  * both as JSON strings, as jobs carry them. */
 size_t arena_case_bytes(const char *input, const char *label);
 
+/* What became of a proposal: agent.h's "outcome" of "history", in the
+ * order a round's entries are shown. */
+typedef enum {
+	ARENA_ADDED,          /* a code agent's solution got it wrong: a case now */
+	ARENA_OVER_CAP,       /* one got it wrong, but there was no room for it */
+	ARENA_PASSED,         /* every code agent's solution got it right */
+	ARENA_CONTRADICTED,   /* the oracle's label is not the agent's guess */
+	ARENA_DUPLICATE,      /* already a case, or proposed earlier in the round */
+	ARENA_REFUSED,        /* no label: the oracle refused it, or a held-out case */
+	ARENA_MALFORMED,      /* not a proposal */
+	ARENA_OUTCOMES
+} arena_outcome;
+
+/* A proposal and its outcome. Refused and malformed ones are counted,
+ * never shown: a refused input may be a held-out case. */
+typedef struct {
+	int round;
+	char agent[ARENA_NAME_MAX];  /* the test agent */
+	arena_outcome outcome;
+	char *input;                 /* NULL when counted */
+	char *guess;                 /* the agent's label; NULL: none */
+	char *label;                 /* the oracle's; NULL: none */
+	int count;                   /* the proposals it stands for */
+	size_t bytes;                /* as JSON */
+} arena_tried;
+
+/* A task's history, newest first, within ARENA_HISTORY_MAX entries and
+ * ARENA_HISTORY_BYTES; or a round's outcomes on their way to it. */
+typedef struct {
+	arena_tried *items;
+	size_t n;
+} arena_history;
+
+/* Notes in `round` that test agent `agent`'s proposal of `input` (with
+ * its guess; NULL: none) came to `outcome`, the oracle's label `label`
+ * (NULL: none given). A counted outcome adds one to the agent's count. */
+HOST_MUST_CHECK int arena_history_note(arena_history *round, int number, const char *agent,
+				       arena_outcome outcome, const char *input,
+				       const char *guess, const char *label);
+
+/* Adds `n` malformed items of `agent` to `round`'s count. */
+HOST_MUST_CHECK int arena_history_malformed(arena_history *round, int number,
+					    const char *agent, int n);
+
+/* Puts a round's outcomes (emptied) in front of `h`, in outcome order,
+ * and keeps the newest entries that fit its bounds. */
+HOST_MUST_CHECK int arena_history_push(arena_history *h, arena_history *round);
+
+/* `h` as agent.h's "history" array; NULL when out of memory. */
+json_t *arena_history_json(const arena_history *h);
+
+/* Reads `list`, as arena_history_json writes it (NULL: none), into *out,
+ * bounded as a push would. ERR_INVALID when an entry is not one, the
+ * message a predicate: "holds a history ...". */
+HOST_MUST_CHECK int arena_history_read(arena_history *out, const json_t *list);
+
+void arena_history_free(arena_history *h);
+
 typedef struct {
 	char name[ARENA_NAME_MAX];   /* "t1" */
 	char *source;                /* its test_agent.c */
@@ -59,6 +119,7 @@ typedef struct {
 	int round;                   /* rounds done */
 	size_t n_tasks;
 	arena_cases *grown;          /* each task's grown set */
+	arena_history *history;      /* each task's proposals and their outcomes */
 	arena_tester *testers;
 	size_t n_testers;
 	arena_coder *coders;

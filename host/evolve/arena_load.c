@@ -157,13 +157,26 @@ static int read_coders(arena_state *s, const json_t *list, lab *l, task **tasks,
 	return 0;
 }
 
-/* Task i's grown set from NAME.json, when the arena has one. The cases
- * the host grew fit in ARENA_GROWN_MAX; of a set that does not (written
- * by hand, or by an older host), the first cases that fit are kept, as
- * they would have been, and the rest counted in out->dropped: a set
- * that no job can carry would end every later round. */
-static int read_cases(arena_cases *out, const agent_files *files, const char *task_name,
-		      int number)
+/* A task's history, the "history" of its NAME.json (`file`). */
+static int read_history(arena_history *out, const json_t *list, const char *file, int number)
+{
+	char why[300];
+	int rc = arena_history_read(out, list);
+
+	if (rc != ERR_INVALID)
+		return rc;
+	snprintf(why, sizeof(why), "%s", err_last());
+	return damaged(number, file, why);
+}
+
+/* Task i's grown set and history from NAME.json, when the arena has
+ * one. The cases the host grew fit in ARENA_GROWN_MAX; of a set that
+ * does not (written by hand, or by an older host), the first cases that
+ * fit are kept, as they would have been, and the rest counted in
+ * out->dropped: a set that no job can carry would end every later
+ * round. */
+static int read_cases(arena_cases *out, arena_history *history, const agent_files *files,
+		      const char *task_name, int number)
 {
 	char file[300];
 	const char *text;
@@ -210,6 +223,8 @@ static int read_cases(arena_cases *out, const agent_files *files, const char *ta
 			break;
 		}
 	}
+	if (rc == 0)
+		rc = read_history(history, json_object_get(json, "history"), file, number);
 	json_decref(json);
 	return rc;
 }
@@ -262,7 +277,7 @@ static int resume(arena_state *s, lab *l, task **tasks, int number)
 	named = json_object_get(state, "named");
 	s->round = (int)json_integer_value(json_object_get(state, "round"));
 	for (i = 0; rc == 0 && i < s->n_tasks; i++)
-		rc = read_cases(&s->grown[i], &files, tasks[i]->name, number);
+		rc = read_cases(&s->grown[i], &s->history[i], &files, tasks[i]->name, number);
 	if (rc == 0)
 		rc = read_testers(s, json_object_get(state, "test_agents"), &files, number);
 	if (rc == 0)
@@ -305,7 +320,8 @@ static int fresh(arena_state *s, size_t n_tasks)
 	memset(s, 0, sizeof(*s));
 	s->n_tasks = n_tasks;
 	s->grown = calloc(n_tasks + 1, sizeof(*s->grown));
-	return s->grown ? 0 : err_set(ERR_SYSTEM, "out of memory");
+	s->history = calloc(n_tasks + 1, sizeof(*s->history));
+	return s->grown && s->history ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
 /*

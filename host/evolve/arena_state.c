@@ -123,9 +123,12 @@ void arena_state_free(arena_state *s)
 		free(s->testers[i].source);
 	for (i = 0; s->grown && i < s->n_tasks; i++)
 		free_cases(&s->grown[i]);
+	for (i = 0; s->history && i < s->n_tasks; i++)
+		arena_history_free(&s->history[i]);
 	free(s->coders);
 	free(s->testers);
 	free(s->grown);
+	free(s->history);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -160,7 +163,8 @@ task_case *arena_training(const arena_state *s, task *t, size_t i, size_t *n)
 
 /* ---- writing ---- */
 
-static json_t *cases_json(const arena_cases *g, const char *task_name)
+/* Task NAME.json: its grown set, and its history. */
+static json_t *cases_json(const arena_cases *g, const arena_history *h, const char *task_name)
 {
 	json_t *list = json_array();
 	size_t i;
@@ -174,7 +178,8 @@ static json_t *cases_json(const arena_cases *g, const char *task_name)
 			return NULL;
 		}
 	}
-	return list ? json_pack("{s:s, s:o}", "task", task_name, "cases", list) : NULL;
+	return list ? json_pack("{s:s, s:o, s:o}", "task", task_name, "cases", list, "history",
+				arena_history_json(h)) : NULL;
 }
 
 static json_t *state_json(const arena_state *s, task **tasks)
@@ -221,7 +226,7 @@ int arena_state_files(agent_files *out, const arena_state *s, task **tasks)
 	rc = set_json(out, STATE_FILE, state_json(s, tasks));
 	for (i = 0; rc == 0 && i < s->n_tasks; i++) {
 		snprintf(name, sizeof(name), "%s.json", tasks[i]->name);
-		rc = set_json(out, name, cases_json(&s->grown[i], tasks[i]->name));
+		rc = set_json(out, name, cases_json(&s->grown[i], &s->history[i], tasks[i]->name));
 	}
 	for (i = 0; rc == 0 && i < s->n_testers; i++) {
 		snprintf(name, sizeof(name), "%s.c", s->testers[i].name);
