@@ -6,11 +6,15 @@
  * oracle, which the agent never sees: a label the agent gives is only its
  * guess, and a proposal whose guess the oracle contradicts is thrown away.
  *
- * With a language model, it shows the model the task, the solution and
- * some of the cases so far, and asks for inputs that break the solution,
- * each with its label and the reason it should break it.
+ * With a language model, it shows the model the task, the solution, some
+ * of the cases so far and the latest of the earlier rounds' proposals
+ * with what became of each (the request's "history"), and asks for new
+ * inputs that break the solution, each with its label and the reason it
+ * should break it.
  *
- * Then, and always offline, it mutates the cases so far: it inserts,
+ * Then, and always offline, it mutates the cases so far into inputs
+ * neither a case nor proposed before (in this round or, as far as the
+ * history goes back, an earlier one): it inserts,
  * deletes, swaps or replaces characters, drawing the new ones from each
  * class of character a rule may name (letters, digits, the punctuation
  * the task's description mentions, whitespace, control characters,
@@ -36,13 +40,16 @@
 #define MAX_INPUT 1024             /* the longest input it proposes */
 #define MAX_LENGTHS 32             /* lengths read from the description */
 #define PROMPT_CASES 40            /* cases shown to the model */
+#define PROMPT_HISTORY 40          /* earlier proposals shown to the model */
+#define PROMPT_HISTORY_CHARS 4000  /* and the most characters they take */
 
 static const char test_prompt[] =
 	"You write test cases that break solutions to a programming task. You see "
 	"the task, the current solution in C and some labelled cases. Find inputs "
 	"that this solution classifies wrongly under the task's rules. Reply with a "
 	"JSON array only, each item {\"input\": string, \"label\": the correct label "
-	"as in the cases shown, \"reason\": why the solution gets it wrong}.";
+	"as in the cases shown, \"reason\": why the solution gets it wrong}. Do not "
+	"propose again what was proposed in earlier rounds: learn from what became of it.";
 
 /* Characters drawn from each class a rule may name; punctuation comes
  * from the task's description. */
@@ -161,21 +168,27 @@ static void stretch(char *s, size_t *n, const task_words *w)
 	*n = *n - len + (size_t)target;
 }
 
-/* Nonzero when `input` is already a case or a proposal. */
-static int known(const json_t *cases, const json_t *proposals, const char *input)
+/* Nonzero when `input` is already a case, a proposal, or was proposed
+ * in an earlier round (an entry of the history without an input is a
+ * count of refused or malformed ones). */
+static int known(const json_t *cases, const json_t *proposals, const json_t *history,
+		 const char *input)
 {
-	const json_t *lists[2] = { cases, proposals }, *item;
+	const json_t *lists[3] = { cases, proposals, history }, *item;
+	const char *had;
 	size_t i, k;
 
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < 3; k++)
 		json_array_foreach(lists[k], i, item)
-			if (strcmp(json_string_value(json_object_get(item, "input")), input) == 0)
+			if ((had = json_string_value(json_object_get(item, "input"))) &&
+			    strcmp(had, input) == 0)
 				return 1;
 	return 0;
 }
 
 /* Adds one new mutation of a random case to `proposals`. */
-static void mutate_one(json_t *proposals, const json_t *cases, const task_words *w)
+static void mutate_one(json_t *proposals, const json_t *cases, const json_t *history,
+		       const task_words *w)
 {
 	char s[MAX_INPUT + 4], why[160];
 	int try, e;
@@ -193,13 +206,88 @@ static void mutate_one(json_t *proposals, const json_t *cases, const task_words 
 			stretch(s, &n, w);
 		for (e = 0; !boundary && e < EDITS_PER_PROPOSAL; e++)
 			edit(s, &n, w);
-		if (known(cases, proposals, s))
+		if (known(cases, proposals, history, s))
 			continue;
 		snprintf(why, sizeof(why), "%s of case %zu", boundary ? "a length at a limit"
 			 : "an edit", k + 1);
 		json_array_append_new(proposals, json_pack("{s:s, s:s}", "input", s, "reason", why));
 		return;
 	}
+}
+
+/* An outcome of the history in words, for the model. */
+static const char *outcome_words(const char *outcome)
+{
+	static const char *const words[][2] = {
+		{ "added", "added: a solution got it wrong, it is a case now" },
+		{ "over_cap", "a solution got it wrong, but the round had no room for it" },
+		{ "passed", "passed: every solution got it right" },
+		{ "contradicted", "contradicted: the oracle's label is not yours" },
+		{ "duplicate", "a duplicate: already a case, or proposed twice" },
+		{ "refused", "refused by the oracle (their inputs are not shown)" },
+		{ "malformed", "were no proposals (no string input, too long, or too many)" },
+	};
+	size_t i;
+
+	for (i = 0; outcome && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(outcome, words[i][0]) == 0)
+			return words[i][1];
+	return outcome ? outcome : "?";
+}
+
+/* An entry of the history as a line of the prompt, a new string:
+ * - round 1, "a@b.c": contradicted: ... (the oracle's label 0, yours 1) */
+static char *history_line(const json_t *e)
+{
+	const char *label = json_string_value(json_object_get(e, "label"));
+	const char *guess = json_string_value(json_object_get(e, "guess"));
+	const char *what = outcome_words(json_string_value(json_object_get(e, "outcome")));
+	const json_t *input = json_object_get(e, "input");
+	int round = (int)json_integer_value(json_object_get(e, "round"));
+	char *shown = json_is_string(input) ? json_dumps(input, JSON_ENCODE_ANY) : NULL;
+	size_t size = (shown ? strlen(shown) : 0) + 300, used;
+	char *line = malloc(size);
+
+	if (line && shown)
+		snprintf(line, size, "- round %d, %s: %s", round, shown, what);
+	else if (line)
+		snprintf(line, size, "- round %d: %d %s", round,
+			 (int)json_integer_value(json_object_get(e, "count")), what);
+	free(shown);
+	if (!line)
+		return NULL;
+	used = strlen(line);
+	if (label || guess)
+		snprintf(line + used, size - used, " (%s%.40s%s%s%.40s)", label ? "the oracle's label "
+			 : "", label ? label : "", label && guess ? ", " : "",
+			 guess ? "yours " : "", guess ? guess : "");
+	used = strlen(line);
+	snprintf(line + used, size - used, "\n");
+	return line;
+}
+
+/* The newest entries of the request's history that fit the prompt's
+ * share, as lines: a new string, "" when there are none. */
+static char *history_text(const json_t *request)
+{
+	const json_t *history = json_object_get(request, "history");
+	char *text = malloc(PROMPT_HISTORY_CHARS + 1), *line;
+	size_t i, used = 0, lines = 0;
+
+	if (!text)
+		return NULL;
+	text[0] = '\0';
+	for (i = 0; i < json_array_size(history) && lines < PROMPT_HISTORY; i++) {
+		if (!(line = history_line(json_array_get(history, i))))
+			break;
+		if (strlen(line) <= PROMPT_HISTORY_CHARS - used) {  /* else too long: skipped */
+			memcpy(text + used, line, strlen(line) + 1);
+			used += strlen(line);
+			lines++;
+		}
+		free(line);
+	}
+	return text;
 }
 
 /* The model's proposals, appended to `proposals`, at most `max`. */
@@ -209,7 +297,7 @@ static void ask_model(json_t *proposals, const json_t *request, size_t max)
 	json_t *shown = json_array(), *reply_json, *item;
 	const json_t *cases = json_object_get(request, "cases");
 	const char *solution = json_string_value(json_object_get(request, "solution"));
-	char *cases_text, *prompt, *reply;
+	char *cases_text, *history, *prompt, *reply;
 	const char *start, *end;
 	size_t i;
 
@@ -217,16 +305,19 @@ static void ask_model(json_t *proposals, const json_t *request, size_t max)
 		json_array_append(shown, json_array_get(cases, i));
 	cases_text = json_dumps(shown, JSON_COMPACT);
 	json_decref(shown);
-	prompt = solution && cases_text && host_task(&task) == 0
-		 ? malloc(strlen(task.description) + strlen(cases_text) + strlen(solution) + 200)
-		 : NULL;
-	if (!prompt) {
-		free(cases_text);
-		return;
-	}
-	sprintf(prompt, "Task: %s\n\nSolution:\n```c\n%s\n```\n\nCases: %s\n\nPropose %zu "
-		"inputs.\n", task.description, solution, cases_text, max);
+	history = history_text(request);
+	prompt = solution && cases_text && history && host_task(&task) == 0
+		 ? malloc(strlen(task.description) + strlen(cases_text) + strlen(solution) +
+			  strlen(history) + 300) : NULL;
+	if (prompt)
+		sprintf(prompt, "Task: %s\n\nSolution:\n```c\n%s\n```\n\nCases: %s\n\n%s%s%s"
+			"Propose %zu inputs.\n", task.description, solution, cases_text,
+			history[0] ? "Earlier proposals, newest first, and what became of each:\n"
+			: "", history, history[0] ? "\n" : "", max);
 	free(cases_text);
+	free(history);
+	if (!prompt)
+		return;
 	reply = host_llm(test_prompt, prompt);
 	free(prompt);
 	start = reply ? strchr(reply, '[') : NULL;
@@ -258,7 +349,7 @@ char *test_agent_propose(const char *request_text)
 		ask_model(proposals, request, (size_t)(max * MODEL_SHARE + 0.5));
 	for (tries = 0; json_array_size(cases) && json_array_size(proposals) < max &&
 	     tries < 4 * max; tries++)
-		mutate_one(proposals, cases, &words);
+		mutate_one(proposals, cases, json_object_get(request, "history"), &words);
 	host_log("proposed %zu inputs", json_array_size(proposals));
 	out = json_dumps(proposals, JSON_COMPACT);
 	json_decref(proposals);
