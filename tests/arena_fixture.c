@@ -38,17 +38,25 @@ json_t *arena_grown_cases(const char *dir)
 	return cases;
 }
 
-void arena_set_test_agent(const char *dir, const char *source)
+void arena_set_agent(const char *dir, const char *file, const char *source)
 {
-	char *path = os_path_join(dir, "agent_code/test_agent.c");
+	char *code = os_path_join(dir, "agent_code"), *path = os_path_join(code, file);
+	char message[200];
 	run_result r;
 
+	snprintf(message, sizeof(message), "%s of the test's", file);
 	assert_int_equal(os_write_file(path, source, strlen(source)), 0);
-	HOST(&r, "commit", "--dir", (char *)dir, "-m", "a test agent of the test's");
+	HOST(&r, "commit", "--dir", (char *)dir, "-m", message);
 	if (r.status != 0)
 		fail_msg("commit: %s%s", r.out, r.err);
 	run_result_free(&r);
 	free(path);
+	free(code);
+}
+
+void arena_set_test_agent(const char *dir, const char *source)
+{
+	arena_set_agent(dir, "test_agent.c", source);
 }
 
 char *arena_lab(const char *lab_name, const char *tasks_dir, const char *file)

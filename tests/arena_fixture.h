@@ -26,6 +26,9 @@ char *arena_lab(const char *lab_name, const char *tasks_dir, const char *file);
  * recorded with host commit. */
 void arena_set_test_agent(const char *dir, const char *source);
 
+/* The same for agent file `file` (e.g. "task_agent.c"). */
+void arena_set_agent(const char *dir, const char *file, const char *source);
+
 /* Runs `gens` rounds of the arena in the lab `dir`, or fails the test
  * with host's output. */
 void arena_rounds(const char *dir, const char *gens);

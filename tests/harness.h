@@ -144,6 +144,7 @@ void test_group_oracle(harness_totals *t);
 void test_group_arena(harness_totals *t);
 void test_group_arena_runs(harness_totals *t);
 void test_group_arena_spend(harness_totals *t);
+void test_group_arena_history(harness_totals *t);
 void test_group_lab_hostile(harness_totals *t);
 void test_group_noise(harness_totals *t);
 void test_group_layers(harness_totals *t);
