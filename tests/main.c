@@ -61,7 +61,7 @@ static const test_group groups[] = {
 	GROUP(llm_meta, 2), GROUP(meta_prompt, 6), GROUP(llm_edits, 2), GROUP(parallel, 27), GROUP(workers, 2),
 	GROUP(solutions, 2), GROUP(user_tasks, 5), GROUP(timing, 2), GROUP(noise, 1),
 	GROUP(reports, 0), GROUP(holdout, 4), GROUP(oracle, 0), GROUP(arena, 5),
-	GROUP(arena_runs, 15), GROUP(arena_spend, 3), GROUP(arena_history, 5), GROUP(report, 5), GROUP(cli, 1),
+	GROUP(arena_runs, 15), GROUP(arena_spend, 3), GROUP(arena_history, 6), GROUP(report, 5), GROUP(cli, 1),
 	GROUP(layers, 1),
 };
 
