@@ -1,5 +1,5 @@
 /*
- * arena_fixture.h - what test_arena.c and test_arena_runs.c share: labs
+ * arena_fixture.h - what the arena's tests (test_arena*.c) share: labs
  * with a test agent of the tests' own, the arena's files read back from
  * git, and a refusal that must leave the lab as it was.
  */
