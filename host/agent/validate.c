@@ -61,9 +61,9 @@ static void read_stages(validate_report *out, const sandbox_outcome *o)
 }
 
 /* compile, symbols and signatures: one confined compile job. */
-static int stage_check(validate_report *out, const agent_files *files)
+static int stage_check(validate_report *out, const agent_files *files, int wall_ms)
 {
-	sandbox_limits limits = { CHECK_MS, CHECK_MS, CHECK_MEMORY_MB };
+	sandbox_limits limits = { wall_ms, wall_ms, CHECK_MEMORY_MB };
 	sandbox_outcome o;
 	size_t n_sources;
 	json_t *job = agent_job(&n_sources, files, NULL, NULL, 0);
@@ -201,24 +201,49 @@ static int stage_smoke(validate_stage *st, const agent_files *files, task *t)
 	return 0;
 }
 
-int validate_agents(validate_report *out, const agent_files *files, task *smoke_task)
+static void report_init(validate_report *out)
 {
 	static const char *const names[VALIDATE_STAGES] = {
 		"compile", "symbols", "signatures", "smoke",
 	};
-	int i, rc;
+	int i;
 
 	memset(out, 0, sizeof(*out));
-	out->failed = -1;
 	for (i = 0; i < VALIDATE_STAGES; i++)
 		out->stages[i].name = names[i];
-	rc = stage_check(out, files);
-	if (rc == 0 && out->stages[2].ran && out->stages[2].passed)
-		rc = stage_smoke(&out->stages[3], files, smoke_task);
-	for (i = 0; i < VALIDATE_STAGES && out->failed < 0; i++)
+}
+
+/* The verdict of the first `stages` stages. */
+static void report_verdict(validate_report *out, int stages)
+{
+	int i;
+
+	out->failed = -1;
+	for (i = 0; i < stages && out->failed < 0; i++)
 		if (!out->stages[i].ran || !out->stages[i].passed)
 			out->failed = i;
 	out->valid = out->failed < 0;
+}
+
+int validate_check(validate_report *out, const agent_files *files, int wall_ms)
+{
+	int rc;
+
+	report_init(out);
+	rc = stage_check(out, files, wall_ms < CHECK_MS ? wall_ms : CHECK_MS);
+	report_verdict(out, VALIDATE_CHECK_STAGES);
+	return rc;
+}
+
+int validate_agents(validate_report *out, const agent_files *files, task *smoke_task)
+{
+	int rc;
+
+	report_init(out);
+	rc = stage_check(out, files, CHECK_MS);
+	if (rc == 0 && out->stages[2].ran && out->stages[2].passed)
+		rc = stage_smoke(&out->stages[3], files, smoke_task);
+	report_verdict(out, VALIDATE_STAGES);
 	return rc;
 }
 

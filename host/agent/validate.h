@@ -19,7 +19,7 @@
 #include "buf.h"
 #include "task.h"
 
-enum { VALIDATE_STAGES = 4 };
+enum { VALIDATE_STAGES = 4, VALIDATE_CHECK_STAGES = 3 };
 
 typedef struct {
 	const char *name;    /* "compile", "symbols", "signatures", "smoke" */
@@ -39,6 +39,13 @@ typedef struct {
  * host could not validate at all. */
 HOST_MUST_CHECK int validate_agents(validate_report *out, const agent_files *files,
 		    task *smoke_task);
+
+/* The first VALIDATE_CHECK_STAGES stages only (compile, symbols,
+ * signatures: one confined compile job, nothing run), within `wall_ms`
+ * and at most 10 s: host_check's. `valid` says whether they passed; smoke
+ * does not run. Returns 0 when the check ran, negative when the host
+ * could not check. */
+HOST_MUST_CHECK int validate_check(validate_report *out, const agent_files *files, int wall_ms);
 
 /* The smoke stage's run of a test agent, when `files` has one: it
  * proposes on `t`'s own cases, and must end well and answer a JSON
