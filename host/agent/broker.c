@@ -6,6 +6,14 @@
  * the protocol (no op, an unknown op, a missing field) is not answered: it
  * ends the agent with protocol_error. So does asking again and again after
  * the budget is spent.
+ *
+ * host_check is the meta agent's alone: it checks the generation being
+ * made, which only the meta agent has (a task agent's solutions have
+ * host_eval's diagnostics). Each check is a sandboxed compile of every
+ * agent file, so it is bounded twice: its time is the agent's own (it
+ * is not excused, as a model's wait is, and a check ends at the agent's
+ * deadline), and a run may make BROKER_CHECKS of them, or as many as its
+ * model calls if those are more: one for each reply.
  */
 #include "broker.h"
 
@@ -16,7 +24,9 @@
 #include "os.h"
 #include "text.h"
 #include "utf8.h"
+#include "validate.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +39,8 @@
 #define BROKER_MAX_TRACE 1000
 #define BROKER_TRACE_TEXT 300
 #define BROKER_MIN_MODEL_MS 100  /* model time a call needs left to be worth making */
+#define BROKER_CHECKS 16         /* host_check calls a run may make, at least */
+#define BROKER_CHECK_TEXT 8000   /* a check's diagnostics, at most */
 
 void broker_init(broker *b, task *t, const agent_files *files, int evals,
 		 double seconds)
@@ -252,6 +264,46 @@ static int serve_emit(broker *b, const json_t *request, json_t **reply)
 	return 0;
 }
 
+static int checks_max(const broker *b)
+{
+	return llm_max(b) > BROKER_CHECKS ? llm_max(b) : BROKER_CHECKS;
+}
+
+/* The check's verdict as the agent gets it, and an event in the trace. */
+static int check_reply(broker *b, const validate_report *r, double ms, json_t **reply)
+{
+	const char *stage = r->valid ? "" : r->stages[r->failed].name;
+	const char *said = r->valid ? "" : r->stages[r->failed].diagnostics;
+	size_t len = utf8_valid_prefix(said, strnlen(said, BROKER_CHECK_TEXT));
+
+	trace(b, json_pack("{s:s, s:b, s:s, s:f}", "event", "check", "passed", r->valid,
+			   "stage", stage, "ms", ms));
+	*reply = json_pack("{s:b, s:s, s:s%}", "passed", r->valid, "stage", stage,
+			   "diagnostics", said, len);
+	return *reply ? 0 : err_set(ERR_SYSTEM, "out of memory");
+}
+
+static int serve_check(broker *b, const json_t *request, json_t **reply)
+{
+	double start = os_now_ms(), left = b->budget.deadline_ms - start;
+	validate_report r;
+	int rc;
+
+	(void)request;
+	if (!b->emitted)
+		return refuse(b, reply, 0, "only the meta agent can check agent files");
+	if (b->budget.checks_used >= checks_max(b))
+		return refuse(b, reply, 1, "the check budget is spent (%d checks)", checks_max(b));
+	if (left <= 0)
+		return refuse(b, reply, 1, "the time budget is spent");
+	b->budget.checks_used++;
+	if (validate_check(&r, b->emitted, left < INT_MAX ? (int)left + 1 : INT_MAX) < 0)
+		return refuse(b, reply, 0, "the host could not check: %s", err_last());
+	rc = check_reply(b, &r, os_now_ms() - start, reply);
+	validate_report_free(&r);
+	return rc;
+}
+
 /* Past BROKER_LOG_MAX, lines are counted, not kept; one trace event says
  * how many were dropped. */
 static void drop_log_line(broker *b)
@@ -404,8 +456,8 @@ int broker_serve(void *ctx, const json_t *request, json_t **reply, sandbox_reque
 {
 	static const struct { const char *op; serve_fn fn; } ops[] = {
 		{ "eval", serve_eval }, { "task", serve_task }, { "read", serve_read },
-		{ "emit", serve_emit }, { "log", serve_log }, { "budget", serve_budget },
-		{ "llm", serve_llm },
+		{ "emit", serve_emit }, { "check", serve_check }, { "log", serve_log },
+		{ "budget", serve_budget }, { "llm", serve_llm },
 	};
 	const char *op = json_string_value(json_object_get(request, "op"));
 	broker *b = ctx;

@@ -31,6 +31,7 @@ struct agent_files;
 typedef struct {
 	int evals_max, evals_used;
 	int llm_used;         /* of the opts->llm_calls a run may make */
+	int checks_used;      /* host_check calls served (bounded in broker.c) */
 	int refused;          /* requests refused because the budget was spent */
 	double deadline_ms;   /* os_now_ms() time the run ends; moved on by model time */
 	double model_ms;      /* time spent waiting for the model */

@@ -1,11 +1,13 @@
 /*
- * agent.h - the contract between host and its agents, ABI v3.
+ * agent.h - the contract between host and its agents, ABI v4.
  *
  * ABI v2 added the test agent's entry point, test_agent_propose, which an
  * agent may leave out: every v1 agent is a valid v2 agent. ABI v3 added,
  * at the end of host_eval_result, the time an evaluation took and its
  * limit: a v2 agent, which fills the struct by name or its first members
- * in order, is a valid v3 agent.
+ * in order, is a valid v3 agent. ABI v4 added host_check, with which the
+ * meta agent checks the generation it is making before it returns: a v3
+ * agent, which does not call it, is a valid v4 agent.
  *
  * Agents are C files compiled by the host with this header in front. They
  * run in a sandbox: no files, no network, no processes, no environment.
@@ -22,7 +24,7 @@
 #ifndef HOST_AGENT_H
 #define HOST_AGENT_H
 
-#define AGENT_ABI_VERSION 3
+#define AGENT_ABI_VERSION 4
 
 /* ---- host services ---- */
 
@@ -77,6 +79,23 @@ char *host_read(const char *name);
  * `name` is [a-z0-9_]+.c, [a-z0-9_]+.h or "memory.md"; an empty `text`
  * deletes the file. Files not emitted are kept. Returns 0 or -1. */
 int host_emit(const char *name, const char *text);
+
+typedef struct {
+	int passed;               /* 1: every stage passed */
+	const char *stage;        /* the first that failed: "compile", "symbols"
+	                             or "signatures"; "" when they passed */
+	const char *diagnostics;  /* its problems, one a line, e.g.
+	                             "task_agent.c:12: error: ..." */
+} host_check_result;
+
+/* ABI v4, meta agent only: runs validation's compile, symbols and
+ * signatures stages on the next generation as it stands (the parent's
+ * files with what host_emit has set so far over them), in a sandbox,
+ * nothing run. The check takes the agent's own time; a run may check
+ * 16 times, or as often as it may call the model if that is more. The
+ * result's strings stay valid until the next host_check. Returns 0 when
+ * the check ran, whatever its verdict, or -1 when it was refused. */
+int host_check(host_check_result *out);
 
 /* Adds a line to the run's log (printf-style, at most 1000 bytes). */
 void host_log(const char *fmt, ...);

@@ -140,6 +140,11 @@ static void trace_events(buf *out, const json_t *events, const char *title)
 				   json_number_value(json_object_get(e, "usd")),
 				   json_number_value(json_object_get(e, "seconds")));
 			report_escape(out, json_string_value(json_object_get(e, "status")));
+		} else if (kind && strcmp(kind, "check") == 0) {
+			buf_puts(out, json_is_true(json_object_get(e, "passed")) ? "check: passed"
+				 : "check: failed at ");
+			report_escape(out, json_string_value(json_object_get(e, "stage")));
+			buf_printf(out, ", %.1f ms", json_number_value(json_object_get(e, "ms")));
 		} else {
 			buf_puts(out, "log: ");
 			report_escape(out, json_string_value(json_object_get(e, "line")));

@@ -31,6 +31,7 @@ static char service_error[1024] = "no error";  /* as long as err_last() */
 static unsigned long long rand_state;
 static json_t *last_eval;   /* owns the strings of the last host_eval */
 static json_t *task_reply;  /* owns the strings of host_task */
+static json_t *last_check;  /* owns the strings of the last host_check */
 
 static void set_error(const char *message)
 {
@@ -153,6 +154,25 @@ int host_emit(const char *name, const char *text)
 	return reply ? 0 : -1;
 }
 
+int host_check(host_check_result *out)
+{
+	json_t *reply;
+
+	if (!out) {
+		set_error("host_check: the result must not be NULL");
+		return -1;
+	}
+	reply = call(json_pack("{s:s}", "op", "check"));
+	if (!reply)
+		return -1;
+	json_decref(last_check);
+	last_check = reply;
+	out->passed = json_is_true(json_object_get(reply, "passed"));
+	out->stage = member(reply, "stage");
+	out->diagnostics = member(reply, "diagnostics");
+	return 0;
+}
+
 void host_log(const char *fmt, ...)
 {
 	char line[1001];
@@ -241,9 +261,9 @@ const compile_symbol *agent_services_symbols(size_t *count)
 {
 	static const compile_symbol table[] = {
 		SERVICE(host_task), SERVICE(host_eval), SERVICE(host_read),
-		SERVICE(host_emit), SERVICE(host_log), SERVICE(host_rand),
-		SERVICE(host_budget), SERVICE(host_llm), SERVICE(host_error),
-		SERVICE(host_extract_code), SERVICE(host_apply_edits),
+		SERVICE(host_emit), SERVICE(host_check), SERVICE(host_log),
+		SERVICE(host_rand), SERVICE(host_budget), SERVICE(host_llm),
+		SERVICE(host_error), SERVICE(host_extract_code), SERVICE(host_apply_edits),
 	};
 
 	*count = sizeof(table) / sizeof(table[0]);
