@@ -4,8 +4,8 @@
  * so far, generations in detail and in one line each), the agent files,
  * and the request, within the prompt's budget. Generations are named as
  * host names them (gen_007); texts cut to fit end after a word, with an
- * ellipsis. meta_agent.c, which declares what it uses of this file, asks
- * the model with it.
+ * ellipsis. meta_agent.c and meta_model.c, which declare what they use of
+ * this file, ask the model with it.
  */
 #include <jansson.h>
 #include <stdarg.h>
@@ -401,15 +401,16 @@ static char *ask_text(json_t *archive)
 
 /* The prompt's parts, in order of need. */
 enum { P_ASK, P_LIMITS, P_TASKS, P_TASK_AGENT, P_ABOUT, P_PARENT, P_LAST, P_AGENT_H,
-       P_SOLUTIONS, P_META, P_META_PROMPT, P_HISTORY, P_MEMORY, P_COUNT };
+       P_SOLUTIONS, P_META, P_META_MODEL, P_META_EDITS, P_META_PROMPT, P_HISTORY, P_MEMORY,
+       P_COUNT };
 
 /* Part `i` of the prompt, in what is left of *room. */
 static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long last,
 			 int detailed)
 {
 	static const char *const files[P_COUNT] = {
-		[P_AGENT_H] = "agent.h", [P_META] = "meta_agent.c",
-		[P_META_PROMPT] = "meta_prompt.c",
+		[P_AGENT_H] = "agent.h", [P_META] = "meta_agent.c", [P_META_MODEL] = "meta_model.c",
+		[P_META_EDITS] = "meta_edits.c", [P_META_PROMPT] = "meta_prompt.c",
 	};
 
 	switch (i) {
@@ -452,9 +453,10 @@ static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long
  */
 char *meta_prompt(json_t *archive, size_t max, size_t system_len, int detailed)
 {
-	static const int shown[P_COUNT] = { P_AGENT_H, P_TASK_AGENT, P_META, P_META_PROMPT,
-					    P_MEMORY, P_LIMITS, P_TASKS, P_ABOUT, P_SOLUTIONS,
-					    P_HISTORY, P_LAST, P_PARENT, P_ASK };
+	static const int shown[P_COUNT] = { P_AGENT_H, P_TASK_AGENT, P_META, P_META_MODEL,
+					    P_META_EDITS, P_META_PROMPT, P_MEMORY, P_LIMITS,
+					    P_TASKS, P_ABOUT, P_SOLUTIONS, P_HISTORY, P_LAST,
+					    P_PARENT, P_ASK };
 	json_t *gens = meta_generations(archive);
 	json_t *latest = json_array_get(gens, json_array_size(gens) - 1);
 	long parent = json_is_object(archive)

@@ -264,10 +264,12 @@ static const char wrong[] =
 	"FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 60\n=======\n"
 	"#define CANDIDATES 5\n>>>>>>> REPLACE\nSUMMARY: five\n";
 
-/* A block that matches nothing goes back with the nearest lines, twice at
- * most; then the agent falls back on its offline rewrite. */
+/* A block that matches nothing goes back with the nearest lines; missed
+ * twice, the whole file is asked for (test_llm_repair.c), with the same
+ * reason; then the agent falls back on its offline rewrite. */
 static void test_unmatched_blocks_go_back_twice(void **state)
 {
+	const char *user;
 	json_t *meta;
 	char *dir;
 	run_result r;
@@ -278,18 +280,19 @@ static void test_unmatched_blocks_go_back_twice(void **state)
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
 	assert_int_equal(json_array_size(meta), 3);
-	for (size_t i = 1; i < 3; i++) {
-		const char *user = llm_fixture_user(meta, i);
-		assert_contains(user, "Your reply was:\nFILE: task_agent.c\n");
-		assert_contains(user, "Its edit blocks did not apply: task_agent.c: block 1: "
-				"its first line \"#define CANDIDATES 60\" does not occur in the source, "
-				"even ignoring whitespace. The nearest lines of the source are lines ");
-		assert_contains(user, "```\n#define MIN_STEP 0.02             /* below this "
-				"the search restarts */\n#define CANDIDATES 6              /* candidates "
-				"per round */\n");
-		assert_int_equal(occurrences(user, "Its edit blocks did not apply"),
-				 occurrences(llm_fixture_user(meta, 0), "Its edit blocks did not apply") + 1);
-	}
+	user = llm_fixture_user(meta, 1);
+	assert_contains(user, "Your reply was:\nFILE: task_agent.c\n");
+	assert_contains(user, "Its edit blocks did not apply: task_agent.c: block 1: "
+			"its first line \"#define CANDIDATES 60\" does not occur in the source, "
+			"even ignoring whitespace. The nearest lines of the source are lines ");
+	assert_contains(user, "```\n#define MIN_STEP 0.02             /* below this "
+			"the search restarts */\n#define CANDIDATES 6              /* candidates "
+			"per round */\n");
+	assert_int_equal(occurrences(user, "Its edit blocks did not apply"),
+			 occurrences(llm_fixture_user(meta, 0), "Its edit blocks did not apply") + 1);
+	assert_contains(llm_fixture_user(meta, 2), "Your edit blocks for task_agent.c did not "
+			"apply, 2 times; the last time: task_agent.c: block 1: its first line "
+			"\"#define CANDIDATES 60\" does not occur");
 	llm_fixture_file_has(dir, "memory.md", "SUMMARY: offline: task_agent.c ");
 	json_decref(meta);
 	os_remove_tree(dir);
