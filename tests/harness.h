@@ -129,6 +129,7 @@ void test_group_kept(harness_totals *t);
 void test_group_llm_meta(harness_totals *t);
 void test_group_meta_prompt(harness_totals *t);
 void test_group_llm_edits(harness_totals *t);
+void test_group_llm_repair(harness_totals *t);
 void test_group_report(harness_totals *t);
 void test_group_parallel(harness_totals *t);
 void test_group_llm_pool(harness_totals *t);

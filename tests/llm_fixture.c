@@ -401,3 +401,16 @@ void llm_fixture_file_has(const char *dir, const char *name, const char *needle)
 	free(text);
 	free(path);
 }
+
+int llm_fixture_seed_line(const char *text)
+{
+	char *seed = harness_read("seed/task_agent.c");
+	const char *at = strstr(seed, text), *p;
+	int line = 1;
+
+	assert_non_null(at);
+	for (p = seed; p < at; p++)
+		line += *p == '\n';
+	free(seed);
+	return line;
+}

@@ -134,6 +134,9 @@ json_t *llm_fixture_rewrite(run_result *r, const char *archive, json_t *replies,
 json_t *llm_fixture_rewrite_agent(run_result *r, const char *agent, const char *archive,
 				  json_t *replies, char **out, const char *name);
 
+/* The line of the seed's task_agent.c where `text` starts. */
+int llm_fixture_seed_line(const char *text);
+
 /* Asserts that DIR/NAME, a file a rewrite wrote, holds `needle`. */
 void llm_fixture_file_has(const char *dir, const char *name, const char *needle);
 

@@ -58,10 +58,12 @@ static const test_group groups[] = {
 	GROUP(lab_faults, 14), GROUP(lab_hostile, 2), GROUP(archive, 9), GROUP(llm, 12),
 	GROUP(llm_runs, 5), GROUP(llm_agent, 1), GROUP(llm_hostile, 9),
 	GROUP(llm_slow, 46), GROUP(llm_pool, 5), GROUP(llm_spend, 8), GROUP(kept, 13),
-	GROUP(llm_meta, 2), GROUP(meta_prompt, 6), GROUP(llm_edits, 2), GROUP(parallel, 27), GROUP(workers, 2),
+	GROUP(llm_meta, 2), GROUP(meta_prompt, 6), GROUP(llm_edits, 2), GROUP(llm_repair, 14),
+	GROUP(parallel, 27), GROUP(workers, 2),
 	GROUP(solutions, 2), GROUP(user_tasks, 5), GROUP(timing, 2), GROUP(noise, 1),
 	GROUP(reports, 0), GROUP(holdout, 4), GROUP(oracle, 0), GROUP(arena, 5),
-	GROUP(arena_runs, 15), GROUP(arena_spend, 3), GROUP(arena_history, 6), GROUP(report, 5), GROUP(cli, 1),
+	GROUP(arena_runs, 15), GROUP(arena_spend, 3), GROUP(arena_history, 6), GROUP(report, 5),
+	GROUP(cli, 1),
 	GROUP(layers, 1),
 };
 

@@ -88,20 +88,6 @@ static json_t *edits_script(void)
 	return script;
 }
 
-/* The line of the seed's task_agent.c that starts with `text`. */
-static int seed_line(const char *text)
-{
-	char *seed = harness_read("seed/task_agent.c");
-	const char *at = strstr(seed, text), *p;
-	int line = 1;
-
-	assert_non_null(at);
-	for (p = seed; p < at; p++)
-		line += *p == '\n';
-	free(seed);
-	return line;
-}
-
 /* Both sections apply, the second to the first's result: the candidate
  * is valid and has both changes; memory.md says what was applied; the
  * format the model is given says how blocks apply. */
@@ -143,7 +129,8 @@ static void test_stale_section_goes_back_and_the_note_lists_the_edits(void **sta
 			 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", prices, NULL };
 	char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "1", "--llm", "openai:test-model",
 			 "--llm-url", "@URL@", "--llm-prices", prices, NULL };
-	int line = seed_line(CANDIDATES_LINE), loop = seed_line("\t\tfor (c = 0; c < CANDIDATES ");
+	int line = llm_fixture_seed_line(CANDIDATES_LINE);
+	int loop = llm_fixture_seed_line("\t\tfor (c = 0; c < CANDIDATES ");
 	json_t *requests, *meta, *note;
 	const char *retry, *edits;
 	run_result r;
