@@ -441,14 +441,42 @@ static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long
 	}
 }
 
+/* Room kept from the start for the line naming the agent files the
+ * budget left out, so that the model knows what it was not shown. */
+#define FILES_LEFT_NOTE 200
+
+/* "Left out for the budget: meta_edits.c, ..." for the files among
+ * parts[] that exist but did not fit, or NULL. */
+static char *files_left(char *const part[P_COUNT])
+{
+	static const int file_parts[] = { P_AGENT_H, P_META, P_META_MODEL, P_META_EDITS,
+					   P_META_PROMPT, P_MEMORY };
+	static const char *const names[P_COUNT] = {
+		[P_AGENT_H] = "agent.h", [P_META] = "meta_agent.c", [P_META_MODEL] = "meta_model.c",
+		[P_META_EDITS] = "meta_edits.c", [P_META_PROMPT] = "meta_prompt.c",
+		[P_MEMORY] = "memory.md",
+	};
+	char *left = NULL, *src;
+	size_t i;
+
+	for (i = 0; i < sizeof(file_parts) / sizeof(file_parts[0]); i++) {
+		if (part[file_parts[i]] || !(src = host_read(names[file_parts[i]])))
+			continue;
+		free(src);
+		left = meta_append(left, "%s%s", left ? ", " : "", names[file_parts[i]]);
+	}
+	return left ? meta_append(left, " (the prompt's budget, --llm-prompt-max, leaves "
+				  "them out).\n\n") : NULL;
+}
+
 /*
  * The prompt, within `max` characters with the system prompt. Each part,
  * in order of need, gets what is left: the request, limits, tasks,
  * task_agent.c, what each task asks and the two generations in detail
  * (their ends cut if they must be), agent.h whole or not at all, each
  * task's best solution whole or named as left out, the meta agent's files
- * whole or not at all, then the history and memory.md, their newest lines
- * first: the oldest go first. No file is sent twice; the parts are shown
+ * whole or not at all (a line names those left out), then the history and
+ * memory.md, their newest lines first: the oldest go first. No file is sent twice; the parts are shown
  * files first.
  */
 char *meta_prompt(json_t *archive, size_t max, size_t system_len, int detailed)
@@ -463,19 +491,26 @@ char *meta_prompt(json_t *archive, size_t max, size_t system_len, int detailed)
 		? (long)json_integer_value(json_object_get(archive, "parent")) : -1;
 	long last = latest ? (long)number(latest, "generation") : -1;
 	size_t room = max > system_len ? max - system_len : 0, kept = solutions_note(archive);
-	char *part[P_COUNT], *prompt = NULL;
+	size_t files_note;
+	char *part[P_COUNT], *prompt = NULL, *left;
 	int i;
 
 	kept = kept < room ? kept : room;  /* the note on solutions left out always fits */
 	room -= kept;
+	files_note = room > FILES_LEFT_NOTE ? FILES_LEFT_NOTE : room;
+	room -= files_note;
 	for (i = 0; i < P_COUNT; i++) {
 		room += i == P_SOLUTIONS ? kept : 0;
 		part[i] = prompt_part(i, archive, &room, parent, last, detailed);
 	}
+	left = part[P_TASK_AGENT] ? files_left(part) : NULL;
 	for (i = 0; i < P_COUNT; i++) {
 		if (part[P_TASK_AGENT])  /* without it the model has nothing to edit */
 			prompt = meta_append(prompt, "%s", part[shown[i]] ? part[shown[i]] : "");
+		if (left && shown[i] == P_MEMORY)  /* after the files shown */
+			prompt = meta_append(prompt, "Left out for the budget: %s", left);
 		free(part[shown[i]]);
 	}
+	free(left);
 	return prompt;
 }
