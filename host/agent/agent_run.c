@@ -137,7 +137,10 @@ int agent_improve(agent_run_result *out, task *t, const agent_files *files,
 	int rc;
 
 	broker_init(&b, t, files, o->evals, o->limits.wall_ms / 1000.0);
-	rc = run_brokered(out, &b, files, AGENT_ABI_TASK_ENTRY, t->initial_text, o);
+	if (o->initial)
+		b.carried_from = o->carried_from;
+	rc = run_brokered(out, &b, files, AGENT_ABI_TASK_ENTRY,
+			  o->initial ? o->initial : t->initial_text, o);
 	if (rc == 0 && out->outcome.status != SANDBOX_OK && b.best_solution) {
 		free(out->result);
 		out->result = b.best_solution;

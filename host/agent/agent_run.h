@@ -38,6 +38,11 @@ typedef struct {
 	sandbox_limits limits;       /* the run's: wall time, CPU, memory */
 	int evals;                   /* evaluations the task agent may ask for */
 	task *task;                  /* the meta agent's host_task; NULL: none */
+	/* agent_improve: the solution the task agent starts from, carried
+	 * from generation carried_from (host_task tells it); NULL: the
+	 * task's initial.c, whatever carried_from says */
+	const char *initial;
+	int carried_from;
 	unsigned long long seed;
 	const char *llm_tag;         /* names its model calls (broker.llm_tag); may be NULL */
 } agent_run_options;
@@ -69,8 +74,8 @@ json_t *agent_job(size_t *n_sources, const agent_files *files, const char *entry
  * days). */
 int agent_task_wall_ms(const task *t, int evals, int own_ms);
 
-/* Runs the task agent of `files` on task `t`: out->result is the
- * solution it returns, or NULL. An agent that timed out or crashed after
+/* Runs the task agent of `files` on task `t`, from o->initial or t's
+ * initial.c: out->result is the solution it returns, or NULL. An agent that timed out or crashed after
  * scoring solutions leaves the best of them (out->kept_best): scored work
  * is not lost with the agent. Returns 0 when it ran, whatever its
  * outcome. */

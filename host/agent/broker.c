@@ -49,6 +49,7 @@ void broker_init(broker *b, task *t, const agent_files *files, int evals,
 
 	memset(b, 0, sizeof(*b));
 	b->task = t;
+	b->carried_from = -1;
 	b->files = files;
 	b->opts = &offline;
 	b->budget.evals_max = evals;
@@ -192,12 +193,12 @@ static int serve_task(broker *b, const json_t *request, json_t **reply)
 	(void)request;
 	if (!t)
 		return refuse(b, reply, 0, "there is no task in this run");
-	*reply = json_pack("{s:s, s:s, s:s, s:s, s:b, s:f, s:f, s:i, s:i, s:i}",
+	*reply = json_pack("{s:s, s:s, s:s, s:s, s:b, s:f, s:f, s:i, s:i, s:i, s:i}",
 			   "name", t->name, "description", t->description, "interface", t->header_text,
 			   "metric", t->metric, "higher_is_better", t->higher_is_better,
 			   "baseline", t->baseline, "target", t->target,
 			   "wall_ms", t->budget.wall_ms, "cpu_ms", t->budget.cpu_ms,
-			   "memory_mb", t->budget.memory_mb);
+			   "memory_mb", t->budget.memory_mb, "carried_from", b->carried_from);
 	return 0;
 }
 

@@ -39,6 +39,9 @@ typedef struct {
 
 typedef struct {
 	task *task;                        /* for host_task and host_eval */
+	/* host_task's carried_from: the generation whose solution the task
+	 * agent starts from; -1 (broker_init's): the task's initial.c */
+	int carried_from;
 	const struct agent_files *files;   /* for host_read */
 	struct agent_files *emitted;       /* host_emit's files; NULL refuses */
 	broker_budget budget;

@@ -6,8 +6,11 @@
  * at the end of host_eval_result, the time an evaluation took and its
  * limit: a v2 agent, which fills the struct by name or its first members
  * in order, is a valid v3 agent. ABI v4 added host_check, with which the
- * meta agent checks the generation it is making before it returns: a v3
- * agent, which does not call it, is a valid v4 agent.
+ * meta agent checks the generation it is making before it returns, and,
+ * at the end of host_task_info, carried_from: the generation whose
+ * solution the task agent's `initial` is, when the lab carries solutions;
+ * a v3 agent, which neither calls the one nor reads the other, is a valid
+ * v4 agent.
  *
  * Agents are C files compiled by the host with this header in front. They
  * run in a sandbox: no files, no network, no processes, no environment.
@@ -42,6 +45,11 @@ typedef struct {
 	int wall_ms;              /* wall-clock time */
 	int cpu_ms;               /* CPU time */
 	int memory_mb;            /* memory the solution may allocate */
+	/* ABI v4: the generation whose solution for this task the task
+	 * agent's `initial` is, when the lab carries solutions (host init
+	 * --carry), e.g. 4 for gen_004, its parent; -1: `initial` is the
+	 * task's own initial solution. Its score is host_eval's to tell. */
+	int carried_from;
 } host_task_info;
 
 /* Fills *info. Returns 0, or -1 when no task is available. */
@@ -156,8 +164,10 @@ char *host_apply_edits(const char *source, const char *edits);
 #ifndef AGENT_NO_ENTRY_POINTS
 
 /* Task agent: improves `initial`, a solution of host_task()'s task, within
- * the budget. Returns the best solution found as a new string (the host
- * frees it and scores it itself), or NULL to keep `initial`. */
+ * the budget: the task's initial solution, or, when the lab carries
+ * solutions, its parent generation's (host_task's carried_from). Returns
+ * the best solution found as a new string (the host frees it and scores
+ * it itself), or NULL to keep `initial`. */
 char *task_agent_improve(const char *initial);
 
 /*

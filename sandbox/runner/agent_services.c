@@ -95,6 +95,8 @@ int host_task(host_task_info *info)
 	info->wall_ms = (int)json_integer_value(json_object_get(reply, "wall_ms"));
 	info->cpu_ms = (int)json_integer_value(json_object_get(reply, "cpu_ms"));
 	info->memory_mb = (int)json_integer_value(json_object_get(reply, "memory_mb"));
+	info->carried_from = json_is_integer(json_object_get(reply, "carried_from"))
+			     ? (int)json_integer_value(json_object_get(reply, "carried_from")) : -1;
 	return 0;
 }
 
