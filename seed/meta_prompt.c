@@ -401,18 +401,20 @@ static char *ask_text(json_t *archive)
 
 /* The prompt's parts, in order of need. */
 enum { P_ASK, P_LIMITS, P_TASKS, P_TASK_AGENT, P_ABOUT, P_PARENT, P_LAST, P_AGENT_H,
-       P_SOLUTIONS, P_META, P_META_MODEL, P_META_EDITS, P_META_PROMPT, P_HISTORY, P_MEMORY,
-       P_COUNT };
+       P_TASK_MODEL, P_SOLUTIONS, P_META, P_META_MODEL, P_META_EDITS, P_META_PROMPT,
+       P_HISTORY, P_MEMORY, P_COUNT };
+
+/* The agent files shown whole or not at all, and memory.md. */
+static const char *const part_files[P_COUNT] = {
+	[P_AGENT_H] = "agent.h", [P_TASK_MODEL] = "task_model.c", [P_META] = "meta_agent.c",
+	[P_META_MODEL] = "meta_model.c", [P_META_EDITS] = "meta_edits.c",
+	[P_META_PROMPT] = "meta_prompt.c", [P_MEMORY] = "memory.md",
+};
 
 /* Part `i` of the prompt, in what is left of *room. */
 static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long last,
 			 int detailed)
 {
-	static const char *const files[P_COUNT] = {
-		[P_AGENT_H] = "agent.h", [P_META] = "meta_agent.c", [P_META_MODEL] = "meta_model.c",
-		[P_META_EDITS] = "meta_edits.c", [P_META_PROMPT] = "meta_prompt.c",
-	};
-
 	switch (i) {
 	case P_ASK:
 		return fit(ask_text(archive), room, 1, 0);
@@ -437,7 +439,7 @@ static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long
 	case P_MEMORY:
 		return file_part("memory.md", room, 0, 1, 0);
 	default:
-		return file_part(files[i], room, 1, 0, 0);
+		return file_part(part_files[i], room, 1, 0, 0);
 	}
 }
 
@@ -449,21 +451,14 @@ static char *prompt_part(int i, json_t *archive, size_t *room, long parent, long
  * parts[] that exist but did not fit, or NULL. */
 static char *files_left(char *const part[P_COUNT])
 {
-	static const int file_parts[] = { P_AGENT_H, P_META, P_META_MODEL, P_META_EDITS,
-					   P_META_PROMPT, P_MEMORY };
-	static const char *const names[P_COUNT] = {
-		[P_AGENT_H] = "agent.h", [P_META] = "meta_agent.c", [P_META_MODEL] = "meta_model.c",
-		[P_META_EDITS] = "meta_edits.c", [P_META_PROMPT] = "meta_prompt.c",
-		[P_MEMORY] = "memory.md",
-	};
 	char *left = NULL, *src;
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(file_parts) / sizeof(file_parts[0]); i++) {
-		if (part[file_parts[i]] || !(src = host_read(names[file_parts[i]])))
+	for (i = 0; i < P_COUNT; i++) {
+		if (!part_files[i] || part[i] || !(src = host_read(part_files[i])))
 			continue;
 		free(src);
-		left = meta_append(left, "%s%s", left ? ", " : "", names[file_parts[i]]);
+		left = meta_append(left, "%s%s", left ? ", " : "", part_files[i]);
 	}
 	return left ? meta_append(left, " (the prompt's budget, --llm-prompt-max, leaves "
 				  "them out).\n\n") : NULL;
@@ -473,17 +468,17 @@ static char *files_left(char *const part[P_COUNT])
  * The prompt, within `max` characters with the system prompt. Each part,
  * in order of need, gets what is left: the request, limits, tasks,
  * task_agent.c, what each task asks and the two generations in detail
- * (their ends cut if they must be), agent.h whole or not at all, each
- * task's best solution whole or named as left out, the meta agent's files
- * whole or not at all (a line names those left out), then the history and
- * memory.md, their newest lines first: the oldest go first. No file is sent twice; the parts are shown
- * files first.
+ * (their ends cut if they must be), agent.h and task_model.c whole or not
+ * at all, each task's best solution whole or named as left out, the meta
+ * agent's files whole or not at all (a line names the files left out),
+ * then the history and memory.md, their newest lines first: the oldest go
+ * first. No file is sent twice; the parts are shown files first.
  */
 char *meta_prompt(json_t *archive, size_t max, size_t system_len, int detailed)
 {
-	static const int shown[P_COUNT] = { P_AGENT_H, P_TASK_AGENT, P_META, P_META_MODEL,
-					    P_META_EDITS, P_META_PROMPT, P_MEMORY, P_LIMITS,
-					    P_TASKS, P_ABOUT, P_SOLUTIONS, P_HISTORY, P_LAST,
+	static const int shown[P_COUNT] = { P_AGENT_H, P_TASK_AGENT, P_TASK_MODEL, P_META,
+					    P_META_MODEL, P_META_EDITS, P_META_PROMPT, P_MEMORY,
+					    P_LIMITS, P_TASKS, P_ABOUT, P_SOLUTIONS, P_HISTORY, P_LAST,
 					    P_PARENT, P_ASK };
 	json_t *gens = meta_generations(archive);
 	json_t *latest = json_array_get(gens, json_array_size(gens) - 1);

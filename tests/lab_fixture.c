@@ -57,7 +57,7 @@ char *seed_with_task_agent(const char *name, const char *task_agent)
 
 char *seed_with_meta_agent(const char *name, const char *meta_agent)
 {
-	static const char *const kept[] = { "task_agent.c", "memory.md" };
+	static const char *const kept[] = { "task_agent.c", "task_model.c", "memory.md" };
 
 	return seed_copy(name, kept, sizeof(kept) / sizeof(kept[0]), "meta_agent.c", meta_agent);
 }

@@ -91,6 +91,7 @@ static void test_archive_holds_what_the_meta_agent_needs(void **state)
 {
 	char *from = harness_scratch("reader"), *lab = harness_scratch("reader_lab"), *log;
 	char *task_agent = harness_read("seed/task_agent.c");
+	char *task_model = harness_read("seed/task_model.c");
 	agent_files f = { NULL, 0 };
 	run_result r;
 
@@ -98,6 +99,7 @@ static void test_archive_holds_what_the_meta_agent_needs(void **state)
 	os_remove_tree(from);
 	os_remove_tree(lab);
 	assert_int_equal(agents_set(&f, "task_agent.c", task_agent), 0);
+	assert_int_equal(agents_set(&f, "task_model.c", task_model), 0);
 	assert_int_equal(agents_set(&f, "meta_agent.c", archive_reader), 0);
 	assert_int_equal(agents_write(&f, from), 0);
 	HOST(&r, "init", "--dir", lab, "--from", from, "--tasks", "email");
@@ -124,6 +126,7 @@ static void test_archive_holds_what_the_meta_agent_needs(void **state)
 	os_remove_tree(from);
 	os_remove_tree(lab);
 	free(task_agent);
+	free(task_model);
 	free(from);
 	free(lab);
 }
