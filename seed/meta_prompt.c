@@ -115,10 +115,14 @@ static char *limits_text(json_t *archive)
 	return meta_append(NULL, "Limits and budgets: %.0f evaluations per task per generation; %.0f "
 		      "model calls per agent run (this rewrite's included); the meta agent has "
 		      "%.0f s; this prompt at most %.0f characters. Spent so far: $%.4f (cap: %s), "
-		      "%.0f tokens (cap: %s).\n\n", number(l, "evals_per_task"),
+		      "%.0f tokens (cap: %s).\n%s\n\n", number(l, "evals_per_task"),
 		      number(l, "llm_calls_per_run"), number(l, "meta_seconds"),
 		      number(l, "prompt_max_chars"), number(l, "usd_spent"), usd,
-		      number(l, "tokens_spent"), tokens);
+		      number(l, "tokens_spent"), tokens, json_is_true(json_object_get(l, "carry"))
+		      ? "Solutions are carried: each task agent starts from its parent generation's "
+		      "solution for the task, so fitness measures what an agent adds to it."
+		      : "Solutions are not carried: each task agent starts from the task's initial "
+		      "solution.");
 }
 
 static char *tasks_text(json_t *archive)

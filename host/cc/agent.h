@@ -179,7 +179,10 @@ char *task_agent_improve(const char *initial);
  *                  "prompt_max_chars" (the budget of a prompt to the model),
  *                  "max_usd", "max_tokens" (0: no cap), "usd_spent",
  *                  "tokens_spent", "archive_max_bytes" (this archive's
- *                  budget)}
+ *                  budget), "carry" (true: each task agent starts from
+ *                  its parent generation's solution for the task, so a
+ *                  fitness measures what the agent adds to it; false:
+ *                  from the task's initial solution)}
  *   "tasks"        [{"name", "metric", "higher_is_better", "baseline",
  *                  "target", "description" (what host_task says), "best",
  *                  "cut"}]; "best", when a generation has scored one: the

@@ -174,10 +174,12 @@ int cli_resolve_generation(lab *l, const char *command, const char *name, int *o
 	return rc;
 }
 
-/* The lab's settings a command reads: those its options do not give. */
+/* The lab's settings a command reads: those its options do not give
+ * (no option gives carry: host init fixes it). */
 static unsigned settings_wanted(const cli_eval_given *g)
 {
-	return (g->tasks ? 0 : SETTINGS_TASKS) | (g->tasks_dir ? 0 : SETTINGS_TASKS_DIR) |
+	return SETTINGS_CARRY | (g->tasks ? 0 : SETTINGS_TASKS) |
+	       (g->tasks_dir ? 0 : SETTINGS_TASKS_DIR) |
 	       (g->budget ? 0 : SETTINGS_BUDGET) | (g->seed != ULLONG_MAX ? 0 : SETTINGS_SEED) |
 	       (g->utility ? 0 : SETTINGS_UTILITY) | (g->meta_ms ? 0 : SETTINGS_META_MS) |
 	       (g->agent_ms ? 0 : SETTINGS_AGENT_MS) | (g->trials ? 0 : SETTINGS_TRIALS);
@@ -197,6 +199,7 @@ int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 	out->meta_ms = (int)(given->meta_ms ? given->meta_ms : kept.meta_ms);
 	out->agent_slack_ms = (int)(given->agent_ms ? given->agent_ms : kept.agent_ms);
 	out->trials = given->trials ? given->trials : kept.trials;
+	out->carry = kept.carry;
 	if (kept.tasks_dir && !os_is_dir(kept.tasks_dir))
 		rc = cli_fail(command, "the lab's tasks folder %s, kept by host init, is gone; "
 			      "pass --tasks-dir DIR", kept.tasks_dir);

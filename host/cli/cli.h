@@ -79,8 +79,9 @@ typedef struct {
 	int trials;                      /* 0: the lab's */
 } cli_eval_given;
 
-/* Sets out's tasks (loaded), budget, seed and utility from `given` and the
- * lab's settings, leaving its other fields as they are; reports failures. */
+/* Sets out's tasks (loaded), budget, seed, utility, trials, the agents'
+ * time and carry from `given` and the lab's settings, leaving its other
+ * fields as they are; reports failures. */
 HOST_MUST_CHECK int cli_lab_eval(evolve_eval_options *out, lab *l, const char *command,
 		 const cli_eval_given *given);
 void cli_lab_eval_free(evolve_eval_options *o);

@@ -140,6 +140,8 @@ static void describe_run(const evolve_options *o, const arena_options *arena, co
 	}
 	if (u->score != 1 || u->cost != 0 || u->time != 0)
 		printf("utility score=%g,cost=%g,time=%g, ", u->score, u->cost, u->time);
+	if (o->eval.carry)
+		printf("solutions carried, ");
 	printf("%s\n", llm_describe(o->eval.agent.llm));
 }
 

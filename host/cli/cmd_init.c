@@ -18,7 +18,7 @@
 static const char init_help[] =
 	"usage: host init [--dir D] [--from DIR] [--tasks a,b] [--budget N] [--seed S]\n"
 	"                 [--trials N] [--utility score=1,cost=0,time=0] [-j N]\n"
-	"                 [--tasks-dir DIR] [--llm P[:MODEL]] [LLM options]\n"
+	"                 [--carry] [--tasks-dir DIR] [--llm P[:MODEL]] [LLM options]\n"
 	"\n"
 	"Creates a lab in D (default: the current directory): agent_code/ and\n"
 	"generations/ from the seed agents, which are validated, evaluated and\n"
@@ -40,6 +40,11 @@ static const char init_help[] =
 	"                   (default 1; more for agents that use a model)\n"
 	"  --utility W      fitness weights, e.g. score=1,cost=0,time=0.01 subtracts\n"
 	"                   0.01 per second of evaluation (cost is in dollars)\n"
+	"  --carry          carry solutions: each task agent starts from its parent\n"
+	"                   generation's solution for the task, not from initial.c,\n"
+	"                   so a model's work is bought once and built on; fitness\n"
+	"                   then measures the lineage's solutions, not the agent\n"
+	"                   alone (default: off; host.carry in generations/config)\n"
 	"  --tasks-dir DIR  where task folders are\n"
 	"  -j N, --jobs N   evaluate N tasks at once in worker processes\n"
 	CLI_LIMIT_HELP
@@ -65,7 +70,7 @@ static settings kept_settings(const evolve_eval_options *eo, char *names, int ha
 	settings keep = { .tasks = names, .budget = eo->budget, .has_seed = 1, .seed = eo->seed,
 			  .has_utility = has_utility, .utility = eo->utility,
 			  .meta_ms = eo->meta_ms, .agent_ms = eo->agent_slack_ms,
-			  .trials = eo->trials > 1 ? eo->trials : 0 };
+			  .trials = eo->trials > 1 ? eo->trials : 0, .carry = eo->carry };
 
 	return keep;
 }
@@ -84,9 +89,10 @@ static int init_lab(const char *dir, const agent_files *seed,
 	free(root);
 
 	if (rc == 0) {
-		printf("gen_000  fitness %.4f  held-out %.4f  (tasks %s, %d evaluations each, %s)\n"
+		printf("gen_000  fitness %.4f  held-out %.4f  (tasks %s, %d evaluations each, %s%s)\n"
 		       "lab ready in %s: agent_code/ and generations/\n", gen0.fitness, gen0.holdout,
-		       names, eo->budget, llm_model(eo->agent.llm), dir);
+		       names, eo->budget, llm_model(eo->agent.llm),
+		       eo->carry ? ", solutions carried" : "", dir);
 		record_free(&gen0);
 	}
 	free(names);
@@ -145,6 +151,7 @@ static int parse_init_args(init_args *a, int argc, char **argv)
 		{ "--seed", ARG_UINT, &a->eo.seed, 0, CLI_MAX_SEED },
 		{ "--utility", ARG_STRING, &a->utility, 0, 0 },
 		{ "--tasks-dir", ARG_STRING, &a->tasks_dir, 0, 0 },
+		{ "--carry", ARG_FLAG, &a->eo.carry, 0, 0 },
 		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	int n;

@@ -39,7 +39,8 @@ static const char status_help[] =
 	"usage: host status [--dir D]\n"
 	"\n"
 	"Shows the live generation and its fitness, the lab's size, the mode\n"
-	"(offline or an LLM provider), and any lock or hand edits.\n";
+	"(offline or an LLM provider), whether solutions are carried (host\n"
+	"init --carry), and any lock or hand edits.\n";
 
 static int open_writer(lab *l, const char *command, const char *dir)
 {
@@ -163,6 +164,21 @@ static int run_checkout(int argc, char **argv)
 	return rc;
 }
 
+/* The status's "carry" line: where the lab's task agents start. */
+static int print_carry(lab *l)
+{
+	settings kept;
+
+	if (settings_read(&kept, l, SETTINGS_CARRY) < 0) {
+		cli_print_line("carry     %s", err_last());
+		return CLI_FAILED;
+	}
+	printf("carry     %s\n", kept.carry ? "on: each task agent starts from its parent "
+	       "generation's solution" : "off: each task agent starts from the task's initial.c");
+	settings_free(&kept);
+	return CLI_OK;
+}
+
 /* The status's "edits" line: how agent_code/ differs from gen_`live`. */
 static int print_edits(lab *l, int live)
 {
@@ -227,7 +243,8 @@ static int run_status(int argc, char **argv)
 		printf("held by pid %d\n", holder);
 	if (os_is_file(l.journal_path))
 		printf("pending   an interrupted step; the next command that writes completes it\n");
-	rc = print_edits(&l, live);
+	rc = print_carry(&l);
+	rc = print_edits(&l, live) != CLI_OK ? CLI_FAILED : rc;
 	free(numbers);
 	record_free(&g);
 	lab_close(&l);

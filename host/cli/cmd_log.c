@@ -28,8 +28,9 @@ static const char show_help[] =
 	"usage: host show gen_N [--dir D]\n"
 	"\n"
 	"Shows a generation's record: status, reason, fitness and held-out\n"
-	"scores per task, validation, the hunks its rewrite changed, the meta\n"
-	"agent's notes, and the diff against its parent.\n";
+	"scores per task, what measured them (the model, trials, whether\n"
+	"solutions were carried), validation, the hunks its rewrite changed,\n"
+	"the meta agent's notes, and the diff against its parent.\n";
 
 static const char diff_help[] =
 	"usage: host diff A B [--dir D]\n"
@@ -249,6 +250,12 @@ static void show_record(const record *g, int live)
 	cli_print_line("reason    %s", g->reason);
 	printf("fitness   %.4f (held-out %.4f)\n", g->fitness, g->holdout);
 	holdout_warning(g, "");
+	if (g->has_measure)  /* what the fitness is a measure of */
+		cli_print_line("measured  %s, %d model calls a run, %d trial%s; %s", g->measure.model,
+			       g->measure.llm_calls, g->measure.trials, g->measure.trials == 1 ? "" : "s",
+			       g->measure.carry ? "solutions carried: each task agent started from "
+			       "its parent's solution" : "each task agent started from the task's "
+			       "initial.c");
 	if (g->summary)
 		cli_print_line("summary   %s", g->summary);
 	for (i = 0; i < g->n_tasks; i++) {

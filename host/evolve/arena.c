@@ -173,7 +173,7 @@ static int defend(record *r, arena_state *s, size_t k, task **tasks, const evolv
 		return rc;
 	if ((rc = make_views(&v, s, k, tasks)) == 0) {
 		eo.tasks = v.pointers;
-		rc = evolve_evaluate(r, &c->files, &eo);
+		rc = evolve_evaluate(r, &c->files, NULL, &eo);  /* the views carry its solutions */
 	}
 	for (i = 0; rc == 0 && i < r->n_tasks; i++)
 		rc = settle_task(&r->tasks[i], &kept, c, i, &v.views[i], tasks[i], &s->grown[i]);

@@ -84,29 +84,11 @@ static void count_generation(run_state *run, evolve_summary *out, const record *
 	run->p.record = NULL;
 }
 
-/* The parent's solutions, which its note does not carry: a candidate's
- * timed tasks are measured against them. One that is not kept (a lab
- * made before they were) stays NULL. */
-static int read_solutions(lab *l, record *p)
-{
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; rc == 0 && i < p->n_tasks; i++) {
-		char *text;
-		if ((rc = store_solution(l->store, p->number, p->tasks[i].name, &text)) == 0) {
-			free(p->tasks[i].solution);
-			p->tasks[i].solution = text;
-		} else if (rc == ERR_NOTFOUND) {
-			rc = 0;
-		}
-	}
-	return rc;
-}
-
-/* The parent's record, solutions and files. A parent measured otherwise
- * than this run measures is measured again first, as generation *number,
- * which then becomes the parent; *number moves on to the candidate's. */
+/* The parent's record, solutions and files: a candidate's timed tasks
+ * are measured against its solutions, and with carry its task agents
+ * start from them. A parent measured otherwise than this run measures is
+ * measured again first, as generation *number, which then becomes the
+ * parent; *number moves on to the candidate's. */
 static int read_parent(record *p, agent_files *files, lab *l, int parent, run_state *run,
 		       evolve_summary *out, int *number)
 {
@@ -115,12 +97,12 @@ static int read_parent(record *p, agent_files *files, lab *l, int parent, run_st
 	record m;
 	int rc = store_read(l->store, parent, p, files);
 
+	if (rc == 0 && (rc = evolve_read_solutions(p, l, parent)) < 0) {
+		record_free(p);
+		agents_free(files);
+	}
 	if (rc < 0 || evolve_same_measure(p, &run->o->eval, &why)) {
 		buf_free(&why);
-		if (rc == 0 && (rc = read_solutions(l, p)) < 0) {
-			record_free(p);
-			agents_free(files);
-		}
 		return rc;
 	}
 	report(run, *number, EVOLVE_EVALUATE);

@@ -51,6 +51,10 @@ typedef struct {
 	/* The agents' own wall time (the lab's settings "meta-ms", "agent-ms"):
 	 * 0 for EVOLVE_META_MS, EVOLVE_AGENT_SLACK_MS. */
 	int meta_ms, agent_slack_ms;
+	/* The lab's setting "carry" (host init --carry): each task agent
+	 * starts from its parent generation's solution for the task, which
+	 * the record's measure says; 0: from the task's initial.c. */
+	int carry;
 } evolve_eval_options;
 
 /*
@@ -59,9 +63,13 @@ typedef struct {
  * holdout, utility, budget (adding to the LLM use r->budget already holds,
  * from a rewrite) and evaluate_s. Fitness is the mean over tasks of the
  * training score normalised by the task's baseline and target (0..1),
- * weighted by the utility.
+ * weighted by the utility. With o->carry, each task agent starts from
+ * the solution of `from` (the parent, its tasks' solutions read) for its
+ * task, when `from` has one that ran and is not the task's initial.c;
+ * else, and always with `from` NULL, from the task's initial.c.
  */
-HOST_MUST_CHECK int evolve_evaluate(record *r, const agent_files *files, const evolve_eval_options *o);
+HOST_MUST_CHECK int evolve_evaluate(record *r, const agent_files *files, const record *from,
+				    const evolve_eval_options *o);
 
 /* Commits `r` with `files` as generation r->number (`also_parent`: a
  * second git parent, or -1; `folder`: a folder of its tree besides

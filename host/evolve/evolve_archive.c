@@ -4,8 +4,9 @@
  * evolve_internal.h.
  *
  * The archive is what a meta agent needs to decide what to change: the
- * run's limits and budgets, the tasks with what they ask, their
- * baselines and targets and their best solutions so far, and every
+ * run's limits and budgets (and whether solutions are carried), the
+ * tasks with what they ask, their baselines and targets and their best
+ * solutions so far, and every
  * generation's outcome, its one-line summary, its scores per task, its
  * longest evaluation's time against the limit and, for the latest ones
  * and the parent, what the task agent did (evolve_trace.c shortens
@@ -92,14 +93,14 @@ static json_t *limits_json(const evolve_options *o)
 {
 	llm_usage spent = llm_totals(o->eval.agent.llm);
 
-	return json_pack("{s:i, s:i, s:i, s:I, s:f, s:I, s:f, s:I, s:I}",
+	return json_pack("{s:i, s:i, s:i, s:I, s:f, s:I, s:f, s:I, s:I, s:b}",
 		"evals_per_task", o->eval.budget,
 		"llm_calls_per_run", o->eval.agent.llm ? o->eval.agent.llm_calls : 0,
 		"meta_seconds", evolve_meta_ms(&o->eval) / 1000,
 		"prompt_max_chars", (json_int_t)o->limits.prompt_max,
 		"max_usd", o->limits.max_usd, "max_tokens", (json_int_t)o->limits.max_tokens,
 		"usd_spent", spent.usd, "tokens_spent", (json_int_t)(spent.tokens_in + spent.tokens_out),
-		"archive_max_bytes", (json_int_t)EVOLVE_ARCHIVE_MAX);
+		"archive_max_bytes", (json_int_t)EVOLVE_ARCHIVE_MAX, "carry", o->eval.carry);
 }
 
 /* Names `member` in the list of what was cut, once. */

@@ -195,7 +195,7 @@ int evolve_candidate_make(evolve_candidate *c, const evolve_options *o, evolve_p
 	slots_give(o->eval.agent.cpu);
 	if (rc == 0 && c->r.status != RECORD_INVALID) {
 		tell(phase, ctx, EVOLVE_EVALUATE);
-		rc = evolve_evaluate(&c->r, &c->files, &o->eval);
+		rc = evolve_evaluate(&c->r, &c->files, &c->parent, &o->eval);
 		if (rc == 0)  /* timed tasks: against the parent's, at once */
 			rc = evolve_pair_timed(&c->r, &c->parent, &o->eval);
 	}

@@ -3,8 +3,11 @@
  * evolve_evaluate in evolve.h.
  *
  * The task agent improves each task's initial solution within the budget,
- * in its sandbox; the host then re-scores what it returns on the training
- * and held-out cases, so an agent cannot report its own score. With -j,
+ * in its sandbox, or, when the lab carries solutions, the parent's
+ * solution for the task; the host then re-scores what it returns on the
+ * training and held-out cases, so an agent cannot report its own score,
+ * nor carry one: the score of a carried solution is what host_eval says
+ * of it in this run. With -j,
  * tasks are evaluated at once in worker processes (forks of the host, the
  * agents still sandboxed) and come back in task order, so the record is
  * the same as with one job.
@@ -162,32 +165,60 @@ int evolve_score_solution(record_task *out, task *t, const char *solution, int c
 	return rc;
 }
 
+/* What one task's evaluation is: generation `number`'s task agent (the
+ * number names its model calls) starting from `initial`, the solution of
+ * generation `carried_from`, or of the task's initial.c (-1). */
+typedef struct {
+	int number;
+	const char *initial;
+	int carried_from;
+} eval_start;
+
+/* Where task t's agent starts: with carry, `from`'s solution for t, when
+ * its host's training run did not fail (a failed one is no start), it is
+ * no larger than the host takes and it is not the initial.c text (which
+ * is no carried work); else t's initial.c. */
+static eval_start start_of(const task *t, const record *from, const evolve_eval_options *o,
+			   int number)
+{
+	const record_task *p = o->carry && from ? record_find_task(from, t->name) : NULL;
+	eval_start s = { number, t->initial_text, -1 };
+
+	if (p && p->solution && !p->train_failed && strcmp(p->solution, t->initial_text) != 0 &&
+	    strlen(p->solution) <= evolve_solution_max(t)) {
+		s.initial = p->solution;
+		s.carried_from = from->number;
+	}
+	return s;
+}
+
 /* The task agent's solution, scored; one that did not end well counts
- * only if it kept a scored best. */
-static int score_solution(record_task *out, task *t, const agent_run_result *run)
+ * only if it kept a scored best. An agent that kept its `initial` (NULL)
+ * has that scored. */
+static int score_solution(record_task *out, task *t, const agent_run_result *run,
+			  const char *initial)
 {
 	int counts = run->outcome.status == SANDBOX_OK || run->kept_best;
 
-	return evolve_score_solution(out, t, run->result && counts ? run->result : t->initial_text,
-				     counts);
+	return evolve_score_solution(out, t, run->result && counts ? run->result : initial, counts);
 }
 
 /* Runs the task agent on one task and re-scores its solution: trial
- * `trial` of o->trials, each with a seed of its own, for generation
- * `number` (which names its model calls). */
+ * `trial` of o->trials, each with a seed of its own, from `s`. */
 static int run_trial(record_task *out, task *t, const agent_files *files,
-		     const evolve_eval_options *o, int number, int trial, llm_usage *used)
+		     const evolve_eval_options *o, const eval_start *s, int trial, llm_usage *used)
 {
 	int wall_ms = agent_wall_ms(t, o->budget, o->agent_slack_ms);
 	char tag[120];
 	agent_run_options ro = { .agent = &o->agent, .limits = { wall_ms, 600000, 512 },
 				 .evals = o->budget,
 				 .seed = trial ? evolve_mix(o->seed, (unsigned long long)trial) : o->seed,
-				 .llm_tag = tag };
+				 .llm_tag = tag, .initial = s->initial,
+				 .carried_from = s->carried_from };
 	agent_run_result run;
 	int rc;
 
-	snprintf(tag, sizeof(tag), "gen_%03d %.60s trial %d", number, t->name, trial);
+	snprintf(tag, sizeof(tag), "gen_%03d %.60s trial %d", s->number, t->name, trial);
 	memset(out, 0, sizeof(*out));
 	if ((rc = agent_improve(&run, t, files, &ro)) < 0)
 		return rc;
@@ -202,7 +233,7 @@ static int run_trial(record_task *out, task *t, const agent_files *files,
 	out->usd = run.llm_used.usd;
 	out->trace = json_incref(run.trace);
 	rc = !out->name || !out->agent || (run.outcome.status != SANDBOX_OK && !out->problem)
-		? err_set(ERR_SYSTEM, "out of memory") : score_solution(out, t, &run);
+		? err_set(ERR_SYSTEM, "out of memory") : score_solution(out, t, &run, s->initial);
 	add_usage(used, &run.llm_used);
 	agent_run_result_free(&run);
 	if (rc < 0)
@@ -253,24 +284,27 @@ static void add_trial(record_task *all, record_task *one, double *best)
 	record_task_free(one);
 }
 
-/* The task agent's result on one task: the mean of o->trials runs. The
+/* The task agent's result on one task, for generation `number` (from
+ * `from`'s solution, with carry): the mean of o->trials runs. The
  * evaluation holds a CPU slot, which its agent lends while it waits for
  * the model. */
 static int evaluate_task(record_task *out, task *t, const agent_files *files,
-			 const evolve_eval_options *o, int number, llm_usage *used)
+			 const evolve_eval_options *o, int number, const record *from,
+			 llm_usage *used)
 {
 	int trials = o->trials > 1 ? o->trials : 1, k, rc;
+	eval_start s = start_of(t, from, o, number);
 	double best;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = slots_take(o->agent.cpu, 0, NULL, NULL)) < 0)
 		return rc;
-	rc = run_trial(out, t, files, o, number, 0, used);
+	rc = run_trial(out, t, files, o, &s, 0, used);
 	best = out->fitness;
 	for (k = 1; rc == 0 && k < trials; k++) {
 		record_task one;
 
-		if ((rc = run_trial(&one, t, files, o, number, k, used)) == 0)
+		if ((rc = run_trial(&one, t, files, o, &s, k, used)) == 0)
 			add_trial(out, &one, &best);
 	}
 	slots_give(o->agent.cpu);
@@ -291,6 +325,7 @@ typedef struct {
 	const agent_files *files;
 	const evolve_eval_options *o;
 	int number;
+	const record *from;
 	llm_usage *used;
 } eval_workers;
 
@@ -306,7 +341,7 @@ static int eval_work(json_t **out, void *ctx, evolve_worker *w)
 	int rc;
 
 	wo.agent.stop = w->stop;
-	rc = evaluate_task(&result, wo.tasks[w->index], e->files, &wo, e->number, &used);
+	rc = evaluate_task(&result, wo.tasks[w->index], e->files, &wo, e->number, e->from, &used);
 	*out = json_pack("{s:o?, s:s?, s:o}", "result",
 			 rc == 0 ? record_task_to_json(&result) : NULL,
 			 "solution", rc == 0 ? result.solution : NULL,
@@ -344,9 +379,10 @@ static int eval_stopping(void *ctx)
  * results[i] is task i's result; usage is added to *used. The workers are
  * heard in task order, so the sums are those of one process. */
 static int evaluate_parallel(record_task *results, const agent_files *files,
-			     const evolve_eval_options *o, int number, llm_usage *used)
+			     const evolve_eval_options *o, int number, const record *from,
+			     llm_usage *used)
 {
-	eval_workers e = { results, files, o, number, used };
+	eval_workers e = { results, files, o, number, from, used };
 	evolve_workers_job job = {
 		.what = "a worker", .n = o->n_tasks, .at_once = (size_t)o->jobs, .in_order = 1,
 		.llm = o->agent.llm, .work = eval_work, .done = eval_done,
@@ -357,15 +393,16 @@ static int evaluate_parallel(record_task *results, const agent_files *files,
 }
 
 static int evaluate_all(record_task *results, const agent_files *files,
-			const evolve_eval_options *o, int number, llm_usage *used)
+			const evolve_eval_options *o, int number, const record *from,
+			llm_usage *used)
 {
 	size_t i;
 	int rc = 0;
 
 	if (o->jobs > 1 && o->n_tasks > 1)
-		return evaluate_parallel(results, files, o, number, used);
+		return evaluate_parallel(results, files, o, number, from, used);
 	for (i = 0; rc == 0 && i < o->n_tasks; i++)
-		rc = evaluate_task(&results[i], o->tasks[i], files, o, number, used);
+		rc = evaluate_task(&results[i], o->tasks[i], files, o, number, from, used);
 	return rc;
 }
 
@@ -379,7 +416,7 @@ static int add_results(record *r, record_task *results, const evolve_eval_option
 	r->budget.evals_per_task = o->budget;
 	r->budget.evals_used = 0;
 	if ((rc = record_set_measure(r, llm_model(o->agent.llm), o->agent.llm ? o->agent.llm_calls : 0,
-				     o->trials > 1 ? o->trials : 1)) < 0)
+				     o->trials > 1 ? o->trials : 1, o->carry)) < 0)
 		return rc;
 	for (i = 0; rc == 0 && i < o->n_tasks; i++) {
 		r->budget.evals_used += results[i].evals;
@@ -408,13 +445,15 @@ void evolve_set_fitness(record *r, const evolve_eval_options *o)
 	r->holdout = holdout / (double)r->n_tasks;
 }
 
-int evolve_evaluate(record *r, const agent_files *files, const evolve_eval_options *o)
+int evolve_evaluate(record *r, const agent_files *files, const record *from,
+		    const evolve_eval_options *o)
 {
 	double start = os_now_ms();
 	llm_usage used = { 0, 0, 0, 0, 0 };
 	record_task *results = calloc(o->n_tasks + 1, sizeof(*results));
 	size_t i;
-	int rc = results ? evaluate_all(results, files, o, r->number, &used) : err_set(ERR_SYSTEM, "out of memory");
+	int rc = results ? evaluate_all(results, files, o, r->number, from, &used)
+		 : err_set(ERR_SYSTEM, "out of memory");
 
 	if (rc == 0)
 		rc = add_results(r, results, o, &used, (os_now_ms() - start) / 1000.0);

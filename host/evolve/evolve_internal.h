@@ -113,15 +113,24 @@ json_t *evolve_short_trace(evolve_trace_counts *n, const json_t *trace, int high
 void evolve_task_set(buf *out, const void *list, size_t n,
 		     const char *(*name)(const void *list, size_t i));
 
+/* Reads generation `number`'s kept solutions (solutions/NAME.c of its
+ * tree, which its note does not carry) into r's tasks of those names; a
+ * task whose solution is not kept (a lab made before they were) has
+ * none. */
+HOST_MUST_CHECK int evolve_read_solutions(record *r, lab *l, int number);
+
 /* Nonzero when `r` was measured as `o` measures: the same model, model
- * calls, trials, budget, set of tasks, seed and utility, on the tasks' own cases
- * (an arena generation's fitness counts its grown cases too). When not, `why` gets
- * what differs: "model openai:gpt-4o (was offline), budget 6 (was 12)". */
+ * calls, trials, budget, set of tasks, seed, utility and carry, on the
+ * tasks' own cases (an arena generation's fitness counts its grown cases
+ * too). When not, `why` gets what differs: "model openai:gpt-4o (was
+ * offline), budget 6 (was 12)", "carry on (was off)". */
 int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why);
 
 /* Measures `parent` (its files) again under `o`, as generation `number`,
  * and commits it: accepted when the parent is live, else rejected, the
- * reason "re-measured gen_NNN: " and `why`. *out is its record. */
+ * reason "re-measured gen_NNN: " and `why`. With carry, its task agents
+ * start from the parent's own solutions (read with its record), as a
+ * child's would. *out is its record. */
 HOST_MUST_CHECK int evolve_remeasure(record *out, lab *l, const record *parent,
 				     const agent_files *files, int number,
 				     const evolve_eval_options *o, const char *why);

@@ -7,7 +7,8 @@
  * parent, but otherwise take the loop's path: gen_000 and hand edits are
  * evaluated like any candidate (evolve_evaluate), and all three enter the
  * lab through evolve_commit, which records them and makes them live.
- * gen_000's lab keeps its settings (settings.c) from the start.
+ * gen_000's lab keeps its settings (settings.c) from the start. A
+ * generation's solutions are read back here too (evolve_read_solutions).
  */
 #include "evolve_internal.h"
 
@@ -23,7 +24,7 @@ int evolve_init(record *gen0, const char *dir, const agent_files *seed,
 	lab l;
 	int rc = record_init(gen0, 0, -1, RECORD_ACCEPTED, "the seed agents", o->seed);
 
-	if (rc == 0 && (rc = evolve_evaluate(gen0, seed, o)) == 0 &&
+	if (rc == 0 && (rc = evolve_evaluate(gen0, seed, NULL, o)) == 0 &&
 	    (rc = lab_create(&l, dir)) == 0) {
 		if ((rc = settings_write(&l, keep)) == 0)
 			rc = evolve_commit(&l, gen0, seed, -1, NULL);
@@ -62,9 +63,10 @@ static int revert_record(record *out, const record *target, int number, int live
 	return rc;
 }
 
-/* The solutions generation `target` kept, for its copy `r`: a revert
- * brings back what it found, not only its agents. */
-static int copy_solutions(record *r, lab *l, int target)
+/* A revert brings back what its target found, not only its agents; a
+ * parent's are what its children are measured against, and start from
+ * with carry. */
+int evolve_read_solutions(record *r, lab *l, int target)
 {
 	size_t i;
 	int rc = 0;
@@ -93,7 +95,7 @@ int evolve_revert(record *out, lab *l, int target, int force)
 	if (rc == 0 && (rc = store_main(l->store, &live)) == 0 &&
 	    (rc = store_next_number(l->store, &next)) == 0 &&
 	    (rc = revert_record(out, &from, next, live)) == 0 &&
-	    ((rc = copy_solutions(out, l, target)) < 0 ||
+	    ((rc = evolve_read_solutions(out, l, target)) < 0 ||  /* what it found, too */
 	     (rc = evolve_commit(l, out, &files, target, NULL)) < 0))
 		record_free(out);
 	record_free(&from);
@@ -101,11 +103,29 @@ int evolve_revert(record *out, lab *l, int target, int force)
 	return rc;
 }
 
+/* The live generation's record with its solutions, which hand edits
+ * start from when the lab carries solutions; *has 0: none needed. */
+static int read_live(record *out, int *has, lab *l, int live, const evolve_eval_options *o)
+{
+	int rc;
+
+	*has = 0;
+	if (!o->carry)
+		return 0;
+	if ((rc = store_read(l->store, live, out, NULL)) < 0)
+		return rc;
+	if ((rc = evolve_read_solutions(out, l, live)) < 0)
+		record_free(out);
+	*has = rc == 0;
+	return rc;
+}
+
 int evolve_record_edits(record *out, validate_report *report, lab *l, const char *message,
 			const evolve_eval_options *o)
 {
 	agent_files files;
-	int live, next, rc = agents_load(&files, l->agent_dir);
+	record from;
+	int live, next, has_from = 0, rc = agents_load(&files, l->agent_dir);
 
 	memset(out, 0, sizeof(*out));
 	memset(report, 0, sizeof(*report));
@@ -114,14 +134,17 @@ int evolve_record_edits(record *out, validate_report *report, lab *l, const char
 	if ((rc = validate_agents(report, &files, o->tasks[0])) == 0 && report->valid &&
 	    (rc = store_main(l->store, &live)) == 0 &&
 	    (rc = store_next_number(l->store, &next)) == 0 &&
+	    (rc = read_live(&from, &has_from, l, live, o)) == 0 &&
 	    (rc = record_init(out, next, live, RECORD_ACCEPTED, message, o->seed)) == 0) {
 		if (!(out->changes = strdup("")))
 			rc = err_set(ERR_SYSTEM, "out of memory");
-		if (rc == 0 && (rc = evolve_evaluate(out, &files, o)) == 0)
+		if (rc == 0 && (rc = evolve_evaluate(out, &files, has_from ? &from : NULL, o)) == 0)
 			rc = evolve_commit(l, out, &files, -1, NULL);
 		if (rc < 0)
 			record_free(out);
 	}
+	if (has_from)
+		record_free(&from);
 	agents_free(&files);
 	return rc;
 }

@@ -4,11 +4,16 @@
  * candidate against its parent; see evolve_internal.h.
  *
  * A fitness depends on what measured it: the model the task agent asked,
- * the calls it could make, the budget, the tasks, the seed, the utility
- * and the trials averaged. A candidate measured with a model must not beat
- * a parent measured offline on the model's merit, so a parent measured
- * otherwise is measured again, as a generation of its own, before it is
- * compared with anything. Equal fitness is then decided by what it cost:
+ * the calls it could make, the budget, the tasks, the seed, the utility,
+ * the trials averaged, and where the task agents started (carry: from
+ * the parent's solutions, so that a fitness measures the lineage's
+ * solutions and what the agent added to them; else from initial.c, so
+ * that it measures the agent alone). A candidate measured with a model
+ * must not beat a parent measured offline on the model's merit, nor one
+ * measured from a fresh start on the solutions it inherited, so a parent
+ * measured otherwise is measured again, as a generation of its own,
+ * before it is compared with anything. Equal fitness is then decided by
+ * what it cost:
  * dollars, then evaluations, then model calls (with a slow model, the
  * time). Wall time itself decides nothing: it differs from run to run and
  * under a replay, and the same seed and record must make the same
@@ -99,6 +104,8 @@ int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why)
 	if (r->has_utility && (r->utility.score != u->score || r->utility.cost != u->cost ||
 			       r->utility.time != u->time))
 		buf_puts(why, why->len ? ", another utility" : "another utility");
+	if ((r->has_measure && r->measure.carry) != (o->carry != 0))
+		differs(why, "carry", o->carry ? "on" : "off", o->carry ? "off" : "on");
 	if (r->arena.round > 0)  /* its fitness counts the arena's cases too */
 		buf_printf(why, "%sthe tasks' own cases (was with the arena's %d grown ones)",
 			   why->len ? ", " : "", r->arena.grown);
@@ -239,7 +246,7 @@ int evolve_remeasure(record *out, lab *l, const record *parent, const agent_file
 	buf_free(&reason);
 	if (!(out->changes = strdup("")))
 		rc = err_set(ERR_SYSTEM, "out of memory");
-	if (rc == 0 && (rc = evolve_evaluate(out, files, o)) == 0 &&
+	if (rc == 0 && (rc = evolve_evaluate(out, files, parent, o)) == 0 &&
 	    (rc = evolve_mark_interrupted(out, o)) == 0)
 		rc = evolve_commit(l, out, files, -1, NULL);
 	if (rc < 0)

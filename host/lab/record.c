@@ -84,7 +84,7 @@ int record_init(record *r, int number, int parent, record_status status, const c
 	return 0;
 }
 
-int record_set_measure(record *r, const char *model, int llm_calls, int trials)
+int record_set_measure(record *r, const char *model, int llm_calls, int trials, int carry)
 {
 	char *text = copy_text(model, LINE);
 
@@ -94,6 +94,7 @@ int record_set_measure(record *r, const char *model, int llm_calls, int trials)
 	r->measure.model = text;
 	r->measure.llm_calls = llm_calls;
 	r->measure.trials = trials;
+	r->measure.carry = carry != 0;
 	r->has_measure = 1;
 	return 0;
 }
@@ -357,9 +358,10 @@ static int add_parts(json_t *json, const record *r)
 	if (r->changes)
 		rc |= json_object_set_new(json, "changes", json_string(r->changes));
 	if (r->has_measure)
-		rc |= json_object_set_new(json, "measured", json_pack("{s:s, s:i, s:i}",
+		rc |= json_object_set_new(json, "measured", json_pack("{s:s, s:i, s:i, s:b}",
 			"model", r->measure.model ? r->measure.model : "offline",
-			"llm_calls", r->measure.llm_calls, "trials", r->measure.trials));
+			"llm_calls", r->measure.llm_calls, "trials", r->measure.trials,
+			"carry", r->measure.carry));
 	if (r->summary)
 		rc |= json_object_set_new(json, "summary", json_string(r->summary));
 	if (r->edits)
@@ -408,9 +410,11 @@ static int read_measure(record *out, const json_t *m)
 
 	if (!json_is_object(m))
 		return 0;
+	/* a note of a host before carry was measured from initial.c */
 	return record_set_measure(out, model ? model : "offline",
 				  (int)json_integer_value(json_object_get(m, "llm_calls")),
-				  (int)json_integer_value(json_object_get(m, "trials")));
+				  (int)json_integer_value(json_object_get(m, "trials")),
+				  json_is_true(json_object_get(m, "carry")));
 }
 
 static int read_parts(record *out, const json_t *json)

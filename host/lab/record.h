@@ -107,11 +107,15 @@ typedef struct {
 /* What a fitness was measured under, besides the budget, tasks, seed and
  * utility the record keeps anyway: the model ("provider:model", or
  * "offline"; never a key or a URL), the model calls each agent run could
- * make, and the runs of the task agent per task whose mean it is. */
+ * make, the runs of the task agent per task whose mean it is, and whether
+ * each task agent started from its parent generation's solution (carry,
+ * host init --carry) or from the task's initial.c: a fitness of the one
+ * is no measure of the other. */
 typedef struct {
 	char *model;
 	int llm_calls;
 	int trials;
+	int carry;
 } record_measure;
 
 /* A generation the arena made (host evolve --arena): its round, and what
@@ -179,7 +183,8 @@ HOST_MUST_CHECK int record_init(record *r, int number, int parent, record_status
 HOST_MUST_CHECK int record_copy(record *out, const record *from);
 
 /* Sets r->measure, `model` copied. */
-HOST_MUST_CHECK int record_set_measure(record *r, const char *model, int llm_calls, int trials);
+HOST_MUST_CHECK int record_set_measure(record *r, const char *model, int llm_calls, int trials,
+				       int carry);
 
 /* Replaces r->reason (copied). */
 HOST_MUST_CHECK int record_set_reason(record *r, const char *reason);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Sets the weight `name` to the value of "NUMBER". */
 static int set_weight(record_utility *u, const char *name, const char *number, const char *pair)
@@ -81,6 +82,28 @@ static int read_int(long long *out, lab *l, unsigned which, unsigned bit, const 
 	return rc;
 }
 
+/* The lab's carry into *out when `which` asks for it: a boolean as git
+ * spells one, in any case; *out is left as it is when the lab does not
+ * keep it. */
+static int read_carry(int *out, lab *l, unsigned which)
+{
+	/* off, on, off, on ... */
+	static const char *const words[] = { "false", "true", "no", "yes", "off", "on", "0", "1" };
+	char *text = NULL;
+	int rc = which & SETTINGS_CARRY ? store_setting_get(l->store, "carry", &text) : 0;
+	size_t i = 0;
+
+	while (rc == 0 && text && i < 8 && strcasecmp(text, words[i]) != 0)
+		i++;
+	if (rc == 0 && text && i == 8)
+		rc = err_set(ERR_INVALID, "the lab's setting host.carry in %s/config is '%s', not "
+			     "true or false", l->gen_dir, text);
+	else if (rc == 0 && text)
+		*out = (int)(i % 2);
+	free(text);
+	return rc;
+}
+
 /* The lab's utility, when `which` asks for it and the lab keeps one. */
 static int read_utility(settings *out, lab *l, unsigned which)
 {
@@ -113,6 +136,7 @@ int settings_read(settings *out, lab *l, unsigned which)
 	    ((which & SETTINGS_TASKS) &&
 	     (rc = store_setting_get(l->store, "tasks", &out->tasks)) < 0) ||
 	    (rc = read_utility(out, l, which)) < 0 ||
+	    (rc = read_carry(&out->carry, l, which)) < 0 ||
 	    ((which & SETTINGS_TASKS_DIR) &&
 	     (rc = store_setting_get(l->store, "tasks-dir", &out->tasks_dir)) < 0)) {
 		settings_free(out);
@@ -178,6 +202,8 @@ int settings_write(lab *l, const settings *s)
 		rc = write_int(l, "agent-ms", s->agent_ms);
 	if (rc == 0 && s->trials > 0)
 		rc = write_int(l, "trials", s->trials);
+	if (rc == 0 && s->carry)
+		rc = store_setting_set(l->store, "carry", "true");
 	return rc;
 }
 

@@ -2,7 +2,7 @@
  * settings.h - the lab's settings: what host init fixes so that every
  * generation is measured the same way (the training tasks and their
  * folder, evaluations per task, the seed, the utility, the task agent's
- * trials and the agents' own time).
+ * trials, the agents' own time, and whether solutions are carried).
  *
  * This module is their one owner. The lab keeps them as text in its
  * repository's config (host.<key>, which git config shows and a user may
@@ -43,6 +43,10 @@ typedef struct {
 	record_utility utility;
 	int meta_ms, agent_ms;     /* the meta and task agents' own time; 0: not kept */
 	int trials;                /* task agent runs per task; 0: not kept */
+	/* host init --carry: each task agent starts from its parent
+	 * generation's solution, not the task's initial.c; 0: off, or not
+	 * kept (kept as "true"; git's other spellings of a boolean read too) */
+	int carry;
 } settings;
 
 /* Which settings settings_read reads: a command's options may stand for
@@ -56,12 +60,14 @@ enum {
 	SETTINGS_META_MS = 1 << 5,
 	SETTINGS_AGENT_MS = 1 << 6,
 	SETTINGS_TRIALS = 1 << 7,
-	SETTINGS_ALL = (1 << 8) - 1
+	SETTINGS_CARRY = 1 << 8,
+	SETTINGS_ALL = (1 << 9) - 1
 };
 
 /* Reads the settings of `which` the lab keeps; the others are left as not
- * kept. A value out of its range is ERR_INVALID, naming the setting, the
- * lab's config file and the range. Free *out with settings_free. */
+ * kept. A value out of its range (or carry other than a boolean) is
+ * ERR_INVALID, naming the setting, the lab's config file and the range.
+ * Free *out with settings_free. */
 HOST_MUST_CHECK int settings_read(settings *out, lab *l, unsigned which);
 
 /* Keeps the settings `s` sets in the lab (those not kept are left as the
