@@ -151,5 +151,6 @@ void test_group_noise(harness_totals *t);
 void test_group_layers(harness_totals *t);
 void test_group_holdout(harness_totals *t);
 void test_group_workers(harness_totals *t);
+void test_group_carry(harness_totals *t);
 
 #endif
