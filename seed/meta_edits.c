@@ -22,7 +22,7 @@
 /* Appends printf-style to a malloc'd string (NULL: a new one). */
 char *meta_append(char *s, const char *fmt, ...);
 
-/* ---- what meta_model.c and meta_agent.c use of it ---- */
+/* ---- what meta_model.c, meta_agent.c and meta_prompt.c use of it ---- */
 
 #define META_NAME_MAX 64  /* an agent file's name, its NUL included */
 
@@ -32,6 +32,11 @@ enum { META_USED = 0, META_NOT_APPLIED = -1, META_NOT_CHECKED = -2 };
 
 /* `n`, or less so that s[0..n) does not end inside a UTF-8 character. */
 size_t meta_cut(const char *s, size_t n);
+
+/* `s` on one line, in at most `max` bytes: when longer, cut after its
+ * last whole word that fits, and an ellipsis (U+2026) says so. A new
+ * string. */
+char *meta_shorten(const char *s, size_t max);
 
 /* Uses the model's reply: its edit blocks, or with `whole` its fenced
  * block as the whole of that file, applied, emitted, checked and noted
@@ -235,6 +240,24 @@ size_t meta_cut(const char *s, size_t n)
 	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
 	return n;
+}
+
+char *meta_shorten(const char *s, size_t max)
+{
+	char *out = strdup(s), *at;
+	size_t cut, end;
+
+	for (at = out; *at; at++)
+		*at = *at == '\n' || *at == '\r' || *at == '\t' ? ' ' : *at;
+	if (strlen(out) <= max || max < 4)
+		return out;
+	cut = meta_cut(out, max - 3);
+	for (end = cut; end > 0 && out[end] != ' '; end--)
+		;
+	while (end > 0 && strchr(" ,;:", out[end - 1]))
+		end--;
+	strcpy(out + (end >= cut / 2 && end > 0 ? end : cut), "\xe2\x80\xa6");
+	return out;
 }
 
 /* The reply's "SUMMARY:" line, whole (the host cuts the summary it

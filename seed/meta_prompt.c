@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What it uses of meta_edits.c: `s` on one line in at most `max` bytes,
+ * cut after a word with an ellipsis. */
+char *meta_shorten(const char *s, size_t max);
+
 /* Appends printf-style to a malloc'd string. */
 char *meta_append(char *s, const char *fmt, ...)
 {
@@ -64,27 +68,6 @@ static const char *parent_name(char out[40], json_t *g)
 	    number(g, "parent") == number(g, "generation"))
 		return "no parent";
 	snprintf(out, 40, "parent gen_%03d", (int)number(g, "parent"));
-	return out;
-}
-
-/* `s` on one line, in at most `max` bytes: when longer, cut after its
- * last whole word that fits, and an ellipsis (U+2026) says so. */
-static char *shorten(const char *s, size_t max)
-{
-	char *out = strdup(s), *at;
-	size_t cut, end;
-
-	for (at = out; *at; at++)
-		*at = *at == '\n' || *at == '\r' || *at == '\t' ? ' ' : *at;
-	if (strlen(out) <= max || max < 4)
-		return out;
-	for (cut = max - 3; cut > 0 && ((unsigned char)out[cut] & 0xc0) == 0x80; cut--)
-		;
-	for (end = cut; end > 0 && out[end] != ' '; end--)
-		;
-	while (end > 0 && strchr(" ,;:", out[end - 1]))
-		end--;
-	strcpy(out + (end >= cut / 2 && end > 0 ? end : cut), "\xe2\x80\xa6");
 	return out;
 }
 
@@ -157,7 +140,7 @@ static char *about_text(json_t *archive)
 		t = json_array_get(tasks, i);
 		if (!*text(t, "description"))
 			continue;
-		said = shorten(text(t, "description"), DESCRIPTION_CHARS);
+		said = meta_shorten(text(t, "description"), DESCRIPTION_CHARS);
 		out = meta_append(out, "%s- %s: %s\n", out ? "" : "What each task asks, as its task "
 				  "agent is told:\n", text(t, "name"), said);
 		free(said);
@@ -182,7 +165,7 @@ static const char *longest_text(char out[96], json_t *t)
 static char *task_detail(char *out, json_t *t)
 {
 	json_t *trace = json_object_get(t, "trace");
-	char holdout[80], time[96], *status = shorten(text(t, "holdout_status"), 40);
+	char holdout[80], time[96], *status = meta_shorten(text(t, "holdout_status"), 40);
 	size_t k;
 
 	if (*status)  /* the host's held-out run failed: no score */

@@ -209,7 +209,7 @@ static void test_validate_command(void **state)
 	RUN(&r, "validate", "seed");
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "compile     pass\nsymbols     pass  (exports: meta_generations, meta_note, "
-			"meta_agent_rewrite, meta_model_rewrite, meta_cut, meta_append, meta_use_reply, "
+			"meta_agent_rewrite, meta_model_rewrite, meta_cut, meta_shorten, meta_append, meta_use_reply, "
 			"meta_prompt, task_agent_improve, task_model_improve, test_agent_propose)\n"
 			"signatures  pass\nsmoke       pass\nseed: valid\n");
 	run_result_free(&r);

@@ -216,7 +216,7 @@ static void test_blocks_that_miss_twice_lead_to_the_whole_file(void **state)
  * agent says so, and the third request is another one for edits. */
 static void test_a_whole_file_beyond_the_budget_is_not_asked_for(void **state)
 {
-	static const char archive[] = "{\"limits\": {\"prompt_max_chars\": 12000}}";
+	static const char archive[] = "{\"limits\": {\"prompt_max_chars\": 6500}}";
 	char *path = harness_scratch("small_archive.json"), *dir;
 	json_t *meta;
 	run_result r;
@@ -224,7 +224,7 @@ static void test_a_whole_file_beyond_the_budget_is_not_asked_for(void **state)
 	(void)state;
 	assert_int_equal(os_write_file(path, archive, strlen(archive)), 0);
 	meta = rewrite(&r, json_pack("[o]", late(missing)), &dir, "too_big", "--archive", path);
-	assert_contains(r.err, "agent: the whole of task_agent.c does not fit in a prompt of 12000 "
+	assert_contains(r.err, "agent: the whole of task_agent.c does not fit in a prompt of 6500 "
 			"characters: the model is not asked for it");
 	run_result_free(&r);
 	assert_int_equal(json_array_size(meta), 3);
