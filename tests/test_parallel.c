@@ -364,7 +364,7 @@ static void test_the_cap_stops_every_candidate(void **state)
 	run_result_free(&r);
 	requests = llm_fixture_requests(&s);
 	json_array_foreach(requests, i, q)
-		rewrites += i >= before && strstr(json_string_value(json_object_get(q, "user")),
+		rewrites += i >= before && strstr(json_string_value(json_object_get(q, "system")),
 						  "FILE: task_agent.c") != NULL;
 	if (!(rewrites >= 1 && rewrites <= 3))
 		fail_msg("%zu rewrites sent", rewrites);
