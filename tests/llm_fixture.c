@@ -414,3 +414,23 @@ int llm_fixture_seed_line(const char *text)
 	free(seed);
 	return line;
 }
+
+json_t *llm_fixture_code_reply(const char *code)
+{
+	buf text = BUF_INIT;
+	json_t *reply;
+
+	buf_printf(&text, "Here it is:\n```c\n%s```\n", code);
+	reply = llm_fixture_reply(text.data, 500, 300);
+	buf_free(&text);
+	return reply;
+}
+
+char *llm_fixture_better_email(void)
+{
+	char *initial = harness_read("tasks/email/initial.c");
+	char *better = harness_subst(initial, "TUNE(1, 1, 6)", "TUNE(2, 1, 6)", NULL);
+
+	free(initial);
+	return better;
+}

@@ -54,6 +54,11 @@ json_t *llm_fixture_requests(const llm_server *s);
  * its URL; returns the requests the server received. */
 json_t *llm_fixture_run(run_result *r, json_t *script, const char *name, char *const argv[]);
 
+/* `code` as a model's reply: in a ```c block, 500 tokens in, 300 out. */
+json_t *llm_fixture_code_reply(const char *code);
+/* The email task's initial solution with MIN_TLD_LENGTH 2: it scores 0.7.
+ * free() it. */
+char *llm_fixture_better_email(void);
 /* A scripted reply with this text and token counts. */
 json_t *llm_fixture_reply(const char *text, int in, int out);
 

@@ -318,30 +318,16 @@ static void test_carry_takes_no_value(void **state)
 	free(dir);
 }
 
-/* `better` with a model's reply around it, in a ```c block. */
-static json_t *code_reply(const char *code)
-{
-	buf text = BUF_INIT;
-	json_t *reply;
-
-	buf_printf(&text, "Here it is:\n```c\n%s```\n", code);
-	reply = llm_fixture_reply(text.data, 500, 300);
-	buf_free(&text);
-	return reply;
-}
-
 /* The meta agent's edit, and the email task's initial solution with
  * MIN_TLD_LENGTH 2 (0.7) for every proposal; a second a reply. */
 static json_t *carry_script(void)
 {
-	char *initial = harness_read("tasks/email/initial.c");
-	char *better = harness_subst(initial, "TUNE(1, 1, 6)", "TUNE(2, 1, 6)", NULL);
+	char *better = llm_fixture_better_email();
 	json_t *script = json_pack("{s:[{s:s, s:[o]}, {s:s, s:[o]}]}", "rules",
 				   "match", "FILE: task_agent.c",
 				   "replies", llm_fixture_reply(llm_fixture_meta_edit, 3000, 80),
-				   "match", "Interface (email)", "replies", code_reply(better));
+				   "match", "Interface (email)", "replies", llm_fixture_code_reply(better));
 
-	free(initial);
 	free(better);
 	return llm_fixture_late(script, 1);
 }

@@ -30,28 +30,6 @@ static const char lenient_review[] =
 	"Here is my review.\n\n**Kind:** crash\n- severity: High\n"
 	"**FIX**: check the length of s before reading past its end\nConfidence: 90%\n";
 
-/* `code` as a model's reply: in a ```c block. */
-static json_t *code_reply(const char *code)
-{
-	buf text = BUF_INIT;
-	json_t *reply;
-
-	buf_printf(&text, "Here it is:\n```c\n%s```\n", code);
-	reply = llm_fixture_reply(text.data, 500, 300);
-	buf_free(&text);
-	return reply;
-}
-
-/* The email task's initial solution with MIN_TLD_LENGTH 2: it scores 0.7. */
-static char *better_email(void)
-{
-	char *initial = harness_read("tasks/email/initial.c");
-	char *better = harness_subst(initial, "TUNE(1, 1, 6)", "TUNE(2, 1, 6)", NULL);
-
-	free(initial);
-	return better;
-}
-
 /* Runs `host improve email` with the seed agent, 10 evaluations and
  * `calls` model calls; `proposals` (consumed) answer the proposer in
  * order and `review` the reviewer. Returns the requests the server got. */
@@ -94,7 +72,7 @@ static void test_no_model_call_once_the_target_is_reached(void **state)
 
 	(void)state;
 	/* four calls allowed; the first proposal reaches the target */
-	requests = improve_email(&r, "agent_target", json_pack("[o]", code_reply(reference)),
+	requests = improve_email(&r, "agent_target", json_pack("[o]", llm_fixture_code_reply(reference)),
 				 llm_fixture_review, "4");
 	assert_contains(r.out, "improved  train 1");
 	assert_contains(r.out, "llm       1 calls");
@@ -110,7 +88,7 @@ static void test_a_prompt_states_what_is_left_and_the_limits(void **state)
 	run_result r;
 
 	(void)state;
-	requests = improve_email(&r, "agent_budget", json_pack("[o]", code_reply(CRASHING)),
+	requests = improve_email(&r, "agent_budget", json_pack("[o]", llm_fixture_code_reply(CRASHING)),
 				 llm_fixture_review, "4");
 	assert_int_equal(json_array_size(requests), 4);  /* proposal, review, proposal, proposal */
 	/* the initial solution took one of the 10 evaluations; tasks/email's
@@ -128,14 +106,14 @@ static void test_a_prompt_states_what_is_left_and_the_limits(void **state)
 
 static void test_the_next_prompt_says_how_the_last_attempt_did(void **state)
 {
-	char *better = better_email(), *reference = harness_read("tests/solutions/email_reference.c");
+	char *better = llm_fixture_better_email(), *reference = harness_read("tests/solutions/email_reference.c");
 	const char *second, *third;
 	json_t *requests;
 	run_result r;
 
 	(void)state;
-	requests = improve_email(&r, "agent_attempts", json_pack("[o, o, o]", code_reply(CRASHING),
-				 code_reply(better), code_reply(reference)), llm_fixture_review, "4");
+	requests = improve_email(&r, "agent_attempts", json_pack("[o, o, o]", llm_fixture_code_reply(CRASHING),
+				 llm_fixture_code_reply(better), llm_fixture_code_reply(reference)), llm_fixture_review, "4");
 	assert_int_equal(json_array_size(requests), 4);
 	assert_true(is_review(requests, 1));
 	second = user_prompt(requests, 2);
@@ -165,14 +143,14 @@ static void test_the_next_prompt_says_how_the_last_attempt_did(void **state)
 
 static void test_the_reviewer_reads_every_attempt_and_advises_the_next(void **state)
 {
-	char *better = better_email();
+	char *better = llm_fixture_better_email();
 	const char *review;
 	json_t *requests;
 	run_result r;
 
 	(void)state;
-	requests = improve_email(&r, "agent_review", json_pack("[o, o]", code_reply(CRASHING),
-				 code_reply(better)), lenient_review, "5");
+	requests = improve_email(&r, "agent_review", json_pack("[o, o]", llm_fixture_code_reply(CRASHING),
+				 llm_fixture_code_reply(better)), lenient_review, "5");
 	/* --llm-calls counts the reviews: proposal, review, proposal, review, proposal */
 	assert_int_equal(json_array_size(requests), 5);
 	assert_true(is_review(requests, 1) && is_review(requests, 3));
