@@ -139,6 +139,12 @@ static void test_runs_stop_at_the_cap_and_on_401(void **state)
 	assert_int_equal(r.status, 1);
 	assert_contains(r.err, "stopped after gen_001: openai refused the request (HTTP 401)");
 	assert_null(strstr(r.out, "gen_002"));
+	/* gen_000 measured again while the model refused is no measure: its
+	 * agents went on offline, yet it would be recorded as the model's */
+	assert_contains(r.out, "gen_001  parent gen_000  interrupted");
+	assert_contains(r.out, "the model refused while its agents could call it; kept, not "
+			"measured");
+	assert_contains(r.out, "best gen_000");
 	run_result_free(&r);
 	os_remove_tree(lab);
 	free(lab);

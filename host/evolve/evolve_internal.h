@@ -139,9 +139,10 @@ HOST_MUST_CHECK int evolve_remeasure(record *out, lab *l, const record *parent,
 int evolve_stopping(const evolve_eval_options *o);
 
 /* A stop abandons the model calls in flight and refuses new ones, and so
- * does the model's budget running out: a generation measured with a model
- * while either came is marked interrupted: kept, never compared. A failed validation stands: the stop did not
- * change the code. */
+ * do the model's budget running out and a model that refused for good (a
+ * 401): a generation measured with a model while one of them came is
+ * marked interrupted: kept, never compared. A failed validation stands:
+ * the stop did not change the code. */
 HOST_MUST_CHECK int evolve_mark_interrupted(record *r, const evolve_eval_options *o);
 
 /* Decides a measured candidate `r` against its parent, setting its status

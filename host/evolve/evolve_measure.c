@@ -217,12 +217,20 @@ int evolve_stopping(const evolve_eval_options *o)
 	return o->agent.stop && *o->agent.stop;
 }
 
+/* A model that refused for good (a 401, a 404) left the agents offline
+ * halfway: what they did was measured neither with the model nor
+ * without it, so it is no measure, as a stopped run's is not. */
 int evolve_mark_interrupted(record *r, const evolve_eval_options *o)
 {
-	if (!o->agent.llm || !(evolve_stopping(o) || llm_exhausted(o->agent.llm)) ||
+	const char *fatal = o->agent.llm ? llm_fatal(o->agent.llm) : NULL;
+
+	if (!o->agent.llm || !(evolve_stopping(o) || llm_exhausted(o->agent.llm) || fatal) ||
 	    (r->status == RECORD_INVALID && r->n_stages > 0))
 		return 0;
 	r->status = RECORD_INTERRUPTED;
+	if (fatal && !evolve_stopping(o) && !llm_exhausted(o->agent.llm))
+		return record_set_reason(r, "the model refused while its agents could call it; "
+					 "kept, not measured");
 	return record_set_reason(r, "the run was stopped while its agents could call the model; "
 				 "kept, not measured");
 }
