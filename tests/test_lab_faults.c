@@ -246,8 +246,8 @@ static void test_sigterm_finishes_the_generation(void **state)
 	free(dir);
 }
 
-/* A lab whose live generation, gen_003, is a revert to gen_000 after two
- * rejected generations. */
+/* A lab whose live generation, gen_003, is a revert to gen_001, the
+ * first of two rejected generations. */
 static char *make_reverted_lab(const char *name)
 {
 	char *dir = make_lab(name, "email");
@@ -256,8 +256,9 @@ static char *make_reverted_lab(const char *name)
 	HOST(&r, "evolve", "--dir", dir, "--gens", "2", "--quiet");
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
-	HOST(&r, "revert", "gen_000", "--dir", dir);
+	HOST(&r, "revert", "gen_001", "--dir", dir);
 	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_003: revert to gen_001");
 	run_result_free(&r);
 	return dir;
 }

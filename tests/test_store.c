@@ -141,6 +141,13 @@ static void test_revert_keeps_every_generation(void **state)
 	assert_contains(r.out, "gen_004: revert to gen_001");
 	run_result_free(&r);
 	assert_int_equal(tag_count(dir), 5);
+	/* what is live already: nothing is made, as git makes no empty commit */
+	HOST(&r, "revert", "gen_001", "--dir", dir);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "nothing to revert: the live generation, gen_004, has gen_001's "
+			"agent files already; no generation was made");
+	run_result_free(&r);
+	assert_int_equal(tag_count(dir), 5);
 	assert_agent_code_is_main(dir);
 	assert_int_equal(lab_open(&l, dir, 0), 0);
 	assert_int_equal(store_read(l.store, 1, &g, &gen1), 0);

@@ -85,21 +85,6 @@ static int stage_check(validate_report *out, const agent_files *files, int wall_
 	return 0;
 }
 
-/* Nonzero if `candidate` differs from `files`. */
-static int proposes_change(const agent_files *files, const agent_files *candidate)
-{
-	size_t i;
-
-	if (candidate->count != files->count)
-		return 1;
-	for (i = 0; i < candidate->count; i++) {
-		const char *before = agents_get(files, candidate->items[i].name);
-		if (!before || strcmp(before, candidate->items[i].text) != 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* An agent out of time: of its own CPU time ("did not return in 2 s"),
  * or of the wall time, which its evaluations share: "did not return in
  * 22 s (2 s of its own, and task sort's limit for 2 evaluations of 5 runs,
@@ -138,7 +123,7 @@ static void smoke_problem(buf *out, const char *entry, const agent_run_result *r
 	else if (run->status != 0)
 		buf_printf(out, "smoke: meta_agent_rewrite returned %d: it must propose a "
 			   "rewrite offline (with no model) and return 0\n", run->status);
-	else if (!proposes_change(files, candidate))
+	else if (agents_same(files, candidate))
 		buf_printf(out, "smoke: meta_agent_rewrite returned 0 but emitted no change: "
 			   "it must propose a rewrite offline (with no model)\n");
 }

@@ -22,7 +22,8 @@ static const char revert_help[] =
 	"\n"
 	"Makes gen_N the live agent again: adds a new generation on main with\n"
 	"gen_N's files and fitness, and rewrites agent_code/. Nothing is deleted.\n"
-	"An invalid generation is refused unless --force.\n";
+	"An invalid generation is refused unless --force. When the live\n"
+	"generation has gen_N's agent files already, nothing is made.\n";
 
 static const char commit_help[] =
 	"usage: host commit -m MSG [--dir D] [--tasks-dir DIR]\n"
@@ -50,11 +51,16 @@ static int open_writer(lab *l, const char *command, const char *dir)
 static int revert_to(lab *l, int target, int force)
 {
 	record r;
+	int rc = evolve_revert(&r, l, target, force);
 
-	if (evolve_revert(&r, l, target, force) < 0)
+	if (rc < 0)
 		return cli_fail("revert", "%s", err_last());
-	cli_print_line("gen_%03d: %s; agent_code/ is gen_%03d's again (fitness %.4f)", r.number,
-		       r.reason, target, r.fitness);
+	if (rc == EVOLVE_UNCHANGED)
+		cli_print_line("nothing to revert: the live generation, gen_%03d, has gen_%03d's "
+			       "agent files already; no generation was made", r.number, target);
+	else
+		cli_print_line("gen_%03d: %s; agent_code/ is gen_%03d's again (fitness %.4f)",
+			       r.number, r.reason, target, r.fitness);
 	record_free(&r);
 	return CLI_OK;
 }

@@ -161,8 +161,13 @@ HOST_MUST_CHECK int evolve_run(evolve_summary *out, lab *l, const evolve_options
 HOST_MUST_CHECK int evolve_init(record *gen0, const char *dir, const agent_files *seed,
 				const evolve_eval_options *o, const settings *keep);
 
+/* What evolve_revert returns when the live generation has the target's
+ * agent files already: nothing is made. */
+#define EVOLVE_UNCHANGED 1
+
 /* Adds a generation on main with generation `target`'s files and record;
- * an invalid target is refused unless `force`. *out is its record. */
+ * an invalid target is refused unless `force`. *out is its record; or,
+ * with EVOLVE_UNCHANGED, the live generation's. */
 HOST_MUST_CHECK int evolve_revert(record *out, lab *l, int target, int force);
 
 /*

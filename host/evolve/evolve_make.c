@@ -80,6 +80,22 @@ int evolve_read_solutions(record *r, lab *l, int target)
 	return rc;
 }
 
+/* EVOLVE_UNCHANGED, with the live generation's record in *out, when its
+ * agent files are `files` already: a revert would only repeat it. */
+static int live_already(record *out, lab *l, int live, const agent_files *files)
+{
+	agent_files live_files;
+	int rc = store_read(l->store, live, out, &live_files);
+
+	if (rc < 0)
+		return rc;
+	rc = agents_same(&live_files, files) ? EVOLVE_UNCHANGED : 0;
+	agents_free(&live_files);
+	if (rc == 0)
+		record_free(out);
+	return rc;
+}
+
 int evolve_revert(record *out, lab *l, int target, int force)
 {
 	agent_files files;
@@ -93,6 +109,7 @@ int evolve_revert(record *out, lab *l, int target, int force)
 		rc = err_set(ERR_INVALID, "gen_%03d is %s (%s); use --force to revert to it "
 			     "anyway", target, record_status_name(from.status), from.reason);
 	if (rc == 0 && (rc = store_main(l->store, &live)) == 0 &&
+	    (rc = live_already(out, l, live, &files)) == 0 &&
 	    (rc = store_next_number(l->store, &next)) == 0 &&
 	    (rc = revert_record(out, &from, next, live)) == 0 &&
 	    ((rc = evolve_read_solutions(out, l, target)) < 0 ||  /* what it found, too */

@@ -72,6 +72,19 @@ static int compare_files(const void *a, const void *b)
 	return strcmp(((const agent_file *)a)->name, ((const agent_file *)b)->name);
 }
 
+int agents_same(const agent_files *a, const agent_files *b)
+{
+	size_t i;
+
+	if (a->count != b->count)
+		return 0;
+	for (i = 0; i < a->count; i++)  /* both sorted by name */
+		if (strcmp(a->items[i].name, b->items[i].name) != 0 ||
+		    strcmp(a->items[i].text, b->items[i].text) != 0)
+			return 0;
+	return 1;
+}
+
 int agents_set(agent_files *files, const char *name, const char *text)
 {
 	agent_file *f = find(files, name), *grown;

@@ -47,6 +47,9 @@ HOST_MUST_CHECK int agents_load(agent_files *out, const char *dir);
 /* The text of `name`, or NULL. */
 const char *agents_get(const agent_files *files, const char *name);
 
+/* Nonzero if `a` and `b` hold the same files, byte for byte. */
+int agents_same(const agent_files *a, const agent_files *b);
+
 /* Adds or replaces `name` (copying `text`); an empty text removes it. */
 HOST_MUST_CHECK int agents_set(agent_files *files, const char *name, const char *text);
 
