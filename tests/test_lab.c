@@ -66,16 +66,22 @@ static void test_inspection_commands(void **state)
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "diff --git a/");
 	run_result_free(&r);
+	HOST(&r, "show", "--dir", dir);  /* the live generation, as git show shows HEAD */
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "gen_000 (live)\nstatus    accepted");
+	run_result_free(&r);
 	HOST(&r, "status", "--dir", dir);
 	assert_contains(r.out, "live      gen_");
 	assert_contains(r.out, "4 generations");
+	assert_contains(r.out, "\ntasks     email, from ");
+	assert_contains(r.out, "\nspend     0 LLM calls");
 	assert_contains(r.out, "mode      offline");
 	assert_contains(r.out, "edits     none");
 	run_result_free(&r);
 	{
 		char *a[] = { "host", "evolve", "--dir", dir, "--select", "random", NULL };
 		char *b[] = { "host", "evolve", "--dir", dir, "--utility", "speed=2", NULL };
-		char *c[] = { "host", "show", "--dir", dir, NULL };
+		char *c[] = { "host", "show", "gen_000", "gen_001", NULL };
 		char *d[] = { "host", "diff", "gen_000", NULL };
 		char *e[] = { "host", "commit", "--dir", dir, NULL };
 		char *f[] = { "host", "revert", NULL };
@@ -83,7 +89,7 @@ static void test_inspection_commands(void **state)
 		char *h[] = { "host", "evolve", "--gens", "0", NULL };
 		expect_usage("--select takes best or archive, not 'random'", a);
 		expect_usage("--utility knows score, cost and time, not 'speed'", b);
-		expect_usage("missing gen_N", c);
+		expect_usage("unexpected argument 'gen_001'", c);
 		expect_usage("expects two generations", d);
 		expect_usage("missing -m MSG", e);
 		expect_usage("missing gen_N", f);

@@ -39,9 +39,10 @@ static const char checkout_help[] =
 static const char status_help[] =
 	"usage: host status [--dir D]\n"
 	"\n"
-	"Shows the live generation and its fitness, the lab's size, the mode\n"
-	"(offline or an LLM provider), whether solutions are carried (host\n"
-	"init --carry), and any lock or hand edits.\n";
+	"Shows the live generation and its fitness, the lab's size, its\n"
+	"training tasks and their folder, the mode (offline or an LLM\n"
+	"provider), the spend, whether solutions are carried (host init\n"
+	"--carry), and any lock or hand edits.\n";
 
 static int open_writer(lab *l, const char *command, const char *dir)
 {
@@ -171,6 +172,24 @@ static int run_checkout(int argc, char **argv)
 }
 
 /* The status's "carry" line: where the lab's task agents start. */
+/* The training tasks and the folder they come from, as the lab keeps
+ * them: what evolve trains on without --tasks. */
+static int print_tasks(lab *l)
+{
+	settings kept;
+
+	if (settings_read(&kept, l, SETTINGS_TASKS | SETTINGS_TASKS_DIR) < 0) {
+		cli_print_line("tasks     %s", err_last());
+		return CLI_FAILED;
+	}
+	printf("tasks     %s", kept.tasks ? kept.tasks : "not kept: evolve takes the default tasks");
+	if (kept.tasks_dir)
+		printf(", from %s", kept.tasks_dir);
+	printf("\n");
+	settings_free(&kept);
+	return CLI_OK;
+}
+
 static int print_carry(lab *l)
 {
 	settings kept;
@@ -233,6 +252,7 @@ static int run_status(int argc, char **argv)
 	printf("live      gen_%03d, fitness %.4f, held-out %.4f\n", live, g.fitness, g.holdout);
 	printf("lab       %s: %zu generations, %.1f MB in generations/\n", l.dir, count,
 	       (double)bytes / (1 << 20));
+	rc = print_tasks(&l);
 	{
 		char mode[512];
 		record_budget spend;
@@ -249,7 +269,7 @@ static int run_status(int argc, char **argv)
 		printf("held by pid %d\n", holder);
 	if (os_is_file(l.journal_path))
 		printf("pending   an interrupted step; the next command that writes completes it\n");
-	rc = print_carry(&l);
+	rc = print_carry(&l) != CLI_OK ? CLI_FAILED : rc;
 	rc = print_edits(&l, live) != CLI_OK ? CLI_FAILED : rc;
 	free(numbers);
 	record_free(&g);

@@ -25,9 +25,9 @@ static const char log_help[] =
 	"lists every generation. The live one is marked with '*'.\n";
 
 static const char show_help[] =
-	"usage: host show gen_N [--dir D]\n"
+	"usage: host show [gen_N] [--dir D]\n"
 	"\n"
-	"Shows a generation's record: status, reason, fitness and held-out\n"
+	"Shows a generation's record (with no gen_N, the live one's): status, reason, fitness and held-out\n"
 	"scores per task, what measured them (the model, trials, whether\n"
 	"solutions were carried), validation, the hunks its rewrite changed,\n"
 	"the meta agent's notes, and the diff against its parent.\n";
@@ -309,11 +309,13 @@ static int run_show(int argc, char **argv)
 
 	if (args_parse(opts, argc, argv, pos, 1, &n) < 0)
 		return cli_usage("show", "%s", err_last());
-	if (n == 0)
-		return cli_usage("show", "missing gen_N (for example: host show gen_003)");
 	if ((rc = open_reader(&l, "show", dir)) != CLI_OK)
 		return rc;
-	if ((rc = cli_resolve_generation(&l, "show", pos[0], &number)) == CLI_OK) {
+	if (n == 0)  /* the live generation, as git show shows HEAD */
+		rc = store_main(l.store, &number) < 0 ? cli_fail("show", "%s", err_last()) : CLI_OK;
+	else
+		rc = cli_resolve_generation(&l, "show", pos[0], &number);
+	if (rc == CLI_OK) {
 		if (store_main(l.store, &live) < 0)
 			live = -1;  /* shown without the live mark; host log names the fault */
 		if (store_read(l.store, number, &g, NULL) < 0) {
@@ -361,7 +363,7 @@ static int run_diff(int argc, char **argv)
 }
 
 const cli_command cli_log = { "log", "list generations: host log [--all]", log_help, run_log };
-const cli_command cli_show = { "show", "show a generation: host show gen_003", show_help, run_show };
+const cli_command cli_show = { "show", "show a generation (default: the live one): host show gen_003", show_help, run_show };
 const cli_command cli_diff = { "diff", "diff two generations: host diff gen_000 gen_005",
 			       diff_help, run_diff };
 
