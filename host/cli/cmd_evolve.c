@@ -105,19 +105,23 @@ static const char evolve_help[] =
 	"\n"
 	"Ctrl-C stops after the current round; with a model, its calls in flight\n"
 	"are abandoned and its unfinished candidates are kept as interrupted, not\n"
-	"measured; the finished ones are committed. A second Ctrl-C stops at once.\n"
-	"Re-running evolve continues where it stopped.\n";
+	"measured; the finished ones are committed, and evolve exits 130 (143\n"
+	"for SIGTERM), as an interrupted command does. A second Ctrl-C stops at\n"
+	"once. Re-running evolve continues where it stopped.\n";
 
 /* The seed directory: --from, ./seed, or the one installed beside host. */
 static volatile sig_atomic_t stop_requested;
 
+/* The first stop signal is kept in stop_requested, the engine's stop flag,
+ * so that the run can exit as the shell expects of an interrupted command:
+ * 128 + the signal. */
 static void on_stop_signal(int sig)
 {
 	if (stop_requested) {  /* the second one: stop now; the journal repairs */
 		signal(sig, SIG_DFL);
 		raise(sig);
 	}
-	stop_requested = 1;
+	stop_requested = sig;
 }
 
 /* The run's first line. */
@@ -278,6 +282,8 @@ static int run_evolve(int argc, char **argv)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	llm_close(a.o.eval.agent.llm);
+	if (rc == CLI_OK && stop_requested)  /* what was kept is said: now say it stopped */
+		rc = 128 + stop_requested;
 	return rc;
 }
 

@@ -39,7 +39,8 @@ static void print_overview(FILE *out)
 		"  --help     show this text\n"
 		"  --version  show the version\n"
 		"\n"
-		"Exit status: 0 success, 1 the job failed, 2 usage error.\n",
+		"Exit status: 0 success, 1 the job failed, 2 usage error; evolve\n"
+		"stopped by Ctrl-C or SIGTERM exits 130 or 143 after keeping its work.\n",
 		"help", "show a command's usage: host help COMMAND");
 }
 
@@ -74,6 +75,9 @@ int main(int argc, char **argv)
 {
 	const cli_command *cmd;
 
+	/* a line out is a line written, to a file as to a terminal: a second
+	 * Ctrl-C, which ends host at once, loses nothing printed */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		print_overview(stderr);
 		return CLI_USAGE;
