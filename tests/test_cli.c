@@ -65,12 +65,21 @@ static void test_usage_errors(void **state)
 	assert_int_equal(r.status, 2);
 	assert_contains(r.err, "usage: host COMMAND");
 	run_result_free(&r);
-	expect_usage_error("host: unknown command 'frobnicate'", "Try 'host --help'.", "frobnicate", NULL, NULL, NULL);
+	expect_usage_error("host: unknown command 'frobnicate'\n", "Try 'host --help'.", "frobnicate", NULL, NULL, NULL);
 	expect_usage_error("host: unknown option '--frob'", "Try 'host --help'.", "--frob", NULL, NULL, NULL);
-	expect_usage_error("host: no command 'nope'", "Try 'host --help'.", "help", "nope", NULL, NULL);
+	expect_usage_error("host: unknown command 'nope'", "Try 'host --help'.", "help", "nope", NULL, NULL);
+	/* a slip gets the name it was probably meant to be; a stranger word no guess */
+	expect_usage_error("host: unknown command 'evolv'; did you mean 'evolve'?", "Try 'host --help'.",
+			   "evolv", NULL, NULL, NULL);
+	expect_usage_error("host: unknown command 'statsu'; did you mean 'status'?", "Try 'host --help'.",
+			   "help", "statsu", NULL, NULL);
+	expect_usage_error("host evolve: unknown option '--gen'; did you mean '--gens'?",
+			   "Try 'host help evolve'.", "evolve", "--gen", "3", NULL);
+	expect_usage_error("host bench: unknown option '--reapet'; did you mean '--repeat'?",
+			   "Try 'host help bench'.", "bench", "snake", "--reapet=3", NULL);
 	expect_usage_error("host help: expects one command name", "Try 'host help help'.", "help", "a", "b", NULL);
 	expect_usage_error("host bench: missing TASK", "Try 'host help bench'.", "bench", NULL, NULL, NULL);
-	expect_usage_error("host bench: unknown option '--frob'", "Try 'host help bench'.", "bench", "snake", "--frob", NULL);
+	expect_usage_error("host bench: unknown option '--frob'\n", "Try 'host help bench'.", "bench", "snake", "--frob", NULL);
 	expect_usage_error("host bench: --repeat expects an integer from 1 to 1000000, got 'many'",
 			   "Try 'host help bench'.", "bench", "--repeat", "many", NULL);
 	expect_usage_error("host bench: --repeat expects an integer from 1 to 1000000, got '0'",

@@ -7,11 +7,15 @@
 #include "args.h"
 
 #include "error.h"
+#include "nearest.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define ARGS_MAX_OPTIONS 64  /* more than any command has */
 
 static const arg_option *find_option(const arg_option *opts, const char *arg,
 				     size_t len)
@@ -76,6 +80,25 @@ static int store_value(const arg_option *opt, const char *value)
 	return store_integer(opt, value);
 }
 
+/* "unknown option '--gen'; did you mean '--gens'?", the guess only when
+ * the option is a slip of a known one. */
+static int unknown_option(const arg_option *opts, const char *arg, size_t len)
+{
+	const char *known[ARGS_MAX_OPTIONS + 1], *guess;
+	char word[NEAREST_MAX_LEN + 1];
+	size_t n = 0;
+
+	for (; opts->name && n < ARGS_MAX_OPTIONS; opts++)
+		known[n++] = opts->name;
+	known[n] = NULL;
+	snprintf(word, sizeof(word), "%.*s", (int)len, arg);
+	guess = nearest_slip(word, known);
+	if (guess)
+		return err_set(ERR_INVALID, "unknown option '%.*s'; did you mean '%s'?", (int)len,
+			       arg, guess);
+	return err_set(ERR_INVALID, "unknown option '%.*s'", (int)len, arg);
+}
+
 /* Handles argv[*i], an option; advances *i past a separate value. */
 static int parse_option(const arg_option *opts, int argc, char **argv, int *i)
 {
@@ -84,7 +107,7 @@ static int parse_option(const arg_option *opts, int argc, char **argv, int *i)
 	const arg_option *opt = find_option(opts, arg, len);
 
 	if (!opt)
-		return err_set(ERR_INVALID, "unknown option '%.*s'", (int)len, arg);
+		return unknown_option(opts, arg, len);
 	if (opt->kind == ARG_FLAG) {
 		if (eq)
 			return err_set(ERR_INVALID, "%s takes no value", opt->name);

@@ -6,6 +6,7 @@
  */
 #include "args.h"
 #include "cli.h"
+#include "nearest.h"
 #include "print.h"
 #include "version.h"
 
@@ -54,6 +55,23 @@ static const cli_command *find_command(const char *name)
 	return NULL;
 }
 
+/* "unknown command 'evolv'; did you mean 'evolve'?", the guess only when
+ * the name is a slip of a command's. */
+static int unknown_command(const char *name)
+{
+	const char *known[N_COMMANDS + 2], *guess;
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		known[i] = commands[i]->name;
+	known[N_COMMANDS] = "help";
+	known[N_COMMANDS + 1] = NULL;
+	guess = nearest_slip(name, known);
+	if (guess)
+		return cli_usage(NULL, "unknown command '%s'; did you mean '%s'?", name, guess);
+	return cli_usage(NULL, "unknown command '%s'", name);
+}
+
 static int run_help(int argc, char **argv)
 {
 	const cli_command *cmd;
@@ -66,7 +84,7 @@ static int run_help(int argc, char **argv)
 		return cli_usage("help", "expects one command name");
 	cmd = find_command(argv[0]);
 	if (!cmd)
-		return cli_usage(NULL, "no command '%s'", argv[0]);
+		return unknown_command(argv[0]);
 	fputs(cmd->help, stdout);
 	return CLI_OK;
 }
@@ -94,7 +112,7 @@ int main(int argc, char **argv)
 		return cli_usage(NULL, "unknown option '%s'", argv[1]);
 	cmd = find_command(argv[1]);
 	if (!cmd)
-		return cli_usage(NULL, "unknown command '%s'", argv[1]);
+		return unknown_command(argv[1]);
 	if (args_wants_help(argc - 2, argv + 2)) {
 		fputs(cmd->help, stdout);
 		return CLI_OK;

@@ -55,3 +55,11 @@ const char *nearest_word(const char *word, const char *const *known)
 	}
 	return best;
 }
+
+const char *nearest_slip(const char *word, const char *const *known)
+{
+	const char *best = nearest_word(word, known);
+	size_t d = best ? nearest_distance(word, best) : 0, len = strlen(word);
+
+	return best && (d <= 2 || d <= len / 3) && d < len ? best : NULL;
+}

@@ -21,4 +21,9 @@ size_t nearest_distance(const char *a, const char *b);
  * those as near); NULL when `known` is empty. */
 const char *nearest_word(const char *word, const char *const *known);
 
+/* nearest_word, when it is near enough to be a slip of `word` (at most
+ * two edits, or a third of its length); else NULL. A command line is
+ * worth a guess only then: '--frob' is no '--dir'. */
+const char *nearest_slip(const char *word, const char *const *known);
+
 #endif
