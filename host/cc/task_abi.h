@@ -53,6 +53,20 @@ int score_transcript(const char *transcript, const task_case *cases,
  */
 double transcript_cpu_ns(void);
 
+/*
+ * Callable from score.c, for a task with rubric.json, whose cases' labels
+ * are their checks: scores `answer` against `rubric` (a case's label).
+ * *score is the weight of the checks met over the weight of all, from 0
+ * to 1. When feedback_size > 0, writes the checks not met to `feedback`,
+ * "; "-separated (missing "30 days"; says "60 days", which it must not),
+ * "" when all are. Matching is by words and numbers, case and spacing
+ * aside ("$30" is "30 dollars" and "30.00"); README's "Quality tasks"
+ * has the rules. Returns 0, or -1 when `rubric` is no rubric. Not
+ * available to driver.c.
+ */
+int rubric_score(const char *answer, const char *rubric, double *score, char *feedback,
+		 int feedback_size);
+
 /* ---- oracle side (host), when the task has oracle.c ---- */
 
 /*

@@ -14,6 +14,7 @@
 #include "runner.h"
 
 #include "error.h"
+#include "rubric.h"
 #include "utf8.h"
 
 #include <math.h>
@@ -40,16 +41,22 @@ static double transcript_cpu_ns(void)
 	return request_cpu_ns;
 }
 
+/* What score.c may call besides the allowlist: the run's CPU time, and
+ * the host's matching of an answer against a rubric (rubric.h), so that
+ * every task applies its checks by the same rules. */
 static const compile_symbol scorer_symbols[] = {
 	{ "transcript_cpu_ns", (const void *)transcript_cpu_ns },
+	{ "rubric_score", (const void *)rubric_score },
 };
+
+#define SCORER_SYMBOLS (sizeof(scorer_symbols) / sizeof(scorer_symbols[0]))
 
 void runner_prepare_scorer(const json_t *spec, const char *key)
 {
 	compile_unit *unit;
 
 	if (runner_compile(&unit, NULL, json_object_get(spec, "scorer"), NULL,
-			   scorer_symbols, 1, 1) == 0)
+			   scorer_symbols, SCORER_SYMBOLS, 1) == 0)
 		runner_keep_prepared(key, unit);
 }
 
@@ -114,6 +121,6 @@ _Noreturn void runner_scorer_job(const json_t *job)
 {
 	runner_enter(job);
 	scorer = (score_fn)runner_task_entry(job, "scorer", "score.c", "score_transcript",
-					     scorer_symbols, 1);
+					     scorer_symbols, SCORER_SYMBOLS);
 	runner_serve(job, answer_score, NULL);
 }
