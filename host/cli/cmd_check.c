@@ -4,11 +4,12 @@
  * A task is the user's code as much as a solution is the agent's, and a
  * fault in it must not be charged to the solutions: so a task is checked
  * on its own. Loading checks every field and case (naming the file and
- * the field); running initial.c on the training and held-out cases builds
- * the driver (a fault is a task_error with driver.c's line) and the scorer
- * (score.c's faults are named as its own), and an oracle must agree with
- * every label. init and evolve run the same check on the initial
- * solution before they start.
+ * the field), and a rubric's checks (rubric.json); running initial.c on
+ * the training and held-out cases builds the driver (a fault is a
+ * task_error with driver.c's line) and the scorer (score.c's faults are
+ * named as its own), and an oracle must agree with every label. init
+ * and evolve run the same check on the initial solution before they
+ * start.
  */
 #include "args.h"
 #include "cli.h"
@@ -26,7 +27,9 @@ static const char check_help[] =
 	"usage: host check-task DIR\n"
 	"\n"
 	"Checks the task folder DIR: every field of task.json and every case\n"
-	"(the name must be the folder's), the driver and the scorer,\n"
+	"(the name must be the folder's), the rubric (rubric.json: every case's\n"
+	"checks, well formed, with positive weights, naming only the task's\n"
+	"cases), when the task has one, the driver and the scorer,\n"
 	"initial.c on the training and held-out cases, and the oracle\n"
 	"(oracle.c), when the task has one, against every labelled case. Each\n"
 	"problem is named\n"
@@ -75,7 +78,9 @@ static int check_oracle(task *t)
 	int wrong;
 
 	if (!oracle_present(t)) {
-		printf("oracle    none (oracle.c): test agents cannot grow this task's cases\n");
+		printf("oracle    none (oracle.c): test agents cannot grow this task's cases%s\n",
+		       t->rubric_checks ? " (a new question needs its checks written from what "
+		       "the task knows: a model's work)" : "");
 		return CLI_OK;
 	}
 	wrong = oracle_check(&checked, t, &report);
@@ -112,6 +117,9 @@ static int run_check(int argc, char **argv)
 	if (t->timing_repeats > 0)
 		printf("timing    the host measures each run's CPU time; an evaluation keeps "
 		       "the best of %d runs\n", t->timing_repeats);
+	if (t->rubric_checks)
+		printf("rubric    rubric.json: %zu weighted checks on the %zu training and %zu "
+		       "held-out cases\n", t->rubric_checks, t->n_train, t->n_holdout);
 	if (t->opt_in)
 		printf("default   a run trains on it only when named (--tasks %s): task.json "
 		       "says \"default\": false\n", t->name);

@@ -321,7 +321,8 @@ static int parse_task(task *t, const task_json *tj)
 	    (rc = read_task_file(&t->initial_text, t->dir, "initial.c")) ||
 	    (rc = read_task_file(&t->driver_text, t->dir, "driver.c")) ||
 	    (rc = read_task_file(&t->score_text, t->dir, "score.c")) ||
-	    (rc = read_optional_file(&t->oracle_text, t->dir, "oracle.c")))
+	    (rc = read_optional_file(&t->oracle_text, t->dir, "oracle.c")) ||
+	    (rc = task_rubric_apply(t, tj->file)))
 		return rc;
 	return make_header_dir(t);
 }

@@ -58,6 +58,9 @@ typedef struct {
 	size_t n_holdout;
 	char *header_text, *initial_text, *driver_text, *score_text;
 	char *oracle_text;   /* oracle.c, NULL when the task has none (oracle.h) */
+	/* The checks of rubric.json (rubric.h), when the task has one: each
+	 * case's label is then its checks' canonical text; 0 without one. */
+	size_t rubric_checks;
 } task;
 
 /* A label as score.c gets it: a string as it is, an integer in decimal,

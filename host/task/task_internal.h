@@ -1,7 +1,7 @@
 /*
  * task_internal.h - what the task loader's files share: task.c reads and
- * checks task.json and the folder; task_cases.c reads the cases. The
- * interface is task.h.
+ * checks task.json and the folder; task_cases.c reads the cases;
+ * task_rubric.c a rubric's checks into them. The interface is task.h.
  */
 #ifndef HOST_TASK_INTERNAL_H
 #define HOST_TASK_INTERNAL_H
@@ -25,6 +25,12 @@ HOST_MUST_CHECK int task_cases_from_file(task_case **cases, size_t *n, const cha
 					 const char *name, const char *where);
 
 void task_cases_free(task_case *cases, size_t n);
+
+/* Reads rubric.json beside `task_json` (task.json's path), when the task
+ * folder has one: each case's checks, validated, become its label, and
+ * every case must have some. Errors name the file and the entry, or the
+ * case left out. */
+HOST_MUST_CHECK int task_rubric_apply(task *t, const char *task_json);
 
 /* Refuses a member of `object` not in the NULL-terminated `known`, naming
  * it and the nearest known one: "WHERE: unknown field 'budget.wal_ms';
