@@ -142,7 +142,8 @@ static void test_bench_failures_exit_1(void **state)
 	(void)state;
 	RUN(&r, "bench", "nope");
 	assert_int_equal(r.status, 1);
-	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: circles, email, snake, sort)");
+	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: circles, email, snake, "
+			"sort, support)");
 	run_result_free(&r);
 	RUN(&r, "bench", "snake", "tests/solutions/missing.c");
 	assert_int_equal(r.status, 1);
@@ -464,7 +465,8 @@ static void test_a_lab_where_the_suite_runs_is_not_seen(void **state)
 	assert_int_equal(chdir(lab), 0);
 	RUN(&r, "bench", "nope");
 	assert_int_equal(r.status, 1);
-	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: circles, email, snake, sort)");
+	assert_contains(r.err, "host bench: no task 'nope' in tasks (tasks: circles, email, snake, "
+			"sort, support)");
 	run_result_free(&r);
 	RUN(&r, "log");
 	assert_int_equal(r.status, 1);

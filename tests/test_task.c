@@ -173,7 +173,8 @@ static void test_unknown_task_lists_the_known_ones(void **state)
 
 	(void)state;
 	assert_int_equal(task_load(&t, "tasks", "nope"), ERR_NOTFOUND);
-	assert_contains(err_last(), "no task 'nope' in tasks (tasks: circles, email, snake, sort)");
+	assert_contains(err_last(), "no task 'nope' in tasks (tasks: circles, email, snake, sort, "
+			"support)");
 	assert_true(task_load(&t, "tasks", "../tasks") < 0);
 	assert_contains(err_last(), "is not a task name");
 }

@@ -1,0 +1,22 @@
+/*
+ * support.h - the interface of a customer-support answerer.
+ *
+ * support_answer writes its answer to a customer's question about Nimbus
+ * (a made-up maker of kettles and toasters) into `answer`: at most `size`
+ * bytes with the NUL, on one line (the driver turns line breaks into
+ * spaces). The facts to answer from are the knowledge base in kb.h.
+ *
+ * TUNE(value, lo, hi) marks a numeric parameter of a solution. It expands
+ * to `value`; tuners (the offline proposer) may rewrite `value` within
+ * [lo, hi] and change nothing else.
+ */
+#ifndef SUPPORT_H
+#define SUPPORT_H
+
+#define TUNE(value, lo, hi) (value)
+
+#define SUPPORT_ANSWER_MAX 300  /* the size the driver gives: a short answer */
+
+void support_answer(const char *question, char *answer, int size);
+
+#endif
