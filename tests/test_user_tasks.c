@@ -315,7 +315,8 @@ static void test_a_new_task_passes_check_task(void **state)
 	run_result_free(&r);
 	expect_in(dir, "new-task Demo", 1,
 		  "'Demo' is not a task name: use lower-case letters, digits and '_'");
-	expect_in(dir, "new-task x --like chess", 2, "--like takes email, snake or sort, not 'chess'");
+	expect_in(dir, "new-task x --like chess", 2,
+		  "--like takes email, snake, sort or support, not 'chess'");
 	expect_in(dir, "new-task", 2, "missing NAME (for example: host new-task demo)");
 	os_remove_tree(dir);
 	free(demo);

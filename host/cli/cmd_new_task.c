@@ -17,19 +17,21 @@
 #include <string.h>
 
 static const char new_task_help[] =
-	"usage: host new-task NAME [--like email|snake|sort] [--tasks-dir DIR]\n"
+	"usage: host new-task NAME [--like email|snake|sort|support] [--tasks-dir DIR]\n"
 	"\n"
 	"Writes DIR/NAME (default DIR: ./tasks): a copy of the task email (a\n"
 	"function on strings, scored by accuracy against labels), snake (a\n"
-	"policy, scored by what it achieves) or sort (scored on the CPU time the\n"
-	"host measures) under the new name, with its header\n"
-	"renamed NAME.h and a comment at the top of each C file on what to\n"
-	"change: task.json, NAME.h, initial.c, driver.c, score.c and the cases.\n"
-	"It passes host check-task as written; change it a step at a time and\n"
-	"check again.\n"
+	"policy, scored by what it achieves), sort (scored on the CPU time the\n"
+	"host measures) or support (answers to questions from a knowledge base,\n"
+	"scored by a rubric of weighted checks, rubric.json) under the new name,\n"
+	"with its header renamed NAME.h and a comment at the top of each C file\n"
+	"on what to change: task.json, NAME.h, initial.c, driver.c, score.c and\n"
+	"the cases. It passes host check-task as written; change it a step at a\n"
+	"time and check again.\n"
 	"\n"
 	"Options:\n"
-	"  --like T         the task to start from: email (default), snake or sort\n"
+	"  --like T         the task to start from: email (default), snake, sort\n"
+	"                   or support\n"
 	"  --tasks-dir DIR  where to write it (default: ./tasks)\n";
 
 static int has_model(const char *root, const char *like)
@@ -56,8 +58,10 @@ static int run_new_task(int argc, char **argv)
 		return cli_usage("new-task", "%s", err_last());
 	if (n == 0)
 		return cli_usage("new-task", "missing NAME (for example: host new-task demo)");
-	if (strcmp(like, "email") && strcmp(like, "snake") && strcmp(like, "sort"))
-		return cli_usage("new-task", "--like takes email, snake or sort, not '%s'", like);
+	if (strcmp(like, "email") && strcmp(like, "snake") && strcmp(like, "sort") &&
+	    strcmp(like, "support"))
+		return cli_usage("new-task", "--like takes email, snake, sort or support, not '%s'",
+				 like);
 	/* the models are the tasks host ships, beside it (./tasks is the
 	 * user's); a host run from its build tree finds them in ./tasks */
 	if ((rc = os_beside_exe(&root, "../tasks")) < 0)

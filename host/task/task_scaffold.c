@@ -3,9 +3,9 @@
  * task_scaffold in task.h.
  *
  * A new task is easiest to write by changing one that works: the scaffold
- * is a copy of the model task (email, snake or sort) under the new name, its
- * header renamed to NAME.h and every reference to it changed, each C file
- * opening with a comment that says what to change. It passes host
+ * is a copy of the model task (email, snake, sort or support) under the
+ * new name, its header renamed to NAME.h and every reference to it
+ * changed, each C file opening with a comment that says what to change. It passes host
  * check-task as written, so a user changes a working task step by step.
  */
 #include "task_internal.h"
@@ -20,8 +20,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* What each C file is for, and what to change in it. */
-static const char *role(const char *file, int is_header)
+/* What each C file is for, and what to change in it; `rubric`: the
+ * model task's labels are rubric.json's checks. */
+static const char *role(const char *file, int is_header, int rubric)
 {
 	if (is_header)
 		return "the interface a solution implements: change the entry points and "
@@ -35,6 +36,11 @@ static const char *role(const char *file, int is_header)
 		return "labels any input of the task, for the arena's test agents (oracle_label, "
 		       "in a sandbox of its own): it must agree with every labelled case, which "
 		       "host check-task checks";
+	if (strcmp(file, "score.c") == 0 && rubric)
+		return "scores each answer with the host's rubric_score against its case's "
+		       "checks, which the host makes from rubric.json ({\"train\": [{\"case\", "
+		       "\"checks\"}], \"holdout\": [...]}, an entry for every case); "
+		       "feedback_size 0 means held-out cases: name none";
 	if (strcmp(file, "score.c") == 0)
 		return "scores a transcript against the cases and their labels, in a sandbox of "
 		       "its own (with the run's CPU time from transcript_cpu_ns() when task.json "
@@ -69,7 +75,8 @@ static int copy_file(const task *like, const char *dir, const char *name, const 
 	snprintf(to_h, sizeof(to_h), "%s.h", name);
 	if (rc == 0 && len > 2 && (strcmp(file + len - 2, ".c") == 0 || !target_name))
 		buf_printf(&out, "/*\n * %s, task %s (made by host new-task from %s): %s.\n */\n",
-			   target_name ? file : to_h, name, like->name, role(file, !target_name));
+			   target_name ? file : to_h, name, like->name,
+			   role(file, !target_name, like->rubric_checks > 0));
 	if (rc == 0 && strcmp(file, "task.json") == 0) {
 		char from_n[300], to_n[300];
 		buf renamed = BUF_INIT;
