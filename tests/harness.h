@@ -152,5 +152,7 @@ void test_group_layers(harness_totals *t);
 void test_group_holdout(harness_totals *t);
 void test_group_workers(harness_totals *t);
 void test_group_carry(harness_totals *t);
+void test_group_rubric(harness_totals *t);
+void test_group_support(harness_totals *t);
 
 #endif
