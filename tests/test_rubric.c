@@ -74,6 +74,9 @@ static void test_answers_match_by_words_and_numbers(void **state)
 		{ "{\"says\": \"Forgot password\"}", "choose 'forgot-password'", 1 },
 		{ "{\"says\": \"warranty@nimbus.example\"}", "mail Warranty@Nimbus.Example", 1 },
 		{ "{\"says\": \"café\"}", "Café", 1 },                 /* beyond ASCII, as written */
+		{ "{\"says\": \"30 days\"}", "30\u00a0days", 1 },        /* a no-break space */
+		{ "{\"says\": \"don't\"}", "don\u2019t", 1 },             /* a curly quote */
+		{ "{\"says\": \"3 5\"}", "3\u20135 days", 1 },             /* an en dash */
 		{ "{\"any\": [\"original packaging\", \"original box\"]}", "its original box", 1 },
 		{ "{\"any\": [\"original packaging\", \"original box\"]}", "the box", 0 },
 		{ "{\"not\": \"60 days\"}", "within 60 days", 0 },

@@ -128,6 +128,19 @@ static void mark_money(token_list *l)
 	l->n = kept;
 }
 
+/* The length of the separator at `p` beyond ASCII: a no-break space
+ * (U+00A0) or a character of Unicode's General Punctuation block
+ * (U+2000 to U+206F: dashes, curly quotes, ellipsis, thin spaces), which
+ * separate words as ASCII's do; 0 for anything else. */
+static int wide_separator(const unsigned char *p)
+{
+	if (p[0] == 0xc2 && p[1] == 0xa0)
+		return 2;
+	if (p[0] == 0xe2 && (p[1] == 0x80 || p[1] == 0x81) && p[2] >= 0x80 && p[2] <= 0xbf)
+		return 3;
+	return 0;
+}
+
 static void tokens_free(token_list *l)
 {
 	free(l->text);
@@ -154,8 +167,12 @@ static int tokenize(token_list *l, const char *s)
 			p = (char *)read_number(l, p);
 			continue;
 		}
+		if (wide_separator((unsigned char *)p)) {
+			p += wide_separator((unsigned char *)p);
+			continue;
+		}
 		if (is_letter(c)) {
-			while (is_letter((unsigned char)*p))
+			while (is_letter((unsigned char)*p) && !wide_separator((unsigned char *)p))
 				p++;
 			add_token(l, start, (size_t)(p - start), 0);
 			continue;
@@ -278,7 +295,7 @@ static int read_check(check *c, const json_t *value, const char *where, size_t k
 	const char *key;
 	const json_t *member;
 	char at[512];
-	int found = 0, i;
+	int found = 0, i, rc;
 
 	snprintf(at, sizeof(at), "%s, check %zu", where, k);
 	if (!json_is_object(value))
@@ -298,12 +315,12 @@ static int read_check(check *c, const json_t *value, const char *where, size_t k
 		}
 	if (found != 1)
 		return err_set(ERR_INVALID, "%s: %s", at, check_shape);
-	if ((i = check_phrases(c, at)) < 0)
-		return i;
+	if ((rc = check_phrases(c, at)) < 0)
+		return rc;
 	return check_weight(c, json_object_get(value, "weight"), at);
 }
 
-/* Every check of `checks`, into checks_out[0..*n). */
+/* Every check of `checks`, into out[0..*n). */
 static int read_checks(check *out, size_t *n, const json_t *checks, const char *where)
 {
 	const json_t *value;

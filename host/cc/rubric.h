@@ -14,7 +14,9 @@
  * - text is compared as tokens: words (runs of letters, lower-cased;
  *   bytes outside ASCII count as letters) and numbers (runs of digits,
  *   with "," thousands groups and a "." decimal part); everything else
- *   (spaces, punctuation) only separates them. A phrase matches where its
+ *   (spaces, punctuation, and beyond ASCII the no-break space and
+ *   Unicode's General Punctuation: dashes, curly quotes) only separates
+ *   them. A phrase matches where its
  *   tokens occur in a row in the answer: whole words ("return" is not in
  *   "returns"), any case, any spacing or punctuation between them;
  * - numbers match by value: "30", "30.00" and "30.0" are one number;
