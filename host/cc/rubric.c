@@ -9,7 +9,6 @@
  */
 #include "rubric.h"
 
-#include "buf.h"
 #include "error.h"
 #include "nearest.h"
 
