@@ -151,7 +151,7 @@ static void test_bench_failures_exit_1(void **state)
 	run_result_free(&r);
 	RUN(&r, "bench", "snake", "--tasks-dir", "tests/no-such-dir");
 	assert_int_equal(r.status, 1);
-	assert_contains(r.err, "no task 'snake' in tests/no-such-dir");
+	assert_contains(r.err, "the tasks folder tests/no-such-dir does not exist");
 	run_result_free(&r);
 	RUN(&r, "bench", "snake", "tests/hostile/fork_loop.c");
 	assert_int_equal(r.status, 1);

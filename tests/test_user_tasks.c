@@ -300,6 +300,15 @@ static void test_a_new_task_passes_check_task(void **state)
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
 	expect_in(dir, "check-task tasks/fast", 0, "an evaluation keeps the best of 5 runs");
+	/* a name as new-task takes it; the installed tasks that ./tasks hides
+	 * are pointed to; a folder that is not there is named as such */
+	expect_in(dir, "check-task demo", 0, "demo is sound");
+	expect_in(dir, "bench snake", 1, "no task 'snake' in tasks (tasks: demo, fast, pac); the "
+		  "installed tasks in ");
+	expect_in(dir, "bench snake", 1, " have it: pass --tasks-dir ");
+	expect_in(dir, "bench snake --tasks-dir nowhere", 1, "the tasks folder nowhere does not "
+		  "exist");
+	expect_in(dir, "check-task nothere", 1, "no task 'nothere' in tasks (tasks: demo, fast, pac)\n");
 	{
 		char args[4200], *seed = realpath("seed", NULL);  /* wherever host is built */
 		assert_non_null(seed);

@@ -14,6 +14,7 @@
 #include "args.h"
 #include "cli.h"
 #include "error.h"
+#include "os.h"
 #include "eval.h"
 #include "oracle.h"
 #include "print.h"
@@ -24,9 +25,11 @@
 #include <string.h>
 
 static const char check_help[] =
-	"usage: host check-task DIR\n"
+	"usage: host check-task DIR|NAME [--tasks-dir DIR]\n"
 	"\n"
-	"Checks the task folder DIR: every field of task.json and every case\n"
+	"Checks the task folder DIR, or the task NAME found as --tasks-dir\n"
+	"would find it (the lab's tasks folder, ./tasks, else the installed\n"
+	"tasks): every field of task.json and every case\n"
 	"(the name must be the folder's), the rubric (rubric.json: every case's\n"
 	"checks, well formed, with positive weights, naming only the task's\n"
 	"cases), when the task has one, the driver and the scorer,\n"
@@ -99,8 +102,10 @@ static int check_oracle(task *t)
 
 static int run_check(int argc, char **argv)
 {
-	const char *pos[1];
-	const arg_option opts[] = { { NULL, ARG_FLAG, NULL, 0, 0 } };
+	const char *pos[1], *tasks_dir = NULL;
+	const arg_option opts[] = {
+		{ "--tasks-dir", ARG_STRING, &tasks_dir, 0, 0 }, { NULL, ARG_FLAG, NULL, 0, 0 },
+	};
 	static const char *const splits[] = { "", "training", "held-out", "training and held-out" };
 	int failed = 0;
 	task *t;
@@ -110,8 +115,12 @@ static int run_check(int argc, char **argv)
 		return cli_usage("check-task", "%s", err_last());
 	if (n == 0)
 		return cli_usage("check-task", "missing DIR (for example: host check-task tasks/demo)");
-	if (task_load_dir(&t, pos[0]) < 0)
+	if (!os_is_dir(pos[0]) && !strchr(pos[0], '/')) {  /* a name, as new-task takes */
+		if ((rc = cli_load_task(&t, "check-task", tasks_dir, pos[0])) != CLI_OK)
+			return rc;
+	} else if (task_load_dir(&t, pos[0]) < 0) {
 		return cli_fail("check-task", "%s", err_last());
+	}
 	printf("task      %s: %s, %s is better; %zu training and %zu held-out cases\n", t->name,
 	       t->metric, t->higher_is_better ? "higher" : "lower", t->n_train, t->n_holdout);
 	if (t->timing_repeats > 0)

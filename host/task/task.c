@@ -12,7 +12,6 @@
 #include "error.h"
 #include "os.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,29 +366,6 @@ done:
 	return rc;
 }
 
-int task_load(task **out, const char *root, const char *name)
-{
-	char *dir;
-	int rc;
-
-	*out = NULL;
-	if (!*name || strchr(name, '/') || name[0] == '.')
-		return err_set(ERR_INVALID, "'%s' is not a task name", name);
-	dir = os_path_join(root, name);
-	if (!dir)
-		return err_set(ERR_SYSTEM, "out of memory");
-	if (!os_is_dir(dir)) {
-		char *known = task_list(root);
-		rc = err_set(ERR_NOTFOUND, "no task '%s' in %s (tasks: %s)", name,
-			     root, known && *known ? known : "none");
-		free(known);
-	} else {
-		rc = task_load_dir(out, dir);
-	}
-	free(dir);
-	return rc;
-}
-
 void task_view(task *out, const task *t, const task_case *train, size_t n_train,
 	       const char *initial)
 {
@@ -432,69 +408,8 @@ void task_free(task *t)
 	free(t);
 }
 
-int task_default_root(char **out)
-{
-	if (!os_is_dir("tasks"))
-		return os_beside_exe(out, "../tasks");
-	*out = strdup("tasks");
-	return *out ? 0 : err_set(ERR_SYSTEM, "out of memory");
-}
-
 int task_abi_prelude(buf *out)
 {
 	buf_printf(out, "#line 1 \"task_abi.h\"\n%s", embed_task_abi_h);
 	return buf_failed(out);
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-char *task_list(const char *root)
-{
-	char *names[256];
-	size_t n = 0, i;
-	struct dirent *ent;
-	DIR *d = opendir(root);
-	buf out = BUF_INIT;
-
-	while (d && (ent = readdir(d)) != NULL && n < 256) {
-		char *json = ent->d_name[0] == '.' ? NULL : os_path_join(root, ent->d_name);
-		char *file = json ? os_path_join(json, "task.json") : NULL;
-		if (file && os_is_file(file))
-			names[n++] = strdup(ent->d_name);
-		free(json);
-		free(file);
-	}
-	if (d)
-		closedir(d);
-	qsort(names, n, sizeof(names[0]), compare_names);
-	for (i = 0; i < n; i++) {
-		buf_printf(&out, "%s%s", i ? ", " : "", names[i] ? names[i] : "");
-		free(names[i]);
-	}
-	return buf_detach(&out);
-}
-
-static int by_default(const task *t)
-{
-	return t->timing_repeats == 0 && !t->opt_in;
-}
-
-void task_keep_defaults(task **tasks, size_t *n)
-{
-	size_t i, kept = 0, defaults = 0;
-
-	for (i = 0; i < *n; i++)
-		defaults += by_default(tasks[i]);
-	if (defaults == 0)
-		return;
-	for (i = 0; i < *n; i++) {
-		if (!by_default(tasks[i]))
-			task_free(tasks[i]);
-		else
-			tasks[kept++] = tasks[i];
-	}
-	*n = kept;
 }
