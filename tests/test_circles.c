@@ -72,8 +72,8 @@ static void test_the_task_is_sound(void **state)
 	(void)state;
 	HOST(&r, "check-task", "tasks/circles");
 	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "training  initial.c on 1 cases: ok, score 2.33088");
-	assert_contains(r.out, "held-out  initial.c on 1 cases: ok, score 2.33088");
+	assert_contains(r.out, "training  initial.c on 1 case: ok, score 2.3309 ");
+	assert_contains(r.out, "held-out  initial.c on 1 case: ok, score 2.3309 ");
 	assert_contains(r.out, "a run trains on it only when named (--tasks circles)");
 	assert_contains(r.out, "tasks/circles is sound");
 	assert_null(strstr(r.out, "timing"));

@@ -170,7 +170,12 @@ static void test_bench_text_and_json(void **state)
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "status    ok");
 	assert_contains(r.out, "score     0.65 (accuracy, higher is better)");
-	assert_contains(r.out, "held-out  ");
+	/* scores print as log and show print them: four decimals, no more */
+	assert_contains(r.out, "held-out  0.6119\n");
+	run_result_free(&r);
+	RUN(&r, "bench", "circles");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "score     2.3309 (sum of radii, higher is better)");
 	run_result_free(&r);
 	RUN(&r, "bench", "snake", "--json", "--holdout", "--repeat", "3");
 	assert_int_equal(r.status, 0);

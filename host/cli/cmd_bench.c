@@ -80,22 +80,23 @@ static void print_text(const bench_args *a, const task *t, const char *file,
 		       const bench_run *run)
 {
 	const eval_result *r = &run->train.last;
+	char score[32];
 
 	printf("task      %s\n", t->name);
 	printf("solution  %s\n", file);
 	printf("status    %s\n", sandbox_status_name(r->status));
 	if (r->status == SANDBOX_OK)
-		printf("score     %g (%s, %s is better)\n", r->score, t->metric,
+		printf("score     %s (%s, %s is better)\n", cli_score(score, r->score), t->metric,
 		       t->higher_is_better ? "higher" : "lower");
 	if (run->have_holdout && run->holdout.status == SANDBOX_OK)
-		printf("held-out  %g\n", run->holdout.score);
+		printf("held-out  %s\n", cli_score(score, run->holdout.score));
 	else if (run->have_holdout)  /* the host's words: a held-out run says no more */
 		printf("held-out  failed, %s: %s\n", sandbox_status_name(run->holdout.status),
 		       run->holdout.detail);
 	printf("time      %.2f ms\n", a->repeat > 1 ? run->train.median_ms : r->elapsed_ms);
 	if (r->cpu_ns >= 0)
 		printf("cpu       %.3f ms in the solution's process, measured by the host "
-		       "(best of %d runs)\n", r->cpu_ns / 1e6, r->runs);
+		       "(best of %d run%s)\n", r->cpu_ns / 1e6, r->runs, r->runs == 1 ? "" : "s");
 	if (r->feedback && *r->feedback)
 		cli_print_line("feedback  %s", r->feedback);
 	if (r->diagnostics && *r->diagnostics)

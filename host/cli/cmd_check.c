@@ -48,6 +48,7 @@ static const char check_help[] =
 static int check_split(int *failed, task *t, eval_split split, const char *label)
 {
 	eval_result r;
+	size_t n;
 
 	if (eval_solution(&r, t, "initial.c", t->initial_text, split) < 0)
 		return cli_fail("check-task", "%s: %s", t->dir, err_last());
@@ -57,10 +58,12 @@ static int check_split(int *failed, task *t, eval_split split, const char *label
 		eval_result_free(&r);
 		return CLI_FAILED;
 	}
-	printf("%-9s initial.c on %zu cases: %s", label,
-	       split == EVAL_TRAIN ? t->n_train : t->n_holdout, sandbox_status_name(r.status));
+	n = split == EVAL_TRAIN ? t->n_train : t->n_holdout;
+	printf("%-9s initial.c on %zu case%s: %s", label, n, n == 1 ? "" : "s",
+	       sandbox_status_name(r.status));
 	if (r.status == SANDBOX_OK)
-		printf(", score %g (baseline %g, target %g)", r.score, t->baseline, t->target);
+		printf(", score %s (baseline %g, target %g)", cli_score((char[32]){ 0 }, r.score),
+		       t->baseline, t->target);
 	if (r.status == SANDBOX_OK && r.cpu_ns >= 0)
 		printf(", %.3f ms of CPU time", r.cpu_ns / 1e6);
 	if (r.status != SANDBOX_OK)
@@ -121,11 +124,12 @@ static int run_check(int argc, char **argv)
 	} else if (task_load_dir(&t, pos[0]) < 0) {
 		return cli_fail("check-task", "%s", err_last());
 	}
-	printf("task      %s: %s, %s is better; %zu training and %zu held-out cases\n", t->name,
-	       t->metric, t->higher_is_better ? "higher" : "lower", t->n_train, t->n_holdout);
+	printf("task      %s: %s, %s is better; %zu training and %zu held-out case%s\n", t->name,
+	       t->metric, t->higher_is_better ? "higher" : "lower", t->n_train, t->n_holdout,
+	       t->n_holdout == 1 ? "" : "s");
 	if (t->timing_repeats > 0)
 		printf("timing    the host measures each run's CPU time; an evaluation keeps "
-		       "the best of %d runs\n", t->timing_repeats);
+		       "the best of %d run%s\n", t->timing_repeats, t->timing_repeats == 1 ? "" : "s");
 	if (t->rubric_checks)
 		printf("rubric    rubric.json: %zu weighted checks on the %zu training and %zu "
 		       "held-out cases\n", t->rubric_checks, t->n_train, t->n_holdout);

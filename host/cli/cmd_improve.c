@@ -44,13 +44,13 @@ static const char improve_help[] =
 /* A held-out run that failed says how, in place of a score it has not. */
 static void print_scores(const char *label, const eval_result *train, const eval_result *holdout)
 {
-	char held[64];
+	char held[64], score[32];
 
 	if (holdout->status == SANDBOX_OK)
-		snprintf(held, sizeof(held), "%g", holdout->score);
+		cli_score(held, holdout->score);
 	else
 		snprintf(held, sizeof(held), "failed: %s", sandbox_status_name(holdout->status));
-	printf("%-9s train %-10g held-out %-10s (%s)\n", label, train->score, held,
+	printf("%-9s train %-10s held-out %-10s (%s)\n", label, cli_score(score, train->score), held,
 	       sandbox_status_name(train->status));
 }
 

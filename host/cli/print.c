@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "text.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,12 +79,28 @@ void cli_echo_agent_log(void *ctx, const char *line)
 	cli_eprint_line("agent: %s", line);
 }
 
+const char *cli_score(char out[32], double score)
+{
+	size_t n;
+
+	if (score != 0 && fabs(score) < 0.01) {
+		snprintf(out, 32, "%.4g", score);
+		return out;
+	}
+	n = (size_t)snprintf(out, 32, "%.4f", score);
+	while (n > 0 && strchr(out, '.') && (out[n - 1] == '0' || out[n - 1] == '.'))
+		out[--n] = '\0';
+	return out;
+}
+
 void cli_train_text(buf *out, const record_task *t)
 {
+	char score[32];
+
 	if (t->train_failed)
 		buf_printf(out, "failed (%s)", t->train_failed);
 	else
-		buf_printf(out, "%g", t->train);
+		buf_puts(out, cli_score(score, t->train));
 }
 
 void cli_print_spend(const llm_client *llm, int quiet)
@@ -111,7 +128,7 @@ const char *cli_holdout_score(char *out, size_t size, const record_task *t)
 	if (record_holdout_failed(t))
 		snprintf(out, size, "failed: %s", t->holdout_status);
 	else
-		snprintf(out, size, "%g", t->holdout);
+		snprintf(out, size, "%s", cli_score((char[32]){ 0 }, t->holdout));
 	return out;
 }
 

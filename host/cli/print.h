@@ -36,6 +36,12 @@ void cli_print_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_print_line, to stderr. */
 void cli_eprint_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A task's score as every command prints it: four decimals, without
+ * trailing zeros ("0.6269", "29.75", "2.3309"), and four significant
+ * digits below 0.01, where decimals would hide it. --json gives the
+ * number whole. Returns `out`. */
+const char *cli_score(char out[32], double score);
+
 /* A task's training score as show, log and the report give it: "32.75",
  * or "failed (bad_output: ...)" when the host's run of the solution on
  * the training cases failed, whose score is none: 0 would read as the
