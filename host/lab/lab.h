@@ -9,8 +9,8 @@
  * The lock, the journal and its temporary file are never opened through
  * a link: one in their place is refused, naming it (os_open_nolink).
  *
- * What the generations say taken together, a task's best solution and the
- * model's cost, is lab_history.c.
+ * What the generations say taken together, a task's best solution, where
+ * a measure started and the model's cost, is lab_history.c.
  */
 #ifndef HOST_LAB_H
 #define HOST_LAB_H
@@ -78,6 +78,13 @@ typedef struct {
 } lab_best;
 
 HOST_MUST_CHECK int lab_best_solution(lab_best *out, lab *l, const char *task);
+
+/* The scores of each task's initial.c under the measure generation
+ * `number` was measured with: *out is the record of the generation that
+ * began it and scored them (gen_000, a parent measured again), found from
+ * `number` itself back through record_measure_from. ERR_NOTFOUND when
+ * none did (a lab made before host scored initial.c). */
+HOST_MUST_CHECK int lab_initial(record *out, lab *l, int number);
 
 /* The LLM use recorded in every generation of the lab: its calls, tokens
  * and dollars (out's evaluations are left 0). */

@@ -1,9 +1,11 @@
 /*
  * lab_history.c - what a lab's generations say taken together: a task's
- * best solution, and what the model cost; see lab.h.
+ * best solution, the starting point of a generation's measure, and what
+ * the model cost; see lab.h.
  *
- * Both read every generation that can be read (store_each), so that
- * host solution, host log, host status and the report agree.
+ * The best and the spend read every generation that can be read
+ * (store_each), so that host solution, host log, host status and the
+ * report agree.
  */
 #include "lab.h"
 
@@ -68,4 +70,18 @@ int lab_spend(record_budget *out, lab *l)
 {
 	memset(out, 0, sizeof(*out));
 	return store_each(l->store, add_spend, out);
+}
+
+int lab_initial(record *out, lab *l, int number)
+{
+	int rc;
+
+	while ((rc = store_read(l->store, number, out, NULL)) == 0 && !out->initial) {
+		number = record_measure_from(out);
+		record_free(out);
+		if (number < 0)
+			return err_set(ERR_NOTFOUND, "no generation kept the scores of the tasks' "
+				       "initial.c");
+	}
+	return rc;
 }

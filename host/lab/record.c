@@ -9,7 +9,7 @@
  * and committed: every string enters a record, set or read from a note,
  * without control characters, and a one-line field as one line (text.h).
  */
-#include "record.h"
+#include "record_internal.h"
 
 #define AGENT_NO_ENTRY_POINTS
 #include "agent.h"
@@ -46,22 +46,20 @@ static int parse_status(record_status *out, const char *name)
 	return -1;
 }
 
-static char *copy(const char *s)
+char *record_text(const char *s, int form)
 {
-	return s ? strdup(s) : NULL;
-}
+	char *text = s ? strdup(s) : NULL;
 
-/* A copy of `s` (NULL: NULL) without control characters, of many lines or one. */
-enum { LINES, LINE };
-static char *copy_text(const char *s, int form)
-{
-	char *text = copy(s);
-
-	if (form == LINE)
+	if (form == RECORD_LINE)
 		text_one_line(text);
 	else
 		text_clean(text);
 	return text;
+}
+
+char *record_member(const json_t *json, const char *key)
+{
+	return record_text(json_string_value(json_object_get(json, key)), RECORD_LINE);
 }
 
 int record_init(record *r, int number, int parent, record_status status, const char *reason,
@@ -75,7 +73,7 @@ int record_init(record *r, int number, int parent, record_status status, const c
 	r->seed = seed & 0x7fffffffffffffffULL;
 	r->abi_version = AGENT_ABI_VERSION;
 	r->rewrite_s = r->evaluate_s = r->total_s = RECORD_ABSENT;
-	r->reason = copy_text(reason, LINE);
+	r->reason = record_text(reason, RECORD_LINE);
 	r->host_version = strdup(HOST_VERSION);
 	if (!r->reason || !r->host_version) {
 		record_free(r);
@@ -86,7 +84,7 @@ int record_init(record *r, int number, int parent, record_status status, const c
 
 int record_set_measure(record *r, const char *model, int llm_calls, int trials, int carry)
 {
-	char *text = copy_text(model, LINE);
+	char *text = record_text(model, RECORD_LINE);
 
 	if (!text)
 		return err_set(ERR_SYSTEM, "out of memory");
@@ -101,44 +99,12 @@ int record_set_measure(record *r, const char *model, int llm_calls, int trials, 
 
 int record_set_reason(record *r, const char *reason)
 {
-	char *text = copy_text(reason, LINE);
+	char *text = record_text(reason, RECORD_LINE);
 
 	if (!text)
 		return err_set(ERR_SYSTEM, "out of memory");
 	free(r->reason);
 	r->reason = text;
-	return 0;
-}
-
-static int copy_task(record_task *out, const record_task *t)
-{
-	*out = *t;
-	out->name = copy_text(t->name, LINE);
-	out->agent = copy_text(t->agent, LINE);
-	out->problem = copy_text(t->problem, LINE);
-	out->train_failed = copy_text(t->train_failed, LINE);
-	out->holdout_status = copy_text(t->holdout_status, LINE);
-	out->solution = copy(t->solution);  /* code, kept as the host scored it */
-	json_incref(t->trace);
-	if (!out->name || !out->agent || (t->problem && !out->problem) ||
-	    (t->train_failed && !out->train_failed) ||
-	    (t->holdout_status && !out->holdout_status) || (t->solution && !out->solution)) {
-		record_task_free(out);
-		return err_set(ERR_SYSTEM, "out of memory");
-	}
-	return 0;
-}
-
-int record_add_task(record *r, const record_task *t)
-{
-	record_task *grown = realloc(r->tasks, (r->n_tasks + 1) * sizeof(*grown));
-
-	if (!grown)
-		return err_set(ERR_SYSTEM, "out of memory");
-	r->tasks = grown;
-	if (copy_task(&grown[r->n_tasks], t) < 0)
-		return ERR_SYSTEM;
-	r->n_tasks++;
 	return 0;
 }
 
@@ -151,9 +117,9 @@ int record_add_stage(record *r, const char *name, const char *status, const char
 		return err_set(ERR_SYSTEM, "out of memory");
 	r->stages = grown;
 	st = &grown[r->n_stages];
-	st->name = copy_text(name, LINE);
-	st->status = copy_text(status, LINE);
-	st->diagnostics = copy_text(diagnostics ? diagnostics : "", LINES);
+	st->name = record_text(name, RECORD_LINE);
+	st->status = record_text(status, RECORD_LINE);
+	st->diagnostics = record_text(diagnostics ? diagnostics : "", RECORD_LINES);
 	if (!st->name || !st->status || !st->diagnostics) {
 		free(st->name);
 		free(st->status);
@@ -169,34 +135,26 @@ int record_holdout_failed(const record_task *t)
 	return t->holdout_status && strcmp(t->holdout_status, "ok") != 0;
 }
 
-const record_task *record_find_task(const record *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->n_tasks; i++)
-		if (strcmp(r->tasks[i].name, name) == 0)
-			return &r->tasks[i];
-	return NULL;
-}
-
 int record_copy(record *out, const record *from)
 {
 	size_t i;
 	int rc = 0;
 
 	*out = *from;
-	out->reason = copy_text(from->reason, LINE);
-	out->host_version = copy_text(from->host_version, LINE);
-	out->changes = copy_text(from->changes, LINES);
-	out->measure.model = copy_text(from->measure.model, LINE);
-	out->summary = copy_text(from->summary, LINE);
-	out->edits = copy_text(from->edits, LINES);
-	out->tasks = NULL;
+	out->reason = record_text(from->reason, RECORD_LINE);
+	out->host_version = record_text(from->host_version, RECORD_LINE);
+	out->changes = record_text(from->changes, RECORD_LINES);
+	out->measure.model = record_text(from->measure.model, RECORD_LINE);
+	out->summary = record_text(from->summary, RECORD_LINE);
+	out->edits = record_text(from->edits, RECORD_LINES);
+	out->tasks = out->initial = NULL;
 	out->stages = NULL;
-	out->n_tasks = out->n_stages = 0;
+	out->n_tasks = out->n_stages = out->n_initial = 0;
 	json_incref(from->rewrite_trace);
 	for (i = 0; rc == 0 && i < from->n_tasks; i++)
 		rc = record_add_task(out, &from->tasks[i]);
+	for (i = 0; rc == 0 && i < from->n_initial; i++)
+		rc = record_add_initial(out, &from->initial[i]);
 	for (i = 0; rc == 0 && i < from->n_stages; i++)
 		rc = record_add_stage(out, from->stages[i].name, from->stages[i].status,
 				      from->stages[i].diagnostics);
@@ -209,30 +167,21 @@ int record_copy(record *out, const record *from)
 	return rc;
 }
 
-void record_task_free(record_task *t)
-{
-	free(t->name);
-	free(t->agent);
-	free(t->problem);
-	free(t->train_failed);
-	free(t->holdout_status);
-	free(t->solution);
-	json_decref(t->trace);
-	memset(t, 0, sizeof(*t));
-}
-
 void record_free(record *r)
 {
 	size_t i;
 
 	for (i = 0; i < r->n_tasks; i++)
 		record_task_free(&r->tasks[i]);
+	for (i = 0; i < r->n_initial; i++)
+		record_task_free(&r->initial[i]);
 	for (i = 0; i < r->n_stages; i++) {
 		free(r->stages[i].name);
 		free(r->stages[i].status);
 		free(r->stages[i].diagnostics);
 	}
 	free(r->tasks);
+	free(r->initial);
 	free(r->stages);
 	free(r->reason);
 	free(r->host_version);
@@ -261,71 +210,6 @@ void record_budget_from_json(record_budget *out, const json_t *json)
 	out->tokens_in = (long)json_integer_value(json_object_get(json, "tokens_in"));
 	out->tokens_out = (long)json_integer_value(json_object_get(json, "tokens_out"));
 	out->usd = json_number_value(json_object_get(json, "usd"));
-}
-
-json_t *record_task_to_json(const record_task *t)
-{
-	json_t *json = json_pack("{s:s, s:s?, s:s?, s:f, s:f, s:s?, s:f, s:f, s:i, s:f}", "agent",
-				 t->agent, "problem", t->problem, "train_failed", t->train_failed,
-				 "train", t->train, "holdout", t->holdout, "holdout_status",
-				 t->holdout_status, "fitness", t->fitness, "holdout_fitness",
-				 t->holdout_fitness, "evals", t->evals, "agent_ms", t->agent_ms);
-
-	if (json && t->llm_calls > 0 &&
-	    (json_object_set_new(json, "llm_calls", json_integer((json_int_t)t->llm_calls)) < 0 ||
-	     json_object_set_new(json, "usd", json_real(t->usd)) < 0)) {
-		json_decref(json);
-		return NULL;
-	}
-	if (json && t->trace)
-		json_object_set(json, "trace", t->trace);
-	if (json && ((t->has_split &&
-	    (json_object_set_new(json, "original", json_real(t->original)) < 0 ||
-	     json_object_set_new(json, "grown", json_real(t->grown)) < 0 ||
-	     json_object_set_new(json, "grown_before", json_real(t->grown_before)) < 0)) ||
-	    record_timing_add(json, &t->timing) < 0)) {
-		json_decref(json);
-		return NULL;
-	}
-	return json;
-}
-
-static char *member_copy(const json_t *json, const char *key)
-{
-	return copy_text(json_string_value(json_object_get(json, key)), LINE);
-}
-
-int record_task_from_json(record_task *out, const char *name, const json_t *json)
-{
-	memset(out, 0, sizeof(*out));
-	if (!json_is_object(json))
-		return err_set(ERR_INVALID, "task '%s': its result is not an object", name);
-	out->name = copy_text(name, LINE);
-	out->agent = member_copy(json, "agent");
-	out->problem = member_copy(json, "problem");
-	out->train_failed = member_copy(json, "train_failed");
-	out->train = json_number_value(json_object_get(json, "train"));
-	out->holdout = json_number_value(json_object_get(json, "holdout"));
-	out->holdout_status = member_copy(json, "holdout_status");
-	out->fitness = json_number_value(json_object_get(json, "fitness"));
-	out->holdout_fitness = json_number_value(json_object_get(json, "holdout_fitness"));
-	out->evals = (int)json_integer_value(json_object_get(json, "evals"));
-	out->agent_ms = json_number_value(json_object_get(json, "agent_ms"));
-	out->llm_calls = (long)json_integer_value(json_object_get(json, "llm_calls"));
-	out->usd = json_number_value(json_object_get(json, "usd"));
-	out->trace = json_incref(json_object_get(json, "trace"));
-	out->has_split = json_is_number(json_object_get(json, "original"));
-	out->original = json_number_value(json_object_get(json, "original"));
-	out->grown = json_number_value(json_object_get(json, "grown"));
-	out->grown_before = json_number_value(json_object_get(json, "grown_before"));
-	record_timing_from_json(&out->timing, json_object_get(json, "timing"));
-	if (!out->agent)
-		out->agent = strdup("ok");
-	if (!out->name || !out->agent) {
-		record_task_free(out);
-		return err_set(ERR_SYSTEM, "out of memory");
-	}
-	return 0;
 }
 
 static int set_time(json_t *json, const char *key, double seconds)
@@ -374,6 +258,8 @@ static int add_parts(json_t *json, const record *r)
 		rc |= json_object_set_new(json, "round", json_integer(r->round));
 	if (r->arena.round > 0)
 		rc |= json_object_set_new(json, "arena", record_arena_to_json(&r->arena));
+	if (r->initial)
+		rc |= json_object_set_new(json, "initial", record_initial_to_json(r));
 	rc |= set_time(json, "rewrite_s", r->rewrite_s);
 	rc |= set_time(json, "evaluate_s", r->evaluate_s);
 	rc |= set_time(json, "total_s", r->total_s);
@@ -424,9 +310,9 @@ static int read_parts(record *out, const json_t *json)
 	size_t i;
 	int rc = 0;
 
-	out->changes = copy_text(json_string_value(json_object_get(json, "changes")), LINES);
-	out->summary = member_copy(json, "summary");
-	out->edits = copy_text(json_string_value(json_object_get(json, "edits")), LINES);
+	out->changes = record_text(json_string_value(json_object_get(json, "changes")), RECORD_LINES);
+	out->summary = record_member(json, "summary");
+	out->edits = record_text(json_string_value(json_object_get(json, "edits")), RECORD_LINES);
 	out->rewrite_trace = json_incref(json_object_get(json, "rewrite_trace"));
 	out->has_budget = json_is_object(json_object_get(json, "budget"));
 	record_budget_from_json(&out->budget, json_object_get(json, "budget"));
@@ -436,7 +322,8 @@ static int read_parts(record *out, const json_t *json)
 	out->utility.cost = json_number_value(json_object_get(u, "cost"));
 	out->utility.time = json_number_value(json_object_get(u, "time"));
 	record_arena_from_json(&out->arena, json_object_get(json, "arena"));
-	if ((rc = read_measure(out, json_object_get(json, "measured"))) < 0)
+	if ((rc = read_measure(out, json_object_get(json, "measured"))) < 0 ||
+	    (rc = record_initial_from_json(out, json_object_get(json, "initial"))) < 0)
 		return rc;
 	json_object_foreach((json_t *)tasks, name, t) {
 		record_task task;
@@ -476,10 +363,10 @@ int record_from_json(record *out, const json_t *json)
 	out->round = (int)json_integer_value(json_object_get(json, "round"));
 	if (out->round < 0)
 		out->round = 0;
-	out->reason = copy_text(json_string_value(json_object_get(json, "reason")) ?
-				json_string_value(json_object_get(json, "reason")) : "", LINE);
+	out->reason = record_text(json_string_value(json_object_get(json, "reason")) ?
+				json_string_value(json_object_get(json, "reason")) : "", RECORD_LINE);
 	out->seed = (unsigned long long)json_integer_value(json_object_get(json, "seed"));
-	out->host_version = member_copy(json, "host_version");
+	out->host_version = record_member(json, "host_version");
 	out->abi_version = (int)json_integer_value(json_object_get(json, "abi_version"));
 	out->fitness = json_number_value(json_object_get(json, "fitness"));
 	out->holdout = json_number_value(json_object_get(json, "holdout"));

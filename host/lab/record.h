@@ -172,6 +172,15 @@ typedef struct {
 	json_t *rewrite_trace;     /* the meta agent's events; NULL: absent */
 	record_arena arena;        /* arena.round 0: absent */
 	double rewrite_s, evaluate_s, total_s;  /* RECORD_ABSENT when not measured */
+	/* Each task's initial.c as the host scored it when this generation
+	 * began a measure of the lab (gen_000, a parent measured again): as
+	 * any solution, on the task's own training and held-out cases, with
+	 * no agent. Only the scores are set (name, train, holdout,
+	 * train_failed, holdout_status, fitness, holdout_fitness); in task
+	 * order. NULL: none measured here; lab_initial finds the measure a
+	 * generation belongs to. */
+	record_task *initial;
+	size_t n_initial;
 } record;
 
 /* A record of this host's version: number, parent, status, reason, seed;
@@ -191,6 +200,17 @@ HOST_MUST_CHECK int record_set_reason(record *r, const char *reason);
 
 /* Adds a task's result (its strings copied; `trace` gets a reference). */
 HOST_MUST_CHECK int record_add_task(record *r, const record_task *t);
+
+/* Adds initial.c's scores on a task: t's name and scores, copied. */
+HOST_MUST_CHECK int record_add_initial(record *r, const record_task *t);
+
+/* initial.c's scores on task `name` in r, or NULL. */
+const record_task *record_find_initial(const record *r, const char *name);
+
+/* The generation whose measure r continues, and so whose starting point
+ * (initial.c's scores) is r's when r keeps none: a revert's target, whose
+ * fitness it repeats, else its parent; -1 for none. */
+int record_measure_from(const record *r);
 
 /* Adds a validation stage (copied). */
 HOST_MUST_CHECK int record_add_stage(record *r, const char *name, const char *status, const char *diagnostics);
@@ -231,6 +251,10 @@ HOST_MUST_CHECK int record_task_from_json(record_task *out, const char *name, co
 void record_task_free(record_task *t);
 json_t *record_arena_to_json(const record_arena *a);
 void record_arena_from_json(record_arena *out, const json_t *json);
+/* r's initial.c scores as {"email": {"train": ...}, ...}, and back into
+ * `out` (a note without them: none). */
+json_t *record_initial_to_json(const record *r);
+HOST_MUST_CHECK int record_initial_from_json(record *out, const json_t *json);
 
 /* A task result's "timing" member added to its JSON `task` when it has
  * one (0, or -1 out of memory), and read back (absent: all 0). */
