@@ -126,7 +126,14 @@ HOST_MUST_CHECK int evolve_read_solutions(record *r, lab *l, int number);
  * offline), budget 6 (was 12)", "carry on (was off)". */
 int evolve_same_measure(const record *r, const evolve_eval_options *o, buf *why);
 
+/* Scores each task's initial.c on its training and held-out cases, as
+ * any solution, into r's initial: the starting point of the measure r
+ * begins (gen_000, a parent measured again). No agent runs, so only the
+ * tasks' own cases count, never an arena's grown ones. */
+HOST_MUST_CHECK int evolve_score_initial(record *r, const evolve_eval_options *o);
+
 /* Measures `parent` (its files) again under `o`, as generation `number`,
+ * with the tasks' initial.c scored (evolve_score_initial),
  * and commits it: accepted when the parent is live, else rejected, the
  * reason "re-measured gen_NNN: " and `why`. With carry, its task agents
  * start from the parent's own solutions (read with its record), as a

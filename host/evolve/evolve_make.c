@@ -7,7 +7,10 @@
  * parent, but otherwise take the loop's path: gen_000 and hand edits are
  * evaluated like any candidate (evolve_evaluate), and all three enter the
  * lab through evolve_commit, which records them and makes them live.
- * gen_000's lab keeps its settings (settings.c) from the start. A
+ * gen_000's lab keeps its settings (settings.c) from the start, and
+ * gen_000 the scores of each task's initial.c, where its measure starts
+ * (evolve_score_initial); a revert's are its target's, whose measure it
+ * repeats (record_measure_from), and are not copied. A
  * generation's solutions are read back here too (evolve_read_solutions).
  */
 #include "evolve_internal.h"
@@ -25,7 +28,7 @@ int evolve_init(record *gen0, const char *dir, const agent_files *seed,
 	int rc = record_init(gen0, 0, -1, RECORD_ACCEPTED, "the seed agents", o->seed);
 
 	if (rc == 0 && (rc = evolve_evaluate(gen0, seed, NULL, o)) == 0 &&
-	    (rc = lab_create(&l, dir)) == 0) {
+	    (rc = evolve_score_initial(gen0, o)) == 0 && (rc = lab_create(&l, dir)) == 0) {
 		if ((rc = settings_write(&l, keep)) == 0)
 			rc = evolve_commit(&l, gen0, seed, -1, NULL);
 		if (rc < 0)
@@ -50,6 +53,10 @@ static int revert_record(record *out, const record *target, int number, int live
 		free(out->changes);
 		free(out->edits);  /* the target's rewrite, not the revert */
 		out->edits = NULL;
+		while (out->n_initial > 0)  /* scored once, where the measure began */
+			record_task_free(&out->initial[--out->n_initial]);
+		free(out->initial);
+		out->initial = NULL;
 		out->changes = strdup("");
 		out->number = number;
 		out->parent = live;

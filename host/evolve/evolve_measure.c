@@ -235,6 +235,24 @@ int evolve_mark_interrupted(record *r, const evolve_eval_options *o)
 				 "kept, not measured");
 }
 
+int evolve_score_initial(record *r, const evolve_eval_options *o)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < o->n_tasks; i++) {
+		record_task t = { .name = o->tasks[i]->name };
+
+		/* evolve_score_solution sets no name: t's stays the task's */
+		rc = evolve_score_solution(&t, o->tasks[i], o->tasks[i]->initial_text, 1);
+		if (rc == 0)
+			rc = record_add_initial(r, &t);
+		t.name = NULL;
+		record_task_free(&t);
+	}
+	return rc;
+}
+
 int evolve_remeasure(record *out, lab *l, const record *parent, const agent_files *files,
 		     int number, const evolve_eval_options *o, const char *why)
 {
@@ -255,6 +273,7 @@ int evolve_remeasure(record *out, lab *l, const record *parent, const agent_file
 	if (!(out->changes = strdup("")))
 		rc = err_set(ERR_SYSTEM, "out of memory");
 	if (rc == 0 && (rc = evolve_evaluate(out, files, parent, o)) == 0 &&
+	    (rc = evolve_score_initial(out, o)) == 0 &&
 	    (rc = evolve_mark_interrupted(out, o)) == 0)
 		rc = evolve_commit(l, out, files, -1, NULL);
 	if (rc < 0)
