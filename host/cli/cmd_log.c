@@ -22,15 +22,19 @@ static const char log_help[] =
 	"usage: host log [--all] [--json] [--dir D]\n"
 	"\n"
 	"Lists the generations of the live lineage (main), newest first; --all\n"
-	"lists every generation. The live one is marked with '*'.\n";
+	"lists every generation. The live one is marked with '*'. The last line\n"
+	"gives the scores of each task's initial.c, where the live generation's\n"
+	"measure started (host init scores them, and evolve again when it\n"
+	"measures a parent again).\n";
 
 static const char show_help[] =
 	"usage: host show [gen_N] [--dir D]\n"
 	"\n"
 	"Shows a generation's record (with no gen_N, the live one's): status, reason, fitness and held-out\n"
-	"scores per task, what measured them (the model, trials, whether\n"
-	"solutions were carried), validation, the hunks its rewrite changed,\n"
-	"the meta agent's notes, and the diff against its parent.\n";
+	"scores per task, and under each the scores of the task's initial.c\n"
+	"where its measure started, what measured them (the model, trials,\n"
+	"whether solutions were carried), validation, the hunks its rewrite\n"
+	"changed, the meta agent's notes, and the diff against its parent.\n";
 
 static const char diff_help[] =
 	"usage: host diff A B [--dir D]\n"
@@ -132,6 +136,30 @@ static void log_line(const record *g, int live)
 	failed_lines(g, "            ");
 }
 
+/* Where the live generation's measure started: each task's initial.c,
+ * as the generation that began it scored it. Nothing for a lab made
+ * before host scored them. */
+static void initial_line(lab *l, int live)
+{
+	buf line = BUF_INIT;
+	record from;
+	size_t i;
+
+	if (live < 0 || lab_initial(&from, l, live) < 0)
+		return;
+	if (from.number == 0)
+		buf_puts(&line, "initial.c: ");
+	else
+		buf_printf(&line, "initial.c (scored again at gen_%03d): ", from.number);
+	for (i = 0; i < from.n_initial; i++) {
+		buf_printf(&line, "%s%s ", i ? ", " : "", from.initial[i].name);
+		cli_initial_text(&line, &from.initial[i]);
+	}
+	cli_print_line("%s", buf_cstr(&line));
+	record_free(&from);
+	buf_free(&line);
+}
+
 /* Keeps the first error of a listing in `failure`. */
 static void keep_failure(buf *failure)
 {
@@ -192,6 +220,7 @@ static int log_lab(lab *l, int all, json_t *list)
 		else
 			printf("LLM spend: %ld calls, %ld tokens in, %ld out, $%.4f\n", spend.llm_calls,
 			       spend.tokens_in, spend.tokens_out, spend.usd);
+		initial_line(l, live);
 	}
 	if (failure.len)
 		rc = cli_fail("log", "%s", failure.data);
@@ -237,7 +266,27 @@ static void show_edits(const char *edits)
 	}
 }
 
-static void show_record(const record *g, int live)
+/* A task's line in show, and under it where its measure started. */
+static void show_task(const record_task *t, const record *initial)
+{
+	const record_task *start = initial ? record_find_initial(initial, t->name) : NULL;
+	buf train = BUF_INIT;
+	char holdout[64];
+
+	cli_train_text(&train, t);
+	cli_print_line("  %-8s train %s  held-out %s  (%d evaluations, agent %s)", t->name,
+		       buf_cstr(&train), cli_holdout_score(holdout, sizeof(holdout), t), t->evals,
+		       t->agent);
+	if (start) {
+		buf_clear(&train);
+		cli_initial_text(&train, start);
+		cli_print_line("  %-8s initial.c %s", "", buf_cstr(&train));
+	}
+	buf_free(&train);
+}
+
+/* `initial`: the record that began g's measure (lab_initial), or NULL. */
+static void show_record(const record *g, int live, const record *initial)
 {
 	size_t i;
 
@@ -258,17 +307,8 @@ static void show_record(const record *g, int live)
 			       "initial.c");
 	if (g->summary)
 		cli_print_line("summary   %s", g->summary);
-	for (i = 0; i < g->n_tasks; i++) {
-		buf train = BUF_INIT;
-		char holdout[64];
-
-		cli_train_text(&train, &g->tasks[i]);
-		cli_print_line("  %-8s train %s  held-out %s  (%d evaluations, agent %s)",
-			       g->tasks[i].name, buf_cstr(&train),
-			       cli_holdout_score(holdout, sizeof(holdout), &g->tasks[i]),
-			       g->tasks[i].evals, g->tasks[i].agent);
-		buf_free(&train);
-	}
+	for (i = 0; i < g->n_tasks; i++)
+		show_task(&g->tasks[i], initial);
 	if (g->arena.round > 0)
 		arena_lines(g, "");
 	for (i = 0; i < g->n_stages; i++) {
@@ -321,7 +361,12 @@ static int run_show(int argc, char **argv)
 		if (store_read(l.store, number, &g, NULL) < 0) {
 			rc = cli_fail("show", "%s", err_last());
 		} else {
-			show_record(&g, live);
+			record initial;
+			int has_initial = lab_initial(&initial, &l, number) == 0;
+
+			show_record(&g, live, has_initial ? &initial : NULL);
+			if (has_initial)
+				record_free(&initial);
 			show_solutions(&l, &g);
 			if (g.parent >= 0 && store_diff(l.store, g.parent, number, &diff) == 0)
 				cli_print("diff against gen_%03d\n%s", g.parent,

@@ -103,6 +103,14 @@ void cli_train_text(buf *out, const record_task *t)
 		buf_puts(out, cli_score(score, t->train));
 }
 
+void cli_initial_text(buf *out, const record_task *initial)
+{
+	char holdout[64];
+
+	cli_train_text(out, initial);
+	buf_printf(out, " (held-out %s)", cli_holdout_score(holdout, sizeof(holdout), initial));
+}
+
 void cli_print_spend(const llm_client *llm, int quiet)
 {
 	llm_usage total = llm_totals(llm);

@@ -48,6 +48,11 @@ const char *cli_score(char out[32], double score);
  * best there is where lower is better. Appended to `out` as recorded. */
 void cli_train_text(buf *out, const record_task *t);
 
+/* initial.c's scores on a task (record_find_initial) as log and show
+ * give them: "0.65 (held-out 0.6119)", each as cli_train_text and
+ * cli_holdout_score give it; appended to `out`. */
+void cli_initial_text(buf *out, const record_task *initial);
+
 /* Prints `json` (dumped with `flags`) and a newline, as cli_print. */
 void cli_print_json(const json_t *json, size_t flags);
 
