@@ -253,7 +253,8 @@ static void expect(int status, const char *text, const char *err_text, char *con
 }
 
 /* gen_000's solution is initial.c tuned: it never returns on the held-out
- * SPIN_CASE. Every command that shows its held-out score says so. */
+ * SPIN_CASE, nor does initial.c. Every command that shows a held-out
+ * score says so, of both. */
 static void test_a_held_out_timeout_is_said_everywhere(void **state)
 {
 	char *root = make_tasks("holdout_timeout", HOLDOUT), *lab = os_path_join(root, "lab");
@@ -270,7 +271,9 @@ static void test_a_held_out_timeout_is_said_everywhere(void **state)
 	expect(0, "gen_000  fitness", NULL, init);
 	expect(1, "held-out  failed, timeout: it ran out of time\n", NULL, bench);
 	expect(0, "warning: held-out run failed: hold (timeout)\n", NULL, log);
+	expect(0, "initial.c: hold 0.5 (held-out failed: timeout)\n", NULL, log);
 	expect(0, "  held-out failed: timeout  (4 evaluations, agent ok)\n", NULL, show);
+	expect(0, "           initial.c 0.5 (held-out failed: timeout)\n", NULL, show);
 	expect(0, "warning: held-out run failed: hold (timeout)\n", NULL, show);
 	expect(0, "if (strstr(s, \"spin@\"))", "host solution: warning: gen_000's held-out run "
 	       "of this solution failed", solution);
