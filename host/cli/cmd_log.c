@@ -416,9 +416,10 @@ static const char report_help[] =
 	"usage: host report [-o FILE] [--dir D]\n"
 	"\n"
 	"Writes one self-contained HTML page (default: report.html): charts of\n"
-	"fitness per generation, training against held-out score per task, the\n"
-	"family tree and spend per generation; a table of generations; and for\n"
-	"each its diff, validation and a trace of what its agents did.\n";
+	"fitness per generation, each task's training and held-out score in its\n"
+	"own units with its initial.c's, the family tree and spend per\n"
+	"generation (offline: a line saying so); a table of generations; and\n"
+	"for each its diff, validation and a trace of what its agents did.\n";
 
 static int run_report(int argc, char **argv)
 {

@@ -9,7 +9,9 @@
 
 #include "error.h"
 #include "print.h"
+#include "settings.h"
 #include "store.h"
+#include "task.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -94,9 +96,12 @@ static void table(buf *out, const report_data *d)
 		 "</tr></thead>\n<tbody>\n");
 	for (i = 0; i < d->gens.n; i++) {
 		const record *g = &d->gens.items[i];
-		buf_printf(out, "<tr class=\"%s\"><td>gen_%03d%s</td><td>", report_status_of(g), g->number,
+		buf_printf(out, "<tr class=\"%s\"><td><a href=\"#gen-%d\">gen_%03d</a>%s</td><td>",
+			   report_status_of(g), g->number, g->number,
 			   g->number == d->live ? " (live)" : "");
-		if (g->parent >= 0)
+		if (g->parent >= 0 && report_index(d, g->parent) >= 0)
+			buf_printf(out, "<a href=\"#gen-%d\">gen_%03d</a>", g->parent, g->parent);
+		else if (g->parent >= 0)
 			buf_printf(out, "gen_%03d", g->parent);
 		buf_printf(out, "</td><td>%s</td><td>%.4f", report_status_of(g), g->fitness);
 		timing_notes(out, g);
@@ -183,14 +188,17 @@ static void details(buf *out, const report_data *d, lab *l)
 			   "fitness %.4f</h3>\n", g->number, g->number, report_status_of(g), g->fitness);
 		failed_runs(out, g);
 		holdout_warning(out, g, "<p>", "</p>\n");
-		buf_printf(out, "<details id=\"diff-%d\"><summary>diff against ", g->number);
+		/* a link's target is inside its <details>, which the browser
+		 * opens to show it: one on the <details> would stay closed */
+		buf_puts(out, "<details><summary>diff against ");
 		if (g->parent >= 0 && store_diff(l->store, g->parent, g->number, &diff) == 0)
-			buf_printf(out, "gen_%03d</summary>\n<pre>", g->parent);
+			buf_printf(out, "gen_%03d</summary>\n", g->parent);
 		else
-			buf_puts(out, "nothing (the first generation)</summary>\n<pre>");
+			buf_puts(out, "nothing (the first generation)</summary>\n");
+		buf_printf(out, "<pre id=\"diff-%d\">", g->number);
 		report_escape(out, diff.len ? diff.data : "(no changes)\n");
-		buf_printf(out, "</pre></details>\n<details id=\"validation-%d\"><summary>validation"
-			   "</summary>\n<pre>", g->number);
+		buf_printf(out, "</pre></details>\n<details><summary>validation</summary>\n"
+			   "<pre id=\"validation-%d\">", g->number);
 		for (k = 0; k < g->n_stages; k++) {
 			size_t len = strlen(g->stages[k].name);
 			report_escape(out, g->stages[k].name);
@@ -199,8 +207,8 @@ static void details(buf *out, const report_data *d, lab *l)
 			buf_puts(out, "\n");
 			report_escape(out, g->stages[k].diagnostics);
 		}
-		buf_printf(out, "</pre></details>\n<details id=\"trace-%d\"><summary>trace</summary>\n",
-			   g->number);
+		buf_printf(out, "</pre></details>\n<details><summary>trace</summary>\n<div "
+			   "id=\"trace-%d\">\n", g->number);
 		trace_events(out, g->rewrite_trace, "the meta agent's rewrite");
 		for (k = 0; k < d->n_tasks; k++) {
 			const record_task *t = record_find_task(g, d->tasks[k]);
@@ -208,7 +216,7 @@ static void details(buf *out, const report_data *d, lab *l)
 			snprintf(title, sizeof(title), "the task agent on %s", d->tasks[k]);
 			trace_events(out, t ? t->trace : NULL, title);
 		}
-		buf_puts(out, "</details>\n</section>\n");
+		buf_puts(out, "</div></details>\n</section>\n");
 		buf_free(&diff);
 	}
 }
@@ -227,7 +235,11 @@ static const char report_style[] =
 	"text.title{font-size:13px;fill:#222}"
 	"table{border-collapse:collapse;font-size:13px}td,th{padding:2px 8px;border-bottom:1px solid #eee}"
 	"tr.invalid td{color:#b22}pre{background:#f6f6f6;padding:.5em;overflow:auto;font-size:12px}"
-	"section.generation h3{font-size:15px;margin:1.2em 0 .3em}.warn{color:#b22}";
+	"section.generation h3{font-size:15px;margin:1.2em 0 .3em}.warn{color:#b22}"
+	".grid{stroke:#eee}.tick.x{text-anchor:middle}.tick.y{text-anchor:end}"
+	".x-name{text-anchor:middle}.initial{stroke:#888;stroke-width:1.5;stroke-dasharray:1 3}"
+	".pt-task.failed,.holdout-failed{fill:#d33}.counted{font-size:11px;fill:#555}"
+	"p.offline{color:#555}";
 
 /* Keeps a generation's record, and the names of its tasks. */
 static int keep(void *ctx, const record *r)
@@ -247,8 +259,78 @@ static int keep(void *ctx, const record *r)
 	return 0;
 }
 
+long report_index(const report_data *d, int number)
+{
+	size_t lo = 0, hi = d->gens.n;
+
+	while (lo < hi) {  /* gens ascend */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->gens.items[mid].number == number)
+			return (long)mid;
+		if (d->gens.items[mid].number < number)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+const record_task *report_initial(const report_data *d, size_t i, const char *name)
+{
+	return d->began[i] == REPORT_NONE ? NULL
+	       : record_find_initial(&d->gens.items[d->began[i]], name);
+}
+
+/* Where each generation's measure began, as lab_initial finds it: its
+ * own record, or that of the generation it continues (an earlier one). */
+static int find_beginnings(report_data *d)
+{
+	size_t i;
+
+	if (!(d->began = calloc(d->gens.n + 1, sizeof(*d->began))))
+		return err_set(ERR_SYSTEM, "out of memory");
+	for (i = 0; i < d->gens.n; i++) {
+		long from = report_index(d, record_measure_from(&d->gens.items[i]));
+
+		d->began[i] = d->gens.items[i].initial ? i
+			      : from >= 0 && (size_t)from < i ? d->began[from] : REPORT_NONE;
+	}
+	return 0;
+}
+
+/* Each task's metric and direction, from its folder where the lab keeps
+ * them ("accuracy, higher is better"): the units of its chart. A task
+ * that cannot be loaded has none, and its chart says "score". */
+static int find_units(report_data *d, lab *l)
+{
+	settings kept;
+	task *t;
+	size_t k;
+
+	if (!(d->units = calloc(REPORT_MAX_TASKS, sizeof(char *))))
+		return err_set(ERR_SYSTEM, "out of memory");
+	if (settings_read(&kept, l, SETTINGS_TASKS_DIR) < 0)
+		return 0;  /* the charts say "score" */
+	for (k = 0; kept.tasks_dir && k < d->n_tasks; k++) {
+		buf unit = BUF_INIT;
+
+		if (task_load(&t, kept.tasks_dir, d->tasks[k]) < 0)
+			continue;
+		buf_printf(&unit, "%s, %s is better", t->metric, t->higher_is_better ? "higher"
+			   : "lower");
+		d->units[k] = buf_failed(&unit) < 0 ? NULL : strdup(buf_cstr(&unit));
+		buf_free(&unit);
+		task_free(t);
+	}
+	settings_free(&kept);
+	return 0;
+}
+
 static int load(report_data *d, lab *l)
 {
+	int rc;
+
 	memset(d, 0, sizeof(*d));
 	d->live = -1;
 	if (store_main(l->store, &d->live) < 0)
@@ -256,7 +338,9 @@ static int load(report_data *d, lab *l)
 	d->tasks = calloc(REPORT_MAX_TASKS, sizeof(char *));
 	if (!d->tasks)
 		return err_set(ERR_SYSTEM, "out of memory");
-	return store_each(l->store, keep, d);
+	if ((rc = store_each(l->store, keep, d)) < 0 || (rc = find_beginnings(d)) < 0)
+		return rc;
+	return find_units(d, l);
 }
 
 static void unload(report_data *d)
@@ -266,7 +350,11 @@ static void unload(report_data *d)
 	record_list_free(&d->gens);
 	for (i = 0; d->tasks && i < d->n_tasks; i++)
 		free(d->tasks[i]);
+	for (i = 0; d->units && i < d->n_tasks; i++)
+		free(d->units[i]);
 	free(d->tasks);
+	free(d->units);
+	free(d->began);
 }
 
 static void summary(buf *out, const report_data *d)
@@ -313,10 +401,11 @@ static void best_solutions(buf *out, const report_data *d, lab *l)
 		    store_solution(l->store, b.number, d->tasks[k], &text) < 0)
 			continue;
 		report_escape(&name, d->tasks[k]);
-		buf_printf(out, "<section class=\"solution\" id=\"solution-%s\"><h3>%s: gen_%03d's "
-			   "solution</h3>\n<p><code>host solution %s</code> writes it; git keeps it as "
-			   "solutions/%s.c in gen_%03d.", buf_cstr(&name), buf_cstr(&name), b.number,
-			   buf_cstr(&name), buf_cstr(&name), b.number);
+		buf_printf(out, "<section class=\"solution\" id=\"solution-%s\"><h3>%s: <a "
+			   "href=\"#gen-%d\">gen_%03d</a>'s solution</h3>\n<p><code>host solution %s"
+			   "</code> writes it; git keeps it as solutions/%s.c in gen_%03d.",
+			   buf_cstr(&name), buf_cstr(&name), b.number, b.number, buf_cstr(&name),
+			   buf_cstr(&name), b.number);
 		buf_free(&name);
 		if (store_read(l->store, b.number, &r, NULL) == 0) {
 			if ((t = record_find_task(&r, d->tasks[k])) != NULL) {
@@ -356,10 +445,13 @@ int report_write(buf *out, lab *l)
 	buf_puts(out, "<figure><figcaption>Fitness per generation: green accepted, grey rejected, "
 		 "red invalid, yellow interrupted; the line is the best accepted so far.</figcaption>\n");
 	report_chart_fitness(out, &d);
-	buf_puts(out, "</figure>\n<figure id=\"tasks\"><figcaption>Training (solid) against held-out "
-		 "(dashed) score per task, normalised to 0..1.</figcaption>\n");
+	buf_puts(out, "</figure>\n<figure id=\"tasks\"><figcaption>Each task's training (solid) "
+		 "and held-out (dashed) score, in the task's own units on an axis fitted to them; "
+		 "the grey level line is the task's initial.c, scored by the host where the "
+		 "generations' measure began. A run that failed has no score: it breaks the line, "
+		 "and is marked at the foot of the axis.</figcaption>\n");
 	for (k = 0; k < d.n_tasks; k++)
-		report_chart_task(out, &d, d.tasks[k]);
+		report_chart_task(out, &d, k);
 	if (report_has_arena(&d)) {
 		buf_puts(out, "</figure>\n<figure id=\"arena\"><figcaption>The arena's arms race per "
 			 "task, one point per round at its best code agent: the score on the task's "
@@ -372,11 +464,13 @@ int report_write(buf *out, lab *l)
 			report_chart_arena(out, &d, d.tasks[k]);
 	}
 	buf_puts(out, "</figure>\n<figure><figcaption>Family tree: each generation one level below "
-		 "its parent; the live one is outlined, and a band joins the siblings of a round.</figcaption>\n");
+		 "its parent; the live one is outlined, and a band joins the siblings of a round. "
+		 "Where a parent has more than three children that were not accepted and have none "
+		 "of their own, they are counted beside it (+N), not drawn.</figcaption>\n");
 	report_chart_tree(out, &d);
-	buf_puts(out, "</figure>\n<figure><figcaption>Spend per generation.</figcaption>\n");
+	buf_puts(out, "</figure>\n");
 	report_chart_spend(out, &d);
-	buf_puts(out, "</figure>\n<h2>Best solutions</h2>\n");
+	buf_puts(out, "<h2>Best solutions</h2>\n");
 	best_solutions(out, &d, l);
 	buf_puts(out, "<h2>Generations</h2>\n");
 	table(out, &d);

@@ -100,7 +100,8 @@ void report_chart_arena(buf *out, const report_data *d, const char *name)
 		{ NULL, NULL, NULL },
 	};
 	size_t *picks = calloc(d->gens.n + 1, sizeof(*picks)), n, i;
-	double *values[N_SERIES] = { NULL }, lo = 0, hi = 1;
+	double *values[N_SERIES] = { NULL }, lo, hi;
+	report_scale s;
 	int *rounds = NULL, most_added = 1;
 	buf id = BUF_INIT, label = BUF_INIT;
 
@@ -121,19 +122,20 @@ void report_chart_arena(buf *out, const report_data *d, const char *name)
 		rounds[i] = g->arena.round;
 		most_added = g->arena.added > most_added ? g->arena.added : most_added;
 	}
+	lo = hi = values[ORIGINAL][0];
 	for (i = 0; i < N_SERIES * n; i++) {
 		double v = values[i / n][i % n];
 		lo = v < lo ? v : lo;
 		hi = v > hi ? v : hi;
 	}
+	s = report_scale_fit(lo, hi, 0);  /* in the task's units, fitted */
 	buf_printf(&id, "chart-arena-%s", name);
 	buf_printf(&label, "%s: the arms race (scores, and cases added, per round)", name);
-	report_chart_open(out, buf_cstr(&id), buf_cstr(&label), lo, hi, rounds, n, "arena round",
-			  keys);
-	series(out, "original", values, ORIGINAL, n, lo, hi);
-	series(out, "grown", values, GROWN, n, lo, hi);
-	series(out, "holdout", values, HELD_OUT, n, lo, hi);
-	marks(out, d, picks, n, values, lo, hi, most_added);
+	report_chart_open(out, buf_cstr(&id), buf_cstr(&label), &s, rounds, n, "arena round", keys);
+	series(out, "original", values, ORIGINAL, n, s.lo, s.hi);
+	series(out, "grown", values, GROWN, n, s.lo, s.hi);
+	series(out, "holdout", values, HELD_OUT, n, s.lo, s.hi);
+	marks(out, d, picks, n, values, s.lo, s.hi, most_added);
 	buf_puts(out, "</svg>\n");
 done:
 	for (i = 0; i < N_SERIES; i++)

@@ -1,7 +1,9 @@
 /*
  * report_internal.h - what the report's files share: the generations it
- * draws, escaping text into HTML, and the charts (report_chart.c, and
- * report_arena.c for the arena's) the page (report.c) puts together. The interface is report.h.
+ * draws, escaping text into HTML, and the charts (report_chart.c, the
+ * family tree's report_tree.c and the arena's report_arena.c, each in a
+ * frame of report_frame.c) the page (report.c) puts together. The
+ * interface is report.h.
  */
 #ifndef HOST_REPORT_INTERNAL_H
 #define HOST_REPORT_INTERNAL_H
@@ -12,11 +14,26 @@
 #include "record.h"
 
 typedef struct {
-	record_list gens;
+	record_list gens;   /* ascending */
 	int live;
 	char **tasks;       /* task names seen in the records */
+	char **units;       /* each task's metric and direction, from its folder;
+	                       NULL: not known (the folder is gone) */
 	size_t n_tasks;
+	/* Where each generation's measure began: the index in gens of the
+	 * generation that kept its initial.c scores (lab_initial's), or
+	 * REPORT_NONE. */
+	size_t *began;
 } report_data;
+
+#define REPORT_NONE ((size_t)-1)
+
+/* The index in d->gens of generation `number`, or -1. */
+long report_index(const report_data *d, int number);
+
+/* initial.c's scores on task `name` where generation i's measure began,
+ * or NULL. */
+const record_task *report_initial(const report_data *d, size_t i, const char *name);
 
 /* Appends `s` without its control characters (text.h) and with <, >, &,
  * " and ' escaped: fit for HTML text, a quoted attribute and SVG's <title>
@@ -48,15 +65,39 @@ double report_x(size_t i, size_t n);
 double report_y(double v, double lo, double hi);
 double report_radius(size_t n, double most);
 
-/* The frame of a chart: axes, the y range's labels (`top` and `bottom`),
- * `numbers` along x under `x_name`, the title and the legend (`keys`
- * ends with a NULL label; its marks are of class "key"). */
-void report_chart_open(buf *out, const char *id, const char *label, double bottom, double top,
+/* A y axis: from lo to hi, both ticks, `step` apart (1, 2 or 5 times a
+ * power of ten), labelled with `decimals`; `down`: values grow
+ * downwards (the family tree's depth). */
+typedef struct {
+	double lo, hi, step;
+	int decimals;
+	int down;
+} report_scale;
+
+/* The axis fitted to values from lo to hi: the ticks either side of
+ * them, about five steps, no step below `least_step` (1 for counts; 0:
+ * any). One value gets a little room either side; none (lo > hi) 0..1. */
+report_scale report_scale_fit(double lo, double hi, double least_step);
+
+/* Where value v goes along y on `s`. */
+double report_scale_y(const report_scale *s, double v);
+
+/* The frame of a chart: axes, the y axis' ticks (class "tick y") and
+ * grid, `numbers` along x (class "tick x", at a regular step) under
+ * `x_name`, the title and the legend (`keys` ends with a NULL label; its
+ * marks are of class "key"). */
+void report_chart_open(buf *out, const char *id, const char *label, const report_scale *y,
 		       const int *numbers, size_t n, const char *x_name, const legend_key *keys);
 
+/* report_chart_open with the generations along x. */
+void report_chart_gens(buf *out, const char *id, const char *label, const report_scale *y,
+		       const report_data *d, const legend_key *keys);
+
 void report_chart_fitness(buf *out, const report_data *d);
-void report_chart_task(buf *out, const report_data *d, const char *name);
+/* Task d->tasks[k]'s scores, in its units. */
+void report_chart_task(buf *out, const report_data *d, size_t k);
 void report_chart_tree(buf *out, const report_data *d);
+/* The spend's chart in a figure of its own; offline, a line saying so. */
 void report_chart_spend(buf *out, const report_data *d);
 
 /* The arms race of task `name`, when the lab ran an arena on it: one
