@@ -281,6 +281,8 @@ static void test_a_held_out_timeout_is_said_everywhere(void **state)
 	expect(0, "wrote ", NULL, write_report);
 	html = harness_read(report);
 	assert_contains(html, "Warning: gen_000's held-out run failed: hold (timeout).");
+	assert_contains(html, "<title>initial.c, as gen_000 scored it: 0.5 (held-out failed: "
+			"timeout)</title>");
 	assert_contains(html, ", held-out failed: timeout. <strong class=\"warn\">Warning: its "
 			"held-out run failed");
 	free(html);

@@ -1,8 +1,10 @@
 /*
  * test_report.c - the HTML report of a real run: well formed, its SVG
- * parses, one chart point per generation, and headless Chromium renders
- * all four charts (a screenshot is kept in tests/artifacts/). Also: -j 2
- * commits the same generations as -j 1.
+ * parses, one chart point per generation, initial.c's line on each
+ * task's chart, "offline" for the spend, and headless Chromium renders
+ * the charts (a screenshot is kept in tests/artifacts/). Also: -j 2
+ * commits the same generations as -j 1. A long run's report is
+ * test_report_axes.c.
  */
 #include "harness.h"
 
@@ -62,6 +64,8 @@ static void assert_chart_frames(const json_t *charts)
 	assert_string_equal(text, "accepted rejected invalid interrupted best accepted so far");
 	chart_texts(text, sizeof(text), json_object_get(charts, "chart-tree"), "legend");
 	assert_contains(text, "live a round's siblings");
+	chart_texts(text, sizeof(text), json_object_get(charts, "chart-task-email"), "legend");
+	assert_string_equal(text, "training held-out initial.c");
 }
 
 static void test_report_is_well_formed(void **state)
@@ -83,10 +87,16 @@ static void test_report_is_well_formed(void **state)
 	summary = json_loads(r.out, 0, NULL);
 	charts = json_object_get(summary, "charts");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(charts, "chart-fitness"), "points")), 5);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(charts, "chart-tree"), "nodes")), 5);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(charts, "chart-tree"), "edges")), 4);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(charts, "chart-spend"), "bars")), 5);
+	/* gen_000's four rejected children are counted beside it, not drawn */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(charts, "chart-tree"), "nodes")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(charts, "chart-tree"), "counted")), 4);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(charts, "chart-tree"), "edges")), 0);
+	/* offline: a line says so, and there is no empty chart */
+	assert_null(json_object_get(charts, "chart-spend"));
+	assert_string_equal(json_string_value(json_object_get(summary, "spend")), "offline");
 	assert_non_null(json_object_get(charts, "chart-task-snake"));
+	/* initial.c's level line, where the measure began (gen_000) */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(charts, "chart-task-email"), "initial_lines")), 1);
 	assert_int_equal(json_integer_value(json_object_get(summary, "rows")), 5);
 	assert_chart_frames(charts);
 	json_decref(summary);
@@ -114,6 +124,17 @@ static int count(const char *text, const char *needle)
 	return n;
 }
 
+/* The generations the family tree counts beside their parents ("+4"). */
+static int counted(const char *text)
+{
+	int n = 0, k;
+
+	for (const char *p = text; (p = strstr(p, "<text class=\"counted\"")) != NULL; p++)
+		if (sscanf(strchr(p, '>'), ">+%d", &k) == 1)
+			n += k;
+	return n;
+}
+
 static void test_report_renders_in_chromium(void **state)
 {
 	char *dir, *html, url[4200], shot[64] = "--screenshot=tests/artifacts/report.png";
@@ -138,10 +159,10 @@ static void test_report_renders_in_chromium(void **state)
 	assert_contains(r.out, "id=\"chart-task-snake\"");
 	assert_contains(r.out, "id=\"chart-task-email\"");
 	assert_contains(r.out, "id=\"chart-tree\"");
-	assert_contains(r.out, "id=\"chart-spend\"");
+	assert_contains(r.out, "Spend: none, offline: no generation called a model.");
+	assert_null(strstr(r.out, "id=\"chart-spend\""));
 	assert_int_equal(count(r.out, "<circle class=\"pt "), 7);
-	assert_int_equal(count(r.out, "<circle class=\"node "), 7);
-	assert_int_equal(count(r.out, "<rect class=\"bar\""), 7);
+	assert_int_equal(count(r.out, "<circle class=\"node ") + counted(r.out), 7);
 	run_result_free(&r);
 	mkdir("tests/artifacts", 0755);
 	run_command(&r, NULL, picture);
