@@ -210,7 +210,7 @@ static void test_an_agents_words_reach_no_terminal(void **state)
 	assert_line(r.out, "MARK2", "gen_002 ", "Status: accepted Fitness: 1.000000");
 	run_result_free(&r);
 	HOST_CLEAN(&r, 0, "log", "--all", "--dir", lab);
-	assert_int_equal(count_lines(r.out), 5);  /* the header, three rows, the spend */
+	assert_int_equal(count_lines(r.out), 6);  /* the header, three rows, the spend, initial.c */
 	assert_line(r.out, "MARK1", "  gen_001 ", "forged");
 	assert_line(r.out, "MARK2", "  gen_002 ", "forged");
 	run_result_free(&r);
