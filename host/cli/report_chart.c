@@ -123,8 +123,9 @@ static void initial_title(buf *out, const report_data *d, size_t i, const record
 }
 
 /* initial.c's training score as a level line, one segment for each run
- * of generations of one measure, titled with its scores; one off the
- * axis is written at its edge. Returns how many it drew. */
+ * of generations of one measure, titled with its scores. One off the
+ * axis is written at its edge, and one whose run failed (no score) says
+ * so at the top. Returns how many it drew. */
 static int initial_lines(buf *out, const report_data *d, const char *name, const report_scale *s)
 {
 	size_t i, j, n = d->gens.n;
@@ -133,26 +134,28 @@ static int initial_lines(buf *out, const report_data *d, const char *name, const
 
 	for (i = 0; i < n; i = j) {
 		const record_task *t = report_initial(d, i, name);
-		double x1 = report_x(i, n), x2, y;
-		int below;
+		double x1 = report_x(i, n), x2;
+		int below, above;
 
 		for (j = i + 1; j < n && d->began[j] == d->began[i]; j++)
 			;
-		if (!t || t->train_failed)
+		if (!t)
 			continue;
 		x2 = report_x(j - 1, n);
-		y = report_scale_y(s, t->train);
-		below = t->train < s->lo;
-		if (below || t->train > s->hi)
-			buf_printf(out, "<text class=\"initial off\" x=\"%.1f\" y=\"%.1f\">initial.c %s, "
-				   "%s the axis", x1 + 4, below ? REPORT_CHART_H - REPORT_MARGIN - 4.0
-				   : REPORT_MARGIN + 12.0, cli_score(score, t->train),
-				   below ? "below" : "above");
+		below = !t->train_failed && t->train < s->lo;
+		above = t->train_failed || t->train > s->hi;
+		if (below || above)
+			buf_printf(out, "<text class=\"initial off\" x=\"%.1f\" y=\"%.1f\">initial.c %s"
+				   "%s", x1 + 4, below ? REPORT_CHART_H - REPORT_MARGIN - 4.0
+				   : REPORT_MARGIN + 12.0, t->train_failed ? "failed" :
+				   cli_score(score, t->train), t->train_failed ? "" : below
+				   ? ", below the axis" : ", above the axis");
 		else
 			buf_printf(out, "<line class=\"initial\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-				   "y2=\"%.1f\">", x1 - (x1 == x2) * 4, y, x2 + (x1 == x2) * 4, y);
+				   "y2=\"%.1f\">", x1 - (x1 == x2) * 4, report_scale_y(s, t->train),
+				   x2 + (x1 == x2) * 4, report_scale_y(s, t->train));
 		initial_title(out, d, i, t);
-		buf_puts(out, below || t->train > s->hi ? "</text>\n" : "</line>\n");
+		buf_puts(out, below || above ? "</text>\n" : "</line>\n");
 		drawn++;
 	}
 	return drawn;
