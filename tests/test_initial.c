@@ -182,11 +182,46 @@ static void test_a_lab_without_the_starting_point_shows_none(void **state)
 	free(dir);
 }
 
+/* An initial.c that crashes has no score, on training or held-out:
+ * log, show and the report say it failed and how, never 0. */
+static void test_a_failed_starting_point_reads_as_failed(void **state)
+{
+	char *tasks = edited_task_copy("crashing", "email", "initial.c",
+				       "\tconst char *at = strchr(s, '@');\n",
+				       "\tconst char *at = *(const char **)8;\n");
+	char *dir = os_path_join(tasks, "lab"), *html = os_path_join(tasks, "r.html"), *out;
+	char *init[] = { "host", "init", "--dir", dir, "--tasks-dir", tasks, "--tasks", "email",
+			 "--budget", "2", NULL };
+	char *log[] = { "host", "log", "--dir", dir, NULL };
+	char *show[] = { "host", "show", "--dir", dir, NULL };
+	char *report[] = { "host", "report", "--dir", dir, "-o", html, NULL };
+
+	(void)state;
+	free(host_out(init));
+	out = host_out(log);
+	assert_contains(out, "\ninitial.c: email failed (crash: ");
+	assert_contains(out, ") (held-out failed: crash)\n");
+	free(out);
+	out = host_out(show);
+	assert_contains(out, "\n           initial.c failed (crash: ");
+	free(out);
+	free(host_out(report));
+	out = harness_read(html);
+	assert_contains(out, ">initial.c failed<title>initial.c, as gen_000 scored it: failed "
+			"(crash: ");
+	free(out);
+	os_remove_tree(tasks);
+	free(html);
+	free(dir);
+	free(tasks);
+}
+
 void test_group_initial(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_starting_point_is_scored_and_shown),
 		cmocka_unit_test(test_a_lab_without_the_starting_point_shows_none),
+		cmocka_unit_test(test_a_failed_starting_point_reads_as_failed),
 	};
 
 	HARNESS_GROUP(t, "initial", tests);
