@@ -132,8 +132,8 @@ static void trace_events(buf *out, const json_t *events, const char *title)
 		if (kind && strcmp(kind, "eval") == 0) {
 			buf_puts(out, "evaluation: ");
 			report_escape(out, json_string_value(json_object_get(e, "status")));
-			buf_printf(out, ", score %g, %.1f ms. ",
-				   json_number_value(json_object_get(e, "score")),
+			buf_printf(out, ", score %s, %.1f ms. ",
+				   cli_score((char[32]){ 0 }, json_number_value(json_object_get(e, "score"))),
 				   json_number_value(json_object_get(e, "ms")));
 			report_escape(out, json_string_value(json_object_get(e, "feedback")));
 		} else if (kind && strcmp(kind, "llm") == 0) {

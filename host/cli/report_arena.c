@@ -12,6 +12,8 @@
  */
 #include "report_internal.h"
 
+#include "print.h"
+
 #include <stdlib.h>
 
 int report_has_arena(const report_data *d)
@@ -85,10 +87,10 @@ static void marks(buf *out, const report_data *d, const size_t *picks, size_t n,
 			   g->arena.added, g->arena.rejected);
 		for (k = 0; k < N_SERIES; k++)
 			buf_printf(out, "<circle class=\"pt arena %s\" cx=\"%.1f\" cy=\"%.1f\" "
-				   "r=\"%.1f\"><title>round %d (gen_%03d): %s %g</title></circle>\n",
+				   "r=\"%.1f\"><title>round %d (gen_%03d): %s %s</title></circle>\n",
 				   cls[k], k == BEFORE ? before_x(i, n) : x,
 				   report_y(v[k][i], lo, hi), report_radius(n, 3), g->arena.round,
-				   g->number, what[k], v[k][i]);
+				   g->number, what[k], cli_score((char[32]){ 0 }, v[k][i]));
 	}
 }
 
