@@ -1,9 +1,12 @@
 /*
  * report.c - the HTML report; see report.h.
  *
- * The page: the summary, the charts (report_chart.c), each task's best
- * solution, the table of generations and each one's details, with one
- * small stylesheet and nothing fetched or run.
+ * The page: the summary, the charts (report_chart.c, report_tree.c),
+ * each task's best solution, the table of generations and each one's
+ * details, with one small stylesheet and nothing fetched or run. Its
+ * links are to its own parts, so they hold wherever it is written; what
+ * the generations' records say taken together for the charts (where each
+ * measure began, each task's units) is gathered here once.
  */
 #include "report_internal.h"
 
