@@ -228,19 +228,21 @@ def main():
     for svg in re.findall(r"<svg.*?</svg>", html, re.S):
         root = ET.fromstring(svg)
         charts[root.get("id")] = check_chart(root.get("id"), root, problems)
-    offline = re.search(r'<p id="spend" class="offline">([^<]*)</p>', html)
+    said = re.search(r'<p id="spend"( class="offline")?>([^<]*)</p>', html)
+    offline = said and said.group(1) and "offline" in said.group(2)
     if "chart-spend" in charts:
         if not any(float(r.get("height")) > 0 for r in ET.fromstring(
                 re.search(r'<svg id="chart-spend".*?</svg>', html, re.S).group(0)).iter(NS + "rect")
                 if "bar" in r.get("class", "").split() and "key" not in r.get("class", "").split()):
             problems.append("the spend chart is empty")
-    elif not offline or "offline" not in offline.group(1):
-        problems.append("no spend chart, and no line saying the lab was offline")
+    elif not said or (said.group(1) and not offline):
+        problems.append("no spend chart, and no line saying why (offline)")
     check_links(checker.hrefs, checker.ids, os.path.dirname(os.path.abspath(path)), problems)
     browser_found = check_in_browser(browser, path, checker.hrefs, problems) if browser else None
     summary = {"problems": problems, "charts": charts,
                "rows": len(re.findall(r"<tr class=", html)),
-               "spend": "chart" if "chart-spend" in charts else "offline" if offline else None,
+               "spend": "chart" if "chart-spend" in charts else "offline" if offline
+               else said.group(2) if said else None,
                "links": len(checker.hrefs), "browser": browser_found}
     print(json.dumps(summary))
     sys.exit(1 if problems else 0)

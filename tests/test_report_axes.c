@@ -36,8 +36,9 @@ static int parent_of(int n)
 }
 
 /* Generation n's record: its email scores climb from 0.9297 at gen_000
- * to 0.9346 at the live one, each dead end near its parent's. */
-static record generation(int n)
+ * to 0.9346 at the live one, each dead end near its parent's. Some
+ * called a model, `priced` (else one whose price is not known). */
+static record generation(int n, int priced)
 {
 	static const double accepted[] = { 0.9297, 0.9321, 0.9346 };
 	int parent = parent_of(n), step = n == 0 ? 0 : n == FIRST_ACCEPTED ? 1 : n == LIVE ? 2 : -1;
@@ -63,15 +64,17 @@ static record generation(int n)
 	r.holdout = t.holdout;
 	r.has_budget = 1;
 	r.budget.evals_per_task = 3;
-	r.budget.usd = n % 4 ? 0.0125 * (n % 4) : 0;  /* some generations called a model */
+	r.budget.usd = priced ? 0.0125 * (n % 4) : 0;
 	r.budget.llm_calls = n % 4;
+	r.budget.tokens_in = 1000 * (n % 4);
 	return r;
 }
 
-/* $TMPDIR/axeslab: the test's lab, its tasks the checkout's. */
-static char *long_lab(void)
+/* $TMPDIR/name: the test's lab of `gens` generations, its tasks the
+ * checkout's. */
+static char *long_lab(const char *name, int gens, int priced)
 {
-	char *dir = harness_scratch("axeslab"), tasks[PATH_MAX];
+	char *dir = harness_scratch(name), tasks[PATH_MAX];
 	settings keep = { .tasks = "email", .tasks_dir = tasks, .budget = 3 };
 	agent_files files;
 	lab l;
@@ -82,8 +85,8 @@ static char *long_lab(void)
 	assert_int_equal(agents_load(&files, "seed"), 0);
 	assert_int_equal(lab_create(&l, dir), 0);
 	assert_int_equal(settings_write(&l, &keep), 0);
-	for (n = 0; n < GENS; n++) {
-		record r = generation(n);
+	for (n = 0; n < gens; n++) {
+		record r = generation(n, priced);
 
 		assert_int_equal(evolve_commit(&l, &r, &files, -1, NULL), 0);
 		record_free(&r);
@@ -121,7 +124,7 @@ static void test_a_long_run_reads_well_in_the_browser(void **state)
 	(void)state;
 	if (access("/usr/bin/chromium", X_OK) != 0)
 		skip();  /* scripts/deps.sh --tests installs it */
-	dir = long_lab();
+	dir = long_lab("axeslab", GENS, 1);
 	html = os_path_join(dir, "report.html");
 	HOST(&r, "report", "--dir", dir, "-o", html);
 	assert_int_equal(r.status, 0);
@@ -170,10 +173,41 @@ static void test_a_long_run_reads_well_in_the_browser(void **state)
 	free(dir);
 }
 
+/* A model whose price is not known spent tokens, not dollars: the spend
+ * is drawn in tokens, not as an empty chart of $0. */
+static void test_spend_without_a_price_is_in_tokens(void **state)
+{
+	char *dir = long_lab("tokenlab", 6, 0), *html = os_path_join(dir, "report.html"), text[256];
+	char *check[] = { "/usr/bin/env", "python3", "tests/check_report.py", html, NULL };
+	json_t *summary, *spend;
+	run_result r;
+
+	(void)state;
+	HOST(&r, "report", "--dir", dir, "-o", html);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	run_command(&r, NULL, check);
+	if (r.status != 0)
+		fail_msg("check_report.py: %s%s", r.out, r.err);
+	summary = json_loads(r.out, 0, NULL);
+	spend = json_object_get(json_object_get(summary, "charts"), "chart-spend");
+	assert_string_equal(json_string_value(json_object_get(spend, "title")),
+			    "spend per generation (tokens; the model's price is not known)");
+	texts(text, sizeof(text), spend, "y_labels");
+	assert_string_equal(text, "0 1000 2000 3000");
+	assert_int_equal(number(spend, "bars"), 6);
+	json_decref(summary);
+	run_result_free(&r);
+	os_remove_tree(dir);
+	free(html);
+	free(dir);
+}
+
 void test_group_report_axes(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_long_run_reads_well_in_the_browser),
+		cmocka_unit_test(test_spend_without_a_price_is_in_tokens),
 	};
 
 	HARNESS_GROUP(t, "report_axes", tests);

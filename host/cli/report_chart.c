@@ -253,6 +253,7 @@ void report_chart_spend(buf *out, const report_data *d)
 	static const legend_key dollars[] = { { "box", "bar", "dollars" }, { NULL, NULL, NULL } };
 	static const legend_key tokens[] = { { "box", "bar", "tokens" }, { NULL, NULL, NULL } };
 	double usd = 0, most_tokens = 0, v, top;
+	long calls = 0;
 	report_scale s;
 	size_t i;
 
@@ -261,10 +262,15 @@ void report_chart_spend(buf *out, const report_data *d)
 		usd = b->usd > usd ? b->usd : usd;
 		v = (double)(b->tokens_in + b->tokens_out);
 		most_tokens = v > most_tokens ? v : most_tokens;
+		calls += b->llm_calls;
 	}
-	if (usd <= 0 && most_tokens <= 0) {
-		buf_puts(out, "<p id=\"spend\" class=\"offline\">Spend: none, offline: no generation "
-			 "called a model.</p>\n");
+	if (usd <= 0 && most_tokens <= 0) {  /* nothing to draw */
+		if (calls)
+			buf_printf(out, "<p id=\"spend\">Spend: %ld model calls, with no tokens or "
+				   "dollars recorded.</p>\n", calls);
+		else
+			buf_puts(out, "<p id=\"spend\" class=\"offline\">Spend: none, offline: no "
+				 "generation called a model.</p>\n");
 		return;
 	}
 	s = report_scale_fit(0, usd > 0 ? usd : most_tokens, usd > 0 ? 0 : 1);
