@@ -49,6 +49,10 @@ typedef struct {
 	/* The child said its generated code starts ({"op": "code"}): every
 	 * frame from then on may be that code's, not the runner's. */
 	int code_started;
+	/* The folder of the job's headers, or NULL: removed once the code
+	 * starts, its compile over, so that a host killed while an agent
+	 * runs (a task agent may wait minutes for a model) leaves nothing. */
+	const char *workdir;
 	/* A solution's run: its page, and the clock read at its mark. */
 	const page_map *page;
 	int clock_wanted;
@@ -77,6 +81,8 @@ static int mark_code(child_run *run)
 	if (run->code_started)
 		return err_set(ERR_INVALID, "the code's start was marked twice");
 	run->code_started = 1;
+	if (run->workdir)
+		os_remove_tree(run->workdir);
 	return 0;
 }
 
@@ -331,6 +337,7 @@ static int run_child(sandbox_outcome *out, const json_t *job, const char *text, 
 		     int fds[2], const page_map *page)
 {
 	child_run run = { .fd = fds[0], .limits = limits, .handler = handler, .ctx = ctx,
+			  .workdir = json_string_value(json_object_get(job, "workdir")),
 			  .page = page, .clock_start_ns = -1,
 			  .clock_wanted = json_is_true(json_object_get(job, "clock")) };
 	struct rusage ru;

@@ -79,7 +79,8 @@ HOST_MUST_CHECK int sandbox_set_runner(const char *path);
 
 /*
  * Runs `job`, untrusted code, in a new child. `job` gets "limits" added by this function,
- * and "workdir", a new folder removed afterwards, when it brings "headers".
+ * and "workdir", a new folder removed afterwards, when it brings "headers"
+ * (an agent's: removed as soon as its code starts, its compile over).
  * A "solution" job gets a page for its transcript and, once locked down,
  * writes single bytes only (page.h); with "clock": true its first mark
  * starts out->cpu_ns (a second one is a protocol error, so code that runs
