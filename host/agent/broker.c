@@ -57,10 +57,15 @@ void broker_init(broker *b, task *t, const agent_files *files, int evals,
 	b->trace = json_array();
 }
 
-/* Adds an event to the trace (consumed); the trace is capped. */
+/* Adds an event to the trace (consumed). The trace is capped, but for log
+ * lines, which have a cap of their own (BROKER_LOG_MAX): what an agent
+ * says it did after its thousandth evaluation is in the record too. */
 static void trace(broker *b, json_t *event)
 {
-	if (event && json_array_size(b->trace) < BROKER_MAX_TRACE)
+	const char *kind = json_string_value(json_object_get(event, "event"));
+
+	if (event && (json_array_size(b->trace) < BROKER_MAX_TRACE ||
+		      (kind && strcmp(kind, "log") == 0)))
 		json_array_append(b->trace, event);
 	json_decref(event);
 }
