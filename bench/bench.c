@@ -153,15 +153,16 @@ static double bench_eval(const char *name, const char *source_path, int workers,
 /* Compiles the seed agents as validation's symbols stage does. */
 static double bench_seed_compile(const agent_files *seed)
 {
-	compile_source srcs[8];
+	static const char *const dirs[] = { "seed", NULL };  /* its own headers, gi.h */
+	compile_source srcs[16];
 	double times[COMPILE_RUNS];
 	size_t n_services, i, n = 0;
-	compile_options opts = { "#define AGENT_NO_ENTRY_POINTS\n#include <agent.h>", NULL,
+	compile_options opts = { "#define AGENT_NO_ENTRY_POINTS\n#include <agent.h>", dirs,
 				 agent_services_symbols(&n_services), 0 };
 	int k;
 
 	opts.n_symbols = n_services;
-	for (i = 0; i < seed->count && n < 8; i++)
+	for (i = 0; i < seed->count && n < 16; i++)
 		if (strstr(seed->items[i].name, ".c")) {
 			srcs[n].name = seed->items[i].name;
 			srcs[n++].text = seed->items[i].text;
@@ -464,7 +465,7 @@ int main(void)
 	{
 		const row rows[] = {
 			{ "compile a 300-line source in memory (libtcc)", "ms", compile_ms },
-			{ "compile the seed agents (2 files, linked)", "ms", seed_ms },
+			{ "compile the seed agents (every .c file, linked)", "ms", seed_ms },
 			{ "host validate seed (all four stages)", "ms", validate_ms },
 			{ "snake initial.c evaluations, 1 worker", "/s", snake1 },
 			{ "snake initial.c evaluations, 2 workers", "/s", snake2 },

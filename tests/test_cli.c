@@ -318,7 +318,7 @@ static void test_rewrite_command(void **state)
 	assert_int_equal(r.status, 1);
 	assert_contains(r.err, "no-such-archive.json: no such file");
 	run_result_free(&r);
-	RUN(&r, "rewrite", "-o", out, "--agent", "seed", "--seed", "5");
+	RUN(&r, "rewrite", "-o", out, "--agent", "seed", "--seed", "2");
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "--- a/task_agent.c\n+++ b/task_agent.c\n@@ ");
 	assert_contains(r.out, "+++ b/memory.md");
