@@ -7,10 +7,10 @@
  * they fail, sent back.
  *
  * Offline, or when the model's edits cannot be used, it rewrites the
- * numbers of the strategy blocks: the "#define NAME value" lines that
- * follow a "strategy" comment in task_agent.c and in this file. Each
- * rewrite changes a few of them and notes each change in memory.md, as a
- * line like
+ * numbers of the strategy blocks, the "#define NAME value" lines after a
+ * "strategy" comment: task_agent.c's, gi_search.c's (the task agent's
+ * genetic improvement; GI_REWRITE_PERCENT of the time) and its own. Each
+ * rewrite changes a few and notes each change in memory.md, as a line like
  *     task_agent.c: STEP_FRACTION 0.3 -> 0.4
  * The archive tells which generations raised fitness; their changes are
  * repeated in the same direction, the others are tried the other way.
@@ -54,6 +54,7 @@ int meta_note(const char *memory, const char *notes, const char *summary);
 #define CHANGES_PER_REWRITE 2      /* constants changed in task_agent.c */
 #define SELF_REWRITE_PERCENT 25    /* how often it also changes these */
 #define ARCHIVE_LINES 8            /* recent generations shown with their scores */
+#define GI_REWRITE_PERCENT 30      /* rewrites of gi_search.c's constants instead */
 
 #define MAX_CONSTANTS 16
 
@@ -175,8 +176,11 @@ static int rewrite_constants(json_t *archive)
 	char notes[2048] = "", summary[2048] = "offline:", *at, *line, *last = notes;
 	size_t n = 0;
 	const char *focus = json_string_value(json_object_get(archive, "mutate"));
-	int rc = rewrite_file(focus ? focus : "task_agent.c", CHANGES_PER_REWRITE, archive, notes,
-			      sizeof(notes));
+	int rc = !focus && (int)(host_rand() % 100) < GI_REWRITE_PERCENT ?
+		 rewrite_file("gi_search.c", CHANGES_PER_REWRITE, archive, notes, sizeof(notes)) : -1;
+	if (rc < 0)  /* task_agent.c, also when the agent has no gi_search.c */
+		rc = rewrite_file(focus ? focus : "task_agent.c", CHANGES_PER_REWRITE, archive, notes,
+				  sizeof(notes));
 
 	if (rc == 0 && !focus && (int)(host_rand() % 100) < SELF_REWRITE_PERCENT)
 		rewrite_file("meta_agent.c", 1, archive, notes, sizeof(notes));

@@ -13,7 +13,10 @@
  * the best solution, asks the host to score the candidates (host_eval)
  * and keeps any that score better. When a round brings nothing, the steps
  * get smaller; when they get too small, the search starts again with big
- * steps.
+ * steps, TUNE_PASSES times in all. The evaluations left, all of them when
+ * there is nothing to tune, go to genetic improvement of the best
+ * solution's code (gi.h: edits of its statements, operators and numbers,
+ * found by local search).
  *
  * The constants below, and the prompts and constants of task_model.c,
  * are the whole strategy. The meta agent improves this agent by rewriting
@@ -33,6 +36,8 @@
 char *task_model_improve(const host_task_info *task, const char *initial,
 			 const host_eval_result *r, int proposals, int repairs, double *score);
 
+#include "gi.h"
+
 /* ---- search strategy (rewritten by the meta agent) ---- */
 #define STEP_FRACTION 0.30        /* first step, as a fraction of a range */
 #define STEP_SHRINK 0.60          /* step factor after a round without gain */
@@ -41,6 +46,7 @@ char *task_model_improve(const host_task_info *task, const char *initial,
 #define PARAMS_PER_CANDIDATE 2    /* parameters one candidate moves */
 #define MODEL_PROPOSALS 3         /* solutions asked of the model */
 #define REPAIRS 2                 /* compile-error repairs per proposal */
+#define TUNE_PASSES 1             /* the tuner's passes to small steps; then GI */
 
 #define MAX_PARAMS 32
 
@@ -121,13 +127,14 @@ static int better(double a, double b, int higher_is_better)
 	return higher_is_better ? a > b : a < b;
 }
 
-/* Tunes the TUNE parameters of `*best` while evaluations last. */
+/* Tunes the TUNE parameters of `*best` until its steps have got too
+ * small TUNE_PASSES times, or evaluations run out. */
 static void tune(const host_task_info *task, char **best_source, double *best_score)
 {
 	tune_param params[MAX_PARAMS];
 	double best[MAX_PARAMS], candidate[MAX_PARAMS], step = STEP_FRACTION;
 	char *base = strdup(*best_source);
-	int n = find_params(base, params, MAX_PARAMS), i, c, spent = n == 0;
+	int n = find_params(base, params, MAX_PARAMS), i, c, spent = n == 0, passes = 0;
 	host_eval_result r;
 
 	for (i = 0; i < n; i++)
@@ -152,8 +159,10 @@ static void tune(const host_task_info *task, char **best_source, double *best_sc
 			}
 		}
 		step = improved ? step : step * STEP_SHRINK;
-		if (step < MIN_STEP)
-			step = STEP_FRACTION;  /* restart with big steps */
+		if (step < MIN_STEP) {
+			step = STEP_FRACTION;  /* restart with big steps, or stop */
+			spent = spent || ++passes >= TUNE_PASSES;
+		}
 	}
 	free(base);
 }
@@ -161,9 +170,10 @@ static void tune(const host_task_info *task, char **best_source, double *best_sc
 char *task_agent_improve(const char *initial)
 {
 	host_task_info task;
+	host_budget_info budget;
 	host_eval_result r;
 	double best_score;
-	char *best;
+	char *best, *code;
 
 	if (host_task(&task) < 0 || host_eval(initial, &r) < 0) {
 		host_log("cannot start: %s", host_error());
@@ -172,5 +182,10 @@ char *task_agent_improve(const char *initial)
 	best = task_model_improve(&task, initial, &r, MODEL_PROPOSALS, REPAIRS, &best_score);
 	if (best)
 		tune(&task, &best, &best_score);
+	if (best && host_budget(&budget) == 0 &&
+	    (code = gi_improve(best, &best_score, budget.evals_left)) != NULL) {
+		free(best);
+		best = code;
+	}
 	return best;
 }

@@ -57,7 +57,8 @@ char *seed_with_task_agent(const char *name, const char *task_agent)
 
 char *seed_with_meta_agent(const char *name, const char *meta_agent)
 {
-	static const char *const kept[] = { "task_agent.c", "task_model.c", "memory.md" };
+	static const char *const kept[] = { "task_agent.c", "task_model.c", "gi.h", "gi_internal.h",
+					    "gi_parse.c", "gi.c", "gi_search.c", "memory.md" };
 
 	return seed_copy(name, kept, sizeof(kept) / sizeof(kept[0]), "meta_agent.c", meta_agent);
 }

@@ -362,10 +362,12 @@ static void test_seed_meta_agent_rewrites_its_sources(void **state)
 	run_agent(&run, &b, &f, "meta_agent_rewrite", "[]", 0, NULL, &two, 3);
 	agent_run_result_free(&run);
 	broker_free(&b);
-	/* a real rewrite of task_agent.c, noted in memory.md, the same twice */
-	assert_non_null(agents_get(&one, "task_agent.c"));
-	assert_true(strcmp(agents_get(&one, "task_agent.c"), agents_get(&f, "task_agent.c")) != 0);
-	assert_contains(agents_get(&one, "memory.md"), "task_agent.c: ");
+	/* a real rewrite of a strategy file, here genetic improvement's
+	 * (gi_search.c), noted in memory.md, the same twice */
+	assert_null(agents_get(&one, "task_agent.c"));
+	assert_non_null(agents_get(&one, "gi_search.c"));
+	assert_true(strcmp(agents_get(&one, "gi_search.c"), agents_get(&f, "gi_search.c")) != 0);
+	assert_contains(agents_get(&one, "memory.md"), "gi_search.c: GI_");
 	assert_int_equal(one.count, two.count);
 	for (i = 0; i < one.count; i++)
 		assert_string_equal(one.items[i].text, agents_get(&two, one.items[i].name));

@@ -105,7 +105,7 @@ static void test_full_disk(void **state)
 	char *dir = make_lab("fulllab", "email"), *fresh = scratch("freshlab"), expect[4096];
 	char *argv[] = { "host", "evolve", "--dir", dir, NULL };
 	char *init[] = { "host", "init", "--dir", fresh, "--tasks", "email", "--budget", "3", NULL };
-	run_options full = { .fsize_limit = 600 };  /* room for the task's header copy */
+	run_options full = { .fsize_limit = 4096 };  /* room for the task's and the agents' headers */
 	run_result r;
 
 	(void)state;

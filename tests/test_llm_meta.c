@@ -90,17 +90,17 @@ static char *rewrite_log(const char *lab, const char *gen)
 static void test_archive_holds_what_the_meta_agent_needs(void **state)
 {
 	char *from = harness_scratch("reader"), *lab = harness_scratch("reader_lab"), *log;
-	char *task_agent = harness_read("seed/task_agent.c");
-	char *task_model = harness_read("seed/task_model.c");
-	agent_files f = { NULL, 0 };
+	agent_files f;
 	run_result r;
 
 	(void)state;
 	os_remove_tree(from);
 	os_remove_tree(lab);
-	assert_int_equal(agents_set(&f, "task_agent.c", task_agent), 0);
-	assert_int_equal(agents_set(&f, "task_model.c", task_model), 0);
+	assert_int_equal(agents_load(&f, "seed"), 0);  /* the seed's task agent, with its GI */
 	assert_int_equal(agents_set(&f, "meta_agent.c", archive_reader), 0);
+	assert_int_equal(agents_set(&f, "meta_prompt.c", ""), 0);  /* the reader alone */
+	assert_int_equal(agents_set(&f, "meta_model.c", ""), 0);
+	assert_int_equal(agents_set(&f, "meta_edits.c", ""), 0);
 	assert_int_equal(agents_write(&f, from), 0);
 	HOST(&r, "init", "--dir", lab, "--from", from, "--tasks", "email");
 	assert_int_equal(r.status, 0);
@@ -125,8 +125,6 @@ static void test_archive_holds_what_the_meta_agent_needs(void **state)
 	agents_free(&f);
 	os_remove_tree(from);
 	os_remove_tree(lab);
-	free(task_agent);
-	free(task_model);
 	free(from);
 	free(lab);
 }

@@ -2,7 +2,7 @@
  * test_user_tasks.c - a user's own tasks: the lab keeps the tasks folder
  * init was given, so that evolve, improve and bench find its tasks with no
  * further --tasks-dir; errors name the option that fixes them; and
- * offline mode says what it cannot change.
+ * offline mode changes code that has no TUNE marks.
  */
 #include "harness.h"
 #include "lab_fixture.h"
@@ -131,9 +131,11 @@ static void test_no_agent_here_names_the_option(void **state)
 	free(dir);
 }
 
-/* Offline, a solution with no TUNE parameters cannot change: improve
- * says so once, and says nothing when there are some. */
-static void test_offline_says_what_it_cannot_change(void **state)
+/* Offline, a solution with no TUNE parameters changes all the same: the
+ * seed task agent's genetic improvement edits its code (here a number no
+ * tuner may touch: the top-level domain starts a character later, so a
+ * one-letter one is refused), and says what it kept. */
+static void test_offline_changes_code_without_tune_marks(void **state)
 {
 	char *dir = harness_scratch("untunable"), *email = os_path_join(dir, "email");
 	char *initial = os_path_join(email, "initial.c"), *out = os_path_join(dir, "out.c"), *text, *at;
@@ -151,17 +153,17 @@ static void test_offline_says_what_it_cannot_change(void **state)
 	memcpy(at, "1            ", 13);  /* the same length, no TUNE */
 	assert_int_equal(os_write_file(initial, text, strlen(text)), 0);
 	free(text);
-	HOST(&r, "improve", "email", "--tasks-dir", dir, "--budget", "3", "-o", out);
+	HOST(&r, "improve", "email", "--tasks-dir", dir, "--budget", "10", "--verbose", "-o", out);
 	assert_int_equal(r.status, 0);
-	assert_contains(r.err, "offline, the seed task agent only tunes numbers marked "
-			"TUNE(value, lo, hi) in a solution, and email's initial.c has none: offline "
-			"runs keep it as it is. Mark the numbers to tune (README, Tasks) or give a "
-			"model (--llm).");
-	run_result_free(&r);
-	HOST(&r, "improve", "email", "--budget", "3", "-o", out);
-	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "initial   train 0.65 ");
+	assert_contains(r.out, "improved  train 0.7 ");
+	assert_contains(r.err, "agent: GI: kept 0.65 -> 0.7, a patch of 1 edit (of 1 before "
+			"minimising); line 24: 1 -> 2\n");
 	assert_null(strstr(r.err, "offline, the seed"));
 	run_result_free(&r);
+	text = harness_read(out);
+	assert_contains(text, "return (int)strlen(dot + 2) >= MIN_TLD_LENGTH;");
+	free(text);
 	os_remove_tree(dir);
 	free(out);
 	free(initial);
@@ -401,7 +403,7 @@ void test_group_user_tasks(harness_totals *t)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_lab_keeps_its_tasks_folder),
 		cmocka_unit_test(test_no_agent_here_names_the_option),
-		cmocka_unit_test(test_offline_says_what_it_cannot_change),
+		cmocka_unit_test(test_offline_changes_code_without_tune_marks),
 		cmocka_unit_test(test_a_broken_driver_is_the_tasks_fault),
 		cmocka_unit_test(test_check_task_names_what_is_wrong),
 		cmocka_unit_test(test_a_new_task_passes_check_task),

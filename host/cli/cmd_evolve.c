@@ -168,7 +168,6 @@ static int evolve_in_lab(lab *l, evolve_options *o, const progress_view *v,
 		cli_lab_eval_free(&o->eval);
 		return rc;
 	}
-	cli_offline_notice(o->eval.tasks, o->eval.n_tasks, o->eval.agent.llm);
 	names = cli_task_names(o->eval.tasks, o->eval.n_tasks);
 	if (!v->json && !v->quiet)
 		describe_run(o, arena, names);

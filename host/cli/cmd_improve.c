@@ -143,7 +143,6 @@ static int run_improve(int argc, char **argv)
 		return rc;
 	if ((rc = cli_open_llm(&llm, "improve", &lo)) == CLI_OK &&
 	    (rc = cli_load_agents(&files, "improve", agent_dir)) == CLI_OK) {
-		cli_offline_notice(&t, 1, llm);
 		/* named calls: a replay then gives the agent the recorded
 		 * evaluation times its prompts quote (llm_measured) */
 		agent_options ao = { .llm = llm, .llm_calls = llm_calls,

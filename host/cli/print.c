@@ -140,24 +140,6 @@ const char *cli_holdout_score(char *out, size_t size, const record_task *t)
 	return out;
 }
 
-void cli_offline_notice(task *const *tasks, size_t n, const llm_client *llm)
-{
-	char names[256] = "";
-	size_t i, len = 0, without = 0;
-
-	for (i = 0; !llm && i < n; i++)
-		if (!strstr(tasks[i]->initial_text, "TUNE(") && len < sizeof(names)) {
-			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
-						without++ ? ", " : "", tasks[i]->name);
-		}
-	if (without)
-		fprintf(stderr, "host: offline, the seed task agent only tunes numbers marked "
-			"TUNE(value, lo, hi) in a solution, and %s's initial.c %s none: offline runs "
-			"keep %s as it is. Mark the numbers to tune (README, Tasks) or give a model "
-			"(--llm).\n", names, without == 1 ? "has" : "have",
-			without == 1 ? "it" : "them");
-}
-
 void cli_print_validation(const validate_report *r)
 {
 	int i;

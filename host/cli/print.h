@@ -65,12 +65,6 @@ size_t cli_holdout_failures(buf *out, const record *g);
  * in `out`; returns `out`. */
 const char *cli_holdout_score(char *out, size_t size, const record_task *t);
 
-/* Says once, on stderr, what offline mode cannot change: with no model,
- * the seed's task agent only tunes a solution's TUNE(value, lo, hi)
- * numbers, so a task whose initial.c has none would come back unchanged
- * with nothing said. Nothing when `llm` is set or every task has some. */
-void cli_offline_notice(task *const *tasks, size_t n, const llm_client *llm);
-
 /* "LLM: 5 calls, ..." for a run that used `llm` (nothing for NULL or
  * when `quiet`). */
 void cli_print_spend(const llm_client *llm, int quiet);
