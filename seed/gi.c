@@ -151,6 +151,7 @@ static int draw_with(gi_edit *e, const gi_program *p)
 		t = e->with = p->operands[a + (int)pick(b - a)];
 		if (gi_same(p, s, t) || p->tok[s].func != p->tok[t].func ||
 		    ((p->tok[s].flags ^ p->tok[t].flags) & (F_MEMBER | F_AGGREGATE)) ||
+		    (p->tok[s].kind == T_CHAR) != (p->tok[t].kind == T_CHAR) ||
 		    ((p->tok[s].flags & F_LVALUE) && (p->tok[t].kind != T_NAME ||
 						      (p->tok[t].flags & F_MACRO))))
 			return -1;

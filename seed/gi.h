@@ -22,7 +22,8 @@ enum {
 	GI_REPLACE,   /* a statement becomes a copy of another */
 	GI_INSERT,    /* a copy of a statement goes before another */
 	GI_SWAP,      /* two statements trade places */
-	GI_OPERAND,   /* a variable or number becomes another of its function */
+	GI_OPERAND,   /* a variable, number or character becomes another of its
+	                 function (a character only another character) */
 	GI_CONDITION, /* an if or while condition becomes another's */
 	GI_OPERATOR,  /* a comparison, arithmetic or logical operator changes */
 	GI_CONSTANT,  /* a number changes; a TUNE value within its range */

@@ -316,8 +316,9 @@ char *gi_improve(const char *source, double *score, int evals)
 	}
 	for (k = 0; k < (int)size; k++)
 		s.seen[k].ok = -1;
-	host_log("GI: up to %d evaluations; edits can start at %d statements, %d operands, %d "
-		 "conditions, %d operators, %d numbers", evals, gi_places(s.p, GI_DELETE),
+	host_log("GI: up to %d evaluation%s; edits can start at %d statements, %d operands, %d "
+		 "conditions, %d operators, %d numbers", evals, evals == 1 ? "" : "s",
+		 gi_places(s.p, GI_DELETE),
 		 gi_places(s.p, GI_OPERAND), gi_places(s.p, GI_CONDITION),
 		 gi_places(s.p, GI_OPERATOR), gi_places(s.p, GI_CONSTANT));
 	first = lookup(&s, source);  /* the solution itself is not scored again */
