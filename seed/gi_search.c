@@ -8,7 +8,8 @@
  * host_eval on the training cases; one already seen is not scored again.
  * The first neighbour that scores better becomes the current patch, and
  * so does one that scores the same (a neutral move, which crosses a
- * plateau). After GI_RESTART_AFTER variants without a gain, or as many
+ * plateau). Where scores vary from run to run (a timed task), a gain must
+ * hold when scored a second time. After GI_RESTART_AFTER variants without a gain, or as many
  * draws in a row of variants seen before, the search restarts: from the
  * best patch (GI_RESTART_FROM_BEST percent of the time) or from the
  * original program, out of a dead end the best patch may be. The best
@@ -58,6 +59,8 @@ typedef struct {
 	int higher, evals, used;   /* evaluations allowed, and used */
 	double target;             /* the task's: a score that needs no better */
 	int compiled, ok, again, restarts, gains;
+	int noisy;                 /* scores vary from run to run; -1: not known */
+	int refuted;               /* gains a second evaluation did not confirm */
 	variant *seen;             /* open addressing; hash 0: empty */
 	unsigned mask;
 } search;
@@ -128,6 +131,38 @@ static int score_of(search *s, char *text, double *score, int *again)
 	}
 	free(text);
 	return rc;
+}
+
+/* Whether the gain of `next`, scored *v, over `than` stands. Where
+ * scores vary (a timed task), it must beat `than` when scored again too,
+ * and *v becomes the worse of the two; the first gain tells whether they
+ * do: a score that comes again the same never varies. */
+static int confirmed(search *s, const patch *next, double *v, double than)
+{
+	char *text = s->noisy && s->used < s->evals ? gi_apply(s->p, next->e, next->n) : NULL;
+	host_eval_result r;
+	int ok;
+
+	if (!text)
+		return s->noisy != 1;  /* known to be exact, or no evaluation left */
+	ok = host_eval(text, &r) == 0;
+	free(text);
+	if (!ok)
+		return s->noisy != 1;
+	s->used++;
+	s->compiled++;  /* it did before */
+	ok = strcmp(r.status, "ok") == 0;
+	s->ok += ok;
+	if (s->noisy < 0)
+		s->noisy = !ok || r.score != *v;
+	if (!s->noisy)
+		return 1;
+	if (!ok || !better(s, r.score, than)) {
+		s->refuted++;
+		return 0;
+	}
+	*v = better(s, *v, r.score) ? r.score : *v;
+	return 1;
 }
 
 /* A kind of edit drawn by the weights, among those with places. */
@@ -237,6 +272,8 @@ static void local_search(search *s, patch *best, double *best_score)
 		if (again)
 			continue;
 		stall++;
+		if (rc == 1 && better(s, v, cur_score) && !confirmed(s, &next, &v, cur_score))
+			continue;  /* noise */
 		if (rc == 1 && !better(s, cur_score, v)) {  /* better, or a neutral move */
 			stall = better(s, v, cur_score) ? 0 : stall;
 			cur = next;
@@ -278,6 +315,9 @@ static void summary(const search *s, const patch *best, int found, double from, 
 		 "gains; %d seen again, not scored; %d restarts", s->used, seconds,
 		 seconds > 0 ? s->used / seconds : 0.0, s->compiled, s->ok, s->gains, s->again,
 		 s->restarts);
+	if (s->noisy == 1)
+		host_log("GI: scores vary from run to run: a gain counted when a second evaluation "
+			 "confirmed it; %d did not", s->refuted);
 	if (best->n)
 		host_log("GI: kept %g -> %g, a patch of %d edit%s (of %d before minimising)%s",
 			 from, to, best->n, best->n == 1 ? "" : "s", found, edits);
@@ -287,7 +327,7 @@ static void summary(const search *s, const patch *best, int found, double from, 
 
 char *gi_improve(const char *source, double *score, int evals)
 {
-	search s = { NULL, 1, evals, 0, 0, 0, 0, 0, 0, 0, NULL, 0 };
+	search s = { NULL, 1, evals, 0, 0, 0, 0, 0, 0, 0, -1, 0, NULL, 0 };
 	host_task_info task;
 	patch best = { .n = 0 };
 	double best_score = *score, start = seconds_left();
