@@ -125,7 +125,7 @@ static void test_a_seed_gives_the_same_search(void **state)
 	(void)state;
 	assert_int_equal(mkdir(dir, 0700), 0);
 	for (i = 0; i < 3; i++) {
-		char name[16];
+		char name[32];
 		snprintf(name, sizeof(name), "out%d.c", i);
 		path[i] = os_path_join(dir, name);
 		HOST(&r, "improve", "slip", "--tasks-dir", "tests/gi", "--budget", "120", "--seed",
