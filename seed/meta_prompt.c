@@ -388,12 +388,13 @@ static char *ask_text(json_t *archive)
 
 /* The prompt's parts, in order of need. */
 enum { P_ASK, P_LIMITS, P_TASKS, P_TASK_AGENT, P_ABOUT, P_PARENT, P_LAST, P_AGENT_H,
-       P_TASK_MODEL, P_SOLUTIONS, P_META, P_META_MODEL, P_META_EDITS, P_META_PROMPT,
-       P_HISTORY, P_MEMORY, P_COUNT };
+       P_TASK_MODEL, P_SOLUTIONS, P_META, P_GI_SEARCH, P_META_MODEL, P_META_EDITS,
+       P_META_PROMPT, P_HISTORY, P_MEMORY, P_COUNT };
 
 /* The agent files shown whole or not at all, and memory.md. */
 static const char *const part_files[P_COUNT] = {
-	[P_AGENT_H] = "agent.h", [P_TASK_MODEL] = "task_model.c", [P_META] = "meta_agent.c",
+	[P_AGENT_H] = "agent.h", [P_TASK_MODEL] = "task_model.c", [P_GI_SEARCH] = "gi_search.c",
+	[P_META] = "meta_agent.c",
 	[P_META_MODEL] = "meta_model.c", [P_META_EDITS] = "meta_edits.c",
 	[P_META_PROMPT] = "meta_prompt.c", [P_MEMORY] = "memory.md",
 };
@@ -463,8 +464,8 @@ static char *files_left(char *const part[P_COUNT])
  */
 char *meta_prompt(json_t *archive, size_t max, size_t system_len, int detailed)
 {
-	static const int shown[P_COUNT] = { P_AGENT_H, P_TASK_AGENT, P_TASK_MODEL, P_META,
-					    P_META_MODEL, P_META_EDITS, P_META_PROMPT, P_MEMORY,
+	static const int shown[P_COUNT] = { P_AGENT_H, P_TASK_AGENT, P_TASK_MODEL, P_GI_SEARCH,
+					    P_META, P_META_MODEL, P_META_EDITS, P_META_PROMPT, P_MEMORY,
 					    P_LIMITS, P_TASKS, P_ABOUT, P_SOLUTIONS, P_HISTORY, P_LAST,
 					    P_PARENT, P_ASK };
 	json_t *gens = meta_generations(archive);

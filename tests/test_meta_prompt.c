@@ -219,8 +219,8 @@ static void test_a_small_budget_leaves_out_the_code_first(void **state)
 	assert_contains(user, "Left out for the budget: the best solution of email.\n");
 	assert_null(strstr(user, "rule 0 of the best solution"));
 	/* the meta agent's own files that did not fit are named, not dropped unseen */
-	assert_contains(user, "Left out for the budget: task_model.c, meta_agent.c, meta_model.c, meta_edits.c, "
-			"meta_prompt.c (the prompt's budget, --llm-prompt-max, leaves them out).\n");
+	assert_contains(user, "Left out for the budget: task_model.c, meta_agent.c, gi_search.c, meta_model.c, "
+			"meta_edits.c, meta_prompt.c (the prompt's budget, --llm-prompt-max, leaves them out).\n");
 	assert_null(strstr(user, "meta_edits.c:\n```\n"));
 	assert_true(strlen(user) + strlen(json_string_value(json_object_get(json_array_get(meta, 0),
 		    "system"))) <= 32000);
