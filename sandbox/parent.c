@@ -207,20 +207,20 @@ int parent_encode_job(char **out, size_t *len, const json_t *job)
 	return 0;
 }
 
-int parent_start_child(pid_t *pid, zygote_pool pool, const json_t *job, const char *text,
-		       size_t len, int fds[2])
+int parent_start_child(pid_t *pid, int *fd, zygote_pool pool, const json_t *job,
+		       const char *text, size_t len)
 {
 	const char *runner = NULL;
 	int rc = parent_find_runner(&runner);
 
+	*fd = -1;
 	if (rc == 0)
 		rc = zygote_prepare(pool, runner, job);
 	if (rc == 0)
-		rc = zygote_fork(pid, pool, runner, fds[1]);
-	close(fds[1]);
+		rc = zygote_child(pid, fd, pool, runner);
 	if (rc < 0)
 		return rc;
-	return channel_send(fds[0], text, len) == 0 ? 0 : 1;
+	return channel_send(*fd, text, len) == 0 ? 0 : 1;
 }
 
 void sandbox_outcome_free(sandbox_outcome *out)

@@ -58,12 +58,13 @@ HOST_MUST_CHECK int parent_attach_limits(json_t *job, const sandbox_limits *limi
 HOST_MUST_CHECK int parent_encode_job(char **out, size_t *len, const json_t *job);
 
 /*
- * Forks a child for `job` from the zygote of `pool` with fds[1] as its
- * channel (closed here), then sends the job on fds[0]: a job larger than
- * the socket's buffer can only be written while the child reads it.
- * Returns 0, 1 when the child was started but took no job, or an error.
+ * Takes a child for `job` from the zygote of `pool` (zygote_child), *fd
+ * the host's end of its channel (the caller closes it), then sends the
+ * job on it: a job larger than the socket's buffer can only be written
+ * while the child reads it. Returns 0, 1 when the child was started but
+ * took no job, or an error.
  */
-HOST_MUST_CHECK int parent_start_child(pid_t *pid, zygote_pool pool, const json_t *job, const char *text,
-		       size_t len, int fds[2]);
+HOST_MUST_CHECK int parent_start_child(pid_t *pid, int *fd, zygote_pool pool, const json_t *job,
+				       const char *text, size_t len);
 
 #endif

@@ -332,21 +332,19 @@ static int classify_end(sandbox_outcome *out, const child_run *run, int status,
 	return parent_classify_result(out, SANDBOX_BAD_OUTPUT);
 }
 
-static int run_child(sandbox_outcome *out, const json_t *job, const char *text, size_t len,
+/* Serves the child `pid` on `fd`, which took the job unless `unsent`,
+ * to its end. */
+static int run_child(sandbox_outcome *out, const json_t *job, pid_t pid, int fd, int unsent,
 		     const sandbox_limits *limits, sandbox_handler handler, void *ctx,
-		     int fds[2], const page_map *page)
+		     const page_map *page)
 {
-	child_run run = { .fd = fds[0], .limits = limits, .handler = handler, .ctx = ctx,
+	child_run run = { .fd = fd, .limits = limits, .handler = handler, .ctx = ctx,
 			  .workdir = json_string_value(json_object_get(job, "workdir")),
 			  .page = page, .clock_start_ns = -1,
 			  .clock_wanted = json_is_true(json_object_get(job, "clock")) };
 	struct rusage ru;
-	pid_t pid = 0;
-	int unsent, status = 0, served = SERVED_CLOSED;
+	int status = 0, served = SERVED_CLOSED;
 
-	unsent = parent_start_child(&pid, ZYGOTE_UNTRUSTED, job, text, len, fds);
-	if (unsent < 0)
-		return unsent;
 	run.pid = pid;
 	run.deadline = os_now_ms() + limits->wall_ms;
 	if (!unsent)
@@ -394,7 +392,8 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 	char *workdir = NULL, *text = NULL;
 	page_map page = { .id = -1 };
 	size_t len = 0;
-	int fds[2], rc;
+	pid_t pid = 0;
+	int fd = -1, rc;
 
 	memset(out, 0, sizeof(*out));
 	out->cpu_ns = -1;
@@ -409,13 +408,14 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 		rc = make_page(&page, job);
 	if (rc == 0)
 		rc = parent_encode_job(&text, &len, job);
-	if (rc == 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-		rc = err_sys("sandbox: cannot create a channel");
-	if (rc == 0) {
-		rc = run_child(out, job, text, len, limits, handler, ctx, fds,
+	if (rc == 0 && (rc = parent_start_child(&pid, &fd, ZYGOTE_UNTRUSTED, job, text, len)) >= 0)
+		rc = run_child(out, job, pid, fd, rc, limits, handler, ctx,
 			       page.page ? &page : NULL);
-		close(fds[0]);
-	}
+	if (fd >= 0)
+		close(fd);
+	/* the next run's child is forked, and gets ready, while this run's
+	 * transcript is scored */
+	zygote_spare(ZYGOTE_UNTRUSTED);
 	page_unmap(&page);
 	free(text);
 	if (workdir)

@@ -101,22 +101,18 @@ static int start(service **out, char *key, json_t *job, const sandbox_limits *li
 	service *s = free_entry();
 	char *text = NULL;
 	size_t len = 0;
-	int fds[2], rc = parent_attach_limits(job, &own, NULL);
+	int fd = -1, rc = parent_attach_limits(job, &own, NULL);
 
 	if (rc == 0 && json_object_set_new(job, "call_cpu_ms", json_integer(limits->cpu_ms)) < 0)
 		rc = err_set(ERR_SYSTEM, "out of memory");
 
 	if (rc == 0)
 		rc = parent_encode_job(&text, &len, job);
-	if (rc == 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-		rc = err_sys("sandbox: cannot create a channel");
-	if (rc == 0) {
-		/* a child that took no job still gets an entry: the call then
-		 * reads how it ended */
-		rc = parent_start_child(&s->pid, ZYGOTE_TASK_CODE, job, text, len, fds);
-		if (rc < 0)
-			close(fds[0]);
-	}
+	/* a child that took no job still gets an entry: the call then reads
+	 * how it ended */
+	if (rc == 0 && (rc = parent_start_child(&s->pid, &fd, ZYGOTE_TASK_CODE, job, text,
+						len)) > 0)
+		rc = 0;
 	free(text);
 	if (rc < 0) {
 		free(key);
@@ -124,7 +120,7 @@ static int start(service **out, char *key, json_t *job, const sandbox_limits *li
 	}
 	s->key = key;
 	s->owner = getpid();
-	s->fd = fds[0];
+	s->fd = fd;
 	*out = s;
 	return 0;
 }

@@ -74,10 +74,13 @@ typedef struct {
 	int fd;
 	uint64_t prepared[ZYGOTE_PREPARED_MAX];  /* hashes of the keys sent */
 	size_t n_prepared;
+	/* A child asked for ahead (zygote_spare): the host's end of its
+	 * channel, -1 when none. Its pid is the zygote's next reply. */
+	int spare_fd;
 } zygote_state;
 
 static zygote_state zygotes[ZYGOTE_POOLS] = {
-	{ 0, -1, { 0 }, 0 }, { 0, -1, { 0 }, 0 },
+	{ 0, -1, { 0 }, 0, -1 }, { 0, -1, { 0 }, 0, -1 },
 };
 
 static int zygote_start(zygote_state *zygote, const char *runner)
@@ -123,15 +126,45 @@ static int zygote_start(zygote_state *zygote, const char *runner)
 	return 0;
 }
 
+/* The pid the zygote answers an 'F' with: -1 if none came within
+ * `wait_ms`. */
+static int read_pid(int fd, int wait_ms, pid_t *out)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int32_t pid;
+
+	if (poll(&pfd, 1, wait_ms) != 1 || read(fd, &pid, sizeof(pid)) != sizeof(pid) ||
+	    pid <= 0)
+		return -1;
+	*out = pid;
+	return 0;
+}
+
+/* Ends a child that never took a job. It is the host's own (CLONE_PARENT). */
+static void end_child(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 static void stop_one(zygote_state *zygote)
 {
-	if (zygote->fd >= 0)
-		close(zygote->fd);
+	pid_t spare;
+
 	if (zygote->pid > 0) {
 		kill(zygote->pid, SIGKILL);
 		waitpid(zygote->pid, NULL, 0);
 	}
-	zygote->fd = -1;
+	/* the spare's pid, if the zygote forked it, is in the socket by now */
+	if (zygote->spare_fd >= 0) {
+		if (read_pid(zygote->fd, 0, &spare) == 0)
+			end_child(spare);
+		close(zygote->spare_fd);
+	}
+	if (zygote->fd >= 0)
+		close(zygote->fd);
+	zygote->fd = zygote->spare_fd = -1;
 	zygote->pid = 0;
 }
 
@@ -150,37 +183,94 @@ void zygote_forget(void)
 	for (i = 0; i < ZYGOTE_POOLS; i++) {
 		if (zygotes[i].fd >= 0)
 			close(zygotes[i].fd);
-		zygotes[i].fd = -1;
+		/* the spare is the owner's child, its pid the owner's reply */
+		if (zygotes[i].spare_fd >= 0)
+			close(zygotes[i].spare_fd);
+		zygotes[i].fd = zygotes[i].spare_fd = -1;
 		zygotes[i].pid = 0;
 	}
 }
 
-static int request_child(zygote_state *zygote, pid_t *out, int child_fd)
+/* The spare, if one was asked for and the zygote forked it; -1 if not.
+ * A zygote that did not answer is stopped. */
+static int take_spare(zygote_state *zygote, pid_t *pid, int *fd)
 {
-	struct pollfd pfd = { zygote->fd, POLLIN, 0 };
-	int32_t pid;
+	int spare = zygote->spare_fd;
 
-	if (send_fd(zygote->fd, child_fd) < 0 ||
-	    poll(&pfd, 1, ZYGOTE_REPLY_MS) != 1 ||
-	    read(zygote->fd, &pid, sizeof(pid)) != sizeof(pid) || pid <= 0)
+	if (spare < 0)
 		return -1;
-	*out = pid;
-	return 0;
+	zygote->spare_fd = -1;
+	if (read_pid(zygote->fd, ZYGOTE_REPLY_MS, pid) == 0) {
+		*fd = spare;
+		return 0;
+	}
+	close(spare);
+	stop_one(zygote);
+	return -1;
 }
 
-int zygote_fork(pid_t *out, zygote_pool pool, const char *runner, int child_fd)
+/* Ends the spare, forked before a unit its job may need was compiled. */
+static void drop_spare(zygote_state *zygote)
+{
+	pid_t pid;
+	int fd;
+
+	if (take_spare(zygote, &pid, &fd) == 0) {
+		end_child(pid);
+		close(fd);
+	}
+}
+
+/* Asks for a child holding the far end of a new channel; *fd is the
+ * near end. */
+static int request_child(zygote_state *zygote, pid_t *pid, int *fd)
+{
+	int pair[2], rc = -1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+		return -1;
+	if (send_fd(zygote->fd, pair[1]) == 0 && read_pid(zygote->fd, ZYGOTE_REPLY_MS, pid) == 0)
+		rc = 0;
+	close(pair[1]);
+	if (rc == 0)
+		*fd = pair[0];
+	else
+		close(pair[0]);
+	return rc;
+}
+
+int zygote_child(pid_t *pid, int *fd, zygote_pool pool, const char *runner)
 {
 	zygote_state *zygote = &zygotes[pool];
 	int attempt, rc;
 
+	if (take_spare(zygote, pid, fd) == 0)
+		return 0;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (zygote->fd < 0 && (rc = zygote_start(zygote, runner)) < 0)
 			return rc;
-		if (request_child(zygote, out, child_fd) == 0)
+		if (request_child(zygote, pid, fd) == 0)
 			return 0;
 		stop_one(zygote);  /* it died or hangs: start a fresh one */
 	}
 	return err_set(ERR_SYSTEM, "sandbox: the zygote (%s) does not answer", runner);
+}
+
+void zygote_spare(zygote_pool pool)
+{
+	zygote_state *zygote = &zygotes[pool];
+	int pair[2];
+
+	if (zygote->fd < 0 || zygote->spare_fd >= 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+		return;
+	if (send_fd(zygote->fd, pair[1]) == 0) {
+		zygote->spare_fd = pair[0];
+	} else {
+		close(pair[0]);
+		stop_one(zygote);  /* the next child starts a fresh one */
+	}
+	close(pair[1]);
 }
 
 /* FNV-1a: a collision only costs a driver its preparation, since
@@ -209,11 +299,12 @@ int zygote_prepare(zygote_pool pool, const char *runner, const json_t *job)
 		;
 	if (i == zygote->n_prepared && i < ZYGOTE_PREPARED_MAX &&
 	    (zygote->fd >= 0 || (rc = zygote_start(zygote, runner)) == 0)) {
-		if (send(zygote->fd, "P", 1, MSG_NOSIGNAL) == 1 &&
+		drop_spare(zygote);  /* forked without the unit */
+		if (zygote->fd >= 0 && send(zygote->fd, "P", 1, MSG_NOSIGNAL) == 1 &&
 		    channel_send(zygote->fd, key, strlen(key)) == 0)
 			zygote->prepared[zygote->n_prepared++] = h;
 		else
-			stop_one(zygote);  /* zygote_fork starts a fresh one */
+			stop_one(zygote);  /* zygote_child starts a fresh one */
 	}
 	free(key);
 	return rc;

@@ -17,8 +17,9 @@
  * Protocol on the control socket, host to zygote: 'F' carrying a
  * descriptor (SCM_RIGHTS), which the zygote answers with the new child's
  * pid as 4 bytes; or 'P' followed by one channel frame, a driver key (see
- * zygote_unit_key), which it compiles and does not answer. EOF on the
- * control socket ends the zygote. The zygote's side is zygote_serve.h,
+ * zygote_unit_key), which it compiles and does not answer. The host may
+ * ask for a child before it has a job for it (zygote_spare) and read its
+ * pid when it takes it. EOF on the control socket ends the zygote. The zygote's side is zygote_serve.h,
  * in host-sandbox.
  */
 #ifndef SANDBOX_ZYGOTE_H
@@ -50,10 +51,22 @@ char *zygote_unit_key(const json_t *job);
 /* ---- in the host ---- */
 
 /*
- * Hands `child_fd` to the zygote (starting it from `runner` if needed) and
- * returns the pid of the new child that holds it as its channel.
+ * A new child of the zygote (started from `runner` if needed): its pid,
+ * and *fd, the host's end of its channel. It is the spare when one was
+ * asked for (zygote_spare), else forked now.
  */
-HOST_MUST_CHECK int zygote_fork(pid_t *out, zygote_pool pool, const char *runner, int child_fd);
+HOST_MUST_CHECK int zygote_child(pid_t *pid, int *fd, zygote_pool pool, const char *runner);
+
+/*
+ * Asks a running zygote for the next child ahead of its job, without
+ * waiting for it: it forks and warms up (runner.c) while the host does
+ * other work, such as scoring, and the next zygote_child takes it. A
+ * child is the same whenever it was forked, except that it must hold the
+ * units prepared before its job (zygote_prepare): a spare forked before
+ * a unit is prepared is ended. Nothing is reported; without a spare the
+ * next child is forked when it is needed.
+ */
+void zygote_spare(zygote_pool pool);
 
 /*
  * Has the zygote compile the driver, scorer or oracle of `job`, once per zygote,
@@ -62,7 +75,8 @@ HOST_MUST_CHECK int zygote_fork(pid_t *out, zygote_pool pool, const char *runner
  */
 HOST_MUST_CHECK int zygote_prepare(zygote_pool pool, const char *runner, const json_t *job);
 
-/* Stops the zygotes; the next zygote_fork starts a new one. */
+/* Stops the zygotes and ends their spares; the next zygote_child starts
+ * a new one. */
 void zygote_stop(void);
 
 /* In a process forked from the host: lets go of the parent's zygote

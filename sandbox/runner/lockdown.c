@@ -13,6 +13,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #if defined(__has_feature)
@@ -205,20 +208,81 @@ static int add_rules(scmp_filter_ctx ctx, int fd, int bytes_only)
 	return rc;
 }
 
-static int install_filter(int fd, int bytes_only)
+/*
+ * A filter as the program libseccomp makes of it, built ahead of lockdown
+ * (lockdown_prepare) and loaded as it is: building it takes longer than
+ * loading it, and a child can build it before its job arrives. It names
+ * the process it was built for, whose pid its kill rules hold.
+ */
+static struct {
+	struct sock_filter code[BPF_MAXINSNS];
+	unsigned short len;
+	pid_t pid;
+	int fd, bytes_only;
+} ahead;
+
+/* Reads the program libseccomp generates for `ctx` into `ahead`, through
+ * a pipe (this libseccomp exports to a descriptor only): -1 if it did
+ * not fit, or the pipe would have blocked. */
+static int export_filter(scmp_filter_ctx ctx)
+{
+	int p[2], rc = -1;
+	ssize_t n;
+	char more;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
+		return -1;
+	if (seccomp_export_bpf(ctx, p[1]) == 0) {
+		n = read(p[0], ahead.code, sizeof(ahead.code));
+		if (n > 0 && n % (ssize_t)sizeof(ahead.code[0]) == 0 && read(p[0], &more, 1) < 0) {
+			ahead.len = (unsigned short)(n / (ssize_t)sizeof(ahead.code[0]));
+			rc = 0;
+		}
+	}
+	close(p[0]);
+	close(p[1]);
+	return rc;
+}
+
+int lockdown_prepare(int channel_fd, int bytes_only)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	int rc;
 
+	ahead.pid = 0;
 	if (!ctx)
 		return err_set(ERR_SYSTEM, "sandbox: cannot create a seccomp filter");
-	rc = add_rules(ctx, fd, bytes_only);
-	if (rc == 0)
-		rc = seccomp_load(ctx);
+	rc = add_rules(ctx, channel_fd, bytes_only);
+	if (rc == 0 && export_filter(ctx) < 0)
+		rc = -EIO;
 	seccomp_release(ctx);
 	if (rc != 0)
-		return err_set(ERR_SYSTEM, "sandbox: cannot install the seccomp filter: %s",
+		return err_set(ERR_SYSTEM, "sandbox: cannot build the seccomp filter: %s",
 			       strerror(-rc));
+	ahead.pid = getpid();
+	ahead.fd = channel_fd;
+	ahead.bytes_only = bytes_only;
+	return 0;
+}
+
+/* The filter for this process and `cfg`, built now unless it was ahead;
+ * before the rlimits, which leave no descriptor for the pipe. */
+static int filter_for(const lockdown_config *cfg)
+{
+	if (ahead.pid == getpid() && ahead.fd == cfg->channel_fd &&
+	    ahead.bytes_only == cfg->channel_bytes_only)
+		return 0;
+	return lockdown_prepare(cfg->channel_fd, cfg->channel_bytes_only);
+}
+
+/* Loads it as libseccomp's seccomp_load would with its default
+ * attributes: no flags (no_new_privs is set by the caller). */
+static int install_filter(void)
+{
+	struct sock_fprog prog = { ahead.len, ahead.code };
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+		return err_sys("sandbox: cannot install the seccomp filter");
 	return 0;
 }
 
@@ -228,6 +292,8 @@ int lockdown_apply(const lockdown_config *cfg, void (*on_forbidden)(int))
 
 	if (chdir(cfg->workdir) != 0)
 		return err_sys("sandbox: cannot enter %s", cfg->workdir);
+	if (filter_for(cfg) < 0)
+		return ERR_SYSTEM;
 	if (apply_rlimits(cfg) < 0)
 		return ERR_SYSTEM;
 	lockdown_on_forbidden = on_forbidden;
@@ -239,5 +305,5 @@ int lockdown_apply(const lockdown_config *cfg, void (*on_forbidden)(int))
 		return err_sys("sandbox: cannot handle SIGSYS");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return err_sys("sandbox: cannot set no_new_privs");
-	return install_filter(cfg->channel_fd, cfg->channel_bytes_only);
+	return install_filter();
 }

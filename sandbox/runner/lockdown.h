@@ -35,6 +35,13 @@ void lockdown_leave_network(void);
 HOST_MUST_CHECK int lockdown_limit_compile(int cpu_ms, size_t memory_bytes);
 
 /*
+ * Builds the seccomp filter lockdown_apply installs for this process with
+ * `channel_fd` and `channel_bytes_only`, ahead of it: a child does it
+ * before its job arrives, and lockdown then only loads it.
+ */
+HOST_MUST_CHECK int lockdown_prepare(int channel_fd, int channel_bytes_only);
+
+/*
  * Applies rlimits, enters `workdir`, sets no_new_privs and installs the seccomp filter.
  * A forbidden system call afterwards delivers SIGSYS; `on_forbidden` is
  * installed as its handler (it receives the syscall number).

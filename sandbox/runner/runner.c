@@ -394,6 +394,20 @@ static void warm_up(void)
 	json_decref(doc);
 }
 
+/*
+ * Run in each child before its job arrives, which for a child forked
+ * ahead of its job (zygote_spare) is off the host's path: a solution's
+ * seccomp filter is built now and only loaded at lockdown
+ * (lockdown_prepare). Nothing of the job is known yet, and nothing here
+ * depends on it.
+ */
+static void warm_child(void)
+{
+	if (lockdown_prepare(CHANNEL_FD, 1) < 0) {
+		/* lockdown builds it */
+	}
+}
+
 static int compare_ints(const void *x, const void *y)
 {
 	return *(const int *)x - *(const int *)y;
@@ -449,6 +463,7 @@ int main(int argc, char **argv)
 			return 0;
 	}
 	close_range(CHANNEL_FD + 1, ~0U, 0);
+	warm_child();
 	if (channel_recv_json(&job, CHANNEL_FD, JOB_MAX_BYTES, -1) < 0)
 		return 1;
 	run_job(job);
