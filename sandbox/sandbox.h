@@ -97,7 +97,7 @@ HOST_MUST_CHECK int sandbox_run(sandbox_outcome *out, json_t *job,
 /*
  * Task code called many times (score.c) runs in a long-lived child from a
  * zygote that never runs untrusted code. The child is started from `job`
- * on the first call for the unit `job` names (see zygote_unit_key) and
+ * on the first call for the unit `job` names (see zygote_unit) and
  * kept; each call sends `request` and waits for one reply frame within
  * limits->wall_ms, returned in out->result. Each call
  * is served by a fresh fork of that child under limits->cpu_ms and

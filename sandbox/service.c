@@ -33,7 +33,7 @@
 #define SERVICE_CPU_MS (24 * 3600 * 1000)  /* the service's own, over all calls */
 
 typedef struct {
-	char *key;      /* zygote_unit_key of the job that started it; NULL: free */
+	json_t *unit;   /* zygote_unit of the job that started it; NULL: free */
 	pid_t pid;
 	pid_t owner;    /* the process that started it */
 	int fd;
@@ -55,7 +55,7 @@ static void end(service *s, sandbox_outcome *out, const sandbox_limits *limits)
 	if (out)
 		parent_classify_exit(out, status, &ru, limits);
 	close(s->fd);
-	free(s->key);
+	json_decref(s->unit);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -66,19 +66,19 @@ static void forget_inherited(void)
 	size_t i;
 
 	for (i = 0; i < SERVICES_MAX; i++)
-		if (services[i].key && services[i].owner != getpid()) {
+		if (services[i].unit && services[i].owner != getpid()) {
 			close(services[i].fd);
-			free(services[i].key);
+			json_decref(services[i].unit);
 			memset(&services[i], 0, sizeof(services[i]));
 		}
 }
 
-static service *find(const char *key)
+static service *find(const json_t *unit)
 {
 	size_t i;
 
 	for (i = 0; i < SERVICES_MAX; i++)
-		if (services[i].key && strcmp(services[i].key, key) == 0)
+		if (services[i].unit && json_equal(services[i].unit, unit))
 			return &services[i];
 	return NULL;
 }
@@ -88,14 +88,14 @@ static service *free_entry(void)
 	size_t i;
 
 	for (i = 0; i < SERVICES_MAX; i++)
-		if (!services[i].key)
+		if (!services[i].unit)
 			return &services[i];
 	i = next_victim++ % SERVICES_MAX;
 	end(&services[i], NULL, NULL);
 	return &services[i];
 }
 
-static int start(service **out, char *key, json_t *job, const sandbox_limits *limits)
+static int start(service **out, json_t *unit, json_t *job, const sandbox_limits *limits)
 {
 	sandbox_limits own = { limits->wall_ms, SERVICE_CPU_MS, limits->memory_mb };
 	service *s = free_entry();
@@ -115,10 +115,10 @@ static int start(service **out, char *key, json_t *job, const sandbox_limits *li
 		rc = 0;
 	free(text);
 	if (rc < 0) {
-		free(key);
+		json_decref(unit);
 		return rc;
 	}
-	s->key = key;
+	s->unit = unit;
 	s->owner = getpid();
 	s->fd = fd;
 	*out = s;
@@ -183,20 +183,20 @@ int sandbox_call(sandbox_outcome *out, json_t *job, const json_t *request,
 		 const sandbox_limits *limits)
 {
 	double start_ms = os_now_ms();
-	char *key = zygote_unit_key(job);
+	json_t *unit = zygote_unit(job);
 	service *s;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->cpu_ns = -1;
-	if (!key)
+	if (!unit)
 		return err_set(ERR_INVALID, "sandbox: a service job names no unit to run");
 	forget_inherited();
-	s = find(key);
+	s = find(unit);
 	if (s)
-		free(key);
+		json_decref(unit);
 	else
-		rc = start(&s, key, job, limits);
+		rc = start(&s, unit, job, limits);
 	if (rc == 0)
 		rc = exchange(out, s, request, limits);
 	out->elapsed_ms = os_now_ms() - start_ms;
@@ -209,7 +209,7 @@ void sandbox_stop(void)
 
 	forget_inherited();
 	for (i = 0; i < SERVICES_MAX; i++)
-		if (services[i].key)
+		if (services[i].unit)
 			end(&services[i], NULL, NULL);
 	zygote_stop();
 }

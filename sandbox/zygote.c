@@ -49,30 +49,26 @@ static int send_fd(int sock, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
-char *zygote_unit_key(const json_t *job)
+json_t *zygote_unit(const json_t *job)
 {
 	const json_t *driver = json_object_get(job, "driver");
 	const json_t *scorer = json_object_get(job, "scorer");
 	const json_t *oracle = json_object_get(job, "oracle");
-	json_t *key = NULL;
-	char *text;
 
 	if (json_is_object(driver))
-		key = json_pack("{s:O, s:O?}", "driver", driver, "entry",
-				json_object_get(json_object_get(job, "solution"), "entry"));
-	else if (json_is_object(scorer))
-		key = json_pack("{s:O}", "scorer", scorer);
-	else if (json_is_object(oracle))
-		key = json_pack("{s:O}", "oracle", oracle);
-	text = key ? json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(key);
-	return text;
+		return json_pack("{s:O, s:O?}", "driver", driver, "entry",
+				 json_object_get(json_object_get(job, "solution"), "entry"));
+	if (json_is_object(scorer))
+		return json_pack("{s:O}", "scorer", scorer);
+	if (json_is_object(oracle))
+		return json_pack("{s:O}", "oracle", oracle);
+	return NULL;
 }
 
 typedef struct {
 	pid_t pid;
 	int fd;
-	uint64_t prepared[ZYGOTE_PREPARED_MAX];  /* hashes of the keys sent */
+	json_t *prepared[ZYGOTE_PREPARED_MAX];  /* the units sent (zygote_unit) */
 	size_t n_prepared;
 	/* A child asked for ahead (zygote_spare): the host's end of its
 	 * channel, -1 when none. Its pid is the zygote's next reply. */
@@ -80,8 +76,16 @@ typedef struct {
 } zygote_state;
 
 static zygote_state zygotes[ZYGOTE_POOLS] = {
-	{ 0, -1, { 0 }, 0, -1 }, { 0, -1, { 0 }, 0, -1 },
+	{ 0, -1, { NULL }, 0, -1 }, { 0, -1, { NULL }, 0, -1 },
 };
+
+/* Lets go of the units sent to a zygote that is gone or not this
+ * process's. */
+static void forget_prepared(zygote_state *zygote)
+{
+	while (zygote->n_prepared > 0)
+		json_decref(zygote->prepared[--zygote->n_prepared]);
+}
 
 static int zygote_start(zygote_state *zygote, const char *runner)
 {
@@ -122,7 +126,7 @@ static int zygote_start(zygote_state *zygote, const char *runner)
 		return err_sys("sandbox: cannot start %s", runner);
 	}
 	zygote->fd = fds[0];
-	zygote->n_prepared = 0;
+	forget_prepared(zygote);
 	return 0;
 }
 
@@ -188,6 +192,7 @@ void zygote_forget(void)
 			close(zygotes[i].spare_fd);
 		zygotes[i].fd = zygotes[i].spare_fd = -1;
 		zygotes[i].pid = 0;
+		forget_prepared(&zygotes[i]);
 	}
 }
 
@@ -273,39 +278,41 @@ void zygote_spare(zygote_pool pool)
 	close(pair[1]);
 }
 
-/* FNV-1a: a collision only costs a driver its preparation, since
- * children compare the whole key. */
-static uint64_t key_hash(const char *key)
+/* Sends 'P' and the unit's key; -1 if the zygote is gone. */
+static int send_unit(zygote_state *zygote, const json_t *unit)
 {
-	uint64_t h = 14695981039346656037ULL;
+	char *key = json_dumps(unit, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc = -1;
 
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
-	return h;
+	if (key && zygote->fd >= 0 && send(zygote->fd, "P", 1, MSG_NOSIGNAL) == 1 &&
+	    channel_send(zygote->fd, key, strlen(key)) == 0)
+		rc = 0;
+	free(key);
+	return rc;
 }
 
+/* Units are told apart by their whole content (json_equal), as children
+ * tell them, so that two units never pass for one. */
 int zygote_prepare(zygote_pool pool, const char *runner, const json_t *job)
 {
 	zygote_state *zygote = &zygotes[pool];
-	char *key = zygote_unit_key(job);
-	uint64_t h;
+	json_t *unit = zygote_unit(job);
 	size_t i;
 	int rc = 0;
 
-	if (!key)
+	if (!unit)
 		return 0;
-	h = key_hash(key);
-	for (i = 0; i < zygote->n_prepared && zygote->prepared[i] != h; i++)
+	for (i = 0; i < zygote->n_prepared && !json_equal(zygote->prepared[i], unit); i++)
 		;
 	if (i == zygote->n_prepared && i < ZYGOTE_PREPARED_MAX &&
 	    (zygote->fd >= 0 || (rc = zygote_start(zygote, runner)) == 0)) {
 		drop_spare(zygote);  /* forked without the unit */
-		if (zygote->fd >= 0 && send(zygote->fd, "P", 1, MSG_NOSIGNAL) == 1 &&
-		    channel_send(zygote->fd, key, strlen(key)) == 0)
-			zygote->prepared[zygote->n_prepared++] = h;
-		else
-			stop_one(zygote);  /* zygote_child starts a fresh one */
+		if (send_unit(zygote, unit) == 0) {
+			zygote->prepared[zygote->n_prepared++] = unit;
+			return 0;
+		}
+		stop_one(zygote);  /* zygote_child starts a fresh one */
 	}
-	free(key);
+	json_decref(unit);
 	return rc;
 }

@@ -16,11 +16,11 @@
  *
  * Protocol on the control socket, host to zygote: 'F' carrying a
  * descriptor (SCM_RIGHTS), which the zygote answers with the new child's
- * pid as 4 bytes; or 'P' followed by one channel frame, a driver key (see
- * zygote_unit_key), which it compiles and does not answer. The host may
+ * pid as 4 bytes; or 'P' followed by one channel frame, a unit as JSON
+ * (see zygote_unit), which it compiles and does not answer. The host may
  * ask for a child before it has a job for it (zygote_spare) and read its
- * pid when it takes it. EOF on the control socket ends the zygote. The zygote's side is zygote_serve.h,
- * in host-sandbox.
+ * pid when it takes it. EOF on the control socket ends the zygote. The
+ * zygote's side is zygote_serve.h, in host-sandbox.
  */
 #ifndef SANDBOX_ZYGOTE_H
 #define SANDBOX_ZYGOTE_H
@@ -31,7 +31,7 @@
 #include <sys/types.h>
 
 #define ZYGOTE_PREPARED_MAX 8     /* drivers a zygote keeps compiled */
-#define ZYGOTE_KEY_MAX (1u << 20)  /* the largest driver key, in bytes */
+#define ZYGOTE_KEY_MAX (1u << 20)  /* the largest unit a 'P' sends, in bytes */
 
 /* Which family a child comes from: untrusted code (solutions, agents,
  * their compiles) or the task's own code (score.c, with the labels). */
@@ -41,12 +41,12 @@ typedef enum { ZYGOTE_UNTRUSTED, ZYGOTE_TASK_CODE } zygote_pool;
 /* ---- in both ---- */
 
 /*
- * The text that names the unit a zygote can compile ahead of a job: a
- * solution job's driver with the solution's entry points, or a task-code
- * job's scorer or oracle, as canonical JSON. NULL for other jobs. Free
- * with free().
+ * The unit a zygote can compile ahead of a job: a solution job's driver
+ * with the solution's entry points, or a task-code job's scorer or
+ * oracle, as an object; NULL for other jobs. Two jobs name the same unit
+ * when their units are equal (json_equal), whole texts compared.
  */
-char *zygote_unit_key(const json_t *job);
+json_t *zygote_unit(const json_t *job);
 
 /* ---- in the host ---- */
 

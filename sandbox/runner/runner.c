@@ -305,64 +305,61 @@ void runner_lock_down_page(const json_t *job, const runner_reporters *how)
 	lock_down(job_cpu_ms(job), job_memory_mb(job), 1, how);
 }
 
-/* Units the zygote compiled, inherited by every child forked after. */
+/* Units the zygote compiled, inherited by every child forked after,
+ * each with what named it (zygote_unit). */
 static struct {
-	char *key;
+	json_t *spec;
 	compile_unit *unit;
 } prepared[2 * ZYGOTE_PREPARED_MAX];
 static size_t n_prepared;
 
-compile_unit *runner_prepared(const char *key)
+compile_unit *runner_prepared(const json_t *job)
 {
+	json_t *spec = zygote_unit(job);
+	compile_unit *unit = NULL;
 	size_t i;
 
-	for (i = 0; key && i < n_prepared; i++)
-		if (strcmp(prepared[i].key, key) == 0)
-			return prepared[i].unit;
-	return NULL;
+	for (i = 0; spec && !unit && i < n_prepared; i++)
+		if (json_equal(prepared[i].spec, spec))
+			unit = prepared[i].unit;
+	json_decref(spec);
+	return unit;
 }
 
-void runner_keep_prepared(const char *key, compile_unit *unit)
+void runner_keep_prepared(const json_t *spec, compile_unit *unit)
 {
-	char *copy = n_prepared < sizeof(prepared) / sizeof(prepared[0]) ? strdup(key) : NULL;
-
-	if (!copy) {
+	if (n_prepared == sizeof(prepared) / sizeof(prepared[0])) {
 		compile_unit_free(unit);
 		return;
 	}
-	prepared[n_prepared].key = copy;
+	prepared[n_prepared].spec = json_incref((json_t *)spec);
 	prepared[n_prepared++].unit = unit;
 }
 
-/* Compiles the unit a key names; in the zygote, nothing runs. */
-static void prepare_now(const char *key, const json_t *spec)
+/* Compiles the unit `spec` names; in the zygote, nothing runs. */
+static void prepare_now(const json_t *spec)
 {
 	if (json_object_get(spec, "driver"))
-		runner_prepare_driver(spec, key);
+		runner_prepare_driver(spec);
 	else if (json_object_get(spec, "scorer"))
-		runner_prepare_scorer(spec, key);
+		runner_prepare_scorer(spec);
 	else if (json_object_get(spec, "oracle"))
-		runner_prepare_oracle(spec, key);
+		runner_prepare_oracle(spec);
 }
 
-typedef struct {
-	const char *key;
-	const json_t *spec;
-} prepare_request;
 
 /* A thread that confines itself as a job does before its compile
  * (runner_enter), then compiles. Landlock binds the thread that asks and
  * what it starts, not its process: the zygote's own thread keeps the
  * access it forks children with, and the unit stays in the memory they
  * inherit. A unit that cannot be compiled so is left to the job. */
-static void *prepare_confined(void *arg)
+static void *prepare_confined(void *spec)
 {
-	const prepare_request *req = arg;
 	const char *readable[READABLE_MAX];
 
 	if (compile_system_dirs(&readable[0], &readable[1]) == 0 &&
-	    add_unit_dirs(readable, 2, req->spec) == 0 && confine_paths(readable) == 0)
-		prepare_now(req->key, req->spec);
+	    add_unit_dirs(readable, 2, spec) == 0 && confine_paths(readable) == 0)
+		prepare_now(spec);
 	return NULL;
 }
 
@@ -371,12 +368,12 @@ static void *prepare_confined(void *arg)
  * solution's would. */
 static void prepare_unit(const char *key)
 {
-	prepare_request req = { key, json_loads(key, 0, NULL) };
+	json_t *spec = json_loads(key, 0, NULL);
 	pthread_t thread;
 
-	if (req.spec && pthread_create(&thread, NULL, prepare_confined, &req) == 0)
+	if (spec && pthread_create(&thread, NULL, prepare_confined, spec) == 0)
 		pthread_join(thread, NULL);
-	json_decref((json_t *)req.spec);
+	json_decref(spec);
 }
 
 /* Run once in the zygote: the first compile pays for faulting in libtcc

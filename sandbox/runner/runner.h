@@ -79,15 +79,16 @@ void runner_lock_down_page(const json_t *job, const runner_reporters *how);
  * host no longer believes the reports only the runner sends. */
 void runner_mark_code(void);
 
-/* Units the zygote compiled before forking, shared by the job kinds. */
-compile_unit *runner_prepared(const char *key);
-void runner_keep_prepared(const char *key, compile_unit *unit);
+/* Units the zygote compiled before forking, shared by the job kinds: the
+ * one `job` names (zygote_unit), or NULL; and keeping one for `spec`. */
+compile_unit *runner_prepared(const json_t *job);
+void runner_keep_prepared(const json_t *spec, compile_unit *unit);
 
-/* In the zygote: compiles the driver or scorer a key names (see
- * zygote_unit_key). A unit that does not compile is left to the child. */
-void runner_prepare_driver(const json_t *spec, const char *key);
-void runner_prepare_scorer(const json_t *spec, const char *key);
-void runner_prepare_oracle(const json_t *spec, const char *key);
+/* In the zygote: compiles the driver, scorer or oracle `spec` names (see
+ * zygote_unit). A unit that does not compile is left to the child. */
+void runner_prepare_driver(const json_t *spec);
+void runner_prepare_scorer(const json_t *spec);
+void runner_prepare_oracle(const json_t *spec);
 
 /* `size` bytes whose end touches a page that is not mapped: task code
  * that writes past the size it was given crashes there, with its name on

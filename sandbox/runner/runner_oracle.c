@@ -22,12 +22,12 @@ typedef int (*oracle_fn)(const char *input, char *label, int label_size);
 
 static oracle_fn oracle;
 
-void runner_prepare_oracle(const json_t *spec, const char *key)
+void runner_prepare_oracle(const json_t *spec)
 {
 	compile_unit *unit;
 
 	if (runner_compile(&unit, NULL, json_object_get(spec, "oracle"), NULL, NULL, 0, 1) == 0)
-		runner_keep_prepared(key, unit);
+		runner_keep_prepared(spec, unit);
 }
 
 /* One input's label, or null when the oracle refuses the input. */

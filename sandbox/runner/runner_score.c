@@ -51,13 +51,13 @@ static const compile_symbol scorer_symbols[] = {
 
 #define SCORER_SYMBOLS (sizeof(scorer_symbols) / sizeof(scorer_symbols[0]))
 
-void runner_prepare_scorer(const json_t *spec, const char *key)
+void runner_prepare_scorer(const json_t *spec)
 {
 	compile_unit *unit;
 
 	if (runner_compile(&unit, NULL, json_object_get(spec, "scorer"), NULL,
 			   scorer_symbols, SCORER_SYMBOLS, 1) == 0)
-		runner_keep_prepared(key, unit);
+		runner_keep_prepared(spec, unit);
 }
 
 static score_case *read_cases(const json_t *cases)

@@ -39,11 +39,9 @@ char *runner_guarded_buffer(size_t size)
 void *runner_task_entry(const json_t *job, const char *kind, const char *file,
 			const char *symbol, const compile_symbol *extra, size_t n_extra)
 {
-	char *key = zygote_unit_key(job);
-	compile_unit *unit = runner_prepared(key);
+	compile_unit *unit = runner_prepared(job);
 	void *entry;
 
-	free(key);
 	if (!unit)
 		unit = runner_build(json_object_get(job, kind), kind, NULL, extra, n_extra);
 	entry = compile_lookup(unit, symbol);

@@ -128,23 +128,21 @@ static int driver_compile(compile_unit **out, compile_diags *diags,
 	return rc;
 }
 
-void runner_prepare_driver(const json_t *spec, const char *key)
+void runner_prepare_driver(const json_t *spec)
 {
 	compile_unit *unit;
 
 	if (driver_compile(&unit, NULL, json_object_get(spec, "driver"),
 			   json_object_get(spec, "entry")) == 0)
-		runner_keep_prepared(key, unit);
+		runner_keep_prepared(spec, unit);
 }
 
 static compile_unit *build_driver(const json_t *job)
 {
 	const json_t *entry = json_object_get(json_object_get(job, "solution"), "entry");
-	char *key = zygote_unit_key(job);
 	compile_diags diags = { NULL, 0 };
-	compile_unit *unit = runner_prepared(key);
+	compile_unit *unit = runner_prepared(job);
 
-	free(key);
 	if (!unit && driver_compile(&unit, &diags, json_object_get(job, "driver"), entry) < 0)
 		runner_report_build("driver", &diags);
 	compile_diags_free(&diags);

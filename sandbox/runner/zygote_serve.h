@@ -5,7 +5,7 @@
 #ifndef SANDBOX_ZYGOTE_SERVE_H
 #define SANDBOX_ZYGOTE_SERVE_H
 
-/* Compiles the unit named by `key` (see zygote_unit_key) and keeps it
+/* Compiles the unit `key` names (a zygote_unit as JSON) and keeps it
  * for the children forked afterwards; failures are left to them. */
 typedef void (*zygote_prepare_fn)(const char *key);
 
