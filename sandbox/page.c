@@ -5,6 +5,7 @@
 
 #include "utf8.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
@@ -59,24 +60,44 @@ static json_t *bad_output(const char *message)
 	return json_pack("{s:s, s:s}", "outcome", "bad_output", "message", message);
 }
 
-json_t *page_result(const solution_page *page, size_t transcript_max, double cpu_ns)
+/* The result from `text`, the host's own copy of the transcript. */
+static json_t *result_of(char *text, size_t length, int driver_status, double cpu_ns)
 {
-	size_t length = page->length;
 	json_t *result;
 
-	if (page->state != PAGE_DONE)
-		return bad_output("the solution ended the run before the driver returned");
-	if (page->overflow || length > transcript_max)
-		return bad_output("the transcript exceeded its size cap");
-	length = strnlen(page->transcript, length);  /* text ends at a NUL, as it always did */
-	if (utf8_valid_prefix(page->transcript, length) != length)
+	length = strnlen(text, length);  /* text ends at a NUL, as it always did */
+	if (utf8_valid_prefix(text, length) != length)
 		return bad_output("the result could not be encoded (text must be valid UTF-8)");
-	result = json_pack("{s:s, s:s%, s:i}", "outcome", "ok", "transcript",
-			   page->transcript, length, "driver_status", page->driver_status);
+	result = json_pack("{s:s, s:s%, s:i}", "outcome", "ok", "transcript", text, length,
+			   "driver_status", driver_status);
 	if (result && cpu_ns >= 0 && json_object_set_new(result, "cpu_ns", json_real(cpu_ns)) < 0) {
 		json_decref(result);
 		return NULL;
 	}
+	return result;
+}
+
+/* Every field is read once, and the transcript copied before it is
+ * looked at: a process that still runs can change the page, but not
+ * what the host checked. */
+json_t *page_result(const solution_page *page, size_t transcript_max, double cpu_ns)
+{
+	const volatile solution_page *live = page;
+	size_t length = live->length;
+	int driver_status = live->driver_status;
+	json_t *result;
+	char *copy;
+
+	if (live->state != PAGE_DONE)
+		return bad_output("the solution ended the run before the driver returned");
+	if (live->overflow || length > transcript_max)
+		return bad_output("the transcript exceeded its size cap");
+	if (!(copy = malloc(length + 1)))
+		return NULL;
+	memcpy(copy, page->transcript, length);
+	copy[length] = '\0';
+	result = result_of(copy, length, driver_status, cpu_ns);
+	free(copy);
 	return result;
 }
 

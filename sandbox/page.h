@@ -6,8 +6,10 @@
  * the job ("page": its System V id); the child attaches it before it
  * compiles anything. A solution shares its process with the
  * driver, so everything in the page was within its reach: the host reads
- * it only once the process is stopped or dead, checks its bounds, and
- * takes what it says as the solution's claim, never as the host's.
+ * it once the process said PAGE_END or died, copies the transcript
+ * before checking it, so that a process still running cannot change what
+ * was checked, and takes what it says as the solution's claim, never as
+ * the host's.
  *
  * After lockdown the child may write the host single bytes only, never a
  * frame: PAGE_LOCKED at once (a frame's first byte is 0, frames being
@@ -59,9 +61,10 @@ void page_unmap(page_map *m);
 
 /*
  * The run's final frame as the host makes it from the page of a process
- * that stopped after sending PAGE_END: the transcript and the driver's
- * status (outcome "ok"), or "bad_output" when the page says the driver
- * never returned, the transcript overflowed, or it is not UTF-8 text.
+ * that sent PAGE_END (stopped, when its clock was read): the transcript
+ * and the driver's status (outcome "ok"), or "bad_output" when the page
+ * says the driver never returned, the transcript overflowed, or it is
+ * not UTF-8 text.
  * `cpu_ns` is added when not negative. NULL only when out of memory.
  */
 json_t *page_result(const solution_page *page, size_t transcript_max, double cpu_ns);

@@ -53,6 +53,8 @@ static const hostile_case hostile_cases[] = {
 	{ "raw_execve.c", SANDBOX_FORBIDDEN, "forbidden system call execve" },
 	{ "raw_kill.c", SANDBOX_FORBIDDEN, "forbidden system call kill" },
 	{ "raw_exit.c", SANDBOX_BAD_OUTPUT, "without a result" },
+	{ "raw_end_early.c", SANDBOX_BAD_OUTPUT,
+	  "the solution ended the run before the driver returned" },
 	{ "raw_flood.c", SANDBOX_FORBIDDEN, "forbidden system call write" },
 	{ "raw_fake_score.c", SANDBOX_OK, "ok" },
 #endif
