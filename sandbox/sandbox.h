@@ -99,7 +99,10 @@ HOST_MUST_CHECK int sandbox_run(sandbox_outcome *out, json_t *job,
  * zygote that never runs untrusted code. The child is started from `job`
  * on the first call for the unit `job` names (see zygote_unit) and
  * kept; each call sends `request` and waits for one reply frame within
- * limits->wall_ms, returned in out->result. Each call
+ * limits->wall_ms, returned in out->result. `attachment`, when not NULL,
+ * is text that follows the request as a frame of its own, which the fork
+ * sets as the request's member named by its "attachment", without
+ * encoding or parsing it as JSON (a transcript). Each call
  * is served by a fresh fork of that child under limits->cpu_ms and
  * limits->memory_mb; a fork that crashes or makes a forbidden call is
  * reported in `out` like a one-shot run. A child that overruns the
@@ -108,7 +111,7 @@ HOST_MUST_CHECK int sandbox_run(sandbox_outcome *out, json_t *job,
  * work.
  */
 HOST_MUST_CHECK int sandbox_call(sandbox_outcome *out, json_t *job, const json_t *request,
-		 const sandbox_limits *limits);
+				 const char *attachment, const sandbox_limits *limits);
 
 /* Stops every long-lived child and the zygotes (at the end of a run, or
  * so that the next child starts from a changed environment). */

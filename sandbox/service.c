@@ -143,14 +143,16 @@ static void classify_fork(sandbox_outcome *out, const json_t *reply,
 /* One request and its reply. The child stays when it answered, or when
  * it reports that the fork serving the request ended. */
 static int exchange(sandbox_outcome *out, service *s, const json_t *request,
-		    const sandbox_limits *limits)
+		    const char *attachment, const sandbox_limits *limits)
 {
 	double deadline = os_now_ms() + limits->wall_ms;
 	size_t total = 0;
 	json_t *reply;
 	int rc;
 
-	channel_send_json(s->fd, request);  /* if it fails, the child has ended */
+	/* if it fails, the child has ended, and the reply says how */
+	if (channel_send_json(s->fd, request) == 0 && attachment)
+		channel_send(s->fd, attachment, strlen(attachment));
 	rc = parent_recv_frame(&reply, s->fd, deadline, &total, PARENT_FRAME_MAX);
 	if (rc == CHANNEL_TIMEOUT) {
 		parent_set_outcome(out, SANDBOX_TIMEOUT, "no reply within the %d ms deadline",
@@ -180,7 +182,7 @@ static int exchange(sandbox_outcome *out, service *s, const json_t *request,
 }
 
 int sandbox_call(sandbox_outcome *out, json_t *job, const json_t *request,
-		 const sandbox_limits *limits)
+		 const char *attachment, const sandbox_limits *limits)
 {
 	double start_ms = os_now_ms();
 	json_t *unit = zygote_unit(job);
@@ -198,7 +200,7 @@ int sandbox_call(sandbox_outcome *out, json_t *job, const json_t *request,
 	else
 		rc = start(&s, unit, job, limits);
 	if (rc == 0)
-		rc = exchange(out, s, request, limits);
+		rc = exchange(out, s, request, attachment, limits);
 	out->elapsed_ms = os_now_ms() - start_ms;
 	return rc;
 }

@@ -69,7 +69,7 @@ int oracle_label(task *t, const char *const *inputs, size_t n, char **labels)
 	if (n > ORACLE_BATCH_MAX)
 		return err_set(ERR_INVALID, "oracle: at most %d inputs a call", ORACLE_BATCH_MAX);
 	rc = task_code_call(&o, t, "oracle", "oracle.c", t->oracle_text,
-			    label_request(inputs, n), &limits);
+			    label_request(inputs, n), NULL, &limits);
 	if (rc < 0)
 		return rc;
 	rc = read_labels(t, &o, n, labels);

@@ -17,8 +17,10 @@
 #define SCORER_FEEDBACK_MAX 4096
 #define SCORER_MEMORY_MB 256
 
-static json_t *score_request(const char *transcript, double cpu_ns, const task_case *cases,
-			     size_t n_cases, int feedback_size)
+/* The transcript follows the request as its attachment (sandbox_call):
+ * it is the largest part, and it is text already. */
+static json_t *score_request(double cpu_ns, const task_case *cases, size_t n_cases,
+			     int feedback_size)
 {
 	json_t *list = json_array();
 	size_t i;
@@ -31,7 +33,7 @@ static json_t *score_request(const char *transcript, double cpu_ns, const task_c
 		json_decref(list);
 		return NULL;
 	}
-	return json_pack("{s:s, s:o, s:i, s:f}", "transcript", transcript, "cases", list,
+	return json_pack("{s:s, s:o, s:i, s:f}", "attachment", "transcript", "cases", list,
 			 "feedback_size", feedback_size, "cpu_ns", cpu_ns);
 }
 
@@ -63,8 +65,8 @@ int scorer_score(task *t, const char *transcript, double cpu_ns,
 
 	*score = 0;
 	rc = task_code_call(&o, t, "scorer", "score.c", t->score_text,
-			    score_request(transcript, cpu_ns, cases, n_cases,
-					  feedback ? SCORER_FEEDBACK_MAX : 0), &limits);
+			    score_request(cpu_ns, cases, n_cases,
+					  feedback ? SCORER_FEEDBACK_MAX : 0), transcript, &limits);
 	if (rc < 0)
 		return rc;
 	rc = read_result(t, &o, score, feedback);

@@ -23,7 +23,8 @@ static json_t *task_code_job(const task *t, const char *kind, const char *file,
 }
 
 int task_code_call(sandbox_outcome *out, const task *t, const char *kind, const char *file,
-		   const char *text, json_t *request, const sandbox_limits *limits)
+		   const char *text, json_t *request, const char *attachment,
+		   const sandbox_limits *limits)
 {
 	json_t *job = task_code_job(t, kind, file, text);
 	int rc;
@@ -34,7 +35,7 @@ int task_code_call(sandbox_outcome *out, const task *t, const char *kind, const 
 		json_decref(request);
 		return err_set(ERR_SYSTEM, "out of memory");
 	}
-	rc = sandbox_call(out, job, request, limits);
+	rc = sandbox_call(out, job, request, attachment, limits);
 	json_decref(job);
 	json_decref(request);
 	return rc;

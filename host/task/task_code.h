@@ -16,7 +16,8 @@
 #include "task.h"
 
 /*
- * Sends `request` (taken, even on failure) to `file` of task `t`, whose
+ * Sends `request` (taken, even on failure), and `attachment` after it
+ * when not NULL (see sandbox_call), to `file` of task `t`, whose
  * source is `text`, run as a unit of kind `kind` ("scorer", "oracle"):
  * compiled against task_abi.h with the task folder on its include path,
  * in its long-lived child, under `limits`. *out is the reply (out->status
@@ -26,7 +27,7 @@
  */
 HOST_MUST_CHECK int task_code_call(sandbox_outcome *out, const task *t, const char *kind,
 				   const char *file, const char *text, json_t *request,
-				   const sandbox_limits *limits);
+				   const char *attachment, const sandbox_limits *limits);
 
 /* `file` did not answer (o->status is not SANDBOX_OK): a task error that
  * names it, `doing` saying what it was asked ("scoring", "labelling"). */

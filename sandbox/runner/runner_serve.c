@@ -50,6 +50,23 @@ void *runner_task_entry(const json_t *job, const char *kind, const char *file,
 	return entry;
 }
 
+/* The request's attachment (sandbox_call), when it names one: the frame
+ * after it, as the member it names. */
+static void read_attachment(json_t *request)
+{
+	const char *name = json_string_value(json_object_get(request, "attachment"));
+	char *text;
+	size_t len;
+
+	if (!name)
+		return;
+	if (channel_recv(&text, &len, CHANNEL_FD, REQUEST_MAX, -1) < 0)
+		_exit(CHANNEL_CLOSED);
+	if (json_object_set_new(request, name, json_stringn(text, len)) < 0)
+		runner_fail("task code: the request's attachment is not UTF-8 text");
+	free(text);
+}
+
 /* A fresh fork for each request, made before the request comes so that
  * forking is off the host's path: locked down under the job's per-call
  * CPU time and memory, it reads one request, answers it and exits. */
@@ -64,6 +81,7 @@ static _Noreturn void serve_one(const json_t *job, runner_answer answer, void *c
 			    json_integer_value(json_object_get(limits, "memory_mb")));
 	if (channel_recv_json(&request, CHANNEL_FD, REQUEST_MAX, -1) < 0)
 		_exit(CHANNEL_CLOSED);
+	read_attachment(request);
 	runner_finish(answer(ctx, request));
 }
 
