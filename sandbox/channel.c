@@ -13,22 +13,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int channel_send(int fd, const char *data, size_t len)
+static int send_all(int fd, const char *data, size_t len)
 {
-	unsigned char header[4];
 	size_t off = 0;
 
-	if (len > UINT32_MAX)
-		return CHANNEL_IO;
-	header[0] = (unsigned char)(len >> 24);
-	header[1] = (unsigned char)(len >> 16);
-	header[2] = (unsigned char)(len >> 8);
-	header[3] = (unsigned char)len;
-	while (off < 4 + len) {
-		const char *p = off < 4 ? (const char *)header + off
-					: data + (off - 4);
-		size_t n = off < 4 ? 4 - off : len - (off - 4);
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+	while (off < len) {
+		ssize_t w = send(fd, data + off, len - off, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -36,6 +26,38 @@ int channel_send(int fd, const char *data, size_t len)
 		off += (size_t)w;
 	}
 	return 0;
+}
+
+static void put_header(unsigned char *header, size_t len)
+{
+	header[0] = (unsigned char)(len >> 24);
+	header[1] = (unsigned char)(len >> 16);
+	header[2] = (unsigned char)(len >> 8);
+	header[3] = (unsigned char)len;
+}
+
+/* A frame up to this size goes in one write, copied behind its header:
+ * the reader then wakes once for it, not for the header and again for
+ * the rest. */
+#define CHANNEL_ONE_WRITE (64u << 10)
+
+int channel_send(int fd, const char *data, size_t len)
+{
+	unsigned char header[4], *frame;
+	int rc;
+
+	if (len > UINT32_MAX)
+		return CHANNEL_IO;
+	if (len <= CHANNEL_ONE_WRITE && (frame = malloc(len + 4)) != NULL) {
+		put_header(frame, len);
+		memcpy(frame + 4, data, len);
+		rc = send_all(fd, (const char *)frame, len + 4);
+		free(frame);
+		return rc;
+	}
+	put_header(header, len);
+	rc = send_all(fd, (const char *)header, 4);
+	return rc ? rc : send_all(fd, data, len);
 }
 
 int channel_send_json(int fd, const json_t *msg)
