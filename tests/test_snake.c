@@ -5,6 +5,7 @@
  * The expected numbers were computed independently with python3:
  *   random.seed(0); [random.randint(0, 9) for _ in range(10)]
  *   random.seed(0); [random.getrandbits(32) for _ in range(3)]
+ *   random.seed(7); w = [random.getrandbits(32) for _ in range(1250)]
  */
 #include "harness.h"
 
@@ -33,6 +34,28 @@ static void test_seed_zero_matches_cpython(void **state)
 	rules_seed(&rng, 0);
 	for (i = 0; i < 10; i++)
 		assert_int_equal(rules_digit(&rng), digits[i]);
+}
+
+/* Words are twisted one at a time as they are drawn (rules_next): the
+ * outputs where the twist's three parts meet, and past a whole turn of
+ * 624 words, are CPython's. */
+static void test_words_past_a_twist_match_cpython(void **state)
+{
+	static const struct { int at; unsigned int word; } expect[] = {
+		{ 226, 2652540660U }, { 227, 2813059522U }, { 623, 960836459U },
+		{ 624, 693491440U }, { 1248, 266543596U },
+	};
+	rules_rng rng;
+	size_t k = 0;
+	int i;
+
+	(void)state;
+	rules_seed(&rng, 7);
+	for (i = 0; k < sizeof(expect) / sizeof(expect[0]); i++) {
+		unsigned int word = rules_next(&rng);
+		if (i == expect[k].at)
+			assert_int_equal(word, expect[k++].word);
+	}
 }
 
 static void test_first_food_and_eating(void **state)
@@ -194,6 +217,7 @@ void test_group_snake(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_zero_matches_cpython),
+		cmocka_unit_test(test_words_past_a_twist_match_cpython),
 		cmocka_unit_test(test_first_food_and_eating),
 		cmocka_unit_test(test_tail_cell_ends_the_game),
 		cmocka_unit_test(test_wall_and_bad_move_and_step_limit),

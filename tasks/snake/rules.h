@@ -85,26 +85,28 @@ static unsigned int rules_twist(unsigned int upper, unsigned int lower,
 	return far ^ (y >> 1) ^ ((y & 1U) ? 0x9908b0dfU : 0U);
 }
 
-static void rules_refill(rules_rng *r)
-{
-	unsigned int *mt = r->mt;
-	int k;
-
-	for (k = 0; k < RULES_MT_N - RULES_MT_M; k++)
-		mt[k] = rules_twist(mt[k], mt[k + 1], mt[k + RULES_MT_M]);
-	for (; k < RULES_MT_N - 1; k++)
-		mt[k] = rules_twist(mt[k], mt[k + 1], mt[k + RULES_MT_M - RULES_MT_N]);
-	mt[k] = rules_twist(mt[k], mt[0], mt[RULES_MT_M - 1]);
-	r->index = 0;
-}
-
+/*
+ * The next 32-bit output. MT19937 twists all 624 words when they are used
+ * up; here each word is twisted as it is drawn, in the same order, so it
+ * reads the words after it untwisted and those before it twisted, exactly
+ * as the whole-array twist does: the same outputs, but a short game twists
+ * only the words it draws.
+ */
 static unsigned int rules_next(rules_rng *r)
 {
-	unsigned int y;
+	unsigned int *mt = r->mt, y;
+	int k;
 
 	if (r->index >= RULES_MT_N)
-		rules_refill(r);
-	y = r->mt[r->index++];
+		r->index = 0;
+	k = r->index++;
+	if (k < RULES_MT_N - RULES_MT_M)
+		mt[k] = rules_twist(mt[k], mt[k + 1], mt[k + RULES_MT_M]);
+	else if (k < RULES_MT_N - 1)
+		mt[k] = rules_twist(mt[k], mt[k + 1], mt[k + RULES_MT_M - RULES_MT_N]);
+	else
+		mt[k] = rules_twist(mt[k], mt[0], mt[RULES_MT_M - 1]);
+	y = mt[k];
 	y ^= y >> 11;
 	y ^= (y << 7) & 0x9d2c5680U;
 	y ^= (y << 15) & 0xefc60000U;

@@ -18,25 +18,6 @@ static const char *const end_text[] = {
 	"ran into itself", "used all 300 steps", "filled the board",
 };
 
-/* The scorer lives as long as the host and replays the same seeds for
- * every evaluation, and seeding is most of a short game's cost: cache it. */
-static void seed_cached(rules_rng *r, unsigned int key)
-{
-	static struct {
-		unsigned int key;
-		int used;
-		rules_rng rng;
-	} cache[256];
-	unsigned int slot = (key * 2654435761U) >> 24;
-
-	if (!cache[slot].used || cache[slot].key != key) {
-		rules_seed(&cache[slot].rng, key);
-		cache[slot].key = key;
-		cache[slot].used = 1;
-	}
-	*r = cache[slot].rng;
-}
-
 typedef struct {
 	const char *seed;
 	int apples, steps, state;
@@ -56,7 +37,7 @@ static const char *replay(const char *p, const char *seed, game_record *rec,
 				 "the transcript has no game for seed %s", seed);
 		return NULL;
 	}
-	seed_cached(&rng, (unsigned int)strtoul(seed, NULL, 10));
+	rules_seed(&rng, (unsigned int)strtoul(seed, NULL, 10));
 	game_start(&game, &rng);
 	for (p += len + 1; *p && *p != '\n'; p++) {
 		if ((*p < '0' || *p > '3') && *p != 'x') {
