@@ -90,7 +90,9 @@ static void forget_prepared(zygote_state *zygote)
 static int zygote_start(zygote_state *zygote, const char *runner)
 {
 	static char *const argv[] = { "host-sandbox", "--zygote", NULL };
-	static char *const envp[] = { NULL };
+	/* nothing of the host's environment; the libraries' symbols are bound
+	 * once, here, rather than in every child on its first call of each */
+	static char *const envp[] = { "LD_BIND_NOW=1", NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, all;
