@@ -24,10 +24,18 @@ static json_t *source_unit(const char *name, const char *text,
 			 "text", text, "prelude", prelude, "include_dirs", dir);
 }
 
+/* The driver is compiled against the task ABI, which the runner has
+ * built in ("task_abi"): the job does not carry it. */
+static json_t *driver_unit(const task *t)
+{
+	return json_pack("{s:[{s:s, s:s}], s:b, s:[s]}", "sources", "name", "driver.c",
+			 "text", t->driver_text, "task_abi", 1, "include_dirs", t->header_dir);
+}
+
 static json_t *build_job(const task *t, const char *name, const char *source,
 			 const task_case *cases, size_t n_cases)
 {
-	buf solution_prelude = BUF_INIT, driver_prelude = BUF_INIT;
+	buf solution_prelude = BUF_INIT;
 	json_t *job = NULL, *inputs = json_array(), *entry = json_array();
 	json_t *solution, *driver;
 	size_t i;
@@ -37,12 +45,11 @@ static json_t *build_job(const task *t, const char *name, const char *source,
 	for (i = 0; i < t->n_entry; i++)
 		json_array_append_new(entry, json_string(t->entry[i]));
 	buf_printf(&solution_prelude, "#include \"%s\"", t->header);
-	if (task_abi_prelude(&driver_prelude) < 0 || buf_failed(&solution_prelude) < 0) {
+	if (buf_failed(&solution_prelude) < 0) {
 		solution = driver = NULL;
 	} else {
 		solution = source_unit(name, source, buf_cstr(&solution_prelude), t->header_dir);
-		driver = source_unit("driver.c", t->driver_text, buf_cstr(&driver_prelude),
-				     t->header_dir);
+		driver = driver_unit(t);
 	}
 	if (solution && driver && inputs && entry &&
 	    json_object_set_new(solution, "entry", entry) == 0)
@@ -57,7 +64,6 @@ static json_t *build_job(const task *t, const char *name, const char *source,
 		json_decref(entry);
 	}
 	buf_free(&solution_prelude);
-	buf_free(&driver_prelude);
 	return job;
 }
 

@@ -8,7 +8,6 @@
 #include "task_internal.h"
 
 #include "buf.h"
-#include "embed.h"
 #include "error.h"
 #include "os.h"
 
@@ -406,10 +405,4 @@ void task_free(task *t)
 	free(t->score_text);
 	free(t->oracle_text);
 	free(t);
-}
-
-int task_abi_prelude(buf *out)
-{
-	buf_printf(out, "#line 1 \"task_abi.h\"\n%s", embed_task_abi_h);
-	return buf_failed(out);
 }

@@ -99,10 +99,6 @@ HOST_MUST_CHECK int task_load_dir(task **out, const char *dir);
 
 void task_free(task *t);
 
-/* Appends the prelude driver.c and score.c are compiled with: the host's
- * task_abi.h, under its own name for diagnostics. */
-HOST_MUST_CHECK int task_abi_prelude(buf *out);
-
 /* The tasks folder to use when none is given: ./tasks if it exists, else
  * the one installed beside the binary (../tasks). free() it. */
 HOST_MUST_CHECK int task_default_root(char **out);

@@ -21,6 +21,7 @@
 
 #include "channel.h"
 #include "confine.h"
+#include "embed.h"
 #include "error.h"
 #include "guard.h"
 #include "lockdown.h"
@@ -176,6 +177,20 @@ void runner_enter(const json_t *job)
 		runner_fail(err_last());
 }
 
+const char *runner_unit_prelude(const json_t *spec)
+{
+	static char *task_abi;  /* built once, in the zygote for its children */
+	buf text = BUF_INIT;
+
+	if (!json_is_true(json_object_get(spec, "task_abi")))
+		return json_string_value(json_object_get(spec, "prelude"));
+	if (!task_abi) {
+		buf_printf(&text, "#line 1 \"task_abi.h\"\n%s", embed_task_abi_h);
+		task_abi = buf_detach(&text);
+	}
+	return task_abi;
+}
+
 int runner_compile(compile_unit **out, compile_diags *diags, const json_t *spec,
 		   const char *prelude, const compile_symbol *extra, size_t n_extra,
 		   int link)
@@ -189,7 +204,7 @@ int runner_compile(compile_unit **out, compile_diags *diags, const json_t *spec,
 
 	*out = NULL;
 	if (!prelude)
-		opts.prelude = json_string_value(json_object_get(spec, "prelude"));
+		opts.prelude = runner_unit_prelude(spec);
 	if (n == 0 || n > 64 || json_array_size(dirs) > 8)
 		return err_set(ERR_INVALID, "job: a unit needs 1 to 64 sources and at most 8 include dirs");
 	for (i = 0; i < n; i++) {

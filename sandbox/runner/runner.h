@@ -42,10 +42,14 @@ _Noreturn void runner_report_missing(const char *stage, const char *file,
  */
 void runner_enter(const json_t *job);
 
-/* Compiles the unit {"sources", "prelude", "include_dirs"}: `prelude`
- * replaces the unit's own when not NULL, `extra` symbols are linked too.
- * The working directory is always on the include path, after the host's
- * headers. A failure ends the job (runner_report_build). */
+/* A unit's prelude: its "prelude", or the task ABI (task_abi.h, as built
+ * into the runner) when its "task_abi" is true; NULL for none. */
+const char *runner_unit_prelude(const json_t *spec);
+
+/* Compiles the unit {"sources", "prelude" or "task_abi", "include_dirs"}:
+ * `prelude` replaces the unit's own when not NULL, `extra` symbols are
+ * linked too. The working directory is always on the include path, after
+ * the host's headers. A failure ends the job (runner_report_build). */
 compile_unit *runner_build(const json_t *spec, const char *stage, const char *prelude,
 			   const compile_symbol *extra, size_t n_extra);
 

@@ -99,7 +99,7 @@ static int is_c_name(const char *name)
  */
 static int driver_prelude(buf *out, const json_t *driver, const json_t *entry)
 {
-	const char *own = json_string_value(json_object_get(driver, "prelude"));
+	const char *own = runner_unit_prelude(driver);
 	const json_t *e;
 	size_t i;
 
