@@ -175,7 +175,7 @@ static int add_channel_rules(scmp_filter_ctx ctx, scmp_datum_t chan, int bytes_o
 				      1, &to_chan);
 }
 
-static int add_rules(scmp_filter_ctx ctx, int fd, int bytes_only)
+static int add_rules(scmp_filter_ctx ctx, int fd, int bytes_only, scmp_datum_t self)
 {
 	static const char *const plain[] = {
 		"mmap", "munmap", "mremap", "mprotect", "brk", "madvise",
@@ -183,7 +183,7 @@ static int add_rules(scmp_filter_ctx ctx, int fd, int bytes_only)
 		"rt_sigprocmask", "getpid", "gettid", "clock_gettime",
 		"sched_yield", "sigaltstack",
 	};
-	scmp_datum_t self = (scmp_datum_t)getpid(), chan = (scmp_datum_t)fd;
+	scmp_datum_t chan = (scmp_datum_t)fd;
 	const arg0_rule rules[] = {
 		{ "read", SCMP_CMP_EQ, chan, 0 },
 		{ "write", SCMP_CMP_NE, chan, EBADF },  /* printing fails quietly */
@@ -209,22 +209,26 @@ static int add_rules(scmp_filter_ctx ctx, int fd, int bytes_only)
 }
 
 /*
- * A filter as the program libseccomp makes of it, built ahead of lockdown
- * (lockdown_prepare) and loaded as it is: building it takes longer than
- * loading it, and a child can build it before its job arrives. It names
- * the process it was built for, whose pid its kill rules hold.
+ * The filters as the programs libseccomp makes of them, built once by
+ * lockdown_prepare in a process that forks (the zygote), for every child
+ * it forks: building one takes longer than loading it. The kill rules
+ * hold PID_HOLE, which no pid can be, in the place of the process's own
+ * pid; each child writes its pid there before it loads the program.
  */
-static struct {
+#define PID_HOLE 0x7ffffff0u  /* above any pid_max */
+
+typedef struct {
 	struct sock_filter code[BPF_MAXINSNS];
 	unsigned short len;
-	pid_t pid;
-	int fd, bytes_only;
-} ahead;
+	int fd;  /* the channel it was built for; -1: not built */
+} prepared_filter;
 
-/* Reads the program libseccomp generates for `ctx` into `ahead`, through
- * a pipe (this libseccomp exports to a descriptor only): -1 if it did
- * not fit, or the pipe would have blocked. */
-static int export_filter(scmp_filter_ctx ctx)
+static prepared_filter prepared[2] = { { .fd = -1 }, { .fd = -1 } };  /* [bytes_only] */
+
+/* Reads the program libseccomp generates for `ctx` into `f`, through a
+ * pipe (this libseccomp exports to a descriptor only): -1 if it did not
+ * fit, or the pipe would have blocked. */
+static int export_filter(prepared_filter *f, scmp_filter_ctx ctx)
 {
 	int p[2], rc = -1;
 	ssize_t n;
@@ -233,9 +237,9 @@ static int export_filter(scmp_filter_ctx ctx)
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
 		return -1;
 	if (seccomp_export_bpf(ctx, p[1]) == 0) {
-		n = read(p[0], ahead.code, sizeof(ahead.code));
-		if (n > 0 && n % (ssize_t)sizeof(ahead.code[0]) == 0 && read(p[0], &more, 1) < 0) {
-			ahead.len = (unsigned short)(n / (ssize_t)sizeof(ahead.code[0]));
+		n = read(p[0], f->code, sizeof(f->code));
+		if (n > 0 && n % (ssize_t)sizeof(f->code[0]) == 0 && read(p[0], &more, 1) < 0) {
+			f->len = (unsigned short)(n / (ssize_t)sizeof(f->code[0]));
 			rc = 0;
 		}
 	}
@@ -246,40 +250,58 @@ static int export_filter(scmp_filter_ctx ctx)
 
 int lockdown_prepare(int channel_fd, int bytes_only)
 {
+	prepared_filter *f = &prepared[bytes_only != 0];
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	int rc;
 
-	ahead.pid = 0;
+	f->fd = -1;
 	if (!ctx)
 		return err_set(ERR_SYSTEM, "sandbox: cannot create a seccomp filter");
-	rc = add_rules(ctx, channel_fd, bytes_only);
-	if (rc == 0 && export_filter(ctx) < 0)
+	rc = add_rules(ctx, channel_fd, bytes_only, PID_HOLE);
+	if (rc == 0 && export_filter(f, ctx) < 0)
 		rc = -EIO;
 	seccomp_release(ctx);
 	if (rc != 0)
 		return err_set(ERR_SYSTEM, "sandbox: cannot build the seccomp filter: %s",
 			       strerror(-rc));
-	ahead.pid = getpid();
-	ahead.fd = channel_fd;
-	ahead.bytes_only = bytes_only;
+	f->fd = channel_fd;
 	return 0;
 }
 
-/* The filter for this process and `cfg`, built now unless it was ahead;
- * before the rlimits, which leave no descriptor for the pipe. */
-static int filter_for(const lockdown_config *cfg)
+/* This process's copy of the program for `cfg`, built now unless it was
+ * ahead, with its pid in the kill rules: the comparisons of a first
+ * argument with PID_HOLE, and only those, must hold it. Before the
+ * rlimits, which leave no descriptor for the pipe. */
+static int filter_for(prepared_filter *out, const lockdown_config *cfg)
 {
-	if (ahead.pid == getpid() && ahead.fd == cfg->channel_fd &&
-	    ahead.bytes_only == cfg->channel_bytes_only)
-		return 0;
-	return lockdown_prepare(cfg->channel_fd, cfg->channel_bytes_only);
+	const prepared_filter *f = &prepared[cfg->channel_bytes_only != 0];
+	unsigned short i;
+	int holes = 0;
+
+	if (f->fd != cfg->channel_fd && lockdown_prepare(cfg->channel_fd,
+							 cfg->channel_bytes_only) < 0)
+		return ERR_SYSTEM;
+	out->len = f->len;
+	memcpy(out->code, f->code, f->len * sizeof(f->code[0]));
+	for (i = 0; i < out->len; i++) {
+		if (out->code[i].k != PID_HOLE)
+			continue;
+		if (out->code[i].code != (BPF_JMP | BPF_JEQ | BPF_K))
+			return err_set(ERR_SYSTEM, "sandbox: the seccomp filter uses its pid "
+				       "placeholder unexpectedly");
+		out->code[i].k = (uint32_t)getpid();
+		holes++;
+	}
+	if (holes == 0)
+		return err_set(ERR_SYSTEM, "sandbox: the seccomp filter has no place for its pid");
+	return 0;
 }
 
 /* Loads it as libseccomp's seccomp_load would with its default
  * attributes: no flags (no_new_privs is set by the caller). */
-static int install_filter(void)
+static int install_filter(const prepared_filter *f)
 {
-	struct sock_fprog prog = { ahead.len, ahead.code };
+	struct sock_fprog prog = { f->len, (struct sock_filter *)f->code };
 
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
 		return err_sys("sandbox: cannot install the seccomp filter");
@@ -288,11 +310,12 @@ static int install_filter(void)
 
 int lockdown_apply(const lockdown_config *cfg, void (*on_forbidden)(int))
 {
+	static prepared_filter filter;  /* 32 KB: not on the stack */
 	struct sigaction sa;
 
 	if (chdir(cfg->workdir) != 0)
 		return err_sys("sandbox: cannot enter %s", cfg->workdir);
-	if (filter_for(cfg) < 0)
+	if (filter_for(&filter, cfg) < 0)
 		return ERR_SYSTEM;
 	if (apply_rlimits(cfg) < 0)
 		return ERR_SYSTEM;
@@ -305,5 +328,5 @@ int lockdown_apply(const lockdown_config *cfg, void (*on_forbidden)(int))
 		return err_sys("sandbox: cannot handle SIGSYS");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return err_sys("sandbox: cannot set no_new_privs");
-	return install_filter();
+	return install_filter(&filter);
 }

@@ -35,9 +35,10 @@ void lockdown_leave_network(void);
 HOST_MUST_CHECK int lockdown_limit_compile(int cpu_ms, size_t memory_bytes);
 
 /*
- * Builds the seccomp filter lockdown_apply installs for this process with
- * `channel_fd` and `channel_bytes_only`, ahead of it: a child does it
- * before its job arrives, and lockdown then only loads it.
+ * Builds the seccomp filter lockdown_apply installs with `channel_fd` and
+ * `channel_bytes_only`, ahead of it and for every process forked from
+ * this one afterwards: at lockdown each writes its own pid into the kill
+ * rules and loads it.
  */
 HOST_MUST_CHECK int lockdown_prepare(int channel_fd, int channel_bytes_only);
 

@@ -394,7 +394,8 @@ static void prepare_unit(const char *key)
 /* Run once in the zygote: the first compile pays for faulting in libtcc
  * and libtcc1.a, so every child forked afterwards starts warm. It also
  * finds the allowlist's headers while /proc can still tell where the
- * executable is. */
+ * executable is, and builds both seccomp filters, which children only
+ * load (a child that finds none builds its own). */
 static void warm_up(void)
 {
 	compile_source src = { "warm_up.c", "int warm_up(void) { return 0; }\n" };
@@ -404,19 +405,8 @@ static void warm_up(void)
 	if (compile_build(&unit, NULL, &src, 1, NULL) == 0)
 		compile_unit_free(unit);
 	json_decref(doc);
-}
-
-/*
- * Run in each child before its job arrives, which for a child forked
- * ahead of its job (zygote_spare) is off the host's path: a solution's
- * seccomp filter is built now and only loaded at lockdown
- * (lockdown_prepare). Nothing of the job is known yet, and nothing here
- * depends on it.
- */
-static void warm_child(void)
-{
-	if (lockdown_prepare(CHANNEL_FD, 1) < 0) {
-		/* lockdown builds it */
+	if (lockdown_prepare(CHANNEL_FD, 0) < 0 || lockdown_prepare(CHANNEL_FD, 1) < 0) {
+		/* each child builds its own at lockdown */
 	}
 }
 
@@ -475,7 +465,6 @@ int main(int argc, char **argv)
 			return 0;
 	}
 	close_range(CHANNEL_FD + 1, ~0U, 0);
-	warm_child();
 	if (channel_recv_json(&job, CHANNEL_FD, JOB_MAX_BYTES, -1) < 0)
 		return 1;
 	run_job(job);
