@@ -414,8 +414,8 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 			       page.page ? &page : NULL);
 	if (fd >= 0)
 		close(fd);
-	/* the next run's child is forked, and gets ready, while this run's
-	 * transcript is scored */
+	/* the next run's child is forked while this run's transcript is
+	 * scored */
 	zygote_spare(ZYGOTE_UNTRUSTED);
 	page_unmap(&page);
 	free(text);

@@ -59,8 +59,8 @@ HOST_MUST_CHECK int zygote_child(pid_t *pid, int *fd, zygote_pool pool, const ch
 
 /*
  * Asks a running zygote for the next child ahead of its job, without
- * waiting for it: it forks and warms up (runner.c) while the host does
- * other work, such as scoring, and the next zygote_child takes it. A
+ * waiting for it: it forks while the host does other work, such as
+ * scoring, and the next zygote_child takes it. A
  * child is the same whenever it was forked, except that it must hold the
  * units prepared before its job (zygote_prepare): a spare forked before
  * a unit is prepared is ended. Nothing is reported; without a spare the
