@@ -362,7 +362,6 @@ static void prepare_now(const json_t *spec)
 		runner_prepare_oracle(spec);
 }
 
-
 /* A thread that confines itself as a job does before its compile
  * (runner_enter), then compiles. Landlock binds the thread that asks and
  * what it starts, not its process: the zygote's own thread keeps the
