@@ -172,6 +172,7 @@ static void stop_one(zygote_state *zygote)
 		close(zygote->fd);
 	zygote->fd = zygote->spare_fd = -1;
 	zygote->pid = 0;
+	forget_prepared(zygote);  /* the next zygote is told them again */
 }
 
 void zygote_stop(void)
