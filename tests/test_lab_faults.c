@@ -294,6 +294,7 @@ static pid_t evolve_into(const char *dir, const char *out)
 	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	run_options background = { .no_wait = 1 };
 	run_result r;
+	pid_t pid;
 	int i;
 
 	assert_non_null(bin);
@@ -308,7 +309,9 @@ static pid_t evolve_into(const char *dir, const char *out)
 	}
 	assert_non_null(strstr(text ? text : "", "  parent gen_"));
 	free(text);
-	return r.status;
+	pid = r.status;
+	run_result_free(&r);
+	return pid;
 }
 
 /* Ctrl-C stops after the generation under way, says what was kept and

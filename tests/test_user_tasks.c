@@ -305,9 +305,19 @@ static void test_a_new_task_passes_check_task(void **state)
 	/* a name as new-task takes it; the installed tasks that ./tasks hides
 	 * are pointed to; a folder that is not there is named as such */
 	expect_in(dir, "check-task demo", 0, "demo is sound");
-	expect_in(dir, "bench snake", 1, "no task 'snake' in tasks (tasks: demo, fast, pac); the "
-		  "installed tasks in ");
-	expect_in(dir, "bench snake", 1, " have it: pass --tasks-dir ");
+	{
+		/* the tasks installed beside this host; none beside make asan's */
+		char installed[4200];
+		snprintf(installed, sizeof(installed), "%s/../tasks/snake", harness_bin());
+		if (os_is_dir(installed)) {
+			expect_in(dir, "bench snake", 1, "no task 'snake' in tasks (tasks: demo, fast, "
+				  "pac); the installed tasks in ");
+			expect_in(dir, "bench snake", 1, " have it: pass --tasks-dir ");
+		} else {
+			expect_in(dir, "bench snake", 1, "no task 'snake' in tasks (tasks: demo, fast, "
+				  "pac)\n");
+		}
+	}
 	expect_in(dir, "bench snake --tasks-dir nowhere", 1, "the tasks folder nowhere does not "
 		  "exist");
 	expect_in(dir, "check-task nothere", 1, "no task 'nothere' in tasks (tasks: demo, fast, pac)\n");
