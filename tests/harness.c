@@ -330,3 +330,14 @@ char *harness_scratch(const char *name)
 const char harness_meta_agent[] =
 	"int meta_agent_rewrite(const char *archive)\n"
 	"{ (void)archive; return host_emit(\"memory.md\", \"tried nothing yet\\n\"); }\n";
+
+void harness_json_texts(char *out, size_t size, const json_t *object, const char *member)
+{
+	const json_t *v;
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(object, member), i, v)
+		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s", i ? " " : "",
+					json_string_value(v));
+}

@@ -77,6 +77,12 @@ task *harness_task(const char *name);
 /* Reads a file below tests/ or fails the test (free() it). */
 char *harness_read(const char *path);
 
+/* The strings of object[`member`], an array, joined by spaces into `out`
+ * (cut at `size`): a chart's "ticks" or "legend", say. */
+struct json_t;
+void harness_json_texts(char *out, size_t size, const struct json_t *object,
+			const char *member);
+
 /* Asserts that `haystack` contains `needle`, printing both if not. */
 #define assert_contains(haystack, needle) \
 	harness_assert_contains((haystack), (needle), __FILE__, __LINE__)

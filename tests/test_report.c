@@ -31,19 +31,6 @@ static char *lab_with_generations(const char *name, const char *gens, const char
 	return dir;
 }
 
-/* The texts of a chart's `what` ("ticks", "legend", "y_labels"), joined
- * by spaces. */
-static void chart_texts(char *out, size_t size, const json_t *chart, const char *what)
-{
-	const json_t *v;
-	size_t i, len = 0;
-
-	out[0] = '\0';
-	json_array_foreach(json_object_get(chart, what), i, v)
-		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s", i ? " " : "",
-					json_string_value(v));
-}
-
 /* Every chart has the generation numbers along x and a legend; the
  * family tree's depth runs from 0 at the top (gen_000) down. */
 static void assert_chart_frames(const json_t *charts)
@@ -53,18 +40,18 @@ static void assert_chart_frames(const json_t *charts)
 	char text[256];
 
 	json_object_foreach((json_t *)charts, name, chart) {
-		chart_texts(text, sizeof(text), chart, "ticks");
+		harness_json_texts(text, sizeof(text), chart, "ticks");
 		assert_string_equal(text, "0 1 2 3 4");
-		chart_texts(text, sizeof(text), chart, "legend");
+		harness_json_texts(text, sizeof(text), chart, "legend");
 		assert_true(strlen(text) > 0);
 	}
-	chart_texts(text, sizeof(text), json_object_get(charts, "chart-tree"), "y_labels");
+	harness_json_texts(text, sizeof(text), json_object_get(charts, "chart-tree"), "y_labels");
 	assert_string_equal(text, "0 1");  /* gen_000 at the top, its children below */
-	chart_texts(text, sizeof(text), json_object_get(charts, "chart-fitness"), "legend");
+	harness_json_texts(text, sizeof(text), json_object_get(charts, "chart-fitness"), "legend");
 	assert_string_equal(text, "accepted rejected invalid interrupted best accepted so far");
-	chart_texts(text, sizeof(text), json_object_get(charts, "chart-tree"), "legend");
+	harness_json_texts(text, sizeof(text), json_object_get(charts, "chart-tree"), "legend");
 	assert_contains(text, "live a round's siblings");
-	chart_texts(text, sizeof(text), json_object_get(charts, "chart-task-email"), "legend");
+	harness_json_texts(text, sizeof(text), json_object_get(charts, "chart-task-email"), "legend");
 	assert_string_equal(text, "training held-out initial.c");
 }
 

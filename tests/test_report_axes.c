@@ -96,18 +96,6 @@ static char *long_lab(const char *name, int gens, int priced)
 	return dir;
 }
 
-/* The texts of `chart`'s `what`, joined by spaces. */
-static void texts(char *out, size_t size, const json_t *chart, const char *what)
-{
-	const json_t *v;
-	size_t i, len = 0;
-
-	out[0] = '\0';
-	json_array_foreach(json_object_get(chart, what), i, v)
-		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s", i ? " " : "",
-					json_string_value(v));
-}
-
 static long number(const json_t *chart, const char *what)
 {
 	return (long)json_integer_value(json_object_get(chart, what));
@@ -138,15 +126,15 @@ static void test_a_long_run_reads_well_in_the_browser(void **state)
 	email = json_object_get(charts, "chart-task-email");
 	tree = json_object_get(charts, "chart-tree");
 
-	texts(text, sizeof(text), email, "ticks");  /* a regular step along x */
+	harness_json_texts(text, sizeof(text), email, "ticks");  /* a regular step along x */
 	assert_string_equal(text, "0 10 20 30 40 50");
-	texts(text, sizeof(text), email, "y_labels");  /* fitted to 0.9297 .. 0.9346 */
+	harness_json_texts(text, sizeof(text), email, "y_labels");  /* fitted to 0.9297 .. 0.9346 */
 	assert_string_equal(text, "0.929 0.930 0.931 0.932 0.933 0.934 0.935");
 	assert_string_equal(json_string_value(json_object_get(email, "title")),
 			    "email (accuracy, higher is better)");
-	texts(text, sizeof(text), email, "initial_notes");  /* far below: said, not drawn */
+	harness_json_texts(text, sizeof(text), email, "initial_notes");  /* far below: said, not drawn */
 	assert_string_equal(text, "initial.c 0.65, below the axis");
-	texts(text, sizeof(text), email, "legend");
+	harness_json_texts(text, sizeof(text), email, "legend");
 	assert_string_equal(text, "training held-out initial.c");
 	assert_int_equal(number(email, "task_points"), GENS);
 
@@ -155,7 +143,7 @@ static void test_a_long_run_reads_well_in_the_browser(void **state)
 	assert_int_equal(number(tree, "edges"), 2);
 	assert_int_equal(number(tree, "counted"), GENS - 3);
 
-	texts(text, sizeof(text), json_object_get(charts, "chart-spend"), "y_labels");
+	harness_json_texts(text, sizeof(text), json_object_get(charts, "chart-spend"), "y_labels");
 	assert_string_equal(text, "0.00 0.01 0.02 0.03 0.04");  /* dollars, to $0.0375 */
 	assert_int_equal(number(json_object_get(charts, "chart-spend"), "bars"), GENS);
 	assert_string_equal(json_string_value(json_object_get(summary, "spend")), "chart");
@@ -193,7 +181,7 @@ static void test_spend_without_a_price_is_in_tokens(void **state)
 	spend = json_object_get(json_object_get(summary, "charts"), "chart-spend");
 	assert_string_equal(json_string_value(json_object_get(spend, "title")),
 			    "spend per generation (tokens; the model's price is not known)");
-	texts(text, sizeof(text), spend, "y_labels");
+	harness_json_texts(text, sizeof(text), spend, "y_labels");
 	assert_string_equal(text, "0 1000 2000 3000");
 	assert_int_equal(number(spend, "bars"), 6);
 	json_decref(summary);
