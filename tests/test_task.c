@@ -157,6 +157,16 @@ static void test_unknown_fields_name_the_nearest(void **state)
 	assert_int_equal(nearest_distance("kitten", "sitting"), 3);
 	assert_int_equal(nearest_distance("", "abc"), 3);
 	assert_int_equal(nearest_distance("same", "same"), 0);
+	/* a command line's guess: only for a slip */
+	{
+		const char *const options[] = { "--gens", "--repeat", "--dir", NULL };
+		const char *const commands[] = { "status", "show", "evolve", NULL };
+
+		assert_string_equal(nearest_slip("--reapet", options), "--repeat");
+		assert_string_equal(nearest_slip("statsu", commands), "status");
+		assert_null(nearest_slip("--frob", options));
+		assert_null(nearest_slip("xyz", commands));
+	}
 }
 
 static void test_missing_files_are_named(void **state)
