@@ -222,17 +222,17 @@ int evolve_stopping(const evolve_eval_options *o)
  * without it, so it is no measure, as a stopped run's is not. */
 int evolve_mark_interrupted(record *r, const evolve_eval_options *o)
 {
-	const char *fatal = o->agent.llm ? llm_fatal(o->agent.llm) : NULL;
+	int stopped;
 
-	if (!o->agent.llm || !(evolve_stopping(o) || llm_exhausted(o->agent.llm) || fatal) ||
-	    (r->status == RECORD_INVALID && r->n_stages > 0))
+	if (!o->agent.llm || (r->status == RECORD_INVALID && r->n_stages > 0))
+		return 0;
+	stopped = evolve_stopping(o) || llm_exhausted(o->agent.llm);
+	if (!stopped && !llm_fatal(o->agent.llm))
 		return 0;
 	r->status = RECORD_INTERRUPTED;
-	if (fatal && !evolve_stopping(o) && !llm_exhausted(o->agent.llm))
-		return record_set_reason(r, "the model refused while its agents could call it; "
-					 "kept, not measured");
-	return record_set_reason(r, "the run was stopped while its agents could call the model; "
-				 "kept, not measured");
+	return record_set_reason(r, stopped ? "the run was stopped while its agents could call "
+				 "the model; kept, not measured" : "the model refused while its "
+				 "agents could call it; kept, not measured");
 }
 
 int evolve_score_initial(record *r, const evolve_eval_options *o)
