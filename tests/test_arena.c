@@ -123,8 +123,10 @@ static void test_wrong_labels_are_discarded_and_counted(void **state)
 	(void)state;
 	log = arena_rounds_log(dir, "1");
 	/* two labelled proposals, each run on the one code agent's solution */
-	assert_contains(log, "arena round 1, code agent 1: +1 cases, 2 rejected, 3 malformed"
+	/* one case is "+1 case", in the log's round line and the record's reason */
+	assert_contains(log, "arena round 1, code agent 1: +1 case, 2 rejected, 3 malformed"
 			", 1 passed, 0 over the cap (2 checks); grown set 1\n");
+	assert_contains(log, "arena round 1: c1; +1 case (2 rejected), grown set 1\n");
 	free(log);
 	cases = arena_grown_cases(dir);
 	assert_int_equal(json_array_size(cases), 1);
@@ -193,7 +195,7 @@ static void test_an_input_the_oracle_cannot_label_is_refused(void **state)
 
 	(void)state;
 	log = arena_rounds_log(dir, "1");
-	assert_contains(log, "arena round 1, code agent 1: +1 cases, 1 rejected");
+	assert_contains(log, "arena round 1, code agent 1: +1 case, 1 rejected");
 	free(log);
 	cases = arena_grown_cases(dir);
 	assert_int_equal(json_array_size(cases), 1);
@@ -304,8 +306,8 @@ static void test_held_out_inputs_are_refused(void **state)
 		fail_msg("evolve --arena: %s%s", r.out, r.err);
 	run_result_free(&r);
 	HOST(&r, "log", "--dir", dir);
-	snprintf(expected, sizeof(expected), "arena round 1, code agent 1: +1 cases, %d rejected, "
-		 "0 malformed, 0 passed, 0 over the cap (1 checks); grown set 1\n", n);
+	snprintf(expected, sizeof(expected), "arena round 1, code agent 1: +1 case, %d rejected, "
+		 "0 malformed, 0 passed, 0 over the cap (1 check); grown set 1\n", n);
 	assert_contains(r.out, expected);
 	run_result_free(&r);
 	cases = arena_grown_cases(dir);

@@ -65,10 +65,11 @@ static void arena_lines(const record *g, const char *indent)
 	const record_arena *a = &g->arena;
 	size_t i;
 
-	printf("%sarena round %d, code agent %d: +%d cases, %d rejected, %d "
-	       "malformed, %d passed, %d over the cap (%d checks); grown set %d\n", indent,
-	       a->round, a->code_agent, a->added, a->rejected, a->malformed, a->passed,
-	       a->over_cap, a->checks, a->grown);
+	printf("%sarena round %d, code agent %d: +%d case%s, %d rejected, %d "
+	       "malformed, %d passed, %d over the cap (%d check%s); grown set %d\n", indent,
+	       a->round, a->code_agent, a->added, a->added == 1 ? "" : "s", a->rejected,
+	       a->malformed, a->passed, a->over_cap, a->checks, a->checks == 1 ? "" : "s",
+	       a->grown);
 	for (i = 0; i < g->n_tasks; i++) {
 		const record_task *t = &g->tasks[i];
 		char holdout[64];

@@ -81,10 +81,10 @@ static void marks(buf *out, const report_data *d, const size_t *picks, size_t n,
 		const record *g = &d->gens.items[picks[i]];
 		double x = report_x(i, n), top = report_y(g->arena.added, 0, most_added);
 		buf_printf(out, "<rect class=\"bar added\" x=\"%.1f\" y=\"%.1f\" width=\"6\" "
-			   "height=\"%.1f\"><title>round %d (gen_%03d): +%d cases, %d rejected"
+			   "height=\"%.1f\"><title>round %d (gen_%03d): +%d case%s, %d rejected"
 			   "</title></rect>\n", x - 3, top,
 			   report_y(0, 0, most_added) - top, g->arena.round, g->number,
-			   g->arena.added, g->arena.rejected);
+			   g->arena.added, g->arena.added == 1 ? "" : "s", g->arena.rejected);
 		for (k = 0; k < N_SERIES; k++)
 			buf_printf(out, "<circle class=\"pt arena %s\" cx=\"%.1f\" cy=\"%.1f\" "
 				   "r=\"%.1f\"><title>round %d (gen_%03d): %s %s</title></circle>\n",

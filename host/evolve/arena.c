@@ -220,8 +220,8 @@ static int decide(record *r, size_t n, const record_arena *tally, const arena_st
 	for (k = 0; k < n; k++)
 		if (r[k].status == RECORD_REJECTED && (best == n || r[k].fitness > r[best].fitness))
 			best = k;
-	snprintf(what, sizeof(what), "+%d cases (%d rejected), grown set %d",
-		 tally->added, tally->rejected, tally->grown);
+	snprintf(what, sizeof(what), "+%d case%s (%d rejected), grown set %d",
+		 tally->added, tally->added == 1 ? "" : "s", tally->rejected, tally->grown);
 	for (k = 0; rc == 0 && k < n; k++) {
 		if (k == best && n == 1)
 			snprintf(reason, sizeof(reason), "arena round %d: %s; %s", tally->round,
