@@ -6,7 +6,8 @@
 #   make test     build, then the whole test suite (T=NAME: a group, or tests)
 #   make asan     the test suite under AddressSanitizer and UBSan
 #   make bench    the benchmarks
-#   make install  host, its sandbox, seed, tasks and prices into PREFIX (DESTDIR)
+#   make install  host, its sandbox, seed, tasks, prices and manual pages
+#                 into PREFIX (DESTDIR)
 #
 # Missing Debian packages are installed by scripts/deps.sh (as root) or
 # named with the command to install them.
@@ -67,7 +68,16 @@ LIBC_HEADERS = $(patsubst host/cc/libc/%,$(BIN)/libc/%,$(wildcard host/cc/libc/*
 	$(BIN)/libc/agent.h $(BIN)/libc/jansson.h $(BIN)/libc/jansson_config.h
 JANSSON_INCLUDE = $(shell pkg-config --variable=includedir jansson)
 
-all: $(BIN)/host $(BIN)/host-sandbox $(LIBC_HEADERS) $(BIN)/prices.json
+# The manual pages, written once in man/: host help finds them beside the
+# binary (bin/man/), man(1) where make install puts them.
+MAN_PAGES = $(wildcard man/*.1 man/*.5)
+
+all: $(BIN)/host $(BIN)/host-sandbox $(LIBC_HEADERS) $(BIN)/prices.json \
+	$(patsubst man/%,$(BIN)/man/%,$(MAN_PAGES))
+
+$(BIN)/man/%: man/%
+	@mkdir -p $(@D)
+	@cp $< $@
 
 # The LLM price table, found beside the binary (override: --llm-prices).
 $(BIN)/prices.json: host/llm/prices.json
@@ -176,15 +186,23 @@ demo: all
 PREFIX ?= /usr/local
 HOST_HOME = $(DESTDIR)$(PREFIX)/lib/host
 
+# The manual pages also go where man(1) looks, so that man host-evolve
+# works; PREFIX/lib/host/bin/man keeps host help's own copy.
+MAN_DIR = $(DESTDIR)$(PREFIX)/share/man
+
 install: all
-	install -d $(HOST_HOME)/bin $(DESTDIR)$(PREFIX)/bin
+	install -d $(HOST_HOME)/bin $(DESTDIR)$(PREFIX)/bin $(MAN_DIR)/man1 $(MAN_DIR)/man5
 	cp -R $(BIN)/. $(HOST_HOME)/bin/
 	rm -rf $(HOST_HOME)/seed $(HOST_HOME)/tasks
 	cp -R seed tasks $(HOST_HOME)/
 	ln -sfn ../lib/host/bin/host $(DESTDIR)$(PREFIX)/bin/host
+	install -m 644 $(filter %.1,$(MAN_PAGES)) $(MAN_DIR)/man1/
+	install -m 644 $(filter %.5,$(MAN_PAGES)) $(MAN_DIR)/man5/
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/host $(DESTDIR)$(PREFIX)/bin/host
+	rm -f $(patsubst man/%.1,$(MAN_DIR)/man1/%.1,$(filter %.1,$(MAN_PAGES))) \
+		$(patsubst man/%.5,$(MAN_DIR)/man5/%.5,$(filter %.5,$(MAN_PAGES)))
 
 clean:
 	rm -rf $(BUILD) $(BIN)

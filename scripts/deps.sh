@@ -1,5 +1,6 @@
 #!/bin/sh
-# Checks that the Debian packages host builds with are installed, and
+# Checks that the Debian packages host builds with and runs with (man-db,
+# for host help's manual pages) are installed, and
 # installs the missing ones when run as root. Called by make before the
 # first build, so a fresh Debian machine needs no manual set-up step.
 # With --tests it also checks what the test suite needs (cmocka, python3
@@ -27,6 +28,8 @@ need_pc libcurl libcurl4-openssl-dev
 need_pc jansson libjansson-dev
 need_pc libgit2 libgit2-dev
 need_pc libseccomp libseccomp-dev
+# host help shows the manual pages with man -l (man-db brings groff-base)
+command -v man >/dev/null 2>&1 || missing="$missing man-db"
 if [ "${1:-}" = "--tests" ]; then
 	need_pc cmocka libcmocka-dev
 	command -v python3 >/dev/null 2>&1 || missing="$missing python3"

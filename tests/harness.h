@@ -155,6 +155,7 @@ void test_group_arena_history(harness_totals *t);
 void test_group_lab_hostile(harness_totals *t);
 void test_group_noise(harness_totals *t);
 void test_group_layers(harness_totals *t);
+void test_group_docs(harness_totals *t);
 void test_group_holdout(harness_totals *t);
 void test_group_workers(harness_totals *t);
 void test_group_carry(harness_totals *t);

@@ -1,11 +1,13 @@
 /*
  * main.c - host's entry point: finds the subcommand and runs it.
  *
- * The table below is the whole command set; `host --help` prints it and
- * `host help NAME` prints a command's own text.
+ * The table below is the whole command set; `host --help` prints it,
+ * `host NAME --help` a command's usage and options, and `host help NAME`
+ * its manual page (manual.h).
  */
 #include "args.h"
 #include "cli.h"
+#include "manual.h"
 #include "nearest.h"
 #include "print.h"
 #include "version.h"
@@ -42,7 +44,8 @@ static void print_overview(FILE *out)
 		"\n"
 		"Exit status: 0 success, 1 the job failed, 2 usage error; evolve\n"
 		"stopped by Ctrl-C or SIGTERM exits 130 or 143 after keeping its work.\n",
-		"help", "show a command's usage: host help COMMAND");
+		"help", "show a command's manual page: host help COMMAND\n"
+		"             (host help task, host help agent: their formats)");
 }
 
 static const cli_command *find_command(const char *name)
@@ -72,21 +75,67 @@ static int unknown_command(const char *name)
 	return cli_usage(NULL, "unknown command '%s'", name);
 }
 
+/* The manual pages that are not a command's: host(1) and the formats. */
+static const char *const topics[][2] = {
+	{ "help", "host.1" }, { "task", "host-task.5" }, { "agent", "host-agent.5" },
+};
+#define N_TOPICS (sizeof(topics) / sizeof(topics[0]))
+
+/* The page of a command or a topic, in `page`; NULL when there is none. */
+static const char *page_of(char page[64], const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_TOPICS; i++)
+		if (strcmp(topics[i][0], name) == 0) {
+			snprintf(page, 64, "%s", topics[i][1]);
+			return page;
+		}
+	if (!find_command(name) || strlen(name) > 40)
+		return NULL;
+	snprintf(page, 64, "host-%s.1", name);
+	return page;
+}
+
+/* "host help NAME": the page, or a usage error naming the nearest. */
+static int show_manual(const char *name)
+{
+	const char *known[N_COMMANDS + N_TOPICS + 1], *guess;
+	char page[64];
+	size_t i;
+
+	if (page_of(page, name)) {
+		if (manual_show(page) < 0)
+			return cli_fail("help", "%s", err_last());
+		return CLI_OK;
+	}
+	for (i = 0; i < N_COMMANDS; i++)
+		known[i] = commands[i]->name;
+	for (i = 0; i < N_TOPICS; i++)
+		known[N_COMMANDS + i] = topics[i][0];
+	known[N_COMMANDS + N_TOPICS] = NULL;
+	if ((guess = nearest_slip(name, known)) != NULL)
+		return cli_usage("help", "no manual page for '%s'; did you mean '%s'?", name,
+				 guess);
+	return cli_usage("help", "no manual page for '%s'", name);
+}
+
 static int run_help(int argc, char **argv)
 {
-	const cli_command *cmd;
-
 	if (argc == 0) {
 		print_overview(stdout);
 		return CLI_OK;
 	}
 	if (argc > 1)
 		return cli_usage("help", "expects one command name");
-	cmd = find_command(argv[0]);
-	if (!cmd)
-		return unknown_command(argv[0]);
+	return show_manual(argv[0]);
+}
+
+/* "host NAME --help": the usage and options, and where the manual is. */
+static void print_usage(const cli_command *cmd)
+{
 	fputs(cmd->help, stdout);
-	return CLI_OK;
+	printf("\nThe manual: host help %s, or man host-%s.\n", cmd->name, cmd->name);
 }
 
 int main(int argc, char **argv)
@@ -114,7 +163,7 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return unknown_command(argv[1]);
 	if (args_wants_help(argc - 2, argv + 2)) {
-		fputs(cmd->help, stdout);
+		print_usage(cmd);
 		return CLI_OK;
 	}
 	return cmd->run(argc - 2, argv + 2);
