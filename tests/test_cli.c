@@ -368,19 +368,19 @@ static void test_agent_compile_errors_are_shown(void **state)
 	free(out);
 }
 
-/* README's "Source layout" names every source file of every layer, in
- * the folder it is in. */
-static void test_readme_source_layout_matches_the_tree(void **state)
+/* The source walk's "Source layout" (doc/HACKING.md) names every source
+ * file of every layer, in the folder it is in. */
+static void test_source_layout_matches_the_tree(void **state)
 {
 	static const char *const layers[] = {
 		"host/util", "host/cc", "sandbox", "sandbox/runner", "host/lab", "host/task",
 		"host/llm", "host/agent", "host/evolve", "host/cli",
 	};
-	char *readme = harness_read("README.md"), *section, *end, *folder;
+	char *walk = harness_read("doc/HACKING.md"), *section, *end, *folder;
 	size_t i;
 
 	(void)state;
-	section = strstr(readme, "## Source layout");
+	section = strstr(walk, "## Source layout");
 	assert_non_null(section);
 	end = strstr(section + 1, "\n## ");
 	if (end)
@@ -392,7 +392,7 @@ static void test_readme_source_layout_matches_the_tree(void **state)
 		snprintf(heading, sizeof(heading), "    %s/ ", layers[i]);
 		folder = strstr(section, heading);
 		if (!folder)
-			fail_msg("README's source layout has no %s/", layers[i]);
+			fail_msg("doc/HACKING.md's source layout has no %s/", layers[i]);
 		assert_non_null(d);
 		while ((ent = readdir(d)) != NULL) {
 			size_t len = strlen(ent->d_name);
@@ -402,12 +402,12 @@ static void test_readme_source_layout_matches_the_tree(void **state)
 				continue;
 			snprintf(entry, sizeof(entry), "      %s ", ent->d_name);
 			if (!strstr(folder, entry))
-				fail_msg("README's source layout does not list %s/%s", layers[i],
+				fail_msg("doc/HACKING.md's source layout does not list %s/%s", layers[i],
 					 ent->d_name);
 		}
 		closedir(d);
 	}
-	free(readme);
+	free(walk);
 }
 
 /* README's set-up names every Debian package make test may install
@@ -491,7 +491,7 @@ void test_group_cli(harness_totals *t)
 		cmocka_unit_test(test_improve_command),
 		cmocka_unit_test(test_rewrite_command),
 		cmocka_unit_test(test_agent_compile_errors_are_shown),
-		cmocka_unit_test(test_readme_source_layout_matches_the_tree),
+		cmocka_unit_test(test_source_layout_matches_the_tree),
 		cmocka_unit_test(test_readme_names_what_make_test_installs),
 	};
 

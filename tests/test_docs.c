@@ -4,7 +4,7 @@
  * has a page that host help shows and names its options, and its --help
  * names the page; a name with no page is refused with the nearest; make
  * install puts the pages where man finds them and make uninstall takes
- * them away.
+ * them away; README stays short and says where everything went.
  */
 #include "harness.h"
 
@@ -275,6 +275,34 @@ static void test_make_install_installs_the_pages(void **state)
 	free(dest);
 }
 
+/* README is the start, under 300 lines: the two commands, the tour, and
+ * where each part of the manual is; the source walk has a file of its own. */
+static void test_readme_is_short_and_says_where_things_are(void **state)
+{
+	char *readme = harness_read("README.md"), *at, name[300];
+	DIR *d = opendir("man");
+	struct dirent *ent;
+	int lines = 0;
+
+	(void)state;
+	for (at = readme; *at; at++)
+		lines += *at == '\n';
+	if (lines >= 300)
+		fail_msg("README.md has %d lines", lines);
+	assert_non_null(strstr(readme, "doc/HACKING.md"));
+	assert_non_null(d);
+	while ((ent = readdir(d)) != NULL) {
+		size_t len = strlen(ent->d_name);
+		if (ent->d_name[0] == '.' || len < 3)
+			continue;
+		snprintf(name, sizeof(name), "%.*s(%c)", (int)len - 2, ent->d_name, ent->d_name[len - 1]);
+		if (!strstr(readme, name))
+			fail_msg("README does not name %s", name);
+	}
+	closedir(d);
+	free(readme);
+}
+
 void test_group_docs(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +312,7 @@ void test_group_docs(harness_totals *t)
 		cmocka_unit_test(test_help_without_man_renders_the_page),
 		cmocka_unit_test(test_the_renderer_leaves_no_roff),
 		cmocka_unit_test(test_make_install_installs_the_pages),
+		cmocka_unit_test(test_readme_is_short_and_says_where_things_are),
 	};
 
 	HARNESS_GROUP(t, "docs", tests);
