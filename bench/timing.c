@@ -1,5 +1,5 @@
 /*
- * timing.c - the noise of tasks/sort's measured CPU time, for the README's
+ * timing.c - the noise of tasks/sort's measured CPU time, for doc/HACKING.md's
  * account of it: how far apart evaluations of one solution land with one
  * run each and with the task's best of 5, and the fixed cost the clock
  * sees in every run (a run that sorts a single element).

@@ -60,7 +60,7 @@ double transcript_cpu_ns(void);
  * to 1. When feedback_size > 0, writes the checks not met to `feedback`,
  * "; "-separated (missing "30 days"; says "60 days", which it must not),
  * "" when all are. Matching is by words and numbers, case and spacing
- * aside ("$30" is "30 dollars" and "30.00"); README's "Quality tasks"
+ * aside ("$30" is "30 dollars" and "30.00"); host-task(5), QUALITY TASKS,
  * has the rules. Returns 0, or -1 when `rubric` is no rubric. Not
  * available to driver.c.
  */

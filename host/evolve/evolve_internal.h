@@ -82,7 +82,7 @@ int evolve_meta_ms(const evolve_eval_options *o);
 /*
  * The archive the meta agent of generation `parent` reads, rewriting it
  * into the next generation: {"parent", "limits", "tasks", "generations",
- * "omitted"}; agent.h and the README describe its members. It keeps
+ * "omitted"}; agent.h and host-evolve(1) describe its members. It keeps
  * within EVOLVE_ARCHIVE_MAX: the parent always, then the newest
  * generations that fit; "omitted" counts the others. Each task's best
  * solution so far is read from `l`, whose history `h` is.
