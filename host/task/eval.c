@@ -98,6 +98,9 @@ static int score_outcome(eval_result *out, task *t, const sandbox_outcome *o,
 	transcript = json_string_value(json_object_get(o->result, "transcript"));
 	rc = scorer_score(t, transcript ? transcript : "", o->cpu_ns, cases, n_cases,
 			  &out->score, split == EVAL_TRAIN ? &feedback : NULL);
+	if (rc == 0 && t->judge_repeats > 0 && out->status == SANDBOX_OK &&
+	    !(out->answers = strdup(transcript ? transcript : "")))
+		rc = err_set(ERR_SYSTEM, "out of memory");
 	if (rc == ERR_INVALID) {
 		out->status = SANDBOX_BAD_OUTPUT;
 		free(out->detail);
@@ -223,9 +226,18 @@ static void add_batch(eval_result *out, eval_result *b, size_t n, size_t total)
 	double score = b->status != SANDBOX_OK ? 0 : out->score + b->score * (double)n / (double)total;
 	double cpu = out->cpu_ns < 0 || b->cpu_ns < 0 ? -1 : out->cpu_ns + b->cpu_ns;
 	double longest = out->run_ms > b->run_ms ? out->run_ms : b->run_ms;
+	char *before = out->answers, *both = NULL;
 
+	out->answers = NULL;
 	eval_result_free(out);
 	*out = *b;
+	if (before) {  /* the batches' answers in order; none once one failed */
+		if (out->answers && asprintf(&both, "%s%s", before, out->answers) < 0)
+			both = NULL;
+		free(out->answers);
+		free(before);
+		out->answers = both;
+	}
 	out->score = score;
 	out->cpu_ns = cpu;
 	out->run_ms = longest;
@@ -379,6 +391,7 @@ void eval_result_free(eval_result *r)
 	free(r->feedback);
 	free(r->diagnostics);
 	free(r->detail);
+	free(r->answers);
 	memset(r, 0, sizeof(*r));
 }
 

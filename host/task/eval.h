@@ -33,6 +33,11 @@ typedef struct {
 	double cpu_ns;
 	int runs;
 	double scores[TASK_REPEATS_MAX];
+	/* A judged task's (task.judge_repeats > 0) run that ended well: its
+	 * transcript, the answers a line each (held-out: the batches' in
+	 * order), for the host's judge alone (evolve_judge.c), which never
+	 * records or shows a held-out one. NULL otherwise. */
+	char *answers;
 } eval_result;
 
 /*

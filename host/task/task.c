@@ -240,6 +240,49 @@ static int get_timing(task *t, const task_json *tj)
 	return 0;
 }
 
+/* A number of "judge" within [lo, hi], or `fallback` when left out. */
+static int judge_number(double *out, const task_json *tj, const char *field, double lo,
+			double hi, double fallback, const char *what)
+{
+	const json_t *v = lookup(tj, field);
+
+	*out = fallback;
+	if (!v)
+		return 0;
+	if (!json_is_number(v) || json_number_value(v) < lo || json_number_value(v) > hi ||
+	    (strcmp(field, "judge.repeats") == 0 && !json_is_integer(v)) ||
+	    (strcmp(field, "judge.weight") == 0 && json_number_value(v) <= 0))
+		return field_error(tj, field, what);
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* "judge": {"repeats": K, "weight": W}, optional: a model grades each
+ * answer K times, and weighs W in the task's fitness (evolve_judge.c). */
+static int get_judge(task *t, const task_json *tj)
+{
+	const json_t *judge = lookup(tj, "judge");
+	char what[48];
+	double repeats;
+	int rc;
+
+	if (!judge)
+		return 0;
+	if (!json_is_object(judge))
+		return field_error(tj, "judge", "an object such as {\"repeats\": 3, \"weight\": 0.5}");
+	snprintf(what, sizeof(what), "an integer from 1 to %d", TASK_REPEATS_MAX);
+	if ((rc = judge_number(&repeats, tj, "judge.repeats", 1, TASK_REPEATS_MAX,
+			       TASK_JUDGE_REPEATS, what)) < 0 ||
+	    (rc = judge_number(&t->judge_weight, tj, "judge.weight", 0, 1, TASK_JUDGE_WEIGHT,
+			       "a number above 0 and at most 1")) < 0)
+		return rc;
+	t->judge_repeats = (int)repeats;
+	if (!t->higher_is_better || t->timing_repeats > 0)
+		return field_error(tj, "judge", "left out: a judged task's direction is \"higher\", "
+				   "and it is not timed");
+	return 0;
+}
+
 /* "default", optional: false leaves the task out of runs that name none. */
 static int get_default(task *t, const task_json *tj)
 {
@@ -272,13 +315,16 @@ static int known_fields(const task_json *tj)
 {
 	static const char *const top[] = {
 		"name", "description", "metric", "direction", "header", "headers", "entry",
-		"baseline", "target", "budget", "timing", "train", "holdout", "default", NULL,
+		"baseline", "target", "budget", "timing", "train", "holdout", "default", "judge",
+		NULL,
 	};
 	static const char *const budget[] = { "wall_ms", "cpu_ms", "memory_mb", "score_ms", NULL };
 	static const char *const timing[] = { "repeats", NULL };
+	static const char *const judge[] = { "repeats", "weight", NULL };
 	static const char *const cases[] = { "range", "file", NULL };
 	static const struct { const char *field; const char *const *known; } nested[] = {
 		{ "budget", budget }, { "timing", timing }, { "train", cases }, { "holdout", cases },
+		{ "judge", judge },
 	};
 	char prefix[16];
 	size_t i;
@@ -309,7 +355,7 @@ static int parse_task(task *t, const task_json *tj)
 	    (rc = get_positive_int(&t->budget.memory_mb, tj, "budget.memory_mb")) ||
 	    (lookup(tj, "budget.score_ms") &&
 	     (rc = get_positive_int(&t->score_ms, tj, "budget.score_ms"))) ||
-	    (rc = get_timing(t, tj)) || (rc = get_default(t, tj)) ||
+	    (rc = get_timing(t, tj)) || (rc = get_default(t, tj)) || (rc = get_judge(t, tj)) ||
 	    (rc = get_cases(&t->train, &t->n_train, tj, t->dir, "train")) ||
 	    (rc = get_cases(&t->holdout, &t->n_holdout, tj, t->dir, "holdout")))
 		return rc;
@@ -322,6 +368,9 @@ static int parse_task(task *t, const task_json *tj)
 	    (rc = read_optional_file(&t->oracle_text, t->dir, "oracle.c")) ||
 	    (rc = task_rubric_apply(t, tj->file)))
 		return rc;
+	if (t->judge_repeats > 0 && t->rubric_checks == 0)
+		return field_error(tj, "judge", "left out, or a rubric.json beside task.json: the "
+				   "judge grades answers against the rubric");
 	return make_header_dir(t);
 }
 

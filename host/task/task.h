@@ -61,7 +61,17 @@ typedef struct {
 	/* The checks of rubric.json (rubric.h), when the task has one: each
 	 * case's label is then its checks' canonical text; 0 without one. */
 	size_t rubric_checks;
+	/* task.json's "judge" (a task with a rubric): when the run has a
+	 * model, the host has it grade every answer `judge_repeats` times, and
+	 * the task's fitness is (1 - judge_weight) times the rubric's plus
+	 * judge_weight times the judge's mean grade (host/evolve/evolve_judge.c);
+	 * 0 repeats: no judge. */
+	int judge_repeats;
+	double judge_weight;
 } task;
+
+#define TASK_JUDGE_REPEATS 3      /* task.json's "judge.repeats" when left out */
+#define TASK_JUDGE_WEIGHT 0.5     /* and its "judge.weight" */
 
 /* A label as score.c gets it: a string as it is, an integer in decimal,
  * a boolean as "1" or "0"; NULL for anything else (free() it). */
@@ -112,6 +122,19 @@ HOST_MUST_CHECK int task_default_root(char **out);
  */
 HOST_MUST_CHECK int task_scaffold(char **out, const char *root, const char *name,
 				  const char *like_root, const char *like_name);
+
+/*
+ * Checks `rubric`, a rubric.json as `file` would hold it, against t's
+ * cases as loading the task would (task_rubric.c), without applying it:
+ * the same messages, naming `file`. *checks is its number of checks.
+ */
+HOST_MUST_CHECK int task_rubric_check(size_t *checks, const task *t, const json_t *rubric,
+				      const char *file);
+
+/* Appends t's headers to `out`, each under a line "=== NAME ===": what
+ * its solutions know (a quality task's knowledge base), for a prompt
+ * that asks a model about the task's answers. */
+void task_knowledge(buf *out, const task *t);
 
 /* The task names below `root`, comma-separated, sorted (free() it). */
 char *task_list(const char *root);

@@ -161,6 +161,46 @@ static int apply(task *t, const char *file, const json_t *root)
 	return 0;
 }
 
+void task_knowledge(buf *out, const task *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_headers; i++)
+		buf_printf(out, "=== %s ===\n%s%s", t->headers[i].name, t->headers[i].text,
+			   i + 1 < t->n_headers ? "\n" : "");
+}
+
+/* Copies of n cases' inputs, with no label: what a rubric is checked on. */
+static task_case *unlabelled(const task_case *cases, size_t n)
+{
+	task_case *copy = calloc(n + 1, sizeof(*copy));
+	size_t i;
+
+	for (i = 0; copy && i < n; i++)
+		copy[i].input = cases[i].input;
+	return copy;
+}
+
+int task_rubric_check(size_t *checks, const task *t, const json_t *rubric, const char *file)
+{
+	task view = *t;
+	size_t i;
+	int rc;
+
+	view.train = unlabelled(t->train, t->n_train);
+	view.holdout = unlabelled(t->holdout, t->n_holdout);
+	rc = view.train && view.holdout ? apply(&view, file, rubric)
+	     : err_set(ERR_SYSTEM, "out of memory");
+	*checks = rc == 0 ? view.rubric_checks : 0;
+	for (i = 0; view.train && i < t->n_train; i++)
+		free((char *)view.train[i].label);
+	for (i = 0; view.holdout && i < t->n_holdout; i++)
+		free((char *)view.holdout[i].label);
+	free(view.train);
+	free(view.holdout);
+	return rc;
+}
+
 int task_rubric_apply(task *t, const char *task_json)
 {
 	const char *slash = strrchr(task_json, '/');

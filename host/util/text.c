@@ -132,3 +132,16 @@ char *text_shorten(const char *s, size_t n, size_t max, int *cut)
 	strcpy(out + keep, keep < n && max >= sizeof(TEXT_ELLIPSIS) - 1 ? TEXT_ELLIPSIS : "");
 	return out;
 }
+
+char *text_unfence(const char *reply)
+{
+	const char *start = reply + strspn(reply, " \t\r\n"), *line;
+	size_t n = strlen(start);
+
+	while (n > 0 && strchr(" \t\r\n", start[n - 1]))
+		n--;
+	if (n >= 6 && strncmp(start, "```", 3) == 0 && strncmp(start + n - 3, "```", 3) == 0 &&
+	    (line = memchr(start, '\n', n - 3)))
+		return strndup(line + 1, (size_t)(start + n - 3 - (line + 1)));
+	return strndup(start, n);
+}

@@ -49,4 +49,9 @@ size_t text_cut_words(const char *s, size_t n, size_t max);
  * which. NULL when out of memory. */
 char *text_shorten(const char *s, size_t n, size_t max, int *cut);
 
+/* A model's reply without the blanks around it and, when it is one
+ * fenced block ("```json" ... "```"), without the fence: the text a
+ * strict reader parses (free() it; NULL when out of memory). */
+char *text_unfence(const char *reply);
+
 #endif
