@@ -58,6 +58,31 @@ typedef struct {
 	double p_better, p_worse;
 } record_timing;
 
+/*
+ * A judged task's grades (task.json's "judge"; host/evolve/evolve_judge.c):
+ * the model graded every answer of the solution `repeats` times on each
+ * split, each time from 0 to 10. train and holdout are the mean grade
+ * over the cases and the repeats, from 0 to 1; *_min and *_max the lowest
+ * and highest of the repeats' own means: the judge's spread, which a
+ * difference must clear (evolve_noise.c). A repeat whose reply was no
+ * grade counts 0 for every case; `failed` counts them, `problem` says why
+ * the first failed. `cases`: for each training case, {"grades": [G or
+ * null, ...], "reason": the first grade's reason}; held-out cases have
+ * their means only, no grade or reason. The spend is the judge's own,
+ * also in the generation's budget. repeats 0: not judged.
+ */
+typedef struct {
+	int repeats;
+	double weight;             /* of the judge in the task's fitness */
+	double train, train_min, train_max;
+	double holdout, holdout_min, holdout_max;
+	int failed;
+	char *problem;
+	json_t *cases;
+	long calls, tokens_in, tokens_out;
+	double usd;
+} record_judge;
+
 /* How the task agent did on one task; the host's scores of its solution. */
 typedef struct {
 	char *name;
@@ -90,6 +115,7 @@ typedef struct {
 	 * solutions/NAME.c (see store_solution), not in the note; NULL: none. */
 	char *solution;
 	record_timing timing;
+	record_judge judge;
 } record_task;
 
 typedef struct {
@@ -260,6 +286,19 @@ HOST_MUST_CHECK int record_initial_from_json(record *out, const json_t *json);
  * one (0, or -1 out of memory), and read back (absent: all 0). */
 int record_timing_add(json_t *task, const record_timing *t);
 void record_timing_from_json(record_timing *out, const json_t *json);
+
+/* A task result's "judge" member added to its JSON `task` when it was
+ * judged (0, or -1 out of memory), read back (absent: not judged), copied
+ * and freed. */
+int record_judge_add(json_t *task, const record_judge *j);
+HOST_MUST_CHECK int record_judge_from_json(record_judge *out, const json_t *json);
+HOST_MUST_CHECK int record_judge_copy(record_judge *out, const record_judge *from);
+void record_judge_free(record_judge *j);
+
+/* A judged task's grades in words on one line: "support judged 3 times:
+ * 0.62 (0.55 to 0.70) on training, 0.58 (0.5 to 0.6) held-out, weight
+ * 0.5; 6 calls, $0.0123". Nothing when it was not judged. */
+void record_judge_describe(buf *out, const record_task *t);
 
 /* A timed task's spread, and its comparison with `parent` when there was
  * one, in words on one line: "sort 55.3 ±2.1% (median of 5 runs, 54.9 to

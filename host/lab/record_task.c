@@ -25,7 +25,9 @@ static int copy_task(record_task *out, const record_task *t)
 	out->holdout_status = record_text(t->holdout_status, RECORD_LINE);
 	out->solution = t->solution ? strdup(t->solution) : NULL;  /* code, kept as the host scored it */
 	json_incref(t->trace);
-	if (!out->name || (t->agent && !out->agent) || (t->problem && !out->problem) ||
+	if (record_judge_copy(&out->judge, &t->judge) < 0)
+		memset(&out->judge, 0, sizeof(out->judge));  /* out of memory, said below */
+	if ((t->judge.problem && !out->judge.problem) || !out->name || (t->agent && !out->agent) || (t->problem && !out->problem) ||
 	    (t->train_failed && !out->train_failed) ||
 	    (t->holdout_status && !out->holdout_status) || (t->solution && !out->solution)) {
 		record_task_free(out);
@@ -66,6 +68,7 @@ void record_task_free(record_task *t)
 	free(t->holdout_status);
 	free(t->solution);
 	json_decref(t->trace);
+	record_judge_free(&t->judge);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -89,7 +92,7 @@ json_t *record_task_to_json(const record_task *t)
 	    (json_object_set_new(json, "original", json_real(t->original)) < 0 ||
 	     json_object_set_new(json, "grown", json_real(t->grown)) < 0 ||
 	     json_object_set_new(json, "grown_before", json_real(t->grown_before)) < 0)) ||
-	    record_timing_add(json, &t->timing) < 0)) {
+	    record_timing_add(json, &t->timing) < 0 || record_judge_add(json, &t->judge) < 0)) {
 		json_decref(json);
 		return NULL;
 	}
@@ -122,7 +125,8 @@ int record_task_from_json(record_task *out, const char *name, const json_t *json
 	record_timing_from_json(&out->timing, json_object_get(json, "timing"));
 	if (!out->agent)
 		out->agent = strdup("ok");
-	if (!out->name || !out->agent) {
+	if (!out->name || !out->agent ||
+	    record_judge_from_json(&out->judge, json_object_get(json, "judge")) < 0) {
 		record_task_free(out);
 		return err_set(ERR_SYSTEM, "out of memory");
 	}
