@@ -90,7 +90,7 @@ static void test_a_held_out_run_keeps_only_status_and_score(void **state)
 
 	/* the record, which the archive hands to every later meta agent */
 	memset(&rt, 0, sizeof(rt));
-	assert_int_equal(evolve_score_solution(&rt, t, code, 1), 0);
+	assert_int_equal(evolve_score_solution(&rt, t, code, 1, NULL), 0);
 	assert_string_equal(rt.problem, "the solution failed the host's run on the held-out "
 			    "cases: its output was wrong or missing");
 	assert_true(rt.holdout_fitness == 0);

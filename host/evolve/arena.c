@@ -76,7 +76,10 @@ static int keep_current(record_task *out, task *view, const char *current, doubl
 
 	free(out->problem);
 	out->problem = NULL;
-	if ((rc = evolve_score_solution(out, view, current, 1)) < 0)
+	/* the task agent's grades were of its own answers: the kept solution
+	 * is scored by its rubric alone (no judge in the arena's rescoring) */
+	record_judge_free(&out->judge);
+	if ((rc = evolve_score_solution(out, view, current, 1, NULL)) < 0)
 		return rc;
 	snprintf(why, sizeof(why), "kept its solution: the task agent's scored %g on the task's "
 		 "own cases, worse than its %g", original, was);

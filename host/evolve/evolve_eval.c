@@ -5,7 +5,8 @@
  * The task agent improves each task's initial solution within the budget,
  * in its sandbox, or, when the lab carries solutions, the parent's
  * solution for the task; the host then re-scores what it returns on the
- * training and held-out cases, so an agent cannot report its own score,
+ * training and held-out cases (evolve_score.c; a judged task's answers
+ * graded by the model too), so an agent cannot report its own score,
  * nor carry one: the score of a carried solution is what host_eval says
  * of it in this run. With -j,
  * tasks are evaluated at once in worker processes (forks of the host, the
@@ -16,24 +17,14 @@
 
 #include "agent_run.h"
 #include "error.h"
-#include "eval.h"
 #include "evolve_workers.h"
 #include "os.h"
-#include "stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-double evolve_normalised(const task *t, double score)
-{
-	double v = (score - t->baseline) / (t->target - t->baseline);
-
-	return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-/* Adds a broker's LLM use to `total`. */
-static void add_usage(llm_usage *total, const llm_usage *used)
+void evolve_add_usage(llm_usage *total, const llm_usage *used)
 {
 	total->calls += used->calls;
 	total->tokens_in += used->tokens_in;
@@ -56,113 +47,6 @@ void evolve_add_llm_use(record_budget *b, const llm_usage *used)
 static int agent_wall_ms(const task *t, int budget, int slack_ms)
 {
 	return agent_task_wall_ms(t, budget, slack_ms > 0 ? slack_ms : EVOLVE_AGENT_SLACK_MS);
-}
-
-/* The host's own runs of a solution that failed: the record says how. */
-static int note_failure(record_task *out, const eval_result *train, const eval_result *holdout)
-{
-	const eval_result *failed = train->status != SANDBOX_OK ? train : holdout;
-	char text[400];
-
-	if (failed->status == SANDBOX_OK)
-		return 0;
-	snprintf(text, sizeof(text), "the solution failed the host's run on the %s cases: %s",
-		 failed == train ? "training" : "held-out", failed->detail ? failed->detail : "");
-	out->problem = strdup(text);
-	return out->problem ? 0 : err_set(ERR_SYSTEM, "out of memory");
-}
-
-size_t evolve_solution_max(const task *t)
-{
-	size_t initial = strlen(t->initial_text);
-
-	return initial > EVOLVE_SOLUTION_MAX ? initial : EVOLVE_SOLUTION_MAX;
-}
-
-/* The training run failed: its score is none, and the record says so
- * with the run's status and why. */
-static int note_train_failed(record_task *out, const eval_result *train)
-{
-	char text[400];
-
-	free(out->train_failed);
-	out->train_failed = NULL;
-	if (train->status == SANDBOX_OK)
-		return 0;
-	snprintf(text, sizeof(text), "%s: %s", sandbox_status_name(train->status),
-		 train->detail ? train->detail : "");
-	out->train_failed = strdup(text);
-	return out->train_failed ? 0 : err_set(ERR_SYSTEM, "out of memory");
-}
-
-/* A solution too large to take: the initial one is scored in its place. */
-static int too_large(record_task *out, const task *t, size_t len)
-{
-	char text[200];
-
-	snprintf(text, sizeof(text), "the agent's solution is %zu bytes, above the %zu the host "
-		 "takes; the initial solution was scored instead", len, evolve_solution_max(t));
-	free(out->problem);
-	out->problem = strdup(text);
-	return out->problem ? 0 : err_set(ERR_SYSTEM, "out of memory");
-}
-
-/* A timed evaluation's runs, in its record: how far apart they are. */
-static void set_spread(record_timing *out, const eval_result *train)
-{
-	int i;
-
-	out->runs = train->runs;
-	out->median = stats_median(train->scores, (size_t)train->runs);
-	out->min = out->max = train->scores[0];
-	for (i = 1; i < train->runs; i++) {
-		out->min = train->scores[i] < out->min ? train->scores[i] : out->min;
-		out->max = train->scores[i] > out->max ? train->scores[i] : out->max;
-	}
-}
-
-/* The host's scores of the solution the agent returned, or of the best
- * one it scored before it failed; an agent that failed with nothing
- * scored, or returned a solution too large to keep, gets the initial
- * solution's scores and no fitness. */
-int evolve_score_solution(record_task *out, task *t, const char *solution, int counts)
-{
-	eval_result train = { 0 }, holdout = { 0 };
-	size_t len = strlen(solution);
-	int rc;
-
-	if (len > evolve_solution_max(t)) {
-		if ((rc = too_large(out, t, len)) < 0)
-			return rc;
-		solution = t->initial_text;
-		counts = 0;
-	}
-	free(out->solution);
-	if (!(out->solution = strdup(solution)))
-		return err_set(ERR_SYSTEM, "out of memory");
-	if ((rc = eval_solution(&train, t, "solution.c", solution, EVAL_TRAIN)) == 0 &&
-	    (rc = eval_solution(&holdout, t, "solution.c", solution, EVAL_HOLDOUT)) == 0) {
-		/* a solution that fails scores 0, which for a lower-is-better
-		 * task would be the best score there is: it gets no fitness */
-		out->train = train.score;
-		out->holdout = holdout.score;
-		free(out->holdout_status);
-		if (!(out->holdout_status = strdup(sandbox_status_name(holdout.status))))
-			rc = err_set(ERR_SYSTEM, "out of memory");
-		out->fitness = counts && train.status == SANDBOX_OK
-			       ? evolve_normalised(t, train.score) : 0.0;
-		out->holdout_fitness = counts && holdout.status == SANDBOX_OK
-				       ? evolve_normalised(t, holdout.score) : 0.0;
-		if (rc == 0 && !out->problem)
-			rc = note_failure(out, &train, &holdout);
-		if (t->timing_repeats > 0 && train.status == SANDBOX_OK)
-			set_spread(&out->timing, &train);
-		if (rc == 0)
-			rc = note_train_failed(out, &train);
-	}
-	eval_result_free(&train);
-	eval_result_free(&holdout);
-	return rc;
 }
 
 /* What one task's evaluation is: generation `number`'s task agent (the
@@ -192,15 +76,16 @@ static eval_start start_of(const task *t, const record *from, const evolve_eval_
 	return s;
 }
 
-/* The task agent's solution, scored; one that did not end well counts
- * only if it kept a scored best. An agent that kept its `initial` (NULL)
- * has that scored. */
+/* The task agent's solution, scored (and judged, with `judge`); one
+ * that did not end well counts only if it kept a scored best. An agent
+ * that kept its `initial` (NULL) has that scored. */
 static int score_solution(record_task *out, task *t, const agent_run_result *run,
-			  const char *initial)
+			  const char *initial, const evolve_judging *judge)
 {
 	int counts = run->outcome.status == SANDBOX_OK || run->kept_best;
 
-	return evolve_score_solution(out, t, run->result && counts ? run->result : initial, counts);
+	return evolve_score_solution(out, t, run->result && counts ? run->result : initial, counts,
+				     judge);
 }
 
 /* Runs the task agent on one task and re-scores its solution: trial
@@ -215,6 +100,7 @@ static int run_trial(record_task *out, task *t, const agent_files *files,
 				 .seed = trial ? evolve_mix(o->seed, (unsigned long long)trial) : o->seed,
 				 .llm_tag = tag, .initial = s->initial,
 				 .carried_from = s->carried_from };
+	evolve_judging judge = { o->agent.llm, tag, used };
 	agent_run_result run;
 	int rc;
 
@@ -233,8 +119,8 @@ static int run_trial(record_task *out, task *t, const agent_files *files,
 	out->usd = run.llm_used.usd;
 	out->trace = json_incref(run.trace);
 	rc = !out->name || !out->agent || (run.outcome.status != SANDBOX_OK && !out->problem)
-		? err_set(ERR_SYSTEM, "out of memory") : score_solution(out, t, &run, s->initial);
-	add_usage(used, &run.llm_used);
+		? err_set(ERR_SYSTEM, "out of memory") : score_solution(out, t, &run, s->initial, &judge);
+	evolve_add_usage(used, &run.llm_used);
 	agent_run_result_free(&run);
 	if (rc < 0)
 		record_task_free(out);
@@ -253,14 +139,21 @@ static void add_trial(record_task *all, record_task *one, double *best)
 		all->holdout_status = one->holdout_status;
 		one->holdout_status = status;
 	}
-	if (one->fitness > *best) {  /* its solution, and that solution's runs */
+	if (one->fitness > *best) {  /* its solution, and that solution's runs and grades */
 		char *solution = all->solution;
+		record_judge judge = all->judge;
 
 		*best = one->fitness;
 		all->solution = one->solution;
 		one->solution = solution;
 		all->timing = one->timing;
+		all->judge = one->judge;
+		one->judge = judge;
 	}
+	all->judge.calls += one->judge.calls;  /* every trial's judge was paid */
+	all->judge.tokens_in += one->judge.tokens_in;
+	all->judge.tokens_out += one->judge.tokens_out;
+	all->judge.usd += one->judge.usd;
 	all->train += one->train;
 	all->holdout += one->holdout;
 	all->fitness += one->fitness;
@@ -365,7 +258,7 @@ static int eval_done(void *ctx, size_t i, const json_t *out, const char *error, 
 		 !(e->results[i].solution = strdup(json_string_value(json_object_get(out, "solution")))))
 		rc = err_set(ERR_SYSTEM, "out of memory");
 	llm_usage_from_json(&u, json_object_get(out, "usage"));
-	add_usage(e->used, &u);  /* the client's totals have it already: they are shared */
+	evolve_add_usage(e->used, &u);  /* the client's totals have it already: they are shared */
 	return rc;
 }
 

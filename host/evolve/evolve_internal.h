@@ -41,13 +41,43 @@ size_t evolve_solution_max(const task *t);
  * fitness. */
 double evolve_normalised(const task *t, double score);
 
+/* A judge of the answers (a task with task.json's "judge"): the run's
+ * model, the name its calls start with ("gen_003 support trial 0"), and
+ * where its spend is added. NULL, or a NULL llm: no judge. */
+typedef struct {
+	llm_client *llm;
+	const char *tag;
+	llm_usage *used;
+} evolve_judging;
+
 /* Scores `solution` of task `t` on its training and held-out cases into
  * out's solution, scores and fitness (0 unless `counts` and the run ended
  * well); a failed run is noted in out->problem, unless it has one. A
  * solution over evolve_solution_max is not taken: t's initial one is
- * scored, with no fitness, and out->problem says why. */
+ * scored, with no fitness, and out->problem says why. A judged task with
+ * `judge` has its answers graded (evolve_judge) into out->judge, and its
+ * fitness is then (1 - w) times the rubric's plus w times the judge's
+ * mean grade, w its judge_weight; held-out alike. */
 HOST_MUST_CHECK int evolve_score_solution(record_task *out, task *t, const char *solution,
-					  int counts);
+					  int counts, const evolve_judging *judge);
+
+/*
+ * Has the model grade the answers of one solution of judged task `t`
+ * (`train`, `holdout`: its transcripts from eval_solution, a line a case;
+ * holdout NULL: its run failed, and only the training answers are
+ * graded), each split t->judge_repeats times, one call each, named `tag`
+ * and "judge training 2". A reply that is no grades, or a call that
+ * failed, is a failed grading, noted in out->problem, whose answers count
+ * 0. *out is the grades (record.h's record_judge), with the spend, which
+ * is also added to *used. Nothing (repeats 0) without a model, a judge
+ * or training answers. A negative return is the host's own failure.
+ */
+HOST_MUST_CHECK int evolve_judge(record_judge *out, const task *t, llm_client *llm,
+				 const char *tag, const char *train, const char *holdout,
+				 llm_usage *used);
+
+/* Adds `used` to `total`. */
+void evolve_add_usage(llm_usage *total, const llm_usage *used);
 
 /* r's fitness and holdout from its tasks' normalised scores, its spend
  * and evaluate_s, weighted by o's utility. */
@@ -190,9 +220,10 @@ HOST_MUST_CHECK int evolve_pair_timed(record *r, const record *parent,
 /*
  * How much r's fitness is above its parent's when a timed task counts
  * only on evidence: r->fitness - parent->fitness, each timed task's term
- * replaced by what its comparison shows (see evolve_noise.c). Tasks that
- * are not timed count exactly. `why` gets each timed task's comparison,
- * in words; nothing when no task is timed.
+ * replaced by what its comparison shows, and each judged task's judge
+ * part counted only when the two judges' spreads are apart (see
+ * evolve_noise.c). Other tasks count exactly. `why` gets each timed or
+ * judged task's comparison, in words; nothing when there is none.
  */
 double evolve_counted_gain(const record *r, const record *parent, buf *why);
 

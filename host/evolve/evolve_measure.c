@@ -243,8 +243,9 @@ int evolve_score_initial(record *r, const evolve_eval_options *o)
 	for (i = 0; rc == 0 && i < o->n_tasks; i++) {
 		record_task t = { .name = o->tasks[i]->name };
 
-		/* evolve_score_solution sets no name: t's stays the task's */
-		rc = evolve_score_solution(&t, o->tasks[i], o->tasks[i]->initial_text, 1);
+		/* evolve_score_solution sets no name: t's stays the task's. No
+		 * judge: initial.c's level is its rubric score, the task's own */
+		rc = evolve_score_solution(&t, o->tasks[i], o->tasks[i]->initial_text, 1, NULL);
 		if (rc == 0)
 			rc = record_add_initial(r, &t);
 		t.name = NULL;

@@ -25,6 +25,18 @@
  * Whatever the recorded fitness says, noise alone can then never make a
  * candidate better, and a candidate whose every solution is its parent's
  * is rejected before any of this (evolve_decide).
+ *
+ * A judged task (task.json's "judge") is noisy in another way: the same
+ * answers get other grades when asked again. Its fitness is (1 - w) times
+ * the rubric's plus w times the judge's mean grade over its repeats
+ * (evolve_eval.c), and the judge's part of a difference counts only when
+ * the two spreads are apart: every repeat's mean grade of the candidate
+ * above every one of the parent's (or every one below, for a loss). Else
+ * the judge's part counts 0, and the rubric's part alone decides. A
+ * parent not judged on the task (task.json had no judge then) is no
+ * comparison: the difference counts only as a loss. With 3 repeats, all
+ * three apart is what a one-sided rank test needs for p = 1/20; the
+ * rule asks no more of fewer repeats, and repeats are the task's choice.
  */
 #include "evolve_internal.h"
 
@@ -158,6 +170,30 @@ static double counted(const record_task *c, const record_task *p, double weight,
 	return 0;
 }
 
+/* What judged task c's term counts, against p's, weighted by `weight`;
+ * `why` gets its comparison. */
+static double judged(const record_task *c, const record_task *p, double weight, buf *why)
+{
+	const record_judge *j = &c->judge, *q = &p->judge;
+	double raw = (c->fitness - p->fitness) * weight;
+	double part = j->weight * (j->train - q->train) * weight;
+
+	buf_printf(why, "%s%s: ", why->len ? "; " : "", c->name);
+	if (q->repeats <= 0) {
+		buf_puts(why, "the parent was not judged, so counted only as a loss");
+		return raw < 0 ? raw : 0;
+	}
+	buf_printf(why, "judged %.4g (%.4g to %.4g in %d) against the parent's %.4g (%.4g to "
+		   "%.4g in %d), ", j->train, j->train_min, j->train_max, j->repeats, q->train,
+		   q->train_min, q->train_max, q->repeats);
+	if (j->train_min > q->train_max || j->train_max < q->train_min) {
+		buf_puts(why, "apart: the judge's part counts");
+		return raw;
+	}
+	buf_puts(why, "within the spread: the rubric's part alone counts");
+	return raw - part;
+}
+
 double evolve_counted_gain(const record *r, const record *parent, buf *why)
 {
 	double gain = r->fitness - parent->fitness, weight, alpha;
@@ -173,6 +209,8 @@ double evolve_counted_gain(const record *r, const record *parent, buf *why)
 		const record_task *c = &r->tasks[i], *p = record_find_task(parent, c->name);
 		if (p && has_timing(&c->timing))
 			gain += counted(c, p, weight, alpha, why) - (c->fitness - p->fitness) * weight;
+		else if (p && c->judge.repeats > 0)
+			gain += judged(c, p, weight, why) - (c->fitness - p->fitness) * weight;
 	}
 	return gain;
 }
