@@ -31,7 +31,7 @@ typedef struct {
 extern const cli_command cli_bench, cli_validate, cli_improve, cli_rewrite;
 extern const cli_command cli_init, cli_evolve, cli_log, cli_show, cli_diff;
 extern const cli_command cli_revert, cli_commit, cli_checkout, cli_status, cli_report;
-extern const cli_command cli_solution, cli_check, cli_new_task;
+extern const cli_command cli_solution, cli_check, cli_new_task, cli_rubric;
 
 /* Loads task `name` from `tasks_dir` (NULL: the default tasks folder);
  * on failure reports it and returns CLI_FAILED. */

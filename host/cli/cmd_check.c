@@ -133,6 +133,10 @@ static int run_check(int argc, char **argv)
 	if (t->rubric_checks)
 		printf("rubric    rubric.json: %zu weighted checks on the %zu training and %zu "
 		       "held-out cases\n", t->rubric_checks, t->n_train, t->n_holdout);
+	if (t->judge_repeats)
+		printf("judge     with a model, %d grading%s of each split's answers, weight %g "
+		       "beside the rubric's %g\n", t->judge_repeats, t->judge_repeats == 1 ? "" : "s",
+		       t->judge_weight, 1 - t->judge_weight);
 	if (t->opt_in)
 		printf("default   a run trains on it only when named (--tasks %s): task.json "
 		       "says \"default\": false\n", t->name);

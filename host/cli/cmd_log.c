@@ -93,8 +93,9 @@ static void arena_lines(const record *g, const char *indent)
 		       indent, a->llm_calls, a->llm_calls == 1 ? "" : "s", a->usd);
 }
 
-/* A timed task's spread, and its comparison with the parent, under the
- * row: what its fitness must be read with. */
+/* A timed task's spread, and its comparison with the parent, and a
+ * judged task's grades, under the row: what its fitness must be read
+ * with. */
 static void timing_lines(const record *g, const char *indent)
 {
 	buf line = BUF_INIT;
@@ -103,6 +104,10 @@ static void timing_lines(const record *g, const char *indent)
 	for (i = 0; i < g->n_tasks; i++) {
 		buf_clear(&line);
 		record_timing_describe(&line, &g->tasks[i], g->parent);
+		if (line.len)
+			cli_print_line("%s%s", indent, buf_cstr(&line));
+		buf_clear(&line);
+		record_judge_describe(&line, &g->tasks[i]);
 		if (line.len)
 			cli_print_line("%s%s", indent, buf_cstr(&line));
 	}
@@ -268,6 +273,33 @@ static void show_edits(const char *edits)
 }
 
 /* A task's line in show, and under it where its measure started. */
+/* A judged task's grades of each training answer, and the judge's reason. */
+static void show_grades(const record_task *t)
+{
+	const json_t *c;
+	buf line = BUF_INIT;
+	size_t i, k;
+
+	record_judge_describe(&line, t);
+	if (line.len)
+		cli_print_line("  %-8s %s", "", buf_cstr(&line));
+	json_array_foreach(t->judge.cases, i, c) {
+		buf_clear(&line);
+		for (k = 0; k < json_array_size(json_object_get(c, "grades")); k++) {
+			const json_t *g = json_array_get(json_object_get(c, "grades"), k);
+			buf_printf(&line, k ? ", " : "");
+			if (json_is_number(g))
+				buf_printf(&line, "%.3g", json_number_value(g));
+			else
+				buf_puts(&line, "failed");
+		}
+		cli_print_line("  %-8s case %zu graded %s: %s", "", i + 1, buf_cstr(&line),
+			       json_string_value(json_object_get(c, "reason")) ?
+			       json_string_value(json_object_get(c, "reason")) : "(no reason)");
+	}
+	buf_free(&line);
+}
+
 static void show_task(const record_task *t, const record *initial)
 {
 	const record_task *start = initial ? record_find_initial(initial, t->name) : NULL;
@@ -284,6 +316,7 @@ static void show_task(const record_task *t, const record *initial)
 		cli_print_line("  %-8s initial.c %s", "", buf_cstr(&train));
 	}
 	buf_free(&train);
+	show_grades(t);
 }
 
 /* `initial`: the record that began g's measure (lab_initial), or NULL. */

@@ -56,16 +56,19 @@ const char *report_status_of(const record *g)
 	return record_status_name(g->status);
 }
 
-/* Each timed task's spread, and its comparison with the parent, under
- * the fitness they qualify. */
+/* Each timed task's spread, and its comparison with the parent, and
+ * each judged task's grades, under the fitness they qualify. */
 static void timing_notes(buf *out, const record *g)
 {
 	buf note = BUF_INIT;
 	size_t i;
 
-	for (i = 0; i < g->n_tasks; i++) {
+	for (i = 0; i < 2 * g->n_tasks; i++) {
 		buf_clear(&note);
-		record_timing_describe(&note, &g->tasks[i], g->parent);
+		if (i % 2 == 0)
+			record_timing_describe(&note, &g->tasks[i / 2], g->parent);
+		else
+			record_judge_describe(&note, &g->tasks[i / 2]);
 		if (!note.len)
 			continue;
 		buf_puts(out, "<br><small class=\"spread\">");
