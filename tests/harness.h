@@ -161,6 +161,7 @@ void test_group_workers(harness_totals *t);
 void test_group_carry(harness_totals *t);
 void test_group_rubric(harness_totals *t);
 void test_group_support(harness_totals *t);
+void test_group_judge(harness_totals *t);
 void test_group_initial(harness_totals *t);
 void test_group_report_axes(harness_totals *t);
 void test_group_gi(harness_totals *t);
