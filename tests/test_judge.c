@@ -13,6 +13,7 @@
  * rubric drafts checks that check-task accepts, and a malformed reply
  * writes nothing.
  */
+#include "lab_fixture.h"
 #include "llm_fixture.h"
 
 #include "evolve_internal.h"
@@ -29,33 +30,19 @@
 #define SECRET_REASON "HELDOUT-REASON-NEVER-KEPT"
 #define JUDGE_SYSTEM "You grade the answers"
 #define DRAFT_SYSTEM "You write the rubric of one case"
+#define DEFAULT "\"default\": false"   /* in support's task.json */
 
-/* tasks/support copied to $TMPDIR/NAME/support, with `judge` (consumed;
- * NULL: none) as task.json's "judge"; returns the tasks folder. */
-static char *support_copy(const char *name, json_t *judge)
+/* tasks/support copied to $TMPDIR/NAME/support, with `judge` (NULL:
+ * none) as task.json's "judge"; returns the tasks folder. */
+static char *support_copy(const char *name, const char *judge)
 {
-	char *root = harness_scratch(name), *dir = os_path_join(root, "support");
-	char *mk[] = { "/bin/mkdir", "-p", root, NULL };
-	char *cp[] = { "/bin/cp", "-r", "tasks/support", dir, NULL };
-	char *path = os_path_join(dir, "task.json");
-	json_t *tj;
-	run_result r;
+	char *with = harness_subst(DEFAULT ", \"judge\": @J@", "@J@", judge ? judge : "", NULL);
+	char *root;
 
-	os_remove_tree(root);
-	run_command(&r, NULL, mk);
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	run_command(&r, NULL, cp);
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	tj = json_load_file(path, 0, NULL);
-	assert_non_null(tj);
-	if (judge)
-		json_object_set_new(tj, "judge", judge);
-	assert_int_equal(json_dump_file(tj, path, JSON_INDENT(1)), 0);
-	json_decref(tj);
-	free(path);
-	free(dir);
+	if (!judge)
+		with[strlen(DEFAULT)] = '\0';
+	root = edited_task_copy(name, "support", "task.json", DEFAULT, with);
+	free(with);
 	return root;
 }
 
@@ -179,8 +166,8 @@ static json_t *assert_judged(const char *lab)
 
 static void test_the_judge_grades_are_recorded_and_replayed(void **state)
 {
-	json_t *judge = json_pack("{s:i, s:f}", "repeats", 2, "weight", 0.5);
-	char *tasks = support_copy("judge_tasks", judge), *prices = llm_fixture_prices();
+	char *tasks = support_copy("judge_tasks", "{\"repeats\": 2, \"weight\": 0.5}");
+	char *prices = llm_fixture_prices();
 	char *lab = harness_scratch("judge_lab"), *again = harness_scratch("judge_replay");
 	char *record = harness_scratch("judge.jsonl");
 	char *init[] = { "host", "init", "--dir", lab, "--tasks-dir", tasks, "--tasks", "support",
@@ -307,14 +294,15 @@ static void test_a_judge_difference_within_its_spread_is_no_gain(void **state)
 
 #define GOOD_CHECKS "{\"checks\": [{\"says\": \"Nimbus\", \"weight\": 2}, {\"not\": \"free kittens\"}]}"
 
-/* `host rubric TASK` in the tasks folder `tasks`, with `more` (NULL: none)
- * then the model's options; the server scripted with `replies`. */
-static json_t *draft(run_result *r, const char *tasks, json_t *replies, const char *more,
-		     const char *prices)
+/* `host rubric support` in the tasks folder `tasks` with the model's
+ * options, then `option` and its `value` (NULL: none); the server
+ * scripted with `replies`. */
+static json_t *draft(run_result *r, const char *tasks, json_t *replies, const char *option,
+		     const char *value, const char *prices)
 {
 	char *argv[] = { "host", "rubric", "support", "--tasks-dir", (char *)tasks, "--llm",
 			 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", (char *)prices,
-			 (char *)more, NULL };
+			 (char *)option, (char *)value, NULL };
 
 	return llm_fixture_run(r, llm_fixture_script(replies), "draft", argv);
 }
@@ -324,13 +312,16 @@ static void test_host_rubric_drafts_checks_that_check_task_accepts(void **state)
 	char *tasks = support_copy("draft_tasks", NULL), *prices = llm_fixture_prices();
 	char *dir = os_path_join(tasks, "support"), *path = os_path_join(dir, "rubric.draft.json");
 	char *rubric = os_path_join(dir, "rubric.json"), *before = harness_read(rubric), *want;
+	char *record = harness_scratch("draft.jsonl"), *again = harness_scratch("draft_again.json");
+	char *replayed;
 	json_t *requests, *drafted;
 	run_result r;
 
 	(void)state;
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	unlink(record);
 	requests = draft(&r, tasks, json_pack("[o]", llm_fixture_reply(GOOD_CHECKS, 200, 40)),
-			 NULL, prices);
+			 "--record", record, prices);
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "drafted   64 checks for the 16 training and 16 held-out cases of "
 			"support\nllm       32 calls, 6400 tokens in, 1280 out, $8.9600");
@@ -368,6 +359,17 @@ static void test_host_rubric_drafts_checks_that_check_task_accepts(void **state)
 	assert_string_equal(r.err, want);
 	free(want);
 	run_result_free(&r);
+	/* the record answers every call, with no server: the same draft */
+	HOST(&r, "rubric", "support", "--tasks-dir", tasks, "--llm", "openai:test-model",
+	     "--llm-prices", prices, "--replay", record, "--out", again);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "drafted   64 checks");
+	run_result_free(&r);
+	want = harness_read(path);
+	replayed = harness_read(again);
+	assert_string_equal(replayed, want);
+	free(replayed);
+	free(want);
 	/* renamed rubric.json, it is a rubric check-task accepts */
 	assert_int_equal(rename(path, rubric), 0);
 	HOST(&r, "check-task", dir);
@@ -377,6 +379,10 @@ static void test_host_rubric_drafts_checks_that_check_task_accepts(void **state)
 	run_result_free(&r);
 	os_remove_tree(tasks);
 	unlink(prices);
+	unlink(record);
+	unlink(again);
+	free(record);
+	free(again);
 	free(prices);
 	free(before);
 	free(rubric);
@@ -399,7 +405,7 @@ static void test_a_malformed_draft_writes_nothing(void **state)
 	requests = draft(&r, tasks, json_pack("[o, o, o]", llm_fixture_reply(GOOD_CHECKS, 10, 10),
 					      llm_fixture_reply("```json\n" GOOD_CHECKS "\n```", 10, 10),
 					      llm_fixture_reply("Here: says 30 days.", 10, 10)),
-			 NULL, prices);
+			 NULL, NULL, prices);
 	assert_int_equal(r.status, 1);
 	assert_string_equal(r.err, "host rubric: training case 3 of 16, \"How do I send an item "
 			    "back?\": the model's reply is not one JSON object {\"checks\": "
@@ -409,7 +415,7 @@ static void test_a_malformed_draft_writes_nothing(void **state)
 	run_result_free(&r);
 	json_decref(requests);
 	requests = draft(&r, tasks, json_pack("[o]", llm_fixture_reply("{\"checks\": [{\"says\": "
-			 "\"30 days\", \"weight\": -1}]}", 10, 10)), NULL, prices);
+			 "\"30 days\", \"weight\": -1}]}", 10, 10)), NULL, NULL, prices);
 	assert_int_equal(r.status, 1);
 	assert_string_equal(r.err, "host rubric: training case 1 of 16, \"" TRAIN_QUESTION "\", "
 			    "check 1: 'weight' must be a positive number, not -1\n");
@@ -435,7 +441,7 @@ static void test_a_malformed_draft_writes_nothing(void **state)
  * and at most 1, and a rubric to judge by. */
 static void test_a_judge_needs_a_rubric_and_a_weight(void **state)
 {
-	char *tasks = support_copy("judge_fields", json_pack("{s:f}", "weight", 0.0));
+	char *tasks = support_copy("judge_fields", "{\"weight\": 0}");
 	char *dir = os_path_join(tasks, "support"), *rubric = os_path_join(dir, "rubric.json");
 	char *want;
 	task *t = NULL;
@@ -447,7 +453,7 @@ static void test_a_judge_needs_a_rubric_and_a_weight(void **state)
 			"at most 1");
 	os_remove_tree(tasks);
 	free(tasks);
-	tasks = support_copy("judge_fields", json_pack("{s:i}", "repeats", 3));
+	tasks = support_copy("judge_fields", "{\"repeats\": 3}");
 	assert_int_equal(unlink(rubric), 0);
 	assert_int_equal(task_load_dir(&t, dir), ERR_INVALID);
 	want = harness_subst("@D@/task.json: field 'judge' must be left out, or a rubric.json "
@@ -457,7 +463,7 @@ static void test_a_judge_needs_a_rubric_and_a_weight(void **state)
 	free(want);
 	os_remove_tree(tasks);
 	free(tasks);
-	tasks = support_copy("judge_fields", json_pack("{s:i}", "repeats", 3));
+	tasks = support_copy("judge_fields", "{\"repeats\": 3}");
 	assert_int_equal(task_load_dir(&t, dir), 0);
 	assert_int_equal(t->judge_repeats, 3);
 	assert_true(t->judge_weight == TASK_JUDGE_WEIGHT);
