@@ -78,7 +78,7 @@ static char *edited(const char *from, const char *to)
 
 static void test_good_task_loads(void **state)
 {
-	char *root = make_task(good_json, NULL);
+	char *root = make_task(good_json, NULL), *json;
 	task *t;
 
 	(void)state;
@@ -91,9 +91,18 @@ static void test_good_task_loads(void **state)
 	assert_string_equal(t->holdout[2].input, "3");
 	assert_int_equal(t->budget.memory_mb, 32);
 	assert_true(t->higher_is_better);
+	assert_int_equal(t->model_calls, 0);  /* its solutions ask no model */
 	task_free(t);
 	os_remove_tree(root);
 	free(root);
+	json = edited("\"target\": 1", "\"target\": 1, \"model\": {\"calls_per_case\": 2}");
+	root = make_task(json, NULL);
+	assert_int_equal(task_load(&t, root, "t"), 0);
+	assert_int_equal(t->model_calls, 2);
+	task_free(t);
+	os_remove_tree(root);
+	free(root);
+	free(json);
 }
 
 static void test_field_errors_name_the_field(void **state)
@@ -116,6 +125,16 @@ static void test_field_errors_name_the_field(void **state)
 		{ "\"name\": \"t\",", "\"name\": \"t\",,", "task.json:1:" },
 		{ "\"target\": 1", "\"target\": 1, \"default\": \"no\"",
 		  "field 'default' must be true or false" },
+		{ "\"target\": 1", "\"target\": 1, \"model\": {\"calls_per_case\": 0}",
+		  "task.json: field 'model.calls_per_case' must be an integer from 1 to 16" },
+		{ "\"target\": 1", "\"target\": 1, \"model\": {\"calls_per_case\": 1.5}",
+		  "field 'model.calls_per_case' must be an integer from 1 to 16" },
+		{ "\"target\": 1", "\"target\": 1, \"model\": {}",
+		  "field 'model.calls_per_case' is missing" },
+		{ "\"target\": 1", "\"target\": 1, \"model\": true",
+		  "field 'model' must be an object such as {\"calls_per_case\": 1}" },
+		{ "\"target\": 1", "\"target\": 1, \"timing\": [5]",
+		  "field 'timing' must be an object such as {\"repeats\": 5}" },
 	};
 	size_t i;
 
@@ -141,6 +160,8 @@ static void test_unknown_fields_name_the_nearest(void **state)
 		  "unknown field 'timing.repeat'; did you mean 'timing.repeats'?" },
 		{ "{\"range\": [1, 3]}", "{\"range\": [1, 3], \"fiel\": \"x.json\"}",
 		  "unknown field 'holdout.fiel'; did you mean 'holdout.file'?" },
+		{ "\"baseline\"", "\"model\": {\"calls_per_cas\": 1}, \"baseline\"",
+		  "unknown field 'model.calls_per_cas'; did you mean 'model.calls_per_case'?" },
 		{ "\"label\": true}", "\"lable\": true}",
 		  "task.json: field 'train': case 1: unknown field 'lable'; did you mean 'label'?" },
 	};

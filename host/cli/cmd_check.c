@@ -34,7 +34,9 @@ static const char check_help[] =
 	"checks, well formed, with positive weights, naming only the task's\n"
 	"cases), when the task has one, the driver and the scorer,\n"
 	"initial.c on the training and held-out cases, and the oracle\n"
-	"(oracle.c), when the task has one, against every labelled case. Each\n"
+	"(oracle.c), when the task has one, against every labelled case;\n"
+	"\"model\" (its solutions' calls to the model per case), when it has\n"
+	"one: initial.c runs offline here, as it must be able to. Each\n"
 	"problem is named\n"
 	"with its file and line or field. Exit status 0 when the task is sound:\n"
 	"every field known, and initial.c runs ok on the training and the\n"
@@ -137,6 +139,10 @@ static int run_check(int argc, char **argv)
 		printf("judge     with a model, %d grading%s of each split's answers, weight %g "
 		       "beside the rubric's %g\n", t->judge_repeats, t->judge_repeats == 1 ? "" : "s",
 		       t->judge_weight, 1 - t->judge_weight);
+	if (t->model_calls > 0)
+		printf("model     solutions may ask the model %d time%s per case (model_ask); "
+		       "here, offline, it says \"no model\"\n", t->model_calls,
+		       t->model_calls == 1 ? "" : "s");
 	if (t->opt_in)
 		printf("default   a run trains on it only when named (--tasks %s): task.json "
 		       "says \"default\": false\n", t->name);

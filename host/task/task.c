@@ -221,23 +221,43 @@ static int get_direction(task *t, const task_json *tj)
 	return 0;
 }
 
+/* An optional object of one member, `field` ("timing.repeats"), an
+ * integer from 1 to `max`: *out, or 0 when the object is absent.
+ * `example` shows the object in the error. */
+static int get_option_int(int *out, const task_json *tj, const char *field, int max,
+			  const char *example)
+{
+	char object[32], what[48];
+	const json_t *value = lookup(tj, field);
+
+	snprintf(object, sizeof(object), "%.*s", (int)strcspn(field, "."), field);
+	*out = 0;
+	if (!lookup(tj, object))
+		return 0;
+	snprintf(what, sizeof(what), "an integer from 1 to %d", max);
+	if (!json_is_object(lookup(tj, object)))
+		return field_error(tj, object, example);
+	if (!json_is_integer(value) || json_integer_value(value) < 1 ||
+	    json_integer_value(value) > max)
+		return field_error(tj, field, what);
+	*out = (int)json_integer_value(value);
+	return 0;
+}
+
 /* "timing": {"repeats": K}, optional: each evaluation runs K times and
  * keeps the best score (see eval.h). */
 static int get_timing(task *t, const task_json *tj)
 {
-	const json_t *timing = lookup(tj, "timing"), *repeats = lookup(tj, "timing.repeats");
-	char what[48];
+	return get_option_int(&t->timing_repeats, tj, "timing.repeats", TASK_REPEATS_MAX,
+			      "an object such as {\"repeats\": 5}");
+}
 
-	if (!timing)
-		return 0;
-	snprintf(what, sizeof(what), "an integer from 1 to %d", TASK_REPEATS_MAX);
-	if (!json_is_object(timing))
-		return field_error(tj, "timing", "an object such as {\"repeats\": 5}");
-	if (!json_is_integer(repeats) || json_integer_value(repeats) < 1 ||
-	    json_integer_value(repeats) > TASK_REPEATS_MAX)
-		return field_error(tj, "timing.repeats", what);
-	t->timing_repeats = (int)json_integer_value(repeats);
-	return 0;
+/* "model": {"calls_per_case": N}, optional: a solution may ask the model
+ * (task_abi.h's model_ask), N times per case of a run. */
+static int get_model(task *t, const task_json *tj)
+{
+	return get_option_int(&t->model_calls, tj, "model.calls_per_case", TASK_MODEL_CALLS_MAX,
+			      "an object such as {\"calls_per_case\": 1}");
 }
 
 /* A number of "judge" within [lo, hi], or `fallback` when left out. */
@@ -315,16 +335,18 @@ static int known_fields(const task_json *tj)
 {
 	static const char *const top[] = {
 		"name", "description", "metric", "direction", "header", "headers", "entry",
-		"baseline", "target", "budget", "timing", "train", "holdout", "default", "judge",
+		"baseline", "target", "budget", "timing", "model", "train", "holdout", "default",
+		"judge",
 		NULL,
 	};
 	static const char *const budget[] = { "wall_ms", "cpu_ms", "memory_mb", "score_ms", NULL };
 	static const char *const timing[] = { "repeats", NULL };
+	static const char *const model[] = { "calls_per_case", NULL };
 	static const char *const judge[] = { "repeats", "weight", NULL };
 	static const char *const cases[] = { "range", "file", NULL };
 	static const struct { const char *field; const char *const *known; } nested[] = {
-		{ "budget", budget }, { "timing", timing }, { "train", cases }, { "holdout", cases },
-		{ "judge", judge },
+		{ "budget", budget }, { "timing", timing }, { "model", model }, { "train", cases },
+		{ "holdout", cases }, { "judge", judge },
 	};
 	char prefix[16];
 	size_t i;
@@ -355,7 +377,8 @@ static int parse_task(task *t, const task_json *tj)
 	    (rc = get_positive_int(&t->budget.memory_mb, tj, "budget.memory_mb")) ||
 	    (lookup(tj, "budget.score_ms") &&
 	     (rc = get_positive_int(&t->score_ms, tj, "budget.score_ms"))) ||
-	    (rc = get_timing(t, tj)) || (rc = get_default(t, tj)) || (rc = get_judge(t, tj)) ||
+	    (rc = get_timing(t, tj)) || (rc = get_model(t, tj)) || (rc = get_default(t, tj)) ||
+	    (rc = get_judge(t, tj)) ||
 	    (rc = get_cases(&t->train, &t->n_train, tj, t->dir, "train")) ||
 	    (rc = get_cases(&t->holdout, &t->n_holdout, tj, t->dir, "holdout")))
 		return rc;

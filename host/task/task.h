@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #define TASK_REPEATS_MAX 16   /* runs of one timed evaluation */
+#define TASK_MODEL_CALLS_MAX 16  /* model calls a solution may make per case */
 
 /* The same layout as task_case in task_abi.h, which score.c receives. */
 typedef struct {
@@ -49,6 +50,9 @@ typedef struct {
 	/* A timed task ("timing" in task.json): the runs of each evaluation,
 	 * whose CPU time the host measures; 0 for a task that is not timed. */
 	int timing_repeats;
+	/* task.json's "model": the model calls a solution may make per case
+	 * of a run (task_abi.h's model_ask); 0: its solutions never ask. */
+	int model_calls;
 	/* task.json's "default": false: a run that names no tasks leaves the
 	 * task out, as it does a timed one (task_keep_defaults) */
 	int opt_in;
