@@ -101,6 +101,34 @@ json_t *page_result(const solution_page *page, size_t transcript_max, double cpu
 	return result;
 }
 
+/* The prompts are copied before they are read, as the transcript is. */
+json_t *page_request(const solution_page *page)
+{
+	const volatile solution_page *live = page;
+	size_t system = live->ask_system, user = live->ask_user;
+	json_t *request = NULL;
+	char *copy;
+
+	if (system > PAGE_ASK_MAX - 2 || user > PAGE_ASK_MAX - 2 - system) {
+		err_set(ERR_INVALID, "the prompts are longer than %u bytes", PAGE_ASK_MAX);
+		return NULL;
+	}
+	if (!(copy = malloc(system + user + 2))) {
+		err_set(ERR_SYSTEM, "out of memory");
+		return NULL;
+	}
+	memcpy(copy, page->ask, system + user + 2);
+	copy[system] = copy[system + 1 + user] = '\0';
+	if (utf8_valid_prefix(copy, system) != system ||
+	    utf8_valid_prefix(copy + system + 1, user) != user)
+		err_set(ERR_INVALID, "the prompts are not UTF-8 text");
+	else if (!(request = json_pack("{s:s, s:s%, s:s%}", "op", "model", "system", copy,
+				       system, "user", copy + system + 1, user)))
+		err_set(ERR_INVALID, "the prompts hold a NUL or cannot be encoded");
+	free(copy);
+	return request;
+}
+
 json_t *page_end(const solution_page *page)
 {
 	if (page->state == PAGE_MEMORY)

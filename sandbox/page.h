@@ -15,7 +15,10 @@
  * frame: PAGE_LOCKED at once (a frame's first byte is 0, frames being
  * under 16 MB, so the host tells them apart and reads no frame after it),
  * then PAGE_MARK (a timed run's start; the host answers with one byte
- * once it has read the clock) and PAGE_END (the driver returned).
+ * once it has read the clock), PAGE_ASK (a solution asks the model: its
+ * prompts are in the page's `ask`; the host answers with one frame,
+ * PAGE_ANSWERED or PAGE_NO_MODEL followed by the reply or the reason)
+ * and PAGE_END (the driver returned).
  */
 #ifndef SANDBOX_PAGE_H
 #define SANDBOX_PAGE_H
@@ -28,6 +31,14 @@
 #define PAGE_LOCKED 'L'
 #define PAGE_MARK 'M'
 #define PAGE_END 'E'
+#define PAGE_ASK 'A'
+#define PAGE_ANSWERED 'A'  /* the first byte of the host's answer to PAGE_ASK */
+#define PAGE_NO_MODEL 'N'
+
+/* The prompts of one request, NULs included (task_abi.h's MODEL_PROMPT_MAX),
+ * and the most of a reply the host sends back (cut at a character's end). */
+#define PAGE_ASK_MAX 65536
+#define PAGE_ANSWER_MAX (256u << 10)
 
 enum { PAGE_RUNNING, PAGE_DONE, PAGE_MEMORY, PAGE_FORBIDDEN };
 
@@ -37,6 +48,10 @@ typedef struct {
 	int syscall;              /* PAGE_FORBIDDEN */
 	int overflow;             /* a write past the transcript's cap was refused */
 	size_t requested, in_use; /* PAGE_MEMORY */
+	/* PAGE_ASK: the system prompt, a NUL, the user prompt and a NUL;
+	 * ask_system and ask_user are their lengths */
+	size_t ask_system, ask_user;
+	char ask[PAGE_ASK_MAX];
 	size_t length;            /* of the transcript */
 	char transcript[];        /* transcript_max bytes and a NUL */
 } solution_page;
@@ -68,6 +83,12 @@ void page_unmap(page_map *m);
  * `cpu_ns` is added when not negative. NULL only when out of memory.
  */
 json_t *page_result(const solution_page *page, size_t transcript_max, double cpu_ns);
+
+/* The request of a process that sent PAGE_ASK, copied out of its page
+ * before it is checked: {"op": "model", "system", "user"}, or NULL with
+ * the reason in err_last() when the page holds no such request (lengths
+ * out of bounds, text that is not UTF-8). */
+json_t *page_request(const solution_page *page);
 
 /* The outcome of a process that ended without PAGE_END, when its page
  * says how (the memory limit, a forbidden call); else NULL. */

@@ -11,11 +11,13 @@
  */
 #include "sandbox.h"
 
+#include "buf.h"
 #include "channel.h"
 #include "error.h"
 #include "os.h"
 #include "page.h"
 #include "parent.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -140,6 +142,50 @@ static int end_run(sandbox_outcome *out, child_run *run)
 	return out->result ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
+/* The frame that answers PAGE_ASK: the handler's "text", or why there
+ * is none. */
+static int send_answer(int fd, const json_t *reply, const char *reason)
+{
+	const char *text = json_string_value(json_object_get(reply, "text"));
+	const char *refusal = json_string_value(json_object_get(reply, "error"));
+	const char *said = text ? text : refusal ? refusal : reason;
+	buf frame = BUF_INIT;
+
+	buf_printf(&frame, "%c%.*s", text ? PAGE_ANSWERED : PAGE_NO_MODEL,
+		   (int)utf8_valid_prefix(said, strnlen(said, PAGE_ANSWER_MAX)), said);
+	if (buf_failed(&frame) < 0)
+		return ERR_SYSTEM;
+	(void)channel_send(fd, frame.data, frame.len);  /* if the child is gone, the next read says */
+	buf_free(&frame);
+	return 0;
+}
+
+/*
+ * PAGE_ASK: the request in the page goes to the handler and its answer
+ * back as one frame (page.h). A request the page does not hold whole is
+ * answered "no model", as a model that cannot answer is. The time the
+ * handler took is the host's, not the solution's: the deadline moves on.
+ */
+static int answer_ask(child_run *run, double *excused_ms)
+{
+	sandbox_request req = { .channel = run->fd, .excused_ms = 0 };
+	json_t *request, *reply = NULL;
+	int rc = 0;
+
+	if (!run->handler)
+		return err_set(ERR_INVALID, "the solution asked for a model, which its task "
+			       "does not offer");
+	if ((request = page_request(run->page->page)) != NULL)
+		rc = run->handler(run->ctx, request, &reply, &req);
+	json_decref(request);
+	if (rc == 0)
+		rc = send_answer(run->fd, reply, err_last());
+	json_decref(reply);
+	run->deadline += req.excused_ms;
+	*excused_ms += req.excused_ms;
+	return rc;
+}
+
 /*
  * After lockdown a solution's process writes single bytes (page.h): it
  * holds no way to send a frame, so nothing the solution writes can pass
@@ -148,6 +194,7 @@ static int end_run(sandbox_outcome *out, child_run *run)
  */
 static int serve_bytes(sandbox_outcome *out, child_run *run)
 {
+	double excused_ms = 0;  /* the model's time, not the solution's */
 	int locked = 0;
 
 	for (;;) {
@@ -155,7 +202,7 @@ static int serve_bytes(sandbox_outcome *out, child_run *run)
 		int rc = channel_recv_byte(&byte, run->fd, run->deadline), bad = 0;
 
 		if (rc == CHANNEL_TIMEOUT) {
-			timed_out(out, run->limits, 0);
+			timed_out(out, run->limits, excused_ms);
 			return SERVED_DECIDED;
 		}
 		if (rc < 0)
@@ -164,6 +211,8 @@ static int serve_bytes(sandbox_outcome *out, child_run *run)
 			locked = 1;
 		else if (locked && byte == PAGE_MARK)
 			bad = mark_clock(run);
+		else if (locked && byte == PAGE_ASK)
+			bad = answer_ask(run, &excused_ms);
 		else if (locked && byte == PAGE_END)
 			return end_run(out, run) < 0 ? SERVED_FAILED : SERVED_RESULT;
 		else

@@ -84,7 +84,11 @@ HOST_MUST_CHECK int sandbox_set_runner(const char *path);
  * A "solution" job gets a page for its transcript and, once locked down,
  * writes single bytes only (page.h); with "clock": true its first mark
  * starts out->cpu_ns (a second one is a protocol error, so code that runs
- * after the mark cannot move it), and the sandbox makes its result.
+ * after the mark cannot move it), and the sandbox makes its result. A
+ * solution that asks the model (task_abi.h's model_ask) has its request,
+ * {"op": "model", "system", "user"}, served by `handler`, whose reply
+ * {"text"} answers it and {"error"} says why not; with no handler the
+ * request is a protocol error.
  * Returns 0 when the child ran, whatever its outcome, and a
  * negative error only when the sandbox itself could not work (the runner
  * is missing, the kernel refused seccomp...). Free `out` with

@@ -8,7 +8,9 @@
  * sandbox of its own, which the task folder is readable from: it checks
  * the transcript against the rules and the labels and computes the score,
  * with the measured CPU time when the task is timed.
- * Both are linked with -nostdlib against the host's libc allowlist.
+ * Both are linked with -nostdlib against the host's libc allowlist. A
+ * solution of a task whose task.json declares "model" is compiled against
+ * this header too, for model_ask.
  */
 #ifndef HOST_TASK_ABI_H
 #define HOST_TASK_ABI_H
@@ -22,6 +24,26 @@ int transcript_printf(const char *fmt, ...);
 /* Defined by driver.c: runs the solution on every input, in order.
  * The return value is recorded but does not affect the score. */
 int driver_run(const char *const *inputs, int n_inputs);
+
+/* ---- solution side (sandbox), for a task with "model" in task.json ---- */
+
+#define MODEL_NONE (-1)          /* model_ask: no model answered */
+#define MODEL_PROMPT_MAX 65536   /* system and user prompts together, NULs included */
+
+/*
+ * Asks the language model, through the host: `system` (NULL: none) and
+ * `user` go to the model the run was given, and its reply is written to
+ * `reply`, at most reply_size bytes with the NUL, cut at a character's
+ * end. Returns the reply's length, or MODEL_NONE when no model answered:
+ * the run is offline, this run's calls are spent (task.json's
+ * calls_per_case for each of its cases), a cap of the run (--max-usd,
+ * --max-tokens) is reached, the prompts are longer than MODEL_PROMPT_MAX
+ * or not UTF-8, or the call failed. A solution must answer without it
+ * then. The host makes the call, counts it and records it; the API key
+ * never enters the sandbox, and the time the call waits is not the
+ * solution's. Linked into solutions of a task with "model" only.
+ */
+int model_ask(const char *system, const char *user, char *reply, int reply_size);
 
 /* ---- scorer side (host) ---- */
 

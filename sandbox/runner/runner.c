@@ -177,18 +177,23 @@ void runner_enter(const json_t *job)
 		runner_fail(err_last());
 }
 
-const char *runner_unit_prelude(const json_t *spec)
+const char *runner_task_abi(void)
 {
 	static char *task_abi;  /* built once, in the zygote for its children */
 	buf text = BUF_INIT;
 
-	if (!json_is_true(json_object_get(spec, "task_abi")))
-		return json_string_value(json_object_get(spec, "prelude"));
 	if (!task_abi) {
 		buf_printf(&text, "#line 1 \"task_abi.h\"\n%s", embed_task_abi_h);
 		task_abi = buf_detach(&text);
 	}
 	return task_abi;
+}
+
+const char *runner_unit_prelude(const json_t *spec)
+{
+	if (!json_is_true(json_object_get(spec, "task_abi")))
+		return json_string_value(json_object_get(spec, "prelude"));
+	return runner_task_abi();
 }
 
 int runner_compile(compile_unit **out, compile_diags *diags, const json_t *spec,

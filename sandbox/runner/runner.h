@@ -42,6 +42,9 @@ _Noreturn void runner_report_missing(const char *stage, const char *file,
  */
 void runner_enter(const json_t *job);
 
+/* task_abi.h, as built into the runner, to be a unit's prelude. */
+const char *runner_task_abi(void);
+
 /* A unit's prelude: its "prelude", or the task ABI (task_abi.h, as built
  * into the runner) when its "task_abi" is true; NULL for none. */
 const char *runner_unit_prelude(const json_t *spec);

@@ -229,6 +229,74 @@ static void mark_clock(void)
 		_exit(1);
 }
 
+/* task_abi.h's, which this file cannot include: it declares the
+ * transcript functions this file defines as its own. */
+#define MODEL_NONE (-1)
+
+/* The length of `text`'s first `n` bytes or fewer, cut at the end of a
+ * character. */
+static size_t whole_chars(const char *text, size_t n)
+{
+	while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/* task_abi.h's model_ask: the prompts go in the page, PAGE_ASK tells the
+ * host, and the one frame it answers with is read from the channel,
+ * which the process may still read whole frames from. */
+static int model_ask(const char *system, const char *user, char *reply, int reply_size)
+{
+	size_t ls = system ? strlen(system) : 0, lu = user ? strlen(user) : 0, len;
+	char *answer = NULL;
+	int rc = MODEL_NONE;
+
+	if (reply && reply_size > 0)
+		reply[0] = '\0';
+	if (!user || !reply || reply_size <= 0 || ls > PAGE_ASK_MAX - 2 ||
+	    lu > PAGE_ASK_MAX - 2 - ls)
+		return MODEL_NONE;
+	memcpy(page->ask, system ? system : "", ls + 1);
+	memcpy(page->ask + ls + 1, user, lu + 1);
+	page->ask_system = ls;
+	page->ask_user = lu;
+	send_byte(PAGE_ASK);
+	if (channel_recv(&answer, &len, CHANNEL_FD, PAGE_ANSWER_MAX + 1, -1) < 0)
+		_exit(1);  /* the host is gone or ended the run */
+	if (len > 0 && answer[0] == PAGE_ANSWERED) {
+		len = whole_chars(answer + 1, len - 1 < (size_t)reply_size - 1 ? len - 1
+								  : (size_t)reply_size - 1);
+		memcpy(reply, answer + 1, len);
+		reply[len] = '\0';
+		rc = (int)len;
+	}
+	free(answer);
+	return rc;
+}
+
+static const compile_symbol model_symbols[] = {
+	{ "model_ask", (const void *)model_ask },
+};
+
+/* The solution, with model_ask and the task ABI that declares it when
+ * the job offers a model ("model": true). */
+static compile_unit *build_solution(const json_t *job)
+{
+	const json_t *spec = json_object_get(job, "solution");
+	const char *own = runner_unit_prelude(spec);
+	compile_unit *unit;
+	buf prelude = BUF_INIT;
+
+	if (!json_is_true(json_object_get(job, "model")))
+		return runner_build(spec, "solution", NULL, NULL, 0);
+	buf_printf(&prelude, "%s\n%s", runner_task_abi(), own ? own : "");
+	if (buf_failed(&prelude) < 0)
+		runner_fail("out of memory");
+	unit = runner_build(spec, "solution", buf_cstr(&prelude), model_symbols, 1);
+	buf_free(&prelude);
+	return unit;
+}
+
 static _Noreturn void end_run(void)
 {
 	char byte;
@@ -257,7 +325,7 @@ _Noreturn void runner_solution_job(const json_t *job)
 		inputs[i] = json_string_value(json_array_get(cases, i));
 	map_page(job);
 	runner_enter(job);
-	solution = runner_build(solution_spec, "solution", NULL, NULL, 0);
+	solution = build_solution(job);
 	driver = build_driver(job);
 	link_entries(driver, solution, solution_spec);
 	driver_run = (driver_fn)compile_lookup(driver, "driver_run");
