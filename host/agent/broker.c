@@ -162,6 +162,10 @@ static int serve_eval(broker *b, const json_t *request, json_t **reply)
 	b->budget.evals_used++;
 	if (eval_solution(&r, b->task, "solution.c", solution, EVAL_TRAIN) < 0)
 		return refuse(b, reply, 0, "the host could not evaluate: %s", err_last());
+	/* a solution's wait for the model is not the agent's time either */
+	b->budget.deadline_ms += r.model_ms;
+	if (b->serving)
+		b->serving->excused_ms += r.model_ms;
 	ms = run_time(b, &r);
 	{
 		const char *said = r.diagnostics && *r.diagnostics ? r.diagnostics

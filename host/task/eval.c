@@ -6,7 +6,7 @@
  * folder. The labels go with the transcript to score.c, which runs in a
  * sandbox of its own (scorer.c).
  */
-#include "eval.h"
+#include "eval_internal.h"
 
 #include "error.h"
 #include "os.h"
@@ -53,10 +53,10 @@ static json_t *build_job(const task *t, const char *name, const char *source,
 	}
 	if (solution && driver && inputs && entry &&
 	    json_object_set_new(solution, "entry", entry) == 0)
-		job = json_pack("{s:s, s:o, s:o, s:o, s:I}", "kind", "solution",
+		job = json_pack("{s:s, s:o, s:o, s:o, s:I, s:b}", "kind", "solution",
 				"solution", solution, "driver", driver,
 				"cases", inputs, "transcript_max",
-				(json_int_t)EVAL_TRANSCRIPT_MAX);
+				(json_int_t)EVAL_TRANSCRIPT_MAX, "model", t->model_calls > 0);
 	else {
 		json_decref(solution);
 		json_decref(driver);
@@ -117,14 +117,19 @@ static int score_outcome(eval_result *out, task *t, const sandbox_outcome *o,
 static int run_once(eval_result *out, task *t, json_t *job, const sandbox_limits *limits,
 		    const task_case *cases, size_t n_cases, eval_split split)
 {
+	eval_asks asks = { t->model_calls * (int)n_cases, 0, 0, 0, 0 };
 	sandbox_outcome outcome;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = sandbox_run(&outcome, job, limits, NULL, NULL);
+	rc = sandbox_run(&outcome, job, limits, t->model_calls > 0 ? eval_model_serve : NULL,
+			 &asks);
 	if (rc == 0)
 		rc = score_outcome(out, t, &outcome, cases, n_cases, split);
 	sandbox_outcome_free(&outcome);
+	out->model_calls = asks.calls;
+	out->model_refused = asks.refused;
+	out->model_ms = asks.model_ms;
 	if (rc < 0)
 		eval_result_free(out);
 	return rc;
@@ -149,10 +154,31 @@ static double runs_longest(const eval_result *out, const eval_result *r)
 /* Adds run `r` (taken) to the evaluation `out`, which had out->runs
  * runs: its score joins the others, and it becomes the result when it
  * is the first, or replaces the kept one. */
+/* The model use of two results together. */
+typedef struct {
+	int calls, refused;
+	double ms;
+} model_use;
+
+static model_use both_model_use(const eval_result *a, const eval_result *b)
+{
+	model_use u = { a->model_calls + b->model_calls, a->model_refused + b->model_refused,
+			a->model_ms + b->model_ms };
+	return u;
+}
+
+static void set_model_use(eval_result *out, model_use u)
+{
+	out->model_calls = u.calls;
+	out->model_refused = u.refused;
+	out->model_ms = u.ms;
+}
+
 static void add_run(eval_result *out, eval_result *r, const task *t)
 {
 	double scores[TASK_REPEATS_MAX];
 	double longest = runs_longest(out, r);
+	model_use used = both_model_use(out, r);
 	int runs = out->runs;
 
 	memcpy(scores, out->scores, sizeof(scores));
@@ -167,6 +193,7 @@ static void add_run(eval_result *out, eval_result *r, const task *t)
 	memcpy(out->scores, scores, sizeof(scores));
 	out->runs = runs + 1;
 	out->run_ms = longest;
+	set_model_use(out, used);
 }
 
 static int set_clock(const task *t, json_t *job)
@@ -227,6 +254,7 @@ static void add_batch(eval_result *out, eval_result *b, size_t n, size_t total)
 	double cpu = out->cpu_ns < 0 || b->cpu_ns < 0 ? -1 : out->cpu_ns + b->cpu_ns;
 	double longest = out->run_ms > b->run_ms ? out->run_ms : b->run_ms;
 	char *before = out->answers, *both = NULL;
+	model_use used = both_model_use(out, b);
 
 	out->answers = NULL;
 	eval_result_free(out);
@@ -241,6 +269,7 @@ static void add_batch(eval_result *out, eval_result *b, size_t n, size_t total)
 	out->score = score;
 	out->cpu_ns = cpu;
 	out->run_ms = longest;
+	set_model_use(out, used);
 }
 
 /*

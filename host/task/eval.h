@@ -38,7 +38,30 @@ typedef struct {
 	 * order), for the host's judge alone (evolve_judge.c), which never
 	 * records or shows a held-out one. NULL otherwise. */
 	char *answers;
+	/* A task with "model": over all its runs, the solution's model
+	 * requests the model answered, those answered "no model" (offline,
+	 * the run's calls spent, a cap reached, a failed call), and the time
+	 * they waited, which is not counted against the solution's limits. */
+	int model_calls, model_refused;
+	double model_ms;
 } eval_result;
+
+/* The model the solutions of a task with "model" (task.json) may ask
+ * (task_abi.h's model_ask). `ask` answers one request, `system` and
+ * `user`, with *reply (free() it), or returns a negative error whose
+ * message says why it cannot (a cap is reached, the call failed); `req`
+ * is the sandbox's request, whose child the call may stop waiting for
+ * once sandbox_child_gone says it is gone. */
+typedef struct {
+	int (*ask)(void *ctx, char **reply, const char *system, const char *user,
+		   const sandbox_request *req);
+	void *ctx;
+} eval_model;
+
+/* Gives every later evaluation in this process, and in those forked from
+ * it, the model `m` (copied), or none (NULL, as at start): the solutions'
+ * requests are then answered "no model". */
+void eval_set_model(const eval_model *m);
 
 /*
  * Evaluates `source` (shown as `name` in diagnostics) on the cases of
