@@ -228,18 +228,27 @@ void llm_close(llm_client *c)
 	curl_global_cleanup();
 }
 
-/* Answers from the record, charged as the recorded exchange was. */
+/* Answers from the record, charged as the recorded exchange was. Its
+ * prompts are first set aside within the caps, as a request's are, so
+ * that a replay under the recorded caps refuses the calls the recorded
+ * run refused. */
 static int call_replay(llm_client *c, const char *system_prompt, const char *user, char **text,
 		       llm_usage *used)
 {
 	llm_exchange x = { system_prompt, user, NULL, 0, -1, -1, 0, 0, NULL, 0, 1 };
+	llm_usage estimate, none = { 0, 0, 0, 0, 0 };
 	double start = os_now_ms();
-	int rc = llm_ledger_replay(c, &x);
+	int rc;
 
-	if (rc < 0)
+	llm_ledger_estimate(c, strlen(system_prompt) + strlen(user), &estimate);
+	if ((rc = llm_pool_set_aside(c, &estimate)) < 0)
 		return rc;
+	if ((rc = llm_ledger_replay(c, &x)) < 0) {
+		llm_pool_settle(c, &estimate, &none, 0);
+		return rc;
+	}
 	x.seconds = (os_now_ms() - start) / 1000.0;
-	llm_ledger_charge(c, &x, NULL, used);
+	llm_ledger_charge(c, &x, &estimate, used);
 	*text = x.reply;
 	return 0;
 }
