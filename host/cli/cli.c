@@ -11,6 +11,7 @@
 #include "options.h"
 #include "os.h"
 #include "print.h"
+#include "solution_model.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -238,7 +239,14 @@ int cli_open_llm(llm_client **out, const char *command, const llm_options *o)
 		with_notices.concurrency = 1;
 	if (llm_open(out, &with_notices) < 0)
 		return cli_fail(command, "%s", err_last());
+	solution_model_use(*out);
 	return CLI_OK;
+}
+
+void cli_close_llm(llm_client *llm)
+{
+	solution_model_use(NULL);
+	llm_close(llm);
 }
 
 int cli_agent_failure(const char *agent, const sandbox_outcome *o)

@@ -64,8 +64,12 @@ HOST_MUST_CHECK int cli_check_tasks(const char *command, task *const *tasks, siz
  * it), as a lab keeps it. */
 HOST_MUST_CHECK int cli_tasks_root(char **out, const char *given);
 
-/* Opens the LLM client for `o` (NULL when offline); reports failures. */
+/* Opens the LLM client for `o` (NULL when offline); reports failures.
+ * The solutions of tasks with "model" ask it too (solution_model.h). */
 HOST_MUST_CHECK int cli_open_llm(llm_client **out, const char *command, const llm_options *o);
+
+/* Closes what cli_open_llm opened, after taking it from the solutions. */
+void cli_close_llm(llm_client *llm);
 
 /* What a command's options say about the evaluation settings; the lab's
  * own, fixed by host init, fill in the rest. */

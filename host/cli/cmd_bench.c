@@ -21,7 +21,7 @@
 
 static const char bench_help[] =
 	"usage: host bench TASK [FILE] [--holdout] [--json] [--repeat N]\n"
-	"                  [--tasks-dir DIR]\n"
+	"                  [--tasks-dir DIR] [--llm P[:MODEL]] [--max-usd X] ...\n"
 	"\n"
 	"Compiles FILE (default: the task's initial.c) with the task's driver in\n"
 	"a sandbox, scores the transcript in the host and prints the status,\n"
@@ -35,6 +35,10 @@ static const char bench_help[] =
 	"                reported apart)\n"
 	"  --tasks-dir DIR  where task folders are (default: ./tasks, else the\n"
 	"                tasks installed beside host)\n"
+	"  --llm P[:MODEL], --llm-url URL, --max-usd X, --record FILE,\n"
+	"  --replay FILE ... (host help evolve has them all): the model that\n"
+	"                the solutions of a task with \"model\" in task.json may\n"
+	"                ask; without one they are answered \"no model\"\n"
 	"\n"
 	"The held-out cases run in batches of at most the training set's size,\n"
 	"each under the task's budget, as the training cases run: the budget\n"
@@ -46,12 +50,14 @@ static const char bench_help[] =
 typedef struct {
 	const char *task_name, *file, *tasks_dir;
 	int holdout, json, repeat;
+	llm_options lo;
 } bench_args;
 
 typedef struct {
 	eval_repeated train;
 	eval_result holdout;
 	int have_holdout;
+	llm_client *llm;  /* NULL: offline */
 } bench_run;
 
 static int parse_bench_args(bench_args *a, int argc, char **argv)
@@ -61,12 +67,15 @@ static int parse_bench_args(bench_args *a, int argc, char **argv)
 		{ "--json", ARG_FLAG, &a->json, 0, 0 },
 		{ "--repeat", ARG_INT, &a->repeat, 1, CLI_MAX_REPEAT },
 		{ "--tasks-dir", ARG_STRING, &a->tasks_dir, 0, 0 },
+		CLI_LLM_OPTIONS(a->lo),
 		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
+	const llm_options defaults = CLI_LLM_DEFAULTS;
 	const char *pos[2];
 	int n;
 
 	memset(a, 0, sizeof(*a));
+	a->lo = defaults;
 	if (args_parse(opts, argc, argv, pos, 2, &n) < 0)
 		return cli_usage("bench", "%s", err_last());
 	if (n == 0)
@@ -74,6 +83,39 @@ static int parse_bench_args(bench_args *a, int argc, char **argv)
 	a->task_name = pos[0];
 	a->file = n > 1 ? pos[1] : NULL;
 	return CLI_OK;
+}
+
+/* The model calls of the training run (the last, with --repeat) and the
+ * held-out one. */
+static void model_use(const bench_run *run, int *calls, int *refused, double *ms)
+{
+	const eval_result *r = &run->train.last, *h = &run->holdout;
+
+	*calls = r->model_calls + (run->have_holdout ? h->model_calls : 0);
+	*refused = r->model_refused + (run->have_holdout ? h->model_refused : 0);
+	*ms = r->model_ms + (run->have_holdout ? h->model_ms : 0);
+}
+
+/* What the solution asked of the model, and what the model's client
+ * spent, all runs and calls included: a cap that refused calls is said. */
+static void print_model_use(const bench_run *run)
+{
+	llm_usage none = { 0, 0, 0, 0, 0 }, spent = run->llm ? llm_totals(run->llm) : none;
+	int calls, refused;
+	double ms;
+
+	model_use(run, &calls, &refused, &ms);
+	printf("model     %d call%s answered, %d answered \"no model\", %.1f s waited%s\n", calls,
+	       calls == 1 ? "" : "s", refused, ms / 1000, run->llm ? "" : " (offline)");
+	if (run->llm)
+		printf("spent     %ld model call%s, %ld tokens, $%.4f (%s)\n", spent.calls,
+		       spent.calls == 1 ? "" : "s", spent.tokens_in + spent.tokens_out, spent.usd,
+		       llm_model(run->llm));
+	if (llm_exhausted(run->llm))
+		printf("budget    spent: a cap (--max-usd, --max-tokens) refused the calls after "
+		       "it, and the solution answered those without the model\n");
+	if (llm_fatal(run->llm))  /* it may quote the server */
+		cli_print_line("stopped   the model was not asked again: %s", llm_fatal(run->llm));
 }
 
 static void print_text(const bench_args *a, const task *t, const char *file,
@@ -101,10 +143,25 @@ static void print_text(const bench_args *a, const task *t, const char *file,
 		cli_print_line("feedback  %s", r->feedback);
 	if (r->diagnostics && *r->diagnostics)
 		cli_print("%s", r->diagnostics);
+	if (t->model_calls > 0)
+		print_model_use(run);
 	if (a->repeat > 1)
 		printf("repeat    %d evaluations after the first (%.1f ms, starts the sandbox):\n"
 		       "          median %.2f ms, %.0f evaluations/s\n", a->repeat - 1,
 		       run->train.first_ms, run->train.median_ms, run->train.evals_per_s);
+}
+
+static void add_model_json(json_t *obj, const bench_run *run)
+{
+	llm_usage none = { 0, 0, 0, 0, 0 }, spent = run->llm ? llm_totals(run->llm) : none;
+	int calls, refused;
+	double ms;
+
+	model_use(run, &calls, &refused, &ms);
+	json_object_set_new(obj, "model", json_pack("{s:i, s:i, s:f, s:I, s:f, s:b}",
+		"answered", calls, "no_model", refused, "waited_ms", ms,
+		"spent_calls", (json_int_t)spent.calls, "spent_usd", spent.usd,
+		"budget_spent", llm_exhausted(run->llm) != 0));
 }
 
 static void print_json(const bench_args *a, const task *t, const char *file,
@@ -134,6 +191,8 @@ static void print_json(const bench_args *a, const task *t, const char *file,
 		json_object_set_new(obj, "median_ms", json_real(run->train.median_ms));
 		json_object_set_new(obj, "evals_per_s", json_real(run->train.evals_per_s));
 	}
+	if (t->model_calls > 0)
+		add_model_json(obj, run);
 	cli_print_json(obj, JSON_INDENT(2));
 	json_decref(obj);
 }
@@ -150,7 +209,7 @@ static int load_solution(char **source, const char **shown, const bench_args *a,
 	return os_read_file(source, NULL, a->file);
 }
 
-static int bench_task(const bench_args *a, task *t)
+static int bench_task(const bench_args *a, task *t, llm_client *llm)
 {
 	bench_run run;
 	char *source = NULL;
@@ -158,6 +217,7 @@ static int bench_task(const bench_args *a, task *t)
 	int rc;
 
 	memset(&run, 0, sizeof(run));
+	run.llm = llm;
 	rc = load_solution(&source, &shown, a, t);
 	if (rc < 0)
 		return cli_fail("bench", "%s", err_last());
@@ -186,12 +246,15 @@ static int bench_task(const bench_args *a, task *t)
 static int run_bench(int argc, char **argv)
 {
 	bench_args a;
+	llm_client *llm = NULL;
 	task *t;
 	int rc = parse_bench_args(&a, argc, argv);
 
 	if (rc != CLI_OK || (rc = cli_load_task(&t, "bench", a.tasks_dir, a.task_name)) != CLI_OK)
 		return rc;
-	rc = bench_task(&a, t);
+	if ((rc = cli_open_llm(&llm, "bench", &a.lo)) == CLI_OK)
+		rc = bench_task(&a, t, llm);
+	cli_close_llm(llm);
 	task_free(t);
 	return rc;
 }

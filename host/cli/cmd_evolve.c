@@ -280,7 +280,7 @@ static int run_evolve(int argc, char **argv)
 	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	llm_close(a.o.eval.agent.llm);
+	cli_close_llm(a.o.eval.agent.llm);
 	if (rc == CLI_OK && stop_requested)  /* what was kept is said: now say it stopped */
 		rc = 128 + stop_requested;
 	return rc;

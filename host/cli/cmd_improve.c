@@ -153,7 +153,7 @@ static int run_improve(int argc, char **argv)
 		rc = improve(t, &files, &o, out_path ? out_path : default_out);
 		agents_free(&files);
 	}
-	llm_close(llm);
+	cli_close_llm(llm);
 	task_free(t);
 	return rc;
 }

@@ -189,7 +189,7 @@ static int run_init(int argc, char **argv)
 		agents_free(&files);
 		cli_print_spend(a.eo.agent.llm, 0);
 	}
-	llm_close(a.eo.agent.llm);
+	cli_close_llm(a.eo.agent.llm);
 	cli_free_tasks(a.eo.tasks, a.eo.n_tasks);
 	return rc;
 }

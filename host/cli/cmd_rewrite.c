@@ -134,7 +134,7 @@ static int run_rewrite(int argc, char **argv)
 			rc = rewrite(&files, out_dir, archive ? archive : "{}", smoke, &o);
 			agents_free(&files);
 		}
-		llm_close(llm);
+		cli_close_llm(llm);
 		task_free(smoke);
 	}
 	free(archive);
