@@ -159,6 +159,7 @@ void test_group_docs(harness_totals *t);
 void test_group_holdout(harness_totals *t);
 void test_group_workers(harness_totals *t);
 void test_group_carry(harness_totals *t);
+void test_group_solution_model(harness_totals *t);
 void test_group_rubric(harness_totals *t);
 void test_group_support(harness_totals *t);
 void test_group_judge(harness_totals *t);

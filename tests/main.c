@@ -63,7 +63,8 @@ static const test_group groups[] = {
 	GROUP(solutions, 2), GROUP(user_tasks, 5), GROUP(timing, 2), GROUP(noise, 1),
 	GROUP(reports, 0), GROUP(holdout, 4), GROUP(oracle, 0), GROUP(arena, 5),
 	GROUP(arena_runs, 15), GROUP(arena_spend, 3), GROUP(arena_history, 6), GROUP(report, 5),
-	GROUP(cli, 1), GROUP(layers, 1), GROUP(carry, 6), GROUP(rubric, 0), GROUP(support, 7), GROUP(judge, 7),
+	GROUP(cli, 1), GROUP(layers, 1), GROUP(carry, 6), GROUP(rubric, 0), GROUP(support, 7),
+	GROUP(judge, 7), GROUP(solution_model, 4),
 	GROUP(initial, 2), GROUP(report_axes, 5), GROUP(gi, 5), GROUP(docs, 4),
 };
 
