@@ -11,6 +11,7 @@
  */
 #include "llm_fixture.h"
 
+#include "broker.h"
 #include "eval.h"
 #include "os.h"
 #include "solution_model.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define QUESTIONS 3
@@ -85,45 +87,78 @@ static void check_prompts(const json_t *requests)
 	}
 }
 
+/* A task agent's host_eval of `source` on `view`, through the broker,
+ * with `llm` as the run's model: the score it replies with. The agent
+ * has half a second of its own; the solution's wait for the model is
+ * not its time, and what the calls cost is the run's spend. */
+static double agent_eval(broker *b, task *view, llm_client *llm, const char *source,
+			 sandbox_request *req)
+{
+	agent_options ao = { .llm = llm, .llm_calls = 1 };
+	json_t *request = json_pack("{s:s, s:s}", "op", "eval", "solution", source), *reply;
+	double score;
+
+	broker_init(b, view, NULL, 1, 0.5);
+	broker_use(b, &ao);
+	assert_int_equal(broker_serve(b, request, &reply, req), 0);
+	assert_string_equal(json_string_value(json_object_get(reply, "status")), "ok");
+	score = json_number_value(json_object_get(reply, "score"));
+	json_decref(reply);
+	json_decref(request);
+	return score;
+}
+
 static void test_a_solution_that_asks_the_model_scores_higher(void **state)
 {
 	task *t = harness_task("support"), view;
 	char *source = harness_read("tests/solutions/support_model.c"), url[128];
 	char *prices = llm_fixture_prices();
+	sandbox_request req = { .channel = -1, .excused_ms = 0 };
 	task_case cases[QUESTIONS];
-	eval_result offline, own, asking;
+	eval_result offline, own;
+	double asking;
+	int pair[2];
 	llm_client *llm;
 	json_t *requests;
 	llm_server s;
+	broker b;
 
 	(void)state;
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
 	three_questions(&view, cases, t);
 	eval_train(&offline, &view, view.initial_text);
 	eval_train(&own, &view, source);  /* no model: it answers by retrieval */
-	assert_int_equal(own.model_refused, QUESTIONS);
+	assert_int_equal(own.model.refused, QUESTIONS);
+	assert_int_equal(own.model.sent, 0);
 	llm_fixture_start(&s, right_answers(1.0), "asking_server");
 	snprintf(url, sizeof(url), "%s/v1", s.url);
 	llm = llm_fixture_client("openai:test-model", url, prices, 0, 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+	req.channel = pair[0];
 	solution_model_use(llm);
-	eval_train(&asking, &view, source);
+	asking = agent_eval(&b, &view, llm, source, &req);
 	solution_model_use(NULL);
-	assert_true(asking.score > offline.score + 0.5);
-	assert_true(asking.score > own.score + 0.5);
-	assert_true(asking.score > 0.99);
-	assert_int_equal(asking.model_calls, QUESTIONS);
-	assert_int_equal(asking.model_refused, 0);
-	assert_true(asking.model_ms >= 3000);  /* waited for, not the solution's time */
+	assert_true(asking > offline.score + 0.5);
+	assert_true(asking > own.score + 0.5);
+	assert_true(asking > 0.99);
+	/* three calls of a second each: waited for, not the agent's time */
+	assert_true(req.excused_ms >= 3000);
+	assert_true(b.budget.deadline_ms > os_now_ms());
+	/* counted in the client's totals, under its caps, and in the run's spend */
 	assert_int_equal(llm_totals(llm).calls, QUESTIONS);
-	assert_true(llm_totals(llm).usd > 5.99 && llm_totals(llm).usd < 6.01);
+	assert_int_equal(b.llm_used.calls, QUESTIONS);
+	assert_int_equal(b.llm_used.tokens_in + b.llm_used.tokens_out, 1500 * QUESTIONS);
+	assert_true(b.llm_used.usd > 5.99 && b.llm_used.usd < 6.01);
 	requests = llm_fixture_requests(&s);
 	check_prompts(requests);
 	json_decref(requests);
+	broker_free(&b);
+	close(pair[0]);
+	close(pair[1]);
 	llm_close(llm);
 	llm_fixture_stop(&s);
 	eval_result_free(&offline);
 	eval_result_free(&own);
-	eval_result_free(&asking);
 	unlink(prices);
 	free(prices);
 	free(source);
@@ -153,16 +188,17 @@ static void test_offline_or_spent_the_model_says_no_model(void **state)
 	three_questions(&view, cases, t);
 	eval_train(&r, &view, probe);  /* offline: every call says MODEL_NONE */
 	assert_true(r.score > 0);
-	assert_int_equal(r.model_calls, 0);
-	assert_int_equal(r.model_refused, 3 * QUESTIONS);
+	assert_int_equal(r.model.calls, 0);
+	assert_int_equal(r.model.refused, 3 * QUESTIONS);
 	eval_result_free(&r);
 	/* one call per question reaches the model; the others are refused */
 	llm = llm_fixture_serve(&s, json_pack("[o]", llm_fixture_reply("x", 10, 1)), "probe_server",
 				prices, 0, 0);
 	solution_model_use(llm);
 	eval_train(&r, &view, probe);
-	assert_int_equal(r.model_calls + r.model_refused, 3 * QUESTIONS);
-	assert_int_equal(r.model_refused, 2 * QUESTIONS);
+	assert_int_equal(r.model.calls + r.model.refused, 3 * QUESTIONS);
+	assert_int_equal(r.model.refused, 2 * QUESTIONS);
+	assert_int_equal(r.model.sent, QUESTIONS);
 	assert_int_equal(llm_fixture_count(&s), QUESTIONS);
 	eval_result_free(&r);
 	solution_model_use(NULL);

@@ -144,6 +144,21 @@ static double run_time(const broker *b, const eval_result *r)
 	return ms;
 }
 
+/* What the solution's calls to the model cost is the agent run's spend,
+ * in its record; their wait is not the agent's time, as its own calls'
+ * is not. */
+static void solution_model_spent(broker *b, const eval_model_use *u)
+{
+	b->llm_used.calls += u->sent;
+	b->llm_used.tokens_in += u->tokens_in;
+	b->llm_used.tokens_out += u->tokens_out;
+	b->llm_used.usd += u->usd;
+	b->llm_used.seconds += u->ms / 1000;
+	b->budget.deadline_ms += u->ms;
+	if (b->serving)
+		b->serving->excused_ms += u->ms;
+}
+
 static int serve_eval(broker *b, const json_t *request, json_t **reply)
 {
 	const char *solution = required(request, "solution");
@@ -162,10 +177,7 @@ static int serve_eval(broker *b, const json_t *request, json_t **reply)
 	b->budget.evals_used++;
 	if (eval_solution(&r, b->task, "solution.c", solution, EVAL_TRAIN) < 0)
 		return refuse(b, reply, 0, "the host could not evaluate: %s", err_last());
-	/* a solution's wait for the model is not the agent's time either */
-	b->budget.deadline_ms += r.model_ms;
-	if (b->serving)
-		b->serving->excused_ms += r.model_ms;
+	solution_model_spent(b, &r.model);
 	ms = run_time(b, &r);
 	{
 		const char *said = r.diagnostics && *r.diagnostics ? r.diagnostics

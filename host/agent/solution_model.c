@@ -17,16 +17,21 @@ static int solution_gone(void *ctx)
 	return sandbox_child_gone(ctx);
 }
 
-static int ask(void *ctx, char **reply, const char *system, const char *user,
-	       const sandbox_request *req)
+static int ask(void *ctx, char **reply, eval_model_use *used, const char *system,
+	       const char *user, const sandbox_request *req)
 {
 	llm_client *llm = ctx;
 	sandbox_request waiting = req ? *req : (sandbox_request){ -1, 0 };
+	llm_usage charged = { 0, 0, 0, 0, 0 };
 	int rc;
 
 	llm_set_abort(llm, req ? solution_gone : NULL, &waiting);
-	rc = llm_chat(llm, system, user, os_now_ms() + (double)llm_run_ms(llm), reply, NULL);
+	rc = llm_chat(llm, system, user, os_now_ms() + (double)llm_run_ms(llm), reply, &charged);
 	llm_set_abort(llm, NULL, NULL);
+	used->sent += charged.calls;
+	used->tokens_in += charged.tokens_in;
+	used->tokens_out += charged.tokens_out;
+	used->usd += charged.usd;
 	return rc;
 }
 

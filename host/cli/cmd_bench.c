@@ -87,13 +87,13 @@ static int parse_bench_args(bench_args *a, int argc, char **argv)
 
 /* The model calls of the training run (the last, with --repeat) and the
  * held-out one. */
-static void model_use(const bench_run *run, int *calls, int *refused, double *ms)
+static eval_model_use model_use(const bench_run *run)
 {
-	const eval_result *r = &run->train.last, *h = &run->holdout;
+	eval_model_use u = run->train.last.model;
 
-	*calls = r->model_calls + (run->have_holdout ? h->model_calls : 0);
-	*refused = r->model_refused + (run->have_holdout ? h->model_refused : 0);
-	*ms = r->model_ms + (run->have_holdout ? h->model_ms : 0);
+	if (run->have_holdout)
+		eval_model_use_add(&u, &run->holdout.model);
+	return u;
 }
 
 /* What the solution asked of the model, and what the model's client
@@ -101,12 +101,11 @@ static void model_use(const bench_run *run, int *calls, int *refused, double *ms
 static void print_model_use(const bench_run *run)
 {
 	llm_usage none = { 0, 0, 0, 0, 0 }, spent = run->llm ? llm_totals(run->llm) : none;
-	int calls, refused;
-	double ms;
+	eval_model_use u = model_use(run);
 
-	model_use(run, &calls, &refused, &ms);
-	printf("model     %d call%s answered, %d answered \"no model\", %.1f s waited%s\n", calls,
-	       calls == 1 ? "" : "s", refused, ms / 1000, run->llm ? "" : " (offline)");
+	printf("model     %d call%s answered, %d answered \"no model\", %.1f s waited%s\n",
+	       u.calls, u.calls == 1 ? "" : "s", u.refused, u.ms / 1000,
+	       run->llm ? "" : " (offline)");
 	if (run->llm)
 		printf("spent     %ld model call%s, %ld tokens, $%.4f (%s)\n", spent.calls,
 		       spent.calls == 1 ? "" : "s", spent.tokens_in + spent.tokens_out, spent.usd,
@@ -153,14 +152,12 @@ static void print_text(const bench_args *a, const task *t, const char *file,
 
 static void add_model_json(json_t *obj, const bench_run *run)
 {
-	llm_usage none = { 0, 0, 0, 0, 0 }, spent = run->llm ? llm_totals(run->llm) : none;
-	int calls, refused;
-	double ms;
+	eval_model_use u = model_use(run);
 
-	model_use(run, &calls, &refused, &ms);
-	json_object_set_new(obj, "model", json_pack("{s:i, s:i, s:f, s:I, s:f, s:b}",
-		"answered", calls, "no_model", refused, "waited_ms", ms,
-		"spent_calls", (json_int_t)spent.calls, "spent_usd", spent.usd,
+	json_object_set_new(obj, "model", json_pack("{s:i, s:i, s:f, s:I, s:I, s:I, s:f, s:b}",
+		"answered", u.calls, "no_model", u.refused, "waited_ms", u.ms,
+		"sent", (json_int_t)u.sent, "tokens_in", (json_int_t)u.tokens_in,
+		"tokens_out", (json_int_t)u.tokens_out, "usd", u.usd,
 		"budget_spent", llm_exhausted(run->llm) != 0));
 }
 

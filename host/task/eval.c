@@ -117,7 +117,7 @@ static int score_outcome(eval_result *out, task *t, const sandbox_outcome *o,
 static int run_once(eval_result *out, task *t, json_t *job, const sandbox_limits *limits,
 		    const task_case *cases, size_t n_cases, eval_split split)
 {
-	eval_asks asks = { t->model_calls * (int)n_cases, 0, 0, 0, 0 };
+	eval_asks asks = { t->model_calls * (int)n_cases, 0, { 0, 0, 0, 0, 0, 0, 0 } };
 	sandbox_outcome outcome;
 	int rc;
 
@@ -127,9 +127,7 @@ static int run_once(eval_result *out, task *t, json_t *job, const sandbox_limits
 	if (rc == 0)
 		rc = score_outcome(out, t, &outcome, cases, n_cases, split);
 	sandbox_outcome_free(&outcome);
-	out->model_calls = asks.calls;
-	out->model_refused = asks.refused;
-	out->model_ms = asks.model_ms;
+	out->model = asks.use;
 	if (rc < 0)
 		eval_result_free(out);
 	return rc;
@@ -154,33 +152,14 @@ static double runs_longest(const eval_result *out, const eval_result *r)
 /* Adds run `r` (taken) to the evaluation `out`, which had out->runs
  * runs: its score joins the others, and it becomes the result when it
  * is the first, or replaces the kept one. */
-/* The model use of two results together. */
-typedef struct {
-	int calls, refused;
-	double ms;
-} model_use;
-
-static model_use both_model_use(const eval_result *a, const eval_result *b)
-{
-	model_use u = { a->model_calls + b->model_calls, a->model_refused + b->model_refused,
-			a->model_ms + b->model_ms };
-	return u;
-}
-
-static void set_model_use(eval_result *out, model_use u)
-{
-	out->model_calls = u.calls;
-	out->model_refused = u.refused;
-	out->model_ms = u.ms;
-}
-
 static void add_run(eval_result *out, eval_result *r, const task *t)
 {
 	double scores[TASK_REPEATS_MAX];
 	double longest = runs_longest(out, r);
-	model_use used = both_model_use(out, r);
+	eval_model_use used = out->model;  /* every run's, kept or not */
 	int runs = out->runs;
 
+	eval_model_use_add(&used, &r->model);
 	memcpy(scores, out->scores, sizeof(scores));
 	if (runs < TASK_REPEATS_MAX)
 		scores[runs] = r->score;
@@ -193,7 +172,7 @@ static void add_run(eval_result *out, eval_result *r, const task *t)
 	memcpy(out->scores, scores, sizeof(scores));
 	out->runs = runs + 1;
 	out->run_ms = longest;
-	set_model_use(out, used);
+	out->model = used;
 }
 
 static int set_clock(const task *t, json_t *job)
@@ -254,8 +233,9 @@ static void add_batch(eval_result *out, eval_result *b, size_t n, size_t total)
 	double cpu = out->cpu_ns < 0 || b->cpu_ns < 0 ? -1 : out->cpu_ns + b->cpu_ns;
 	double longest = out->run_ms > b->run_ms ? out->run_ms : b->run_ms;
 	char *before = out->answers, *both = NULL;
-	model_use used = both_model_use(out, b);
+	eval_model_use used = out->model;
 
+	eval_model_use_add(&used, &b->model);
 	out->answers = NULL;
 	eval_result_free(out);
 	*out = *b;
@@ -269,7 +249,7 @@ static void add_batch(eval_result *out, eval_result *b, size_t n, size_t total)
 	out->score = score;
 	out->cpu_ns = cpu;
 	out->run_ms = longest;
-	set_model_use(out, used);
+	out->model = used;
 }
 
 /*

@@ -12,6 +12,21 @@
 
 typedef enum { EVAL_TRAIN, EVAL_HOLDOUT } eval_split;
 
+/* What a solution asked of the model (task.json's "model"). */
+typedef struct {
+	int calls;     /* requests the model answered */
+	int refused;   /* answered "no model": offline, the run's calls spent, a cap
+	                  reached, a call that failed */
+	/* what the model's client charged for them: requests that left the
+	 * host, retries included, and their tokens and dollars */
+	long sent, tokens_in, tokens_out;
+	double usd;
+	double ms;     /* waited, which is not counted against the solution's limits */
+} eval_model_use;
+
+/* Adds `more` to *to. */
+void eval_model_use_add(eval_model_use *to, const eval_model_use *more);
+
 typedef struct {
 	sandbox_status status;
 	double score;        /* meaningful when status is SANDBOX_OK */
@@ -38,23 +53,20 @@ typedef struct {
 	 * order), for the host's judge alone (evolve_judge.c), which never
 	 * records or shows a held-out one. NULL otherwise. */
 	char *answers;
-	/* A task with "model": over all its runs, the solution's model
-	 * requests the model answered, those answered "no model" (offline,
-	 * the run's calls spent, a cap reached, a failed call), and the time
-	 * they waited, which is not counted against the solution's limits. */
-	int model_calls, model_refused;
-	double model_ms;
+	/* A task with "model": what the solution asked of it, over all runs. */
+	eval_model_use model;
 } eval_result;
 
 /* The model the solutions of a task with "model" (task.json) may ask
  * (task_abi.h's model_ask). `ask` answers one request, `system` and
  * `user`, with *reply (free() it), or returns a negative error whose
- * message says why it cannot (a cap is reached, the call failed); `req`
- * is the sandbox's request, whose child the call may stop waiting for
- * once sandbox_child_gone says it is gone. */
+ * message says why it cannot (a cap is reached, the call failed); either
+ * way it adds what it was charged to used->sent, tokens_in, tokens_out
+ * and usd. `req` is the sandbox's request, whose child the call may stop
+ * waiting for once sandbox_child_gone says it is gone. */
 typedef struct {
-	int (*ask)(void *ctx, char **reply, const char *system, const char *user,
-		   const sandbox_request *req);
+	int (*ask)(void *ctx, char **reply, eval_model_use *used, const char *system,
+		   const char *user, const sandbox_request *req);
 	void *ctx;
 } eval_model;
 

@@ -11,11 +11,9 @@
 /* One run's model requests: how many it may make and what became of
  * them. */
 typedef struct {
-	int allowed;      /* task.json's calls_per_case for each case of the run */
-	int asked;        /* handed to the model, answered or not */
-	int calls;        /* answered by the model */
-	int refused;      /* answered "no model" */
-	double model_ms;  /* waited for the model */
+	int allowed;         /* task.json's calls_per_case for each case of the run */
+	int asked;           /* handed to the model, answered or not */
+	eval_model_use use;
 } eval_asks;
 
 /* A sandbox_handler for a solution's run (`ctx` is its eval_asks): each

@@ -28,9 +28,20 @@ void eval_set_model(const eval_model *m)
 		memset(&model, 0, sizeof(model));
 }
 
+void eval_model_use_add(eval_model_use *to, const eval_model_use *more)
+{
+	to->calls += more->calls;
+	to->refused += more->refused;
+	to->sent += more->sent;
+	to->tokens_in += more->tokens_in;
+	to->tokens_out += more->tokens_out;
+	to->usd += more->usd;
+	to->ms += more->ms;
+}
+
 static int refuse(json_t **reply, eval_asks *asks, const char *why)
 {
-	asks->refused++;
+	asks->use.refused++;
 	*reply = json_pack("{s:s+}", "error", "no model: ", why);
 	return *reply ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
@@ -57,8 +68,8 @@ int eval_model_serve(void *ctx, const json_t *request, json_t **reply, sandbox_r
 	}
 	asks->asked++;
 	start = os_now_ms();
-	rc = model.ask(model.ctx, &text, system, user, req);
-	asks->model_ms += os_now_ms() - start;
+	rc = model.ask(model.ctx, &text, &asks->use, system, user, req);
+	asks->use.ms += os_now_ms() - start;
 	if (req)
 		req->excused_ms += os_now_ms() - start;
 	if (rc == 0 && !(*reply = json_pack("{s:s}", "text", text)))
@@ -66,6 +77,6 @@ int eval_model_serve(void *ctx, const json_t *request, json_t **reply, sandbox_r
 	free(text);
 	if (rc < 0)
 		return refuse(reply, asks, err_last());
-	asks->calls++;
+	asks->use.calls++;
 	return 0;
 }
