@@ -88,18 +88,17 @@ static void check_prompts(const json_t *requests)
 }
 
 /* A task agent's host_eval of `source` on `view`, through the broker,
- * with `llm` as the run's model: the score it replies with. The agent
+ * under `ao` (which outlives it): the score it replies with. The agent
  * has half a second of its own; the solution's wait for the model is
  * not its time, and what the calls cost is the run's spend. */
-static double agent_eval(broker *b, task *view, llm_client *llm, const char *source,
+static double agent_eval(broker *b, task *view, const agent_options *ao, const char *source,
 			 sandbox_request *req)
 {
-	agent_options ao = { .llm = llm, .llm_calls = 1 };
 	json_t *request = json_pack("{s:s, s:s}", "op", "eval", "solution", source), *reply;
 	double score;
 
 	broker_init(b, view, NULL, 1, 0.5);
-	broker_use(b, &ao);
+	broker_use(b, ao);
 	assert_int_equal(broker_serve(b, request, &reply, req), 0);
 	assert_string_equal(json_string_value(json_object_get(reply, "status")), "ok");
 	score = json_number_value(json_object_get(reply, "score"));
@@ -114,6 +113,7 @@ static void test_a_solution_that_asks_the_model_scores_higher(void **state)
 	char *source = harness_read("tests/solutions/support_model.c"), url[128];
 	char *prices = llm_fixture_prices();
 	sandbox_request req = { .channel = -1, .excused_ms = 0 };
+	agent_options ao = { .llm = NULL, .llm_calls = 1 };
 	task_case cases[QUESTIONS];
 	eval_result offline, own;
 	double asking;
@@ -136,7 +136,8 @@ static void test_a_solution_that_asks_the_model_scores_higher(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
 	req.channel = pair[0];
 	solution_model_use(llm);
-	asking = agent_eval(&b, &view, llm, source, &req);
+	ao.llm = llm;
+	asking = agent_eval(&b, &view, &ao, source, &req);
 	solution_model_use(NULL);
 	assert_true(asking > offline.score + 0.5);
 	assert_true(asking > own.score + 0.5);
