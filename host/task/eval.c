@@ -310,7 +310,7 @@ static const char *holdout_failure(sandbox_status status)
  * message, an exit status, a signal or a system call of its choosing,
  * score.c's feedback quoting its output. What is left goes to records,
  * archives and prompts, so it is cut here, where every held-out run
- * passes.
+ * passes. What its calls to the model cost stays: it was spent.
  */
 static int seal_holdout(eval_result *r)
 {

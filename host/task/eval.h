@@ -32,7 +32,8 @@ typedef struct {
 	double score;        /* meaningful when status is SANDBOX_OK */
 	/* A held-out run has empty feedback, no diagnostics, and its detail
 	 * is the host's fixed phrase for its status: nothing the solution
-	 * produced on held-out cases leaves this struct but status and score. */
+	 * produced on held-out cases leaves this struct but status and score,
+	 * and the use of the model (`model`), which is spend. */
 	char *feedback;      /* for people and agents */
 	char *diagnostics;   /* compile errors, "file:line: error: ..." lines */
 	char *detail;        /* how the sandbox ended, one line */
