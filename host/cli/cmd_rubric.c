@@ -73,7 +73,7 @@ static int run_rubric(int argc, char **argv)
 	else
 		print_result(&r, t, llm);
 	rubric_draft_result_free(&r);
-	llm_close(llm);
+	cli_close_llm(llm);
 	task_free(t);
 	return rc;
 }

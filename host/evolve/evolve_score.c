@@ -131,6 +131,19 @@ static int set_scores(record_task *out, const task *t, const eval_result *train,
 	return 0;
 }
 
+/* What the solution's own calls to the model cost in the host's runs
+ * (task.json's "model") is the generation's spend too. */
+static void add_model_use(const evolve_judging *judge, const eval_model_use *u)
+{
+	if (!judge || !judge->used)
+		return;
+	judge->used->calls += u->sent;
+	judge->used->tokens_in += u->tokens_in;
+	judge->used->tokens_out += u->tokens_out;
+	judge->used->usd += u->usd;
+	judge->used->seconds += u->ms / 1000;
+}
+
 /* The host's scores of the solution the agent returned, or of the best
  * one it scored before it failed; an agent that failed with nothing
  * scored, or returned a solution too large to keep, gets the initial
@@ -160,6 +173,8 @@ int evolve_score_solution(record_task *out, task *t, const char *solution, int c
 		if (rc == 0)
 			rc = note_train_failed(out, &train);
 	}
+	add_model_use(judge, &train.model);
+	add_model_use(judge, &holdout.model);
 	eval_result_free(&train);
 	eval_result_free(&holdout);
 	return rc;
