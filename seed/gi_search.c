@@ -18,7 +18,10 @@
  * holds only edits that help. Evaluations for that are kept aside.
  *
  * The constants below are the whole strategy; the meta agent rewrites
- * them. The same host_rand seed gives the same search.
+ * them, and offline makes GI edits to the functions too (meta_gi.c), so
+ * every local is given a value where it is declared: an edit that drops
+ * an assignment reads a known value. The same host_rand seed gives the
+ * same search.
  */
 #include "gi.h"
 
@@ -110,8 +113,8 @@ static variant *lookup(search *s, const char *text)
  * before, and its result stands without a new evaluation. */
 static int score_of(search *s, char *text, double *score, int *again)
 {
-	variant *v;
-	host_eval_result r;
+	variant *v = NULL;
+	host_eval_result r = { 0 };
 	int rc = -1;
 
 	*again = 0;
@@ -140,8 +143,8 @@ static int score_of(search *s, char *text, double *score, int *again)
 static int confirmed(search *s, const patch *next, double *v, double than)
 {
 	char *text = s->noisy && s->used < s->evals ? gi_apply(s->p, next->e, next->n) : NULL;
-	host_eval_result r;
-	int ok;
+	host_eval_result r = { 0 };
+	int ok = 0;
 
 	if (!text)
 		return s->noisy != 1;  /* known to be exact, or no evaluation left */
@@ -168,7 +171,7 @@ static int confirmed(search *s, const patch *next, double *v, double than)
 /* A kind of edit drawn by the weights, among those with places. */
 static int draw_kind(const search *s)
 {
-	int k, total = 0, r;
+	int k = 0, total = 0, r = 0;
 
 	for (k = 0; k < GI_KINDS; k++)
 		total += gi_places(s->p, k) ? weights[k] : 0;
@@ -207,10 +210,10 @@ static int neighbour(patch *next, const search *s, const patch *cur)
  * change nothing (a later edit of the same place wins), at no cost. */
 static void minimise(search *s, patch *best, double *score)
 {
-	patch without;
-	double v;
-	char *text = gi_apply(s->p, best->e, best->n), *other;
-	int k, rc, again;
+	patch without = { .n = 0 };
+	double v = 0;
+	char *text = gi_apply(s->p, best->e, best->n), *other = NULL;
+	int k = 0, rc = 0, again = 0;
 
 	for (k = best->n - 1; text && k >= 0; k--) {
 		without = *best;
@@ -251,10 +254,10 @@ static void restart(search *s, patch *cur, double *cur_score, const patch *best,
  * to minimise it. */
 static void local_search(search *s, patch *best, double *best_score)
 {
-	patch cur = *best, next;
-	double origin = *best_score, cur_score = origin, v;
-	int stall = 0, again_in_a_row = 0, draws = 0, rc, again, added;
-	char line[300];
+	patch cur = *best, next = { .n = 0 };
+	double origin = *best_score, cur_score = origin, v = 0;
+	int stall = 0, again_in_a_row = 0, draws = 0, rc = 0, again = 0, added = 0;
+	char line[300] = "";
 
 	while (s->used + best->n < s->evals && draws++ < s->evals * DRAWS_PER_EVAL &&
 	       !reached(s, *best_score)) {
@@ -294,7 +297,7 @@ static void local_search(search *s, patch *best, double *best_score)
 
 static double seconds_left(void)
 {
-	host_budget_info b;
+	host_budget_info b = { 0 };
 
 	return host_budget(&b) == 0 ? b.seconds_left : 0;
 }
@@ -303,9 +306,9 @@ static double seconds_left(void)
 static void summary(const search *s, const patch *best, int found, double from, double to,
 		    double seconds)
 {
-	char edits[700] = "", line[300];
+	char edits[700] = "", line[300] = "";
 	size_t used = 0;
-	int k;
+	int k = 0;
 
 	for (k = 0; k < best->n && used < sizeof(edits); k++) {
 		gi_describe(line, sizeof(line), s->p, &best->e[k]);
@@ -328,13 +331,13 @@ static void summary(const search *s, const patch *best, int found, double from, 
 char *gi_improve(const char *source, double *score, int evals)
 {
 	search s = { NULL, 1, evals, 0, 0, 0, 0, 0, 0, 0, -1, 0, NULL, 0 };
-	host_task_info task;
+	host_task_info task = { 0 };
 	patch best = { .n = 0 };
 	double best_score = *score, start = seconds_left();
 	unsigned size = 64;
 	char *out = NULL;
-	variant *first;
-	int k, found;
+	variant *first = NULL;
+	int k = 0, found = 0;
 
 	if (host_task(&task) == 0) {
 		s.higher = task.higher_is_better;

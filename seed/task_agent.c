@@ -21,6 +21,9 @@
  * The constants below, and the prompts and constants of task_model.c,
  * are the whole strategy. The meta agent improves this agent by rewriting
  * them: its prompt shows task_agent.c first and whole, then task_model.c.
+ * Offline it also makes GI edits to the functions (meta_gi.c), so every
+ * local is given a value where it is declared: an edit that drops an
+ * assignment reads a known value, and a seed still gives the same run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +66,7 @@ static int find_params(const char *src, tune_param *p, int max)
 	int n = 0;
 
 	while (n < max && (at = strstr(at, "TUNE(")) != NULL) {
-		char *end;
+		char *end = NULL;
 		const char *value = at + 5;
 		at = value;
 		while (*value == ' ')
@@ -85,7 +88,7 @@ static char *with_values(const char *src, const tune_param *p, int n, const doub
 {
 	size_t size = strlen(src) + (size_t)n * 32 + 1, used = 0, from = 0;
 	char *out = malloc(size);
-	int i;
+	int i = 0;
 
 	if (!out)
 		return NULL;
@@ -111,7 +114,7 @@ static double random_unit(void)
 static void perturb(const tune_param *p, int n, const double *best, double *out,
 		    double step, int count)
 {
-	int i;
+	int i = 0;
 
 	memcpy(out, best, (size_t)n * sizeof(double));
 	for (i = 0; i < count; i++) {
@@ -131,18 +134,18 @@ static int better(double a, double b, int higher_is_better)
  * small TUNE_PASSES times, or evaluations run out. */
 static void tune(const host_task_info *task, char **best_source, double *best_score)
 {
-	tune_param params[MAX_PARAMS];
-	double best[MAX_PARAMS], candidate[MAX_PARAMS], step = STEP_FRACTION;
+	tune_param params[MAX_PARAMS] = { { 0 } };
+	double best[MAX_PARAMS] = { 0 }, candidate[MAX_PARAMS] = { 0 }, step = STEP_FRACTION;
 	char *base = strdup(*best_source);
-	int n = find_params(base, params, MAX_PARAMS), i, c, spent = n == 0, passes = 0;
-	host_eval_result r;
+	int n = find_params(base, params, MAX_PARAMS), i = 0, c = 0, spent = n == 0, passes = 0;
+	host_eval_result r = { 0 };
 
 	for (i = 0; i < n; i++)
 		best[i] = params[i].value;
 	while (!spent) {
 		int improved = 0;
 		for (c = 0; c < CANDIDATES && !spent; c++) {
-			char *source;
+			char *source = NULL;
 			perturb(params, n, best, candidate, step, PARAMS_PER_CANDIDATE);
 			source = with_values(base, params, n, candidate);
 			spent = !source || host_eval(source, &r) < 0;
@@ -169,11 +172,11 @@ static void tune(const host_task_info *task, char **best_source, double *best_sc
 
 char *task_agent_improve(const char *initial)
 {
-	host_task_info task;
-	host_budget_info budget;
-	host_eval_result r;
-	double best_score;
-	char *best, *code;
+	host_task_info task = { 0 };
+	host_budget_info budget = { 0 };
+	host_eval_result r = { 0 };
+	double best_score = 0;
+	char *best = NULL, *code = NULL;
 
 	if (host_task(&task) < 0 || host_eval(initial, &r) < 0) {
 		host_log("cannot start: %s", host_error());
