@@ -50,7 +50,8 @@ static char *seed_copy(const char *name, const char *const *kept, size_t n_kept,
 char *seed_with_task_agent(const char *name, const char *task_agent)
 {
 	static const char *const kept[] = { "meta_agent.c", "meta_model.c", "meta_edits.c",
-					    "meta_prompt.c", "memory.md" };
+					    "meta_prompt.c", "meta_gi.c", "gi.h", "gi_internal.h",
+					    "gi_parse.c", "gi.c", "memory.md" };
 
 	return seed_copy(name, kept, sizeof(kept) / sizeof(kept[0]), "task_agent.c", task_agent);
 }
