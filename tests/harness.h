@@ -166,5 +166,6 @@ void test_group_judge(harness_totals *t);
 void test_group_initial(harness_totals *t);
 void test_group_report_axes(harness_totals *t);
 void test_group_gi(harness_totals *t);
+void test_group_meta_gi(harness_totals *t);
 
 #endif

@@ -413,6 +413,49 @@ static void test_meta_agent_follows_the_archive(void **state)
 	agents_free(&f);
 }
 
+/* A rewrite of numbers changes each value it names: MIN_STEP 0.02,
+ * written "%.2f", and TUNE_PASSES 1, held at 1 from below, once came out
+ * as they were ("MIN_STEP 0.02 -> 0.02"). Here they are the only
+ * strategy constants of task_agent.c, which the arena's mutation asks
+ * the meta agent to rewrite, over seeds. */
+static void test_offline_rewrite_changes_each_value_it_names(void **state)
+{
+	static const char block[] = "(rewritten by the meta agent) ---- */\n";
+	agent_files f, out = { NULL, 0 };
+	agent_run_result run;
+	unsigned long long seed;
+	char *task_agent;
+	broker b;
+
+	(void)state;
+	assert_int_equal(agents_load(&f, "seed"), 0);
+	task_agent = harness_subst(agents_get(&f, "task_agent.c"), block,
+				   "(rewritten by the meta agent) ---- */\n#define MIN_STEP 0.02\n"
+				   "#define TUNE_PASSES 1\n\n", NULL);
+	assert_int_equal(agents_set(&f, "task_agent.c", task_agent), 0);
+	for (seed = 1; seed <= 8; seed++) {
+		const char *memory, *at;
+		char name[32], to[32];
+		double from;
+		run_agent(&run, &b, &f, "meta_agent_rewrite", "{\"mutate\": \"task_agent.c\", "
+			  "\"generations\": []}", 0, NULL, &out, seed);
+		assert_int_equal(run.status, 0);
+		memory = agents_get(&out, "memory.md");
+		assert_non_null(memory);
+		for (at = strstr(memory, "task_agent.c: "); at; at = strstr(at + 1, "task_agent.c: ")) {
+			assert_int_equal(sscanf(at, "task_agent.c: %31s %lf -> %31s", name, &from, to), 3);
+			assert_true(strtod(to, NULL) != from);
+		}
+		assert_non_null(strstr(memory, "task_agent.c: "));
+		assert_string_not_equal(agents_get(&out, "task_agent.c"), task_agent);
+		agent_run_result_free(&run);
+		broker_free(&b);
+		agents_free(&out);
+	}
+	free(task_agent);
+	agents_free(&f);
+}
+
 void test_group_agents(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +469,7 @@ void test_group_agents(harness_totals *t)
 		cmocka_unit_test(test_seed_task_agent_improves_snake_deterministically),
 		cmocka_unit_test(test_seed_meta_agent_rewrites_its_sources),
 		cmocka_unit_test(test_meta_agent_follows_the_archive),
+		cmocka_unit_test(test_offline_rewrite_changes_each_value_it_names),
 	};
 
 	HARNESS_GROUP(t, "agents", tests);
