@@ -5,15 +5,16 @@
  * Numbers alone cannot turn a '<' into '<=' or drop a statement that
  * wastes evaluations; GI edits can. So a share of the offline rewrites
  * (meta_agent.c) makes GI edits, with the same engine the task agent
- * uses on solutions (gi.h: statements deleted, copied, inserted, swapped;
- * operands, conditions and operators changed; numbers are the other
- * rewrites' job), to the code of task_agent.c or gi_search.c. Edits stay inside function bodies, so no entry point's
- * signature changes; the meta agent's own files are never edited, so a
- * bad edit cannot stop it from making the next generation. A rewrite
- * that leaves the file as it was is not proposed. Each rewrite is
- * checked with host_check before it is proposed, and another is drawn
- * when it fails; the host validates the one proposed like any other
- * (smoke run included) and measures it.
+ * uses on solutions (gi.h: statements deleted, copied, inserted,
+ * swapped; operands, conditions and operators changed; numbers are the
+ * other rewrites' job), to the code of task_agent.c or gi_search.c.
+ * Edits stay inside function bodies, so no entry point's signature
+ * changes; the meta agent's own files are never edited, so a bad edit
+ * cannot stop it from making the next generation. A rewrite that leaves
+ * the file as it was is not proposed. Each rewrite is checked with
+ * host_check before it is proposed, and another is drawn when it fails;
+ * the host validates the one proposed like any other (smoke run
+ * included) and measures it.
  */
 #include "gi.h"
 

@@ -218,7 +218,7 @@ static void test_validate_command(void **state)
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "compile     pass\nsymbols     pass  (exports: gi_same, gi_is_name, "
 			"gi_operator_at, gi_ops, gi_draw, gi_apply, gi_describe, gi_free, gi_parse, "
-			"gi_places, gi_improve, meta_generations, meta_note, "
+			"gi_places, gi_improve, meta_generations, meta_gi_rewrite, meta_note, "
 			"meta_agent_rewrite, meta_model_rewrite, meta_cut, meta_shorten, meta_append, meta_use_reply, "
 			"meta_prompt, task_agent_improve, task_model_improve, test_agent_propose)\n"
 			"signatures  pass\nsmoke       pass\nseed: valid\n");

@@ -24,13 +24,13 @@ static void test_solutions_are_kept_in_git(void **state)
 	(void)state;
 	HOST(&r, "evolve", "--dir", lab, "--gens", "6", "--parallel", "2", "-j", "2");
 	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "gen_005  parent gen_003  accepted  fitness 0.6036");
+	assert_contains(r.out, "gen_003  parent gen_000  accepted  fitness 0.5992");
 	run_result_free(&r);
 	llm_fixture_git(&r, lab, "ls-tree", "--name-only", "gen_000:solutions");
 	assert_string_equal(r.out, "email.c\nsnake.c\n");
 	run_result_free(&r);
 	/* plain git shows the solution evolving beside the agent's change */
-	llm_fixture_git(&r, lab, "diff", "gen_000", "gen_005");
+	llm_fixture_git(&r, lab, "diff", "gen_000", "gen_003");
 	assert_contains(r.out, "diff --git a/solutions/snake.c b/solutions/snake.c");
 	assert_contains(r.out, "diff --git a/task_agent.c b/task_agent.c");
 	run_result_free(&r);
@@ -42,26 +42,26 @@ static void test_solutions_are_kept_in_git(void **state)
 	HOST(&r, "solution", "snake", "-o", best, "--dir", lab);
 	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "wrote ");
-	assert_contains(r.out, "gen_005's snake solution: training 32.3, held-out 30.43");
+	assert_contains(r.out, "gen_003's snake solution: training 31.95, held-out 30.2");
 	run_result_free(&r);
 	HOST(&r, "bench", "snake", best);
 	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "score     32.3 ");
+	assert_contains(r.out, "score     31.95 ");
 	run_result_free(&r);
 	code = harness_read(best);
-	HOST(&r, "solution", "snake", "gen_005", "--dir", lab);
+	HOST(&r, "solution", "snake", "gen_003", "--dir", lab);
 	assert_string_equal(r.out, code);  /* printed, the same text */
-	assert_contains(r.err, "gen_005's snake solution: training 32.3");
+	assert_contains(r.err, "gen_003's snake solution: training 31.95");
 	run_result_free(&r);
 	free(code);
-	HOST(&r, "show", "gen_005", "--dir", lab);
-	assert_contains(r.out, "solution  snake: solutions/snake.c (host solution snake gen_005)");
+	HOST(&r, "show", "gen_003", "--dir", lab);
+	assert_contains(r.out, "solution  snake: solutions/snake.c (host solution snake gen_003)");
 	run_result_free(&r);
 	/* a revert brings back the solutions with the agent */
-	HOST(&r, "revert", "gen_003", "--dir", lab);
+	HOST(&r, "revert", "gen_000", "--dir", lab);
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
-	llm_fixture_git(&r, lab, "diff", "gen_003", "gen_007");
+	llm_fixture_git(&r, lab, "diff", "gen_000", "gen_007");
 	assert_string_equal(r.out, "");
 	run_result_free(&r);
 	unlink(best);
