@@ -52,6 +52,7 @@ char *task_model_improve(const host_task_info *task, const char *initial,
 #define TUNE_PASSES 1             /* the tuner's passes to small steps; then GI */
 
 #define MAX_PARAMS 32
+#define MAX_ROUNDS 10000  /* the tuner stops there, should an edit stop its spending */
 
 typedef struct {
 	size_t start, end;   /* where the value's text is in the source */
@@ -138,11 +139,12 @@ static void tune(const host_task_info *task, char **best_source, double *best_sc
 	double best[MAX_PARAMS] = { 0 }, candidate[MAX_PARAMS] = { 0 }, step = STEP_FRACTION;
 	char *base = strdup(*best_source);
 	int n = find_params(base, params, MAX_PARAMS), i = 0, c = 0, spent = n == 0, passes = 0;
+	int rounds = 0;
 	host_eval_result r = { 0 };
 
 	for (i = 0; i < n; i++)
 		best[i] = params[i].value;
-	while (!spent) {
+	for (rounds = 0; !spent && rounds < MAX_ROUNDS; rounds++) {
 		int improved = 0;
 		for (c = 0; c < CANDIDATES && !spent; c++) {
 			char *source = NULL;
