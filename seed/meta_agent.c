@@ -214,8 +214,7 @@ static void summarise(char *summary, size_t size, const char *notes)
 	int gi = strncmp(notes, "GI: ", 4) == 0;
 
 	snprintf(summary, size, "offline%s:", gi ? " GI" : "");
-	for (line = notes; gi && *line; line += n + (line[n] == '
-')) {
+	for (line = notes; gi && *line; line += n + (line[n] == '\n')) {
 		n = strcspn(line, "\n");
 		snprintf(summary + strlen(summary), size - strlen(summary), "%s %.*s",
 			 line == notes ? "" : ";", (int)n - 4, line + 4);

@@ -25,9 +25,22 @@
 #define MAX_GI_EDITS 8  /* edits in one rewrite at most */
 #define MAX_DRAWS 16    /* rewrites drawn at most, those that change nothing included */
 
+/* Whether edit e[n] starts where one of e[0..n) does: the later would
+ * win, and the note would name an edit the code does not show. */
+static int same_place(const gi_edit *e, int n)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (e[k].at == e[n].at && (e[k].kind <= GI_SWAP) == (e[n].kind <= GI_SWAP))
+			return 1;
+	return 0;
+}
+
 /* Draws up to `count` edits of `p`, kinds uniform among those with
- * places, into e[]; returns how many were drawn. Numbers are left to the
- * rewrites of strategy constants, which the archive steers. */
+ * places, each at a place of its own, into e[]; returns how many were
+ * drawn. Numbers are left to the rewrites of strategy constants, which
+ * the archive steers. */
 static int draw_edits(gi_edit *e, const gi_program *p, int count)
 {
 	int kinds[GI_KINDS], n_kinds = 0, k, n = 0;
@@ -36,7 +49,8 @@ static int draw_edits(gi_edit *e, const gi_program *p, int count)
 		if (k != GI_CONSTANT && gi_places(p, k))
 			kinds[n_kinds++] = k;
 	for (k = 0; n_kinds && k < count; k++)
-		n += gi_draw(&e[n], p, kinds[host_rand() % (unsigned)n_kinds]) == 0;
+		n += gi_draw(&e[n], p, kinds[host_rand() % (unsigned)n_kinds]) == 0 &&
+		     !same_place(e, n);
 	return n;
 }
 
@@ -94,17 +108,21 @@ int meta_gi_rewrite(const char *file, int edits, int checks, char *notes, size_t
 	     draws++) {
 		n = draw_edits(e, p, edits);
 		text = n ? gi_apply(p, e, n) : NULL;
-		if (text && strcmp(text, src) != 0 && host_emit(file, text) == 0)
-			done = checks <= 0 || (checked++, passes_check(file));
+		if (text && strcmp(text, src) != 0 && host_emit(file, text) == 0) {
+			checked += checks > 0;
+			done = checks <= 0 || passes_check(file);
+		}
 		free(text);
 	}
 	if (done) {
 		note_edits(notes, size, file, p, e, n);
 	} else if (p) {
-		host_log("GI rewrite: none of %d drawn for %s passed its check", draws, file);
+		host_log("GI rewrite: of %d drawn for %s, none changed it and passed its check",
+			 draws, file);
 		host_emit(file, src);
-	} else
+	} else {
 		host_log("GI rewrite: %s %s", file, src ? "has no code GI can edit" : "is missing");
+	}
 	gi_free(p);
 	free(src);
 	return done ? 0 : -1;

@@ -141,9 +141,9 @@ static void test_mangled_seed_blocks_apply_like_exact_ones(void **state)
 
 	(void)state;
 	assert_non_null(from);
-	to = strstr(from, "\tint i;\n");
+	to = strstr(from, "\tint i = 0;\n");
 	assert_non_null(to);
-	snprintf(block, sizeof(block), "%.*s", (int)(to + 8 - from), from);
+	snprintf(block, sizeof(block), "%.*s", (int)(to + 12 - from), from);
 	for (i = 0; block[i] && j + 8 < sizeof(mangled); i++)
 		if (block[i] == '\t')
 			j += (size_t)snprintf(mangled + j, sizeof(mangled) - j, "    ");
