@@ -174,7 +174,7 @@ static int rewrite_file(const char *file, int count, json_t *archive, char *note
 {
 	constant c[MAX_CONSTANTS];
 	char *src = host_read(file), *out, number[32], done[MAX_CONSTANTS] = { 0 };
-	int n = src ? find_constants(src, c, MAX_CONSTANTS) : 0, i, k, changed = 0, noted = 0;
+	int n = src ? find_constants(src, c, MAX_CONSTANTS) : 0, i, k, dir, changed = 0, noted = 0;
 	size_t used;
 
 	for (i = 0; i < count && changed < n; i++) {
@@ -183,7 +183,8 @@ static int rewrite_file(const char *file, int count, json_t *archive, char *note
 			k = (k + 1) % n;
 		done[k] = 1;
 		changed++;
-		if (new_value(number, sizeof(number), &c[k], direction(file, c[k].name, archive)) < 0) {
+		dir = direction(file, c[k].name, archive);
+		if (new_value(number, sizeof(number), &c[k], dir) < 0) {
 			count++;  /* another one instead */
 			continue;
 		}
@@ -246,7 +247,8 @@ static int rewrite_offline(json_t *archive)
 		code = meta_gi_rewrite(search ? "gi_search.c" : "task_agent.c", GI_CODE_EDITS,
 				       GI_CODE_CHECKS, notes, sizeof(notes)) == 0;
 	if (!code && search)
-		rc = rewrite_file("gi_search.c", CHANGES_PER_REWRITE, archive, notes, sizeof(notes));
+		rc = rewrite_file("gi_search.c", CHANGES_PER_REWRITE, archive, notes,
+				  sizeof(notes));
 	if (!code && rc < 0)  /* task_agent.c, also when the agent has no gi_search.c */
 		rc = rewrite_file(focus ? focus : "task_agent.c", CHANGES_PER_REWRITE, archive, notes,
 				  sizeof(notes));

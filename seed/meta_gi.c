@@ -38,9 +38,9 @@ static int same_place(const gi_edit *e, int n)
 }
 
 /* Draws up to `count` edits of `p`, kinds uniform among those with
- * places, each at a place of its own, into e[]; returns how many were
- * drawn. Numbers are left to the rewrites of strategy constants, which
- * the archive steers. */
+ * places, each at a place of its own, into e[] (four draws an edit at
+ * most); returns how many were drawn. Numbers are left to the rewrites
+ * of strategy constants, which the archive steers. */
 static int draw_edits(gi_edit *e, const gi_program *p, int count)
 {
 	int kinds[GI_KINDS], n_kinds = 0, k, n = 0;
@@ -48,7 +48,7 @@ static int draw_edits(gi_edit *e, const gi_program *p, int count)
 	for (k = 0; k < GI_KINDS; k++)
 		if (k != GI_CONSTANT && gi_places(p, k))
 			kinds[n_kinds++] = k;
-	for (k = 0; n_kinds && k < count; k++)
+	for (k = 0; n_kinds && n < count && k < count * 4; k++)
 		n += gi_draw(&e[n], p, kinds[host_rand() % (unsigned)n_kinds]) == 0 &&
 		     !same_place(e, n);
 	return n;

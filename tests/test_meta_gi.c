@@ -16,21 +16,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The seed agents with a meta agent that makes GI edits in every offline
- * rewrite, each checked (host_check) `checks` times at most ("0": the
- * first is proposed unchecked), in $TMPDIR/name. */
-static char *gi_agent(const char *name, const char *checks)
+/* The seed agents with a meta agent that makes `edits` GI edits in every
+ * offline rewrite, each rewrite checked (host_check) `checks` times at
+ * most ("0": the first is proposed unchecked), in $TMPDIR/name. */
+static char *gi_agent(const char *name, const char *edits, const char *checks)
 {
-	char *dir = harness_scratch(name), *meta, *check = NULL;
+	char *dir = harness_scratch(name), *meta, *check = NULL, *edit = NULL;
 	agent_files f;
 
 	assert_int_equal(agents_load(&f, "seed"), 0);
 	assert_true(asprintf(&check, "#define GI_CODE_CHECKS %s ", checks) > 0);
+	assert_true(asprintf(&edit, "#define GI_CODE_EDITS %s ", edits) > 0);
 	meta = harness_subst(agents_get(&f, "meta_agent.c"),
 			     "#define GI_CODE_PERCENT 30 ", "#define GI_CODE_PERCENT 100",
-			     "#define GI_CODE_CHECKS 4 ", check, NULL);
+			     "#define GI_CODE_CHECKS 4 ", check, "#define GI_CODE_EDITS 1 ", edit,
+			     NULL);
 	assert_non_null(strstr(meta, "#define GI_CODE_PERCENT 100"));
 	assert_non_null(strstr(meta, check));
+	assert_non_null(strstr(meta, edit));
+	free(edit);
 	assert_int_equal(agents_set(&f, "meta_agent.c", meta), 0);
 	assert_int_equal(agents_write(&f, dir), 0);
 	agents_free(&f);
@@ -77,7 +81,7 @@ static int changes_code(const char *lab, int g, const char *file)
 	snprintf(range, sizeof(range), "gen_%03d^!", g);
 	snprintf(header, sizeof(header), "diff --git a/%s ", file);
 	llm_fixture_git(&r, lab, "diff", range, NULL);
-	for (line = r.out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (line = r.out; line && *line; line = (line = strchr(line, '\n')) ? line + 1 : NULL) {
 		if (strncmp(line, "diff --git ", 11) == 0)
 			in = strncmp(line, header, strlen(header)) == 0;
 		else if (in && (*line == '+' || *line == '-') && strncmp(line, "+++", 3) != 0 &&
@@ -95,14 +99,15 @@ static int changes_code(const char *lab, int g, const char *file)
  * generations. */
 static void test_gi_rewrite_changes_code_and_is_validated(void **state)
 {
-	char *agent = gi_agent("meta_gi_agent", "4"), *lab = gi_lab("meta_gi_lab", agent, "1", "2");
-	char *again = gi_lab("meta_gi_again", agent, "1", "2"), file[64];
+	char *agent = gi_agent("meta_gi_agent", "1", "4"), *lab, *again, file[64];
 	json_t *note, *stage;
 	run_result r;
 	size_t i;
 	int g;
 
 	(void)state;
+	lab = gi_lab("meta_gi_lab", agent, "1", "2");
+	again = gi_lab("meta_gi_again", agent, "1", "2");
 	for (g = 1; g <= 2; g++) {
 		note = llm_fixture_note(lab, g);
 		edited_file(file, sizeof(file), note);
@@ -110,7 +115,8 @@ static void test_gi_rewrite_changes_code_and_is_validated(void **state)
 		assert_string_equal(json_string_value(json_object_get(note, "status")), "rejected");
 		assert_int_equal(json_array_size(json_object_get(note, "validation")), 4);
 		json_array_foreach(json_object_get(note, "validation"), i, stage)
-			assert_string_equal(json_string_value(json_object_get(stage, "status")), "pass");
+			assert_string_equal(json_string_value(json_object_get(stage, "status")),
+					    "pass");
 		assert_true(changes_code(lab, g, file));
 		json_decref(note);
 	}
@@ -135,8 +141,7 @@ static void test_gi_rewrite_changes_code_and_is_validated(void **state)
  * and the live agent is the one that was. */
 static void test_broken_gi_rewrite_is_rejected_with_its_reason(void **state)
 {
-	char *agent = gi_agent("meta_gi_unchecked", "0"), *lab = gi_lab("meta_gi_broken", agent,
-									  "2", "2");
+	char *agent = gi_agent("meta_gi_unchecked", "1", "0"), *lab;
 	char file[64], rev[128], *text, *path;
 	const char *status, *reason;
 	json_t *note;
@@ -144,6 +149,7 @@ static void test_broken_gi_rewrite_is_rejected_with_its_reason(void **state)
 	int g, invalid = 0;
 
 	(void)state;
+	lab = gi_lab("meta_gi_broken", agent, "2", "2");
 	for (g = 1; g <= 2; g++) {
 		note = llm_fixture_note(lab, g);
 		edited_file(file, sizeof(file), note);
@@ -176,11 +182,43 @@ static void test_broken_gi_rewrite_is_rejected_with_its_reason(void **state)
 	free(agent);
 }
 
+/* A rewrite of three GI edits notes each in memory.md, at a place of its
+ * own, and its summary names the three. */
+static void test_gi_rewrite_notes_each_edit(void **state)
+{
+	char *agent = gi_agent("meta_gi_three", "3", "4"), *lab;
+	const char *summary, *at;
+	json_t *note;
+	run_result r;
+	int lines = 0, parts = 1;
+
+	(void)state;
+	lab = gi_lab("meta_gi_three_lab", agent, "1", "1");
+	note = llm_fixture_note(lab, 1);
+	summary = json_string_value(json_object_get(note, "summary"));
+	assert_non_null(summary);
+	assert_contains(summary, "offline GI: ");
+	for (at = strstr(summary, "; "); at; at = strstr(at + 2, "; "))
+		parts++;
+	assert_int_equal(parts, 3);
+	llm_fixture_git(&r, lab, "show", "gen_001:memory.md", NULL);
+	for (at = strstr(r.out, "\nGI: "); at; at = strstr(at + 1, "\nGI: "))
+		lines++;
+	assert_int_equal(lines, 3);
+	run_result_free(&r);
+	json_decref(note);
+	os_remove_tree(lab);
+	os_remove_tree(agent);
+	free(lab);
+	free(agent);
+}
+
 void test_group_meta_gi(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gi_rewrite_changes_code_and_is_validated),
 		cmocka_unit_test(test_broken_gi_rewrite_is_rejected_with_its_reason),
+		cmocka_unit_test(test_gi_rewrite_notes_each_edit),
 	};
 
 	HARNESS_GROUP(t, "meta_gi", tests);
