@@ -4,8 +4,9 @@
 # installs the missing ones when run as root. Called by make before the
 # first build, so a fresh Debian machine needs no manual set-up step.
 # With --tests it also checks what the test suite needs (cmocka, python3
-# for the LLM test server, git, and chromium for the report test, which
-# it names with its reason: it comes with over a hundred packages).
+# for the LLM test server, git, Slurm and munge for the one-node cluster
+# the Slurm executor's tests start, and chromium for the report test,
+# which it names with its reason: it comes with over a hundred packages).
 #
 # libtcc ships no pkg-config file on Debian, so it is checked by its header
 # and by tcc's runtime library; the others are checked with pkg-config.
@@ -34,6 +35,10 @@ if [ "${1:-}" = "--tests" ]; then
 	need_pc cmocka libcmocka-dev
 	command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 	command -v git >/dev/null 2>&1 || missing="$missing git"
+	need_file /usr/sbin/slurmctld slurmctld
+	need_file /usr/sbin/slurmd slurmd
+	need_file /usr/bin/srun slurm-client
+	need_file /usr/sbin/munged munge
 	if [ ! -x /usr/bin/chromium ]; then
 		missing="$missing chromium"
 		why="host: chromium is for the report test, which opens a lab's report in a real browser; apt installs it with the packages it needs, over a hundred on a minimal system"

@@ -227,6 +227,19 @@ static void print_notice(void *ctx, const char *message)
 	cli_eprint_line("host: %s", message);
 }
 
+int cli_set_executor(evolve_executor *x, const char *command, const char *name)
+{
+	if (!name || strcmp(name, "local") == 0)
+		x->slurm = 0;
+	else if (strcmp(name, "slurm") == 0)
+		x->slurm = 1;
+	else
+		return cli_usage(command, "--executor takes local or slurm, not '%s'", name);
+	if (x->slurm_args && !x->slurm)
+		return cli_usage(command, "--slurm-args is for --executor slurm");
+	return CLI_OK;
+}
+
 int cli_open_llm(llm_client **out, const char *command, const llm_options *o)
 {
 	llm_options with_notices = *o;

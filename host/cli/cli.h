@@ -31,7 +31,7 @@ typedef struct {
 extern const cli_command cli_bench, cli_validate, cli_improve, cli_rewrite;
 extern const cli_command cli_init, cli_evolve, cli_log, cli_show, cli_diff;
 extern const cli_command cli_revert, cli_commit, cli_checkout, cli_status, cli_report;
-extern const cli_command cli_solution, cli_check, cli_new_task, cli_rubric;
+extern const cli_command cli_solution, cli_check, cli_new_task, cli_rubric, cli_step;
 
 /* Loads task `name` from `tasks_dir` (NULL: the default tasks folder);
  * on failure reports it and returns CLI_FAILED. */
@@ -63,6 +63,10 @@ HOST_MUST_CHECK int cli_check_tasks(const char *command, task *const *tasks, siz
 /* The tasks folder `given` (NULL: the default) as an absolute path (free()
  * it), as a lab keeps it. */
 HOST_MUST_CHECK int cli_tasks_root(char **out, const char *given);
+
+/* Sets x->slurm from --executor's word `name` (NULL: local); reports a
+ * word that is neither, and --slurm-args without slurm. */
+HOST_MUST_CHECK int cli_set_executor(evolve_executor *x, const char *command, const char *name);
 
 /* Opens the LLM client for `o` (NULL when offline); reports failures.
  * The solutions of tasks with "model" ask it too (solution_model.h). */

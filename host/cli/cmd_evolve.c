@@ -34,6 +34,7 @@ static const char evolve_help[] =
 	"                   [--seed S]\n"
 	"                   [--budget N] [--utility score=1,cost=0,time=0] [--quiet]\n"
 	"                   [--json] [-j N] [--dir D] [--tasks-dir DIR] [--llm P[:MODEL]]\n"
+	"                   [--executor local|slurm] [--slurm-args \"...\"]\n"
 	"                   [--llm-url URL] [--max-usd X] [--max-tokens N]\n"
 	"                   [--llm-prompt-max N] [--record FILE | --replay FILE]\n"
 	"                   [LLM options]\n"
@@ -68,6 +69,7 @@ static const char evolve_help[] =
 	"  --json           one JSON object per generation\n"
 	"  -j N, --jobs N   evaluate N tasks at once in worker processes; the\n"
 	"                   results are the same as with -j 1\n"
+	CLI_EXECUTOR_HELP
 	"  --dir D          the lab directory (default: .)\n"
 	"\n"
 	"The arena (--arena): N rounds in which test agents grow the training\n"
@@ -194,7 +196,7 @@ typedef struct {
 
 static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 {
-	const char *select = "best", *utility = NULL, *pos[1];
+	const char *select = "best", *utility = NULL, *executor = NULL, *pos[1];
 	const arg_option opts[] = {
 		CLI_LLM_OPTIONS(a->lo),
 		{ "--llm-calls", ARG_INT, &a->o.eval.agent.llm_calls, 1, CLI_MAX_LLM_CALLS },
@@ -220,6 +222,7 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 		{ "--arena-cap", ARG_INT, &a->ao.cap, 1, ARENA_MAX_CASES },
 		{ "--proposals", ARG_INT, &a->ao.proposals, 1, PROPOSE_MAX },
 		CLI_LIMIT_OPTIONS(a->given),
+		CLI_EXECUTOR_OPTIONS(executor, a->o.eval.executor),
 		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	int n;
@@ -227,6 +230,11 @@ static int parse_evolve_args(evolve_args *a, int argc, char **argv)
 	if (args_parse(opts, argc, argv, pos, 0, &n) < 0 ||
 	    (utility && settings_parse_utility(&a->utility, utility) < 0))
 		return cli_usage("evolve", "%s", err_last());
+	if ((n = cli_set_executor(&a->o.eval.executor, "evolve", executor)) != CLI_OK)
+		return n;
+	if (a->arena && a->o.eval.executor.slurm)
+		return cli_usage("evolve", "the arena runs its evaluations here: --executor "
+				 "slurm is for plain evolve");
 	if (strcmp(select, "best") && strcmp(select, "archive"))
 		return cli_usage("evolve", "--select takes best or archive, not '%s'", select);
 	if (!a->arena && (a->ao.code_agents || a->ao.test_agents || a->ao.replace_every ||

@@ -19,6 +19,7 @@ static const char init_help[] =
 	"usage: host init [--dir D] [--from DIR] [--tasks a,b] [--budget N] [--seed S]\n"
 	"                 [--trials N] [--utility score=1,cost=0,time=0] [-j N]\n"
 	"                 [--carry] [--tasks-dir DIR] [--llm P[:MODEL]] [LLM options]\n"
+	"                 [--executor local|slurm] [--slurm-args \"...\"]\n"
 	"\n"
 	"Creates a lab in D (default: the current directory): agent_code/ and\n"
 	"generations/ from the seed agents, which are validated, evaluated and\n"
@@ -47,6 +48,7 @@ static const char init_help[] =
 	"                   alone (default: off; host.carry in generations/config)\n"
 	"  --tasks-dir DIR  where task folders are\n"
 	"  -j N, --jobs N   evaluate N tasks at once in worker processes\n"
+	CLI_EXECUTOR_HELP
 	CLI_LIMIT_HELP
 	CLI_LLM_HELP
 	"\n"
@@ -131,7 +133,7 @@ typedef struct {
 	evolve_eval_options eo;
 	cli_eval_given limits;   /* the agents' limits, as evolve takes them */
 	llm_options lo;
-	const char *dir, *from, *list, *tasks_dir, *utility;
+	const char *dir, *from, *list, *tasks_dir, *utility, *executor;
 } init_args;
 
 static int parse_init_args(init_args *a, int argc, char **argv)
@@ -152,6 +154,7 @@ static int parse_init_args(init_args *a, int argc, char **argv)
 		{ "--utility", ARG_STRING, &a->utility, 0, 0 },
 		{ "--tasks-dir", ARG_STRING, &a->tasks_dir, 0, 0 },
 		{ "--carry", ARG_FLAG, &a->eo.carry, 0, 0 },
+		CLI_EXECUTOR_OPTIONS(a->executor, a->eo.executor),
 		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	int n;
@@ -161,7 +164,7 @@ static int parse_init_args(init_args *a, int argc, char **argv)
 		return cli_usage("init", "%s", err_last());
 	a->eo.meta_ms = (int)a->limits.meta_ms;
 	a->eo.agent_slack_ms = (int)a->limits.agent_ms;
-	return CLI_OK;
+	return cli_set_executor(&a->eo.executor, "init", a->executor);
 }
 
 static int run_init(int argc, char **argv)

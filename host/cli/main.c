@@ -18,7 +18,7 @@
 static const cli_command *const commands[] = {
 	&cli_init, &cli_evolve, &cli_log, &cli_show, &cli_solution, &cli_diff, &cli_revert,
 	&cli_commit, &cli_checkout, &cli_status, &cli_report, &cli_bench, &cli_validate,
-	&cli_improve, &cli_rewrite, &cli_new_task, &cli_check, &cli_rubric,
+	&cli_improve, &cli_rewrite, &cli_new_task, &cli_check, &cli_rubric, &cli_step,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

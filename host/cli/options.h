@@ -45,6 +45,23 @@
 	"  --agent-seconds S  the task agent's own time, on top of the task's\n"  \
 	"                   limit for each evaluation of the budget (default 10)\n"
 
+/* Where the evaluations run (evolve_executor): --executor's word goes to
+ * `name`, for cli_set_executor, and --slurm-args to x.slurm_args. */
+#define CLI_EXECUTOR_OPTIONS(name, x)                                          \
+	{ "--executor", ARG_STRING, &(name), 0, 0 },                           \
+	{ "--slurm-args", ARG_STRING, &(x).slurm_args, 0, 0 }
+
+#define CLI_EXECUTOR_HELP                                                      \
+	"  --executor local|slurm\n"                                            \
+	"                   where the evaluations run: processes of this machine\n" \
+	"                   (default), or Slurm job steps (srun), one a task\n"  \
+	"                   agent's evaluation of a candidate on a task, on the\n" \
+	"                   nodes of your allocation (salloc, sbatch) or of a new\n" \
+	"                   one. The results are the same\n"                     \
+	"  --slurm-args \"...\"\n"                                              \
+	"                   more options for srun, such as \"--partition=cpu\n"  \
+	"                   --time=10\"\n"
+
 /* An llm_options before its options are parsed: the temperature is the
  * server's own unless --llm-temperature is given. */
 #define CLI_LLM_DEFAULTS { .provider = NULL, .temperature = -1 }

@@ -36,6 +36,21 @@
 
 typedef record_utility evolve_utility;
 
+/*
+ * Where the evaluations run: here, in processes of this machine (the
+ * default), or as Slurm job steps (srun) on the nodes of the user's
+ * allocation, or of a new one. A step is one unit: one task agent's
+ * evaluation of one candidate on one task. It gets the agent files and
+ * the task's folder over its stdin, runs them in a sandbox of its node
+ * and answers on its stdout, through which its model calls come to this
+ * process: the lab and the model stay this process's alone. The results
+ * are the same either way.
+ */
+typedef struct {
+	int slurm;                 /* 0: local processes; 1: Slurm job steps */
+	const char *slurm_args;    /* more options for srun, split at blanks; may be NULL */
+} evolve_executor;
+
 typedef struct {
 	task **tasks;              /* training tasks */
 	size_t n_tasks;
@@ -55,6 +70,7 @@ typedef struct {
 	 * starts from its parent generation's solution for the task, which
 	 * the record's measure says; 0: from the task's initial.c. */
 	int carry;
+	evolve_executor executor;  /* a run's own, like jobs: not a lab setting */
 } evolve_eval_options;
 
 /*
@@ -70,6 +86,16 @@ typedef struct {
  */
 HOST_MUST_CHECK int evolve_evaluate(record *r, const agent_files *files, const record *from,
 				    const evolve_eval_options *o);
+
+/*
+ * The remote side of --executor slurm, which `host step` runs as a job
+ * step on a node: reads one unit of evaluation work from `in` (the
+ * step's stdin), runs it in a sandbox of this machine, asking the host
+ * for the model over `out` and `in`, and sends back its result on `out`.
+ * Returns 0 once the result is sent, or an error, which is sent too when
+ * it can be.
+ */
+HOST_MUST_CHECK int evolve_step(int in, int out);
 
 /* Commits `r` with `files` as generation r->number (`also_parent`: a
  * second git parent, or -1; `folder`: a folder of its tree besides

@@ -49,24 +49,16 @@ static int agent_wall_ms(const task *t, int budget, int slack_ms)
 	return agent_task_wall_ms(t, budget, slack_ms > 0 ? slack_ms : EVOLVE_AGENT_SLACK_MS);
 }
 
-/* What one task's evaluation is: generation `number`'s task agent (the
- * number names its model calls) starting from `initial`, the solution of
- * generation `carried_from`, or of the task's initial.c (-1). */
-typedef struct {
-	int number;
-	const char *initial;
-	int carried_from;
-} eval_start;
 
 /* Where task t's agent starts: with carry, `from`'s solution for t, when
  * its host's training run did not fail (a failed one is no start), it is
  * no larger than the host takes and it is not the initial.c text (which
  * is no carried work); else t's initial.c. */
-static eval_start start_of(const task *t, const record *from, const evolve_eval_options *o,
+static evolve_start start_of(const task *t, const record *from, const evolve_eval_options *o,
 			   int number)
 {
 	const record_task *p = o->carry && from ? record_find_task(from, t->name) : NULL;
-	eval_start s = { number, t->initial_text, -1 };
+	evolve_start s = { number, t->initial_text, -1 };
 
 	if (p && p->solution && !p->train_failed && strcmp(p->solution, t->initial_text) != 0 &&
 	    strlen(p->solution) <= evolve_solution_max(t)) {
@@ -91,7 +83,7 @@ static int score_solution(record_task *out, task *t, const agent_run_result *run
 /* Runs the task agent on one task and re-scores its solution: trial
  * `trial` of o->trials, each with a seed of its own, from `s`. */
 static int run_trial(record_task *out, task *t, const agent_files *files,
-		     const evolve_eval_options *o, const eval_start *s, int trial, llm_usage *used)
+		     const evolve_eval_options *o, const evolve_start *s, int trial, llm_usage *used)
 {
 	int wall_ms = agent_wall_ms(t, o->budget, o->agent_slack_ms);
 	char tag[120];
@@ -177,27 +169,21 @@ static void add_trial(record_task *all, record_task *one, double *best)
 	record_task_free(one);
 }
 
-/* The task agent's result on one task, for generation `number` (from
- * `from`'s solution, with carry): the mean of o->trials runs. The
- * evaluation holds a CPU slot, which its agent lends while it waits for
- * the model. */
-static int evaluate_task(record_task *out, task *t, const agent_files *files,
-			 const evolve_eval_options *o, int number, const record *from,
-			 llm_usage *used)
+int evolve_unit_local(record_task *out, task *t, const agent_files *files,
+		      const evolve_eval_options *o, const evolve_start *s, llm_usage *used)
 {
 	int trials = o->trials > 1 ? o->trials : 1, k, rc;
-	eval_start s = start_of(t, from, o, number);
 	double best;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = slots_take(o->agent.cpu, 0, NULL, NULL)) < 0)
 		return rc;
-	rc = run_trial(out, t, files, o, &s, 0, used);
+	rc = run_trial(out, t, files, o, s, 0, used);
 	best = out->fitness;
 	for (k = 1; rc == 0 && k < trials; k++) {
 		record_task one;
 
-		if ((rc = run_trial(&one, t, files, o, &s, k, used)) == 0)
+		if ((rc = run_trial(&one, t, files, o, s, k, used)) == 0)
 			add_trial(out, &one, &best);
 	}
 	slots_give(o->agent.cpu);
@@ -210,6 +196,21 @@ static int evaluate_task(record_task *out, task *t, const agent_files *files,
 		out->holdout_fitness /= trials;
 	}
 	return rc;
+}
+
+/* The task agent's result on one task, for generation `number` (from
+ * `from`'s solution, with carry), where the executor runs it: here,
+ * holding a CPU slot that its agent lends while it waits for the model,
+ * or in a Slurm job step, on a node's CPUs. */
+static int evaluate_task(record_task *out, task *t, const agent_files *files,
+			 const evolve_eval_options *o, int number, const record *from,
+			 llm_usage *used)
+{
+	evolve_start s = start_of(t, from, o, number);
+
+	if (o->executor.slurm)
+		return evolve_unit_slurm(out, t, files, o, &s, used);
+	return evolve_unit_local(out, t, files, o, &s, used);
 }
 
 /* What the workers of evaluate_parallel share. */

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static json_t *files_to_json(const agent_files *files)
+json_t *evolve_files_to_json(const agent_files *files)
 {
 	json_t *out = json_object();
 	size_t i;
@@ -39,7 +39,7 @@ static json_t *files_to_json(const agent_files *files)
 	return out;
 }
 
-static int files_from_json(agent_files *out, const json_t *json)
+int evolve_files_from_json(agent_files *out, const json_t *json)
 {
 	const char *name;
 	json_t *text;
@@ -48,7 +48,7 @@ static int files_from_json(agent_files *out, const json_t *json)
 	memset(out, 0, sizeof(*out));
 	json_object_foreach((json_t *)json, name, text) {
 		if (!json_is_string(text) || !agents_valid_name(name))
-			rc = err_set(ERR_INVALID, "a candidate sent a file that is not one: '%.60s'", name);
+			rc = err_set(ERR_INVALID, "a file sent is no agent file: '%.60s'", name);
 		else
 			rc = agents_set(out, name, json_string_value(text));
 		if (rc < 0) {
@@ -112,7 +112,7 @@ static int candidate_work(json_t **out, void *ctx, evolve_worker *w)
 	c->r.total_s = (os_now_ms() - start) / 1000.0;
 	if (rc == 0)
 		*out = json_pack("{s:o?, s:o?, s:o?}", "record", record_to_json(&c->r),
-				 "files", c->files.count ? files_to_json(&c->files) : NULL,
+				 "files", c->files.count ? evolve_files_to_json(&c->files) : NULL,
 				 "solutions", solutions_to_json(&c->r));
 	return rc;
 }
@@ -146,7 +146,7 @@ static int take_back(evolve_candidate *c, const json_t *out, const char *error)
 	if ((rc = record_from_json(&r, json_object_get(out, "record"))) < 0)
 		return rc;
 	if ((rc = solutions_from_json(&r, json_object_get(out, "solutions"))) < 0 ||
-	    (files && (rc = files_from_json(&c->files, files)) < 0)) {
+	    (files && (rc = evolve_files_from_json(&c->files, files)) < 0)) {
 		record_free(&r);
 		return rc;
 	}

@@ -37,6 +37,36 @@ unsigned long long evolve_mix(unsigned long long seed, unsigned long long n);
 
 size_t evolve_solution_max(const task *t);
 
+/* Where one task's evaluation starts: generation `number`'s task agent
+ * (the number names its model calls) from `initial`, the solution of
+ * generation `carried_from`, or of the task's initial.c (-1). */
+typedef struct {
+	int number;
+	const char *initial;
+	int carried_from;
+} evolve_start;
+
+/*
+ * One unit of evaluation work: task t's agent of `files` from `s`, the
+ * mean of o->trials runs, each re-scored by the host; its model use is
+ * added to *used. evolve_unit_local runs it in this process, holding a
+ * CPU slot (o->agent.cpu); evolve_unit_slurm (evolve_slurm.c) as a Slurm
+ * job step, serving its model calls from here. Both give the same
+ * record: the step runs evolve_unit_local on its node (evolve_step.c).
+ * A step that dies is an error, which makes its candidate interrupted.
+ */
+HOST_MUST_CHECK int evolve_unit_local(record_task *out, task *t, const agent_files *files,
+				      const evolve_eval_options *o, const evolve_start *s,
+				      llm_usage *used);
+HOST_MUST_CHECK int evolve_unit_slurm(record_task *out, task *t, const agent_files *files,
+				      const evolve_eval_options *o, const evolve_start *s,
+				      llm_usage *used);
+
+/* Agent files as JSON {name: text}, and back (refusing a name that is no
+ * agent file's): how a candidate's process and a Slurm step carry them. */
+json_t *evolve_files_to_json(const agent_files *files);
+HOST_MUST_CHECK int evolve_files_from_json(agent_files *out, const json_t *json);
+
 /* Task t's score normalised by its baseline and target, 0..1: its
  * fitness. */
 double evolve_normalised(const task *t, double score);

@@ -146,6 +146,16 @@ int llm_after_fork(llm_client *c)
 	return 0;
 }
 
+void llm_unset_keys(void)
+{
+	int kind, v;
+
+	for (kind = 0; kind < LLM_N_PROVIDERS; kind++)
+		for (v = 0; v < 2; v++)
+			if (llm_providers[kind].key_vars[v])
+				unsetenv(llm_providers[kind].key_vars[v]);
+}
+
 long llm_run_ms(const llm_client *c)
 {
 	return c ? c->run_ms : 0;
@@ -260,6 +270,8 @@ int llm_chat(llm_client *c, const char *system_prompt, const char *user_prompt,
 	int rc;
 
 	*reply = NULL;
+	if (c->remote)  /* the host's client charges it, and keeps the caps */
+		return llm_remote_chat(c, system_prompt, user_prompt, deadline_ms, reply, used);
 	if (llm_exhausted(c)) {
 		llm_usage t = llm_totals(c);
 		return err_set(LLM_ERR_BUDGET, "the LLM budget is spent ($%.4f of $%.4f, %ld tokens)",

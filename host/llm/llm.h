@@ -21,6 +21,7 @@
 #include "error.h"
 
 #include <jansson.h>
+#include <signal.h>
 
 typedef struct llm_client llm_client;
 
@@ -140,6 +141,29 @@ double llm_mean_latency(const llm_client *c);
 /* What the client has spent so far: with every process forked from the
  * one that opened it, whose calls count against the same caps. */
 llm_usage llm_totals(const llm_client *c);
+
+/*
+ * A client on a Slurm node, in a step of --executor slurm: each call, and
+ * each figure measured (llm_measured), is asked of the host's client over
+ * `in` and `out` (llm_serve answers it), which alone talks to the model,
+ * charges the call and keeps the caps. `about` is llm_remote_about of the
+ * host's client. llm_close closes neither descriptor.
+ */
+HOST_MUST_CHECK int llm_open_remote(llm_client **out, int in, int out_fd, const json_t *about);
+
+/* Unsets every provider's key variable in this process's environment: a
+ * child about to run a program that passes its environment on to other
+ * machines, as srun does to its steps. */
+void llm_unset_keys(void);
+
+/* What a remote client is told of `c`: its model and the model time of an
+ * agent run; NULL for an offline run. */
+json_t *llm_remote_about(const llm_client *c);
+
+/* The host's answer, with `c`, to a remote client's request: a call made
+ * under the agent's name, abandoned once *stop (may be NULL) is raised;
+ * or a figure measured. Consumed by the sender; NULL when out of memory. */
+json_t *llm_serve(llm_client *c, const json_t *request, volatile sig_atomic_t *stop);
 
 /* Why the run must stop (a 401, a replay mismatch ...), or NULL. */
 const char *llm_fatal(const llm_client *c);

@@ -69,6 +69,9 @@ struct llm_client {
 	int usage_warned;  /* the user was told that a server's counts were replaced */
 	void (*notice)(void *ctx, const char *message);
 	void *notice_ctx;
+	/* A client on a Slurm node (llm_open_remote): every call goes to the
+	 * host over these descriptors, and no request leaves from here. */
+	int remote, remote_in, remote_out;
 };
 
 /* llm_scrub.c */
@@ -133,6 +136,13 @@ void llm_pool_hold_off(llm_client *c, long ms);
  * came first. llm_pool_leave gives the slot back. */
 int llm_pool_enter(llm_client *c, double deadline_ms);
 void llm_pool_leave(llm_client *c);
+
+/* llm_remote.c: a remote client's side of llm_chat, llm_measured and
+ * llm_measured_end, each asked of the host's client (llm_serve). */
+HOST_MUST_CHECK int llm_remote_chat(llm_client *c, const char *system_prompt, const char *user,
+				    double deadline_ms, char **reply, llm_usage *used);
+void llm_remote_measured(llm_client *c, const char *next_call, double *value);
+void llm_remote_measured_end(llm_client *c);
 
 /* llm_call.c */
 

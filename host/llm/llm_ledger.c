@@ -361,6 +361,10 @@ static void replay_measured(const llm_client *c, const char *call, size_t k, dou
 
 void llm_measured_end(llm_client *c)
 {
+	if (c && c->remote) {
+		llm_remote_measured_end(c);
+		return;
+	}
 	if (c && c->record && !c->measured_kept && json_array_size(c->measured) > 0)
 		record_line(c, json_pack("{s:s, s:O, s:i, s:i, s:f}", "call", c->measured_for,
 					 "measured", c->measured, "tokens_in", 0, "tokens_out", 0,
@@ -377,6 +381,10 @@ void llm_measured(llm_client *c, const char *next_call, double *value)
 {
 	if (!c || !next_call)
 		return;
+	if (c->remote) {
+		llm_remote_measured(c, next_call, value);
+		return;
+	}
 	if (strcmp(c->measured_for, next_call) != 0) {
 		llm_measured_end(c);
 		snprintf(c->measured_for, sizeof(c->measured_for), "%s", next_call);
