@@ -149,6 +149,7 @@ void test_group_timing(harness_totals *t);
 void test_group_reports(harness_totals *t);
 void test_group_oracle(harness_totals *t);
 void test_group_arena(harness_totals *t);
+void test_group_slurm(harness_totals *t);
 void test_group_arena_runs(harness_totals *t);
 void test_group_arena_spend(harness_totals *t);
 void test_group_arena_history(harness_totals *t);

@@ -198,6 +198,8 @@ int evolve_candidate_make(evolve_candidate *c, const evolve_options *o, evolve_p
 		rc = evolve_evaluate(&c->r, &c->files, &c->parent, &o->eval);
 		if (rc == 0)  /* timed tasks: against the parent's, at once */
 			rc = evolve_pair_timed(&c->r, &c->parent, &o->eval);
+		else if (rc == EVOLVE_STEP_LOST)  /* this candidate's failure, not the run's */
+			return evolve_keep_lost(&c->r, rc);
 	}
 	if (rc == 0)
 		rc = evolve_mark_interrupted(&c->r, &o->eval);

@@ -221,6 +221,7 @@ typedef struct {
 	int number;
 	const record *from;
 	llm_usage *used;
+	char lost[600];  /* why a unit's step ended without its result; "": none did */
 } eval_workers;
 
 /* A worker process: evaluates its task for generation `number`, seeing a
@@ -236,11 +237,14 @@ static int eval_work(json_t **out, void *ctx, evolve_worker *w)
 
 	wo.agent.stop = w->stop;
 	rc = evaluate_task(&result, wo.tasks[w->index], e->files, &wo, e->number, e->from, &used);
-	*out = json_pack("{s:o?, s:s?, s:o}", "result",
+	*out = json_pack("{s:o?, s:s?, s:o, s:s?}", "result",
 			 rc == 0 ? record_task_to_json(&result) : NULL,
 			 "solution", rc == 0 ? result.solution : NULL,
-			 "usage", llm_usage_to_json(&used));
-	return rc;
+			 "usage", llm_usage_to_json(&used),
+			 "lost", rc == EVOLVE_STEP_LOST ? err_last() : NULL);
+	if (rc == 0)
+		record_task_free(&result);
+	return rc == EVOLVE_STEP_LOST ? 0 : rc;
 }
 
 /* Reads worker i's result into results[i] and its LLM use. */
@@ -251,7 +255,11 @@ static int eval_done(void *ctx, size_t i, const json_t *out, const char *error, 
 	int rc = 0;
 
 	(void)status;
-	if (!json_object_get(out, "result"))
+	if (json_is_string(json_object_get(out, "lost"))) {
+		if (!e->lost[0])
+			snprintf(e->lost, sizeof(e->lost), "%s",
+				 json_string_value(json_object_get(out, "lost")));
+	} else if (!json_object_get(out, "result"))
 		rc = err_set(ERR_GENERIC, "a worker failed: %s", error ? error : "it died");
 	else if ((rc = record_task_from_json(&e->results[i], e->o->tasks[i]->name,
 					     json_object_get(out, "result"))) == 0 &&
@@ -276,14 +284,15 @@ static int evaluate_parallel(record_task *results, const agent_files *files,
 			     const evolve_eval_options *o, int number, const record *from,
 			     llm_usage *used)
 {
-	eval_workers e = { results, files, o, number, from, used };
+	eval_workers e = { results, files, o, number, from, used, "" };
 	evolve_workers_job job = {
 		.what = "a worker", .n = o->n_tasks, .at_once = (size_t)o->jobs, .in_order = 1,
 		.llm = o->agent.llm, .work = eval_work, .done = eval_done,
 		.stopping = eval_stopping, .ctx = &e,
 	};
+	int rc = evolve_workers_run(&job);
 
-	return evolve_workers_run(&job);
+	return rc == 0 && e.lost[0] ? err_set(EVOLVE_STEP_LOST, "%s", e.lost) : rc;
 }
 
 static int evaluate_all(record_task *results, const agent_files *files,

@@ -62,6 +62,15 @@ HOST_MUST_CHECK int evolve_unit_slurm(record_task *out, task *t, const agent_fil
 				      const evolve_eval_options *o, const evolve_start *s,
 				      llm_usage *used);
 
+/* What evolve_evaluate returns when a unit's Slurm step ended without its
+ * result (the step or its node died, or it was cancelled): no measure,
+ * and a failure of that generation alone (evolve_keep_lost). */
+#define EVOLVE_STEP_LOST (-30)
+
+/* With EVOLVE_STEP_LOST, `r` becomes interrupted, saying why (err_last),
+ * and 0 is returned: the run goes on. Else returns `rc`. */
+HOST_MUST_CHECK int evolve_keep_lost(record *r, int rc);
+
 /* Agent files as JSON {name: text}, and back (refusing a name that is no
  * agent file's): how a candidate's process and a Slurm step carry them. */
 json_t *evolve_files_to_json(const agent_files *files);

@@ -235,6 +235,17 @@ int evolve_mark_interrupted(record *r, const evolve_eval_options *o)
 				 "agents could call it; kept, not measured");
 }
 
+int evolve_keep_lost(record *r, int rc)
+{
+	char reason[700];
+
+	if (rc != EVOLVE_STEP_LOST)
+		return rc;
+	snprintf(reason, sizeof(reason), "%.600s; kept, not measured", err_last());
+	r->status = RECORD_INTERRUPTED;
+	return record_set_reason(r, reason);
+}
+
 int evolve_score_initial(record *r, const evolve_eval_options *o)
 {
 	size_t i;
@@ -273,9 +284,11 @@ int evolve_remeasure(record *out, lab *l, const record *parent, const agent_file
 	buf_free(&reason);
 	if (!(out->changes = strdup("")))
 		rc = err_set(ERR_SYSTEM, "out of memory");
-	if (rc == 0 && (rc = evolve_evaluate(out, files, parent, o)) == 0 &&
-	    (rc = evolve_score_initial(out, o)) == 0 &&
-	    (rc = evolve_mark_interrupted(out, o)) == 0)
+	if (rc == 0 && (rc = evolve_evaluate(out, files, parent, o)) == EVOLVE_STEP_LOST)
+		rc = evolve_keep_lost(out, rc);
+	else if (rc == 0 && (rc = evolve_score_initial(out, o)) == 0)
+		rc = evolve_mark_interrupted(out, o);
+	if (rc == 0)
 		rc = evolve_commit(l, out, files, -1, NULL);
 	if (rc < 0)
 		record_free(out);

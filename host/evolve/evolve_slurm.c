@@ -40,7 +40,8 @@
 #define SLURM_TASK_MAX (16u << 20)      /* a task's folder, all of it */
 #define SLURM_ARGS_MAX 64
 #define SLURM_TICK_MS 200               /* how often a stop is looked for */
-#define SLURM_KILL_AFTER_MS 10000       /* a cancelled srun that lingers is killed */
+#define SLURM_CANCEL_AFTER_MS 5000      /* a stopped step that lingers is cancelled */
+#define SLURM_KILL_AFTER_MS 15000       /* and a cancelled srun that lingers, killed */
 
 /* A step under way. */
 typedef struct {
@@ -114,11 +115,12 @@ static int unit_json(json_t **out, const task *t, const agent_files *files,
 	return *out && json_object_get(*out, "agents") ? 0 : err_set(ERR_SYSTEM, "out of memory");
 }
 
-/* srun's argument list: its own options, then `host step`. */
+/* srun's argument list: its own options, then `host step`. Frames are
+ * no lines: srun must pass the step's output on as it comes. */
 static int srun_argv(char **argv, char *words, const char *host, const char *args)
 {
 	static const char *const fixed[] = { "srun", "--nodes=1", "--ntasks=1", "--quiet",
-					     "--job-name=host-step" };
+					     "--unbuffered", "--job-name=host-step" };
 	size_t n = 0, i;
 	char *save = NULL, *w;
 
@@ -209,15 +211,22 @@ static void read_said(step *st)
 	memcpy(st->said + have, chunk, (size_t)n + 1);
 }
 
-/* Cancels the step once the run stops: srun passes the signal on to it;
- * one that lingers is killed. */
+/* Ends the step once the run stops. srun passes SIGUSR1 on to the step,
+ * which then ends its work and removes its scratch folder (evolve_step);
+ * a SIGTERM would have Slurm cancel it at once, its folder left for the
+ * next step's sweep: so only a step that lingers gets it, and an srun
+ * that lingers still is killed. */
 static void cancel_on_stop(step *st, const evolve_eval_options *o)
 {
+	double since = st->cancelled ? os_now_ms() - st->cancelled : 0;
+
 	if (!st->cancelled && evolve_stopping(o)) {
-		kill(st->pid, SIGTERM);
+		kill(st->pid, SIGUSR1);
 		st->cancelled = os_now_ms();
-	} else if (st->cancelled && os_now_ms() - st->cancelled > SLURM_KILL_AFTER_MS) {
+	} else if (since > SLURM_KILL_AFTER_MS) {
 		kill(st->pid, SIGKILL);
+	} else if (since > SLURM_CANCEL_AFTER_MS) {
+		kill(st->pid, SIGTERM);
 	}
 }
 
@@ -236,6 +245,22 @@ static int next_frame(json_t **msg, step *st, const evolve_eval_options *o)
 		if (ready > 0 && p[0].revents)
 			return channel_recv_json(msg, st->fd, SLURM_FRAME_MAX, -1);
 	}
+}
+
+/* What a served model call asks while it waits: to be abandoned, when the
+ * run stops or the step is gone (srun ended, and its ends of the socket
+ * with it). */
+typedef struct {
+	const step *st;
+	const evolve_eval_options *o;
+} call_watch;
+
+static int call_abandoned(void *ctx)
+{
+	const call_watch *w = ctx;
+	struct pollfd p = { w->st->fd, 0, 0 };
+
+	return evolve_stopping(w->o) || (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)));
 }
 
 /* Reads the step's result into *out and its model use into *used. */
@@ -268,12 +293,13 @@ static int take_result(record_task *out, const task *t, const json_t *msg, llm_u
 static int serve(record_task *out, int *heard, step *st, const task *t,
 		 const evolve_eval_options *o, llm_usage *used)
 {
+	call_watch watch = { st, o };
 	json_t *msg = NULL, *answer;
 	const json_t *q;
 	int rc;
 
 	while ((rc = next_frame(&msg, st, o)) == 0 && (q = json_object_get(msg, "llm")) != NULL) {
-		answer = llm_serve(o->agent.llm, q, o->agent.stop);
+		answer = llm_serve(o->agent.llm, q, call_abandoned, &watch);
 		rc = answer ? channel_send_json(st->fd, answer) : err_set(ERR_SYSTEM, "out of memory");
 		json_decref(answer);
 		json_decref(msg);
@@ -299,11 +325,11 @@ static int no_result(step *st, int status, const char *what)
 		*nl = '\0';
 	nl = strrchr(st->said, '\n');
 	if (st->cancelled)
-		return err_set(ERR_GENERIC, "its Slurm step was cancelled: the run was stopped");
+		return err_set(EVOLVE_STEP_LOST, "its Slurm step was cancelled: the run was stopped");
 	if (WIFSIGNALED(status))
-		return err_set(ERR_GENERIC, "its Slurm step ended before its result (%s; srun was "
-			       "killed by signal %d)", what, WTERMSIG(status));
-	return err_set(ERR_GENERIC, "its Slurm step ended before its result (%s; srun exit %d%s%s)",
+		return err_set(EVOLVE_STEP_LOST, "its Slurm step ended before its result (%s; srun "
+			       "was killed by signal %d)", what, WTERMSIG(status));
+	return err_set(EVOLVE_STEP_LOST, "its Slurm step ended before its result (%s; srun exit %d%s%s)",
 		       what, WEXITSTATUS(status), st->said[0] ? ": " : "",
 		       nl ? nl + 1 : st->said);
 }

@@ -9,10 +9,10 @@
  * (evolve_unit_local: the same sandbox, zygote and scoring, the same
  * seed), with a model client that asks the host for every call
  * (llm_open_remote). The work is done in a child, so that the scratch
- * folder goes whatever becomes of it: a signal (srun passes the host's
- * cancel on) kills the child, whose sandboxes die with it, and this
- * process removes the folder; a kill -9 leaves it to the next step's
- * sweep (os_make_scratch).
+ * folder goes whatever becomes of it: a signal (SIGUSR1, the host's stop,
+ * which srun passes on) kills the child, whose sandboxes die with it, and
+ * this process removes the folder; a kill -9 or a cancel by Slurm leaves
+ * it to the next step's sweep on the node (os_make_scratch).
  */
 #include "evolve_internal.h"
 
@@ -136,6 +136,7 @@ static _Noreturn void child(const json_t *unit, const char *dir, int in, int out
 
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
 	setenv("TMPDIR", dir, 1);
 	rc = run_unit(&reply, unit, dir, in, out);
 	if (!reply || channel_send_json(out, reply) < 0)
@@ -179,6 +180,7 @@ int evolve_step(int in, int out)
 	sa.sa_handler = on_signal;  /* no SA_RESTART: the wait ends */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);  /* the host's stop, which srun passes on */
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = os_make_scratch(&dir, "host-step")) == 0) {
 		fflush(NULL);

@@ -21,7 +21,6 @@
 #include "error.h"
 
 #include <jansson.h>
-#include <signal.h>
 
 typedef struct llm_client llm_client;
 
@@ -161,9 +160,10 @@ void llm_unset_keys(void);
 json_t *llm_remote_about(const llm_client *c);
 
 /* The host's answer, with `c`, to a remote client's request: a call made
- * under the agent's name, abandoned once *stop (may be NULL) is raised;
- * or a figure measured. Consumed by the sender; NULL when out of memory. */
-json_t *llm_serve(llm_client *c, const json_t *request, volatile sig_atomic_t *stop);
+ * under the agent's name, abandoned as llm_set_abort's `abort` says (may
+ * be NULL: the run stopped, the step is gone); or a figure measured. The
+ * sender frees it; NULL when out of memory. */
+json_t *llm_serve(llm_client *c, const json_t *request, int (*abort)(void *ctx), void *ctx);
 
 /* Why the run must stop (a 401, a replay mismatch ...), or NULL. */
 const char *llm_fatal(const llm_client *c);

@@ -115,14 +115,8 @@ void llm_remote_measured_end(llm_client *c)
 		json_decref(answer);
 }
 
-/* llm_set_abort's check while a served call waits: the run stops. */
-static int stopped(void *ctx)
-{
-	return *(volatile sig_atomic_t *)ctx != 0;
-}
-
 /* One call of a remote agent, made with `c` under the agent's name. */
-static json_t *serve_chat(llm_client *c, const json_t *q, volatile sig_atomic_t *stop)
+static json_t *serve_chat(llm_client *c, const json_t *q, int (*abort)(void *ctx), void *ctx)
 {
 	const char *tag = json_string_value(json_object_get(q, "tag"));
 	double left = json_number_value(json_object_get(q, "ms_left"));
@@ -133,8 +127,7 @@ static json_t *serve_chat(llm_client *c, const json_t *q, volatile sig_atomic_t 
 
 	snprintf(name, sizeof(name), "%s", tag ? tag : "");
 	llm_set_tag(c, tag ? name : NULL);
-	if (stop)
-		llm_set_abort(c, stopped, (void *)stop);
+	llm_set_abort(c, abort, ctx);
 	rc = llm_chat(c, json_string_value(json_object_get(q, "system")),
 		      json_string_value(json_object_get(q, "user")),
 		      left > 0 ? os_now_ms() + left : 0, &reply, &used);
@@ -147,7 +140,7 @@ static json_t *serve_chat(llm_client *c, const json_t *q, volatile sig_atomic_t 
 	return answer;
 }
 
-json_t *llm_serve(llm_client *c, const json_t *request, volatile sig_atomic_t *stop)
+json_t *llm_serve(llm_client *c, const json_t *request, int (*abort)(void *ctx), void *ctx)
 {
 	const char *op = json_string_value(json_object_get(request, "op"));
 	double value;
@@ -156,7 +149,7 @@ json_t *llm_serve(llm_client *c, const json_t *request, volatile sig_atomic_t *s
 		return json_pack("{s:i, s:s}", "code", ERR_INVALID, "error", !c
 				 ? "the run is offline: there is no model" : "not a model request");
 	if (strcmp(op, "chat") == 0)
-		return serve_chat(c, request, stop);
+		return serve_chat(c, request, abort, ctx);
 	if (strcmp(op, "measured") == 0) {
 		const char *call = json_string_value(json_object_get(request, "call"));
 		char name[200];

@@ -1,0 +1,406 @@
+/*
+ * test_slurm.c - evaluations as Slurm job steps (--executor slurm), on a
+ * one-node cluster the group starts on 127.0.0.1 from Debian's packages
+ * (tests/slurm_cluster.sh) and stops at its end: the same generations as
+ * a local run, steps seen in slurmd's log; a step killed in the middle of
+ * its evaluation is its candidate's failure and the run goes on; SIGTERM
+ * to host cancels every step; the model's caps hold with calls that come
+ * from steps. Skipped, saying why, where the cluster cannot start (not
+ * root, no packages).
+ */
+#include "harness.h"
+#include "llm_fixture.h"
+
+#include "os.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *cluster;          /* the cluster's folder; NULL: it is not up */
+static char cluster_why[600];  /* why not */
+
+/* Runs tests/slurm_cluster.sh `what` on the cluster's folder. */
+static void cluster_script(run_result *r, const char *what)
+{
+	char *argv[] = { "/bin/sh", "tests/slurm_cluster.sh", (char *)what, cluster, NULL };
+
+	run_command(r, NULL, argv);
+}
+
+/* Starts the cluster for the group's first test that runs, once. */
+static void cluster_start(void)
+{
+	static int tried;
+	char *conf;
+	run_result r;
+
+	if (tried++)
+		return;
+	cluster = harness_scratch("slurm_cluster");
+	cluster_script(&r, "start");
+	if (r.status != 0) {
+		snprintf(cluster_why, sizeof(cluster_why), "no Slurm cluster: %.*s",
+			 (int)strcspn(r.err, "\n"), r.err);
+		cluster_script(&r, "stop");
+		os_remove_tree(cluster);
+		free(cluster);
+		cluster = NULL;
+	} else {
+		conf = os_path_join(cluster, "slurm.conf");
+		setenv("SLURM_CONF", conf, 1);
+		free(conf);
+	}
+	run_result_free(&r);
+}
+
+static void cluster_stop(void)
+{
+	run_result r;
+
+	if (!cluster)
+		return;
+	cluster_script(&r, "stop");
+	run_result_free(&r);
+	os_remove_tree(cluster);
+	free(cluster);
+	cluster = NULL;
+}
+
+/* Skips the test, saying why, when there is no cluster. */
+#define NEED_CLUSTER() do { \
+	cluster_start(); \
+	if (!cluster) { \
+		print_message("[  SKIP    ] %s\n", cluster_why); \
+		skip(); \
+	} \
+} while (0)
+
+/* The steps Slurm still has: `squeue --steps`, one a line. */
+static char *steps_left(void)
+{
+	char *argv[] = { "/usr/bin/squeue", "--noheader", "--steps", "--format=%i", NULL };
+	char *out;
+	run_result r;
+
+	run_command(&r, NULL, argv);
+	assert_int_equal(r.status, 0);
+	out = strdup(r.out);
+	run_result_free(&r);
+	return out;
+}
+
+/* The lab's repository passes git fsck --strict. */
+static void assert_fsck_clean(const char *lab)
+{
+	run_result r;
+
+	llm_fixture_git(&r, lab, "fsck", "--strict", NULL);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.err, "error"));
+	run_result_free(&r);
+}
+
+static int count_of(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (; text && (text = strstr(text, needle)) != NULL; text++)
+		n++;
+	return n;
+}
+
+/* Offline, a lab made and evolved with --executor slurm has the trees and
+ * subjects a local one has, generation for generation; slurmd ran each
+ * unit as a step of its own, and none is left. */
+static void test_steps_make_the_local_generations(void **state)
+{
+	char *lab_a, *lab_b, *log, *text, *left;
+	run_result r;
+	int before;
+
+	(void)state;
+	NEED_CLUSTER();
+	lab_a = llm_fixture_lab("slurm_local");
+	lab_b = harness_scratch("slurm_steps");
+	log = os_path_join(cluster, "slurmd.log");
+	text = harness_read(log);
+	before = count_of(text, "launch task StepId=");
+	free(text);
+	HOST(&r, "init", "--dir", lab_b, "--executor", "slurm");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", lab_a, "--gens", "3", "--parallel", "2");
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+	HOST(&r, "evolve", "--dir", lab_b, "--gens", "3", "--parallel", "2", "--executor", "slurm");
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "evolve: 3 generations (2 in flight)");
+	assert_contains(r.out, "1 accepted, 2 rejected, 0 invalid");
+	run_result_free(&r);
+	llm_fixture_same_generations(lab_a, lab_b, 3);
+	/* gen_000 and three candidates, each on email and snake */
+	text = harness_read(log);
+	assert_int_equal(count_of(text, "launch task StepId=") - before, 8);
+	free(text);
+	left = steps_left();
+	assert_string_equal(left, "");
+	free(left);
+	assert_fsck_clean(lab_b);
+	os_remove_tree(lab_a);
+	os_remove_tree(lab_b);
+	free(lab_a);
+	free(lab_b);
+	free(log);
+}
+
+/* The evolution script, the email task agent's first call hanging, or
+ * every one with `always`: the step waits for the model. */
+static json_t *email_hangs(int always)
+{
+	json_t *script = llm_fixture_evolution(), *rule;
+	size_t i;
+
+	json_array_foreach(json_object_get(script, "rules"), i, rule)
+		if (strcmp(json_string_value(json_object_get(rule, "match")), "Interface (email)") == 0) {
+			json_t *replies = json_object_get(rule, "replies");
+			if (always)
+				json_array_clear(replies);
+			json_array_insert_new(replies, 0, json_pack("{s:i}", "hang", 120));
+		}
+	return script;
+}
+
+/* `host init` of `lab` against the model at `url`, through steps: gen_000
+ * is measured as evolve will measure it. */
+static void init_with_model(const char *lab, const char *prices)
+{
+	char *argv[] = { "host", "init", "--dir", (char *)lab, "--llm", "openai:test-model",
+			 "--llm-url", "@URL@", "--llm-prices", (char *)prices, "--executor",
+			 "slurm", NULL };
+	run_result r;
+
+	os_remove_tree(lab);
+	json_decref(llm_fixture_run(&r, llm_fixture_evolution(), "slurm_init", argv));
+	assert_int_equal(r.status, 0);
+	run_result_free(&r);
+}
+
+/* Starts host with `argv` (argv[0] ignored) and returns its pid. */
+static pid_t start_host(char *const argv[])
+{
+	run_options no_wait = { .no_wait = 1 };
+	run_result r;
+	pid_t pid;
+
+	run_host_with(&r, &no_wait, argv);
+	pid = r.status;
+	run_result_free(&r);
+	return pid;
+}
+
+/* Waits until the model got `n` calls of the email task agent, each from
+ * a step that now waits for its reply, which never comes; or fails the
+ * test after a minute. */
+static void wait_for_email_calls(const llm_server *s, size_t n)
+{
+	int i;
+
+	for (i = 0; i < 1200; i++) {
+		json_t *requests = llm_fixture_requests(s), *q;
+		size_t k, have = 0;
+
+		json_array_foreach(requests, k, q) {
+			const char *user = json_string_value(json_object_get(q, "user"));
+			have += user && strstr(user, "Interface (email)");
+		}
+		json_decref(requests);
+		if (have >= n)
+			return;
+		usleep(50 * 1000);
+	}
+	fail_msg("the email task agent never made %zu calls", n);
+}
+
+/* Sends `signal` to the steps running now: scancel --signal. */
+static void signal_steps(const char *signal)
+{
+	char *ids = steps_left(), *line, *save = NULL;
+
+	assert_non_null(strchr(ids, '.'));  /* there is a step */
+	for (line = strtok_r(ids, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *argv[] = { "/usr/bin/scancel", "--signal", (char *)signal, line, NULL };
+		run_result r;
+
+		run_command(&r, NULL, argv);
+		assert_int_equal(r.status, 0);
+		run_result_free(&r);
+	}
+	free(ids);
+}
+
+static const char *status_of(const char *lab, int g, json_t **note)
+{
+	*note = llm_fixture_note(lab, g);
+	return json_string_value(json_object_get(*note, "status"));
+}
+
+/* A step killed while its task agent waits for the model: that candidate
+ * is kept as interrupted, saying so, and the run goes on to the next,
+ * which is measured; no step is left, and git fsck is clean. */
+static void test_a_killed_step_is_its_candidates_failure(void **state)
+{
+	char *prices, *lab, url[128], *left;
+	char *argv[] = { "host", "evolve", "--dir", NULL, "--gens", "2", "--executor", "slurm",
+			 "--llm", "openai:test-model", "--llm-url", url, "--llm-prices", NULL,
+			 "--llm-timeout", "60", NULL };  /* the lab and prices: [3], [13] */
+	json_t *note;
+	llm_server s;
+	pid_t pid;
+	int status = 0;
+
+	(void)state;
+	NEED_CLUSTER();
+	prices = llm_fixture_prices();
+	lab = harness_scratch("slurm_kill");
+	argv[3] = lab;
+	argv[13] = prices;
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	init_with_model(lab, prices);
+	llm_fixture_start(&s, email_hangs(0), "slurm_kill_server");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	pid = start_host(argv);
+	wait_for_email_calls(&s, 1);  /* gen_001's email evaluation, its call hanging */
+	signal_steps("KILL");
+	assert_int_equal(harness_wait_exit(pid, &status, 60000), 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	llm_fixture_stop(&s);
+	assert_string_equal(status_of(lab, 1, &note), "interrupted");
+	assert_contains(json_string_value(json_object_get(note, "reason")),
+			"its Slurm step ended before its result");
+	json_decref(note);
+	assert_true(strcmp(status_of(lab, 2, &note), "accepted") == 0 ||
+		    strcmp(status_of(lab, 2, &note), "rejected") == 0);
+	json_decref(note);
+	left = steps_left();
+	assert_string_equal(left, "");
+	free(left);
+	assert_fsck_clean(lab);
+	unsetenv("OPENAI_API_KEY");
+	os_remove_tree(lab);
+	free(lab);
+	unlink(prices);
+	free(prices);
+}
+
+/* SIGTERM while two candidates' steps wait for the model: host cancels
+ * both, keeps both candidates as interrupted and exits 143; no step is
+ * left, and git fsck is clean. */
+static void test_sigterm_cancels_every_step(void **state)
+{
+	char *prices, *lab, url[128], *left;
+	char *argv[] = { "host", "evolve", "--dir", NULL, "--gens", "2", "--parallel", "2",
+			 "--executor", "slurm", "--llm", "openai:test-model", "--llm-url", url,
+			 "--llm-prices", NULL, "--llm-timeout", "60", NULL };  /* [3], [15] */
+	json_t *note;
+	llm_server s;
+	pid_t pid;
+	int status = 0, g;
+
+	(void)state;
+	NEED_CLUSTER();
+	prices = llm_fixture_prices();
+	lab = harness_scratch("slurm_stop");
+	argv[3] = lab;
+	argv[15] = prices;
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	init_with_model(lab, prices);
+	llm_fixture_start(&s, email_hangs(1), "slurm_stop_server");
+	snprintf(url, sizeof(url), "%s/v1", s.url);
+	pid = start_host(argv);
+	wait_for_email_calls(&s, 2);  /* both candidates' */
+	kill(pid, SIGTERM);
+	assert_int_equal(harness_wait_exit(pid, &status, 60000), 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM);
+	llm_fixture_stop(&s);
+	left = steps_left();
+	assert_string_equal(left, "");
+	free(left);
+	for (g = 1; g <= 2; g++) {
+		assert_string_equal(status_of(lab, g, &note), "interrupted");
+		json_decref(note);
+	}
+	assert_fsck_clean(lab);
+	unsetenv("OPENAI_API_KEY");
+	os_remove_tree(lab);
+	free(lab);
+	unlink(prices);
+	free(prices);
+}
+
+/* `host evolve --max-tokens` in a new lab, here or on steps; returns the
+ * requests the model got. */
+static json_t *evolve_capped(run_result *r, const char *name, const char *prices, int slurm)
+{
+	char *lab = llm_fixture_lab(name);
+	char *argv[] = { "host", "evolve", "--dir", lab, "--gens", "10", "--llm",
+			 "openai:test-model", "--llm-url", "@URL@", "--llm-prices", (char *)prices,
+			 "--max-tokens", "12000", slurm ? "--executor" : NULL, "slurm", NULL };
+	char server[64];
+	json_t *requests;
+
+	snprintf(server, sizeof(server), "%s_server", name);
+	requests = llm_fixture_run(r, llm_fixture_evolution(), server, argv);
+
+	os_remove_tree(lab);
+	free(lab);
+	return requests;
+}
+
+/* The caps hold with the calls coming from steps: the run stops where a
+ * local one does, after as many requests, with the same spend, within the
+ * cap (11,640 tokens of 12,000: the next call's prompts would pass it). */
+static void test_caps_hold_across_steps(void **state)
+{
+	char *prices;
+	json_t *here, *steps;
+	run_result a, b;
+
+	(void)state;
+	NEED_CLUSTER();
+	prices = llm_fixture_prices();
+	here = evolve_capped(&a, "slurm_cap_here", prices, 0);
+	steps = evolve_capped(&b, "slurm_cap_steps", prices, 1);
+	assert_int_equal(a.status, 0);
+	assert_int_equal(b.status, 0);
+	assert_contains(a.out, "the LLM budget is reached: stopped after gen_");
+	assert_contains(b.out, "the LLM budget is reached: stopped after gen_");
+	assert_true(json_array_size(here) > 1);
+	assert_int_equal(json_array_size(steps), json_array_size(here));
+	/* the same spend, every call charged to the one ledger, within the cap */
+	assert_non_null(strstr(a.out, "LLM: "));
+	assert_string_equal(strstr(b.out, "LLM: "), strstr(a.out, "LLM: "));
+	assert_contains(b.out, "LLM: 5 calls, 8200 tokens in, 3440 out");
+	json_decref(here);
+	json_decref(steps);
+	run_result_free(&a);
+	run_result_free(&b);
+	unlink(prices);
+	free(prices);
+}
+
+void test_group_slurm(harness_totals *t)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_steps_make_the_local_generations),
+		cmocka_unit_test(test_a_killed_step_is_its_candidates_failure),
+		cmocka_unit_test(test_sigterm_cancels_every_step),
+		cmocka_unit_test(test_caps_hold_across_steps),
+	};
+
+	HARNESS_GROUP(t, "slurm", tests);
+	cluster_stop();
+}
