@@ -5,6 +5,7 @@
  * written to bench/results.json. Run from the repository root; the
  * binaries are taken from HOST_BIN (default bin/).
  */
+#include "slurm.h"
 #include "timing.h"
 
 #include "buf.h"
@@ -430,6 +431,7 @@ int main(void)
 	double straight1, straight2, straight_score, strong1, strong2, strong_ms, strong_score;
 	double one_s, four_s;
 	bench_timing_result timing;
+	bench_slurm_result slurm;
 	agent_files seed;
 	int lines;
 
@@ -461,6 +463,7 @@ int main(void)
 	evolve_s = bench_evolve(bin, &overhead_ms, &commit_ms);
 	py_s = bench_python(&py_score);
 	bench_in_flight(bin, &one_s, &four_s);
+	bench_slurm(&slurm, bin);
 	agents_free(&seed);
 	{
 		const row rows[] = {
@@ -499,6 +502,10 @@ int main(void)
 			{ "sort quicksort CPU time, best of 5 runs", "ms", timing.best_ms },
 			{ "  its spread (interquartile range / median)", "", timing.best_spread },
 			{ "sort: CPU time of a run that sorts 1 element", "ms", timing.floor_ms },
+			{ "Slurm job steps per second (email units, one node)", "/s",
+			  slurm.steps_per_s },
+			{ "Slurm step's cost per evaluation over a local run", "ms",
+			  slurm.overhead_ms },
 		};
 		report(rows, sizeof(rows) / sizeof(rows[0]));
 	}
