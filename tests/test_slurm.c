@@ -242,6 +242,39 @@ static void signal_steps(const char *signal)
 	free(ids);
 }
 
+/* No process of a running step has the API key in its environment: srun
+ * passes its own on, and host leaves the key out of it. */
+static void assert_no_key_in_steps(void)
+{
+	char *ids = steps_left(), *id, *save = NULL;
+	int seen = 0;
+
+	for (id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
+		char *argv[] = { "/usr/bin/scontrol", "listpids", id, NULL }, *line, *at = NULL;
+		run_result r;
+
+		run_command(&r, NULL, argv);
+		for (line = strtok_r(r.out, "\n", &at); line; line = strtok_r(NULL, "\n", &at)) {
+			char path[64], *env = NULL;
+			size_t len = 0, k;
+
+			snprintf(path, sizeof(path), "/proc/%ld/environ", strtol(line, NULL, 10));
+			if (strtol(line, NULL, 10) <= 0 || os_read_file(&env, &len, path) < 0)
+				continue;
+			for (k = 0; k < len; k++)  /* one string of its variables */
+				env[k] = env[k] ? env[k] : '\n';
+			assert_non_null(strstr(env, "SLURM_JOB_ID="));
+			assert_null(strstr(env, "OPENAI_API_KEY"));
+			assert_null(strstr(env, TEST_KEY));
+			seen++;
+			free(env);
+		}
+		run_result_free(&r);
+	}
+	assert_true(seen > 0);
+	free(ids);
+}
+
 static const char *status_of(const char *lab, int g, json_t **note)
 {
 	*note = llm_fixture_note(lab, g);
@@ -282,8 +315,10 @@ static void test_a_killed_step_is_its_candidates_failure(void **state)
 	assert_contains(json_string_value(json_object_get(note, "reason")),
 			"its Slurm step ended before its result");
 	json_decref(note);
-	assert_true(strcmp(status_of(lab, 2, &note), "accepted") == 0 ||
-		    strcmp(status_of(lab, 2, &note), "rejected") == 0);
+	{
+		const char *st = status_of(lab, 2, &note);
+		assert_true(strcmp(st, "accepted") == 0 || strcmp(st, "rejected") == 0);
+	}
 	json_decref(note);
 	left = steps_left();
 	assert_string_equal(left, "");
@@ -296,9 +331,9 @@ static void test_a_killed_step_is_its_candidates_failure(void **state)
 	free(prices);
 }
 
-/* SIGTERM while two candidates' steps wait for the model: host cancels
- * both, keeps both candidates as interrupted and exits 143; no step is
- * left, and git fsck is clean. */
+/* SIGTERM while two candidates' steps wait for the model (the key in
+ * none of their environments): host cancels both, keeps both candidates
+ * as interrupted and exits 143; no step is left, and git fsck is clean. */
 static void test_sigterm_cancels_every_step(void **state)
 {
 	char *prices, *lab, url[128], *left;
@@ -322,6 +357,7 @@ static void test_sigterm_cancels_every_step(void **state)
 	snprintf(url, sizeof(url), "%s/v1", s.url);
 	pid = start_host(argv);
 	wait_for_email_calls(&s, 2);  /* both candidates' */
+	assert_no_key_in_steps();
 	kill(pid, SIGTERM);
 	assert_int_equal(harness_wait_exit(pid, &status, 60000), 0);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM);
