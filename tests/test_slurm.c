@@ -5,8 +5,8 @@
  * a local run, steps seen in slurmd's log; a step killed in the middle of
  * its evaluation is its candidate's failure and the run goes on; SIGTERM
  * to host cancels every step; the model's caps hold with calls that come
- * from steps. Skipped, saying why, where the cluster cannot start (not
- * root, no packages).
+ * from steps; host improve on a step is the local one. Skipped, saying
+ * why, where the cluster cannot start (not root, no packages).
  */
 #include "harness.h"
 #include "llm_fixture.h"
@@ -155,6 +155,47 @@ static void test_steps_make_the_local_generations(void **state)
 	free(lab_a);
 	free(lab_b);
 	free(log);
+}
+
+/* `host improve email` here and on a step: the same scores and the same
+ * solution written; an executor host does not know is refused. */
+static void test_improve_on_a_step_is_the_local_one(void **state)
+{
+	char *a, *b, *text_a, *text_b;
+	run_result here, step;
+
+	(void)state;
+	NEED_CLUSTER();
+	a = harness_scratch("improved_here.c");
+	b = harness_scratch("improved_step.c");
+	HOST(&here, "improve", "email", "--budget", "20", "-o", a);
+	HOST(&step, "improve", "email", "--budget", "20", "-o", b, "--executor", "slurm");
+	assert_int_equal(here.status, 0);
+	assert_int_equal(step.status, 0);
+	assert_contains(step.out, "improved  train");
+	assert_contains(step.out, "written ");
+	assert_contains(here.out, "written ");
+	*strstr(step.out, "written ") = *strstr(here.out, "written ") = '\0';
+	assert_string_equal(strstr(step.out, "initial "), strstr(here.out, "initial "));
+	text_a = harness_read(a);
+	text_b = harness_read(b);
+	assert_string_equal(text_a, text_b);
+	free(text_a);
+	free(text_b);
+	run_result_free(&here);
+	run_result_free(&step);
+	HOST(&step, "evolve", "--executor", "pbs");
+	assert_int_equal(step.status, 2);
+	assert_contains(step.err, "--executor takes local or slurm, not 'pbs'");
+	run_result_free(&step);
+	HOST(&step, "init", "--slurm-args", "--partition=cpu");
+	assert_int_equal(step.status, 2);
+	assert_contains(step.err, "--slurm-args is for --executor slurm");
+	run_result_free(&step);
+	unlink(a);
+	unlink(b);
+	free(a);
+	free(b);
 }
 
 /* The evolution script, the email task agent's first call hanging, or
@@ -432,6 +473,7 @@ void test_group_slurm(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_steps_make_the_local_generations),
+		cmocka_unit_test(test_improve_on_a_step_is_the_local_one),
 		cmocka_unit_test(test_a_killed_step_is_its_candidates_failure),
 		cmocka_unit_test(test_sigterm_cancels_every_step),
 		cmocka_unit_test(test_caps_hold_across_steps),

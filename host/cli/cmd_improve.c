@@ -22,6 +22,7 @@
 static const char improve_help[] =
 	"usage: host improve TASK [--budget N] [--seconds S] [--agent DIR] [--seed S]\n"
 	"                    [-o FILE] [--tasks-dir DIR] [--verbose]\n"
+	"                    [--executor local|slurm] [--slurm-args \"...\"]\n"
 	"\n"
 	"Runs the task agent once, sandboxed, to improve TASK's initial solution\n"
 	"with at most N evaluations. Prints the initial and the improved scores,\n"
@@ -38,7 +39,9 @@ static const char improve_help[] =
 	"  -o FILE       where to write the improved solution\n"
 	"                (default: TASK_improved.c)\n"
 	"  --tasks-dir DIR  where task folders are\n"
-	"  --verbose     print the agent's log lines\n"
+	"  --verbose     print the agent's log lines (here only: a Slurm step's\n"
+	"                are not sent back)\n"
+	CLI_EXECUTOR_HELP
 	CLI_LLM_HELP;
 
 /* A held-out run that failed says how, in place of a score it has not. */
@@ -75,12 +78,12 @@ static void print_failed_calls(const json_t *trace)
 }
 
 static int improve(task *t, const agent_files *files, const agent_run_options *o,
-		   const char *out_path)
+		   const evolve_executor *x, const char *out_path)
 {
 	improve_result r;
 	int rc;
 
-	if (improve_task(&r, t, files, o) < 0)
+	if (evolve_improve(&r, t, files, o, x) < 0)
 		return cli_fail("improve", "%s", err_last());
 	if (r.run.outcome.status != SANDBOX_OK && !r.run.kept_best) {
 		cli_agent_failure("task", &r.run.outcome);
@@ -113,7 +116,8 @@ static int improve(task *t, const agent_files *files, const agent_run_options *o
 
 static int run_improve(int argc, char **argv)
 {
-	const char *pos[1], *agent_dir = NULL, *out_path = NULL, *tasks_dir = NULL;
+	const char *pos[1], *agent_dir = NULL, *out_path = NULL, *tasks_dir = NULL, *executor = NULL;
+	evolve_executor x = { 0, NULL };
 	unsigned long long seed = 1;
 	int budget = IMPROVE_DEFAULT_BUDGET, verbose = 0, llm_calls = CLI_DEFAULT_LLM_CALLS, n, rc;
 	long wall_ms = IMPROVE_DEFAULT_MS;
@@ -129,6 +133,7 @@ static int run_improve(int argc, char **argv)
 		{ "-o", ARG_STRING, &out_path, 0, 0 },
 		{ "--tasks-dir", ARG_STRING, &tasks_dir, 0, 0 },
 		{ "--verbose", ARG_FLAG, &verbose, 0, 0 },
+		CLI_EXECUTOR_OPTIONS(executor, x),
 		{ NULL, ARG_FLAG, NULL, 0, 0 },
 	};
 	char default_out[128];
@@ -139,6 +144,8 @@ static int run_improve(int argc, char **argv)
 		return cli_usage("improve", "%s", err_last());
 	if (n == 0)
 		return cli_usage("improve", "missing TASK (for example: host improve snake)");
+	if ((rc = cli_set_executor(&x, "improve", executor)) != CLI_OK)
+		return rc;
 	if ((rc = cli_load_task(&t, "improve", tasks_dir, pos[0])) != CLI_OK)
 		return rc;
 	if ((rc = cli_open_llm(&llm, "improve", &lo)) == CLI_OK &&
@@ -150,7 +157,7 @@ static int run_improve(int argc, char **argv)
 		agent_run_options o = { .agent = &ao, .limits = { (int)wall_ms, 600000, 512 },
 					.evals = budget, .seed = seed, .llm_tag = "improve" };
 		snprintf(default_out, sizeof(default_out), "%.100s_improved.c", t->name);
-		rc = improve(t, &files, &o, out_path ? out_path : default_out);
+		rc = improve(t, &files, &o, &x, out_path ? out_path : default_out);
 		agents_free(&files);
 	}
 	cli_close_llm(llm);

@@ -14,6 +14,7 @@
 
 #include "agent_options.h"
 #include "agents.h"
+#include "improve.h"
 #include "lab.h"
 #include "llm.h"
 #include "record.h"
@@ -96,6 +97,12 @@ HOST_MUST_CHECK int evolve_evaluate(record *r, const agent_files *files, const r
  * it can be.
  */
 HOST_MUST_CHECK int evolve_step(int in, int out);
+
+/* `host improve` where x says (NULL: here): improve_task, or the same as
+ * a Slurm job step whose model calls come to this process. A step that
+ * ends without its result is EVOLVE_STEP_LOST's error. */
+HOST_MUST_CHECK int evolve_improve(improve_result *out, task *t, const agent_files *files,
+				   const agent_run_options *o, const evolve_executor *x);
 
 /* Commits `r` with `files` as generation r->number (`also_parent`: a
  * second git parent, or -1; `folder`: a folder of its tree besides

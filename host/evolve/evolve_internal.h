@@ -71,6 +71,41 @@ HOST_MUST_CHECK int evolve_unit_slurm(record_task *out, task *t, const agent_fil
  * and 0 is returned: the run goes on. Else returns `rc`. */
 HOST_MUST_CHECK int evolve_keep_lost(record *r, int rc);
 
+/*
+ * Runs `unit` as a Slurm job step (srun with x->slurm_args, then `host
+ * step`), answering its model requests with a->llm, and ending it when
+ * *a->stop is raised (evolve_slurm.c): 0 with *last the step's last word
+ * (free it), EVOLVE_STEP_LOST when none came, or an error.
+ */
+HOST_MUST_CHECK int evolve_slurm_run(json_t **last, const json_t *unit, const agent_options *a,
+				     const evolve_executor *x);
+
+/* What a step unpacks of its unit (evolve_unit.c): the task, written to
+ * its scratch folder and loaded, the agent files, and the model through
+ * the host (NULL offline). */
+typedef struct {
+	task *task;
+	agent_files files;
+	llm_client *llm;
+} evolve_unit_env;
+
+/* The host's side: a unit of `kind` with t's folder, `files` and a->llm's
+ * name, to which the caller adds the kind's own fields. */
+HOST_MUST_CHECK int evolve_unit_pack(json_t **out, const char *kind, const task *t,
+				     const agent_files *files, const agent_options *a);
+
+/* The step's side: `unit` unpacked in `dir`, the model asked over `in`
+ * and `out`; and freed, the model's client closed. */
+HOST_MUST_CHECK int evolve_unit_unpack(evolve_unit_env *env, const json_t *unit, const char *dir,
+				       int in, int out);
+void evolve_unit_env_free(evolve_unit_env *env);
+
+/* The step's side of an evaluation unit (evolve_unit_slurm's) and of an
+ * improve unit (evolve_improve's): *reply is the unit's last word, to
+ * which the step adds "error". */
+HOST_MUST_CHECK int evolve_unit_evaluate(json_t **reply, const json_t *unit, evolve_unit_env *env);
+HOST_MUST_CHECK int evolve_unit_improve(json_t **reply, const json_t *unit, evolve_unit_env *env);
+
 /* Agent files as JSON {name: text}, and back (refusing a name that is no
  * agent file's): how a candidate's process and a Slurm step carry them. */
 json_t *evolve_files_to_json(const agent_files *files);

@@ -1,15 +1,14 @@
 /*
- * evolve_slurm.c - the host's side of --executor slurm: one unit of
- * evaluation work as a Slurm job step; see evolve_unit_slurm in
- * evolve_internal.h, and evolve_step.c for the step's side.
+ * evolve_slurm.c - the host's side of --executor slurm: a unit of work
+ * as a Slurm job step; see evolve_slurm_run in evolve_internal.h,
+ * evolve_unit.c for the units and evolve_step.c for the step's side.
  *
  * `srun ... host step` runs on a node of the allocation; its stdin and
  * stdout, which srun forwards, are a socket of this process's, carrying
- * channel frames. This process sends the unit ({task: {name, files},
- * agents, start, options, llm}), then answers the step's model requests
- * ({"llm": ...}, llm_serve) until its result comes ({result, solution,
- * usage, error}). Nothing needs a shared file system, and the step's
- * environment has no API key: this process alone talks to the model.
+ * channel frames. This process sends the unit, then answers the step's
+ * model requests ({"llm": ...}, llm_serve) until its last word comes.
+ * Nothing needs a shared file system, and the step's environment has no
+ * API key: this process alone talks to the model.
  *
  * srun runs in a process group of its own, so that a Ctrl-C at the
  * terminal reaches the host only, which then cancels the step by
@@ -23,7 +22,6 @@
 #include "error.h"
 #include "os.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -37,11 +35,15 @@
 #include <unistd.h>
 
 #define SLURM_FRAME_MAX (64u << 20)     /* a result: a record and its solution */
-#define SLURM_TASK_MAX (16u << 20)      /* a task's folder, all of it */
 #define SLURM_ARGS_MAX 64
 #define SLURM_TICK_MS 200               /* how often a stop is looked for */
 #define SLURM_CANCEL_AFTER_MS 5000      /* a stopped step that lingers is cancelled */
 #define SLURM_KILL_AFTER_MS 15000       /* and a cancelled srun that lingers, killed */
+
+static int stopping(const agent_options *a)
+{
+	return a->stop && *a->stop;
+}
 
 /* A step under way. */
 typedef struct {
@@ -51,69 +53,6 @@ typedef struct {
 	char said[400];      /* the end of what srun wrote there */
 	double cancelled;    /* when it was cancelled; 0: it was not */
 } step;
-
-/* Task t's folder, its plain files only, as {name: text}. */
-static int task_files(json_t **out, const task *t)
-{
-	DIR *d = opendir(t->dir);
-	struct dirent *e;
-	size_t total = 0;
-	int rc = 0;
-
-	*out = json_object();
-	if (!d || !*out) {
-		json_decref(*out);
-		*out = NULL;
-		return d ? err_set(ERR_SYSTEM, "out of memory") : err_sys("cannot read %s", t->dir);
-	}
-	while (rc == 0 && (e = readdir(d)) != NULL) {
-		char *path = os_path_join(t->dir, e->d_name), *text = NULL;
-		size_t len = 0;
-
-		if (!path)
-			rc = err_set(ERR_SYSTEM, "out of memory");
-		else if (e->d_name[0] != '.' && os_is_file(path) &&
-			 (rc = os_read_file_max(&text, &len, path, SLURM_TASK_MAX)) == 0 &&
-			 ((total += len) > SLURM_TASK_MAX ||
-			  json_object_set_new(*out, e->d_name, json_stringn(text, len)) < 0))
-			rc = err_set(ERR_INVALID, "task %s cannot go to a Slurm step: %s is not "
-				     "text, or the folder is over %u MB", t->name, e->d_name,
-				     SLURM_TASK_MAX >> 20);
-		free(text);
-		free(path);
-	}
-	closedir(d);
-	if (rc < 0) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return rc;
-}
-
-/* The unit, as the step reads it (evolve_step.c). */
-static int unit_json(json_t **out, const task *t, const agent_files *files,
-		     const evolve_eval_options *o, const evolve_start *s)
-{
-	char seed[32];
-	json_t *folder;
-	int rc = task_files(&folder, t);
-
-	*out = NULL;
-	if (rc < 0)
-		return rc;
-	snprintf(seed, sizeof(seed), "%llu", o->seed);
-	*out = json_pack("{s:{s:s, s:o}, s:o?, s:{s:i, s:s, s:i}, s:{s:i, s:s, s:i, s:i, s:i, "
-			 "s:i}, s:o?}",
-			 "task", "name", t->name, "files", folder,
-			 "agents", evolve_files_to_json(files),
-			 "start", "number", s->number, "initial", s->initial, "carried_from",
-			 s->carried_from,
-			 "options", "budget", o->budget, "seed", seed, "trials", o->trials,
-			 "agent_slack_ms", o->agent_slack_ms, "meta_ms", o->meta_ms,
-			 "llm_calls", o->agent.llm_calls,
-			 "llm", llm_remote_about(o->agent.llm));
-	return *out && json_object_get(*out, "agents") ? 0 : err_set(ERR_SYSTEM, "out of memory");
-}
 
 /* srun's argument list: its own options, then `host step`. Frames are
  * no lines: srun must pass the step's output on as it comes. */
@@ -216,11 +155,11 @@ static void read_said(step *st)
  * a SIGTERM would have Slurm cancel it at once, its folder left for the
  * next step's sweep: so only a step that lingers gets it, and an srun
  * that lingers still is killed. */
-static void cancel_on_stop(step *st, const evolve_eval_options *o)
+static void cancel_on_stop(step *st, const agent_options *a)
 {
 	double since = st->cancelled ? os_now_ms() - st->cancelled : 0;
 
-	if (!st->cancelled && evolve_stopping(o)) {
+	if (!st->cancelled && stopping(a)) {
 		kill(st->pid, SIGUSR1);
 		st->cancelled = os_now_ms();
 	} else if (since > SLURM_KILL_AFTER_MS) {
@@ -231,7 +170,7 @@ static void cancel_on_stop(step *st, const evolve_eval_options *o)
 }
 
 /* Waits for the step's next frame, keeping srun's words meanwhile. */
-static int next_frame(json_t **msg, step *st, const evolve_eval_options *o)
+static int next_frame(json_t **msg, step *st, const agent_options *a)
 {
 	for (;;) {
 		struct pollfd p[2] = { { st->fd, POLLIN, 0 }, { st->err, POLLIN, 0 } };
@@ -239,7 +178,7 @@ static int next_frame(json_t **msg, step *st, const evolve_eval_options *o)
 
 		if (ready < 0 && errno != EINTR)
 			return err_sys("cannot wait for a Slurm step");
-		cancel_on_stop(st, o);
+		cancel_on_stop(st, a);
 		if (ready > 0 && st->err >= 0 && p[1].revents)
 			read_said(st);
 		if (ready > 0 && p[0].revents)
@@ -252,7 +191,7 @@ static int next_frame(json_t **msg, step *st, const evolve_eval_options *o)
  * with it). */
 typedef struct {
 	const step *st;
-	const evolve_eval_options *o;
+	const agent_options *a;
 } call_watch;
 
 static int call_abandoned(void *ctx)
@@ -260,46 +199,20 @@ static int call_abandoned(void *ctx)
 	const call_watch *w = ctx;
 	struct pollfd p = { w->st->fd, 0, 0 };
 
-	return evolve_stopping(w->o) || (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)));
+	return stopping(w->a) || (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)));
 }
 
-/* Reads the step's result into *out and its model use into *used. */
-static int take_result(record_task *out, const task *t, const json_t *msg, llm_usage *used)
+/* Answers the step's model requests until its last word comes: 0 with
+ * it in *last, or why none came. */
+static int serve(json_t **last, step *st, const agent_options *a)
 {
-	const char *error = json_string_value(json_object_get(msg, "error"));
-	const json_t *solution = json_object_get(msg, "solution");
-	llm_usage u;
-	int rc;
-
-	llm_usage_from_json(&u, json_object_get(msg, "usage"));
-	used->calls += u.calls;
-	used->tokens_in += u.tokens_in;
-	used->tokens_out += u.tokens_out;
-	used->usd += u.usd;
-	used->seconds += u.seconds;
-	if (error && *error)
-		return err_set(ERR_GENERIC, "its Slurm step failed: %s", error);
-	if ((rc = record_task_from_json(out, t->name, json_object_get(msg, "result"))) < 0)
-		return rc;
-	if (json_is_string(solution) && !(out->solution = strdup(json_string_value(solution)))) {
-		record_task_free(out);
-		return err_set(ERR_SYSTEM, "out of memory");
-	}
-	return 0;
-}
-
-/* Answers the step's model requests until its last word comes (*heard):
- * 0 with the result in *out, or why there is none. */
-static int serve(record_task *out, int *heard, step *st, const task *t,
-		 const evolve_eval_options *o, llm_usage *used)
-{
-	call_watch watch = { st, o };
+	call_watch watch = { st, a };
 	json_t *msg = NULL, *answer;
 	const json_t *q;
 	int rc;
 
-	while ((rc = next_frame(&msg, st, o)) == 0 && (q = json_object_get(msg, "llm")) != NULL) {
-		answer = llm_serve(o->agent.llm, q, call_abandoned, &watch);
+	while ((rc = next_frame(&msg, st, a)) == 0 && (q = json_object_get(msg, "llm")) != NULL) {
+		answer = llm_serve(a->llm, q, call_abandoned, &watch);
 		rc = answer ? channel_send_json(st->fd, answer) : err_set(ERR_SYSTEM, "out of memory");
 		json_decref(answer);
 		json_decref(msg);
@@ -307,12 +220,12 @@ static int serve(record_task *out, int *heard, step *st, const task *t,
 		if (rc < 0)
 			break;
 	}
-	*heard = rc == 0;
 	if (rc == 0)
-		rc = take_result(out, t, msg, used);
+		*last = msg;
 	else if (rc != ERR_SYSTEM)
 		rc = err_set(ERR_GENERIC, "%s", channel_strerror(rc));
-	json_decref(msg);
+	if (rc < 0)
+		json_decref(msg);
 	return rc;
 }
 
@@ -334,31 +247,29 @@ static int no_result(step *st, int status, const char *what)
 		       nl ? nl + 1 : st->said);
 }
 
-int evolve_unit_slurm(record_task *out, task *t, const agent_files *files,
-		      const evolve_eval_options *o, const evolve_start *s, llm_usage *used)
+int evolve_slurm_run(json_t **last, const json_t *unit, const agent_options *a,
+		     const evolve_executor *x)
 {
 	step st = { .pid = -1, .fd = -1, .err = -1 };
-	json_t *unit;
 	char what[200];
-	int rc = unit_json(&unit, t, files, o, s), status = 0, heard = 0;
+	int rc, status = 0;
 
-	memset(out, 0, sizeof(*out));
-	if (rc == 0 && (rc = start(&st, &o->executor)) == 0) {
+	*last = NULL;
+	if ((rc = start(&st, x)) == 0) {
 		rc = channel_send_json(st.fd, unit) < 0
-		     ? err_set(ERR_GENERIC, "it took no unit") : serve(out, &heard, &st, t, o, used);
+		     ? err_set(ERR_GENERIC, "it took no unit") : serve(last, &st, a);
 		snprintf(what, sizeof(what), "%s", err_last());
 		shutdown(st.fd, SHUT_RDWR);  /* a step still reading is done */
 		while (st.err >= 0)
 			read_said(&st);
 		while (waitpid(st.pid, &status, 0) < 0 && errno == EINTR)
 			;
-		if (rc < 0 && !heard)  /* else the step said why */
+		if (rc < 0)
 			rc = no_result(&st, status, what);
 	}
 	if (st.fd >= 0)
 		close(st.fd);
 	if (st.err >= 0)
 		close(st.err);
-	json_decref(unit);
 	return rc;
 }
