@@ -113,6 +113,10 @@ int evolve_step(int in, int out)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);  /* the host's stop, which srun passes on */
 	signal(SIGPIPE, SIG_IGN);
+	/* srun passes the host's environment on: its TMPDIR may be no folder
+	 * of this node, and /tmp is */
+	if (getenv("TMPDIR") && !os_is_dir(getenv("TMPDIR")))
+		unsetenv("TMPDIR");
 	if ((rc = os_make_scratch(&dir, "host-step")) == 0) {
 		fflush(NULL);
 		if ((pid = fork()) < 0)
