@@ -158,7 +158,8 @@ static void test_steps_make_the_local_generations(void **state)
 }
 
 /* `host improve email` here and on a step: the same scores and the same
- * solution written; an executor host does not know is refused. */
+ * solution written; an executor host does not know is refused, and an
+ * srun that cannot start a step is an error that says why. */
 static void test_improve_on_a_step_is_the_local_one(void **state)
 {
 	char *a, *b, *text_a, *text_b;
@@ -191,6 +192,14 @@ static void test_improve_on_a_step_is_the_local_one(void **state)
 	HOST(&step, "init", "--slurm-args", "--partition=cpu");
 	assert_int_equal(step.status, 2);
 	assert_contains(step.err, "--slurm-args is for --executor slurm");
+	run_result_free(&step);
+	/* srun that cannot start a step is the run's failure, in srun's words */
+	HOST(&step, "improve", "email", "-o", a, "--executor", "slurm", "--slurm-args",
+	     "--partition=nosuch");
+	assert_int_equal(step.status, 1);
+	assert_contains(step.err, "host improve: srun did not start a step (exit 1: srun: error: "
+			"invalid partition specified: nosuch srun: error: Unable to allocate "
+			"resources: Invalid partition name specified)");
 	run_result_free(&step);
 	unlink(a);
 	unlink(b);

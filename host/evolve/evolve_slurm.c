@@ -35,7 +35,8 @@
 #include <unistd.h>
 
 #define SLURM_FRAME_MAX (64u << 20)     /* a result: a record and its solution */
-#define SLURM_ARGS_MAX 64
+#define SLURM_ARGS_MAX 64                /* srun's argv, ours and --slurm-args */
+#define SLURM_WORDS_MAX 4096              /* --slurm-args, in characters */
 #define SLURM_TICK_MS 200               /* how often a stop is looked for */
 #define SLURM_CANCEL_AFTER_MS 5000      /* a stopped step that lingers is cancelled */
 #define SLURM_KILL_AFTER_MS 15000       /* and a cancelled srun that lingers, killed */
@@ -52,6 +53,7 @@ typedef struct {
 	int err;             /* its stderr; -1 once closed */
 	char said[400];      /* the end of what srun wrote there */
 	double cancelled;    /* when it was cancelled; 0: it was not */
+	int started;         /* the step said it runs: srun got its allocation */
 } step;
 
 /* srun's argument list: its own options, then `host step`. Frames are
@@ -60,17 +62,19 @@ static int srun_argv(char **argv, char *words, const char *host, const char *arg
 {
 	static const char *const fixed[] = { "srun", "--nodes=1", "--ntasks=1", "--quiet",
 					     "--unbuffered", "--job-name=host-step" };
-	size_t n = 0, i;
+	size_t n = 0, i, nfixed = sizeof(fixed) / sizeof(fixed[0]);
 	char *save = NULL, *w;
 
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+	for (i = 0; i < nfixed; i++)
 		argv[n++] = (char *)fixed[i];
+	if (args && strlen(args) >= SLURM_WORDS_MAX)
+		return err_set(ERR_INVALID, "--slurm-args is over %d characters", SLURM_WORDS_MAX - 1);
 	if (args) {
-		snprintf(words, 4096, "%s", args);
+		snprintf(words, SLURM_WORDS_MAX, "%s", args);
 		for (w = strtok_r(words, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-			if (n + 3 > SLURM_ARGS_MAX)
-				return err_set(ERR_INVALID, "--slurm-args has over %d words",
-					       SLURM_ARGS_MAX - 8);
+			if (n + 3 > SLURM_ARGS_MAX)  /* host, step, NULL */
+				return err_set(ERR_INVALID, "--slurm-args has over %zu words",
+					       SLURM_ARGS_MAX - 3 - nfixed);
 			argv[n++] = w;
 		}
 	}
@@ -100,7 +104,7 @@ static _Noreturn void run_srun(char **argv, int sock, int err, pid_t owner)
 /* Starts srun for the unit. */
 static int start(step *st, const evolve_executor *x)
 {
-	char *argv[SLURM_ARGS_MAX], words[4096], *host = NULL;
+	char *argv[SLURM_ARGS_MAX], words[SLURM_WORDS_MAX], *host = NULL;
 	int pair[2] = { -1, -1 }, pipe_err[2] = { -1, -1 }, rc;
 	pid_t owner = getpid();
 
@@ -181,8 +185,15 @@ static int next_frame(json_t **msg, step *st, const agent_options *a)
 		cancel_on_stop(st, a);
 		if (ready > 0 && st->err >= 0 && p[1].revents)
 			read_said(st);
-		if (ready > 0 && p[0].revents)
-			return channel_recv_json(msg, st->fd, SLURM_FRAME_MAX, -1);
+		if (ready > 0 && p[0].revents) {
+			int rc = channel_recv_json(msg, st->fd, SLURM_FRAME_MAX, -1);
+
+			if (rc < 0 || !json_object_get(*msg, "started"))
+				return rc;
+			st->started = 1;
+			json_decref(*msg);
+			*msg = NULL;
+		}
 	}
 }
 
@@ -229,22 +240,29 @@ static int serve(json_t **last, step *st, const agent_options *a)
 	return rc;
 }
 
-/* Why the step ended without a result, from srun's status and words. */
+/* Why the step ended without a result, from srun's status and words: a
+ * step that started and died is lost (its candidate's failure); one that
+ * never started is an error (the run's). */
 static int no_result(step *st, int status, const char *what)
 {
-	char *nl;
+	char *c, *said = st->said;
+	size_t end = strlen(said);
 
-	while ((nl = strrchr(st->said, '\n')) != NULL && nl[1] == '\0')
-		*nl = '\0';
-	nl = strrchr(st->said, '\n');
+	while (end > 0 && (said[end - 1] == '\n' || said[end - 1] == ' '))
+		said[--end] = '\0';
+	for (c = said; *c; c++)  /* srun's lines, on one */
+		*c = *c == '\n' ? ' ' : *c;
 	if (st->cancelled)
 		return err_set(EVOLVE_STEP_LOST, "its Slurm step was cancelled: the run was stopped");
+	if (!st->started)  /* srun's options, or the cluster: the run's failure */
+		return err_set(ERR_GENERIC, "srun did not start a step (exit %d%s%s)",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+			       *said ? ": " : "", said);
 	if (WIFSIGNALED(status))
 		return err_set(EVOLVE_STEP_LOST, "its Slurm step ended before its result (%s; srun "
 			       "was killed by signal %d)", what, WTERMSIG(status));
-	return err_set(EVOLVE_STEP_LOST, "its Slurm step ended before its result (%s; srun exit %d%s%s)",
-		       what, WEXITSTATUS(status), st->said[0] ? ": " : "",
-		       nl ? nl + 1 : st->said);
+	return err_set(EVOLVE_STEP_LOST, "its Slurm step ended before its result (%s; srun exit "
+		       "%d%s%s)", what, WEXITSTATUS(status), *said ? ": " : "", said);
 }
 
 int evolve_slurm_run(json_t **last, const json_t *unit, const agent_options *a,

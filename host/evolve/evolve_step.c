@@ -100,11 +100,17 @@ static int wait_child(pid_t pid)
 int evolve_step(int in, int out)
 {
 	struct sigaction sa;
-	json_t *unit = NULL;
-	char *dir = NULL;
+	json_t *unit = NULL, *hello;
+	char *dir = NULL, node[256] = "";
 	pid_t pid;
-	int rc = channel_recv_json(&unit, in, STEP_UNIT_MAX, -1);
+	int rc;
 
+	gethostname(node, sizeof(node) - 1);
+	hello = json_pack("{s:s}", "started", node);  /* the host tells a step that ran */
+	rc = hello ? channel_send_json(out, hello) : 0;
+	json_decref(hello);
+	if (rc == 0)
+		rc = channel_recv_json(&unit, in, STEP_UNIT_MAX, -1);
 	if (rc < 0)
 		return err_set(ERR_INVALID, "no unit came on stdin: %s", channel_strerror(rc));
 	memset(&sa, 0, sizeof(sa));
