@@ -15,12 +15,36 @@ cmd=${1:-}
 dir=${2:-}
 [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 
+# The steps' daemons of this cluster: they outlive slurmd, and only their
+# environment tells them from another cluster's.
+stepds() {
+	for comm in /proc/[0-9]*/comm; do
+		[ "$(cat "$comm" 2>/dev/null)" = slurmstepd ] || continue
+		pid=${comm#/proc/}
+		pid=${pid%/comm}
+		tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null |
+			grep -qx "SLURM_CONF=$dir/slurm.conf" && echo "$pid"
+	done
+}
+
 stop() {
+	# every job of the cluster is ours: cancel them while slurmctld is up
+	if [ -s "$dir/slurmctld.pid" ]; then
+		jobs=$(SLURM_CONF="$dir/slurm.conf" squeue --noheader --format=%A 2>/dev/null || true)
+		# shellcheck disable=SC2086
+		[ -z "$jobs" ] || SLURM_CONF="$dir/slurm.conf" scancel $jobs 2>/dev/null || true
+		i=0
+		while [ -n "$(stepds)" ] && [ $i -lt 30 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	fi
 	pids=""
 	for d in slurmd slurmctld munged; do
 		[ -s "$dir/$d.pid" ] && pids="$pids $(cat "$dir/$d.pid")"
 		rm -f "$dir/$d.pid"
 	done
+	pids=$(echo $pids $(stepds))
 	[ -n "$pids" ] || return 0
 	# shellcheck disable=SC2086
 	kill $pids 2>/dev/null || true

@@ -6,10 +6,10 @@
  * its evaluation is its candidate's failure and the run goes on; SIGTERM
  * to host cancels every step; the model's caps hold with calls that come
  * from steps; host improve on a step is the local one. Skipped, saying
- * why, where the cluster cannot start (not root, no packages).
+ * why, where the cluster cannot start (not root, no packages). The
+ * cluster and what a failed test leaves running: slurm_fixture.c.
  */
-#include "harness.h"
-#include "llm_fixture.h"
+#include "slurm_fixture.h"
 
 #include "os.h"
 
@@ -19,79 +19,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static char *cluster;          /* the cluster's folder; NULL: it is not up */
-static char cluster_why[600];  /* why not */
-
-/* Runs tests/slurm_cluster.sh `what` on the cluster's folder. */
-static void cluster_script(run_result *r, const char *what)
-{
-	char *argv[] = { "/bin/sh", "tests/slurm_cluster.sh", (char *)what, cluster, NULL };
-
-	run_command(r, NULL, argv);
-}
-
-/* Starts the cluster for the group's first test that runs, once. */
-static void cluster_start(void)
-{
-	static int tried;
-	char *conf;
-	run_result r;
-
-	if (tried++)
-		return;
-	cluster = harness_scratch("slurm_cluster");
-	cluster_script(&r, "start");
-	if (r.status != 0) {
-		snprintf(cluster_why, sizeof(cluster_why), "no Slurm cluster: %.*s",
-			 (int)strcspn(r.err, "\n"), r.err);
-		cluster_script(&r, "stop");
-		os_remove_tree(cluster);
-		free(cluster);
-		cluster = NULL;
-	} else {
-		conf = os_path_join(cluster, "slurm.conf");
-		setenv("SLURM_CONF", conf, 1);
-		free(conf);
-	}
-	run_result_free(&r);
-}
-
-static void cluster_stop(void)
-{
-	run_result r;
-
-	if (!cluster)
-		return;
-	cluster_script(&r, "stop");
-	run_result_free(&r);
-	os_remove_tree(cluster);
-	free(cluster);
-	cluster = NULL;
-}
-
-/* Skips the test, saying why, when there is no cluster. */
-#define NEED_CLUSTER() do { \
-	cluster_start(); \
-	if (!cluster) { \
-		print_message("[  SKIP    ] %s\n", cluster_why); \
-		skip(); \
-	} \
-} while (0)
-
-/* The steps Slurm still has: `squeue --steps`, one a line. */
-static char *steps_left(void)
-{
-	char *argv[] = { "/usr/bin/squeue", "--noheader", "--steps", "--format=%i", NULL };
-	char *out;
-	run_result r;
-
-	run_command(&r, NULL, argv);
-	assert_int_equal(r.status, 0);
-	out = strdup(r.out);
-	run_result_free(&r);
-	return out;
-}
 
 /* The lab's repository passes git fsck --strict. */
 static void assert_fsck_clean(const char *lab)
@@ -119,14 +46,15 @@ static int count_of(const char *text, const char *needle)
 static void test_steps_make_the_local_generations(void **state)
 {
 	char *lab_a, *lab_b, *log, *text, *left;
+	const char *why;
 	run_result r;
 	int before;
 
 	(void)state;
-	NEED_CLUSTER();
+	SLURM_NEED_CLUSTER();
 	lab_a = llm_fixture_lab("slurm_local");
 	lab_b = harness_scratch("slurm_steps");
-	log = os_path_join(cluster, "slurmd.log");
+	log = os_path_join(slurm_fixture_cluster(&why), "slurmd.log");
 	text = harness_read(log);
 	before = count_of(text, "launch task StepId=");
 	free(text);
@@ -146,7 +74,7 @@ static void test_steps_make_the_local_generations(void **state)
 	text = harness_read(log);
 	assert_int_equal(count_of(text, "launch task StepId=") - before, 8);
 	free(text);
-	left = steps_left();
+	left = slurm_fixture_steps();
 	assert_string_equal(left, "");
 	free(left);
 	assert_fsck_clean(lab_b);
@@ -166,7 +94,7 @@ static void test_improve_on_a_step_is_the_local_one(void **state)
 	run_result here, step;
 
 	(void)state;
-	NEED_CLUSTER();
+	SLURM_NEED_CLUSTER();
 	a = harness_scratch("improved_here.c");
 	b = harness_scratch("improved_step.c");
 	HOST(&here, "improve", "email", "--budget", "20", "-o", a);
@@ -239,19 +167,6 @@ static void init_with_model(const char *lab, const char *prices)
 	run_result_free(&r);
 }
 
-/* Starts host with `argv` (argv[0] ignored) and returns its pid. */
-static pid_t start_host(char *const argv[])
-{
-	run_options no_wait = { .no_wait = 1 };
-	run_result r;
-	pid_t pid;
-
-	run_host_with(&r, &no_wait, argv);
-	pid = r.status;
-	run_result_free(&r);
-	return pid;
-}
-
 /* Waits until the model got `n` calls of the email task agent, each from
  * a step that now waits for its reply, which never comes; or fails the
  * test after a minute. */
@@ -275,56 +190,6 @@ static void wait_for_email_calls(const llm_server *s, size_t n)
 	fail_msg("the email task agent never made %zu calls", n);
 }
 
-/* Sends `signal` to the steps running now: scancel --signal. */
-static void signal_steps(const char *signal)
-{
-	char *ids = steps_left(), *line, *save = NULL;
-
-	assert_non_null(strchr(ids, '.'));  /* there is a step */
-	for (line = strtok_r(ids, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *argv[] = { "/usr/bin/scancel", "--signal", (char *)signal, line, NULL };
-		run_result r;
-
-		run_command(&r, NULL, argv);
-		assert_int_equal(r.status, 0);
-		run_result_free(&r);
-	}
-	free(ids);
-}
-
-/* No process of a running step has the API key in its environment: srun
- * passes its own on, and host leaves the key out of it. */
-static void assert_no_key_in_steps(void)
-{
-	char *ids = steps_left(), *id, *save = NULL;
-	int seen = 0;
-
-	for (id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
-		char *argv[] = { "/usr/bin/scontrol", "listpids", id, NULL }, *line, *at = NULL;
-		run_result r;
-
-		run_command(&r, NULL, argv);
-		for (line = strtok_r(r.out, "\n", &at); line; line = strtok_r(NULL, "\n", &at)) {
-			char path[64], *env = NULL;
-			size_t len = 0, k;
-
-			snprintf(path, sizeof(path), "/proc/%ld/environ", strtol(line, NULL, 10));
-			if (strtol(line, NULL, 10) <= 0 || os_read_file(&env, &len, path) < 0)
-				continue;
-			for (k = 0; k < len; k++)  /* one string of its variables */
-				env[k] = env[k] ? env[k] : '\n';
-			assert_non_null(strstr(env, "SLURM_JOB_ID="));
-			assert_null(strstr(env, "OPENAI_API_KEY"));
-			assert_null(strstr(env, TEST_KEY));
-			seen++;
-			free(env);
-		}
-		run_result_free(&r);
-	}
-	assert_true(seen > 0);
-	free(ids);
-}
-
 static const char *status_of(const char *lab, int g, json_t **note)
 {
 	*note = llm_fixture_note(lab, g);
@@ -340,27 +205,26 @@ static void test_a_killed_step_is_its_candidates_failure(void **state)
 	char *argv[] = { "host", "evolve", "--dir", NULL, "--gens", "2", "--executor", "slurm",
 			 "--llm", "openai:test-model", "--llm-url", url, "--llm-prices", NULL,
 			 "--llm-timeout", "60", NULL };  /* the lab and prices: [3], [13] */
+	llm_server *server;
 	json_t *note;
-	llm_server s;
-	pid_t pid;
-	int status = 0;
+	int status;
 
 	(void)state;
-	NEED_CLUSTER();
+	SLURM_NEED_CLUSTER();
 	prices = llm_fixture_prices();
 	lab = harness_scratch("slurm_kill");
 	argv[3] = lab;
 	argv[13] = prices;
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
 	init_with_model(lab, prices);
-	llm_fixture_start(&s, email_hangs(0), "slurm_kill_server");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	pid = start_host(argv);
-	wait_for_email_calls(&s, 1);  /* gen_001's email evaluation, its call hanging */
-	signal_steps("KILL");
-	assert_int_equal(harness_wait_exit(pid, &status, 60000), 0);
+	server = slurm_fixture_serve(email_hangs(0), "slurm_kill_server");
+	snprintf(url, sizeof(url), "%s/v1", server->url);
+	slurm_fixture_start_host(argv);
+	wait_for_email_calls(server, 1);  /* gen_001's email evaluation, its call hanging */
+	slurm_fixture_signal_steps("KILL");
+	status = slurm_fixture_host_ended();
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	llm_fixture_stop(&s);
+	slurm_fixture_stop_serving();
 	assert_string_equal(status_of(lab, 1, &note), "interrupted");
 	assert_contains(json_string_value(json_object_get(note, "reason")),
 			"its Slurm step ended before its result");
@@ -370,7 +234,7 @@ static void test_a_killed_step_is_its_candidates_failure(void **state)
 		assert_true(strcmp(st, "accepted") == 0 || strcmp(st, "rejected") == 0);
 	}
 	json_decref(note);
-	left = steps_left();
+	left = slurm_fixture_steps();
 	assert_string_equal(left, "");
 	free(left);
 	assert_fsck_clean(lab);
@@ -390,29 +254,29 @@ static void test_sigterm_cancels_every_step(void **state)
 	char *argv[] = { "host", "evolve", "--dir", NULL, "--gens", "2", "--parallel", "2",
 			 "--executor", "slurm", "--llm", "openai:test-model", "--llm-url", url,
 			 "--llm-prices", NULL, "--llm-timeout", "60", NULL };  /* [3], [15] */
+	llm_server *server;
 	json_t *note;
-	llm_server s;
 	pid_t pid;
-	int status = 0, g;
+	int status, g;
 
 	(void)state;
-	NEED_CLUSTER();
+	SLURM_NEED_CLUSTER();
 	prices = llm_fixture_prices();
 	lab = harness_scratch("slurm_stop");
 	argv[3] = lab;
 	argv[15] = prices;
 	setenv("OPENAI_API_KEY", TEST_KEY, 1);
 	init_with_model(lab, prices);
-	llm_fixture_start(&s, email_hangs(1), "slurm_stop_server");
-	snprintf(url, sizeof(url), "%s/v1", s.url);
-	pid = start_host(argv);
-	wait_for_email_calls(&s, 2);  /* both candidates' */
-	assert_no_key_in_steps();
+	server = slurm_fixture_serve(email_hangs(1), "slurm_stop_server");
+	snprintf(url, sizeof(url), "%s/v1", server->url);
+	pid = slurm_fixture_start_host(argv);
+	wait_for_email_calls(server, 2);  /* both candidates' */
+	slurm_fixture_assert_no_key();
 	kill(pid, SIGTERM);
-	assert_int_equal(harness_wait_exit(pid, &status, 60000), 0);
+	status = slurm_fixture_host_ended();
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM);
-	llm_fixture_stop(&s);
-	left = steps_left();
+	slurm_fixture_stop_serving();
+	left = slurm_fixture_steps();
 	assert_string_equal(left, "");
 	free(left);
 	for (g = 1; g <= 2; g++) {
@@ -456,7 +320,7 @@ static void test_caps_hold_across_steps(void **state)
 	run_result a, b;
 
 	(void)state;
-	NEED_CLUSTER();
+	SLURM_NEED_CLUSTER();
 	prices = llm_fixture_prices();
 	here = evolve_capped(&a, "slurm_cap_here", prices, 0);
 	steps = evolve_capped(&b, "slurm_cap_steps", prices, 1);
@@ -489,5 +353,5 @@ void test_group_slurm(harness_totals *t)
 	};
 
 	HARNESS_GROUP(t, "slurm", tests);
-	cluster_stop();
+	slurm_fixture_end();
 }
