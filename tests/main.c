@@ -66,7 +66,7 @@ static const test_group groups[] = {
 	GROUP(cli, 1), GROUP(layers, 1), GROUP(carry, 6), GROUP(rubric, 0), GROUP(support, 7),
 	GROUP(judge, 7), GROUP(solution_model, 4),
 	GROUP(initial, 2), GROUP(report_axes, 5), GROUP(gi, 5), GROUP(docs, 4), GROUP(meta_gi, 3),
-	GROUP(slurm, 15),
+	GROUP(slurm, 17),
 };
 
 #define N_GROUPS (sizeof(groups) / sizeof(groups[0]))

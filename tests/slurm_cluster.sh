@@ -126,7 +126,7 @@ PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSu
 CONF
 export SLURM_CONF="$dir/slurm.conf"
 slurmctld -f "$SLURM_CONF"
-slurmd -f "$SLURM_CONF"
+slurmd -N localhost -f "$SLURM_CONF"
 
 i=0
 until srun -N1 -n1 --immediate=5 true >/dev/null 2>&1; do

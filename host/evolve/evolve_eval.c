@@ -55,7 +55,7 @@ static int agent_wall_ms(const task *t, int budget, int slack_ms)
  * no larger than the host takes and it is not the initial.c text (which
  * is no carried work); else t's initial.c. */
 static evolve_start start_of(const task *t, const record *from, const evolve_eval_options *o,
-			   int number)
+			     int number)
 {
 	const record_task *p = o->carry && from ? record_find_task(from, t->name) : NULL;
 	evolve_start s = { number, t->initial_text, -1 };
