@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "os.h"
+#include "solution_model.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -123,11 +124,15 @@ int evolve_unit_unpack(evolve_unit_env *env, const json_t *unit, const char *dir
 		rc = evolve_files_from_json(&env->files, json_object_get(unit, "agents"));
 	if (rc == 0 && json_is_object(about))
 		rc = llm_open_remote(&env->llm, in, out, about);
+	if (rc == 0 && env->llm)  /* a solution's model_ask asks the host too */
+		solution_model_use(env->llm);
 	return rc;
 }
 
 void evolve_unit_env_free(evolve_unit_env *env)
 {
+	if (env->llm)
+		solution_model_use(NULL);
 	llm_close(env->llm);
 	agents_free(&env->files);
 	task_free(env->task);
