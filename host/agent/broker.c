@@ -22,6 +22,7 @@
 #include "error.h"
 #include "eval.h"
 #include "os.h"
+#include "solution_model.h"
 #include "text.h"
 #include "utf8.h"
 #include "validate.h"
@@ -149,11 +150,7 @@ static double run_time(const broker *b, const eval_result *r)
  * is not. */
 static void solution_model_spent(broker *b, const eval_model_use *u)
 {
-	b->llm_used.calls += u->sent;
-	b->llm_used.tokens_in += u->tokens_in;
-	b->llm_used.tokens_out += u->tokens_out;
-	b->llm_used.usd += u->usd;
-	b->llm_used.seconds += u->ms / 1000;
+	solution_model_charge(&b->llm_used, u);
 	b->budget.deadline_ms += u->ms;
 	if (b->serving)
 		b->serving->excused_ms += u->ms;

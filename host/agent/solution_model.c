@@ -41,3 +41,12 @@ void solution_model_use(llm_client *llm)
 
 	eval_set_model(llm ? &m : NULL);
 }
+
+void solution_model_charge(llm_usage *to, const eval_model_use *u)
+{
+	to->calls += u->sent;
+	to->tokens_in += u->tokens_in;
+	to->tokens_out += u->tokens_out;
+	to->usd += u->usd;
+	to->seconds += u->ms / 1000;
+}

@@ -6,6 +6,7 @@
 #ifndef HOST_SOLUTION_MODEL_H
 #define HOST_SOLUTION_MODEL_H
 
+#include "eval.h"
 #include "llm.h"
 
 /*
@@ -17,5 +18,9 @@
  * with NULL before closing `llm`.
  */
 void solution_model_use(llm_client *llm);
+
+/* Adds what a solution's calls to the model cost (`u`) to the spend in
+ * *to: requests sent, tokens, dollars and the time they waited. */
+void solution_model_charge(llm_usage *to, const eval_model_use *u);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "eval.h"
+#include "solution_model.h"
 #include "stats.h"
 
 #include <stdio.h>
@@ -131,19 +132,6 @@ static int set_scores(record_task *out, const task *t, const eval_result *train,
 	return 0;
 }
 
-/* What the solution's own calls to the model cost in the host's runs
- * (task.json's "model") is the generation's spend too. */
-static void add_model_use(const evolve_judging *judge, const eval_model_use *u)
-{
-	if (!judge || !judge->used)
-		return;
-	judge->used->calls += u->sent;
-	judge->used->tokens_in += u->tokens_in;
-	judge->used->tokens_out += u->tokens_out;
-	judge->used->usd += u->usd;
-	judge->used->seconds += u->ms / 1000;
-}
-
 /* The host's scores of the solution the agent returned, or of the best
  * one it scored before it failed; an agent that failed with nothing
  * scored, or returned a solution too large to keep, gets the initial
@@ -173,8 +161,10 @@ int evolve_score_solution(record_task *out, task *t, const char *solution, int c
 		if (rc == 0)
 			rc = note_train_failed(out, &train);
 	}
-	add_model_use(judge, &train.model);
-	add_model_use(judge, &holdout.model);
+	if (judge && judge->used) {  /* the solution's own calls are the generation's spend */
+		solution_model_charge(judge->used, &train.model);
+		solution_model_charge(judge->used, &holdout.model);
+	}
 	eval_result_free(&train);
 	eval_result_free(&holdout);
 	return rc;
