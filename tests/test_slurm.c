@@ -196,6 +196,28 @@ static const char *status_of(const char *lab, int g, json_t **note)
 	return json_string_value(json_object_get(*note, "status"));
 }
 
+/* A lab made with a model, `name` in the scratch folder, and its price
+ * table; the key is in the environment until model_lab_done. */
+static void model_lab(char **lab, char **prices, const char *name)
+{
+	*prices = llm_fixture_prices();
+	*lab = harness_scratch(name);
+	setenv("OPENAI_API_KEY", TEST_KEY, 1);
+	init_with_model(*lab, *prices);
+}
+
+/* After a run on steps: the lab's repository is sound, and the lab, its
+ * prices and the key go. */
+static void model_lab_done(char *lab, char *prices)
+{
+	assert_fsck_clean(lab);
+	unsetenv("OPENAI_API_KEY");
+	os_remove_tree(lab);
+	free(lab);
+	unlink(prices);
+	free(prices);
+}
+
 /* A step killed while its task agent waits for the model: that candidate
  * is kept as interrupted, saying so, and the run goes on to the next,
  * which is measured; no step is left, and git fsck is clean. */
@@ -211,12 +233,9 @@ static void test_a_killed_step_is_its_candidates_failure(void **state)
 
 	(void)state;
 	SLURM_NEED_CLUSTER();
-	prices = llm_fixture_prices();
-	lab = harness_scratch("slurm_kill");
+	model_lab(&lab, &prices, "slurm_kill");
 	argv[3] = lab;
 	argv[13] = prices;
-	setenv("OPENAI_API_KEY", TEST_KEY, 1);
-	init_with_model(lab, prices);
 	server = slurm_fixture_serve(email_hangs(0), "slurm_kill_server");
 	snprintf(url, sizeof(url), "%s/v1", server->url);
 	slurm_fixture_start_host(argv);
@@ -237,12 +256,7 @@ static void test_a_killed_step_is_its_candidates_failure(void **state)
 	left = slurm_fixture_steps();
 	assert_string_equal(left, "");
 	free(left);
-	assert_fsck_clean(lab);
-	unsetenv("OPENAI_API_KEY");
-	os_remove_tree(lab);
-	free(lab);
-	unlink(prices);
-	free(prices);
+	model_lab_done(lab, prices);
 }
 
 /* SIGTERM while two candidates' steps wait for the model (the key in
@@ -261,12 +275,9 @@ static void test_sigterm_cancels_every_step(void **state)
 
 	(void)state;
 	SLURM_NEED_CLUSTER();
-	prices = llm_fixture_prices();
-	lab = harness_scratch("slurm_stop");
+	model_lab(&lab, &prices, "slurm_stop");
 	argv[3] = lab;
 	argv[15] = prices;
-	setenv("OPENAI_API_KEY", TEST_KEY, 1);
-	init_with_model(lab, prices);
 	server = slurm_fixture_serve(email_hangs(1), "slurm_stop_server");
 	snprintf(url, sizeof(url), "%s/v1", server->url);
 	pid = slurm_fixture_start_host(argv);
@@ -283,12 +294,7 @@ static void test_sigterm_cancels_every_step(void **state)
 		assert_string_equal(status_of(lab, g, &note), "interrupted");
 		json_decref(note);
 	}
-	assert_fsck_clean(lab);
-	unsetenv("OPENAI_API_KEY");
-	os_remove_tree(lab);
-	free(lab);
-	unlink(prices);
-	free(prices);
+	model_lab_done(lab, prices);
 }
 
 /* `host evolve --max-tokens` in a new lab, here or on steps; returns the
