@@ -26,6 +26,7 @@
 #include "guard.h"
 #include "lockdown.h"
 #include "os.h"
+#include "prefault.h"
 #include "zygote.h"
 #include "zygote_serve.h"
 
@@ -464,6 +465,7 @@ int main(int argc, char **argv)
 	}
 	prime_libc();
 	if (argc > 1 && strcmp(argv[1], "--zygote") == 0) {
+		prefault_keep_heap();
 		warm_up();
 		if (zygote_serve(CHANNEL_FD, prepare_unit) < 0)
 			return 0;

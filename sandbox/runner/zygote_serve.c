@@ -8,6 +8,7 @@
 
 #include "channel.h"
 #include "lockdown.h"
+#include "prefault.h"
 #include "zygote.h"
 
 #include <errno.h>
@@ -57,6 +58,7 @@ static int become_child(int control_fd, int job_fd)
 	if (dup2(job_fd, control_fd) < 0)
 		_exit(1);
 	close(job_fd);
+	prefault_now();
 	return 0;
 }
 
@@ -79,6 +81,7 @@ int zygote_serve(int control_fd, zygote_prepare_fn prepare)
 	if (getppid() == 1)
 		return -1;
 	lockdown_leave_network();
+	prefault_note();
 	for (;;) {
 		int job_fd, rc = 1, kind = recv_request(control_fd, &job_fd);
 		char *key = NULL;
@@ -89,6 +92,7 @@ int zygote_serve(int control_fd, zygote_prepare_fn prepare)
 			   channel_recv(&key, NULL, control_fd, ZYGOTE_KEY_MAX, -1) == 0) {
 			prepare(key);
 			free(key);
+			prefault_note();
 		} else {
 			if (job_fd >= 0)
 				close(job_fd);
