@@ -52,28 +52,25 @@ static void rules_seed(rules_rng *r, unsigned int key)
 {
 	static rules_rng base;  /* init_genrand(19650218): the same for every key */
 	static int base_ready;
-	unsigned int *mt = r->mt;
-	int i = 1, k;
+	unsigned int *mt = r->mt, *p, *end = mt + RULES_MT_N, prev, i;
 
 	if (!base_ready) {
 		rules_seed_word(&base, 19650218U);
 		base_ready = 1;
 	}
 	*r = base;
-	for (k = RULES_MT_N; k; k--) {
-		mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525U)) + key;
-		if (++i >= RULES_MT_N) {
-			mt[0] = mt[RULES_MT_N - 1];
-			i = 1;
-		}
-	}
-	for (k = RULES_MT_N - 1; k; k--) {
-		mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1566083941U)) - (unsigned int)i;
-		if (++i >= RULES_MT_N) {
-			mt[0] = mt[RULES_MT_N - 1];
-			i = 1;
-		}
-	}
+	/* init_by_array's two passes with a one-word key, unrolled at the
+	 * points where they wrap around: the first pass runs over words 1 to
+	 * 623 and word 1 again, the second over words 2 to 623 and word 1.
+	 * Each step reads the word written before it, kept in `prev`. */
+	prev = mt[0];
+	for (p = mt + 1; p < end; p++)
+		prev = *p = (*p ^ ((prev ^ (prev >> 30)) * 1664525U)) + key;
+	mt[0] = prev;
+	prev = mt[1] = (mt[1] ^ ((prev ^ (prev >> 30)) * 1664525U)) + key;
+	for (p = mt + 2, i = 2; p < end; p++, i++)
+		prev = *p = (*p ^ ((prev ^ (prev >> 30)) * 1566083941U)) - i;
+	mt[1] = (mt[1] ^ ((prev ^ (prev >> 30)) * 1566083941U)) - 1U;
 	mt[0] = 0x80000000U;
 }
 
