@@ -458,14 +458,19 @@ int sandbox_run(sandbox_outcome *out, json_t *job,
 		rc = make_page(&page, job);
 	if (rc == 0)
 		rc = parent_encode_job(&text, &len, job);
-	if (rc == 0 && (rc = parent_start_child(&pid, &fd, ZYGOTE_UNTRUSTED, job, text, len)) >= 0)
+	if (rc == 0 && (rc = parent_start_child(&pid, &fd, ZYGOTE_UNTRUSTED, job, text, len)) >= 0) {
+		/* the next run's child is forked, and copies its pages
+		 * (prefault.h), while this one compiles and runs: the host
+		 * only waits meanwhile. Not beside a timed run, whose CPU
+		 * time it could disturb: that one's spare comes after it. */
+		if (!json_is_true(json_object_get(job, "clock")))
+			zygote_spare(ZYGOTE_UNTRUSTED);
 		rc = run_child(out, job, pid, fd, rc, limits, handler, ctx,
 			       page.page ? &page : NULL);
+	}
 	if (fd >= 0)
 		close(fd);
-	/* the next run's child is forked while this run's transcript is
-	 * scored */
-	zygote_spare(ZYGOTE_UNTRUSTED);
+	zygote_spare(ZYGOTE_UNTRUSTED);  /* if none was asked for above */
 	page_unmap(&page);
 	free(text);
 	if (workdir)
