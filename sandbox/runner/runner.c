@@ -131,8 +131,17 @@ static void write_headers(const json_t *headers, const char *dir)
 	}
 }
 
-/* The units' include directories, after the host's and the workdir;
- * -1 when one is not a string, or there are too many. */
+static int listed(const char *const *readable, size_t n, const char *dir)
+{
+	while (n-- > 0)
+		if (strcmp(readable[n], dir) == 0)
+			return 1;
+	return 0;
+}
+
+/* The units' include directories, after the host's and the workdir, each
+ * once (a solution and its driver name the same task headers); -1 when
+ * one is not a string, or there are too many. */
 static int add_unit_dirs(const char **readable, size_t n, const json_t *job)
 {
 	static const char *const units[] = { "solution", "driver", "agent", "scorer", "oracle" };
@@ -144,7 +153,8 @@ static int add_unit_dirs(const char **readable, size_t n, const json_t *job)
 			const char *dir = json_string_value(json_array_get(dirs, i));
 			if (!dir || n + 1 >= READABLE_MAX)
 				return -1;
-			readable[n++] = dir;
+			if (!listed(readable, n, dir))
+				readable[n++] = dir;
 		}
 	}
 	readable[n] = NULL;
