@@ -58,7 +58,7 @@ LIB_SRC = $(filter-out $(HOST_MAIN) $(RUNNER_MAIN),$(foreach d,$(LAYERS) $(RUNNE
 HOST_MAIN = host/cli/main.c
 RUNNER_MAIN = $(RUNNER_DIR)/runner.c
 TEST_SRC = $(wildcard tests/*.c)
-BENCH_SRC = bench/bench.c bench/timing.c bench/slurm.c
+BENCH_SRC = bench/bench.c bench/timing.c bench/slurm.c bench/in_flight.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB = $(BUILD)/libhost.a

@@ -5,6 +5,7 @@
  * written to bench/results.json. Run from the repository root; the
  * binaries are taken from HOST_BIN (default bin/).
  */
+#include "in_flight.h"
 #include "slurm.h"
 #include "timing.h"
 
@@ -22,7 +23,6 @@
 #include "store.h"
 #include "validate.h"
 
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,9 +36,6 @@
 #define ROUNDS 3
 #define VALIDATE_RUNS 11
 #define PYTHON_RUNS 3
-#define PARALLEL_RUNS 3
-#define PARALLEL_GENS 8
-#define MODEL_LATENCY_S 2
 
 /* A 300-line source with the shapes real solutions have: loops, arrays,
  * structs, branches and calls into the allowlisted libc. */
@@ -205,14 +202,6 @@ static double bench_validate(const agent_files *seed)
 	return bench_quantile(times, VALIDATE_RUNS, 0.5);
 }
 
-/* Runs a command, returning its wall time in seconds (or -1). */
-static double timed(const char *command)
-{
-	double start = os_now_ms();
-
-	return system(command) == 0 ? (os_now_ms() - start) / 1000.0 : -1;
-}
-
 /* An offline evolve --gens 20 in a scratch lab; medians of the host's own
  * time per generation (all but the agents' runs) and of commit time. */
 static double bench_evolve(const char *bin, double *overhead_ms, double *commit_ms)
@@ -230,7 +219,7 @@ static double bench_evolve(const char *bin, double *overhead_ms, double *commit_
 	snprintf(command, sizeof(command), "%s/host init --dir %s >/dev/null && ", bin, dir);
 	snprintf(command + strlen(command), sizeof(command) - strlen(command),
 		 "%s/host evolve --gens 20 --quiet --dir %s >/dev/null", bin, dir);
-	seconds = timed(command);
+	seconds = bench_timed(command);
 	if (seconds > 0 && lab_open(&l, dir, 0) == 0) {
 		for (k = 1; k <= 20 && n < 32; k++) {
 			record g;
@@ -267,109 +256,6 @@ static double bench_evolve(const char *bin, double *overhead_ms, double *commit_
 	os_remove_tree(dir);
 	free(dir);
 	return seconds;
-}
-
-/* A scripted model (tests/llm_server.py) answering every request after
- * MODEL_LATENCY_S: the meta agent's edit, and good solutions for snake
- * and email. Returns its pid, or -1; *url is its address. */
-static pid_t start_model(char *url, size_t size, const char *dir)
-{
-	char *snake = NULL, *email = NULL, script[4200], port_file[4200], log[4200], port[32] = "";
-	buf a = BUF_INIT, b = BUF_INIT;
-	json_t *json;
-	pid_t pid = -1;
-	int k;
-
-	snprintf(script, sizeof(script), "%s/script.json", dir);
-	snprintf(port_file, sizeof(port_file), "%s/port", dir);
-	snprintf(log, sizeof(log), "%s/requests.jsonl", dir);
-	if (os_read_file(&snake, NULL, "tests/llm/snake_good.c") < 0 ||
-	    os_read_file(&email, NULL, "tests/solutions/email_reference.c") < 0)
-		goto out;
-	buf_printf(&a, "```c\n%s```\n", snake);
-	buf_printf(&b, "```c\n%s```\n", email);
-	json = json_pack("{s:[{s:s, s:[{s:s, s:i}]}, {s:s, s:[{s:s, s:i}]}, {s:s, s:[{s:s, s:i}]}]}",
-		"rules", "match", "FILE: task_agent.c", "replies", "text",
-		"FILE: task_agent.c\n<<<<<<< SEARCH\n#define CANDIDATES 6              /* candidates "
-		"per round */\n=======\n#define CANDIDATES 6              /* candidates per round */"
-		"\n/* kept as it was */\n>>>>>>> REPLACE\nSUMMARY: a note\n", "delay", MODEL_LATENCY_S,
-		"match", "Interface (snake)", "replies", "text", a.data, "delay", MODEL_LATENCY_S,
-		"match", "Interface (email)", "replies", "text", b.data, "delay", MODEL_LATENCY_S);
-	if (!json || json_dump_file(json, script, 0) != 0)
-		goto out;
-	json_decref(json);
-	if ((pid = fork()) == 0) {
-		execlp("python3", "python3", "tests/llm_server.py", script, port_file, log, (char *)NULL);
-		_exit(127);
-	}
-	for (k = 0; pid > 0 && k < 100 && !*port; k++) {
-		FILE *f = fopen(port_file, "r");
-		if (!f || !fgets(port, sizeof(port), f))
-			usleep(100000);
-		if (f)
-			fclose(f);
-	}
-	snprintf(url, size, "http://127.0.0.1:%s", port);
-out:
-	free(snake);
-	free(email);
-	buf_free(&a);
-	buf_free(&b);
-	return *port ? pid : -1;
-}
-
-/* `evolve --gens PARALLEL_GENS --parallel K` against the scripted model,
- * in a lab whose gen_000 it measured: the median wall time in seconds.
- * Both K run with the same bound on requests open (8, which neither
- * reaches), so that the rows compare candidates in flight and nothing
- * else. */
-static double bench_parallel(const char *bin, const char *dir, const char *url, int k)
-{
-	double times[PARALLEL_RUNS];
-	buf init = BUF_INIT, evolve = BUF_INIT;
-	int run, ok = 1;
-
-	for (run = 0; ok && run < PARALLEL_RUNS; run++) {
-		buf_clear(&init);
-		buf_clear(&evolve);
-		buf_printf(&init, "%s/host init --dir %s/lab_%d_%d --llm openai:gpt-4o-mini --llm-url %s "
-			   "--llm-calls 1 -j 2 --llm-concurrency 8 >/dev/null", bin, dir, k, run, url);
-		buf_printf(&evolve, "%s/host evolve --dir %s/lab_%d_%d --gens %d --parallel %d --llm "
-			   "openai:gpt-4o-mini --llm-url %s --llm-calls 1 -j 2 --llm-concurrency 8 "
-			   "--quiet >/dev/null", bin, dir, k, run, PARALLEL_GENS, k, url);
-		ok = !buf_failed(&init) && !buf_failed(&evolve) && system(buf_cstr(&init)) == 0 &&
-		     (times[run] = timed(buf_cstr(&evolve))) > 0;
-	}
-	buf_free(&init);
-	buf_free(&evolve);
-	return ok ? bench_quantile(times, PARALLEL_RUNS, 0.5) : -1;
-}
-
-/* Generations with a slow model, one candidate at a time and four. */
-static void bench_in_flight(const char *bin, double *one_s, double *four_s)
-{
-	char *dir, url[64];
-	pid_t server;
-
-	*one_s = *four_s = -1;
-	if (os_make_scratch(&dir, "host-bench-model") < 0) {
-		fprintf(stderr, "bench: %s\n", err_last());
-		return;
-	}
-	setenv("OPENAI_API_KEY", "bench-key", 1);
-	if ((server = start_model(url, sizeof(url), dir)) > 0) {
-		*one_s = bench_parallel(bin, dir, url, 1);
-		*four_s = bench_parallel(bin, dir, url, 4);
-	} else {
-		fprintf(stderr, "bench: the scripted model did not start (python3?)\n");
-	}
-	if (server > 0) {
-		kill(server, SIGTERM);
-		waitpid(server, NULL, 0);
-	}
-	unsetenv("OPENAI_API_KEY");
-	os_remove_tree(dir);
-	free(dir);
 }
 
 /* The Python benchmark process, same policy strength: wall seconds, the
@@ -492,9 +378,9 @@ int main(void)
 			{ "evolve --gens 8, 2 s model, --parallel 1", "s", one_s },
 			{ "evolve --gens 8, 2 s model, --parallel 4", "s", four_s },
 			{ "generations per hour, 2 s model, --parallel 1", "/h",
-			  one_s > 0 ? PARALLEL_GENS * 3600 / one_s : 0 },
+			  one_s > 0 ? BENCH_IN_FLIGHT_GENS * 3600 / one_s : 0 },
 			{ "generations per hour, 2 s model, --parallel 4", "/h",
-			  four_s > 0 ? PARALLEL_GENS * 3600 / four_s : 0 },
+			  four_s > 0 ? BENCH_IN_FLIGHT_GENS * 3600 / four_s : 0 },
 			{ "wall time, --parallel 4 against --parallel 1", "x",
 			  one_s > 0 && four_s > 0 ? four_s / one_s : 0 },
 			{ "sort quicksort CPU time, 1 run per evaluation", "ms", timing.single_ms },

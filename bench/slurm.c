@@ -40,15 +40,13 @@ static int steps_launched(const char *cluster)
 static double evolve_run(const char *bin, const char *from, const char *lab, const char *extra)
 {
 	char command[8192];
-	double start;
 
 	snprintf(command, sizeof(command), "rm -rf %s && cp -a %s %s", lab, from, lab);
 	if (system(command) != 0)
 		return -1;
 	snprintf(command, sizeof(command), "%s/host evolve --dir %s --gens %d --parallel 2 "
 		 "--quiet %s >/dev/null", bin, lab, SLURM_GENS, extra);
-	start = os_now_ms();
-	return system(command) == 0 ? (os_now_ms() - start) / 1000.0 : -1;
+	return bench_timed(command);
 }
 
 /* One round in `dir`: the local run's and the steps' seconds, and the

@@ -78,3 +78,11 @@ void bench_timing(bench_timing_result *out)
 	free(source);
 	task_free(t);
 }
+
+/* Runs a command, returning its wall time in seconds (or -1). */
+double bench_timed(const char *command)
+{
+	double start = os_now_ms();
+
+	return system(command) == 0 ? (os_now_ms() - start) / 1000.0 : -1;
+}
