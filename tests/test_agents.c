@@ -81,7 +81,7 @@ static void test_each_defect_fails_at_its_stage(void **state)
 		{ "int task_agent_improve(int budget) { return budget; }\n", harness_meta_agent, 2,
 		  "task_agent.c:1: error:" },
 		{ "char *task_agent_improve(const char *s) { (void)s; *(volatile int *)0 = 1; return 0; }\n",
-		  harness_meta_agent, 3, "smoke: task_agent_improve crashed: crashed (SIGSEGV)" },
+		  harness_meta_agent, 3, "smoke: task_agent_improve crashed (SIGSEGV)" },
 		{ minimal_task, "int meta_agent_rewrite(const char *a) { (void)a; for (;;); }\n", 3,
 		  /* of its 2 s of CPU, or of the wall time when a loaded machine
 		   * gives it less than a third of a core */

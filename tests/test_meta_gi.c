@@ -159,6 +159,8 @@ static void test_broken_gi_rewrite_is_rejected_with_its_reason(void **state)
 		if (strcmp(status, "invalid") == 0) {
 			assert_true(strncmp(reason, "compile: ", 9) == 0 ||
 				    strncmp(reason, "smoke: ", 7) == 0);
+			assert_null(strstr(reason, "smoke: smoke"));  /* the stage named once */
+			assert_null(strstr(reason, "crashed: crashed"));
 			invalid++;
 			snprintf(rev, sizeof(rev), "gen_%03d:%s", g, file);
 			llm_fixture_git(&r, lab, "show", rev, NULL);

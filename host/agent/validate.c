@@ -112,6 +112,10 @@ static void smoke_problem(buf *out, const char *entry, const agent_run_result *r
 
 	if (o->status != SANDBOX_OK) {
 		buf_printf(out, "smoke: %s ", entry);
+		if (o->status == SANDBOX_CRASH && strncmp(o->detail, "crashed", 7) == 0) {
+			buf_printf(out, "%s\n", o->detail);  /* "crashed (SIGSEGV)", said once */
+			return;
+		}
 		if (o->status == SANDBOX_TIMEOUT)
 			smoke_timeout(out, o, t);
 		else

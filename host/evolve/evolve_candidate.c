@@ -139,8 +139,16 @@ static int validate_candidate(record *r, const agent_files *candidate, task *smo
 				      st->diagnostics);
 	}
 	if (rc == 0 && !report.valid) {
-		snprintf(reason, sizeof(reason), "%s: %s", report.stages[report.failed].name,
-			 first_line(report.stages[report.failed].diagnostics, line, sizeof(line)));
+		const char *stage = report.stages[report.failed].name;
+		const char *why = first_line(report.stages[report.failed].diagnostics, line,
+					     sizeof(line));
+		size_t n = strlen(stage);
+
+		/* the smoke stage's lines name it already ("smoke: ...") */
+		if (strncmp(why, stage, n) == 0 && why[n] == ':')
+			snprintf(reason, sizeof(reason), "%s", why);
+		else
+			snprintf(reason, sizeof(reason), "%s: %s", stage, why);
 		r->status = RECORD_INVALID;
 		rc = record_set_reason(r, reason);
 	}
