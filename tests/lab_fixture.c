@@ -64,21 +64,28 @@ char *seed_with_meta_agent(const char *name, const char *meta_agent)
 	return seed_copy(name, kept, sizeof(kept) / sizeof(kept[0]), "meta_agent.c", meta_agent);
 }
 
-char *edited_task_copy(const char *name, const char *task_name, const char *file,
-		       const char *from, const char *to)
+char *task_copy(const char *name, const char *task_name)
 {
-	char *root = scratch(name), *source = os_path_join("tasks", task_name), *dir;
+	char *root = scratch(name), *source = os_path_join("tasks", task_name);
 	char *cp[] = { "/bin/cp", "-R", source, NULL, NULL };
-	char *path, *text, *changed;
 	run_result r;
 
 	assert_int_equal(mkdir(root, 0755), 0);
-	dir = os_path_join(root, task_name);
-	cp[3] = dir;
+	cp[3] = os_path_join(root, task_name);
 	run_command(&r, NULL, cp);
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
-	path = os_path_join(dir, file);
+	free(cp[3]);
+	free(source);
+	return root;
+}
+
+char *edited_task_copy(const char *name, const char *task_name, const char *file,
+		       const char *from, const char *to)
+{
+	char *root = task_copy(name, task_name), *dir = os_path_join(root, task_name);
+	char *path = os_path_join(dir, file), *text, *changed;
+
 	assert_int_equal(os_read_file(&text, NULL, path), 0);
 	assert_non_null(strstr(text, from));
 	changed = harness_subst(text, from, to, NULL);
@@ -87,7 +94,6 @@ char *edited_task_copy(const char *name, const char *task_name, const char *file
 	free(text);
 	free(path);
 	free(dir);
-	free(source);
 	return root;
 }
 

@@ -27,6 +27,10 @@ char *seed_with_task_agent(const char *name, const char *task_agent);
  * $TMPDIR/name (free() it). */
 char *seed_with_meta_agent(const char *name, const char *meta_agent);
 
+/* tasks/TASK_NAME copied to $TMPDIR/NAME/TASK_NAME: returns the tasks
+ * folder $TMPDIR/NAME (free() it; remove it with os_remove_tree). */
+char *task_copy(const char *name, const char *task_name);
+
 /* tasks/TASK_NAME copied to $TMPDIR/NAME/TASK_NAME, with `from`
  * replaced by `to` in its FILE (which must hold it): the tasks folder
  * $TMPDIR/NAME (free() it; remove it with os_remove_tree). */

@@ -10,6 +10,7 @@
  * falls back to retrieval when it says "no model".
  */
 #include "llm_fixture.h"
+#include "lab_fixture.h"
 
 #include "broker.h"
 #include "eval.h"
@@ -220,19 +221,11 @@ static void test_offline_or_spent_the_model_says_no_model(void **state)
  * training set (and their checks only). Returns ROOT. */
 static char *three_question_task(void)
 {
-	char *root = harness_scratch("model_tasks"), *dir = os_path_join(root, "support");
+	char *root = task_copy("model_tasks", "support"), *dir = os_path_join(root, "support");
 	char *task_path = os_path_join(dir, "task.json"), *rubric_path = os_path_join(dir, "rubric.json");
-	char *mk[] = { "/bin/mkdir", "-p", root, NULL };
-	char *cp[] = { "/bin/cp", "-r", "tasks/support", dir, NULL };
 	json_t *task_json, *rubric, *train = json_array(), *checks = json_array();
-	run_result r;
 	size_t i;
 
-	run_command(&r, NULL, mk);
-	run_result_free(&r);
-	run_command(&r, NULL, cp);
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
 	task_json = json_load_file(task_path, 0, NULL);
 	rubric = json_load_file(rubric_path, 0, NULL);
 	for (i = 0; i < QUESTIONS; i++) {

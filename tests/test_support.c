@@ -6,6 +6,7 @@
  * new-task --like support makes a task that passes check-task; and no
  * held-out check reaches an agent, a prompt, a record or the lab.
  */
+#include "lab_fixture.h"
 #include "leak_fixture.h"
 
 #include "error.h"
@@ -180,19 +181,11 @@ static const char *const secrets[SECRETS + 1] = {
  * it would name it) and a "not". Returns ROOT. */
 static char *secret_tasks(void)
 {
-	char *root = harness_scratch("secret_tasks"), *dir = os_path_join(root, "support");
+	char *root = task_copy("secret_tasks", "support"), *dir = os_path_join(root, "support");
 	char *path = os_path_join(dir, "rubric.json");
-	char *mk[] = { "/bin/mkdir", "-p", root, NULL };
-	char *cp[] = { "/bin/cp", "-r", "tasks/support", dir, NULL };
 	json_t *rubric, *e;
-	run_result r;
 	size_t i;
 
-	run_command(&r, NULL, mk);
-	run_result_free(&r);
-	run_command(&r, NULL, cp);
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
 	rubric = json_load_file(path, 0, NULL);
 	assert_non_null(rubric);
 	json_array_foreach(json_object_get(rubric, "holdout"), i, e) {
