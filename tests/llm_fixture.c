@@ -277,6 +277,12 @@ json_t *llm_fixture_note(const char *dir, int g)
 	return note;
 }
 
+const char *llm_fixture_status(const char *dir, int g, json_t **note)
+{
+	*note = llm_fixture_note(dir, g);
+	return json_string_value(json_object_get(*note, "status"));
+}
+
 size_t llm_fixture_count(const llm_server *s)
 {
 	json_t *requests = llm_fixture_requests(s);

@@ -111,6 +111,10 @@ void llm_fixture_git(run_result *r, const char *dir, const char *a, const char *
 /* Generation `g`'s note in the lab `dir`, parsed; or fails the test. */
 json_t *llm_fixture_note(const char *dir, int g);
 
+/* Generation `g`'s status, from its note, which *note keeps (json_decref
+ * it). */
+const char *llm_fixture_status(const char *dir, int g, json_t **note);
+
 /* How many requests the server has received so far. */
 size_t llm_fixture_count(const llm_server *s);
 

@@ -5,6 +5,7 @@
  * SIGTERM or killed outright, which loses nothing and resumes.
  */
 #include "harness.h"
+#include "lab_fixture.h"
 #include "llm_fixture.h"
 
 #include "os.h"
@@ -221,23 +222,6 @@ static pid_t start_evolve(char *const argv[])
 	return pid;
 }
 
-/* The lab's repository passes git fsck --strict. */
-static void assert_fsck_clean(const char *lab)
-{
-	run_result r;
-
-	llm_fixture_git(&r, lab, "fsck", "--strict", NULL);
-	assert_int_equal(r.status, 0);
-	assert_null(strstr(r.err, "error"));
-	run_result_free(&r);
-}
-
-static const char *status_of(const char *lab, int g, json_t **note)
-{
-	*note = llm_fixture_note(lab, g);
-	return json_string_value(json_object_get(*note, "status"));
-}
-
 /* SIGTERM while two of four candidates wait for their rewrites: the two
  * that finished are committed as measured, the two others as interrupted,
  * in order; git fsck is clean, and the next evolve goes on from gen_005. */
@@ -269,7 +253,7 @@ static void test_sigterm_during_a_round(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM);
 	llm_fixture_stop(&s);
 	for (g = 1; g <= 4; g++) {
-		const char *st = status_of(lab, g, &note);
+		const char *st = llm_fixture_status(lab, g, &note);
 		if (g % 2)
 			assert_true(strcmp(st, "accepted") == 0 || strcmp(st, "rejected") == 0);
 		else
@@ -371,7 +355,7 @@ static void test_the_cap_stops_every_candidate(void **state)
 	json_decref(requests);
 	llm_fixture_stop(&s);
 	for (g = 1; g <= 4; g++) {
-		assert_string_equal(status_of(lab, g, &note), "interrupted");
+		assert_string_equal(llm_fixture_status(lab, g, &note), "interrupted");
 		json_decref(note);
 	}
 	assert_fsck_clean(lab);

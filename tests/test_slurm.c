@@ -9,6 +9,7 @@
  * why, where the cluster cannot start (not root, no packages). The
  * cluster and what a failed test leaves running: slurm_fixture.c.
  */
+#include "lab_fixture.h"
 #include "slurm_fixture.h"
 
 #include "os.h"
@@ -19,17 +20,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* The lab's repository passes git fsck --strict. */
-static void assert_fsck_clean(const char *lab)
-{
-	run_result r;
-
-	llm_fixture_git(&r, lab, "fsck", "--strict", NULL);
-	assert_int_equal(r.status, 0);
-	assert_null(strstr(r.err, "error"));
-	run_result_free(&r);
-}
 
 static int count_of(const char *text, const char *needle)
 {
@@ -190,12 +180,6 @@ static void wait_for_email_calls(const llm_server *s, size_t n)
 	fail_msg("the email task agent never made %zu calls", n);
 }
 
-static const char *status_of(const char *lab, int g, json_t **note)
-{
-	*note = llm_fixture_note(lab, g);
-	return json_string_value(json_object_get(*note, "status"));
-}
-
 /* A lab made with a model, `name` in the scratch folder, and its price
  * table; the key is in the environment until model_lab_done. */
 static void model_lab(char **lab, char **prices, const char *name)
@@ -244,12 +228,12 @@ static void test_a_killed_step_is_its_candidates_failure(void **state)
 	status = slurm_fixture_host_ended();
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	slurm_fixture_stop_serving();
-	assert_string_equal(status_of(lab, 1, &note), "interrupted");
+	assert_string_equal(llm_fixture_status(lab, 1, &note), "interrupted");
 	assert_contains(json_string_value(json_object_get(note, "reason")),
 			"its Slurm step ended before its result");
 	json_decref(note);
 	{
-		const char *st = status_of(lab, 2, &note);
+		const char *st = llm_fixture_status(lab, 2, &note);
 		assert_true(strcmp(st, "accepted") == 0 || strcmp(st, "rejected") == 0);
 	}
 	json_decref(note);
@@ -291,7 +275,7 @@ static void test_sigterm_cancels_every_step(void **state)
 	assert_string_equal(left, "");
 	free(left);
 	for (g = 1; g <= 2; g++) {
-		assert_string_equal(status_of(lab, g, &note), "interrupted");
+		assert_string_equal(llm_fixture_status(lab, g, &note), "interrupted");
 		json_decref(note);
 	}
 	model_lab_done(lab, prices);
