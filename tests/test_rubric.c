@@ -6,6 +6,7 @@
  * and the check, by task loading and by host check-task.
  */
 #include "harness.h"
+#include "lab_fixture.h"
 
 #include "error.h"
 #include "os.h"
@@ -206,18 +207,8 @@ static void test_a_label_that_is_no_rubric_is_refused(void **state)
 /* tasks/support copied to $TMPDIR/NAME/support; returns the copy's folder. */
 static char *support_copy(const char *name)
 {
-	char *root = harness_scratch(name), *dir = os_path_join(root, "support");
-	char *mk[] = { "/bin/mkdir", "-p", root, NULL };
-	char *cp[] = { "/bin/cp", "-r", "tasks/support", dir, NULL };
-	run_result r;
+	char *root = task_copy(name, "support"), *dir = os_path_join(root, "support");
 
-	os_remove_tree(root);
-	run_command(&r, NULL, mk);
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
-	run_command(&r, NULL, cp);
-	assert_int_equal(r.status, 0);
-	run_result_free(&r);
 	free(root);
 	return dir;
 }
