@@ -103,14 +103,6 @@ static void test_improve_on_a_step_is_the_local_one(void **state)
 	free(text_b);
 	run_result_free(&here);
 	run_result_free(&step);
-	HOST(&step, "evolve", "--executor", "pbs");
-	assert_int_equal(step.status, 2);
-	assert_contains(step.err, "--executor takes local or slurm, not 'pbs'");
-	run_result_free(&step);
-	HOST(&step, "init", "--slurm-args", "--partition=cpu");
-	assert_int_equal(step.status, 2);
-	assert_contains(step.err, "--slurm-args is for --executor slurm");
-	run_result_free(&step);
 	/* srun that cannot start a step is the run's failure, in srun's words */
 	HOST(&step, "improve", "email", "-o", a, "--executor", "slurm", "--slurm-args",
 	     "--partition=nosuch");
@@ -123,6 +115,42 @@ static void test_improve_on_a_step_is_the_local_one(void **state)
 	unlink(b);
 	free(a);
 	free(b);
+}
+
+/* The executor's usage errors need no cluster: each says what is wrong,
+ * exits 2, and makes no lab. */
+static void test_executor_usage_errors(void **state)
+{
+	static const struct { const char *args[5]; const char *says; } cases[] = {
+		{ { "evolve", "--executor", "pbs" }, "--executor takes local or slurm, not 'pbs'" },
+		{ { "init", "--slurm-args", "--partition=cpu" },
+		  "--slurm-args is for --executor slurm" },
+		{ { "evolve", "--arena", "--executor", "slurm" },
+		  "the arena runs its evaluations here: --executor slurm is for plain evolve" },
+		{ { "step", "extra" }, "host step: takes no arguments" },
+	};
+	char *dir = harness_scratch("slurm_usage");
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[10] = { "host" };
+		size_t n = 1;
+		run_result r;
+
+		for (k = 0; k < 5 && cases[i].args[k]; k++)
+			argv[n++] = (char *)cases[i].args[k];
+		if (strcmp(argv[1], "step") != 0) {  /* step takes nothing, not even --dir */
+			argv[n++] = "--dir";
+			argv[n++] = dir;
+		}
+		run_host_with(&r, NULL, argv);
+		assert_int_equal(r.status, 2);
+		assert_contains(r.err, cases[i].says);
+		assert_int_equal(access(dir, F_OK), -1);  /* no lab was made */
+		run_result_free(&r);
+	}
+	free(dir);
 }
 
 /* The evolution script, the email task agent's first call hanging, or
@@ -335,6 +363,7 @@ static void test_caps_hold_across_steps(void **state)
 void test_group_slurm(harness_totals *t)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_executor_usage_errors),
 		cmocka_unit_test(test_steps_make_the_local_generations),
 		cmocka_unit_test(test_improve_on_a_step_is_the_local_one),
 		cmocka_unit_test(test_a_killed_step_is_its_candidates_failure),
