@@ -21,6 +21,7 @@
 #include "channel.h"
 #include "error.h"
 #include "os.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,8 @@ typedef struct {
 	int err;             /* its stderr; -1 once closed */
 	char said[400];      /* the end of what srun wrote there */
 	double cancelled;    /* when it was cancelled; 0: it was not */
+	double ending;       /* when the host stopped talking to it; 0: not yet */
+	int signalled;       /* the last signal sent to srun; 0: none */
 	int started;         /* the step said it runs: srun got its allocation */
 } step;
 
@@ -161,16 +164,39 @@ static void read_said(step *st)
  * that lingers still is killed. */
 static void cancel_on_stop(step *st, const agent_options *a)
 {
-	double since = st->cancelled ? os_now_ms() - st->cancelled : 0;
+	double from = st->cancelled ? st->cancelled : st->ending;
+	double since = from ? os_now_ms() - from : 0;
+	int sig = since > SLURM_KILL_AFTER_MS ? SIGKILL : since > SLURM_CANCEL_AFTER_MS ? SIGTERM : 0;
 
-	if (!st->cancelled && stopping(a)) {
+	if (!st->cancelled && !st->ending && stopping(a)) {
 		kill(st->pid, SIGUSR1);
 		st->cancelled = os_now_ms();
-	} else if (since > SLURM_KILL_AFTER_MS) {
-		kill(st->pid, SIGKILL);
-	} else if (since > SLURM_CANCEL_AFTER_MS) {
-		kill(st->pid, SIGTERM);
+	} else if (sig && st->signalled != sig) {  /* each signal once */
+		kill(st->pid, sig);
+		st->signalled = sig;
 	}
+}
+
+/* After the last frame, or none: waits for srun to end, keeping its
+ * words, and ends it as a stopped step is ended if it lingers, so that
+ * no srun (nor a child of it holding its stderr) can hold the run. */
+static void wait_srun(step *st, int *status, const agent_options *a)
+{
+	st->ending = os_now_ms();
+	for (;;) {
+		struct pollfd p = { st->err, POLLIN, 0 };
+		pid_t done = waitpid(st->pid, status, WNOHANG);
+
+		if (done == st->pid || (done < 0 && errno != EINTR))
+			break;
+		if (st->err < 0)
+			usleep(SLURM_TICK_MS * 1000 / 10);
+		else if (poll(&p, 1, SLURM_TICK_MS) > 0)
+			read_said(st);
+		cancel_on_stop(st, a);
+	}
+	while (st->err >= 0 && poll(&(struct pollfd){ st->err, POLLIN, 0 }, 1, 0) > 0)
+		read_said(st);  /* what it wrote before it ended */
 }
 
 /* Waits for the step's next frame, keeping srun's words meanwhile. */
@@ -245,13 +271,13 @@ static int serve(json_t **last, step *st, const agent_options *a)
  * never started is an error (the run's). */
 static int no_result(step *st, int status, const char *what)
 {
-	char *c, *said = st->said;
-	size_t end = strlen(said);
+	char *said = st->said;
+	size_t end;
 
-	while (end > 0 && (said[end - 1] == '\n' || said[end - 1] == ' '))
+	text_one_line(said);  /* srun's lines, on one */
+	end = strlen(said);
+	while (end > 0 && said[end - 1] == ' ')
 		said[--end] = '\0';
-	for (c = said; *c; c++)  /* srun's lines, on one */
-		*c = *c == '\n' ? ' ' : *c;
 	if (st->cancelled)
 		return err_set(EVOLVE_STEP_LOST, "its Slurm step was cancelled: the run was stopped");
 	if (!st->started)  /* srun's options, or the cluster: the run's failure */
@@ -278,10 +304,7 @@ int evolve_slurm_run(json_t **last, const json_t *unit, const agent_options *a,
 		     ? err_set(ERR_GENERIC, "it took no unit") : serve(last, &st, a);
 		snprintf(what, sizeof(what), "%s", err_last());
 		shutdown(st.fd, SHUT_RDWR);  /* a step still reading is done */
-		while (st.err >= 0)
-			read_said(&st);
-		while (waitpid(st.pid, &status, 0) < 0 && errno == EINTR)
-			;
+		wait_srun(&st, &status, a);
 		if (rc < 0)
 			rc = no_result(&st, status, what);
 	}

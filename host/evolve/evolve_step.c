@@ -107,11 +107,14 @@ int evolve_step(int in, int out)
 
 	gethostname(node, sizeof(node) - 1);
 	hello = json_pack("{s:s}", "started", node);  /* the host tells a step that ran */
-	rc = hello ? channel_send_json(out, hello) : 0;
+	if (!hello)
+		return err_set(ERR_SYSTEM, "out of memory");
+	rc = channel_send_json(out, hello);
 	json_decref(hello);
-	if (rc == 0)
-		rc = channel_recv_json(&unit, in, STEP_UNIT_MAX, -1);
 	if (rc < 0)
+		return err_set(ERR_INVALID, "cannot tell the host the step started: %s",
+			       channel_strerror(rc));
+	if ((rc = channel_recv_json(&unit, in, STEP_UNIT_MAX, -1)) < 0)
 		return err_set(ERR_INVALID, "no unit came on stdin: %s", channel_strerror(rc));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;  /* no SA_RESTART: the wait ends */

@@ -97,12 +97,14 @@ static int load_task(task **out, const json_t *unit, const char *dir)
 	if (rc == 0 && mkdir(path, 0700) != 0)
 		rc = err_sys("cannot make %s", path);
 	json_object_foreach((json_t *)json_object_get(folder, "files"), file, text) {
-		char *to = plain_name(file) ? os_path_join(path, file) : NULL;
+		char *to;
 
-		if (rc == 0)
-			rc = !to || !json_is_string(text)
-			     ? err_set(ERR_INVALID, "the unit's task has a file that is none: '%.60s'", file)
-			     : os_write_file(to, json_string_value(text), json_string_length(text));
+		if (rc < 0)
+			break;
+		to = plain_name(file) ? os_path_join(path, file) : NULL;
+		rc = !to || !json_is_string(text)
+		     ? err_set(ERR_INVALID, "the unit's task has a file that is none: '%.60s'", file)
+		     : os_write_file(to, json_string_value(text), json_string_length(text));
 		free(to);
 	}
 	if (rc == 0)
@@ -213,11 +215,7 @@ static int take_result(record_task *out, const task *t, const json_t *msg, llm_u
 	int rc;
 
 	llm_usage_from_json(&u, json_object_get(msg, "usage"));
-	used->calls += u.calls;
-	used->tokens_in += u.tokens_in;
-	used->tokens_out += u.tokens_out;
-	used->usd += u.usd;
-	used->seconds += u.seconds;
+	evolve_add_usage(used, &u);
 	if (error && *error)
 		return err_set(ERR_GENERIC, "its Slurm step failed: %s", error);
 	if ((rc = record_task_from_json(out, t->name, json_object_get(msg, "result"))) < 0)

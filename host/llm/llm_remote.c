@@ -159,6 +159,8 @@ json_t *llm_serve(llm_client *c, const json_t *request, int (*abort)(void *ctx),
 		llm_measured(c, name, &value);
 		return json_pack("{s:f}", "value", value);
 	}
+	if (strcmp(op, "measured_end") != 0)
+		return json_pack("{s:i, s:s}", "code", ERR_INVALID, "error", "not a model request");
 	llm_measured_end(c);
 	return json_object();
 }
