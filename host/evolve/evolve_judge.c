@@ -113,8 +113,8 @@ static int read_entry(double *grade, const char **reason, const json_t *e, size_
 	const char *r = json_string_value(json_object_get(e, "reason"));
 
 	if (!json_is_object(e) || json_object_size(e) != 3 ||
-	    json_integer_value(json_object_get(e, "case")) != (json_int_t)(i + 1) ||
-	    !json_is_integer(json_object_get(e, "case")))
+	    !json_is_integer(json_object_get(e, "case")) ||
+	    json_integer_value(json_object_get(e, "case")) != (json_int_t)(i + 1))
 		return err_set(ERR_INVALID, "entry %zu is not {\"case\": %zu, \"grade\": G, "
 			       "\"reason\": TEXT}", i + 1, i + 1);
 	if (!json_is_number(g) || !isfinite(json_number_value(g)) || json_number_value(g) < 0 ||
@@ -181,28 +181,25 @@ static int grade_once(record_judge *out, judge_split *s, size_t k, llm_client *l
 {
 	llm_usage one = { 0, 0, 0, 0, 0 };
 	char name[200], *reply = NULL;
-	int rc;
+	int rc, called;
 
 	snprintf(name, sizeof(name), "%s judge %s %zu", tag, s->name, k + 1);
 	llm_set_tag(llm, name);
-	rc = llm_fatal(llm) || llm_exhausted(llm)
-	     ? err_set(ERR_GENERIC, "the model can take no more calls in this run")
-	     : llm_chat(llm, judge_system, prompt, 0, &reply, &one);
+	rc = llm_chat(llm, judge_system, prompt, 0, &reply, &one);  /* it refuses past a cap */
 	llm_set_tag(llm, NULL);
 	out->calls += one.calls;
 	out->tokens_in += one.tokens_in;
 	out->tokens_out += one.tokens_out;
 	out->usd += one.usd;
 	evolve_add_usage(used, &one);
-	if (rc == 0 && (rc = read_reply(s, k, reply)) < 0 && rc != ERR_SYSTEM) {
+	called = rc == 0;
+	if (called)
+		rc = read_reply(s, k, reply);
+	if (rc < 0 && rc != ERR_SYSTEM) {  /* a failed grading, recorded, not the run's error */
 		char why[600];
 
-		snprintf(why, sizeof(why), "its reply is no grades: %s", err_last());
-		rc = note_failure(out, s, k, why);
-	} else if (rc < 0 && rc != ERR_SYSTEM) {
-		char why[600];
-
-		snprintf(why, sizeof(why), "the call failed: %s", err_last());
+		snprintf(why, sizeof(why), "%s: %s", called ? "its reply is no grades"
+			 : "the call failed", err_last());
 		rc = note_failure(out, s, k, why);
 	}
 	free(reply);

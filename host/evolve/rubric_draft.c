@@ -99,8 +99,12 @@ static int draft_case(json_t *entries, rubric_draft_result *out, const task *t,
 	    json_array_append_new(entries, json_pack("{s:s, s:o}", "case", cases[i].input,
 						     "checks", checks)) < 0)
 		rc = err_set(ERR_SYSTEM, "out of memory");
-	else if (rc < 0 && !reply)
-		rc = err_set(rc, "%s: the model gave no checks: %s", where, err_last());
+	else if (rc < 0 && !reply) {
+		char why[600];  /* err_set writes where err_last points */
+
+		snprintf(why, sizeof(why), "%s", err_last());
+		rc = err_set(rc, "%s: the model gave no checks: %s", where, why);
+	}
 	free(reply);
 	free(prompt);
 	return rc;
